@@ -1,0 +1,152 @@
+/*
+ * sim/kernel/world.h - the simulated world: clock, event queue, timers,
+ * random streams, trace and fingerprint.
+ *
+ * A SimWorld is one run.  It owns the clock and the queue and shares nothing
+ * mutable with any other world, so runs can execute in parallel threads
+ * (DESIGN.md principle 4).  A world must only be used from one thread at a
+ * time.  The kernel knows nothing of packets or SIP.
+ *
+ * Ordering contract (tested in tests/test-kernel.c):
+ *  - Events and timers run in order of (due time, sequence number).  The
+ *    sequence number is stamped from one per-world counter when an event is
+ *    scheduled or a timer is (re)started, so ties run first-scheduled first.
+ *  - Time never goes backwards; a negative delay is a programming error.
+ *  - An event that reschedules itself at delay 0 goes behind everything
+ *    already due at that instant, so it cannot starve them; and a run that
+ *    executes more than max_events_per_instant events without the clock
+ *    moving stops with SIM_RUN_STALLED instead of spinning for ever.
+ *
+ * Two ways to schedule work:
+ *  - sim_schedule(): fire-and-forget.  The callback and its pointer live in
+ *    the queue entry itself (32 bytes), nothing is allocated, it cannot be
+ *    cancelled.  Packets in flight and one-off actions use this.
+ *  - SimTimer: embedded in its owner, cancellable and restartable in
+ *    O(log n), for protocol timers.  The owner's destructor must cancel it.
+ */
+#pragma once
+#include <stdio.h>
+#include <glib.h>
+
+#include "sim/kernel/time.h"
+#include "sim/kernel/rng.h"
+
+G_BEGIN_DECLS
+
+typedef struct SimWorld SimWorld;
+typedef struct SimTimer SimTimer;
+
+typedef void (*SimEventFunc) (SimWorld *world, gpointer user_data);
+typedef void (*SimTimerFunc) (SimTimer *timer, gpointer user_data);
+
+/* Embedded in its owner; all fields are private.  Initialise with
+ * sim_timer_init() before any other call.  Not pending after init. */
+struct SimTimer {
+  SimWorld     *world;
+  SimTimerFunc  func;
+  gpointer      user_data;
+  SimTime       due;
+  guint32       heap_index;   /* SIM_TIMER_IDLE when not pending */
+};
+#define SIM_TIMER_IDLE G_MAXUINT32
+
+typedef enum {
+  SIM_RUN_DONE,      /* reached the end time; now == end time */
+  SIM_RUN_EMPTY,     /* no event left (only from run_until(SIM_TIME_MAX)) */
+  SIM_RUN_STOPPED,   /* sim_world_stop() was called by an event */
+  SIM_RUN_STALLED,   /* too many events at one instant: a zero-delay loop */
+} SimRunResult;
+
+typedef enum {
+  SIM_LOG_ERROR,
+  SIM_LOG_WARNING,
+  SIM_LOG_INFO,
+  SIM_LOG_DEBUG,
+} SimLogLevel;
+
+/* Called with each canonical trace line, without its newline.  @line is
+ * valid only during the call. */
+typedef void (*SimTraceFunc) (SimWorld *world, const char *line, gpointer user_data);
+/* Called with each log message.  @msg is valid only during the call. */
+typedef void (*SimLogFunc)   (SimWorld *world, SimLogLevel level, const char *who,
+                              const char *msg, gpointer user_data);
+
+/* A new world at time 0 whose random streams derive from @seed. */
+SimWorld     *sim_world_new        (guint64 seed);
+/* NULL-safe.  Pending events are discarded without running; pending timers
+ * must have been cancelled by their owners (checked). */
+void          sim_world_free       (SimWorld *world);
+
+SimTime       sim_world_now        (const SimWorld *world);
+guint64       sim_world_get_seed   (const SimWorld *world);
+
+/* Runs every event due at or before @end, in order, then sets the clock to
+ * @end.  Must not be called from inside an event. */
+SimRunResult  sim_world_run_until  (SimWorld *world, SimTime end);
+/* sim_world_run_until (world, now + @duration). */
+SimRunResult  sim_world_run_for    (SimWorld *world, SimTime duration);
+/* From inside an event: return from the current run after this event. */
+void          sim_world_stop       (SimWorld *world);
+
+/* Events executed since the world was created (timers included). */
+guint64       sim_world_get_events_executed (const SimWorld *world);
+/* Events and timers pending now. */
+guint         sim_world_get_pending (const SimWorld *world);
+/* Due time of the earliest pending event or timer, or SIM_TIME_MAX. */
+SimTime       sim_world_next_due   (const SimWorld *world);
+/* Default 10,000,000. */
+void          sim_world_set_max_events_per_instant (SimWorld *world, guint64 max);
+
+/* Runs @func (@world, @user_data) at now + @delay.  @delay >= 0.  Nothing is
+ * copied or owned: @user_data must stay valid until then. */
+void          sim_schedule         (SimWorld *world, SimTime delay,
+                                    SimEventFunc func, gpointer user_data);
+/* As sim_schedule() at absolute time @when >= now. */
+void          sim_schedule_at      (SimWorld *world, SimTime when,
+                                    SimEventFunc func, gpointer user_data);
+
+void          sim_timer_init       (SimTimer *timer, SimWorld *world,
+                                    SimTimerFunc func, gpointer user_data);
+/* (Re)starts @timer to fire at now + @delay, @delay >= 0.  A pending timer
+ * is moved; it gets a new sequence number, as if cancelled and started. */
+void          sim_timer_start      (SimTimer *timer, SimTime delay);
+void          sim_timer_start_at   (SimTimer *timer, SimTime when);
+/* No-op when not pending.  The callback is not called. */
+void          sim_timer_cancel     (SimTimer *timer);
+gboolean      sim_timer_is_pending (const SimTimer *timer);
+/* Due time while pending, SIM_TIME_MAX otherwise. */
+SimTime       sim_timer_get_due    (const SimTimer *timer);
+
+/* Seeds @rng as the world's stream @name: sim_rng_init (rng, seed, name).
+ * Each name should be used once per world (a duplicate is reported with
+ * g_critical, since two models sharing draws breaks independence). */
+void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *name);
+
+/* Appends one canonical trace line "<time> <who> <text>" and folds it into
+ * the run's fingerprint.  Use it for protocol-visible events only (message
+ * sent/received/dropped, timer fired, state change), and keep values that
+ * are not derived from the seed (DNS ids from OS entropy) out of it. */
+void          sim_trace            (SimWorld *world, const char *who,
+                                    const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+/* 64-bit FNV-1a over every trace line so far, each followed by '\n'. */
+guint64       sim_world_get_fingerprint (const SimWorld *world);
+guint64       sim_world_get_trace_lines (const SimWorld *world);
+/* Also hands every trace line to @func.  @notify frees @user_data on
+ * replacement or when the world is freed. */
+void          sim_world_set_trace_func (SimWorld *world, SimTraceFunc func,
+                                        gpointer user_data, GDestroyNotify notify);
+/* Convenience: writes trace lines to @fp (not owned, not closed). */
+void          sim_world_set_trace_file (SimWorld *world, FILE *fp);
+
+/* Diagnostic log; not part of the fingerprint.  By default messages at
+ * SIM_LOG_WARNING and above go to g_log() with the simulated time, others
+ * are dropped; set a func to see them. */
+void          sim_log              (SimWorld *world, SimLogLevel level, const char *who,
+                                    const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+void          sim_world_set_log_func (SimWorld *world, SimLogFunc func, gpointer user_data,
+                                      GDestroyNotify notify);
+void          sim_world_set_log_level (SimWorld *world, SimLogLevel max_level);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimWorld, sim_world_free)
+
+G_END_DECLS

@@ -1,0 +1,59 @@
+/*
+ * sim/main.c - the sipsim command.
+ *
+ * Subcommands grow with the issues: `demo` (a UDP ping-pong over the simulated
+ * network, with pcap and trace), `bench kernel` (the hold-model benchmark),
+ * `version`.  Scenario-driven `run`, `sweep`, `check`, `plot`, `live` and
+ * `merge` arrive with the experiment layer.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sipsim-config.h"
+#include "sim/bench/bench-kernel.h"
+#include "sim/demo.h"
+
+static void
+usage (FILE *fp)
+{
+  fprintf (fp,
+           "usage: sipsim COMMAND [ARGS]\n"
+           "\n"
+           "commands:\n"
+           "  demo [--seed N] [--pings N] [--loss P] [--pcap FILE] [--trace]\n"
+           "                    UDP ping-pong over a simulated network; prints RTTs,\n"
+           "                    losses, an ICMP port-unreachable and the run fingerprint\n"
+           "  bench kernel K N [SEED] [MAXDELAY_NS] [--timers]\n"
+           "                    hold-model event-queue benchmark (doc/performance.md)\n"
+           "  version           print the version\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (strcmp (argv[1], "version") == 0 || strcmp (argv[1], "--version") == 0)
+    {
+      printf ("sipsim %s\n", SIPSIM_VERSION);
+      return 0;
+    }
+  if (strcmp (argv[1], "demo") == 0)
+    return sim_demo_main (argc - 1, argv + 1);
+  if (strcmp (argv[1], "bench") == 0)
+    {
+      if (argc >= 3 && strcmp (argv[2], "kernel") == 0)
+        return sim_bench_kernel_main (argc - 2, argv + 2);
+      fprintf (stderr, "sipsim bench: unknown benchmark%s%s (known: kernel)\n",
+               argc >= 3 ? " " : "", argc >= 3 ? argv[2] : "");
+      return 2;
+    }
+  fprintf (stderr, "sipsim: unknown command '%s'\n\n", argv[1]);
+  usage (stderr);
+  return 2;
+}

@@ -1,0 +1,691 @@
+/*
+ * tests/test-kernel.c - the kernel's ordering contract, timers, run control,
+ * trace fingerprint.  Test paths number the families as SQLite's pager tests
+ * do: /kernel/1-order/..., /kernel/2-timer/..., and so on.
+ */
+#include <string.h>
+#include "sim/kernel/world.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+typedef struct {
+  SimWorld *w;
+  GArray   *log;     /* int tags in execution order */
+  GArray   *times;   /* SimTime at execution */
+} Rec;
+
+typedef struct {
+  Rec  *rec;
+  int   tag;
+} Tagged;
+
+static void
+rec_init (Rec *r, guint64 seed)
+{
+  r->w = sim_world_new (seed);
+  r->log = g_array_new (FALSE, FALSE, sizeof (int));
+  r->times = g_array_new (FALSE, FALSE, sizeof (SimTime));
+}
+
+static void
+rec_clear (Rec *r)
+{
+  g_array_unref (r->log);
+  g_array_unref (r->times);
+  sim_world_free (r->w);
+}
+
+static void
+rec_note (Rec *r, int tag)
+{
+  SimTime now = sim_world_now (r->w);
+  g_array_append_val (r->log, tag);
+  g_array_append_val (r->times, now);
+}
+
+static void
+on_tagged_event (SimWorld *w, gpointer data)
+{
+  Tagged *t = data;
+  rec_note (t->rec, t->tag);
+}
+
+static void
+on_tagged_timer (SimTimer *timer, gpointer data)
+{
+  Tagged *t = data;
+  rec_note (t->rec, t->tag);
+}
+
+/* ------------------------------------------------------------- 1-order */
+
+static void
+test_ties_fifo (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Tagged tags[100];
+  for (int i = 0; i < 100; i++)
+    {
+      tags[i] = (Tagged) { &r, i };
+      sim_schedule (r.w, SIM_MS (5), on_tagged_event, &tags[i]);
+    }
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_S (1)), ==, SIM_RUN_DONE);
+  g_assert_cmpuint (r.log->len, ==, 100);
+  for (int i = 0; i < 100; i++)
+    {
+      g_assert_cmpint (g_array_index (r.log, int, i), ==, i);
+      g_assert_cmpint (g_array_index (r.times, SimTime, i), ==, SIM_MS (5));
+    }
+  rec_clear (&r);
+}
+
+/* Events and timers due at one instant run in the order they were
+ * scheduled or started, whichever queue holds them. */
+static void
+test_ties_fifo_events_and_timers (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Tagged tags[40];
+  SimTimer timers[40];
+  for (int i = 0; i < 40; i++)
+    {
+      tags[i] = (Tagged) { &r, i };
+      if (i % 3 == 0)
+        sim_schedule (r.w, SIM_S (2), on_tagged_event, &tags[i]);
+      else
+        {
+          sim_timer_init (&timers[i], r.w, on_tagged_timer, &tags[i]);
+          sim_timer_start (&timers[i], SIM_S (2));
+        }
+    }
+  sim_world_run_until (r.w, SIM_S (3));
+  g_assert_cmpuint (r.log->len, ==, 40);
+  for (int i = 0; i < 40; i++)
+    g_assert_cmpint (g_array_index (r.log, int, i), ==, i);
+  rec_clear (&r);
+}
+
+/* Against a reference: random delays, random queue; the execution order must
+ * equal a stable sort of (due time, scheduling order). */
+typedef struct { SimTime due; int idx; } Ref;
+
+static gint
+ref_cmp (gconstpointer a, gconstpointer b)
+{
+  const Ref *x = a, *y = b;
+  if (x->due != y->due)
+    return x->due < y->due ? -1 : 1;
+  return x->idx - y->idx;
+}
+
+static void
+test_order_matches_reference (void)
+{
+  enum { N = 5000 };
+  Rec r;
+  rec_init (&r, 7);
+  SimRng rng;
+  sim_rng_init (&rng, 99, "test/order");
+  Tagged *tags = g_new (Tagged, N);
+  SimTimer *timers = g_new (SimTimer, N);
+  Ref *ref = g_new (Ref, N);
+  for (int i = 0; i < N; i++)
+    {
+      /* Few distinct times, so ties are common. */
+      SimTime d = SIM_US (sim_rng_below (&rng, 50));
+      tags[i] = (Tagged) { &r, i };
+      ref[i] = (Ref) { d, i };
+      if (sim_rng_below (&rng, 2))
+        sim_schedule (r.w, d, on_tagged_event, &tags[i]);
+      else
+        {
+          sim_timer_init (&timers[i], r.w, on_tagged_timer, &tags[i]);
+          sim_timer_start (&timers[i], d);
+        }
+    }
+  qsort (ref, N, sizeof (Ref), (int (*) (const void *, const void *)) ref_cmp);
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_cmpuint (r.log->len, ==, N);
+  for (int i = 0; i < N; i++)
+    {
+      g_assert_cmpint (g_array_index (r.log, int, i), ==, ref[i].idx);
+      g_assert_cmpint (g_array_index (r.times, SimTime, i), ==, ref[i].due);
+    }
+  g_free (tags);
+  g_free (timers);
+  g_free (ref);
+  rec_clear (&r);
+}
+
+/* Events scheduled from inside handlers (the replace-top path) keep order. */
+typedef struct {
+  SimWorld *w;
+  SimRng    rng;
+  GArray   *seen;    /* SimTime of every execution */
+  int       left;
+} Chain;
+
+static void
+on_chain (SimWorld *w, gpointer data)
+{
+  Chain *c = data;
+  SimTime now = sim_world_now (w);
+  g_array_append_val (c->seen, now);
+  if (c->left-- > 0)
+    {
+      guint k = (guint) sim_rng_below (&c->rng, 3);   /* 0, 1 or 2 successors */
+      for (guint i = 0; i < k; i++)
+        sim_schedule (w, SIM_NS (sim_rng_below (&c->rng, 1000)), on_chain, c);
+    }
+}
+
+static void
+test_order_nested_schedules (void)
+{
+  Chain c = { 0 };
+  c.w = sim_world_new (3);
+  c.seen = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  c.left = 20000;
+  sim_rng_init (&c.rng, 5, "chain");
+  for (int i = 0; i < 64; i++)
+    sim_schedule (c.w, SIM_NS (sim_rng_below (&c.rng, 1000)), on_chain, &c);
+  sim_world_run_until (c.w, SIM_TIME_MAX);
+  g_assert_cmpuint (c.seen->len, >, 1000);
+  for (guint i = 1; i < c.seen->len; i++)
+    g_assert_cmpint (g_array_index (c.seen, SimTime, i - 1), <=,
+                     g_array_index (c.seen, SimTime, i));
+  g_assert_cmpuint (sim_world_get_pending (c.w), ==, 0);
+  g_array_unref (c.seen);
+  sim_world_free (c.w);
+}
+
+/* ------------------------------------------------------- 2-timer */
+
+static void
+test_timer_cancel (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Tagged a = { &r, 1 }, b = { &r, 2 };
+  SimTimer ta, tb;
+  sim_timer_init (&ta, r.w, on_tagged_timer, &a);
+  sim_timer_init (&tb, r.w, on_tagged_timer, &b);
+
+  g_assert_false (sim_timer_is_pending (&ta));
+  g_assert_cmpint (sim_timer_get_due (&ta), ==, SIM_TIME_MAX);
+  sim_timer_cancel (&ta);                       /* not pending: no-op */
+  g_assert_false (sim_timer_is_pending (&ta));
+
+  sim_timer_start (&ta, SIM_S (1));
+  sim_timer_start (&tb, SIM_S (2));
+  g_assert_true (sim_timer_is_pending (&ta));
+  g_assert_cmpint (sim_timer_get_due (&ta), ==, SIM_S (1));
+  g_assert_cmpuint (sim_world_get_pending (r.w), ==, 2);
+  sim_timer_cancel (&ta);
+  sim_timer_cancel (&ta);                       /* twice: still a no-op */
+  g_assert_false (sim_timer_is_pending (&ta));
+  g_assert_cmpuint (sim_world_get_pending (r.w), ==, 1);
+
+  sim_world_run_until (r.w, SIM_S (10));
+  g_assert_cmpuint (r.log->len, ==, 1);
+  g_assert_cmpint (g_array_index (r.log, int, 0), ==, 2);
+  g_assert_cmpint (g_array_index (r.times, SimTime, 0), ==, SIM_S (2));
+  g_assert_false (sim_timer_is_pending (&tb));  /* fired: no longer pending */
+  rec_clear (&r);
+}
+
+/* Restarting moves the due time and, for ties, puts the timer last. */
+static void
+test_timer_restart (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Tagged a = { &r, 1 }, b = { &r, 2 }, c = { &r, 3 };
+  SimTimer ta, tb, tc;
+  sim_timer_init (&ta, r.w, on_tagged_timer, &a);
+  sim_timer_init (&tb, r.w, on_tagged_timer, &b);
+  sim_timer_init (&tc, r.w, on_tagged_timer, &c);
+  sim_timer_start (&ta, SIM_S (5));
+  sim_timer_start (&tb, SIM_S (5));
+  sim_timer_start (&tc, SIM_S (1));
+  sim_timer_start (&ta, SIM_S (5));   /* same due time, now behind b */
+  sim_timer_start (&tc, SIM_S (7));   /* later */
+  sim_world_run_until (r.w, SIM_S (10));
+  g_assert_cmpuint (r.log->len, ==, 3);
+  int expect[] = { 2, 1, 3 };
+  SimTime when[] = { SIM_S (5), SIM_S (5), SIM_S (7) };
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (g_array_index (r.log, int, i), ==, expect[i]);
+      g_assert_cmpint (g_array_index (r.times, SimTime, i), ==, when[i]);
+    }
+  rec_clear (&r);
+}
+
+/* A timer callback that restarts its own timer (periodic keep-alive). */
+typedef struct { SimTimer t; int fired; SimTime last; } Periodic;
+
+static void
+on_periodic (SimTimer *t, gpointer data)
+{
+  Periodic *p = data;
+  p->fired++;
+  p->last = sim_world_now (t->world);
+  sim_timer_start (t, SIM_S (30));
+}
+
+static void
+test_timer_periodic (void)
+{
+  SimWorld *w = sim_world_new (1);
+  Periodic p = { 0 };
+  sim_timer_init (&p.t, w, on_periodic, &p);
+  sim_timer_start (&p.t, SIM_S (30));
+  sim_world_run_until (w, SIM_S (3600));
+  /* Fires at 30, 60, ..., 3600: 3600 / 30 = 120 times (3600 itself is <= end). */
+  g_assert_cmpint (p.fired, ==, 120);
+  g_assert_cmpint (p.last, ==, SIM_S (3600));
+  g_assert_cmpint (sim_timer_get_due (&p.t), ==, SIM_S (3630));
+  sim_timer_cancel (&p.t);
+  sim_world_free (w);
+}
+
+/* An owner freed inside its own timer callback, and one freed right after
+ * cancelling: nothing in the queue may point at it (run under ASan). */
+typedef struct { SimTimer t; SimTimer other; Rec *rec; } Owner;
+
+static void
+on_owner_fire (SimTimer *t, gpointer data)
+{
+  Owner *o = data;
+  rec_note (o->rec, 7);
+  sim_timer_cancel (&o->other);
+  g_free (o);
+}
+
+static void
+on_never (SimTimer *t, gpointer data)
+{
+  g_assert_not_reached ();
+}
+
+static void
+test_timer_owner_freed (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Owner *o = g_new0 (Owner, 1);
+  o->rec = &r;
+  sim_timer_init (&o->t, r.w, on_owner_fire, o);
+  sim_timer_init (&o->other, r.w, on_never, o);
+  sim_timer_start (&o->t, SIM_S (1));
+  sim_timer_start (&o->other, SIM_S (1));   /* same instant, after o->t */
+
+  Owner *gone = g_new0 (Owner, 1);
+  sim_timer_init (&gone->t, r.w, on_never, gone);
+  sim_timer_start (&gone->t, SIM_MS (500));
+  sim_timer_cancel (&gone->t);
+  g_free (gone);
+
+  sim_world_run_until (r.w, SIM_S (2));
+  g_assert_cmpuint (r.log->len, ==, 1);
+  g_assert_cmpuint (sim_world_get_pending (r.w), ==, 0);
+  rec_clear (&r);
+}
+
+/* Random starts, restarts and cancels against a reference model. */
+static void
+test_timer_random_vs_reference (void)
+{
+  enum { N = 400, OPS = 20000 };
+  Rec r;
+  rec_init (&r, 1);
+  SimRng rng;
+  sim_rng_init (&rng, 2024, "test/timers");
+  SimTimer *t = g_new (SimTimer, N);
+  Tagged *tags = g_new (Tagged, N);
+  SimTime *due = g_new (SimTime, N);      /* reference: SIM_TIME_MAX = idle */
+  guint64 *order = g_new (guint64, N);    /* reference start order */
+  guint64 stamp = 0;
+  for (int i = 0; i < N; i++)
+    {
+      tags[i] = (Tagged) { &r, i };
+      sim_timer_init (&t[i], r.w, on_tagged_timer, &tags[i]);
+      due[i] = SIM_TIME_MAX;
+    }
+  for (int op = 0; op < OPS; op++)
+    {
+      int i = (int) sim_rng_below (&rng, N);
+      if (sim_rng_below (&rng, 3) == 0)
+        {
+          sim_timer_cancel (&t[i]);
+          due[i] = SIM_TIME_MAX;
+        }
+      else
+        {
+          SimTime d = SIM_MS (sim_rng_below (&rng, 100));
+          sim_timer_start (&t[i], d);
+          due[i] = d;
+          order[i] = stamp++;
+        }
+      g_assert_cmpint (sim_timer_get_due (&t[i]), ==, due[i]);
+    }
+  /* Expected: pending timers sorted by (due, last start). */
+  GArray *exp = g_array_new (FALSE, FALSE, sizeof (int));
+  for (;;)
+    {
+      int best = -1;
+      for (int i = 0; i < N; i++)
+        if (due[i] != SIM_TIME_MAX
+            && (best < 0 || due[i] < due[best] || (due[i] == due[best] && order[i] < order[best])))
+          best = i;
+      if (best < 0)
+        break;
+      g_array_append_val (exp, best);
+      due[best] = SIM_TIME_MAX;
+    }
+  g_assert_cmpuint (sim_world_get_pending (r.w), ==, exp->len);
+  sim_world_run_until (r.w, SIM_TIME_MAX);
+  g_assert_cmpuint (r.log->len, ==, exp->len);
+  for (guint k = 0; k < exp->len; k++)
+    g_assert_cmpint (g_array_index (r.log, int, k), ==, g_array_index (exp, int, k));
+  g_array_unref (exp);
+  g_free (t);
+  g_free (tags);
+  g_free (due);
+  g_free (order);
+  rec_clear (&r);
+}
+
+/* ---------------------------------------------------- 3-zero-delay */
+
+typedef struct { Rec *rec; int runs; int max; } Spinner;
+
+static void
+on_spin (SimWorld *w, gpointer data)
+{
+  Spinner *s = data;
+  rec_note (s->rec, 100 + s->runs);
+  if (++s->runs < s->max)
+    sim_schedule (w, 0, on_spin, s);
+}
+
+/* A handler rescheduling itself at delay 0 goes behind events already due
+ * at that instant: B, scheduled after A's first run was queued, runs after
+ * A's first run and before its second. */
+static void
+test_zero_delay_no_starvation (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Spinner s = { &r, 0, 5 };
+  Tagged b = { &r, 1 };
+  sim_schedule (r.w, SIM_S (1), on_spin, &s);
+  sim_schedule (r.w, SIM_S (1), on_tagged_event, &b);
+  sim_world_run_until (r.w, SIM_S (2));
+  int expect[] = { 100, 1, 101, 102, 103, 104 };
+  g_assert_cmpuint (r.log->len, ==, G_N_ELEMENTS (expect));
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      g_assert_cmpint (g_array_index (r.log, int, i), ==, expect[i]);
+      g_assert_cmpint (g_array_index (r.times, SimTime, i), ==, SIM_S (1));
+    }
+  rec_clear (&r);
+}
+
+/* An endless zero-delay loop stops the run with SIM_RUN_STALLED after
+ * exactly the cap, instead of hanging. */
+static void
+test_zero_delay_stalled (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Spinner s = { &r, 0, G_MAXINT };
+  sim_world_set_max_events_per_instant (r.w, 1000);
+  sim_schedule (r.w, SIM_S (3), on_spin, &s);
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_S (10)), ==, SIM_RUN_STALLED);
+  g_assert_cmpint (s.runs, ==, 1000);
+  g_assert_cmpint (sim_world_now (r.w), ==, SIM_S (3));
+  rec_clear (&r);
+}
+
+/* -------------------------------------------------------- 4-run */
+
+static void
+test_run_until_bounds (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Tagged a = { &r, 1 }, b = { &r, 2 };
+  sim_schedule (r.w, SIM_S (10), on_tagged_event, &a);
+  sim_schedule_at (r.w, SIM_S (10) + 1, on_tagged_event, &b);
+  /* An event due exactly at the end time runs; one a nanosecond later waits. */
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_S (10)), ==, SIM_RUN_DONE);
+  g_assert_cmpuint (r.log->len, ==, 1);
+  g_assert_cmpint (sim_world_now (r.w), ==, SIM_S (10));
+  g_assert_cmpint (sim_world_next_due (r.w), ==, SIM_S (10) + 1);
+  /* run_for is relative to now; with nothing due the clock still advances. */
+  g_assert_cmpint (sim_world_run_for (r.w, SIM_S (5)), ==, SIM_RUN_DONE);
+  g_assert_cmpuint (r.log->len, ==, 2);
+  g_assert_cmpint (sim_world_now (r.w), ==, SIM_S (15));
+  g_assert_cmpint (sim_world_run_for (r.w, SIM_S (5)), ==, SIM_RUN_DONE);
+  g_assert_cmpint (sim_world_now (r.w), ==, SIM_S (20));
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_cmpint (sim_world_now (r.w), ==, SIM_S (20));
+  g_assert_cmpuint (sim_world_get_events_executed (r.w), ==, 2);
+  rec_clear (&r);
+}
+
+static void
+on_stop (SimWorld *w, gpointer data)
+{
+  rec_note (data, 9);
+  sim_world_stop (w);
+}
+
+static void
+test_run_stop (void)
+{
+  Rec r;
+  rec_init (&r, 1);
+  Tagged a = { &r, 1 };
+  sim_schedule (r.w, SIM_S (1), on_stop, &r);
+  sim_schedule (r.w, SIM_S (1), on_tagged_event, &a);
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_S (5)), ==, SIM_RUN_STOPPED);
+  g_assert_cmpint (sim_world_now (r.w), ==, SIM_S (1));
+  g_assert_cmpuint (r.log->len, ==, 1);
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_S (5)), ==, SIM_RUN_DONE);
+  g_assert_cmpuint (r.log->len, ==, 2);
+  rec_clear (&r);
+}
+
+static void
+test_negative_delay_refused (void)
+{
+  if (g_test_subprocess ())
+    {
+      SimWorld *w = sim_world_new (1);
+      sim_schedule (w, -1, (SimEventFunc) on_never, NULL);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*CRITICAL*delay >= 0*");
+}
+
+static void
+test_past_timer_refused (void)
+{
+  if (g_test_subprocess ())
+    {
+      SimWorld *w = sim_world_new (1);
+      SimTimer t;
+      sim_timer_init (&t, w, on_never, NULL);
+      sim_world_run_until (w, SIM_S (2));
+      sim_timer_start_at (&t, SIM_S (1));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*CRITICAL*when >= w->now*");
+}
+
+/* Delays that would overflow saturate at SIM_TIME_MAX. */
+static void
+test_delay_saturates (void)
+{
+  SimWorld *w = sim_world_new (1);
+  sim_world_run_until (w, SIM_S (1));
+  SimTimer t;
+  sim_timer_init (&t, w, on_never, NULL);
+  sim_timer_start (&t, SIM_TIME_MAX);
+  g_assert_cmpint (sim_timer_get_due (&t), ==, SIM_TIME_MAX);
+  g_assert_cmpint (sim_world_run_until (w, SIM_S (3600)), ==, SIM_RUN_DONE);
+  sim_timer_cancel (&t);
+  sim_world_free (w);
+}
+
+/* ------------------------------------------------------ 5-trace */
+
+/* FNV-1a 64 straight from its definition (offset basis and prime from
+ * draft-eastlake-fnv), checked on the published vector for "a". */
+static guint64
+fnv1a64 (const char *s)
+{
+  guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
+  for (; *s; s++)
+    {
+      h ^= (guchar) *s;
+      h *= G_GUINT64_CONSTANT (1099511628211);
+    }
+  return h;
+}
+
+static void
+collect_line (SimWorld *w, const char *line, gpointer data)
+{
+  g_string_append_printf (data, "%s\n", line);
+}
+
+static void
+on_trace_event (SimWorld *w, gpointer data)
+{
+  sim_trace (w, "phone1", "REGISTER sent to %s", (const char *) data);
+}
+
+static void
+test_trace_fingerprint (void)
+{
+  g_assert_cmphex (fnv1a64 ("a"), ==, G_GUINT64_CONSTANT (0xaf63dc4c8601ec8c));
+
+  SimWorld *w = sim_world_new (1);
+  GString *all = g_string_new (NULL);
+  sim_world_set_trace_func (w, collect_line, all, NULL);
+  g_assert_cmphex (sim_world_get_fingerprint (w), ==, fnv1a64 (""));
+  sim_schedule (w, SIM_MS (1500), on_trace_event, (gpointer) "10.0.0.1:5060");
+  sim_schedule (w, SIM_NS (3600000000123), on_trace_event, (gpointer) "b");
+  sim_world_run_until (w, SIM_TIME_MAX);
+  const char *expect = "1.500000000 phone1 REGISTER sent to 10.0.0.1:5060\n"
+                       "3600.000000123 phone1 REGISTER sent to b\n";
+  g_assert_cmpstr (all->str, ==, expect);
+  g_assert_cmphex (sim_world_get_fingerprint (w), ==, fnv1a64 (expect));
+  g_assert_cmpuint (sim_world_get_trace_lines (w), ==, 2);
+  g_string_free (all, TRUE);
+  sim_world_free (w);
+}
+
+static void
+test_time_format (void)
+{
+  char buf[SIM_TIME_STRLEN];
+  g_assert_cmpstr (sim_time_format (0, buf), ==, "0.000000000");
+  g_assert_cmpstr (sim_time_format (SIM_MS (32000), buf), ==, "32.000000000");
+  g_assert_cmpstr (sim_time_format (SIM_NS (1), buf), ==, "0.000000001");
+  g_assert_cmpstr (sim_time_format (-SIM_MS (500), buf), ==, "-0.500000000");
+  g_assert_cmpstr (sim_time_format (SIM_TIME_MAX, buf), ==, "9223372036.854775807");
+  g_assert_cmpint (sim_time_from_s (0.5), ==, SIM_MS (500));
+  g_assert_cmpint (sim_time_from_s (39.5), ==, SIM_MS (39500));
+  g_assert_cmpint (SIM_S (1), ==, SIM_MS (1000));
+  g_assert_cmpint (SIM_MS (1), ==, SIM_US (1000));
+  g_assert_cmpint (SIM_US (1), ==, SIM_NS (1000));
+}
+
+/* Determinism: a random workload that traces what it does gives the same
+ * fingerprint for the same seed and a different one for another seed. */
+typedef struct { SimWorld *w; SimRng rng; int left; } Busy;
+
+static void
+on_busy (SimWorld *w, gpointer data)
+{
+  Busy *b = data;
+  guint64 v = sim_rng_below (&b->rng, 1000);
+  sim_trace (w, "busy", "value=%" G_GUINT64_FORMAT, v);
+  if (b->left-- > 0)
+    sim_schedule (w, SIM_US (v), on_busy, b);
+}
+
+static guint64
+busy_fingerprint (guint64 seed)
+{
+  Busy b = { 0 };
+  b.w = sim_world_new (seed);
+  b.left = 2000;
+  sim_world_rng_init (b.w, &b.rng, "busy");
+  sim_schedule (b.w, 0, on_busy, &b);
+  sim_world_run_until (b.w, SIM_TIME_MAX);
+  guint64 fp = sim_world_get_fingerprint (b.w);
+  sim_world_free (b.w);
+  return fp;
+}
+
+static void
+test_determinism (void)
+{
+  g_assert_cmphex (busy_fingerprint (42), ==, busy_fingerprint (42));
+  g_assert_cmphex (busy_fingerprint (42), !=, busy_fingerprint (43));
+}
+
+static void
+test_duplicate_stream_reported (void)
+{
+  if (g_test_subprocess ())
+    {
+      SimWorld *w = sim_world_new (1);
+      SimRng a, b;
+      sim_world_rng_init (w, &a, "phone1");
+      sim_world_rng_init (w, &b, "phone1");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*stream \"phone1\" created twice*");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/kernel/1-order/ties-fifo", test_ties_fifo);
+  g_test_add_func ("/kernel/1-order/ties-fifo-events-and-timers", test_ties_fifo_events_and_timers);
+  g_test_add_func ("/kernel/1-order/matches-reference", test_order_matches_reference);
+  g_test_add_func ("/kernel/1-order/nested-schedules", test_order_nested_schedules);
+  g_test_add_func ("/kernel/2-timer/cancel", test_timer_cancel);
+  g_test_add_func ("/kernel/2-timer/restart", test_timer_restart);
+  g_test_add_func ("/kernel/2-timer/periodic", test_timer_periodic);
+  g_test_add_func ("/kernel/2-timer/owner-freed", test_timer_owner_freed);
+  g_test_add_func ("/kernel/2-timer/random-vs-reference", test_timer_random_vs_reference);
+  g_test_add_func ("/kernel/3-zero-delay/no-starvation", test_zero_delay_no_starvation);
+  g_test_add_func ("/kernel/3-zero-delay/stalled", test_zero_delay_stalled);
+  g_test_add_func ("/kernel/4-run/until-bounds", test_run_until_bounds);
+  g_test_add_func ("/kernel/4-run/stop", test_run_stop);
+  g_test_add_func ("/kernel/4-run/negative-delay-refused", test_negative_delay_refused);
+  g_test_add_func ("/kernel/4-run/past-timer-refused", test_past_timer_refused);
+  g_test_add_func ("/kernel/4-run/delay-saturates", test_delay_saturates);
+  g_test_add_func ("/kernel/5-trace/time-format", test_time_format);
+  g_test_add_func ("/kernel/5-trace/fingerprint", test_trace_fingerprint);
+  g_test_add_func ("/kernel/5-trace/determinism", test_determinism);
+  g_test_add_func ("/kernel/5-trace/duplicate-stream", test_duplicate_stream_reported);
+  return g_test_run ();
+}
