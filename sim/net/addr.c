@@ -1,0 +1,110 @@
+/*
+ * sim/net/addr.c - parsing and printing IPv4 addresses.
+ */
+#include "sim/net/addr.h"
+
+#include <string.h>
+
+gboolean
+sim_ip4_parse (const char *s, SimIp4 *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (s == NULL)
+    return FALSE;
+
+  guint32 v = 0;
+  const char *p = s;
+  for (int part = 0; part < 4; part++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      guint x = 0;
+      int digits = 0;
+      while (g_ascii_isdigit (*p))
+        {
+          x = x * 10 + (guint) (*p - '0');
+          p++;
+          if (++digits > 3 || x > 255)
+            return FALSE;
+        }
+      v = (v << 8) | x;
+      if (part < 3)
+        {
+          if (*p != '.')
+            return FALSE;
+          p++;
+        }
+    }
+  if (*p != '\0')
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+const char *
+sim_ip4_to_string (SimIp4 ip, char buf[SIM_IP4_STRLEN])
+{
+  g_snprintf (buf, SIM_IP4_STRLEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+              (ip >> 8) & 0xff, ip & 0xff);
+  return buf;
+}
+
+gboolean
+sim_sockaddr_parse (const char *s, SimSockAddr *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (s == NULL)
+    return FALSE;
+  const char *colon = strrchr (s, ':');
+  if (colon == NULL || colon - s >= SIM_IP4_STRLEN)
+    return FALSE;
+  char ipbuf[SIM_IP4_STRLEN];
+  memcpy (ipbuf, s, (gsize) (colon - s));
+  ipbuf[colon - s] = '\0';
+  SimIp4 ip;
+  if (!sim_ip4_parse (ipbuf, &ip))
+    return FALSE;
+  const char *p = colon + 1;
+  if (*p == '\0' || strlen (p) > 5)
+    return FALSE;
+  guint port = 0;
+  for (; *p; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      port = port * 10 + (guint) (*p - '0');
+    }
+  if (port > 65535)
+    return FALSE;
+  out->ip = ip;
+  out->port = (guint16) port;
+  return TRUE;
+}
+
+const char *
+sim_sockaddr_to_string (const SimSockAddr *a, char buf[SIM_SOCKADDR_STRLEN])
+{
+  g_snprintf (buf, SIM_SOCKADDR_STRLEN, "%u.%u.%u.%u:%u", a->ip >> 24, (a->ip >> 16) & 0xff,
+              (a->ip >> 8) & 0xff, a->ip & 0xff, a->port);
+  return buf;
+}
+
+gboolean
+sim_sockaddr_equal (const SimSockAddr *a, const SimSockAddr *b)
+{
+  return a->ip == b->ip && a->port == b->port;
+}
+
+SimIp4
+sim_ip4_mask (guint len)
+{
+  g_return_val_if_fail (len <= 32, 0);
+  return len == 0 ? 0 : (SimIp4) (G_MAXUINT32 << (32 - len));
+}
+
+gboolean
+sim_ip4_in_prefix (SimIp4 ip, SimIp4 prefix, guint len)
+{
+  SimIp4 m = sim_ip4_mask (len);
+  return (ip & m) == (prefix & m);
+}

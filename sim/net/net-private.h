@@ -1,0 +1,112 @@
+/*
+ * sim/net/net-private.h - what the network's own files share: struct
+ * layouts and the seams between node.c (IP), link.c, udp.c, tcp.c, pcap.c.
+ * Nothing outside sim/net/ includes this.
+ */
+#pragma once
+#include "sim/net/net.h"
+#include "sim/net/packet-private.h"
+
+struct SimNet {
+  SimWorld    *world;
+  GPtrArray   *nodes;          /* owned SimNode* in creation order */
+  GPtrArray   *links;          /* owned SimLink* */
+  GHashTable  *node_by_name;   /* name -> SimNode*, not owned */
+  gboolean     trace_packets;
+};
+
+typedef struct {
+  SimIp4    prefix;
+  guint8    len;
+  SimIface *out;
+} SimRoute;
+
+struct SimIface {
+  SimNode   *node;
+  guint      index;
+  SimIp4     addr;
+  guint8     prefix_len;
+  SimLink   *link;
+  guint      link_end;       /* 0 or 1: which end of @link we are */
+  char      *name;           /* "NODE/ethN" */
+};
+
+typedef struct SimTcpStack SimTcpStack;
+
+struct SimNode {
+  SimNet      *net;
+  char        *name;
+  char        *trace_who;    /* "net:NAME" */
+  GPtrArray   *ifaces;       /* owned SimIface* */
+  GArray      *routes;       /* SimRoute, longest prefix first */
+  GHashTable  *host_routes;  /* /32 routes: GUINT_TO_POINTER(ip) -> SimIface*; a star
+                              * router has one per spoke, so lookups stay O(1) */
+  gboolean     forwarding;
+  SimNodeHookFunc hook;
+  gpointer     hook_data;
+  SimPcap     *pcap;
+  SimRng       rng;
+  guint16      ip_id;
+  guint16      port_lo, port_hi, port_next;
+  GHashTable  *udp_ports;    /* port -> SimUdpSocket*, not owned */
+  SimTcpStack *tcp;          /* created on first use by tcp.c */
+  SimTcpConfig tcp_config;
+  SimNodeStats stats;
+};
+
+struct SimLink {
+  SimNet        *net;
+  SimIface      *end[2];
+  SimLinkConfig  config[2];
+  gboolean       up;
+  guint32        epoch;          /* bumped when the link goes down */
+  SimTime        busy_until[2];  /* serialisation queue per direction */
+  SimTime        last_arrival[2];/* a direction never reorders */
+  SimRng         rng;            /* loss and jitter draws */
+  SimPcap       *pcap;
+  SimLinkStats   stats;
+  char          *name;
+};
+
+/* ---- node.c: the IP layer */
+
+/* Sends a packet built by a local transport: fills a zero source address
+ * from the outgoing interface, routes it and transmits it (or loops it back
+ * if addressed to this node).  Takes ownership.  Returns SIM_NET_OK or
+ * SIM_NET_ERR_NO_ROUTE (packet freed). */
+SimNetError  sim_node_output       (SimNode *node, SimPacket *pkt);
+/* The source address a packet to @dst gets: the outgoing interface's, or
+ * SIM_IP4_ANY without a route. */
+SimIp4       sim_node_source_for   (SimNode *node, SimIp4 dst);
+guint16      sim_node_next_ip_id   (SimNode *node);
+/* A free ephemeral port for @proto, or 0 when the range is exhausted.
+ * @in_use is asked about each candidate. */
+guint16      sim_node_alloc_port   (SimNode *node, gboolean (*in_use) (SimNode *, guint16));
+/* A trace line about @node, if per-packet tracing is on (@always: always). */
+void         sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
+                                    const SimPacketInfo *info);
+/* Receives @pkt from @link's end @iface (link.c calls this).  Takes ownership. */
+void         sim_node_receive      (SimIface *iface, SimPacket *pkt);
+
+/* ---- link.c */
+
+/* Hands @pkt to the link attached to @iface.  Takes ownership; may drop it. */
+void         sim_link_transmit     (SimIface *iface, SimPacket *pkt);
+void         sim_link_free         (SimLink *link);
+
+/* ---- udp.c */
+
+void         sim_udp_input         (SimNode *node, SimPacket *pkt, const SimPacketInfo *info);
+void         sim_udp_icmp_error    (SimNode *node, SimNetError err, const SimPacketInfo *quoted);
+gboolean     sim_udp_port_in_use   (SimNode *node, guint16 port);
+
+/* ---- tcp.c */
+
+void         sim_tcp_input         (SimNode *node, SimPacket *pkt, const SimPacketInfo *info);
+void         sim_tcp_icmp_error    (SimNode *node, SimNetError err, const SimPacketInfo *quoted);
+gboolean     sim_tcp_port_in_use   (SimNode *node, guint16 port);
+void         sim_tcp_stack_free    (SimTcpStack *stack);
+
+/* ---- pcap.c */
+
+void         sim_pcap_write        (SimPcap *pcap, SimTime t, const guint8 *data, gsize len);

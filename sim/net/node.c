@@ -1,0 +1,578 @@
+/*
+ * sim/net/node.c - the network, its nodes and the IP layer: routing, local
+ * delivery, forwarding, the middlebox hook and ICMP errors.
+ *
+ * Receive path of a packet arriving on interface I of node N:
+ *
+ *   link ──> [pcap] ──> parse ──bad──> drop (malformed)
+ *                         │
+ *                       hook(N, I) ──DROP──> drop (hook_dropped)   STOLEN ──> gone
+ *                         │ACCEPT (maybe rewritten: parse again)
+ *                 dst is N's? ──yes──> UDP / TCP / ICMP input
+ *                         │no
+ *                 forwarding? ──no──> drop (not_for_us)
+ *                         │yes
+ *                 TTL <= 1 ──> drop (ttl_expired)
+ *                         │
+ *                 route ──none──> drop (no_route)
+ *                         │
+ *                 TTL-1, checksum ──> [pcap] ──> link
+ *
+ * Notes:
+ *  1. Loopback: a packet a node sends to one of its own addresses is
+ *     delivered by a zero-delay event, never inside the send call, so a
+ *     socket callback never runs re-entrantly.
+ *  2. ICMP errors are never sent about ICMP packets (RFC 1122 3.2.2).  A
+ *     host answers UDP to a closed port with port unreachable; a router
+ *     with no route drops silently (Linux sends net unreachable, but the
+ *     failover rules of BEHAVIOUR.md B38 rely on port unreachable only, and
+ *     silence is the conservative model of "the server is gone").  No ICMP
+ *     rate limiting is modelled.
+ */
+#include "sim/net/net-private.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (sim-net-error-quark, sim_net_error)
+
+const char *
+sim_net_error_to_string (SimNetError err)
+{
+  switch (err)
+    {
+    case SIM_NET_OK:                   return "ok";
+    case SIM_NET_ERR_PORT_UNREACHABLE: return "port unreachable";
+    case SIM_NET_ERR_HOST_UNREACHABLE: return "host unreachable";
+    case SIM_NET_ERR_NO_ROUTE:         return "no route";
+    case SIM_NET_ERR_REFUSED:          return "connection refused";
+    case SIM_NET_ERR_RESET:            return "connection reset";
+    case SIM_NET_ERR_TIMED_OUT:        return "timed out";
+    }
+  return "unknown";
+}
+
+/* ------------------------------------------------------------------ net */
+
+SimNet *
+sim_net_new (SimWorld *world)
+{
+  g_return_val_if_fail (world != NULL, NULL);
+  SimNet *net = g_new0 (SimNet, 1);
+  net->world = world;
+  net->nodes = g_ptr_array_new ();
+  net->links = g_ptr_array_new ();
+  net->node_by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  net->trace_packets = TRUE;
+  return net;
+}
+
+static void
+node_free (SimNode *node)
+{
+  if (node->tcp)
+    sim_tcp_stack_free (node->tcp);
+  /* Sockets still open belong to their users; they must be closed before
+   * the net is freed (a UDP socket holds no timers, so only the table). */
+  g_hash_table_destroy (node->udp_ports);
+  g_hash_table_destroy (node->host_routes);
+  for (guint i = 0; i < node->ifaces->len; i++)
+    {
+      SimIface *ifc = node->ifaces->pdata[i];
+      g_free (ifc->name);
+      g_free (ifc);
+    }
+  g_ptr_array_free (node->ifaces, TRUE);
+  g_array_free (node->routes, TRUE);
+  g_free (node->trace_who);
+  g_free (node->name);
+  g_free (node);
+}
+
+void
+sim_net_free (SimNet *net)
+{
+  if (net == NULL)
+    return;
+  for (guint i = 0; i < net->links->len; i++)
+    sim_link_free (net->links->pdata[i]);
+  for (guint i = 0; i < net->nodes->len; i++)
+    node_free (net->nodes->pdata[i]);
+  g_ptr_array_free (net->links, TRUE);
+  g_ptr_array_free (net->nodes, TRUE);
+  g_hash_table_destroy (net->node_by_name);
+  g_free (net);
+}
+
+SimWorld *
+sim_net_get_world (const SimNet *net)
+{
+  return net->world;
+}
+
+void
+sim_net_set_trace_packets (SimNet *net, gboolean on)
+{
+  net->trace_packets = on;
+}
+
+SimNode *
+sim_net_find_node (SimNet *net, const char *name)
+{
+  return g_hash_table_lookup (net->node_by_name, name);
+}
+
+/* ----------------------------------------------------------------- node */
+
+SimNode *
+sim_node_new (SimNet *net, const char *name, GError **error)
+{
+  g_return_val_if_fail (net != NULL && name != NULL && *name, NULL);
+  if (g_hash_table_contains (net->node_by_name, name))
+    {
+      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_IN_USE,
+                   "a node named \"%s\" already exists", name);
+      return NULL;
+    }
+  SimNode *node = g_new0 (SimNode, 1);
+  node->net = net;
+  node->name = g_strdup (name);
+  node->trace_who = g_strdup_printf ("net:%s", name);
+  node->ifaces = g_ptr_array_new ();
+  node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
+  node->host_routes = g_hash_table_new (g_direct_hash, g_direct_equal);
+  node->udp_ports = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autofree char *stream = g_strdup_printf ("net/node/%s", name);
+  sim_world_rng_init (net->world, &node->rng, stream);
+  /* Linux randomises the IP ID and the ephemeral port start; so do we,
+   * from the node's own stream. */
+  node->ip_id = (guint16) sim_rng_below (&node->rng, 65536);
+  node->port_lo = 32768;
+  node->port_hi = 60999;
+  node->port_next = (guint16) (node->port_lo + sim_rng_below (&node->rng, node->port_hi - node->port_lo + 1u));
+  sim_tcp_config_init_default (&node->tcp_config);
+  g_ptr_array_add (net->nodes, node);
+  g_hash_table_insert (net->node_by_name, node->name, node);
+  return node;
+}
+
+const char *
+sim_node_get_name (const SimNode *node)
+{
+  return node->name;
+}
+
+SimNet *
+sim_node_get_net (const SimNode *node)
+{
+  return node->net;
+}
+
+SimWorld *
+sim_node_get_world (const SimNode *node)
+{
+  return node->net->world;
+}
+
+SimRng *
+sim_node_get_rng (SimNode *node)
+{
+  return &node->rng;
+}
+
+const SimNodeStats *
+sim_node_get_stats (const SimNode *node)
+{
+  return &node->stats;
+}
+
+SimIface *
+sim_node_add_iface (SimNode *node, SimIp4 addr, guint prefix_len)
+{
+  g_return_val_if_fail (node != NULL && prefix_len <= 32, NULL);
+  SimIface *ifc = g_new0 (SimIface, 1);
+  ifc->node = node;
+  ifc->index = node->ifaces->len;
+  ifc->addr = addr;
+  ifc->prefix_len = (guint8) prefix_len;
+  ifc->name = g_strdup_printf ("%s/eth%u", node->name, ifc->index);
+  g_ptr_array_add (node->ifaces, ifc);
+  sim_node_add_route (node, addr, prefix_len, ifc);
+  return ifc;
+}
+
+SimIface *
+sim_node_get_iface (SimNode *node, guint index)
+{
+  g_return_val_if_fail (index < node->ifaces->len, NULL);
+  return node->ifaces->pdata[index];
+}
+
+guint
+sim_node_get_n_ifaces (const SimNode *node)
+{
+  return node->ifaces->len;
+}
+
+gboolean
+sim_node_has_addr (const SimNode *node, SimIp4 ip)
+{
+  for (guint i = 0; i < node->ifaces->len; i++)
+    if (((SimIface *) node->ifaces->pdata[i])->addr == ip)
+      return TRUE;
+  return FALSE;
+}
+
+void
+sim_node_add_route (SimNode *node, SimIp4 prefix, guint len, SimIface *out)
+{
+  g_return_if_fail (node != NULL && out != NULL && out->node == node && len <= 32);
+  if (len == 32)
+    {
+      g_hash_table_insert (node->host_routes, GUINT_TO_POINTER (prefix), out);
+      return;
+    }
+  SimRoute r = { prefix & sim_ip4_mask (len), (guint8) len, out };
+  /* Keep longest prefix first; a newer route goes before older equal ones. */
+  guint i = 0;
+  while (i < node->routes->len && g_array_index (node->routes, SimRoute, i).len > len)
+    i++;
+  g_array_insert_val (node->routes, i, r);
+}
+
+void
+sim_node_set_default_route (SimNode *node, SimIface *out)
+{
+  sim_node_add_route (node, 0, 0, out);
+}
+
+SimIface *
+sim_node_route (SimNode *node, SimIp4 dst)
+{
+  SimIface *ifc = g_hash_table_lookup (node->host_routes, GUINT_TO_POINTER (dst));
+  if (ifc)
+    return ifc;
+  for (guint i = 0; i < node->routes->len; i++)
+    {
+      const SimRoute *r = &g_array_index (node->routes, SimRoute, i);
+      if (sim_ip4_in_prefix (dst, r->prefix, r->len))
+        return r->out;
+    }
+  return NULL;
+}
+
+void
+sim_node_set_forwarding (SimNode *node, gboolean on)
+{
+  node->forwarding = on;
+}
+
+void
+sim_node_set_hook (SimNode *node, SimNodeHookFunc hook, gpointer user_data)
+{
+  node->hook = hook;
+  node->hook_data = user_data;
+}
+
+void
+sim_node_set_pcap (SimNode *node, SimPcap *pcap)
+{
+  node->pcap = pcap;
+}
+
+void
+sim_node_set_port_range (SimNode *node, guint16 lo, guint16 hi)
+{
+  g_return_if_fail (lo > 0 && lo <= hi);
+  node->port_lo = lo;
+  node->port_hi = hi;
+  node->port_next = lo;
+}
+
+SimNode *
+sim_iface_get_node (const SimIface *iface)
+{
+  return iface->node;
+}
+
+SimIp4
+sim_iface_get_addr (const SimIface *iface)
+{
+  return iface->addr;
+}
+
+guint
+sim_iface_get_prefix_len (const SimIface *iface)
+{
+  return iface->prefix_len;
+}
+
+SimLink *
+sim_iface_get_link (const SimIface *iface)
+{
+  return iface->link;
+}
+
+const char *
+sim_iface_get_name (const SimIface *iface)
+{
+  return iface->name;
+}
+
+guint16
+sim_node_next_ip_id (SimNode *node)
+{
+  return node->ip_id++;
+}
+
+guint16
+sim_node_alloc_port (SimNode *node, gboolean (*in_use) (SimNode *, guint16))
+{
+  guint span = (guint) node->port_hi - node->port_lo + 1;
+  for (guint tries = 0; tries < span; tries++)
+    {
+      guint16 p = node->port_next;
+      node->port_next = p == node->port_hi ? node->port_lo : (guint16) (p + 1);
+      if (!in_use (node, p))
+        return p;
+    }
+  return 0;
+}
+
+SimIp4
+sim_node_source_for (SimNode *node, SimIp4 dst)
+{
+  if (sim_node_has_addr (node, dst))
+    return dst;
+  SimIface *out = sim_node_route (node, dst);
+  return out ? out->addr : SIM_IP4_ANY;
+}
+
+void
+sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
+                       const SimPacketInfo *info)
+{
+  if (!always && !node->net->trace_packets)
+    return;
+  g_autofree char *desc = info ? sim_packet_describe (info) : NULL;
+  sim_trace (node->net->world, node->trace_who, "%s%s%s", what, desc ? " " : "", desc ? desc : "");
+}
+
+/* ----------------------------------------------------------- IP output */
+
+static void
+loopback_deliver (SimWorld *world, gpointer data)
+{
+  SimPacket *pkt = data;
+  SimIface *ifc = pkt->hop;
+  pkt->hop = NULL;
+  sim_node_receive (ifc, pkt);
+}
+
+/* Routes and transmits @pkt whose header is final.  Takes ownership. */
+static SimNetError
+ip_transmit (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
+{
+  SimIface *out = sim_node_route (node, info->dst);
+  if (out == NULL || out->link == NULL)
+    {
+      node->stats.no_route++;
+      sim_node_trace_packet (node, TRUE, "drop no-route", info);
+      sim_packet_free (pkt);
+      return SIM_NET_ERR_NO_ROUTE;
+    }
+  if (node->pcap)
+    sim_pcap_write (node->pcap, sim_world_now (node->net->world), pkt->data, pkt->len);
+  node->stats.tx_packets++;
+  node->stats.tx_bytes += pkt->len;
+  sim_link_transmit (out, pkt);
+  return SIM_NET_OK;
+}
+
+SimNetError
+sim_node_output (SimNode *node, SimPacket *pkt)
+{
+  SimPacketInfo info;
+  SimPacketError perr = sim_packet_parse_quoted (pkt->data, pkt->len, &info);
+  g_return_val_if_fail (perr == SIM_PACKET_OK, (sim_packet_free (pkt), SIM_NET_ERR_NO_ROUTE));
+
+  if (sim_node_has_addr (node, info.dst))
+    {
+      /* Note 1.  Deliver through the interface that owns the address. */
+      for (guint i = 0; i < node->ifaces->len; i++)
+        {
+          SimIface *ifc = node->ifaces->pdata[i];
+          if (ifc->addr == info.dst)
+            {
+              pkt->hop = ifc;
+              break;
+            }
+        }
+      sim_schedule (node->net->world, 0, loopback_deliver, pkt);
+      return SIM_NET_OK;
+    }
+  return ip_transmit (node, pkt, &info);
+}
+
+gboolean
+sim_node_inject (SimNode *node, SimPacket *pkt)
+{
+  g_return_val_if_fail (node != NULL && pkt != NULL, FALSE);
+  return sim_node_output (node, pkt) == SIM_NET_OK;
+}
+
+/* @src: the address the error comes from (the closed port's host, or the
+ * router's receiving interface). */
+static void
+send_icmp_error (SimNode *node, SimIp4 src, const SimPacket *orig, const SimPacketInfo *info,
+                 guint8 type, guint8 code)
+{
+  if (info->proto == SIM_IPPROTO_ICMP)
+    return;   /* note 2 */
+  SimPacket *icmp = sim_packet_new_icmp_error (src, sim_node_next_ip_id (node), 64,
+                                               type, code, orig->data, orig->len);
+  node->stats.icmp_sent++;
+  sim_node_output (node, icmp);
+}
+
+/* ------------------------------------------------------------ IP input */
+
+static void
+icmp_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
+{
+  node->stats.icmp_received++;
+  if (info->icmp_type == SIM_ICMP_DEST_UNREACH)
+    {
+      SimPacketInfo quoted;
+      if (sim_packet_parse_quoted (info->payload, info->payload_len, &quoted) == SIM_PACKET_OK
+          && sim_node_has_addr (node, quoted.src))
+        {
+          SimNetError err = info->icmp_code == SIM_ICMP_PORT_UNREACH
+                            ? SIM_NET_ERR_PORT_UNREACHABLE : SIM_NET_ERR_HOST_UNREACHABLE;
+          if (quoted.proto == SIM_IPPROTO_UDP)
+            sim_udp_icmp_error (node, err, &quoted);
+          else if (quoted.proto == SIM_IPPROTO_TCP)
+            sim_tcp_icmp_error (node, err, &quoted);
+        }
+    }
+  else if (info->icmp_type == SIM_ICMP_ECHO_REQUEST)
+    {
+      /* Answer pings: same body, type 0 (RFC 792). */
+      SimPacket *reply = sim_packet_copy (pkt);
+      guint8 *d = sim_packet_data_mut (reply);
+      guint8 tmp[4];
+      memcpy (tmp, d + 12, 4);
+      memcpy (d + 12, d + 16, 4);
+      memcpy (d + 16, tmp, 4);
+      d[8] = 64;
+      d[info->hdr_len] = SIM_ICMP_ECHO_REPLY;
+      sim_packet_fix_checksums (reply);
+      sim_node_output (node, reply);
+    }
+  sim_packet_free (pkt);
+}
+
+static void
+local_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
+{
+  node->stats.delivered++;
+  sim_node_trace_packet (node, FALSE, "rx", info);
+  switch (info->proto)
+    {
+    case SIM_IPPROTO_UDP:
+      if (!g_hash_table_contains (node->udp_ports, GUINT_TO_POINTER (info->dport)))
+        {
+          node->stats.udp_no_socket++;
+          sim_node_trace_packet (node, TRUE, "drop no-socket, icmp port-unreachable", info);
+          send_icmp_error (node, info->dst, pkt, info, SIM_ICMP_DEST_UNREACH, SIM_ICMP_PORT_UNREACH);
+          sim_packet_free (pkt);
+          return;
+        }
+      sim_udp_input (node, pkt, info);
+      return;
+    case SIM_IPPROTO_TCP:
+      sim_tcp_input (node, pkt, info);
+      return;
+    case SIM_IPPROTO_ICMP:
+      icmp_input (node, pkt, info);
+      return;
+    default:
+      sim_packet_free (pkt);
+      return;
+    }
+}
+
+void
+sim_node_receive (SimIface *iface, SimPacket *pkt)
+{
+  SimNode *node = iface->node;
+  SimWorld *world = node->net->world;
+
+  node->stats.rx_packets++;
+  node->stats.rx_bytes += pkt->len;
+  if (node->pcap)
+    sim_pcap_write (node->pcap, sim_world_now (world), pkt->data, pkt->len);
+
+  SimPacketInfo info;
+  SimPacketError perr = sim_packet_parse (pkt->data, pkt->len, &info);
+  if (perr != SIM_PACKET_OK)
+    {
+      node->stats.malformed++;
+      sim_trace (world, node->trace_who, "drop malformed on %s: %s (%u bytes)",
+                 iface->name, sim_packet_error_to_string (perr), pkt->len);
+      sim_packet_free (pkt);
+      return;
+    }
+
+  if (node->hook)
+    {
+      switch (node->hook (node, iface, pkt, node->hook_data))
+        {
+        case SIM_HOOK_DROP:
+          node->stats.hook_dropped++;
+          sim_node_trace_packet (node, TRUE, "drop by hook", &info);
+          sim_packet_free (pkt);
+          return;
+        case SIM_HOOK_STOLEN:
+          return;
+        case SIM_HOOK_ACCEPT:
+          break;
+        }
+      /* The hook may have rewritten addresses: read them again. */
+      perr = sim_packet_parse (pkt->data, pkt->len, &info);
+      if (perr != SIM_PACKET_OK)
+        {
+          g_critical ("sim: hook on node %s left a malformed packet: %s",
+                      node->name, sim_packet_error_to_string (perr));
+          sim_packet_free (pkt);
+          return;
+        }
+    }
+
+  if (sim_node_has_addr (node, info.dst))
+    {
+      local_input (node, pkt, &info);
+      return;
+    }
+  if (!node->forwarding)
+    {
+      node->stats.not_for_us++;
+      sim_node_trace_packet (node, TRUE, "drop not-for-us", &info);
+      sim_packet_free (pkt);
+      return;
+    }
+  if (info.ttl <= 1)
+    {
+      node->stats.ttl_expired++;
+      sim_node_trace_packet (node, TRUE, "drop ttl-expired", &info);
+      send_icmp_error (node, iface->addr, pkt, &info, SIM_ICMP_TIME_EXCEEDED, 0);
+      sim_packet_free (pkt);
+      return;
+    }
+  guint8 *d = sim_packet_data_mut (pkt);
+  d[8] = (guint8) (info.ttl - 1);
+  info.ttl--;
+  sim_packet_fix_ip_checksum (pkt);   /* TTL is not in the pseudo-header */
+  node->stats.forwarded++;
+  sim_node_trace_packet (node, FALSE, "fwd", &info);
+  ip_transmit (node, pkt, &info);
+}
