@@ -8,6 +8,10 @@
  *   done    = start + B * 8 / bandwidth          (0 when bandwidth is 0)
  *   arrival = max(done + latency + U[0, jitter], last_arrival)
  *
+ * Corruption (bit errors) flips one byte at a position drawn uniformly;
+ * the receiver's IPv4/UDP/TCP checksum check then counts it as malformed,
+ * exactly the path a damaged frame takes on a wire without link-layer CRC.
+ *
  * The last max() keeps a direction in order: jitter stretches gaps but
  * never overtakes, as on a single cable or queue.  Loss is decided at send
  * time with one draw from the link's own stream; jitter takes one more draw
@@ -68,6 +72,12 @@ sim_link_transmit (SimIface *iface, SimPacket *pkt)
       return;
     }
 
+  if (cfg->corrupt > 0 && sim_rng_double (&link->rng) < cfg->corrupt && pkt->len > 0)
+    {
+      link->stats.corrupted[dir]++;
+      pkt->data[sim_rng_below (&link->rng, pkt->len)] ^= 0xff;
+    }
+
   SimTime t = now;
   if (cfg->bandwidth_bps)
     {
@@ -126,6 +136,7 @@ sim_link_set_config (SimLink *link, const SimLinkConfig *config)
 {
   g_return_if_fail (config->latency >= 0 && config->jitter >= 0);
   g_return_if_fail (config->loss >= 0 && config->loss <= 1);
+  g_return_if_fail (config->corrupt >= 0 && config->corrupt <= 1);
   link->config[0] = *config;
   link->config[1] = *config;
 }

@@ -85,6 +85,7 @@ typedef struct {
   guint64 sent[2];                    /* per direction: 0 = a->b, 1 = b->a */
   guint64 delivered[2];
   guint64 lost[2];                    /* random loss */
+  guint64 corrupted[2];               /* delivered with a flipped byte */
   guint64 dropped_down[2];            /* link cut */
 } SimLinkStats;
 
@@ -92,6 +93,8 @@ typedef struct {
   SimTime latency;                    /* one-way propagation delay */
   SimTime jitter;                     /* extra delay uniform in [0, jitter] */
   double  loss;                       /* probability in [0, 1] of losing a packet */
+  double  corrupt;                    /* probability in [0, 1] that one byte arrives flipped
+                                       * (bit errors: the receiver's checksums catch it) */
   guint64 bandwidth_bps;              /* 0: unlimited (no serialisation delay) */
 } SimLinkConfig;
 

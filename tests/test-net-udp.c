@@ -1,0 +1,659 @@
+/*
+ * tests/test-net-udp.c - UDP over the simulated network: delivery times,
+ * jitter, loss, bandwidth, cuts, corruption, ICMP port unreachable, the
+ * middlebox hook, determinism.  Expected times come from the link rules in
+ * sim/net/link.c's header and the fixture's topology (net-fixture.h).
+ */
+#include <math.h>
+#include <string.h>
+#include "tests/net-fixture.h"
+
+/* A socket that records what it receives and the errors it gets. */
+typedef struct {
+  SimUdpSocket *sock;
+  SimWorld     *world;
+  GArray       *rx_times;    /* SimTime */
+  GArray       *rx_seq;      /* guint32 from the first 4 payload bytes */
+  SimSockAddr   last_from;
+  GString      *last_data;
+  int           errors;
+  SimNetError   last_error;
+  SimSockAddr   last_error_remote;
+  SimTime       last_error_time;
+  gboolean      echo;        /* send every datagram back */
+  gboolean      close_on_rx; /* close itself from the callback */
+} Peer;
+
+static void
+peer_recv (SimUdpSocket *sock, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
+{
+  Peer *p = u;
+  SimTime now = sim_world_now (p->world);
+  guint32 seq = 0;
+  if (len >= 4)
+    memcpy (&seq, data, 4);
+  g_array_append_val (p->rx_times, now);
+  g_array_append_val (p->rx_seq, seq);
+  p->last_from = *from;
+  g_string_assign (p->last_data, "");
+  g_string_append_len (p->last_data, (const char *) data, (gssize) len);
+  if (p->echo)
+    g_assert_true (sim_udp_sendto (sock, from, data, len, NULL));
+  if (p->close_on_rx)
+    {
+      sim_udp_close (sock);
+      p->sock = NULL;
+    }
+}
+
+static void
+peer_error (SimUdpSocket *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
+{
+  Peer *p = u;
+  p->errors++;
+  p->last_error = err;
+  p->last_error_remote = *remote;
+  p->last_error_time = sim_world_now (p->world);
+}
+
+static void
+peer_open (Peer *p, SimNode *node, guint16 port)
+{
+  memset (p, 0, sizeof *p);
+  p->world = sim_node_get_world (node);
+  SimSockAddr local = { SIM_IP4_ANY, port };
+  g_autoptr (GError) err = NULL;
+  p->sock = sim_udp_open (node, &local, &err);
+  g_assert_no_error (err);
+  p->rx_times = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  p->rx_seq = g_array_new (FALSE, FALSE, sizeof (guint32));
+  p->last_data = g_string_new (NULL);
+  sim_udp_set_callbacks (p->sock, peer_recv, peer_error, p);
+}
+
+static void
+peer_clear (Peer *p)
+{
+  sim_udp_close (p->sock);
+  g_array_unref (p->rx_times);
+  g_array_unref (p->rx_seq);
+  g_string_free (p->last_data, TRUE);
+}
+
+/* Sends datagram number i (payload = 4-byte i + padding) at times[i]. */
+typedef struct {
+  SimTimer      timer;
+  SimUdpSocket *sock;
+  SimSockAddr   to;
+  const SimTime *times;
+  guint         n, next;
+  gsize         len;
+} Sender;
+
+static void
+sender_fire (SimTimer *t, gpointer u)
+{
+  Sender *s = u;
+  guint8 buf[2048] = { 0 };
+  guint32 seq = s->next;
+  memcpy (buf, &seq, 4);
+  g_assert_true (sim_udp_sendto (s->sock, &s->to, buf, MAX (s->len, 4), NULL));
+  if (++s->next < s->n)
+    sim_timer_start_at (t, s->times[s->next]);
+}
+
+static void
+sender_start (Sender *s, SimWorld *w, SimUdpSocket *sock, const SimSockAddr *to,
+              const SimTime *times, guint n, gsize len)
+{
+  memset (s, 0, sizeof *s);
+  s->sock = sock;
+  s->to = *to;
+  s->times = times;
+  s->n = n;
+  s->len = len;
+  sim_timer_init (&s->timer, w, sender_fire, s);
+  if (n)
+    sim_timer_start_at (&s->timer, times[0]);
+}
+
+/* ------------------------------------------------------------ 1-delivery */
+
+static void
+test_echo_rtt (void)
+{
+  const SimTime L = SIM_MS (10);
+  NetFixture f;
+  net_fixture_init (&f, 1, L);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  s.echo = TRUE;
+  SimSockAddr to = { f.server_ip, 5060 };
+  g_assert_true (sim_udp_sendto (c.sock, &to, "ping-abc", 8, NULL));
+  sim_world_run_until (f.world, SIM_S (1));
+
+  /* Two links each way: the server sees it at 2L, the client the echo at 4L. */
+  g_assert_cmpuint (s.rx_times->len, ==, 1);
+  g_assert_cmpint (g_array_index (s.rx_times, SimTime, 0), ==, 2 * L);
+  g_assert_cmphex (s.last_from.ip, ==, f.client_ip);
+  g_assert_cmpuint (s.last_from.port, ==, 5060);
+  g_assert_cmpuint (c.rx_times->len, ==, 1);
+  g_assert_cmpint (g_array_index (c.rx_times, SimTime, 0), ==, 4 * L);
+  g_assert_cmpstr (c.last_data->str, ==, "ping-abc");
+  g_assert_cmphex (c.last_from.ip, ==, f.server_ip);
+  g_assert_cmpuint (sim_node_get_stats (f.router)->forwarded, ==, 2);
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+static void
+test_bind_errors (void)
+{
+  NetFixture f;
+  net_fixture_init (&f, 1, SIM_MS (1));
+  g_autoptr (GError) err = NULL;
+  SimUdpSocket *a = sim_udp_open (f.client, NULL, &err);
+  g_assert_no_error (err);
+  SimSockAddr la;
+  sim_udp_get_local (a, &la);
+  g_assert_cmpuint (la.port, >=, 32768);     /* Linux ip_local_port_range */
+  g_assert_cmpuint (la.port, <=, 60999);
+
+  SimSockAddr fixed = { SIM_IP4_ANY, 5060 };
+  SimUdpSocket *b = sim_udp_open (f.client, &fixed, &err);
+  g_assert_no_error (err);
+  g_assert_null (sim_udp_open (f.client, &fixed, &err));
+  g_assert_error (err, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_IN_USE);
+  g_clear_error (&err);
+
+  SimSockAddr foreign = { f.server_ip, 5070 };
+  g_assert_null (sim_udp_open (f.client, &foreign, &err));
+  g_assert_error (err, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_NOT_AVAILABLE);
+  g_clear_error (&err);
+
+  static guint8 huge[SIM_UDP_MAX_PAYLOAD + 1];
+  SimSockAddr to = { f.server_ip, 5060 };
+  g_assert_false (sim_udp_sendto (b, &to, huge, sizeof huge, &err));
+  g_assert_error (err, SIM_NET_ERROR, SIM_NET_ERROR_MSG_SIZE);
+  g_clear_error (&err);
+  g_assert_true (sim_udp_sendto (b, &to, huge, SIM_UDP_MAX_PAYLOAD, &err));
+  g_assert_no_error (err);
+
+  /* A node with an interface but no route to the destination. */
+  SimNode *lonely = sim_node_new (f.net, "lonely", NULL);
+  sim_node_add_iface (lonely, SIM_IP4 (172, 16, 0, 1), 24);
+  SimUdpSocket *l = sim_udp_open (lonely, NULL, &err);
+  g_assert_false (sim_udp_sendto (l, &to, "x", 1, &err));
+  g_assert_error (err, SIM_NET_ERROR, SIM_NET_ERROR_NO_ROUTE);
+  g_clear_error (&err);
+
+  /* Duplicate node names are refused. */
+  g_assert_null (sim_node_new (f.net, "lonely", &err));
+  g_assert_nonnull (err);
+
+  sim_udp_close (a);
+  sim_udp_close (b);
+  sim_udp_close (l);
+  net_fixture_clear (&f);
+}
+
+/* A receive callback may close its own socket; the next datagram then gets
+ * ICMP port unreachable, as on a real host. */
+static void
+test_close_in_callback (void)
+{
+  const SimTime L = SIM_MS (5);
+  NetFixture f;
+  net_fixture_init (&f, 1, L);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  s.close_on_rx = TRUE;
+  SimSockAddr to = { f.server_ip, 5060 };
+  SimTime times[] = { 0, SIM_MS (100) };
+  Sender snd;
+  sender_start (&snd, f.world, c.sock, &to, times, 2, 16);
+  sim_world_run_until (f.world, SIM_S (1));
+  g_assert_cmpuint (s.rx_times->len, ==, 1);
+  g_assert_cmpint (c.errors, ==, 1);
+  g_assert_cmpint (c.last_error_time, ==, SIM_MS (100) + 4 * L);
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+/* ------------------------------------------------------------- 2-icmp */
+
+static void
+test_port_unreachable (void)
+{
+  const SimTime L = SIM_MS (15);
+  NetFixture f;
+  net_fixture_init (&f, 1, L);
+  Peer c;
+  peer_open (&c, f.client, 5060);
+  SimSockAddr closed = { f.server_ip, 9999 };
+  g_assert_true (sim_udp_sendto (c.sock, &closed, "REGISTER", 8, NULL));
+  sim_world_run_until (f.world, SIM_S (1));
+  /* The datagram reaches the server at 2L; its ICMP error is back at 4L. */
+  g_assert_cmpint (c.errors, ==, 1);
+  g_assert_cmpint (c.last_error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  g_assert_cmphex (c.last_error_remote.ip, ==, f.server_ip);
+  g_assert_cmpuint (c.last_error_remote.port, ==, 9999);
+  g_assert_cmpint (c.last_error_time, ==, 4 * L);
+  g_assert_cmpuint (sim_node_get_stats (f.server)->udp_no_socket, ==, 1);
+  g_assert_cmpuint (sim_node_get_stats (f.server)->icmp_sent, ==, 1);
+  g_assert_cmpuint (sim_node_get_stats (f.client)->icmp_received, ==, 1);
+  g_assert_cmpuint (c.rx_times->len, ==, 0);
+  peer_clear (&c);
+  net_fixture_clear (&f);
+}
+
+/* ------------------------------------------------------------- 3-link */
+
+static void
+run_jitter (guint64 seed, GArray *arrivals, GArray *order)
+{
+  const SimTime L = SIM_MS (10), J = SIM_MS (5);
+  NetFixture f;
+  net_fixture_init (&f, seed, L);
+  SimLinkConfig cfg = { .latency = L, .jitter = J };
+  sim_link_set_config (f.link0, &cfg);
+  sim_link_set_config (f.link1, &cfg);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  enum { N = 1000 };
+  SimTime times[N];
+  for (int i = 0; i < N; i++)
+    times[i] = SIM_MS (1) * i;
+  Sender snd;
+  SimSockAddr to = { f.server_ip, 5060 };
+  sender_start (&snd, f.world, c.sock, &to, times, N, 100);
+  sim_world_run_until (f.world, SIM_S (10));
+  g_assert_cmpuint (s.rx_times->len, ==, N);
+  for (int i = 0; i < N; i++)
+    {
+      guint32 seq = g_array_index (s.rx_seq, guint32, i);
+      SimTime at = g_array_index (s.rx_times, SimTime, i);
+      g_array_append_val (arrivals, at);
+      g_array_append_val (order, seq);
+      /* Each link adds L + U[0, J]; FIFO never delays past the previous
+       * packet's bound, so the end-to-end delay is in [2L, 2L + 2J]. */
+      g_assert_cmpint (at - times[seq], >=, 2 * L);
+      g_assert_cmpint (at - times[seq], <=, 2 * L + 2 * J);
+      g_assert_cmpuint (seq, ==, (guint32) i);     /* never reordered */
+    }
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+static void
+test_jitter_bounds_order_reproducible (void)
+{
+  GArray *a1 = g_array_new (FALSE, FALSE, sizeof (SimTime)), *o1 = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GArray *a2 = g_array_new (FALSE, FALSE, sizeof (SimTime)), *o2 = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GArray *a3 = g_array_new (FALSE, FALSE, sizeof (SimTime)), *o3 = g_array_new (FALSE, FALSE, sizeof (guint32));
+  run_jitter (11, a1, o1);
+  run_jitter (11, a2, o2);
+  run_jitter (12, a3, o3);
+  g_assert_cmpmem (a1->data, a1->len * sizeof (SimTime), a2->data, a2->len * sizeof (SimTime));
+  g_assert_false (memcmp (a1->data, a3->data, a1->len * sizeof (SimTime)) == 0);
+  g_array_unref (a1); g_array_unref (o1);
+  g_array_unref (a2); g_array_unref (o2);
+  g_array_unref (a3); g_array_unref (o3);
+}
+
+static guint
+run_loss (guint64 seed, double p, GArray *got)
+{
+  NetFixture f;
+  net_fixture_init (&f, seed, SIM_MS (1));
+  SimLinkConfig cfg = { .latency = SIM_MS (1), .loss = p };
+  sim_link_set_config (f.link0, &cfg);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  enum { N = 20000 };
+  SimTime *times = g_new (SimTime, N);
+  for (int i = 0; i < N; i++)
+    times[i] = SIM_US (100) * i;
+  Sender snd;
+  SimSockAddr to = { f.server_ip, 5060 };
+  sender_start (&snd, f.world, c.sock, &to, times, N, 20);
+  sim_world_run_until (f.world, SIM_S (10));
+  const SimLinkStats *st = sim_link_get_stats (f.link0);
+  g_assert_cmpuint (st->sent[0], ==, N);
+  g_assert_cmpuint (st->lost[0] + st->delivered[0], ==, N);
+  g_assert_cmpuint (st->delivered[0], ==, s.rx_seq->len);
+  g_array_append_vals (got, s.rx_seq->data, s.rx_seq->len);
+  guint n = s.rx_seq->len;
+  g_free (times);
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+  return n;
+}
+
+static void
+test_loss_rate_reproducible (void)
+{
+  const double p = 0.2;
+  const double N = 20000;
+  GArray *g1 = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GArray *g2 = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GArray *g3 = g_array_new (FALSE, FALSE, sizeof (guint32));
+  guint n1 = run_loss (5, p, g1);
+  /* Binomial(N, 1-p): mean N(1-p), sd sqrt(N p (1-p)); 5 sd. */
+  double sd = sqrt (N * p * (1 - p));
+  g_assert_cmpfloat (fabs (n1 - N * (1 - p)), <, 5 * sd);
+  guint n2 = run_loss (5, p, g2);
+  g_assert_cmpuint (n1, ==, n2);
+  g_assert_cmpmem (g1->data, g1->len * 4, g2->data, g2->len * 4);   /* same packets lost */
+  run_loss (6, p, g3);
+  g_assert_false (g1->len == g3->len && memcmp (g1->data, g3->data, g1->len * 4) == 0);
+  g_array_unref (g1);
+  g_array_unref (g2);
+  g_array_unref (g3);
+}
+
+/* Loss set on one direction only: requests arrive, every echo is lost. */
+static void
+test_loss_one_direction (void)
+{
+  NetFixture f;
+  net_fixture_init (&f, 1, SIM_MS (1));
+  sim_link_set_loss (f.link0, 1, 1.0);          /* router -> client */
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  s.echo = TRUE;
+  SimTime times[50];
+  for (int i = 0; i < 50; i++)
+    times[i] = SIM_MS (10) * i;
+  Sender snd;
+  SimSockAddr to = { f.server_ip, 5060 };
+  sender_start (&snd, f.world, c.sock, &to, times, 50, 10);
+  sim_world_run_until (f.world, SIM_S (2));
+  g_assert_cmpuint (s.rx_times->len, ==, 50);
+  g_assert_cmpuint (c.rx_times->len, ==, 0);
+  g_assert_cmpuint (sim_link_get_stats (f.link0)->lost[1], ==, 50);
+  g_assert_cmpuint (sim_link_get_stats (f.link0)->lost[0], ==, 0);
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+/* 1 Mbit/s: a 1000-byte payload is a 1028-byte IPv4 packet, 8224 bits,
+ * 8.224 ms on the wire; the second packet queues behind the first. */
+static void
+test_bandwidth (void)
+{
+  SimWorld *w = sim_world_new (1);
+  SimNet *net = sim_net_new (w);
+  SimNode *a = sim_node_new (net, "a", NULL), *b = sim_node_new (net, "b", NULL);
+  SimIface *ia = sim_node_add_iface (a, SIM_IP4 (10, 9, 0, 1), 30);
+  SimIface *ib = sim_node_add_iface (b, SIM_IP4 (10, 9, 0, 2), 30);
+  SimLinkConfig cfg = { .latency = SIM_MS (1), .bandwidth_bps = 1000000 };
+  sim_link_new (net, ia, ib, &cfg);
+  Peer pa, pb;
+  peer_open (&pa, a, 1000);
+  peer_open (&pb, b, 2000);
+  guint8 buf[1000] = { 0 };
+  SimSockAddr to = { SIM_IP4 (10, 9, 0, 2), 2000 };
+  g_assert_true (sim_udp_sendto (pa.sock, &to, buf, sizeof buf, NULL));
+  g_assert_true (sim_udp_sendto (pa.sock, &to, buf, sizeof buf, NULL));
+  sim_world_run_until (w, SIM_S (1));
+  g_assert_cmpuint (pb.rx_times->len, ==, 2);
+  g_assert_cmpint (g_array_index (pb.rx_times, SimTime, 0), ==, SIM_US (8224) + SIM_MS (1));
+  g_assert_cmpint (g_array_index (pb.rx_times, SimTime, 1), ==, 2 * SIM_US (8224) + SIM_MS (1));
+  peer_clear (&pa);
+  peer_clear (&pb);
+  sim_net_free (net);
+  sim_world_free (w);
+}
+
+/* Cut link1 at 1 s for 2 s; the client sends every 100 ms from 0 to 5 s
+ * plus one packet at 985 ms that is on link1 (10..20 ms after sending) when
+ * the cut happens.  A packet sent at t enters link1 at t + 10 ms: lost if
+ * that is in [1 s, 3 s) (20 packets: 1.0 .. 2.9 s), or if it is in flight
+ * at 1 s (the 985 ms one).  51 + 1 sent, 31 delivered. */
+static void
+test_cut_and_restore (void)
+{
+  const SimTime L = SIM_MS (10);
+  NetFixture f;
+  net_fixture_init (&f, 1, L);
+  sim_link_schedule_cut (f.link1, SIM_S (1), SIM_S (2));
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  SimTime times[52];
+  guint n = 0;
+  for (int i = 0; i <= 50; i++)
+    {
+      if (i == 10)
+        times[n++] = SIM_MS (985);
+      times[n++] = SIM_MS (100) * i;
+    }
+  g_assert_cmpuint (n, ==, 52);
+  Sender snd;
+  SimSockAddr to = { f.server_ip, 5060 };
+  sender_start (&snd, f.world, c.sock, &to, times, n, 10);
+  sim_world_run_until (f.world, SIM_S (1) - 1);
+  g_assert_true (sim_link_is_up (f.link1));
+  sim_world_run_until (f.world, SIM_S (2));
+  g_assert_false (sim_link_is_up (f.link1));
+  sim_world_run_until (f.world, SIM_S (6));
+  g_assert_true (sim_link_is_up (f.link1));
+  g_assert_cmpuint (s.rx_times->len, ==, 31);
+  g_assert_cmpuint (sim_link_get_stats (f.link1)->dropped_down[0], ==, 21);
+  /* Nothing sent in [1.0, 2.9] arrived; 3.0 s did, at 3.02 s. */
+  for (guint i = 0; i < s.rx_seq->len; i++)
+    {
+      SimTime sent = times[g_array_index (s.rx_seq, guint32, i)];
+      g_assert_true (sent < SIM_MS (985) || sent >= SIM_S (3));
+    }
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+/* Bit errors: every corrupted packet is caught by the first node's checksum
+ * check, counted as malformed and dropped; nothing crashes. */
+static void
+test_corruption_counted (void)
+{
+  NetFixture f;
+  net_fixture_init (&f, 3, SIM_MS (1));
+  SimLinkConfig cfg = { .latency = SIM_MS (1), .corrupt = 0.25 };
+  sim_link_set_config (f.link0, &cfg);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  enum { N = 4000 };
+  SimTime *times = g_new (SimTime, N);
+  for (int i = 0; i < N; i++)
+    times[i] = SIM_US (500) * i;
+  Sender snd;
+  SimSockAddr to = { f.server_ip, 5060 };
+  sender_start (&snd, f.world, c.sock, &to, times, N, 200);
+  sim_world_run_until (f.world, SIM_S (5));
+  guint64 bad = sim_link_get_stats (f.link0)->corrupted[0];
+  g_assert_cmpuint (sim_node_get_stats (f.router)->malformed, ==, bad);
+  g_assert_cmpuint (s.rx_times->len, ==, N - bad);
+  double sd = sqrt (N * 0.25 * 0.75);
+  g_assert_cmpfloat (fabs ((double) bad - N * 0.25), <, 5 * sd);
+  g_free (times);
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+/* ------------------------------------------------------------ 4-router */
+
+static void
+test_forwarding_off (void)
+{
+  NetFixture f;
+  net_fixture_init (&f, 1, SIM_MS (1));
+  sim_node_set_forwarding (f.router, FALSE);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  SimSockAddr to = { f.server_ip, 5060 };
+  g_assert_true (sim_udp_sendto (c.sock, &to, "x", 1, NULL));
+  sim_world_run_until (f.world, SIM_S (1));
+  g_assert_cmpuint (s.rx_times->len, ==, 0);
+  g_assert_cmpuint (sim_node_get_stats (f.router)->not_for_us, ==, 1);
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+/* Longest prefix wins; /32 host routes beat everything; default last. */
+static void
+test_route_lookup (void)
+{
+  SimWorld *w = sim_world_new (1);
+  SimNet *net = sim_net_new (w);
+  SimNode *r = sim_node_new (net, "r", NULL);
+  SimIface *i0 = sim_node_add_iface (r, SIM_IP4 (10, 0, 0, 1), 8);
+  SimIface *i1 = sim_node_add_iface (r, SIM_IP4 (10, 1, 0, 1), 16);
+  SimIface *i2 = sim_node_add_iface (r, SIM_IP4 (192, 0, 2, 1), 24);
+  sim_node_set_default_route (r, i2);
+  sim_node_add_route (r, SIM_IP4 (10, 1, 2, 3), 32, i0);
+  g_assert_true (sim_node_route (r, SIM_IP4 (10, 200, 0, 1)) == i0);
+  g_assert_true (sim_node_route (r, SIM_IP4 (10, 1, 9, 9)) == i1);
+  g_assert_true (sim_node_route (r, SIM_IP4 (10, 1, 2, 3)) == i0);
+  g_assert_true (sim_node_route (r, SIM_IP4 (8, 8, 8, 8)) == i2);
+  sim_net_free (net);
+  sim_world_free (w);
+}
+
+/* ------------------------------------------------------------ 5-hook */
+
+/* A port forward on the router, in both directions: 10.0.1.1:7000 is the
+ * server's 9000.  Packets to port 6666 are dropped. */
+typedef struct {
+  SimIp4 outside_ip, server_ip;
+  int    seen_in[2];          /* packets seen per incoming interface */
+} Forward;
+
+static SimHookVerdict
+forward_hook (SimNode *node, SimIface *in, SimPacket *pkt, gpointer u)
+{
+  Forward *fw = u;
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (pkt), sim_packet_len (pkt), &i), ==, SIM_PACKET_OK);
+  fw->seen_in[sim_node_get_iface (node, 0) == in ? 0 : 1]++;
+  if (i.proto != SIM_IPPROTO_UDP)
+    return SIM_HOOK_ACCEPT;
+  if (i.dport == 6666)
+    return SIM_HOOK_DROP;
+  if (i.dst == fw->outside_ip && i.dport == 7000)
+    {
+      SimSockAddr to = { fw->server_ip, 9000 };
+      sim_packet_rewrite_dst (pkt, &to);
+    }
+  else if (i.src == fw->server_ip && i.sport == 9000)
+    {
+      SimSockAddr from = { fw->outside_ip, 7000 };
+      sim_packet_rewrite_src (pkt, &from);
+    }
+  return SIM_HOOK_ACCEPT;
+}
+
+static void
+test_hook_rewrite_and_drop (void)
+{
+  const SimTime L = SIM_MS (2);
+  NetFixture f;
+  net_fixture_init (&f, 1, L);
+  Forward fw = { SIM_IP4 (10, 0, 1, 1), f.server_ip, { 0, 0 } };
+  sim_node_set_hook (f.router, forward_hook, &fw);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 9000);
+  s.echo = TRUE;
+  SimSockAddr fwd = { fw.outside_ip, 7000 }, blocked = { f.server_ip, 6666 };
+  g_assert_true (sim_udp_sendto (c.sock, &fwd, "hello", 5, NULL));
+  g_assert_true (sim_udp_sendto (c.sock, &blocked, "nope", 4, NULL));
+  sim_world_run_until (f.world, SIM_S (1));
+  /* The server saw the client's real address; the client saw the reply come
+   * from the address it sent to. */
+  g_assert_cmpuint (s.rx_times->len, ==, 1);
+  g_assert_cmphex (s.last_from.ip, ==, f.client_ip);
+  g_assert_cmpuint (c.rx_times->len, ==, 1);
+  g_assert_cmphex (c.last_from.ip, ==, fw.outside_ip);
+  g_assert_cmpuint (c.last_from.port, ==, 7000);
+  g_assert_cmpstr (c.last_data->str, ==, "hello");
+  g_assert_cmpint (fw.seen_in[0], ==, 2);   /* hello + nope from the client side */
+  g_assert_cmpint (fw.seen_in[1], ==, 1);   /* the echo from the server side */
+  g_assert_cmpuint (sim_node_get_stats (f.router)->hook_dropped, ==, 1);
+  g_assert_cmpint (c.errors, ==, 0);        /* a dropped packet is silent */
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
+/* ------------------------------------------------------- 6-determinism */
+
+static guint64
+random_traffic_fingerprint (guint64 seed)
+{
+  NetFixture f;
+  net_fixture_init (&f, seed, SIM_MS (3));
+  SimLinkConfig cfg = { .latency = SIM_MS (3), .jitter = SIM_MS (2), .loss = 0.1 };
+  sim_link_set_config (f.link0, &cfg);
+  sim_link_set_config (f.link1, &cfg);
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 5060);
+  s.echo = TRUE;
+  SimTime times[500];
+  for (int i = 0; i < 500; i++)
+    times[i] = SIM_MS (7) * i;
+  Sender snd;
+  SimSockAddr to = { f.server_ip, 5060 };
+  sender_start (&snd, f.world, c.sock, &to, times, 500, 50);
+  sim_world_run_until (f.world, SIM_S (10));
+  guint64 fp = sim_world_get_fingerprint (f.world);
+  g_assert_cmpuint (sim_world_get_trace_lines (f.world), >, 1000);
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+  return fp;
+}
+
+static void
+test_determinism (void)
+{
+  guint64 a = random_traffic_fingerprint (77);
+  g_assert_cmphex (a, ==, random_traffic_fingerprint (77));
+  g_assert_cmphex (a, !=, random_traffic_fingerprint (78));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/net/udp/1-delivery/echo-rtt", test_echo_rtt);
+  g_test_add_func ("/net/udp/1-delivery/bind-errors", test_bind_errors);
+  g_test_add_func ("/net/udp/1-delivery/close-in-callback", test_close_in_callback);
+  g_test_add_func ("/net/udp/2-icmp/port-unreachable", test_port_unreachable);
+  g_test_add_func ("/net/udp/3-link/jitter-bounds-order-reproducible", test_jitter_bounds_order_reproducible);
+  g_test_add_func ("/net/udp/3-link/loss-rate-reproducible", test_loss_rate_reproducible);
+  g_test_add_func ("/net/udp/3-link/loss-one-direction", test_loss_one_direction);
+  g_test_add_func ("/net/udp/3-link/bandwidth", test_bandwidth);
+  g_test_add_func ("/net/udp/3-link/cut-and-restore", test_cut_and_restore);
+  g_test_add_func ("/net/udp/3-link/corruption-counted", test_corruption_counted);
+  g_test_add_func ("/net/udp/4-router/forwarding-off", test_forwarding_off);
+  g_test_add_func ("/net/udp/4-router/route-lookup", test_route_lookup);
+  g_test_add_func ("/net/udp/5-hook/rewrite-and-drop", test_hook_rewrite_and_drop);
+  g_test_add_func ("/net/udp/6-determinism/fingerprint", test_determinism);
+  return g_test_run ();
+}

@@ -1,0 +1,257 @@
+/*
+ * tests/test-packet.c - IPv4/UDP/TCP/ICMP bytes: known-good headers,
+ * checksums, malformed input, rewrites; and address parsing.
+ */
+#include <string.h>
+#include "sim/net/packet.h"
+#include "sim/kernel/rng.h"
+
+/* The worked example of an IPv4 header checksum that most references use
+ * (e.g. Wikipedia "Internet checksum"): 192.168.0.1 -> 192.168.0.199, UDP,
+ * TTL 64, DF, id 0, total length 0x73, checksum 0xb861. */
+static void
+test_ip_header_known (void)
+{
+  const guint8 expect[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+                              0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+  SimSockAddr src = { SIM_IP4 (192, 168, 0, 1), 5060 }, dst = { SIM_IP4 (192, 168, 0, 199), 5060 };
+  guint8 payload[0x73 - 28] = { 0 };
+  g_autoptr (SimPacket) p = sim_packet_new_udp (&src, &dst, 0, 64, payload, sizeof payload);
+  g_assert_cmpuint (sim_packet_len (p), ==, 0x73);
+  g_assert_cmpmem (sim_packet_data (p), 20, expect, 20);
+}
+
+/* RFC 1071's own example: the words 0001 f203 f4f5 f6f7 sum to 0xddf2
+ * (before complement), so the checksum is ~0xddf2 = 0x220d. */
+static void
+test_inet_checksum_rfc1071 (void)
+{
+  const guint8 b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+  g_assert_cmphex (sim_inet_checksum (b, sizeof b, 0), ==, 0x220d);
+  /* Odd length: the last byte is padded with a zero byte. */
+  const guint8 c[] = { 0x00, 0x01, 0xf2 };
+  g_assert_cmphex (sim_inet_checksum (c, sizeof c, 0), ==, (guint16) ~(0x0001 + 0xf200));
+}
+
+static void
+test_udp_roundtrip (void)
+{
+  SimSockAddr src = { SIM_IP4 (10, 0, 0, 1), 5060 }, dst = { SIM_IP4 (203, 0, 113, 7), 5080 };
+  const char *msg = "REGISTER sip:example.test SIP/2.0\r\n\r\n";
+  g_autoptr (SimPacket) p = sim_packet_new_udp (&src, &dst, 0x1234, 63, msg, strlen (msg));
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (p), sim_packet_len (p), &i), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (i.src, ==, src.ip);
+  g_assert_cmpuint (i.dst, ==, dst.ip);
+  g_assert_cmpuint (i.sport, ==, 5060);
+  g_assert_cmpuint (i.dport, ==, 5080);
+  g_assert_cmpuint (i.proto, ==, SIM_IPPROTO_UDP);
+  g_assert_cmpuint (i.ttl, ==, 63);
+  g_assert_cmpuint (i.ip_id, ==, 0x1234);
+  g_assert_cmpuint (i.total_len, ==, 20 + 8 + strlen (msg));
+  g_assert_cmpmem (i.payload, i.payload_len, msg, strlen (msg));
+}
+
+/* Every single-byte change is caught by a checksum or a length check. */
+static void
+test_every_byte_flip_detected (void)
+{
+  SimSockAddr src = { SIM_IP4 (10, 0, 0, 1), 1000 }, dst = { SIM_IP4 (10, 0, 0, 2), 2000 };
+  const char *msg = "hello, world";
+  g_autoptr (SimPacket) p = sim_packet_new_udp (&src, &dst, 7, 64, msg, strlen (msg));
+  gsize n = sim_packet_len (p);
+  for (gsize k = 0; k < n; k++)
+    {
+      g_autoptr (SimPacket) q = sim_packet_copy (p);
+      sim_packet_data_mut (q)[k] ^= 0xff;
+      SimPacketInfo i;
+      g_assert_cmpint (sim_packet_parse (sim_packet_data (q), n, &i), !=, SIM_PACKET_OK);
+    }
+}
+
+static void
+test_tcp_roundtrip (void)
+{
+  SimSockAddr src = { SIM_IP4 (10, 0, 0, 1), 40000 }, dst = { SIM_IP4 (10, 0, 0, 2), 5060 };
+  g_autoptr (SimPacket) syn = sim_packet_new_tcp (&src, &dst, 1, 64, 1000, 0, SIM_TCP_SYN, 65535,
+                                                  1460, NULL, 0);
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (syn), sim_packet_len (syn), &i), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (sim_packet_len (syn), ==, 20 + 24);     /* MSS option: 4 bytes */
+  g_assert_cmpuint (i.tcp_flags, ==, SIM_TCP_SYN);
+  g_assert_cmpuint (i.tcp_seq, ==, 1000);
+  g_assert_cmpuint (i.tcp_window, ==, 65535);
+  g_assert_cmpuint (i.payload_len, ==, 0);
+
+  g_autoptr (SimPacket) data = sim_packet_new_tcp (&src, &dst, 2, 64, 1001, 5001,
+                                                   SIM_TCP_ACK | SIM_TCP_PSH, 65535, 0, "abc", 3);
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (data), sim_packet_len (data), &i), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (i.tcp_ack, ==, 5001);
+  g_assert_cmpmem (i.payload, i.payload_len, "abc", 3);
+}
+
+static void
+test_icmp_error_quotes_original (void)
+{
+  SimSockAddr src = { SIM_IP4 (10, 0, 0, 1), 5060 }, dst = { SIM_IP4 (10, 0, 0, 2), 5070 };
+  char big[100];
+  memset (big, 'x', sizeof big);
+  g_autoptr (SimPacket) orig = sim_packet_new_udp (&src, &dst, 9, 64, big, sizeof big);
+  g_autoptr (SimPacket) icmp = sim_packet_new_icmp_error (dst.ip, 1, 64, SIM_ICMP_DEST_UNREACH,
+                                                          SIM_ICMP_PORT_UNREACH,
+                                                          sim_packet_data (orig), sim_packet_len (orig));
+  /* RFC 792: IP header (20) + first 8 bytes of data. */
+  g_assert_cmpuint (sim_packet_len (icmp), ==, 20 + 8 + 20 + 8);
+  SimPacketInfo i, q;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (icmp), sim_packet_len (icmp), &i), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (i.src, ==, dst.ip);
+  g_assert_cmpuint (i.dst, ==, src.ip);
+  g_assert_cmpuint (i.icmp_type, ==, 3);
+  g_assert_cmpuint (i.icmp_code, ==, 3);
+  g_assert_cmpint (sim_packet_parse_quoted (i.payload, i.payload_len, &q), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (q.sport, ==, 5060);
+  g_assert_cmpuint (q.dport, ==, 5070);
+  g_assert_cmpuint (q.dst, ==, dst.ip);
+}
+
+static void
+test_rewrite (void)
+{
+  SimSockAddr src = { SIM_IP4 (192, 168, 1, 10), 5060 }, dst = { SIM_IP4 (198, 51, 100, 1), 5060 };
+  SimSockAddr pub = { SIM_IP4 (203, 0, 113, 5), 40001 };
+  g_autoptr (SimPacket) p = sim_packet_new_udp (&src, &dst, 1, 64, "x", 1);
+  g_assert_true (sim_packet_rewrite_src (p, &pub));
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (p), sim_packet_len (p), &i), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (i.src, ==, pub.ip);
+  g_assert_cmpuint (i.sport, ==, pub.port);
+  g_assert_true (sim_packet_rewrite_dst (p, &src));
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (p), sim_packet_len (p), &i), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (i.dst, ==, src.ip);
+  g_assert_cmpuint (i.dport, ==, src.port);
+}
+
+static void
+test_malformed_cases (void)
+{
+  SimSockAddr a = { SIM_IP4 (10, 0, 0, 1), 1 }, b = { SIM_IP4 (10, 0, 0, 2), 2 };
+  g_autoptr (SimPacket) p = sim_packet_new_udp (&a, &b, 1, 64, "abcd", 4);
+  const guint8 *d = sim_packet_data (p);
+  gsize n = sim_packet_len (p);
+  SimPacketInfo i;
+  guint8 buf[64];
+
+  /* Every truncation is rejected (the total length no longer matches). */
+  for (gsize k = 0; k < n; k++)
+    g_assert_cmpint (sim_packet_parse (d, k, &i), !=, SIM_PACKET_OK);
+  g_assert_cmpint (sim_packet_parse (NULL, 0, &i), ==, SIM_PACKET_TRUNCATED);
+
+  memcpy (buf, d, n);
+  buf[0] = 0x65;                                        /* version 6 */
+  g_assert_cmpint (sim_packet_parse (buf, n, &i), ==, SIM_PACKET_BAD_VERSION);
+  buf[0] = 0x44;                                        /* IHL 4 */
+  g_assert_cmpint (sim_packet_parse (buf, n, &i), ==, SIM_PACKET_BAD_IHL);
+  buf[0] = 0x4f;                                        /* IHL 15 = 60 bytes > packet */
+  g_assert_cmpint (sim_packet_parse (buf, n, &i), ==, SIM_PACKET_BAD_IHL);
+
+  /* A fragment, with a correct header checksum. */
+  g_autoptr (SimPacket) f = sim_packet_copy (p);
+  sim_packet_data_mut (f)[6] |= 0x20;                   /* MF */
+  sim_packet_fix_checksums (f);
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (f), n, &i), ==, SIM_PACKET_FRAGMENT);
+
+  /* UDP length that disagrees with the IP length, checksums fixed. */
+  g_autoptr (SimPacket) u = sim_packet_copy (p);
+  sim_packet_data_mut (u)[20 + 5] = 9;                  /* UDP length 9 instead of 12 */
+  sim_packet_fix_checksums (u);
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (u), n, &i), ==, SIM_PACKET_BAD_L4_LENGTH);
+
+  /* UDP checksum 0 means "none" (RFC 768) and is accepted. */
+  g_autoptr (SimPacket) z = sim_packet_copy (p);
+  sim_packet_data_mut (z)[26] = 0;
+  sim_packet_data_mut (z)[27] = 0;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (z), n, &i), ==, SIM_PACKET_OK);
+}
+
+/* Random bytes and random mutations of valid packets: never a crash or an
+ * out-of-bounds read (run under ASan), and pointers stay inside the buffer. */
+static void
+test_random_garbage (void)
+{
+  SimRng r;
+  sim_rng_init (&r, 1, "garbage");
+  SimSockAddr a = { SIM_IP4 (10, 0, 0, 1), 1 }, b = { SIM_IP4 (10, 0, 0, 2), 2 };
+  g_autoptr (SimPacket) tcp = sim_packet_new_tcp (&a, &b, 1, 64, 1, 2, SIM_TCP_ACK, 100, 0, "data", 4);
+  for (int iter = 0; iter < 50000; iter++)
+    {
+      gsize n = (gsize) sim_rng_below (&r, 80);
+      guint8 *buf = g_malloc (n + 1);
+      if (iter % 2 && n >= 20)
+        {
+          gsize m = MIN (n, sim_packet_len (tcp));
+          memcpy (buf, sim_packet_data (tcp), m);
+          for (gsize k = m; k < n; k++)
+            buf[k] = (guint8) sim_rng_u64 (&r);
+          buf[sim_rng_below (&r, n)] = (guint8) sim_rng_u64 (&r);
+        }
+      else
+        for (gsize k = 0; k < n; k++)
+          buf[k] = (guint8) sim_rng_u64 (&r);
+      SimPacketInfo i;
+      if (sim_packet_parse (buf, n, &i) == SIM_PACKET_OK && i.payload_len)
+        {
+          g_assert_true (i.payload >= buf && i.payload + i.payload_len <= buf + n);
+        }
+      (void) sim_packet_parse_quoted (buf, n, &i);
+      g_free (buf);
+    }
+}
+
+static void
+test_addr_parse (void)
+{
+  SimIp4 ip;
+  g_assert_true (sim_ip4_parse ("192.168.1.254", &ip));
+  g_assert_cmphex (ip, ==, SIM_IP4 (192, 168, 1, 254));
+  g_assert_true (sim_ip4_parse ("0.0.0.0", &ip));
+  g_assert_cmphex (ip, ==, 0);
+  const char *bad[] = { "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", " 1.2.3.4",
+                        "1..2.3", "1.2.3.a", "1234.1.1.1", "-1.2.3.4" };
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    g_assert_false (sim_ip4_parse (bad[k], &ip));
+
+  SimSockAddr sa;
+  g_assert_true (sim_sockaddr_parse ("10.0.0.1:5060", &sa));
+  g_assert_cmphex (sa.ip, ==, SIM_IP4 (10, 0, 0, 1));
+  g_assert_cmpuint (sa.port, ==, 5060);
+  g_assert_false (sim_sockaddr_parse ("10.0.0.1:65536", &sa));
+  g_assert_false (sim_sockaddr_parse ("10.0.0.1:", &sa));
+  g_assert_false (sim_sockaddr_parse ("10.0.0.1", &sa));
+  g_assert_false (sim_sockaddr_parse ("10.0.0.1:50a", &sa));
+  char buf[SIM_SOCKADDR_STRLEN];
+  SimSockAddr max = { G_MAXUINT32, 65535 };
+  g_assert_cmpstr (sim_sockaddr_to_string (&max, buf), ==, "255.255.255.255:65535");
+
+  g_assert_true (sim_ip4_in_prefix (SIM_IP4 (10, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
+  g_assert_false (sim_ip4_in_prefix (SIM_IP4 (11, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
+  g_assert_true (sim_ip4_in_prefix (SIM_IP4 (1, 2, 3, 4), 0, 0));
+  g_assert_cmphex (sim_ip4_mask (24), ==, 0xffffff00);
+  g_assert_cmphex (sim_ip4_mask (32), ==, 0xffffffff);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/packet/1-ip/known-header", test_ip_header_known);
+  g_test_add_func ("/packet/1-ip/checksum-rfc1071", test_inet_checksum_rfc1071);
+  g_test_add_func ("/packet/2-udp/roundtrip", test_udp_roundtrip);
+  g_test_add_func ("/packet/2-udp/every-byte-flip-detected", test_every_byte_flip_detected);
+  g_test_add_func ("/packet/3-tcp/roundtrip", test_tcp_roundtrip);
+  g_test_add_func ("/packet/4-icmp/quotes-original", test_icmp_error_quotes_original);
+  g_test_add_func ("/packet/5-rewrite/src-dst", test_rewrite);
+  g_test_add_func ("/packet/6-malformed/cases", test_malformed_cases);
+  g_test_add_func ("/packet/6-malformed/random-garbage", test_random_garbage);
+  g_test_add_func ("/packet/7-addr/parse", test_addr_parse);
+  return g_test_run ();
+}
