@@ -73,6 +73,7 @@ mkdir -p "$REF" "$OUT"
 
 # The references, exactly as ../shared/bench/README.md builds them.
 echo "== building references into $REF" >&2
+# shellcheck disable=SC2046  # pkg-config output must split into flags
 gcc -O2 -std=c11 -o "$REF/c_heap_bench" "$SHARED_BENCH/c_heap_bench.c" \
     $(pkg-config --cflags --libs glib-2.0)
 
@@ -92,14 +93,28 @@ fi
 # sipsim in a separate release build dir (the developer's build/ is left
 # alone); b_ndebug stays at its default, so g_assert()s are compiled in.
 echo "== building sipsim (release) in $BENCH_BUILD" >&2
-if [ -f "$BENCH_BUILD/build.ninja" ]; then
-  meson configure "$BENCH_BUILD" -Dbuildtype=release >/dev/null
-else
-  meson setup "$BENCH_BUILD" "$ROOT" -Dbuildtype=release >/dev/null
-fi
-meson compile -C "$BENCH_BUILD" sipsim >/dev/null
+LOG="$BENCH_BUILD/bench-build.log"
+{
+  if [ -f "$BENCH_BUILD/build.ninja" ]; then
+    meson configure "$BENCH_BUILD" -Dbuildtype=release
+  else
+    meson setup "$BENCH_BUILD" "$ROOT" -Dbuildtype=release
+  fi && meson compile -C "$BENCH_BUILD" sipsim
+} > "$LOG" 2>&1 || { cat "$LOG" >&2; die "sipsim build failed (log above)"; }
 SIPSIM="$BENCH_BUILD/sim/sipsim"
 [ -x "$SIPSIM" ] || die "no $SIPSIM after the build"
+
+# What the figures were measured on, next to them.
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git -C "$ROOT" rev-parse HEAD)$(git -C "$ROOT" diff --quiet HEAD -- sim || echo ' (sim/ modified)')"
+  echo "nproc: $(nproc)"
+  echo "cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "kernel: $(uname -r)"
+  echo "gcc: $(gcc --version | head -1)"
+  echo "ns-3: $(dpkg-query -W -f='${Package} ${Version}' libns3-dev 2>/dev/null || echo unknown) (Debian build: asserts and logging compiled in)"
+  echo "sipsim: meson buildtype=release, b_ndebug default (g_assert and g_return_if_fail checks on)"
+} > "$OUT/machine.txt"
 
 # ------------------------------------------------------------------ runs
 RAW="$OUT/raw.csv"
