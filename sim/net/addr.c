@@ -108,3 +108,19 @@ sim_ip4_in_prefix (SimIp4 ip, SimIp4 prefix, guint len)
   SimIp4 m = sim_ip4_mask (len);
   return (ip & m) == (prefix & m);
 }
+
+const char *
+sim_net_error_to_string (SimNetError err)
+{
+  switch (err)
+    {
+    case SIM_NET_OK:                   return "ok";
+    case SIM_NET_ERR_PORT_UNREACHABLE: return "port unreachable";
+    case SIM_NET_ERR_HOST_UNREACHABLE: return "host unreachable";
+    case SIM_NET_ERR_NO_ROUTE:         return "no route";
+    case SIM_NET_ERR_REFUSED:          return "connection refused";
+    case SIM_NET_ERR_RESET:            return "connection reset";
+    case SIM_NET_ERR_TIMED_OUT:        return "timed out";
+    }
+  return "unknown";
+}

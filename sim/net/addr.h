@@ -24,6 +24,21 @@ typedef struct {
 #define SIM_IP4_STRLEN   16             /* "255.255.255.255" + NUL */
 #define SIM_SOCKADDR_STRLEN 22          /* + ":65535" */
 
+/* What can happen to a socket: simulated outcomes, not program faults.
+ * Shared by the simulated network and the host seam (live sockets map
+ * their errno values onto these). */
+typedef enum {
+  SIM_NET_OK = 0,
+  SIM_NET_ERR_PORT_UNREACHABLE,   /* ICMP type 3 code 3 came back (UDP) */
+  SIM_NET_ERR_HOST_UNREACHABLE,   /* ICMP type 3 code 0/1 came back */
+  SIM_NET_ERR_NO_ROUTE,           /* the sending node has no route */
+  SIM_NET_ERR_REFUSED,            /* TCP: RST in answer to our SYN */
+  SIM_NET_ERR_RESET,              /* TCP: RST on a synchronised connection */
+  SIM_NET_ERR_TIMED_OUT,          /* TCP: SYN or data retransmissions exhausted */
+} SimNetError;
+
+const char *sim_net_error_to_string (SimNetError err);   /* static string */
+
 /* Parses dotted-quad "a.b.c.d" (no leading zeros trickery, no spaces).
  * Returns FALSE and leaves @out alone on anything else. */
 gboolean     sim_ip4_parse          (const char *s, SimIp4 *out);

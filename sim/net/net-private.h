@@ -75,9 +75,6 @@ struct SimLink {
  * if addressed to this node).  Takes ownership.  Returns SIM_NET_OK or
  * SIM_NET_ERR_NO_ROUTE (packet freed). */
 SimNetError  sim_node_output       (SimNode *node, SimPacket *pkt);
-/* The source address a packet to @dst gets: the outgoing interface's, or
- * SIM_IP4_ANY without a route. */
-SimIp4       sim_node_source_for   (SimNode *node, SimIp4 dst);
 guint16      sim_node_next_ip_id   (SimNode *node);
 /* A free ephemeral port for @proto, or 0 when the range is exhausted.
  * @in_use is asked about each candidate. */

@@ -41,18 +41,7 @@ typedef struct SimUdpSocket   SimUdpSocket;
 typedef struct SimTcpSocket   SimTcpSocket;
 typedef struct SimTcpListener SimTcpListener;
 
-/* Errors surfaced to sockets: simulated outcomes, not program faults. */
-typedef enum {
-  SIM_NET_OK = 0,
-  SIM_NET_ERR_PORT_UNREACHABLE,   /* ICMP type 3 code 3 came back (UDP) */
-  SIM_NET_ERR_HOST_UNREACHABLE,   /* ICMP type 3 code 0/1 came back */
-  SIM_NET_ERR_NO_ROUTE,           /* the sending node has no route */
-  SIM_NET_ERR_REFUSED,            /* TCP: RST in answer to our SYN */
-  SIM_NET_ERR_RESET,              /* TCP: RST on a synchronised connection */
-  SIM_NET_ERR_TIMED_OUT,          /* TCP: SYN or data retransmissions exhausted */
-} SimNetError;
-
-const char *sim_net_error_to_string (SimNetError err);   /* static string */
+/* SimNetError (socket outcomes) is in sim/net/addr.h, shared with the host seam. */
 
 /* Errors returned through GError by calls (bad arguments, port in use). */
 #define SIM_NET_ERROR (sim_net_error_quark ())
@@ -149,6 +138,9 @@ void          sim_node_add_route     (SimNode *node, SimIp4 prefix, guint len, S
 void          sim_node_set_default_route (SimNode *node, SimIface *out);
 /* The interface a packet to @dst would leave by, or NULL. */
 SimIface     *sim_node_route         (SimNode *node, SimIp4 dst);
+/* The source address a packet to @dst gets: @dst itself if it is ours,
+ * else the outgoing interface's address; SIM_IP4_ANY without a route. */
+SimIp4        sim_node_source_for    (SimNode *node, SimIp4 dst);
 void          sim_node_set_forwarding (SimNode *node, gboolean on);
 void          sim_node_set_hook      (SimNode *node, SimNodeHookFunc hook, gpointer user_data);
 /* Sends @pkt (taking ownership) as if @node had originated it: routed and

@@ -35,22 +35,6 @@
 
 G_DEFINE_QUARK (sim-net-error-quark, sim_net_error)
 
-const char *
-sim_net_error_to_string (SimNetError err)
-{
-  switch (err)
-    {
-    case SIM_NET_OK:                   return "ok";
-    case SIM_NET_ERR_PORT_UNREACHABLE: return "port unreachable";
-    case SIM_NET_ERR_HOST_UNREACHABLE: return "host unreachable";
-    case SIM_NET_ERR_NO_ROUTE:         return "no route";
-    case SIM_NET_ERR_REFUSED:          return "connection refused";
-    case SIM_NET_ERR_RESET:            return "connection reset";
-    case SIM_NET_ERR_TIMED_OUT:        return "timed out";
-    }
-  return "unknown";
-}
-
 /* ------------------------------------------------------------------ net */
 
 SimNet *

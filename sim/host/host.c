@@ -1,0 +1,222 @@
+/*
+ * sim/host/host.c - the host seam's calls: common parts and dispatch to the
+ * implementation's operations.
+ */
+#include "sim/host/host-private.h"
+
+#include <stdarg.h>
+
+void
+host_init_common (SimHost *host, const SimHostOps *ops, SimWorld *world, const char *name)
+{
+  host->ops = ops;
+  host->world = world;
+  host->name = g_strdup (name);
+  host->trace_who = g_strdup_printf ("host:%s", name);
+}
+
+void
+host_clear_common (SimHost *host)
+{
+  g_free (host->name);
+  g_free (host->trace_who);
+}
+
+const char *
+host_get_name (const SimHost *host)
+{
+  return host->name;
+}
+
+gboolean
+host_get_local_addr (SimHost *host, SimIp4 dst, SimIp4 *out)
+{
+  return host->ops->get_local_addr (host, dst, out);
+}
+
+void
+host_free (SimHost *host)
+{
+  if (host)
+    host->ops->free (host);
+}
+
+SimTime
+host_now (const SimHost *host)
+{
+  return sim_world_now (host->world);
+}
+
+void
+host_timer_init (SimHost *host, HostTimer *timer, HostTimerFunc func, gpointer user_data)
+{
+  sim_timer_init (timer, host->world, func, user_data);
+}
+
+void
+host_timer_start (HostTimer *timer, SimTime delay)
+{
+  sim_timer_start (timer, delay);
+}
+
+void
+host_timer_cancel (HostTimer *timer)
+{
+  sim_timer_cancel (timer);
+}
+
+gboolean
+host_timer_is_pending (const HostTimer *timer)
+{
+  return sim_timer_is_pending (timer);
+}
+
+void
+host_rng_init (SimHost *host, SimRng *rng, const char *stream)
+{
+  g_autofree char *name = g_strdup_printf ("host/%s/%s", host->name, stream);
+  sim_world_rng_init (host->world, rng, name);
+}
+
+void
+host_log (SimHost *host, SimLogLevel level, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  sim_log (host->world, level, host->trace_who, "%s", msg);
+}
+
+void
+host_trace (SimHost *host, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  sim_trace (host->world, host->trace_who, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ UDP */
+
+SimHostUdp *
+host_udp_open (SimHost *host, const SimSockAddr *local, HostUdpRecvFunc recv,
+               HostUdpErrorFunc error, gpointer user_data, GError **error_out)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+  SimHostUdp *sock = host->ops->udp_open (host, local, error_out);
+  if (sock)
+    {
+      sock->recv = recv;
+      sock->error = error;
+      sock->user_data = user_data;
+    }
+  return sock;
+}
+
+gboolean
+host_udp_sendto (SimHostUdp *sock, const SimSockAddr *to, const void *data, gsize len,
+                 GError **error)
+{
+  return sock->host->ops->udp_sendto (sock, to, data, len, error);
+}
+
+void
+host_udp_get_local (const SimHostUdp *sock, SimSockAddr *out)
+{
+  sock->host->ops->udp_get_local (sock, out);
+}
+
+void
+host_udp_close (SimHostUdp *sock)
+{
+  if (sock)
+    sock->host->ops->udp_close (sock);
+}
+
+/* ------------------------------------------------------------------ TCP */
+
+SimHostTcp *
+host_tcp_connect (SimHost *host, const SimSockAddr *remote, HostTcpEventFunc event,
+                  HostTcpRecvFunc recv, gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (host != NULL && remote != NULL, NULL);
+  SimHostTcp *sock = host->ops->tcp_connect (host, remote, error);
+  if (sock)
+    host_tcp_set_callbacks (sock, event, recv, user_data);
+  return sock;
+}
+
+SimHostTcpListener *
+host_tcp_listen (SimHost *host, const SimSockAddr *local, HostTcpAcceptFunc accept,
+                 gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (host != NULL && accept != NULL, NULL);
+  SimHostTcpListener *l = host->ops->tcp_listen (host, local, error);
+  if (l)
+    {
+      l->accept = accept;
+      l->user_data = user_data;
+    }
+  return l;
+}
+
+void
+host_tcp_listener_close (SimHostTcpListener *listener)
+{
+  if (listener)
+    listener->host->ops->tcp_listener_close (listener);
+}
+
+void
+host_tcp_set_callbacks (SimHostTcp *sock, HostTcpEventFunc event, HostTcpRecvFunc recv,
+                        gpointer user_data)
+{
+  sock->event = event;
+  sock->recv = recv;
+  sock->user_data = user_data;
+}
+
+gboolean
+host_tcp_send (SimHostTcp *sock, const void *data, gsize len, GError **error)
+{
+  return sock->host->ops->tcp_send (sock, data, len, error);
+}
+
+void
+host_tcp_close (SimHostTcp *sock)
+{
+  sock->host->ops->tcp_close (sock);
+}
+
+void
+host_tcp_abort (SimHostTcp *sock)
+{
+  sock->host->ops->tcp_abort (sock);
+}
+
+void
+host_tcp_free (SimHostTcp *sock)
+{
+  if (sock)
+    sock->host->ops->tcp_free (sock);
+}
+
+SimNetError
+host_tcp_get_error (const SimHostTcp *sock)
+{
+  return sock->host->ops->tcp_get_error (sock);
+}
+
+void
+host_tcp_get_local (const SimHostTcp *sock, SimSockAddr *out)
+{
+  sock->host->ops->tcp_get_local (sock, out);
+}
+
+void
+host_tcp_get_remote (const SimHostTcp *sock, SimSockAddr *out)
+{
+  sock->host->ops->tcp_get_remote (sock, out);
+}

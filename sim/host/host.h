@@ -1,0 +1,137 @@
+/*
+ * sim/host/host.h - the host seam: the only interface through which device,
+ * proxy, DNS and NAT code reaches time, timers, sockets, randomness and logs.
+ *
+ * Protocol code written against this header runs unchanged in two worlds:
+ *
+ *   simulated host (host-sim.c)        live host (later issue, `sipsim live`)
+ *   - time: the SimWorld clock         - time: the same kernel, its clock slaved
+ *   - sockets: sim/net on a SimNode      to CLOCK_MONOTONIC by a GLib main loop
+ *                                      - sockets: GSocket on real interfaces
+ *
+ * Timers are the kernel's SimTimer in both: the live host drives the same
+ * event queue in real time (as ns-3's RealtimeSimulatorImpl does), so
+ * timer semantics (FIFO ties, cancel is a no-op when idle) are identical.
+ *
+ * DNS: the c-ares binding (issue 4) is written against this header too.
+ * ares_set_socket_functions() wants socket/close/connect/recvfrom/sendv:
+ *   asocket   -> host_udp_open (ephemeral port) or host_tcp_connect
+ *   aconnect  -> remember the peer (UDP) / the TCP connect already has it
+ *   asendv    -> host_udp_sendto / host_tcp_send of the gathered iovecs
+ *   arecvfrom -> pop from a queue the binding fills in its recv callback,
+ *                then ares_process_fd() from that same callback
+ *   aclose    -> host_udp_close / host_tcp_free
+ * so one binding serves both the simulator and live mode.
+ *
+ * Rules for callers:
+ *  - Every callback runs from the event loop, never inside the call that
+ *    caused it; a callback may close or free the socket it is called for.
+ *  - Strings and buffers passed in are copied; pointers passed to
+ *    callbacks are valid only during the call.
+ *  - A model frees its sockets and cancels its timers before its host is
+ *    freed.
+ */
+#pragma once
+#include <glib.h>
+
+#include "sim/kernel/world.h"     /* SimTime, SimTimer, SimRng, SimLogLevel */
+#include "sim/net/addr.h"         /* SimIp4, SimSockAddr, SimNetError */
+
+G_BEGIN_DECLS
+
+typedef struct SimHost            SimHost;
+typedef struct SimHostUdp         SimHostUdp;
+typedef struct SimHostTcp         SimHostTcp;
+typedef struct SimHostTcpListener SimHostTcpListener;
+
+/* Timers: embedded in the model, as SimTimer is. */
+typedef SimTimer     HostTimer;
+typedef SimTimerFunc HostTimerFunc;
+
+typedef enum {
+  HOST_TCP_CONNECTED,     /* active open completed */
+  HOST_TCP_PEER_CLOSED,   /* FIN received: no more data will arrive */
+  HOST_TCP_ERROR,         /* refused, reset or timed out: host_tcp_get_error() */
+  HOST_TCP_CLOSED,        /* our graceful close completed */
+} HostTcpEvent;
+
+typedef void (*HostUdpRecvFunc)  (SimHostUdp *sock, const SimSockAddr *from,
+                                  const guint8 *data, gsize len, gpointer user_data);
+typedef void (*HostUdpErrorFunc) (SimHostUdp *sock, SimNetError err,
+                                  const SimSockAddr *remote, gpointer user_data);
+typedef void (*HostTcpEventFunc) (SimHostTcp *sock, HostTcpEvent ev, gpointer user_data);
+typedef void (*HostTcpRecvFunc)  (SimHostTcp *sock, const guint8 *data, gsize len,
+                                  gpointer user_data);
+/* The accepted socket belongs to the callee, who sets its callbacks with
+ * host_tcp_set_callbacks() before returning. */
+typedef void (*HostTcpAcceptFunc) (SimHostTcpListener *listener, SimHostTcp *sock,
+                                   gpointer user_data);
+
+/* ------------------------------------------------------------- identity */
+
+/* The host's name, as used in traces and random stream names. */
+const char *host_get_name     (const SimHost *host);
+/* The local address the host would send from to reach @dst (Via and
+ * Contact are built from it).  FALSE if there is no route. */
+gboolean    host_get_local_addr (SimHost *host, SimIp4 dst, SimIp4 *out);
+/* Frees the host; NULL-safe.  Its sockets must be closed first. */
+void        host_free         (SimHost *host);
+
+/* ------------------------------------------------------- time and timers */
+
+SimTime     host_now          (const SimHost *host);
+void        host_timer_init   (SimHost *host, HostTimer *timer, HostTimerFunc func,
+                               gpointer user_data);
+/* (Re)starts @timer for now + @delay (>= 0). */
+void        host_timer_start  (HostTimer *timer, SimTime delay);
+/* No-op when not pending. */
+void        host_timer_cancel (HostTimer *timer);
+gboolean    host_timer_is_pending (const HostTimer *timer);
+
+/* ---------------------------------------------------- randomness, output */
+
+/* Seeds @rng as the stream "host/NAME/@stream" of the run: independent of
+ * every other host's and stream's draws. */
+void        host_rng_init     (SimHost *host, SimRng *rng, const char *stream);
+void        host_log          (SimHost *host, SimLogLevel level, const char *fmt, ...)
+                               G_GNUC_PRINTF (3, 4);
+/* A protocol-visible event, e.g. "REGISTER sent to 192.0.2.10:5060": one
+ * line of the run's trace and fingerprint (see sim_trace()). */
+void        host_trace        (SimHost *host, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+/* ------------------------------------------------------------------ UDP */
+
+/* Binds @local (NULL or ip 0: any address; port 0: ephemeral).  Errors:
+ * SIM_NET_ERROR_ADDR_IN_USE, ..._ADDR_NOT_AVAILABLE, ..._NO_PORTS. */
+SimHostUdp *host_udp_open     (SimHost *host, const SimSockAddr *local,
+                               HostUdpRecvFunc recv, HostUdpErrorFunc error,
+                               gpointer user_data, GError **error_out);
+/* Sends one datagram; @data is copied.  FALSE with a GError if it could not
+ * leave (no route, too large); TRUE does not mean delivered. */
+gboolean    host_udp_sendto   (SimHostUdp *sock, const SimSockAddr *to,
+                               const void *data, gsize len, GError **error);
+void        host_udp_get_local (const SimHostUdp *sock, SimSockAddr *out);
+void        host_udp_close    (SimHostUdp *sock);        /* NULL-safe */
+
+/* ------------------------------------------------------------------ TCP */
+
+SimHostTcp *host_tcp_connect  (SimHost *host, const SimSockAddr *remote,
+                               HostTcpEventFunc event, HostTcpRecvFunc recv,
+                               gpointer user_data, GError **error);
+SimHostTcpListener *host_tcp_listen (SimHost *host, const SimSockAddr *local,
+                                     HostTcpAcceptFunc accept, gpointer user_data,
+                                     GError **error);
+void        host_tcp_listener_close (SimHostTcpListener *listener);   /* NULL-safe */
+void        host_tcp_set_callbacks (SimHostTcp *sock, HostTcpEventFunc event,
+                                    HostTcpRecvFunc recv, gpointer user_data);
+gboolean    host_tcp_send     (SimHostTcp *sock, const void *data, gsize len, GError **error);
+void        host_tcp_close    (SimHostTcp *sock);        /* graceful: FIN */
+void        host_tcp_abort    (SimHostTcp *sock);        /* RST */
+void        host_tcp_free     (SimHostTcp *sock);        /* NULL-safe; aborts if open */
+SimNetError host_tcp_get_error (const SimHostTcp *sock);
+void        host_tcp_get_local (const SimHostTcp *sock, SimSockAddr *out);
+void        host_tcp_get_remote (const SimHostTcp *sock, SimSockAddr *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimHost, host_free)
+
+G_END_DECLS
