@@ -31,6 +31,7 @@ link_deliver (SimWorld *world, gpointer data)
   SimIface *to = pkt->hop;
   SimLink *link = to->link;
   guint dir = 1 - to->link_end;   /* the direction that ends at @to */
+  sim_net_flight_remove (link->net, pkt);
   pkt->hop = NULL;
 
   if (!link->up || pkt->hop_epoch != link->epoch)
@@ -97,6 +98,7 @@ sim_link_transmit (SimIface *iface, SimPacket *pkt)
 
   pkt->hop = link->end[1 - dir];
   pkt->hop_epoch = link->epoch;
+  sim_net_flight_add (link->net, pkt);
   sim_schedule_at (world, t, link_deliver, pkt);
 }
 

@@ -13,6 +13,7 @@ struct SimNet {
   GPtrArray   *links;          /* owned SimLink* */
   GHashTable  *node_by_name;   /* name -> SimNode*, not owned */
   gboolean     trace_packets;
+  SimPacket   *in_flight;      /* packets owned by pending delivery events */
 };
 
 typedef struct {
@@ -84,6 +85,13 @@ void         sim_node_trace_packet (SimNode *node, gboolean always, const char *
                                     const SimPacketInfo *info);
 /* Receives @pkt from @link's end @iface (link.c calls this).  Takes ownership. */
 void         sim_node_receive      (SimIface *iface, SimPacket *pkt);
+
+/* Packets handed to a delivery event are on the net's in-flight list, so
+ * that sim_net_free() can free those the world never delivered (one-shot
+ * events have no destructor).  Put on before scheduling, take off first
+ * thing in the event. */
+void         sim_net_flight_add    (SimNet *net, SimPacket *pkt);
+void         sim_net_flight_remove (SimNet *net, SimPacket *pkt);
 
 /* ---- link.c */
 

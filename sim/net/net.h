@@ -106,7 +106,10 @@ typedef SimHookVerdict (*SimNodeHookFunc) (SimNode *node, SimIface *in_iface,
 
 /* @world is not owned and must outlive the net. */
 SimNet       *sim_net_new            (SimWorld *world);
-void          sim_net_free           (SimNet *net);       /* NULL-safe; frees nodes, links */
+/* NULL-safe; frees nodes, links and packets still in flight.  Their
+ * delivery events stay queued, so the world must not run after this: free
+ * the net just before the world.  Sockets must be closed first. */
+void          sim_net_free           (SimNet *net);
 SimWorld     *sim_net_get_world      (const SimNet *net);
 /* Per-packet trace lines ("net:NODE rx UDP ..."), folded into the
  * fingerprint.  On by default; drops are always traced. */

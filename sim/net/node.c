@@ -73,10 +73,41 @@ node_free (SimNode *node)
 }
 
 void
+sim_net_flight_add (SimNet *net, SimPacket *pkt)
+{
+  pkt->fl_prev = NULL;
+  pkt->fl_next = net->in_flight;
+  if (net->in_flight)
+    net->in_flight->fl_prev = pkt;
+  net->in_flight = pkt;
+}
+
+void
+sim_net_flight_remove (SimNet *net, SimPacket *pkt)
+{
+  if (pkt->fl_prev)
+    pkt->fl_prev->fl_next = pkt->fl_next;
+  else
+    net->in_flight = pkt->fl_next;
+  if (pkt->fl_next)
+    pkt->fl_next->fl_prev = pkt->fl_prev;
+  pkt->fl_prev = pkt->fl_next = NULL;
+}
+
+void
 sim_net_free (SimNet *net)
 {
   if (net == NULL)
     return;
+  /* Packets still in flight: their delivery events stay in the world's
+   * queue and must never run, so the world may not be run again after
+   * this (free the net just before the world). */
+  while (net->in_flight)
+    {
+      SimPacket *p = net->in_flight;
+      sim_net_flight_remove (net, p);
+      sim_packet_free (p);
+    }
   for (guint i = 0; i < net->links->len; i++)
     sim_link_free (net->links->pdata[i]);
   for (guint i = 0; i < net->nodes->len; i++)
@@ -348,6 +379,7 @@ loopback_deliver (SimWorld *world, gpointer data)
 {
   SimPacket *pkt = data;
   SimIface *ifc = pkt->hop;
+  sim_net_flight_remove (ifc->node->net, pkt);
   pkt->hop = NULL;
   sim_node_receive (ifc, pkt);
 }
@@ -391,6 +423,7 @@ sim_node_output (SimNode *node, SimPacket *pkt)
               break;
             }
         }
+      sim_net_flight_add (node->net, pkt);
       sim_schedule (node->net->world, 0, loopback_deliver, pkt);
       return SIM_NET_OK;
     }

@@ -5,6 +5,7 @@
 #include "sim/net/packet.h"
 
 struct SimPacket {
+  SimPacket *fl_prev, *fl_next;  /* while in flight: the net's list (net.c) */
   gpointer  hop;        /* while in flight: the SimIface it arrives on */
   guint32   hop_epoch;  /* the link's epoch when sent: a cut in between drops it */
   guint32   len;

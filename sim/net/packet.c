@@ -85,6 +85,7 @@ packet_alloc (gsize len)
 {
   g_return_val_if_fail (len <= SIM_IP_MAX_LEN, NULL);
   SimPacket *p = g_malloc (sizeof (SimPacket) + len);
+  p->fl_prev = p->fl_next = NULL;
   p->hop = NULL;
   p->hop_epoch = 0;
   p->len = (guint32) len;
