@@ -301,6 +301,131 @@ test_trace_lines (void)
   hf_clear (&h);
 }
 
+/* ------------------------------------------------------------- 5-tcp */
+
+/* A request/response over TCP on the seam, then a close from the client.
+ * With one-way delay 2L between the hosts:
+ *   0   SYN            client CONNECTED at 4L (SYN-ACK back), sends "REGISTER"
+ *   6L  server accepts (final ACK) and receives REGISTER at 6L, answers "200 OK"
+ *   8L  client receives "200 OK" and closes (FIN)
+ *  10L  server: PEER_CLOSED, closes in turn (FIN)
+ *  12L  client: CLOSED (its FIN acknowledged, the server's FIN received)
+ *  14L  server: CLOSED (LAST_ACK acknowledged) */
+typedef struct {
+  SimHost    *host;
+  SimHostTcp *sock;
+  GString    *rx;
+  SimTime     connected_at, rx_at, peer_closed_at, closed_at, accepted_at;
+  SimNetError error;
+  int         errors;
+} TcpEnd;
+
+static void
+tcp_end_event (SimHostTcp *sock, HostTcpEvent ev, gpointer u)
+{
+  TcpEnd *e = u;
+  SimTime now = host_now (e->host);
+  switch (ev)
+    {
+    case HOST_TCP_CONNECTED:
+      e->connected_at = now;
+      g_assert_true (host_tcp_send (sock, "REGISTER", 8, NULL));
+      break;
+    case HOST_TCP_PEER_CLOSED:
+      e->peer_closed_at = now;
+      host_tcp_close (sock);
+      break;
+    case HOST_TCP_CLOSED:
+      e->closed_at = now;
+      break;
+    case HOST_TCP_ERROR:
+      e->errors++;
+      e->error = host_tcp_get_error (sock);
+      e->closed_at = now;
+      break;
+    }
+}
+
+static void
+tcp_end_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
+{
+  TcpEnd *e = u;
+  e->rx_at = host_now (e->host);
+  g_string_append_len (e->rx, (const char *) data, (gssize) len);
+  if (g_str_equal (e->rx->str, "REGISTER"))
+    g_assert_true (host_tcp_send (sock, "200 OK", 6, NULL));
+  else if (g_str_equal (e->rx->str, "200 OK"))
+    host_tcp_close (sock);
+}
+
+static void
+tcp_on_accept (SimHostTcpListener *l, SimHostTcp *sock, gpointer u)
+{
+  TcpEnd *e = u;
+  e->sock = sock;
+  e->accepted_at = host_now (e->host);
+  host_tcp_set_callbacks (sock, tcp_end_event, tcp_end_recv, e);
+}
+
+static void
+test_tcp_request_response (void)
+{
+  const SimTime L = SIM_MS (10);
+  HostFixture h;
+  hf_init (&h, 1, L);
+  TcpEnd c = { .host = h.client, .rx = g_string_new (NULL) };
+  TcpEnd s = { .host = h.server, .rx = g_string_new (NULL) };
+  SimSockAddr addr = { SIM_IP4_ANY, 5060 }, to = { h.f.server_ip, 5060 };
+  g_autoptr (GError) err = NULL;
+  SimHostTcpListener *l = host_tcp_listen (h.server, &addr, tcp_on_accept, &s, &err);
+  g_assert_no_error (err);
+  c.sock = host_tcp_connect (h.client, &to, tcp_end_event, tcp_end_recv, &c, &err);
+  g_assert_no_error (err);
+  sim_world_run_until (h.f.world, SIM_S (1));
+
+  g_assert_cmpint (c.connected_at, ==, 4 * L);
+  g_assert_cmpint (s.accepted_at, ==, 6 * L);
+  g_assert_cmpstr (s.rx->str, ==, "REGISTER");
+  g_assert_cmpint (s.rx_at, ==, 6 * L);
+  g_assert_cmpstr (c.rx->str, ==, "200 OK");
+  g_assert_cmpint (c.rx_at, ==, 8 * L);
+  g_assert_cmpint (s.peer_closed_at, ==, 10 * L);
+  g_assert_cmpint (c.closed_at, ==, 12 * L);
+  g_assert_cmpint (s.closed_at, ==, 14 * L);
+  g_assert_cmpint (c.errors + s.errors, ==, 0);
+  SimSockAddr local, remote;
+  host_tcp_get_local (c.sock, &local);
+  host_tcp_get_remote (s.sock, &remote);
+  g_assert_true (sim_sockaddr_equal (&local, &remote));
+  g_assert_cmphex (local.ip, ==, h.f.client_ip);
+
+  host_tcp_free (c.sock);
+  host_tcp_free (s.sock);
+  host_tcp_listener_close (l);
+  g_string_free (c.rx, TRUE);
+  g_string_free (s.rx, TRUE);
+  hf_clear (&h);
+}
+
+/* No listener: the SYN is answered by RST, a round trip later. */
+static void
+test_tcp_refused (void)
+{
+  const SimTime L = SIM_MS (10);
+  HostFixture h;
+  hf_init (&h, 1, L);
+  TcpEnd c = { .host = h.client, .rx = g_string_new (NULL) };
+  SimSockAddr to = { h.f.server_ip, 5061 };
+  c.sock = host_tcp_connect (h.client, &to, tcp_end_event, tcp_end_recv, &c, NULL);
+  sim_world_run_until (h.f.world, SIM_S (1));
+  g_assert_cmpint (c.errors, ==, 1);
+  g_assert_cmpint (c.error, ==, SIM_NET_ERR_REFUSED);
+  g_assert_cmpint (c.closed_at, ==, 4 * L);
+  host_tcp_free (c.sock);
+  g_string_free (c.rx, TRUE);
+  hf_clear (&h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -311,5 +436,7 @@ main (int argc, char **argv)
   g_test_add_func ("/host/2-udp/retransmit-schedule", test_retransmit_schedule_through_seam);
   g_test_add_func ("/host/3-rng/streams", test_rng_streams);
   g_test_add_func ("/host/4-trace/lines", test_trace_lines);
+  g_test_add_func ("/host/5-tcp/request-response", test_tcp_request_response);
+  g_test_add_func ("/host/5-tcp/refused", test_tcp_refused);
   return g_test_run ();
 }

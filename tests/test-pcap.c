@@ -190,6 +190,71 @@ test_byte_identical (void)
   g_rmdir (dir);
 }
 
+/* A real TCP session with loss (so retransmissions and duplicate ACKs are in
+ * the capture): handshake, 20 kB from client to server,
+ * then a graceful close from both sides. */
+typedef struct { SimTcpSocket *sock; gsize got; } TcpSide;
+
+static void
+tcp_srv_event (SimTcpSocket *sock, SimTcpEvent ev, gpointer u)
+{
+  if (ev == SIM_TCP_EV_PEER_CLOSED)
+    sim_tcp_close (sock);
+}
+
+static void
+tcp_srv_recv (SimTcpSocket *sock, const guint8 *data, gsize len, gpointer u)
+{
+  ((TcpSide *) u)->got += len;
+}
+
+static void
+tcp_on_accept (SimTcpListener *l, SimTcpSocket *sock, gpointer u)
+{
+  TcpSide *s = u;
+  s->sock = sock;
+  sim_tcp_set_callbacks (sock, tcp_srv_event, tcp_srv_recv, s);
+}
+
+static void
+tcp_cli_event (SimTcpSocket *sock, SimTcpEvent ev, gpointer u)
+{
+  if (ev == SIM_TCP_EV_CONNECTED)
+    {
+      guint8 buf[20000];
+      for (gsize i = 0; i < sizeof buf; i++)
+        buf[i] = (guint8) i;
+      g_assert_true (sim_tcp_send (sock, buf, sizeof buf, NULL));
+      sim_tcp_close (sock);
+    }
+}
+
+static guint64
+make_tcp_capture (const char *path)
+{
+  NetFixture f;
+  net_fixture_init (&f, 4, SIM_MS (10));
+  SimLinkConfig lossy = { .latency = SIM_MS (10), .loss = 0.05 };
+  sim_link_set_config (f.link1, &lossy);
+  SimPcap *pcap = sim_pcap_open (path, NULL);
+  g_assert_nonnull (pcap);
+  sim_link_set_pcap (f.link0, pcap);
+  TcpSide srv = { 0 };
+  SimSockAddr laddr = { SIM_IP4_ANY, 5060 }, to = { f.server_ip, 5060 };
+  SimTcpListener *l = sim_tcp_listen (f.server, &laddr, tcp_on_accept, &srv, NULL);
+  SimTcpSocket *c = sim_tcp_connect (f.client, NULL, &to, NULL);
+  sim_tcp_set_callbacks (c, tcp_cli_event, NULL, NULL);
+  sim_world_run_until (f.world, SIM_S (120));
+  g_assert_cmpuint (srv.got, ==, 20000);
+  guint64 n = sim_pcap_get_packets (pcap);
+  sim_tcp_free (c);
+  sim_tcp_free (srv.sock);
+  sim_tcp_listener_close (l);
+  net_fixture_clear (&f);
+  g_assert_true (sim_pcap_close (pcap, NULL));
+  return n;
+}
+
 static char *
 run_tshark (const char *tshark, const char *path, const char *filter, const char *fields)
 {
@@ -247,12 +312,14 @@ test_tshark_reads_cleanly (void)
   g_autofree char *dir = g_dir_make_tmp ("sipsim-pcap-XXXXXX", NULL);
   g_autofree char *pn = g_build_filename (dir, "client.pcap", NULL);
   g_autofree char *pl = g_build_filename (dir, "link1.pcap", NULL);
+  g_autofree char *pt = g_build_filename (dir, "tcp.pcap", NULL);
   guint64 nn, nl;
   make_capture (pn, pl, SIM_MS (25), &nn, &nl);
+  guint64 nt = make_tcp_capture (pt);
 
-  const char *files[] = { pn, pl };
-  guint64 counts[] = { nn, nl };
-  for (guint i = 0; i < 2; i++)
+  const char *files[] = { pn, pl, pt };
+  guint64 counts[] = { nn, nl, nt };
+  for (guint i = 0; i < 3; i++)
     {
       g_autofree char *all = run_tshark (tshark, files[i], NULL, "frame.number");
       g_assert_cmpuint (count_lines (all), ==, counts[i]);
@@ -266,15 +333,28 @@ test_tshark_reads_cleanly (void)
                                          "frame.number");
       g_assert_cmpstr (bad, ==, "");
       g_autofree char *protos = run_tshark (tshark, files[i], NULL, "frame.protocols");
-      g_assert_nonnull (strstr (protos, "raw:ip:udp"));
-      g_assert_nonnull (strstr (protos, "raw:ip:icmp"));
       g_assert_nonnull (strstr (protos, "raw:ip:tcp"));
+      if (i < 2)
+        {
+          g_assert_nonnull (strstr (protos, "raw:ip:udp"));
+          g_assert_nonnull (strstr (protos, "raw:ip:icmp"));
+        }
       g_autofree char *good = run_tshark (tshark, files[i], "udp.checksum.status == 1 || icmp.checksum.status == 1 || tcp.checksum.status == 1",
                                           "frame.number");
       g_assert_cmpuint (count_lines (good), ==, counts[i]);   /* every checksum verified good */
     }
+  /* Wireshark's TCP dissector sees the session: a SYN, FINs from both
+   * ends, and at least the 14 data segments that 20000 bytes need. */
+  g_autofree char *syn = run_tshark (tshark, pt, "tcp.flags.syn == 1 && tcp.flags.ack == 0", "frame.number");
+  g_autofree char *fin = run_tshark (tshark, pt, "tcp.flags.fin == 1", "ip.src");
+  g_autofree char *bytes = run_tshark (tshark, pt, "tcp.srcport != 5060 && tcp.len > 0", "tcp.len");
+  g_assert_cmpuint (count_lines (syn), >=, 1);
+  g_assert_nonnull (strstr (fin, "10.0.1.2"));
+  g_assert_nonnull (strstr (fin, "10.0.2.2"));
+  g_assert_cmpuint (count_lines (bytes), >=, 14);   /* 20000 / 1460 = 13.7 segments, plus resends */
   g_unlink (pn);
   g_unlink (pl);
+  g_unlink (pt);
   g_rmdir (dir);
 }
 

@@ -228,7 +228,8 @@ typedef enum {
   SIM_TCP_EV_CONNECTED,     /* active open completed */
   SIM_TCP_EV_PEER_CLOSED,   /* FIN received: no more data will arrive */
   SIM_TCP_EV_ERROR,         /* refused, reset or timed out: see sim_tcp_get_error() */
-  SIM_TCP_EV_CLOSED,        /* our close completed (FIN acknowledged) */
+  SIM_TCP_EV_CLOSED,        /* both directions finished: our FIN acknowledged and the
+                             * peer's FIN received (TIME_WAIT or CLOSED) */
 } SimTcpEvent;
 
 typedef void (*SimTcpEventFunc)  (SimTcpSocket *sock, SimTcpEvent ev, gpointer user_data);
@@ -262,14 +263,17 @@ SimTcpListener *sim_tcp_listen       (SimNode *node, const SimSockAddr *local,
                                       SimTcpAcceptFunc accept, gpointer user_data,
                                       GError **error);
 void          sim_tcp_listener_close (SimTcpListener *listener);  /* NULL-safe */
+/* The bound address (the port chosen when @local's port was 0). */
+void          sim_tcp_listener_get_local (const SimTcpListener *listener, SimSockAddr *out);
 void          sim_tcp_set_callbacks  (SimTcpSocket *sock, SimTcpEventFunc event,
                                       SimTcpRecvFunc recv, gpointer user_data);
 /* Queues @len bytes (copied) for in-order, reliable delivery.  FALSE with
  * NOT_CONNECTED after close or an error. */
 gboolean      sim_tcp_send           (SimTcpSocket *sock, const void *data, gsize len,
                                       GError **error);
-/* Graceful close: FIN after queued data; SIM_TCP_EV_CLOSED when acknowledged.
- * The socket stays valid until sim_tcp_free(). */
+/* Graceful (full) close, as close(2): FIN after queued data; then exactly
+ * one SIM_TCP_EV_CLOSED (our FIN acknowledged and the peer's FIN received)
+ * or SIM_TCP_EV_ERROR.  The socket stays valid until sim_tcp_free(). */
 void          sim_tcp_close          (SimTcpSocket *sock);
 /* Abortive close: sends RST, discards queued data. */
 void          sim_tcp_abort          (SimTcpSocket *sock);

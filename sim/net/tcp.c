@@ -1546,6 +1546,12 @@ sim_tcp_listen (SimNode *node, const SimSockAddr *local, SimTcpAcceptFunc accept
 }
 
 void
+sim_tcp_listener_get_local (const SimTcpListener *listener, SimSockAddr *out)
+{
+  *out = listener->local;
+}
+
+void
 sim_tcp_listener_close (SimTcpListener *l)
 {
   if (l == NULL)
