@@ -80,6 +80,12 @@ guint16      sim_node_next_ip_id   (SimNode *node);
 /* A free ephemeral port for @proto, or 0 when the range is exhausted.
  * @in_use is asked about each candidate. */
 guint16      sim_node_alloc_port   (SimNode *node, gboolean (*in_use) (SimNode *, guint16));
+/* The common part of binding a socket: @want's address must be one of
+ * @node's (or any); a port of 0 is replaced by a free ephemeral port; a
+ * given port is refused if @in_use says it is taken.  @proto ("UDP",
+ * "TCP") names the port space in error messages. */
+gboolean     sim_node_bind         (SimNode *node, SimSockAddr *want, const char *proto,
+                                    gboolean (*in_use) (SimNode *, guint16), GError **error);
 /* A trace line about @node, if per-packet tracing is on (@always: always). */
 void         sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
                                     const SimPacketInfo *info);

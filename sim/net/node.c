@@ -353,6 +353,37 @@ sim_node_alloc_port (SimNode *node, gboolean (*in_use) (SimNode *, guint16))
   return 0;
 }
 
+gboolean
+sim_node_bind (SimNode *node, SimSockAddr *want, const char *proto,
+               gboolean (*in_use) (SimNode *, guint16), GError **error)
+{
+  if (want->ip != SIM_IP4_ANY && !sim_node_has_addr (node, want->ip))
+    {
+      char b[SIM_IP4_STRLEN];
+      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_NOT_AVAILABLE,
+                   "node %s has no address %s", node->name, sim_ip4_to_string (want->ip, b));
+      return FALSE;
+    }
+  if (want->port == 0)
+    {
+      want->port = sim_node_alloc_port (node, in_use);
+      if (want->port == 0)
+        {
+          g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_NO_PORTS,
+                       "node %s has no free %s port in %u..%u", node->name, proto,
+                       node->port_lo, node->port_hi);
+          return FALSE;
+        }
+    }
+  else if (in_use (node, want->port))
+    {
+      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_IN_USE,
+                   "%s port %u is already in use on node %s", proto, want->port, node->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 SimIp4
 sim_node_source_for (SimNode *node, SimIp4 dst)
 {

@@ -1450,13 +1450,6 @@ sim_tcp_connect (SimNode *node, const SimSockAddr *local, const SimSockAddr *rem
   SimSockAddr want = local ? *local : (SimSockAddr) { SIM_IP4_ANY, 0 };
   char b[SIM_SOCKADDR_STRLEN];
 
-  if (want.ip != SIM_IP4_ANY && !sim_node_has_addr (node, want.ip))
-    {
-      char ip[SIM_IP4_STRLEN];
-      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_NOT_AVAILABLE,
-                   "node %s has no address %s", node->name, sim_ip4_to_string (want.ip, ip));
-      return NULL;
-    }
   SimIp4 route_src = sim_node_source_for (node, remote->ip);
   if (route_src == SIM_IP4_ANY)
     {
@@ -1465,28 +1458,12 @@ sim_tcp_connect (SimNode *node, const SimSockAddr *local, const SimSockAddr *rem
                    "node %s has no route to %s", node->name, sim_sockaddr_to_string (remote, b));
       return NULL;
     }
+  if (!sim_node_bind (node, &want, "TCP", sim_tcp_port_in_use, error))
+    return NULL;
   if (want.ip == SIM_IP4_ANY)
     want.ip = route_src;
 
   SimTcpStack *st = stack_get (node);
-  if (want.port == 0)
-    {
-      want.port = sim_node_alloc_port (node, sim_tcp_port_in_use);
-      if (want.port == 0)
-        {
-          g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_NO_PORTS,
-                       "node %s has no free TCP port in %u..%u", node->name,
-                       node->port_lo, node->port_hi);
-          return NULL;
-        }
-    }
-  else if (sim_tcp_port_in_use (node, want.port))
-    {
-      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_IN_USE,
-                   "TCP port %u is already in use on node %s", want.port, node->name);
-      return NULL;
-    }
-
   SimTcpSocket *s = conn_new (st, &want, remote, FALSE);
   s->owned = TRUE;
   conn_hash (s);
@@ -1498,6 +1475,18 @@ sim_tcp_connect (SimNode *node, const SimSockAddr *local, const SimSockAddr *rem
   return s;
 }
 
+/* A listener may take a port whose accepted connections are still closing
+ * (note 12: SO_REUSEADDR semantics, so a restarted server can bind again);
+ * another listener or an actively opened connection on it is a conflict. */
+static gboolean
+listen_port_taken (SimNode *node, guint16 port)
+{
+  SimTcpStack *st = node->tcp;
+  return st != NULL
+         && (g_hash_table_contains (st->listeners, GUINT_TO_POINTER (port))
+             || port_count (st->port_active, port) > 0);
+}
+
 SimTcpListener *
 sim_tcp_listen (SimNode *node, const SimSockAddr *local, SimTcpAcceptFunc accept,
                 gpointer user_data, GError **error)
@@ -1505,33 +1494,9 @@ sim_tcp_listen (SimNode *node, const SimSockAddr *local, SimTcpAcceptFunc accept
   g_return_val_if_fail (node != NULL && accept != NULL, NULL);
   SimSockAddr want = local ? *local : (SimSockAddr) { SIM_IP4_ANY, 0 };
 
-  if (want.ip != SIM_IP4_ANY && !sim_node_has_addr (node, want.ip))
-    {
-      char ip[SIM_IP4_STRLEN];
-      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_NOT_AVAILABLE,
-                   "node %s has no address %s", node->name, sim_ip4_to_string (want.ip, ip));
-      return NULL;
-    }
   SimTcpStack *st = stack_get (node);
-  if (want.port == 0)
-    {
-      want.port = sim_node_alloc_port (node, sim_tcp_port_in_use);
-      if (want.port == 0)
-        {
-          g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_NO_PORTS,
-                       "node %s has no free TCP port in %u..%u", node->name,
-                       node->port_lo, node->port_hi);
-          return NULL;
-        }
-    }
-  else if (g_hash_table_contains (st->listeners, GUINT_TO_POINTER (want.port))
-           || port_count (st->port_active, want.port) > 0)
-    {
-      /* Note 12: accepted connections on the port do not count. */
-      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_IN_USE,
-                   "TCP port %u is already in use on node %s", want.port, node->name);
-      return NULL;
-    }
+  if (!sim_node_bind (node, &want, "TCP", listen_port_taken, error))
+    return NULL;
 
   SimTcpListener *l = g_new0 (SimTcpListener, 1);
   l->stack = st;

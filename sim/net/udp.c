@@ -30,30 +30,8 @@ sim_udp_open (SimNode *node, const SimSockAddr *local, GError **error)
   g_return_val_if_fail (node != NULL, NULL);
   SimSockAddr want = local ? *local : (SimSockAddr) { SIM_IP4_ANY, 0 };
 
-  if (want.ip != SIM_IP4_ANY && !sim_node_has_addr (node, want.ip))
-    {
-      char b[SIM_IP4_STRLEN];
-      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_NOT_AVAILABLE,
-                   "node %s has no address %s", node->name, sim_ip4_to_string (want.ip, b));
-      return NULL;
-    }
-  if (want.port == 0)
-    {
-      want.port = sim_node_alloc_port (node, sim_udp_port_in_use);
-      if (want.port == 0)
-        {
-          g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_NO_PORTS,
-                       "node %s has no free UDP port in %u..%u", node->name,
-                       node->port_lo, node->port_hi);
-          return NULL;
-        }
-    }
-  else if (sim_udp_port_in_use (node, want.port))
-    {
-      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_IN_USE,
-                   "UDP port %u is already bound on node %s", want.port, node->name);
-      return NULL;
-    }
+  if (!sim_node_bind (node, &want, "UDP", sim_udp_port_in_use, error))
+    return NULL;
 
   SimUdpSocket *sock = g_new0 (SimUdpSocket, 1);
   sock->node = node;
