@@ -534,6 +534,58 @@ test_route_lookup (void)
   sim_world_free (w);
 }
 
+/* A star router with one link and one /32 route per spoke, as a scenario
+ * with thousands of phones builds it: every spoke's datagram reaches the
+ * server, in 2 x latency, through one router. */
+static void
+test_star_router (void)
+{
+  enum { SPOKES = 5000 };
+  const SimTime L = SIM_MS (3);
+  SimWorld *w = sim_world_new (1);
+  SimNet *net = sim_net_new (w);
+  sim_net_set_trace_packets (net, FALSE);
+  SimNode *hub = sim_node_new (net, "hub", NULL);
+  sim_node_set_forwarding (hub, TRUE);
+  SimLinkConfig cfg = { .latency = L };
+  SimNode *srv = sim_node_new (net, "srv", NULL);
+  SimIface *si = sim_node_add_iface (srv, SIM_IP4 (198, 51, 100, 10), 32);
+  SimIface *hs = sim_node_add_iface (hub, SIM_IP4 (198, 51, 100, 1), 32);
+  sim_node_add_route (hub, SIM_IP4 (198, 51, 100, 10), 32, hs);
+  sim_node_set_default_route (srv, si);
+  sim_link_new (net, hs, si, &cfg);
+  Peer server;
+  peer_open (&server, srv, 5060);
+  SimUdpSocket **socks = g_new (SimUdpSocket *, SPOKES);
+  SimSockAddr to = { SIM_IP4 (198, 51, 100, 10), 5060 };
+  for (guint i = 0; i < SPOKES; i++)
+    {
+      char name[32];
+      g_snprintf (name, sizeof name, "phone%u", i);
+      SimNode *n = sim_node_new (net, name, NULL);
+      SimIp4 ip = SIM_IP4 (10, 1, 0, 0) + i + 1;
+      SimIface *ni = sim_node_add_iface (n, ip, 32);
+      SimIface *hi = sim_node_add_iface (hub, SIM_IP4 (10, 0, 0, 1), 32);  /* same gateway address on every spoke */
+      sim_node_set_default_route (n, ni);
+      sim_node_add_route (hub, ip, 32, hi);
+      sim_link_new (net, ni, hi, &cfg);
+      socks[i] = sim_udp_open (n, NULL, NULL);
+      guint32 seq = i;
+      g_assert_true (sim_udp_sendto (socks[i], &to, &seq, 4, NULL));
+    }
+  sim_world_run_until (w, SIM_S (1));
+  g_assert_cmpuint (server.rx_seq->len, ==, SPOKES);
+  g_assert_cmpint (g_array_index (server.rx_times, SimTime, SPOKES - 1), ==, 2 * L);
+  g_assert_cmpuint (sim_node_get_stats (hub)->forwarded, ==, SPOKES);
+  g_assert_cmphex (server.last_from.ip, ==, SIM_IP4 (10, 1, 0, 0) + SPOKES);
+  for (guint i = 0; i < SPOKES; i++)
+    sim_udp_close (socks[i]);
+  g_free (socks);
+  peer_clear (&server);
+  sim_net_free (net);
+  sim_world_free (w);
+}
+
 /* ------------------------------------------------------------ 5-hook */
 
 /* A port forward on the router, in both directions: 10.0.1.1:7000 is the
@@ -653,6 +705,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/udp/3-link/corruption-counted", test_corruption_counted);
   g_test_add_func ("/net/udp/4-router/forwarding-off", test_forwarding_off);
   g_test_add_func ("/net/udp/4-router/route-lookup", test_route_lookup);
+  g_test_add_func ("/net/udp/4-router/star-5000", test_star_router);
   g_test_add_func ("/net/udp/5-hook/rewrite-and-drop", test_hook_rewrite_and_drop);
   g_test_add_func ("/net/udp/6-determinism/fingerprint", test_determinism);
   return g_test_run ();

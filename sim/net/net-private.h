@@ -39,6 +39,9 @@ struct SimNode {
   char        *name;
   char        *trace_who;    /* "net:NAME" */
   GPtrArray   *ifaces;       /* owned SimIface* */
+  GHashTable  *local_addrs;  /* GUINT_TO_POINTER(ip) -> first SimIface* with it: every
+                              * packet asks "is it for me?", and a star router has
+                              * one interface per spoke */
   GArray      *routes;       /* SimRoute, longest prefix first */
   GHashTable  *host_routes;  /* /32 routes: GUINT_TO_POINTER(ip) -> SimIface*; a star
                               * router has one per spoke, so lookups stay O(1) */

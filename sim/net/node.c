@@ -59,6 +59,7 @@ node_free (SimNode *node)
    * the net is freed (a UDP socket holds no timers, so only the table). */
   g_hash_table_destroy (node->udp_ports);
   g_hash_table_destroy (node->host_routes);
+  g_hash_table_destroy (node->local_addrs);
   for (guint i = 0; i < node->ifaces->len; i++)
     {
       SimIface *ifc = node->ifaces->pdata[i];
@@ -155,6 +156,7 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->ifaces = g_ptr_array_new ();
   node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
   node->host_routes = g_hash_table_new (g_direct_hash, g_direct_equal);
+  node->local_addrs = g_hash_table_new (g_direct_hash, g_direct_equal);
   node->udp_ports = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_autofree char *stream = g_strdup_printf ("net/node/%s", name);
   sim_world_rng_init (net->world, &node->rng, stream);
@@ -211,6 +213,8 @@ sim_node_add_iface (SimNode *node, SimIp4 addr, guint prefix_len)
   ifc->prefix_len = (guint8) prefix_len;
   ifc->name = g_strdup_printf ("%s/eth%u", node->name, ifc->index);
   g_ptr_array_add (node->ifaces, ifc);
+  if (!g_hash_table_contains (node->local_addrs, GUINT_TO_POINTER (addr)))
+    g_hash_table_insert (node->local_addrs, GUINT_TO_POINTER (addr), ifc);
   sim_node_add_route (node, addr, prefix_len, ifc);
   return ifc;
 }
@@ -231,10 +235,7 @@ sim_node_get_n_ifaces (const SimNode *node)
 gboolean
 sim_node_has_addr (const SimNode *node, SimIp4 ip)
 {
-  for (guint i = 0; i < node->ifaces->len; i++)
-    if (((SimIface *) node->ifaces->pdata[i])->addr == ip)
-      return TRUE;
-  return FALSE;
+  return g_hash_table_contains (node->local_addrs, GUINT_TO_POINTER (ip));
 }
 
 void
@@ -445,15 +446,7 @@ sim_node_output (SimNode *node, SimPacket *pkt)
   if (sim_node_has_addr (node, info.dst))
     {
       /* Note 1.  Deliver through the interface that owns the address. */
-      for (guint i = 0; i < node->ifaces->len; i++)
-        {
-          SimIface *ifc = node->ifaces->pdata[i];
-          if (ifc->addr == info.dst)
-            {
-              pkt->hop = ifc;
-              break;
-            }
-        }
+      pkt->hop = g_hash_table_lookup (node->local_addrs, GUINT_TO_POINTER (info.dst));
       sim_net_flight_add (node->net, pkt);
       sim_schedule (node->net->world, 0, loopback_deliver, pkt);
       return SIM_NET_OK;
