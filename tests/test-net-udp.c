@@ -251,6 +251,33 @@ test_port_unreachable (void)
   net_fixture_clear (&f);
 }
 
+/* A socket bound to one address does not take datagrams for the node's
+ * other address: the sender gets port unreachable, as from a Linux host. */
+static void
+test_port_unreachable_other_address (void)
+{
+  const SimTime L = SIM_MS (4);
+  NetFixture f;
+  net_fixture_init (&f, 1, L);
+  SimIp4 second = SIM_IP4 (10, 0, 3, 2);
+  sim_node_add_iface (f.server, second, 24);
+  SimSockAddr bound = { second, 5060 };
+  SimUdpSocket *only_second = sim_udp_open (f.server, &bound, NULL);
+  g_assert_nonnull (only_second);
+  Peer c;
+  peer_open (&c, f.client, 5060);
+  SimSockAddr to = { f.server_ip, 5060 };
+  g_assert_true (sim_udp_sendto (c.sock, &to, "x", 1, NULL));
+  sim_world_run_until (f.world, SIM_S (1));
+  g_assert_cmpint (c.errors, ==, 1);
+  g_assert_cmpint (c.last_error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  g_assert_cmpint (c.last_error_time, ==, 4 * L);
+  g_assert_cmpuint (sim_node_get_stats (f.server)->udp_no_socket, ==, 1);
+  sim_udp_close (only_second);
+  peer_clear (&c);
+  net_fixture_clear (&f);
+}
+
 /* ------------------------------------------------------------- 3-link */
 
 static void
@@ -697,6 +724,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/udp/1-delivery/bind-errors", test_bind_errors);
   g_test_add_func ("/net/udp/1-delivery/close-in-callback", test_close_in_callback);
   g_test_add_func ("/net/udp/2-icmp/port-unreachable", test_port_unreachable);
+  g_test_add_func ("/net/udp/2-icmp/other-address", test_port_unreachable_other_address);
   g_test_add_func ("/net/udp/3-link/jitter-bounds-order-reproducible", test_jitter_bounds_order_reproducible);
   g_test_add_func ("/net/udp/3-link/loss-rate-reproducible", test_loss_rate_reproducible);
   g_test_add_func ("/net/udp/3-link/loss-one-direction", test_loss_one_direction);

@@ -110,7 +110,10 @@ void         sim_link_free         (SimLink *link);
 
 /* ---- udp.c */
 
-void         sim_udp_input         (SimNode *node, SimPacket *pkt, const SimPacketInfo *info);
+/* Hands a datagram to the socket bound to its port and address, takes
+ * @pkt and returns TRUE; returns FALSE and leaves @pkt alone if no socket
+ * takes it (the IP layer then answers port unreachable). */
+gboolean     sim_udp_input         (SimNode *node, SimPacket *pkt, const SimPacketInfo *info);
 void         sim_udp_icmp_error    (SimNode *node, SimNetError err, const SimPacketInfo *quoted);
 gboolean     sim_udp_port_in_use   (SimNode *node, guint16 port);
 

@@ -520,15 +520,15 @@ local_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
   switch (info->proto)
     {
     case SIM_IPPROTO_UDP:
-      if (!g_hash_table_contains (node->udp_ports, GUINT_TO_POINTER (info->dport)))
+      if (!sim_udp_input (node, pkt, info))
         {
+          /* No socket on the port, or one bound to another of our
+           * addresses: port unreachable, as a Linux host answers. */
           node->stats.udp_no_socket++;
           sim_node_trace_packet (node, TRUE, "drop no-socket, icmp port-unreachable", info);
           send_icmp_error (node, info->dst, pkt, info, SIM_ICMP_DEST_UNREACH, SIM_ICMP_PORT_UNREACH);
           sim_packet_free (pkt);
-          return;
         }
-      sim_udp_input (node, pkt, info);
       return;
     case SIM_IPPROTO_TCP:
       sim_tcp_input (node, pkt, info);

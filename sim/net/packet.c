@@ -377,11 +377,10 @@ sim_packet_parse (const guint8 *data, gsize len, SimPacketInfo *info)
   switch (info->proto)
     {
     case SIM_IPPROTO_UDP:
-      if (rd16 (l4 + 6) != 0
-          && sim_inet_checksum (l4, l4_len, pseudo_sum (info->src, info->dst, info->proto, l4_len)) != 0)
-        return SIM_PACKET_BAD_L4_CHECKSUM;
-      break;
     case SIM_IPPROTO_TCP:
+      /* Note 3: a UDP checksum of zero means none was sent. */
+      if (info->proto == SIM_IPPROTO_UDP && rd16 (l4 + 6) == 0)
+        break;
       if (sim_inet_checksum (l4, l4_len, pseudo_sum (info->src, info->dst, info->proto, l4_len)) != 0)
         return SIM_PACKET_BAD_L4_CHECKSUM;
       break;

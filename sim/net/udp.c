@@ -106,24 +106,18 @@ sim_udp_close (SimUdpSocket *sock)
   g_free (sock);
 }
 
-void
+gboolean
 sim_udp_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
 {
   SimUdpSocket *sock = g_hash_table_lookup (node->udp_ports, GUINT_TO_POINTER (info->dport));
-  /* node.c answered "no socket" already; a socket bound to another of our
-   * addresses does not take it either. */
   if (sock == NULL || (sock->local.ip != SIM_IP4_ANY && sock->local.ip != info->dst))
-    {
-      node->stats.udp_no_socket++;
-      sim_node_trace_packet (node, TRUE, "drop no-socket", info);
-      sim_packet_free (pkt);
-      return;
-    }
+    return FALSE;
   SimSockAddr from = { info->src, info->sport };
   if (sock->recv)
     sock->recv (sock, &from, info->payload, info->payload_len, sock->user_data);
   /* @sock may be gone now: the callback may close it. */
   sim_packet_free (pkt);
+  return TRUE;
 }
 
 void
