@@ -1,0 +1,805 @@
+/*
+ * models/sip/msg-parse.c - sip_msg_parse(): RFC 3261 §7 message framing
+ * and the §20/§25 grammar of the headers msg.h parses eagerly.
+ *
+ * Notes
+ *
+ * 1. One pass, no allocation beyond the SipMsg (msg-private.h note 1).  The
+ *    input is copied first and parsed in the copy, so every slice points
+ *    into memory the message owns.  Lines are found with memchr(); a line
+ *    must end in CRLF, and a bare CR or LF inside the header section is an
+ *    error (§7: "CRLF" is the only line end).  A physical line that starts
+ *    with SP/HT continues the previous one (obsolete folding, §7.3.1); the
+ *    fold stays in the value slice and every value parser treats CR and LF
+ *    as whitespace.
+ *
+ * 2. Lists (msg.h note 3) are split at commas that are outside a quoted
+ *    string and outside <...>.  An empty element between commas of an
+ *    option-tag or other non-eager list is dropped; for Via, Contact and
+ *    the route headers it fails the element's own parse.
+ *
+ * 3. Which errors are errors.  Following RFC 4475: duplicate single-valued
+ *    headers (From, To, Call-ID, CSeq, Max-Forwards, Content-Length,
+ *    Expires ...) are rejected; a CSeq number above 2^31-1 (§8.1.1.5), a
+ *    Max-Forwards above 255 and an Expires above 2^32-1 are rejected; a
+ *    CSeq method that differs from the request method is rejected.  A
+ *    Request-URI or From/To/Contact URI whose scheme is not sip, sips or
+ *    tel is SIP_PARSE_ERROR_URI (a proxy would answer 416; this simulator
+ *    only speaks these schemes).
+ *
+ * 4. Bodies (§18.3, §20.14).  With Content-Length the body is that many
+ *    bytes; fewer bytes left is SIP_PARSE_ERROR_CONTENT_LENGTH; extra
+ *    bytes after it are discarded, as §18.3 requires for datagrams (they
+ *    are not part of the message: sip_msg_raw() ends with the body).
+ *    Without Content-Length the body is the rest of the input (datagram
+ *    rule); sip_frame() (framing.h) enforces the stream rule that
+ *    Content-Length is mandatory.  CRLFs before the start line are skipped
+ *    (§7.5).
+ */
+#include "models/sip/msg-private.h"
+
+#define FAIL(code, ...) \
+  G_STMT_START { g_set_error (error, SIP_PARSE_ERROR, (code), __VA_ARGS__); return FALSE; } G_STMT_END
+
+#define LWS(c) SIP_CC ((c), CC_LWS)
+
+static inline const char *
+skip_lws (const char *p, const char *e)
+{
+  while (p < e && LWS (*p))
+    p++;
+  return p;
+}
+
+/* ------------------------------------------------------------- Via */
+
+/* sent-protocol elements: token, then LWS "/" LWS (§25.1 SLASH). */
+static const char *
+scan_token (const char *p, const char *e)
+{
+  while (p < e && SIP_CC (*p, CC_TOKEN))
+    p++;
+  return p;
+}
+
+static gboolean
+expect_slash (const char **pp, const char *e)
+{
+  const char *p = skip_lws (*pp, e);
+  if (p >= e || *p != '/')
+    return FALSE;
+  *pp = skip_lws (p + 1, e);
+  return TRUE;
+}
+
+gboolean
+sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
+{
+  const char *e = p + len, *s = p, *t;
+  memset (v, 0, sizeof *v);
+
+  /* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+  t = scan_token (s, e);
+  if (t == s || !sip_caseeq_n (s, "SIP", 3) || t - s != 3)
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": protocol is not SIP", (int) MIN (len, 80), p);
+  s = t;
+  if (!expect_slash (&s, e))
+    goto bad;
+  t = scan_token (s, e);
+  if (t - s != 3 || memcmp (s, "2.0", 3) != 0)
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": version is not 2.0", (int) MIN (len, 80), p);
+  s = t;
+  if (!expect_slash (&s, e))
+    goto bad;
+  t = scan_token (s, e);
+  if (t == s)
+    goto bad;
+  v->transport = sip_str (s, (gsize) (t - s));
+  s = t;
+  /* LWS sent-by */
+  if (s >= e || !LWS (*s))
+    goto bad;
+  s = skip_lws (s, e);
+  const char *h = s;
+  if (s < e && *s == '[')
+    {
+      const char *rb = memchr (s, ']', (gsize) (e - s));
+      if (rb == NULL)
+        goto bad;
+      s = rb + 1;
+    }
+  else
+    while (s < e && SIP_CC (*s, CC_HOST))
+      s++;
+  SipHostType ht;
+  if (!sip_parse_host (h, (gsize) (s - h), &ht))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad sent-by host", (int) MIN (len, 80), p);
+  v->host = sip_str (h, (gsize) (s - h));
+  s = skip_lws (s, e);
+  if (s < e && *s == ':')
+    {
+      s = skip_lws (s + 1, e);
+      const char *ps = s;
+      guint64 port;
+      while (s < e && SIP_CC (*s, CC_DIGIT))
+        s++;
+      if (!sip_parse_uint (ps, (gsize) (s - ps), 65535, &port))
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad port", (int) MIN (len, 80), p);
+      v->port = (guint16) port;
+      s = skip_lws (s, e);
+    }
+  if (s < e)
+    {
+      if (*s != ';')
+        goto bad;
+      v->params = sip_str_trim (s + 1, e);
+      if (v->params.len == 0)
+        goto bad;
+      /* Parameter names and values must be tokens (or a host / quoted
+       * string); the common ones are checked by the lookups below. */
+      SipStr val;
+      if (sip_params_get (v->params, "branch", &val))
+        {
+          if (val.len == 0)
+            goto bad;
+          v->branch = val;
+        }
+      if (sip_params_get (v->params, "received", &val))
+        {
+          SipHostType rt;
+          if (!sip_parse_host (val.p, val.len, &rt)
+              && !(val.len > 0 && memchr (val.p, ':', val.len)))    /* bare IPv6 */
+            FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad received", (int) MIN (len, 80), p);
+          v->received = val;
+        }
+      if (sip_params_get (v->params, "rport", &val))
+        {
+          guint64 rp = 0;
+          v->has_rport = TRUE;
+          if (val.len > 0 && !sip_parse_uint (val.p, val.len, 65535, &rp))
+            FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad rport", (int) MIN (len, 80), p);
+          v->rport = (guint16) rp;
+        }
+    }
+  return TRUE;
+
+bad:
+  FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\" does not parse", (int) MIN (len, 80), p);
+}
+
+/* ------------------------------------------------------------- name-addr */
+
+/* Checks a parameter list "a=b;c;d="q s"" (after the first ';') is made of
+ * tokens, quoted strings and hosts: enough to reject garbage after a URI. */
+static gboolean
+check_params (const char *p, const char *e)
+{
+  while (p < e)
+    {
+      p = skip_lws (p, e);
+      const char *n = p;
+      p = scan_token (p, e);
+      if (p == n)
+        return FALSE;
+      p = skip_lws (p, e);
+      if (p < e && *p == '=')
+        {
+          p = skip_lws (p + 1, e);
+          if (p < e && *p == '"')
+            {
+              for (p++; p < e && *p != '"'; p++)
+                if (*p == '\\' && ++p >= e)
+                  return FALSE;
+              if (p >= e)
+                return FALSE;
+              p++;
+            }
+          else if (p < e && *p == '[')
+            {
+              const char *rb = memchr (p, ']', (gsize) (e - p));
+              if (rb == NULL)
+                return FALSE;
+              p = rb + 1;
+            }
+          else
+            {
+              const char *vs = p;
+              p = scan_token (p, e);
+              if (p == vs)
+                return FALSE;
+            }
+          p = skip_lws (p, e);
+        }
+      if (p < e)
+        {
+          if (*p != ';')
+            return FALSE;
+          p++;
+          if (skip_lws (p, e) == e)
+            return FALSE;   /* trailing ';' */
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
+                     const char *what, GError **error)
+{
+  const char *e = p + len, *s = p, *uri_s, *uri_e, *rest;
+  memset (na, 0, sizeof *na);
+
+  if (s < e && *s == '"')
+    {
+      /* quoted-string display-name; escapes stay (msg.h). */
+      const char *q = s + 1;
+      for (; q < e && *q != '"'; q++)
+        if (*q == '\\' && ++q >= e)
+          break;
+      if (q >= e)
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: unterminated quoted display name", what);
+      na->display = sip_str (s + 1, (gsize) (q - s - 1));
+      s = skip_lws (q + 1, e);
+      if (s >= e || *s != '<')
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: display name without <URI>", what);
+    }
+  else
+    {
+      const char *lt = memchr (s, '<', (gsize) (e - s));
+      if (lt)
+        {
+          /* display-name = *(token LWS) */
+          for (const char *q = s; q < lt; q++)
+            if (!SIP_CC (*q, CC_TOKEN | CC_LWS))
+              FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: bad display name", what);
+          SipStr d = sip_str_trim (s, lt);
+          if (d.len)
+            na->display = d;
+          s = lt;
+        }
+    }
+
+  if (s < e && *s == '<')
+    {
+      const char *gt = memchr (s, '>', (gsize) (e - s));
+      if (gt == NULL)
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: missing '>'", what);
+      /* RFC 4475 §3.1.2.? "< sip:... >": LWS inside the brackets is not
+       * allowed (addr-spec is not LWS-padded). */
+      uri_s = s + 1;
+      uri_e = gt;
+      rest = gt + 1;
+    }
+  else
+    {
+      /* addr-spec: parameters after it are header parameters (§20), so the
+       * URI ends at the first ';' after the userinfo. */
+      const char *at = memchr (s, '@', (gsize) (e - s));
+      const char *from = at ? at : s;
+      const char *semi = memchr (from, ';', (gsize) (e - from));
+      uri_s = s;
+      uri_e = semi ? semi : e;
+      while (uri_e > uri_s && LWS (uri_e[-1]))
+        uri_e--;
+      rest = uri_e;
+    }
+  na->uri_str = sip_str (uri_s, (gsize) (uri_e - uri_s));
+  if (!sip_uri_parse (uri_s, (gsize) (uri_e - uri_s), &na->uri, error))
+    {
+      g_prefix_error (error, "%s: ", what);
+      return FALSE;
+    }
+  rest = skip_lws (rest, e);
+  if (rest < e)
+    {
+      if (*rest != ';' || !check_params (rest + 1, e))
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: bad parameters after the URI", what);
+      na->params = sip_str_trim (rest + 1, e);
+      SipStr tag;
+      if (sip_params_get (na->params, "tag", &tag))
+        {
+          if (tag.len == 0)
+            FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: empty tag", what);
+          na->tag = tag;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
+{
+  SipStr v;
+  guint64 n;
+
+  if (len == 1 && p[0] == '*')
+    {
+      memset (c, 0, sizeof *c);
+      c->star = TRUE;
+      c->expires = -1;
+      c->reg_id = -1;
+      return TRUE;
+    }
+  c->star = FALSE;
+  if (!sip_parse_name_addr (p, len, &c->addr, "Contact", error))
+    return FALSE;
+  c->expires = -1;
+  c->reg_id = -1;
+  c->instance = SIP_STR_NULL;
+  if (sip_params_get (c->addr.params, "expires", &v))
+    {
+      if (!sip_parse_uint (v.p, v.len, G_MAXUINT32, &n))
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad expires parameter");
+      c->expires = (gint64) n;
+    }
+  if (sip_params_get (c->addr.params, "reg-id", &v))
+    {
+      /* RFC 5626 §4.2: reg-id = 1*DIGIT, 1 to 2^31-1. */
+      if (!sip_parse_uint (v.p, v.len, G_MAXINT32, &n))
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad reg-id parameter");
+      c->reg_id = (gint32) n;
+    }
+  if (sip_params_get (c->addr.params, "+sip.instance", &v))
+    {
+      if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"')
+        v = sip_str (v.p + 1, v.len - 2);
+      c->instance = v;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------- the message */
+
+/* Grows one of the message's arrays: inline storage first, then the heap. */
+static gpointer
+grow (gpointer arr, gpointer inline_arr, guint *cap, gsize elt)
+{
+  guint ncap = *cap ? *cap * 2 : 4;
+  gpointer n;
+  if (arr == inline_arr || arr == NULL)
+    {
+      n = g_malloc (ncap * elt);
+      if (arr)
+        memcpy (n, arr, *cap * elt);
+    }
+  else
+    n = g_realloc (arr, ncap * elt);
+  *cap = ncap;
+  return n;
+}
+
+static gboolean
+parse_delta (SipStr v, guint64 max, const char *name, gint64 *out, GError **error)
+{
+  guint64 n;
+  if (*out != -1)
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s appears more than once", name);
+  if (!sip_parse_uint (v.p, v.len, max, &n))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s \"%.*s\" is not a number in range",
+          name, (int) MIN (v.len, 40), v.p);
+  *out = (gint64) n;
+  return TRUE;
+}
+
+/* Retry-After = delta-seconds [ comment ] *( SEMI retry-param ) (§20.33). */
+static gboolean
+parse_retry_after (SipMsg *m, SipStr v, GError **error)
+{
+  const char *p = v.p, *e = v.p + v.len, *d = p;
+  guint64 n;
+
+  if (m->retry_after != -1)
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After appears more than once");
+  while (p < e && SIP_CC (*p, CC_DIGIT))
+    p++;
+  if (!sip_parse_uint (d, (gsize) (p - d), G_MAXUINT32, &n))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After: bad delta-seconds");
+  p = skip_lws (p, e);
+  if (p < e && *p == '(')
+    {
+      int depth = 0;
+      for (; p < e; p++)
+        {
+          if (*p == '\\')
+            p++;
+          else if (*p == '(')
+            depth++;
+          else if (*p == ')' && --depth == 0)
+            break;
+        }
+      if (p >= e)
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After: unterminated comment");
+      p = skip_lws (p + 1, e);
+    }
+  if (p < e && (*p != ';' || !check_params (p + 1, e)))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After: bad parameters");
+  m->retry_after = (gint64) n;
+  return TRUE;
+}
+
+/* CSeq = 1*DIGIT LWS Method (§20.16); the number < 2^31 (§8.1.1.5). */
+static gboolean
+parse_cseq (SipMsg *m, SipStr v, GError **error)
+{
+  const char *p = v.p, *e = v.p + v.len, *d = p;
+  guint64 n;
+
+  if (m->has_cseq)
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq appears more than once");
+  while (p < e && SIP_CC (*p, CC_DIGIT))
+    p++;
+  if (!sip_parse_uint (d, (gsize) (p - d), G_MAXINT32, &n))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq \"%.*s\": number missing or above 2^31-1",
+          (int) MIN (v.len, 40), v.p);
+  if (p >= e || !LWS (*p))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq \"%.*s\": no method", (int) MIN (v.len, 40), v.p);
+  p = skip_lws (p, e);
+  const char *ms = p;
+  p = scan_token (p, e);
+  if (p == ms || p != e)
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq \"%.*s\": bad method", (int) MIN (v.len, 40), v.p);
+  m->cseq.seq = (guint32) n;
+  m->cseq.method_str = sip_str (ms, (gsize) (p - ms));
+  m->cseq.method = sip_method_from_str (m->cseq.method_str);
+  m->has_cseq = TRUE;
+  return TRUE;
+}
+
+static gboolean
+push_name_addr (SipNameAddrList *l, SipStr v, const char *what, GError **error)
+{
+  if (l->n == l->cap)
+    l->v = grow (l->v, NULL, &l->cap, sizeof (SipNameAddr));
+  if (!sip_parse_name_addr (v.p, v.len, &l->v[l->n], what, error))
+    return FALSE;
+  l->n++;
+  return TRUE;
+}
+
+/* Stores one header value and parses it if msg.h says it is eager. */
+static gboolean
+add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
+{
+  SipHeaderId id = def > 0 ? (SipHeaderId) sip_hdr_defs[def].id : SIP_HDR_OTHER;
+
+  if (m->n_hdr == m->cap_hdr)
+    {
+      if (m->n_hdr >= SIP_MSG_MAX_HEADERS)
+        FAIL (SIP_PARSE_ERROR_TOO_LARGE, "more than %d header values", SIP_MSG_MAX_HEADERS);
+      m->hdr = grow (m->hdr, m->hdr_inline, &m->cap_hdr, sizeof (SipHeader));
+    }
+  SipHeader *h = &m->hdr[m->n_hdr++];
+  h->id = id;
+  h->name = name;
+  h->value = v;
+
+  switch (id)
+    {
+    case SIP_HDR_VIA:
+      if (m->n_via == m->cap_via)
+        m->via = grow (m->via, m->via_inline, &m->cap_via, sizeof (SipVia));
+      if (!sip_parse_via (v.p, v.len, &m->via[m->n_via], error))
+        return FALSE;
+      m->n_via++;
+      return TRUE;
+    case SIP_HDR_FROM:
+    case SIP_HDR_TO:
+      {
+        gboolean *has = id == SIP_HDR_FROM ? &m->has_from : &m->has_to;
+        const char *what = id == SIP_HDR_FROM ? "From" : "To";
+        if (*has)
+          FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s appears more than once", what);
+        *has = TRUE;
+        return sip_parse_name_addr (v.p, v.len, id == SIP_HDR_FROM ? &m->from : &m->to,
+                                    what, error);
+      }
+    case SIP_HDR_CALL_ID:
+      /* callid = word [ "@" word ]: no whitespace inside. */
+      if (m->call_id.p)
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID appears more than once");
+      if (v.len == 0)
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "empty Call-ID");
+      for (gsize i = 0; i < v.len; i++)
+        if (LWS (v.p[i]) || (guint8) v.p[i] < 0x21 || (guint8) v.p[i] > 0x7e)
+          FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID holds whitespace or a control byte");
+      m->call_id = v;
+      return TRUE;
+    case SIP_HDR_CSEQ:
+      return parse_cseq (m, v, error);
+    case SIP_HDR_CONTACT:
+      if (m->n_contact == m->cap_contact)
+        m->contact = grow (m->contact, m->contact_inline, &m->cap_contact, sizeof (SipContact));
+      if (!sip_parse_contact (v.p, v.len, &m->contact[m->n_contact], error))
+        return FALSE;
+      m->n_contact++;
+      return TRUE;
+    case SIP_HDR_ROUTE:
+      return push_name_addr (&m->route, v, "Route", error);
+    case SIP_HDR_RECORD_ROUTE:
+      return push_name_addr (&m->record_route, v, "Record-Route", error);
+    case SIP_HDR_PATH:
+      return push_name_addr (&m->path, v, "Path", error);
+    case SIP_HDR_MAX_FORWARDS:
+      return parse_delta (v, 255, "Max-Forwards", &m->max_forwards, error);
+    case SIP_HDR_EXPIRES:
+      return parse_delta (v, G_MAXUINT32, "Expires", &m->expires, error);
+    case SIP_HDR_MIN_EXPIRES:
+      return parse_delta (v, G_MAXUINT32, "Min-Expires", &m->min_expires, error);
+    case SIP_HDR_FLOW_TIMER:
+      return parse_delta (v, G_MAXUINT32, "Flow-Timer", &m->flow_timer, error);
+    case SIP_HDR_RETRY_AFTER:
+      return parse_retry_after (m, v, error);
+    case SIP_HDR_CONTENT_LENGTH:
+      {
+        guint64 n;
+        if (m->content_length != -1)
+          FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH, "Content-Length appears more than once");
+        if (!sip_parse_uint (v.p, v.len, SIP_MSG_MAX_SIZE, &n))
+          FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH, "Content-Length \"%.*s\" is not a number up to %d",
+                (int) MIN (v.len, 40), v.p, SIP_MSG_MAX_SIZE);
+        m->content_length = (gint64) n;
+        return TRUE;
+      }
+    default:
+      return TRUE;
+    }
+}
+
+/* Splits a list header's value (note 2) and adds each element. */
+static gboolean
+add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError **error)
+{
+  SipHeaderId id = (SipHeaderId) sip_hdr_defs[def].id;
+  gboolean eager = id == SIP_HDR_VIA || id == SIP_HDR_CONTACT || id == SIP_HDR_ROUTE
+                   || id == SIP_HDR_RECORD_ROUTE || id == SIP_HDR_PATH;
+  const char *s = p;
+
+  if (p == e)
+    return add_value (m, def, name, sip_str (p, 0), error);
+  for (const char *q = p;; q++)
+    {
+      if (q < e && *q == '"')
+        {
+          for (q++; q < e && *q != '"'; q++)
+            if (*q == '\\')
+              q++;
+          if (q >= e)
+            FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: unterminated quoted string",
+                  sip_hdr_defs[def].name);
+          continue;
+        }
+      if (q < e && *q == '<')
+        {
+          const char *gt = memchr (q, '>', (gsize) (e - q));
+          if (gt == NULL)
+            FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: missing '>'", sip_hdr_defs[def].name);
+          q = gt;
+          continue;
+        }
+      if (q >= e || *q == ',')
+        {
+          SipStr v = sip_str_trim (s, q);
+          if (v.len || eager)
+            if (!add_value (m, def, name, v, error))
+              return FALSE;
+          if (q >= e)
+            return TRUE;
+          s = q + 1;
+        }
+    }
+}
+
+static gboolean
+parse_start_line (SipMsg *m, const char *p, const char *e, GError **error)
+{
+  /* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (§7.2) */
+  if (e - p >= 4 && sip_caseeq_n (p, "SIP/", 4))
+    {
+      if (e - p < 11 || !sip_caseeq_n (p, "SIP/2.0 ", 8))
+        {
+          const char *sp = memchr (p, ' ', (gsize) (e - p));
+          if (sp && sp - p > 4)
+            FAIL (SIP_PARSE_ERROR_VERSION, "status line: version \"%.*s\" is not SIP/2.0",
+                  (int) MIN (sp - p, 20), p);
+          FAIL (SIP_PARSE_ERROR_START_LINE, "status line too short");
+        }
+      const char *c = p + 8;
+      if (!SIP_CC (c[0], CC_DIGIT) || !SIP_CC (c[1], CC_DIGIT) || !SIP_CC (c[2], CC_DIGIT))
+        FAIL (SIP_PARSE_ERROR_START_LINE, "status code is not three digits");
+      m->status = (guint) ((c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0'));
+      if (m->status < 100 || m->status > 699)
+        FAIL (SIP_PARSE_ERROR_START_LINE, "status code %u out of range", m->status);
+      c += 3;
+      if (c < e && *c != ' ')
+        FAIL (SIP_PARSE_ERROR_START_LINE, "no SP after the status code");
+      /* Reason-Phrase may be empty; any byte but CR/LF (UTF-8 allowed). */
+      m->reason = c < e ? sip_str (c + 1, (gsize) (e - c - 1)) : sip_str (c, 0);
+      m->is_request = FALSE;
+      m->method = SIP_METHOD_UNKNOWN;
+      return TRUE;
+    }
+
+  /* Request-Line = Method SP Request-URI SP SIP-Version (§7.1) */
+  const char *t = scan_token (p, e);
+  if (t == p || t >= e || *t != ' ')
+    FAIL (SIP_PARSE_ERROR_START_LINE, "request line: bad method or missing SP");
+  m->method_str = sip_str (p, (gsize) (t - p));
+  m->method = sip_method_from_str (m->method_str);
+  const char *u = t + 1;
+  const char *sp = memchr (u, ' ', (gsize) (e - u));
+  if (sp == NULL || sp == u)
+    FAIL (SIP_PARSE_ERROR_START_LINE, "request line: missing Request-URI or version");
+  const char *ver = sp + 1;
+  if (memchr (ver, ' ', (gsize) (e - ver)) || memchr (u, '\t', (gsize) (e - u)))
+    FAIL (SIP_PARSE_ERROR_START_LINE, "request line: extra whitespace");
+  if (e - ver < 5 || !sip_caseeq_n (ver, "SIP/", 4))
+    FAIL (SIP_PARSE_ERROR_START_LINE, "request line: no SIP version");
+  if (e - ver != 7 || !sip_caseeq_n (ver, "SIP/2.0", 7))
+    FAIL (SIP_PARSE_ERROR_VERSION, "request line: version \"%.*s\" is not SIP/2.0",
+          (int) MIN (e - ver, 20), ver);
+  m->ruri_str = sip_str (u, (gsize) (sp - u));
+  if (!sip_uri_parse (u, (gsize) (sp - u), &m->ruri, error))
+    {
+      g_prefix_error (error, "Request-URI: ");
+      return FALSE;
+    }
+  m->is_request = TRUE;
+  return TRUE;
+}
+
+static gboolean
+parse_msg (SipMsg *m, const char *b, const char *end, GError **error)
+{
+  const char *p = b, *nl;
+
+  /* §7.5: CRLFs before the start line are ignored. */
+  while (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+    p += 2;
+  const char *start = p;
+  if (p == end)
+    FAIL (SIP_PARSE_ERROR_INCOMPLETE, "no start line");
+
+  nl = memchr (p, '\n', (gsize) (end - p));
+  if (nl == NULL)
+    FAIL (SIP_PARSE_ERROR_INCOMPLETE, "start line not terminated");
+  if (nl == p || nl[-1] != '\r' || memchr (p, '\r', (gsize) (nl - 1 - p)))
+    FAIL (SIP_PARSE_ERROR_START_LINE, "start line does not end in CRLF");
+  if (!parse_start_line (m, p, nl - 1, error))
+    return FALSE;
+  p = nl + 1;
+
+  /* Header lines up to the empty line (note 1). */
+  for (;;)
+    {
+      if (p >= end)
+        FAIL (SIP_PARSE_ERROR_INCOMPLETE, "no empty line after the headers");
+      if (*p == '\r')
+        {
+          if (end - p < 2)
+            FAIL (SIP_PARSE_ERROR_INCOMPLETE, "no empty line after the headers");
+          if (p[1] != '\n')
+            FAIL (SIP_PARSE_ERROR_HEADER, "bare CR in the header section");
+          p += 2;
+          break;
+        }
+      if (SIP_CC (*p, CC_WS) || *p == '\n')
+        FAIL (SIP_PARSE_ERROR_HEADER, "header line starts with whitespace");
+
+      const char *ls = p, *q = p;
+      gboolean folded = FALSE;
+      for (;;)
+        {
+          nl = memchr (q, '\n', (gsize) (end - q));
+          if (nl == NULL)
+            FAIL (SIP_PARSE_ERROR_INCOMPLETE, "header line not terminated");
+          if (nl == q || nl[-1] != '\r' || memchr (q, '\r', (gsize) (nl - 1 - q)))
+            FAIL (SIP_PARSE_ERROR_HEADER, "header line does not end in CRLF");
+          if (end - nl < 2)
+            FAIL (SIP_PARSE_ERROR_INCOMPLETE, "no empty line after the headers");
+          if (!SIP_CC (nl[1], CC_WS))
+            break;
+          folded = TRUE;
+          q = nl + 1;
+        }
+      const char *le = nl - 1;
+      p = nl + 1;
+
+      /* header-name HCOLON value: HCOLON = *( SP / HTAB ) ":" SWS */
+      const char *colon = memchr (ls, ':', (gsize) (le - ls));
+      if (colon == NULL)
+        FAIL (SIP_PARSE_ERROR_HEADER, "header line without ':': \"%.*s\"",
+              (int) MIN (le - ls, 40), ls);
+      const char *ne = colon;
+      while (ne > ls && SIP_CC (ne[-1], CC_WS))
+        ne--;
+      if (ne == ls)
+        FAIL (SIP_PARSE_ERROR_HEADER, "empty header name");
+      for (const char *c = ls; c < ne; c++)
+        if (!SIP_CC (*c, CC_TOKEN))
+          FAIL (SIP_PARSE_ERROR_HEADER, "bad header name \"%.*s\"", (int) MIN (ne - ls, 40), ls);
+      SipStr name = sip_str (ls, (gsize) (ne - ls));
+      SipStr v = sip_str_trim (colon + 1, le);
+      m->folded |= folded;
+
+      int def = sip_hdr_def_lookup (name.p, name.len);
+      if (def > 0 && (sip_hdr_defs[def].flags & SIP_HDEF_LIST))
+        {
+          if (!add_list (m, def, name, v.p, v.p + v.len, error))
+            return FALSE;
+        }
+      else if (!add_value (m, def, name, v, error))
+        return FALSE;
+    }
+
+  /* Mandatory headers (§8.1.1). */
+  if (m->n_via == 0)
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no Via");
+  if (!m->has_from)
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no From");
+  if (!m->has_to)
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no To");
+  if (m->call_id.p == NULL)
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no Call-ID");
+  if (!m->has_cseq)
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no CSeq");
+  /* §8.2 / RFC 4475 §3.1.2.?: the CSeq method must match the request's. */
+  if (m->is_request
+      && (m->cseq.method_str.len != m->method_str.len
+          || memcmp (m->cseq.method_str.p, m->method_str.p, m->method_str.len) != 0))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq method %.*s does not match request method %.*s",
+          (int) MIN (m->cseq.method_str.len, 40), m->cseq.method_str.p,
+          (int) MIN (m->method_str.len, 40), m->method_str.p);
+
+  /* Body (note 4). */
+  gsize left = (gsize) (end - p);
+  gsize blen = left;
+  if (m->content_length >= 0)
+    {
+      if ((gsize) m->content_length > left)
+        FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH,
+              "Content-Length %" G_GINT64_FORMAT " but only %" G_GSIZE_FORMAT " body bytes",
+              m->content_length, left);
+      blen = (gsize) m->content_length;
+    }
+  m->body = sip_str (p, blen);
+  m->raw = sip_str (start, (gsize) (p + blen - start));
+  return TRUE;
+}
+
+SipMsg *
+sip_msg_parse (const guint8 *data, gsize len, GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (len > SIP_MSG_MAX_SIZE)
+    {
+      g_set_error (error, SIP_PARSE_ERROR, SIP_PARSE_ERROR_TOO_LARGE,
+                   "message of %" G_GSIZE_FORMAT " bytes is above %d", len, SIP_MSG_MAX_SIZE);
+      return NULL;
+    }
+  /* One allocation: struct, inline arrays, bytes (msg-private.h note 1).
+   * Only the scalar fields are initialised; arrays are filled as used. */
+  SipMsg *m = g_malloc (sizeof (SipMsg) + len + 1);
+  memset (m, 0, G_STRUCT_OFFSET (SipMsg, hdr_inline));
+  m->ref = 1;
+  m->len = (guint32) len;
+  m->max_forwards = m->expires = m->min_expires = m->retry_after = m->flow_timer = -1;
+  m->content_length = -1;
+  m->hdr = m->hdr_inline;
+  m->cap_hdr = SIP_MSG_INLINE_HEADERS;
+  m->via = m->via_inline;
+  m->cap_via = SIP_MSG_INLINE_VIAS;
+  m->contact = m->contact_inline;
+  m->cap_contact = SIP_MSG_INLINE_CONTACTS;
+  if (len)
+    memcpy (m->bytes, data, len);
+  m->bytes[len] = '\0';
+
+  if (!parse_msg (m, m->bytes, m->bytes + len, error))
+    {
+      sip_msg_free_ (m);
+      return NULL;
+    }
+  return m;
+}

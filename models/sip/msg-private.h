@@ -1,0 +1,158 @@
+/*
+ * models/sip/msg-private.h - the SipMsg layout and the helpers shared by
+ * uri.c, msg-parse.c, msg.c, builder.c and framing.c.  Not for use outside
+ * models/sip.
+ *
+ * Notes
+ *
+ * 1. One allocation.  A SipMsg is a single g_malloc(): the struct, with
+ *    small inline arrays for headers, Vias and Contacts, followed by the
+ *    copy of the wire bytes every SipStr points into.  Only a message with
+ *    more than SIP_MSG_INLINE_* entries, or with Route/Record-Route/Path,
+ *    allocates again (the arrays spill to the heap, doubling).
+ *
+ * 2. Character classes are one table lookup (sip_cc[]), built from the
+ *    RFC 3261 §25.1 ABNF sets; the parser never calls ctype.h (locale) or
+ *    a regex.
+ */
+#pragma once
+#include <string.h>
+#include "models/sip/msg.h"
+
+G_BEGIN_DECLS
+
+/* ------------------------------------------------------------- char classes */
+
+enum {
+  CC_TOKEN = 1 << 0,   /* token (§25.1) */
+  CC_WS    = 1 << 1,   /* SP / HTAB */
+  CC_LWS   = 1 << 2,   /* SP / HTAB / CR / LF (folding inside a value) */
+  CC_DIGIT = 1 << 3,
+  CC_HEX   = 1 << 4,
+  CC_ALPHA = 1 << 5,
+  CC_USER  = 1 << 6,   /* unreserved / user-unreserved, plus '%' (§19.1.1) */
+  CC_PASS  = 1 << 7,   /* unreserved / "&=+$,", plus '%' */
+  CC_HOST  = 1 << 8,   /* alphanum "-" "." and, leniently, "_" */
+  CC_PARAM = 1 << 9,   /* paramchar plus '=' and ';' (the raw params slice) */
+  CC_HDRS  = 1 << 10,  /* hnv-unreserved / unreserved plus '=' and '&' */
+};
+
+extern const guint16 sip_cc[256];
+extern const guint8  sip_lower[256];
+
+#define SIP_CC(c, cls) ((sip_cc[(guint8) (c)] & (cls)) != 0)
+
+static inline gboolean
+sip_caseeq_n (const char *a, const char *b, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (sip_lower[(guint8) a[i]] != sip_lower[(guint8) b[i]])
+      return FALSE;
+  return TRUE;
+}
+
+static inline SipStr
+sip_str (const char *p, gsize len)
+{
+  return (SipStr) { p, len };
+}
+
+/* Trims LWS (SP, HT, and the CR LF of a fold) from both ends. */
+static inline SipStr
+sip_str_trim (const char *p, const char *e)
+{
+  while (p < e && SIP_CC (*p, CC_LWS))
+    p++;
+  while (e > p && SIP_CC (e[-1], CC_LWS))
+    e--;
+  return (SipStr) { p, (gsize) (e - p) };
+}
+
+/* ------------------------------------------------------------- header table */
+
+enum { SIP_HDEF_LIST = 1 };
+
+typedef struct {
+  const char *name;      /* canonical full name */
+  guint8      len;
+  guint8      id;        /* public SipHeaderId (SIP_HDR_OTHER for extras) */
+  char        compact;   /* compact form letter (§7.3.3), 0 if none */
+  guint8      flags;     /* SIP_HDEF_LIST: comma-separated list (msg.h note 3) */
+} SipHdrDef;
+
+extern const SipHdrDef sip_hdr_defs[];
+/* Index into sip_hdr_defs for a header name (case-insensitive, compact
+ * forms folded), -1 if the name is not in the table. */
+int  sip_hdr_def_lookup (const char *p, gsize len);
+
+/* ------------------------------------------------------------- the message */
+
+#define SIP_MSG_INLINE_HEADERS  24
+#define SIP_MSG_INLINE_VIAS      3
+#define SIP_MSG_INLINE_CONTACTS  2
+
+typedef struct {
+  SipNameAddr *v;
+  guint        n, cap;
+} SipNameAddrList;
+
+struct SipMsg {
+  int          ref;            /* one run is one thread: no atomics */
+  guint32      len;            /* bytes[] holds the whole input */
+  gboolean     is_request;
+  gboolean     folded;         /* some header value holds a CRLF fold */
+
+  SipStr       raw;            /* the message proper (start line .. body) */
+  SipMethod    method;
+  SipStr       method_str;
+  SipUri       ruri;
+  SipStr       ruri_str;
+  guint        status;
+  SipStr       reason;
+  SipStr       body;
+
+  SipNameAddr  from, to;
+  gboolean     has_from, has_to, has_cseq;
+  SipStr       call_id;
+  SipCSeq      cseq;
+  gint64       max_forwards, expires, min_expires, retry_after, flow_timer;
+  gint64       content_length;
+
+  SipHeader   *hdr;
+  guint        n_hdr, cap_hdr;
+  SipVia      *via;
+  guint        n_via, cap_via;
+  SipContact  *contact;
+  guint        n_contact, cap_contact;
+  SipNameAddrList route, record_route, path;
+
+  SipHeader    hdr_inline[SIP_MSG_INLINE_HEADERS];
+  SipVia       via_inline[SIP_MSG_INLINE_VIAS];
+  SipContact   contact_inline[SIP_MSG_INLINE_CONTACTS];
+
+  char         bytes[];        /* the copy of the input, then a NUL */
+};
+
+void sip_msg_free_ (SipMsg *msg);
+
+/* ------------------------------------------------------------- shared parsers */
+
+/* Element parsers for one (already split and trimmed) header value; slices
+ * point into [p, p+len).  Each sets a SIP_PARSE_ERROR_HEADER_VALUE (or
+ * _URI) error naming @what on failure. */
+gboolean sip_parse_via       (const char *p, gsize len, SipVia *out, GError **error);
+gboolean sip_parse_name_addr (const char *p, gsize len, SipNameAddr *out,
+                              const char *what, GError **error);
+gboolean sip_parse_contact   (const char *p, gsize len, SipContact *out, GError **error);
+/* Host (reg-name, IPv4 or IPv6 reference) filling exactly [p, p+len). */
+gboolean sip_parse_host      (const char *p, gsize len, SipHostType *type);
+/* 1*DIGIT filling the slice, value <= @max. */
+gboolean sip_parse_uint      (const char *p, gsize len, guint64 max, guint64 *out);
+
+/* Appends @v to @out with every obsolete line fold (CRLF 1*WSP) replaced by
+ * a single SP (§7.3.1). */
+void     sip_append_unfolded (GString *out, SipStr v);
+/* Same into a raw buffer that has room; returns the end. */
+char    *sip_copy_unfolded   (char *dst, SipStr v);
+
+G_END_DECLS

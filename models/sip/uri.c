@@ -1,0 +1,615 @@
+/*
+ * models/sip/uri.c - SIP and tel URIs (RFC 3261 §19.1, §25.1; RFC 3966),
+ * generic ";name=value" parameter lists, and the string helpers of msg.h.
+ *
+ * Notes
+ *
+ * 1. A URI is split, not decoded: every part is a slice of the input and
+ *    %-escapes stay as they are.  Escapes are checked (a '%' must be
+ *    followed by two hex digits) and decoded only when comparing
+ *    (§19.1.4).
+ *
+ * 2. Where the userinfo ends.  The user part may contain ';', '?', ',' and
+ *    '/' (user-unreserved), but no '@' (that must be escaped), and no
+ *    other part may contain '@' at all, so the first '@' ends the
+ *    userinfo.  The first ':' in the userinfo starts the password.
+ *
+ * 3. Hosts (§25.1 hostport): "[" IPv6 "]", a dotted quad, or a hostname
+ *    whose top label starts with a letter.  Something made of digits and
+ *    dots that is not a valid IPv4 address (1.2.3.256, 1.2.3) is neither
+ *    and is rejected.  '_' is accepted in host names, as most stacks do.
+ *
+ * 4. tel: (RFC 3966) is kept minimal: the number is the "user" slice, the
+ *    parameters the params slice; there is no host.
+ */
+#include "models/sip/msg-private.h"
+
+#define ALNUM_CLS (CC_TOKEN | CC_USER | CC_PASS | CC_HOST | CC_PARAM | CC_HDRS)
+#define MARK_CLS  (CC_USER | CC_PASS | CC_PARAM | CC_HDRS)
+
+/* RFC 3261 §25.1 character sets.  Ranges are a GCC/Clang extension; no
+ * entry is given twice. */
+const guint16 sip_cc[256] = {
+  ['\t'] = CC_WS | CC_LWS,
+  ['\n'] = CC_LWS,
+  ['\r'] = CC_LWS,
+  [' ']  = CC_WS | CC_LWS,
+  ['!']  = CC_TOKEN | MARK_CLS,
+  ['$']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS,
+  ['%']  = CC_TOKEN | MARK_CLS,
+  ['&']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS,
+  ['\''] = CC_TOKEN | MARK_CLS,
+  ['(']  = MARK_CLS,
+  [')']  = MARK_CLS,
+  ['*']  = CC_TOKEN | MARK_CLS,
+  ['+']  = CC_TOKEN | MARK_CLS,
+  [',']  = CC_USER | CC_PASS,
+  ['-']  = CC_TOKEN | MARK_CLS | CC_HOST,
+  ['.']  = CC_TOKEN | MARK_CLS | CC_HOST,
+  ['/']  = CC_USER | CC_PARAM | CC_HDRS,
+  ['0' ... '9'] = ALNUM_CLS | CC_DIGIT | CC_HEX,
+  [':']  = CC_PARAM | CC_HDRS,
+  [';']  = CC_USER | CC_PARAM,
+  ['=']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS,
+  ['?']  = CC_USER | CC_HDRS,
+  ['A' ... 'F'] = ALNUM_CLS | CC_ALPHA | CC_HEX,
+  ['G' ... 'Z'] = ALNUM_CLS | CC_ALPHA,
+  ['[']  = CC_PARAM | CC_HDRS,
+  [']']  = CC_PARAM | CC_HDRS,
+  ['_']  = CC_TOKEN | MARK_CLS | CC_HOST,
+  ['`']  = CC_TOKEN,
+  ['a' ... 'f'] = ALNUM_CLS | CC_ALPHA | CC_HEX,
+  ['g' ... 'z'] = ALNUM_CLS | CC_ALPHA,
+  ['~']  = CC_TOKEN | MARK_CLS,
+};
+
+#define L8(b) (b), (b) + 1, (b) + 2, (b) + 3, (b) + 4, (b) + 5, (b) + 6, (b) + 7
+#define L32(b) L8 (b), L8 ((b) + 8), L8 ((b) + 16), L8 ((b) + 24)
+/* ASCII tolower, locale-free: 'A'..'Z' (65..90) map to 97..122. */
+const guint8 sip_lower[256] = {
+  L32 (0), L32 (32),
+  64, L8 (97), L8 (105), L8 (113), 121, 122, 91, 92, 93, 94, 95,
+  L32 (96), L32 (128), L32 (160), L32 (192), L32 (224),
+};
+
+/* ------------------------------------------------------------- strings */
+
+gboolean
+sip_str_eq (SipStr s, const char *cstr)
+{
+  g_return_val_if_fail (cstr != NULL, FALSE);
+  gsize n = strlen (cstr);
+  return s.p != NULL && s.len == n && memcmp (s.p, cstr, n) == 0;
+}
+
+gboolean
+sip_str_caseeq (SipStr s, const char *cstr)
+{
+  g_return_val_if_fail (cstr != NULL, FALSE);
+  gsize n = strlen (cstr);
+  return s.p != NULL && s.len == n && sip_caseeq_n (s.p, cstr, n);
+}
+
+gboolean
+sip_parse_uint (const char *p, gsize len, guint64 max, guint64 *out)
+{
+  guint64 v = 0;
+  if (len == 0)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!SIP_CC (p[i], CC_DIGIT))
+        return FALSE;
+      v = v * 10 + (guint64) (p[i] - '0');
+      if (v > max)
+        return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+gboolean
+sip_str_to_u32 (SipStr s, guint32 *out)
+{
+  guint64 v;
+  if (s.p == NULL || !sip_parse_uint (s.p, s.len, G_MAXUINT32, &v))
+    return FALSE;
+  if (out)
+    *out = (guint32) v;
+  return TRUE;
+}
+
+char *
+sip_str_dup (SipStr s)
+{
+  return s.p ? g_strndup (s.p, s.len) : NULL;
+}
+
+char *
+sip_copy_unfolded (char *d, SipStr v)
+{
+  const char *p = v.p, *e = v.p + v.len;
+  while (p < e)
+    {
+      const char *cr = memchr (p, '\r', (gsize) (e - p));
+      if (cr == NULL)
+        {
+          memcpy (d, p, (gsize) (e - p));
+          return d + (e - p);
+        }
+      /* Whitespace before the fold, the CRLF and the whitespace after it
+       * become one SP (§7.3.1). */
+      const char *a = cr;
+      while (a > p && SIP_CC (a[-1], CC_WS))
+        a--;
+      memcpy (d, p, (gsize) (a - p));
+      d += a - p;
+      *d++ = ' ';
+      p = cr + 1;
+      while (p < e && SIP_CC (*p, CC_LWS))
+        p++;
+    }
+  return d;
+}
+
+void
+sip_append_unfolded (GString *out, SipStr v)
+{
+  gsize old = out->len;
+  g_string_set_size (out, old + v.len);
+  char *end = sip_copy_unfolded (out->str + old, v);
+  g_string_truncate (out, (gsize) (end - out->str));
+}
+
+/* ------------------------------------------------------------- hosts */
+
+static gboolean
+parse_ipv4 (const char *p, gsize len)
+{
+  guint parts = 0, digits = 0, v = 0;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (p[i] == '.')
+        {
+          if (digits == 0 || ++parts > 3)
+            return FALSE;
+          digits = v = 0;
+        }
+      else if (SIP_CC (p[i], CC_DIGIT))
+        {
+          v = v * 10 + (guint) (p[i] - '0');
+          if (++digits > 3 || v > 255)
+            return FALSE;
+        }
+      else
+        return FALSE;
+    }
+  return parts == 3 && digits > 0;
+}
+
+/* RFC 4291 §2.2 text forms, including "::" once and a trailing dotted quad
+ * (RFC 3261 §25.1 IPv6address). */
+static gboolean
+parse_ipv6 (const char *p, gsize len)
+{
+  guint groups = 0;
+  gboolean gap = FALSE;
+  gsize i = 0;
+
+  if (len < 2)
+    return FALSE;
+  if (p[0] == ':')
+    {
+      if (p[1] != ':')
+        return FALSE;
+      gap = TRUE;
+      i = 2;
+      if (i == len)
+        return TRUE;
+    }
+  while (i < len)
+    {
+      gsize start = i;
+      while (i < len && SIP_CC (p[i], CC_HEX))
+        i++;
+      if (i < len && p[i] == '.')
+        {
+          /* IPv4 tail: counts as two groups, must end the address. */
+          if (!parse_ipv4 (p + start, len - start))
+            return FALSE;
+          groups += 2;
+          i = len;
+          break;
+        }
+      if (i == start || i - start > 4)
+        return FALSE;
+      groups++;
+      if (i == len)
+        break;
+      if (p[i] != ':')
+        return FALSE;
+      i++;
+      if (i < len && p[i] == ':')
+        {
+          if (gap)
+            return FALSE;
+          gap = TRUE;
+          i++;
+          if (i == len)
+            break;
+        }
+      else if (i == len)
+        return FALSE;       /* trailing single ':' */
+    }
+  return gap ? groups < 8 : groups == 8;
+}
+
+gboolean
+sip_parse_host (const char *p, gsize len, SipHostType *type)
+{
+  if (len == 0)
+    return FALSE;
+  if (p[0] == '[')
+    {
+      if (len < 4 || p[len - 1] != ']' || !parse_ipv6 (p + 1, len - 2))
+        return FALSE;
+      *type = SIP_HOST_IPV6;
+      return TRUE;
+    }
+  gboolean numeric = TRUE;
+  gsize label = 0, top = 0;
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = p[i];
+      if (c == '.')
+        {
+          if (label == 0)
+            return FALSE;       /* empty label */
+          label = 0;
+          continue;
+        }
+      if (!SIP_CC (c, CC_HOST))
+        return FALSE;
+      if (label == 0)
+        top = i;
+      label++;
+      if (!SIP_CC (c, CC_DIGIT))
+        numeric = FALSE;
+    }
+  if (numeric)
+    {
+      if (!parse_ipv4 (p, len))
+        return FALSE;
+      *type = SIP_HOST_IPV4;
+      return TRUE;
+    }
+  /* toplabel = ALPHA ... (a trailing '.' is allowed). */
+  if (!SIP_CC (p[top], CC_ALPHA))
+    return FALSE;
+  *type = SIP_HOST_DOMAIN;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------- URIs */
+
+static gboolean
+uri_error (GError **error, const char *p, gsize len, const char *why)
+{
+  g_set_error (error, SIP_PARSE_ERROR, SIP_PARSE_ERROR_URI,
+               "URI \"%.*s\": %s", (int) MIN (len, 80), p, why);
+  return FALSE;
+}
+
+/* Every byte of [p, e) in @cls, and every '%' starts a %HH escape. */
+static gboolean
+check_chars (const char *p, const char *e, guint16 cls)
+{
+  for (; p < e; p++)
+    {
+      if (!SIP_CC (*p, cls))
+        return FALSE;
+      if (*p == '%')
+        {
+          if (e - p < 3 || !SIP_CC (p[1], CC_HEX) || !SIP_CC (p[2], CC_HEX))
+            return FALSE;
+          p += 2;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+is_tel_char (char c)
+{
+  /* RFC 3966 phonedigit-hex / visual-separator / "+" "*" "#" */
+  return SIP_CC (c, CC_HEX) || c == '*' || c == '#' || c == '+' || c == '-'
+         || c == '.' || c == '(' || c == ')';
+}
+
+gboolean
+sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (p != NULL || len == 0, FALSE);
+
+  const char *s, *e = p + len;
+  memset (out, 0, sizeof *out);
+
+  if (len >= 4 && sip_caseeq_n (p, "sip:", 4))
+    out->scheme = SIP_URI_SIP, s = p + 4;
+  else if (len >= 5 && sip_caseeq_n (p, "sips:", 5))
+    out->scheme = SIP_URI_SIPS, s = p + 5;
+  else if (len >= 4 && sip_caseeq_n (p, "tel:", 4))
+    out->scheme = SIP_URI_TEL, s = p + 4;
+  else
+    return uri_error (error, p, len, "scheme is not sip, sips or tel");
+
+  if (out->scheme == SIP_URI_TEL)
+    {
+      const char *semi = memchr (s, ';', (gsize) (e - s));
+      const char *ne = semi ? semi : e;
+      if (ne == s)
+        return uri_error (error, p, len, "empty telephone number");
+      for (const char *q = s; q < ne; q++)
+        if (!is_tel_char (*q))
+          return uri_error (error, p, len, "bad character in telephone number");
+      out->user = sip_str (s, (gsize) (ne - s));
+      out->host_type = SIP_HOST_DOMAIN;
+      if (semi)
+        {
+          if (!check_chars (semi + 1, e, CC_PARAM))
+            return uri_error (error, p, len, "bad character in parameters");
+          out->params = sip_str (semi + 1, (gsize) (e - semi - 1));
+        }
+      return TRUE;
+    }
+
+  /* userinfo (note 2) */
+  const char *at = memchr (s, '@', (gsize) (e - s));
+  if (at)
+    {
+      const char *colon = memchr (s, ':', (gsize) (at - s));
+      const char *ue = colon ? colon : at;
+      if (ue == s)
+        return uri_error (error, p, len, "empty user");
+      if (!check_chars (s, ue, CC_USER))
+        return uri_error (error, p, len, "bad character in user");
+      out->user = sip_str (s, (gsize) (ue - s));
+      if (colon)
+        {
+          if (!check_chars (colon + 1, at, CC_PASS))
+            return uri_error (error, p, len, "bad character in password");
+          out->password = sip_str (colon + 1, (gsize) (at - colon - 1));
+        }
+      s = at + 1;
+    }
+
+  /* host */
+  const char *h = s;
+  if (h < e && *h == '[')
+    {
+      const char *rb = memchr (h, ']', (gsize) (e - h));
+      if (rb == NULL)
+        return uri_error (error, p, len, "unterminated IPv6 reference");
+      s = rb + 1;
+    }
+  else
+    while (s < e && SIP_CC (*s, CC_HOST))
+      s++;
+  if (!sip_parse_host (h, (gsize) (s - h), &out->host_type))
+    return uri_error (error, p, len, s == h ? "empty host" : "bad host");
+  out->host = sip_str (h, (gsize) (s - h));
+
+  /* port */
+  if (s < e && *s == ':')
+    {
+      const char *ps = ++s;
+      guint64 port;
+      while (s < e && SIP_CC (*s, CC_DIGIT))
+        s++;
+      if (!sip_parse_uint (ps, (gsize) (s - ps), 65535, &port))
+        return uri_error (error, p, len, "bad port");
+      out->port = (guint16) port;
+    }
+
+  /* uri-parameters, then headers */
+  if (s < e && *s == ';')
+    {
+      const char *ps = ++s;
+      const char *q = memchr (s, '?', (gsize) (e - s));
+      s = q ? q : e;
+      if (!check_chars (ps, s, CC_PARAM))
+        return uri_error (error, p, len, "bad character in parameters");
+      out->params = sip_str (ps, (gsize) (s - ps));
+    }
+  if (s < e && *s == '?')
+    {
+      if (!check_chars (s + 1, e, CC_HDRS))
+        return uri_error (error, p, len, "bad character in headers");
+      out->headers = sip_str (s + 1, (gsize) (e - s - 1));
+      s = e;
+    }
+  if (s != e)
+    return uri_error (error, p, len, "bad character after host");
+  return TRUE;
+}
+
+gboolean
+sip_params_get (SipStr params, const char *name, SipStr *value)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+  const char *p = params.p, *e = params.p + params.len;
+  gsize nlen = strlen (name);
+
+  if (p == NULL)
+    return FALSE;
+  while (p < e)
+    {
+      while (p < e && (*p == ';' || SIP_CC (*p, CC_LWS)))
+        p++;
+      const char *ns = p;
+      while (p < e && *p != '=' && *p != ';' && !SIP_CC (*p, CC_LWS))
+        p++;
+      const char *ne = p;
+      SipStr v = { ne, 0 };
+      while (p < e && SIP_CC (*p, CC_LWS))
+        p++;
+      if (p < e && *p == '=')
+        {
+          p++;
+          while (p < e && SIP_CC (*p, CC_LWS))
+            p++;
+          const char *vs = p;
+          if (p < e && *p == '"')
+            {
+              for (p++; p < e && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < e)
+                  p++;
+              if (p < e)
+                p++;
+            }
+          else
+            while (p < e && *p != ';' && !SIP_CC (*p, CC_LWS))
+              p++;
+          v = sip_str (vs, (gsize) (p - vs));
+        }
+      while (p < e && *p != ';')
+        p++;
+      if (ne > ns && (gsize) (ne - ns) == nlen && sip_caseeq_n (ns, name, nlen))
+        {
+          if (value)
+            *value = v;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+sip_uri_param (const SipUri *uri, const char *name, SipStr *value)
+{
+  g_return_val_if_fail (uri != NULL, FALSE);
+  return sip_params_get (uri->params, name, value);
+}
+
+static int
+hexval (char c)
+{
+  return c <= '9' ? c - '0' : (sip_lower[(guint8) c] - 'a' + 10);
+}
+
+/* Compares two slices after decoding %HH escapes (§19.1.4: "escaped
+ * characters are equivalent to their unescaped form").  Escapes are known
+ * valid: sip_uri_parse() checked them. */
+static gboolean
+escaped_eq (SipStr a, SipStr b, gboolean icase)
+{
+  gsize i = 0, j = 0;
+  if ((a.p == NULL) != (b.p == NULL))
+    return FALSE;
+  while (i < a.len && j < b.len)
+    {
+      int ca = (guint8) a.p[i], cb = (guint8) b.p[j];
+      if (ca == '%' && i + 2 < a.len)
+        ca = hexval (a.p[i + 1]) * 16 + hexval (a.p[i + 2]), i += 2;
+      if (cb == '%' && j + 2 < b.len)
+        cb = hexval (b.p[j + 1]) * 16 + hexval (b.p[j + 2]), j += 2;
+      if (icase)
+        ca = sip_lower[ca], cb = sip_lower[cb];
+      if (ca != cb)
+        return FALSE;
+      i++, j++;
+    }
+  return i == a.len && j == b.len;
+}
+
+static gboolean
+param_value_eq (SipStr a, SipStr b)
+{
+  return a.len == b.len && sip_caseeq_n (a.p, b.p, a.len);
+}
+
+gboolean
+sip_uri_equal (const SipUri *a, const SipUri *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+  static const char *const must_match[] = { "transport", "user", "ttl", "method", "maddr" };
+
+  if (a->scheme != b->scheme || a->port != b->port)
+    return FALSE;
+  if (!escaped_eq (a->user, b->user, a->scheme == SIP_URI_TEL)
+      || !escaped_eq (a->password, b->password, FALSE)
+      || !escaped_eq (a->host, b->host, TRUE))
+    return FALSE;
+  /* These parameters must be in both or neither (§19.1.4). */
+  for (guint i = 0; i < G_N_ELEMENTS (must_match); i++)
+    {
+      SipStr va, vb;
+      gboolean ha = sip_params_get (a->params, must_match[i], &va);
+      gboolean hb = sip_params_get (b->params, must_match[i], &vb);
+      if (ha != hb || (ha && !param_value_eq (va, vb)))
+        return FALSE;
+    }
+  /* Any other parameter present in both must agree; one present in only
+   * one URI is ignored. */
+  const char *p = a->params.p, *e = a->params.p + a->params.len;
+  while (p != NULL && p < e)
+    {
+      const char *semi = memchr (p, ';', (gsize) (e - p));
+      const char *ie = semi ? semi : e;
+      const char *eq = memchr (p, '=', (gsize) (ie - p));
+      const char *ne = eq ? eq : ie;
+      char name[64];
+      if (ne > p && (gsize) (ne - p) < sizeof name)
+        {
+          memcpy (name, p, (gsize) (ne - p));
+          name[ne - p] = '\0';
+          SipStr va, vb;
+          if (sip_params_get (a->params, name, &va)
+              && sip_params_get (b->params, name, &vb)
+              && !param_value_eq (va, vb))
+            return FALSE;
+        }
+      p = semi ? semi + 1 : e;
+    }
+  /* Header components are never ignored (§19.1.4). */
+  if ((a->headers.p == NULL) != (b->headers.p == NULL))
+    return FALSE;
+  if (a->headers.p && !escaped_eq (a->headers, b->headers, FALSE))
+    return FALSE;
+  return TRUE;
+}
+
+void
+sip_uri_append (const SipUri *uri, GString *out)
+{
+  g_return_if_fail (uri != NULL && out != NULL);
+  static const char *const schemes[] = { "sip:", "sips:", "tel:" };
+
+  g_string_append (out, schemes[uri->scheme]);
+  if (uri->user.p)
+    g_string_append_len (out, uri->user.p, (gssize) uri->user.len);
+  if (uri->password.p)
+    {
+      g_string_append_c (out, ':');
+      g_string_append_len (out, uri->password.p, (gssize) uri->password.len);
+    }
+  if (uri->scheme != SIP_URI_TEL)
+    {
+      if (uri->user.p)
+        g_string_append_c (out, '@');
+      g_string_append_len (out, uri->host.p, (gssize) uri->host.len);
+      if (uri->port)
+        g_string_append_printf (out, ":%u", uri->port);
+    }
+  if (uri->params.p)
+    {
+      g_string_append_c (out, ';');
+      g_string_append_len (out, uri->params.p, (gssize) uri->params.len);
+    }
+  if (uri->headers.p)
+    {
+      g_string_append_c (out, '?');
+      g_string_append_len (out, uri->headers.p, (gssize) uri->headers.len);
+    }
+}
