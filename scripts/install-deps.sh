@@ -12,6 +12,7 @@ PACKAGES=(
   gnuplot-nox                                    # plots
   tshark                                         # the pcap test opens our captures with it
   python3                                        # test summary line in scripts/test.sh
+  clang libclang-rt-14-dev                       # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
 )
 
 missing=()
