@@ -430,7 +430,8 @@ test_malformed_fingerprint (void)
 
   /* FINGERPRINT of the wrong size. */
   g_autoptr (GBytes) b2 = one_attr (0x8028 - 1, (const guint8 *) "12345678", 8);
-  g_autofree guint8 *w = g_memdup2 (g_bytes_get_data (b2, &len), len);
+  p = g_bytes_get_data (b2, &len);
+  g_autofree guint8 *w = g_memdup2 (p, len);
   w[21] = 0x28;    /* turn 0x8027 into FINGERPRINT, 8 bytes long */
   assert_parse_fails (w, len, STUN_ERROR_BAD_ATTRIBUTE);
 }
