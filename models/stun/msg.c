@@ -683,8 +683,7 @@ stun_builder_add_raw (StunBuilder *b, guint16 type, const void *value, gsize len
   g_return_if_fail (value != NULL || len == 0);
   g_return_if_fail (type != STUN_ATTR_FINGERPRINT);
   g_return_if_fail (len <= G_MAXUINT16);
-  /* Room for this attribute and a FINGERPRINT after it. */
-  g_return_if_fail (b->buf->len - STUN_HEADER_LEN + 4 + pad4 (len) + 8 <= STUN_MAX_BODY_LEN);
+  g_return_if_fail (b->buf->len - STUN_HEADER_LEN + 4 + pad4 (len) <= STUN_MAX_BODY_LEN);
   guint8 hdr[4];
   put16 (hdr, type);
   put16 (hdr + 2, (guint16) len);
@@ -759,6 +758,13 @@ stun_builder_end (StunBuilder *b, gboolean fingerprint)
   g_return_val_if_fail (b != NULL, NULL);
   GByteArray *buf = b->buf;
   gsize body = buf->len - STUN_HEADER_LEN;
+  if (fingerprint && body + 8 > STUN_MAX_BODY_LEN)
+    {
+      g_critical ("%s: no room for FINGERPRINT after %" G_GSIZE_FORMAT " body bytes",
+                  G_STRFUNC, body);
+      stun_builder_free (b);
+      return NULL;
+    }
   if (fingerprint)
     {
       /* The length counts the FINGERPRINT before the CRC is taken (note 4). */

@@ -194,7 +194,9 @@ void stun_builder_add_error_code         (StunBuilder *b, guint code, const char
 void stun_builder_add_unknown_attributes (StunBuilder *b, const guint16 *types, guint n);
 /* At most STUN_MAX_TEXT_LEN bytes. */
 void stun_builder_add_software           (StunBuilder *b, const char *software);
-/* The encoded message, with FINGERPRINT last if @fingerprint.  Frees @b. */
+/* The encoded message, with FINGERPRINT last if @fingerprint.  Frees @b.
+ * Attributes that would make the body longer than STUN_MAX_BODY_LEN (with
+ * the FINGERPRINT) are programming errors. */
 GBytes *stun_builder_end                 (StunBuilder *b, gboolean fingerprint);
 
 /* A Binding request with no attribute but SOFTWARE (if non-NULL) and
