@@ -53,6 +53,8 @@ skip_lws (const char *p, const char *e)
 
 /* ------------------------------------------------------------- Via */
 
+static gboolean check_params (const char *p, const char *e);
+
 /* sent-protocol elements: token, then LWS "/" LWS (§25.1 SLASH). */
 static const char *
 scan_token (const char *p, const char *e)
@@ -133,10 +135,10 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
       if (*s != ';')
         goto bad;
       v->params = sip_str_trim (s + 1, e);
-      if (v->params.len == 0)
+      /* via-params are generic-params: token [ EQUAL (token / host /
+       * quoted-string) ] (§25.1); RFC 4475 §3.1.2.1 has ";;,;,,". */
+      if (!check_params (s + 1, e))
         goto bad;
-      /* Parameter names and values must be tokens (or a host / quoted
-       * string); the common ones are checked by the lookups below. */
       SipStr val;
       if (sip_params_get (v->params, "branch", &val))
         {
@@ -203,8 +205,11 @@ check_params (const char *p, const char *e)
             }
           else
             {
+              /* token or host; ':' for a bare IPv6address, which
+               * via-received allows (§25.1). */
               const char *vs = p;
-              p = scan_token (p, e);
+              while (p < e && (SIP_CC (*p, CC_TOKEN) || *p == ':'))
+                p++;
               if (p == vs)
                 return FALSE;
             }
@@ -282,6 +287,13 @@ sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
       while (uri_e > uri_s && LWS (uri_e[-1]))
         uri_e--;
       rest = uri_e;
+      /* §20: a URI with a comma, question mark or semicolon must be in
+       * <...> (RFC 4475 §3.1.2.13); LWS inside an addr-spec is never
+       * allowed. */
+      for (const char *q = uri_s; q < uri_e; q++)
+        if (*q == '?' || *q == ',' || LWS (*q))
+          FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: URI with '%c' outside <...>", what,
+                LWS (*q) ? ' ' : *q);
     }
   na->uri_str = sip_str (uri_s, (gsize) (uri_e - uri_s));
   if (!sip_uri_parse (uri_s, (gsize) (uri_e - uri_s), &na->uri, error))
@@ -462,12 +474,10 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
 {
   SipHeaderId id = def > 0 ? (SipHeaderId) sip_hdr_defs[def].id : SIP_HDR_OTHER;
 
+  if (m->n_hdr >= SIP_MSG_MAX_HEADERS)
+    FAIL (SIP_PARSE_ERROR_TOO_LARGE, "more than %d header values", SIP_MSG_MAX_HEADERS);
   if (m->n_hdr == m->cap_hdr)
-    {
-      if (m->n_hdr >= SIP_MSG_MAX_HEADERS)
-        FAIL (SIP_PARSE_ERROR_TOO_LARGE, "more than %d header values", SIP_MSG_MAX_HEADERS);
-      m->hdr = grow (m->hdr, m->hdr_inline, &m->cap_hdr, sizeof (SipHeader));
-    }
+    m->hdr = grow (m->hdr, m->hdr_inline, &m->cap_hdr, sizeof (SipHeader));
   SipHeader *h = &m->hdr[m->n_hdr++];
   h->id = id;
   h->name = name;
@@ -643,6 +653,10 @@ parse_start_line (SipMsg *m, const char *p, const char *e, GError **error)
       g_prefix_error (error, "Request-URI: ");
       return FALSE;
     }
+  /* §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475
+   * §3.1.2.11). */
+  if (m->ruri.headers.p)
+    FAIL (SIP_PARSE_ERROR_URI, "Request-URI carries URI headers");
   m->is_request = TRUE;
   return TRUE;
 }

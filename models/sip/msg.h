@@ -238,8 +238,10 @@ typedef struct SipMsg SipMsg;
 
 /* Parses exactly one message from [data, data+len).  For datagrams the
  * message must fill the bytes (Content-Length, if present, may not exceed
- * what remains; extra bytes beyond it are an error per §18.3).  The bytes
- * are copied.  Returns NULL and sets @error on malformed input. */
+ * what remains; bytes beyond it are discarded, as §18.3 requires, and are
+ * not part of sip_msg_raw()).  Without Content-Length the body is the rest
+ * of the bytes.  The bytes are copied.  Returns NULL and sets @error on
+ * malformed input. */
 SipMsg      *sip_msg_parse     (const guint8 *data, gsize len, GError **error);
 SipMsg      *sip_msg_ref       (SipMsg *msg);
 void         sip_msg_unref     (SipMsg *msg);         /* NULL-safe */

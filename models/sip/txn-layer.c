@@ -1,0 +1,920 @@
+/*
+ * models/sip/txn-layer.c - the transaction layer: configuration, matching
+ * (RFC 3261 §17.1.3, §17.2.3), dispatch of received messages, transport
+ * errors, and the machinery every state machine shares (reports to the
+ * TU, termination, the invariants).  The state machines themselves are in
+ * txn-client.c and txn-server.c; the design notes, diagrams, transition
+ * table and invariants are in transaction.h.
+ *
+ * Notes
+ *
+ * 1. Re-entrancy.  A TU callback may abort any transaction or free the
+ *    layer.  Each transaction and the layer carry a busy count (callbacks
+ *    on the stack) and a dead flag; "destroy" unlinks and cancels at once
+ *    but releases memory only when the count is back to zero, as
+ *    sim/net/tcp.c note 11 does for sockets.  txn_report() returns FALSE
+ *    once its transaction is dead, and every caller stops touching it
+ *    then.  Loops over several transactions (transport errors) first
+ *    collect them, holding a busy count on each, then skip the dead ones.
+ *
+ * 2. Order.  The live list keeps creation order, so a transport error that
+ *    ends several transactions reports them in a deterministic order (the
+ *    hash tables' order would depend on their history).
+ */
+#include "models/sip/txn-private.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "models/sip/builder.h"
+
+#define RFC_T1      SIM_MS (500)
+#define RFC_T2      SIM_S (4)
+#define RFC_T4      SIM_S (5)
+#define RFC_TIMER_D SIM_S (32)     /* §17.1.1.2: "at least 32 seconds" */
+
+/* ---------------------------------------------------------- names */
+
+const char *
+sip_txn_kind_to_string (SipTxnKind kind)
+{
+  switch (kind)
+    {
+    case SIP_TXN_KIND_ICT:  return "ict";
+    case SIP_TXN_KIND_NICT: return "nict";
+    case SIP_TXN_KIND_IST:  return "ist";
+    case SIP_TXN_KIND_NIST: return "nist";
+    }
+  return "?";
+}
+
+const char *
+sip_txn_state_to_string (SipTxnState state)
+{
+  switch (state)
+    {
+    case SIP_TXN_STATE_CALLING:    return "Calling";
+    case SIP_TXN_STATE_TRYING:     return "Trying";
+    case SIP_TXN_STATE_PROCEEDING: return "Proceeding";
+    case SIP_TXN_STATE_COMPLETED:  return "Completed";
+    case SIP_TXN_STATE_CONFIRMED:  return "Confirmed";
+    case SIP_TXN_STATE_TERMINATED: return "Terminated";
+    }
+  return "?";
+}
+
+const char *
+sip_txn_outcome_to_string (SipTxnOutcome outcome)
+{
+  switch (outcome)
+    {
+    case SIP_TXN_RESPONSE:        return "response";
+    case SIP_TXN_TIMEOUT:         return "timeout";
+    case SIP_TXN_TRANSPORT_ERROR: return "transport-error";
+    case SIP_TXN_TERMINATED:      return "terminated";
+    }
+  return "?";
+}
+
+static gboolean
+is_client (SipTxnKind kind)
+{
+  return kind == SIP_TXN_KIND_ICT || kind == SIP_TXN_KIND_NICT;
+}
+
+/* ---------------------------------------------------------- config */
+
+gboolean
+txn_config_valid (const SipTxnConfig *c)
+{
+  return c->t1 >= 0 && c->t2 >= 0 && c->t4 >= 0 && c->timer_b >= 0 && c->timer_d >= 0
+         && c->timer_f >= 0 && c->timer_h >= 0 && c->timer_j >= 0;
+}
+
+/* One field: the transaction's value, else the layer's, else @dflt. */
+static SimTime
+pick (SimTime txn_value, SimTime layer_value, SimTime dflt)
+{
+  return txn_value ? txn_value : layer_value ? layer_value : dflt;
+}
+
+static void
+config_resolve (const SipTxnConfig *layer, const SipTxnConfig *txn, SipTxnConfig *out)
+{
+  static const SipTxnConfig none;
+  if (txn == NULL)
+    txn = &none;
+  out->t1 = pick (txn->t1, layer->t1, RFC_T1);
+  out->t2 = pick (txn->t2, layer->t2, RFC_T2);
+  out->t4 = pick (txn->t4, layer->t4, RFC_T4);
+  /* 64*T1 with this transaction's T1 (§17.1.1.2, Appendix A). */
+  out->timer_b = pick (txn->timer_b, layer->timer_b, 64 * out->t1);
+  out->timer_d = pick (txn->timer_d, layer->timer_d, RFC_TIMER_D);
+  out->timer_f = pick (txn->timer_f, layer->timer_f, 64 * out->t1);
+  out->timer_h = pick (txn->timer_h, layer->timer_h, 64 * out->t1);
+  out->timer_j = pick (txn->timer_j, layer->timer_j, 64 * out->t1);
+}
+
+void
+txn_resolve_config (SipTxn *t, const SipTxnConfig *txn_cfg)
+{
+  SipTxnConfig c;
+  config_resolve (&t->layer->config, txn_cfg, &c);
+  gboolean rel = t->peer.reliable;
+  t->t1 = c.t1;
+  t->t2 = c.t2;
+  t->t4 = c.t4;
+  switch (t->kind)
+    {
+    case SIP_TXN_KIND_ICT:
+      t->timeout_value = c.timer_b;
+      t->wait_value = rel ? 0 : c.timer_d;
+      break;
+    case SIP_TXN_KIND_NICT:
+      t->timeout_value = c.timer_f;
+      t->wait_value = rel ? 0 : c.t4;            /* Timer K */
+      break;
+    case SIP_TXN_KIND_IST:
+      t->timeout_value = c.timer_h;
+      t->wait_value = rel ? 0 : c.t4;            /* Timer I */
+      break;
+    case SIP_TXN_KIND_NIST:
+      t->timeout_value = 0;                      /* no timeout: the TU must answer */
+      t->wait_value = rel ? 0 : c.timer_j;
+      break;
+    }
+  t->retx_interval = c.t1;
+}
+
+/* ---------------------------------------------------------- layer */
+
+SipTxnLayer *
+sip_txn_layer_new (SimHost *host, const SipTxnConfig *config, SipTxnSendFunc send,
+                   gpointer send_data)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (send != NULL, NULL);
+  g_return_val_if_fail (config == NULL || txn_config_valid (config), NULL);
+  SipTxnLayer *layer = g_new0 (SipTxnLayer, 1);
+  layer->host = host;
+  if (config)
+    layer->config = *config;
+  layer->send = send;
+  layer->send_data = send_data;
+  layer->clients = g_hash_table_new (g_str_hash, g_str_equal);
+  layer->servers = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&layer->all);
+  return layer;
+}
+
+static void
+layer_free_mem (SipTxnLayer *layer)
+{
+  g_hash_table_unref (layer->clients);
+  g_hash_table_unref (layer->servers);
+  g_free (layer);
+}
+
+static void
+txn_free_mem (SipTxn *t)
+{
+  sip_msg_unref (t->request);
+  sip_msg_unref (t->last);
+  g_free (t->branch);
+  g_free (t->method);
+  g_free (t->key);
+  g_free (t);
+}
+
+static void
+txn_unlink (SipTxn *t)
+{
+  SipTxnLayer *layer = t->layer;
+  if (t->key == NULL)
+    return;
+  g_hash_table_remove (is_client (t->kind) ? layer->clients : layer->servers, t->key);
+  g_queue_unlink (&layer->all, &t->link);
+  g_clear_pointer (&t->key, g_free);
+}
+
+static void
+txn_cancel_timers (SipTxn *t)
+{
+  host_timer_cancel (&t->retx);
+  host_timer_cancel (&t->timeout);
+  host_timer_cancel (&t->wait);
+}
+
+/* Unlinks and releases @t without any report (note 1). */
+static void
+txn_destroy (SipTxn *t)
+{
+  if (t->dead)
+    return;
+  txn_cancel_timers (t);
+  txn_unlink (t);
+  t->state = SIP_TXN_STATE_TERMINATED;
+  t->dead = TRUE;
+  if (t->busy == 0)
+    txn_free_mem (t);
+}
+
+void
+sip_txn_layer_free (SipTxnLayer *layer)
+{
+  if (layer == NULL || layer->dead)
+    return;
+  layer->dead = TRUE;
+  while (layer->all.head)
+    txn_destroy (layer->all.head->data);
+  if (layer->busy == 0)
+    layer_free_mem (layer);
+}
+
+void
+sip_txn_layer_set_tu (SipTxnLayer *layer, const SipTxnTuFuncs *funcs, gpointer user_data)
+{
+  g_return_if_fail (layer != NULL);
+  if (funcs)
+    layer->tu = *funcs;
+  else
+    memset (&layer->tu, 0, sizeof layer->tu);
+  layer->tu_data = user_data;
+}
+
+SimHost *
+sip_txn_layer_get_host (const SipTxnLayer *layer)
+{
+  g_return_val_if_fail (layer != NULL, NULL);
+  return layer->host;
+}
+
+void
+sip_txn_layer_get_config (const SipTxnLayer *layer, SipTxnConfig *out)
+{
+  g_return_if_fail (layer != NULL && out != NULL);
+  config_resolve (&layer->config, NULL, out);
+}
+
+const SipTxnLayerStats *
+sip_txn_layer_get_stats (const SipTxnLayer *layer)
+{
+  g_return_val_if_fail (layer != NULL, NULL);
+  return &layer->stats;
+}
+
+guint
+sip_txn_layer_count (const SipTxnLayer *layer)
+{
+  g_return_val_if_fail (layer != NULL, 0);
+  return layer->all.length;
+}
+
+/* ------------------------------------------------------ busy / dead */
+
+static void
+layer_enter (SipTxnLayer *layer)
+{
+  layer->busy++;
+}
+
+/* FALSE if the layer was freed meanwhile (its memory is gone if this was
+ * the outermost call). */
+static gboolean
+layer_leave (SipTxnLayer *layer)
+{
+  layer->busy--;
+  if (layer->dead)
+    {
+      if (layer->busy == 0)
+        layer_free_mem (layer);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+txn_leave (SipTxn *t)
+{
+  t->busy--;
+  if (t->dead)
+    {
+      if (t->busy == 0)
+        txn_free_mem (t);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+txn_report (SipTxn *t, const SipTxnEvent *ev)
+{
+  if (t->dead)
+    return FALSE;
+  if (t->func == NULL)
+    return TRUE;
+  SipTxnLayer *layer = t->layer;
+  t->busy++;
+  layer_enter (layer);
+  t->func (t, ev, t->user_data);
+  gboolean alive = txn_leave (t);
+  layer_leave (layer);
+  return alive;
+}
+
+/* ------------------------------------------------------ transaction */
+
+SipTxn *
+txn_alloc (SipTxnLayer *layer, SipTxnKind kind, SipTxnState state, SipMsg *request,
+           const SipTxnPeer *peer, HostTimerFunc on_retx, HostTimerFunc on_timeout,
+           HostTimerFunc on_wait)
+{
+  SipTxn *t = g_new0 (SipTxn, 1);
+  t->layer = layer;
+  t->kind = kind;
+  t->state = state;
+  t->request = sip_msg_ref (request);
+  t->peer = *peer;
+  t->link.data = t;
+  SipStr branch, method;
+  gboolean ok = txn_msg_branch_method (request, &branch, &method);
+  g_assert (ok);
+  t->branch = sip_str_dup (branch);
+  t->method = sip_str_dup (method);
+  host_timer_init (layer->host, &t->retx, on_retx, t);
+  host_timer_init (layer->host, &t->timeout, on_timeout, t);
+  host_timer_init (layer->host, &t->wait, on_wait, t);
+  return t;
+}
+
+void
+txn_link (SipTxn *t, char *key)
+{
+  SipTxnLayer *layer = t->layer;
+  t->key = key;
+  g_hash_table_insert (is_client (t->kind) ? layer->clients : layer->servers, t->key, t);
+  g_queue_push_tail_link (&layer->all, &t->link);
+}
+
+void
+txn_trace (SipTxn *t, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  host_trace (t->layer->host, "txn %s %s %s %s", sip_txn_kind_to_string (t->kind),
+              t->branch, t->method, what);
+}
+
+SimNetError
+txn_send (SipTxn *t, SipMsg *msg)
+{
+  SipStr raw = sip_msg_raw (msg);
+  return t->layer->send (t->layer, &t->peer, (const guint8 *) raw.p, raw.len,
+                         t->layer->send_data);
+}
+
+void
+txn_set_state (SipTxn *t, SipTxnState state)
+{
+  SipTxnState old = t->state;
+  t->state = state;
+  txn_trace (t, "%s -> %s", sip_txn_state_to_string (old), sip_txn_state_to_string (state));
+  g_assert (txn_check_invariants (t));
+}
+
+static void
+txn_release (SipTxn *t)
+{
+  t->dead = TRUE;
+  if (t->busy == 0)
+    txn_free_mem (t);
+}
+
+/* Common first half of termination: timers off, out of the tables, state
+ * TERMINATED (traced, invariants checked). */
+void
+txn_enter_terminated (SipTxn *t)
+{
+  txn_cancel_timers (t);
+  t->pending_err = SIM_NET_OK;
+  t->pending_terminate = FALSE;
+  txn_unlink (t);
+  txn_set_state (t, SIP_TXN_STATE_TERMINATED);
+}
+
+void
+txn_terminate (SipTxn *t)
+{
+  if (t->dead)
+    return;
+  if (t->state != SIP_TXN_STATE_TERMINATED)
+    txn_enter_terminated (t);
+  SipTxnEvent ev = { .outcome = SIP_TXN_TERMINATED };
+  if (txn_report (t, &ev))
+    txn_release (t);
+}
+
+void
+txn_terminate_deferred (SipTxn *t)
+{
+  txn_enter_terminated (t);
+  t->pending_terminate = TRUE;
+  host_timer_start (&t->wait, 0);
+}
+
+void
+txn_defer_error (SipTxn *t, SimNetError err)
+{
+  txn_cancel_timers (t);
+  t->pending_err = err;
+  host_timer_start (&t->wait, 0);
+  g_assert (txn_check_invariants (t));
+}
+
+void
+txn_fail (SipTxn *t, const SipTxnEvent *ev)
+{
+  if (t->dead)
+    return;
+  SipTxnLayer *layer = t->layer;
+  if (ev->outcome == SIP_TXN_TIMEOUT)
+    txn_trace (t, "timeout %c", ev->timer);
+  else
+    txn_trace (t, "transport error: %s", sim_net_error_to_string (ev->error));
+  /* Timers off and out of the tables first, so the TU sees a transaction
+   * that is already over, and the state is what the report says. */
+  txn_enter_terminated (t);
+  if (txn_error_reportable (t) || ev->outcome == SIP_TXN_TIMEOUT)
+    {
+      if (ev->outcome == SIP_TXN_TIMEOUT)
+        layer->stats.timeouts++;
+      else
+        layer->stats.transport_errors++;
+      if (!txn_report (t, ev))
+        return;
+    }
+  txn_terminate (t);
+}
+
+gboolean
+txn_run_deferred (SipTxn *t)
+{
+  if (t->pending_terminate)
+    {
+      txn_terminate (t);
+      return TRUE;
+    }
+  if (t->pending_err != SIM_NET_OK)
+    {
+      SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = t->pending_err };
+      t->pending_err = SIM_NET_OK;
+      txn_fail (t, &ev);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* ------------------------------------------------------ failures */
+
+/* Whether a transport error concerns @t: it has sent something that is
+ * still in question.  A client transaction always has (its request); a
+ * server transaction once it has sent a response, until the ACK confirmed
+ * that the client hears it. */
+gboolean
+txn_error_applies (const SipTxn *t)
+{
+  if (t->dead || t->state == SIP_TXN_STATE_TERMINATED || t->pending_err != SIM_NET_OK)
+    return FALSE;
+  if (is_client (t->kind))
+    return TRUE;
+  return t->last != NULL && t->state != SIP_TXN_STATE_CONFIRMED;
+}
+
+/* Whether the TU still waits for an outcome (§17.1.4, §17.2.4): a client
+ * transaction until it has reported its final response; a server
+ * transaction always (its response may not have arrived). */
+gboolean
+txn_error_reportable (const SipTxn *t)
+{
+  return is_client (t->kind) ? !t->final_reported : TRUE;
+}
+
+/* ------------------------------------------------------ invariants */
+
+static gboolean
+kind_has_state (SipTxnKind kind, SipTxnState s)
+{
+  if (s == SIP_TXN_STATE_TERMINATED || s == SIP_TXN_STATE_PROCEEDING
+      || s == SIP_TXN_STATE_COMPLETED)
+    return TRUE;
+  switch (kind)
+    {
+    case SIP_TXN_KIND_ICT:  return s == SIP_TXN_STATE_CALLING;
+    case SIP_TXN_KIND_NICT: return s == SIP_TXN_STATE_TRYING;
+    case SIP_TXN_KIND_IST:  return s == SIP_TXN_STATE_CONFIRMED;
+    case SIP_TXN_KIND_NIST: return s == SIP_TXN_STATE_TRYING;
+    }
+  return FALSE;
+}
+
+/* The per-state rules of transaction.h, "Invariants". */
+gboolean
+txn_check_invariants (const SipTxn *t)
+{
+  gboolean retx = host_timer_is_pending (&t->retx);
+  gboolean timeout = host_timer_is_pending (&t->timeout);
+  gboolean wait = host_timer_is_pending (&t->wait);
+  gboolean udp = !t->peer.reliable;
+  gboolean linked = t->key != NULL;
+
+  if (!kind_has_state (t->kind, t->state))
+    return FALSE;
+  if (linked != (t->state != SIP_TXN_STATE_TERMINATED))
+    return FALSE;
+  if (t->state == SIP_TXN_STATE_TERMINATED)
+    return !retx && !timeout && wait == t->pending_terminate;
+  if (t->pending_err != SIM_NET_OK)
+    return !retx && !timeout && wait;
+
+  guint st = t->last ? sip_msg_status (t->last) : 0;
+  switch (t->kind)
+    {
+    case SIP_TXN_KIND_ICT:
+      switch (t->state)
+        {
+        case SIP_TXN_STATE_CALLING:    return timeout && retx == udp && !wait;
+        case SIP_TXN_STATE_PROCEEDING: return !timeout && !retx && !wait;
+        case SIP_TXN_STATE_COMPLETED:  return !timeout && !retx && wait && t->last != NULL;
+        default:                       return FALSE;
+        }
+    case SIP_TXN_KIND_NICT:
+      switch (t->state)
+        {
+        case SIP_TXN_STATE_TRYING:
+        case SIP_TXN_STATE_PROCEEDING: return timeout && retx == udp && !wait;
+        case SIP_TXN_STATE_COMPLETED:  return !timeout && !retx && wait && t->final_reported;
+        default:                       return FALSE;
+        }
+    case SIP_TXN_KIND_IST:
+      switch (t->state)
+        {
+        case SIP_TXN_STATE_PROCEEDING:
+          return !timeout && !wait && retx == (t->last == NULL) && (st == 0 || st < 200);
+        case SIP_TXN_STATE_COMPLETED:
+          return timeout && retx == udp && !wait && st >= 300;
+        case SIP_TXN_STATE_CONFIRMED:
+          return !timeout && !retx && wait && st >= 300;
+        default:
+          return FALSE;
+        }
+    case SIP_TXN_KIND_NIST:
+      switch (t->state)
+        {
+        case SIP_TXN_STATE_TRYING:     return !timeout && !retx && !wait && t->last == NULL;
+        case SIP_TXN_STATE_PROCEEDING: return !timeout && !retx && !wait && st >= 100 && st < 200;
+        case SIP_TXN_STATE_COMPLETED:  return !timeout && !retx && wait && st >= 200;
+        default:                       return FALSE;
+        }
+    }
+  return FALSE;
+}
+
+/* ------------------------------------------------------ keys */
+
+gboolean
+txn_msg_branch_method (SipMsg *msg, SipStr *branch, SipStr *method)
+{
+  const SipVia *via = sip_msg_via (msg, 0);
+  const SipCSeq *cseq = sip_msg_cseq (msg);
+  if (via == NULL || cseq == NULL || !sip_str_present (via->branch) || via->branch.len == 0)
+    return FALSE;
+  *branch = via->branch;
+  *method = cseq->method_str;
+  return sip_str_present (*method) && method->len > 0;
+}
+
+char *
+txn_client_key (const char *branch, gsize branch_len, const char *method, gsize method_len)
+{
+  return g_strdup_printf ("%.*s %.*s", (int) branch_len, branch, (int) method_len, method);
+}
+
+char *
+txn_server_key (const SipVia *via, SipStr method)
+{
+  g_autofree char *host = g_ascii_strdown (via->host.p ? via->host.p : "",
+                                           via->host.p ? (gssize) via->host.len : 0);
+  /* §17.2.3: the ACK for a non-2xx belongs to the INVITE transaction. */
+  if (sip_str_eq (method, "ACK"))
+    method = (SipStr) { "INVITE", 6 };
+  return g_strdup_printf ("%.*s %s:%u %.*s", (int) via->branch.len, via->branch.p, host,
+                          via->port, (int) method.len, method.p);
+}
+
+gboolean
+txn_branch_has_cookie (SipStr branch)
+{
+  gsize n = strlen (SIP_TXN_MAGIC_COOKIE);
+  return branch.len > n && memcmp (branch.p, SIP_TXN_MAGIC_COOKIE, n) == 0;
+}
+
+/* ------------------------------------------------------ dispatch */
+
+static void
+layer_trace (SipTxnLayer *layer, SipMsg *msg, const char *what)
+{
+  SipStr branch = SIP_STR_NULL, method = SIP_STR_NULL;
+  const SipVia *via = sip_msg_via (msg, 0);
+  const SipCSeq *cseq = sip_msg_cseq (msg);
+  if (via && sip_str_present (via->branch))
+    branch = via->branch;
+  if (cseq)
+    method = cseq->method_str;
+  if (sip_msg_is_request (msg))
+    host_trace (layer->host, "txn - %.*s %.*s %s %.*s", (int) branch.len,
+                branch.p ? branch.p : "", (int) method.len, method.p ? method.p : "", what,
+                (int) sip_msg_method_str (msg).len, sip_msg_method_str (msg).p);
+  else
+    host_trace (layer->host, "txn - %.*s %.*s %s %u", (int) branch.len,
+                branch.p ? branch.p : "", (int) method.len, method.p ? method.p : "", what,
+                sip_msg_status (msg));
+}
+
+void
+txn_layer_to_stray (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from)
+{
+  layer->stats.stray_responses++;
+  layer_trace (layer, msg, "stray");
+  if (layer->tu.stray_response)
+    {
+      layer_enter (layer);
+      layer->tu.stray_response (layer, msg, from, layer->tu_data);
+      layer_leave (layer);
+    }
+}
+
+/* A stateless response to a request the layer will not take (note 6 of
+ * the header): 400 or 501, to where the request came from. */
+static void
+reject (SipTxnLayer *layer, SipMsg *req, const SipTxnPeer *from, guint code,
+        const char *reason)
+{
+  layer->stats.rejected_requests++;
+  layer_trace (layer, req, reason);
+  if (sip_msg_method (req) == SIP_METHOD_ACK)
+    return;                           /* §17.1.1.3: an ACK is never answered */
+  SipMsg *resp = sip_builder_finish_msg (sip_builder_response (req, code, NULL, NULL));
+  if (resp == NULL)
+    return;
+  SipStr raw = sip_msg_raw (resp);
+  layer->send (layer, from, (const guint8 *) raw.p, raw.len, layer->send_data);
+  sip_msg_unref (resp);
+}
+
+static void
+receive_response (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from)
+{
+  SipStr branch, method;
+  SipTxn *t = NULL;
+  if (txn_msg_branch_method (msg, &branch, &method))
+    {
+      g_autofree char *key = txn_client_key (branch.p, branch.len, method.p, method.len);
+      t = g_hash_table_lookup (layer->clients, key);
+    }
+  if (t == NULL)
+    {
+      txn_layer_to_stray (layer, msg, from);
+      return;
+    }
+  t->busy++;
+  txn_client_on_response (t, msg, from);
+  txn_leave (t);
+}
+
+static void
+receive_request (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from)
+{
+  const SipVia *via = sip_msg_via (msg, 0);
+  const SipCSeq *cseq = sip_msg_cseq (msg);
+  SipStr method = sip_msg_method_str (msg);
+
+  if (via == NULL || !sip_str_present (via->branch) || !txn_branch_has_cookie (via->branch))
+    {
+      reject (layer, msg, from, 400, "reject no-cookie");
+      return;
+    }
+  if (cseq == NULL || cseq->method_str.len != method.len
+      || memcmp (cseq->method_str.p, method.p, method.len) != 0)
+    {
+      reject (layer, msg, from, 400, "reject cseq-method");
+      return;
+    }
+
+  char *key = txn_server_key (via, method);
+  SipTxn *t = g_hash_table_lookup (layer->servers, key);
+  if (t)
+    {
+      g_free (key);
+      t->busy++;
+      txn_server_on_request (t, msg);
+      txn_leave (t);
+      return;
+    }
+  if (sip_msg_method (msg) == SIP_METHOD_ACK)
+    {
+      g_free (key);
+      layer->stats.unmatched_acks++;
+      layer_trace (layer, msg, "unmatched");
+      if (layer->tu.ack)
+        {
+          layer_enter (layer);
+          layer->tu.ack (layer, msg, from, layer->tu_data);
+          layer_leave (layer);
+        }
+      return;
+    }
+  if (layer->tu.request == NULL)
+    {
+      g_free (key);
+      reject (layer, msg, from, 501, "reject no-tu");
+      return;
+    }
+  t = txn_server_new (layer, msg, from, key);
+  layer->stats.servers_created++;
+  t->busy++;
+  layer_enter (layer);
+  layer->tu.request (layer, t, msg, from, layer->tu_data);
+  gboolean alive = layer_leave (layer);
+  if (txn_leave (t) && alive)
+    g_assert (t->state == SIP_TXN_STATE_TERMINATED || txn_check_invariants (t));
+}
+
+void
+sip_txn_layer_receive (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from)
+{
+  g_return_if_fail (layer != NULL && !layer->dead);
+  g_return_if_fail (msg != NULL && from != NULL);
+  layer_enter (layer);
+  if (sip_msg_is_request (msg))
+    receive_request (layer, msg, from);
+  else
+    receive_response (layer, msg, from);
+  layer_leave (layer);
+}
+
+/* ------------------------------------------------------ transport errors */
+
+guint
+sip_txn_layer_transport_error (SipTxnLayer *layer, gpointer flow, const SimSockAddr *remote,
+                               SimNetError err)
+{
+  g_return_val_if_fail (layer != NULL && !layer->dead, 0);
+  g_return_val_if_fail (flow != NULL || remote != NULL, 0);
+  g_return_val_if_fail (err != SIM_NET_OK, 0);
+
+  /* Collect first (note 1): a report may abort others or free the layer. */
+  GPtrArray *hit = g_ptr_array_new ();
+  for (GList *l = layer->all.head; l; l = l->next)
+    {
+      SipTxn *t = l->data;
+      if ((flow == NULL || t->peer.flow == flow)
+          && (remote == NULL || sim_sockaddr_equal (&t->peer.addr, remote))
+          && txn_error_applies (t))
+        {
+          t->busy++;
+          g_ptr_array_add (hit, t);
+        }
+    }
+  layer_enter (layer);
+  guint n = 0;
+  SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
+  for (guint i = 0; i < hit->len; i++)
+    {
+      SipTxn *t = hit->pdata[i];
+      if (!t->dead && !layer->dead)
+        {
+          txn_fail (t, &ev);
+          n++;
+        }
+      txn_leave (t);
+    }
+  layer_leave (layer);
+  g_ptr_array_unref (hit);
+  return n;
+}
+
+void
+sip_txn_transport_error (SipTxn *txn, SimNetError err)
+{
+  g_return_if_fail (txn != NULL && !txn->dead);
+  g_return_if_fail (err != SIM_NET_OK);
+  if (txn->state == SIP_TXN_STATE_TERMINATED)
+    return;
+  SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
+  txn_fail (txn, &ev);
+}
+
+/* ------------------------------------------------------ stateless send */
+
+SimNetError
+sip_txn_layer_send (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *to)
+{
+  g_return_val_if_fail (layer != NULL && !layer->dead, SIM_NET_ERR_NO_ROUTE);
+  g_return_val_if_fail (msg != NULL && to != NULL, SIM_NET_ERR_NO_ROUTE);
+  layer_trace (layer, msg, "stateless send");
+  SipStr raw = sip_msg_raw (msg);
+  return layer->send (layer, to, (const guint8 *) raw.p, raw.len, layer->send_data);
+}
+
+/* §9.2: a CANCEL matches the transaction of the request it cancels by the
+ * same rule as §17.2.3, with INVITE as the method. */
+SipTxn *
+sip_txn_layer_find_cancel_target (SipTxnLayer *layer, SipMsg *cancel)
+{
+  g_return_val_if_fail (layer != NULL && cancel != NULL, NULL);
+  g_return_val_if_fail (sip_msg_method (cancel) == SIP_METHOD_CANCEL, NULL);
+  const SipVia *via = sip_msg_via (cancel, 0);
+  if (via == NULL || !sip_str_present (via->branch))
+    return NULL;
+  g_autofree char *key = txn_server_key (via, (SipStr) { "INVITE", 6 });
+  return g_hash_table_lookup (layer->servers, key);
+}
+
+/* ------------------------------------------------------ accessors */
+
+void
+sip_txn_set_func (SipTxn *txn, SipTxnFunc func, gpointer user_data)
+{
+  g_return_if_fail (txn != NULL && !txn->dead);
+  txn->func = func;
+  txn->user_data = user_data;
+}
+
+void
+sip_txn_abort (SipTxn *txn)
+{
+  g_return_if_fail (txn != NULL);
+  if (txn->dead)
+    return;
+  if (txn->state != SIP_TXN_STATE_TERMINATED)
+    txn_trace (txn, "abort");
+  txn_destroy (txn);
+}
+
+SipTxnKind
+sip_txn_get_kind (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, SIP_TXN_KIND_NICT);
+  return txn->kind;
+}
+
+SipTxnState
+sip_txn_get_state (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, SIP_TXN_STATE_TERMINATED);
+  return txn->state;
+}
+
+SipTxnLayer *
+sip_txn_get_layer (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, NULL);
+  return txn->layer;
+}
+
+SipMsg *
+sip_txn_get_request (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, NULL);
+  return txn->request;
+}
+
+const char *
+sip_txn_get_branch (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, NULL);
+  return txn->branch;
+}
+
+const char *
+sip_txn_get_method (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, NULL);
+  return txn->method;
+}
+
+const SipTxnPeer *
+sip_txn_get_peer (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, NULL);
+  return &txn->peer;
+}
+
+guint
+sip_txn_get_sends (const SipTxn *txn)
+{
+  g_return_val_if_fail (txn != NULL, 0);
+  return txn->sends;
+}

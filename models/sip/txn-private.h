@@ -1,0 +1,147 @@
+/*
+ * models/sip/txn-private.h - what txn-layer.c, txn-client.c and
+ * txn-server.c share: the structs behind the opaque types, and the
+ * layer's services to the state machines (send, trace, report, terminate).
+ *
+ * Division of work:
+ *   txn-layer.c   the layer, configuration, matching and dispatch, the
+ *                 busy/dead re-entrancy guard, reports to the TU, invariants
+ *   txn-client.c  ICT and NICT (§17.1): timers A, B, D, E, F, K, the ACK
+ *   txn-server.c  IST and NIST (§17.2): timers G, H, I, J, 100 Trying
+ */
+#pragma once
+#include "models/sip/transaction.h"
+
+G_BEGIN_DECLS
+
+struct SipTxnLayer {
+  SimHost         *host;
+  SipTxnConfig     config;         /* as given: 0 = RFC default */
+  SipTxnSendFunc   send;
+  gpointer         send_data;
+  SipTxnTuFuncs    tu;
+  gpointer         tu_data;
+  GHashTable      *clients;        /* client key -> SipTxn (not owned) */
+  GHashTable      *servers;        /* server key -> SipTxn (not owned) */
+  GQueue           all;            /* live SipTxn in creation order (link) */
+  SipTxnLayerStats stats;
+  guint            busy;           /* TU callbacks on the stack */
+  gboolean         dead;           /* freed; memory waits for busy == 0 */
+};
+
+struct SipTxn {
+  SipTxnLayer *layer;
+  SipTxnKind   kind;
+  SipTxnState  state;
+  SipTxnFunc   func;
+  gpointer     user_data;
+
+  SipMsg      *request;            /* ref */
+  char        *branch;             /* top Via branch of the request */
+  char        *method;             /* CSeq method of the request */
+  char        *key;                /* match-table key (note 7 of the header) */
+  SipTxnPeer   peer;               /* where we send */
+  GList        link;               /* in layer->all while live */
+
+  /* Resolved timer values (no zeros left). */
+  SimTime      t1, t2, t4;
+  SimTime      timeout_value;      /* B, F or H */
+  SimTime      wait_value;         /* D, K, I or J; 0 when reliable */
+  SimTime      retx_interval;      /* the next A, E or G interval */
+
+  HostTimer    retx;               /* A, E, G; IST: the 100 Trying delay */
+  HostTimer    timeout;            /* B, F, H */
+  HostTimer    wait;               /* D, K, I, J; deferred reports */
+
+  /* Client: the ACK (ICT, after a 300-699).  Server: the last response. */
+  SipMsg      *last;               /* ref, or NULL */
+  guint        sends;              /* of the request (client) or of last (server) */
+  guint        last_status;        /* status of last (server) / of the final (client) */
+  gboolean     final_reported;     /* client: the TU has its final response */
+
+  SimNetError  pending_err;        /* a failed send waiting on "wait" (note 3) */
+  gboolean     pending_terminate;  /* TERMINATED waiting on "wait" (IST 2xx) */
+
+  guint        busy;               /* TU callbacks on the stack */
+  gboolean     dead;               /* terminated and reported; freed at busy 0 */
+};
+
+/* ---------------------------------------------------- txn-layer.c */
+
+/* Resolves @txn_cfg over the layer's configuration and RFC defaults into
+ * @t's timer fields for its kind and reliability. */
+void      txn_resolve_config  (SipTxn *t, const SipTxnConfig *txn_cfg);
+/* Allocates a transaction of @kind for @request (ref taken), in state
+ * @state, with its timers initialised; not yet in any table. */
+SipTxn   *txn_alloc           (SipTxnLayer *layer, SipTxnKind kind, SipTxnState state,
+                               SipMsg *request, const SipTxnPeer *peer,
+                               HostTimerFunc on_retx, HostTimerFunc on_timeout,
+                               HostTimerFunc on_wait);
+/* Puts @t in its match table and the live list under @key (taken). */
+void      txn_link            (SipTxn *t, char *key);
+/* Sends @msg to t->peer.  Returns the send function's result. */
+SimNetError txn_send          (SipTxn *t, SipMsg *msg);
+void      txn_trace           (SipTxn *t, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Moves @t to @state, traces "OLD -> NEW" and asserts the invariants.
+ * The caller has set the timers for @state first. */
+void      txn_set_state       (SipTxn *t, SipTxnState state);
+/* Calls the TU with @ev.  FALSE if @t is gone afterwards (stop touching it). */
+gboolean  txn_report          (SipTxn *t, const SipTxnEvent *ev);
+/* Moves @t to TERMINATED (cancelling its timers, leaving the tables),
+ * reports SIP_TXN_TERMINATED and releases it.  @t is gone on return. */
+void      txn_terminate       (SipTxn *t);
+/* As txn_terminate() but from inside an API call: TERMINATED is reported
+ * from a zero-delay "wait" timer.  @t stays valid until then. */
+void      txn_terminate_deferred (SipTxn *t);
+/* Ends @t with a failure outcome (@ev: TIMEOUT or TRANSPORT_ERROR, counted
+ * in the stats) if the TU still waits for one, then terminates it.  @t is
+ * gone on return. */
+void      txn_fail            (SipTxn *t, const SipTxnEvent *ev);
+/* A send failed inside an API call: stop every timer and report @err from
+ * a zero-delay "wait" timer. */
+void      txn_defer_error     (SipTxn *t, SimNetError err);
+/* The "wait" timer while a report is deferred: handles both deferred
+ * cases.  TRUE if it did (and @t may be gone). */
+gboolean  txn_run_deferred    (SipTxn *t);
+gboolean  txn_check_invariants (const SipTxn *t);
+void      txn_layer_to_stray  (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from);
+
+/* Keys.  The client key is "branch method"; the server key is
+ * "branch host:port method" with the host lower-cased and ACK counted as
+ * INVITE.  Newly allocated. */
+char     *txn_client_key      (const char *branch, gsize branch_len,
+                               const char *method, gsize method_len);
+char     *txn_server_key      (const SipVia *via, SipStr method);
+
+/* Extracts @msg's top Via branch and CSeq method; FALSE if either is
+ * missing. */
+gboolean  txn_msg_branch_method (SipMsg *msg, SipStr *branch, SipStr *method);
+
+/* Whether a transport error concerns @t, and whether the TU is told of it
+ * (otherwise @t just terminates). */
+gboolean  txn_error_applies    (const SipTxn *t);
+gboolean  txn_error_reportable (const SipTxn *t);
+gboolean  txn_config_valid     (const SipTxnConfig *config);
+/* TRUE if @branch starts with the RFC 3261 magic cookie and has more. */
+gboolean  txn_branch_has_cookie (SipStr branch);
+/* Timers off, out of the tables, state TERMINATED (traced, checked); no
+ * report. */
+void      txn_enter_terminated (SipTxn *t);
+
+/* ---------------------------------------------------- txn-client.c */
+
+/* A response matched client transaction @t (busy held by the caller). */
+void      txn_client_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from);
+
+/* ---------------------------------------------------- txn-server.c */
+
+/* Creates and links the server transaction for @request from @from under
+ * @key (taken).  The caller then calls the TU. */
+SipTxn   *txn_server_new      (SipTxnLayer *layer, SipMsg *request, const SipTxnPeer *from,
+                               char *key);
+/* A request (retransmission or ACK) matched server transaction @t. */
+void      txn_server_on_request (SipTxn *t, SipMsg *request);
+
+#define SIP_TXN_MAGIC_COOKIE "z9hG4bK"
+
+G_END_DECLS
