@@ -306,7 +306,8 @@ typedef struct {
   guint    other_code;            /* final response to anything else; 0 = none */
   guint    provisional;           /* sent first, at once; 0 = none */
   SimTime  delay;                 /* the final goes this long after the request */
-  gboolean free_layer;            /* frees the layer inside the request callback */
+  int      free_layer;            /* frees the layer inside the request callback:
+                                     1 before answering, 2 after */
 } Policy;
 
 typedef struct {
@@ -387,7 +388,7 @@ owner_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *f
   Owner *o = u;
   o->requests++;
   g_assert_true (sip_txn_get_request (txn) == req);
-  if (o->policy.free_layer)
+  if (o->policy.free_layer == 1)
     {
       sip_txn_layer_free (o->layer);
       o->layer = NULL;
@@ -408,6 +409,11 @@ owner_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *f
     }
   else
     owner_answer (o, txn);
+  if (o->policy.free_layer == 2)
+    {
+      sip_txn_layer_free (o->layer);
+      o->layer = NULL;
+    }
 }
 
 static void
@@ -1894,7 +1900,7 @@ test_free_layer_in_callback (void)
   raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
   owner_init (&s, x.sh, NULL, TRUE);
-  s.policy.free_layer = TRUE;
+  s.policy.free_layer = 1;
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKfree1");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
   raw_send (&c, inv, &srv);
@@ -1903,6 +1909,22 @@ test_free_layer_in_callback (void)
   g_assert_cmpuint (s.requests, ==, 1);
   g_assert_null (s.layer);
   g_assert_cmpuint (c.rx->len, ==, 0);             /* not even a 100 Trying */
+  raw_clear (&c);
+  owner_clear (&s);
+  fx_clear (&x);
+
+  /* After a 2xx the transaction's end is still to be reported (from a
+   * zero-delay timer) when the layer goes: nothing may fire later. */
+  fx_init (&x);
+  raw_init (&c, x.ch, SIP_PORT, NULL);
+  owner_init (&s, x.sh, NULL, TRUE);
+  s.policy.invite_code = 200;
+  s.policy.free_layer = 2;
+  raw_send (&c, inv, &srv);
+  fx_run (&x, SIM_S (5));
+  g_assert_cmpuint (c.rx->len, ==, 1);
+  g_assert_cmpuint (s.srv.recs->len, ==, 0);
+  g_assert_cmpuint (sim_world_get_pending (x.f.world), ==, 0);
   raw_clear (&c);
   owner_clear (&s);
   fx_clear (&x);

@@ -17,9 +17,17 @@
  *    then.  Loops over several transactions (transport errors) first
  *    collect them, holding a busy count on each, then skip the dead ones.
  *
- * 2. Order.  The live list keeps creation order, so a transport error that
- *    ends several transactions reports them in a deterministic order (the
- *    hash tables' order would depend on their history).
+ * 2. Order.  The list of all transactions keeps creation order, so a
+ *    transport error that ends several transactions reports them in a
+ *    deterministic order (the hash tables' order would depend on their
+ *    history).
+ *
+ * 3. Two memberships.  A transaction is in its match table while it is
+ *    not TERMINATED (messages can reach it), and in layer->all until it is
+ *    released (after its TERMINATED report, or when aborted).  The gap
+ *    matters: a transaction whose TERMINATED report waits on a zero-delay
+ *    timer is out of the table but still has that timer, and freeing the
+ *    layer must cancel it.
  */
 #include "models/sip/txn-private.h"
 
@@ -186,6 +194,7 @@ txn_free_mem (SipTxn *t)
   g_free (t);
 }
 
+/* Out of the match table: no message reaches @t any more. */
 static void
 txn_unlink (SipTxn *t)
 {
@@ -193,8 +202,18 @@ txn_unlink (SipTxn *t)
   if (t->key == NULL)
     return;
   g_hash_table_remove (is_client (t->kind) ? layer->clients : layer->servers, t->key);
-  g_queue_unlink (&layer->all, &t->link);
   g_clear_pointer (&t->key, g_free);
+}
+
+/* Out of the layer altogether (note 3), and freed once no callback of it
+ * is on the stack. */
+static void
+txn_release (SipTxn *t)
+{
+  g_queue_unlink (&t->layer->all, &t->link);
+  t->dead = TRUE;
+  if (t->busy == 0)
+    txn_free_mem (t);
 }
 
 static void
@@ -214,9 +233,7 @@ txn_destroy (SipTxn *t)
   txn_cancel_timers (t);
   txn_unlink (t);
   t->state = SIP_TXN_STATE_TERMINATED;
-  t->dead = TRUE;
-  if (t->busy == 0)
-    txn_free_mem (t);
+  txn_release (t);
 }
 
 void
@@ -267,7 +284,7 @@ guint
 sip_txn_layer_count (const SipTxnLayer *layer)
 {
   g_return_val_if_fail (layer != NULL, 0);
-  return layer->all.length;
+  return g_hash_table_size (layer->clients) + g_hash_table_size (layer->servers);
 }
 
 /* ------------------------------------------------------ busy / dead */
@@ -382,14 +399,6 @@ txn_set_state (SipTxn *t, SipTxnState state)
   t->state = state;
   txn_trace (t, "%s -> %s", sip_txn_state_to_string (old), sip_txn_state_to_string (state));
   g_assert (txn_check_invariants (t));
-}
-
-static void
-txn_release (SipTxn *t)
-{
-  t->dead = TRUE;
-  if (t->busy == 0)
-    txn_free_mem (t);
 }
 
 /* Common first half of termination: timers off, out of the tables, state

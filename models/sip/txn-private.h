@@ -23,7 +23,7 @@ struct SipTxnLayer {
   gpointer         tu_data;
   GHashTable      *clients;        /* client key -> SipTxn (not owned) */
   GHashTable      *servers;        /* server key -> SipTxn (not owned) */
-  GQueue           all;            /* live SipTxn in creation order (link) */
+  GQueue           all;            /* every unreleased SipTxn, creation order */
   SipTxnLayerStats stats;
   guint            busy;           /* TU callbacks on the stack */
   gboolean         dead;           /* freed; memory waits for busy == 0 */
@@ -41,7 +41,7 @@ struct SipTxn {
   char        *method;             /* CSeq method of the request */
   char        *key;                /* match-table key (note 7 of the header) */
   SipTxnPeer   peer;               /* where we send */
-  GList        link;               /* in layer->all while live */
+  GList        link;               /* in layer->all until released */
 
   /* Resolved timer values (no zeros left). */
   SimTime      t1, t2, t4;
@@ -77,7 +77,7 @@ SipTxn   *txn_alloc           (SipTxnLayer *layer, SipTxnKind kind, SipTxnState 
                                SipMsg *request, const SipTxnPeer *peer,
                                HostTimerFunc on_retx, HostTimerFunc on_timeout,
                                HostTimerFunc on_wait);
-/* Puts @t in its match table and the live list under @key (taken). */
+/* Puts @t in its match table under @key (taken) and in layer->all. */
 void      txn_link            (SipTxn *t, char *key);
 /* Sends @msg to t->peer.  Returns the send function's result. */
 SimNetError txn_send          (SipTxn *t, SipMsg *msg);
