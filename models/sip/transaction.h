@@ -118,67 +118,123 @@
  *      txn nict z9hG4bK3f1e0c5a9b7d2e41 REGISTER Trying -> Terminated
  *      txn ist z9hG4bK... INVITE 486 send #2
  *
- * State machines (RFC 3261 Figures 5-8).  [name] is the function in
- * txn-client.c or txn-server.c that makes the transition; "TU" is the
- * callback, "err" a transport error reported by the owner or a failed send.
+ * State machines (RFC 3261 Figures 5-8).  Events on arrows: a received
+ * message, a timer firing, "TU x" (the TU sends x through sip_txn_respond),
+ * "err" (a transport error, note 2).  What the transaction does follows
+ * the colon; "report" means a callback to the TU.  Every machine also
+ * leaves any state for TERMINATED on sip_txn_abort(), without a report.
  *
- *   Client INVITE (ICT)                    Client non-INVITE (NICT)
+ *   Client INVITE, ICT (Figure 5)
  *
- *          | sip_txn_client_new: send          | sip_txn_client_new: send
- *          V  start A (UDP), B                 V  start E (UDP), F
- *     +---------+ A: resend, A *= 2       +---------+ E: resend, E=min(2E,T2)
- *     | CALLING |------------+            | TRYING  |-----------+
- *     +---------+<-----------+            +---------+<----------+
- *      | | |  | B or err: TU                | |  |  F or err: TU
- *      | | |  +--------------->+           | |  +-------------->+
- *      | | | 1xx: TU                 |           | | 1xx: TU                |
- *      | | V                         |           | V                        |
- *      | | +------------+ 1xx: TU    |           | +------------+ E: resend,|
- *      | | | PROCEEDING |--------+   |           | | PROCEEDING |-+ E = T2  |
- *      | | +------------+<-------+   |           | +------------+<+         |
- *      | |  |  | 2xx: TU      err: TU|           |  |  F or err: TU -------->+
- *      | |  |  +-------------------->+           |  | 200-699: TU            |
- *      | | 300-699: ACK, TU          |    200-699: TU start K      |
- *      | V  V  start D               |           V  V                       |
- *      | +-----------+ 300-699: ACK  |        +-----------+ any: absorb     |
- *      | | COMPLETED |-----------+   |        | COMPLETED |-----------+     |
- *      | +-----------+<----------+   |        +-----------+<----------+     |
- *      | 2xx: TU  | D                |              | K                     |
- *      V          V                  |              V                       |
- *     +----------------+<------------+        +----------------+<-----------+
- *     |   TERMINATED   |                      |   TERMINATED   |
- *     +----------------+                      +----------------+
+ *      sip_txn_client_new: send, start B, start A = T1 (UDP)
+ *              |
+ *              V                   A: resend, A = 2A
+ *        +------------+ <-------------------------+
+ *        |  CALLING   | --------------------------+
+ *        +------------+ --- B: report timeout ----------------------+
+ *          |    |   |   --- err: report error ----------------------+
+ *          |    |   +------ 2xx: report response -------------------+
+ *          |    | 1xx: stop A and B, report                         |
+ *          |    V                  1xx: report                      |
+ *          |  +------------+ <--------------------+                 |
+ *          |  | PROCEEDING | ---------------------+                 |
+ *          |  +------------+ --- 2xx: report response --------------+
+ *          |       |         --- err: report error -----------------+
+ *          | 300-699: send ACK, start D, report response            |
+ *          V       V               300-699: send the ACK again      |
+ *        +------------+ <-------------------------+                 |
+ *        | COMPLETED  | --------------------------+                 |
+ *        +------------+   2xx (another fork): stray callback        |
+ *              | D (err: no report, the TU has its answer)          |
+ *              V                                                    |
+ *        +------------+ <-------------------------------------------+
+ *        | TERMINATED |   report terminated; freed
+ *        +------------+
  *
- *   Server INVITE (IST)                    Server non-INVITE (NIST)
+ *   Client non-INVITE, NICT (Figure 6)
  *
- *          | INVITE: TU (request callback)     | request: TU (request callback)
- *          V  start 200 ms Trying timer        V
- *     +------------+ INVITE: resend 1xx    +---------+ request: absorb
- *     | PROCEEDING |----------+            | TRYING  |------------+
- *     +------------+<---------+            +---------+<-----------+
- *      |  |  | 200 ms: send 100                | | TU 1xx: send
- *      |  |  | TU 1xx: send                    | V
- *      |  |  | TU 2xx: send -------------+     | +------------+ request: resend 1xx
- *      |  |  | err: TU ------------------+     | | PROCEEDING |--------+  TU 1xx: send
- *      |  | TU 300-699: send, G (UDP), H |     | +------------+<-------+
- *      |  V                              |     |  | TU 200-699: send, start J
- *      | +-----------+ G: resend, G=min(2G,T2) V  V
- *      | | COMPLETED |---------+         |    +-----------+ request: resend final
- *      | +-----------+<--------+         |    | COMPLETED |------------+
- *      |   |  |  | INVITE: resend        |    +-----------+<-----------+
- *      |   |  |  +- H or err: TU ------->+          | J (err: TU)
- *      |   | ACK: start I                |          V
- *      |   V                             |    +----------------+
- *      | +-----------+ ACK, INVITE: absorb|   |   TERMINATED   |
- *      | | CONFIRMED |---------+         |    +----------------+
- *      | +-----------+<--------+         |
- *      |        | I                      |
- *      V        V                        |
- *     +----------------+<----------------+
- *     |   TERMINATED   |
- *     +----------------+
+ *      sip_txn_client_new: send, start F, start E = T1 (UDP)
+ *              |
+ *              V                   E: resend, E = min(2E, T2)
+ *        +------------+ <-------------------------+
+ *        |   TRYING   | --------------------------+
+ *        +------------+ --- F: report timeout ----------------------+
+ *          |    |       --- err: report error ----------------------+
+ *          |    | 1xx: report (E keeps running)                     |
+ *          |    V                  E: resend, E = T2; 1xx: report   |
+ *          |  +------------+ <--------------------+                 |
+ *          |  | PROCEEDING | ---------------------+                 |
+ *          |  +------------+ --- F: report timeout -----------------+
+ *          |       |         --- err: report error -----------------+
+ *          | 200-699: stop E and F, start K, report response        |
+ *          V       V               any response: absorb             |
+ *        +------------+ <-------------------------+                 |
+ *        | COMPLETED  | --------------------------+                 |
+ *        +------------+                                             |
+ *              | K (err: no report)                                 |
+ *              V                                                    |
+ *        +------------+ <-------------------------------------------+
+ *        | TERMINATED |   report terminated; freed
+ *        +------------+
  *
- * Transition table (STATE -> STATE [function]):
+ *   Server INVITE, IST (Figure 7)
+ *
+ *      INVITE matching nothing: create, start the 200 ms 100 Trying
+ *      timer, request callback
+ *              |
+ *              V        200 ms: send 100; INVITE: resend the last 1xx;
+ *        +------------+ TU 1xx: send
+ *        | PROCEEDING | <-----------------------+
+ *        +------------+ ------------------------+
+ *          |    |   +------ TU 2xx: send; report terminated from the loop -+
+ *          |    +---------- err: report error -----------------------------+
+ *          | TU 300-699: send, start G = T1 (UDP), start H                 |
+ *          V                       G: resend, G = min(2G, T2)              |
+ *        +------------+            INVITE: resend                          |
+ *        | COMPLETED  | <-----------------------+                          |
+ *        +------------+ ------------------------+                          |
+ *          |    +---------- H: report timeout -----------------------------+
+ *          |                err: report error -----------------------------+
+ *          | ACK: stop G and H, start I                                    |
+ *          V                       ACK, INVITE: absorb                     |
+ *        +------------+ <-----------------------+                          |
+ *        | CONFIRMED  | ------------------------+                          |
+ *        +------------+                                                    |
+ *              | I                                                         |
+ *              V                                                           |
+ *        +------------+ <--------------------------------------------------+
+ *        | TERMINATED |   report terminated; freed
+ *        +------------+
+ *
+ *   Server non-INVITE, NIST (Figure 8)
+ *
+ *      request matching nothing: create, request callback
+ *              |
+ *              V                   request: absorb
+ *        +------------+ <-----------------------+
+ *        |   TRYING   | ------------------------+
+ *        +------------+
+ *          |    | TU 1xx: send
+ *          |    V                  request: resend the last 1xx; TU 1xx: send
+ *          |  +------------+ <-------------------+
+ *          |  | PROCEEDING | --------------------+
+ *          |  +------------+ --- err: report error ------------------------+
+ *          | TU 200-699: send, start J                                     |
+ *          V       V               request: resend the final               |
+ *        +------------+ <-----------------------+                          |
+ *        | COMPLETED  | ------------------------+                          |
+ *        +------------+ --- err: report error -----------------------------+
+ *              | J                                                         |
+ *              V                                                           |
+ *        +------------+ <--------------------------------------------------+
+ *        | TERMINATED |   report terminated; freed
+ *        +------------+
+ *
+ *   (A NIST in TRYING has sent nothing, so a transport error does not
+ *   concern it; it has no timer either: the TU must answer, §17.2.2.)
+ *
+ * Transition table (STATE -> STATE [function that makes it], in
+ * txn-client.c, txn-server.c and txn-layer.c):
  *
  *   ICT   CALLING    -> PROCEEDING [ict_on_response: 1xx]
  *   ICT   CALLING    -> COMPLETED  [ict_on_response: 300-699, ACK sent]
@@ -193,8 +249,8 @@
  *   NICT  PROCEEDING -> TERMINATED [on_timeout: F; txn_fail]
  *   NICT  COMPLETED  -> TERMINATED [on_wait: K; txn_fail]
  *   IST   PROCEEDING -> COMPLETED  [sip_txn_respond: 300-699]
- *   IST   PROCEEDING -> TERMINATED [sip_txn_respond: 2xx; txn_fail]
- *   IST   COMPLETED  -> CONFIRMED  [ist_on_request: ACK]
+ *   IST   PROCEEDING -> TERMINATED [sip_txn_respond: 2xx (txn_terminate_deferred); txn_fail]
+ *   IST   COMPLETED  -> CONFIRMED  [txn_server_on_request: ACK]
  *   IST   COMPLETED  -> TERMINATED [on_timeout: H; txn_fail]
  *   IST   CONFIRMED  -> TERMINATED [on_wait: I; txn_fail]
  *   NIST  TRYING     -> PROCEEDING [sip_txn_respond: 1xx]
