@@ -1489,6 +1489,44 @@ test_icmp_maps_to_remote (void)
   fx_clear (&x);
 }
 
+/* Raw client script: close the socket when the first final response
+ * arrives (the phone went away). */
+static void
+react_close_on_final (Raw *r, SipMsg *resp, const SimSockAddr *from)
+{
+  if (!sip_msg_is_request (resp) && sip_msg_status (resp) >= 300)
+    g_clear_pointer (&r->sock, host_udp_close);
+}
+
+/* The server's Timer G retransmission meets a closed port: the ICMP error
+ * ends the INVITE server transaction with a transport error, before H. */
+static void
+test_icmp_server (void)
+{
+  Fx x;
+  fx_init (&x);
+  Raw c;
+  raw_init (&c, x.ch, SIP_PORT, react_close_on_final);
+  Owner s;
+  owner_init (&s, x.sh, NULL, TRUE);
+  s.policy.invite_code = 486;
+  g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKsicmp");
+  SimSockAddr srv = { x.f.server_ip, SIP_PORT };
+  raw_send (&c, inv, &srv);
+  fx_run (&x, SIM_S (40));
+  /* 486 at ONE_WAY, again at ONE_WAY + T1 (G): that one bounces. */
+  g_assert_cmpuint (s.send_at->len, ==, 2);
+  g_assert_cmpint (g_array_index (s.send_at, SimTime, 1), ==, ONE_WAY + T1);
+  g_assert_cmpuint (s.srv.recs->len, ==, 2);
+  g_assert_cmpint (tu_rec (&s.srv, 0)->outcome, ==, SIP_TXN_TRANSPORT_ERROR);
+  g_assert_cmpint (tu_rec (&s.srv, 0)->error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  g_assert_cmpint (tu_rec (&s.srv, 0)->at, ==, ONE_WAY + T1 + RTT);
+  g_assert_cmpint (tu_rec (&s.srv, 1)->outcome, ==, SIP_TXN_TERMINATED);
+  raw_clear (&c);
+  owner_clear (&s);
+  fx_clear (&x);
+}
+
 /* A send that fails at once (the node has no route) is a transport error,
  * reported from the event loop, not from inside sip_txn_client_new(). */
 static void
@@ -1992,6 +2030,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/txn/5-transport/icmp-nict", test_icmp_nict);
   g_test_add_func ("/sip/txn/5-transport/icmp-ict", test_icmp_ict);
   g_test_add_func ("/sip/txn/5-transport/icmp-maps-to-remote", test_icmp_maps_to_remote);
+  g_test_add_func ("/sip/txn/5-transport/icmp-server", test_icmp_server);
   g_test_add_func ("/sip/txn/5-transport/send-fails-synchronously", test_send_fails_synchronously);
   g_test_add_func ("/sip/txn/5-transport/tcp-silent", test_tcp_silent);
   g_test_add_func ("/sip/txn/5-transport/tcp-answered", test_tcp_answered);
