@@ -37,6 +37,7 @@ SECONDS_EACH=${SIPSIM_FUZZ_SECONDS:-60}
 JOBS=${SIPSIM_FUZZ_JOBS:-$(nproc)}
 ONLY=${SIPSIM_FUZZ_TARGETS:-}
 BUILD=${SIPSIM_FUZZ_BUILD:-build-fuzz}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 
 die() { echo "fuzz: $*" >&2; exit 1; }
 [[ $SECONDS_EACH =~ ^[1-9][0-9]*$ ]] || die "SIPSIM_FUZZ_SECONDS must be a positive integer"
@@ -83,11 +84,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 # run_one NAME: fuzzes one target; its status goes to $WORK/NAME.rc.
 run_one() {
-  local name=$1 art="$ROOT/$BUILD/artifacts/$1" corpus="$WORK/corpus-$1" seeds="$ROOT/tests/fuzz/corpus/$1"
+  local name=$1 art="$BUILD/artifacts/$1" corpus="$WORK/corpus-$1" seeds="$ROOT/tests/fuzz/corpus/$1"
   mkdir -p "$art" "$corpus"
   [ -d "$seeds" ] && cp -R "$seeds/." "$corpus/"
   local rc=0
-  "$ROOT/$BUILD/tests/fuzz/fuzz-$name" "$corpus" \
+  "$BUILD/tests/fuzz/fuzz-$name" "$corpus" \
       -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$art/" -print_final_stats=1 \
       > "$art/fuzz.log" 2>&1 || rc=$?
