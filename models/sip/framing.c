@@ -110,10 +110,11 @@ frame_stun (const guint8 *d, gsize len, gsize *frame_len, GError **error)
   return SIP_FRAME_STUN;
 }
 
-/* sip_frame() with a hint: the first @searched bytes are known to hold no
- * complete CRLFCRLF (note 2). */
+/* sip_frame() with a hint: the first *@searched bytes are known to hold no
+ * CRLFCRLF (note 2).  When a SIP header section is still incomplete,
+ * *@searched is set to @len; otherwise it is left alone. */
 static SipFrameKind
-frame_at (const guint8 *data, gsize len, SipFrameRole role, gsize searched,
+frame_at (const guint8 *data, gsize len, SipFrameRole role, gsize *searched,
           gsize *frame_len, GError **error)
 {
   const char *p = (const char *) data;
@@ -152,13 +153,14 @@ frame_at (const guint8 *data, gsize len, SipFrameRole role, gsize searched,
     return frame_error (len, frame_len, error, SIP_PARSE_ERROR_START_LINE,
                         "stream holds neither SIP, CRLF nor STUN");
 
-  gsize from = searched > 3 ? searched - 3 : 0;
+  gsize from = *searched > 3 ? *searched - 3 : 0;
   const char *end = memmem (p + from, len - from, "\r\n\r\n", 4);
   if (end == NULL)
     {
       if (len > SIP_MSG_MAX_SIZE)
         return frame_error (len, frame_len, error, SIP_PARSE_ERROR_TOO_LARGE,
                             "header section longer than SIP_MSG_MAX_SIZE");
+      *searched = len;
       return SIP_FRAME_NEED_MORE;
     }
   gsize hdr_len = (gsize) (end + 4 - p);
@@ -181,9 +183,9 @@ frame_at (const guint8 *data, gsize len, SipFrameRole role, gsize searched,
 SipFrameKind
 sip_frame (const guint8 *data, gsize len, SipFrameRole role, gsize *frame_len, GError **error)
 {
-  gsize dummy;
+  gsize dummy, searched = 0;
   g_return_val_if_fail (data != NULL || len == 0, SIP_FRAME_ERROR);
-  return frame_at (data, len, role, 0, frame_len ? frame_len : &dummy, error);
+  return frame_at (data, len, role, &searched, frame_len ? frame_len : &dummy, error);
 }
 
 /* ------------------------------------------------------------- reader */
@@ -266,12 +268,10 @@ sip_stream_reader_pop (SipStreamReader *r, GBytes **frame, GError **error)
   const guint8 *p = r->buf->data + r->off;
   gsize avail = r->buf->len - r->off;
   GError *err = NULL;
-  SipFrameKind k = frame_at (p, avail, r->role, r->searched, &n, &err);
+  SipFrameKind k = frame_at (p, avail, r->role, &r->searched, &n, &err);
   switch (k)
     {
     case SIP_FRAME_NEED_MORE:
-      /* Only a SIP header section is searched; remember how far. */
-      r->searched = avail;
       return k;
     case SIP_FRAME_ERROR:
       r->failed = err;

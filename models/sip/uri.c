@@ -529,6 +529,31 @@ param_value_eq (SipStr a, SipStr b)
   return a.len == b.len && sip_caseeq_n (a.p, b.p, a.len);
 }
 
+/* Every "&"-separated header of @a is in @b (escape-decoded). */
+static gboolean
+headers_subset (SipStr a, SipStr b)
+{
+  const char *p = a.p, *e = a.p + a.len;
+  while (p <= e)
+    {
+      const char *amp = memchr (p, '&', (gsize) (e - p));
+      SipStr item = sip_str (p, (gsize) ((amp ? amp : e) - p));
+      gboolean found = FALSE;
+      const char *q = b.p, *f = b.p + b.len;
+      while (!found && q <= f)
+        {
+          const char *bamp = memchr (q, '&', (gsize) (f - q));
+          SipStr other = sip_str (q, (gsize) ((bamp ? bamp : f) - q));
+          found = escaped_eq (item, other, FALSE);
+          q = (bamp ? bamp : f) + 1;
+        }
+      if (!found)
+        return FALSE;
+      p = (amp ? amp : e) + 1;
+    }
+  return TRUE;
+}
+
 gboolean
 sip_uri_equal (const SipUri *a, const SipUri *b)
 {
@@ -572,12 +597,12 @@ sip_uri_equal (const SipUri *a, const SipUri *b)
         }
       p = semi ? semi + 1 : e;
     }
-  /* Header components are never ignored (§19.1.4). */
+  /* Header components are never ignored, but their order is (§19.1.4
+   * example: "?subject=..&priority=.." equals "?priority=..&subject=.."). */
   if ((a->headers.p == NULL) != (b->headers.p == NULL))
     return FALSE;
-  if (a->headers.p && !escaped_eq (a->headers, b->headers, FALSE))
-    return FALSE;
-  return TRUE;
+  return a->headers.p == NULL
+         || (headers_subset (a->headers, b->headers) && headers_subset (b->headers, a->headers));
 }
 
 void

@@ -1,0 +1,246 @@
+/*
+ * tests/test-sip-uri.c - SIP, SIPS and tel URIs (RFC 3261 §19.1, §25.1),
+ * parameter lists and URI comparison, with the equal / not-equal pairs of
+ * RFC 3261 §19.1.4 as the expected values.
+ */
+#include <string.h>
+#include "models/sip/msg.h"
+
+#define assert_str(s, expected) G_STMT_START {                    \
+    g_autofree char *_d = sip_str_dup (s);                        \
+    g_assert_cmpstr (_d, ==, (expected));                         \
+  } G_STMT_END
+
+static SipUri
+must (const char *s)
+{
+  SipUri u;
+  g_autoptr(GError) error = NULL;
+  if (!sip_uri_parse (s, strlen (s), &u, &error))
+    g_error ("%s: %s", s, error->message);
+  return u;
+}
+
+/* ------------------------------------------------------------- 1-parse */
+
+static void
+test_parse_parts (void)
+{
+  SipUri u = must ("sip:alice:secretword@atlanta.com;transport=tcp");   /* §19.1.3 */
+  g_assert_cmpint (u.scheme, ==, SIP_URI_SIP);
+  assert_str (u.user, "alice");
+  assert_str (u.password, "secretword");
+  assert_str (u.host, "atlanta.com");
+  g_assert_cmpint (u.host_type, ==, SIP_HOST_DOMAIN);
+  g_assert_cmpuint (u.port, ==, 0);
+  assert_str (u.params, "transport=tcp");
+  g_assert_false (sip_str_present (u.headers));
+
+  u = must ("sips:alice@atlanta.com?subject=project%20x&priority=urgent");
+  g_assert_cmpint (u.scheme, ==, SIP_URI_SIPS);
+  assert_str (u.headers, "subject=project%20x&priority=urgent");
+  g_assert_false (sip_str_present (u.params));
+
+  u = must ("sip:+1-212-555-1212:1234@gateway.com;user=phone");
+  assert_str (u.user, "+1-212-555-1212");
+  assert_str (u.password, "1234");
+  SipStr v;
+  g_assert_true (sip_uri_param (&u, "user", &v));
+  assert_str (v, "phone");
+
+  u = must ("sips:1212@gateway.com");
+  assert_str (u.user, "1212");
+
+  u = must ("sip:alice@192.0.2.4");
+  g_assert_cmpint (u.host_type, ==, SIP_HOST_IPV4);
+
+  u = must ("sip:atlanta.com;method=REGISTER?to=alice%40atlanta.com");
+  g_assert_false (sip_str_present (u.user));
+  assert_str (u.host, "atlanta.com");
+  assert_str (u.params, "method=REGISTER");
+  assert_str (u.headers, "to=alice%40atlanta.com");
+
+  u = must ("sip:alice;day=tuesday@atlanta.com");   /* ';' in the user part */
+  assert_str (u.user, "alice;day=tuesday");
+  assert_str (u.host, "atlanta.com");
+
+  u = must ("sip:[2001:db8::10]:5070;lr");
+  g_assert_cmpint (u.host_type, ==, SIP_HOST_IPV6);
+  assert_str (u.host, "[2001:db8::10]");
+  g_assert_cmpuint (u.port, ==, 5070);
+  g_assert_true (sip_uri_param (&u, "lr", &v));
+  g_assert_nonnull (v.p);
+  g_assert_cmpuint (v.len, ==, 0);
+
+  u = must ("sip:user@[::ffff:192.0.2.1]");
+  g_assert_cmpint (u.host_type, ==, SIP_HOST_IPV6);
+  u = must ("sip:user@[::1]:65535");
+  g_assert_cmpuint (u.port, ==, 65535);
+  u = must ("SIP:user@host.example.com.");           /* scheme case, trailing dot */
+  g_assert_cmpint (u.scheme, ==, SIP_URI_SIP);
+  u = must ("sip:u@h:0");
+  g_assert_cmpuint (u.port, ==, 0);
+
+  u = must ("tel:+1-201-555-0123;phone-context=example.com");  /* RFC 3966 */
+  g_assert_cmpint (u.scheme, ==, SIP_URI_TEL);
+  assert_str (u.user, "+1-201-555-0123");
+  g_assert_false (sip_str_present (u.host));
+  g_assert_true (sip_uri_param (&u, "phone-context", &v));
+  assert_str (v, "example.com");
+}
+
+static void
+test_parse_errors (void)
+{
+  static const char *const bad[] = {
+    "",                               /* empty */
+    "sip:",                           /* empty host */
+    "sip:@example.com",               /* empty user */
+    "sip:alice@",                     /* empty host after user */
+    "http://example.com/",            /* scheme */
+    "mailto:bob@example.com",
+    "sip:alice@example.com:65536",    /* port > 65535 */
+    "sip:alice@example.com:99999999999",
+    "sip:alice@example.com:",         /* empty port */
+    "sip:alice@example.com:5x",
+    "sip:al ice@example.com",         /* SP */
+    "sip:alice@exa mple.com",
+    "sip:al<ice@example.com",
+    "sip:alice@example.com;a b",
+    "sip:alice@example.com?a=b c",
+    "sip:alice%2@example.com",        /* short escape */
+    "sip:alice%zz@example.com",
+    "sip:alice@1.2.3.256",            /* not an IPv4 address, not a name */
+    "sip:alice@1.2.3",
+    "sip:alice@example..com",
+    "sip:alice@.example.com",
+    "sip:alice@example.123",          /* top label must start with a letter */
+    "sip:alice@[2001:db8::1",         /* unterminated reference */
+    "sip:alice@[2001:db8:::1]",
+    "sip:alice@[1:2:3:4:5:6:7:8:9]",
+    "sip:alice@[12345::1]",
+    "sip:alice@[::1::2]",
+    "sip:alice@[]",
+    "sip:alice@2001:db8::1",          /* IPv6 without brackets */
+    "tel:",
+    "tel:+1 555",
+    "<sip:alice@example.com>",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      SipUri u;
+      g_autoptr(GError) error = NULL;
+      if (sip_uri_parse (bad[i], strlen (bad[i]), &u, &error))
+        g_error ("accepted %s", bad[i]);
+      g_assert_error (error, SIP_PARSE_ERROR, SIP_PARSE_ERROR_URI);
+    }
+  /* Bytes after the slice are never read: parse a prefix. */
+  SipUri u;
+  g_assert_true (sip_uri_parse ("sip:a@b.example.com:5060garbage", 24, &u, NULL));
+  g_assert_cmpuint (u.port, ==, 5060);
+}
+
+/* ------------------------------------------------------------- 2-params */
+
+static void
+test_params (void)
+{
+  SipStr p = { "tag=abc ; lr;  expires = 60;+sip.instance=\"<urn:uuid:1;2>\";q=0.5", 0 };
+  p.len = strlen (p.p);
+  SipStr v;
+  g_assert_true (sip_params_get (p, "TAG", &v));
+  assert_str (v, "abc");
+  g_assert_true (sip_params_get (p, "lr", &v));
+  g_assert_cmpuint (v.len, ==, 0);
+  g_assert_true (sip_params_get (p, "expires", &v));
+  assert_str (v, "60");
+  g_assert_true (sip_params_get (p, "+sip.instance", &v));
+  assert_str (v, "\"<urn:uuid:1;2>\"");    /* ';' inside quotes does not split */
+  g_assert_true (sip_params_get (p, "q", &v));
+  assert_str (v, "0.5");
+  g_assert_false (sip_params_get (p, "ta", NULL));
+  g_assert_false (sip_params_get (p, "2>\"", NULL));
+  g_assert_false (sip_params_get (SIP_STR_NULL, "x", NULL));
+  SipStr empty = { "", 0 };
+  g_assert_false (sip_params_get (empty, "x", NULL));
+}
+
+/* ------------------------------------------------------------- 3-equal */
+
+static void
+test_equal_rfc3261 (void)
+{
+  /* §19.1.4: "The URIs within each of the following sets are
+   * equivalent". */
+  static const char *const same[][2] = {
+    { "sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp" },
+    { "sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5" },
+    { "sip:carol@chicago.com", "sip:carol@chicago.com;security=on" },
+    { "sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on" },
+    { "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
+      "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com" },
+    { "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+      "sip:alice@atlanta.com?priority=urgent&subject=project%20x" },
+  };
+  /* "The URIs within each of the following sets are not equivalent". */
+  static const char *const differ[][2] = {
+    { "SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP" },
+    { "sip:bob@biloxi.com", "sip:bob@biloxi.com:5060" },
+    { "sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp" },
+    { "sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp" },
+    { "sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting" },
+    { "sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4" },
+    /* "Note that equality is not transitive": */
+    { "sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off" },
+    /* and scheme */
+    { "sip:bob@biloxi.com", "sips:bob@biloxi.com" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (same); i++)
+    {
+      SipUri a = must (same[i][0]), b = must (same[i][1]);
+      g_test_message ("%s == %s", same[i][0], same[i][1]);
+      g_assert_true (sip_uri_equal (&a, &b));
+      g_assert_true (sip_uri_equal (&b, &a));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (differ); i++)
+    {
+      SipUri a = must (differ[i][0]), b = must (differ[i][1]);
+      g_test_message ("%s != %s", differ[i][0], differ[i][1]);
+      g_assert_false (sip_uri_equal (&a, &b));
+      g_assert_false (sip_uri_equal (&b, &a));
+    }
+}
+
+/* ------------------------------------------------------------- 4-append */
+
+static void
+test_append (void)
+{
+  static const char *const cases[][2] = {
+    { "SIP:alice:pw@Atlanta.com:5061;transport=tls?h=v", "sip:alice:pw@Atlanta.com:5061;transport=tls?h=v" },
+    { "sips:[2001:db8::1]", "sips:[2001:db8::1]" },
+    { "sip:registrar.biloxi.com", "sip:registrar.biloxi.com" },
+    { "TEL:+1-201-555-0123;ext=1", "tel:+1-201-555-0123;ext=1" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      SipUri u = must (cases[i][0]);
+      g_autoptr(GString) s = g_string_new ("<");
+      sip_uri_append (&u, s);
+      g_assert_cmpstr (s->str + 1, ==, cases[i][1]);
+      SipUri again = must (s->str + 1);
+      g_assert_true (sip_uri_equal (&u, &again));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sip/uri/1-parse/parts", test_parse_parts);
+  g_test_add_func ("/sip/uri/1-parse/errors", test_parse_errors);
+  g_test_add_func ("/sip/uri/2-params/lookup", test_params);
+  g_test_add_func ("/sip/uri/3-equal/rfc3261-19.1.4", test_equal_rfc3261);
+  g_test_add_func ("/sip/uri/4-append/canonical", test_append);
+  return g_test_run ();
+}
