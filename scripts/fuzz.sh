@@ -46,13 +46,14 @@ die() { echo "fuzz: $*" >&2; exit 1; }
 scripts/install-deps.sh
 
 # ------------------------------------------------------------------ build
-# CC is only read when the directory is first set up; meson remembers it.
+# CC is only read when the directory is first set up (meson.build refuses
+# -Dfuzzing=true with any other compiler); the options are applied every time.
+FUZZ_OPTS=(--werror -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false
+           -Dc_args=-fno-sanitize-recover=all)
 if [ -f "$BUILD/build.ninja" ]; then
-  meson setup --reconfigure "$BUILD" >/dev/null
+  meson setup --reconfigure "$BUILD" "${FUZZ_OPTS[@]}" >/dev/null
 else
-  CC=clang meson setup "$BUILD" --werror -Dfuzzing=true \
-    -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dc_args=-fno-sanitize-recover=all >/dev/null
+  CC=clang meson setup "$BUILD" "${FUZZ_OPTS[@]}" >/dev/null
 fi
 meson compile -C "$BUILD"
 
