@@ -711,6 +711,9 @@ test_nict_t1 (void)
   /* T1 = 1 s and F = 3 s: E falls due at 3 s with F; the timeout wins. */
   SipTxnConfig tie = { .t1 = SIM_S (1), .timer_f = SIM_S (3) };
   run_silent_nict (NULL, &tie, SIM_S (3), 2);
+  /* T2 = 2 s: intervals 0.5, 1, 2, 2, ... */
+  SipTxnConfig t2 = { .t2 = SIM_S (2) };
+  run_silent_nict (NULL, &t2, SIM_S (32), 18);
   /* T1 = F: the first E and F are due together; F was started first. */
   SipTxnConfig tie0 = { .t1 = SIM_S (1), .timer_f = SIM_S (1) };
   run_silent_nict (NULL, &tie0, SIM_S (1), 1);
@@ -820,12 +823,13 @@ react_200_thrice (Raw *r, SipMsg *req, const SimSockAddr *from)
 /* Timer K (T4 = 5 s over UDP) absorbs the retransmitted final response; the
  * copy after K is a stray. */
 static void
-test_nict_timer_k_absorbs (void)
+run_timer_k (SimTime t4)
 {
   Fx x;
   fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
+  SipTxnConfig cfg = { .t4 = t4 };
+  owner_init (&c, x.ch, &cfg, TRUE);
   Raw s;
   raw_init (&s, x.sh, SIP_PORT, react_200_thrice);
   Tu tu;
@@ -844,7 +848,7 @@ test_nict_timer_k_absorbs (void)
   g_assert_cmpint (tu_rec (&tu, 0)->at, ==, RTT);
   g_assert_cmpint (tu_rec (&tu, 0)->state, ==, SIP_TXN_STATE_COMPLETED);
   g_assert_cmpint (tu_rec (&tu, 1)->outcome, ==, SIP_TXN_TERMINATED);
-  g_assert_cmpint (tu_rec (&tu, 1)->at, ==, RTT + T4);
+  g_assert_cmpint (tu_rec (&tu, 1)->at, ==, RTT + (t4 ? t4 : T4));
   g_assert_cmpuint (fx_count_trace (&x, "txn nict z9hG4bKkkk1 REGISTER absorb 200"), ==, 1);
   g_assert_cmpuint (c.strays->len, ==, 1);
   g_assert_cmpint (g_array_index (c.stray_at, SimTime, 0), ==, RTT + SIM_S (7));
@@ -853,6 +857,13 @@ test_nict_timer_k_absorbs (void)
   raw_clear (&s);
   owner_clear (&c);
   fx_clear (&x);
+}
+
+static void
+test_nict_timer_k_absorbs (void)
+{
+  run_timer_k (0);              /* T4 = 5 s: the copy at +1 s is absorbed */
+  run_timer_k (SIM_S (2));      /* T4 = 2 s: still absorbed at +1 s, gone at +2 s */
 }
 
 /* =================================================== 3-ict: INVITE client */
@@ -2012,7 +2023,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/txn/2-nict/udp-silent-11-sends", test_nict_udp_silent);
   g_test_add_func ("/sip/txn/2-nict/timer-f-4s", test_nict_timer_f_4s);
   g_test_add_func ("/sip/txn/2-nict/timer-f-16s-per-txn", test_nict_timer_f_16s);
-  g_test_add_func ("/sip/txn/2-nict/t1", test_nict_t1);
+  g_test_add_func ("/sip/txn/2-nict/t1-t2", test_nict_t1);
   g_test_add_func ("/sip/txn/2-nict/trace", test_nict_trace);
   g_test_add_func ("/sip/txn/2-nict/provisional-t2", test_nict_provisional_t2);
   g_test_add_func ("/sip/txn/2-nict/timer-k-absorbs", test_nict_timer_k_absorbs);
