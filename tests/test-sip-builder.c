@@ -197,6 +197,24 @@ test_response_folded_vias_and_tags (void)
   g_assert_false (sip_str_present (sip_msg_to (busy)->tag));
 }
 
+/* RFC 4475 §3.1.1.2: the To display name holds a quoted NUL; copying it
+ * into a response must keep every byte (found by fuzz-sip-msg). */
+static void
+test_response_nul_in_value (void)
+{
+  g_autoptr(GBytes) in = sip_test_crlf_len (t4475_intmeth, sizeof t4475_intmeth - 1);
+  g_autoptr(SipMsg) req = sip_msg_parse (g_bytes_get_data (in, NULL), g_bytes_get_size (in), NULL);
+  g_assert_nonnull (req);
+  SipBuilder *b = sip_builder_response (req, 501, NULL, "t9");
+  g_autoptr(SipMsg) rsp = sip_builder_finish_msg (b);
+  g_assert_nonnull (rsp);
+  SipStr d = sip_msg_to (rsp)->display, want = sip_msg_to (req)->display;
+  g_assert_cmpuint (d.len, ==, want.len);
+  g_assert_true (memcmp (d.p, want.p, d.len) == 0);
+  assert_str (sip_msg_to (rsp)->tag, "t9");
+  assert_str (sip_msg_reason (rsp), "Not Implemented");
+}
+
 /* ------------------------------------------------------------- 3-ids */
 
 static gboolean
@@ -254,6 +272,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/builder/1-request/via-order-and-remove", test_request_via_order_and_remove);
   g_test_add_func ("/sip/builder/2-response/rfc3261-24.1-register-ok", test_response_rfc3261_register_ok);
   g_test_add_func ("/sip/builder/2-response/folded-vias-and-tags", test_response_folded_vias_and_tags);
+  g_test_add_func ("/sip/builder/2-response/nul-in-copied-value", test_response_nul_in_value);
   g_test_add_func ("/sip/builder/3-ids/branch-tag-call-id", test_identifiers);
   return g_test_run ();
 }

@@ -22,17 +22,25 @@
 
 struct SipBuilder {
   GString   *start;      /* start line, no CRLF */
-  GPtrArray *lines;      /* char *: "Name: value", no CRLF */
+  GPtrArray *lines;      /* GString *: "Name: value", no CRLF; values
+                          * copied from a parsed message may hold NUL
+                          * (RFC 4475 §3.1.1.2), so lengths are kept */
   guint8    *body;
   gsize      body_len;
 };
+
+static void
+line_free (gpointer s)
+{
+  g_string_free (s, TRUE);
+}
 
 static SipBuilder *
 builder_new (void)
 {
   SipBuilder *b = g_new0 (SipBuilder, 1);
   b->start = g_string_sized_new (64);
-  b->lines = g_ptr_array_new_full (16, g_free);
+  b->lines = g_ptr_array_new_full (16, line_free);
   return b;
 }
 
@@ -57,7 +65,7 @@ add_value (SipBuilder *b, const char *name, SipStr v, const char *suffix)
   sip_append_unfolded (s, v);
   if (suffix)
     g_string_append (s, suffix);
-  g_ptr_array_add (b->lines, g_string_free (s, FALSE));
+  g_ptr_array_add (b->lines, s);
 }
 
 void
@@ -118,18 +126,18 @@ sip_builder_add (SipBuilder *b, const char *name, const char *fmt, ...)
   va_start (ap, fmt);
   g_string_append_vprintf (s, fmt, ap);
   va_end (ap);
-  g_ptr_array_add (b->lines, g_string_free (s, FALSE));
+  g_ptr_array_add (b->lines, s);
 }
 
-/* The header name of a "Name: value" line as a def index (-1: unknown). */
+/* Whether a "Name: value" line is header @def (or, if @def <= 0, @name). */
 static gboolean
-line_has_name (const char *line, int def, const char *name, gsize nlen)
+line_has_name (const GString *line, int def, const char *name, gsize nlen)
 {
-  const char *colon = strchr (line, ':');
-  gsize len = colon ? (gsize) (colon - line) : strlen (line);
+  const char *colon = memchr (line->str, ':', line->len);
+  gsize len = colon ? (gsize) (colon - line->str) : line->len;
   if (def > 0)
-    return sip_hdr_def_lookup (line, len) == def;
-  return len == nlen && sip_caseeq_n (line, name, nlen);
+    return sip_hdr_def_lookup (line->str, len) == def;
+  return len == nlen && sip_caseeq_n (line->str, name, nlen);
 }
 
 void
@@ -156,7 +164,7 @@ sip_builder_add_via (SipBuilder *b, const char *transport, const char *host,
         at = i;
         break;
       }
-  g_ptr_array_insert (b->lines, (gint) at, g_string_free (s, FALSE));
+  g_ptr_array_insert (b->lines, (gint) at, s);
 }
 
 void
@@ -188,7 +196,7 @@ sip_builder_finish (SipBuilder *b)
   g_return_val_if_fail (b != NULL, NULL);
   gsize total = b->start->len + 2 + 40 + b->body_len;
   for (guint i = 0; i < b->lines->len; i++)
-    total += strlen (b->lines->pdata[i]) + 2;
+    total += ((GString *) b->lines->pdata[i])->len + 2;
 
   GString *out = g_string_sized_new (total);
   g_string_append_len (out, b->start->str, (gssize) b->start->len);
@@ -196,10 +204,10 @@ sip_builder_finish (SipBuilder *b)
   int cl = (int) SIP_HDR_CONTENT_LENGTH;
   for (guint i = 0; i < b->lines->len; i++)
     {
-      const char *line = b->lines->pdata[i];
+      const GString *line = b->lines->pdata[i];
       if (line_has_name (line, cl, NULL, 0))
         continue;                                   /* note 3 */
-      g_string_append (out, line);
+      g_string_append_len (out, line->str, (gssize) line->len);
       g_string_append (out, "\r\n");
     }
   g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", b->body_len);

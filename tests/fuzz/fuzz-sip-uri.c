@@ -1,0 +1,76 @@
+/*
+ * tests/fuzz/fuzz-sip-uri.c - sip_uri_parse() and sip_params_get() on
+ * arbitrary bytes.
+ *
+ * Invariants (abort() on violation):
+ *  - a failure is a SIP_PARSE_ERROR_URI GError, never a crash or a read
+ *    outside the input;
+ *  - every slice of a parsed URI lies inside the input;
+ *  - a parsed URI, appended in canonical form, parses again to a URI that
+ *    is equal (§19.1.4) and appends to the same text;
+ *  - sip_params_get() on the raw bytes never reads outside them.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/sip/msg.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static void
+check (gboolean ok)
+{
+  if (!ok)
+    abort ();
+}
+
+static void
+inside (SipStr s, const char *p, size_t size)
+{
+  if (s.p)
+    check (s.p >= p && s.p + s.len <= p + size);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  const char *p = (const char *) data;
+  SipUri u;
+  GError *error = NULL;
+
+  SipStr raw = { p, size };
+  static const char *const names[] = { "tag", "lr", "transport", "expires", "+sip.instance", "" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      SipStr v;
+      if (sip_params_get (raw, names[i], &v))
+        inside (v, p, size);
+    }
+
+  if (!sip_uri_parse (p, size, &u, &error))
+    {
+      check (g_error_matches (error, SIP_PARSE_ERROR, SIP_PARSE_ERROR_URI));
+      g_error_free (error);
+      return 0;
+    }
+  inside (u.user, p, size);
+  inside (u.password, p, size);
+  inside (u.host, p, size);
+  inside (u.params, p, size);
+  inside (u.headers, p, size);
+  check (u.scheme == SIP_URI_TEL ? u.host.p == NULL : u.host.len > 0);
+  check (sip_uri_equal (&u, &u));
+
+  GString *s = g_string_new (NULL);
+  sip_uri_append (&u, s);
+  SipUri v;
+  check (sip_uri_parse (s->str, s->len, &v, NULL));
+  check (sip_uri_equal (&u, &v) && sip_uri_equal (&v, &u));
+  GString *s2 = g_string_new (NULL);
+  sip_uri_append (&v, s2);
+  check (g_string_equal (s, s2));
+  g_string_free (s, TRUE);
+  g_string_free (s2, TRUE);
+  return 0;
+}
