@@ -539,6 +539,7 @@ test_server_nc_order_and_eviction (void)
   /* Two more challenges with max_nonces 2: the first nonce is forgotten. */
   g_autofree char *c2 = sip_digest_server_challenge (p.server, 0, FALSE);
   g_autofree char *c3 = sip_digest_server_challenge (p.server, 0, FALSE);
+  g_assert_cmpstr (c2, !=, c3);
   g_assert_cmpuint (sip_digest_server_get_n_nonces (p.server), ==, 2);
   g_autofree char *a5 = sip_digest_build_authorization (ch1, "alice", "s3cret", "REGISTER", uri,
                                                         "cn", 5, NULL);
@@ -575,6 +576,8 @@ test_client_nonce_counts (void)
   g_autofree char *b1 = sip_digest_client_authorize (c, b, "REGISTER", "sip:r", NULL);
   g_autofree char *a2 = sip_digest_client_authorize (c, a, "REGISTER", "sip:r", NULL);
   g_autofree char *a3 = sip_digest_client_authorize (c, a, "REGISTER", "sip:r", NULL);
+  g_autofree char *na2 = param_of (a2, "nc");
+  g_assert_cmpstr (na2, ==, "00000002");
   g_assert_cmpuint (sip_digest_client_get_nc (c, "A"), ==, 3);
   g_assert_cmpuint (sip_digest_client_get_nc (c, "B"), ==, 1);
   g_assert_cmpuint (sip_digest_client_get_nc (c, "C"), ==, 0);
@@ -598,6 +601,7 @@ test_client_nonce_counts (void)
       g_autofree char *v = g_strdup_printf ("Digest realm=\"r\", nonce=\"X%d\", qop=\"auth\"", k);
       g_autoptr (SipDigestChallenge) x = challenge_ok (v);
       g_autofree char *h = sip_digest_client_authorize (c, x, "REGISTER", "sip:r", NULL);
+      g_assert_nonnull (h);
     }
   g_assert_cmpuint (sip_digest_client_get_nc (c, "A"), ==, 0);
   g_autofree char *a_new = sip_digest_client_authorize (c, a, "REGISTER", "sip:r", NULL);
