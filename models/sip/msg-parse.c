@@ -176,6 +176,9 @@ bad:
 static gboolean
 check_params (const char *p, const char *e)
 {
+  /* SEMI must be followed by a parameter: "<sip:a@b>;" is malformed. */
+  if (skip_lws (p, e) == e)
+    return FALSE;
   while (p < e)
     {
       p = skip_lws (p, e);

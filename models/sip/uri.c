@@ -438,11 +438,11 @@ gboolean
 sip_params_get (SipStr params, const char *name, SipStr *value)
 {
   g_return_val_if_fail (name != NULL, FALSE);
+  if (params.p == NULL)
+    return FALSE;
   const char *p = params.p, *e = params.p + params.len;
   gsize nlen = strlen (name);
 
-  if (p == NULL)
-    return FALSE;
   while (p < e)
     {
       while (p < e && (*p == ';' || SIP_CC (*p, CC_LWS)))
@@ -577,7 +577,7 @@ sip_uri_equal (const SipUri *a, const SipUri *b)
     }
   /* Any other parameter present in both must agree; one present in only
    * one URI is ignored. */
-  const char *p = a->params.p, *e = a->params.p + a->params.len;
+  const char *p = a->params.p, *e = p ? p + a->params.len : NULL;
   while (p != NULL && p < e)
     {
       const char *semi = memchr (p, ';', (gsize) (e - p));
