@@ -111,8 +111,9 @@ for name in "${targets[@]}"; do
   art="$BUILD/artifacts/$name"
   rc=$(cat "$WORK/$name.rc" 2>/dev/null || echo 1)
   # libFuzzer's final stats: number of executions and corpus size.
-  runs=$(awk '/stat::number_of_executed_units:/ {print $2}' "$art/fuzz.log" | tail -1)
-  cov=$(grep -oE 'cov: [0-9]+' "$art/fuzz.log" | tail -1 | awk '{print $2}')
+  # (|| true: a target that crashes on a seed input never prints "cov:".)
+  runs=$(awk '/stat::number_of_executed_units:/ {print $2}' "$art/fuzz.log" | tail -1) || true
+  cov=$(grep -oE 'cov: [0-9]+' "$art/fuzz.log" | tail -1 | awk '{print $2}') || true
   if [ "$rc" -eq 0 ]; then
     printf 'fuzz-%-16s ok      %10s execs, coverage %s\n' "$name" "${runs:-?}" "${cov:-?}"
     continue
@@ -120,12 +121,13 @@ for name in "${targets[@]}"; do
   failed=$((failed + 1))
   printf 'fuzz-%-16s FAILED  (exit %s) log: %s\n' "$name" "$rc" "$art/fuzz.log"
   # The report: from the first sanitizer or libFuzzer error line on.
-  first=$(grep -nE '^==[0-9]+==ERROR|runtime error:|ERROR: libFuzzer' "$art/fuzz.log" | head -1 | cut -d: -f1)
-  sed -n "${first:-1},\$p" "$art/fuzz.log" | head -n 50 | sed 's/^/    /'
+  first=$(grep -nE '^==[0-9]+==ERROR|runtime error:|ERROR: libFuzzer' "$art/fuzz.log" | head -1 | cut -d: -f1) || true
+  sed -n "${first:-1},\$p" "$art/fuzz.log" | head -n 50 | sed 's/^/    /' || true
   for f in "$art"/crash-* "$art"/leak-* "$art"/timeout-* "$art"/oom-*; do
     [ -f "$f" ] || continue
-    echo "    input $f ($(stat -c %s "$f") bytes), hex:"
-    od -An -tx1 -v "$f" | sed 's/^/     /'
+    size=$(stat -c %s "$f")
+    echo "    input $f ($size bytes), hex$( [ "$size" -gt 1024 ] && echo ', first 1024 bytes'):"
+    head -c 1024 "$f" | od -An -tx1 -v | sed 's/^/     /'
     echo "    reproduce: $BUILD/tests/fuzz/fuzz-$name $f"
   done
 done
