@@ -1096,6 +1096,47 @@ test_refcount_and_strings (void)
   g_assert_cmpstr (sip_status_reason (299), ==, "");
 }
 
+/* Every name in the header table, in odd case, and every compact form
+ * (RFC 3261 §7.3.3 and RFC 3515, 3841, 3892, 4028, 4474, 6665). */
+static void
+test_header_names (void)
+{
+  for (int id = SIP_HDR_VIA; id < SIP_HDR__COUNT; id++)
+    {
+      g_autofree char *up = g_ascii_strup (sip_header_name ((SipHeaderId) id), -1);
+      SipStr n = { up, strlen (up) };
+      g_assert_cmpint (sip_header_id_from_name (n), ==, id);
+    }
+  static const struct { char c; SipHeaderId id; } compact[] = {
+    { 'v', SIP_HDR_VIA }, { 'f', SIP_HDR_FROM }, { 't', SIP_HDR_TO }, { 'i', SIP_HDR_CALL_ID },
+    { 'm', SIP_HDR_CONTACT }, { 'l', SIP_HDR_CONTENT_LENGTH }, { 'c', SIP_HDR_CONTENT_TYPE },
+    { 'k', SIP_HDR_SUPPORTED }, { 'o', SIP_HDR_EVENT }, { 'u', SIP_HDR_ALLOW_EVENTS },
+    { 'V', SIP_HDR_VIA }, { 'q', SIP_HDR_OTHER }, { 'z', SIP_HDR_OTHER }, { '1', SIP_HDR_OTHER },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (compact); i++)
+    {
+      SipStr n = { &compact[i].c, 1 };
+      g_assert_cmpint (sip_header_id_from_name (n), ==, compact[i].id);
+    }
+  /* Compact forms without a public id serialise under their full names. */
+  g_autoptr(SipMsg) m = must_parse_lf (MIN_REQ_TOP MIN_HDRS
+    "s: 1\ne: 2\nr: <sip:3@example.com>\nx: 4\nb: <sip:5@example.com>\na: *;audio\nj: *;video\n"
+    "d: proxy\ny: 9\nn: <http://example.com/c>\nAlert-INFO: <http://example.com/r>\n"
+    "accept-language: en, fr\nIn-Reply-To: a@b, c@d\n\n");
+  g_autoptr(GString) out = g_string_new (NULL);
+  sip_msg_serialise (m, out);
+  g_assert_nonnull (strstr (out->str,
+    "Subject: 1\r\nContent-Encoding: 2\r\nRefer-To: <sip:3@example.com>\r\n"
+    "Session-Expires: 4\r\nReferred-By: <sip:5@example.com>\r\nAccept-Contact: *;audio\r\n"
+    "Reject-Contact: *;video\r\nRequest-Disposition: proxy\r\nIdentity: 9\r\n"
+    "Identity-Info: <http://example.com/c>\r\nAlert-INFO: <http://example.com/r>\r\n"
+    "accept-language: en\r\naccept-language: fr\r\nIn-Reply-To: a@b\r\nIn-Reply-To: c@d\r\n"));
+  assert_str (sip_msg_header (m, "SUBJECT", 0), "1");
+  assert_str (sip_msg_header (m, "s", 0), "1");
+  assert_str (sip_msg_header (m, "Request-Disposition", 0), "proxy");
+  assert_str (sip_msg_header (m, "Accept-Language", 1), "fr");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1126,5 +1167,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/msg/6-headers/body", test_headers_body);
   g_test_add_func ("/sip/msg/7-limits/many-values", test_limits);
   g_test_add_func ("/sip/msg/8-api/refcount-and-strings", test_refcount_and_strings);
+  g_test_add_func ("/sip/msg/8-api/header-names", test_header_names);
   return g_test_run ();
 }

@@ -139,23 +139,29 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
        * quoted-string) ] (§25.1); RFC 4475 §3.1.2.1 has ";;,;,,". */
       if (!check_params (s + 1, e))
         goto bad;
-      SipStr val;
-      if (sip_params_get (v->params, "branch", &val))
+      static const char *const names[] = { "branch", "received", "rport" };
+      static const guint8 lens[] = { 6, 8, 5 };
+      SipStr vals[3], val;
+      guint32 got = sip_params_scan (v->params, names, lens, 3, vals);
+      if (got & 1)
         {
+          val = vals[0];
           if (val.len == 0)
             goto bad;
           v->branch = val;
         }
-      if (sip_params_get (v->params, "received", &val))
+      if (got & 2)
         {
+          val = vals[1];
           SipHostType rt;
           if (!sip_parse_host (val.p, val.len, &rt)
               && !(val.len > 0 && memchr (val.p, ':', val.len)))    /* bare IPv6 */
             FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad received", (int) MIN (len, 80), p);
           v->received = val;
         }
-      if (sip_params_get (v->params, "rport", &val))
+      if (got & 4)
         {
+          val = vals[2];
           guint64 rp = 0;
           v->has_rport = TRUE;
           if (val.len > 0 && !sip_parse_uint (val.p, val.len, 65535, &rp))
@@ -341,21 +347,28 @@ sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
   c->expires = -1;
   c->reg_id = -1;
   c->instance = SIP_STR_NULL;
-  if (sip_params_get (c->addr.params, "expires", &v))
+  static const char *const names[] = { "expires", "reg-id", "+sip.instance" };
+  static const guint8 lens[] = { 7, 6, 13 };
+  SipStr vals[3];
+  guint32 got = sip_params_scan (c->addr.params, names, lens, 3, vals);
+  if (got & 1)
     {
+      v = vals[0];
       if (!sip_parse_uint (v.p, v.len, G_MAXUINT32, &n))
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad expires parameter");
       c->expires = (gint64) n;
     }
-  if (sip_params_get (c->addr.params, "reg-id", &v))
+  if (got & 2)
     {
+      v = vals[1];
       /* RFC 5626 §4.2: reg-id = 1*DIGIT, 1 to 2^31-1. */
       if (!sip_parse_uint (v.p, v.len, G_MAXINT32, &n))
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad reg-id parameter");
       c->reg_id = (gint32) n;
     }
-  if (sip_params_get (c->addr.params, "+sip.instance", &v))
+  if (got & 4)
     {
+      v = vals[2];
       if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"')
         v = sip_str (v.p + 1, v.len - 2);
       c->instance = v;

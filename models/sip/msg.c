@@ -88,27 +88,45 @@ const SipHdrDef sip_hdr_defs[] = {
 
 G_STATIC_ASSERT (SIP_HDR__COUNT == 32);
 
+/* Candidates by first letter (sip_hdr_defs indices, 0-terminated), and
+ * compact forms by letter: generated from the table above; the tests look
+ * every name and compact form up. */
+static const guint8 hdr_by_letter[26][10] = {
+  ['a' - 'a'] = { 15, 22, 30, 37, 42, 43, 44, 45, 0 },
+  ['c' - 'a'] = { 4, 5, 6, 24, 25, 33, 46, 47, 0 },
+  ['e' - 'a'] = { 8, 28, 48, 0 },
+  ['f' - 'a'] = { 2, 16, 0 },
+  ['i' - 'a'] = { 40, 41, 49, 0 },
+  ['m' - 'a'] = { 7, 9, 0 },
+  ['p' - 'a'] = { 13, 17, 21, 23, 0 },
+  ['r' - 'a'] = { 10, 12, 18, 19, 34, 36, 38, 39, 0 },
+  ['s' - 'a'] = { 11, 27, 29, 32, 35, 0 },
+  ['t' - 'a'] = { 3, 31, 0 },
+  ['u' - 'a'] = { 14, 26, 0 },
+  ['v' - 'a'] = { 1, 0 },
+  ['w' - 'a'] = { 20, 50, 0 },
+};
+static const guint8 hdr_compact[26] = {
+  ['a' - 'a'] = 37, ['b' - 'a'] = 36, ['c' - 'a'] = 25, ['d' - 'a'] = 39, ['e' - 'a'] = 33, ['f' - 'a'] = 2, ['i' - 'a'] = 4, ['j' - 'a'] = 38, ['k' - 'a'] = 11, ['l' - 'a'] = 24, ['m' - 'a'] = 6, ['n' - 'a'] = 41, ['o' - 'a'] = 28, ['r' - 'a'] = 34, ['s' - 'a'] = 32, ['t' - 'a'] = 3, ['u' - 'a'] = 30, ['v' - 'a'] = 1, ['x' - 'a'] = 35, ['y' - 'a'] = 40,
+};
+
 int
 sip_hdr_def_lookup (const char *p, gsize len)
 {
   if (len == 0)
     return -1;
-  guint8 c0 = sip_lower[(guint8) p[0]];
+  guint c0 = sip_lower[(guint8) p[0]];
+  if (c0 < 'a' || c0 > 'z')
+    return -1;
   if (len == 1)
+    return hdr_compact[c0 - 'a'] ? hdr_compact[c0 - 'a'] : -1;
+  /* At most nine candidates share a first letter; length rejects most
+   * before the case-insensitive compare. */
+  for (const guint8 *i = hdr_by_letter[c0 - 'a']; *i; i++)
     {
-      for (guint i = 1; i < G_N_ELEMENTS (sip_hdr_defs); i++)
-        if (sip_hdr_defs[i].compact == (char) c0)
-          return (int) i;
-      return -1;
-    }
-  /* First letter and length reject almost every entry before the
-   * case-insensitive compare. */
-  for (guint i = 1; i < G_N_ELEMENTS (sip_hdr_defs); i++)
-    {
-      const SipHdrDef *d = &sip_hdr_defs[i];
-      if (d->len == len && sip_lower[(guint8) d->name[0]] == c0
-          && sip_caseeq_n (p + 1, d->name + 1, len - 1))
-        return (int) i;
+      const SipHdrDef *d = &sip_hdr_defs[*i];
+      if (d->len == len && sip_caseeq_n (p + 1, d->name + 1, len - 1))
+        return (int) *i;
     }
   return -1;
 }

@@ -434,16 +434,16 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
   return TRUE;
 }
 
-gboolean
-sip_params_get (SipStr params, const char *name, SipStr *value)
+guint32
+sip_params_scan (SipStr params, const char *const *names, const guint8 *lens, guint n,
+                 SipStr *values)
 {
-  g_return_val_if_fail (name != NULL, FALSE);
+  guint32 found = 0, all = n >= 32 ? G_MAXUINT32 : (1u << n) - 1;
   if (params.p == NULL)
-    return FALSE;
+    return 0;
   const char *p = params.p, *e = params.p + params.len;
-  gsize nlen = strlen (name);
 
-  while (p < e)
+  while (p < e && found != all)
     {
       while (p < e && (*p == ';' || SIP_CC (*p, CC_LWS)))
         p++;
@@ -475,14 +475,33 @@ sip_params_get (SipStr params, const char *name, SipStr *value)
         }
       while (p < e && *p != ';')
         p++;
-      if (ne > ns && (gsize) (ne - ns) == nlen && sip_caseeq_n (ns, name, nlen))
-        {
-          if (value)
-            *value = v;
-          return TRUE;
-        }
+      gsize nl = (gsize) (ne - ns);
+      for (guint i = 0; i < n; i++)
+        if (!(found & (1u << i)) && lens[i] == nl && nl > 0
+            && sip_caseeq_n (ns, names[i], nl))
+          {
+            values[i] = v;
+            found |= 1u << i;
+            break;
+          }
     }
-  return FALSE;
+  return found;
+}
+
+gboolean
+sip_params_get (SipStr params, const char *name, SipStr *value)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+  gsize nlen = strlen (name);
+  if (nlen == 0 || nlen > G_MAXUINT8)
+    return FALSE;
+  guint8 len8 = (guint8) nlen;
+  SipStr v;
+  if (!sip_params_scan (params, &name, &len8, 1, &v))
+    return FALSE;
+  if (value)
+    *value = v;
+  return TRUE;
 }
 
 gboolean
