@@ -229,8 +229,8 @@ static const char rfc3665_2_1_f4[] =
   "Contact: <sips:bob@client.biloxi.example.com>;expires=3600\n"
   "Content-Length: 0\n\n";
 
-/* §2.2 Update of Contact List: a mailto: Contact (outside what this codec
- * parses, see the tests). */
+/* §2.2 Update of Contact List: a mailto: Contact (an absoluteURI of
+ * another scheme, RFC 3261 §25.1 and §10.2.1). */
 static const char rfc3665_2_2_f1[] =
   R3665_REQ_TOP
   "Contact: mailto:bob@biloxi.example.com\n"
@@ -250,10 +250,16 @@ static const char rfc3665_2_2_f2[] =
   "Contact: <mailto:bob@biloxi.example.com>;expires=4294967295\n"
   "Content-Length: 0\n\n";
 
-/* §2.3 Request for Current Contact List: no Contact in the request. */
+/* §2.3 Request for Current Contact List: no Contact in the request; the
+ * 200 OK lists the bindings §2.2 left, the mailto: one included. */
 static const char rfc3665_2_3_f1[] =
   R3665_REQ_TOP
   R3665_AUTH
+  "Content-Length: 0\n\n";
+static const char rfc3665_2_3_f2[] =
+  R3665_OK_TOP ("jqoiweu75")
+  "Contact: <sips:bob@client.biloxi.example.com>;expires=3600\n"
+  "Contact: <mailto:bob@biloxi.example.com>;expires=4294967295\n"
   "Content-Length: 0\n\n";
 
 /* §2.4 Cancellation of Registration: Expires: 0, Contact: * */
@@ -893,6 +899,18 @@ static const char t4475_unkscm[] =
   "From: sip:caller@example.net;tag=384\n"
   "Max-Forwards: 3\n"
   "Call-ID: unkscm.nasdfasser0q239nwsdfasdkl34\n"
+  "CSeq: 3923423 OPTIONS\n"
+  "Via: SIP/2.0/TCP host9.example.com;branch=z9hG4bKkdjuw39234\n"
+  "Content-Length: 0\n"
+  "\n";
+
+/* §3.3.3 Request-URI with Known but Atypical Scheme (novelsc) */
+static const char t4475_novelsc[] =
+  "OPTIONS soap.beep://192.0.2.103:3002 SIP/2.0\n"
+  "To: sip:user@example.com\n"
+  "From: sip:caller@example.net;tag=384\n"
+  "Max-Forwards: 3\n"
+  "Call-ID: novelsc.asdfasser0q239nwsdfasdkl34\n"
   "CSeq: 3923423 OPTIONS\n"
   "Via: SIP/2.0/TCP host9.example.com;branch=z9hG4bKkdjuw39234\n"
   "Content-Length: 0\n"

@@ -1,7 +1,8 @@
 /*
  * tests/test-sip-uri.c - SIP, SIPS and tel URIs (RFC 3261 §19.1, §25.1),
- * parameter lists and URI comparison, with the equal / not-equal pairs of
- * RFC 3261 §19.1.4 as the expected values.
+ * absoluteURIs of other schemes (§25.1, from RFC 3665 §2.2 and RFC 4475
+ * §3.3.2-§3.3.4), parameter lists and URI comparison, with the equal /
+ * not-equal pairs of RFC 3261 §19.1.4 as the expected values.
  */
 #include <string.h>
 #include "models/sip/msg.h"
@@ -28,6 +29,8 @@ test_parse_parts (void)
 {
   SipUri u = must ("sip:alice:secretword@atlanta.com;transport=tcp");   /* §19.1.3 */
   g_assert_cmpint (u.scheme, ==, SIP_URI_SIP);
+  assert_str (u.scheme_name, "sip");
+  g_assert_false (sip_str_present (u.opaque));
   assert_str (u.user, "alice");
   assert_str (u.password, "secretword");
   assert_str (u.host, "atlanta.com");
@@ -38,6 +41,7 @@ test_parse_parts (void)
 
   u = must ("sips:alice@atlanta.com?subject=project%20x&priority=urgent");
   g_assert_cmpint (u.scheme, ==, SIP_URI_SIPS);
+  assert_str (u.scheme_name, "sips");
   assert_str (u.headers, "subject=project%20x&priority=urgent");
   g_assert_false (sip_str_present (u.params));
 
@@ -78,11 +82,14 @@ test_parse_parts (void)
   g_assert_cmpuint (u.port, ==, 65535);
   u = must ("SIP:user@host.example.com.");           /* scheme case, trailing dot */
   g_assert_cmpint (u.scheme, ==, SIP_URI_SIP);
+  assert_str (u.scheme_name, "SIP");                  /* as written */
   u = must ("sip:u@h:0");
   g_assert_cmpuint (u.port, ==, 0);
 
   u = must ("tel:+1-201-555-0123;phone-context=example.com");  /* RFC 3966 */
   g_assert_cmpint (u.scheme, ==, SIP_URI_TEL);
+  assert_str (u.scheme_name, "tel");
+  g_assert_false (sip_str_present (u.opaque));
   assert_str (u.user, "+1-201-555-0123");
   g_assert_false (sip_str_present (u.host));
   g_assert_true (sip_uri_param (&u, "phone-context", &v));
@@ -97,8 +104,31 @@ test_parse_errors (void)
     "sip:",                           /* empty host */
     "sip:@example.com",               /* empty user */
     "sip:alice@",                     /* empty host after user */
-    "http://example.com/",            /* scheme */
-    "mailto:bob@example.com",
+    /* absoluteURI (§25.1): scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" /
+     * "." ), then ':' and 1*uric with well-formed escapes. */
+    "1abc:x",                         /* scheme starts with a digit */
+    "-x:y",
+    ":x",                             /* no scheme */
+    "mailto",                         /* no ':' */
+    "abc:",                           /* nothing after the scheme */
+    "ab c:x",                         /* SP in the scheme */
+    "a_b:x",                          /* '_' is not a scheme character */
+    "x:%zz",                          /* bad escape */
+    "x:%2",                           /* short escape */
+    "x:ab%",
+    "x:a b",                          /* SP */
+    "x:a\tb",
+    "x:a<b",                          /* '<' '>' '"' '#' '[' '{' are not uric */
+    "x:a>",
+    "x:\"a\"",
+    "http://example.com/#frag",
+    "http://[2001:db8::1]/",          /* §25.1 has no IP-literal (RFC 2396) */
+    "x:{a}",
+    "x:a\\b",
+    "x:\x7f",
+    "x:\xc3\xa9",                     /* raw UTF-8 must be escaped */
+    "sips:",                          /* sip/sips/tel never fall back to other */
+    "tel:+1-555-g",                   /* bad tel: stays bad */
     "sip:alice@example.com:65536",    /* port > 65535 */
     "sip:alice@example.com:99999999999",
     "sip:alice@example.com:",         /* empty port */
@@ -138,6 +168,49 @@ test_parse_errors (void)
   SipUri u;
   g_assert_true (sip_uri_parse ("sip:a@b.example.com:5060garbage", 24, &u, NULL));
   g_assert_cmpuint (u.port, ==, 5060);
+}
+
+static void
+test_parse_other (void)
+{
+  static const struct { const char *uri, *scheme, *opaque; } cases[] = {
+    { "mailto:bob@biloxi.example.com", "mailto", "bob@biloxi.example.com" },   /* RFC 3665 §2.2 */
+    { "nobodyKnowsThisScheme:totallyopaquecontent", "nobodyKnowsThisScheme",
+      "totallyopaquecontent" },                                     /* RFC 4475 §3.3.2 */
+    { "soap.beep://192.0.2.103:3002", "soap.beep", "//192.0.2.103:3002" }, /* §3.3.3 */
+    { "isbn:2983792873", "isbn", "2983792873" },                    /* §3.3.4 */
+    { "http://www.example.com", "http", "//www.example.com" },
+    { "name:John_Smith", "name", "John_Smith" },
+    { "http://example.com/", "http", "//example.com/" },
+    { "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "urn",
+      "uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6" },                /* RFC 4122 §3 */
+    { "mailto:a@b.example?subject=hi%20there&body=x", "mailto", "a@b.example?subject=hi%20there&body=x" },
+    { "MailTo:X@Y", "MailTo", "X@Y" },
+    { "x+y-z.9:;/?:@&=+$,-_.!~*'()%41", "x+y-z.9", ";/?:@&=+$,-_.!~*'()%41" },  /* every uric */
+    { "a:b", "a", "b" },
+    { "sipx:alice@atlanta.com", "sipx", "alice@atlanta.com" },     /* not sip: */
+    { "telnet://host", "telnet", "//host" },                        /* not tel: */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].uri);
+      SipUri u = must (cases[i].uri);
+      g_assert_cmpint (u.scheme, ==, SIP_URI_OTHER);
+      assert_str (u.scheme_name, cases[i].scheme);
+      assert_str (u.opaque, cases[i].opaque);
+      /* msg.h: nothing else is set for another scheme. */
+      g_assert_false (sip_str_present (u.user));
+      g_assert_false (sip_str_present (u.password));
+      g_assert_false (sip_str_present (u.host));
+      g_assert_false (sip_str_present (u.params));
+      g_assert_false (sip_str_present (u.headers));
+      g_assert_cmpuint (u.port, ==, 0);
+      g_assert_false (sip_uri_param (&u, "subject", NULL));
+    }
+  /* Bytes after the slice are never read. */
+  SipUri u;
+  g_assert_true (sip_uri_parse ("mailto:a@b.example garbage", 18, &u, NULL));
+  assert_str (u.opaque, "a@b.example");
 }
 
 /* ------------------------------------------------------------- 2-params */
@@ -194,6 +267,47 @@ test_equal_rfc3261 (void)
     { "sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off" },
     /* and scheme */
     { "sip:bob@biloxi.com", "sips:bob@biloxi.com" },
+    { "sip:bob@biloxi.com", "mailto:bob@biloxi.com" },
+    { "tel:+1-201-555-0123", "x-tel:+1-201-555-0123" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (same); i++)
+    {
+      SipUri a = must (same[i][0]), b = must (same[i][1]);
+      g_test_message ("%s == %s", same[i][0], same[i][1]);
+      g_assert_true (sip_uri_equal (&a, &b));
+      g_assert_true (sip_uri_equal (&b, &a));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (differ); i++)
+    {
+      SipUri a = must (differ[i][0]), b = must (differ[i][1]);
+      g_test_message ("%s != %s", differ[i][0], differ[i][1]);
+      g_assert_false (sip_uri_equal (&a, &b));
+      g_assert_false (sip_uri_equal (&b, &a));
+    }
+}
+
+static void
+test_equal_other (void)
+{
+  /* msg.h: another scheme compares its name ignoring case (RFC 3986
+   * §3.1: "schemes are case-insensitive") and the rest byte for byte
+   * (RFC 3986 §6.2.1 simple string comparison). */
+  static const char *const same[][2] = {
+    { "mailto:bob@biloxi.example.com", "MAILTO:bob@biloxi.example.com" },
+    { "HTTP://www.example.com/", "http://www.example.com/" },
+    { "isbn:2983792873", "Isbn:2983792873" },
+  };
+  /* Simple comparison has false negatives, which RFC 3986 §6.2.1 allows:
+   * case in the rest and escapes of unreserved characters (§6.2.2.1,
+   * §6.2.2.2) are left to the scheme's own rules. */
+  static const char *const differ[][2] = {
+    { "mailto:bob@biloxi.example.com", "mailto:Bob@biloxi.example.com" },
+    { "http://www.EXAMPLE.com/", "http://www.example.com/" },
+    { "mailto:%62ob@biloxi.example.com", "mailto:bob@biloxi.example.com" },
+    { "mailto:bob@biloxi.example.com", "mailtox:bob@biloxi.example.com" },
+    { "http://a.example/", "https://a.example/" },
+    { "urn:a", "urn:a/" },
+    { "isbn:2983792873", "isbn:2983792874" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (same); i++)
     {
@@ -221,6 +335,10 @@ test_append (void)
     { "sips:[2001:db8::1]", "sips:[2001:db8::1]" },
     { "sip:registrar.biloxi.com", "sip:registrar.biloxi.com" },
     { "TEL:+1-201-555-0123;ext=1", "tel:+1-201-555-0123;ext=1" },
+    /* Another scheme: lower-cased (RFC 3986 §6.2.2.1), the rest kept. */
+    { "MailTo:Bob@Biloxi.example.com", "mailto:Bob@Biloxi.example.com" },
+    { "soap.beep://192.0.2.103:3002", "soap.beep://192.0.2.103:3002" },
+    { "nobodyKnowsThisScheme:totallyopaquecontent", "nobodyknowsthisscheme:totallyopaquecontent" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -239,8 +357,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sip/uri/1-parse/parts", test_parse_parts);
   g_test_add_func ("/sip/uri/1-parse/errors", test_parse_errors);
+  g_test_add_func ("/sip/uri/1-parse/other-schemes", test_parse_other);
   g_test_add_func ("/sip/uri/2-params/lookup", test_params);
   g_test_add_func ("/sip/uri/3-equal/rfc3261-19.1.4", test_equal_rfc3261);
+  g_test_add_func ("/sip/uri/3-equal/other-scheme-rfc3986-6.2.1", test_equal_other);
   g_test_add_func ("/sip/uri/4-append/canonical", test_append);
   return g_test_run ();
 }

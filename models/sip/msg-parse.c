@@ -23,9 +23,11 @@
  *    Expires ...) are rejected; a CSeq number above 2^31-1 (§8.1.1.5), a
  *    Max-Forwards above 255 and an Expires above 2^32-1 are rejected; a
  *    CSeq method that differs from the request method is rejected.  A
- *    Request-URI or From/To/Contact URI whose scheme is not sip, sips or
- *    tel is SIP_PARSE_ERROR_URI (a proxy would answer 416; this simulator
- *    only speaks these schemes).
+ *    Request-URI or From/To/Contact URI of a scheme other than sip, sips
+ *    or tel is NOT an error: §25.1 allows any absoluteURI there and RFC
+ *    4475 §3.3.2-§3.3.4 class such messages as valid.  The URI is kept
+ *    as SIP_URI_OTHER (msg.h); answering 416 Unsupported URI Scheme
+ *    (§8.2.2.1) is for the transaction user to decide.
  *
  * 4. Bodies (§18.3, §20.14).  With Content-Length the body is that many
  *    bytes; fewer bytes left is SIP_PARSE_ERROR_CONTENT_LENGTH; extra
@@ -286,10 +288,20 @@ sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
     }
   else
     {
-      /* addr-spec: parameters after it are header parameters (§20), so the
-       * URI ends at the first ';' after the userinfo. */
-      const char *at = memchr (s, '@', (gsize) (e - s));
-      const char *from = at ? at : s;
+      /* addr-spec: parameters after it are header parameters (§20.10: a
+       * URI holding ',', '?' or ';' must be in <...>), so the URI ends at
+       * the first ';'.  A sip:/sips: user part may hold ';' (§25.1
+       * user-unreserved), which is read leniently: there the first ';'
+       * after the userinfo counts.  Any other scheme (mailto: ...) has no
+       * userinfo this parser knows of, and the rule applies as written. */
+      const char *from = s;
+      if ((e - s >= 4 && sip_caseeq_n (s, "sip:", 4))
+          || (e - s >= 5 && sip_caseeq_n (s, "sips:", 5)))
+        {
+          const char *at = memchr (s, '@', (gsize) (e - s));
+          if (at)
+            from = at;
+        }
       const char *semi = memchr (from, ';', (gsize) (e - from));
       uri_s = s;
       uri_e = semi ? semi : e;

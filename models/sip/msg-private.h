@@ -35,6 +35,7 @@ enum {
   CC_HOST  = 1 << 8,   /* alphanum "-" "." and, leniently, "_" */
   CC_PARAM = 1 << 9,   /* paramchar plus '=' and ';' (the raw params slice) */
   CC_HDRS  = 1 << 10,  /* hnv-unreserved / unreserved plus '=' and '&' */
+  CC_URIC  = 1 << 11,  /* uric = reserved / unreserved, plus '%' (absoluteURI) */
 };
 
 extern const guint16 sip_cc[256];

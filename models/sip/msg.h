@@ -109,6 +109,7 @@ typedef enum {
   SIP_URI_SIP,
   SIP_URI_SIPS,
   SIP_URI_TEL,
+  SIP_URI_OTHER,                   /* any other absoluteURI (§25.1): mailto:, http:, ... */
 } SipUriScheme;
 
 typedef enum {
@@ -117,29 +118,47 @@ typedef enum {
   SIP_HOST_IPV6,                   /* "[2001:db8::1]" (host slice keeps the brackets) */
 } SipHostType;
 
-/* A parsed URI.  Slices point into the string it was parsed from. */
+/* A parsed URI.  Slices point into the string it was parsed from.
+ *
+ * A URI of another scheme (SIP_URI_OTHER) is kept whole and not split:
+ * RFC 3261 lets a Request-URI, From, To or Contact carry any absoluteURI
+ * (§25.1 Request-URI and addr-spec; §10.2.1 registers a "mailto:" Contact,
+ * as RFC 3665 §2.2 does; RFC 4475 §3.3.2-§3.3.4), and accepting one is the
+ * parser's job while refusing it (416 Unsupported URI Scheme, §8.2.2.1)
+ * is the TU's.  Then scheme_name and opaque are set, user, password,
+ * host, params and headers are absent and port is 0. */
 typedef struct {
   SipUriScheme scheme;
+  SipStr       scheme_name;        /* as written, without the ':'; every scheme */
   SipStr       user;               /* absent if no userinfo; tel: the number */
   SipStr       password;           /* absent if none */
-  SipStr       host;               /* absent for tel: */
+  SipStr       host;               /* absent for tel: and other schemes */
   SipHostType  host_type;
   guint16      port;               /* 0 = no port given */
   SipStr       params;             /* raw ";a=b;lr", without the leading ';' */
   SipStr       headers;            /* raw "a=b&c=d", without the leading '?' */
+  SipStr       opaque;             /* SIP_URI_OTHER: all after "scheme:"; else absent */
 } SipUri;
 
-/* Parses an absolute sip:, sips: or tel: URI filling exactly [p, p+len).
- * Slices in @out point into @p. */
+/* Parses an absolute URI filling exactly [p, p+len): sip:, sips: and tel:
+ * split into their parts, any other scheme checked against §25.1
+ * absoluteURI (scheme ":" 1*uric, escapes well-formed) and kept as
+ * scheme_name + opaque.  Slices in @out point into @p. */
 gboolean sip_uri_parse       (const char *p, gsize len, SipUri *out, GError **error);
 /* Looks up a URI parameter by name (case-insensitive).  Returns TRUE if
  * present; *@value is its value, or an empty non-NULL slice for a flag
  * parameter such as "lr".  @value may be NULL. */
 gboolean sip_uri_param       (const SipUri *uri, const char *name, SipStr *value);
 /* RFC 3261 §19.1.4 comparison (scheme, userinfo case-sensitive, host
- * case-insensitive, port, and the transport/user/ttl/method/maddr params). */
+ * case-insensitive, port, and the transport/user/ttl/method/maddr params).
+ * Two SIP_URI_OTHER URIs are equal if their scheme names match ignoring
+ * case and their opaque parts are the same bytes: RFC 3986 §6.2.1 simple
+ * string comparison, since only the scheme's own spec says what else is
+ * equivalent ("mailto:%62ob@x" and "mailto:bob@x" differ here). */
 gboolean sip_uri_equal       (const SipUri *a, const SipUri *b);
-/* Appends the URI in canonical form to @out. */
+/* Appends the URI in canonical form to @out: the scheme in lower case
+ * (RFC 3986 §6.2.2.1), the rest as parsed; another scheme is written
+ * "scheme:" + opaque. */
 void     sip_uri_append      (const SipUri *uri, GString *out);
 
 /* Generic ";name=value;flag" parameter list lookup used for Via, From,

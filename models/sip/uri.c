@@ -1,6 +1,7 @@
 /*
  * models/sip/uri.c - SIP and tel URIs (RFC 3261 §19.1, §25.1; RFC 3966),
- * generic ";name=value" parameter lists, and the string helpers of msg.h.
+ * absoluteURIs of other schemes (§25.1), generic ";name=value" parameter
+ * lists, and the string helpers of msg.h.
  *
  * Notes
  *
@@ -21,11 +22,21 @@
  *
  * 4. tel: (RFC 3966) is kept minimal: the number is the "user" slice, the
  *    parameters the params slice; there is no host.
+ *
+ * 5. Other schemes.  §25.1 allows any absoluteURI where a SIP URI may
+ *    stand: scheme ":" ( hier-part / opaque-part ).  hier-part begins with
+ *    '/' and opaque-part with any other uric, and every character of
+ *    either is a uric, so the rest is exactly 1*uric with well-formed
+ *    %HH escapes; that is all that is checked, and the URI is not split
+ *    further (msg.h SIP_URI_OTHER).  §25.1 uric has no '[' ']' (RFC 2396,
+ *    before RFC 2732/3986 added IPv6 literals) and no '#': both are
+ *    rejected.  sip:, sips: and tel: are tried first and never fall back
+ *    to this: a malformed sip: URI stays an error.
  */
 #include "models/sip/msg-private.h"
 
-#define ALNUM_CLS (CC_TOKEN | CC_USER | CC_PASS | CC_HOST | CC_PARAM | CC_HDRS)
-#define MARK_CLS  (CC_USER | CC_PASS | CC_PARAM | CC_HDRS)
+#define ALNUM_CLS (CC_TOKEN | CC_USER | CC_PASS | CC_HOST | CC_PARAM | CC_HDRS | CC_URIC)
+#define MARK_CLS  (CC_USER | CC_PASS | CC_PARAM | CC_HDRS | CC_URIC)
 
 /* RFC 3261 §25.1 character sets.  Ranges are a GCC/Clang extension; no
  * entry is given twice. */
@@ -35,23 +46,24 @@ const guint16 sip_cc[256] = {
   ['\r'] = CC_LWS,
   [' ']  = CC_WS | CC_LWS,
   ['!']  = CC_TOKEN | MARK_CLS,
-  ['$']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS,
+  ['$']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS | CC_URIC,
   ['%']  = CC_TOKEN | MARK_CLS,
-  ['&']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS,
+  ['&']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS | CC_URIC,
   ['\''] = CC_TOKEN | MARK_CLS,
   ['(']  = MARK_CLS,
   [')']  = MARK_CLS,
   ['*']  = CC_TOKEN | MARK_CLS,
   ['+']  = CC_TOKEN | MARK_CLS,
-  [',']  = CC_USER | CC_PASS,
+  [',']  = CC_USER | CC_PASS | CC_URIC,
   ['-']  = CC_TOKEN | MARK_CLS | CC_HOST,
   ['.']  = CC_TOKEN | MARK_CLS | CC_HOST,
-  ['/']  = CC_USER | CC_PARAM | CC_HDRS,
+  ['/']  = CC_USER | CC_PARAM | CC_HDRS | CC_URIC,
   ['0' ... '9'] = ALNUM_CLS | CC_DIGIT | CC_HEX,
-  [':']  = CC_PARAM | CC_HDRS,
-  [';']  = CC_USER | CC_PARAM,
-  ['=']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS,
-  ['?']  = CC_USER | CC_HDRS,
+  [':']  = CC_PARAM | CC_HDRS | CC_URIC,
+  [';']  = CC_USER | CC_PARAM | CC_URIC,
+  ['=']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS | CC_URIC,
+  ['?']  = CC_USER | CC_HDRS | CC_URIC,
+  ['@']  = CC_URIC,
   ['A' ... 'F'] = ALNUM_CLS | CC_ALPHA | CC_HEX,
   ['G' ... 'Z'] = ALNUM_CLS | CC_ALPHA,
   ['[']  = CC_PARAM | CC_HDRS,
@@ -326,6 +338,39 @@ is_tel_char (char c)
          || c == '.' || c == '(' || c == ')';
 }
 
+/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (§25.1) */
+static inline gboolean
+is_scheme_char (char c)
+{
+  return SIP_CC (c, CC_ALPHA | CC_DIGIT) || c == '+' || c == '-' || c == '.';
+}
+
+/* absoluteURI of a scheme other than sip, sips, tel (note 5).  @out is
+ * zeroed. */
+static gboolean
+parse_other (const char *p, gsize len, SipUri *out, GError **error)
+{
+  const char *e = p + len, *s = p;
+
+  if (len == 0)
+    return uri_error (error, p, len, "empty");
+  if (!SIP_CC (*p, CC_ALPHA))
+    return uri_error (error, p, len, "no scheme (a scheme starts with a letter)");
+  for (s++; s < e && is_scheme_char (*s); s++)
+    ;
+  if (s == e || *s != ':')
+    return uri_error (error, p, len, "no scheme (no ':' after scheme characters)");
+  const char *o = s + 1;
+  if (o == e)
+    return uri_error (error, p, len, "nothing after the scheme");
+  if (!check_chars (o, e, CC_URIC))
+    return uri_error (error, p, len, "bad character or escape after the scheme");
+  out->scheme = SIP_URI_OTHER;
+  out->scheme_name = sip_str (p, (gsize) (s - p));
+  out->opaque = sip_str (o, (gsize) (e - o));
+  return TRUE;
+}
+
 gboolean
 sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
 {
@@ -335,6 +380,7 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
   const char *s, *e = p + len;
   memset (out, 0, sizeof *out);
 
+  /* sip, sips and tel first: the common case stays a prefix compare. */
   if (len >= 4 && sip_caseeq_n (p, "sip:", 4))
     out->scheme = SIP_URI_SIP, s = p + 4;
   else if (len >= 5 && sip_caseeq_n (p, "sips:", 5))
@@ -342,7 +388,8 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
   else if (len >= 4 && sip_caseeq_n (p, "tel:", 4))
     out->scheme = SIP_URI_TEL, s = p + 4;
   else
-    return uri_error (error, p, len, "scheme is not sip, sips or tel");
+    return parse_other (p, len, out, error);
+  out->scheme_name = sip_str (p, (gsize) (s - p - 1));
 
   if (out->scheme == SIP_URI_TEL)
     {
@@ -581,6 +628,13 @@ sip_uri_equal (const SipUri *a, const SipUri *b)
 
   if (a->scheme != b->scheme || a->port != b->port)
     return FALSE;
+  if (a->scheme == SIP_URI_OTHER)
+    /* msg.h: scheme names ignore case (RFC 3986 §3.1), the rest is a
+     * simple string comparison (RFC 3986 §6.2.1). */
+    return a->scheme_name.len == b->scheme_name.len
+           && sip_caseeq_n (a->scheme_name.p, b->scheme_name.p, a->scheme_name.len)
+           && a->opaque.len == b->opaque.len
+           && (a->opaque.len == 0 || memcmp (a->opaque.p, b->opaque.p, a->opaque.len) == 0);
   if (!escaped_eq (a->user, b->user, a->scheme == SIP_URI_TEL)
       || !escaped_eq (a->password, b->password, FALSE)
       || !escaped_eq (a->host, b->host, TRUE))
@@ -630,6 +684,16 @@ sip_uri_append (const SipUri *uri, GString *out)
   g_return_if_fail (uri != NULL && out != NULL);
   static const char *const schemes[] = { "sip:", "sips:", "tel:" };
 
+  if (uri->scheme == SIP_URI_OTHER)
+    {
+      /* The scheme lower-cased (RFC 3986 §6.2.2.1), the rest as parsed. */
+      for (gsize i = 0; i < uri->scheme_name.len; i++)
+        g_string_append_c (out, (char) sip_lower[(guint8) uri->scheme_name.p[i]]);
+      g_string_append_c (out, ':');
+      g_string_append_len (out, uri->opaque.p, (gssize) uri->opaque.len);
+      return;
+    }
+  g_return_if_fail ((guint) uri->scheme < G_N_ELEMENTS (schemes));
   g_string_append (out, schemes[uri->scheme]);
   if (uri->user.p)
     g_string_append_len (out, uri->user.p, (gssize) uri->user.len);

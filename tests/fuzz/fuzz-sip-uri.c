@@ -6,6 +6,9 @@
  *  - a failure is a SIP_PARSE_ERROR_URI GError, never a crash or a read
  *    outside the input;
  *  - every slice of a parsed URI lies inside the input;
+ *  - the parts present match the scheme: a scheme name always; a host for
+ *    sip:/sips: only; for another scheme (SIP_URI_OTHER) a non-empty
+ *    opaque part and nothing else, and no opaque part for the others;
  *  - a parsed URI, appended in canonical form, parses again to a URI that
  *    is equal (§19.1.4) and appends to the same text;
  *  - sip_params_get() on the raw bytes never reads outside them.
@@ -59,7 +62,29 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   inside (u.host, p, size);
   inside (u.params, p, size);
   inside (u.headers, p, size);
-  check (u.scheme == SIP_URI_TEL ? u.host.p == NULL : u.host.len > 0);
+  inside (u.scheme_name, p, size);
+  inside (u.opaque, p, size);
+  /* scheme_name ':' starts the input. */
+  check (u.scheme_name.p == p && u.scheme_name.len > 0 && u.scheme_name.len < size
+         && p[u.scheme_name.len] == ':');
+  switch (u.scheme)
+    {
+    case SIP_URI_SIP:
+    case SIP_URI_SIPS:
+      check (u.host.len > 0 && u.opaque.p == NULL);
+      break;
+    case SIP_URI_TEL:
+      check (u.host.p == NULL && u.user.len > 0 && u.opaque.p == NULL);
+      break;
+    case SIP_URI_OTHER:
+      check (u.opaque.len > 0 && u.opaque.p == p + u.scheme_name.len + 1
+             && u.opaque.p + u.opaque.len == p + size);
+      check (u.user.p == NULL && u.password.p == NULL && u.host.p == NULL
+             && u.params.p == NULL && u.headers.p == NULL && u.port == 0);
+      break;
+    default:
+      abort ();
+    }
   check (sip_uri_equal (&u, &u));
 
   GString *s = g_string_new (NULL);
