@@ -110,7 +110,7 @@ failed=0
 for name in "${targets[@]}"; do
   art="$BUILD/artifacts/$name"
   rc=$(cat "$WORK/$name.rc" 2>/dev/null || echo 1)
-  # libFuzzer's final stats: number of executions and corpus size.
+  # libFuzzer's final stats: executions, and the last coverage figure.
   # (|| true: a target that crashes on a seed input never prints "cov:".)
   runs=$(awk '/stat::number_of_executed_units:/ {print $2}' "$art/fuzz.log" | tail -1) || true
   cov=$(grep -oE 'cov: [0-9]+' "$art/fuzz.log" | tail -1 | awk '{print $2}') || true
