@@ -15,9 +15,9 @@
  */
 #include "models/sip/framing.h"
 #include "models/sip/msg-private.h"
+#include "models/stun/msg.h"      /* one definition of what looks like STUN */
 
-#define STUN_COOKIE 0x2112A442u
-#define STUN_HEADER 20
+#define STUN_HEADER STUN_HEADER_LEN
 
 static const char *const frame_kind_names[] = {
   "need-more", "message", "ping", "pong", "stun", "error",
@@ -296,11 +296,12 @@ sip_stream_reader_pop (SipStreamReader *r, GBytes **frame, GError **error)
 gboolean
 sip_is_stun (const guint8 *d, gsize len)
 {
-  if (d == NULL || len < STUN_HEADER || (d[0] & 0xC0) != 0)
+  /* The STUN codec's own test (first bits, cookie), plus the framing a
+   * datagram must have: its length field fills the datagram exactly. */
+  if (!stun_msg_looks_like_stun (d, len))
     return FALSE;
   gsize mlen = (gsize) d[2] << 8 | d[3];
-  guint32 cookie = (guint32) d[4] << 24 | (guint32) d[5] << 16 | (guint32) d[6] << 8 | d[7];
-  return mlen % 4 == 0 && cookie == STUN_COOKIE && STUN_HEADER + mlen == len;
+  return mlen % 4 == 0 && STUN_HEADER + mlen == len;
 }
 
 SipDgramKind
