@@ -5,8 +5,8 @@
  *
  * RFC 4475 tests not run, and why:
  *  - §3.1.1.7 longreq, §3.1.1.11 mpart01: long/multipart bodies add nothing
- *    a codec that keeps bodies opaque would treat differently (the 34-Via
- *    case is covered by /sip/msg/5-limits/many-vias).
+ *    a codec that keeps bodies opaque would treat differently (many Vias
+ *    are covered by /sip/msg/7-limits/many-values, with 40).
  *  - §3.1.2.12 baddate, §3.3.15 sdp01: Date and Accept values are not
  *    parsed (kept as text), so these are valid to this codec.
  *
@@ -862,7 +862,7 @@ test_malformed_framing (void)
   g_autoptr(GError) e = NULL;
   g_assert_null (sip_msg_parse ((const guint8 *) "", 0, &e));
   g_assert_error (e, SIP_PARSE_ERROR, SIP_PARSE_ERROR_INCOMPLETE);
-  /* No empty line yet: valid so far (note 4). */
+  /* No empty line yet: valid so far (msg.h note 4). */
   expect_error (MIN_REQ_TOP MIN_HDRS, strlen (MIN_REQ_TOP MIN_HDRS), SIP_PARSE_ERROR_INCOMPLETE);
   expect_error ("OPTIONS sip:a@example.com SIP/2.0", 33, SIP_PARSE_ERROR_INCOMPLETE);
   /* A bare LF ends a line only in CRLF form. */

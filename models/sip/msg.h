@@ -28,9 +28,12 @@
  *
  * 4. Bad input is an error, never a crash.  Malformed bytes give NULL and a
  *    GError in SIP_PARSE_ERROR naming what was wrong; the parser never reads
- *    outside [data, data+len).  A message that is valid but incomplete (a
- *    stream that has not delivered the whole body yet) is
- *    SIP_PARSE_ERROR_INCOMPLETE, which sip_frame() (framing.h) uses.
+ *    outside [data, data+len).  Bytes that end before the empty line after
+ *    the headers are SIP_PARSE_ERROR_INCOMPLETE; a body shorter than its
+ *    Content-Length is SIP_PARSE_ERROR_CONTENT_LENGTH (a datagram cannot
+ *    grow).  Stream code does not parse to find out whether a message is
+ *    all there: sip_frame() (framing.h) finds where it ends and says
+ *    SIP_FRAME_NEED_MORE until then.
  */
 #pragma once
 #include <glib.h>
