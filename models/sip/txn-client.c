@@ -36,9 +36,7 @@
 
 #include "models/sip/builder.h"
 
-static void on_retx    (HostTimer *timer, gpointer user_data);
-static void on_timeout (HostTimer *timer, gpointer user_data);
-static void on_wait    (HostTimer *timer, gpointer user_data);
+static void on_retx (HostTimer *timer, gpointer user_data);
 
 /* §17.1.1.3 (ACK) and §9.1 (CANCEL) build the same shape: Request-URI,
  * Call-ID, From and CSeq number of @req, one Via equal to @req's top Via,
@@ -111,7 +109,7 @@ sip_txn_client_new (SipTxnLayer *layer, SipMsg *request, const SipTxnPeer *to,
   gboolean invite = sip_msg_method (request) == SIP_METHOD_INVITE;
   SipTxn *t = txn_alloc (layer, invite ? SIP_TXN_KIND_ICT : SIP_TXN_KIND_NICT,
                          invite ? SIP_TXN_STATE_CALLING : SIP_TXN_STATE_TRYING,
-                         request, to, on_retx, on_timeout, on_wait);
+                         request, to, on_retx);
   txn_resolve_config (t, config);
   t->func = func;
   t->user_data = user_data;
@@ -153,33 +151,7 @@ on_retx (HostTimer *timer, gpointer user_data)
   g_assert (txn_check_invariants (t));
   SimNetError err = send_request (t);
   if (err != SIM_NET_OK)
-    {
-      SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
-      txn_fail (t, &ev);
-    }
-}
-
-/* Timer B (ICT, Calling) or F (NICT, Trying/Proceeding). */
-static void
-on_timeout (HostTimer *timer, gpointer user_data)
-{
-  SipTxn *t = user_data;
-  SipTxnEvent ev = {
-    .outcome = SIP_TXN_TIMEOUT,
-    .timer = t->kind == SIP_TXN_KIND_ICT ? 'B' : 'F',
-  };
-  txn_fail (t, &ev);
-}
-
-/* Timer D (ICT) or K (NICT) in Completed, or a deferred report. */
-static void
-on_wait (HostTimer *timer, gpointer user_data)
-{
-  SipTxn *t = user_data;
-  if (txn_run_deferred (t))
-    return;
-  g_assert (t->state == SIP_TXN_STATE_COMPLETED);
-  txn_terminate (t);
+    txn_fail_transport (t, err);
 }
 
 static gboolean
@@ -208,10 +180,7 @@ ict_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from)
           txn_trace (t, "absorb %u, ACK send #%u", code, t->sends);
           SimNetError err = txn_send (t, t->last);
           if (err != SIM_NET_OK)
-            {
-              SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
-              txn_fail (t, &ev);
-            }
+            txn_fail_transport (t, err);
         }
       else if (code >= 200)
         txn_layer_to_stray (t->layer, resp, from);   /* another fork's 2xx (note 6 of the header) */
@@ -234,7 +203,6 @@ ict_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from)
     }
 
   t->final_reported = TRUE;
-  t->last_status = code;
   if (code < 300)
     {
       /* §17.1.1.2: a 2xx ends the transaction; the TU sends the ACK. */
@@ -255,13 +223,10 @@ ict_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from)
   SimNetError err = txn_send (t, t->last);
   if (!report_response (t, resp))
     return;
+  /* The TU has its answer; a dead path just ends the wait for
+   * retransmissions (§17.1.4). */
   if (err != SIM_NET_OK)
-    {
-      /* The TU has its answer; a dead path just ends the wait for
-       * retransmissions (§17.1.4). */
-      SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
-      txn_fail (t, &ev);
-    }
+    txn_fail_transport (t, err);
 }
 
 static void
@@ -284,7 +249,6 @@ nict_on_response (SipTxn *t, SipMsg *resp)
       return;
     }
   t->final_reported = TRUE;
-  t->last_status = code;
   host_timer_cancel (&t->retx);
   host_timer_cancel (&t->timeout);
   host_timer_start (&t->wait, t->wait_value);          /* Timer K */

@@ -41,6 +41,9 @@
 #define RFC_T4      SIM_S (5)
 #define RFC_TIMER_D SIM_S (32)     /* §17.1.1.2: "at least 32 seconds" */
 
+static void txn_on_timeout (HostTimer *timer, gpointer user_data);
+static void txn_on_wait    (HostTimer *timer, gpointer user_data);
+
 /* ---------------------------------------------------------- names */
 
 const char *
@@ -343,8 +346,7 @@ txn_report (SipTxn *t, const SipTxnEvent *ev)
 
 SipTxn *
 txn_alloc (SipTxnLayer *layer, SipTxnKind kind, SipTxnState state, SipMsg *request,
-           const SipTxnPeer *peer, HostTimerFunc on_retx, HostTimerFunc on_timeout,
-           HostTimerFunc on_wait)
+           const SipTxnPeer *peer, HostTimerFunc on_retx)
 {
   SipTxn *t = g_new0 (SipTxn, 1);
   t->layer = layer;
@@ -359,8 +361,8 @@ txn_alloc (SipTxnLayer *layer, SipTxnKind kind, SipTxnState state, SipMsg *reque
   t->branch = sip_str_dup (branch);
   t->method = sip_str_dup (method);
   host_timer_init (layer->host, &t->retx, on_retx, t);
-  host_timer_init (layer->host, &t->timeout, on_timeout, t);
-  host_timer_init (layer->host, &t->wait, on_wait, t);
+  host_timer_init (layer->host, &t->timeout, txn_on_timeout, t);
+  host_timer_init (layer->host, &t->wait, txn_on_wait, t);
   return t;
 }
 
@@ -442,6 +444,31 @@ txn_defer_error (SipTxn *t, SimNetError err)
   g_assert (txn_check_invariants (t));
 }
 
+/* ------------------------------------------------------ failures */
+
+/* Whether a transport error concerns @t: it has sent something that is
+ * still in question.  A client transaction always has (its request); a
+ * server transaction once it has sent a response, until the ACK confirmed
+ * that the client hears it. */
+static gboolean
+txn_error_applies (const SipTxn *t)
+{
+  if (t->dead || t->state == SIP_TXN_STATE_TERMINATED || t->pending_err != SIM_NET_OK)
+    return FALSE;
+  if (is_client (t->kind))
+    return TRUE;
+  return t->last != NULL && t->state != SIP_TXN_STATE_CONFIRMED;
+}
+
+/* Whether the TU still waits for an outcome (§17.1.4, §17.2.4): a client
+ * transaction until it has reported its final response; a server
+ * transaction always (its response may not have arrived). */
+static gboolean
+txn_error_reportable (const SipTxn *t)
+{
+  return is_client (t->kind) ? !t->final_reported : TRUE;
+}
+
 void
 txn_fail (SipTxn *t, const SipTxnEvent *ev)
 {
@@ -455,7 +482,9 @@ txn_fail (SipTxn *t, const SipTxnEvent *ev)
   /* Timers off and out of the tables first, so the TU sees a transaction
    * that is already over, and the state is what the report says. */
   txn_enter_terminated (t);
-  if (txn_error_reportable (t) || ev->outcome == SIP_TXN_TIMEOUT)
+  /* A timeout always is reportable: B and F stop at the final response,
+   * and H belongs to a server transaction. */
+  if (txn_error_reportable (t))
     {
       if (ev->outcome == SIP_TXN_TIMEOUT)
         layer->stats.timeouts++;
@@ -467,7 +496,16 @@ txn_fail (SipTxn *t, const SipTxnEvent *ev)
   txn_terminate (t);
 }
 
-gboolean
+void
+txn_fail_transport (SipTxn *t, SimNetError err)
+{
+  SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
+  txn_fail (t, &ev);
+}
+
+/* The "wait" timer while a report is deferred (note 3 of the header):
+ * handles both deferred cases.  TRUE if it did (and @t may be gone). */
+static gboolean
 txn_run_deferred (SipTxn *t)
 {
   if (t->pending_terminate)
@@ -477,37 +515,39 @@ txn_run_deferred (SipTxn *t)
     }
   if (t->pending_err != SIM_NET_OK)
     {
-      SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = t->pending_err };
+      SimNetError err = t->pending_err;
       t->pending_err = SIM_NET_OK;
-      txn_fail (t, &ev);
+      txn_fail_transport (t, err);
       return TRUE;
     }
   return FALSE;
 }
 
-/* ------------------------------------------------------ failures */
-
-/* Whether a transport error concerns @t: it has sent something that is
- * still in question.  A client transaction always has (its request); a
- * server transaction once it has sent a response, until the ACK confirmed
- * that the client hears it. */
-gboolean
-txn_error_applies (const SipTxn *t)
+/* Timer B (ICT, Calling), F (NICT, Trying or Proceeding) or H (IST,
+ * Completed): the one timeout of each kind but NIST (§17.1.1.2, §17.1.2.2,
+ * §17.2.1). */
+static void
+txn_on_timeout (HostTimer *timer, gpointer user_data)
 {
-  if (t->dead || t->state == SIP_TXN_STATE_TERMINATED || t->pending_err != SIM_NET_OK)
-    return FALSE;
-  if (is_client (t->kind))
-    return TRUE;
-  return t->last != NULL && t->state != SIP_TXN_STATE_CONFIRMED;
+  SipTxn *t = user_data;
+  g_assert (t->kind != SIP_TXN_KIND_NIST);
+  SipTxnEvent ev = {
+    .outcome = SIP_TXN_TIMEOUT,
+    .timer = t->kind == SIP_TXN_KIND_ICT ? 'B' : t->kind == SIP_TXN_KIND_NICT ? 'F' : 'H',
+  };
+  txn_fail (t, &ev);
 }
 
-/* Whether the TU still waits for an outcome (§17.1.4, §17.2.4): a client
- * transaction until it has reported its final response; a server
- * transaction always (its response may not have arrived). */
-gboolean
-txn_error_reportable (const SipTxn *t)
+/* Timer D, K (Completed), I (IST, Confirmed) or J (NIST, Completed) ends
+ * the transaction; or a report deferred from an API call runs. */
+static void
+txn_on_wait (HostTimer *timer, gpointer user_data)
 {
-  return is_client (t->kind) ? !t->final_reported : TRUE;
+  SipTxn *t = user_data;
+  if (txn_run_deferred (t))
+    return;
+  g_assert (t->state == SIP_TXN_STATE_COMPLETED || t->state == SIP_TXN_STATE_CONFIRMED);
+  txn_terminate (t);
 }
 
 /* ------------------------------------------------------ invariants */
@@ -610,7 +650,9 @@ txn_client_key (const char *branch, gsize branch_len, const char *method, gsize 
   return g_strdup_printf ("%.*s %.*s", (int) branch_len, branch, (int) method_len, method);
 }
 
-char *
+/* "branch host:port method", the host lower-cased and ACK counted as
+ * INVITE (note 7 of the header); newly allocated. */
+static char *
 txn_server_key (const SipVia *via, SipStr method)
 {
   g_autofree char *host = g_ascii_strdown (via->host.p ? via->host.p : "",
@@ -821,8 +863,7 @@ sip_txn_transport_error (SipTxn *txn, SimNetError err)
   g_return_if_fail (err != SIM_NET_OK);
   if (txn->state == SIP_TXN_STATE_TERMINATED)
     return;
-  SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
-  txn_fail (txn, &ev);
+  txn_fail_transport (txn, err);
 }
 
 /* ------------------------------------------------------ stateless send */

@@ -5,9 +5,13 @@
  *
  * Division of work:
  *   txn-layer.c   the layer, configuration, matching and dispatch, the
- *                 busy/dead re-entrancy guard, reports to the TU, invariants
- *   txn-client.c  ICT and NICT (§17.1): timers A, B, D, E, F, K, the ACK
- *   txn-server.c  IST and NIST (§17.2): timers G, H, I, J, 100 Trying
+ *                 busy/dead re-entrancy guard, reports to the TU, invariants,
+ *                 and what firing means for the timers every machine shares:
+ *                 the timeout (B, F, H) fails, the wait (D, K, I, J) ends
+ *   txn-client.c  ICT and NICT (§17.1): when B, D, F, K start, timers A
+ *                 and E, the ACK
+ *   txn-server.c  IST and NIST (§17.2): when H, I, J start, timer G,
+ *                 100 Trying
  */
 #pragma once
 #include "models/sip/transaction.h"
@@ -56,7 +60,7 @@ struct SipTxn {
   /* Client: the ACK (ICT, after a 300-699).  Server: the last response. */
   SipMsg      *last;               /* ref, or NULL */
   guint        sends;              /* of the request (client) or of last (server) */
-  guint        last_status;        /* status of last (server) / of the final (client) */
+  guint        last_status;        /* server: status of last */
   gboolean     final_reported;     /* client: the TU has its final response */
 
   SimNetError  pending_err;        /* a failed send waiting on "wait" (note 3) */
@@ -72,11 +76,13 @@ struct SipTxn {
  * @t's timer fields for its kind and reliability. */
 void      txn_resolve_config  (SipTxn *t, const SipTxnConfig *txn_cfg);
 /* Allocates a transaction of @kind for @request (ref taken), in state
- * @state, with its timers initialised; not yet in any table. */
+ * @state, with its timers initialised; not yet in any table.  The
+ * retransmit timer runs @on_retx, the only handler that differs between
+ * the machines; the timeout (B, F, H) and the wait (D, K, I, J, deferred
+ * reports) are the layer's. */
 SipTxn   *txn_alloc           (SipTxnLayer *layer, SipTxnKind kind, SipTxnState state,
                                SipMsg *request, const SipTxnPeer *peer,
-                               HostTimerFunc on_retx, HostTimerFunc on_timeout,
-                               HostTimerFunc on_wait);
+                               HostTimerFunc on_retx);
 /* Puts @t in its match table under @key (taken) and in layer->all. */
 void      txn_link            (SipTxn *t, char *key);
 /* Sends @msg to t->peer.  Returns the send function's result. */
@@ -97,30 +103,23 @@ void      txn_terminate_deferred (SipTxn *t);
  * in the stats) if the TU still waits for one, then terminates it.  @t is
  * gone on return. */
 void      txn_fail            (SipTxn *t, const SipTxnEvent *ev);
+/* txn_fail() with a TRANSPORT_ERROR event for @err. */
+void      txn_fail_transport  (SipTxn *t, SimNetError err);
 /* A send failed inside an API call: stop every timer and report @err from
  * a zero-delay "wait" timer. */
 void      txn_defer_error     (SipTxn *t, SimNetError err);
-/* The "wait" timer while a report is deferred: handles both deferred
- * cases.  TRUE if it did (and @t may be gone). */
-gboolean  txn_run_deferred    (SipTxn *t);
 gboolean  txn_check_invariants (const SipTxn *t);
 void      txn_layer_to_stray  (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from);
 
-/* Keys.  The client key is "branch method"; the server key is
- * "branch host:port method" with the host lower-cased and ACK counted as
- * INVITE.  Newly allocated. */
+/* The client key, "branch method" (newly allocated; the server key is
+ * txn-layer.c's business). */
 char     *txn_client_key      (const char *branch, gsize branch_len,
                                const char *method, gsize method_len);
-char     *txn_server_key      (const SipVia *via, SipStr method);
 
 /* Extracts @msg's top Via branch and CSeq method; FALSE if either is
  * missing. */
 gboolean  txn_msg_branch_method (SipMsg *msg, SipStr *branch, SipStr *method);
 
-/* Whether a transport error concerns @t, and whether the TU is told of it
- * (otherwise @t just terminates). */
-gboolean  txn_error_applies    (const SipTxn *t);
-gboolean  txn_error_reportable (const SipTxn *t);
 gboolean  txn_config_valid     (const SipTxnConfig *config);
 /* TRUE if @branch starts with the RFC 3261 magic cookie and has more. */
 gboolean  txn_branch_has_cookie (SipStr branch);

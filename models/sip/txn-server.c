@@ -33,9 +33,7 @@
 
 #define TRYING_DELAY SIM_MS (200)      /* §17.2.1 */
 
-static void on_retx    (HostTimer *timer, gpointer user_data);
-static void on_timeout (HostTimer *timer, gpointer user_data);
-static void on_wait    (HostTimer *timer, gpointer user_data);
+static void on_retx (HostTimer *timer, gpointer user_data);
 
 /* Note 1. */
 static void
@@ -55,7 +53,7 @@ txn_server_new (SipTxnLayer *layer, SipMsg *request, const SipTxnPeer *from, cha
   response_peer (request, from, &peer);
   SipTxn *t = txn_alloc (layer, invite ? SIP_TXN_KIND_IST : SIP_TXN_KIND_NIST,
                          invite ? SIP_TXN_STATE_PROCEEDING : SIP_TXN_STATE_TRYING,
-                         request, &peer, on_retx, on_timeout, on_wait);
+                         request, &peer, on_retx);
   txn_resolve_config (t, NULL);
   txn_link (t, key);
   char buf[SIM_SOCKADDR_STRLEN];
@@ -74,13 +72,6 @@ send_last (SipTxn *t)
   t->sends++;
   txn_trace (t, "%u send #%u", t->last_status, t->sends);
   return txn_send (t, t->last);
-}
-
-static void
-fail_transport (SipTxn *t, SimNetError err)
-{
-  SipTxnEvent ev = { .outcome = SIP_TXN_TRANSPORT_ERROR, .error = err };
-  txn_fail (t, &ev);
 }
 
 static void
@@ -190,7 +181,7 @@ txn_server_on_request (SipTxn *t, SipMsg *request)
     }
   SimNetError err = send_last (t);
   if (err != SIM_NET_OK)
-    fail_transport (t, err);
+    txn_fail_transport (t, err);
 }
 
 /* IST: the 200 ms 100 Trying delay (Proceeding) or Timer G (Completed). */
@@ -218,25 +209,5 @@ on_retx (HostTimer *timer, gpointer user_data)
     }
   SimNetError err = send_last (t);
   if (err != SIM_NET_OK)
-    fail_transport (t, err);
-}
-
-/* Timer H: no ACK came (§17.2.1). */
-static void
-on_timeout (HostTimer *timer, gpointer user_data)
-{
-  SipTxn *t = user_data;
-  g_assert (t->kind == SIP_TXN_KIND_IST && t->state == SIP_TXN_STATE_COMPLETED);
-  SipTxnEvent ev = { .outcome = SIP_TXN_TIMEOUT, .timer = 'H' };
-  txn_fail (t, &ev);
-}
-
-/* Timer I (IST, Confirmed) or J (NIST, Completed), or a deferred report. */
-static void
-on_wait (HostTimer *timer, gpointer user_data)
-{
-  SipTxn *t = user_data;
-  if (txn_run_deferred (t))
-    return;
-  txn_terminate (t);
+    txn_fail_transport (t, err);
 }
