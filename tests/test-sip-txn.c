@@ -1570,6 +1570,84 @@ test_send_fails_synchronously (void)
   fx_clear (&x);
 }
 
+/* The owner's per-transaction report, sip_txn_transport_error(), ends a
+ * transaction only when the layer-wide one would (note on
+ * sip_txn_layer_transport_error in transaction.h): a NIST in Trying has
+ * sent nothing and an IST in Confirmed has its ACK, so neither is
+ * concerned; an IST in Completed, still waiting for the ACK, is. */
+static void
+test_per_txn_error (void)
+{
+  /* NIST in Trying: the TU answers 10 s after the request. */
+  Fx x;
+  fx_init (&x);
+  Raw c;
+  raw_init (&c, x.ch, SIP_PORT, NULL);
+  Owner s;
+  owner_init (&s, x.sh, NULL, TRUE);
+  s.policy.other_code = 200;
+  s.policy.delay = SIM_S (10);
+  g_autoptr (SipMsg) opt = make_request (SIP_METHOD_OPTIONS, "z9hG4bKpererr1");
+  SimSockAddr srv = { x.f.server_ip, SIP_PORT };
+  raw_send (&c, opt, &srv);
+  fx_run (&x, SIM_S (1));
+  SipTxn *nist = s.pending;
+  g_assert_nonnull (nist);
+  g_assert_cmpint (sip_txn_get_state (nist), ==, SIP_TXN_STATE_TRYING);
+  sip_txn_transport_error (nist, SIM_NET_ERR_PORT_UNREACHABLE);
+  g_assert_cmpint (sip_txn_get_state (nist), ==, SIP_TXN_STATE_TRYING);
+  g_assert_cmpuint (s.srv.recs->len, ==, 0);
+  fx_run (&x, SIM_S (60));
+  g_assert_cmpuint (c.rx->len, ==, 1);             /* the 200, 10 s after the request */
+  g_assert_cmpint (raw_at (&c, 0), ==, ONE_WAY + SIM_S (10) + ONE_WAY);
+  g_assert_cmpuint (s.srv.recs->len, ==, 1);
+  g_assert_cmpint (tu_rec (&s.srv, 0)->outcome, ==, SIP_TXN_TERMINATED);
+  g_assert_cmpuint (sip_txn_layer_get_stats (s.layer)->transport_errors, ==, 0);
+  raw_clear (&c);
+  owner_clear (&s);
+  fx_clear (&x);
+
+  /* IST answered 486: in Completed until the ACK (the client ACKs the
+   * first copy, react_ack_nth), Confirmed after it. */
+  for (int confirmed = 0; confirmed <= 1; confirmed++)
+    {
+      fx_init (&x);
+      raw_init (&c, x.ch, SIP_PORT, react_ack_nth);
+      ack_after = confirmed ? 1 : 0;
+      owner_init (&s, x.sh, NULL, TRUE);
+      s.policy.invite_code = 486;
+      g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKist1");
+      g_autoptr (SipMsg) cancel = make_request (SIP_METHOD_CANCEL, "z9hG4bKist1");
+      raw_send (&c, inv, &srv);
+      fx_run (&x, SIM_MS (100));                    /* the ACK arrives at 3 one-way trips */
+      SipTxn *ist = sip_txn_layer_find_cancel_target (s.layer, cancel);
+      g_assert_nonnull (ist);
+      g_assert_cmpint (sip_txn_get_state (ist), ==,
+                       confirmed ? SIP_TXN_STATE_CONFIRMED : SIP_TXN_STATE_COMPLETED);
+      sip_txn_transport_error (ist, SIM_NET_ERR_PORT_UNREACHABLE);
+      fx_run (&x, SIM_S (60));
+      if (confirmed)
+        {
+          /* Ended by Timer I, T4 after the ACK, with no error report. */
+          g_assert_cmpuint (s.srv.recs->len, ==, 1);
+          g_assert_cmpint (tu_rec (&s.srv, 0)->outcome, ==, SIP_TXN_TERMINATED);
+          g_assert_cmpint (tu_rec (&s.srv, 0)->at, ==, 3 * ONE_WAY + T4);
+        }
+      else
+        {
+          g_assert_cmpuint (s.srv.recs->len, ==, 2);
+          g_assert_cmpint (tu_rec (&s.srv, 0)->outcome, ==, SIP_TXN_TRANSPORT_ERROR);
+          g_assert_cmpint (tu_rec (&s.srv, 0)->error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+          g_assert_cmpint (tu_rec (&s.srv, 0)->at, ==, SIM_MS (100));
+          g_assert_cmpint (tu_rec (&s.srv, 1)->outcome, ==, SIP_TXN_TERMINATED);
+          g_assert_cmpuint (s.send_at->len, ==, 1);  /* no Timer G retransmission */
+        }
+      raw_clear (&c);
+      owner_clear (&s);
+      fx_clear (&x);
+    }
+}
+
 /* ---- TCP: the client owner connects, then starts its transaction on
  * CONNECTED; the server accepts and reads, and answers or resets. */
 
@@ -2043,6 +2121,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/txn/5-transport/icmp-maps-to-remote", test_icmp_maps_to_remote);
   g_test_add_func ("/sip/txn/5-transport/icmp-server", test_icmp_server);
   g_test_add_func ("/sip/txn/5-transport/send-fails-synchronously", test_send_fails_synchronously);
+  g_test_add_func ("/sip/txn/5-transport/per-txn-error", test_per_txn_error);
   g_test_add_func ("/sip/txn/5-transport/tcp-silent", test_tcp_silent);
   g_test_add_func ("/sip/txn/5-transport/tcp-answered", test_tcp_answered);
   g_test_add_func ("/sip/txn/5-transport/tcp-reset", test_tcp_reset);

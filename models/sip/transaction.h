@@ -252,10 +252,9 @@
  *   IST   PROCEEDING -> TERMINATED [sip_txn_respond: 2xx (txn_terminate_deferred); txn_fail]
  *   IST   COMPLETED  -> CONFIRMED  [txn_server_on_request: ACK]
  *   IST   COMPLETED  -> TERMINATED [txn_on_timeout: H; txn_fail]
- *   IST   CONFIRMED  -> TERMINATED [txn_on_wait: I; txn_fail]
+ *   IST   CONFIRMED  -> TERMINATED [txn_on_wait: I]
  *   NIST  TRYING     -> PROCEEDING [sip_txn_respond: 1xx]
  *   NIST  TRYING     -> COMPLETED  [sip_txn_respond: 200-699]
- *   NIST  TRYING     -> TERMINATED [txn_fail]
  *   NIST  PROCEEDING -> COMPLETED  [sip_txn_respond: 200-699]
  *   NIST  PROCEEDING -> TERMINATED [txn_fail]
  *   NIST  COMPLETED  -> TERMINATED [txn_on_wait: J; txn_fail]
@@ -481,7 +480,8 @@ void         sip_txn_set_func        (SipTxn *txn, SipTxnFunc func, gpointer use
  * invalid on return (or when the current callback returns). */
 void         sip_txn_abort           (SipTxn *txn);
 /* The owner's report of a transport error for one transaction; as
- * sip_txn_layer_transport_error() for it alone. */
+ * sip_txn_layer_transport_error() for it alone (so a server transaction
+ * that has sent nothing, or is Confirmed, is not ended). */
 void         sip_txn_transport_error (SipTxn *txn, SimNetError err);
 
 SipTxnKind   sip_txn_get_kind        (const SipTxn *txn);

@@ -861,7 +861,9 @@ sip_txn_transport_error (SipTxn *txn, SimNetError err)
 {
   g_return_if_fail (txn != NULL && !txn->dead);
   g_return_if_fail (err != SIM_NET_OK);
-  if (txn->state == SIP_TXN_STATE_TERMINATED)
+  /* The layer-wide rule: a NIST that has sent nothing, an IST whose ACK
+   * has come, or a transaction already ending is not concerned. */
+  if (!txn_error_applies (txn))
     return;
   txn_fail_transport (txn, err);
 }
