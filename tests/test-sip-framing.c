@@ -79,6 +79,22 @@ test_frame_sip (void)
   g_assert_cmpint (frame (lookalike, sizeof lookalike - 1, SIP_FRAME_ROLE_SERVER, &n, NULL), ==,
                    SIP_FRAME_MESSAGE);
   g_assert_cmpuint (n, ==, sizeof lookalike - 1);
+
+  /* RFC 4475 §3.1.1.2 intmeth is valid and its method starts with '!'
+   * (0x21): a token byte, so SIP, although its top two bits are 00 like a
+   * STUN header's. */
+  g_autoptr(GBytes) im = sip_test_crlf_len (t4475_intmeth, sizeof t4475_intmeth - 1);
+  gsize imlen = g_bytes_get_size (im);
+  g_assert_cmpint (sip_frame (g_bytes_get_data (im, NULL), imlen, SIP_FRAME_ROLE_SERVER, &n, NULL),
+                   ==, SIP_FRAME_MESSAGE);
+  g_assert_cmpuint (n, ==, imlen);          /* Content-Length: 0 */
+  g_assert_cmpint (sip_frame (g_bytes_get_data (im, NULL), 8, SIP_FRAME_ROLE_SERVER, &n, NULL),
+                   ==, SIP_FRAME_NEED_MORE);
+  /* An extension method may start with a digit (token, §25.1). */
+  static const char digit[] = "1X sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+  g_assert_cmpint (frame (digit, sizeof digit - 1, SIP_FRAME_ROLE_SERVER, &n, NULL), ==,
+                   SIP_FRAME_MESSAGE);
+  g_assert_cmpuint (n, ==, sizeof digit - 1);
 }
 
 static void

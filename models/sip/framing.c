@@ -146,7 +146,10 @@ frame_at (const guint8 *data, gsize len, SipFrameRole role, gsize *searched,
       return SIP_FRAME_PONG;
     }
 
-  if (data[0] < 0x40)
+  /* STUN's first byte has its top two bits 00 (framing.h note 3), but so
+   * do the token bytes below 0x40 ('!', '%', digits, ...) a method may
+   * start with (RFC 4475 §3.1.1.2 intmeth): those are SIP. */
+  if (data[0] < 0x40 && !SIP_CC (p[0], CC_TOKEN))
     return frame_stun (data, len, frame_len, error);
 
   if (!SIP_CC (p[0], CC_TOKEN))

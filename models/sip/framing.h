@@ -27,7 +27,10 @@
  * 3. STUN on a stream (RFC 5389 §7.2.2 framing: 20-byte header, length,
  *    magic cookie 0x2112A442).  RFC 5626 §3.5.1 does not use STUN on
  *    streams, but a peer might send it, so it is recognised by its first
- *    byte (top two bits 00, which no SIP start line or CR has) and cookie.
+ *    byte and cookie: top two bits 00 and not a token character.  A SIP
+ *    method may start with one of the token bytes below 0x40 ('!', '%',
+ *    digits, ...; RFC 4475 §3.1.1.2), and a real STUN message type starts
+ *    with 0x00 or 0x01.
  *
  * 4. Garbage.  A stream has no way to find the next message after bytes
  *    that are neither SIP, CRLF nor STUN, so SIP_FRAME_ERROR means: drop
