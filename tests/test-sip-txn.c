@@ -930,7 +930,11 @@ test_ict_ack_for_non_2xx (void)
   g_autoptr (SipMsg) inv = make_request_full (SIP_METHOD_INVITE, "z9hG4bKack1", 314, "UDP",
                                               SIP_PORT, NULL, 2);
   SipTxnPeer to = udp_peer (&x, &c);
-  sip_txn_client_new (c.layer, inv, &to, NULL, tu_func, &tu);
+  SipTxn *txn = sip_txn_client_new (c.layer, inv, &to, NULL, tu_func, &tu);
+  fx_run (&x, SIM_S (5));
+  /* In Completed, after two ACKs: the request itself went out once. */
+  g_assert_cmpint (sip_txn_get_state (txn), ==, SIP_TXN_STATE_COMPLETED);
+  g_assert_cmpuint (sip_txn_get_sends (txn), ==, 1);
   fx_run (&x, SIM_S (60));
 
   /* INVITE, ACK, ACK again for the retransmitted 486. */

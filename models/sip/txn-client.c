@@ -176,8 +176,8 @@ ict_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from)
         {
           /* §17.1.1.2: a retransmitted final response is answered with the
            * ACK again and not passed to the TU. */
-          t->sends++;
-          txn_trace (t, "absorb %u, ACK send #%u", code, t->sends);
+          t->ack_sends++;
+          txn_trace (t, "absorb %u, ACK send #%u", code, t->ack_sends);
           SimNetError err = txn_send (t, t->last);
           if (err != SIM_NET_OK)
             txn_fail_transport (t, err);
@@ -214,7 +214,7 @@ ict_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from)
 
   /* 300-699: ACK, Completed, Timer D (§17.1.1.2, §17.1.1.3). */
   t->last = build_ack_or_cancel (t->request, SIP_METHOD_ACK, resp);
-  t->sends = 1;
+  t->ack_sends = 1;
   host_timer_cancel (&t->retx);
   host_timer_cancel (&t->timeout);
   host_timer_start (&t->wait, t->wait_value);

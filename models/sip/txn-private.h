@@ -60,6 +60,7 @@ struct SipTxn {
   /* Client: the ACK (ICT, after a 300-699).  Server: the last response. */
   SipMsg      *last;               /* ref, or NULL */
   guint        sends;              /* of the request (client) or of last (server) */
+  guint        ack_sends;          /* ICT: of the ACK in last */
   guint        last_status;        /* server: status of last */
   gboolean     final_reported;     /* client: the TU has its final response */
 
