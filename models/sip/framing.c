@@ -64,8 +64,7 @@ scan_content_length (const char *p, const char *e)
       while (c < e && SIP_CC (*c, CC_WS))
         c++;
       gboolean is_cl = c < e && *c == ':'
-                       && ((nlen == 1 && sip_lower[(guint8) ls[0]] == 'l')
-                           || (nlen == 14 && sip_caseeq_n (ls, "content-length", 14)));
+                       && sip_hdr_def_lookup (ls, nlen) == SIP_HDR_CONTENT_LENGTH;
       /* End of the logical line: a CRLF not followed by SP/HT. */
       const char *le = ls;
       for (;;)
@@ -299,12 +298,10 @@ sip_stream_reader_pop (SipStreamReader *r, GBytes **frame, GError **error)
 gboolean
 sip_is_stun (const guint8 *d, gsize len)
 {
-  /* The STUN codec's own test (first bits, cookie), plus the framing a
-   * datagram must have: its length field fills the datagram exactly. */
-  if (!stun_msg_looks_like_stun (d, len))
-    return FALSE;
-  gsize mlen = (gsize) d[2] << 8 | d[3];
-  return mlen % 4 == 0 && STUN_HEADER + mlen == len;
+  /* The STUN codec's header check (first bits, cookie, length a multiple
+   * of 4), and the length field fills the datagram exactly.  It returns 0
+   * for a bad header, which only the empty datagram would match. */
+  return len >= STUN_HEADER && stun_msg_frame_length (d, len, NULL) == len;
 }
 
 SipDgramKind
