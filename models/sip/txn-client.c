@@ -93,7 +93,10 @@ sip_txn_client_new (SipTxnLayer *layer, SipMsg *request, const SipTxnPeer *to,
   g_return_val_if_fail (to != NULL, NULL);
   g_return_val_if_fail (config == NULL || txn_config_valid (config), NULL);
   g_return_val_if_fail (sip_msg_method (request) != SIP_METHOD_ACK, NULL);
-  g_return_val_if_fail (txn_msg_branch_method (request, &branch, &method), NULL);
+  /* Not inside the check macro: with G_DISABLE_CHECKS it would vanish and
+   * leave branch and method unset. */
+  gboolean has_branch = txn_msg_branch_method (request, &branch, &method);
+  g_return_val_if_fail (has_branch, NULL);
   g_return_val_if_fail (txn_branch_has_cookie (branch), NULL);
   SipStr rmethod = sip_msg_method_str (request);
   g_return_val_if_fail (rmethod.len == method.len
