@@ -13,6 +13,13 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
+/* g_ptr_array_sort() hands the comparator pointers to the elements. */
+static int
+cmp_paths (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 static int
 run_file (const char *path)
 {
@@ -52,7 +59,7 @@ main (int argc, char **argv)
           while ((name = g_dir_read_name (dir)) != NULL)
             g_ptr_array_add (names, g_build_filename (argv[i], name, NULL));
           /* Sorted, so a failure names the same input on every machine. */
-          g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+          g_ptr_array_sort (names, cmp_paths);
           for (guint j = 0; j < names->len; j++, ran++)
             failed |= run_file (names->pdata[j]);
         }
