@@ -1964,7 +1964,7 @@ test_match_server (void)
   g_assert_cmpint (sip_txn_get_kind (target), ==, SIP_TXN_KIND_IST);
   g_assert_cmpint (sip_txn_get_state (target), ==, SIP_TXN_STATE_COMPLETED);
 
-  raw_send (&c, inv, &srv);                         /* retransmission: absorbed */
+  raw_send (&c, inv, &srv);                         /* retransmission: 486 again */
   raw_send (&c, cancel, &srv);                      /* a new NIST */
   raw_send (&c, inv_other_port, &srv);              /* other sent-by: a new IST */
   raw_send (&c, ack, &srv);                         /* matches the first IST */
@@ -1975,6 +1975,14 @@ test_match_server (void)
   g_assert_true (str_is (sip_msg_via (s.acks->pdata[0], 0)->branch, "z9hG4bKsrv2"));
   g_assert_cmpint (sip_txn_get_state (target), ==, SIP_TXN_STATE_CONFIRMED);
   g_assert_cmpuint (sip_txn_layer_get_stats (s.layer)->servers_created, ==, 3);
+  /* §17.2.1: the retransmitted INVITE in Completed got the 486 again (not
+   * the TU: requests is 3); then the CANCEL's 200 and the new IST's 486,
+   * in the order sent.  The ACKs are never answered. */
+  const guint want_status[] = { 486, 486, 200, 486 };
+  g_assert_cmpuint (c.rx->len, ==, G_N_ELEMENTS (want_status));
+  for (guint i = 0; i < G_N_ELEMENTS (want_status); i++)
+    g_assert_cmpuint (sip_msg_status (raw_msg (&c, i)), ==, want_status[i]);
+  g_assert_true (str_same (sip_msg_raw (raw_msg (&c, 1)), sip_msg_raw (raw_msg (&c, 0))));
 
   /* An RFC 2543 request (no magic cookie): stateless 400, no transaction. */
   g_autoptr (SipMsg) old = make_request (SIP_METHOD_OPTIONS, "1a2b3c");
