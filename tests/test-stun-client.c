@@ -602,6 +602,35 @@ test_cancel_and_free (void)
   fx_clear (&x);
 }
 
+/* A done function that cancels the transaction it is told about (cleanup
+ * code that does not know it is ending anyway): a no-op, freed once. */
+static void
+cancel_self_done (StunTransaction *txn, const StunResult *r, gpointer u)
+{
+  ((Count *) u)->calls++;
+  stun_transaction_cancel (txn);
+}
+
+static void
+test_cancel_inside_done (void)
+{
+  Fx x;
+  fx_init (&x, SIM_MS (1));
+  SimRng rng;
+  host_rng_init (x.client, &rng, "stun");
+  StunClient *c = stun_client_new (x.client, &rng, NULL, null_send, NULL);
+  SimSockAddr to = { x.f.server_ip, STUN_PORT };
+  Count a = { 0 }, b = { 0 };
+  stun_client_binding (c, &to, cancel_self_done, &a);
+  stun_client_binding (c, &to, count_done, &b);
+  g_assert_cmpuint (stun_client_transport_error (c, &to, SIM_NET_ERR_PORT_UNREACHABLE), ==, 2);
+  g_assert_cmpint (a.calls, ==, 1);
+  g_assert_cmpint (b.calls, ==, 1);
+  g_assert_cmpuint (stun_client_get_n_pending (c), ==, 0);
+  stun_client_free (c);
+  fx_clear (&x);
+}
+
 static void
 test_txids_and_matching (void)
 {
@@ -709,6 +738,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stun/client/4-reliable/default-ti", test_reliable_default_ti);
   g_test_add_func ("/stun/client/4-reliable/custom-ti", test_reliable_custom_ti);
   g_test_add_func ("/stun/client/5-api/cancel-and-free", test_cancel_and_free);
+  g_test_add_func ("/stun/client/5-api/cancel-inside-done", test_cancel_inside_done);
   g_test_add_func ("/stun/client/5-api/txids-and-matching", test_txids_and_matching);
   g_test_add_func ("/stun/client/5-api/request-attributes", test_fingerprint_and_software_in_requests);
   return g_test_run ();

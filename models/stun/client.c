@@ -57,6 +57,7 @@ struct StunTransaction {
   SimTime            started_at;
   guint              sends;
   gboolean           final_wait;
+  gboolean           ending;        /* off the list, done running: freed by finish() */
   gboolean           send_failed;   /* the first send failed: report from the timer */
   SimNetError        send_error;
   StunClientDoneFunc done;
@@ -192,10 +193,9 @@ finish (StunTransaction *txn, StunResult *r)
                 txid_short (txn->txid, id), sim_sockaddr_to_string (&txn->server, a),
                 stun_outcome_to_string (r->outcome), txn->sends);
 
-  StunClientDoneFunc done = txn->done;
-  gpointer user_data = txn->user_data;
-  if (done)
-    done (txn, r, user_data);
+  txn->ending = TRUE;
+  if (txn->done)
+    txn->done (txn, r, txn->user_data);
   txn_free (txn);
 }
 
@@ -311,6 +311,8 @@ void
 stun_transaction_cancel (StunTransaction *txn)
 {
   g_return_if_fail (txn != NULL);
+  if (txn->ending)
+    return;               /* from its own done function: finish() frees it */
   g_queue_unlink (&txn->client->pending, &txn->link);
   txn_free (txn);
 }

@@ -99,7 +99,8 @@ void        stun_client_free  (StunClient *client);
  * is valid until @done has returned or stun_transaction_cancel(). */
 StunTransaction *stun_client_binding (StunClient *client, const SimSockAddr *server,
                                       StunClientDoneFunc done, gpointer user_data);
-/* Ends @txn without calling its done function; frees it. */
+/* Ends @txn without calling its done function; frees it.  Called from
+ * @txn's own done function it does nothing: @txn is ending already. */
 void          stun_transaction_cancel   (StunTransaction *txn);
 const guint8 *stun_transaction_get_txid (const StunTransaction *txn);   /* 12 bytes */
 
