@@ -244,6 +244,25 @@ expected_schedule (SimTime rto, guint rc, guint rm, SimTime *sends, SimTime *fai
   return rc;
 }
 
+/* A done function that counts, and a send function that keeps the bytes
+ * (@u a GPtrArray of GBytes, or NULL) without a network. */
+typedef struct { int calls; } Count;
+
+static void
+count_done (StunTransaction *txn, const StunResult *r, gpointer u)
+{
+  ((Count *) u)->calls++;
+}
+
+static SimNetError
+null_send (const SimSockAddr *to, const guint8 *data, gsize len, gpointer u)
+{
+  GPtrArray *sent = u;
+  if (sent)
+    g_ptr_array_add (sent, g_bytes_new (data, len));
+  return SIM_NET_OK;
+}
+
 /* ------------------------------------------------------ 1-retransmit */
 
 /* @cfg_rto goes in the config (0: the default); @rto is what the rule
@@ -329,6 +348,35 @@ test_custom_rc_rm (void)
   g_assert_cmpint (o.done_at, ==, t0 + fail);
   owner_close (&o);
   server_close (&srv);
+  fx_clear (&x);
+}
+
+/* A large Rc: the doubling interval outgrows SimTime after some 30
+ * retransmissions (hundreds of simulated years at RTO 1 s).  The rule's
+ * send times (2^k - 1) RTO go on while they fit; after that the next
+ * retransmission is never, and nothing overflows (UBSan run). */
+static void
+test_large_rc_saturates (void)
+{
+  Fx x;
+  fx_init (&x, SIM_MS (1));
+  SimRng rng;
+  host_rng_init (x.client, &rng, "stun");
+  g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  StunClientConfig cfg = { .rto = SIM_S (1), .rc = 70 };
+  StunClient *c = stun_client_new (x.client, &rng, &cfg, null_send, sent);
+  Count a = { 0 };
+  SimSockAddr to = { x.f.server_ip, STUN_PORT };
+  stun_client_binding (c, &to, count_done, &a);
+  sim_world_run_until (x.f.world, SIM_TIME_MAX - 1);
+  guint want = 0;
+  for (guint k = 0; k < 70; k++)
+    if ((double) ((1ull << MIN (k, 63u)) - 1) * (double) cfg.rto < (double) (SIM_TIME_MAX - 1))
+      want++;
+  g_assert_cmpuint (want, <, 70);
+  g_assert_cmpuint (sent->len, ==, want);
+  g_assert_cmpint (a.calls, ==, 0);
+  stun_client_free (c);
   fx_clear (&x);
 }
 
@@ -560,23 +608,6 @@ test_reliable_custom_ti (void)
 
 /* ------------------------------------------------------------- 5-api */
 
-typedef struct { int calls; } Count;
-
-static void
-count_done (StunTransaction *txn, const StunResult *r, gpointer u)
-{
-  ((Count *) u)->calls++;
-}
-
-static SimNetError
-null_send (const SimSockAddr *to, const guint8 *data, gsize len, gpointer u)
-{
-  GPtrArray *sent = u;
-  if (sent)
-    g_ptr_array_add (sent, g_bytes_new (data, len));
-  return SIM_NET_OK;
-}
-
 static void
 test_cancel_and_free (void)
 {
@@ -728,6 +759,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stun/client/1-retransmit/silent-server-rto-500ms", test_silent_server_default_rto);
   g_test_add_func ("/stun/client/1-retransmit/silent-server-rto-100ms", test_silent_server_rto_100ms);
   g_test_add_func ("/stun/client/1-retransmit/custom-rc-rm", test_custom_rc_rm);
+  g_test_add_func ("/stun/client/1-retransmit/large-rc-saturates", test_large_rc_saturates);
   g_test_add_func ("/stun/client/2-response/mapped-address", test_responding_server);
   g_test_add_func ("/stun/client/2-response/after-lost-requests", test_success_after_lost_requests);
   g_test_add_func ("/stun/client/2-response/duplicate-on-slow-path", test_slow_path_duplicate_response);

@@ -236,12 +236,14 @@ arm_next (StunTransaction *txn)
   else if (txn->sends < cfg->rc)
     {
       host_timer_start (&txn->timer, txn->interval);
-      txn->interval *= 2;
+      /* Doubled, saturating at "never" (a huge Rc would overflow). */
+      txn->interval = txn->interval > SIM_TIME_MAX / 2 ? SIM_TIME_MAX : 2 * txn->interval;
     }
   else
     {
       txn->final_wait = TRUE;
-      host_timer_start (&txn->timer, (SimTime) cfg->rm * cfg->rto);
+      host_timer_start (&txn->timer, cfg->rto > SIM_TIME_MAX / cfg->rm ? SIM_TIME_MAX
+                                     : (SimTime) cfg->rm * cfg->rto);
     }
   g_assert (check_invariants (txn));
 }
