@@ -180,6 +180,18 @@ stun_address_to_string (const StunAddress *a, char buf[STUN_ADDRESS_STRLEN])
   return buf;
 }
 
+/* §15.2: an IPv6 address is XORed with the cookie followed by the
+ * transaction id (its own inverse). */
+static void
+xor_ip6 (guint8 ip6[16], const guint8 txid[STUN_TXID_LEN])
+{
+  guint8 key[16];
+  put32 (key, STUN_MAGIC_COOKIE);
+  memcpy (key + 4, txid, STUN_TXID_LEN);
+  for (int i = 0; i < 16; i++)
+    ip6[i] ^= key[i];
+}
+
 /* Decodes an address attribute value (§15.1 layout) into @out, undoing the
  * XOR of §15.2 when @xor.  FALSE if the value is malformed. */
 static gboolean
@@ -207,13 +219,7 @@ decode_address (const guint8 *v, gsize len, gboolean xor, const guint8 txid[STUN
       out->family = STUN_FAMILY_IPV6;
       memcpy (out->ip6, v + 4, 16);
       if (xor)
-        {
-          guint8 key[16];
-          put32 (key, STUN_MAGIC_COOKIE);
-          memcpy (key + 4, txid, STUN_TXID_LEN);
-          for (int i = 0; i < 16; i++)
-            out->ip6[i] ^= key[i];
-        }
+        xor_ip6 (out->ip6, txid);
       return TRUE;
     default:
       return FALSE;
@@ -236,13 +242,7 @@ encode_address (guint8 v[20], const StunAddress *a, gboolean xor,
     }
   memcpy (v + 4, a->ip6, 16);
   if (xor)
-    {
-      guint8 key[16];
-      put32 (key, STUN_MAGIC_COOKIE);
-      memcpy (key + 4, txid, STUN_TXID_LEN);
-      for (int i = 0; i < 16; i++)
-        v[4 + i] ^= key[i];
-    }
+    xor_ip6 (v + 4, txid);
   return 20;
 }
 
@@ -410,14 +410,13 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
   msg->attrs = g_array_new (FALSE, FALSE, sizeof (StunAttr));
 
   const guint8 *body = msg->body;
-  guint8 *seen_unknown = NULL;       /* bitmap over 0x0000-0x7FFF, lazily */
+  g_autofree guint8 *seen_unknown = NULL;   /* bitmap over 0x0000-0x7FFF, lazily */
   gboolean after_integrity = FALSE;
   gsize off = 0;
   while (off < body_len)
     {
       if (body_len - off < 4)
         {
-          g_free (seen_unknown);
           bad_attr (error, 0, off, "truncated attribute header");
           return NULL;
         }
@@ -426,7 +425,6 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
       gsize voff = off + 4;
       if (pad4 (alen) > body_len - voff)
         {
-          g_free (seen_unknown);
           bad_attr (error, type, off, "value runs past the end of the message");
           return NULL;
         }
@@ -436,13 +434,11 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
         {
           if (alen != 4)
             {
-              g_free (seen_unknown);
               bad_attr (error, type, off, "FINGERPRINT is not 4 bytes");
               return NULL;
             }
           if (voff + 4 != body_len)
             {
-              g_free (seen_unknown);
               g_set_error (error, STUN_ERROR, STUN_ERROR_BAD_FINGERPRINT,
                            "FINGERPRINT at offset %" G_GSIZE_FORMAT " is not the last attribute",
                            off);
@@ -451,7 +447,6 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
           guint32 want = stun_crc32 (data, STUN_HEADER_LEN + off) ^ STUN_FINGERPRINT_XOR;
           if (get32 (v) != want)
             {
-              g_free (seen_unknown);
               g_set_error (error, STUN_ERROR, STUN_ERROR_BAD_FINGERPRINT,
                            "FINGERPRINT 0x%08x, the message gives 0x%08x", get32 (v), want);
               return NULL;
@@ -461,10 +456,7 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
       else if (!after_integrity)
         {
           if (!take_attribute (msg, type, v, alen, off, error))
-            {
-              g_free (seen_unknown);
-              return NULL;
-            }
+            return NULL;
           StunAttr a = { type, (guint16) alen, (guint32) voff };
           g_array_append_val (msg->attrs, a);
           if (STUN_ATTR_IS_COMPREHENSION_REQUIRED (type) && !is_known (type))
@@ -489,7 +481,6 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
         }
       off = voff + pad4 (alen);
     }
-  g_free (seen_unknown);
   return g_steal_pointer (&msg);
 }
 
