@@ -17,7 +17,7 @@
  *
  * 2. Grammar accepted (RFC 3261 §25.1 and RFC 7235 §2.1, leniently):
  *
- *      value      = *challenge-sep challenge *( "," challenge )
+ *      value      = *WS challenge *( "," *WS challenge )
  *      challenge  = scheme [ 1*WS param *( *WS "," *WS param ) ]
  *      param      = token *WS "=" *WS ( token / quoted-string )
  *
@@ -100,6 +100,27 @@ static gsize
 hex_len (SipDigestAlgorithm alg)
 {
   return checksum_type (alg) == G_CHECKSUM_SHA256 ? 64 : 32;
+}
+
+/* @s is exactly @n hex digits. */
+static gboolean
+is_hex_n (const char *s, gsize n)
+{
+  if (strlen (s) != n)
+    return FALSE;
+  for (gsize k = 0; k < n; k++)
+    if (!g_ascii_isxdigit (s[k]))
+      return FALSE;
+  return TRUE;
+}
+
+/* 128 bits from @rng as 32 lower-case hex digits: a cnonce or a server
+ * nonce (note 3). */
+static char *
+random_hex128 (SimRng *rng)
+{
+  guint64 hi = sim_rng_u64 (rng), lo = sim_rng_u64 (rng);
+  return g_strdup_printf ("%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x", hi, lo);
 }
 
 /* -------------------------------------------------------------- lexing */
@@ -562,17 +583,9 @@ sip_digest_credentials_parse (const char *value, gsize len, GError **error)
   else
     ok = take_algorithm (alg, &cr->algorithm, &cr->algorithm_present, error);
 
-  if (ok)
-    {
-      gsize rlen = strlen (response->value);
-      gboolean hex = rlen == hex_len (cr->algorithm);
-      for (gsize k = 0; hex && k < rlen; k++)
-        hex = g_ascii_isxdigit (response->value[k]);
-      if (!hex)
-        ok = bad_value (error, "response", cr->algorithm == SIP_DIGEST_MD5
-                        || cr->algorithm == SIP_DIGEST_MD5_SESS
-                        ? "not 32 hex digits" : "not 64 hex digits");
-    }
+  if (ok && !is_hex_n (response->value, hex_len (cr->algorithm)))
+    ok = bad_value (error, "response", hex_len (cr->algorithm) == 32 ? "not 32 hex digits"
+                                                                     : "not 64 hex digits");
   if (ok && qop)
     {
       if (g_ascii_strcasecmp (qop->value, "auth") == 0)
@@ -589,10 +602,7 @@ sip_digest_credentials_parse (const char *value, gsize len, GError **error)
     }
   if (ok && nc)
     {
-      gboolean hex = strlen (nc->value) == 8;
-      for (gsize k = 0; hex && k < 8; k++)
-        hex = g_ascii_isxdigit (nc->value[k]);
-      if (!hex)
+      if (!is_hex_n (nc->value, 8))
         ok = bad_value (error, "nc", "not 8 hex digits");
       else if (!qop)
         ok = bad_value (error, "nc", "given without qop");
@@ -820,8 +830,7 @@ sip_digest_client_authorize (SipDigestClient *c, const SipDigestChallenge *ch,
       g_free (s->nonce);
       g_free (s->cnonce);
       s->nonce = g_strdup (ch->nonce);
-      s->cnonce = g_strdup_printf ("%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x",
-                                   sim_rng_u64 (c->rng), sim_rng_u64 (c->rng));
+      s->cnonce = random_hex128 (c->rng);
       s->nc = 0;
     }
   s->used = ++c->clock;
@@ -925,8 +934,7 @@ sip_digest_server_challenge (SipDigestServer *s, SimTime now, gboolean stale)
   do
     {
       g_free (e->nonce);
-      e->nonce = g_strdup_printf ("%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x",
-                                  sim_rng_u64 (s->rng), sim_rng_u64 (s->rng));
+      e->nonce = random_hex128 (s->rng);
     }
   while (g_hash_table_contains (s->nonces, e->nonce));
   e->issued = now;

@@ -63,7 +63,8 @@ typedef enum {
   SIP_DIGEST_ERROR_MISSING,     /* a required parameter is absent */
   SIP_DIGEST_ERROR_DUPLICATE,   /* a parameter given twice */
   SIP_DIGEST_ERROR_BAD_VALUE,   /* a parameter's value is invalid (nc, response, stale, qop) */
-  SIP_DIGEST_ERROR_ALGORITHM,   /* an algorithm not implemented here */
+  SIP_DIGEST_ERROR_ALGORITHM,   /* an algorithm token other than the four of note 2
+                                 * (e.g. AKAv1-MD5, SHA-512-256) */
   SIP_DIGEST_ERROR_QOP,         /* the challenge offers no qop we can answer */
   SIP_DIGEST_ERROR_TOO_LARGE,   /* longer than SIP_DIGEST_MAX_VALUE */
 } SipDigestError;
