@@ -215,6 +215,11 @@ test_parse_other (void)
 
 /* ------------------------------------------------------------- 2-params */
 
+/* Parameter names of 64 and 300 bytes. */
+#define LONG16 "abcdefghijklmnop"
+#define LONG64 LONG16 LONG16 LONG16 LONG16
+#define LONG300 LONG64 LONG64 LONG64 LONG64 LONG16 LONG16 "abcdefghijkl"
+
 static void
 test_params (void)
 {
@@ -236,6 +241,10 @@ test_params (void)
   g_assert_false (sip_params_get (SIP_STR_NULL, "x", NULL));
   SipStr empty = { "", 0 };
   g_assert_false (sip_params_get (empty, "x", NULL));
+  /* A name longer than 255 bytes is looked up like any other. */
+  SipStr longp = { LONG300 "=v;x", strlen (LONG300) + 4 };
+  g_assert_true (sip_params_get (longp, LONG300, &v));
+  assert_str (v, "v");
 }
 
 /* ------------------------------------------------------------- 3-equal */
@@ -269,6 +278,10 @@ test_equal_rfc3261 (void)
     { "sip:bob@biloxi.com", "sips:bob@biloxi.com" },
     { "sip:bob@biloxi.com", "mailto:bob@biloxi.com" },
     { "tel:+1-201-555-0123", "x-tel:+1-201-555-0123" },
+    /* "Any uri-parameter appearing in both URIs must match", however long
+     * its name (a 64-byte name used to be skipped). */
+    { "sip:carol@chicago.com;" LONG64 "=on", "sip:carol@chicago.com;" LONG64 "=off" },
+    { "sip:carol@chicago.com;" LONG300 "=on", "sip:carol@chicago.com;" LONG300 "=off" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (same); i++)
     {

@@ -142,7 +142,7 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
       if (!check_params (s + 1, e))
         goto bad;
       static const char *const names[] = { "branch", "received", "rport" };
-      static const guint8 lens[] = { 6, 8, 5 };
+      static const gsize lens[] = { 6, 8, 5 };
       SipStr vals[3], val;
       guint32 got = sip_params_scan (v->params, names, lens, 3, vals);
       if (got & 1)
@@ -360,7 +360,7 @@ sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
   c->reg_id = -1;
   c->instance = SIP_STR_NULL;
   static const char *const names[] = { "expires", "reg-id", "+sip.instance" };
-  static const guint8 lens[] = { 7, 6, 13 };
+  static const gsize lens[] = { 7, 6, 13 };
   SipStr vals[3];
   guint32 got = sip_params_scan (c->addr.params, names, lens, 3, vals);
   if (got & 1)

@@ -146,9 +146,9 @@ gboolean sip_parse_name_addr (const char *p, gsize len, SipNameAddr *out,
                               const char *what, GError **error);
 gboolean sip_parse_contact   (const char *p, gsize len, SipContact *out, GError **error);
 /* sip_params_get() for @n (<= 32) names in one pass: bit i of the result
- * is set, and @values[i] filled, if names[i] (length lens[i]) is present;
- * the first occurrence wins. */
-guint32  sip_params_scan     (SipStr params, const char *const *names, const guint8 *lens,
+ * is set, and @values[i] filled, if names[i] (lens[i] bytes, no NUL
+ * needed) is present; the first occurrence wins. */
+guint32  sip_params_scan     (SipStr params, const char *const *names, const gsize *lens,
                               guint n, SipStr *values);
 /* Host (reg-name, IPv4 or IPv6 reference) filling exactly [p, p+len). */
 gboolean sip_parse_host      (const char *p, gsize len, SipHostType *type);

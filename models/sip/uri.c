@@ -482,7 +482,7 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
 }
 
 guint32
-sip_params_scan (SipStr params, const char *const *names, const guint8 *lens, guint n,
+sip_params_scan (SipStr params, const char *const *names, const gsize *lens, guint n,
                  SipStr *values)
 {
   guint32 found = 0, all = n >= 32 ? G_MAXUINT32 : (1u << n) - 1;
@@ -540,11 +540,8 @@ sip_params_get (SipStr params, const char *name, SipStr *value)
 {
   g_return_val_if_fail (name != NULL, FALSE);
   gsize nlen = strlen (name);
-  if (nlen == 0 || nlen > G_MAXUINT8)
-    return FALSE;
-  guint8 len8 = (guint8) nlen;
   SipStr v;
-  if (!sip_params_scan (params, &name, &len8, 1, &v))
+  if (!sip_params_scan (params, &name, &nlen, 1, &v))
     return FALSE;
   if (value)
     *value = v;
@@ -649,25 +646,20 @@ sip_uri_equal (const SipUri *a, const SipUri *b)
         return FALSE;
     }
   /* Any other parameter present in both must agree; one present in only
-   * one URI is ignored. */
+   * one URI is ignored.  (URI parameters hold no quotes or LWS, so ';'
+   * and '=' split them.) */
   const char *p = a->params.p, *e = p ? p + a->params.len : NULL;
   while (p != NULL && p < e)
     {
       const char *semi = memchr (p, ';', (gsize) (e - p));
       const char *ie = semi ? semi : e;
       const char *eq = memchr (p, '=', (gsize) (ie - p));
-      const char *ne = eq ? eq : ie;
-      char name[64];
-      if (ne > p && (gsize) (ne - p) < sizeof name)
-        {
-          memcpy (name, p, (gsize) (ne - p));
-          name[ne - p] = '\0';
-          SipStr va, vb;
-          if (sip_params_get (a->params, name, &va)
-              && sip_params_get (b->params, name, &vb)
-              && !param_value_eq (va, vb))
-            return FALSE;
-        }
+      gsize nlen = (gsize) ((eq ? eq : ie) - p);
+      SipStr va, vb;
+      if (sip_params_scan (a->params, &p, &nlen, 1, &va)
+          && sip_params_scan (b->params, &p, &nlen, 1, &vb)
+          && !param_value_eq (va, vb))
+        return FALSE;
       p = semi ? semi + 1 : e;
     }
   /* Header components are never ignored, but their order is (§19.1.4
