@@ -393,7 +393,9 @@ typedef struct {
   guint64 stray_responses;       /* matched no client transaction */
   guint64 unmatched_acks;        /* matched no server transaction */
   guint64 rejected_requests;     /* no magic cookie, CSeq method mismatch, no TU */
-  guint64 transport_errors;      /* transactions ended by a transport error */
+  guint64 transport_errors;      /* transport errors reported to a TU (a client
+                                    transaction that has its final response
+                                    just ends, uncounted) */
   guint64 timeouts;              /* transactions ended by B, F or H */
 } SipTxnLayerStats;
 
