@@ -35,6 +35,8 @@
  */
 #include "models/stun/msg.h"
 
+#include "sim/net/bytes.h"
+
 #include <string.h>
 
 G_DEFINE_QUARK (stun-error-quark, stun_error)
@@ -64,34 +66,6 @@ struct StunMsg {
 };
 
 /* ------------------------------------------------------------- helpers */
-
-static inline guint16
-get16 (const guint8 *p)
-{
-  return (guint16) ((p[0] << 8) | p[1]);
-}
-
-static inline guint32
-get32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
-static inline void
-put16 (guint8 *p, guint16 v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static inline void
-put32 (guint8 *p, guint32 v)
-{
-  p[0] = (guint8) (v >> 24);
-  p[1] = (guint8) (v >> 16);
-  p[2] = (guint8) (v >> 8);
-  p[3] = (guint8) v;
-}
 
 static inline gsize
 pad4 (gsize n)
@@ -149,7 +123,7 @@ stun_address_to_string (const StunAddress *a, char buf[STUN_ADDRESS_STRLEN])
    * (length >= 2) of zero groups as "::". */
   guint16 g[8];
   for (int i = 0; i < 8; i++)
-    g[i] = get16 (a->ip6 + 2 * i);
+    g[i] = sim_get_be16 (a->ip6 + 2 * i);
   int best = -1, best_len = 1;
   for (int i = 0; i < 8;)
     {
@@ -186,7 +160,7 @@ static void
 xor_ip6 (guint8 ip6[16], const guint8 txid[STUN_TXID_LEN])
 {
   guint8 key[16];
-  put32 (key, STUN_MAGIC_COOKIE);
+  sim_put_be32 (key, STUN_MAGIC_COOKIE);
   memcpy (key + 4, txid, STUN_TXID_LEN);
   for (int i = 0; i < 16; i++)
     ip6[i] ^= key[i];
@@ -201,7 +175,7 @@ decode_address (const guint8 *v, gsize len, gboolean xor, const guint8 txid[STUN
   if (len < 4)
     return FALSE;
   memset (out, 0, sizeof *out);
-  guint16 port = get16 (v + 2);
+  guint16 port = sim_get_be16 (v + 2);
   if (xor)
     port ^= (guint16) (STUN_MAGIC_COOKIE >> 16);
   out->addr.port = port;
@@ -211,7 +185,7 @@ decode_address (const guint8 *v, gsize len, gboolean xor, const guint8 txid[STUN
       if (len != 8)
         return FALSE;
       out->family = STUN_FAMILY_IPV4;
-      out->addr.ip = get32 (v + 4) ^ (xor ? STUN_MAGIC_COOKIE : 0u);
+      out->addr.ip = sim_get_be32 (v + 4) ^ (xor ? STUN_MAGIC_COOKIE : 0u);
       return TRUE;
     case STUN_FAMILY_IPV6:
       if (len != 20)
@@ -234,10 +208,10 @@ encode_address (guint8 v[20], const StunAddress *a, gboolean xor,
 {
   v[0] = 0;
   v[1] = (guint8) a->family;
-  put16 (v + 2, a->addr.port ^ (xor ? (guint16) (STUN_MAGIC_COOKIE >> 16) : 0));
+  sim_put_be16 (v + 2, a->addr.port ^ (xor ? (guint16) (STUN_MAGIC_COOKIE >> 16) : 0));
   if (a->family == STUN_FAMILY_IPV4)
     {
-      put32 (v + 4, a->addr.ip ^ (xor ? STUN_MAGIC_COOKIE : 0u));
+      sim_put_be32 (v + 4, a->addr.ip ^ (xor ? STUN_MAGIC_COOKIE : 0u));
       return 8;
     }
   memcpy (v + 4, a->ip6, 16);
@@ -263,16 +237,16 @@ header_ok (const guint8 *data, gsize len, GError **error)
                    "first two bits are %u, not 0", data[0] >> 6);
       return FALSE;
     }
-  if (get32 (data + 4) != STUN_MAGIC_COOKIE)
+  if (sim_get_be32 (data + 4) != STUN_MAGIC_COOKIE)
     {
       g_set_error (error, STUN_ERROR, STUN_ERROR_BAD_COOKIE,
-                   "magic cookie 0x%08x, not 0x2112a442", get32 (data + 4));
+                   "magic cookie 0x%08x, not 0x2112a442", sim_get_be32 (data + 4));
       return FALSE;
     }
-  if ((get16 (data + 2) & 3) != 0)
+  if ((sim_get_be16 (data + 2) & 3) != 0)
     {
       g_set_error (error, STUN_ERROR, STUN_ERROR_LENGTH,
-                   "length %u is not a multiple of 4", get16 (data + 2));
+                   "length %u is not a multiple of 4", sim_get_be16 (data + 2));
       return FALSE;
     }
   return TRUE;
@@ -282,7 +256,7 @@ gboolean
 stun_msg_looks_like_stun (const guint8 *data, gsize len)
 {
   return data != NULL && len >= STUN_HEADER_LEN && (data[0] & 0xC0) == 0
-         && get32 (data + 4) == STUN_MAGIC_COOKIE;
+         && sim_get_be32 (data + 4) == STUN_MAGIC_COOKIE;
 }
 
 gsize
@@ -291,7 +265,7 @@ stun_msg_frame_length (const guint8 *data, gsize len, GError **error)
   g_return_val_if_fail (data != NULL || len == 0, 0);
   if (!header_ok (data, len, error))
     return 0;
-  return STUN_HEADER_LEN + get16 (data + 2);
+  return STUN_HEADER_LEN + sim_get_be16 (data + 2);
 }
 
 static gboolean
@@ -369,7 +343,7 @@ take_attribute (StunMsg *msg, guint16 type, const guint8 *v, gsize len, gsize of
           msg->n_unknown_attrs = (guint) (len / 2);
           msg->unknown_attrs = g_new (guint16, msg->n_unknown_attrs + 1);
           for (guint i = 0; i < msg->n_unknown_attrs; i++)
-            msg->unknown_attrs[i] = get16 (v + 2 * i);
+            msg->unknown_attrs[i] = sim_get_be16 (v + 2 * i);
         }
       return TRUE;
     case STUN_ATTR_SOFTWARE:
@@ -393,7 +367,7 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
 
   if (!header_ok (data, len, error))
     return NULL;
-  gsize body_len = get16 (data + 2);
+  gsize body_len = sim_get_be16 (data + 2);
   if (STUN_HEADER_LEN + body_len != len)
     {
       g_set_error (error, STUN_ERROR, STUN_ERROR_LENGTH,
@@ -403,7 +377,7 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
     }
 
   g_autoptr (StunMsg) msg = g_new0 (StunMsg, 1);
-  msg->type = get16 (data) & 0x3FFF;
+  msg->type = sim_get_be16 (data) & 0x3FFF;
   memcpy (msg->txid, data + 8, STUN_TXID_LEN);
   msg->body = g_memdup2 (data + STUN_HEADER_LEN, body_len);
   msg->body_len = body_len;
@@ -420,8 +394,8 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
           bad_attr (error, 0, off, "truncated attribute header");
           return NULL;
         }
-      guint16 type = get16 (body + off);
-      gsize alen = get16 (body + off + 2);
+      guint16 type = sim_get_be16 (body + off);
+      gsize alen = sim_get_be16 (body + off + 2);
       gsize voff = off + 4;
       if (pad4 (alen) > body_len - voff)
         {
@@ -445,10 +419,10 @@ stun_msg_parse (const guint8 *data, gsize len, GError **error)
               return NULL;
             }
           guint32 want = stun_crc32 (data, STUN_HEADER_LEN + off) ^ STUN_FINGERPRINT_XOR;
-          if (get32 (v) != want)
+          if (sim_get_be32 (v) != want)
             {
               g_set_error (error, STUN_ERROR, STUN_ERROR_BAD_FINGERPRINT,
-                           "FINGERPRINT 0x%08x, the message gives 0x%08x", get32 (v), want);
+                           "FINGERPRINT 0x%08x, the message gives 0x%08x", sim_get_be32 (v), want);
               return NULL;
             }
           msg->fingerprint = TRUE;
@@ -650,9 +624,9 @@ stun_builder_new (guint16 type, const guint8 txid[STUN_TXID_LEN])
   StunBuilder *b = g_new0 (StunBuilder, 1);
   b->buf = g_byte_array_sized_new (128);
   guint8 hdr[STUN_HEADER_LEN];
-  put16 (hdr, type);
-  put16 (hdr + 2, 0);
-  put32 (hdr + 4, STUN_MAGIC_COOKIE);
+  sim_put_be16 (hdr, type);
+  sim_put_be16 (hdr + 2, 0);
+  sim_put_be32 (hdr + 4, STUN_MAGIC_COOKIE);
   memcpy (hdr + 8, txid, STUN_TXID_LEN);
   g_byte_array_append (b->buf, hdr, sizeof hdr);
   return b;
@@ -676,8 +650,8 @@ stun_builder_add_raw (StunBuilder *b, guint16 type, const void *value, gsize len
   g_return_if_fail (len <= G_MAXUINT16);
   g_return_if_fail (b->buf->len - STUN_HEADER_LEN + 4 + pad4 (len) <= STUN_MAX_BODY_LEN);
   guint8 hdr[4];
-  put16 (hdr, type);
-  put16 (hdr + 2, (guint16) len);
+  sim_put_be16 (hdr, type);
+  sim_put_be16 (hdr + 2, (guint16) len);
   g_byte_array_append (b->buf, hdr, 4);
   if (len)
     g_byte_array_append (b->buf, value, (guint) len);
@@ -730,7 +704,7 @@ stun_builder_add_unknown_attributes (StunBuilder *b, const guint16 *types, guint
   g_return_if_fail (n <= G_MAXUINT16 / 2);
   g_autofree guint8 *v = g_malloc (2 * (gsize) n + 1);
   for (guint i = 0; i < n; i++)
-    put16 (v + 2 * i, types[i]);
+    sim_put_be16 (v + 2 * i, types[i]);
   stun_builder_add_raw (b, STUN_ATTR_UNKNOWN_ATTRIBUTES, v, 2 * (gsize) n);
 }
 
@@ -759,15 +733,15 @@ stun_builder_end (StunBuilder *b, gboolean fingerprint)
   if (fingerprint)
     {
       /* The length counts the FINGERPRINT before the CRC is taken (note 4). */
-      put16 (buf->data + 2, (guint16) (body + 8));
+      sim_put_be16 (buf->data + 2, (guint16) (body + 8));
       guint8 attr[8];
-      put16 (attr, STUN_ATTR_FINGERPRINT);
-      put16 (attr + 2, 4);
-      put32 (attr + 4, stun_crc32 (buf->data, buf->len) ^ STUN_FINGERPRINT_XOR);
+      sim_put_be16 (attr, STUN_ATTR_FINGERPRINT);
+      sim_put_be16 (attr + 2, 4);
+      sim_put_be32 (attr + 4, stun_crc32 (buf->data, buf->len) ^ STUN_FINGERPRINT_XOR);
       g_byte_array_append (buf, attr, 8);
     }
   else
-    put16 (buf->data + 2, (guint16) body);
+    sim_put_be16 (buf->data + 2, (guint16) body);
   b->buf = NULL;
   g_free (b);
   return g_byte_array_free_to_bytes (buf);

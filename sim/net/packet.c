@@ -3,7 +3,7 @@
  *
  * Notes:
  *  1. Multi-byte fields are read and written byte by byte in network order
- *     (rd16/wr16...), so nothing depends on alignment or host endianness.
+ *     (sim_get_be16/sim_put_be16...), so nothing depends on alignment or host endianness.
  *  2. The parser checks every length against the buffer before reading; it
  *     is the one place bytes from "the wire" are trusted, and the fuzz
  *     target of a later issue drives it.
@@ -12,35 +12,9 @@
  */
 #include "sim/net/packet-private.h"
 
+#include "sim/net/bytes.h"
+
 #include <string.h>
-
-static inline guint16
-rd16 (const guint8 *p)
-{
-  return (guint16) ((p[0] << 8) | p[1]);
-}
-
-static inline guint32
-rd32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
-static inline void
-wr16 (guint8 *p, guint16 v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static inline void
-wr32 (guint8 *p, guint32 v)
-{
-  p[0] = (guint8) (v >> 24);
-  p[1] = (guint8) (v >> 16);
-  p[2] = (guint8) (v >> 8);
-  p[3] = (guint8) v;
-}
 
 const char *
 sim_packet_error_to_string (SimPacketError err)
@@ -98,15 +72,15 @@ write_ip_header (guint8 *h, gsize total, guint16 id, guint8 ttl, guint8 proto,
 {
   h[0] = 0x45;            /* version 4, IHL 5 */
   h[1] = 0;               /* DSCP/ECN */
-  wr16 (h + 2, (guint16) total);
-  wr16 (h + 4, id);
-  wr16 (h + 6, 0x4000);   /* DF: we never fragment */
+  sim_put_be16 (h + 2, (guint16) total);
+  sim_put_be16 (h + 4, id);
+  sim_put_be16 (h + 6, 0x4000);   /* DF: we never fragment */
   h[8] = ttl;
   h[9] = proto;
-  wr16 (h + 10, 0);
-  wr32 (h + 12, src);
-  wr32 (h + 16, dst);
-  wr16 (h + 10, sim_inet_checksum (h, SIM_IPV4_HDR_LEN, 0));
+  sim_put_be16 (h + 10, 0);
+  sim_put_be32 (h + 12, src);
+  sim_put_be32 (h + 16, dst);
+  sim_put_be16 (h + 10, sim_inet_checksum (h, SIM_IPV4_HDR_LEN, 0));
 }
 
 /* Recomputes the transport checksum of a packet whose IP header is valid. */
@@ -116,33 +90,33 @@ fix_l4_checksum (guint8 *d, gsize len)
   gsize ihl = (gsize) (d[0] & 0x0f) * 4;
   if (ihl < SIM_IPV4_HDR_LEN || ihl > len)
     return;
-  gsize total = MIN ((gsize) rd16 (d + 2), len);
+  gsize total = MIN ((gsize) sim_get_be16 (d + 2), len);
   if (total < ihl)
     return;
   guint8 *l4 = d + ihl;
   gsize l4_len = total - ihl;
-  SimIp4 src = rd32 (d + 12), dst = rd32 (d + 16);
+  SimIp4 src = sim_get_be32 (d + 12), dst = sim_get_be32 (d + 16);
   guint16 c;
   switch (d[9])
     {
     case SIM_IPPROTO_UDP:
       if (l4_len < SIM_UDP_HDR_LEN)
         return;
-      wr16 (l4 + 6, 0);
+      sim_put_be16 (l4 + 6, 0);
       c = sim_inet_checksum (l4, l4_len, pseudo_sum (src, dst, SIM_IPPROTO_UDP, l4_len));
-      wr16 (l4 + 6, c == 0 ? 0xffff : c);   /* RFC 768: 0 is sent as all ones */
+      sim_put_be16 (l4 + 6, c == 0 ? 0xffff : c);   /* RFC 768: 0 is sent as all ones */
       break;
     case SIM_IPPROTO_TCP:
       if (l4_len < SIM_TCP_HDR_LEN)
         return;
-      wr16 (l4 + 16, 0);
-      wr16 (l4 + 16, sim_inet_checksum (l4, l4_len, pseudo_sum (src, dst, SIM_IPPROTO_TCP, l4_len)));
+      sim_put_be16 (l4 + 16, 0);
+      sim_put_be16 (l4 + 16, sim_inet_checksum (l4, l4_len, pseudo_sum (src, dst, SIM_IPPROTO_TCP, l4_len)));
       break;
     case SIM_IPPROTO_ICMP:
       if (l4_len < SIM_ICMP_HDR_LEN)
         return;
-      wr16 (l4 + 2, 0);
-      wr16 (l4 + 2, sim_inet_checksum (l4, l4_len, 0));
+      sim_put_be16 (l4 + 2, 0);
+      sim_put_be16 (l4 + 2, sim_inet_checksum (l4, l4_len, 0));
       break;
     default:
       break;
@@ -162,10 +136,10 @@ sim_packet_new_udp (const SimSockAddr *src, const SimSockAddr *dst, guint16 ip_i
   guint8 *d = p->data;
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_UDP, src->ip, dst->ip);
   guint8 *u = d + SIM_IPV4_HDR_LEN;
-  wr16 (u, src->port);
-  wr16 (u + 2, dst->port);
-  wr16 (u + 4, (guint16) (SIM_UDP_HDR_LEN + len));
-  wr16 (u + 6, 0);
+  sim_put_be16 (u, src->port);
+  sim_put_be16 (u + 2, dst->port);
+  sim_put_be16 (u + 4, (guint16) (SIM_UDP_HDR_LEN + len));
+  sim_put_be16 (u + 6, 0);
   if (len)
     memcpy (u + SIM_UDP_HDR_LEN, payload, len);
   fix_l4_checksum (d, total);
@@ -188,20 +162,20 @@ sim_packet_new_tcp (const SimSockAddr *src, const SimSockAddr *dst, guint16 ip_i
   guint8 *d = p->data;
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_TCP, src->ip, dst->ip);
   guint8 *t = d + SIM_IPV4_HDR_LEN;
-  wr16 (t, src->port);
-  wr16 (t + 2, dst->port);
-  wr32 (t + 4, seq);
-  wr32 (t + 8, ack);
+  sim_put_be16 (t, src->port);
+  sim_put_be16 (t + 2, dst->port);
+  sim_put_be32 (t + 4, seq);
+  sim_put_be32 (t + 8, ack);
   t[12] = (guint8) ((hdr / 4) << 4);
   t[13] = flags;
-  wr16 (t + 14, window);
-  wr16 (t + 16, 0);
-  wr16 (t + 18, 0);       /* urgent pointer */
+  sim_put_be16 (t + 14, window);
+  sim_put_be16 (t + 16, 0);
+  sim_put_be16 (t + 18, 0);       /* urgent pointer */
   if (mss_option)
     {
       t[20] = 2;          /* kind: MSS */
       t[21] = 4;
-      wr16 (t + 22, mss_option);
+      sim_put_be16 (t + 22, mss_option);
     }
   if (len)
     memcpy (t + hdr, payload, len);
@@ -221,13 +195,13 @@ sim_packet_new_icmp_error (SimIp4 src, guint16 ip_id, guint8 ttl, guint8 type, g
   gsize total = SIM_IPV4_HDR_LEN + SIM_ICMP_HDR_LEN + quote;
   SimPacket *p = packet_alloc (total);
   guint8 *d = p->data;
-  SimIp4 dst = rd32 (orig + 12);             /* back to the original sender */
+  SimIp4 dst = sim_get_be32 (orig + 12);             /* back to the original sender */
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_ICMP, src, dst);
   guint8 *ic = d + SIM_IPV4_HDR_LEN;
   ic[0] = type;
   ic[1] = code;
-  wr16 (ic + 2, 0);
-  wr32 (ic + 4, 0);                          /* unused */
+  sim_put_be16 (ic + 2, 0);
+  sim_put_be32 (ic + 4, 0);                          /* unused */
   memcpy (ic + SIM_ICMP_HDR_LEN, orig, quote);
   fix_l4_checksum (d, total);
   return p;
@@ -282,12 +256,12 @@ parse_l4 (const guint8 *l4, gsize l4_len, gboolean quoted, SimPacketInfo *info)
     case SIM_IPPROTO_UDP:
       if (l4_len < SIM_UDP_HDR_LEN)
         return SIM_PACKET_TRUNCATED;
-      info->sport = rd16 (l4);
-      info->dport = rd16 (l4 + 2);
+      info->sport = sim_get_be16 (l4);
+      info->dport = sim_get_be16 (l4 + 2);
       if (quoted)
         return SIM_PACKET_OK;
       {
-        guint16 ulen = rd16 (l4 + 4);
+        guint16 ulen = sim_get_be16 (l4 + 4);
         if (ulen < SIM_UDP_HDR_LEN || ulen != l4_len)
           return SIM_PACKET_BAD_L4_LENGTH;
         info->payload = l4 + SIM_UDP_HDR_LEN;
@@ -298,18 +272,18 @@ parse_l4 (const guint8 *l4, gsize l4_len, gboolean quoted, SimPacketInfo *info)
     case SIM_IPPROTO_TCP:
       if (l4_len < (quoted ? 8u : SIM_TCP_HDR_LEN))
         return SIM_PACKET_TRUNCATED;
-      info->sport = rd16 (l4);
-      info->dport = rd16 (l4 + 2);
-      info->tcp_seq = rd32 (l4 + 4);
+      info->sport = sim_get_be16 (l4);
+      info->dport = sim_get_be16 (l4 + 2);
+      info->tcp_seq = sim_get_be32 (l4 + 4);
       if (quoted)
         return SIM_PACKET_OK;
       {
         gsize off = (gsize) (l4[12] >> 4) * 4;
         if (off < SIM_TCP_HDR_LEN || off > l4_len)
           return SIM_PACKET_BAD_L4_LENGTH;
-        info->tcp_ack = rd32 (l4 + 8);
+        info->tcp_ack = sim_get_be32 (l4 + 8);
         info->tcp_flags = l4[13];
-        info->tcp_window = rd16 (l4 + 14);
+        info->tcp_window = sim_get_be16 (l4 + 14);
         info->payload = l4 + off;
         info->payload_len = l4_len - off;
       }
@@ -343,12 +317,12 @@ parse_ip (const guint8 *data, gsize len, SimPacketInfo *info, gsize *ihl_out)
   if (ihl < SIM_IPV4_HDR_LEN || ihl > len)
     return SIM_PACKET_BAD_IHL;
   info->hdr_len = (guint16) ihl;
-  info->total_len = rd16 (data + 2);
-  info->ip_id = rd16 (data + 4);
+  info->total_len = sim_get_be16 (data + 2);
+  info->ip_id = sim_get_be16 (data + 4);
   info->ttl = data[8];
   info->proto = data[9];
-  info->src = rd32 (data + 12);
-  info->dst = rd32 (data + 16);
+  info->src = sim_get_be32 (data + 12);
+  info->dst = sim_get_be32 (data + 16);
   *ihl_out = ihl;
   return SIM_PACKET_OK;
 }
@@ -364,7 +338,7 @@ sim_packet_parse (const guint8 *data, gsize len, SimPacketInfo *info)
     return SIM_PACKET_BAD_TOTAL_LENGTH;
   if (sim_inet_checksum (data, ihl, 0) != 0)
     return SIM_PACKET_BAD_IP_CHECKSUM;
-  guint16 frag = rd16 (data + 6);
+  guint16 frag = sim_get_be16 (data + 6);
   if ((frag & 0x2000) || (frag & 0x1fff))
     return SIM_PACKET_FRAGMENT;
 
@@ -379,7 +353,7 @@ sim_packet_parse (const guint8 *data, gsize len, SimPacketInfo *info)
     case SIM_IPPROTO_UDP:
     case SIM_IPPROTO_TCP:
       /* Note 3: a UDP checksum of zero means none was sent. */
-      if (info->proto == SIM_IPPROTO_UDP && rd16 (l4 + 6) == 0)
+      if (info->proto == SIM_IPPROTO_UDP && sim_get_be16 (l4 + 6) == 0)
         break;
       if (sim_inet_checksum (l4, l4_len, pseudo_sum (info->src, info->dst, info->proto, l4_len)) != 0)
         return SIM_PACKET_BAD_L4_CHECKSUM;
@@ -411,9 +385,9 @@ rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
   if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
     return FALSE;
   guint8 *d = pkt->data;
-  wr32 (d + (src ? 12 : 16), addr->ip);
+  sim_put_be32 (d + (src ? 12 : 16), addr->ip);
   if (info.proto == SIM_IPPROTO_UDP || info.proto == SIM_IPPROTO_TCP)
-    wr16 (d + info.hdr_len + (src ? 0 : 2), addr->port);
+    sim_put_be16 (d + info.hdr_len + (src ? 0 : 2), addr->port);
   sim_packet_fix_checksums (pkt);
   return TRUE;
 }
@@ -439,8 +413,8 @@ sim_packet_fix_ip_checksum (SimPacket *pkt)
   gsize ihl = (gsize) (d[0] & 0x0f) * 4;
   if (ihl < SIM_IPV4_HDR_LEN || ihl > pkt->len)
     return;
-  wr16 (d + 10, 0);
-  wr16 (d + 10, sim_inet_checksum (d, ihl, 0));
+  sim_put_be16 (d + 10, 0);
+  sim_put_be16 (d + 10, sim_inet_checksum (d, ihl, 0));
 }
 
 void
