@@ -45,17 +45,7 @@
 
 #define LWS(c) SIP_CC ((c), CC_LWS)
 
-static inline const char *
-skip_lws (const char *p, const char *e)
-{
-  while (p < e && LWS (*p))
-    p++;
-  return p;
-}
-
 /* ------------------------------------------------------------- Via */
-
-static gboolean check_params (const char *p, const char *e);
 
 /* sent-protocol elements: token, then LWS "/" LWS (§25.1 SLASH). */
 static const char *
@@ -69,10 +59,10 @@ scan_token (const char *p, const char *e)
 static gboolean
 expect_slash (const char **pp, const char *e)
 {
-  const char *p = skip_lws (*pp, e);
+  const char *p = sip_skip_lws (*pp, e);
   if (p >= e || *p != '/')
     return FALSE;
-  *pp = skip_lws (p + 1, e);
+  *pp = sip_skip_lws (p + 1, e);
   return TRUE;
 }
 
@@ -84,7 +74,7 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
 
   /* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
   t = scan_token (s, e);
-  if (t == s || !sip_caseeq_n (s, "SIP", 3) || t - s != 3)
+  if (t - s != 3 || !sip_caseeq_n (s, "SIP", 3))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": protocol is not SIP", (int) MIN (len, 80), p);
   s = t;
   if (!expect_slash (&s, e))
@@ -103,7 +93,7 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
   /* LWS sent-by */
   if (s >= e || !LWS (*s))
     goto bad;
-  s = skip_lws (s, e);
+  s = sip_skip_lws (s, e);
   const char *h = s;
   if (s < e && *s == '[')
     {
@@ -119,10 +109,10 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
   if (!sip_parse_host (h, (gsize) (s - h), &ht))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad sent-by host", (int) MIN (len, 80), p);
   v->host = sip_str (h, (gsize) (s - h));
-  s = skip_lws (s, e);
+  s = sip_skip_lws (s, e);
   if (s < e && *s == ':')
     {
-      s = skip_lws (s + 1, e);
+      s = sip_skip_lws (s + 1, e);
       const char *ps = s;
       guint64 port;
       while (s < e && SIP_CC (*s, CC_DIGIT))
@@ -130,7 +120,7 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
       if (!sip_parse_uint (ps, (gsize) (s - ps), 65535, &port))
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad port", (int) MIN (len, 80), p);
       v->port = (guint16) port;
-      s = skip_lws (s, e);
+      s = sip_skip_lws (s, e);
     }
   if (s < e)
     {
@@ -139,12 +129,12 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
       v->params = sip_str_trim (s + 1, e);
       /* via-params are generic-params: token [ EQUAL (token / host /
        * quoted-string) ] (§25.1); RFC 4475 §3.1.2.1 has ";;,;,,". */
-      if (!check_params (s + 1, e))
-        goto bad;
       static const char *const names[] = { "branch", "received", "rport" };
       static const gsize lens[] = { 6, 8, 5 };
       SipStr vals[3], val;
-      guint32 got = sip_params_scan (v->params, names, lens, 3, vals);
+      guint32 got;
+      if (!sip_params_parse (v->params, names, lens, 3, vals, &got))
+        goto bad;
       if (got & 1)
         {
           val = vals[0];
@@ -179,83 +169,26 @@ bad:
 
 /* ------------------------------------------------------------- name-addr */
 
-/* Checks a parameter list "a=b;c;d="q s"" (after the first ';') is made of
- * tokens, quoted strings and hosts: enough to reject garbage after a URI. */
+/* sip_parse_name_addr() that also looks up @names among the header
+ * parameters, in the one pass that checks them (sip_params_parse(): *@got
+ * and @vals as there).  names[0] must be "tag"; Contact adds its own. */
 static gboolean
-check_params (const char *p, const char *e)
-{
-  /* SEMI must be followed by a parameter: "<sip:a@b>;" is malformed. */
-  if (skip_lws (p, e) == e)
-    return FALSE;
-  while (p < e)
-    {
-      p = skip_lws (p, e);
-      const char *n = p;
-      p = scan_token (p, e);
-      if (p == n)
-        return FALSE;
-      p = skip_lws (p, e);
-      if (p < e && *p == '=')
-        {
-          p = skip_lws (p + 1, e);
-          if (p < e && *p == '"')
-            {
-              for (p++; p < e && *p != '"'; p++)
-                if (*p == '\\' && ++p >= e)
-                  return FALSE;
-              if (p >= e)
-                return FALSE;
-              p++;
-            }
-          else if (p < e && *p == '[')
-            {
-              const char *rb = memchr (p, ']', (gsize) (e - p));
-              if (rb == NULL)
-                return FALSE;
-              p = rb + 1;
-            }
-          else
-            {
-              /* token or host; ':' for a bare IPv6address, which
-               * via-received allows (§25.1). */
-              const char *vs = p;
-              while (p < e && (SIP_CC (*p, CC_TOKEN) || *p == ':'))
-                p++;
-              if (p == vs)
-                return FALSE;
-            }
-          p = skip_lws (p, e);
-        }
-      if (p < e)
-        {
-          if (*p != ';')
-            return FALSE;
-          p++;
-          if (skip_lws (p, e) == e)
-            return FALSE;   /* trailing ';' */
-        }
-    }
-  return TRUE;
-}
-
-gboolean
-sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
-                     const char *what, GError **error)
+name_addr_parse (const char *p, gsize len, SipNameAddr *na, const char *what,
+                 const char *const *names, const gsize *lens, guint n, SipStr *vals,
+                 guint32 *got, GError **error)
 {
   const char *e = p + len, *s = p, *uri_s, *uri_e, *rest;
   memset (na, 0, sizeof *na);
+  *got = 0;
 
   if (s < e && *s == '"')
     {
       /* quoted-string display-name; escapes stay (msg.h). */
-      const char *q = s + 1;
-      for (; q < e && *q != '"'; q++)
-        if (*q == '\\' && ++q >= e)
-          break;
-      if (q >= e)
+      const char *q = sip_skip_quoted (s, e);
+      if (q == NULL)
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: unterminated quoted display name", what);
-      na->display = sip_str (s + 1, (gsize) (q - s - 1));
-      s = skip_lws (q + 1, e);
+      na->display = sip_str (s + 1, (gsize) (q - 1 - (s + 1)));
+      s = sip_skip_lws (q, e);
       if (s >= e || *s != '<')
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: display name without <URI>", what);
     }
@@ -294,15 +227,15 @@ sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
        * user-unreserved), which is read leniently: there the first ';'
        * after the userinfo counts.  Any other scheme (mailto: ...) has no
        * userinfo this parser knows of, and the rule applies as written. */
-      const char *from = s;
-      if ((e - s >= 4 && sip_caseeq_n (s, "sip:", 4))
-          || (e - s >= 5 && sip_caseeq_n (s, "sips:", 5)))
+      gsize left = (gsize) (e - s), from = 0;
+      if ((left >= 4 && sip_caseeq_n (s, "sip:", 4))
+          || (left >= 5 && sip_caseeq_n (s, "sips:", 5)))
         {
-          const char *at = memchr (s, '@', (gsize) (e - s));
+          const char *at = memchr (s, '@', left);
           if (at)
-            from = at;
+            from = (gsize) (at - s);
         }
-      const char *semi = memchr (from, ';', (gsize) (e - from));
+      const char *semi = memchr (s + from, ';', left - from);
       uri_s = s;
       uri_e = semi ? semi : e;
       while (uri_e > uri_s && LWS (uri_e[-1]))
@@ -322,21 +255,33 @@ sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
       g_prefix_error (error, "%s: ", what);
       return FALSE;
     }
-  rest = skip_lws (rest, e);
+  rest = sip_skip_lws (rest, e);
   if (rest < e)
     {
-      if (*rest != ';' || !check_params (rest + 1, e))
+      if (*rest != ';')
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: bad parameters after the URI", what);
       na->params = sip_str_trim (rest + 1, e);
-      SipStr tag;
-      if (sip_params_get (na->params, "tag", &tag))
+      if (!sip_params_parse (na->params, names, lens, n, vals, got))
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: bad parameters after the URI", what);
+      if (*got & 1)
         {
-          if (tag.len == 0)
+          if (vals[0].len == 0)
             FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: empty tag", what);
-          na->tag = tag;
+          na->tag = vals[0];
         }
     }
   return TRUE;
+}
+
+gboolean
+sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
+                     const char *what, GError **error)
+{
+  static const char *const names[] = { "tag" };
+  static const gsize lens[] = { 3 };
+  SipStr vals[1];
+  guint32 got;
+  return name_addr_parse (p, len, na, what, names, lens, 1, vals, &got, error);
 }
 
 gboolean
@@ -353,34 +298,35 @@ sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
       c->reg_id = -1;
       return TRUE;
     }
+  /* Looked up in the pass that checks the parameters. */
+  static const char *const names[] = { "tag", "expires", "reg-id", "+sip.instance" };
+  static const gsize lens[] = { 3, 7, 6, 13 };
+  SipStr vals[4];
+  guint32 got;
   c->star = FALSE;
-  if (!sip_parse_name_addr (p, len, &c->addr, "Contact", error))
+  if (!name_addr_parse (p, len, &c->addr, "Contact", names, lens, 4, vals, &got, error))
     return FALSE;
   c->expires = -1;
   c->reg_id = -1;
   c->instance = SIP_STR_NULL;
-  static const char *const names[] = { "expires", "reg-id", "+sip.instance" };
-  static const gsize lens[] = { 7, 6, 13 };
-  SipStr vals[3];
-  guint32 got = sip_params_scan (c->addr.params, names, lens, 3, vals);
-  if (got & 1)
+  if (got & 2)
     {
-      v = vals[0];
+      v = vals[1];
       if (!sip_parse_uint (v.p, v.len, G_MAXUINT32, &n))
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad expires parameter");
       c->expires = (gint64) n;
     }
-  if (got & 2)
+  if (got & 4)
     {
-      v = vals[1];
+      v = vals[2];
       /* RFC 5626 §4.2: reg-id = 1*DIGIT, 1 to 2^31-1. */
       if (!sip_parse_uint (v.p, v.len, G_MAXINT32, &n))
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad reg-id parameter");
       c->reg_id = (gint32) n;
     }
-  if (got & 4)
+  if (got & 8)
     {
-      v = vals[2];
+      v = vals[3];
       if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"')
         v = sip_str (v.p + 1, v.len - 2);
       c->instance = v;
@@ -434,14 +380,14 @@ parse_retry_after (SipMsg *m, SipStr v, GError **error)
     p++;
   if (!sip_parse_uint (d, (gsize) (p - d), G_MAXUINT32, &n))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After: bad delta-seconds");
-  p = skip_lws (p, e);
+  p = sip_skip_lws (p, e);
   if (p < e && *p == '(')
     {
       int depth = 0;
       for (; p < e; p++)
         {
-          if (*p == '\\')
-            p++;
+          if (*p == '\\' && p + 1 < e)
+            p++;                          /* quoted-pair */
           else if (*p == '(')
             depth++;
           else if (*p == ')' && --depth == 0)
@@ -449,9 +395,11 @@ parse_retry_after (SipMsg *m, SipStr v, GError **error)
         }
       if (p >= e)
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After: unterminated comment");
-      p = skip_lws (p + 1, e);
+      p = sip_skip_lws (p + 1, e);
     }
-  if (p < e && (*p != ';' || !check_params (p + 1, e)))
+  guint32 got;
+  if (p < e && (*p != ';' || !sip_params_parse (sip_str (p + 1, (gsize) (e - p - 1)),
+                                                 NULL, NULL, 0, NULL, &got)))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After: bad parameters");
   m->retry_after = (gint64) n;
   return TRUE;
@@ -473,7 +421,7 @@ parse_cseq (SipMsg *m, SipStr v, GError **error)
           (int) MIN (v.len, 40), v.p);
   if (p >= e || !LWS (*p))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq \"%.*s\": no method", (int) MIN (v.len, 40), v.p);
-  p = skip_lws (p, e);
+  p = sip_skip_lws (p, e);
   const char *ms = p;
   p = scan_token (p, e);
   if (p == ms || p != e)
@@ -594,14 +542,12 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError 
 
   if (p == e)
     return add_value (m, def, name, sip_str (p, 0), error);
-  for (const char *q = p;; q++)
+  for (const char *q = p;;)
     {
       if (q < e && *q == '"')
         {
-          for (q++; q < e && *q != '"'; q++)
-            if (*q == '\\')
-              q++;
-          if (q >= e)
+          q = sip_skip_quoted (q, e);
+          if (q == NULL)
             FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: unterminated quoted string",
                   sip_hdr_defs[def].name);
           continue;
@@ -611,7 +557,7 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError 
           const char *gt = memchr (q, '>', (gsize) (e - q));
           if (gt == NULL)
             FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s: missing '>'", sip_hdr_defs[def].name);
-          q = gt;
+          q = gt + 1;
           continue;
         }
       if (q >= e || *q == ',')
@@ -624,6 +570,7 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError 
             return TRUE;
           s = q + 1;
         }
+      q++;
     }
 }
 

@@ -58,6 +58,30 @@ sip_str (const char *p, gsize len)
   return (SipStr) { p, len };
 }
 
+static inline const char *
+sip_skip_lws (const char *p, const char *e)
+{
+  while (p < e && SIP_CC (*p, CC_LWS))
+    p++;
+  return p;
+}
+
+/* @p is at the opening '"' of a quoted-string (§25.1: a quoted-pair "\x"
+ * is two bytes).  Returns the byte after the closing '"', or NULL if the
+ * string does not end before @e. */
+static inline const char *
+sip_skip_quoted (const char *p, const char *e)
+{
+  for (p++; p < e; p++)
+    {
+      if (*p == '"')
+        return p + 1;
+      if (*p == '\\' && ++p == e)
+        break;
+    }
+  return NULL;
+}
+
 /* Trims LWS (SP, HT, and the CR LF of a fold) from both ends. */
 static inline SipStr
 sip_str_trim (const char *p, const char *e)
@@ -147,9 +171,19 @@ gboolean sip_parse_name_addr (const char *p, gsize len, SipNameAddr *out,
 gboolean sip_parse_contact   (const char *p, gsize len, SipContact *out, GError **error);
 /* sip_params_get() for @n (<= 32) names in one pass: bit i of the result
  * is set, and @values[i] filled, if names[i] (lens[i] bytes, no NUL
- * needed) is present; the first occurrence wins. */
+ * needed) is present; the first occurrence wins.  Lenient: any slice,
+ * URI parameters included; empty parameters and junk are skipped. */
 guint32  sip_params_scan     (SipStr params, const char *const *names, const gsize *lens,
                               guint n, SipStr *values);
+/* The same pass for a header's generic-params (§25.1, after the first
+ * ';'), checking as it goes that they are well formed: token names, a
+ * value that is a token, a host (':' too, for the bare IPv6 address
+ * via-received allows), "[" IPv6 "]" or a quoted-string, LWS around ';'
+ * and '=', no empty parameter (";;", a trailing ';').  FALSE if not;
+ * else *@found is the bit set sip_params_scan() returns.  Well-formed
+ * lists give both the same values. */
+gboolean sip_params_parse    (SipStr params, const char *const *names, const gsize *lens,
+                              guint n, SipStr *values, guint32 *found);
 /* Host (reg-name, IPv4 or IPv6 reference) filling exactly [p, p+len). */
 gboolean sip_parse_host      (const char *p, gsize len, SipHostType *type);
 /* 1*DIGIT filling the slice, value <= @max. */

@@ -481,58 +481,125 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
   return TRUE;
 }
 
+/* ------------------------------------------------------------- parameters */
+
+/* The one pass behind sip_params_scan() (lenient) and sip_params_parse()
+ * (strict): see msg-private.h for what each accepts. */
+static gboolean
+params_pass (SipStr params, gboolean strict, const char *const *names, const gsize *lens,
+             guint n, SipStr *values, guint32 *found)
+{
+  guint32 got = 0, all = n >= 32 ? G_MAXUINT32 : (1u << n) - 1;
+
+  *found = 0;
+  if (params.p == NULL)
+    return TRUE;              /* and no arithmetic on NULL (UBSan) */
+  const char *p = params.p, *e = params.p + params.len;
+  /* SEMI must be followed by a parameter: "<sip:a@b>;" is malformed. */
+  if (strict && sip_skip_lws (p, e) == e)
+    return FALSE;
+  while (p < e && (strict || got != all))
+    {
+      if (strict)
+        p = sip_skip_lws (p, e);
+      else
+        while (p < e && (*p == ';' || SIP_CC (*p, CC_LWS)))
+          p++;
+      const char *ns = p;
+      if (strict)
+        {
+          while (p < e && SIP_CC (*p, CC_TOKEN))
+            p++;
+          if (p == ns)
+            return FALSE;
+        }
+      else
+        while (p < e && *p != '=' && *p != ';' && !SIP_CC (*p, CC_LWS))
+          p++;
+      const char *ne = p;
+      SipStr v = { ne, 0 };
+      p = sip_skip_lws (p, e);
+      if (p < e && *p == '=')
+        {
+          p = sip_skip_lws (p + 1, e);
+          const char *vs = p;
+          if (p < e && *p == '"')
+            {
+              p = sip_skip_quoted (p, e);
+              if (p == NULL)
+                {
+                  if (strict)
+                    return FALSE;
+                  p = e;
+                }
+            }
+          else if (!strict)
+            while (p < e && *p != ';' && !SIP_CC (*p, CC_LWS))
+              p++;
+          else if (p < e && *p == '[')
+            {
+              /* IPv6reference (§25.1 host); sip_parse_host() judges it
+               * where the value matters (Via received). */
+              for (p++; p < e && (SIP_CC (*p, CC_HEX) || *p == ':' || *p == '.'); p++)
+                ;
+              if (p >= e || *p != ']')
+                return FALSE;
+              p++;
+            }
+          else
+            {
+              /* token or host; ':' for a bare IPv6address, which
+               * via-received allows (§25.1). */
+              while (p < e && (SIP_CC (*p, CC_TOKEN) || *p == ':'))
+                p++;
+              if (p == vs)
+                return FALSE;
+            }
+          v = sip_str (vs, (gsize) (p - vs));
+        }
+      gsize nl = (gsize) (ne - ns);
+      for (guint i = 0; i < n; i++)
+        if (!(got & (1u << i)) && lens[i] == nl && nl > 0
+            && sip_caseeq_n (ns, names[i], nl))
+          {
+            values[i] = v;
+            got |= 1u << i;
+            break;
+          }
+      if (strict)
+        {
+          p = sip_skip_lws (p, e);
+          if (p < e)
+            {
+              if (*p != ';')
+                return FALSE;
+              p++;
+              if (sip_skip_lws (p, e) == e)
+                return FALSE;     /* trailing ';' */
+            }
+        }
+      else
+        while (p < e && *p != ';')
+          p++;
+    }
+  *found = got;
+  return TRUE;
+}
+
 guint32
 sip_params_scan (SipStr params, const char *const *names, const gsize *lens, guint n,
                  SipStr *values)
 {
-  guint32 found = 0, all = n >= 32 ? G_MAXUINT32 : (1u << n) - 1;
-  if (params.p == NULL)
-    return 0;
-  const char *p = params.p, *e = params.p + params.len;
-
-  while (p < e && found != all)
-    {
-      while (p < e && (*p == ';' || SIP_CC (*p, CC_LWS)))
-        p++;
-      const char *ns = p;
-      while (p < e && *p != '=' && *p != ';' && !SIP_CC (*p, CC_LWS))
-        p++;
-      const char *ne = p;
-      SipStr v = { ne, 0 };
-      while (p < e && SIP_CC (*p, CC_LWS))
-        p++;
-      if (p < e && *p == '=')
-        {
-          p++;
-          while (p < e && SIP_CC (*p, CC_LWS))
-            p++;
-          const char *vs = p;
-          if (p < e && *p == '"')
-            {
-              for (p++; p < e && *p != '"'; p++)
-                if (*p == '\\' && p + 1 < e)
-                  p++;
-              if (p < e)
-                p++;
-            }
-          else
-            while (p < e && *p != ';' && !SIP_CC (*p, CC_LWS))
-              p++;
-          v = sip_str (vs, (gsize) (p - vs));
-        }
-      while (p < e && *p != ';')
-        p++;
-      gsize nl = (gsize) (ne - ns);
-      for (guint i = 0; i < n; i++)
-        if (!(found & (1u << i)) && lens[i] == nl && nl > 0
-            && sip_caseeq_n (ns, names[i], nl))
-          {
-            values[i] = v;
-            found |= 1u << i;
-            break;
-          }
-    }
+  guint32 found;
+  params_pass (params, FALSE, names, lens, n, values, &found);
   return found;
+}
+
+gboolean
+sip_params_parse (SipStr params, const char *const *names, const gsize *lens, guint n,
+                  SipStr *values, guint32 *found)
+{
+  return params_pass (params, TRUE, names, lens, n, values, found);
 }
 
 gboolean
