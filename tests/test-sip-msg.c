@@ -939,7 +939,9 @@ test_malformed_headers (void)
     { "Retry-After: 5 (unterminated\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Retry-After: 5 junk\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Contact: <sip:c@example.com>;expires=x\n", SIP_PARSE_ERROR_HEADER_VALUE },
+    /* RFC 5626 §4.2: reg-id is "an integer between 1 and 2^31 - 1". */
     { "Contact: <sip:c@example.com>;reg-id=2147483648\n", SIP_PARSE_ERROR_HEADER_VALUE },
+    { "Contact: <sip:c@example.com>;reg-id=0\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Contact: <sip:c@example.com\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Contact: \"unterminated <sip:c@example.com>\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Contact: <sip:c@example.com> junk\n", SIP_PARSE_ERROR_HEADER_VALUE },
@@ -1079,6 +1081,12 @@ test_headers_contact (void)
   g_assert_cmpuint (sip_msg_header_count (m), ==, 5 + 4);
   assert_str (sip_msg_header_nth (m, 7)->name, "m");
   g_assert_cmpint (sip_msg_header_nth (m, 7)->id, ==, SIP_HDR_CONTACT);
+  /* reg-id runs from 1 to 2^31 - 1 (RFC 5626 §4.2); 5-malformed/headers
+   * has 0 and 2^31. */
+  g_autoptr(SipMsg) top = must_parse_lf (MIN_REQ_TOP MIN_HDRS
+    "Contact: <sip:c@example.com>;reg-id=2147483647, <sip:d@example.com>;reg-id=1\n\n");
+  g_assert_cmpint (sip_msg_contact (top, 0)->reg_id, ==, 2147483647);
+  g_assert_cmpint (sip_msg_contact (top, 1)->reg_id, ==, 1);
 }
 
 /* Contacts, Routes and Request-URIs of other schemes (§25.1 absoluteURI)

@@ -320,7 +320,7 @@ sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
     {
       v = vals[2];
       /* RFC 5626 §4.2: reg-id = 1*DIGIT, 1 to 2^31-1. */
-      if (!sip_parse_uint (v.p, v.len, G_MAXINT32, &n))
+      if (!sip_parse_uint (v.p, v.len, G_MAXINT32, &n) || n == 0)
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad reg-id parameter");
       c->reg_id = (gint32) n;
     }
