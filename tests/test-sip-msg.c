@@ -953,6 +953,10 @@ test_malformed_headers (void)
     { "Contact: <sip:c@example.com>;x=[a;b c]\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Route: <sip:c@example.com>;x=[2001:db8::1\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Via: SIP/2.0/UDP h.example.com;received=[2001:db8::1;x]\n", SIP_PARSE_ERROR_HEADER_VALUE },
+    /* via-received = IPv4address / IPv6address (§25.1): a ':' alone does
+     * not make an IPv6 address. */
+    { "Via: SIP/2.0/UDP h.example.com;received=a:b\n", SIP_PARSE_ERROR_HEADER_VALUE },
+    { "Via: SIP/2.0/UDP h.example.com;received=2001:db8:::1\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Via: SIP/2.0/UDP h.example.com;\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Contact: <sip:c@example.com>,,<sip:d@example.com>\n", SIP_PARSE_ERROR_URI },
     { "Route: <sip:c@exa mple.com>\n", SIP_PARSE_ERROR_URI },

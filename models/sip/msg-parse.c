@@ -146,8 +146,9 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
         {
           val = vals[1];
           SipHostType rt;
-          if (!sip_parse_host (val.p, val.len, &rt)
-              && !(val.len > 0 && memchr (val.p, ':', val.len)))    /* bare IPv6 */
+          /* via-received = IPv4address / IPv6address (§25.1), the latter
+           * also in brackets; a host name is let through too. */
+          if (!sip_parse_host (val.p, val.len, &rt) && !sip_parse_ipv6 (val.p, val.len))
             FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad received", (int) MIN (len, 80), p);
           v->received = val;
         }

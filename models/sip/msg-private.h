@@ -186,6 +186,8 @@ gboolean sip_params_parse    (SipStr params, const char *const *names, const gsi
                               guint n, SipStr *values, guint32 *found);
 /* Host (reg-name, IPv4 or IPv6 reference) filling exactly [p, p+len). */
 gboolean sip_parse_host      (const char *p, gsize len, SipHostType *type);
+/* IPv6address without brackets filling exactly [p, p+len) (§25.1). */
+gboolean sip_parse_ipv6      (const char *p, gsize len);
 /* 1*DIGIT filling the slice, value <= @max. */
 gboolean sip_parse_uint      (const char *p, gsize len, guint64 max, guint64 *out);
 

@@ -201,8 +201,8 @@ parse_ipv4 (const char *p, gsize len)
 
 /* RFC 4291 §2.2 text forms, including "::" once and a trailing dotted quad
  * (RFC 3261 §25.1 IPv6address). */
-static gboolean
-parse_ipv6 (const char *p, gsize len)
+gboolean
+sip_parse_ipv6 (const char *p, gsize len)
 {
   guint groups = 0;
   gboolean gap = FALSE;
@@ -263,7 +263,7 @@ sip_parse_host (const char *p, gsize len, SipHostType *type)
     return FALSE;
   if (p[0] == '[')
     {
-      if (len < 4 || p[len - 1] != ']' || !parse_ipv6 (p + 1, len - 2))
+      if (len < 4 || p[len - 1] != ']' || !sip_parse_ipv6 (p + 1, len - 2))
         return FALSE;
       *type = SIP_HOST_IPV6;
       return TRUE;
