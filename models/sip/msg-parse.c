@@ -773,7 +773,6 @@ sip_msg_parse (const guint8 *data, gsize len, GError **error)
   SipMsg *m = g_malloc (sizeof (SipMsg) + len + 1);
   memset (m, 0, G_STRUCT_OFFSET (SipMsg, hdr_inline));
   m->ref = 1;
-  m->len = (guint32) len;
   m->max_forwards = m->expires = m->min_expires = m->retry_after = m->flow_timer = -1;
   m->content_length = -1;
   m->hdr = m->hdr_inline;

@@ -123,7 +123,6 @@ typedef struct {
 
 struct SipMsg {
   int          ref;            /* one run is one thread: no atomics */
-  guint32      len;            /* bytes[] holds the whole input */
   gboolean     is_request;
   gboolean     folded;         /* some header value holds a CRLF fold */
 
