@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "models/sip/builder.h"
+#include "tests/sip-test-messages.h"      /* sip_test_unfold() */
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -34,26 +35,6 @@ static gboolean
 str_same (SipStr a, SipStr b)
 {
   return a.len == b.len && (a.len == 0 || memcmp (a.p, b.p, a.len) == 0);
-}
-
-/* §7.3.1: CRLF and the whitespace around it read as one SP. */
-static void
-unfold (GString *out, SipStr v)
-{
-  for (gsize i = 0; i < v.len; i++)
-    {
-      if (v.p[i] == '\r')
-        {
-          while (out->len && (out->str[out->len - 1] == ' ' || out->str[out->len - 1] == '\t'))
-            g_string_truncate (out, out->len - 1);
-          g_string_append_c (out, ' ');
-          i += 1;
-          while (i + 1 < v.len && (v.p[i + 1] == ' ' || v.p[i + 1] == '\t'))
-            i++;
-          continue;
-        }
-      g_string_append_c (out, v.p[i]);
-    }
 }
 
 /* A URI in canonical form parses again to an equal URI, of any scheme. */
@@ -132,8 +113,8 @@ same_or_abort (const SipMsg *a, const SipMsg *b)
       const SipHeader *hb = sip_msg_header_nth (b, nb++);
       check (hb != NULL && hb->id == ha->id);
       GString *va = g_string_new (NULL), *vb = g_string_new (NULL);
-      unfold (va, ha->value);
-      unfold (vb, hb->value);
+      sip_test_unfold (va, ha->value.p, ha->value.len);
+      sip_test_unfold (vb, hb->value.p, hb->value.len);
       check (g_string_equal (va, vb));
       g_string_free (va, TRUE);
       g_string_free (vb, TRUE);
