@@ -834,6 +834,16 @@ test_roundtrip_canonical (void)
   "Call-ID: c1\n" \
   "CSeq: 1 OPTIONS\n"
 
+/* A valid request plus one more header line @hdr (LF-terminated) fails
+ * with @code. */
+static void
+expect_header_error (const char *hdr, SipParseError code)
+{
+  g_autofree char *lf = g_strconcat (MIN_REQ_TOP MIN_HDRS, hdr, "\n", NULL);
+  g_test_message ("%s", hdr);
+  expect_error (lf, strlen (lf), code);
+}
+
 static void
 test_malformed_framing (void)
 {
@@ -952,11 +962,7 @@ test_malformed_headers (void)
     { "Supported: \"unterminated\n", SIP_PARSE_ERROR_HEADER_VALUE },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *lf = g_strconcat (MIN_REQ_TOP MIN_HDRS, cases[i].hdr, "\n", NULL);
-      g_test_message ("%s", cases[i].hdr);
-      expect_error (lf, strlen (lf), cases[i].code);
-    }
+    expect_header_error (cases[i].hdr, cases[i].code);
 }
 
 static void
@@ -1153,11 +1159,7 @@ test_headers_contact_other_schemes (void)
     { "Route: <x_y:z>\n", SIP_PARSE_ERROR_URI },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autofree char *lf = g_strconcat (MIN_REQ_TOP MIN_HDRS, bad[i].hdr, "\n", NULL);
-      g_test_message ("%s", bad[i].hdr);
-      expect_error (lf, strlen (lf), bad[i].code);
-    }
+    expect_header_error (bad[i].hdr, bad[i].code);
   static const char *const bad_ruri[] = {
     "OPTIONS 1x:y SIP/2.0\n", "OPTIONS x: SIP/2.0\n", "OPTIONS x:<y> SIP/2.0\n",
     "OPTIONS nobodyKnowsThisScheme SIP/2.0\n",
