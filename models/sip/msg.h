@@ -21,9 +21,10 @@
  *    Proxy-Require, Unsupported, ...) is split into one entry per value, so
  *    "Via: a, b" and two Via lines look the same to the reader.  Headers
  *    whose values contain commas but are not lists (WWW-Authenticate,
- *    Authorization, Date, ...) are never split.  Compact forms (v, f, t, m,
- *    i, l, c, k, s, e, o, r, u, x) are accepted and reported under the full
- *    name; names compare case-insensitively; obsolete line folding (CRLF
+ *    Authorization, Date, ...) are never split.  Compact forms (§7.3.3 and
+ *    extensions: v, f, t, m, i, l, c, k, s, e, o, r, u, x, a, b, d, j, n,
+ *    y) are accepted, found by the full name and serialised under it;
+ *    names compare case-insensitively; obsolete line folding (CRLF
  *    followed by SP/HT) is read as a single SP.
  *
  * 4. Bad input is an error, never a crash.  Malformed bytes give NULL and a
@@ -235,7 +236,7 @@ typedef struct {
   SipStr   display;                /* without quotes; escapes left as-is */
   SipUri   uri;
   SipStr   uri_str;                /* the URI text, without < > */
-  SipStr   tag;                    /* From/To tag; absent otherwise */
+  SipStr   tag;                    /* ;tag= (From/To); absent if none */
   SipStr   params;                 /* header params after the URI, raw */
 } SipNameAddr;
 
