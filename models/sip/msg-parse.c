@@ -66,7 +66,7 @@ expect_slash (const char **pp, const char *e)
   return TRUE;
 }
 
-gboolean
+static gboolean
 sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
 {
   const char *e = p + len, *s = p, *t;
@@ -274,7 +274,7 @@ name_addr_parse (const char *p, gsize len, SipNameAddr *na, const char *what,
   return TRUE;
 }
 
-gboolean
+static gboolean
 sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
                      const char *what, GError **error)
 {
@@ -285,7 +285,7 @@ sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
   return name_addr_parse (p, len, na, what, names, lens, 1, vals, &got, error);
 }
 
-gboolean
+static gboolean
 sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
 {
   SipStr v;

@@ -161,26 +161,15 @@ void sip_msg_free_ (SipMsg *msg);
 
 /* ------------------------------------------------------------- shared parsers */
 
-/* Element parsers for one (already split and trimmed) header value; slices
- * point into [p, p+len).  Each sets a SIP_PARSE_ERROR_HEADER_VALUE (or
- * _URI) error naming @what on failure. */
-gboolean sip_parse_via       (const char *p, gsize len, SipVia *out, GError **error);
-gboolean sip_parse_name_addr (const char *p, gsize len, SipNameAddr *out,
-                              const char *what, GError **error);
-gboolean sip_parse_contact   (const char *p, gsize len, SipContact *out, GError **error);
-/* sip_params_get() for @n (<= 32) names in one pass: bit i of the result
+/* A header's generic-params (§25.1, after the first ';'), checked and
+ * looked up in one pass.  Well formed: token names, a value that is a
+ * token, a host (':' too, for the bare IPv6 address via-received allows),
+ * "[" IPv6 "]" or a quoted-string, LWS around ';' and '=', no empty
+ * parameter (";;", a trailing ';'); FALSE if not.  Else bit i of *@found
  * is set, and @values[i] filled, if names[i] (lens[i] bytes, no NUL
- * needed) is present; the first occurrence wins.  Lenient: any slice,
- * URI parameters included; empty parameters and junk are skipped. */
-guint32  sip_params_scan     (SipStr params, const char *const *names, const gsize *lens,
-                              guint n, SipStr *values);
-/* The same pass for a header's generic-params (§25.1, after the first
- * ';'), checking as it goes that they are well formed: token names, a
- * value that is a token, a host (':' too, for the bare IPv6 address
- * via-received allows), "[" IPv6 "]" or a quoted-string, LWS around ';'
- * and '=', no empty parameter (";;", a trailing ';').  FALSE if not;
- * else *@found is the bit set sip_params_scan() returns.  Well-formed
- * lists give both the same values. */
+ * needed; @n <= 32) is present; the first occurrence wins.  The same pass,
+ * lenient, is sip_params_get() (uri.c) and gives the same values for a
+ * well-formed list. */
 gboolean sip_params_parse    (SipStr params, const char *const *names, const gsize *lens,
                               guint n, SipStr *values, guint32 *found);
 /* Host (reg-name, IPv4 or IPv6 reference) filling exactly [p, p+len). */

@@ -483,8 +483,10 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
 
 /* ------------------------------------------------------------- parameters */
 
-/* The one pass behind sip_params_scan() (lenient) and sip_params_parse()
- * (strict): see msg-private.h for what each accepts. */
+/* The one pass behind sip_params_parse() (strict: msg-private.h says what
+ * it accepts) and sip_params_scan() (lenient, for sip_params_get() on any
+ * slice, URI parameters included: empty parameters and junk are skipped,
+ * an unquoted value ends at ';' or LWS). */
 static gboolean
 params_pass (SipStr params, gboolean strict, const char *const *names, const gsize *lens,
              guint n, SipStr *values, guint32 *found)
@@ -586,7 +588,10 @@ params_pass (SipStr params, gboolean strict, const char *const *names, const gsi
   return TRUE;
 }
 
-guint32
+/* sip_params_get() for @n names at once, each given as names[i] and
+ * lens[i] (no NUL needed): bit i of the result is set, and @values[i]
+ * filled, if present; the first occurrence wins. */
+static guint32
 sip_params_scan (SipStr params, const char *const *names, const gsize *lens, guint n,
                  SipStr *values)
 {
