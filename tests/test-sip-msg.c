@@ -1391,6 +1391,37 @@ test_header_names (void)
   assert_str (sip_msg_header (m, "s", 0), "1");
   assert_str (sip_msg_header (m, "Request-Disposition", 0), "proxy");
   assert_str (sip_msg_header (m, "Accept-Language", 1), "fr");
+
+  /* Every header the table knows without a public id, written in upper
+   * case: found by its name and its compact form, and split at commas
+   * where its ABNF is a list (RFC 3261 §20, RFC 3515, 3841, 3892, 4028,
+   * 4474). */
+  static const struct { const char *name, *compact; gboolean list; } extras[] = {
+    { "Subject", "s", FALSE },             { "Content-Encoding", "e", TRUE },
+    { "Refer-To", "r", FALSE },            { "Session-Expires", "x", FALSE },
+    { "Referred-By", "b", FALSE },         { "Accept-Contact", "a", TRUE },
+    { "Reject-Contact", "j", TRUE },       { "Request-Disposition", "d", TRUE },
+    { "Identity", "y", FALSE },            { "Identity-Info", "n", FALSE },
+    { "Accept", NULL, TRUE },              { "Accept-Encoding", NULL, TRUE },
+    { "Accept-Language", NULL, TRUE },     { "Alert-Info", NULL, TRUE },
+    { "Call-Info", NULL, TRUE },           { "Content-Language", NULL, TRUE },
+    { "Error-Info", NULL, TRUE },          { "In-Reply-To", NULL, TRUE },
+    { "Warning", NULL, TRUE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (extras); i++)
+    {
+      g_autofree char *up = g_ascii_strup (extras[i].name, -1);
+      g_autofree char *lf = g_strconcat (MIN_REQ_TOP MIN_HDRS, up, ": v1, v2\n\n", NULL);
+      g_test_message ("%s", extras[i].name);
+      g_autoptr(SipMsg) x = must_parse_lf (lf);
+      SipStr n = { extras[i].name, strlen (extras[i].name) };
+      g_assert_cmpint (sip_header_id_from_name (n), ==, SIP_HDR_OTHER);
+      assert_str (sip_msg_header (x, extras[i].name, 0), extras[i].list ? "v1" : "v1, v2");
+      if (extras[i].list)
+        assert_str (sip_msg_header (x, extras[i].name, 1), "v2");
+      if (extras[i].compact)
+        assert_str (sip_msg_header (x, extras[i].compact, 0), extras[i].list ? "v1" : "v1, v2");
+    }
 }
 
 int
