@@ -561,6 +561,47 @@ test_route_lookup (void)
   sim_world_free (w);
 }
 
+/* sim_iface_set_addr (a renumbered interface): the new address is local,
+ * the old one is not any more (a host without forwarding counts it
+ * not-for-us), replies leave from the new address, and the connected route
+ * follows a prefix change. */
+static void
+test_renumber (void)
+{
+  NetFixture f;
+  net_fixture_init (&f, 1, SIM_MS (1));
+  Peer c, s;
+  peer_open (&c, f.client, 5060);
+  peer_open (&s, f.server, 7000);
+  s.echo = TRUE;
+  SimIface *s0 = sim_node_get_iface (f.server, 0);
+  SimIp4 new_ip = SIM_IP4 (10, 0, 2, 9);
+  sim_iface_set_addr (s0, new_ip);
+  g_assert_cmpuint (sim_iface_get_addr (s0), ==, new_ip);
+  g_assert_true (sim_node_has_addr (f.server, new_ip));
+  g_assert_false (sim_node_has_addr (f.server, f.server_ip));
+
+  SimSockAddr old_to = { f.server_ip, 7000 }, new_to = { new_ip, 7000 };
+  g_assert_true (sim_udp_sendto (c.sock, &old_to, "a", 1, NULL));
+  sim_world_run_until (f.world, SIM_S (1));
+  g_assert_cmpuint (s.rx_times->len, ==, 0);
+  g_assert_cmpuint (sim_node_get_stats (f.server)->not_for_us, ==, 1);
+  g_assert_true (sim_udp_sendto (c.sock, &new_to, "b", 1, NULL));
+  sim_world_run_until (f.world, SIM_S (2));
+  g_assert_cmpuint (s.rx_times->len, ==, 1);
+  g_assert_cmpuint (c.rx_times->len, ==, 1);
+  g_assert_cmpuint (c.last_from.ip, ==, new_ip);
+
+  /* A new prefix: the router's connected route moves with its interface. */
+  SimIface *r1 = sim_node_get_iface (f.router, 1);
+  sim_iface_set_addr (r1, SIM_IP4 (10, 0, 3, 1));
+  g_assert_true (sim_node_route (f.router, SIM_IP4 (10, 0, 3, 7)) == r1);
+  g_assert_null (sim_node_route (f.router, SIM_IP4 (10, 0, 2, 9)));
+  peer_clear (&c);
+  peer_clear (&s);
+  net_fixture_clear (&f);
+}
+
 /* A star router with one link and one /32 route per spoke, as a scenario
  * with thousands of phones builds it: every spoke's datagram reaches the
  * server, in 2 x latency, through one router. */
@@ -734,6 +775,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/udp/4-router/forwarding-off", test_forwarding_off);
   g_test_add_func ("/net/udp/4-router/route-lookup", test_route_lookup);
   g_test_add_func ("/net/udp/4-router/star-5000", test_star_router);
+  g_test_add_func ("/net/udp/4-router/renumber", test_renumber);
   g_test_add_func ("/net/udp/5-hook/rewrite-and-drop", test_hook_rewrite_and_drop);
   g_test_add_func ("/net/udp/6-determinism/fingerprint", test_determinism);
   return g_test_run ();

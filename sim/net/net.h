@@ -155,6 +155,12 @@ void          sim_node_set_port_range (SimNode *node, guint16 lo, guint16 hi);
 
 SimNode      *sim_iface_get_node     (const SimIface *iface);
 SimIp4        sim_iface_get_addr     (const SimIface *iface);
+/* Renumbers @iface (a DHCP lease change; the NAT model's reboot): the
+ * prefix length stays, the connected route moves to the new prefix in
+ * place, and the node stops owning the old address unless another of its
+ * interfaces has it.  Sockets bound to the old address get nothing more;
+ * packets still addressed to it are no longer local to the node. */
+void          sim_iface_set_addr     (SimIface *iface, SimIp4 addr);
 guint         sim_iface_get_prefix_len (const SimIface *iface);
 SimLink      *sim_iface_get_link     (const SimIface *iface);
 /* "NODE/ethN"; static to the iface. */

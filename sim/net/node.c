@@ -219,6 +219,56 @@ sim_node_add_iface (SimNode *node, SimIp4 addr, guint prefix_len)
   return ifc;
 }
 
+void
+sim_iface_set_addr (SimIface *iface, SimIp4 addr)
+{
+  g_return_if_fail (iface != NULL);
+  SimNode *node = iface->node;
+  SimIp4 old = iface->addr;
+  if (old == addr)
+    return;
+  iface->addr = addr;
+  if (g_hash_table_lookup (node->local_addrs, GUINT_TO_POINTER (old)) == iface)
+    {
+      /* The old address stays local if another interface has it too. */
+      g_hash_table_remove (node->local_addrs, GUINT_TO_POINTER (old));
+      for (guint i = 0; i < node->ifaces->len; i++)
+        {
+          SimIface *other = node->ifaces->pdata[i];
+          if (other->addr == old)
+            {
+              g_hash_table_insert (node->local_addrs, GUINT_TO_POINTER (old), other);
+              break;
+            }
+        }
+    }
+  if (!g_hash_table_contains (node->local_addrs, GUINT_TO_POINTER (addr)))
+    g_hash_table_insert (node->local_addrs, GUINT_TO_POINTER (addr), iface);
+
+  /* Move the connected route sim_node_add_iface() added; it keeps its
+   * place among routes of its length. */
+  guint len = iface->prefix_len;
+  SimIp4 mask = sim_ip4_mask (len);
+  if ((old & mask) == (addr & mask))
+    return;
+  if (len == 32)
+    {
+      if (g_hash_table_lookup (node->host_routes, GUINT_TO_POINTER (old)) == iface)
+        g_hash_table_remove (node->host_routes, GUINT_TO_POINTER (old));
+      g_hash_table_insert (node->host_routes, GUINT_TO_POINTER (addr), iface);
+      return;
+    }
+  for (guint i = 0; i < node->routes->len; i++)
+    {
+      SimRoute *r = &g_array_index (node->routes, SimRoute, i);
+      if (r->out == iface && r->len == len && r->prefix == (old & mask))
+        {
+          r->prefix = addr & mask;
+          return;
+        }
+    }
+}
+
 SimIface *
 sim_node_get_iface (SimNode *node, guint index)
 {
