@@ -1,0 +1,812 @@
+/*
+ * models/nat/nat.c - the NAT router: bindings, filtering, timeouts, port
+ * allocation, hairpinning, ICMP error translation, reboot.
+ *
+ * Notes:
+ *  1. Where it runs.  The node's middlebox hook sees every packet arriving
+ *     on any interface before the deliver-or-forward decision (netfilter's
+ *     PREROUTING).  Outbound translation there is safe because routing
+ *     depends on the destination only; the packet leaves with the public
+ *     source.  Inbound, rewriting the destination to the internal endpoint
+ *     makes the node forward it inside.
+ *  2. Bindings.  One NatBinding per mapping, keyed (RFC 4787 §4.1) on
+ *     (proto, internal IP:port) for EIM, plus the remote IP for ADM, plus
+ *     the remote port for APDM; and indexed by (proto, external port), which
+ *     is unique: no port overloading (REQ-3), so an inbound packet finds at
+ *     most one binding.  The binding lists the remote endpoints it has sent
+ *     to; filtering (§5) admits a source if EIF, if its IP is in the list
+ *     (ADF), or if its IP:port is (APDF).  The list lives as long as the
+ *     binding (a modelling choice: one timer per binding, as §4.3 speaks of
+ *     the mapping's timer).
+ *  3. Timer.  Each binding has one SimTimer, restarted by every refreshing
+ *     packet with the timeout of the binding's state at that moment:
+ *       UDP  unreplied (no inbound packet admitted yet)  udp_timeout_unreplied
+ *            replied and now - created >= udp_stream_grace udp_timeout_replied
+ *            replied, within the grace                    udp_timeout_unreplied
+ *       TCP  established                                  tcp_timeout_established
+ *            otherwise (SYN sent, closing, reset)         tcp_timeout_transitory
+ *     That is Linux conntrack's rule (nf_conntrack_proto_udp.c; BEHAVIOUR.md
+ *     (d)).  UDP refresh: every outbound packet (REQ-6); an admitted inbound
+ *     packet only if udp_inbound_refresh (it still marks the binding
+ *     replied, which takes effect at the next refresh).  TCP: any packet in
+ *     either direction (RFC 5382 §5 speaks of idle time).  ICMP errors do not
+ *     refresh (conntrack treats them as RELATED to the flow).
+ *  4. TCP states (RFC 5382 §5, simplified): a binding is created only by
+ *     an outbound SYN; it is established once an inbound SYN+ACK has been
+ *     seen and then an outbound packet without SYN (the handshake's ACK);
+ *     an RST, or a FIN each way, makes it transitory again.
+ *  5. Reboot: every binding is expired (reason reboot) in creation order,
+ *     the sequential port counter starts over, the public address may
+ *     change (sim_iface_set_addr), and for reboot_downtime every packet
+ *     arriving on any interface is dropped.  Packets in flight towards the
+ *     old bindings then arrive to no binding and are dropped unsolicited.
+ *  6. Packets the NAT does not translate: ICMP queries from inside (echo)
+ *     and other protocols outbound are dropped (no ICMP query mapping is
+ *     modelled); on the outside, only packets to the public address are
+ *     looked at, pings to it are answered by the node, the rest dropped.
+ *     Unsolicited inbound packets are dropped silently, as home routers
+ *     do (no ICMP port unreachable).
+ */
+#include "models/nat/nat.h"
+
+#include <string.h>
+
+typedef struct {
+  SimIp4  iip, rip;
+  guint16 iport, rport;
+  guint8  proto;
+} NatKey;
+
+enum {
+  TCP_SYN_OUT    = 1 << 0,
+  TCP_SYNACK_IN  = 1 << 1,
+  TCP_FIN_OUT    = 1 << 2,
+  TCP_FIN_IN     = 1 << 3,
+  TCP_RST        = 1 << 4,
+  TCP_ESTAB      = 1 << 5,
+};
+
+typedef struct {
+  Nat        *nat;
+  guint64     id;
+  NatKey      key;
+  SimSockAddr internal, external, remote;
+  GArray     *peers;          /* SimSockAddr the binding has sent to */
+  gboolean    replied;
+  guint       tcp;            /* TCP_* bits */
+  SimTime     created;
+  SimTimer    timer;
+  GList       link;           /* in nat->bindings */
+} NatBinding;
+
+typedef struct {
+  SimTime at;
+  SimIp4  new_public;
+} NatReboot;
+
+struct Nat {
+  SimNode     *node;
+  SimIface    *outside;
+  SimWorld    *world;
+  NatSettings  s;
+  char        *name;
+  char        *who;           /* "nat:NAME" */
+  SimRng       rng;
+  GHashTable  *by_key;        /* NatKey* -> NatBinding*, not owned */
+  GHashTable  *by_ext;        /* (proto << 16 | port) -> NatBinding*, not owned */
+  GQueue       bindings;      /* owned, creation order */
+  guint64      next_id;
+  guint16      seq_next;
+  SimTime      down_until;
+  GArray      *reboots;       /* NatReboot, sorted by time */
+  SimTimer     reboot_timer;
+  GArray      *records;       /* NatRecord */
+  NatRecordFunc rec_func;
+  gpointer     rec_data;
+  NatStats     stats;
+};
+
+void
+nat_settings_init_default (NatSettings *s)
+{
+  g_return_if_fail (s != NULL);
+  memset (s, 0, sizeof *s);
+  s->mapping = NAT_MAPPING_ENDPOINT_INDEPENDENT;        /* RFC 4787 REQ-1 */
+  s->filtering = NAT_FILTER_ADDRESS_PORT_DEPENDENT;     /* Linux conntrack */
+  s->port_alloc = NAT_PORTS_PRESERVE;                   /* Linux nf_nat */
+  s->port_lo = 1024;
+  s->port_hi = 65535;
+  s->udp_timeout_unreplied = SIM_S (30);                /* nf_conntrack_udp_timeout */
+  s->udp_timeout_replied = SIM_S (120);                 /* nf_conntrack_udp_timeout_stream */
+  s->udp_stream_grace = 0;
+  s->udp_inbound_refresh = TRUE;                        /* Linux: either direction */
+  s->tcp_timeout_established = SIM_S (2 * 3600 + 4 * 60);  /* RFC 5382 REQ-5 */
+  s->tcp_timeout_transitory = SIM_S (4 * 60);           /* RFC 5382 REQ-5 */
+  s->hairpinning = TRUE;                                /* RFC 4787 REQ-9 */
+  s->reboot_downtime = 0;
+}
+
+const char *
+nat_mapping_to_string (NatMapping m)
+{
+  switch (m)
+    {
+    case NAT_MAPPING_ENDPOINT_INDEPENDENT: return "EIM";
+    case NAT_MAPPING_ADDRESS_DEPENDENT: return "ADM";
+    case NAT_MAPPING_ADDRESS_PORT_DEPENDENT: return "APDM";
+    }
+  return "?";
+}
+
+const char *
+nat_filter_to_string (NatFilter f)
+{
+  switch (f)
+    {
+    case NAT_FILTER_ENDPOINT_INDEPENDENT: return "EIF";
+    case NAT_FILTER_ADDRESS_DEPENDENT: return "ADF";
+    case NAT_FILTER_ADDRESS_PORT_DEPENDENT: return "APDF";
+    }
+  return "?";
+}
+
+static const char *
+proto_name (guint8 proto)
+{
+  return proto == SIM_IPPROTO_TCP ? "TCP" : "UDP";
+}
+
+static guint
+key_hash (gconstpointer p)
+{
+  const NatKey *k = p;
+  guint64 h = ((guint64) k->iip << 32) ^ ((guint64) k->iport << 16) ^ k->proto;
+  h ^= ((guint64) k->rip * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)) ^ ((guint64) k->rport << 40);
+  return (guint) (h ^ (h >> 32));
+}
+
+static gboolean
+key_equal (gconstpointer a, gconstpointer b)
+{
+  const NatKey *x = a, *y = b;
+  return x->iip == y->iip && x->iport == y->iport && x->rip == y->rip
+         && x->rport == y->rport && x->proto == y->proto;
+}
+
+static gpointer
+ext_key (guint8 proto, guint16 port)
+{
+  return GUINT_TO_POINTER (((guint) proto << 16) | port);
+}
+
+/* Note 2: the mapping key of a flow from @internal to @remote. */
+static NatKey
+make_key (const Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSockAddr *remote)
+{
+  NatKey k = { .iip = internal->ip, .iport = internal->port, .proto = proto };
+  if (nat->s.mapping != NAT_MAPPING_ENDPOINT_INDEPENDENT)
+    k.rip = remote->ip;
+  if (nat->s.mapping == NAT_MAPPING_ADDRESS_PORT_DEPENDENT)
+    k.rport = remote->port;
+  return k;
+}
+
+SimIp4
+nat_get_public_addr (const Nat *nat)
+{
+  g_return_val_if_fail (nat != NULL, SIM_IP4_ANY);
+  return sim_iface_get_addr (nat->outside);
+}
+
+/* ------------------------------------------------------------ records */
+
+static void
+add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason reason)
+{
+  SimTime now = sim_world_now (nat->world);
+  NatRecord rec = {
+    .kind = kind, .reason = reason, .time = now, .binding_id = b->id,
+    .proto = b->key.proto, .internal = b->internal, .external = b->external,
+    .remote = b->remote, .lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0,
+  };
+  g_array_append_val (nat->records, rec);
+  char i[SIM_SOCKADDR_STRLEN], e[SIM_SOCKADDR_STRLEN], r[SIM_SOCKADDR_STRLEN];
+  sim_sockaddr_to_string (&b->internal, i);
+  sim_sockaddr_to_string (&b->external, e);
+  sim_sockaddr_to_string (&b->remote, r);
+  if (kind == NAT_RECORD_CREATED)
+    sim_trace (nat->world, nat->who, "binding #%" G_GUINT64_FORMAT " created %s %s -> %s (to %s)",
+               b->id, proto_name (b->key.proto), i, e, r);
+  else
+    {
+      char lt[SIM_TIME_STRLEN];
+      sim_trace (nat->world, nat->who, "binding #%" G_GUINT64_FORMAT " expired %s %s -> %s %s after %s s",
+                 b->id, proto_name (b->key.proto), i, e,
+                 reason == NAT_EXPIRY_REBOOT ? "reboot" : "timeout", sim_time_format (rec.lifetime, lt));
+    }
+  if (nat->rec_func)
+    nat->rec_func (nat, &rec, nat->rec_data);
+}
+
+/* ------------------------------------------------------------ bindings */
+
+static void
+binding_free (NatBinding *b)
+{
+  sim_timer_cancel (&b->timer);
+  g_array_unref (b->peers);
+  g_free (b);
+}
+
+static void
+binding_remove (Nat *nat, NatBinding *b, NatExpiryReason reason)
+{
+  g_hash_table_remove (nat->by_key, &b->key);
+  g_hash_table_remove (nat->by_ext, ext_key (b->key.proto, b->external.port));
+  g_queue_unlink (&nat->bindings, &b->link);
+  nat->stats.bindings_expired++;
+  add_record (nat, b, NAT_RECORD_EXPIRED, reason);
+  binding_free (b);
+}
+
+static void
+binding_timeout (SimTimer *timer, gpointer user_data)
+{
+  (void) timer;
+  NatBinding *b = user_data;
+  binding_remove (b->nat, b, NAT_EXPIRY_TIMEOUT);
+}
+
+/* Note 3. */
+static SimTime
+binding_timeout_now (const Nat *nat, const NatBinding *b)
+{
+  if (b->key.proto == SIM_IPPROTO_TCP)
+    return (b->tcp & TCP_ESTAB) ? nat->s.tcp_timeout_established : nat->s.tcp_timeout_transitory;
+  SimTime age = sim_world_now (nat->world) - b->created;
+  if (b->replied && age >= nat->s.udp_stream_grace)
+    return nat->s.udp_timeout_replied;
+  return nat->s.udp_timeout_unreplied;
+}
+
+static void
+binding_refresh (Nat *nat, NatBinding *b)
+{
+  sim_timer_start (&b->timer, binding_timeout_now (nat, b));
+}
+
+static gboolean
+ext_port_used (const Nat *nat, guint8 proto, guint16 port)
+{
+  return port == 0 || g_hash_table_contains (nat->by_ext, ext_key (proto, port));
+}
+
+/* Next free port at or after the sequential counter; 0 if none. */
+static guint16
+alloc_sequential (Nat *nat, guint8 proto, guint16 start)
+{
+  guint lo = nat->s.port_lo, hi = nat->s.port_hi;
+  guint span = hi - lo + 1;
+  guint p = (start < lo || start > hi) ? lo : start;
+  for (guint tries = 0; tries < span; tries++)
+    {
+      guint cur = p;
+      p = cur == hi ? lo : cur + 1;
+      if (!ext_port_used (nat, proto, (guint16) cur))
+        {
+          nat->seq_next = (guint16) p;
+          return (guint16) cur;
+        }
+    }
+  return 0;
+}
+
+static guint16
+alloc_port (Nat *nat, guint8 proto, guint16 internal_port)
+{
+  switch (nat->s.port_alloc)
+    {
+    case NAT_PORTS_PRESERVE:
+      if (!ext_port_used (nat, proto, internal_port))
+        return internal_port;
+      return alloc_sequential (nat, proto, nat->seq_next);
+    case NAT_PORTS_SEQUENTIAL:
+      return alloc_sequential (nat, proto, nat->seq_next);
+    case NAT_PORTS_RANDOM:
+      {
+        /* A fresh draw per binding; a taken port falls back to the next
+         * free one above it (one draw per binding keeps streams simple). */
+        guint16 p = (guint16) sim_rng_int_range (&nat->rng, nat->s.port_lo, nat->s.port_hi);
+        guint16 save = nat->seq_next;
+        guint16 got = alloc_sequential (nat, proto, p);
+        nat->seq_next = save;
+        return got;
+      }
+    }
+  return 0;
+}
+
+static NatBinding *
+binding_create (Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSockAddr *remote)
+{
+  guint16 port = alloc_port (nat, proto, internal->port);
+  if (port == 0)
+    return NULL;
+  NatBinding *b = g_new0 (NatBinding, 1);
+  b->nat = nat;
+  b->id = ++nat->next_id;
+  b->key = make_key (nat, proto, internal, remote);
+  b->internal = *internal;
+  b->external.ip = nat_get_public_addr (nat);
+  b->external.port = port;
+  b->remote = *remote;
+  b->peers = g_array_new (FALSE, FALSE, sizeof (SimSockAddr));
+  b->created = sim_world_now (nat->world);
+  b->link.data = b;
+  sim_timer_init (&b->timer, nat->world, binding_timeout, b);
+  g_hash_table_insert (nat->by_key, &b->key, b);
+  g_hash_table_insert (nat->by_ext, ext_key (proto, port), b);
+  g_queue_push_tail_link (&nat->bindings, &b->link);
+  nat->stats.bindings_created++;
+  add_record (nat, b, NAT_RECORD_CREATED, NAT_EXPIRY_NONE);
+  return b;
+}
+
+static void
+note_peer (NatBinding *b, const SimSockAddr *remote)
+{
+  for (guint i = 0; i < b->peers->len; i++)
+    if (sim_sockaddr_equal (&g_array_index (b->peers, SimSockAddr, i), remote))
+      return;
+  g_array_append_val (b->peers, *remote);
+}
+
+/* RFC 4787 §5. */
+static gboolean
+filter_admits (const Nat *nat, const NatBinding *b, const SimSockAddr *from)
+{
+  if (nat->s.filtering == NAT_FILTER_ENDPOINT_INDEPENDENT)
+    return TRUE;
+  for (guint i = 0; i < b->peers->len; i++)
+    {
+      const SimSockAddr *p = &g_array_index (b->peers, SimSockAddr, i);
+      if (p->ip == from->ip
+          && (nat->s.filtering == NAT_FILTER_ADDRESS_DEPENDENT || p->port == from->port))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* An outbound packet of a flow; creates the binding if needed.  NULL if
+ * the packet must be dropped, with the reason's counter in @counter. */
+static NatBinding *
+outbound_binding (Nat *nat, const SimPacketInfo *info, const SimSockAddr *remote,
+                  guint64 **counter, const char **why)
+{
+  SimSockAddr internal = { info->src, info->sport };
+  NatKey k = make_key (nat, info->proto, &internal, remote);
+  NatBinding *b = g_hash_table_lookup (nat->by_key, &k);
+  if (b == NULL)
+    {
+      /* RFC 5382 §5: a TCP mapping is created by an outbound SYN. */
+      if (info->proto == SIM_IPPROTO_TCP
+          && (info->tcp_flags & (SIM_TCP_SYN | SIM_TCP_ACK)) != SIM_TCP_SYN)
+        {
+          *counter = &nat->stats.dropped_no_mapping;
+          *why = "no-mapping";
+          return NULL;
+        }
+      b = binding_create (nat, info->proto, &internal, remote);
+      if (b == NULL)
+        {
+          *counter = &nat->stats.dropped_no_ports;
+          *why = "no-ports";
+          return NULL;
+        }
+    }
+  note_peer (b, remote);
+  if (info->proto == SIM_IPPROTO_TCP)
+    {
+      guint8 f = info->tcp_flags;
+      if (f & SIM_TCP_RST)
+        b->tcp = (b->tcp | TCP_RST) & ~(guint) TCP_ESTAB;
+      else if (f & SIM_TCP_SYN)
+        b->tcp |= TCP_SYN_OUT;
+      else if ((b->tcp & TCP_SYNACK_IN) && !(b->tcp & (TCP_RST | TCP_FIN_OUT | TCP_FIN_IN)))
+        b->tcp |= TCP_ESTAB;
+      if (f & SIM_TCP_FIN)
+        b->tcp |= TCP_FIN_OUT;
+      if ((b->tcp & TCP_FIN_OUT) && (b->tcp & TCP_FIN_IN))
+        b->tcp &= ~(guint) TCP_ESTAB;
+    }
+  binding_refresh (nat, b);
+  return b;
+}
+
+/* An admitted inbound packet (note 3, note 4). */
+static void
+inbound_seen (Nat *nat, NatBinding *b, const SimPacketInfo *info)
+{
+  if (info->proto == SIM_IPPROTO_TCP)
+    {
+      guint8 f = info->tcp_flags;
+      if (f & SIM_TCP_RST)
+        b->tcp = (b->tcp | TCP_RST) & ~(guint) TCP_ESTAB;
+      else if ((f & (SIM_TCP_SYN | SIM_TCP_ACK)) == (SIM_TCP_SYN | SIM_TCP_ACK))
+        b->tcp |= TCP_SYNACK_IN;
+      if (f & SIM_TCP_FIN)
+        b->tcp |= TCP_FIN_IN;
+      if ((b->tcp & TCP_FIN_OUT) && (b->tcp & TCP_FIN_IN))
+        b->tcp &= ~(guint) TCP_ESTAB;
+      binding_refresh (nat, b);
+      return;
+    }
+  b->replied = TRUE;
+  if (nat->s.udp_inbound_refresh)
+    binding_refresh (nat, b);
+}
+
+/* ------------------------------------------------------------ packets */
+
+static SimHookVerdict
+drop (Nat *nat, guint64 *counter, const char *why, const SimPacketInfo *info)
+{
+  (*counter)++;
+  g_autofree char *desc = sim_packet_describe (info);
+  sim_trace (nat->world, nat->who, "drop %s %s", why, desc);
+  return SIM_HOOK_DROP;
+}
+
+/* RFC 1624 incremental update of a 16-bit one's complement checksum at
+ * @csum when a 16-bit word changes from @old to @new. */
+static void
+csum_update16 (guint8 *csum, guint16 old, guint16 new)
+{
+  guint16 hc = (guint16) ((csum[0] << 8) | csum[1]);
+  guint32 sum = (guint32) (guint16) ~hc + (guint16) ~old + new;
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  guint16 r = (guint16) ~sum;
+  csum[0] = (guint8) (r >> 8);
+  csum[1] = (guint8) r;
+}
+
+static void
+put16 (guint8 *p, guint16 v)
+{
+  p[0] = (guint8) (v >> 8);
+  p[1] = (guint8) v;
+}
+
+static guint16
+get16 (const guint8 *p)
+{
+  return (guint16) ((p[0] << 8) | p[1]);
+}
+
+/* Rewrites one endpoint (@src: the source) of the packet quoted inside an
+ * ICMP error at @q (IP header @qhl bytes, then at least 8 transport bytes)
+ * and fixes the quoted IP header checksum and, incrementally, the quoted
+ * UDP checksum (RFC 5508 §4.2: the NAT translates the embedded header). */
+static void
+rewrite_quoted (guint8 *q, gsize qhl, guint8 proto, gboolean src, const SimSockAddr *to)
+{
+  guint8 *ipf = q + (src ? 12 : 16);
+  guint8 *portf = q + qhl + (src ? 0 : 2);
+  guint16 old_ip_hi = get16 (ipf), old_ip_lo = get16 (ipf + 2), old_port = get16 (portf);
+  put16 (ipf, (guint16) (to->ip >> 16));
+  put16 (ipf + 2, (guint16) to->ip);
+  put16 (portf, to->port);
+  put16 (q + 10, 0);
+  put16 (q + 10, sim_inet_checksum (q, qhl, 0));
+  if (proto == SIM_IPPROTO_UDP && get16 (q + qhl + 6) != 0)
+    {
+      guint8 *c = q + qhl + 6;
+      csum_update16 (c, old_ip_hi, (guint16) (to->ip >> 16));
+      csum_update16 (c, old_ip_lo, (guint16) to->ip);
+      csum_update16 (c, old_port, to->port);
+      if (get16 (c) == 0)
+        put16 (c, 0xffff);
+    }
+}
+
+static gboolean
+is_icmp_error (const SimPacketInfo *info)
+{
+  return info->proto == SIM_IPPROTO_ICMP
+         && (info->icmp_type == SIM_ICMP_DEST_UNREACH || info->icmp_type == SIM_ICMP_TIME_EXCEEDED);
+}
+
+/* An ICMP error from outside about a packet we translated: the quote's
+ * source is our external endpoint.  Translated back to the internal host,
+ * filtered like the flow (the quoted destination must be a peer). */
+static SimHookVerdict
+icmp_inbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
+{
+  SimPacketInfo q;
+  if (sim_packet_parse_quoted (info->payload, info->payload_len, &q) != SIM_PACKET_OK
+      || (q.proto != SIM_IPPROTO_UDP && q.proto != SIM_IPPROTO_TCP)
+      || q.src != nat_get_public_addr (nat))
+    return drop (nat, &nat->stats.dropped_other, "icmp-unmatched", info);
+  NatBinding *b = g_hash_table_lookup (nat->by_ext, ext_key (q.proto, q.sport));
+  if (b == NULL)
+    return drop (nat, &nat->stats.dropped_unsolicited, "icmp-unsolicited", info);
+  SimSockAddr quoted_dst = { q.dst, q.dport };
+  gboolean peer = FALSE;
+  for (guint i = 0; i < b->peers->len && !peer; i++)
+    peer = sim_sockaddr_equal (&g_array_index (b->peers, SimSockAddr, i), &quoted_dst);
+  if (!peer)
+    return drop (nat, &nat->stats.dropped_filtered, "icmp-filtered", info);
+  guint8 *d = sim_packet_data_mut (pkt);
+  guint8 *qp = d + (info->payload - sim_packet_data (pkt));
+  rewrite_quoted (qp, q.hdr_len, q.proto, TRUE, &b->internal);
+  SimSockAddr to = { b->internal.ip, 0 };
+  sim_packet_rewrite_dst (pkt, &to);   /* address only for ICMP; fixes the ICMP checksum */
+  nat->stats.icmp_translated++;
+  return SIM_HOOK_ACCEPT;
+}
+
+/* An ICMP error from an inside host about a packet it received through a
+ * binding (e.g. port unreachable after its socket closed): the quoted
+ * destination is the internal endpoint; it becomes the external one. */
+static SimHookVerdict
+icmp_outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
+{
+  SimPacketInfo q;
+  if (sim_packet_parse_quoted (info->payload, info->payload_len, &q) != SIM_PACKET_OK
+      || (q.proto != SIM_IPPROTO_UDP && q.proto != SIM_IPPROTO_TCP))
+    return drop (nat, &nat->stats.dropped_other, "icmp-unmatched", info);
+  SimSockAddr internal = { q.dst, q.dport }, remote = { q.src, q.sport };
+  NatKey k = make_key (nat, q.proto, &internal, &remote);
+  NatBinding *b = g_hash_table_lookup (nat->by_key, &k);
+  if (b == NULL)
+    return drop (nat, &nat->stats.dropped_other, "icmp-unmatched", info);
+  guint8 *d = sim_packet_data_mut (pkt);
+  guint8 *qp = d + (info->payload - sim_packet_data (pkt));
+  rewrite_quoted (qp, q.hdr_len, q.proto, FALSE, &b->external);
+  SimSockAddr from = { b->external.ip, 0 };
+  sim_packet_rewrite_src (pkt, &from);
+  nat->stats.icmp_translated++;
+  return SIM_HOOK_ACCEPT;
+}
+
+static SimHookVerdict
+outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
+{
+  if (is_icmp_error (info))
+    return icmp_outbound (nat, pkt, info);
+  if (info->proto != SIM_IPPROTO_UDP && info->proto != SIM_IPPROTO_TCP)
+    return drop (nat, &nat->stats.dropped_other, "not-translated", info);
+  SimSockAddr remote = { info->dst, info->dport };
+  guint64 *counter = NULL;
+  const char *why = NULL;
+  NatBinding *b = outbound_binding (nat, info, &remote, &counter, &why);
+  if (b == NULL)
+    return drop (nat, counter, why, info);
+  sim_packet_rewrite_src (pkt, &b->external);
+  nat->stats.translated_out++;
+  return SIM_HOOK_ACCEPT;
+}
+
+static SimHookVerdict
+inbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
+{
+  if (info->dst != nat_get_public_addr (nat))
+    return drop (nat, &nat->stats.dropped_other, "not-public", info);
+  if (is_icmp_error (info))
+    return icmp_inbound (nat, pkt, info);
+  if (info->proto == SIM_IPPROTO_ICMP && info->icmp_type == SIM_ICMP_ECHO_REQUEST)
+    return SIM_HOOK_ACCEPT;   /* the router answers pings itself */
+  if (info->proto != SIM_IPPROTO_UDP && info->proto != SIM_IPPROTO_TCP)
+    return drop (nat, &nat->stats.dropped_other, "not-translated", info);
+  NatBinding *b = g_hash_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
+  if (b == NULL)
+    return drop (nat, &nat->stats.dropped_unsolicited, "unsolicited", info);
+  SimSockAddr from = { info->src, info->sport };
+  if (!filter_admits (nat, b, &from))
+    return drop (nat, &nat->stats.dropped_filtered, "filtered", info);
+  inbound_seen (nat, b, info);
+  sim_packet_rewrite_dst (pkt, &b->internal);
+  nat->stats.translated_in++;
+  return SIM_HOOK_ACCEPT;
+}
+
+/* RFC 4787 §6: an inside host sends to the public address.  The packet is
+ * outbound for the sender (its binding towards public:port is created or
+ * refreshed) and inbound for the target binding (filtered as if it came
+ * from the sender's external endpoint). */
+static SimHookVerdict
+hairpin (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
+{
+  if (info->proto != SIM_IPPROTO_UDP && info->proto != SIM_IPPROTO_TCP)
+    return SIM_HOOK_ACCEPT;   /* e.g. a ping of the public address: the node's own */
+  if (!nat->s.hairpinning)
+    return drop (nat, &nat->stats.dropped_other, "hairpin-off", info);
+  SimSockAddr remote = { info->dst, info->dport };
+  guint64 *counter = NULL;
+  const char *why = NULL;
+  NatBinding *src = outbound_binding (nat, info, &remote, &counter, &why);
+  if (src == NULL)
+    return drop (nat, counter, why, info);
+  NatBinding *dst = g_hash_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
+  if (dst == NULL)
+    return drop (nat, &nat->stats.dropped_unsolicited, "unsolicited", info);
+  if (!filter_admits (nat, dst, &src->external))
+    return drop (nat, &nat->stats.dropped_filtered, "filtered", info);
+  inbound_seen (nat, dst, info);
+  sim_packet_rewrite_src (pkt, &src->external);
+  sim_packet_rewrite_dst (pkt, &dst->internal);
+  nat->stats.hairpinned++;
+  return SIM_HOOK_ACCEPT;
+}
+
+static SimHookVerdict
+nat_hook (SimNode *node, SimIface *in_iface, SimPacket *pkt, gpointer user_data)
+{
+  Nat *nat = user_data;
+  SimPacketInfo info;
+  if (sim_packet_parse (sim_packet_data (pkt), sim_packet_len (pkt), &info) != SIM_PACKET_OK)
+    return SIM_HOOK_ACCEPT;   /* the node parsed it already; cannot happen */
+  if (sim_world_now (nat->world) < nat->down_until)
+    return drop (nat, &nat->stats.dropped_down, "rebooting", &info);
+  if (in_iface == nat->outside)
+    return inbound (nat, pkt, &info);
+  if (info.dst == nat_get_public_addr (nat))
+    return hairpin (nat, pkt, &info);
+  if (sim_node_has_addr (node, info.dst) || sim_node_route (node, info.dst) != nat->outside)
+    return SIM_HOOK_ACCEPT;   /* for the router itself, or inside to inside */
+  return outbound (nat, pkt, &info);
+}
+
+/* ------------------------------------------------------------ reboot */
+
+void
+nat_reboot (Nat *nat, SimIp4 new_public)
+{
+  g_return_if_fail (nat != NULL);
+  char a[SIM_IP4_STRLEN], t[SIM_TIME_STRLEN];
+  SimIp4 pub = new_public != SIM_IP4_ANY ? new_public : nat_get_public_addr (nat);
+  sim_trace (nat->world, nat->who, "reboot: %u bindings dropped, public %s, down %s s",
+             g_queue_get_length (&nat->bindings), sim_ip4_to_string (pub, a),
+             sim_time_format (nat->s.reboot_downtime, t));
+  GList *l;
+  while ((l = g_queue_peek_head_link (&nat->bindings)) != NULL)
+    binding_remove (nat, l->data, NAT_EXPIRY_REBOOT);
+  if (new_public != SIM_IP4_ANY)
+    sim_iface_set_addr (nat->outside, new_public);
+  nat->seq_next = nat->s.port_lo;
+  nat->down_until = sim_world_now (nat->world) + nat->s.reboot_downtime;
+}
+
+static void
+reboot_timer_arm (Nat *nat)
+{
+  if (nat->reboots->len > 0)
+    sim_timer_start_at (&nat->reboot_timer, g_array_index (nat->reboots, NatReboot, 0).at);
+  else
+    sim_timer_cancel (&nat->reboot_timer);
+}
+
+static void
+reboot_fire (SimTimer *timer, gpointer user_data)
+{
+  (void) timer;
+  Nat *nat = user_data;
+  NatReboot r = g_array_index (nat->reboots, NatReboot, 0);
+  g_array_remove_index (nat->reboots, 0);
+  reboot_timer_arm (nat);
+  nat_reboot (nat, r.new_public);
+}
+
+void
+nat_schedule_reboot (Nat *nat, SimTime at, SimIp4 new_public)
+{
+  g_return_if_fail (nat != NULL && at >= sim_world_now (nat->world));
+  NatReboot r = { at, new_public };
+  guint i = 0;
+  while (i < nat->reboots->len && g_array_index (nat->reboots, NatReboot, i).at <= at)
+    i++;
+  g_array_insert_val (nat->reboots, i, r);
+  reboot_timer_arm (nat);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+Nat *
+nat_new (SimNode *node, SimIface *outside, const NatSettings *settings, const char *name)
+{
+  g_return_val_if_fail (node != NULL && outside != NULL && settings != NULL && name != NULL, NULL);
+  g_return_val_if_fail (sim_iface_get_node (outside) == node, NULL);
+  g_return_val_if_fail (settings->port_lo > 0 && settings->port_lo <= settings->port_hi, NULL);
+  Nat *nat = g_new0 (Nat, 1);
+  nat->node = node;
+  nat->outside = outside;
+  nat->world = sim_node_get_world (node);
+  nat->s = *settings;
+  nat->name = g_strdup (name);
+  nat->who = g_strdup_printf ("nat:%s", name);
+  g_autofree char *stream = g_strdup_printf ("nat/%s", name);
+  sim_world_rng_init (nat->world, &nat->rng, stream);
+  nat->by_key = g_hash_table_new (key_hash, key_equal);
+  nat->by_ext = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_queue_init (&nat->bindings);
+  nat->seq_next = settings->port_lo;
+  nat->reboots = g_array_new (FALSE, FALSE, sizeof (NatReboot));
+  sim_timer_init (&nat->reboot_timer, nat->world, reboot_fire, nat);
+  nat->records = g_array_new (FALSE, FALSE, sizeof (NatRecord));
+  sim_node_set_forwarding (node, TRUE);
+  sim_node_set_hook (node, nat_hook, nat);
+  return nat;
+}
+
+void
+nat_free (Nat *nat)
+{
+  if (nat == NULL)
+    return;
+  sim_node_set_hook (nat->node, NULL, NULL);
+  GList *l;
+  while ((l = g_queue_pop_head_link (&nat->bindings)) != NULL)
+    binding_free (l->data);
+  g_hash_table_unref (nat->by_key);
+  g_hash_table_unref (nat->by_ext);
+  sim_timer_cancel (&nat->reboot_timer);
+  g_array_unref (nat->reboots);
+  g_array_unref (nat->records);
+  g_free (nat->name);
+  g_free (nat->who);
+  g_free (nat);
+}
+
+const NatSettings *
+nat_get_settings (const Nat *nat)
+{
+  g_return_val_if_fail (nat != NULL, NULL);
+  return &nat->s;
+}
+
+const NatStats *
+nat_get_stats (const Nat *nat)
+{
+  g_return_val_if_fail (nat != NULL, NULL);
+  return &nat->stats;
+}
+
+void
+nat_set_record_func (Nat *nat, NatRecordFunc func, gpointer user_data)
+{
+  g_return_if_fail (nat != NULL);
+  nat->rec_func = func;
+  nat->rec_data = user_data;
+}
+
+const NatRecord *
+nat_get_records (const Nat *nat, guint *n_records)
+{
+  g_return_val_if_fail (nat != NULL && n_records != NULL, NULL);
+  *n_records = nat->records->len;
+  return (const NatRecord *) (gconstpointer) nat->records->data;
+}
+
+guint
+nat_get_n_bindings (const Nat *nat)
+{
+  g_return_val_if_fail (nat != NULL, 0);
+  return nat->bindings.length;
+}
+
+gboolean
+nat_lookup (const Nat *nat, guint8 proto, const SimSockAddr *internal,
+            const SimSockAddr *remote, SimSockAddr *external, SimTime *expires)
+{
+  g_return_val_if_fail (nat != NULL && internal != NULL && remote != NULL, FALSE);
+  NatKey k = make_key (nat, proto, internal, remote);
+  NatBinding *b = g_hash_table_lookup (nat->by_key, &k);
+  if (b == NULL)
+    return FALSE;
+  if (external)
+    *external = b->external;
+  if (expires)
+    *expires = sim_timer_get_due (&b->timer);
+  return TRUE;
+}
