@@ -1,0 +1,1363 @@
+/*
+ * models/proxy/proxy.c - the registrar model (see proxy.h for the rules and
+ * the RFCs behind them).
+ *
+ * Notes
+ *
+ * 1. Pieces.  A UDP socket and a TCP listener feed one SipTxnLayer; its
+ *    request callback is the TU.  A request becomes a Work item, which
+ *    waits for the capacity server (note 8 of proxy.h) and the SLOW delay
+ *    before handle_request() answers it.  Bindings, Work items, probes in
+ *    flight and scheduled faults each embed their timer and are freed
+ *    with the proxy.
+ *
+ * 2. Going down (CRASH, RESTART) frees the transaction layer, which ends
+ *    every transaction without a report, so the Work items (which point at
+ *    server transactions) are freed first and the probes in flight are
+ *    recorded as ABORTED; a fresh empty layer takes its place at once and
+ *    sees nothing until the proxy is up again.
+ *
+ * 3. The response's Vias are rebuilt by hand (response_builder()) because
+ *    the builder copies Vias verbatim and the top one must carry received
+ *    and rport (RFC 3581 §4); the other headers keep their §8.2.6.2 order.
+ */
+#include <string.h>
+
+#include "models/proxy/proxy.h"
+#include "models/sip/builder.h"
+#include "models/sip/digest.h"
+#include "models/sip/framing.h"
+#include "models/stun/msg.h"
+#include "models/stun/responder.h"
+
+typedef struct Conn    Conn;
+typedef struct Binding Binding;
+typedef struct Work    Work;
+typedef struct ProbeTx ProbeTx;
+typedef struct Sched   Sched;
+
+struct Conn {
+  SipProxy        *p;
+  SimHostTcp      *sock;
+  SipStreamReader *reader;
+  SimSockAddr      remote;
+  gboolean         closing;
+};
+
+struct Binding {
+  SipProxy   *p;
+  char       *aor;
+  char       *contact;       /* URI text */
+  SipUri      uri;           /* parsed from contact (slices into it) */
+  char       *instance;      /* +sip.instance, NULL if none (RFC 5626) */
+  gint32      reg_id;        /* -1 if none */
+  char       *call_id;
+  guint32     cseq;
+  SimTime     expires_at;
+  SimSockAddr source;        /* the flow (note 3 of proxy.h) */
+  gboolean    reliable;
+  Conn       *conn;          /* TCP: the connection; NULL for UDP or when gone */
+  HostTimer   expiry, probe;
+};
+
+struct Work {
+  SipProxy   *p;
+  SipTxn     *txn;           /* NULL once the transaction ended */
+  SipMsg     *req;
+  SipTxnPeer  from;
+  HostTimer   timer;         /* SLOW delay */
+};
+
+struct ProbeTx {
+  SipProxy      *p;
+  SipTxn        *txn;
+  SipProxyProbe  rec;
+  gboolean       done;
+};
+
+struct Sched {
+  SipProxy     *p;
+  HostTimer     timer;
+  SipProxyFault fault;
+};
+
+struct SipProxy {
+  SimHost            *host;
+  SipProxyConfig      cfg;
+  char               *realm;
+  GHashTable         *users;        /* user -> password */
+  SimRng              rng, probe_rng, fault_rng;
+  SimHostUdp         *udp;
+  SimHostTcpListener *listener;
+  GPtrArray          *conns;        /* Conn * */
+  SipTxnLayer        *layer;
+  SipDigestServer    *digest;
+  GPtrArray          *bindings;     /* Binding * */
+  GQueue              queue;        /* Work * waiting for service */
+  Work               *in_service;
+  HostTimer           service;
+  GPtrArray          *works;        /* every live Work * */
+  GPtrArray          *probes_live;  /* ProbeTx * */
+  GArray             *probes;       /* SipProxyProbe, completed */
+  GPtrArray          *scheds;       /* Sched * */
+  SipProxyFault       state;
+  HostTimer           restart;
+  SipProxyStats       stats;
+  SipProxyProbeFunc   probe_func;
+  gpointer            probe_data;
+};
+
+static void layer_reset (SipProxy *p);
+
+/* ------------------------------------------------------------- strings */
+
+const char *
+sip_proxy_fault_to_string (SipProxyFault f)
+{
+  switch (f)
+    {
+    case SIP_PROXY_FAULT_RECOVER: return "recover";
+    case SIP_PROXY_FAULT_CRASH:   return "crash";
+    case SIP_PROXY_FAULT_REJECT:  return "reject";
+    case SIP_PROXY_FAULT_SLOW:    return "slow";
+    case SIP_PROXY_FAULT_RESTART: return "restart";
+    }
+  return "?";
+}
+
+const char *
+sip_proxy_probe_outcome_to_string (SipProxyProbeOutcome o)
+{
+  switch (o)
+    {
+    case SIP_PROXY_PROBE_OK:              return "ok";
+    case SIP_PROXY_PROBE_TIMEOUT:         return "timeout";
+    case SIP_PROXY_PROBE_TRANSPORT_ERROR: return "transport-error";
+    case SIP_PROXY_PROBE_NO_FLOW:         return "no-flow";
+    case SIP_PROXY_PROBE_ABORTED:         return "aborted";
+    }
+  return "?";
+}
+
+void
+sip_proxy_config_init (SipProxyConfig *cfg)
+{
+  g_return_if_fail (cfg != NULL);
+  memset (cfg, 0, sizeof *cfg);
+  cfg->port = 5060;                    /* RFC 3261 §19.1.2 */
+  cfg->tcp = TRUE;
+  cfg->default_expires = 3600;         /* §10.3 step 7 example / BEHAVIOUR.md (c) */
+  cfg->min_expires = 60;               /* §10.2.8: Min-Expires example; modelling choice */
+  cfg->max_expires = 7200;             /* modelling choice */
+  cfg->realm = "sipsim.test";
+  cfg->nonce_lifetime = SIM_S (300);   /* modelling choice */
+  cfg->outbound = TRUE;
+  cfg->retry_after = 60;               /* modelling choice */
+  cfg->slow_delay = SIM_S (2);         /* modelling choice */
+  cfg->restart_downtime = SIM_S (10);  /* modelling choice */
+  cfg->queue_limit = 100;              /* modelling choice */
+}
+
+static gboolean
+is_down (const SipProxy *p)
+{
+  return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART;
+}
+
+/* Appends [s, s+len) without CR and LF, so obsolete folding (CRLF WS)
+ * becomes its WS (§7.3.1). */
+static void
+append_unfolded (GString *out, const char *s, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (s[i] != '\r' && s[i] != '\n')
+      g_string_append_c (out, s[i]);
+}
+
+/* ----------------------------------------------------------- responses */
+
+/* The top Via of the response (note 3): the request's, without any
+ * received/rport, plus received (RFC 3581 §4: always with rport; §18.2.1:
+ * when sent-by differs from the source) and rport=<source port>. */
+static char *
+top_via_value (const SipMsg *req, const SimSockAddr *src)
+{
+  SipStr raw = sip_msg_header_by_id (req, SIP_HDR_VIA, 0);
+  const SipVia *via = sip_msg_via (req, 0);
+  char ip[SIM_IP4_STRLEN];
+  sim_ip4_to_string (src->ip, ip);
+  GString *out = g_string_sized_new (raw.len + 48);
+  gboolean quoted = FALSE;
+  gsize start = 0;
+  guint seg = 0;
+  for (gsize i = 0; i <= raw.len; i++)
+    {
+      if (i < raw.len)
+        {
+          if (raw.p[i] == '"')
+            quoted = !quoted;
+          if (quoted || raw.p[i] != ';')
+            continue;
+        }
+      const char *s = raw.p + start;
+      gsize len = i - start;
+      start = i + 1;
+      if (seg++ == 0)
+        {
+          append_unfolded (out, s, len);
+          continue;
+        }
+      while (len && g_ascii_isspace (*s))
+        s++, len--;
+      while (len && g_ascii_isspace (s[len - 1]))
+        len--;
+      gsize nlen = 0;
+      while (nlen < len && s[nlen] != '=' && !g_ascii_isspace (s[nlen]))
+        nlen++;
+      SipStr name = { s, nlen };
+      if (sip_str_caseeq (name, "received") || sip_str_caseeq (name, "rport"))
+        continue;
+      g_string_append_c (out, ';');
+      append_unfolded (out, s, len);
+    }
+  while (out->len && g_ascii_isspace (out->str[out->len - 1]))
+    g_string_truncate (out, out->len - 1);
+  if (via->has_rport || !sip_str_eq (via->host, ip))
+    g_string_append_printf (out, ";received=%s", ip);
+  if (via->has_rport)
+    g_string_append_printf (out, ";rport=%u", src->port);
+  return g_string_free (out, FALSE);
+}
+
+/* A response to @req from @src (§8.2.6.2), with the top Via of note 3. */
+static SipBuilder *
+response_builder (SipProxy *p, const SipMsg *req, const SimSockAddr *src, guint code,
+                  const char *reason)
+{
+  SipBuilder *b = sip_builder_response (req, code, reason, NULL);
+  static const char *const copied[] = { "Via", "From", "To", "Call-ID", "CSeq" };
+  for (guint i = 0; i < G_N_ELEMENTS (copied); i++)
+    sip_builder_remove (b, copied[i]);
+
+  g_autofree char *top = top_via_value (req, src);
+  sip_builder_add (b, "Via", "%s", top);
+  for (guint i = 1;; i++)
+    {
+      SipStr v = sip_msg_header_by_id (req, SIP_HDR_VIA, i);
+      if (!sip_str_present (v))
+        break;
+      g_autoptr (GString) s = g_string_new (NULL);
+      append_unfolded (s, v.p, v.len);
+      sip_builder_add (b, "Via", "%s", s->str);
+    }
+  sip_builder_copy_header (b, req, SIP_HDR_FROM);
+  g_autoptr (GString) to = g_string_new (NULL);
+  SipStr tov = sip_msg_header_by_id (req, SIP_HDR_TO, 0);
+  append_unfolded (to, tov.p, tov.len);
+  if (!sip_str_present (sip_msg_to (req)->tag) && code != 100)
+    {
+      /* §8.2.6.2: a UAS adds a To tag to every response but 100. */
+      g_autofree char *tag = sip_gen_tag (&p->rng);
+      g_string_append_printf (to, ";tag=%s", tag);
+    }
+  sip_builder_add (b, "To", "%s", to->str);
+  sip_builder_copy_header (b, req, SIP_HDR_CALL_ID);
+  sip_builder_copy_header (b, req, SIP_HDR_CSEQ);
+  return b;
+}
+
+static void
+count_status (SipProxy *p, guint code)
+{
+  p->stats.responses_sent++;
+  switch (code)
+    {
+    case 200: p->stats.r200++; break;
+    case 400: p->stats.r400++; break;
+    case 401: p->stats.r401++; break;
+    case 403: p->stats.r403++; break;
+    case 405: p->stats.r405++; break;
+    case 423: p->stats.r423++; break;
+    case 500: p->stats.r500++; break;
+    case 503: p->stats.r503++; break;
+    default: break;
+    }
+}
+
+static void
+send_response (SipProxy *p, SipTxn *txn, SipBuilder *b, guint code)
+{
+  g_autoptr (SipMsg) resp = sip_builder_finish_msg (b);
+  g_return_if_fail (resp != NULL);
+  if (sip_txn_respond (txn, resp))
+    count_status (p, code);
+}
+
+static void
+respond_simple (SipProxy *p, SipTxn *txn, const SipMsg *req, const SimSockAddr *src,
+                guint code)
+{
+  SipBuilder *b = response_builder (p, req, src, code, NULL);
+  if (code == 503 && p->cfg.retry_after)
+    sip_builder_add (b, "Retry-After", "%u", p->cfg.retry_after);   /* §21.5.4, §20.33 */
+  if (code == 405)
+    sip_builder_add (b, "Allow", "REGISTER, OPTIONS, NOTIFY");     /* §21.4.6 */
+  send_response (p, txn, b, code);
+}
+
+/* ------------------------------------------------------------ bindings */
+
+static void binding_probe_fire (HostTimer *t, gpointer u);
+static void binding_expire (HostTimer *t, gpointer u);
+
+static void
+binding_free (Binding *b)
+{
+  host_timer_cancel (&b->expiry);
+  host_timer_cancel (&b->probe);
+  g_free (b->aor);
+  g_free (b->contact);
+  g_free (b->instance);
+  g_free (b->call_id);
+  g_free (b);
+}
+
+static void
+binding_remove (SipProxy *p, Binding *b)
+{
+  g_ptr_array_remove_fast (p->bindings, b);
+  binding_free (b);
+}
+
+static void
+probe_arm (SipProxy *p, Binding *b)
+{
+  if (p->cfg.probe_rate <= 0)
+    return;
+  /* Poisson process: exponential gaps with mean 1/rate (proxy.h note 9). */
+  double gap = sim_rng_exponential (&p->probe_rng, 1.0 / p->cfg.probe_rate);
+  host_timer_start (&b->probe, sim_time_from_s (gap));
+}
+
+static void
+binding_expire (HostTimer *t, gpointer u)
+{
+  Binding *b = u;
+  SipProxy *p = b->p;
+  p->stats.bindings_expired++;
+  host_trace (p->host, "proxy binding expired %s %s", b->aor, b->contact);
+  binding_remove (p, b);
+}
+
+static gboolean
+binding_matches (const Binding *b, const char *aor, const SipContact *c, gboolean outbound)
+{
+  if (strcmp (b->aor, aor) != 0)
+    return FALSE;
+  /* RFC 5626 §6: with outbound the flow is named by instance and reg-id. */
+  if (outbound && b->instance != NULL)
+    return sip_str_eq (c->instance, b->instance) && c->reg_id == b->reg_id;
+  return sip_uri_equal (&b->uri, &c->addr.uri);
+}
+
+static Binding *
+binding_find (SipProxy *p, const char *aor, const SipContact *c, gboolean outbound)
+{
+  for (guint i = 0; i < p->bindings->len; i++)
+    {
+      Binding *b = p->bindings->pdata[i];
+      if (binding_matches (b, aor, c, outbound))
+        return b;
+    }
+  return NULL;
+}
+
+/* ------------------------------------------------------------ register */
+
+static guint
+remaining_s (SipProxy *p, const Binding *b)
+{
+  SimTime left = b->expires_at - host_now (p->host);
+  if (left <= 0)
+    return 0;
+  return (guint) ((left + SIM_S (1) - 1) / SIM_S (1));
+}
+
+/* §22: NULL if the request may go on, else the response code sent. */
+static guint
+check_auth (SipProxy *p, SipTxn *txn, const SipMsg *req, const SimSockAddr *src,
+            SipStr aor_user)
+{
+  SimTime now = host_now (p->host);
+  SipStr v = sip_msg_header_by_id (req, SIP_HDR_AUTHORIZATION, 0);
+  gboolean stale = FALSE;
+  if (sip_str_present (v))
+    {
+      g_autoptr (GError) err = NULL;
+      g_autoptr (SipDigestCredentials) cr = sip_digest_credentials_parse (v.p, v.len, &err);
+      if (cr == NULL)
+        {
+          respond_simple (p, txn, req, src, 400);
+          return 400;
+        }
+      const char *pw = g_hash_table_lookup (p->users, cr->username);
+      if (pw != NULL)
+        {
+          g_autofree char *ruri = sip_str_dup (sip_msg_request_uri_str (req));
+          SipDigestVerdict vd = sip_digest_server_verify (p->digest, cr, "REGISTER", ruri,
+                                                          pw, now);
+          host_trace (p->host, "proxy digest %s %s", cr->username,
+                      sip_digest_verdict_to_string (vd));
+          if (vd == SIP_DIGEST_OK)
+            {
+              /* §10.3 step 3: the authenticated user must own the AOR. */
+              if (!sip_str_eq (aor_user, cr->username))
+                {
+                  respond_simple (p, txn, req, src, 403);
+                  return 403;
+                }
+              return 0;
+            }
+          if (vd == SIP_DIGEST_MALFORMED)
+            {
+              respond_simple (p, txn, req, src, 400);
+              return 400;
+            }
+          stale = vd == SIP_DIGEST_STALE_NONCE;
+        }
+    }
+  /* No credentials, or rejected ones: a fresh challenge (§22.2). */
+  g_autofree char *ch = sip_digest_server_challenge (p->digest, now, stale);
+  SipBuilder *b = response_builder (p, req, src, 401, NULL);
+  sip_builder_add (b, "WWW-Authenticate", "%s", ch);
+  send_response (p, txn, b, 401);
+  return 401;
+}
+
+static void
+handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *from)
+{
+  SimTime now = host_now (p->host);
+  p->stats.registers++;
+  const SipNameAddr *to = sip_msg_to (req);
+  if ((to->uri.scheme != SIP_URI_SIP && to->uri.scheme != SIP_URI_SIPS)
+      || !sip_str_present (to->uri.user))
+    {
+      respond_simple (p, txn, req, &from->addr, 400);
+      return;
+    }
+  g_autofree char *host_lc = g_ascii_strdown (to->uri.host.p, (gssize) to->uri.host.len);
+  g_autofree char *aor = g_strdup_printf ("%.*s@%s", (int) to->uri.user.len,
+                                          to->uri.user.p, host_lc);
+
+  if (p->cfg.n_users > 0 && check_auth (p, txn, req, &from->addr, to->uri.user) != 0)
+    return;
+
+  guint n = sip_msg_contact_count (req);
+  gint64 hdr_exp = sip_msg_expires (req);
+  SipStr call_id = sip_msg_call_id (req);
+  guint32 cseq = sip_msg_cseq (req)->seq;
+  gboolean outbound = p->cfg.outbound
+                      && sip_msg_has_option_tag (req, SIP_HDR_SUPPORTED, "outbound");
+  gboolean star = FALSE, used_outbound = FALSE;
+
+  /* Pass 1: check everything before changing anything (§10.3 steps 6-7). */
+  for (guint i = 0; i < n; i++)
+    {
+      const SipContact *c = sip_msg_contact (req, i);
+      if (c->star)
+        {
+          /* §10.3 step 6: "*" only alone and with Expires: 0. */
+          if (n != 1 || hdr_exp != 0)
+            {
+              respond_simple (p, txn, req, &from->addr, 400);
+              return;
+            }
+          star = TRUE;
+          for (guint j = 0; j < p->bindings->len; j++)
+            {
+              Binding *b = p->bindings->pdata[j];
+              if (strcmp (b->aor, aor) == 0 && sip_str_eq (call_id, b->call_id)
+                  && cseq <= b->cseq)
+                {
+                  respond_simple (p, txn, req, &from->addr, 500);
+                  return;
+                }
+            }
+          continue;
+        }
+      gint64 exp = c->expires >= 0 ? c->expires : hdr_exp >= 0 ? hdr_exp
+                                                                : p->cfg.default_expires;
+      if (exp != 0 && p->cfg.min_expires && exp < p->cfg.min_expires)
+        {
+          /* §10.3 step 7, §21.4.17: 423 with Min-Expires. */
+          SipBuilder *b = response_builder (p, req, &from->addr, 423, NULL);
+          sip_builder_add (b, "Min-Expires", "%u", p->cfg.min_expires);
+          send_response (p, txn, b, 423);
+          host_trace (p->host, "proxy REGISTER %s 423 (asked %" G_GINT64_FORMAT " s)", aor, exp);
+          return;
+        }
+      gboolean ob = outbound && sip_str_present (c->instance) && c->reg_id >= 0;
+      Binding *b = binding_find (p, aor, c, ob);
+      if (b && sip_str_eq (call_id, b->call_id) && cseq <= b->cseq)
+        {
+          /* §10.3 step 7: out of order; the RFC names no code. */
+          respond_simple (p, txn, req, &from->addr, 500);
+          return;
+        }
+    }
+
+  /* Pass 2: apply. */
+  if (star)
+    for (guint j = p->bindings->len; j-- > 0;)
+      {
+        Binding *b = p->bindings->pdata[j];
+        if (strcmp (b->aor, aor) == 0)
+          {
+            p->stats.bindings_removed++;
+            host_trace (p->host, "proxy binding removed %s %s", b->aor, b->contact);
+            binding_remove (p, b);
+          }
+      }
+  for (guint i = 0; i < n && !star; i++)
+    {
+      const SipContact *c = sip_msg_contact (req, i);
+      gint64 exp = c->expires >= 0 ? c->expires : hdr_exp >= 0 ? hdr_exp
+                                                                : p->cfg.default_expires;
+      if (p->cfg.max_expires && exp > p->cfg.max_expires)
+        exp = p->cfg.max_expires;
+      gboolean ob = outbound && sip_str_present (c->instance) && c->reg_id >= 0;
+      used_outbound |= ob;
+      Binding *b = binding_find (p, aor, c, ob);
+      if (exp == 0)
+        {
+          if (b)
+            {
+              p->stats.bindings_removed++;
+              host_trace (p->host, "proxy binding removed %s %s", b->aor, b->contact);
+              binding_remove (p, b);
+            }
+          continue;
+        }
+      if (b == NULL)
+        {
+          b = g_new0 (Binding, 1);
+          b->p = p;
+          b->aor = g_strdup (aor);
+          host_timer_init (p->host, &b->expiry, binding_expire, b);
+          host_timer_init (p->host, &b->probe, binding_probe_fire, b);
+          g_ptr_array_add (p->bindings, b);
+          p->stats.bindings_created++;
+          probe_arm (p, b);
+        }
+      else
+        {
+          p->stats.bindings_refreshed++;
+          g_free (b->contact);
+          g_free (b->instance);
+          g_free (b->call_id);
+        }
+      b->contact = sip_str_dup (c->addr.uri_str);
+      /* The builder-made or parsed text parsed before: cannot fail. */
+      if (!sip_uri_parse (b->contact, strlen (b->contact), &b->uri, NULL))
+        memset (&b->uri, 0, sizeof b->uri);
+      b->instance = ob ? sip_str_dup (c->instance) : NULL;
+      b->reg_id = ob ? c->reg_id : -1;
+      b->call_id = sip_str_dup (call_id);
+      b->cseq = cseq;
+      b->expires_at = now + SIM_S (exp);
+      b->source = from->addr;
+      b->reliable = from->reliable;
+      b->conn = from->reliable ? from->flow : NULL;
+      host_timer_start (&b->expiry, SIM_S (exp));
+      char src[SIM_SOCKADDR_STRLEN];
+      host_trace (p->host, "proxy binding %s %s expires %" G_GINT64_FORMAT " flow %s %s",
+                  b->aor, b->contact, exp, from->reliable ? "TCP" : "UDP",
+                  sim_sockaddr_to_string (&from->addr, src));
+    }
+
+  /* §10.3 step 8: 200 with every current binding of the AOR. */
+  SipBuilder *rb = response_builder (p, req, &from->addr, 200, NULL);
+  for (guint j = 0; j < p->bindings->len; j++)
+    {
+      Binding *b = p->bindings->pdata[j];
+      if (strcmp (b->aor, aor) != 0)
+        continue;
+      if (b->instance)
+        sip_builder_add (rb, "Contact", "<%s>;expires=%u;+sip.instance=\"%s\";reg-id=%d",
+                         b->contact, remaining_s (p, b), b->instance, b->reg_id);
+      else
+        sip_builder_add (rb, "Contact", "<%s>;expires=%u", b->contact, remaining_s (p, b));
+    }
+  if (used_outbound)
+    {
+      /* RFC 5626 §6: Require: outbound; §8.4 Flow-Timer. */
+      sip_builder_add (rb, "Require", "outbound");
+      if (p->cfg.flow_timer)
+        sip_builder_add (rb, "Flow-Timer", "%u", p->cfg.flow_timer);
+    }
+  send_response (p, txn, rb, 200);
+}
+
+static void
+handle_request (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *from)
+{
+  if (p->state == SIP_PROXY_FAULT_REJECT)
+    {
+      p->stats.reject_503++;
+      respond_simple (p, txn, req, &from->addr, 503);
+      return;
+    }
+  switch (sip_msg_method (req))
+    {
+    case SIP_METHOD_REGISTER:
+      handle_register (p, txn, req, from);
+      break;
+    case SIP_METHOD_OPTIONS:
+    case SIP_METHOD_NOTIFY:
+      respond_simple (p, txn, req, &from->addr, 200);
+      break;
+    default:
+      respond_simple (p, txn, req, &from->addr, 405);
+      break;
+    }
+}
+
+/* ----------------------------------------------------------------- work */
+
+static void
+work_free (Work *w)
+{
+  SipProxy *p = w->p;
+  host_timer_cancel (&w->timer);
+  if (w->txn)
+    sip_txn_set_func (w->txn, NULL, NULL);
+  sip_msg_unref (w->req);
+  g_ptr_array_remove_fast (p->works, w);
+  g_free (w);
+}
+
+static void
+work_txn_func (SipTxn *txn, const SipTxnEvent *ev, gpointer u)
+{
+  Work *w = u;
+  if (ev->outcome == SIP_TXN_TERMINATED)
+    w->txn = NULL;
+}
+
+static void
+work_process (Work *w)
+{
+  SipProxy *p = w->p;
+  if (w->txn)
+    handle_request (p, w->txn, w->req, &w->from);
+  work_free (w);
+}
+
+static void
+work_slow_done (HostTimer *t, gpointer u)
+{
+  work_process (u);
+}
+
+/* Service done (capacity), or no capacity limit: apply SLOW, then answer. */
+static void
+work_ready (Work *w)
+{
+  SipProxy *p = w->p;
+  if (p->state == SIP_PROXY_FAULT_SLOW && p->cfg.slow_delay > 0)
+    host_timer_start (&w->timer, p->cfg.slow_delay);
+  else
+    work_process (w);
+}
+
+static SimTime
+service_time (const SipProxy *p)
+{
+  return sim_time_from_s (1.0 / p->cfg.capacity_rps);
+}
+
+static void
+service_done (HostTimer *t, gpointer u)
+{
+  SipProxy *p = u;
+  Work *w = g_steal_pointer (&p->in_service);
+  Work *next = g_queue_pop_head (&p->queue);
+  if (next)
+    {
+      p->in_service = next;
+      host_timer_start (&p->service, service_time (p));
+    }
+  if (w)
+    work_ready (w);
+}
+
+/* ------------------------------------------------------------- the TU */
+
+static void
+on_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from, gpointer u)
+{
+  SipProxy *p = u;
+  p->stats.requests++;
+  if (p->state == SIP_PROXY_FAULT_REJECT)
+    {
+      handle_request (p, txn, req, from);
+      return;
+    }
+  Work *w = g_new0 (Work, 1);
+  w->p = p;
+  w->txn = txn;
+  w->req = sip_msg_ref (req);
+  w->from = *from;
+  host_timer_init (p->host, &w->timer, work_slow_done, w);
+  g_ptr_array_add (p->works, w);
+  sip_txn_set_func (txn, work_txn_func, w);
+  if (p->cfg.capacity_rps <= 0)
+    {
+      work_ready (w);
+      return;
+    }
+  if (p->in_service == NULL)
+    {
+      p->in_service = w;
+      host_timer_start (&p->service, service_time (p));
+      return;
+    }
+  if (g_queue_get_length (&p->queue) < p->cfg.queue_limit)
+    {
+      g_queue_push_tail (&p->queue, w);
+      p->stats.max_queue = MAX (p->stats.max_queue, g_queue_get_length (&p->queue));
+      return;
+    }
+  /* Overload (proxy.h note 8). */
+  w->txn = NULL;
+  sip_txn_set_func (txn, NULL, NULL);
+  work_free (w);
+  if (p->cfg.overload_drop)
+    {
+      p->stats.overload_dropped++;
+      host_trace (p->host, "proxy overload drop %s", sip_txn_get_branch (txn));
+      sip_txn_abort (txn);
+      return;
+    }
+  p->stats.overload_503++;
+  respond_simple (p, txn, req, &from->addr, 503);
+}
+
+/* --------------------------------------------------------------- probes */
+
+static void
+probe_record (SipProxy *p, ProbeTx *pt, SipProxyProbeOutcome outcome, guint status)
+{
+  if (pt->done)
+    return;
+  pt->done = TRUE;
+  pt->rec.done_at = host_now (p->host);
+  pt->rec.outcome = outcome;
+  pt->rec.status = status;
+  pt->rec.reached = outcome == SIP_PROXY_PROBE_OK;
+  if (pt->rec.reached)
+    p->stats.probes_reached++;
+  else
+    p->stats.probes_failed++;
+  host_trace (p->host, "proxy probe %s %s %s %u", pt->rec.aor, pt->rec.contact,
+              sip_proxy_probe_outcome_to_string (outcome), status);
+  SipProxyProbe copy = pt->rec;
+  copy.aor = g_strdup (pt->rec.aor);
+  copy.contact = g_strdup (pt->rec.contact);
+  g_array_append_val (p->probes, copy);
+  if (p->probe_func)
+    p->probe_func (p, &copy, p->probe_data);
+}
+
+static void
+probe_tx_free (ProbeTx *pt)
+{
+  g_ptr_array_remove_fast (pt->p->probes_live, pt);
+  g_free (pt->rec.aor);
+  g_free (pt->rec.contact);
+  g_free (pt);
+}
+
+static void
+probe_func (SipTxn *txn, const SipTxnEvent *ev, gpointer u)
+{
+  ProbeTx *pt = u;
+  SipProxy *p = pt->p;
+  switch (ev->outcome)
+    {
+    case SIP_TXN_RESPONSE:
+      if (ev->status >= 200)
+        probe_record (p, pt, SIP_PROXY_PROBE_OK, ev->status);
+      break;
+    case SIP_TXN_TIMEOUT:
+      probe_record (p, pt, SIP_PROXY_PROBE_TIMEOUT, 0);
+      break;
+    case SIP_TXN_TRANSPORT_ERROR:
+      probe_record (p, pt, SIP_PROXY_PROBE_TRANSPORT_ERROR, 0);
+      break;
+    case SIP_TXN_TERMINATED:
+      probe_record (p, pt, SIP_PROXY_PROBE_ABORTED, 0);
+      probe_tx_free (pt);
+      break;
+    }
+}
+
+static void
+binding_probe_fire (HostTimer *t, gpointer u)
+{
+  Binding *b = u;
+  SipProxy *p = b->p;
+  probe_arm (p, b);
+  if (is_down (p))
+    {
+      p->stats.probes_skipped++;
+      return;
+    }
+  p->stats.probes_sent++;
+  ProbeTx *pt = g_new0 (ProbeTx, 1);
+  pt->p = p;
+  pt->rec.sent_at = host_now (p->host);
+  pt->rec.aor = g_strdup (b->aor);
+  pt->rec.contact = g_strdup (b->contact);
+  pt->rec.to = b->source;
+  g_ptr_array_add (p->probes_live, pt);
+  if (b->reliable && b->conn == NULL)
+    {
+      probe_record (p, pt, SIP_PROXY_PROBE_NO_FLOW, 0);
+      probe_tx_free (pt);
+      return;
+    }
+
+  SimIp4 local = 0;
+  host_get_local_addr (p->host, b->source.ip, &local);
+  char lip[SIM_IP4_STRLEN];
+  sim_ip4_to_string (local, lip);
+  g_autofree char *branch = sip_gen_branch (&p->rng);
+  g_autofree char *tag = sip_gen_tag (&p->rng);
+  g_autofree char *cid = sip_gen_call_id (&p->rng, lip);
+  SipBuilder *mb = sip_builder_request (SIP_METHOD_OPTIONS, NULL, b->contact);
+  sip_builder_add_via (mb, b->reliable ? "TCP" : "UDP", lip, p->cfg.port, branch, TRUE);
+  sip_builder_add (mb, "Max-Forwards", "70");
+  sip_builder_add (mb, "From", "<sip:probe@%s>;tag=%s", p->realm, tag);
+  sip_builder_add (mb, "To", "<sip:%s>", b->aor);
+  sip_builder_add (mb, "Call-ID", "%s", cid);
+  sip_builder_add (mb, "CSeq", "1 OPTIONS");
+  g_autoptr (SipMsg) msg = sip_builder_finish_msg (mb);
+  SipTxnPeer to = { .addr = b->source, .reliable = b->reliable,
+                    .flow = b->reliable ? (gpointer) b->conn : (gpointer) p->udp };
+  pt->txn = sip_txn_client_new (p->layer, msg, &to, NULL, probe_func, pt);
+  if (pt->txn == NULL)
+    {
+      probe_record (p, pt, SIP_PROXY_PROBE_ABORTED, 0);
+      probe_tx_free (pt);
+    }
+}
+
+/* ------------------------------------------------------------ transport */
+
+static SimNetError
+layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize len,
+            gpointer u)
+{
+  SipProxy *p = u;
+  if (to->reliable)
+    {
+      Conn *c = to->flow;
+      if (c == NULL || c->sock == NULL || c->closing)
+        return SIM_NET_ERR_RESET;
+      return host_tcp_send (c->sock, data, len, NULL) ? SIM_NET_OK : SIM_NET_ERR_RESET;
+    }
+  return host_udp_sendto (p->udp, &to->addr, data, len, NULL) ? SIM_NET_OK
+                                                              : SIM_NET_ERR_NO_ROUTE;
+}
+
+static void
+deliver_sip (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *from)
+{
+  g_autoptr (GError) err = NULL;
+  g_autoptr (SipMsg) msg = sip_msg_parse (data, len, &err);
+  if (msg == NULL)
+    {
+      p->stats.malformed++;
+      host_trace (p->host, "proxy malformed SIP: %s", err->message);
+      return;
+    }
+  sip_txn_layer_receive (p->layer, msg, from);
+}
+
+/* The STUN answer (RFC 5389 §10, RFC 5626 §8.4), or NULL. */
+static GBytes *
+stun_answer (SipProxy *p, const guint8 *data, gsize len, const SimSockAddr *from)
+{
+  g_autoptr (StunMsg) m = stun_msg_parse (data, len, NULL);
+  if (m == NULL)
+    {
+      p->stats.malformed++;
+      return NULL;
+    }
+  GBytes *ans = stun_responder_answer (m, from, NULL);
+  if (ans)
+    p->stats.stun_answered++;
+  return ans;
+}
+
+static void
+on_udp_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
+             gpointer u)
+{
+  SipProxy *p = u;
+  p->stats.datagrams++;
+  if (is_down (p))
+    {
+      p->stats.dropped_down++;
+      return;
+    }
+  switch (sip_classify_datagram (data, len))
+    {
+    case SIP_DGRAM_SIP:
+      {
+        SipTxnPeer peer = { .addr = *from, .reliable = FALSE, .flow = sock };
+        deliver_sip (p, data, len, &peer);
+        break;
+      }
+    case SIP_DGRAM_STUN:
+      {
+        g_autoptr (GBytes) ans = stun_answer (p, data, len, from);
+        if (ans)
+          host_udp_sendto (sock, from, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans),
+                           NULL);
+        break;
+      }
+    case SIP_DGRAM_PING:
+      /* RFC 5626 §3.5.1 style: CRLFCRLF ping, CRLF pong. */
+      p->stats.pings_answered++;
+      host_udp_sendto (sock, from, "\r\n", 2, NULL);
+      break;
+    case SIP_DGRAM_PONG:
+    case SIP_DGRAM_KEEPALIVE:
+      p->stats.keepalives++;
+      break;
+    case SIP_DGRAM_GARBAGE:
+      p->stats.malformed++;
+      break;
+    }
+}
+
+static void
+on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
+{
+  SipProxy *p = u;
+  sip_txn_layer_transport_error (p->layer, sock, remote, err);
+}
+
+static void
+conn_destroy (Conn *c)
+{
+  SipProxy *p = c->p;
+  for (guint i = 0; i < p->bindings->len; i++)
+    {
+      Binding *b = p->bindings->pdata[i];
+      if (b->conn == c)
+        b->conn = NULL;
+    }
+  g_ptr_array_remove_fast (p->conns, c);
+  sip_stream_reader_free (c->reader);
+  host_tcp_free (c->sock);
+  g_free (c);
+}
+
+static void
+conn_event (SimHostTcp *sock, HostTcpEvent ev, gpointer u)
+{
+  Conn *c = u;
+  SipProxy *p = c->p;
+  switch (ev)
+    {
+    case HOST_TCP_CONNECTED:
+      break;
+    case HOST_TCP_PEER_CLOSED:
+      sip_txn_layer_transport_error (p->layer, c, NULL, SIM_NET_ERR_RESET);
+      if (!c->closing)
+        {
+          c->closing = TRUE;
+          host_tcp_close (sock);
+        }
+      break;
+    case HOST_TCP_ERROR:
+      sip_txn_layer_transport_error (p->layer, c, NULL, host_tcp_get_error (sock));
+      conn_destroy (c);
+      break;
+    case HOST_TCP_CLOSED:
+      conn_destroy (c);
+      break;
+    }
+}
+
+static void
+conn_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
+{
+  Conn *c = u;
+  SipProxy *p = c->p;
+  if (is_down (p))
+    {
+      p->stats.dropped_down++;
+      return;
+    }
+  if (!sip_stream_reader_push (c->reader, data, len, NULL))
+    {
+      p->stats.malformed++;
+      sip_txn_layer_transport_error (p->layer, c, NULL, SIM_NET_ERR_RESET);
+      conn_destroy (c);
+      return;
+    }
+  for (;;)
+    {
+      g_autoptr (GBytes) frame = NULL;
+      SipFrameKind k = sip_stream_reader_pop (c->reader, &frame, NULL);
+      if (k == SIP_FRAME_NEED_MORE)
+        return;
+      p->stats.stream_frames++;
+      switch (k)
+        {
+        case SIP_FRAME_MESSAGE:
+          {
+            SipTxnPeer peer = { .addr = c->remote, .reliable = TRUE, .flow = c };
+            deliver_sip (p, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), &peer);
+            break;
+          }
+        case SIP_FRAME_PING:
+          p->stats.pings_answered++;
+          host_tcp_send (c->sock, "\r\n", 2, NULL);
+          break;
+        case SIP_FRAME_PONG:
+          p->stats.keepalives++;
+          break;
+        case SIP_FRAME_STUN:
+          {
+            g_autoptr (GBytes) ans = stun_answer (p, g_bytes_get_data (frame, NULL),
+                                                  g_bytes_get_size (frame), &c->remote);
+            if (ans)
+              host_tcp_send (c->sock, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans),
+                             NULL);
+            break;
+          }
+        case SIP_FRAME_ERROR:
+        default:
+          /* framing.h note 4: nothing after garbage can be found again. */
+          p->stats.malformed++;
+          sip_txn_layer_transport_error (p->layer, c, NULL, SIM_NET_ERR_RESET);
+          conn_destroy (c);
+          return;
+        }
+      if (c->closing)
+        return;
+    }
+}
+
+static void
+on_accept (SimHostTcpListener *l, SimHostTcp *sock, gpointer u)
+{
+  SipProxy *p = u;
+  Conn *c = g_new0 (Conn, 1);
+  c->p = p;
+  c->sock = sock;
+  c->reader = sip_stream_reader_new (SIP_FRAME_ROLE_SERVER, 0);
+  host_tcp_get_remote (sock, &c->remote);
+  g_ptr_array_add (p->conns, c);
+  host_tcp_set_callbacks (sock, conn_event, conn_recv, c);
+}
+
+/* --------------------------------------------------------------- faults */
+
+static void
+layer_new (SipProxy *p)
+{
+  p->layer = sip_txn_layer_new (p->host, &p->cfg.txn, layer_send, p);
+  SipTxnTuFuncs tu = { .request = on_request };
+  sip_txn_layer_set_tu (p->layer, &tu, p);
+}
+
+/* Note 2: forget every transaction. */
+static void
+layer_reset (SipProxy *p)
+{
+  host_timer_cancel (&p->service);
+  p->in_service = NULL;
+  g_queue_clear (&p->queue);
+  while (p->works->len)
+    work_free (p->works->pdata[p->works->len - 1]);
+  while (p->probes_live->len)
+    {
+      ProbeTx *pt = p->probes_live->pdata[p->probes_live->len - 1];
+      if (pt->txn)
+        sip_txn_set_func (pt->txn, NULL, NULL);
+      probe_record (p, pt, SIP_PROXY_PROBE_ABORTED, 0);
+      probe_tx_free (pt);
+    }
+  sip_txn_layer_free (p->layer);
+  layer_new (p);
+}
+
+static void
+restart_done (HostTimer *t, gpointer u)
+{
+  sip_proxy_fault (u, SIP_PROXY_FAULT_RECOVER);
+}
+
+void
+sip_proxy_fault (SipProxy *p, SipProxyFault fault)
+{
+  g_return_if_fail (p != NULL);
+  host_trace (p->host, "proxy fault %s", sip_proxy_fault_to_string (fault));
+  host_timer_cancel (&p->restart);
+  gboolean was_down = is_down (p);
+  p->state = fault;
+  switch (fault)
+    {
+    case SIP_PROXY_FAULT_CRASH:
+      if (!was_down)
+        layer_reset (p);
+      break;
+    case SIP_PROXY_FAULT_RESTART:
+      layer_reset (p);
+      p->stats.bindings_lost += p->bindings->len;
+      while (p->bindings->len)
+        binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
+      /* The process died: its connections are reset. */
+      while (p->conns->len)
+        conn_destroy (p->conns->pdata[p->conns->len - 1]);
+      host_timer_start (&p->restart, p->cfg.restart_downtime);
+      break;
+    case SIP_PROXY_FAULT_RECOVER:
+    case SIP_PROXY_FAULT_REJECT:
+    case SIP_PROXY_FAULT_SLOW:
+      break;
+    }
+}
+
+static void
+sched_fire (HostTimer *t, gpointer u)
+{
+  Sched *s = u;
+  SipProxy *p = s->p;
+  SipProxyFault f = s->fault;
+  g_ptr_array_remove_fast (p->scheds, s);
+  g_free (s);
+  sip_proxy_fault (p, f);
+}
+
+void
+sip_proxy_schedule_fault (SipProxy *p, SimTime at, SipProxyFault fault)
+{
+  g_return_if_fail (p != NULL);
+  g_return_if_fail (at >= host_now (p->host));
+  Sched *s = g_new0 (Sched, 1);
+  s->p = p;
+  s->fault = fault;
+  host_timer_init (p->host, &s->timer, sched_fire, s);
+  host_timer_start (&s->timer, at - host_now (p->host));
+  g_ptr_array_add (p->scheds, s);
+}
+
+guint
+sip_proxy_schedule_random_faults (SipProxy *p, SimTime mtbf, SimTime mttr,
+                                  SipProxyFault fault, SimTime until)
+{
+  g_return_val_if_fail (p != NULL && mtbf > 0, 0);
+  g_return_val_if_fail (fault != SIP_PROXY_FAULT_RECOVER, 0);
+  g_return_val_if_fail (fault == SIP_PROXY_FAULT_RESTART || mttr > 0, 0);
+  SimTime t = host_now (p->host);
+  guint n = 0;
+  for (;;)
+    {
+      t += sim_time_from_s (sim_rng_exponential (&p->fault_rng, sim_time_to_s (mtbf)));
+      if (t >= until)
+        break;
+      sip_proxy_schedule_fault (p, t, fault);
+      n++;
+      if (fault == SIP_PROXY_FAULT_RESTART)
+        t += p->cfg.restart_downtime;
+      else
+        {
+          t += sim_time_from_s (sim_rng_exponential (&p->fault_rng, sim_time_to_s (mttr)));
+          sip_proxy_schedule_fault (p, t, SIP_PROXY_FAULT_RECOVER);
+        }
+    }
+  return n;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void
+probe_clear (gpointer data)
+{
+  SipProxyProbe *pr = data;
+  g_free (pr->aor);
+  g_free (pr->contact);
+}
+
+SipProxy *
+sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+  SipProxyConfig def;
+  if (cfg == NULL)
+    {
+      sip_proxy_config_init (&def);
+      cfg = &def;
+    }
+  g_return_val_if_fail (cfg->capacity_rps >= 0 && cfg->probe_rate >= 0, NULL);
+  g_return_val_if_fail (cfg->n_users == 0 || cfg->users != NULL, NULL);
+
+  SipProxy *p = g_new0 (SipProxy, 1);
+  p->host = host;
+  p->cfg = *cfg;
+  p->realm = g_strdup (cfg->realm ? cfg->realm : "sipsim.test");
+  p->cfg.realm = p->realm;
+  p->cfg.users = NULL;             /* copied into the hash table */
+  p->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < cfg->n_users; i++)
+    g_hash_table_replace (p->users, g_strdup (cfg->users[i].user),
+                          g_strdup (cfg->users[i].password));
+  host_rng_init (host, &p->rng, "proxy");
+  host_rng_init (host, &p->probe_rng, "proxy-probes");
+  host_rng_init (host, &p->fault_rng, "proxy-faults");
+  SipDigestServerConfig dc = { .realm = p->realm, .algorithm = SIP_DIGEST_MD5,
+                               .qop_auth = TRUE, .nonce_lifetime = cfg->nonce_lifetime };
+  p->digest = sip_digest_server_new (&dc, &p->rng);
+  p->conns = g_ptr_array_new ();
+  p->bindings = g_ptr_array_new ();
+  p->works = g_ptr_array_new ();
+  p->probes_live = g_ptr_array_new ();
+  p->scheds = g_ptr_array_new ();
+  p->probes = g_array_new (FALSE, TRUE, sizeof (SipProxyProbe));
+  g_array_set_clear_func (p->probes, probe_clear);
+  g_queue_init (&p->queue);
+  host_timer_init (host, &p->service, service_done, p);
+  host_timer_init (host, &p->restart, restart_done, p);
+  layer_new (p);
+
+  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = cfg->port };
+  p->udp = host_udp_open (host, &local, on_udp_recv, on_udp_error, p, error);
+  if (p->udp == NULL)
+    {
+      sip_proxy_free (p);
+      return NULL;
+    }
+  if (cfg->tcp)
+    {
+      p->listener = host_tcp_listen (host, &local, on_accept, p, error);
+      if (p->listener == NULL)
+        {
+          sip_proxy_free (p);
+          return NULL;
+        }
+    }
+  return p;
+}
+
+void
+sip_proxy_free (SipProxy *p)
+{
+  if (p == NULL)
+    return;
+  p->probe_func = NULL;            /* no callbacks from inside free */
+  layer_reset (p);
+  sip_txn_layer_free (p->layer);
+  host_timer_cancel (&p->restart);
+  while (p->bindings->len)
+    binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
+  while (p->conns->len)
+    conn_destroy (p->conns->pdata[p->conns->len - 1]);
+  while (p->scheds->len)
+    {
+      Sched *s = p->scheds->pdata[p->scheds->len - 1];
+      host_timer_cancel (&s->timer);
+      g_ptr_array_remove_fast (p->scheds, s);
+      g_free (s);
+    }
+  host_tcp_listener_close (p->listener);
+  host_udp_close (p->udp);
+  sip_digest_server_free (p->digest);
+  g_hash_table_unref (p->users);
+  g_ptr_array_unref (p->conns);
+  g_ptr_array_unref (p->bindings);
+  g_ptr_array_unref (p->works);
+  g_ptr_array_unref (p->probes_live);
+  g_ptr_array_unref (p->scheds);
+  g_array_unref (p->probes);
+  g_free (p->realm);
+  g_free (p);
+}
+
+/* -------------------------------------------------------------- queries */
+
+const SipProxyStats *
+sip_proxy_get_stats (const SipProxy *p)
+{
+  g_return_val_if_fail (p != NULL, NULL);
+  return &p->stats;
+}
+
+SipProxyFault
+sip_proxy_get_state (const SipProxy *p)
+{
+  g_return_val_if_fail (p != NULL, SIP_PROXY_FAULT_RECOVER);
+  return p->state;
+}
+
+guint
+sip_proxy_binding_count (const SipProxy *p)
+{
+  g_return_val_if_fail (p != NULL, 0);
+  return p->bindings->len;
+}
+
+guint
+sip_proxy_aor_binding_count (const SipProxy *p, const char *aor)
+{
+  g_return_val_if_fail (p != NULL && aor != NULL, 0);
+  guint n = 0;
+  for (guint i = 0; i < p->bindings->len; i++)
+    n += strcmp (((Binding *) p->bindings->pdata[i])->aor, aor) == 0;
+  return n;
+}
+
+gboolean
+sip_proxy_lookup (const SipProxy *p, const char *aor, const char *contact,
+                  SimTime *expires_at, SimSockAddr *flow)
+{
+  g_return_val_if_fail (p != NULL && aor != NULL && contact != NULL, FALSE);
+  SipUri u;
+  if (!sip_uri_parse (contact, strlen (contact), &u, NULL))
+    return FALSE;
+  for (guint i = 0; i < p->bindings->len; i++)
+    {
+      Binding *b = p->bindings->pdata[i];
+      if (strcmp (b->aor, aor) == 0 && sip_uri_equal (&b->uri, &u))
+        {
+          if (expires_at)
+            *expires_at = b->expires_at;
+          if (flow)
+            *flow = b->source;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+const GArray *
+sip_proxy_get_probes (const SipProxy *p)
+{
+  g_return_val_if_fail (p != NULL, NULL);
+  return p->probes;
+}
+
+void
+sip_proxy_set_probe_func (SipProxy *p, SipProxyProbeFunc func, gpointer user_data)
+{
+  g_return_if_fail (p != NULL);
+  p->probe_func = func;
+  p->probe_data = user_data;
+}

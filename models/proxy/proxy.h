@@ -1,0 +1,233 @@
+/*
+ * models/proxy/proxy.h - the SIP registrar (RFC 3261 §10.3) with the
+ * behaviour a phone meets in the field: received/rport (RFC 3581), digest
+ * challenges (§22), 423 Min-Expires, 503 Retry-After, keep-alive answers
+ * (OPTIONS, NOTIFY, STUN, CRLF), RFC 5626 outbound, faults, a capacity
+ * limit and inbound reachability probes.
+ *
+ * Notes
+ *
+ * 1. Seam.  Written against sim/host/host.h only: one UDP socket and
+ *    (optionally) one TCP listener on the same port, its own random
+ *    streams ("host/NAME/proxy" for identifiers, ".../proxy-probes" for
+ *    probe times, ".../proxy-faults" for random fault times), traces
+ *    through host_trace().  Everything it sends and receives is real
+ *    bytes, parsed with models/sip and models/stun.
+ *
+ * 2. Demultiplexing.  Each UDP datagram is classified
+ *    (sip_classify_datagram): SIP is parsed (malformed counted and
+ *    dropped) and handed to a SipTxnLayer, whose server transactions
+ *    absorb retransmissions (§17.2.2); STUN Binding requests are answered
+ *    (stun_responder_answer, RFC 5626 §8.4); CRLFCRLF gets a CRLF pong;
+ *    vendor keep-alives are counted.  A TCP connection is framed by a
+ *    SipStreamReader in the server role (CRLFCRLF ping -> CRLF pong).
+ *
+ * 3. Registration (§10.3): the AOR is the To URI's user@host; each
+ *    Contact's expiry is its expires parameter, else the Expires header,
+ *    else default_expires; a non-zero expiry below min_expires rejects
+ *    the whole request with 423 + Min-Expires; above max_expires it is cut
+ *    to max_expires.  "*" with Expires 0 removes all; same Call-ID with a
+ *    CSeq not above the binding's fails with 500 (§10.3 step 7 leaves the
+ *    code open).  The request is checked whole before anything changes.
+ *    The 200 lists every binding of the AOR with its remaining seconds.
+ *    A binding remembers the flow it came from (source address, port,
+ *    transport, connection) and expires exactly at its registration time
+ *    plus the granted seconds (one embedded timer each).  With outbound
+ *    on and a REGISTER that has Supported: outbound, +sip.instance and
+ *    reg-id (RFC 5626 §6), the binding is keyed by (AOR, instance,
+ *    reg-id), the 200 carries Require: outbound and, if flow_timer > 0,
+ *    Flow-Timer.
+ *
+ * 4. Via (RFC 3581 §4, RFC 3261 §18.2.1): the response's top Via gets
+ *    received = the packet's source address whenever the request's top
+ *    Via has rport or a sent-by host that differs from it, and rport =
+ *    the source port when the request asked for rport.  Behind a NAT
+ *    these are the NAT's public mapping.
+ *
+ * 5. Digest (§22, RFC 2617): with users configured, a REGISTER without
+ *    valid credentials gets 401 with a fresh challenge; a stale nonce gets
+ *    401 stale=true; credentials that do not verify (wrong password,
+ *    unknown user, wrong realm, replayed nonce count) get a fresh 401 too:
+ *    §22.2 has the UAC receive a new challenge when its credentials are
+ *    rejected.  A user who authenticates but is not the AOR's user gets
+ *    403 (§10.3 step 3).  Unparsable credentials get 400.
+ *
+ * 6. Other requests: OPTIONS and NOTIFY get 200 (keep-alives); anything
+ *    else but ACK gets 405 with Allow.  The model does not route calls.
+ *
+ * 7. Faults (sip_proxy_fault, sip_proxy_schedule_fault):
+ *      CRASH    silent: every packet is dropped (SIP, STUN, pings), every
+ *               transaction is forgotten; bindings are kept and keep
+ *               expiring; probes are not sent.
+ *      REJECT   every request is answered 503 with Retry-After
+ *               (retry_after s; 0 = no Retry-After); STUN and pings are
+ *               still answered (the process is up).
+ *      SLOW     every answer to a request goes out slow_delay later.
+ *      RESTART  as CRASH, and every binding is lost and TCP connections
+ *               are reset; after restart_downtime the proxy comes back
+ *               (RECOVER) on its own.
+ *      RECOVER  back to normal service (ends CRASH, REJECT, SLOW).
+ *    Faults replace each other: the proxy is in one state at a time.
+ *
+ * 8. Capacity: with capacity_rps > 0, requests that create a server
+ *    transaction are served one at a time, each taking 1/capacity_rps s,
+ *    with at most queue_limit waiting; a request arriving to a full queue
+ *    gets 503 + Retry-After at once, or is dropped (overload_drop).
+ *    Retransmissions absorbed by the transaction layer cost nothing.
+ *    STUN, pings and responses bypass the queue.
+ *
+ * 9. Probes: with probe_rate > 0, every binding runs its own Poisson
+ *    process of that rate (per second, per binding), started when the
+ *    binding is created and stopped when it goes.  At each arrival the
+ *    proxy sends OPTIONS through a client transaction to the binding's
+ *    flow (its source address and port; over TCP, its connection), with
+ *    Request-URI = the contact URI.  Any final response = reached (with
+ *    the latency); Timer F = not reached (SIP_PROXY_PROBE_TIMEOUT); an
+ *    ICMP error or closed connection = not reached (..._TRANSPORT_ERROR,
+ *    ..._NO_FLOW).  Results are kept in order of completion and passed to
+ *    an optional callback.
+ */
+#pragma once
+#include <glib.h>
+
+#include "sim/host/host.h"
+#include "models/sip/msg.h"
+#include "models/sip/transaction.h"
+
+G_BEGIN_DECLS
+
+typedef struct SipProxy SipProxy;
+
+typedef enum {
+  SIP_PROXY_FAULT_RECOVER,
+  SIP_PROXY_FAULT_CRASH,
+  SIP_PROXY_FAULT_REJECT,
+  SIP_PROXY_FAULT_SLOW,
+  SIP_PROXY_FAULT_RESTART,
+} SipProxyFault;
+
+const char *sip_proxy_fault_to_string (SipProxyFault f);   /* "crash", ... */
+
+/* One digest user.  Strings borrowed by the config, copied by
+ * sip_proxy_new(). */
+typedef struct {
+  const char *user;
+  const char *password;
+} SipProxyUser;
+
+/* Plain data; sip_proxy_config_init() fills the defaults (doc/models.md
+ * "SIP registrar and proxy" has the table with sources).  Copied by
+ * sip_proxy_new(), strings included. */
+typedef struct {
+  guint16             port;              /* 5060 */
+  gboolean            tcp;               /* also listen on TCP port; TRUE */
+  guint32             default_expires;   /* s, when the REGISTER gives none; 3600 */
+  guint32             min_expires;       /* s, 423 below this; 0: no minimum; 60 */
+  guint32             max_expires;       /* s, granted expiry cap; 7200 */
+  /* digest: off unless n_users > 0 */
+  const char         *realm;             /* "sipsim.test" */
+  const SipProxyUser *users;
+  guint               n_users;
+  SimTime             nonce_lifetime;    /* 300 s; 0: never stale by age */
+  /* RFC 5626 */
+  gboolean            outbound;          /* honour Supported: outbound; TRUE */
+  guint32             flow_timer;        /* s, Flow-Timer in outbound 200s; 0: none */
+  /* faults and overload */
+  guint32             retry_after;       /* s, in every 503; 0: no Retry-After; 60 */
+  SimTime             slow_delay;        /* added delay under SLOW; 2 s */
+  SimTime             restart_downtime;  /* down time of RESTART; 10 s */
+  double              capacity_rps;      /* requests served per s; 0: unlimited */
+  guint               queue_limit;       /* requests waiting beyond the one served; 100 */
+  gboolean            overload_drop;     /* full queue: drop instead of 503 */
+  /* reachability probes */
+  double              probe_rate;        /* per s per binding; 0: none */
+  SipTxnConfig        txn;               /* transaction timers; zeros: RFC 3261 */
+} SipProxyConfig;
+
+void sip_proxy_config_init (SipProxyConfig *cfg);
+
+typedef struct {
+  guint64 datagrams;          /* UDP datagrams received (any kind) */
+  guint64 stream_frames;      /* frames read from TCP connections */
+  guint64 malformed;          /* SIP that did not parse, garbage datagrams, bad frames */
+  guint64 dropped_down;       /* packets dropped while crashed or restarting */
+  guint64 stun_answered;
+  guint64 pings_answered;     /* CRLFCRLF -> CRLF */
+  guint64 keepalives;         /* vendor keep-alives and stray CRLFs, counted only */
+  guint64 requests;           /* requests handed to the TU (new server transactions) */
+  guint64 registers;
+  guint64 responses_sent;     /* final responses the TU sent, by any path */
+  guint64 r200, r401, r403, r423, r500, r503, r405, r400;
+  guint64 reject_503;         /* 503s because of the REJECT fault */
+  guint64 overload_503;       /* 503s because the queue was full */
+  guint64 overload_dropped;   /* requests dropped because the queue was full */
+  guint64 max_queue;          /* deepest the queue has been */
+  guint64 bindings_created, bindings_refreshed, bindings_removed, bindings_expired;
+  guint64 bindings_lost;      /* by RESTART */
+  guint64 probes_sent, probes_reached, probes_failed, probes_skipped;
+} SipProxyStats;
+
+typedef enum {
+  SIP_PROXY_PROBE_OK,               /* a final response came back */
+  SIP_PROXY_PROBE_TIMEOUT,          /* Timer F */
+  SIP_PROXY_PROBE_TRANSPORT_ERROR,  /* ICMP error, TCP reset, send failure */
+  SIP_PROXY_PROBE_NO_FLOW,          /* the binding's TCP connection is gone */
+  SIP_PROXY_PROBE_ABORTED,          /* the proxy crashed or restarted meanwhile */
+} SipProxyProbeOutcome;
+
+const char *sip_proxy_probe_outcome_to_string (SipProxyProbeOutcome o);
+
+typedef struct {
+  SimTime              sent_at;
+  SimTime              done_at;
+  char                *aor;          /* "user@host" */
+  char                *contact;      /* the contact URI */
+  SimSockAddr          to;           /* the flow address it went to */
+  gboolean             reached;
+  SipProxyProbeOutcome outcome;
+  guint                status;       /* OK: the final status; else 0 */
+} SipProxyProbe;
+
+/* Called when a probe completes; @probe valid during the call. */
+typedef void (*SipProxyProbeFunc) (SipProxy *proxy, const SipProxyProbe *probe,
+                                   gpointer user_data);
+
+/* A registrar on @host (not owned; must outlive the proxy), listening on
+ * @cfg->port (NULL: defaults).  NULL with @error if the port is taken. */
+SipProxy   *sip_proxy_new          (SimHost *host, const SipProxyConfig *cfg, GError **error);
+/* NULL-safe: closes sockets, cancels timers, drops bindings. */
+void        sip_proxy_free         (SipProxy *proxy);
+
+const SipProxyStats *sip_proxy_get_stats (const SipProxy *proxy);
+SipProxyFault sip_proxy_get_state  (const SipProxy *proxy);
+
+/* Applies @fault now (note 7). */
+void        sip_proxy_fault        (SipProxy *proxy, SipProxyFault fault);
+/* Applies @fault at absolute simulated time @at (>= now). */
+void        sip_proxy_schedule_fault (SipProxy *proxy, SimTime at, SipProxyFault fault);
+/* Random faults: from now until @until, alternating up periods drawn
+ * exponential with mean @mtbf and fault periods exponential with mean
+ * @mttr; each fault period applies @fault and ends with RECOVER (RESTART
+ * recovers by itself after restart_downtime, and @mttr is then unused).
+ * Drawn at once from the "proxy-faults" stream, so the schedule depends on
+ * the seed only. Returns the number of faults scheduled. */
+guint       sip_proxy_schedule_random_faults (SipProxy *proxy, SimTime mtbf, SimTime mttr,
+                                              SipProxyFault fault, SimTime until);
+
+/* Bindings. */
+guint       sip_proxy_binding_count (const SipProxy *proxy);
+/* Bindings of @aor ("user@host"). */
+guint       sip_proxy_aor_binding_count (const SipProxy *proxy, const char *aor);
+/* Looks up the binding of @aor with contact URI @contact (compared per
+ * §19.1.4); FALSE if none.  Outputs may be NULL. */
+gboolean    sip_proxy_lookup       (const SipProxy *proxy, const char *aor, const char *contact,
+                                    SimTime *expires_at, SimSockAddr *flow);
+
+/* Probes, in order of completion; owned by the proxy. */
+const GArray *sip_proxy_get_probes (const SipProxy *proxy);   /* of SipProxyProbe */
+void        sip_proxy_set_probe_func (SipProxy *proxy, SipProxyProbeFunc func,
+                                      gpointer user_data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipProxy, sip_proxy_free)
+
+G_END_DECLS
