@@ -4,6 +4,8 @@
  *
  *   UA 10.0.1.2 ──L── router ──L── 10.0.2.2 registrar     (L = 10 ms)
  *
+ * (section 8 makes the router a NAT whose outside is 10.0.2.1)
+ *
  * so a request reaches the registrar 2L after it leaves and its answer is
  * back 4L after.  Expected values are computed from the rules (RFC 3261
  * §10.3, §17, §21, §22; RFC 3581; RFC 5389 §10; RFC 5626), never copied
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "sim/host/host-sim.h"
+#include "models/nat/nat.h"
 #include "models/proxy/proxy.h"
 #include "models/sip/builder.h"
 #include "models/sip/digest.h"
@@ -999,6 +1002,115 @@ test_probe_silent (void)
   fx_clear (&x);
 }
 
+/* =============================================================== 8-nat */
+
+typedef struct {
+  SimTime expired_at;            /* the UA's UDP binding's expiry, or 0 */
+  guint   n_expired;
+} NatLog;
+
+static void
+nat_record (Nat *nat, const NatRecord *rec, gpointer u)
+{
+  NatLog *nl = u;
+  if (rec->kind == NAT_RECORD_EXPIRED && rec->proto == SIM_IPPROTO_UDP)
+    {
+      nl->expired_at = rec->time;
+      nl->n_expired++;
+    }
+}
+
+/* The registrar behind a NAT (models/nat): received/rport are the NAT's
+ * public mapping, and a probe reaches the UA exactly when it arrives at
+ * the NAT before the pinhole expired; after that it is dropped and the
+ * probe ends at Timer F. */
+static void
+test_nat_mapping_and_pinhole (void)
+{
+  SimLinkConfig lc = { .latency = L };
+  SimWorld *world = sim_world_new (3);
+  SimNet *net = sim_net_new (world);
+  SimNode *client = sim_node_new (net, "client", NULL);
+  SimNode *router = sim_node_new (net, "router", NULL);
+  SimNode *server = sim_node_new (net, "server", NULL);
+  SimIface *c0 = sim_node_add_iface (client, SIM_IP4 (10, 0, 1, 2), 24);
+  SimIface *r0 = sim_node_add_iface (router, SIM_IP4 (10, 0, 1, 1), 24);
+  SimIface *r1 = sim_node_add_iface (router, SIM_IP4 (10, 0, 2, 1), 24);
+  SimIface *s0 = sim_node_add_iface (server, SIM_IP4 (10, 0, 2, 2), 24);
+  sim_node_set_default_route (client, c0);
+  sim_node_set_default_route (server, s0);
+  sim_link_new (net, c0, r0, &lc);
+  sim_link_new (net, r1, s0, &lc);
+  NatSettings ns;
+  nat_settings_init_default (&ns);
+  ns.port_alloc = NAT_PORTS_SEQUENTIAL;     /* so the public port differs */
+  ns.port_lo = 40000;
+  Nat *nat = nat_new (router, r1, &ns, "home");
+  NatLog nl = { 0 };
+  nat_set_record_func (nat, nat_record, &nl);
+
+  SimHost *ch = sim_host_new (client, "ua");
+  SimHost *sh = sim_host_new (server, "registrar");
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.probe_rate = 1.0 / 40;
+  SipProxy *proxy = sip_proxy_new (sh, &cfg, NULL);
+  Ua ua;
+  ua_init (&ua, ch, SIM_IP4 (10, 0, 2, 2), UA_PORT);
+
+  Req *r = ua_register (&ua, "1001", "", 7200, NULL);
+  sim_world_run_for (world, SIM_S (1));
+  g_assert_cmpuint (status_of (r), ==, 200);
+  SimSockAddr internal = { SIM_IP4 (10, 0, 1, 2), UA_PORT }, server_ep = { SIM_IP4 (10, 0, 2, 2), 5060 };
+  SimSockAddr external;
+  g_assert_true (nat_lookup (nat, SIM_IPPROTO_UDP, &internal, &server_ep, &external, NULL));
+  g_assert_cmpuint (external.ip, ==, nat_get_public_addr (nat));
+  g_assert_cmpuint (external.port, !=, UA_PORT);
+  const SipVia *v = sip_msg_via (r->final, 0);
+  char pub[SIM_IP4_STRLEN];
+  g_assert_true (sip_str_eq (v->received, sim_ip4_to_string (external.ip, pub)));
+  g_assert_cmpuint (v->rport, ==, external.port);
+  SimSockAddr flow;
+  g_assert_true (sip_proxy_lookup (proxy, AOR ("1001"), CONTACT ("1001"), NULL, &flow));
+  g_assert_true (sim_sockaddr_equal (&flow, &external));
+
+  /* Probes keep the pinhole open while their gaps are short (the UA's
+   * answers refresh it); the first gap longer than the NAT timeout lets
+   * it expire, and from then on nothing gets through. */
+  sim_world_run_until (world, SIM_S (4000));
+  g_assert_cmpuint (nl.n_expired, ==, 1);
+  const GArray *pr = sip_proxy_get_probes (proxy);
+  guint reached = 0, lost = 0;
+  for (guint i = 0; i < pr->len; i++)
+    {
+      const SipProxyProbe *p = &g_array_index (pr, SipProxyProbe, i);
+      g_assert_true (sim_sockaddr_equal (&p->to, &external));
+      /* The probe reaches the NAT one link (L) after it leaves. */
+      gboolean before = p->sent_at + L < nl.expired_at;
+      g_assert_cmpint (p->reached, ==, before);
+      if (p->reached)
+        reached++;
+      else
+        {
+          lost++;
+          g_assert_cmpint (p->outcome, ==, SIP_PROXY_PROBE_TIMEOUT);
+          g_assert_cmpint (p->done_at - p->sent_at, ==, 64 * T1);
+        }
+    }
+  g_assert_cmpuint (reached, >, 0);
+  g_assert_cmpuint (lost, >, 0);
+  g_assert_cmpuint (ua.options_rx, ==, reached);
+  g_assert_cmpuint (nat_get_stats (nat)->dropped_unsolicited, >, 0);
+
+  ua_clear (&ua);
+  sip_proxy_free (proxy);
+  host_free (ch);
+  host_free (sh);
+  nat_free (nat);
+  sim_net_free (net);
+  sim_world_free (world);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1026,5 +1138,6 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/7-probes/reproducible", test_probe_reproducible);
   g_test_add_func ("/proxy/7-probes/closed-socket-icmp", test_probe_closed_socket);
   g_test_add_func ("/proxy/7-probes/silent-timer-f", test_probe_silent);
+  g_test_add_func ("/proxy/8-nat/mapping-and-pinhole", test_nat_mapping_and_pinhole);
   return g_test_run ();
 }
