@@ -204,11 +204,17 @@ static void
 add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason reason)
 {
   SimTime now = sim_world_now (nat->world);
-  NatRecord rec = {
-    .kind = kind, .reason = reason, .time = now, .binding_id = b->id,
-    .proto = b->key.proto, .internal = b->internal, .external = b->external,
-    .remote = b->remote, .lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0,
-  };
+  NatRecord rec;
+  memset (&rec, 0, sizeof rec);   /* padding too: records compare with memcmp */
+  rec.kind = kind;
+  rec.reason = reason;
+  rec.time = now;
+  rec.binding_id = b->id;
+  rec.proto = b->key.proto;
+  rec.internal = b->internal;
+  rec.external = b->external;
+  rec.remote = b->remote;
+  rec.lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0;
   g_array_append_val (nat->records, rec);
   char i[SIM_SOCKADDR_STRLEN], e[SIM_SOCKADDR_STRLEN], r[SIM_SOCKADDR_STRLEN];
   sim_sockaddr_to_string (&b->internal, i);
