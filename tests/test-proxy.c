@@ -1111,6 +1111,180 @@ test_nat_mapping_and_pinhole (void)
   sim_world_free (world);
 }
 
+/* ========================================================= 9-outbound */
+
+#define INSTANCE "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"
+
+static void
+test_outbound (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.flow_timer = 29;
+  Fx x;
+  fx_init (&x, &cfg);
+  Req *a = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "1001", NULL, NULL, 0,
+                        "Supported: outbound\r\nExpires: 600\r\n"
+                        "Contact: <sip:1001@10.0.1.2:5062;ob>;+sip.instance=\"" INSTANCE "\";reg-id=1\r\n");
+  fx_run (&x, SIM_S (1));
+  /* RFC 5626 §6: Require: outbound; §8.4: Flow-Timer. */
+  g_assert_cmpuint (status_of (a), ==, 200);
+  g_assert_true (sip_msg_has_option_tag (a->final, SIP_HDR_REQUIRE, "outbound"));
+  g_assert_cmpint (sip_msg_flow_timer (a->final), ==, 29);
+  g_assert_true (sip_str_eq (sip_msg_contact (a->final, 0)->instance, INSTANCE));
+  g_assert_cmpint (sip_msg_contact (a->final, 0)->reg_id, ==, 1);
+  /* The same instance and reg-id from another contact URI replaces the
+   * flow (§6: keyed by instance and reg-id, not by URI) ... */
+  Req *b = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "1001", NULL, NULL, 0,
+                        "Supported: outbound\r\nExpires: 600\r\n"
+                        "Contact: <sip:1001@10.0.1.2:6000;ob>;+sip.instance=\"" INSTANCE "\";reg-id=1\r\n");
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (b), ==, 200);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("1001")), ==, 1);
+  g_assert_cmpuint (sip_msg_contact_count (b->final), ==, 1);
+  /* ... and reg-id 2 is a second flow. */
+  Req *c = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "1001", NULL, NULL, 0,
+                        "Supported: outbound\r\nExpires: 600\r\n"
+                        "Contact: <sip:1001@10.0.1.2:5062;ob>;+sip.instance=\"" INSTANCE "\";reg-id=2\r\n");
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (c), ==, 200);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("1001")), ==, 2);
+  /* Without Supported: outbound, no Require and no Flow-Timer. */
+  Req *d = ua_register (&x.ua, "1002", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_false (sip_msg_has_option_tag (d->final, SIP_HDR_REQUIRE, "outbound"));
+  g_assert_cmpint (sip_msg_flow_timer (d->final), ==, -1);
+  fx_clear (&x);
+}
+
+/* ============================================================== 10-tcp */
+
+typedef struct {
+  SimHost         *host;
+  SimHostTcp      *sock;
+  SipStreamReader *reader;
+  gboolean         connected;
+  GPtrArray       *responses;     /* SipMsg * */
+  guint            options_rx;
+} TcpUa;
+
+static void
+tcpua_ev (SimHostTcp *s, HostTcpEvent ev, gpointer u)
+{
+  TcpUa *t = u;
+  if (ev == HOST_TCP_CONNECTED)
+    t->connected = TRUE;
+}
+
+static void
+tcpua_rx (SimHostTcp *s, const guint8 *d, gsize n, gpointer u)
+{
+  TcpUa *t = u;
+  g_assert_true (sip_stream_reader_push (t->reader, d, n, NULL));
+  for (;;)
+    {
+      g_autoptr (GBytes) frame = NULL;
+      SipFrameKind k = sip_stream_reader_pop (t->reader, &frame, NULL);
+      if (k == SIP_FRAME_NEED_MORE)
+        return;
+      g_assert_cmpint (k, ==, SIP_FRAME_MESSAGE);
+      SipMsg *m = sip_msg_parse (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), NULL);
+      g_assert_nonnull (m);
+      if (sip_msg_is_request (m))
+        {
+          g_assert_cmpint (sip_msg_method (m), ==, SIP_METHOD_OPTIONS);
+          t->options_rx++;
+          g_autoptr (GBytes) r = sip_builder_finish (sip_builder_response (m, 200, NULL, "t1"));
+          host_tcp_send (s, g_bytes_get_data (r, NULL), g_bytes_get_size (r), NULL);
+          sip_msg_unref (m);
+        }
+      else
+        g_ptr_array_add (t->responses, m);
+    }
+}
+
+static void
+test_tcp_register_and_probe (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.probe_rate = 0.01;
+  Fx x;
+  fx_init (&x, &cfg);
+  TcpUa t = { .host = x.ch, .reader = sip_stream_reader_new (SIP_FRAME_ROLE_CLIENT, 0),
+              .responses = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref) };
+  t.sock = host_tcp_connect (x.ch, &x.ua.server, tcpua_ev, tcpua_rx, &t, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_true (t.connected);
+  SimSockAddr local;
+  host_tcp_get_local (t.sock, &local);
+
+  SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL, "sip:" DOMAIN);
+  sip_builder_add_via (b, "TCP", "10.0.1.2", 5060, "z9hG4bKtcp1", TRUE);
+  sip_builder_add (b, "Max-Forwards", "70");
+  sip_builder_add (b, "From", "<sip:1001@" DOMAIN ">;tag=ft");
+  sip_builder_add (b, "To", "<sip:1001@" DOMAIN ">");
+  sip_builder_add (b, "Call-ID", "tcp-call@10.0.1.2");
+  sip_builder_add (b, "CSeq", "1 REGISTER");
+  sip_builder_add (b, "Contact", "<sip:1001@10.0.1.2:%u;transport=tcp>", local.port);
+  sip_builder_add (b, "Expires", "3600");
+  g_autoptr (GBytes) reg = sip_builder_finish (b);
+  host_tcp_send (t.sock, g_bytes_get_data (reg, NULL), g_bytes_get_size (reg), NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (t.responses->len, ==, 1);
+  SipMsg *ok = t.responses->pdata[0];
+  g_assert_cmpuint (sip_msg_status (ok), ==, 200);
+  const SipVia *v = sip_msg_via (ok, 0);
+  g_assert_true (sip_str_eq (v->received, "10.0.1.2"));
+  g_assert_cmpuint (v->rport, ==, local.port);
+
+  /* Probes go down the connection and are answered. */
+  fx_run (&x, SIM_S (1500));
+  const GArray *pr = sip_proxy_get_probes (x.proxy);
+  guint before = pr->len;
+  g_assert_cmpuint (before, >, 0);
+  g_assert_cmpuint (t.options_rx, ==, before);
+  for (guint i = 0; i < before; i++)
+    g_assert_true (g_array_index (pr, SipProxyProbe, i).reached);
+
+  /* The connection goes: later probes have no flow. */
+  host_tcp_free (t.sock);
+  t.sock = NULL;
+  fx_run (&x, SIM_S (1500));
+  g_assert_cmpuint (pr->len, >, before);
+  for (guint i = before; i < pr->len; i++)
+    {
+      const SipProxyProbe *p = &g_array_index (pr, SipProxyProbe, i);
+      g_assert_false (p->reached);
+      g_assert_cmpint (p->outcome, ==, SIP_PROXY_PROBE_NO_FLOW);
+      g_assert_cmpint (p->done_at, ==, p->sent_at);
+    }
+  sip_stream_reader_free (t.reader);
+  g_ptr_array_unref (t.responses);
+  fx_clear (&x);
+}
+
+/* ========================================================= 11-counters */
+
+static void
+test_malformed_and_keepalives (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  const char *bad = "REGISTER sip:x SIP/2.0\r\nVia: nonsense\r\n\r\n";
+  host_udp_sendto (x.ua.udp, &x.ua.server, bad, strlen (bad), NULL);
+  host_udp_sendto (x.ua.udp, &x.ua.server, "\x80garbage", 8, NULL);
+  host_udp_sendto (x.ua.udp, &x.ua.server, "keep-alive\r\n", 12, NULL);
+  host_udp_sendto (x.ua.udp, &x.ua.server, "", 0, NULL);
+  fx_run (&x, SIM_S (1));
+  const SipProxyStats *st = sip_proxy_get_stats (x.proxy);
+  g_assert_cmpuint (st->datagrams, ==, 4);
+  g_assert_cmpuint (st->malformed, ==, 2);
+  g_assert_cmpuint (st->keepalives, ==, 2);
+  g_assert_cmpuint (st->requests, ==, 0);
+  fx_clear (&x);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1139,5 +1313,8 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/7-probes/closed-socket-icmp", test_probe_closed_socket);
   g_test_add_func ("/proxy/7-probes/silent-timer-f", test_probe_silent);
   g_test_add_func ("/proxy/8-nat/mapping-and-pinhole", test_nat_mapping_and_pinhole);
+  g_test_add_func ("/proxy/9-outbound/require-flow-timer", test_outbound);
+  g_test_add_func ("/proxy/10-tcp/register-and-probe", test_tcp_register_and_probe);
+  g_test_add_func ("/proxy/11-counters/malformed-keepalives", test_malformed_and_keepalives);
   return g_test_run ();
 }

@@ -383,7 +383,7 @@ remaining_s (SipProxy *p, const Binding *b)
   return (guint) ((left + SIM_S (1) - 1) / SIM_S (1));
 }
 
-/* §22: NULL if the request may go on, else the response code sent. */
+/* §22: 0 if the request may go on, else the code of the response sent. */
 static guint
 check_auth (SipProxy *p, SipTxn *txn, const SipMsg *req, const SimSockAddr *src,
             SipStr aor_user)
