@@ -58,7 +58,9 @@
  * 7. Faults (sip_proxy_fault, sip_proxy_schedule_fault):
  *      CRASH    silent: every packet is dropped (SIP, STUN, pings), every
  *               transaction is forgotten; bindings are kept and keep
- *               expiring; probes are not sent.
+ *               expiring; probes are not sent.  (TCP connections are
+ *               still accepted by the host's stack, as a hung process's
+ *               kernel would, but nothing on them is read.)
  *      REJECT   every request is answered 503 with Retry-After
  *               (retry_after s; 0 = no Retry-After); STUN and pings are
  *               still answered (the process is up).
