@@ -13,7 +13,7 @@
  * event queue in real time (as ns-3's RealtimeSimulatorImpl does), so
  * timer semantics (FIFO ties, cancel is a no-op when idle) are identical.
  *
- * DNS: the c-ares binding (issue 4) is written against this header too.
+ * DNS: the c-ares binding (sim/host/resolver.h) is written against this header too.
  * ares_set_socket_functions() wants socket/close/connect/recvfrom/sendv:
  *   asocket   -> host_udp_open (ephemeral port) or host_tcp_connect
  *   aconnect  -> remember the peer (UDP) / the TCP connect already has it

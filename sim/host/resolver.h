@@ -40,7 +40,8 @@ typedef enum {
   HOST_DNS_SERVFAIL,        /* RCODE 2 from the last server tried */
   HOST_DNS_REFUSED,         /* RCODE 5 or 4 (NOTIMP) from the last server tried */
   HOST_DNS_TIMEOUT,         /* the last attempt went unanswered */
-  HOST_DNS_CONN_REFUSED,    /* the last server's port was unreachable (ICMP) */
+  HOST_DNS_CONN_REFUSED,    /* the last server's port was unreachable (ICMP),
+                               or the query could not be sent (no route) */
   HOST_DNS_BAD_RESPONSE,    /* an answer c-ares could not parse, or FORMERR */
 } HostDnsStatus;
 
