@@ -733,6 +733,52 @@ test_malformed_counted (void)
   dns_clear (&d);
 }
 
+/* ---------------------------------------------------- 6-determinism */
+
+static void
+collect_trace (SimWorld *world, const char *line, gpointer user_data)
+{
+  g_string_append (user_data, line);
+  g_string_append_c (user_data, '\n');
+}
+
+/* c-ares draws its query IDs from OS entropy, so they differ between these
+ * two runs; the traces and fingerprints must still be identical. */
+static guint64
+scenario (GString *trace)
+{
+  Dns d;
+  DnsServerConfig sc = { .loss = 0.3 };
+  HostResolverConfig rc = { .timeout = SIM_S (1), .tries = 3 };
+  dns_init_full (&d, 42, &sc, &rc, NULL, 0);
+  sim_world_set_trace_func (d.f.world, collect_trace, trace, NULL);
+  add_a (&d, "sip.example.test", SIM_IP4 (192, 0, 2, 1), 60);
+  add_a (&d, "sip.example.test", SIM_IP4 (192, 0, 2, 2), 60);
+  add_srv (&d, "_sip._udp.example.test", 10, 0, 5060, "sip.example.test", 60);
+  Got g = { 0 };
+  for (guint i = 0; i < 5; i++)
+    {
+      run_a (&d, "sip.example.test", &g, SIM_S (20));
+      run_srv (&d, "_sip._udp.example.test", &g, SIM_S (20));
+    }
+  got_clear (&g);
+  guint64 fp = sim_world_get_fingerprint (d.f.world);
+  dns_clear (&d);
+  return fp;
+}
+
+static void
+test_same_seed_same_trace (void)
+{
+  g_autoptr (GString) t1 = g_string_new (NULL);
+  g_autoptr (GString) t2 = g_string_new (NULL);
+  guint64 f1 = scenario (t1), f2 = scenario (t2);
+  g_assert_cmpstr (t1->str, ==, t2->str);
+  g_assert_cmpuint (f1, ==, f2);
+  g_assert_nonnull (strstr (t1->str, "DNS A sip.example.test: ok, 2 records"));
+  g_assert_nonnull (strstr (t1->str, "DNS SRV _sip._udp.example.test: ok, 1 records"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -755,5 +801,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/4-changes/round-robin", test_round_robin);
   g_test_add_func ("/dns/4-changes/scheduled", test_scheduled_changes);
   g_test_add_func ("/dns/5-malformed/counted-and-dropped", test_malformed_counted);
+  g_test_add_func ("/dns/6-determinism/same-seed-same-trace", test_same_seed_same_trace);
   return g_test_run ();
 }
