@@ -28,6 +28,15 @@
  *    a zero-delay host timer; the outcome is handled from that timer, where
  *    destroying the channel and calling the user are safe (c-ares forbids
  *    ares_destroy() from its own callbacks).
+ *  - Query IDs.  c-ares 1.18 draws its IDs from OS entropy, which would make
+ *    the bytes on the wire (and so every pcap) differ from run to run.  The
+ *    binding translates at the socket seam: asendv replaces c-ares' ID with
+ *    one drawn from the resolver's own SimRng stream and remembers the pair;
+ *    arecvfrom puts c-ares' ID back into an answer carrying a remembered
+ *    wire ID.  An answer with an ID never sent on that socket gets an ID
+ *    c-ares is not waiting for, so c-ares drops it exactly as it drops a
+ *    spoofed answer.  The wire still carries ordinary, unpredictable-looking
+ *    16-bit IDs; only their source is the run's seed.
  *  - TCP (after a truncated answer) is refused at asocket(): the DNS model
  *    answers within 512 bytes, so this never happens in a simulation.
  *
@@ -63,12 +72,19 @@ typedef struct {
   guint8      data[];
 } RxItem;
 
+/* Query IDs sent on one socket: wire ID -> c-ares ID (note "Query IDs").
+ * A lookup sends at most tries x servers queries, each on a new socket or
+ * the same one; the last few pairs are all an answer can refer to. */
+#define ID_PAIRS 8
+
 struct Sock {
   HostDnsLookup *lk;
   int            fd;
   SimHostUdp    *udp;
   SimSockAddr    peer;
   GQueue         rx;        /* RxItem* */
+  guint16        wire_id[ID_PAIRS], ares_id[ID_PAIRS];
+  guint          n_ids;     /* pairs sent so far; the ring holds the last ID_PAIRS */
 };
 
 struct HostResolver {
@@ -79,6 +95,7 @@ struct HostResolver {
   guint        tries;
   GHashTable  *socks;       /* fd -> Sock* (owned) */
   int          next_fd;
+  SimRng       rng;         /* wire query IDs */
   GList       *lookups;     /* HostDnsLookup*, in progress */
 };
 
@@ -231,6 +248,13 @@ a_sendv (ares_socket_t fd, const struct iovec *iov, int n, void *user_data)
   g_autoptr (GByteArray) buf = g_byte_array_new ();
   for (int i = 0; i < n; i++)
     g_byte_array_append (buf, iov[i].iov_base, (guint) iov[i].iov_len);
+  if (buf->len >= 2)
+    {
+      guint slot = s->n_ids++ % ID_PAIRS;
+      s->ares_id[slot] = sim_get_be16 (buf->data);
+      s->wire_id[slot] = (guint16) sim_rng_below (&lk->r->rng, 65536);
+      sim_put_be16 (buf->data, s->wire_id[slot]);
+    }
   g_autoptr (GError) err = NULL;
   if (!host_udp_sendto (s->udp, &s->peer, buf->data, buf->len, &err))
     {
@@ -239,6 +263,31 @@ a_sendv (ares_socket_t fd, const struct iovec *iov, int n, void *user_data)
       return -1;
     }
   return (ares_ssize_t) buf->len;
+}
+
+/* c-ares' ID for an answer carrying @wire (note "Query IDs"): the newest
+ * pair sent with that wire ID; for an unknown ID, one no query of this
+ * socket used, so c-ares discards the answer. */
+static guint16
+ares_id_for (const Sock *s, guint16 wire)
+{
+  guint n = MIN (s->n_ids, ID_PAIRS);
+  for (guint k = 0; k < n; k++)
+    {
+      guint slot = (s->n_ids - 1 - k) % ID_PAIRS;
+      if (s->wire_id[slot] == wire)
+        return s->ares_id[slot];
+    }
+  guint16 id = wire;
+  for (gboolean used = TRUE; used; )
+    {
+      used = FALSE;
+      for (guint k = 0; k < n && !used; k++)
+        used = s->ares_id[k] == id;
+      if (used)
+        id++;
+    }
+  return id;
 }
 
 static ares_ssize_t
@@ -264,6 +313,8 @@ a_recvfrom (ares_socket_t fd, void *buf, size_t len, int flags, struct sockaddr 
     }
   gsize n = MIN (len, item->len);   /* a longer datagram is cut, as recvfrom does */
   memcpy (buf, item->data, n);
+  if (n >= 2)
+    sim_put_be16 (buf, ares_id_for (s, sim_get_be16 (buf)));
   if (from && from_len && *from_len >= (ares_socklen_t) sizeof (struct sockaddr_in))
     {
       struct sockaddr_in sin = { 0 };
@@ -621,6 +672,7 @@ host_resolver_new (SimHost *host, const SimSockAddr *servers, guint n_servers,
   r->tries = cfg && cfg->tries > 0 ? cfg->tries : 4;
   r->socks = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, sock_free);
   r->next_fd = FD_BASE;
+  host_rng_init (host, &r->rng, cfg && cfg->rng_stream ? cfg->rng_stream : "dns-resolver");
   return r;
 }
 

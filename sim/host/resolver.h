@@ -79,6 +79,10 @@ typedef struct {
   SimTime timeout;   /* first-round timeout per attempt; 0: 5 s (c-ares 1.18 default,
                         ares_init_options(3)) */
   guint   tries;     /* rounds through the server list; 0: 4 (c-ares 1.18 default) */
+  /* Name of the random stream the query IDs on the wire are drawn from
+   * (host_rng_init); NULL: "dns-resolver".  A host with two resolvers gives
+   * them different names. */
+  const char *rng_stream;
 } HostResolverConfig;
 
 const char    *host_dns_status_to_string (HostDnsStatus status);   /* static string */
