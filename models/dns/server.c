@@ -200,26 +200,6 @@ dns_server_add (DnsServer *s, const char *name, const DnsRecord *rr, GError **er
   return ok;
 }
 
-guint
-dns_server_remove (DnsServer *s, const char *name, guint16 type)
-{
-  g_return_val_if_fail (s != NULL && name != NULL, 0);
-  g_autofree char *norm = normalise (name);
-  Node *n = g_hash_table_lookup (s->names, norm);
-  if (!n)
-    return 0;
-  guint removed = 0;
-  for (guint i = n->recs->len; i-- > 0;)
-    if (((Rec *) n->recs->pdata[i])->type == type)
-      {
-        g_ptr_array_remove_index (n->recs, i);
-        removed++;
-      }
-  if (n->recs->len == 0)
-    g_hash_table_remove (s->names, norm);   /* the name no longer exists: NXDOMAIN */
-  return removed;
-}
-
 static gboolean
 rec_match (const Rec *r, const Rec *w)
 {
@@ -231,8 +211,11 @@ rec_match (const Rec *r, const Rec *w)
          && g_strcmp0 (r->target, w->target) == 0;
 }
 
+/* Removes the records of @name that @w matches: every record of w->type
+ * when @whole_type, else only those equal to @w.  A name left with no
+ * record stops existing (NXDOMAIN).  Returns how many were removed. */
 static guint
-remove_matching (DnsServer *s, const char *name, const Rec *w)
+remove_records (DnsServer *s, const char *name, const Rec *w, gboolean whole_type)
 {
   g_autofree char *norm = normalise (name);
   Node *n = g_hash_table_lookup (s->names, norm);
@@ -240,14 +223,25 @@ remove_matching (DnsServer *s, const char *name, const Rec *w)
     return 0;
   guint removed = 0;
   for (guint i = n->recs->len; i-- > 0;)
-    if (rec_match (n->recs->pdata[i], w))
-      {
-        g_ptr_array_remove_index (n->recs, i);
-        removed++;
-      }
+    {
+      const Rec *r = n->recs->pdata[i];
+      if (whole_type ? r->type == w->type : rec_match (r, w))
+        {
+          g_ptr_array_remove_index (n->recs, i);
+          removed++;
+        }
+    }
   if (n->recs->len == 0)
     g_hash_table_remove (s->names, norm);
   return removed;
+}
+
+guint
+dns_server_remove (DnsServer *s, const char *name, guint16 type)
+{
+  g_return_val_if_fail (s != NULL && name != NULL, 0);
+  Rec w = { .type = type };
+  return remove_records (s, name, &w, TRUE);
 }
 
 guint
@@ -256,7 +250,7 @@ dns_server_remove_record (DnsServer *s, const char *name, const DnsRecord *rr)
   g_return_val_if_fail (s != NULL && name != NULL && rr != NULL, 0);
   Rec w;
   rec_from_record (&w, rr);
-  guint n = remove_matching (s, name, &w);
+  guint n = remove_records (s, name, &w, FALSE);
   g_free (w.target);
   return n;
 }
@@ -309,7 +303,7 @@ apply_change (DnsServer *s, Change *c)
         host_log (s->host, SIM_LOG_WARNING, "dns: scheduled change skipped: %s", err->message);
       break;
     case DNS_CHANGE_REMOVE:
-      remove_matching (s, c->name, &c->rec);
+      remove_records (s, c->name, &c->rec, FALSE);
       break;
     case DNS_CHANGE_MODE:
       dns_server_set_mode (s, c->name, c->mode);
