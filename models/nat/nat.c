@@ -51,6 +51,8 @@
 
 #include <string.h>
 
+#include "sim/net/bytes.h"
+
 typedef struct {
   SimIp4  iip, rip;
   guint16 iport, rport;
@@ -468,26 +470,11 @@ drop (Nat *nat, guint64 *counter, const char *why, const SimPacketInfo *info)
 static void
 csum_update16 (guint8 *csum, guint16 old, guint16 new)
 {
-  guint16 hc = (guint16) ((csum[0] << 8) | csum[1]);
+  guint16 hc = sim_get_be16 (csum);
   guint32 sum = (guint32) (guint16) ~hc + (guint16) ~old + new;
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
-  guint16 r = (guint16) ~sum;
-  csum[0] = (guint8) (r >> 8);
-  csum[1] = (guint8) r;
-}
-
-static void
-put16 (guint8 *p, guint16 v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static guint16
-get16 (const guint8 *p)
-{
-  return (guint16) ((p[0] << 8) | p[1]);
+  sim_put_be16 (csum, (guint16) ~sum);
 }
 
 /* Rewrites one endpoint (@src: the source) of the packet quoted inside an
@@ -499,20 +486,20 @@ rewrite_quoted (guint8 *q, gsize qhl, guint8 proto, gboolean src, const SimSockA
 {
   guint8 *ipf = q + (src ? 12 : 16);
   guint8 *portf = q + qhl + (src ? 0 : 2);
-  guint16 old_ip_hi = get16 (ipf), old_ip_lo = get16 (ipf + 2), old_port = get16 (portf);
-  put16 (ipf, (guint16) (to->ip >> 16));
-  put16 (ipf + 2, (guint16) to->ip);
-  put16 (portf, to->port);
-  put16 (q + 10, 0);
-  put16 (q + 10, sim_inet_checksum (q, qhl, 0));
-  if (proto == SIM_IPPROTO_UDP && get16 (q + qhl + 6) != 0)
+  guint16 old_ip_hi = sim_get_be16 (ipf), old_ip_lo = sim_get_be16 (ipf + 2), old_port = sim_get_be16 (portf);
+  sim_put_be16 (ipf, (guint16) (to->ip >> 16));
+  sim_put_be16 (ipf + 2, (guint16) to->ip);
+  sim_put_be16 (portf, to->port);
+  sim_put_be16 (q + 10, 0);
+  sim_put_be16 (q + 10, sim_inet_checksum (q, qhl, 0));
+  if (proto == SIM_IPPROTO_UDP && sim_get_be16 (q + qhl + 6) != 0)
     {
       guint8 *c = q + qhl + 6;
       csum_update16 (c, old_ip_hi, (guint16) (to->ip >> 16));
       csum_update16 (c, old_ip_lo, (guint16) to->ip);
       csum_update16 (c, old_port, to->port);
-      if (get16 (c) == 0)
-        put16 (c, 0xffff);
+      if (sim_get_be16 (c) == 0)
+        sim_put_be16 (c, 0xffff);
     }
 }
 
