@@ -147,10 +147,12 @@ dns_server_add_zone (DnsServer *s, const char *origin, GError **error)
   return TRUE;
 }
 
+/* Whether @src can be stored under @norm: in a zone, and writable in an
+ * answer (labels 1..63, names <= 255 octets). */
 static gboolean
-add_rec (DnsServer *s, const char *name, const Rec *src, GError **error)
+rec_storable (const DnsServer *s, const char *name, const char *norm, const Rec *src,
+              GError **error)
 {
-  g_autofree char *norm = normalise (name);
   if (!in_zone (s, norm))
     {
       g_set_error (error, DNS_ERROR, DNS_ERROR_NOT_IN_ZONE, "\"%s\" is in no zone of this server", name);
@@ -173,6 +175,15 @@ add_rec (DnsServer *s, const char *name, const Rec *src, GError **error)
       if (!dns_answer_encode (&probe, DNS_RCODE_NOERROR, &rr, 1, tmp, error))
         return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+add_rec (DnsServer *s, const char *name, const Rec *src, GError **error)
+{
+  g_autofree char *norm = normalise (name);
+  if (!rec_storable (s, name, norm, src, error))
+    return FALSE;
   Node *n = g_hash_table_lookup (s->names, norm);
   if (!n)
     {
@@ -296,7 +307,17 @@ apply_change (DnsServer *s, Change *c)
   switch (c->kind)
     {
     case DNS_CHANGE_REPLACE:
-      dns_server_remove (s, c->name, c->rec.type);
+      {
+        /* Checked before the removal: a replacement that cannot be stored
+         * leaves the old records, as the "skipped" log line says. */
+        g_autofree char *norm = normalise (c->name);
+        if (!rec_storable (s, c->name, norm, &c->rec, &err))
+          {
+            host_log (s->host, SIM_LOG_WARNING, "dns: scheduled change skipped: %s", err->message);
+            break;
+          }
+        dns_server_remove (s, c->name, c->rec.type);
+      }
       /* fall through */
     case DNS_CHANGE_ADD:
       if (!add_rec (s, c->name, &c->rec, &err))

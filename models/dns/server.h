@@ -96,7 +96,9 @@ void       dns_server_set_mode (DnsServer *server, const char *name, DnsAnswerMo
  * Changes due at the same time apply in the order they were scheduled.  A
  * query arriving at exactly @at may see the state before or after (event
  * order); scenarios should not rely on that tie.  A change that fails
- * (name outside every zone) is logged and skipped. */
+ * (name outside every zone, or a name or SRV target that cannot be
+ * written) is logged and skipped as a whole: a REPLACE then keeps the old
+ * records. */
 typedef enum { DNS_CHANGE_ADD, DNS_CHANGE_REMOVE, DNS_CHANGE_REPLACE, DNS_CHANGE_MODE } DnsChangeKind;
 void       dns_server_schedule (DnsServer *server, SimTime at, DnsChangeKind kind,
                                 const char *name, const DnsRecord *rr, DnsAnswerMode mode);
