@@ -695,6 +695,33 @@ test_scheduled_changes (void)
   dns_clear (&d);
 }
 
+/* server.h: a change that fails is skipped as a whole.  A REPLACE whose
+ * SRV target has a 64-octet label (RFC 1035 §2.3.4: labels are 63 octets
+ * at most) cannot be stored, so the record it would replace stays. */
+static void
+test_scheduled_replace_skipped (void)
+{
+  Dns d;
+  dns_init (&d, NULL, NULL);
+  add_srv (&d, "_sip._udp.example.test", 10, 60, 5060, "a.example.test", 120);
+  char label[65];
+  memset (label, 'x', 64);
+  label[64] = '\0';
+  g_autofree char *bad_target = g_strdup_printf ("%s.example.test", label);
+  DnsRecord bad = { .type = DNS_TYPE_SRV, .priority = 20, .port = 5070,
+                    .target = bad_target, .ttl_s = 60 };
+  dns_server_schedule (d.dns, SIM_S (100), DNS_CHANGE_REPLACE, "_sip._udp.example.test", &bad, 0);
+  Got g = { 0 };
+  sim_world_run_until (d.f.world, SIM_S (150));
+  run_srv (&d, "_sip._udp.example.test", &g, SIM_S (10));
+  g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+  g_assert_cmpuint (g.n_srv, ==, 1);
+  g_assert_cmpuint (g.srv[0].port, ==, 5060);
+  g_assert_cmpstr (g.srv[0].target, ==, "a.example.test");
+  got_clear (&g);
+  dns_clear (&d);
+}
+
 /* ------------------------------------------------------ 5-malformed */
 
 typedef struct { int rx; } Sink;
@@ -823,6 +850,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/3-timing/concurrent-and-cancel", test_concurrent);
   g_test_add_func ("/dns/4-changes/round-robin", test_round_robin);
   g_test_add_func ("/dns/4-changes/scheduled", test_scheduled_changes);
+  g_test_add_func ("/dns/4-changes/replace-skipped", test_scheduled_replace_skipped);
   g_test_add_func ("/dns/5-malformed/counted-and-dropped", test_malformed_counted);
   g_test_add_func ("/dns/6-determinism/same-seed-same-trace", test_same_seed_same_trace);
   return g_test_run ();
