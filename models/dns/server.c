@@ -18,6 +18,9 @@
 #include "sim/kernel/rng.h"
 
 #define DNS_PORT 53      /* RFC 1035 §4.2.1 */
+/* Records of one type put in one answer (and the rotation buffer); more
+ * would not fit the 512-byte UDP answer anyway (RFC 1035 §4.2.1). */
+#define MAX_ANSWER_RRS 64
 
 typedef struct {
   guint16 type;
@@ -449,7 +452,7 @@ collect (DnsServer *s, Node *n, guint16 type, DnsRr *out, guint max)
     {
       guint *rot = type == DNS_TYPE_A ? &n->rot_a : &n->rot_srv;
       guint shift = (*rot)++ % k;
-      DnsRr tmp[64];
+      DnsRr tmp[MAX_ANSWER_RRS];
       for (guint i = 0; i < k; i++)
         tmp[i] = out[(i + shift) % k];
       memcpy (out, tmp, k * sizeof *out);
@@ -488,7 +491,7 @@ on_query (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize l
     }
 
   guint rcode = DNS_RCODE_NOERROR;
-  DnsRr rrs[64];
+  DnsRr rrs[MAX_ANSWER_RRS];
   guint n = 0;
   if (q.opcode != 0)
     rcode = DNS_RCODE_NOTIMP;

@@ -416,7 +416,8 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
   HostDnsFunc func = lk->func;
   gpointer user_data = lk->user_data;
   char *name = g_steal_pointer (&lk->name);
-  /* One protocol-visible line; no query ID (OS entropy, STYLE.md 15). */
+  /* One protocol-visible line.  No query ID: the wire ID is seeded (note
+   * "Query IDs"), but c-ares' own is OS entropy (STYLE.md 15). */
   host_trace (r->host, "DNS %s %s: %s, %u records, %u queries",
               lk->qtype == T_A_ ? "A" : "SRV", name, host_dns_status_to_string (status),
               n_a + n_srv, lk->attempts);
