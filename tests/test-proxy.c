@@ -1203,21 +1203,20 @@ tcpua_rx (SimHostTcp *s, const guint8 *d, gsize n, gpointer u)
     }
 }
 
-static void
-test_tcp_register_and_probe (void)
+/* Connects @t to the registrar and sends a REGISTER of 3600 s over the
+ * connection, with a Contact naming the connection's local port.  Returns
+ * that port. */
+static guint16
+tcpua_register (TcpUa *t, Fx *x)
 {
-  SipProxyConfig cfg;
-  sip_proxy_config_init (&cfg);
-  cfg.probe_rate = 0.01;
-  Fx x;
-  fx_init (&x, &cfg);
-  TcpUa t = { .host = x.ch, .reader = sip_stream_reader_new (SIP_FRAME_ROLE_CLIENT, 0),
-              .responses = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref) };
-  t.sock = host_tcp_connect (x.ch, &x.ua.server, tcpua_ev, tcpua_rx, &t, NULL);
-  fx_run (&x, SIM_S (1));
-  g_assert_true (t.connected);
+  t->host = x->ch;
+  t->reader = sip_stream_reader_new (SIP_FRAME_ROLE_CLIENT, 0);
+  t->responses = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref);
+  t->sock = host_tcp_connect (x->ch, &x->ua.server, tcpua_ev, tcpua_rx, t, NULL);
+  fx_run (x, SIM_S (1));
+  g_assert_true (t->connected);
   SimSockAddr local;
-  host_tcp_get_local (t.sock, &local);
+  host_tcp_get_local (t->sock, &local);
 
   SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL, "sip:" DOMAIN);
   sip_builder_add_via (b, "TCP", "10.0.1.2", 5060, "z9hG4bKtcp1", TRUE);
@@ -1229,7 +1228,20 @@ test_tcp_register_and_probe (void)
   sip_builder_add (b, "Contact", "<sip:1001@10.0.1.2:%u;transport=tcp>", local.port);
   sip_builder_add (b, "Expires", "3600");
   g_autoptr (GBytes) reg = sip_builder_finish (b);
-  host_tcp_send (t.sock, g_bytes_get_data (reg, NULL), g_bytes_get_size (reg), NULL);
+  host_tcp_send (t->sock, g_bytes_get_data (reg, NULL), g_bytes_get_size (reg), NULL);
+  return local.port;
+}
+
+static void
+test_tcp_register_and_probe (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.probe_rate = 0.01;
+  Fx x;
+  fx_init (&x, &cfg);
+  TcpUa t = { 0 };
+  SimSockAddr local = { .port = tcpua_register (&t, &x) };
   fx_run (&x, SIM_S (1));
   g_assert_cmpuint (t.responses->len, ==, 1);
   SipMsg *ok = t.responses->pdata[0];
@@ -1259,6 +1271,49 @@ test_tcp_register_and_probe (void)
       g_assert_cmpint (p->outcome, ==, SIP_PROXY_PROBE_NO_FLOW);
       g_assert_cmpint (p->done_at, ==, p->sent_at);
     }
+  sip_stream_reader_free (t.reader);
+  g_ptr_array_unref (t.responses);
+  fx_clear (&x);
+}
+
+static void
+crash_on_probe (SipProxy *proxy, const SipProxyProbe *probe, gpointer u)
+{
+  guint *calls = u;
+  (*calls)++;
+  sip_proxy_fault (proxy, SIP_PROXY_FAULT_CRASH);
+}
+
+/* A probe callback that crashes the proxy (proxy.h: allowed) is called
+ * once for the probe, which is recorded once; the fault takes effect. */
+static void
+test_probe_callback_faults (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.probe_rate = 0.01;
+  Fx x;
+  fx_init (&x, &cfg);
+  TcpUa t = { 0 };
+  tcpua_register (&t, &x);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (t.responses->len, ==, 1);
+  g_assert_cmpuint (sip_msg_status (t.responses->pdata[0]), ==, 200);
+  /* Without its connection the first probe ends at once, NO_FLOW. */
+  host_tcp_free (t.sock);
+  t.sock = NULL;
+  guint calls = 0;
+  sip_proxy_set_probe_func (x.proxy, crash_on_probe, &calls);
+  fx_run (&x, SIM_S (3000));
+  const GArray *pr = sip_proxy_get_probes (x.proxy);
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_cmpuint (pr->len, ==, 1);
+  g_assert_cmpint (g_array_index (pr, SipProxyProbe, 0).outcome, ==, SIP_PROXY_PROBE_NO_FLOW);
+  g_assert_cmpint (sip_proxy_get_state (x.proxy), ==, SIP_PROXY_FAULT_CRASH);
+  /* Down: later arrivals are skipped, not sent. */
+  const SipProxyStats *st = sip_proxy_get_stats (x.proxy);
+  g_assert_cmpuint (st->probes_sent, ==, 1);
+  g_assert_cmpuint (st->probes_skipped, >, 0);
   sip_stream_reader_free (t.reader);
   g_ptr_array_unref (t.responses);
   fx_clear (&x);
@@ -1312,6 +1367,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/7-probes/reproducible", test_probe_reproducible);
   g_test_add_func ("/proxy/7-probes/closed-socket-icmp", test_probe_closed_socket);
   g_test_add_func ("/proxy/7-probes/silent-timer-f", test_probe_silent);
+  g_test_add_func ("/proxy/7-probes/callback-may-fault", test_probe_callback_faults);
   g_test_add_func ("/proxy/8-nat/mapping-and-pinhole", test_nat_mapping_and_pinhole);
   g_test_add_func ("/proxy/9-outbound/require-flow-timer", test_outbound);
   g_test_add_func ("/proxy/10-tcp/register-and-probe", test_tcp_register_and_probe);

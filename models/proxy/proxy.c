@@ -20,6 +20,11 @@
  * 3. The response's Vias are rebuilt by hand (response_builder()) because
  *    the builder copies Vias verbatim and the top one must carry received
  *    and rport (RFC 3581 §4); the other headers keep their §8.2.6.2 order.
+ *
+ * 4. Re-entrancy.  The only outside code the proxy calls is the probe
+ *    callback, and it is called last: a probe is detached from its
+ *    transaction and freed before it, so the callback may apply a fault
+ *    (which aborts the probes still live and frees the layer, note 2).
  */
 #include <string.h>
 
@@ -70,9 +75,8 @@ struct Work {
 
 struct ProbeTx {
   SipProxy      *p;
-  SipTxn        *txn;
+  SipTxn        *txn;          /* NULL until sent, and once it has ended */
   SipProxyProbe  rec;
-  gboolean       done;
 };
 
 struct Sched {
@@ -746,59 +750,54 @@ on_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from
 
 /* --------------------------------------------------------------- probes */
 
+/* Completes @pt (note 4): detaches its transaction, moves its record to
+ * the completed list, frees it and only then calls the probe callback, so
+ * a callback that applies a fault (which aborts every probe still live)
+ * finds nothing of @pt left to free twice.  @pt is gone on return. */
 static void
-probe_record (SipProxy *p, ProbeTx *pt, SipProxyProbeOutcome outcome, guint status)
+probe_finish (ProbeTx *pt, SipProxyProbeOutcome outcome, guint status)
 {
-  if (pt->done)
-    return;
-  pt->done = TRUE;
-  pt->rec.done_at = host_now (p->host);
-  pt->rec.outcome = outcome;
-  pt->rec.status = status;
-  pt->rec.reached = outcome == SIP_PROXY_PROBE_OK;
-  if (pt->rec.reached)
+  SipProxy *p = pt->p;
+  if (pt->txn)
+    sip_txn_set_func (pt->txn, NULL, NULL);
+  g_ptr_array_remove_fast (p->probes_live, pt);
+  SipProxyProbe rec = pt->rec;            /* the strings move to p->probes */
+  g_free (pt);
+  rec.done_at = host_now (p->host);
+  rec.outcome = outcome;
+  rec.status = status;
+  rec.reached = outcome == SIP_PROXY_PROBE_OK;
+  if (rec.reached)
     p->stats.probes_reached++;
   else
     p->stats.probes_failed++;
-  host_trace (p->host, "proxy probe %s %s %s %u", pt->rec.aor, pt->rec.contact,
+  host_trace (p->host, "proxy probe %s %s %s %u", rec.aor, rec.contact,
               sip_proxy_probe_outcome_to_string (outcome), status);
-  SipProxyProbe copy = pt->rec;
-  copy.aor = g_strdup (pt->rec.aor);
-  copy.contact = g_strdup (pt->rec.contact);
-  g_array_append_val (p->probes, copy);
+  g_array_append_val (p->probes, rec);
   if (p->probe_func)
-    p->probe_func (p, &copy, p->probe_data);
-}
-
-static void
-probe_tx_free (ProbeTx *pt)
-{
-  g_ptr_array_remove_fast (pt->p->probes_live, pt);
-  g_free (pt->rec.aor);
-  g_free (pt->rec.contact);
-  g_free (pt);
+    p->probe_func (p, &rec, p->probe_data);
 }
 
 static void
 probe_func (SipTxn *txn, const SipTxnEvent *ev, gpointer u)
 {
   ProbeTx *pt = u;
-  SipProxy *p = pt->p;
   switch (ev->outcome)
     {
     case SIP_TXN_RESPONSE:
       if (ev->status >= 200)
-        probe_record (p, pt, SIP_PROXY_PROBE_OK, ev->status);
+        probe_finish (pt, SIP_PROXY_PROBE_OK, ev->status);
       break;
     case SIP_TXN_TIMEOUT:
-      probe_record (p, pt, SIP_PROXY_PROBE_TIMEOUT, 0);
+      probe_finish (pt, SIP_PROXY_PROBE_TIMEOUT, 0);
       break;
     case SIP_TXN_TRANSPORT_ERROR:
-      probe_record (p, pt, SIP_PROXY_PROBE_TRANSPORT_ERROR, 0);
+      probe_finish (pt, SIP_PROXY_PROBE_TRANSPORT_ERROR, 0);
       break;
     case SIP_TXN_TERMINATED:
-      probe_record (p, pt, SIP_PROXY_PROBE_ABORTED, 0);
-      probe_tx_free (pt);
+      /* Ended without a report (reports detach it first). */
+      pt->txn = NULL;
+      probe_finish (pt, SIP_PROXY_PROBE_ABORTED, 0);
       break;
     }
 }
@@ -824,8 +823,7 @@ binding_probe_fire (HostTimer *t, gpointer u)
   g_ptr_array_add (p->probes_live, pt);
   if (b->reliable && b->conn == NULL)
     {
-      probe_record (p, pt, SIP_PROXY_PROBE_NO_FLOW, 0);
-      probe_tx_free (pt);
+      probe_finish (pt, SIP_PROXY_PROBE_NO_FLOW, 0);
       return;
     }
 
@@ -848,10 +846,7 @@ binding_probe_fire (HostTimer *t, gpointer u)
                     .flow = b->reliable ? (gpointer) b->conn : (gpointer) p->udp };
   pt->txn = sip_txn_client_new (p->layer, msg, &to, NULL, probe_func, pt);
   if (pt->txn == NULL)
-    {
-      probe_record (p, pt, SIP_PROXY_PROBE_ABORTED, 0);
-      probe_tx_free (pt);
-    }
+    probe_finish (pt, SIP_PROXY_PROBE_ABORTED, 0);
 }
 
 /* ------------------------------------------------------------ transport */
@@ -1088,13 +1083,7 @@ layer_reset (SipProxy *p)
   while (p->works->len)
     work_free (p->works->pdata[p->works->len - 1]);
   while (p->probes_live->len)
-    {
-      ProbeTx *pt = p->probes_live->pdata[p->probes_live->len - 1];
-      if (pt->txn)
-        sip_txn_set_func (pt->txn, NULL, NULL);
-      probe_record (p, pt, SIP_PROXY_PROBE_ABORTED, 0);
-      probe_tx_free (pt);
-    }
+    probe_finish (p->probes_live->pdata[p->probes_live->len - 1], SIP_PROXY_PROBE_ABORTED, 0);
   sip_txn_layer_free (p->layer);
   layer_new (p);
 }

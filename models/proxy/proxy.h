@@ -190,7 +190,9 @@ typedef struct {
   guint                status;       /* OK: the final status; else 0 */
 } SipProxyProbe;
 
-/* Called when a probe completes; @probe valid during the call. */
+/* Called when a probe completes; @probe valid during the call.  The
+ * callback may call sip_proxy_fault() (a probe that ends in a crash is a
+ * scenario) but must not free the proxy. */
 typedef void (*SipProxyProbeFunc) (SipProxy *proxy, const SipProxyProbe *probe,
                                    gpointer user_data);
 
