@@ -378,6 +378,33 @@ binding_find (SipProxy *p, const char *aor, const SipContact *c, gboolean outbou
 
 /* ------------------------------------------------------------ register */
 
+/* §10.3 step 7: the Contact's expires parameter, else the Expires header
+ * (@hdr_exp, -1 if none), else the configured default. */
+static gint64
+asked_expires (const SipProxy *p, const SipContact *c, gint64 hdr_exp)
+{
+  if (c->expires >= 0)
+    return c->expires;
+  return hdr_exp >= 0 ? hdr_exp : p->cfg.default_expires;
+}
+
+/* RFC 5626 §6: the Contact names a flow (instance and reg-id) and the
+ * REGISTER asked for outbound (@outbound). */
+static gboolean
+contact_is_outbound (const SipContact *c, gboolean outbound)
+{
+  return outbound && sip_str_present (c->instance) && c->reg_id >= 0;
+}
+
+/* A binding removed by a REGISTER (Expires 0 or "*"). */
+static void
+binding_unregister (SipProxy *p, Binding *b)
+{
+  p->stats.bindings_removed++;
+  host_trace (p->host, "proxy binding removed %s %s", b->aor, b->contact);
+  binding_remove (p, b);
+}
+
 static guint
 remaining_s (SipProxy *p, const Binding *b)
 {
@@ -490,8 +517,7 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
             }
           continue;
         }
-      gint64 exp = c->expires >= 0 ? c->expires : hdr_exp >= 0 ? hdr_exp
-                                                                : p->cfg.default_expires;
+      gint64 exp = asked_expires (p, c, hdr_exp);
       if (exp != 0 && p->cfg.min_expires && exp < p->cfg.min_expires)
         {
           /* §10.3 step 7, §21.4.17: 423 with Min-Expires. */
@@ -501,7 +527,7 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
           host_trace (p->host, "proxy REGISTER %s 423 (asked %" G_GINT64_FORMAT " s)", aor, exp);
           return;
         }
-      gboolean ob = outbound && sip_str_present (c->instance) && c->reg_id >= 0;
+      gboolean ob = contact_is_outbound (c, outbound);
       Binding *b = binding_find (p, aor, c, ob);
       if (b && sip_str_eq (call_id, b->call_id) && cseq <= b->cseq)
         {
@@ -517,30 +543,21 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
       {
         Binding *b = p->bindings->pdata[j];
         if (strcmp (b->aor, aor) == 0)
-          {
-            p->stats.bindings_removed++;
-            host_trace (p->host, "proxy binding removed %s %s", b->aor, b->contact);
-            binding_remove (p, b);
-          }
+          binding_unregister (p, b);
       }
   for (guint i = 0; i < n && !star; i++)
     {
       const SipContact *c = sip_msg_contact (req, i);
-      gint64 exp = c->expires >= 0 ? c->expires : hdr_exp >= 0 ? hdr_exp
-                                                                : p->cfg.default_expires;
+      gint64 exp = asked_expires (p, c, hdr_exp);
       if (p->cfg.max_expires && exp > p->cfg.max_expires)
         exp = p->cfg.max_expires;
-      gboolean ob = outbound && sip_str_present (c->instance) && c->reg_id >= 0;
+      gboolean ob = contact_is_outbound (c, outbound);
       used_outbound |= ob;
       Binding *b = binding_find (p, aor, c, ob);
       if (exp == 0)
         {
           if (b)
-            {
-              p->stats.bindings_removed++;
-              host_trace (p->host, "proxy binding removed %s %s", b->aor, b->contact);
-              binding_remove (p, b);
-            }
+            binding_unregister (p, b);
           continue;
         }
       if (b == NULL)
