@@ -173,12 +173,13 @@ req_func (SipTxn *txn, const SipTxnEvent *ev, gpointer u)
  * "@user-call" (or @call_id), CSeq from the UA's counter (or @cseq > 0),
  * and the @extra header lines ("Name: value\r\n..."; NULL none). */
 static Req *
-ua_send_req (Ua *ua, SipMethod method, const char *user, const char *via_host,
-             const char *call_id, guint cseq, const char *extra)
+ua_send_req_via (Ua *ua, SipMethod method, const char *user, const char *via_host,
+                 guint16 via_port, gboolean rport, const char *call_id, guint cseq,
+                 const char *extra)
 {
   g_autofree char *branch = sip_gen_branch (&ua->rng);
   SipBuilder *b = sip_builder_request (method, NULL, "sip:" DOMAIN);
-  sip_builder_add_via (b, "UDP", via_host ? via_host : "10.0.1.2", 5060, branch, TRUE);
+  sip_builder_add_via (b, "UDP", via_host ? via_host : "10.0.1.2", via_port, branch, rport);
   sip_builder_add (b, "Max-Forwards", "70");
   sip_builder_add (b, "From", "<sip:%s@" DOMAIN ">;tag=f%s", user, user);
   sip_builder_add (b, "To", "<sip:%s@" DOMAIN ">", user);
@@ -208,6 +209,14 @@ ua_send_req (Ua *ua, SipMethod method, const char *user, const char *via_host,
   SipTxnPeer to = { .addr = ua->server, .flow = ua->udp };
   g_assert_nonnull (sip_txn_client_new (ua->layer, msg, &to, NULL, req_func, r));
   return r;
+}
+
+/* The usual request: Via sent-by @via_host:5060 with ;rport. */
+static Req *
+ua_send_req (Ua *ua, SipMethod method, const char *user, const char *via_host,
+             const char *call_id, guint cseq, const char *extra)
+{
+  return ua_send_req_via (ua, method, user, via_host, 5060, TRUE, call_id, cseq, extra);
 }
 
 /* REGISTER of <sip:@user@10.0.1.2:5062> with contact params @cparams
@@ -478,6 +487,31 @@ test_via_received_rport (void)
   g_assert_true (sip_proxy_lookup (x.proxy, AOR ("1001"), CONTACT ("1001"), NULL, &flow));
   g_assert_cmpuint (flow.ip, ==, x.f.client_ip);
   g_assert_cmpuint (flow.port, ==, UA_PORT);
+  fx_clear (&x);
+}
+
+/* Without rport (RFC 3261 §18.2.1): "received" is added exactly when the
+ * sent-by host differs from the packet's source address, and no rport
+ * appears in the response.  The response then goes to the sent-by port
+ * (§18.2.2), so these requests name the UA's real port. */
+static void
+test_via_received_no_rport (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  Req *named = ua_send_req_via (&x.ua, SIP_METHOD_OPTIONS, "1001", "ua.invalid", UA_PORT,
+                                FALSE, NULL, 0, NULL);
+  Req *same = ua_send_req_via (&x.ua, SIP_METHOD_OPTIONS, "1001", "10.0.1.2", UA_PORT,
+                               FALSE, NULL, 0, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (named), ==, 200);
+  g_assert_cmpuint (status_of (same), ==, 200);
+  const SipVia *v1 = sip_msg_via (named->final, 0);
+  g_assert_true (sip_str_eq (v1->received, "10.0.1.2"));
+  g_assert_false (v1->has_rport);
+  const SipVia *v2 = sip_msg_via (same->final, 0);
+  g_assert_false (sip_str_present (v2->received));
+  g_assert_false (v2->has_rport);
   fx_clear (&x);
 }
 
@@ -1351,6 +1385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/1-register/remove-and-star", test_register_remove);
   g_test_add_func ("/proxy/1-register/cseq-order", test_register_cseq_order);
   g_test_add_func ("/proxy/2-via/received-rport", test_via_received_rport);
+  g_test_add_func ("/proxy/2-via/received-no-rport", test_via_received_no_rport);
   g_test_add_func ("/proxy/3-auth/challenge-verify", test_auth);
   g_test_add_func ("/proxy/4-keepalive/options-notify", test_options_notify);
   g_test_add_func ("/proxy/4-keepalive/stun", test_stun);
