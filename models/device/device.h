@@ -1,0 +1,141 @@
+/*
+ * models/device/device.h - a SIP phone or ATA: up to 8 accounts (SP1..SP8),
+ * each with its own UDP port, registration, server lookup, redundancy,
+ * keep-alives and NAT discovery, running the vendor behaviour of its
+ * profile (models/device/config.h; rules in BEHAVIOUR.md, B-numbers).
+ *
+ * Notes
+ *
+ * 1. Seam.  Written against sim/host/host.h and sim/host/resolver.h only:
+ *    sockets, timers, c-ares and randomness come from the host, so the
+ *    same code registers with a real registrar in live mode.  Random
+ *    streams: "host/NAME/device" (start-up delays, SRV weights),
+ *    "host/NAME/SPn" (per account: identifiers, back-off draws),
+ *    "host/NAME/dns-resolver" (query ids).  An account's draws never
+ *    depend on another account's.
+ *
+ * 2. Sockets (B3, B44).  Account n binds UDP X_UserAgentPort (default
+ *    5060 + n - 1) on the device's address and sends and receives all its
+ *    SIP, STUN and keep-alives on that one socket (symmetric signalling,
+ *    RFC 3581), so answers and inbound requests come back through the NAT
+ *    binding the account's own traffic opened.
+ *
+ * 3. Inbound (B44, issue 5 item 6).  OPTIONS and NOTIFY get 200; INVITE
+ *    gets 180 then 486 Busy Here (calls are not modelled: the probe only
+ *    needs to know the device was reached); other methods 405 with Allow.
+ *    STUN Binding requests are answered; malformed datagrams are counted
+ *    and dropped.
+ *
+ * 4. Events.  Every state change and outcome is one DeviceEvent, given to
+ *    the event callback and traced (host_trace), so a run reads as a
+ *    ladder diagram and the experiment layer can compute failover time,
+ *    outage and re-registrations from the events alone.
+ *
+ * The account state machine is drawn in account.c.
+ */
+#pragma once
+#include <glib.h>
+
+#include "sim/host/host.h"
+#include "models/device/config.h"
+#include "models/device/timing.h"
+
+G_BEGIN_DECLS
+
+typedef struct Device Device;
+
+typedef enum {
+  DEVICE_ACC_DISABLED,      /* B1 does not hold, or X_RegisterEnable off */
+  DEVICE_ACC_STARTING,      /* B10: the random delay before the first REGISTER */
+  DEVICE_ACC_RESOLVING,     /* DNS lookup of the registration target */
+  DEVICE_ACC_REGISTERING,   /* a REGISTER attempt is in progress, not registered */
+  DEVICE_ACC_REGISTERED,    /* a binding is in force (a refresh may be in progress) */
+  DEVICE_ACC_WAITING,       /* after a failure: retry timer or short break */
+} DeviceAccountState;
+
+const char *device_account_state_to_string (DeviceAccountState s);
+
+typedef enum {
+  DEVICE_EVENT_STATE,          /* from -> to */
+  DEVICE_EVENT_LOOKUP,         /* a resolve ended: n_candidates (0 = failed) */
+  DEVICE_EVENT_REGISTER_SENT,  /* an attempt started toward server */
+  DEVICE_EVENT_REGISTERED,     /* 2xx from server: expires; failover/failback flags */
+  DEVICE_EVENT_REG_FAILED,     /* an attempt at server failed: fail, status */
+  DEVICE_EVENT_SERVER_CHANGE,  /* the server in use moved: prev_server -> server */
+  DEVICE_EVENT_REG_EXPIRED,    /* the binding's expiry passed with no successful refresh */
+  DEVICE_EVENT_MAPPING,        /* learnt public address changed: mapped (from rport or STUN) */
+  DEVICE_EVENT_KEEPALIVE,      /* a keep-alive went out to server */
+  DEVICE_EVENT_KA_FAILED,      /* a keep-alive that expects an answer got none */
+  DEVICE_EVENT_INBOUND,        /* an inbound request was answered: method, status */
+  DEVICE_EVENT_SECONDARY,      /* the secondary registration (B21) is at server (or lost) */
+} DeviceEventKind;
+
+const char *device_event_kind_to_string (DeviceEventKind k);
+
+/* Valid during the callback. */
+typedef struct {
+  DeviceEventKind    kind;
+  SimTime            time;
+  guint              account;        /* 1..8 */
+  DeviceAccountState from, to;       /* STATE */
+  SimSockAddr        server;         /* LOOKUP: first candidate; REGISTER_*, KEEPALIVE,
+                                        SERVER_CHANGE: the server; INBOUND: the source */
+  SimSockAddr        prev_server;    /* SERVER_CHANGE: the previous one (port 0: none) */
+  guint              n_candidates;   /* LOOKUP */
+  guint32            expires;        /* REGISTERED: granted seconds */
+  gboolean           failover;       /* REGISTERED/SERVER_CHANGE: moved down the list */
+  gboolean           failback;       /* REGISTERED/SERVER_CHANGE: moved up the list */
+  DeviceFailKind     fail;           /* REG_FAILED, KA_FAILED */
+  guint              status;         /* REG_FAILED, INBOUND: the status code */
+  SimSockAddr        mapped;         /* MAPPING */
+  const char        *detail;         /* short text: method, source of a mapping, ... */
+} DeviceEvent;
+
+typedef void (*DeviceEventFunc) (Device *dev, const DeviceEvent *ev, gpointer user_data);
+
+typedef struct {
+  guint64 datagrams_sent, bytes_sent;          /* everything the device sent, DNS included */
+  guint64 datagrams_received, bytes_received;
+  guint64 malformed;                           /* counted and dropped */
+  guint64 registers_sent;                      /* REGISTER requests, retransmissions excluded */
+  guint64 registrations;                       /* 2xx to REGISTER */
+  guint64 reg_failures;                        /* failed attempts */
+  guint64 failovers, failbacks;
+  guint64 reg_expired;
+  guint64 keepalives_sent, keepalives_failed;
+  guint64 mapping_changes;
+  guint64 inbound_requests;
+  guint64 dns_lookups;                         /* resolves that went to the network */
+} DeviceStats;
+
+/* A device on @host (not owned; must outlive it) with @cfg (copied).
+ * Opens one socket per enabled account.  NULL with a GError if a port is
+ * taken, no DNS server is set while a server is a name, or the config is
+ * inconsistent (e.g. a custom keep-alive that does not parse).  Nothing is
+ * sent until device_start(). */
+Device     *device_new          (SimHost *host, const DeviceConfig *cfg, GError **error);
+/* Closes sockets, cancels timers and lookups; sends nothing.  NULL-safe. */
+void        device_free         (Device *dev);
+/* Power on (B10): each enabled account waits its start-up delay, then
+ * resolves and registers. */
+void        device_start        (Device *dev);
+
+void        device_set_event_func (Device *dev, DeviceEventFunc func, gpointer user_data);
+const DeviceStats *device_get_stats (const Device *dev);
+const DeviceConfig *device_get_config (const Device *dev);
+
+/* Account @n (1..8). */
+DeviceAccountState device_account_get_state (const Device *dev, guint n);
+/* TRUE while a binding is in force (a 2xx was received and its expiry has
+ * not passed). */
+gboolean    device_account_is_registered (const Device *dev, guint n);
+/* The server the account is registered with or trying (FALSE if none). */
+gboolean    device_account_get_server    (const Device *dev, guint n, SimSockAddr *out);
+/* The contact address in use (learnt mapping if any, B39). */
+gboolean    device_account_get_contact   (const Device *dev, guint n, SimSockAddr *out);
+/* The secondary registration's server (B21); FALSE if none. */
+gboolean    device_account_get_secondary (const Device *dev, guint n, SimSockAddr *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Device, device_free)
+
+G_END_DECLS
