@@ -355,6 +355,50 @@ test_custom_rc_rm (void)
  * retransmissions (hundreds of simulated years at RTO 1 s).  The rule's
  * send times (2^k - 1) RTO go on while they fit; after that the next
  * retransmission is never, and nothing overflows (UBSan run). */
+/* stun_client_binding_once(): one send whatever Rc says, timeout @wait
+ * after it (a keep-alive Binding, BEHAVIOUR.md B23/B40), while the
+ * client's RFC schedule stays for its other transactions. */
+static void
+once_kick (HostTimer *t, gpointer u)
+{
+  Owner *o = u;
+  g_assert_nonnull (stun_client_binding_once (o->stun, &o->server, SIM_S (5), owner_done, o));
+}
+
+static void
+test_binding_once (void)
+{
+  const SimTime t0 = SIM_S (1);
+  Fx x;
+  fx_init (&x, SIM_MS (10));
+  Server srv;
+  server_open (&srv, x.server, SERVER_SILENT);
+  Owner o;
+  owner_open (&o, x.client, NULL, (SimSockAddr) { x.f.server_ip, STUN_PORT });
+  host_timer_init (x.client, &o.kick, once_kick, &o);
+  host_timer_start (&o.kick, t0);
+  sim_world_run_until (x.f.world, SIM_S (60));
+  g_assert_cmpuint (o.sent_at->len, ==, 1);
+  g_assert_cmpuint (srv.rx_at->len, ==, 1);
+  g_assert_cmpint (o.done, ==, 1);
+  g_assert_cmpint (o.result.outcome, ==, STUN_RESULT_TIMEOUT);
+  g_assert_cmpint (o.done_at, ==, t0 + SIM_S (5));
+  g_assert_cmpuint (o.result.sends, ==, 1);
+
+  /* Answered: success after one round trip (4 links of 10 ms). */
+  srv.mode = SERVER_ANSWER;
+  o.done = 0;
+  host_timer_start (&o.kick, 0);
+  SimTime t1 = host_now (x.client);
+  sim_world_run_until (x.f.world, SIM_S (120));
+  g_assert_cmpint (o.done, ==, 1);
+  g_assert_cmpint (o.result.outcome, ==, STUN_RESULT_SUCCESS);
+  g_assert_cmpint (o.done_at, ==, t1 + 4 * SIM_MS (10));
+  owner_close (&o);
+  server_close (&srv);
+  fx_clear (&x);
+}
+
 static void
 test_large_rc_saturates (void)
 {
@@ -760,6 +804,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stun/client/1-retransmit/silent-server-rto-100ms", test_silent_server_rto_100ms);
   g_test_add_func ("/stun/client/1-retransmit/custom-rc-rm", test_custom_rc_rm);
   g_test_add_func ("/stun/client/1-retransmit/large-rc-saturates", test_large_rc_saturates);
+  g_test_add_func ("/stun/client/1-retransmit/binding-once", test_binding_once);
   g_test_add_func ("/stun/client/2-response/mapped-address", test_responding_server);
   g_test_add_func ("/stun/client/2-response/after-lost-requests", test_success_after_lost_requests);
   g_test_add_func ("/stun/client/2-response/duplicate-on-slow-path", test_slow_path_duplicate_response);

@@ -59,6 +59,7 @@ struct StunTransaction {
   gboolean           final_wait;
   gboolean           ending;        /* off the list, done running: freed by finish() */
   gboolean           send_failed;   /* the first send failed: report from the timer */
+  SimTime            once_wait;     /* > 0: stun_client_binding_once(): one send, this wait */
   SimNetError        send_error;
   StunClientDoneFunc done;
   gpointer           user_data;
@@ -93,7 +94,7 @@ static gboolean
 check_invariants (const StunTransaction *txn)
 {
   const StunClient *c = txn->client;
-  guint max_sends = c->cfg.reliable ? 1 : c->cfg.rc;
+  guint max_sends = c->cfg.reliable || txn->once_wait > 0 ? 1 : c->cfg.rc;
   if (txn->link.data != txn || !host_timer_is_pending (&txn->timer))
     return FALSE;
   if (txn->send_failed)
@@ -219,7 +220,7 @@ send_request (StunTransaction *txn)
   char a[SIM_SOCKADDR_STRLEN], id[9];
   host_trace (c->host, "stun: Binding request %s to %s (%u/%u)",
               txid_short (txn->txid, id), sim_sockaddr_to_string (&txn->server, a),
-              txn->sends, c->cfg.reliable ? 1 : c->cfg.rc);
+              txn->sends, c->cfg.reliable || txn->once_wait > 0 ? 1 : c->cfg.rc);
   return c->send (&txn->server, data, len, c->send_data);
 }
 
@@ -228,7 +229,12 @@ static void
 arm_next (StunTransaction *txn)
 {
   const StunClientConfig *cfg = &txn->client->cfg;
-  if (cfg->reliable)
+  if (txn->once_wait > 0)
+    {
+      txn->final_wait = TRUE;
+      host_timer_start (&txn->timer, txn->once_wait);
+    }
+  else if (cfg->reliable)
     {
       txn->final_wait = TRUE;
       host_timer_start (&txn->timer, cfg->ti);
@@ -272,13 +278,13 @@ on_timer (HostTimer *timer, gpointer user_data)
   arm_next (txn);
 }
 
-StunTransaction *
-stun_client_binding (StunClient *c, const SimSockAddr *server, StunClientDoneFunc done,
-                     gpointer user_data)
+static StunTransaction *
+binding_start (StunClient *c, const SimSockAddr *server, SimTime once_wait,
+               StunClientDoneFunc done, gpointer user_data)
 {
-  g_return_val_if_fail (c != NULL && server != NULL, NULL);
   StunTransaction *txn = g_new0 (StunTransaction, 1);
   txn->client = c;
+  txn->once_wait = once_wait;
   txn->link.data = txn;
   txn->seq = c->next_seq++;
   txn->server = *server;
@@ -307,6 +313,22 @@ stun_client_binding (StunClient *c, const SimSockAddr *server, StunClientDoneFun
     }
   arm_next (txn);
   return txn;
+}
+
+StunTransaction *
+stun_client_binding (StunClient *c, const SimSockAddr *server, StunClientDoneFunc done,
+                     gpointer user_data)
+{
+  g_return_val_if_fail (c != NULL && server != NULL, NULL);
+  return binding_start (c, server, 0, done, user_data);
+}
+
+StunTransaction *
+stun_client_binding_once (StunClient *c, const SimSockAddr *server, SimTime wait,
+                          StunClientDoneFunc done, gpointer user_data)
+{
+  g_return_val_if_fail (c != NULL && server != NULL && wait > 0, NULL);
+  return binding_start (c, server, wait, done, user_data);
 }
 
 void

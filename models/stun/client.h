@@ -99,6 +99,14 @@ void        stun_client_free  (StunClient *client);
  * is valid until @done has returned or stun_transaction_cancel(). */
 StunTransaction *stun_client_binding (StunClient *client, const SimSockAddr *server,
                                       StunClientDoneFunc done, gpointer user_data);
+/* As stun_client_binding(), but the request is sent once whatever the
+ * client's configuration, and the transaction times out @wait (> 0) after
+ * that send: a keep-alive Binding (BEHAVIOUR.md B23, B40: keep-alives are
+ * never retransmitted) on a client whose other transactions keep the
+ * RFC 5389 schedule. */
+StunTransaction *stun_client_binding_once (StunClient *client, const SimSockAddr *server,
+                                           SimTime wait, StunClientDoneFunc done,
+                                           gpointer user_data);
 /* Ends @txn without calling its done function; frees it.  Called from
  * @txn's own done function it does nothing: @txn is ending already. */
 void          stun_transaction_cancel   (StunTransaction *txn);
