@@ -1,0 +1,218 @@
+/*
+ * tests/device-owner.h - a minimal transport owner for the device's
+ * registration and keep-alive tests: what the device will do with its
+ * account socket, and nothing more.
+ *
+ * One UDP socket on the phone's host (192.168.1.10:5060 in the device
+ * fixture) under a SipTxnLayer and a StunClient.  Received datagrams that
+ * are SIP go to sip_txn_layer_receive(), STUN to stun_client_receive(),
+ * anything else is counted; ICMP errors go to both.  Every datagram sent
+ * (SIP, STUN or raw) is counted with its time, so tests can check "exactly
+ * one send".  Also a scripted UDP SIP server (a registrar that redirects,
+ * answers, or stays silent) that keeps every request it got.
+ */
+#pragma once
+#include <string.h>
+
+#include "sim/host/host.h"
+#include "models/sip/builder.h"
+#include "models/sip/framing.h"
+#include "models/sip/transaction.h"
+#include "models/stun/client.h"
+
+typedef struct {
+  SimHost     *host;
+  SimHostUdp  *udp;
+  SipTxnLayer *layer;
+  StunClient  *stun;
+  SimRng       rng;
+  GArray      *sent_at;        /* SimTime of every datagram sent */
+  guint        other_rx;       /* datagrams neither SIP nor STUN */
+} Owner;
+
+static SimNetError
+owner_send_bytes (Owner *o, const SimSockAddr *to, const guint8 *data, gsize len)
+{
+  SimTime now = host_now (o->host);
+  g_array_append_val (o->sent_at, now);
+  return host_udp_sendto (o->udp, to, data, len, NULL) ? SIM_NET_OK : SIM_NET_ERR_NO_ROUTE;
+}
+
+static SimNetError
+owner_layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize len,
+                  gpointer u)
+{
+  (void) layer;
+  return owner_send_bytes (u, &to->addr, data, len);
+}
+
+static SimNetError
+owner_raw_send (const SimSockAddr *to, const guint8 *data, gsize len, gpointer u)
+{
+  return owner_send_bytes (u, to, data, len);
+}
+
+static void
+owner_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
+{
+  Owner *o = u;
+  switch (sip_classify_datagram (data, len))
+    {
+    case SIP_DGRAM_SIP:
+      {
+        g_autoptr (GError) err = NULL;
+        g_autoptr (SipMsg) m = sip_msg_parse (data, len, &err);
+        g_assert_no_error (err);
+        SipTxnPeer peer = { .addr = *from, .flow = s };
+        sip_txn_layer_receive (o->layer, m, &peer);
+        break;
+      }
+    case SIP_DGRAM_STUN:
+      if (!stun_client_receive (o->stun, from, data, len))
+        o->other_rx++;
+      break;
+    default:
+      o->other_rx++;
+      break;
+    }
+}
+
+static void
+owner_error (SimHostUdp *s, SimNetError err, const SimSockAddr *remote, gpointer u)
+{
+  Owner *o = u;
+  sip_txn_layer_transport_error (o->layer, s, remote, err);
+  stun_client_transport_error (o->stun, remote, err);
+}
+
+static void
+owner_open (Owner *o, SimHost *host, SimIp4 ip, guint16 port)
+{
+  memset (o, 0, sizeof *o);
+  o->host = host;
+  o->sent_at = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  SimSockAddr local = { ip, port };
+  g_autoptr (GError) err = NULL;
+  o->udp = host_udp_open (host, &local, owner_recv, owner_error, o, &err);
+  g_assert_no_error (err);
+  host_rng_init (host, &o->rng, "owner");
+  o->layer = sip_txn_layer_new (host, NULL, owner_layer_send, o);
+  o->stun = stun_client_new (host, &o->rng, NULL, owner_raw_send, o);
+}
+
+static void
+owner_close (Owner *o)
+{
+  stun_client_free (o->stun);
+  sip_txn_layer_free (o->layer);
+  host_udp_close (o->udp);
+  g_array_unref (o->sent_at);
+}
+
+/* ------------------------------------------------- scripted SIP server */
+
+typedef enum {
+  SCRIPT_OK,          /* 200 with the request's Contacts and Expires */
+  SCRIPT_REDIRECT,    /* 302 Contact: <sip:USER@redirect_to> */
+  SCRIPT_SILENT,
+  SCRIPT_STATUS,      /* @status with one extra header @hname: @hvalue (if set) */
+} ScriptMode;
+
+typedef struct {
+  SimHost    *host;
+  SimHostUdp *udp;
+  ScriptMode  mode;
+  SimSockAddr redirect_to;
+  guint       status;
+  const char *hname, *hvalue;
+  GPtrArray  *rx;             /* SipMsg * received, in order */
+  GArray     *rx_at;          /* SimTime */
+  GPtrArray  *raw;            /* GBytes * of every datagram, SIP or not */
+} Script;
+
+static void
+script_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len,
+             gpointer u)
+{
+  Script *sc = u;
+  g_ptr_array_add (sc->raw, g_bytes_new (data, len));
+  if (sip_classify_datagram (data, len) != SIP_DGRAM_SIP)
+    return;
+  g_autoptr (GError) err = NULL;
+  SipMsg *m = sip_msg_parse (data, len, &err);
+  g_assert_no_error (err);
+  g_ptr_array_add (sc->rx, m);
+  SimTime now = host_now (sc->host);
+  g_array_append_val (sc->rx_at, now);
+  if (!sip_msg_is_request (m) || sc->mode == SCRIPT_SILENT)
+    return;
+  SipBuilder *b;
+  if (sc->mode == SCRIPT_REDIRECT)
+    {
+      char a[SIM_SOCKADDR_STRLEN];
+      b = sip_builder_response (m, 302, NULL, "scr1");
+      g_autofree char *user = sip_str_dup (sip_msg_to (m)->uri.user);
+      sip_builder_add (b, "Contact", "<sip:%s@%s>", user,
+                       sim_sockaddr_to_string (&sc->redirect_to, a));
+    }
+  else if (sc->mode == SCRIPT_STATUS)
+    {
+      b = sip_builder_response (m, sc->status, NULL, "scr1");
+      if (sc->hname)
+        sip_builder_add (b, sc->hname, "%s", sc->hvalue);
+    }
+  else
+    {
+      b = sip_builder_response (m, 200, NULL, "scr1");
+      sip_builder_copy_header (b, m, SIP_HDR_CONTACT);
+      if (sip_msg_expires (m) >= 0)
+        sip_builder_copy_header (b, m, SIP_HDR_EXPIRES);
+    }
+  g_autoptr (GBytes) out = sip_builder_finish (b);
+  gsize n;
+  const guint8 *d = g_bytes_get_data (out, &n);
+  g_assert_true (host_udp_sendto (s, from, d, n, NULL));
+}
+
+static void
+script_open (Script *sc, SimHost *host, guint16 port, ScriptMode mode)
+{
+  memset (sc, 0, sizeof *sc);
+  sc->host = host;
+  sc->mode = mode;
+  sc->rx = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref);
+  sc->rx_at = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  sc->raw = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  SimSockAddr local = { SIM_IP4_ANY, port };
+  g_autoptr (GError) err = NULL;
+  sc->udp = host_udp_open (host, &local, script_recv, NULL, sc, &err);
+  g_assert_no_error (err);
+}
+
+static void
+script_close (Script *sc)
+{
+  host_udp_close (sc->udp);
+  g_ptr_array_unref (sc->rx);
+  g_array_unref (sc->rx_at);
+  g_ptr_array_unref (sc->raw);
+}
+
+/* The fixture's teardown without the device (these tests have none). */
+static void
+fx_clear_no_device (DeviceFixture *fx)
+{
+  g_assert_null (fx->device);
+  dns_server_free (fx->dns);
+  for (guint i = 0; i < fx->n_proxies; i++)
+    {
+      sip_proxy_free (fx->proxy[i]);
+      host_free (fx->proxy_host[i]);
+    }
+  nat_free (fx->nat);
+  host_free (fx->phone_host);
+  host_free (fx->dns_host);
+  g_array_free (fx->events, TRUE);
+  sim_net_free (fx->net);
+  sim_world_free (fx->world);
+}
