@@ -23,6 +23,8 @@
  *   sim_world_run_until (fx.world, SIM_S (600));
  *   device_fixture_clear (&fx);
  *
+ * SIPSIM_TEST_TRACE=1 in the environment prints the run's trace on stderr.
+ *
  * Events of the device are recorded in fx.events (DeviceEvent copies,
  * with detail set to NULL) for the tests to search.
  */
@@ -88,6 +90,8 @@ device_fixture_init (DeviceFixture *fx, const DeviceFixtureOptions *opt)
   SimLinkConfig lc = { .latency = fx->latency };
   fx->world = sim_world_new (opt->seed);
   fx->net = sim_net_new (fx->world);
+  if (g_getenv ("SIPSIM_TEST_TRACE"))       /* debugging aid: the run's trace on stderr */
+    sim_world_set_trace_file (fx->world, stderr);
   fx->phone_node = sim_node_new (fx->net, "phone", NULL);
   fx->gw_node = sim_node_new (fx->net, "gw", NULL);
   fx->core_node = sim_node_new (fx->net, "core", NULL);
@@ -115,10 +119,11 @@ device_fixture_init (DeviceFixture *fx, const DeviceFixtureOptions *opt)
     char name[16];
     g_snprintf (name, sizeof name, "proxy%u", i);
     fx->proxy_node[i] = sim_node_new (fx->net, name, NULL);
-    /* 198.51.100.16*i/28: core .16i+1, proxy .10 + 10i */
-    SimIface *ci = sim_node_add_iface (fx->core_node, SIM_IP4 (198, 51, 100, 16 * i + 1), 28);
+    /* One /29 per proxy: .8/29, .16/29, .24/29; core .9/.19/.29, proxy
+     * .10/.20/.30. */
+    SimIface *ci = sim_node_add_iface (fx->core_node, SIM_IP4 (198, 51, 100, 9 + 10 * i), 29);
     fx->proxy_ip[i] = SIM_IP4 (198, 51, 100, 10 + 10 * i);
-    SimIface *si = sim_node_add_iface (fx->proxy_node[i], fx->proxy_ip[i], 28);
+    SimIface *si = sim_node_add_iface (fx->proxy_node[i], fx->proxy_ip[i], 29);
     sim_node_set_default_route (fx->proxy_node[i], si);
     fx->proxy_link[i] = sim_link_new (fx->net, ci, si, &lc);
     fx->proxy_host[i] = sim_host_new (fx->proxy_node[i], name);

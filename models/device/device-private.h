@@ -1,0 +1,133 @@
+/*
+ * models/device/device-private.h - what device.c (sockets, demultiplexing,
+ * inbound requests) and account.c (the registration policy) share.  Not
+ * for use outside models/device/.
+ */
+#pragma once
+#include "sim/host/resolver.h"
+#include "models/sip/transaction.h"
+#include "models/stun/client.h"
+#include "models/device/device.h"
+#include "models/device/locator.h"
+#include "models/device/reg.h"
+#include "models/device/keepalive.h"
+
+typedef struct DeviceAccount DeviceAccount;
+
+/* What the walk over the candidate list is for (account.c). */
+typedef enum {
+  ROUND_NONE,
+  ROUND_INITIAL,     /* from the top of the list (start, retry, short break over) */
+  ROUND_REFRESH,     /* SEARCH: the server in use only; PRIMARY_FIRST: from the top */
+  ROUND_FAILOVER,    /* SEARCH: the server in use failed; from the one after it */
+  ROUND_PROBE,       /* SEARCH: failback probe of higher-priority servers (B20) */
+  ROUND_REMAP,       /* re-REGISTER at once with a new contact (B45) */
+} RoundKind;
+
+/* A server that answered 503 with Retry-After: nothing is sent to it
+ * before @until (B7). */
+typedef struct {
+  SimSockAddr addr;
+  SimTime     until;
+} BlockedServer;
+
+struct DeviceAccount {
+  Device                    *dev;
+  guint                      n;               /* 1..8 */
+  char                       name[8];         /* "SP1" */
+  const DeviceAccountConfig *cfg;             /* inside dev->cfg */
+  SimRng                     rng;             /* "host/NAME/SPn" */
+
+  /* transport: one socket for everything (B44) */
+  SimHostUdp                *sock;
+  SimSockAddr                local;           /* bound address (ip may be ANY) */
+  SipTxnLayer               *layer;
+  StunClient                *stun;
+  DeviceKeepAlive           *ka;
+  DeviceKaCustom             ka_custom;
+
+  /* identity */
+  char                      *user;
+  char                      *domain;
+  char                      *target;          /* what is looked up: OBP or registrar */
+  guint16                    target_port;
+
+  /* state */
+  DeviceAccountState         state;
+  DeviceReg                 *reg;             /* the registration leg */
+  DeviceLocateRequest       *locate;
+  DeviceServerList          *list;            /* candidates in try order */
+  RoundKind                  round;
+  guint                      cursor;          /* candidate being tried */
+  guint16                    probe_priority;  /* PROBE: try only priorities below this */
+  SimSockAddr                failed_server;   /* FAILOVER: continue after this one */
+  gboolean                   refresh_due;     /* a refresh came due during a probe */
+  guint                      failures;        /* consecutive failed rounds */
+  DeviceFailKind             last_fail;
+  gint64                     last_retry_after;
+  guint                      remaps;          /* immediate re-REGISTERs in a row (B45) */
+  GArray                    *blocked;         /* BlockedServer */
+
+  gboolean                   registered;      /* a binding is in force */
+  SimSockAddr                server;          /* the server of the last 2xx */
+  gboolean                   has_server;
+  guint16                    server_priority;
+  SimSockAddr                trying;          /* where the attempt in progress goes */
+  guint16                    trying_priority;
+  gboolean                   has_trying;
+  SimTime                    registered_at;
+  guint32                    granted_s;
+
+  HostTimer                  next_timer;      /* start delay, retry, refresh */
+  HostTimer                  expiry_timer;    /* the binding's end */
+  HostTimer                  failback_timer;  /* B20 */
+  HostTimer                  ka_timer;        /* B40 */
+  HostTimer                  ob_timer;        /* RFC 5626 keep-alive */
+
+  /* NAT (B39, B45) */
+  gboolean                   mapped_known;
+  SimSockAddr                mapped;
+  SimSockAddr                contact;         /* the contact registered last */
+  gboolean                   contact_known;
+
+  /* RFC 5626 */
+  gboolean                   outbound_active;
+  guint32                    flow_timer;
+
+  /* B21 */
+  DeviceReg                 *sec_reg;
+  gboolean                   sec_registered;
+  SimSockAddr                sec_server;
+  guint                      sec_cursor;
+  HostTimer                  sec_timer;
+};
+
+struct Device {
+  SimHost          *host;
+  DeviceConfig      cfg;
+  SimRng            rng;                      /* "host/NAME/device" */
+  HostResolver     *resolver;
+  DeviceLocator    *locator;
+  char             *instance;                 /* "<urn:uuid:...>" */
+  DeviceAccount    *accounts[DEVICE_MAX_ACCOUNTS];
+  DeviceEventFunc   event_func;
+  gpointer          event_data;
+  DeviceStats       stats;
+};
+
+/* device.c */
+void      device_emit        (Device *dev, DeviceEvent *ev);
+SimNetError device_account_send (DeviceAccount *acc, const SimSockAddr *to, const guint8 *data,
+                                 gsize len);
+
+/* Answers a request the account's transaction layer handed up (inbound
+ * OPTIONS, NOTIFY, INVITE, ...; device.h note 3). */
+void      device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
+                                 const SipTxnPeer *from);
+
+/* account.c: sockets and demultiplexing of one account, and its
+ * registration policy.  device_account_new() opens the socket (NULL with
+ * @error if the port is taken). */
+DeviceAccount *device_account_new   (Device *dev, guint n, GError **error);
+void           device_account_free  (DeviceAccount *acc);
+void           device_account_start (DeviceAccount *acc);

@@ -1,0 +1,282 @@
+/*
+ * models/device/device.c - the device: accounts, the shared resolver and
+ * locator, events, statistics and the answers to inbound requests.  The
+ * registration policy of each account is in account.c.
+ */
+#include <string.h>
+
+#include "models/device/device-private.h"
+#include "models/sip/builder.h"
+
+/* ------------------------------------------------------------- strings */
+
+const char *
+device_account_state_to_string (DeviceAccountState s)
+{
+  switch (s) {
+  case DEVICE_ACC_DISABLED:    return "disabled";
+  case DEVICE_ACC_STARTING:    return "starting";
+  case DEVICE_ACC_RESOLVING:   return "resolving";
+  case DEVICE_ACC_REGISTERING: return "registering";
+  case DEVICE_ACC_REGISTERED:  return "registered";
+  case DEVICE_ACC_WAITING:     return "waiting";
+  default:                     return "?";
+  }
+}
+
+const char *
+device_event_kind_to_string (DeviceEventKind k)
+{
+  switch (k) {
+  case DEVICE_EVENT_STATE:         return "state";
+  case DEVICE_EVENT_LOOKUP:        return "lookup";
+  case DEVICE_EVENT_REGISTER_SENT: return "register-sent";
+  case DEVICE_EVENT_REGISTERED:    return "registered";
+  case DEVICE_EVENT_REG_FAILED:    return "reg-failed";
+  case DEVICE_EVENT_SERVER_CHANGE: return "server-change";
+  case DEVICE_EVENT_REG_EXPIRED:   return "reg-expired";
+  case DEVICE_EVENT_MAPPING:       return "mapping";
+  case DEVICE_EVENT_KEEPALIVE:     return "keepalive";
+  case DEVICE_EVENT_KA_FAILED:     return "keepalive-failed";
+  case DEVICE_EVENT_INBOUND:       return "inbound";
+  case DEVICE_EVENT_SECONDARY:     return "secondary";
+  default:                         return "?";
+  }
+}
+
+/* -------------------------------------------------------------- events */
+
+void
+device_emit (Device *dev, DeviceEvent *ev)
+{
+  if (dev->event_func)
+    dev->event_func (dev, ev, dev->event_data);
+}
+
+SimNetError
+device_account_send (DeviceAccount *acc, const SimSockAddr *to, const guint8 *data, gsize len)
+{
+  /* The seam reports why a datagram could not leave only as text; for a
+   * transaction any such failure is "no route" (nothing left the host). */
+  if (!host_udp_sendto (acc->sock, to, data, len, NULL))
+    return SIM_NET_ERR_NO_ROUTE;
+  acc->dev->stats.datagrams_sent++;
+  acc->dev->stats.bytes_sent += len;
+  return SIM_NET_OK;
+}
+
+/* -------------------------------------------------------------- inbound */
+
+/* Device.h note 3: enough of a UAS to show the device was reached. */
+void
+device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
+                       const SipTxnPeer *from)
+{
+  Device *dev = acc->dev;
+  g_autofree char *tag = sip_gen_tag (&acc->rng);
+  SipMethod m = sip_msg_method (request);
+  guint code;
+  switch (m) {
+  case SIP_METHOD_OPTIONS:
+  case SIP_METHOD_NOTIFY:
+    code = 200;
+    break;
+  case SIP_METHOD_INVITE:
+    {
+      SipBuilder *b = sip_builder_response (request, 180, NULL, tag);
+      g_autoptr (SipMsg) ringing = sip_builder_finish_msg (b);
+      sip_txn_respond (txn, ringing);
+      code = 486;                              /* calls are not modelled */
+      break;
+    }
+  case SIP_METHOD_BYE:
+  case SIP_METHOD_CANCEL:
+    code = 481;                                /* no dialog, no transaction to cancel */
+    break;
+  default:
+    code = 405;
+    break;
+  }
+  SipBuilder *b = sip_builder_response (request, code, NULL, tag);
+  if (code == 405 || m == SIP_METHOD_OPTIONS)
+    sip_builder_add (b, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY");
+  if (dev->cfg.user_agent && dev->cfg.user_agent[0])
+    sip_builder_add (b, "Server", "%s", dev->cfg.user_agent);
+  g_autoptr (SipMsg) resp = sip_builder_finish_msg (b);
+  sip_txn_respond (txn, resp);
+
+  dev->stats.inbound_requests++;
+  SipStr ms = sip_msg_method_str (request);
+  g_autofree char *method = sip_str_dup (ms);
+  char buf[SIM_SOCKADDR_STRLEN];
+  host_trace (dev->host, "dev %s inbound %s from %s -> %u", acc->name, method,
+              sim_sockaddr_to_string (&from->addr, buf), code);
+  DeviceEvent ev = {
+    .kind = DEVICE_EVENT_INBOUND, .time = host_now (dev->host), .account = acc->n,
+    .from = acc->state, .to = acc->state, .server = from->addr, .status = code,
+    .detail = method,
+  };
+  device_emit (dev, &ev);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+Device *
+device_new (SimHost *host, const DeviceConfig *cfg, GError **error)
+{
+  g_return_val_if_fail (host != NULL && cfg != NULL, NULL);
+  Device *dev = g_new0 (Device, 1);
+  dev->host = host;
+  device_config_copy (&dev->cfg, cfg);
+  host_rng_init (host, &dev->rng, "device");
+  /* B4: +sip.instance from the MAC, RFC 4122 §4.1.6 style node field. */
+  const guint8 *m = dev->cfg.mac;
+  dev->instance = g_strdup_printf ("<urn:uuid:00000000-0000-1000-8000-%02x%02x%02x%02x%02x%02x>",
+                                   m[0], m[1], m[2], m[3], m[4], m[5]);
+
+  gboolean need_dns = FALSE;
+  for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++) {
+    const DeviceAccountConfig *a = &dev->cfg.accounts[i];
+    if (!device_account_config_is_enabled (a))
+      continue;
+    SimIp4 ip;
+    const char *names[] = { device_account_config_registrar (a), a->outbound_proxy,
+                            a->ka_server };
+    for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+      if (names[k] && names[k][0] && !sim_ip4_parse (names[k], &ip))
+        need_dns = TRUE;
+  }
+  if (dev->cfg.n_dns_servers > 0) {
+    SimSockAddr servers[DEVICE_MAX_DNS];
+    for (guint i = 0; i < dev->cfg.n_dns_servers; i++) {
+      servers[i] = dev->cfg.dns_servers[i];
+      if (servers[i].port == 0)
+        servers[i].port = 53;
+    }
+    HostResolverConfig rc = { .timeout = dev->cfg.dns_timeout, .tries = dev->cfg.dns_tries };
+    dev->resolver = host_resolver_new (host, servers, dev->cfg.n_dns_servers, &rc, error);
+    if (dev->resolver == NULL)
+      goto fail;
+  } else if (need_dns) {
+    g_set_error (error, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_VALUE,
+                 "a server is given by name but DNSServer1 is not set");
+    goto fail;
+  }
+  dev->locator = device_locator_new (host, dev->resolver, &dev->rng);
+
+  for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++) {
+    if (!device_account_config_is_enabled (&dev->cfg.accounts[i]))
+      continue;
+    dev->accounts[i] = device_account_new (dev, i + 1, error);
+    if (dev->accounts[i] == NULL)
+      goto fail;
+  }
+  return dev;
+
+fail:
+  device_free (dev);
+  return NULL;
+}
+
+void
+device_start (Device *dev)
+{
+  g_return_if_fail (dev != NULL);
+  for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++)
+    if (dev->accounts[i])
+      device_account_start (dev->accounts[i]);
+}
+
+void
+device_free (Device *dev)
+{
+  if (dev == NULL)
+    return;
+  /* Accounts first: they cancel their own lookups on the locator. */
+  for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++)
+    device_account_free (dev->accounts[i]);
+  device_locator_free (dev->locator);
+  host_resolver_free (dev->resolver);
+  device_config_clear (&dev->cfg);
+  g_free (dev->instance);
+  g_free (dev);
+}
+
+void
+device_set_event_func (Device *dev, DeviceEventFunc func, gpointer user_data)
+{
+  dev->event_func = func;
+  dev->event_data = user_data;
+}
+
+const DeviceStats *
+device_get_stats (const Device *dev)
+{
+  return &dev->stats;
+}
+
+const DeviceConfig *
+device_get_config (const Device *dev)
+{
+  return &dev->cfg;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+static const DeviceAccount *
+get_acc (const Device *dev, guint n)
+{
+  g_return_val_if_fail (dev != NULL && n >= 1 && n <= DEVICE_MAX_ACCOUNTS, NULL);
+  return dev->accounts[n - 1];
+}
+
+DeviceAccountState
+device_account_get_state (const Device *dev, guint n)
+{
+  const DeviceAccount *acc = get_acc (dev, n);
+  return acc ? acc->state : DEVICE_ACC_DISABLED;
+}
+
+gboolean
+device_account_is_registered (const Device *dev, guint n)
+{
+  const DeviceAccount *acc = get_acc (dev, n);
+  return acc && acc->registered;
+}
+
+gboolean
+device_account_get_server (const Device *dev, guint n, SimSockAddr *out)
+{
+  const DeviceAccount *acc = get_acc (dev, n);
+  if (acc == NULL)
+    return FALSE;
+  if (acc->registered || (acc->has_server && !acc->has_trying)) {
+    *out = acc->server;
+    return acc->has_server;
+  }
+  if (acc->has_trying) {
+    *out = acc->trying;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
+device_account_get_contact (const Device *dev, guint n, SimSockAddr *out)
+{
+  const DeviceAccount *acc = get_acc (dev, n);
+  if (acc == NULL || !acc->contact_known)
+    return FALSE;
+  *out = acc->contact;
+  return TRUE;
+}
+
+gboolean
+device_account_get_secondary (const Device *dev, guint n, SimSockAddr *out)
+{
+  const DeviceAccount *acc = get_acc (dev, n);
+  if (acc == NULL || !acc->sec_registered)
+    return FALSE;
+  *out = acc->sec_server;
+  return TRUE;
+}
