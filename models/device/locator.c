@@ -1,0 +1,698 @@
+/*
+ * models/device/locator.c - server name -> ordered candidate list, through
+ * HostResolver, in the vendor's lookup order, with a TTL cache (B11, B12,
+ * B13, B17, RFC 3263 §4.2, RFC 2782).
+ *
+ * Notes
+ *
+ * 1. A resolve is a list of steps, each one DNS question (A or SRV of a
+ *    name), tried in order until one yields candidates:
+ *
+ *      order     port   steps
+ *      OBI       any    A(name) | SRV(name) | SRV(_sip._udp.name)      (B11)
+ *      RFC3263   0      SRV(_sip._udp.name) | A(name) on 5060          (§4.2)
+ *      RFC3263   p      A(name) on p
+ *      AASTRA    0      SRV(_sip._udp.name) | A(name) on 5060          (B13)
+ *      AASTRA    p      A(name) on p
+ *      (OBI's A step uses p, or 5060 when p is 0)
+ *
+ *    A step moves on when its question ends other than OK (NXDOMAIN,
+ *    NODATA, SERVFAIL, timeout ...) and also when an SRV answer gives no
+ *    usable candidate (every target "." or without an address): the step
+ *    resolved nothing.  When the last step moves on, the resolve FAILS
+ *    with the last question's outcome as dns_status.
+ *
+ * 2. SRV steps.  The records are put in RFC 2782 order once (srv.c, the
+ *    locator's SimRng), then A(target) is asked for every distinct target
+ *    at the same time (c-ares 1.18 does not hand over the additional
+ *    section, so the addresses need questions of their own).  The list is
+ *    built when the last of them has ended, in the RFC 2782 order of the
+ *    records, so the order of the answers on the wire does not matter.
+ *
+ * 3. Cache (B17).  Keyed by (type, lower-case name).  Only OK answers are
+ *    stored, until answer time + the smallest TTL of the set; an entry
+ *    whose expiry is <= now is stale (a TTL of 0 is never reused).  A step
+ *    or a target served from the cache sends nothing.  fresh = TRUE skips
+ *    the reads but keeps the writes; use_cache = FALSE does neither.
+ *    Concurrent resolves of the same name do not share questions in
+ *    flight: each asks on its own (the later answer overwrites the entry).
+ *
+ * 4. Callbacks.  Work starts from a zero-delay host timer armed by
+ *    device_locator_resolve(), so a literal or a resolve served wholly
+ *    from the cache calls back from the event loop at the same instant,
+ *    and the resolver callbacks come from the loop by its own rule.  A
+ *    request leaves the locator's list before its callback runs and is
+ *    freed after it returns; the callback may start resolves, cancel
+ *    others or free the locator.
+ */
+#include "models/device/locator.h"
+
+#include <string.h>
+
+#include "models/device/srv.h"
+
+#define SIP_DEFAULT_PORT 5060      /* RFC 3261 §19.1.2 */
+
+typedef enum { STEP_A, STEP_SRV } StepKind;
+
+typedef struct {
+  StepKind kind;
+  char    *qname;           /* the name asked */
+  guint16  port;            /* STEP_A: the port of its candidates */
+} Step;
+
+/* One cached answer set. */
+typedef struct {
+  SimTime expires_at;
+  GArray *a;                /* HostDnsA (A) */
+  GArray *srv;              /* HostDnsSrv with target owned (SRV) */
+} CacheEntry;
+
+struct DeviceLocator {
+  SimHost      *host;
+  HostResolver *resolver;
+  SimRng       *rng;
+  GHashTable   *cache;      /* "A name" / "SRV name" (lower case) -> CacheEntry */
+  GQueue        pending;    /* DeviceLocateRequest */
+};
+
+/* One A(target) of an SRV step. */
+typedef struct {
+  char          *name;
+  gboolean       done;
+  HostDnsStatus  status;
+  GArray        *ips;       /* SimIp4, answer order */
+  SimTime        expires_at;
+} Target;
+
+/* A question in flight. */
+typedef struct {
+  DeviceLocateRequest *req;
+  HostDnsLookup       *lookup;
+  gint                 target;   /* -1: the step's own question */
+} Question;
+
+struct DeviceLocateRequest {
+  DeviceLocator   *loc;
+  GList           *link;        /* in loc->pending */
+  char            *name;
+  guint16          port;
+  DeviceLookupOrder order;
+  gboolean         use_cache, fresh;
+  DeviceLocateFunc func;
+  gpointer         user_data;
+  HostTimer        kick;
+  gboolean         in_callback;
+
+  Step             steps[3];
+  guint            n_steps, step;
+  GPtrArray       *questions;   /* Question, in flight */
+  guint            queries;
+  HostDnsStatus    last_status;
+  SimTime          expires_at;  /* min over the answers used by the current step */
+
+  /* SRV step in progress */
+  GArray          *srv;         /* HostDnsSrv, RFC 2782 order, usable targets only */
+  guint           *srv_target;  /* per srv record: index into targets */
+  GPtrArray       *targets;     /* Target */
+  guint            targets_left;
+};
+
+/* ------------------------------------------------------------ lists */
+
+void
+device_server_list_free (DeviceServerList *list)
+{
+  if (list == NULL)
+    return;
+  for (guint i = 0; i < list->n; i++)
+    g_free (list->c[i].host);
+  g_free (list->c);
+  g_free (list->description);
+  g_free (list);
+}
+
+DeviceServerList *
+device_server_list_copy (const DeviceServerList *list)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+  DeviceServerList *copy = g_memdup2 (list, sizeof *list);
+  copy->c = list->n ? g_memdup2 (list->c, list->n * sizeof list->c[0]) : NULL;
+  for (guint i = 0; i < list->n; i++)
+    copy->c[i].host = g_strdup (list->c[i].host);
+  copy->description = g_strdup (list->description);
+  return copy;
+}
+
+gint
+device_server_list_find (const DeviceServerList *list, const SimSockAddr *addr)
+{
+  g_return_val_if_fail (list != NULL && addr != NULL, -1);
+  for (guint i = 0; i < list->n; i++)
+    if (sim_sockaddr_equal (&list->c[i].addr, addr))
+      return (gint) i;
+  return -1;
+}
+
+/* ------------------------------------------------------------ cache */
+
+static void
+cache_entry_free (gpointer p)
+{
+  CacheEntry *e = p;
+  if (e->srv)
+    for (guint i = 0; i < e->srv->len; i++)
+      g_free ((char *) g_array_index (e->srv, HostDnsSrv, i).target);
+  if (e->a)
+    g_array_unref (e->a);
+  if (e->srv)
+    g_array_unref (e->srv);
+  g_free (e);
+}
+
+static char *
+cache_key (StepKind kind, const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  return g_strconcat (kind == STEP_A ? "A " : "SRV ", lower, NULL);
+}
+
+/* The fresh entry for (kind, name), or NULL. */
+static const CacheEntry *
+cache_get (DeviceLocator *loc, StepKind kind, const char *name)
+{
+  g_autofree char *key = cache_key (kind, name);
+  CacheEntry *e = g_hash_table_lookup (loc->cache, key);
+  if (e == NULL)
+    return NULL;
+  if (e->expires_at <= host_now (loc->host)) {
+    g_hash_table_remove (loc->cache, key);
+    return NULL;
+  }
+  return e;
+}
+
+/* Expiry of an answer (B17): now + the smallest TTL of the set. */
+static SimTime
+answer_expiry (const HostDnsResult *res, SimTime now)
+{
+  guint32 ttl = G_MAXUINT32;
+  for (guint i = 0; i < res->n_a; i++)
+    ttl = MIN (ttl, res->a[i].ttl_s);
+  for (guint i = 0; i < res->n_srv; i++)
+    ttl = MIN (ttl, res->srv[i].ttl_s);
+  return now + SIM_S ((gint64) ttl);
+}
+
+static void
+cache_put (DeviceLocator *loc, StepKind kind, const HostDnsResult *res, SimTime expires_at)
+{
+  CacheEntry *e = g_new0 (CacheEntry, 1);
+  e->expires_at = expires_at;
+  if (kind == STEP_A) {
+    e->a = g_array_sized_new (FALSE, FALSE, sizeof (HostDnsA), res->n_a);
+    g_array_append_vals (e->a, res->a, res->n_a);
+  } else {
+    e->srv = g_array_sized_new (FALSE, FALSE, sizeof (HostDnsSrv), res->n_srv);
+    for (guint i = 0; i < res->n_srv; i++) {
+      HostDnsSrv s = res->srv[i];
+      s.target = g_strdup (s.target);
+      g_array_append_val (e->srv, s);
+    }
+  }
+  g_hash_table_replace (loc->cache, cache_key (kind, res->name), e);
+}
+
+void
+device_locator_flush (DeviceLocator *loc)
+{
+  g_return_if_fail (loc != NULL);
+  g_hash_table_remove_all (loc->cache);
+}
+
+guint
+device_locator_cache_size (DeviceLocator *loc)
+{
+  g_return_val_if_fail (loc != NULL, 0);
+  SimTime now = host_now (loc->host);
+  guint n = 0;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, loc->cache);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (((CacheEntry *) v)->expires_at > now)
+      n++;
+  return n;
+}
+
+/* ---------------------------------------------------------- request */
+
+static void request_next_step (DeviceLocateRequest *req);
+static void request_run_step (DeviceLocateRequest *req);
+static void srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n);
+
+static void
+targets_clear (DeviceLocateRequest *req)
+{
+  if (req->srv) {
+    for (guint i = 0; i < req->srv->len; i++)
+      g_free ((char *) g_array_index (req->srv, HostDnsSrv, i).target);
+    g_array_unref (req->srv);
+    req->srv = NULL;
+  }
+  g_clear_pointer (&req->srv_target, g_free);
+  g_clear_pointer (&req->targets, g_ptr_array_unref);
+  req->targets_left = 0;
+}
+
+static void
+target_free (gpointer p)
+{
+  Target *t = p;
+  g_free (t->name);
+  if (t->ips)
+    g_array_unref (t->ips);
+  g_free (t);
+}
+
+static void
+questions_cancel (DeviceLocateRequest *req)
+{
+  for (guint i = 0; i < req->questions->len; i++) {
+    Question *q = g_ptr_array_index (req->questions, i);
+    host_dns_lookup_cancel (q->lookup);
+    g_free (q);
+  }
+  g_ptr_array_set_size (req->questions, 0);
+}
+
+static void
+request_free (DeviceLocateRequest *req)
+{
+  host_timer_cancel (&req->kick);
+  questions_cancel (req);
+  g_ptr_array_unref (req->questions);
+  targets_clear (req);
+  for (guint i = 0; i < req->n_steps; i++)
+    g_free (req->steps[i].qname);
+  g_free (req->name);
+  g_free (req);
+}
+
+static const char *
+kind_name (StepKind k)
+{
+  return k == STEP_A ? "A" : "SRV";
+}
+
+/* Hands @list to the callback and frees the request (note 4). */
+static void
+request_finish (DeviceLocateRequest *req, DeviceServerList *list)
+{
+  DeviceLocator *loc = req->loc;
+  list->resolved_at = host_now (loc->host);
+  list->queries = req->queries;
+  if (list->status == DEVICE_LOCATE_OK)
+    host_trace (loc->host, "dev dns %s -> %u candidate%s%s", list->description, list->n,
+                list->n == 1 ? "" : "s", req->queries == 0 && req->n_steps > 0 ? " (cached)" : "");
+  else
+    host_trace (loc->host, "dev dns %s -> failed (%s)", req->name,
+                host_dns_status_to_string (list->dns_status));
+  g_queue_delete_link (&loc->pending, req->link);
+  req->link = NULL;
+  req->in_callback = TRUE;
+  req->func (req, list, req->user_data);
+  request_free (req);
+}
+
+static DeviceServerList *
+list_new (DeviceLocateRequest *req, guint n)
+{
+  DeviceServerList *list = g_new0 (DeviceServerList, 1);
+  list->status = DEVICE_LOCATE_OK;
+  list->dns_status = HOST_DNS_OK;
+  list->n = n;
+  list->c = n ? g_new0 (DeviceCandidate, n) : NULL;
+  list->expires_at = req->expires_at;
+  return list;
+}
+
+static void
+finish_failed (DeviceLocateRequest *req)
+{
+  DeviceServerList *list = list_new (req, 0);
+  list->status = DEVICE_LOCATE_FAILED;
+  list->dns_status = req->last_status;
+  list->expires_at = host_now (req->loc->host);
+  GString *d = g_string_new ("failed:");
+  for (guint i = 0; i < req->n_steps; i++)
+    g_string_append_printf (d, "%s %s %s", i ? "," : "", kind_name (req->steps[i].kind),
+                            req->steps[i].qname);
+  list->description = g_string_free (d, FALSE);
+  request_finish (req, list);
+}
+
+/* A step's A answer: every address, priority 0 (B12). */
+static void
+finish_a (DeviceLocateRequest *req, const HostDnsA *a, guint n)
+{
+  const Step *st = &req->steps[req->step];
+  DeviceServerList *list = list_new (req, n);
+  for (guint i = 0; i < n; i++) {
+    list->c[i].addr = (SimSockAddr) { a[i].ip, st->port };
+    list->c[i].host = g_strdup (st->qname);
+  }
+  list->description = g_strdup_printf ("A %s", st->qname);
+  request_finish (req, list);
+}
+
+/* Every target has ended: the list in RFC 2782 order (note 2). */
+static void
+finish_srv (DeviceLocateRequest *req)
+{
+  const Step *st = &req->steps[req->step];
+  guint n = 0;
+  SimTime expires = req->expires_at;
+  for (guint i = 0; i < req->targets->len; i++) {
+    Target *t = g_ptr_array_index (req->targets, i);
+    if (t->status == HOST_DNS_OK)
+      expires = MIN (expires, t->expires_at);
+  }
+  for (guint i = 0; i < req->srv->len; i++) {
+    Target *t = g_ptr_array_index (req->targets, req->srv_target[i]);
+    n += t->status == HOST_DNS_OK ? t->ips->len : 0;
+  }
+  if (n == 0) {
+    /* Nothing usable behind the SRV records: this step resolved nothing. */
+    targets_clear (req);
+    request_next_step (req);
+    return;
+  }
+  req->expires_at = expires;
+  DeviceServerList *list = list_new (req, n);
+  guint k = 0;
+  for (guint i = 0; i < req->srv->len; i++) {
+    const HostDnsSrv *s = &g_array_index (req->srv, HostDnsSrv, i);
+    Target *t = g_ptr_array_index (req->targets, req->srv_target[i]);
+    if (t->status != HOST_DNS_OK)
+      continue;
+    for (guint j = 0; j < t->ips->len; j++) {
+      DeviceCandidate *c = &list->c[k++];
+      c->addr = (SimSockAddr) { g_array_index (t->ips, SimIp4, j), s->port };
+      c->priority = s->priority;
+      c->weight = s->weight;
+      c->host = g_strdup (s->target);
+    }
+  }
+  list->description = g_strdup_printf ("SRV %s", st->qname);
+  targets_clear (req);
+  request_finish (req, list);
+}
+
+static void
+target_done (DeviceLocateRequest *req, guint ti, HostDnsStatus status, const HostDnsA *a,
+             guint n, SimTime expires_at)
+{
+  Target *t = g_ptr_array_index (req->targets, ti);
+  g_assert (!t->done);
+  t->done = TRUE;
+  t->status = status;
+  t->expires_at = expires_at;
+  t->ips = g_array_new (FALSE, FALSE, sizeof (SimIp4));
+  for (guint i = 0; i < n; i++)
+    g_array_append_val (t->ips, a[i].ip);
+  g_assert (req->targets_left > 0);
+  if (--req->targets_left == 0)
+    finish_srv (req);
+}
+
+static void
+on_answer (HostResolver *resolver, const HostDnsResult *res, gpointer user_data)
+{
+  Question *q = user_data;
+  DeviceLocateRequest *req = q->req;
+  DeviceLocator *loc = req->loc;
+  gint target = q->target;
+  (void) resolver;
+  g_ptr_array_remove_fast (req->questions, q);
+  g_free (q);
+
+  SimTime now = host_now (loc->host);
+  req->last_status = res->status;
+  gboolean ok = res->status == HOST_DNS_OK;
+  StepKind kind = target >= 0 ? STEP_A : req->steps[req->step].kind;
+  SimTime expires = ok ? answer_expiry (res, now) : now;
+  if (ok && req->use_cache)
+    cache_put (loc, kind, res, expires);
+
+  if (target >= 0) {
+    target_done (req, (guint) target, res->status, res->a, ok ? res->n_a : 0, expires);
+    return;
+  }
+  if (!ok) {
+    request_next_step (req);
+    return;
+  }
+  req->expires_at = MIN (req->expires_at, expires);
+  if (kind == STEP_A) {
+    finish_a (req, res->a, res->n_a);
+    return;
+  }
+  srv_step (req, res->srv, res->n_srv);
+}
+
+static Question *
+ask (DeviceLocateRequest *req, StepKind kind, const char *name, gint target)
+{
+  Question *q = g_new0 (Question, 1);
+  q->req = req;
+  q->target = target;
+  g_ptr_array_add (req->questions, q);
+  req->queries++;
+  q->lookup = kind == STEP_A
+    ? host_resolver_lookup_a (req->loc->resolver, name, on_answer, q)
+    : host_resolver_lookup_srv (req->loc->resolver, name, on_answer, q);
+  return q;
+}
+
+/* An SRV answer (from the wire or the cache): order the records, then
+ * the addresses of every distinct target (note 2).  The records are only
+ * read during the call. */
+static void
+srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
+{
+  DeviceLocator *loc = req->loc;
+  g_autofree DeviceSrvKey *keys = g_new (DeviceSrvKey, MAX (n, 1));
+  g_autofree guint *order = g_new (guint, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    keys[i] = (DeviceSrvKey) { recs[i].priority, recs[i].weight };
+  device_srv_order (keys, n, loc->rng, order);
+
+  req->srv = g_array_new (FALSE, FALSE, sizeof (HostDnsSrv));
+  req->srv_target = g_new0 (guint, MAX (n, 1));
+  req->targets = g_ptr_array_new_with_free_func (target_free);
+  for (guint i = 0; i < n; i++) {
+    HostDnsSrv s = recs[order[i]];
+    /* RFC 2782: target "." means the service is not available there. */
+    if (s.target == NULL || s.target[0] == '\0' || strcmp (s.target, ".") == 0)
+      continue;
+    guint ti = 0;
+    while (ti < req->targets->len &&
+           g_ascii_strcasecmp (((Target *) g_ptr_array_index (req->targets, ti))->name,
+                               s.target) != 0)
+      ti++;
+    if (ti == req->targets->len) {
+      Target *t = g_new0 (Target, 1);
+      t->name = g_strdup (s.target);
+      g_ptr_array_add (req->targets, t);
+    }
+    req->srv_target[req->srv->len] = ti;
+    s.target = g_strdup (s.target);
+    g_array_append_val (req->srv, s);
+  }
+  guint nt = req->targets->len;
+  if (nt == 0) {
+    targets_clear (req);
+    request_next_step (req);
+    return;
+  }
+  req->targets_left = nt;
+  /* Cache hits first (they complete synchronously and may finish the
+   * step when every target is cached), then the questions. */
+  g_autofree gboolean *need = g_new (gboolean, nt);
+  for (guint i = 0; i < nt; i++)
+    need[i] = TRUE;
+  for (guint i = 0; i < nt; i++) {
+    Target *t = g_ptr_array_index (req->targets, i);
+    const CacheEntry *e = req->use_cache && !req->fresh ? cache_get (loc, STEP_A, t->name) : NULL;
+    if (e == NULL)
+      continue;
+    need[i] = FALSE;
+    req->last_status = HOST_DNS_OK;
+    if (req->targets_left == 1) {
+      /* The last one: this call ends the step (and may free req). */
+      target_done (req, i, HOST_DNS_OK, (const HostDnsA *) (void *) e->a->data, e->a->len,
+                   e->expires_at);
+      return;
+    }
+    target_done (req, i, HOST_DNS_OK, (const HostDnsA *) (void *) e->a->data, e->a->len,
+                 e->expires_at);
+  }
+  for (guint i = 0; i < nt; i++)
+    if (need[i])
+      ask (req, STEP_A, ((Target *) g_ptr_array_index (req->targets, i))->name, (gint) i);
+}
+
+static void
+request_next_step (DeviceLocateRequest *req)
+{
+  req->step++;
+  req->expires_at = G_MAXINT64;
+  if (req->step >= req->n_steps) {
+    finish_failed (req);
+    return;
+  }
+  request_run_step (req);
+}
+
+static void
+request_run_step (DeviceLocateRequest *req)
+{
+  const Step *st = &req->steps[req->step];
+  const CacheEntry *e =
+    req->use_cache && !req->fresh ? cache_get (req->loc, st->kind, st->qname) : NULL;
+  if (e == NULL) {
+    ask (req, st->kind, st->qname, -1);
+    return;
+  }
+  req->last_status = HOST_DNS_OK;
+  req->expires_at = MIN (req->expires_at, e->expires_at);
+  if (st->kind == STEP_A)
+    finish_a (req, (const HostDnsA *) (void *) e->a->data, e->a->len);
+  else
+    srv_step (req, (const HostDnsSrv *) (void *) e->srv->data, e->srv->len);
+}
+
+static void
+on_kick (HostTimer *timer, gpointer user_data)
+{
+  DeviceLocateRequest *req = user_data;
+  if (req->n_steps == 0) {
+    /* An IPv4 literal: no DNS at all. */
+    SimIp4 ip = 0;
+    gboolean ok = sim_ip4_parse (req->name, &ip);
+    g_assert (ok);
+    DeviceServerList *list = list_new (req, 1);
+    list->c[0].addr = (SimSockAddr) { ip, req->port ? req->port : SIP_DEFAULT_PORT };
+    list->c[0].host = g_strdup (req->name);
+    list->expires_at = G_MAXINT64;
+    list->description = g_strdup ("literal");
+    request_finish (req, list);
+    return;
+  }
+  request_run_step (req);
+}
+
+static void
+add_step (DeviceLocateRequest *req, StepKind kind, char *qname, guint16 port)
+{
+  g_assert (req->n_steps < G_N_ELEMENTS (req->steps));
+  req->steps[req->n_steps++] = (Step) { kind, qname, port };
+}
+
+/* The steps of note 1. */
+static void
+plan_steps (DeviceLocateRequest *req)
+{
+  const char *name = req->name;
+  guint16 port = req->port;
+  switch (req->order) {
+  case DEVICE_LOOKUP_OBI:
+    /* B11: A first with the configured port; SRV ports override it. */
+    add_step (req, STEP_A, g_strdup (name), port ? port : SIP_DEFAULT_PORT);
+    add_step (req, STEP_SRV, g_strdup (name), 0);
+    add_step (req, STEP_SRV, g_strconcat ("_sip._udp.", name, NULL), 0);
+    break;
+  case DEVICE_LOOKUP_RFC3263:   /* §4.2: a port given means A only */
+  case DEVICE_LOOKUP_AASTRA:    /* B13: SRV only for an FQDN with port 0 */
+  default:
+    if (port != 0) {
+      add_step (req, STEP_A, g_strdup (name), port);
+    } else {
+      add_step (req, STEP_SRV, g_strconcat ("_sip._udp.", name, NULL), 0);
+      add_step (req, STEP_A, g_strdup (name), SIP_DEFAULT_PORT);
+    }
+    break;
+  }
+}
+
+DeviceLocateRequest *
+device_locator_resolve (DeviceLocator *loc, const char *name, guint16 port,
+                        DeviceLookupOrder order, gboolean use_cache, gboolean fresh,
+                        DeviceLocateFunc func, gpointer user_data)
+{
+  g_return_val_if_fail (loc != NULL, NULL);
+  g_return_val_if_fail (name != NULL && name[0] != '\0', NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  DeviceLocateRequest *req = g_new0 (DeviceLocateRequest, 1);
+  req->loc = loc;
+  /* Names are absolute: a trailing dot changes nothing. */
+  gsize len = strlen (name);
+  req->name = g_strndup (name, len > 1 && name[len - 1] == '.' ? len - 1 : len);
+  req->port = port;
+  req->order = order;
+  req->use_cache = use_cache;
+  req->fresh = fresh;
+  req->func = func;
+  req->user_data = user_data;
+  req->questions = g_ptr_array_new ();
+  req->last_status = HOST_DNS_OK;
+  req->expires_at = G_MAXINT64;
+  SimIp4 ip;
+  if (!sim_ip4_parse (req->name, &ip))
+    plan_steps (req);
+  g_queue_push_tail (&loc->pending, req);
+  req->link = loc->pending.tail;
+  host_timer_init (loc->host, &req->kick, on_kick, req);
+  host_timer_start (&req->kick, 0);
+  return req;
+}
+
+void
+device_locate_cancel (DeviceLocateRequest *req)
+{
+  if (req == NULL || req->in_callback)
+    return;
+  g_queue_delete_link (&req->loc->pending, req->link);
+  request_free (req);
+}
+
+/* --------------------------------------------------------- locator */
+
+DeviceLocator *
+device_locator_new (SimHost *host, HostResolver *resolver, SimRng *rng)
+{
+  g_return_val_if_fail (host != NULL && resolver != NULL && rng != NULL, NULL);
+  DeviceLocator *loc = g_new0 (DeviceLocator, 1);
+  loc->host = host;
+  loc->resolver = resolver;
+  loc->rng = rng;
+  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
+  g_queue_init (&loc->pending);
+  return loc;
+}
+
+void
+device_locator_free (DeviceLocator *loc)
+{
+  if (loc == NULL)
+    return;
+  DeviceLocateRequest *req;
+  while ((req = g_queue_pop_head (&loc->pending)) != NULL) {
+    req->link = NULL;
+    request_free (req);
+  }
+  g_hash_table_unref (loc->cache);
+  g_free (loc);
+}
