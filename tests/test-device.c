@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "sim/net/packet.h"
 #include "tests/device-fixture.h"
 
 #define L    SIM_MS (10)
@@ -684,6 +685,46 @@ test_determinism (void)
   g_assert_cmpuint (run_fingerprint (21), !=, run_fingerprint (22));
 }
 
+/* ------------------------------------------------------------------ B9 */
+
+static SimHookVerdict
+block_source_port_5060 (SimNode *node, SimIface *in, SimPacket *pkt, gpointer u)
+{
+  SimPacketInfo info;
+  (void) node; (void) in; (void) u;
+  if (sim_packet_parse (sim_packet_data (pkt), sim_packet_len (pkt), &info) == SIM_PACKET_OK
+      && info.proto == SIM_IPPROTO_UDP && info.src == DEVICE_FIXTURE_PHONE_IP && info.sport == 5060)
+    return SIM_HOOK_DROP;
+  return SIM_HOOK_ACCEPT;
+}
+
+/* B9: an upstream box drops everything from port 5060; the REGISTER gets
+ * no response (Timer F, 32 s), the account moves to the first port of
+ * X_UserAgentPorts and, after RegisterRetryInterval (30 s, B8), registers
+ * from there. */
+static void
+test_b9_alternate_ports (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 16 });
+  device_fixture_add_a (&fx, "voip.test", fx.proxy_ip[0], 3600);
+  sim_node_set_hook (fx.core_node, block_source_port_5060, NULL);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_UserAgentPorts", "5070,5071");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (200));
+  /* A query: 1 RTT; REGISTER at RTT, Timer F at RTT + 32 s, retry 30 s
+   * later from 5070, 200 one RTT after. */
+  const DeviceEvent *r = registered_at (&fx, 0, 0);
+  g_assert_nonnull (r);
+  g_assert_cmpint (r->time, ==, RTT + SIM_S (32) + SIM_S (30) + RTT);
+  g_assert_true (sip_proxy_lookup (fx.proxy[0], "1000@voip.test",
+                                   "sip:1000@192.168.1.10:5070", NULL, NULL));
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -711,5 +752,6 @@ main (int argc, char **argv)
   g_test_add_func ("/device/4-keepalive/RFC5626-stun-interval-24-29s",
                    test_rfc5626_keepalive_interval);
   g_test_add_func ("/device/7-determinism/same-seed-same-trace", test_determinism);
+  g_test_add_func ("/device/1-enable/B9-alternate-local-ports", test_b9_alternate_ports);
   return g_test_run ();
 }

@@ -633,6 +633,41 @@ classify (const DeviceAccount *acc, const DeviceRegResult *r)
   }
 }
 
+static void acc_on_recv      (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data,
+                              gsize len, gpointer u);
+static void acc_on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote,
+                              gpointer u);
+
+/* B9: a REGISTER that got no response at all (an upstream box may block
+ * the port) moves the account to the next port of [X_UserAgentPort,
+ * X_UserAgentPorts...], cyclically, for its next attempt.  A port that
+ * cannot be bound is skipped.  The public address learnt on the old port
+ * says nothing about the new one, so it is forgotten. */
+static void
+acc_next_port (DeviceAccount *acc)
+{
+  const DeviceAccountConfig *cfg = acc->cfg;
+  guint n_ports = cfg->n_alt_ports + 1;
+  for (guint k = 1; k < n_ports + 1; k++) {
+    guint idx = (acc->port_index + k) % n_ports;
+    guint16 port = idx == 0 ? acc->base_port : cfg->alt_ports[idx - 1];
+    if (port == acc->local.port)
+      continue;
+    SimSockAddr local = { SIM_IP4_ANY, port };
+    SimHostUdp *sock = host_udp_open (acc_host (acc), &local, acc_on_recv, acc_on_udp_error,
+                                      acc, NULL);
+    if (sock == NULL)
+      continue;
+    acc_trace (acc, "no response on port %u: moving to port %u (B9)", acc->local.port, port);
+    host_udp_close (acc->sock);
+    acc->sock = sock;
+    host_udp_get_local (sock, &acc->local);
+    acc->port_index = idx;
+    acc->mapped_known = FALSE;
+    return;
+  }
+}
+
 static void
 acc_on_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
 {
@@ -661,6 +696,8 @@ acc_on_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
   gboolean server_fail = kind != DEVICE_FAIL_REJECTED;
   if (server_fail && r->retry_after >= 0)
     acc_block (acc, &r->server, r->retry_after);       /* B7 */
+  if (r->outcome == DEVICE_REG_TIMEOUT && acc->cfg->n_alt_ports > 0)
+    acc_next_port (acc);                               /* B9 */
 
   switch (acc->round) {
   case ROUND_PROBE:
@@ -1067,6 +1104,7 @@ device_account_new (Device *dev, guint n, GError **error)
     return NULL;
   }
   host_udp_get_local (acc->sock, &acc->local);
+  acc->base_port = port;
 
   if (cfg->ka_custom && cfg->ka_custom[0]
       && !device_ka_custom_parse (cfg->ka_custom, &acc->ka_custom, error)) {

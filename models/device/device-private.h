@@ -41,6 +41,8 @@ struct DeviceAccount {
   /* transport: one socket for everything (B44) */
   SimHostUdp                *sock;
   SimSockAddr                local;           /* bound address (ip may be ANY) */
+  guint16                    base_port;       /* X_UserAgentPort (B3) */
+  guint                      port_index;      /* B9: 0 = base_port, k = alt_ports[k-1] */
   SipTxnLayer               *layer;
   StunClient                *stun;
   DeviceKeepAlive           *ka;
