@@ -569,6 +569,37 @@ test_cache_srv (void)
   loc_clear (&t);
 }
 
+/* B17, note 2: a target's A can come from the cache.  A(a.voip.test) is
+ * cached by an earlier resolve of that name; the SRV resolve then asks
+ * only the SRV question: one RTT, one query.  Names compare without case
+ * and without a trailing dot. */
+static void
+test_cache_target_from_a (void)
+{
+  Loc t;
+  loc_init (&t);
+  add_two_level_srv (&t, "_sip._udp.voip.test");
+  Got g = { 0 };
+  resolve (&t, &g, "a.voip.test", 0, DEVICE_LOOKUP_OBI, TRUE, FALSE, SIM_S (1));
+  resolve (&t, &g, "B.VOIP.test.", 5060, DEVICE_LOOKUP_AASTRA, TRUE, FALSE, SIM_S (1));
+  g_assert_cmpuint (qcount (&t, "b.voip.test", DNS_TYPE_A), ==, 1);
+  SimTime took = resolve (&t, &g, "voip.test", 0, DEVICE_LOOKUP_AASTRA, TRUE, FALSE, SIM_S (1));
+  g_assert_cmpint (took, ==, RTT);
+  g_assert_cmpuint (g.list->queries, ==, 1);
+  g_assert_cmpuint (g.list->n, ==, 2);
+  assert_cand (g.list, 0, P0, 5071, 10);
+  assert_cand (g.list, 1, P1, 5072, 20);
+  g_assert_cmpuint (qcount (&t, "a.voip.test", DNS_TYPE_A), ==, 1);
+  g_assert_cmpuint (qcount (&t, "b.voip.test", DNS_TYPE_A), ==, 1);
+  /* Everything cached now: SRV + two A sets. */
+  g_assert_cmpuint (device_locator_cache_size (t.loc), ==, 3);
+  took = resolve (&t, &g, "voip.test.", 0, DEVICE_LOOKUP_AASTRA, TRUE, FALSE, SIM_S (1));
+  g_assert_cmpint (took, ==, 0);
+  g_assert_cmpuint (g.list->queries, ==, 0);
+  got_clear (&g);
+  loc_clear (&t);
+}
+
 /* ------------------------------------------------------------ 6-failure */
 
 /* SERVFAIL ends an attempt at once (resolver.h), so 4 tries x 1 server =
@@ -708,6 +739,79 @@ test_concurrent (void)
   loc_clear (&t);
 }
 
+/* locator.h: the callback may free the locator; the other resolve in
+ * progress is cancelled without a callback. */
+typedef struct {
+  Loc *t;
+  int  calls;
+} FreeCtx;
+
+static void
+on_located_free_loc (DeviceLocateRequest *req, DeviceServerList *list, gpointer user_data)
+{
+  FreeCtx *c = user_data;
+  (void) req;
+  c->calls++;
+  device_server_list_free (list);
+  device_locator_free (c->t->loc);
+  c->t->loc = NULL;
+}
+
+static void
+test_free_in_callback (void)
+{
+  Loc t;
+  loc_init (&t);
+  add_two_level_srv (&t, "_sip._udp.voip.test");
+  FreeCtx c = { &t, 0 };
+  Got g = { .t = &t };
+  device_locator_resolve (t.loc, "192.0.2.1", 0, DEVICE_LOOKUP_OBI, TRUE, FALSE,
+                          on_located_free_loc, &c);
+  device_locator_resolve (t.loc, "voip.test", 0, DEVICE_LOOKUP_RFC3263, TRUE, FALSE,
+                          on_located, &g);
+  sim_world_run_for (t.fx.world, SIM_S (10));
+  g_assert_cmpint (c.calls, ==, 1);
+  g_assert_cmpint (g.calls, ==, 0);
+  g_assert_null (t.loc);
+  g_assert_cmpuint (host_resolver_get_pending (t.res), ==, 0);
+  loc_clear (&t);
+}
+
+/* Same seed, same order: SRV weights are drawn from the locator's SimRng
+ * only ("host/phone/device"), so two worlds of one seed give one list. */
+static void
+test_same_seed_same_order (void)
+{
+  guint32 sig[2] = { 0, 0 };
+  guint seen_first = 0;    /* bit i: port 5060 + i came first at least once */
+  for (guint run = 0; run < 2; run++) {
+    Loc t;
+    loc_init_seed (&t, 42);
+    for (guint i = 0; i < 3; i++)
+      device_fixture_add_srv (&t.fx, "_sip._udp.voip.test", 10, 10, (guint16) (5060 + i),
+                              i == 0 ? "a.voip.test" : i == 1 ? "b.voip.test" : "c.voip.test",
+                              300);
+    device_fixture_add_a (&t.fx, "a.voip.test", P0, 300);
+    device_fixture_add_a (&t.fx, "b.voip.test", P1, 300);
+    device_fixture_add_a (&t.fx, "c.voip.test", P2, 300);
+    Got g = { 0 };
+    for (guint k = 0; k < 8; k++) {
+      resolve (&t, &g, "voip.test", 0, DEVICE_LOOKUP_RFC3263, TRUE, FALSE, SIM_S (1));
+      g_assert_cmpuint (g.list->n, ==, 3);
+      sig[run] = sig[run] * 7 + (g.list->c[0].addr.port - 5060u);
+      seen_first |= 1u << (g.list->c[0].addr.port - 5060u);
+    }
+    got_clear (&g);
+    loc_clear (&t);
+  }
+  g_assert_cmpuint (sig[0], ==, sig[1]);
+  /* The draws did vary the order (equal weights: each target first with
+   * probability 1/3 per resolve), so the equality above says something. */
+  g_assert_cmpuint (seen_first, !=, 1u);
+  g_assert_cmpuint (seen_first, !=, 2u);
+  g_assert_cmpuint (seen_first, !=, 4u);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -726,11 +830,15 @@ main (int argc, char **argv)
   g_test_add_func ("/device/locator/5-cache/B17-a-ttl", test_cache_a);
   g_test_add_func ("/device/locator/5-cache/B17-fresh-and-off", test_cache_fresh_and_off);
   g_test_add_func ("/device/locator/5-cache/B17-srv-and-targets", test_cache_srv);
+  g_test_add_func ("/device/locator/5-cache/B17-target-a-from-cache", test_cache_target_from_a);
   g_test_add_func ("/device/locator/6-failure/servfail", test_servfail);
   g_test_add_func ("/device/locator/6-failure/silent-timeout", test_silent);
   g_test_add_func ("/device/locator/6-failure/B11-servfail-moves-on",
                    test_obi_servfail_moves_on);
   g_test_add_func ("/device/locator/7-cancel/no-callback", test_cancel);
   g_test_add_func ("/device/locator/7-cancel/concurrent", test_concurrent);
+  g_test_add_func ("/device/locator/7-cancel/free-in-callback", test_free_in_callback);
+  g_test_add_func ("/device/locator/8-determinism/same-seed-same-order",
+                   test_same_seed_same_order);
   return g_test_run ();
 }
