@@ -559,12 +559,17 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
 
   gboolean moved = acc->has_server && !sim_sockaddr_equal (&acc->server, &r->server);
   SimSockAddr prev = acc->server;
-  gint old_pos = moved ? list_position (acc->list, &prev) : -1;
+  guint16 old_priority = acc->server_priority;
   gint new_pos = list_position (acc->list, &r->server);
+  guint16 new_priority = new_pos >= 0 ? acc->list->c[new_pos].priority : acc->trying_priority;
+  /* Failback = to a higher priority (lower value) than the server left;
+   * anything else, equal priority included, is a failover.  Positions in
+   * the list would not do: a DNS server rotates equal A records. */
+  gboolean failback = moved && new_priority < old_priority;
 
   acc->server = r->server;
   acc->has_server = TRUE;
-  acc->server_priority = new_pos >= 0 ? acc->list->c[new_pos].priority : acc->trying_priority;
+  acc->server_priority = new_priority;
   acc->registered = TRUE;
   acc->registered_at = host_now (host);
   acc->granted_s = r->granted_s;
@@ -578,8 +583,8 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
     acc_event_init (acc, &ev, DEVICE_EVENT_SERVER_CHANGE);
     ev.server = r->server;
     ev.prev_server = prev;
-    ev.failback = old_pos < 0 ? FALSE : new_pos >= 0 && new_pos < old_pos;
-    ev.failover = !ev.failback;
+    ev.failback = failback;
+    ev.failover = !failback;
     if (ev.failback)
       acc->dev->stats.failbacks++;
     else
@@ -591,8 +596,8 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
   acc_event_init (acc, &ev, DEVICE_EVENT_REGISTERED);
   ev.server = r->server;
   ev.expires = r->granted_s;
-  ev.failover = moved && !(old_pos >= 0 && new_pos >= 0 && new_pos < old_pos);
-  ev.failback = moved && !ev.failover;
+  ev.failover = moved && !failback;
+  ev.failback = failback;
   acc_trace (acc, "registered at %s for %u s", addr_str (&r->server, b), r->granted_s);
   device_emit (acc->dev, &ev);
   acc_set_state (acc, DEVICE_ACC_REGISTERED);
