@@ -301,6 +301,20 @@ acc_on_located (DeviceLocateRequest *req, DeviceServerList *list, gpointer u)
     break;
   case ROUND_FAILOVER:
     pos = list_position (list, &acc->failed_server);
+    if (pos > 0) {
+      /* The fresh answer may order one priority's servers differently
+       * (DNS rotation of A records, RFC 2782 weight draws): the failed
+       * one goes first among its equals, so the walk after it covers
+       * every other server of its priority (B12, RFC 3263 §4.3), not
+       * only those the new order happens to put after it. */
+      gint j = pos;
+      while (j > 0 && list->c[j - 1].priority == list->c[pos].priority)
+        j--;
+      DeviceCandidate failed = list->c[pos];
+      memmove (&list->c[j + 1], &list->c[j], (gsize) (pos - j) * sizeof list->c[0]);
+      list->c[j] = failed;
+      pos = j;
+    }
     acc->cursor = pos >= 0 ? (guint) pos + 1 : 0;
     break;
   case ROUND_PROBE:
