@@ -250,6 +250,18 @@ test_b4_shape_outbound (void)
   g_assert_cmpint (t.res.outcome, ==, DEVICE_REG_OK);
   g_assert_true (t.res.outbound);
   g_assert_cmpuint (sip_proxy_binding_count (t.fx.proxy[0]), ==, 1);
+
+  /* On the wire: reg-id after the instance, Supported: outbound (RFC 5626
+   * §4.2, §5.2). */
+  Script sc;
+  script_open (&sc, t.fx.proxy_host[0], 5080, SCRIPT_OK);
+  rq.server = (SimSockAddr) { t.fx.proxy_ip[0], 5080 };
+  attempt (&t, &rq, SIM_S (5));
+  SipMsg *m = sc.rx->pdata[0];
+  g_assert_cmpint (sip_msg_contact (m, 0)->reg_id, ==, 1);
+  g_assert_true (sip_str_eq (sip_msg_contact (m, 0)->instance, INSTANCE));
+  g_assert_true (sip_msg_has_option_tag (m, SIP_HDR_SUPPORTED, "outbound"));
+  script_close (&sc);
   t_clear (&t);
 }
 
