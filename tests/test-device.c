@@ -417,8 +417,8 @@ test_b8_aastra_rejection_retry (void)
   aastra_config (&cfg, &fx);
   device_fixture_start_device (&fx, &cfg);
   sim_world_run_until (fx.world, SIM_S (2000));
-  /* B6: REGISTER, 401, REGISTER with credentials, 401, REGISTER, 401:
-   * the second consecutive challenge after credentials ends the attempt. */
+  /* B6: REGISTER, 401, REGISTER with credentials, 401: "once 2
+   * consecutive 401/407 have arrived, it is an error" (Max Auth = 2). */
   const DeviceEvent *f = device_fixture_find_event (&fx, DEVICE_EVENT_REG_FAILED, 1, 0, 0);
   g_assert_nonnull (f);
   g_assert_cmpuint (f->status, ==, 401);

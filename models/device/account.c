@@ -80,7 +80,7 @@
  *                                              |                 v v               |
  *                                              +------retry---- WAITING <--expiry--+
  *
- *   STARTING   -> RESOLVING   [acc_on_start]
+ *   STARTING   -> RESOLVING   [acc_on_next_timer: start-up delay over]
  *   RESOLVING  -> REGISTERING [acc_send_register]
  *   RESOLVING  -> WAITING     [acc_round_exhausted: DNS failure]
  *   REGISTERING-> REGISTERED  [acc_on_registered]

@@ -196,12 +196,12 @@ static gboolean check_ka_custom (const char *value, GError **error, const char *
      "custom keep-alive \"mtd=NOTIFY;event=...;user=...\"", \
      S_STR, A (ka_custom), 0, 0, check_ka_custom) \
   P ("keepalive_timeout", NULL, ACC, SECONDS, NULL, "B23 [U]", \
-     "no answer to a SIP or STUN keep-alive within this = server failure, s", \
+     "wait for an answer to a keep-alive; none from options/notify/custom (or an RFC 5626 STUN flow keep-alive) = server failure, s", \
      S_TIME, A (ka_timeout), 1, MAXS, NULL) \
   P ("rport", NULL, ACC, BOOL, NULL, "B4, B44, RFC 3581", "empty ;rport in the Via", \
      S_BOOL, A (rport), 0, 1, NULL) \
   P ("use_mapped_contact", "NAT Mapping Enable", ACC, BOOL, NULL, "B39, B41", \
-     "the learnt external address replaces the local one in Contact and Via", \
+     "the learnt external address replaces the local one in Contact (Via keeps the local one)", \
      S_BOOL, A (use_mapped_contact), 0, 1, NULL) \
   P ("reregister_on_mapping_change", NULL, ACC, BOOL, NULL, "B45", \
      "re-REGISTER at once when the learnt address changes", \
