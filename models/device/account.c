@@ -348,18 +348,28 @@ acc_resolve (DeviceAccount *acc, gboolean fresh)
 
 static void acc_on_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u);
 
+/* A REGISTER toward @server from the account's socket: Via from the local
+ * address, Contact from the learnt one if in use (B39). */
+static void
+acc_request_for (DeviceAccount *acc, const SimSockAddr *server, DeviceRegRequest *req,
+                 SimSockAddr *contact)
+{
+  *req = (DeviceRegRequest) { 0 };
+  req->server = *server;
+  req->flow = acc->sock;
+  req->via_ip = acc_local_ip (acc, server->ip);
+  req->via_port = acc->local.port;
+  acc_contact_for (acc, server->ip, contact);
+  req->contact_ip = contact->ip;
+  req->contact_port = contact->port;
+}
+
 static void
 acc_send_register (DeviceAccount *acc, const DeviceCandidate *c)
 {
-  DeviceRegRequest req = { 0 };
+  DeviceRegRequest req;
   SimSockAddr contact;
-  req.server = c->addr;
-  req.flow = acc->sock;
-  req.via_ip = acc_local_ip (acc, c->addr.ip);
-  req.via_port = acc->local.port;
-  acc_contact_for (acc, c->addr.ip, &contact);
-  req.contact_ip = contact.ip;
-  req.contact_port = contact.port;
+  acc_request_for (acc, &c->addr, &req, &contact);
   if (acc->round == ROUND_REMAP && acc->contact_known
       && !sim_sockaddr_equal (&acc->contact, &contact)) {
     req.remove_old = TRUE;                       /* B45, note 4 */
@@ -933,15 +943,9 @@ acc_sec_try (DeviceAccount *acc)
       acc->sec_cursor++;
       continue;
     }
-    DeviceRegRequest req = { 0 };
+    DeviceRegRequest req;
     SimSockAddr contact;
-    req.server = c->addr;
-    req.flow = acc->sock;
-    req.via_ip = acc_local_ip (acc, c->addr.ip);
-    req.via_port = acc->local.port;
-    acc_contact_for (acc, c->addr.ip, &contact);
-    req.contact_ip = contact.ip;
-    req.contact_port = contact.port;
+    acc_request_for (acc, &c->addr, &req, &contact);
     char b[SIM_SOCKADDR_STRLEN];
     acc_trace (acc, "secondary register to %s", addr_str (&c->addr, b));
     device_reg_start (acc->sec_reg, &req, acc_on_sec_reg, acc);
