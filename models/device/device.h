@@ -94,7 +94,8 @@ typedef struct {
 typedef void (*DeviceEventFunc) (Device *dev, const DeviceEvent *ev, gpointer user_data);
 
 typedef struct {
-  guint64 datagrams_sent, bytes_sent;          /* everything the device sent, DNS included */
+  guint64 datagrams_sent, bytes_sent;          /* SIP, STUN and keep-alives from the account sockets;
+                                                  DNS queries (the resolver's own sockets) are not counted */
   guint64 datagrams_received, bytes_received;
   guint64 malformed;                           /* counted and dropped */
   guint64 registers_sent;                      /* REGISTER requests, retransmissions excluded */
