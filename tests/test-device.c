@@ -183,12 +183,6 @@ test_b23_options_keepalive_failover (void)
 
 /* ------------------------------------------------------------ NAT B39/B45 */
 
-static void
-obihai_a_config (DeviceConfig *cfg)
-{
-  obihai_config (cfg);
-}
-
 /* B39: the first 200 reveals the public address (received/rport); it
  * differs from the local contact, so the account re-registers at once
  * with it (B45) and the binding at the local address is removed. */
@@ -199,7 +193,7 @@ test_b39_first_registration_behind_nat (void)
   device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 6, .nat = TRUE });
   device_fixture_add_a (&fx, "voip.test", fx.proxy_ip[0], 3600);
   DeviceConfig cfg;
-  obihai_a_config (&cfg);
+  obihai_config (&cfg);
   device_fixture_start_device (&fx, &cfg);
   sim_world_run_until (fx.world, SIM_S (10));
 
@@ -237,7 +231,7 @@ test_b45_nat_reboot_reregisters (void)
   device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 7, .nat = TRUE });
   device_fixture_add_a (&fx, "voip.test", fx.proxy_ip[0], 3600);
   DeviceConfig cfg;
-  obihai_a_config (&cfg);
+  obihai_config (&cfg);
   set (&cfg, "RegisterExpires", "600");
   device_fixture_start_device (&fx, &cfg);
   const SimIp4 new_public = SIM_IP4 (203, 0, 113, 9);

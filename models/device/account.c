@@ -563,7 +563,6 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
 {
   const DeviceAccountConfig *cfg = acc->cfg;
   RoundKind was = acc->round;
-  SimHost *host = acc_host (acc);
   char b[SIM_SOCKADDR_STRLEN], b2[SIM_SOCKADDR_STRLEN];
 
   acc->round = ROUND_NONE;
@@ -595,8 +594,6 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
   acc->has_server = TRUE;
   acc->server_priority = new_priority;
   acc->registered = TRUE;
-  acc->registered_at = host_now (host);
-  acc->granted_s = r->granted_s;
   acc_contact_for (acc, r->server.ip, &acc->contact);
   acc->contact_known = TRUE;
   if (was != ROUND_REMAP)

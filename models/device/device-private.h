@@ -77,8 +77,6 @@ struct DeviceAccount {
   SimSockAddr                trying;          /* where the attempt in progress goes */
   guint16                    trying_priority;
   gboolean                   has_trying;
-  SimTime                    registered_at;
-  guint32                    granted_s;
 
   HostTimer                  next_timer;      /* start delay, retry, refresh */
   HostTimer                  expiry_timer;    /* the binding's end */
