@@ -13,7 +13,7 @@
 #
 # Every implementation runs the same workload and prints the same line,
 # `name K N init_s run_s events_per_s`:
-#   sipsim events   build-bench/sim/sipsim bench kernel K N SEED MAXDELAY
+#   sipsim events   build-bench/sipsim bench kernel K N SEED MAXDELAY
 #                   (sim_schedule(): the one-shot queue, as packets use it)
 #   sipsim timers   ... --timers (K embedded SimTimers that restart themselves)
 #   c binheap       plain C binary heap of 24-byte events: "near the limit"
@@ -101,7 +101,7 @@ LOG="$BENCH_BUILD/bench-build.log"
     meson setup "$BENCH_BUILD" "$ROOT" -Dbuildtype=release
   fi && meson compile -C "$BENCH_BUILD" sipsim
 } > "$LOG" 2>&1 || { cat "$LOG" >&2; die "sipsim build failed (log above)"; }
-SIPSIM="$BENCH_BUILD/sim/sipsim"
+SIPSIM="$BENCH_BUILD/sipsim"
 [ -x "$SIPSIM" ] || die "no $SIPSIM after the build"
 
 # What the figures were measured on, next to them.

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 if [ -f build/build.ninja ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
 meson compile -C build >/dev/null
-exec ./build/sim/sipsim demo "$@"
+exec ./build/sipsim demo "$@"

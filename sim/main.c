@@ -13,6 +13,7 @@
 #include "sipsim-config.h"
 #include "sim/bench/bench-kernel.h"
 #include "sim/demo.h"
+/* experiment layer commands: one include and one table row each */
 
 static void
 usage (FILE *fp)
@@ -29,6 +30,13 @@ usage (FILE *fp)
            "  version           print the version\n");
 }
 
+typedef int (*CommandMain) (int argc, char **argv);
+
+/* Subcommands that take (argc - 1, argv + 1). */
+static const struct { const char *name; CommandMain main; } commands[] = {
+  { "demo", sim_demo_main },
+};
+
 int
 main (int argc, char **argv)
 {
@@ -43,8 +51,9 @@ main (int argc, char **argv)
       printf ("sipsim %s\n", SIPSIM_VERSION);
       return 0;
     }
-  if (strcmp (argv[1], "demo") == 0)
-    return sim_demo_main (argc - 1, argv + 1);
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].main (argc - 1, argv + 1);
   if (strcmp (argv[1], "bench") == 0)
     {
       if (argc >= 3 && strcmp (argv[2], "kernel") == 0)

@@ -3,7 +3,7 @@
 # its whole output (every trace line, every result, the fingerprint) with the
 # stored reference.  A difference means behaviour changed: if that was meant,
 # regenerate deliberately with
-#   tests/golden/check.sh --update build/sim/sipsim
+#   tests/golden/check.sh --update build/sipsim
 # and commit the new reference with a message that says why it changed.
 set -euo pipefail
 update=0
