@@ -93,8 +93,16 @@ typedef struct {
   SimSockAddr  addr;         /* where it listens (address, SIP port) */
 } ObsProxy;
 
+/* Every address in the world and the node that has it (ladder diagrams,
+ * timelines): "phone-3", "home-3" (a NAT instance), "pbx-a", "dns", "core". */
+typedef struct {
+  SimIp4  addr;
+  char   *name;
+} ObsHost;
+
 typedef struct {
   SimTime  warmup, end;
+  GArray  *hosts;            /* ObsHost */
   GArray  *units;            /* ObsUnit */
   GArray  *proxies;          /* ObsProxy */
   GArray  *events;           /* ObsEvent, in time order */
