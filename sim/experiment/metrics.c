@@ -150,6 +150,10 @@ secs (SimTime t)
   return (double) t / (double) SIM_S (1);
 }
 
+static void compute_failover (const RunObservations *obs, guint u, UnitValues *out);
+static void compute_outage (const RunObservations *obs, guint u, UnitValues *out);
+static void compute_reregistrations (const RunObservations *obs, guint u, UnitValues *out);
+
 static void
 compute_unit (const RunObservations *obs, guint u, UnitValues *out)
 {
@@ -180,8 +184,9 @@ compute_unit (const RunObservations *obs, guint u, UnitValues *out)
   out->v[M_REGISTRATIONS] = regs;
   out->null[M_REGISTRATIONS] = FALSE;
 
-  /* TODO(first commit): failover_s, failover_completed, failovers,
-   * outage_s, reregistrations -- NULL until the next commit. */
+  compute_failover (obs, u, out);
+  compute_outage (obs, u, out);
+  compute_reregistrations (obs, u, out);
 
   /* pinhole_survival */
   guint probes = 0, reached = 0;
@@ -220,6 +225,510 @@ compute_unit (const RunObservations *obs, guint u, UnitValues *out)
       out->v[M_BYTES_PER_HOUR] = (double) unit->bytes_sent / hours;
       out->null[M_MESSAGES_PER_HOUR] = out->null[M_BYTES_PER_HOUR] = FALSE;
     }
+}
+
+/* ---- the state of the registrars and links, from the faults ---- */
+
+/* An active link cut, as the fault that made it identifies the link. */
+typedef struct {
+  gint    proxy, nat, unit_device;
+  SimIp4  nat_public;
+} Cut;
+
+typedef struct {
+  guint     n_proxies;
+  gboolean *proxy_down;     /* CRASH, REJECT, RESTART until RECOVER */
+  GArray   *cuts;           /* Cut */
+} FaultState;
+
+static void
+fault_state_init (FaultState *fs, const RunObservations *obs)
+{
+  fs->n_proxies = obs->proxies->len;
+  fs->proxy_down = g_new0 (gboolean, MAX (fs->n_proxies, 1));
+  fs->cuts = g_array_new (FALSE, FALSE, sizeof (Cut));
+}
+
+static void
+fault_state_clear (FaultState *fs)
+{
+  g_free (fs->proxy_down);
+  g_array_unref (fs->cuts);
+}
+
+static void
+fault_state_apply (FaultState *fs, const ObsFault *f)
+{
+  gboolean is_proxy = f->proxy >= 0 && (guint) f->proxy < fs->n_proxies;
+  switch (f->kind)
+    {
+    case OBS_FAULT_PROXY_CRASH:
+    case OBS_FAULT_PROXY_REJECT:
+    case OBS_FAULT_PROXY_RESTART:
+      if (is_proxy)
+        fs->proxy_down[f->proxy] = TRUE;
+      break;
+    case OBS_FAULT_PROXY_RECOVER:
+      if (is_proxy)
+        fs->proxy_down[f->proxy] = FALSE;
+      break;
+    case OBS_FAULT_LINK_CUT:
+      {
+        Cut c = { f->proxy, f->nat, f->unit_device, f->nat_public };
+        g_array_append_val (fs->cuts, c);
+      }
+      break;
+    case OBS_FAULT_LINK_RESTORE:
+      /* Ends the cut of the same link (the NAT's public address may have
+       * changed in between, so a NAT uplink is matched by its index). */
+      for (guint i = 0; i < fs->cuts->len; i++)
+        {
+          const Cut *c = &g_array_index (fs->cuts, Cut, i);
+          if (c->proxy == f->proxy && c->nat == f->nat && c->unit_device == f->unit_device)
+            {
+              g_array_remove_index (fs->cuts, i);
+              break;
+            }
+        }
+      break;
+    case OBS_FAULT_PROXY_SLOW:
+    case OBS_FAULT_NAT_REBOOT:      /* its effect is in the NAT records (EXPIRED, REBOOT) */
+    case OBS_FAULT_DNS_CHANGE:
+    default:
+      break;
+    }
+}
+
+/* A server that is none of the proxies is taken to be always up. */
+static gboolean
+fault_state_proxy_up (const FaultState *fs, gint proxy)
+{
+  if (proxy < 0 || (guint) proxy >= fs->n_proxies)
+    return TRUE;
+  if (fs->proxy_down[proxy])
+    return FALSE;
+  for (guint i = 0; i < fs->cuts->len; i++)
+    if (g_array_index (fs->cuts, Cut, i).proxy == proxy)
+      return FALSE;
+  return TRUE;
+}
+
+/* The proxy listening at @server (matched by address: a device may use
+ * another port, e.g. TLS), or -1. */
+static gint
+proxy_index (const RunObservations *obs, const SimSockAddr *server)
+{
+  for (guint p = 0; p < obs->proxies->len; p++)
+    if (sim_sockaddr_equal (&g_array_index (obs->proxies, ObsProxy, p).addr, server))
+      return (gint) p;
+  for (guint p = 0; p < obs->proxies->len; p++)
+    if (g_array_index (obs->proxies, ObsProxy, p).addr.ip == server->ip)
+      return (gint) p;
+  return -1;
+}
+
+/* Is @proxy up at @t, after every fault at or before @t? */
+static gboolean
+proxy_up_at (const RunObservations *obs, gint proxy, SimTime t)
+{
+  FaultState fs;
+  fault_state_init (&fs, obs);
+  for (guint i = 0; i < obs->faults->len; i++)
+    {
+      const ObsFault *f = &g_array_index (obs->faults, ObsFault, i);
+      if (f->time > t)
+        break;
+      fault_state_apply (&fs, f);
+    }
+  gboolean up = fault_state_proxy_up (&fs, proxy);
+  fault_state_clear (&fs);
+  return up;
+}
+
+static gboolean
+is_registrar_fault (const ObsFault *f)
+{
+  return f->proxy >= 0
+         && (f->kind == OBS_FAULT_PROXY_CRASH || f->kind == OBS_FAULT_PROXY_REJECT
+             || f->kind == OBS_FAULT_PROXY_RESTART || f->kind == OBS_FAULT_LINK_CUT);
+}
+
+static inline SimTime
+binding_end (const DeviceEvent *reg)
+{
+  return reg->time + (SimTime) reg->expires * SIM_S (1);
+}
+
+/* The unit's latest REGISTERED at or before @t, if its binding is still
+ * in force at @t (not past its expiry, no REG_EXPIRED since): the serving
+ * registrar's event.  NULL otherwise. */
+static const DeviceEvent *
+serving_at (const RunObservations *obs, guint u, SimTime t)
+{
+  const DeviceEvent *reg = NULL;
+  for (guint i = 0; i < obs->events->len; i++)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->ev.time > t)
+        break;
+      if (e->unit != u)
+        continue;
+      if (e->ev.kind == DEVICE_EVENT_REGISTERED)
+        reg = &e->ev;
+      else if (e->ev.kind == DEVICE_EVENT_REG_EXPIRED)
+        reg = NULL;
+    }
+  if (reg != NULL && binding_end (reg) <= t)
+    return NULL;
+  return reg;
+}
+
+/* ---- failover_s, failover_completed, failovers ---- */
+
+static void
+compute_failover (const RunObservations *obs, guint u, UnitValues *out)
+{
+  guint hits = 0;
+  const ObsFault *first = NULL;
+  for (guint i = 0; i < obs->faults->len; i++)
+    {
+      const ObsFault *f = &g_array_index (obs->faults, ObsFault, i);
+      if (!in_window (obs, f->time) || !is_registrar_fault (f))
+        continue;
+      const DeviceEvent *reg = serving_at (obs, u, f->time);
+      if (reg == NULL || proxy_index (obs, &reg->server) != f->proxy)
+        continue;
+      hits++;
+      if (first == NULL)
+        first = f;
+    }
+  out->v[M_FAILOVERS] = hits;
+  out->null[M_FAILOVERS] = FALSE;
+  if (first == NULL)
+    return;   /* failover_s and failover_completed stay NULL */
+
+  out->null[M_FAILOVER_COMPLETED] = FALSE;
+  out->v[M_FAILOVER_COMPLETED] = 0;
+  for (guint i = 0; i < obs->events->len; i++)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->unit != u || e->ev.kind != DEVICE_EVENT_REGISTERED
+          || e->ev.time <= first->time || e->ev.time >= obs->end)
+        continue;
+      /* "A server that can reach the device": one that is up now; the
+       * failed one counts again once it has recovered. */
+      if (!proxy_up_at (obs, proxy_index (obs, &e->ev.server), e->ev.time))
+        continue;
+      out->v[M_FAILOVER] = secs (e->ev.time - first->time);
+      out->null[M_FAILOVER] = FALSE;
+      out->v[M_FAILOVER_COMPLETED] = 1;
+      break;
+    }
+}
+
+/* ---- reregistrations ---- */
+
+static void
+compute_reregistrations (const RunObservations *obs, guint u, UnitValues *out)
+{
+  const DeviceEvent *prev = NULL;
+  gboolean prev_expired = FALSE, mapping_since = FALSE;
+  guint n = 0;
+  for (guint i = 0; i < obs->events->len; i++)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->unit != u)
+        continue;
+      switch (e->ev.kind)
+        {
+        case DEVICE_EVENT_REG_EXPIRED:
+          prev_expired = TRUE;
+          break;
+        case DEVICE_EVENT_MAPPING:
+          mapping_since = TRUE;
+          break;
+        case DEVICE_EVENT_REGISTERED:
+          {
+            gboolean refresh = prev != NULL
+                               && sim_sockaddr_equal (&prev->server, &e->ev.server)
+                               && !prev_expired && binding_end (prev) > e->ev.time
+                               && !mapping_since;
+            if (prev != NULL && !refresh && in_window (obs, e->ev.time))
+              n++;
+            prev = &e->ev;
+            prev_expired = mapping_since = FALSE;
+          }
+          break;
+        default:
+          break;
+        }
+    }
+  out->v[M_REREGISTRATIONS] = n;
+  out->null[M_REREGISTRATIONS] = FALSE;
+}
+
+/* ---- outage_s ---- */
+
+/* One binding at one registrar, as the unit last registered it there. */
+typedef struct {
+  SimSockAddr server;
+  gint        proxy;
+  SimTime     until;         /* REGISTERED time + expires */
+  gboolean    valid;         /* FALSE after REG_EXPIRED or the registrar's RESTART */
+  guint64     nat_id;        /* the NAT binding that carried it; 0: none found */
+  gboolean    nat_dead;      /* that NAT binding has expired since */
+} Reg;
+
+/* The NAT binding that carried a registration at @server at @t: among the
+ * unit's NAT bindings alive at @t (CREATED at or before @t, no EXPIRED
+ * for it at or before @t), the latest created whose remote is @server
+ * (APDM), else the latest with @server's address (ADM), else the latest
+ * (EIM: one binding per internal endpoint, whatever it was created
+ * towards).  0 when none is alive. */
+static guint64
+carrying_binding (const RunObservations *obs, const SimSockAddr *local,
+                  const SimSockAddr *server, SimTime t)
+{
+  guint64 best = 0;
+  int best_rank = 0;
+  for (guint i = 0; i < obs->nat_records->len; i++)
+    {
+      const NatRecord *r = &g_array_index (obs->nat_records, NatRecord, i);
+      if (r->time > t)
+        break;
+      if (r->kind != NAT_RECORD_CREATED || !sim_sockaddr_equal (&r->internal, local))
+        continue;
+      gboolean alive = TRUE;
+      for (guint j = i + 1; j < obs->nat_records->len && alive; j++)
+        {
+          const NatRecord *x = &g_array_index (obs->nat_records, NatRecord, j);
+          if (x->time > t)
+            break;
+          if (x->kind == NAT_RECORD_EXPIRED && x->binding_id == r->binding_id
+              && sim_sockaddr_equal (&x->internal, local))
+            alive = FALSE;
+        }
+      if (!alive)
+        continue;
+      int rank = sim_sockaddr_equal (&r->remote, server) ? 3 : r->remote.ip == server->ip ? 2 : 1;
+      if (rank >= best_rank)
+        best = r->binding_id, best_rank = rank;
+    }
+  return best;
+}
+
+/* A change of the unit's reachability, in the order it is applied. */
+typedef enum { CH_FAULT, CH_NAT, CH_EVENT, CH_BREAK } ChangeKind;
+
+typedef struct {
+  SimTime    t;
+  ChangeKind kind;
+  guint      idx;
+} Change;
+
+static gint
+change_cmp (gconstpointer pa, gconstpointer pb)
+{
+  const Change *a = pa, *b = pb;
+  if (a->t != b->t)
+    return a->t < b->t ? -1 : 1;
+  if (a->kind != b->kind)
+    return a->kind < b->kind ? -1 : 1;
+  return a->idx < b->idx ? -1 : a->idx > b->idx ? 1 : 0;
+}
+
+typedef struct {
+  const RunObservations *obs;
+  const ObsUnit *unit;
+  gboolean  behind_nat;
+  GArray   *nat_publics;   /* SimIp4: the unit's NAT's public addresses (external of its CREATED records) */
+  GArray   *regs;          /* Reg, one per server */
+  gint      current;       /* index into regs of the latest REGISTERED; -1 */
+} Reach;
+
+static gboolean
+reach_cut_off (const Reach *r, const FaultState *fs)
+{
+  for (guint i = 0; i < fs->cuts->len; i++)
+    {
+      const Cut *c = &g_array_index (fs->cuts, Cut, i);
+      if (c->unit_device >= 0 && (guint) c->unit_device == r->unit->device)
+        return TRUE;              /* the device's access link */
+      if (c->nat >= 0)
+        for (guint k = 0; k < r->nat_publics->len; k++)
+          if (g_array_index (r->nat_publics, SimIp4, k) == c->nat_public)
+            return TRUE;          /* its NAT's uplink */
+    }
+  return FALSE;
+}
+
+/* Reachable at @t, between two changes (every binding end is a change, so
+ * the answer holds until the next one). */
+static gboolean
+reach_now (const Reach *r, const FaultState *fs, SimTime t)
+{
+  if (reach_cut_off (r, fs))
+    return FALSE;
+  for (guint i = 0; i < r->regs->len; i++)
+    {
+      const Reg *g = &g_array_index (r->regs, Reg, i);
+      if (!g->valid || t >= g->until || !fault_state_proxy_up (fs, g->proxy))
+        continue;
+      if (r->behind_nat && (g->nat_id == 0 || g->nat_dead))
+        continue;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+reach_apply (Reach *r, FaultState *fs, const Change *c)
+{
+  const RunObservations *obs = r->obs;
+  switch (c->kind)
+    {
+    case CH_FAULT:
+      {
+        const ObsFault *f = &g_array_index (obs->faults, ObsFault, c->idx);
+        fault_state_apply (fs, f);
+        /* RESTART: the registrar forgets every binding (proxy.h note on
+         * faults); CRASH and REJECT keep them. */
+        if (f->kind == OBS_FAULT_PROXY_RESTART)
+          for (guint i = 0; i < r->regs->len; i++)
+            if (g_array_index (r->regs, Reg, i).proxy == f->proxy)
+              g_array_index (r->regs, Reg, i).valid = FALSE;
+      }
+      break;
+    case CH_NAT:
+      {
+        const NatRecord *n = &g_array_index (obs->nat_records, NatRecord, c->idx);
+        if (n->kind == NAT_RECORD_EXPIRED)
+          for (guint i = 0; i < r->regs->len; i++)
+            if (g_array_index (r->regs, Reg, i).nat_id == n->binding_id)
+              g_array_index (r->regs, Reg, i).nat_dead = TRUE;
+      }
+      break;
+    case CH_EVENT:
+      {
+        const DeviceEvent *ev = &g_array_index (obs->events, ObsEvent, c->idx).ev;
+        if (ev->kind == DEVICE_EVENT_REG_EXPIRED)
+          {
+            if (r->current >= 0)
+              g_array_index (r->regs, Reg, r->current).valid = FALSE;
+            break;
+          }
+        /* REGISTERED: the binding at that server is (re)made, carried by
+         * the NAT binding the REGISTER went out on. */
+        gint k = -1;
+        for (guint i = 0; i < r->regs->len && k < 0; i++)
+          if (sim_sockaddr_equal (&g_array_index (r->regs, Reg, i).server, &ev->server))
+            k = (gint) i;
+        if (k < 0)
+          {
+            Reg g = { .server = ev->server };
+            g_array_append_val (r->regs, g);
+            k = (gint) r->regs->len - 1;
+          }
+        Reg *g = &g_array_index (r->regs, Reg, k);
+        g->proxy = proxy_index (obs, &ev->server);
+        g->until = binding_end (ev);
+        g->valid = TRUE;
+        g->nat_id = r->behind_nat ? carrying_binding (obs, &r->unit->local, &ev->server, ev->time) : 0;
+        g->nat_dead = FALSE;
+        r->current = k;
+      }
+      break;
+    case CH_BREAK:
+    default:
+      break;
+    }
+}
+
+static void
+compute_outage (const RunObservations *obs, guint u, UnitValues *out)
+{
+  if (obs->end <= obs->warmup)
+    return;   /* an empty window: NULL */
+
+  Reach r = {
+    .obs = obs,
+    .unit = &g_array_index (obs->units, ObsUnit, u),
+    .nat_publics = g_array_new (FALSE, FALSE, sizeof (SimIp4)),
+    .regs = g_array_new (FALSE, TRUE, sizeof (Reg)),
+    .current = -1,
+  };
+  GArray *changes = g_array_new (FALSE, FALSE, sizeof (Change));
+
+  for (guint i = 0; i < obs->faults->len; i++)
+    {
+      Change c = { g_array_index (obs->faults, ObsFault, i).time, CH_FAULT, i };
+      g_array_append_val (changes, c);
+    }
+  for (guint i = 0; i < obs->nat_records->len; i++)
+    {
+      const NatRecord *n = &g_array_index (obs->nat_records, NatRecord, i);
+      if (!sim_sockaddr_equal (&n->internal, &r.unit->local))
+        continue;
+      if (n->kind == NAT_RECORD_CREATED)
+        {
+          r.behind_nat = TRUE;
+          gboolean known = FALSE;
+          for (guint k = 0; k < r.nat_publics->len; k++)
+            known = known || g_array_index (r.nat_publics, SimIp4, k) == n->external.ip;
+          if (!known)
+            g_array_append_val (r.nat_publics, n->external.ip);
+        }
+      Change c = { n->time, CH_NAT, i };
+      g_array_append_val (changes, c);
+    }
+  for (guint i = 0; i < obs->events->len; i++)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->unit != u || (e->ev.kind != DEVICE_EVENT_REGISTERED
+                           && e->ev.kind != DEVICE_EVENT_REG_EXPIRED))
+        continue;
+      Change c = { e->ev.time, CH_EVENT, i };
+      g_array_append_val (changes, c);
+      if (e->ev.kind == DEVICE_EVENT_REGISTERED)
+        {
+          Change b = { binding_end (&e->ev), CH_BREAK, i };
+          g_array_append_val (changes, b);
+        }
+    }
+  Change w = { obs->warmup, CH_BREAK, 0 };
+  g_array_append_val (changes, w);
+  g_array_sort (changes, change_cmp);
+
+  FaultState fs;
+  fault_state_init (&fs, obs);
+  /* Unreachable before the first change: nothing is registered yet. */
+  SimTime down = 0, from = obs->warmup;
+  gboolean reachable = FALSE;
+  for (guint i = 0; i < changes->len; )
+    {
+      SimTime t = g_array_index (changes, Change, i).t;
+      if (t > from)
+        {
+          /* [from, min(t, end)) had the state of the previous change */
+          SimTime to = MIN (t, obs->end);
+          if (!reachable && to > from)
+            down += to - from;
+          from = MAX (from, to);
+        }
+      for (; i < changes->len && g_array_index (changes, Change, i).t == t; i++)
+        reach_apply (&r, &fs, &g_array_index (changes, Change, i));
+      reachable = reach_now (&r, &fs, t);
+    }
+  if (!reachable && obs->end > from)
+    down += obs->end - from;
+
+  out->v[M_OUTAGE] = secs (down);
+  out->null[M_OUTAGE] = FALSE;
+
+  fault_state_clear (&fs);
+  g_array_unref (changes);
+  g_array_unref (r.regs);
+  g_array_unref (r.nat_publics);
 }
 
 /* ---- rows ---- */
