@@ -1,0 +1,591 @@
+/*
+ * tests/test-plot.c - `sipsim plot` (sim/experiment/plot.h) and run
+ * replay (sim/experiment/replay.h).
+ *
+ * Databases are filled by hand with plain SQL (schema v1,
+ * store-schema.h), so every expected number below is worked out from the
+ * values inserted here: the empirical CDF's steps are i/n of sorted
+ * values, the confidence intervals t(0.975, n-1) * s / sqrt(n) with t
+ * from a printed table (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "sim/experiment/plot.h"
+#include "sim/experiment/replay.h"
+#include "sim/experiment/store.h"
+
+/* ------------------------------------------------------------ helpers */
+
+typedef struct {
+  char    *dir;       /* temporary directory */
+  char    *db_path;   /* DIR/res.db */
+  char    *out;       /* DIR/out */
+  Store   *store;
+  sqlite3 *db;
+  gint64   exp;
+  gint64   next_run;
+} Fx;
+
+static void
+fx_init (Fx *f)
+{
+  GError *e = NULL;
+  f->dir = g_dir_make_tmp ("test-plot-XXXXXX", &e);
+  g_assert_no_error (e);
+  f->db_path = g_build_filename (f->dir, "res.db", NULL);
+  f->out = g_build_filename (f->dir, "out", NULL);
+  f->store = store_open (f->db_path, &e);
+  g_assert_no_error (e);
+  f->db = store_get_db (f->store);
+  f->exp = store_experiment (f->store, "hand", "[scenario]\nname = hand\n", 7, &e);
+  g_assert_no_error (e);
+  g_assert_cmpint (f->exp, >, 0);
+  f->next_run = 1;
+}
+
+static void
+rm_rf (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      GDir *d = g_dir_open (path, 0, NULL);
+      const char *n;
+      while (d != NULL && (n = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *p = g_build_filename (path, n, NULL);
+          rm_rf (p);
+        }
+      if (d != NULL)
+        g_dir_close (d);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static void
+fx_clear (Fx *f)
+{
+  store_close (f->store);
+  if (g_getenv ("TEST_PLOT_KEEP") != NULL)   /* to look at the figures */
+    g_printerr ("# kept %s\n", f->dir);
+  else
+    rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->db_path);
+  g_free (f->out);
+}
+
+static void
+sql (Fx *f, const char *text)
+{
+  char *msg = NULL;
+  int rc = sqlite3_exec (f->db, text, NULL, NULL, &msg);
+  if (rc != SQLITE_OK)
+    g_error ("SQL failed: %s\n%s", msg, text);
+}
+
+/* One ok run of point @point ("a=1,b=2", parsed into params) with one
+ * aggregate metric value (NAN: NULL); its id. */
+static gint64
+add_run (Fx *f, guint point, const char *key, guint rep, const char *metric, double value)
+{
+  gint64 id = f->next_run++;
+  g_autofree char *run = g_strdup_printf (
+    "INSERT INTO run (id, experiment_id, point, point_key, replication, seed, status,"
+    " fingerprint, wall_s, sim_s, events, devices, finished) VALUES"
+    " (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %u, '%s', %u, '%016x', 'ok',"
+    " '00000000000000aa', 0.1, 3600, 100, 1, '2026-01-01T00:00:00Z');",
+    id, f->exp, point, key, rep, (unsigned) id);
+  sql (f, run);
+  g_auto (GStrv) pairs = g_strsplit (key, ",", -1);
+  for (guint i = 0; *key != '\0' && pairs[i] != NULL; i++)
+    {
+      g_auto (GStrv) nv = g_strsplit (pairs[i], "=", 2);
+      g_autofree char *p = g_strdup_printf ("INSERT INTO param VALUES (%" G_GINT64_FORMAT
+                                            ", '%s', '%s');", id, nv[0], nv[1]);
+      sql (f, p);
+    }
+  g_autofree char *m = isnan (value)
+    ? g_strdup_printf ("INSERT INTO metric VALUES (%" G_GINT64_FORMAT ", '', '%s', NULL);",
+                       id, metric)
+    : g_strdup_printf ("INSERT INTO metric VALUES (%" G_GINT64_FORMAT ", '', '%s', %.17g);",
+                       id, metric, value);
+  sql (f, m);
+  return id;
+}
+
+static void
+add_metric (Fx *f, gint64 run, const char *metric, double value)
+{
+  g_autofree char *m = isnan (value)
+    ? g_strdup_printf ("INSERT INTO metric VALUES (%" G_GINT64_FORMAT ", '', '%s', NULL);",
+                       run, metric)
+    : g_strdup_printf ("INSERT INTO metric VALUES (%" G_GINT64_FORMAT ", '', '%s', %.17g);",
+                       run, metric, value);
+  sql (f, m);
+}
+
+/* plot_main with "plot DB -q -o OUT" and then @args (NULL-terminated). */
+static int
+run_plot (Fx *f, const char *first, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) "plot");
+  g_ptr_array_add (argv, f->db_path);
+  g_ptr_array_add (argv, (char *) "-q");
+  g_ptr_array_add (argv, (char *) "-o");
+  g_ptr_array_add (argv, f->out);
+  va_list ap;
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  int status = plot_main ((int) argv->len, (char **) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+  return status;
+}
+
+static char *
+read_out (Fx *f, const char *file)
+{
+  g_autofree char *p = g_build_filename (f->out, file, NULL);
+  char *text = NULL;
+  GError *e = NULL;
+  g_file_get_contents (p, &text, NULL, &e);
+  g_assert_no_error (e);
+  return text;
+}
+
+static gboolean
+out_exists (Fx *f, const char *file)
+{
+  g_autofree char *p = g_build_filename (f->out, file, NULL);
+  return g_file_test (p, G_FILE_TEST_IS_REGULAR);
+}
+
+/* The data rows of a .dat, blocks split on blank lines: GPtrArray (per
+ * block) of GPtrArray (rows) of GStrv (fields; a quoted last field kept
+ * whole). */
+static GPtrArray *
+parse_dat (const char *text)
+{
+  GPtrArray *blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *cur = NULL;
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *l = lines[i];
+      if (*l == '\0')
+        {
+          cur = NULL;
+          continue;
+        }
+      if (*l == '#')
+        continue;
+      if (cur == NULL)
+        {
+          cur = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+          g_ptr_array_add (blocks, cur);
+        }
+      const char *q = strchr (l, '"');
+      g_autofree char *head = q != NULL ? g_strndup (l, q - l) : g_strdup (l);
+      g_strstrip (head);
+      g_auto (GStrv) f = g_strsplit (head, " ", -1);
+      GStrvBuilder *b = g_strv_builder_new ();
+      g_strv_builder_addv (b, (const char **) f);
+      if (q != NULL)
+        g_strv_builder_add (b, q);
+      g_ptr_array_add (cur, g_strv_builder_end (b));
+      g_strv_builder_unref (b);
+    }
+  return blocks;
+}
+
+static double
+field (GPtrArray *blocks, guint block, guint row, guint col)
+{
+  g_assert_cmpuint (block, <, blocks->len);
+  GPtrArray *rows = blocks->pdata[block];
+  g_assert_cmpuint (row, <, rows->len);
+  char **f = rows->pdata[row];
+  g_assert_cmpuint (col, <, g_strv_length (f));
+  return g_ascii_strtod (f[col], NULL);
+}
+
+static guint
+n_rows (GPtrArray *blocks, guint block)
+{
+  g_assert_cmpuint (block, <, blocks->len);
+  return ((GPtrArray *) blocks->pdata[block])->len;
+}
+
+/* ------------------------------------------------------------- 1-ci */
+
+static void
+test_t_quantiles (void)
+{
+  /* two-sided 95 % (0.975 quantile), printed tables */
+  g_assert_cmpfloat_with_epsilon (plot_t975 (1), 12.706, 1e-9);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (2), 4.303, 1e-9);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (4), 2.776, 1e-9);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (9), 2.262, 1e-9);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (20), 2.086, 1e-9);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (30), 2.042, 1e-9);
+  /* beyond the table: the expansion against table values to 3 decimals */
+  g_assert_cmpfloat_with_epsilon (plot_t975 (31), 2.040, 6e-4);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (40), 2.021, 6e-4);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (60), 2.000, 6e-4);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (120), 1.980, 6e-4);
+  g_assert_cmpfloat_with_epsilon (plot_t975 (100000), 1.960, 6e-4);
+  /* monotone: more data, narrower interval */
+  for (guint df = 1; df < 200; df++)
+    g_assert_cmpfloat (plot_t975 (df + 1), <, plot_t975 (df));
+}
+
+static void
+test_mean_ci (void)
+{
+  /* 1..5: mean 3, s^2 = (4+1+0+1+4)/4 = 2.5, half = 2.776 sqrt(2.5)/sqrt(5) */
+  const double v[] = { 1, 2, 3, 4, 5 };
+  double mean = 0, half = 0, sd = 0;
+  g_assert_true (plot_mean_ci (v, 5, &mean, &half, &sd));
+  g_assert_cmpfloat_with_epsilon (mean, 3.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (sd, sqrt (2.5), 1e-12);
+  g_assert_cmpfloat_with_epsilon (half, 2.776 * sqrt (2.5) / sqrt (5.0), 1e-12);
+  /* ten values 0/1 (three 1s): mean 0.3, s^2 = (3*0.49 + 7*0.09)/9 */
+  const double w[] = { 1, 0, 0, 1, 0, 0, 0, 1, 0, 0 };
+  g_assert_true (plot_mean_ci (w, 10, &mean, &half, NULL));
+  g_assert_cmpfloat_with_epsilon (mean, 0.3, 1e-12);
+  g_assert_cmpfloat_with_epsilon (half, 2.262 * sqrt ((3 * 0.49 + 7 * 0.09) / 9) / sqrt (10.0),
+                                  1e-12);
+  /* one value: a mean, no interval */
+  const double one[] = { 42 };
+  g_assert_true (plot_mean_ci (one, 1, &mean, &half, &sd));
+  g_assert_cmpfloat (mean, ==, 42);
+  g_assert_true (isnan (half));
+  g_assert_true (isnan (sd));
+  /* none: nothing */
+  mean = -1;
+  g_assert_false (plot_mean_ci (one, 0, &mean, &half, &sd));
+  g_assert_cmpfloat (mean, ==, -1);
+}
+
+/* ------------------------------------------------------------ 2-cdf */
+
+static void
+test_cdf_data (void)
+{
+  Fx f;
+  fx_init (&f);
+  /* ka=15: 10, 20, 20, 40 and one NULL; ka=30: 5; ka=60: two NULLs */
+  const double ka15[] = { 20, 10, NAN, 40, 20 };
+  for (guint r = 0; r < G_N_ELEMENTS (ka15); r++)
+    add_run (&f, 0, "ka=15", r, "failover_s", ka15[r]);
+  add_run (&f, 1, "ka=30", 0, "failover_s", 5);
+  add_run (&f, 2, "ka=60", 0, "failover_s", NAN);
+  add_run (&f, 2, "ka=60", 1, "failover_s", NAN);
+
+  g_assert_cmpint (run_plot (&f, "--format", "svg", "cdf", NULL), ==, 0);
+  g_autofree char *dat = read_out (&f, "cdf-failover_s.dat");
+  g_autoptr (GPtrArray) b = parse_dat (dat);
+  g_assert_cmpuint (b->len, ==, 2);       /* ka=60 has no value: no curve */
+  /* ka=15, n = 4: start on the axis, then F(10)=1/4, F(20)=3/4, F(40)=1 */
+  const double want15[][2] = { { 10, 0 }, { 10, 0.25 }, { 20, 0.75 }, { 40, 1 } };
+  g_assert_cmpuint (n_rows (b, 0), ==, G_N_ELEMENTS (want15));
+  for (guint i = 0; i < G_N_ELEMENTS (want15); i++)
+    {
+      g_assert_cmpfloat (field (b, 0, i, 0), ==, want15[i][0]);
+      g_assert_cmpfloat (field (b, 0, i, 1), ==, want15[i][1]);
+    }
+  /* ka=30, n = 1 */
+  g_assert_cmpuint (n_rows (b, 1), ==, 2);
+  g_assert_cmpfloat (field (b, 1, 0, 0), ==, 5);
+  g_assert_cmpfloat (field (b, 1, 0, 1), ==, 0);
+  g_assert_cmpfloat (field (b, 1, 1, 1), ==, 1);
+  g_assert_nonnull (strstr (dat, "# point ka=15: 4 values, 1 NULL"));
+
+  /* the script: both curves by index, titles with n, NULL runs counted */
+  g_autofree char *gp = read_out (&f, "cdf-failover_s.gp");
+  g_assert_nonnull (strstr (gp, "\"cdf-failover_s.dat\" index 0"));
+  g_assert_nonnull (strstr (gp, "\"cdf-failover_s.dat\" index 1"));
+  g_assert_null (strstr (gp, "index 2"));
+  g_assert_nonnull (strstr (gp, "ka=15 (n=4"));
+  g_assert_nonnull (strstr (gp, "5 values from 8 runs; 3 runs with failover_s NULL"));
+  g_assert_nonnull (strstr (gp, "set output \"cdf-failover_s.svg\""));
+  fx_clear (&f);
+}
+
+/* ---------------------------------------------------------- 3-sweep */
+
+static void
+fill_grid (Fx *f)
+{
+  /* ka in {100, 15} (listed so: numeric order must put 15 first),
+   * nat in {30, 60}; two replications; pinhole_survival per cell: */
+  static const struct { const char *ka, *nat; double v[2]; } cells[] = {
+    { "100", "30", { 0.0, 0.2 } },
+    { "100", "60", { 0.5, 0.7 } },
+    { "15", "30", { 1.0, 1.0 } },
+    { "15", "60", { 0.9, NAN } },   /* one NULL: n = 1 there */
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (cells); c++)
+    for (guint r = 0; r < 2; r++)
+      {
+        g_autofree char *key = g_strdup_printf ("ka=%s,nat=%s", cells[c].ka, cells[c].nat);
+        gint64 id = add_run (f, c, key, r, "pinhole_survival", cells[c].v[r]);
+        add_metric (f, id, "outage_s", 10.0 * (c + 1));
+      }
+}
+
+static void
+test_sweep_by (void)
+{
+  Fx f;
+  fx_init (&f);
+  fill_grid (&f);
+  g_assert_cmpint (run_plot (&f, "--format", "svg", "sweep", "--metric", "pinhole_survival",
+                             "--x", "ka", "--by", "nat", NULL), ==, 0);
+  g_autofree char *dat = read_out (&f, "sweep-pinhole_survival-ka-by-nat.dat");
+  g_autoptr (GPtrArray) b = parse_dat (dat);
+  g_assert_cmpuint (b->len, ==, 2);      /* nat=30, nat=60 */
+  g_assert_nonnull (strstr (dat, "# nat=30"));
+  /* block nat=30: x=15 first (numeric order), values 1.0, 1.0: s = 0 */
+  g_assert_cmpfloat (field (b, 0, 0, 0), ==, 15);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 1), 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 5), 0.0, 1e-12);
+  g_assert_cmpfloat (field (b, 0, 0, 4), ==, 2);
+  /* x=100: 0.0, 0.2: mean 0.1, s = 0.1 sqrt 2, half = 12.706 * s / sqrt 2 = 1.2706 */
+  g_assert_cmpfloat (field (b, 0, 1, 0), ==, 100);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 1), 0.1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 5), 1.2706, 1e-9);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 2), 0.1 - 1.2706, 1e-9);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 3), 0.1 + 1.2706, 1e-9);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 6), 0.1 * sqrt (2.0), 1e-12);
+  /* block nat=60, x=15: one value (the other run NULL): no interval */
+  g_assert_cmpfloat_with_epsilon (field (b, 1, 0, 1), 0.9, 1e-12);
+  g_assert_cmpfloat (field (b, 1, 0, 4), ==, 1);
+  g_assert_cmpfloat (field (b, 1, 0, 2), ==, field (b, 1, 0, 1));
+  g_assert_cmpfloat (field (b, 1, 0, 3), ==, field (b, 1, 0, 1));
+  g_assert_true (isnan (field (b, 1, 0, 5)));
+  g_autofree char *gp = read_out (&f, "sweep-pinhole_survival-ka-by-nat.gp");
+  g_assert_nonnull (strstr (gp, "title \"nat=30\""));
+  g_assert_nonnull (strstr (gp, "yerrorlines"));
+  g_assert_null (strstr (gp, "averaged over"));
+  fx_clear (&f);
+}
+
+static void
+test_sweep_averaged (void)
+{
+  Fx f;
+  fx_init (&f);
+  fill_grid (&f);
+  g_assert_cmpint (run_plot (&f, "--format", "svg", "sweep", "--metric", "pinhole_survival",
+                             "--x", "ka", NULL), ==, 0);
+  g_autofree char *dat = read_out (&f, "sweep-pinhole_survival-ka.dat");
+  g_autoptr (GPtrArray) b = parse_dat (dat);
+  g_assert_cmpuint (b->len, ==, 1);
+  /* ka=15 over nat: 1.0, 1.0, 0.9 (the NULL left out) */
+  g_assert_cmpfloat (field (b, 0, 0, 0), ==, 15);
+  g_assert_cmpfloat (field (b, 0, 0, 4), ==, 3);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 1), 2.9 / 3, 1e-12);
+  double m = 2.9 / 3, ss = 2 * (1 - m) * (1 - m) + (0.9 - m) * (0.9 - m);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 5), 4.303 * sqrt (ss / 2) / sqrt (3.0), 1e-12);
+  /* ka=100 over nat: 0.0, 0.2, 0.5, 0.7: mean 0.35 */
+  g_assert_cmpfloat (field (b, 0, 1, 0), ==, 100);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 1), 0.35, 1e-12);
+  g_assert_cmpfloat (field (b, 0, 1, 4), ==, 4);
+  g_autofree char *gp = read_out (&f, "sweep-pinhole_survival-ka.gp");
+  g_assert_nonnull (strstr (gp, "averaged over nat"));
+  fx_clear (&f);
+}
+
+static void
+test_sweep_categorical (void)
+{
+  Fx f;
+  fx_init (&f);
+  const char *msg[] = { "options", "crlf", "stun" };
+  for (guint p = 0; p < 3; p++)
+    for (guint r = 0; r < 2; r++)
+      {
+        g_autofree char *key = g_strdup_printf ("msg=%s", msg[p]);
+        add_run (&f, p, key, r, "outage_s", p + r);
+      }
+  g_assert_cmpint (run_plot (&f, "--format", "svg", "sweep", "--metric", "outage_s",
+                             "--x", "msg", NULL), ==, 0);
+  g_autofree char *dat = read_out (&f, "sweep-outage_s-msg.dat");
+  g_autoptr (GPtrArray) b = parse_dat (dat);
+  /* text values: positions 0, 1, 2 in sweep order, labels in column 8 */
+  g_assert_cmpuint (n_rows (b, 0), ==, 3);
+  for (guint p = 0; p < 3; p++)
+    {
+      g_assert_cmpfloat (field (b, 0, p, 0), ==, p);
+      g_assert_cmpfloat_with_epsilon (field (b, 0, p, 1), p + 0.5, 1e-12);
+      char **row = ((GPtrArray *) b->pdata[0])->pdata[p];
+      g_autofree char *want = g_strdup_printf ("\"%s\"", msg[p]);
+      g_assert_cmpstr (row[7], ==, want);
+    }
+  g_autofree char *gp = read_out (&f, "sweep-outage_s-msg.gp");
+  g_assert_nonnull (strstr (gp, "xticlabels(8)"));
+  fx_clear (&f);
+}
+
+/* ---------------------------------------------------------- 4-errors */
+
+static void
+test_errors (void)
+{
+  Fx f;
+  fx_init (&f);
+  fill_grid (&f);
+  add_metric (&f, 1, "failover_s", NAN);
+  /* unknown metric, unknown variable, --by = --x, sweep without --x */
+  g_assert_cmpint (run_plot (&f, "cdf", "--metric", "no_such", NULL), ==, 2);
+  g_assert_cmpint (run_plot (&f, "sweep", "--metric", "outage_s", "--x", "nope", NULL), ==, 2);
+  g_assert_cmpint (run_plot (&f, "sweep", "--metric", "outage_s", "--x", "ka", "--by", "ka",
+                             NULL), ==, 2);
+  g_assert_cmpint (run_plot (&f, "sweep", "--metric", "outage_s", NULL), ==, 2);
+  /* options out of place, bad values */
+  g_assert_cmpint (run_plot (&f, "--metric", "outage_s", "cdf", NULL), ==, 2);
+  g_assert_cmpint (run_plot (&f, "--format", "gif", "cdf", NULL), ==, 2);
+  g_assert_cmpint (run_plot (&f, "timeline", "--run", "x", NULL), ==, 2);
+  g_assert_cmpint (run_plot (&f, "bogus", NULL), ==, 2);
+  /* no such experiment */
+  g_assert_cmpint (run_plot (&f, "--experiment", "99", "cdf", NULL), ==, 2);
+  /* a metric that exists but is NULL everywhere: nothing to plot */
+  g_assert_cmpint (run_plot (&f, "cdf", "--metric", "failover_s", NULL), ==, 1);
+  g_assert_false (out_exists (&f, "cdf-failover_s.gp"));
+  /* no such database */
+  g_autofree char *missing = g_build_filename (f.dir, "missing.db", NULL);
+  char *argv[] = { (char *) "plot", missing, (char *) "-q", NULL };
+  g_assert_cmpint (plot_main (3, argv), ==, 2);
+  /* a file that is not a sipsim database */
+  g_autofree char *junk = g_build_filename (f.dir, "junk.db", NULL);
+  g_file_set_contents (junk, "not sqlite at all", -1, NULL);
+  argv[1] = junk;
+  g_assert_cmpint (plot_main (3, argv), ==, 2);
+  fx_clear (&f);
+}
+
+/* --------------------------------------------------------- 5-formats */
+
+static gboolean
+spawn_gnuplot_in (const char *dir, const char *gp)
+{
+  const char *env = g_getenv ("SIPSIM_GNUPLOT");
+  (void) env;
+  const char *argv[] = { "gnuplot", gp, NULL };
+  gint status = 0;
+  GError *e = NULL;
+  gboolean ok = g_spawn_sync (dir, (char **) argv, NULL, G_SPAWN_SEARCH_PATH
+                              | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &e);
+  g_assert_no_error (e);
+  return ok && g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+test_formats (void)
+{
+  Fx f;
+  fx_init (&f);
+  fill_grid (&f);
+  for (guint r = 0; r < 3; r++)
+    add_metric (&f, r + 1, "failover_s", 30 + r);
+
+  /* png: the PNG signature (RFC 2083 §3.1), non-empty */
+  g_assert_cmpint (run_plot (&f, "--format", "png", "cdf", NULL), ==, 0);
+  gsize len = 0;
+  g_autofree char *png_path = g_build_filename (f.out, "cdf-failover_s.png", NULL);
+  g_autofree char *png = NULL;
+  g_assert_true (g_file_get_contents (png_path, &png, &len, NULL));
+  g_assert_cmpuint (len, >, 1000);
+  g_assert_cmpint (memcmp (png, "\x89PNG\r\n\x1a\n", 8), ==, 0);
+
+  /* the kept script re-creates it: cd OUT && gnuplot NAME.gp */
+  g_unlink (png_path);
+  g_assert_true (spawn_gnuplot_in (f.out, "cdf-failover_s.gp"));
+  g_assert_true (g_file_test (png_path, G_FILE_TEST_IS_REGULAR));
+
+  /* svg */
+  g_assert_cmpint (run_plot (&f, "--format", "svg", "sweep", "--metric", "outage_s", "--x",
+                             "nat", NULL), ==, 0);
+  g_autofree char *svg = read_out (&f, "sweep-outage_s-nat.svg");
+  g_assert_true (g_str_has_prefix (svg, "<?xml") || g_str_has_prefix (svg, "<svg"));
+  g_assert_nonnull (strstr (svg, "</svg>"));
+
+  /* dumb: text kept as NAME.txt (and printed without -q), .gp and .dat too */
+  g_assert_cmpint (run_plot (&f, "--format", "dumb", "cdf", NULL), ==, 0);
+  g_autofree char *txt = read_out (&f, "cdf-failover_s.txt");
+  g_assert_cmpuint (strlen (txt), >, 500);
+  g_assert_nonnull (strstr (txt, "failover_s"));
+  g_autofree char *gp = read_out (&f, "cdf-failover_s.gp");
+  g_assert_nonnull (strstr (gp, "set terminal dumb"));
+  g_assert_null (strstr (gp, "set output"));
+  g_assert_true (out_exists (&f, "cdf-failover_s.dat"));
+
+  /* gnuplot failing is reported (exit 1), e.g. a program that is not gnuplot */
+  g_setenv ("SIPSIM_GNUPLOT", "false", TRUE);
+  g_assert_cmpint (run_plot (&f, "--format", "svg", "cdf", NULL), ==, 1);
+  g_unsetenv ("SIPSIM_GNUPLOT");
+  fx_clear (&f);
+}
+
+/* --------------------------------------------------------- 6-default */
+
+static void
+test_default_set (void)
+{
+  Fx f;
+  fx_init (&f);
+  fill_grid (&f);
+  add_metric (&f, 1, "failover_s", 12);
+  add_metric (&f, 2, "failover_s", NAN);
+
+  /* default directory: beside the DB, res.db -> res-plots/ */
+  char *argv[] = { (char *) "plot", f.db_path, (char *) "-q", (char *) "--format",
+                   (char *) "svg", NULL };
+  g_assert_cmpint (plot_main (5, argv), ==, 0);
+  g_autofree char *def = g_build_filename (f.dir, "res-plots", NULL);
+  const char *want[] = {
+    "cdf-failover_s.svg",
+    "sweep-pinhole_survival-ka.svg", "sweep-outage_s-ka.svg", "sweep-failover_s-ka.svg",
+    "sweep-pinhole_survival-nat.svg", "sweep-outage_s-nat.svg", "sweep-failover_s-nat.svg",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *p = g_build_filename (def, want[i], NULL);
+      g_assert_true (g_file_test (p, G_FILE_TEST_IS_REGULAR));
+    }
+
+  /* nothing with values: exit 1 */
+  Fx g;
+  fx_init (&g);
+  add_run (&g, 0, "", 0, "failover_s", NAN);
+  char *argv2[] = { (char *) "plot", g.db_path, (char *) "-q", NULL };
+  g_assert_cmpint (plot_main (3, argv2), ==, 1);
+  fx_clear (&g);
+  fx_clear (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/plot/1-ci/t-quantiles", test_t_quantiles);
+  g_test_add_func ("/plot/1-ci/mean-ci", test_mean_ci);
+  g_test_add_func ("/plot/2-cdf/data", test_cdf_data);
+  g_test_add_func ("/plot/3-sweep/by", test_sweep_by);
+  g_test_add_func ("/plot/3-sweep/averaged", test_sweep_averaged);
+  g_test_add_func ("/plot/3-sweep/categorical", test_sweep_categorical);
+  g_test_add_func ("/plot/4-errors", test_errors);
+  g_test_add_func ("/plot/5-formats", test_formats);
+  g_test_add_func ("/plot/6-default-set", test_default_set);
+  return g_test_run ();
+}
