@@ -13,6 +13,16 @@
 
 G_BEGIN_DECLS
 
+/* Errors in [expect]/[golden] entries and in the command's input (a
+ * database without the experiment, a missing baseline). */
+#define CHECK_ERROR (check_error_quark ())
+GQuark check_error_quark (void);
+typedef enum {
+  CHECK_ERROR_PARSE,      /* a statement that does not parse */
+  CHECK_ERROR_REFERENCE,  /* unknown metric, sweep variable or point */
+  CHECK_ERROR_INPUT,      /* runs, experiment or baseline missing */
+} CheckError;
+
 /* Parses every [expect]/[golden] entry of @sc; FALSE with an error that
  * names the entry's file, line and key.  `sipsim run` calls it before
  * running, so a typo is found before an hour of runs. */
