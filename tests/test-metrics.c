@@ -677,6 +677,50 @@ test_aggregate_three_units (void)
   g_assert_cmpstr (g_array_index (m, RunMetric, 43).unit, ==, "phone-3/SP1");
 }
 
+/* ---- 7. the worked example of doc/metrics.md ---- */
+
+static void
+test_doc_example (void)
+{
+  /* doc/metrics.md, "A worked example": warmup 60 s, end 900 s; keep the
+   * two in step. */
+  g_autoptr (RunObservations) obs = world (S (60), S (900));
+  guint u = add_unit (obs, "phone/SP1", 0, LOCAL, 0);
+  g_array_index (obs->units, ObsUnit, u).datagrams_sent = 84;
+  g_array_index (obs->units, ObsUnit, u).bytes_sent = 50400;
+  created (obs, MS (500), 1, LOCAL, 40001, A);
+  add_reg (obs, u, MS (560), A, 300);
+  add_reg (obs, u, MS (150560), A, 300);
+  add_fault (obs, S (200), OBS_FAULT_PROXY_CRASH, 0);
+  created (obs, MS (232400), 2, LOCAL, 40002, B);
+  add_reg (obs, u, MS (232500), B, 300);
+  expired (obs, S (380), 1, LOCAL, NAT_EXPIRY_TIMEOUT);
+  expired (obs, S (400), 2, LOCAL, NAT_EXPIRY_TIMEOUT);
+  created (obs, S (430), 3, LOCAL, 40003, B);
+  add_event (obs, u, DEVICE_EVENT_MAPPING, MS (430050));
+  add_reg (obs, u, MS (430100), B, 300);
+  add_reg (obs, u, MS (580100), B, 300);
+  add_reg (obs, u, MS (730100), B, 300);
+  add_reg (obs, u, MS (880100), B, 300);
+  add_probe (obs, u, S (100), TRUE, SIP_PROXY_PROBE_OK);
+  add_probe (obs, u, MS (199900), FALSE, SIP_PROXY_PROBE_ABORTED);
+  add_probe (obs, u, S (250), TRUE, SIP_PROXY_PROBE_OK);
+  add_probe (obs, u, S (410), FALSE, SIP_PROXY_PROBE_TIMEOUT);
+  add_probe (obs, u, S (500), TRUE, SIP_PROXY_PROBE_OK);
+  g_autoptr (GArray) m = metrics_compute (obs);
+  assert_val (m, "", "time_to_first_registration_s", 0.56);
+  assert_val (m, "", "failover_s", 32.5);
+  assert_val (m, "", "failover_completed", 1);
+  assert_val (m, "", "failovers", 1);
+  assert_val (m, "", "outage_s", 62.6);          /* 32.5 + 30.1 */
+  assert_val (m, "", "pinhole_survival", 0.75);  /* 3 of 4 */
+  assert_val (m, "", "pinhole_expiries", 2);
+  assert_val (m, "", "reregistrations", 2);      /* 232.5 (server), 430.1 (MAPPING) */
+  assert_val (m, "", "registrations", 6);
+  assert_val (m, "", "messages_per_device_hour", 360);   /* 84 / (840/3600) */
+  assert_val (m, "", "bytes_per_device_hour", 216000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -707,5 +751,6 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/5-counts/refresh-vs-reregistration", test_refresh_vs_reregistration);
   g_test_add_func ("/metrics/5-counts/load", test_load);
   g_test_add_func ("/metrics/6-aggregate/three-units", test_aggregate_three_units);
+  g_test_add_func ("/metrics/7-doc/worked-example", test_doc_example);
   return g_test_run ();
 }

@@ -11,6 +11,13 @@
  *
  * 2. Times are SimTime (ns) internally; metrics in seconds are converted
  *    only at the end (SIM_S(1) per second), so sums are exact.
+ *
+ * 3. outage_s keeps one binding per server (Reg): a binding left at the
+ *    previous registrar still makes the unit reachable until it expires,
+ *    if that registrar is up and its NAT pinhole is open (a crash keeps
+ *    bindings; a restart loses them).  Reachability only changes at an
+ *    observation or at a binding's end, so the sweep judges it once per
+ *    instant, after every change at that instant.
  */
 #include "sim/experiment/metrics.h"
 
