@@ -17,6 +17,7 @@
 
 #include "sim/experiment/plot.h"
 #include "sim/experiment/replay.h"
+#include "sim/experiment/scenario.h"
 #include "sim/experiment/store.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -574,6 +575,312 @@ test_default_set (void)
   fx_clear (&f);
 }
 
+/* ---------------------------------------------------------- 7-replay */
+
+/* A small world (doc/scenarios.md): one OBi phone behind a home NAT,
+ * two SRV proxies, the primary crashing at a fixed 30 min for 10 min;
+ * keep-alives every ${ka} s; 2 h. */
+static const char small_scenario[] =
+  "[scenario]\n"
+  "name = small\n"
+  "duration = 2h\n"
+  "seed = 1\n"
+  "replications = 2\n"
+  "\n"
+  "[network]\n"
+  "latency = 10ms\n"
+  "\n"
+  "[dns]\n"
+  "zone = voip.test\n"
+  "ttl = 300\n"
+  "_sip._udp.voip.test = SRV 10 0 5060 pbx-a.voip.test; SRV 20 0 5060 pbx-b.voip.test\n"
+  "pbx-a.voip.test = A 198.51.100.10\n"
+  "pbx-b.voip.test = A 198.51.100.20\n"
+  "\n"
+  "[proxy pbx-a]\n"
+  "address = 198.51.100.10\n"
+  "probe_interval = 10m\n"
+  "\n"
+  "[proxy pbx-b]\n"
+  "address = 198.51.100.20\n"
+  "probe_interval = 10m\n"
+  "\n"
+  "[nat home]\n"
+  "udp_timeout = 60s\n"
+  "\n"
+  "[sweep]\n"
+  "ka = 20, 40\n"
+  "\n"
+  "[device phone]\n"
+  "profile = obihai\n"
+  "nat = home\n"
+  "SP1::AuthUserName = alice\n"
+  "SP1::ProxyServer = voip.test\n"
+  "SP1::X_ProxyServerRedundancy = true\n"
+  "SP1::RegisterExpires = 600\n"
+  "SP1::X_KeepAliveEnable = true\n"
+  "SP1::X_KeepAliveExpires = ${ka}\n"
+  "\n"
+  "[fault primary-crash]\n"
+  "type = proxy-crash\n"
+  "target = pbx-a\n"
+  "at = 30m\n"
+  "duration = 10m\n";
+
+#define SMALL_SEED 4242   /* not the text's seed 1: as `sipsim run --seed 4242` */
+
+typedef struct {
+  Fx       f;
+  gint64   run[4];        /* ids of (point, rep): ka=20 rep 0, 1; ka=40 rep 0, 1 */
+  guint64  fingerprint[4];
+} Stored;
+
+/* Stores the four runs of small_scenario, as `sipsim run` would (default
+ * options: no trace, no observations). */
+static void
+stored_init (Stored *s)
+{
+  GError *e = NULL;
+  s->f.dir = g_dir_make_tmp ("test-plot-XXXXXX", &e);
+  g_assert_no_error (e);
+  s->f.db_path = g_build_filename (s->f.dir, "small.db", NULL);
+  s->f.out = g_build_filename (s->f.dir, "out", NULL);
+  s->f.store = store_open (s->f.db_path, &e);
+  g_assert_no_error (e);
+  s->f.db = store_get_db (s->f.store);
+
+  g_autoptr (Scenario) sc = scenario_load_from_data (small_scenario, "small.ini", NULL, &e);
+  g_assert_no_error (e);
+  scenario_set_seed (sc, SMALL_SEED);
+  g_assert_cmpuint (scenario_get_n_points (sc), ==, 2);
+  s->f.exp = store_experiment (s->f.store, scenario_get_name (sc), scenario_get_text (sc),
+                               SMALL_SEED, &e);
+  g_assert_no_error (e);
+  RunOptions opt = { 0 };
+  for (guint p = 0; p < 2; p++)
+    for (guint r = 0; r < 2; r++)
+      {
+        const ScenarioPoint *pt = scenario_get_point (sc, p);
+        RunSpec *spec = scenario_instantiate (sc, p, r);
+        StoreRun *run = g_new0 (StoreRun, 1);
+        run->experiment = s->f.exp;
+        run->point = p;
+        run->point_key = g_strdup (pt->key);
+        run->n_params = pt->n_vars;
+        run->param_names = g_new0 (char *, pt->n_vars + 1);
+        run->param_values = g_new0 (char *, pt->n_vars + 1);
+        for (guint v = 0; v < pt->n_vars; v++)
+          {
+            run->param_names[v] = g_strdup (pt->names[v]);
+            run->param_values[v] = g_strdup (pt->values[v]);
+          }
+        run->replication = r;
+        run->seed = spec->seed;
+        run->result = run_execute (spec, &opt);
+        g_assert_null (run->result->error);
+        s->fingerprint[p * 2 + r] = run->result->fingerprint;
+        run_spec_free (spec);
+        g_assert_true (store_put_run (s->f.store, run, &e));
+        g_assert_no_error (e);
+        s->run[p * 2 + r] = store_find_run (s->f.store, s->f.exp, pt->key, r, &e);
+        g_assert_no_error (e);
+        g_assert_cmpint (s->run[p * 2 + r], >, 0);
+      }
+}
+
+static void
+test_replay (void)
+{
+  Stored s;
+  stored_init (&s);
+  GError *e = NULL;
+
+  /* every stored run replays to its fingerprint, whatever is kept */
+  g_autofree char *pcap = g_build_filename (s.f.dir, "replay.pcap", NULL);
+  for (guint i = 0; i < 4; i++)
+    {
+      RunOptions plain = { 0 };
+      RunOptions all = { .keep_trace = TRUE, .keep_observations = TRUE, .pcap_path = pcap };
+      g_autoptr (RunResult) a = replay_run (s.f.store, s.run[i], &plain, &e);
+      g_assert_no_error (e);
+      g_assert_nonnull (a);
+      g_assert_cmpuint (a->fingerprint, ==, s.fingerprint[i]);
+      g_assert_null (a->obs);
+      g_autoptr (RunResult) b = replay_run (s.f.store, s.run[i], &all, &e);
+      g_assert_no_error (e);
+      g_assert_cmpuint (b->fingerprint, ==, s.fingerprint[i]);
+      g_assert_nonnull (b->obs);
+      g_assert_nonnull (b->trace);
+      g_assert_cmpuint (b->trace->len, ==, b->trace_lines);
+      g_assert_cmpuint (a->trace_lines, ==, b->trace_lines);
+      g_assert_true (g_file_test (pcap, G_FILE_TEST_IS_REGULAR));
+    }
+  /* the replications and points are different runs (else the checks
+   * above prove nothing) */
+  g_assert_cmpuint (s.fingerprint[0], !=, s.fingerprint[1]);
+  g_assert_cmpuint (s.fingerprint[0], !=, s.fingerprint[2]);
+
+  /* the point is found by key: a changed index does not matter */
+  g_autofree char *upd = g_strdup_printf ("UPDATE run SET point = 7 WHERE id = %" G_GINT64_FORMAT,
+                                          s.run[3]);
+  sql (&s.f, upd);
+  RunOptions plain = { 0 };
+  RunResult *r = replay_run (s.f.store, s.run[3], &plain, &e);
+  g_assert_no_error (e);
+  g_assert_cmpuint (r->fingerprint, ==, s.fingerprint[3]);
+  run_result_free (r);
+
+  /* a tampered fingerprint: an error naming both */
+  g_autofree char *tamper = g_strdup_printf ("UPDATE run SET fingerprint = '0123456789abcdef'"
+                                             " WHERE id = %" G_GINT64_FORMAT, s.run[1]);
+  sql (&s.f, tamper);
+  g_assert_null (replay_run (s.f.store, s.run[1], &plain, &e));
+  g_assert_error (e, REPLAY_ERROR, REPLAY_ERROR_MISMATCH);
+  char hex[STORE_HEX64_STRLEN];
+  g_autofree char *want = g_strdup_printf ("run %" G_GINT64_FORMAT " replays with fingerprint %s,"
+                                           " stored 0123456789abcdef: the model changed since"
+                                           " it was stored", s.run[1],
+                                           store_hex64_format (s.fingerprint[1], hex));
+  g_assert_cmpstr (e->message, ==, want);
+  g_clear_error (&e);
+
+  /* a tampered run seed: caught before running */
+  g_autofree char *seed = g_strdup_printf ("UPDATE run SET seed = '00000000000000ff'"
+                                           " WHERE id = %" G_GINT64_FORMAT, s.run[2]);
+  sql (&s.f, seed);
+  g_assert_null (replay_run (s.f.store, s.run[2], &plain, &e));
+  g_assert_error (e, REPLAY_ERROR, REPLAY_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (e->message, "stored 00000000000000ff"));
+  g_clear_error (&e);
+
+  /* a run stored as failed has nothing to replay against */
+  g_autofree char *failed = g_strdup_printf ("UPDATE run SET status = 'failed', fingerprint = NULL,"
+                                             " error = 'boom' WHERE id = %" G_GINT64_FORMAT,
+                                             s.run[0]);
+  sql (&s.f, failed);
+  g_assert_null (replay_run (s.f.store, s.run[0], &plain, &e));
+  g_assert_error (e, REPLAY_ERROR, REPLAY_ERROR_FAILED_RUN);
+  g_assert_nonnull (strstr (e->message, "boom"));
+  g_clear_error (&e);
+
+  /* no such run */
+  g_assert_null (replay_run (s.f.store, 999, &plain, &e));
+  g_assert_error (e, REPLAY_ERROR, REPLAY_ERROR_NOT_FOUND);
+  g_clear_error (&e);
+
+  /* a point key the scenario no longer has */
+  g_autofree char *key = g_strdup_printf ("UPDATE run SET point_key = 'ka=33' WHERE id = %"
+                                          G_GINT64_FORMAT, s.run[3]);
+  sql (&s.f, key);
+  g_assert_null (replay_run (s.f.store, s.run[3], &plain, &e));
+  g_assert_error (e, REPLAY_ERROR, REPLAY_ERROR_SCENARIO);
+  g_clear_error (&e);
+  fx_clear (&s.f);
+}
+
+/* The executor's promise replay relies on (run.h): trace lines do not
+ * depend on what is kept. */
+static void
+test_options_keep_trace (void)
+{
+  GError *e = NULL;
+  g_autoptr (Scenario) sc = scenario_load_from_data (small_scenario, "small.ini", NULL, &e);
+  g_assert_no_error (e);
+  g_autofree char *dir = g_dir_make_tmp ("test-plot-XXXXXX", &e);
+  g_assert_no_error (e);
+  g_autofree char *pcap = g_build_filename (dir, "x.pcap", NULL);
+  g_autofree char *tpath = g_build_filename (dir, "x.trace", NULL);
+  FILE *tf = fopen (tpath, "w");
+  g_assert_nonnull (tf);
+  g_autoptr (RunSpec) spec = scenario_instantiate (sc, 0, 0);
+  RunOptions o1 = { .keep_trace = TRUE };
+  RunOptions o2 = { .keep_trace = TRUE, .keep_observations = TRUE, .pcap_path = pcap,
+                    .trace_file = tf };
+  g_autoptr (RunResult) a = run_execute (spec, &o1);
+  g_autoptr (RunResult) b = run_execute (spec, &o2);
+  fclose (tf);
+  g_assert_null (a->error);
+  g_assert_null (b->error);
+  g_assert_cmpuint (a->fingerprint, ==, b->fingerprint);
+  g_assert_cmpuint (a->trace->len, ==, b->trace->len);
+  g_assert_cmpuint (a->trace->len, >, 100);
+  for (guint i = 0; i < a->trace->len; i++)
+    g_assert_cmpstr (a->trace->pdata[i], ==, b->trace->pdata[i]);
+  /* and the file got the same lines */
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (tpath, &text, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, a->trace->len);
+  g_assert_cmpstr (lines[0], ==, a->trace->pdata[0]);
+  g_unlink (pcap);
+  g_unlink (tpath);
+  g_rmdir (dir);
+}
+
+/* -------------------------------------------------------- 8-timeline */
+
+static void
+test_timeline (void)
+{
+  Stored s;
+  stored_init (&s);
+  g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, s.run[0]);
+  g_autofree char *name = g_strdup_printf ("timeline-run-%s", run);
+  g_assert_cmpint (run_plot (&s.f, "--format", "svg", "timeline", "--run", run, NULL), ==, 0);
+
+  g_autofree char *svg_file = g_strconcat (name, ".svg", NULL);
+  g_autofree char *gp_file = g_strconcat (name, ".gp", NULL);
+  g_autofree char *svg = read_out (&s.f, svg_file);
+  g_assert_true (g_str_has_prefix (svg, "<?xml") || g_str_has_prefix (svg, "<svg"));
+  g_autofree char *gp = read_out (&s.f, gp_file);
+  /* the crash at the fixed 30 min = 1800 s, labelled, and the unit row */
+  g_assert_nonnull (strstr (gp, "set arrow from 1800.000000000, graph 0"));
+  g_assert_nonnull (strstr (gp, "primary-crash: crash pbx-a"));
+  g_assert_nonnull (strstr (gp, "\"phone/SP1\" 0"));
+  g_assert_nonnull (strstr (gp, "set xrange [0:7200.000000000]"));
+
+  /* registered bars: inside [0, 7200], and together most of the run */
+  g_autofree char *reg_file = g_strconcat (name, "-registered.dat", NULL);
+  g_autofree char *reg = read_out (&s.f, reg_file);
+  g_autoptr (GPtrArray) b = parse_dat (reg);
+  g_assert_cmpuint (b->len, ==, 1);
+  double total = 0;
+  for (guint i = 0; i < n_rows (b, 0); i++)
+    {
+      double from = field (b, 0, i, 0), len = field (b, 0, i, 2);
+      g_assert_cmpfloat (from, >=, 0);
+      g_assert_cmpfloat (len, >, 0);
+      g_assert_cmpfloat (from + len, <=, 7200 + 1e-6);
+      g_assert_cmpfloat (field (b, 0, i, 1), ==, 0.15);
+      total += len;
+    }
+  g_assert_cmpfloat (total, >, 3600);
+
+  /* keep-alives every 20 s (ka=20) while registered: at least one per
+   * 20 s of the registered time, at most one per 20 s of the run */
+  g_autofree char *ka_file = g_strconcat (name, "-keepalive.dat", NULL);
+  g_autofree char *ka = read_out (&s.f, ka_file);
+  g_autoptr (GPtrArray) kb = parse_dat (ka);
+  g_assert_cmpuint (kb->len, ==, 1);
+  g_assert_cmpuint (n_rows (kb, 0), >=, (guint) (total / 20) - 1);
+  g_assert_cmpuint (n_rows (kb, 0), <=, 7200 / 20 + 1);
+
+  /* the phone's pinhole: at least one binding drawn */
+  g_autofree char *pin_file = g_strconcat (name, "-pinhole.dat", NULL);
+  g_autofree char *pin = read_out (&s.f, pin_file);
+  g_autoptr (GPtrArray) pb = parse_dat (pin);
+  g_assert_cmpuint (pb->len, ==, 1);
+  g_assert_cmpuint (n_rows (pb, 0), >=, 1);
+
+  /* a run that no longer replays: exit 1; no such run: exit 2 */
+  g_autofree char *tamper = g_strdup_printf ("UPDATE run SET fingerprint = '0123456789abcdef'"
+                                             " WHERE id = %s", run);
+  sql (&s.f, tamper);
+  g_assert_cmpint (run_plot (&s.f, "timeline", "--run", run, NULL), ==, 1);
+  g_assert_cmpint (run_plot (&s.f, "timeline", "--run", "999", NULL), ==, 2);
+  fx_clear (&s.f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -587,5 +894,8 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/4-errors", test_errors);
   g_test_add_func ("/plot/5-formats", test_formats);
   g_test_add_func ("/plot/6-default-set", test_default_set);
+  g_test_add_func ("/plot/7-replay/fingerprints", test_replay);
+  g_test_add_func ("/plot/7-replay/options-keep-trace", test_options_keep_trace);
+  g_test_add_func ("/plot/8-timeline", test_timeline);
   return g_test_run ();
 }

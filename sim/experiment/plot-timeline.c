@@ -228,15 +228,15 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
   GString *body = g_string_new (NULL);
   g_string_append_printf (body,
                           "set title \"Run %" G_GINT64_FORMAT " (replayed, fingerprint checked): "
-                          "%u units, %.0f s simulated\"\n"
+                          "%u unit%s, %.0f s simulated\"\n"
                           "set xlabel \"simulated time (s)\"\n"
                           "set xrange [0:%.9f]\n"
                           "set yrange [-0.8:%u]\n"
                           "set grid xtics\n"
                           "set key outside bottom center horizontal\n"
                           "set bmargin 6\n",
-                          run_id, obs->units->len, sec (obs->end), sec (obs->end),
-                          obs->units->len);
+                          run_id, obs->units->len, obs->units->len == 1 ? "" : "s",
+                          sec (obs->end), sec (obs->end), obs->units->len);
   g_string_append (body, "set ytics (");
   for (guint u = 0; u < obs->units->len; u++)
     {
