@@ -98,6 +98,7 @@ guint64     scenario_get_seed       (const Scenario *sc);
 void        scenario_set_seed       (Scenario *sc, guint64 seed);   /* --seed */
 guint       scenario_get_replications (const Scenario *sc);
 SimTime     scenario_get_duration   (const Scenario *sc);
+SimTime     scenario_get_warmup     (const Scenario *sc);
 /* Total device instances of a point (counts may be swept). */
 guint       scenario_get_n_devices  (const Scenario *sc, guint point);
 
@@ -119,6 +120,9 @@ gboolean    scenario_point_matches  (const Scenario *sc, const ScenarioPoint *po
 /* The run seed of (point key, replication) under the scenario's seed. */
 guint64     scenario_run_seed       (const Scenario *sc, const ScenarioPoint *point,
                                      guint replication);
+/* The same from its parts (note 4; doc/scenarios.md "Seeds" gives the
+ * formula), for tools that have a point key but no Scenario. */
+guint64     scenario_seed_mix       (guint64 seed, const char *point_key, guint replication);
 
 /* The world of @point with spec->seed = scenario_run_seed(point, rep).
  * Cannot fail for a scenario that loaded (note: scenario_load checked). */
