@@ -744,6 +744,56 @@ test_writer_bad_run (void)
   tmp_clear (&t);
 }
 
+/* WAL: a reader opened while the writer runs sees every committed batch
+ * and does not block the writer (store.h note 1). */
+static void
+test_writer_concurrent_reader (void)
+{
+  Tmp t;
+  tmp_init (&t);
+  Store *s = open_new (&t);
+  GError *e = NULL;
+  gint64 exp = store_experiment (s, "x", "scenario", 7, &e);
+  StoreWriter *w = store_writer_start (s);
+  Producer p = { w, exp, 0, 100 };
+  produce (&p);
+  wait_committed (w, 100);
+
+  Store *r = store_open_readonly (t.path, &e);
+  g_assert_no_error (e);
+  g_assert_cmpint (q_int (r, "SELECT count(*) FROM run"), ==, 100);
+  /* a read transaction held open while the writer commits more */
+  g_assert_cmpint (sqlite3_exec (store_get_db (r), "BEGIN; SELECT count(*) FROM run;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  Producer more = { w, exp, 1, 100 };
+  produce (&more);
+  wait_committed (w, 200);
+  g_assert_cmpint (q_int (r, "SELECT count(*) FROM run"), ==, 100);   /* its snapshot */
+  g_assert_cmpint (sqlite3_exec (store_get_db (r), "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (q_int (r, "SELECT count(*) FROM run"), ==, 200);
+  g_assert_true (store_writer_finish (w, &e));
+  store_close (r);
+  store_close (s);
+  tmp_clear (&t);
+}
+
+static void
+test_open_bad_parent (void)
+{
+  Tmp t;
+  tmp_init (&t);
+  char *file = g_build_filename (t.dir, "plain-file", NULL);
+  g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+  char *path = g_build_filename (file, "results.db", NULL);
+  GError *e = NULL;
+  g_assert_null (store_open (path, &e));
+  g_assert_error (e, STORE_ERROR, STORE_ERROR_OPEN);
+  g_clear_error (&e);
+  g_free (path);
+  g_free (file);
+  tmp_clear (&t);
+}
+
 /* ------------------------------------------------------ 6: trace, probes */
 
 static void
@@ -1075,6 +1125,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/1-open/version-refused", test_open_version_refused);
   g_test_add_func ("/store/1-open/not-sipsim", test_open_not_sipsim);
   g_test_add_func ("/store/1-open/readonly", test_open_readonly);
+  g_test_add_func ("/store/1-open/bad-parent", test_open_bad_parent);
   g_test_add_func ("/store/2-experiment/find-or-create", test_experiment_find_or_create);
   g_test_add_func ("/store/2-experiment/hex64", test_hex64);
   g_test_add_func ("/store/3-run/metrics-and-null", test_run_metrics);
@@ -1084,6 +1135,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/4-resume/done-runs", test_done_runs);
   g_test_add_func ("/store/5-writer/two-threads-1000", test_writer_two_threads);
   g_test_add_func ("/store/5-writer/bad-run", test_writer_bad_run);
+  g_test_add_func ("/store/5-writer/concurrent-reader", test_writer_concurrent_reader);
   g_test_add_func ("/store/6-trace/events", test_trace_events);
   g_test_add_func ("/store/6-trace/probes", test_probes);
   g_test_add_func ("/store/7-doc/examples", test_doc_examples);
