@@ -14,6 +14,8 @@
 #include "sim/bench/bench-kernel.h"
 #include "sim/demo.h"
 /* experiment layer commands: one include and one table row each */
+#include "sim/experiment/runner.h"
+#include "sim/experiment/trace.h"
 
 static void
 usage (FILE *fp)
@@ -27,6 +29,10 @@ usage (FILE *fp)
            "                    losses, an ICMP port-unreachable and the run fingerprint\n"
            "  bench kernel K N [SEED] [MAXDELAY_NS] [--timers]\n"
            "                    hold-model event-queue benchmark (doc/performance.md)\n"
+           "  run SCENARIO [-o DB] [-j N] [--filter EXPR] [--seed N] [--trace] [--pcap DIR]\n"
+           "                    every run of a scenario not yet in DB (doc/guide.md)\n"
+           "  trace DB --run N [--pcap FILE] [--only NODE]\n"
+           "                    one stored run replayed as a ladder diagram\n"
            "  version           print the version\n");
 }
 
@@ -35,6 +41,8 @@ typedef int (*CommandMain) (int argc, char **argv);
 /* Subcommands that take (argc - 1, argv + 1). */
 static const struct { const char *name; CommandMain main; } commands[] = {
   { "demo", sim_demo_main },
+  { "run", runner_main },
+  { "trace", trace_main },
 };
 
 int

@@ -139,6 +139,33 @@ test_segments (void)
   sim_packet_free (p2);
 }
 
+/* With the NAT's inside address known (the .1 of the phone's /30), the
+ * access-link capture is drawn phone -> home and the answer home -> phone:
+ * the NAT is where the private and public segments meet (ladder.h note 2). */
+static void
+test_nat_column (void)
+{
+  g_autoptr (GArray) h = hosts ();
+  ObsHost gw = { SIM_IP4 (10, 0, 0, 1), "home" };
+  g_array_append_val (h, gw);
+  Ladder *l = ladder_new (h);
+  SimPacket *out = udp (PHONE, 5060, PBX, 5060, 9, reg, strlen (reg));
+  SimPacket *in = udp (PBX, 5060, PHONE, 5060, 3, ok, strlen (ok));
+  ladder_add_packet (l, SIM_MS (10), sim_packet_data (out), sim_packet_len (out));
+  ladder_add_packet (l, SIM_MS (70), sim_packet_data (in), sim_packet_len (in));
+  g_autofree char *txt = ladder_render (l, NULL);
+  g_auto (GStrv) lines = g_strsplit (txt, "\n", -1);
+  /* Only the access link was captured here, so only phone and home are
+   * columns: the rows end at the NAT. */
+  g_assert_true (strstr (lines[0], "phone") && strstr (lines[0], "home"));
+  g_assert_null (strstr (lines[0], "pbx-a"));
+  g_assert_true (strstr (lines[1], "|------------>|") && strstr (lines[1], "REGISTER"));
+  g_assert_true (strstr (lines[2], "|<------------|") && strstr (lines[2], "200 OK (REGISTER)"));
+  ladder_free (l);
+  sim_packet_free (out);
+  sim_packet_free (in);
+}
+
 /* A pcap written by the simulator reads back as the packets it holds. */
 static void
 test_pcap (void)
@@ -190,5 +217,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/1-labels", test_labels);
   g_test_add_func ("/ladder/2-segments", test_segments);
   g_test_add_func ("/ladder/3-pcap", test_pcap);
+  g_test_add_func ("/ladder/4-nat-column", test_nat_column);
   return g_test_run ();
 }

@@ -267,6 +267,21 @@ add_row (Ladder *l, SimTime t, char *from, char *to, char *text)
   g_array_append_val (l->rows, r);
 }
 
+/* Note 2: a private address (RFC 1918) is only ever seen on its access
+ * link, and its gateway is the .1 of its /30 (doc/runs.md, addresses).
+ * TRUE with the gateway when @ip is such an address and the gateway is a
+ * known node. */
+static gboolean
+behind_nat (const Ladder *l, SimIp4 ip, SimIp4 *gw)
+{
+  if (!sim_ip4_in_prefix (ip, SIM_IP4 (10, 0, 0, 0), 8)
+      && !sim_ip4_in_prefix (ip, SIM_IP4 (172, 16, 0, 0), 12)
+      && !sim_ip4_in_prefix (ip, SIM_IP4 (192, 168, 0, 0), 16))
+    return FALSE;
+  *gw = (ip & ~(SimIp4) 3) | 1;
+  return *gw != ip && g_hash_table_contains (l->names, GUINT_TO_POINTER (*gw));
+}
+
 gboolean
 ladder_add_packet (Ladder *l, SimTime t, const guint8 *data, gsize len)
 {
@@ -288,7 +303,12 @@ ladder_add_packet (Ladder *l, SimTime t, const guint8 *data, gsize len)
   SimTime *stamp = g_new (SimTime, 1);
   *stamp = t;
   g_hash_table_replace (l->seen, key, stamp);
-  add_row (l, t, node_name (l, in.src), node_name (l, in.dst), ladder_describe (data, len));
+  SimIp4 from = in.src, to = in.dst, gw;
+  if (behind_nat (l, in.src, &gw))
+    to = gw;                   /* the access link, out: device -> its NAT */
+  else if (behind_nat (l, in.dst, &gw))
+    from = gw;                 /* the access link, in: NAT -> device */
+  add_row (l, t, node_name (l, from), node_name (l, to), ladder_describe (data, len));
   return TRUE;
 }
 

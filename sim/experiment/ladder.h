@@ -16,7 +16,11 @@
  *    (source, destination, protocol, ports, IP id, length).  The first
  *    capture is kept and repeats within 2 s are dropped, so a NATed
  *    REGISTER reads as two rows, phone -> home (private source) and
- *    home -> pbx (public source): exactly where the NAT changed it.
+ *    home -> pbx (public source): exactly where the NAT changed it.  A
+ *    private source or destination (RFC 1918) is only seen on its access
+ *    link, whose other end is the .1 of its /30 (the run's address plan,
+ *    doc/runs.md): that row is drawn to or from the NAT, so the NAT is a
+ *    column of its own and a packet it drops is an arrow that stops there.
  *
  * 3. Notes (device events, faults) are rows of their own at a node's
  *    column.
