@@ -544,6 +544,53 @@ test_run_errors (void)
   g_assert_nonnull (r3->error);
 }
 
+/* ------------------------------------------------------------ 4 scale */
+
+/* N obihai phones (profile defaults: RegisterExpires 3600, B10 start-up
+ * spread) each behind its own NAT, one hour.  N = 200 in the suite;
+ * SIPSIM_RUN_SCALE=10000 measures the figure doc/runs.md quotes (wall time
+ * and peak RSS are printed; the wall clock is the test's, never the run's). */
+static void
+test_scale (void)
+{
+  const char *env = g_getenv ("SIPSIM_RUN_SCALE");
+  guint n = env ? (guint) g_ascii_strtoull (env, NULL, 10) : 200;
+  g_autoptr (RunSpec) s = simple_spec (17, SIM_S (3600));
+  gint nat = add_nat (s, "home", FALSE, 0);
+  SpecDevice *d = add_phone (s, "phone", n, nat);
+  set (&d->cfg, "RegisterExpires", "3600");
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (RunResult) r = run (s, TRUE);
+  double wall = (g_get_monotonic_time () - t0) / 1e6;
+  g_assert_cmpuint (r->n_devices, ==, n);
+  g_assert_cmpuint (r->obs->units->len, ==, n);
+  /* Every unit registers, and refreshes at 90 % of 3600 s (B5) within the
+   * hour: at least two REGISTERED each. */
+  guint *regs = g_new0 (guint, n);
+  for (guint i = 0; i < r->obs->events->len; i++)
+    {
+      const ObsEvent *e = &g_array_index (r->obs->events, ObsEvent, i);
+      if (e->ev.kind == DEVICE_EVENT_REGISTERED)
+        regs[e->unit]++;
+    }
+  for (guint u = 0; u < n; u++)
+    g_assert_cmpuint (regs[u], >=, 2);
+  g_free (regs);
+  /* The share of the metrics (computed once more, on the same observations). */
+  gint64 t1 = g_get_monotonic_time ();
+  GArray *again = metrics_compute (r->obs);
+  double metrics_wall = (g_get_monotonic_time () - t1) / 1e6;
+  g_assert_cmpuint (again->len, ==, r->metrics->len);
+  g_array_unref (again);
+  g_autofree char *status = NULL;
+  g_file_get_contents ("/proc/self/status", &status, NULL, NULL);
+  const char *hwm = status ? strstr (status, "VmHWM:") : NULL;
+  g_test_message ("%u devices, 1 h: %.2f s wall (metrics_compute %.2f s of it), %" G_GUINT64_FORMAT
+                  " events, %" G_GUINT64_FORMAT " trace lines, peak RSS %.*s", n, wall, metrics_wall,
+                  r->events_executed, r->trace_lines,
+                  hwm ? (int) strcspn (hwm, "\n") : 0, hwm ? hwm : "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -561,5 +608,6 @@ main (int argc, char **argv)
   g_test_add_func ("/experiment/run/3-run/threads", test_run_threads);
   g_test_add_func ("/experiment/run/3-run/trace-and-pcap", test_run_trace_and_pcap);
   g_test_add_func ("/experiment/run/3-run/errors", test_run_errors);
+  g_test_add_func ("/experiment/run/4-scale/phones-behind-nats", test_scale);
   return g_test_run ();
 }
