@@ -16,6 +16,7 @@
 /* experiment layer commands: one include and one table row each */
 #include "sim/experiment/runner.h"
 #include "sim/experiment/trace.h"
+#include "sim/experiment/check.h"
 
 static void
 usage (FILE *fp)
@@ -33,6 +34,8 @@ usage (FILE *fp)
            "                    every run of a scenario not yet in DB (doc/guide.md)\n"
            "  trace DB --run N [--pcap FILE] [--only NODE]\n"
            "                    one stored run replayed as a ladder diagram\n"
+           "  check SCENARIO [-o DB] [--baseline DB] [--junit FILE] [--no-run] [--print-golden]\n"
+           "                    run what is missing, evaluate [expect]/[golden]; exit 1 on a breach (doc/check.md)\n"
            "  version           print the version\n");
 }
 
@@ -43,6 +46,7 @@ static const struct { const char *name; CommandMain main; } commands[] = {
   { "demo", sim_demo_main },
   { "run", runner_main },
   { "trace", trace_main },
+  { "check", check_main },
 };
 
 int

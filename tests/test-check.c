@@ -11,8 +11,13 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "sim/experiment/check.h"
 #include "sim/experiment/check-private.h"
+#include "sim/experiment/run.h"
+#include "sim/experiment/store.h"
 
 static const char * const test_metrics[] = {
   "failover_s", "pinhole_survival", "outage_s", NULL
@@ -501,6 +506,442 @@ test_report (void)
   g_assert_cmpstr (lines[4], ==, "nat <sweep> & \"friends\": 4 checks, 2 passed, 2 failed");
 }
 
+
+/* ------------------------------------------------------------- 5-main */
+
+/* A small scenario: two sweep points (ka=15, ka=30), three replications.
+ * Its [expect]/[golden] lines are appended by each test. */
+static const char scenario_head[] =
+  "[scenario]\n"                                   /* line 1 */
+  "name = check-test\n"
+  "duration = 1h\n"
+  "seed = 5\n"
+  "replications = 3\n"                             /* line 5 */
+  "\n"
+  "[proxy pbx]\n"
+  "address = 198.51.100.10\n"
+  "\n"
+  "[sweep]\n"                                      /* line 10 */
+  "ka = 15, 30\n"
+  "\n"
+  "[device phone]\n"
+  "profile = obihai\n"
+  "SP1::AuthUserName = alice\n"                    /* line 15 */
+  "SP1::ProxyServer = 198.51.100.10\n"
+  "SP1::X_KeepAliveEnable = true\n"
+  "SP1::X_KeepAliveExpires = ${ka}\n"
+  "\n";                                            /* the tail starts at line 20 */
+
+/* The hand-made results: failover_s and pinhole_survival of each run
+ * (NAN = NULL), fingerprints 0x10 * (point + 1) + rep. */
+typedef struct {
+  double failover[2][3];
+  double survival[2][3];
+  gboolean fail_run;          /* ka=30#2 failed */
+  gboolean drop_run;          /* ka=30#2 not stored */
+  gboolean only_ka15;         /* ka=30 not stored at all */
+} Results;
+
+static const Results results_default = {
+  .failover = { { 10, 20, 30 }, { NAN, NAN, NAN } },
+  .survival = { { 1, 1, 0.98 }, { 0.5, 0.6, 0.7 } },
+};
+
+typedef struct {
+  char *dir;
+  char *scenario;
+  char *db;
+  char *xml;
+  char *out;
+} MainFixture;
+
+static void
+metric_row_clear (gpointer p)
+{
+  RunMetric *m = p;
+  g_free (m->unit);
+  g_free (m->name);
+}
+
+static void
+add_metric (GArray *a, const char *unit, const char *name, double v)
+{
+  RunMetric m = { g_strdup (unit), g_strdup (name), isnan (v) ? 0 : v, isnan (v) };
+  g_array_append_val (a, m);
+}
+
+/* Stores @res as the experiment of @sc under @name and @text (the
+ * scenario's own by default) into @db. */
+static void
+fill_db (const Scenario *sc, const char *db, const char *name, const char *text,
+         const Results *res)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Store) store = store_open (db, &error);
+  g_assert_no_error (error);
+  gint64 exp = store_experiment (store, name ? name : scenario_get_name (sc),
+                                 text ? text : scenario_get_text (sc),
+                                 scenario_get_seed (sc), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (exp, >, 0);
+  g_assert_cmpuint (scenario_get_n_points (sc), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    for (guint r = 0; r < 3; r++)
+      {
+        if (i == 1 && (res->only_ka15 || (r == 2 && res->drop_run)))
+          continue;
+        const ScenarioPoint *pt = scenario_get_point (sc, i);
+        StoreRun *run = g_new0 (StoreRun, 1);
+        run->experiment = exp;
+        run->point = i;
+        run->point_key = g_strdup (pt->key);
+        run->n_params = pt->n_vars;
+        run->param_names = g_new0 (char *, pt->n_vars + 1);
+        run->param_values = g_new0 (char *, pt->n_vars + 1);
+        for (guint v = 0; v < pt->n_vars; v++)
+          {
+            run->param_names[v] = g_strdup (pt->names[v]);
+            run->param_values[v] = g_strdup (pt->values[v]);
+          }
+        run->replication = r;
+        run->seed = scenario_run_seed (sc, pt, r);
+        RunResult *rr = g_new0 (RunResult, 1);
+        rr->metrics = g_array_new (FALSE, TRUE, sizeof (RunMetric));
+        g_array_set_clear_func (rr->metrics, metric_row_clear);
+        if (i == 1 && r == 2 && res->fail_run)
+          rr->error = g_strdup ("proxy refused the spec");
+        else
+          {
+            rr->fingerprint = 0x10 * (i + 1) + r;
+            rr->sim_time = SIM_S (3600);
+            rr->n_devices = 1;
+            add_metric (rr->metrics, "", "failover_s", res->failover[i][r]);
+            add_metric (rr->metrics, "", "pinhole_survival", res->survival[i][r]);
+          }
+        run->result = rr;
+        g_assert_true (store_put_run (store, run, &error));
+        g_assert_no_error (error);
+      }
+}
+
+static void
+mf_init (MainFixture *f, const char *tail)
+{
+  f->dir = g_dir_make_tmp ("test-check-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->scenario = g_build_filename (f->dir, "s.ini", NULL);
+  f->db = g_build_filename (f->dir, "r.db", NULL);
+  f->xml = g_build_filename (f->dir, "junit.xml", NULL);
+  f->out = g_build_filename (f->dir, "out.txt", NULL);
+  g_autofree char *text = g_strconcat (scenario_head, tail, NULL);
+  g_assert_true (g_file_set_contents (f->scenario, text, -1, NULL));
+}
+
+static Scenario *
+mf_load (MainFixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  Scenario *sc = scenario_load (f->scenario, &error);
+  g_assert_no_error (error);
+  return sc;
+}
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+static void
+mf_clear (MainFixture *f)
+{
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->scenario);
+  g_free (f->db);
+  g_free (f->xml);
+  g_free (f->out);
+}
+
+/* check_main with @args (NULL-terminated) after "check"; its stdout goes
+ * to f->out. */
+static int
+run_check (MainFixture *f, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, "check");
+  va_list ap;
+  va_start (ap, f);
+  for (const char *a; (a = va_arg (ap, const char *));)
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  char **v = (char **) g_ptr_array_free (argv, FALSE);
+  int argc = g_strv_length (v);
+  char **copy = g_memdup2 (v, (argc + 1) * sizeof (char *));   /* GOption rearranges */
+
+  fflush (stdout);
+  int saved = dup (1);
+  int fd = open (f->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  dup2 (fd, 1);
+  close (fd);
+  int status = check_main (argc, copy);
+  fflush (stdout);
+  dup2 (saved, 1);
+  close (saved);
+  g_free (copy);
+  g_free (v);
+  return status;
+}
+
+static char *
+mf_output (MainFixture *f)
+{
+  char *text = NULL;
+  g_assert_true (g_file_get_contents (f->out, &text, NULL, NULL));
+  return text;
+}
+
+static void
+assert_contains (const char *haystack, const char *needle)
+{
+  if (strstr (haystack, needle) == NULL)
+    g_error ("'%s' not found in:\n%s", needle, haystack);
+}
+
+static void
+test_main_pass (void)
+{
+  MainFixture f;
+  mf_init (&f,
+           "[expect]\n"
+           "fast = failover_s max <= 30 where ka=15\n"
+           "median = failover_s median == 20 where ka=15\n"
+           "survive = pinhole_survival min >= 0.5\n"
+           "some-null = failover_s nulls == 3 where ka=30\n"
+           "\n"
+           "[golden]\n"
+           "g = ka=15#1 0000000000000011\n");
+  g_autoptr (Scenario) sc = mf_load (&f);
+  fill_db (sc, f.db, NULL, NULL, &results_default);
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "-q", "--junit", f.xml, NULL),
+                   ==, 0);
+  g_autofree char *out = mf_output (&f);
+  assert_contains (out, "PASS  fast [ka=15]");
+  assert_contains (out, "failover_s max = 30 <= 30 (n=3)");
+  assert_contains (out, "PASS  survive [ka=30]");
+  assert_contains (out, "check-test: 7 checks, 7 passed, 0 failed");
+
+  g_autofree char *xml = NULL;
+  g_assert_true (g_file_get_contents (f.xml, &xml, NULL, NULL));
+  JunitCount jc;
+  junit_parse (xml, &jc);
+  /* runs_ok, fast, median, survive x 2 points, some-null, g */
+  g_assert_cmpuint (jc.testcases, ==, 7);
+  g_assert_cmpuint (jc.failures, ==, 0);
+  g_assert_cmpstr (jc.suite_name, ==, "check-test");
+  junit_clear (&jc);
+  mf_clear (&f);
+}
+
+static void
+test_main_breach (void)
+{
+  MainFixture f;
+  mf_init (&f,
+           "[expect]\n"
+           "p95 = failover_s p95 <= 40\n"
+           "frac = pinhole_survival fraction(>= 0.99) >= 0.6\n"
+           "\n"
+           "[golden]\n"
+           "g = ka=30#0 00000000000000ff\n");
+  g_autoptr (Scenario) sc = mf_load (&f);
+  fill_db (sc, f.db, NULL, NULL, &results_default);
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--junit", f.xml, NULL), ==, 1);
+  g_autofree char *out = mf_output (&f);
+  assert_contains (out, "PASS  p95 [ka=15]   failover_s p95 = 30 <= 40 (n=3)");
+  assert_contains (out, "FAIL  p95 [ka=30]   no values: failover_s is NULL in every run (3 runs) - no fault hit?");
+  /* 2 of 3 survivals >= 0.99 at ka=15, none at ka=30 */
+  assert_contains (out, "PASS  frac [ka=15]  pinhole_survival fraction(>= 0.99) = 0.666667 >= 0.6 (n=3)");
+  assert_contains (out, "FAIL  frac [ka=30]  pinhole_survival fraction(>= 0.99) = 0, not >= 0.6 (n=3)");
+  assert_contains (out, "FAIL  g             ka=30#0: fingerprint 0000000000000020, pinned 00000000000000ff");
+  assert_contains (out, "check-test: 6 checks, 3 passed, 3 failed");
+
+  g_autofree char *xml = NULL;
+  g_assert_true (g_file_get_contents (f.xml, &xml, NULL, NULL));
+  JunitCount jc;
+  junit_parse (xml, &jc);
+  g_assert_cmpuint (jc.testcases, ==, 6);
+  g_assert_cmpuint (jc.failures, ==, 3);
+  g_assert_cmpstr (jc.last_failure_message, ==,
+                   "ka=30#0: fingerprint 0000000000000020, pinned 00000000000000ff (behaviour changed)");
+  junit_clear (&jc);
+  mf_clear (&f);
+}
+
+static void
+test_main_failed_run (void)
+{
+  MainFixture f;
+  mf_init (&f, "[expect]\nsurvive = pinhole_survival min >= 0.5\n");
+  g_autoptr (Scenario) sc = mf_load (&f);
+  Results res = results_default;
+  res.fail_run = TRUE;
+  fill_db (sc, f.db, NULL, NULL, &res);
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", NULL), ==, 1);
+  g_autofree char *out = mf_output (&f);
+  assert_contains (out, "FAIL  runs_ok");
+  assert_contains (out, "1 of 6 runs failed; first: ka=30#2: proxy refused the spec");
+  /* the statements still hold on the ok runs; n counts them */
+  assert_contains (out, "PASS  survive [ka=30]  pinhole_survival min = 0.5 >= 0.5 (n=2)");
+  mf_clear (&f);
+}
+
+static void
+test_main_input_errors (void)
+{
+  MainFixture f;
+  mf_init (&f, "[expect]\nsurvive = pinhole_survival min >= 0.5\n"
+               "slower = failover_s mean <= baseline + 1 where ka=15\n");
+  g_autoptr (Scenario) sc = mf_load (&f);
+  Results res = results_default;
+  res.drop_run = TRUE;
+
+  /* no database at all with --no-run */
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--baseline", f.db, NULL), ==, 2);
+  fill_db (sc, f.db, NULL, NULL, &res);
+  /* a run missing with --no-run */
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--baseline", f.db, NULL), ==, 2);
+  /* ... not when the filter leaves its point out */
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--baseline", f.db,
+                              "--filter", "ka=15", NULL), ==, 0);
+  /* baseline in a bound and no --baseline */
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--filter", "ka=15", NULL), ==, 2);
+  /* usage */
+  g_assert_cmpint (run_check (&f, NULL), ==, 2);
+  g_assert_cmpint (run_check (&f, f.scenario, "--bogus", NULL), ==, 2);
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--baseline", f.db,
+                              "--filter", "nope=1", NULL), ==, 2);
+  mf_clear (&f);
+}
+
+static void
+test_main_baseline (void)
+{
+  MainFixture f;
+  mf_init (&f, "[expect]\n"
+               "slower = failover_s mean <= baseline + 1 where ka=15\n"
+               "survive = pinhole_survival mean >= baseline - 0.1\n");
+  g_autoptr (Scenario) sc = mf_load (&f);
+  fill_db (sc, f.db, NULL, NULL, &results_default);
+  g_autofree char *base = g_build_filename (f.dir, "base.db", NULL);
+  /* the baseline: another scenario text of the same name, only ka=15;
+   * failover mean 19, so the bound is 20 and the current mean 20 holds */
+  Results old = results_default;
+  old.only_ka15 = TRUE;
+  old.failover[0][0] = 15;
+  old.failover[0][1] = 20;
+  old.failover[0][2] = 22;
+  fill_db (sc, base, NULL, "[scenario]\nname = check-test\n# an older version\n", &old);
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--baseline", base, NULL), ==, 1);
+  g_autofree char *out = mf_output (&f);
+  assert_contains (out, "PASS  slower [ka=15]   failover_s mean = 20 <= 20 (baseline 19 + 1) (n=3)");
+  assert_contains (out, "PASS  survive [ka=15]  pinhole_survival mean = 0.993333 >= 0.893333 (baseline 0.993333 - 0.1) (n=3)");
+  assert_contains (out, "FAIL  survive [ka=30]  the baseline has no run at this point");
+
+  /* a baseline database without an experiment of that name */
+  g_autofree char *other = g_build_filename (f.dir, "other.db", NULL);
+  fill_db (sc, other, "another-name", "x", &old);
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--baseline", other, NULL), ==, 2);
+  mf_clear (&f);
+}
+
+static void
+test_main_print_golden (void)
+{
+  MainFixture f;
+  mf_init (&f, "");
+  g_autoptr (Scenario) sc = mf_load (&f);
+  Results res = results_default;
+  res.fail_run = TRUE;
+  fill_db (sc, f.db, NULL, NULL, &res);
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", "--print-golden", NULL), ==, 0);
+  g_autofree char *out = mf_output (&f);
+  assert_contains (out, "\n[golden]\nka15_r0 = ka=15#0 0000000000000010\nka15_r1 = ka=15#1 0000000000000011\n");
+  assert_contains (out, "ka30_r1 = ka=30#1 0000000000000021\n"
+                        "# ka30_r2 = ka=30#2: the run failed: proxy refused the spec\n");
+  /* the lines parse as [golden] entries of the same scenario and pass */
+  MainFixture g;
+  g_autofree char *tail = g_strconcat (strstr (out, "[golden]"), NULL);
+  mf_init (&g, tail);
+  g_autoptr (Scenario) sc2 = mf_load (&g);
+  fill_db (sc2, g.db, NULL, NULL, &results_default);
+  g_assert_cmpint (run_check (&g, g.scenario, "-o", g.db, "--no-run", NULL), ==, 0);
+  g_autofree char *out2 = mf_output (&g);
+  assert_contains (out2, "PASS  ka30_r1  ka=30#1: fingerprint 0000000000000021 as pinned");
+  mf_clear (&g);
+  mf_clear (&f);
+}
+
+static void
+validate_bad (const char *tail, const char *message_after_path)
+{
+  MainFixture f;
+  mf_init (&f, tail);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Scenario) sc = scenario_load (f.scenario, &error);
+  g_assert_no_error (error);
+  g_assert_false (check_validate (sc, &error));
+  g_assert_nonnull (error);
+  g_autofree char *want = g_strconcat (f.scenario, message_after_path, NULL);
+  g_assert_cmpstr (error->message, ==, want);
+  /* and the command refuses it with 2 */
+  g_assert_cmpint (run_check (&f, f.scenario, "-o", f.db, "--no-run", NULL), ==, 2);
+  mf_clear (&f);
+}
+
+static void
+test_validate (void)
+{
+  /* the tail starts at line 20 of the file */
+  validate_bad ("[expect]\nok = failover_s max <= 30\nfast = failover_s p95 =< 40\n",
+                ":22: [expect] fast: expected a comparison (<, <=, >, >=, ==, !=), got '=<'");
+  validate_bad ("[expect]\nfast = failover p95 <= 40\n",
+                ":21: [expect] fast: expected a metric (time_to_first_registration_s, failover_s, "
+                "failover_completed, failovers, outage_s, pinhole_survival, pinhole_expiries, "
+                "reregistrations, registrations, messages_per_device_hour, bytes_per_device_hour), "
+                "got 'failover'");
+  validate_bad ("[expect]\nfast = failover_s p95 <= 40 where kaa=15\n",
+                ":21: [expect] fast: expected a sweep variable (ka) in where, got 'kaa'");
+  validate_bad ("[expect]\nfast = failover_s p95 <= 40 where ka=45\n",
+                ":21: [expect] fast: expected a where clause that matches a sweep point, got 'ka=45'");
+  validate_bad ("[expect]\nruns_ok = failover_s p95 <= 40\n",
+                ":21: [expect] runs_ok: expected another name ('runs_ok' is the check that every "
+                "run succeeded), got 'runs_ok'");
+  validate_bad ("[golden]\ng = ka=45#0 0000000000000010\n",
+                ":21: [golden] g: expected the key of a sweep point (e.g. 'ka=15'), got 'ka=45'");
+  validate_bad ("[golden]\ng = ka=15#3 0000000000000010\n",
+                ":21: [golden] g: expected a replication 0..2, got '3'");
+  validate_bad ("[golden]\ng = ka=15#0 10\n",
+                ":21: [golden] g: expected a fingerprint of 16 hex digits, got '10'");
+
+  MainFixture f;
+  mf_init (&f, "[expect]\na = failover_s p95 <= 40 where ka>=30\n[golden]\ng = ka=30#2 0000000000000010\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Scenario) sc = mf_load (&f);
+  g_assert_true (check_validate (sc, &error));
+  g_assert_no_error (error);
+  mf_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -516,5 +957,12 @@ main (int argc, char **argv)
   g_test_add_func ("/check/3-eval/values", test_eval);
   g_test_add_func ("/check/3-eval/baseline", test_eval_baseline);
   g_test_add_func ("/check/4-report/text-and-junit", test_report);
+  g_test_add_func ("/check/5-main/pass", test_main_pass);
+  g_test_add_func ("/check/5-main/breach", test_main_breach);
+  g_test_add_func ("/check/5-main/failed-run", test_main_failed_run);
+  g_test_add_func ("/check/5-main/input-errors", test_main_input_errors);
+  g_test_add_func ("/check/5-main/baseline", test_main_baseline);
+  g_test_add_func ("/check/5-main/print-golden", test_main_print_golden);
+  g_test_add_func ("/check/5-main/validate", test_validate);
   return g_test_run ();
 }

@@ -487,6 +487,52 @@ test_b17_no_cache_every_round_queries (void)
   }
 }
 
+/* B20 with a short expiry: p0 is dead for good, the phone lives at p1
+ * with RegisterExpires 60 (refresh every 0.9 x 60 = 54 s, B5) and probes
+ * p0 every 100 s.  A probe to a dead server takes Timer F = 32 s; had it
+ * held the refresh back that long the 60 s binding would lapse (6 s of
+ * margin).  Rule: the binding at p1 never lapses: no REG_EXPIRED, and
+ * consecutive registrations at p1 are exactly 54 s + RTT apart (the
+ * refresh is never delayed), while the probes do go to p0. */
+static void
+test_b20_failed_probe_keeps_refresh (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 121 });
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "RegisterExpires", "60");
+  set (&cfg, "failback_interval", "100");
+  sip_proxy_fault (fx.proxy[0], SIP_PROXY_FAULT_CRASH);
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (1200));
+
+  const DeviceEvent *b = registered_at (&fx, 1, 0);
+  g_assert_nonnull (b);
+  g_assert_cmpuint (device_fixture_count_events (&fx, DEVICE_EVENT_REG_EXPIRED, 1, 0, SIM_S (1200)),
+                    ==, 0);
+  SimTime prev = b->time;
+  guint n = 0;
+  for (;;) {
+    const DeviceEvent *r = registered_at (&fx, 1, prev + 1);
+    if (!r)
+      break;
+    g_assert_cmpint (r->time - prev, ==, SIM_S (54) + RTT);
+    prev = r->time;
+    n++;
+  }
+  /* (1200 - b) / 54 s refreshes, give or take the last one. */
+  g_assert_cmpuint (n, >=, (guint) ((SIM_S (1200) - b->time) / (SIM_S (54) + RTT)) - 1);
+  /* Probes went to p0 (each a REGISTER attempt that timed out). */
+  g_assert_cmpuint (count_to (&fx, DEVICE_EVENT_REGISTER_SENT, 0, b->time + 1, SIM_S (1200)),
+                    >=, 5);
+  g_assert_true (device_account_is_registered (fx.device, 1));
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* --------------------------------------------------------- B12 / B20 */
 
 /* B12, B20, B35: voip.test with three A records: three candidates of equal
@@ -706,6 +752,8 @@ main (int argc, char **argv)
                    test_b17_probe_within_ttl_no_query);
   g_test_add_func ("/device-rules/5-dns/B17-no-cache-every-round-queries",
                    test_b17_no_cache_every_round_queries);
+  g_test_add_func ("/device-rules/3-redundancy/B20-failed-probe-keeps-refresh",
+                   test_b20_failed_probe_keeps_refresh);
   g_test_add_func ("/device-rules/3-redundancy/B12-B20-a-only-no-failback",
                    test_b12_a_only_no_failback);
   g_test_add_func ("/device-rules/6-inbound/B44-B39-probes-answered-200",

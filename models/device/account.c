@@ -38,7 +38,13 @@
  *
  * 3. Registered.  A 2xx starts the refresh timer (B5, device_refresh_delay)
  *    and the expiry timer (the binding's end as the device sees it).  A
- *    refresh that comes due while a probe is in flight waits for the probe.
+ *    probe never stops the refresh timer.  A failback probe that falls due
+ *    less than Timer F before the next refresh waits until just after it
+ *    (a probe to a dead server holds the account for Timer F, and a
+ *    refresh held that long can let a short binding lapse); a refresh that
+ *    still comes due while a probe is in flight waits for the probe, and a
+ *    binding that lapsed meanwhile is renewed at the server in use as soon
+ *    as the probe ends.
  *    The state stays REGISTERED while the binding is in force, whatever
  *    rounds run meanwhile; when the expiry passes with no new 2xx it drops
  *    to REGISTERING/RESOLVING/WAITING (DEVICE_EVENT_REG_EXPIRED).
@@ -239,7 +245,11 @@ static void
 acc_start_round (DeviceAccount *acc, RoundKind kind, gboolean fresh)
 {
   acc_cancel_round (acc);
-  host_timer_cancel (&acc->next_timer);
+  /* Note 3: a failback probe leaves the refresh timer running. */
+  if (kind != ROUND_PROBE) {
+    host_timer_cancel (&acc->next_timer);
+    acc->refresh_at = -1;
+  }
   acc->round = kind;
   acc_resolve (acc, fresh);
 }
@@ -450,7 +460,9 @@ acc_round_exhausted (DeviceAccount *acc)
     /* Note 2: a failed probe leaves the account where it is. */
     acc_trace (acc, "failback probe found no higher-priority server");
     acc_set_state (acc, acc->registered ? DEVICE_ACC_REGISTERED : DEVICE_ACC_WAITING);
-    if (acc->refresh_due) {
+    if (acc->refresh_due || !acc->registered) {
+      /* Note 3: the refresh held back by the probe, or the binding that
+       * lapsed during it, goes to the server in use now. */
       acc->refresh_due = FALSE;
       acc_start_round (acc, ROUND_REFRESH, FALSE);
       return;
@@ -625,6 +637,7 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
 
   host_timer_start (&acc->expiry_timer, SIM_S (r->granted_s));
   host_timer_start (&acc->next_timer, device_refresh_delay (cfg, r->granted_s));   /* B5 */
+  acc->refresh_at = host_now (acc->dev->host) + device_refresh_delay (cfg, r->granted_s);
 
   /* RFC 5626 §4.4: a registrar that supports outbound says so; keep the
    * flow alive with STUN (UDP). */
@@ -807,6 +820,14 @@ acc_on_failback_timer (SimTimer *t, gpointer u)
   DeviceAccount *acc = u;
   if (!acc->registered || acc->round != ROUND_NONE) {
     host_timer_start (&acc->failback_timer, acc->cfg->failback_interval);
+    return;
+  }
+  /* Note 3: a refresh due before the probe could time out goes first. */
+  SimTime now = host_now (acc->dev->host);
+  if (acc->refresh_at >= now && host_timer_is_pending (&acc->next_timer)
+      && acc->refresh_at - now < acc->cfg->transaction_timeout) {
+    acc_trace (acc, "failback probe waits for the refresh");
+    host_timer_start (&acc->failback_timer, acc->refresh_at - now + SIM_S (1));
     return;
   }
   acc_trace (acc, "failback probe (server in use has priority %u)", acc->server_priority);
@@ -1171,6 +1192,7 @@ device_account_new (Device *dev, guint n, GError **error)
   acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
 
   host_timer_init (dev->host, &acc->next_timer, acc_on_next_timer, acc);
+  acc->refresh_at = -1;
   host_timer_init (dev->host, &acc->expiry_timer, acc_on_expiry, acc);
   host_timer_init (dev->host, &acc->failback_timer, acc_on_failback_timer, acc);
   host_timer_init (dev->host, &acc->ka_timer, acc_on_ka_timer, acc);

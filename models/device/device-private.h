@@ -79,6 +79,7 @@ struct DeviceAccount {
   gboolean                   has_trying;
 
   HostTimer                  next_timer;      /* start delay, retry, refresh */
+  SimTime                    refresh_at;      /* when next_timer refreshes; -1: not a refresh */
   HostTimer                  expiry_timer;    /* the binding's end */
   HostTimer                  failback_timer;  /* B20 */
   HostTimer                  ka_timer;        /* B40 */
