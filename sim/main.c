@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "sipsim-config.h"
+#include "sim/bench/bench-experiment.h"
 #include "sim/bench/bench-kernel.h"
 #include "sim/demo.h"
 /* experiment layer commands: one include and one table row each */
@@ -30,6 +31,8 @@ usage (FILE *fp)
            "                    losses, an ICMP port-unreachable and the run fingerprint\n"
            "  bench kernel K N [SEED] [MAXDELAY_NS] [--timers]\n"
            "                    hold-model event-queue benchmark (doc/performance.md)\n"
+           "  bench experiment scenario FILE [--runs N] | devices N [--hours H]\n"
+           "                    whole runs, timed (doc/performance.md, Experiments)\n"
            "  run SCENARIO [-o DB] [-j N] [--filter EXPR] [--seed N] [--trace] [--pcap DIR]\n"
            "                    every run of a scenario not yet in DB (doc/guide.md)\n"
            "  trace DB --run N [--pcap FILE] [--only NODE]\n"
@@ -70,7 +73,9 @@ main (int argc, char **argv)
     {
       if (argc >= 3 && strcmp (argv[2], "kernel") == 0)
         return sim_bench_kernel_main (argc - 2, argv + 2);
-      fprintf (stderr, "sipsim bench: unknown benchmark%s%s (known: kernel)\n",
+      if (argc >= 3 && strcmp (argv[2], "experiment") == 0)
+        return sim_bench_experiment_main (argc - 2, argv + 2);
+      fprintf (stderr, "sipsim bench: unknown benchmark%s%s (known: kernel, experiment)\n",
                argc >= 3 ? " " : "", argc >= 3 ? argv[2] : "");
       return 2;
     }
