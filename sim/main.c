@@ -15,6 +15,7 @@
 #include "sim/bench/bench-kernel.h"
 #include "sim/demo.h"
 /* experiment layer commands: one include and one table row each */
+#include "sim/experiment/plot.h"
 #include "sim/experiment/runner.h"
 #include "sim/experiment/trace.h"
 #include "sim/experiment/check.h"
@@ -39,6 +40,8 @@ usage (FILE *fp)
            "                    one stored run replayed as a ladder diagram\n"
            "  check SCENARIO [-o DB] [--baseline DB] [--junit FILE] [--no-run] [--print-golden]\n"
            "                    run what is missing, evaluate [expect]/[golden]; exit 1 on a breach (doc/check.md)\n"
+           "  plot DB [--format png|svg|dumb] [-o DIR] [cdf|sweep|timeline ...]\n"
+           "                    gnuplot figures from a results database (doc/plots.md)\n"
            "  version           print the version\n");
 }
 
@@ -50,6 +53,7 @@ static const struct { const char *name; CommandMain main; } commands[] = {
   { "run", runner_main },
   { "trace", trace_main },
   { "check", check_main },
+  { "plot", plot_main },
 };
 
 int
