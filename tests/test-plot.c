@@ -855,6 +855,27 @@ test_timeline (void)
       total += len;
     }
   g_assert_cmpfloat (total, >, 3600);
+  /* the failover shows as a change of server (column 5, the proxy
+   * index): pbx-a (0) until a refresh fails after the crash at 1800 s.
+   * Refreshes come at most RegisterExpires = 600 s apart and a silent
+   * server is given up after Timer F = 32 s (RFC 3261 17.1.2.2), so the
+   * move to pbx-b (1) comes in (1800, 1800 + 600 + 32 + 1]; one
+   * registration attempt failed before it, after the crash. */
+  g_assert_cmpuint (n_rows (b, 0), >=, 2);
+  g_assert_cmpfloat (field (b, 0, 0, 4), ==, 0);
+  g_assert_cmpfloat (field (b, 0, 1, 4), ==, 1);
+  double moved = field (b, 0, 1, 0);
+  g_assert_cmpfloat (moved, >, 1800);
+  g_assert_cmpfloat (moved, <=, 1800 + 600 + 32 + 1);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 0) + field (b, 0, 0, 2), moved, 1e-6);
+  g_autofree char *fail_file = g_strconcat (name, "-failures.dat", NULL);
+  g_autofree char *fail = read_out (&s.f, fail_file);
+  g_autoptr (GPtrArray) fb = parse_dat (fail);
+  g_assert_cmpuint (fb->len, ==, 1);
+  g_assert_cmpfloat (field (fb, 0, 0, 0), >, 1800);
+  g_assert_cmpfloat (field (fb, 0, 0, 0), <=, moved);
+  g_assert_cmpfloat (field (fb, 0, 0, 2), ==, 1);
+  g_assert_nonnull (strstr (gp, "title \"registered at pbx-b\""));
 
   /* keep-alives every 20 s (ka=20) while registered: at least one per
    * 20 s of the registered time, at most one per 20 s of the run */

@@ -11,9 +11,12 @@
  *    of the run that was measured.
  *
  * 2. One row per unit (metrics.h note 2), first unit on top; within a row
- *      y + 0.35  keep-alive sent (DEVICE_EVENT_KEEPALIVE)
+ *      y + 0.35  keep-alive sent (KEEPALIVE), keep-alive failed (KA_FAILED)
  *      y + 0.15  registered: from a STATE event into REGISTERED to the
- *                next STATE event out of it (or the run's end)
+ *                next STATE event out of it (or the run's end), split
+ *                where a 2xx comes from another server (a failover while
+ *                the old binding was still in force), one colour per
+ *                proxy; registration attempt failed (REG_FAILED)
  *      y - 0.15  pinhole open: a NAT binding whose internal address is
  *                the unit's socket, from its CREATED record to its
  *                EXPIRED record (or the run's end)
@@ -21,15 +24,16 @@
  *    Faults are vertical lines across every row, labelled with the
  *    [fault NAME] and what it did; the warm-up end is a dashed line.
  *
- * 3. Data files: NAME-registered.dat and NAME-pinhole.dat (x y dx 0, for
- *    `with vectors nohead`), NAME-keepalive.dat (x y), NAME-probes.dat
- *    (x y reached); empty ones are written too (with a comment) but left
- *    out of the plot command, because gnuplot refuses a plot whose every
- *    source is empty.
+ * 3. Data files: NAME-registered.dat (x y dx 0 proxy) and
+ *    NAME-pinhole.dat (x y dx 0), for `with vectors nohead`;
+ *    NAME-keepalive.dat (x y), NAME-probes.dat (x y reached),
+ *    NAME-failures.dat (x y kind); empty ones are written too (with a
+ *    comment) but left out of the plot command, because gnuplot refuses
+ *    a plot whose every source is empty.
  *
- * 4. Known limit: NAT records are matched to a unit by its socket address
- *    (address and port); two devices behind different home NATs with the
- *    same private address and port would share each other's pinholes.
+ * 4. NAT records are matched to a unit by its socket address (address
+ *    and port): the executor gives every device its own private address
+ *    (doc/runs.md), also behind separate home NATs.
  */
 #include <string.h>
 
@@ -61,8 +65,9 @@ fault_text (ObsFaultKind k)
 }
 
 typedef struct {
-  GString *reg, *pin, *ka, *probe;
-  guint    n_reg, n_pin, n_ka, n_probe;
+  GString *reg, *pin, *ka, *probe, *fail;
+  guint    n_reg, n_pin, n_ka, n_probe, n_fail;
+  guint64  servers;        /* bit p + 1: some segment at proxy p; bit 0: unknown */
 } Series;
 
 static double
@@ -71,46 +76,97 @@ row_y (const RunObservations *obs, guint unit)
   return (double) (obs->units->len - 1 - unit);
 }
 
+/* The index of the proxy at @a (address and port, else address only);
+ * -1 if none. */
+static gint
+proxy_index (const RunObservations *obs, const SimSockAddr *a)
+{
+  for (guint i = 0; i < obs->proxies->len; i++)
+    if (sim_sockaddr_equal (&g_array_index (obs->proxies, ObsProxy, i).addr, a))
+      return (gint) i;
+  for (guint i = 0; i < obs->proxies->len; i++)
+    if (g_array_index (obs->proxies, ObsProxy, i).addr.ip == a->ip)
+      return (gint) i;
+  return -1;
+}
+
+typedef struct {
+  SimTime from;            /* -1: not registered */
+  gint    server;          /* of the open segment; -1 unknown yet */
+  gint    last_server;     /* of the last REGISTERED event */
+} RegState;
+
+static void
+reg_close (Series *s, const RunObservations *obs, guint unit, RegState *r, SimTime at)
+{
+  g_string_append_printf (s->reg, "%.9f %.2f %.9f 0 %d\n", sec (r->from),
+                          row_y (obs, unit) + 0.15, sec (at - r->from), r->server);
+  s->n_reg++;
+  s->servers |= G_GUINT64_CONSTANT (1) << (r->server + 1 < 63 ? r->server + 1 : 63);
+  r->from = -1;
+}
+
 static void
 series_fill (Series *s, const RunObservations *obs)
 {
   guint nu = obs->units->len;
-  g_autofree SimTime *reg_from = g_new (SimTime, nu);
+  g_autofree RegState *reg = g_new (RegState, nu);
   for (guint u = 0; u < nu; u++)
-    reg_from[u] = -1;
+    reg[u] = (RegState) { -1, -1, -1 };
 
+  /* Registered segments: a STATE change into REGISTERED opens one, out
+   * of it closes it; a 2xx from another server while registered (a
+   * failover that kept the old binding in force meanwhile) closes it and
+   * opens one at the new server. */
   for (guint i = 0; i < obs->events->len; i++)
     {
       const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
       if (e->unit >= nu)
         continue;
+      RegState *r = &reg[e->unit];
       double y = row_y (obs, e->unit);
-      if (e->ev.kind == DEVICE_EVENT_STATE)
+      switch (e->ev.kind)
         {
-          if (e->ev.to == DEVICE_ACC_REGISTERED && reg_from[e->unit] < 0)
-            reg_from[e->unit] = e->ev.time;
-          else if (e->ev.from == DEVICE_ACC_REGISTERED && e->ev.to != DEVICE_ACC_REGISTERED
-                   && reg_from[e->unit] >= 0)
+        case DEVICE_EVENT_STATE:
+          if (e->ev.to == DEVICE_ACC_REGISTERED && r->from < 0)
             {
-              g_string_append_printf (s->reg, "%.9f %.2f %.9f 0\n", sec (reg_from[e->unit]),
-                                      y + 0.15, sec (e->ev.time - reg_from[e->unit]));
-              s->n_reg++;
-              reg_from[e->unit] = -1;
+              r->from = e->ev.time;
+              r->server = r->last_server;
             }
-        }
-      else if (e->ev.kind == DEVICE_EVENT_KEEPALIVE)
-        {
+          else if (e->ev.from == DEVICE_ACC_REGISTERED && e->ev.to != DEVICE_ACC_REGISTERED
+                   && r->from >= 0)
+            reg_close (s, obs, e->unit, r, e->ev.time);
+          break;
+        case DEVICE_EVENT_REGISTERED:
+          r->last_server = proxy_index (obs, &e->ev.server);
+          if (r->from >= 0 && r->server < 0)
+            r->server = r->last_server;
+          else if (r->from >= 0 && r->server != r->last_server)
+            {
+              reg_close (s, obs, e->unit, r, e->ev.time);
+              r->from = e->ev.time;
+              r->server = r->last_server;
+            }
+          break;
+        case DEVICE_EVENT_KEEPALIVE:
           g_string_append_printf (s->ka, "%.9f %.2f\n", sec (e->ev.time), y + 0.35);
           s->n_ka++;
+          break;
+        case DEVICE_EVENT_REG_FAILED:
+          g_string_append_printf (s->fail, "%.9f %.2f 1\n", sec (e->ev.time), y + 0.15);
+          s->n_fail++;
+          break;
+        case DEVICE_EVENT_KA_FAILED:
+          g_string_append_printf (s->fail, "%.9f %.2f 2\n", sec (e->ev.time), y + 0.35);
+          s->n_fail++;
+          break;
+        default:
+          break;
         }
     }
   for (guint u = 0; u < nu; u++)
-    if (reg_from[u] >= 0)
-      {
-        g_string_append_printf (s->reg, "%.9f %.2f %.9f 0\n", sec (reg_from[u]),
-                                row_y (obs, u) + 0.15, sec (obs->end - reg_from[u]));
-        s->n_reg++;
-      }
+    if (reg[u].from >= 0)
+      reg_close (s, obs, u, &reg[u], obs->end);
 
   /* Pinholes: CREATED opens, EXPIRED (same external address and binding
    * id: ids are per NAT instance, external addresses are not shared
@@ -214,16 +270,20 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
 
   g_autofree char *name = g_strdup_printf ("timeline-run-%" G_GINT64_FORMAT, run_id);
   Series s = { g_string_new (NULL), g_string_new (NULL), g_string_new (NULL),
-               g_string_new (NULL), 0, 0, 0, 0 };
+               g_string_new (NULL), g_string_new (NULL), 0, 0, 0, 0, 0, 0 };
   series_fill (&s, obs);
   gboolean ok =
-    write_series (ctx, name, "registered", "# registered intervals: start_s row length_s 0\n",
+    write_series (ctx, name, "registered",
+                  "# registered intervals: start_s row length_s 0 proxy (index, -1 unknown)\n",
                   s.reg, error)
     && write_series (ctx, name, "pinhole", "# NAT bindings of the unit's socket: start_s row length_s 0\n",
                      s.pin, error)
     && write_series (ctx, name, "keepalive", "# keep-alives sent: time_s row\n", s.ka, error)
     && write_series (ctx, name, "probes", "# registrar probes: done_s row reached(1/0)\n",
-                     s.probe, error);
+                     s.probe, error)
+    && write_series (ctx, name, "failures",
+                     "# failures: time_s row kind (1 registration attempt, 2 keep-alive)\n",
+                     s.fail, error);
 
   GString *body = g_string_new (NULL);
   g_string_append_printf (body,
@@ -234,7 +294,7 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
                           "set yrange [-0.8:%u]\n"
                           "set grid xtics\n"
                           "set key outside bottom center horizontal\n"
-                          "set bmargin 6\n",
+                          "set bmargin 7\n",
                           run_id, obs->units->len, obs->units->len == 1 ? "" : "s",
                           sec (obs->end), sec (obs->end), obs->units->len);
   g_string_append (body, "set ytics (");
@@ -262,9 +322,19 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
                               sec (f->time), sec (f->time), q, sec (f->time));
     }
   GString *plot = g_string_new ("plot ");
-  if (s.n_reg > 0)
-    add_plot (plot, name, "registered",
-              "using 1:2:3:4 with vectors nohead lw 6 lc rgb \"forest-green\" title \"registered\"");
+  static const char *const reg_colours[] = { "forest-green", "dark-cyan", "dark-violet",
+                                              "olive", "sienna4", "steelblue" };
+  for (gint p = -1; p < (gint) obs->proxies->len && p < 62; p++)
+    if (s.servers & (G_GUINT64_CONSTANT (1) << (p + 1)))
+      {
+        g_autofree char *title = p < 0 ? g_strdup ("registered")
+          : g_strdup_printf ("registered at %s", g_array_index (obs->proxies, ObsProxy, p).name);
+        g_autofree char *tq = plot_gp_quote (title);
+        g_autofree char *spec = g_strdup_printf (
+          "using ($5 == %d ? $1 : NaN):2:3:4 with vectors nohead lw 6 lc rgb \"%s\" title %s",
+          p, p < 0 ? "gray30" : reg_colours[p % G_N_ELEMENTS (reg_colours)], tq);
+        add_plot (plot, name, "registered", spec);
+      }
   if (s.n_pin > 0)
     add_plot (plot, name, "pinhole",
               "using 1:2:3:4 with vectors nohead lw 3 lc rgb \"royalblue\" title \"pinhole open (NAT binding)\"");
@@ -278,6 +348,13 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
       add_plot (plot, name, "probes",
                 "using 1:($3 == 0 ? $2 : NaN) with points pt 2 ps 1 lc rgb \"red\" title \"probe failed\"");
     }
+  if (s.n_fail > 0)
+    {
+      add_plot (plot, name, "failures",
+                "using 1:($3 == 1 ? $2 : NaN) with points pt 6 ps 1 lc rgb \"red\" title \"registration attempt failed\"");
+      add_plot (plot, name, "failures",
+                "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive failed\"");
+    }
   if (plot->len == 5)
     g_string_append (plot, "NaN notitle");
   g_string_append_c (plot, '\n');
@@ -290,5 +367,6 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
   g_string_free (s.pin, TRUE);
   g_string_free (s.ka, TRUE);
   g_string_free (s.probe, TRUE);
+  g_string_free (s.fail, TRUE);
   return ok;
 }
