@@ -627,7 +627,7 @@ test_filter (void)
     { NULL, 6 }, { "", 6 }, { "ka=30", 2 }, { "ka=30.0", 2 }, { "ka!=30", 4 },
     { "ka<30", 2 }, { "ka<=30", 4 }, { "ka>15", 4 }, { "ka>=60", 2 },
     { "msg=stun", 3 }, { "msg!=stun", 3 }, { "ka>15, msg=keep-alive", 2 },
-    { " ka == 60 ,msg=stun ", 1 },
+    { " ka = 60 ,msg=stun ", 1 }, { "ka==60", 0 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -885,6 +885,10 @@ test_err_value (void)
             "t.ini:5: [device a]: expected a name not used by another", NULL);
   load_err ("[scenario]\nduration = 1h\n[sweep]\nx = 1, 2, 1\n", SCENARIO_ERROR_VALUE,
             "t.ini:4: [sweep] x: expected each value once", NULL);
+  load_err ("[scenario]\nduration = 1h\n[sweep]\nx =\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [sweep] x: expected at least one value", NULL);
+  load_err ("[scenario]\nduration = 1h\n[nat n]\nudp_timeout = ${x=}\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [nat n] udp_timeout: expected at least one value", NULL);
   load_err ("[scenario]\nduration = 1h\n[sweep]\nx = 1..5 step -1\n", SCENARIO_ERROR_VALUE,
             "t.ini:4: [sweep] x: expected a step", NULL);
   load_err ("[scenario]\nduration = 1h\n[sweep]\nx = 1..1000000\n", SCENARIO_ERROR_VALUE,

@@ -270,6 +270,13 @@ parse_values (const char *text, char **why)
 {
   if (strstr (text, ".."))
     return parse_range (text, why);
+  if (!*text)
+    {
+      /* g_strsplit ("") gives no items: a variable without values would
+       * make a sweep of no points. */
+      *why = g_strdup ("expected at least one value");
+      return NULL;
+    }
   g_auto (GStrv) items = g_strsplit (text, ",", -1);
   GPtrArray *vals = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; items[i]; i++)

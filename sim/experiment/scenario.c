@@ -1491,7 +1491,7 @@ parse_filter (const Scenario *sc, const char *filter, GError **error)
       else if (o[0] == '>')
         op = o[1] == '=' ? (oplen = 2, OP_GE) : OP_GT;
       else if (o[0] == '=')
-        op = OP_EQ, oplen = o[1] == '=' ? 2 : 1;
+        op = OP_EQ;   /* no "==": "a==x" means a equals "=x", so a point's key is a filter that matches it */
       else
         goto syntax;
       Cond *c = g_new0 (Cond, 1);
