@@ -435,6 +435,8 @@ test_sweep_categorical (void)
     }
   g_autofree char *gp = read_out (&f, "sweep-outage_s-msg.gp");
   g_assert_nonnull (strstr (gp, "xticlabels(8)"));
+  g_assert_nonnull (strstr (gp, "with yerrorbars"));
+  g_assert_null (strstr (gp, "yerrorlines"));
   fx_clear (&f);
 }
 

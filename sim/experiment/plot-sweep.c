@@ -14,6 +14,9 @@
  *    numerically), else categories in sweep order at x = 0, 1, ... with
  *    their text as tic labels.  Curves (VAR2 values) likewise.
  *
+ *    Numeric x is drawn with yerrorlines, categories with yerrorbars
+ *    (points, no line: there is nothing between two categories).
+ *
  * 3. Data: NAME.dat, one block per curve (gnuplot `index i`), columns
  *      1 x   2 mean   3 ci_low   4 ci_high   5 n   6 half_width   7 sd   8 label
  *    With n = 1 there is no interval: ci_low = ci_high = mean and
@@ -231,9 +234,11 @@ sweep_render (PlotCtx *ctx, const Sweep *sw, GError **error)
       g_autofree char *title = sw->by != NULL ? g_strdup_printf ("%s=%s", sw->by, bl->text)
                                               : g_strdup_printf ("mean %s", sw->metric);
       g_autofree char *tq = plot_gp_quote (title);
-      g_string_append_printf (plot, "%s%s index %u using 1:2:3:4%s with yerrorlines lw 2 pt 7 title %s",
+      /* categories are not on a scale: no line between them */
+      g_string_append_printf (plot, "%s%s index %u using 1:2:3:4%s with %s lw 2 pt 7 title %s",
                               b > 0 ? ", \\\n     " : "", dq, b,
-                              sw->xs.numeric ? "" : ":xticlabels(8)", tq);
+                              sw->xs.numeric ? "" : ":xticlabels(8)",
+                              sw->xs.numeric ? "yerrorlines" : "yerrorbars", tq);
     }
   g_string_append_c (plot, '\n');
   if (!plot_write (ctx, dat_file, dat->str, error))
