@@ -50,6 +50,10 @@ struct Scenario {
   guint    *n_devices;    /* per point */
   GArray   *entries;      /* ScenarioEntry: [expect], [golden] */
   char     *text;
+  /* Each profile's defaults, made once: applying a profile's table costs
+   * more than the rest of a point, and every point of every device copies
+   * one. */
+  DeviceConfig profiles[DEVICE_PROFILE_RFC + 1];
 };
 
 /* ------------------------------------------------------------ sections */
@@ -794,8 +798,10 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
     return FALSE;
   SpecDevice dd = { 0 };
   g_autofree char *prof = g_strstrip (g_strdup (b->v));
-  if (!device_config_init_named (&dd.cfg, prof, NULL))
+  DeviceProfileId pid;
+  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_RFC)
     return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra or rfc");
+  device_config_copy (&dd.cfg, &b->sc->profiles[pid]);   /* = device_config_init_named */
   dd.name = g_strdup (name);
   dd.count = 1;
   dd.nat = -1;
@@ -1185,6 +1191,8 @@ scenario_free (Scenario *sc)
   if (sc->entries)
     g_array_unref (sc->entries);
   g_free (sc->text);
+  for (guint i = 0; i < G_N_ELEMENTS (sc->profiles); i++)
+    device_config_clear (&sc->profiles[i]);
   g_free (sc);
 }
 
@@ -1220,6 +1228,8 @@ load (const char *text, const char *file, const char *dir, const char *canonical
 {
   g_return_val_if_fail (text != NULL, NULL);
   g_autoptr (Scenario) sc = g_new0 (Scenario, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (sc->profiles); i++)
+    device_config_init (&sc->profiles[i], (DeviceProfileId) i);
   sc->seed = 1;
   sc->replications = 1;
   sc->name = default_name (file);
