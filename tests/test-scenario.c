@@ -801,6 +801,12 @@ test_roundtrip (void)
   const ScenarioEntry *eb = scenario_get_entries (b, &nb);
   g_assert_cmpuint (na, ==, nb);
   g_assert_cmpstr (eb[0].value, ==, "failover_s p95 <= ${not substituted}");
+  /* It is a GLib key file GKeyFile itself reads. */
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_assert_true (g_key_file_load_from_data (kf, scenario_get_text (a), -1, G_KEY_FILE_NONE, &err));
+  g_assert_no_error (err);
+  g_autofree char *ka = g_key_file_get_string (kf, "device phone", "X_KeepAliveExpires", NULL);
+  g_assert_cmpstr (ka, ==, "${ka}");
   /* The text is a fixed point of load + get_text. */
   g_autoptr (Scenario) c = scenario_load_from_data (scenario_get_text (b), "again", NULL, &err);
   g_assert_no_error (err);
@@ -854,6 +860,19 @@ test_err_syntax (void)
             "t.ini:2: [scenario] duration:", "cannot be swept", NULL);
   load_err ("[scenario]\nduration = 1h\n[sweep]\n9x = 1\n", SCENARIO_ERROR_SYNTAX,
             "t.ini:4: [sweep] 9x:", "variable name", NULL);
+}
+
+static void
+test_err_io (void)
+{
+  g_autoptr (GError) err = NULL;
+  g_assert_null (scenario_load ("/nonexistent-sipsim/none.ini", &err));
+  g_assert_true (g_error_matches (err, SCENARIO_ERROR, SCENARIO_ERROR_IO));
+  g_assert_true (g_str_has_prefix (err->message, "/nonexistent-sipsim/none.ini:0: "));
+  g_clear_error (&err);
+  g_assert_null (scenario_load_from_data ("[scenario]\nduration = 1h\n\xff\n", "t.ini", NULL, &err));
+  g_assert_true (g_error_matches (err, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX));
+  g_assert_true (strstr (err->message, "t.ini:0: expected UTF-8"));
 }
 
 static void
@@ -988,6 +1007,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/2-sweep/filter", test_filter);
   g_test_add_func ("/scenario/2-sweep/seeds", test_seeds);
   g_test_add_func ("/scenario/2-sweep/text-roundtrip", test_roundtrip);
+  g_test_add_func ("/scenario/3-errors/io-and-encoding", test_err_io);
   g_test_add_func ("/scenario/3-errors/syntax", test_err_syntax);
   g_test_add_func ("/scenario/3-errors/unknown", test_err_unknown);
   g_test_add_func ("/scenario/3-errors/value", test_err_value);
