@@ -456,6 +456,118 @@ test_register_cseq_order (void)
   fx_clear (&x);
 }
 
+/* REGISTER for AOR sip:@user@sipsim.test of <sip:@user@10.0.1.2:@port>
+ * with Expires @expires; @port 0: no Contact (a query, §10.3 step 8). */
+static Req *
+reg_port (Ua *ua, const char *user, guint port, gint64 expires)
+{
+  if (port == 0)
+    return ua_send_req (ua, SIP_METHOD_REGISTER, user, NULL, NULL, 0, NULL);
+  g_autofree char *extra = g_strdup_printf ("Contact: <sip:%s@10.0.1.2:%u>\r\n"
+                                            "Expires: %" G_GINT64_FORMAT "\r\n",
+                                            user, port, expires);
+  return ua_send_req (ua, SIP_METHOD_REGISTER, user, NULL, NULL, 0, extra);
+}
+
+/* @r's 200 lists exactly the @n contacts sip:@user@10.0.1.2:@ports[i],
+ * each with @left[i] seconds. */
+static void
+assert_listing (const Req *r, const char *user, guint n, const guint *ports,
+                const gint64 *left)
+{
+  g_assert_cmpuint (status_of (r), ==, 200);
+  g_assert_cmpuint (sip_msg_contact_count (r->final), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *uri = g_strdup_printf ("sip:%s@10.0.1.2:%u", user, ports[i]);
+      g_assert_cmpint (contact_expires (r->final, uri), ==, left[i]);
+    }
+}
+
+/* Many AORs with interleaved bindings, removed (Expires 0, "*", expiry) in
+ * an order that moves other AORs' bindings around inside the registrar:
+ * every 200 lists exactly its own AOR's current bindings (§10.3 step 8),
+ * with the seconds left, rounded up; the counts and lookups agree, and an
+ * AOR emptied and registered again starts afresh.  Each request is sent at
+ * a whole second k and reaches the registrar at k + ONE_WAY, so a binding
+ * registered at second a for E s has E - (k - a) s left at second k. */
+static void
+test_register_many_aors (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  static const struct { const char *user; guint port; } regs[] = {
+    { "3001", 5001 }, { "3002", 5001 }, { "3001", 5002 },
+    { "3003", 5001 }, { "3001", 5003 }, { "3002", 5002 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (regs); i++)        /* seconds 0-5 */
+    {
+      Req *r = reg_port (&x.ua, regs[i].user, regs[i].port, 600);
+      fx_run (&x, SIM_S (1));
+      g_assert_cmpuint (status_of (r), ==, 200);
+    }
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 6);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("3001")), ==, 3);
+
+  /* Second 6: 3002's first binding goes; its 200 lists the other (from 5). */
+  Req *rm2 = reg_port (&x.ua, "3002", 5001, 0);
+  fx_run (&x, SIM_S (1));
+  assert_listing (rm2, "3002", 1, (guint[]) { 5002 }, (gint64[]) { 599 });
+  /* Second 7: 3001's first goes; left: 5002 (from 2) and 5003 (from 4). */
+  Req *rm1 = reg_port (&x.ua, "3001", 5001, 0);
+  fx_run (&x, SIM_S (1));
+  assert_listing (rm1, "3001", 2, (guint[]) { 5002, 5003 }, (gint64[]) { 595, 597 });
+
+  /* Second 8: queries (no Contact) of each AOR, and of one never seen. */
+  Req *q1 = reg_port (&x.ua, "3001", 0, -1);
+  Req *q2 = reg_port (&x.ua, "3002", 0, -1);
+  Req *q3 = reg_port (&x.ua, "3003", 0, -1);
+  Req *q4 = reg_port (&x.ua, "3004", 0, -1);
+  fx_run (&x, SIM_S (1));
+  assert_listing (q1, "3001", 2, (guint[]) { 5002, 5003 }, (gint64[]) { 594, 596 });
+  assert_listing (q2, "3002", 1, (guint[]) { 5002 }, (gint64[]) { 597 });
+  assert_listing (q3, "3003", 1, (guint[]) { 5001 }, (gint64[]) { 595 });
+  assert_listing (q4, "3004", 0, NULL, NULL);
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 4);
+
+  /* Second 9: "*" empties 3001 only (§10.3 step 6). */
+  Req *star = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "3001", NULL, NULL, 0,
+                           "Contact: *\r\nExpires: 0\r\n");
+  fx_run (&x, SIM_S (1));
+  assert_listing (star, "3001", 0, NULL, NULL);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("3001")), ==, 0);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("3002")), ==, 1);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("3003")), ==, 1);
+  g_assert_false (sip_proxy_lookup (x.proxy, AOR ("3001"), "sip:3001@10.0.1.2:5002",
+                                    NULL, NULL));
+  SimTime exp_at = 0;
+  g_assert_true (sip_proxy_lookup (x.proxy, AOR ("3002"), "sip:3002@10.0.1.2:5002",
+                                   &exp_at, NULL));
+  g_assert_cmpint (exp_at, ==, SIM_S (5) + ONE_WAY + SIM_S (600));
+  /* A contact of one AOR is not found under another. */
+  g_assert_false (sip_proxy_lookup (x.proxy, AOR ("3002"), "sip:3003@10.0.1.2:5001",
+                                    NULL, NULL));
+
+  /* Second 10: 3001 again, one new binding only. */
+  Req *again = reg_port (&x.ua, "3001", 5004, 300);
+  fx_run (&x, SIM_S (1));
+  assert_listing (again, "3001", 1, (guint[]) { 5004 }, (gint64[]) { 300 });
+
+  /* Second 604: 3001 (10 + 300) and 3003 (3 + 600) have expired; 3002's
+   * binding (5 + 600) has 1 s left. */
+  fx_run (&x, SIM_S (604) - now (&x));
+  Req *late = reg_port (&x.ua, "3002", 0, -1);
+  Req *late1 = reg_port (&x.ua, "3001", 0, -1);
+  fx_run (&x, SIM_MS (500));
+  assert_listing (late, "3002", 1, (guint[]) { 5002 }, (gint64[]) { 1 });
+  assert_listing (late1, "3001", 0, NULL, NULL);
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+  /* Expired: 3001:5004, 3003:5001; removed: two by Expires 0, two by "*". */
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->bindings_expired, ==, 2);
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->bindings_removed, ==, 4);
+  fx_clear (&x);
+}
+
 /* ============================================================== 2-via */
 
 static void
@@ -1384,6 +1496,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/1-register/refresh-extends", test_register_refresh);
   g_test_add_func ("/proxy/1-register/remove-and-star", test_register_remove);
   g_test_add_func ("/proxy/1-register/cseq-order", test_register_cseq_order);
+  g_test_add_func ("/proxy/1-register/many-aors", test_register_many_aors);
   g_test_add_func ("/proxy/2-via/received-rport", test_via_received_rport);
   g_test_add_func ("/proxy/2-via/received-no-rport", test_via_received_no_rport);
   g_test_add_func ("/proxy/3-auth/challenge-verify", test_auth);

@@ -25,6 +25,20 @@
  *    callback, and it is called last: a probe is detached from its
  *    transaction and freed before it, so the callback may apply a fault
  *    (which aborts the probes still live and frees the layer, note 2).
+ *
+ * 5. Binding order and the AOR index.  The 200's Contact list, the order
+ *    "Contact: *" removes (and traces) an AOR's bindings, and which binding
+ *    a Contact matches when several could, all follow the bindings' order
+ *    in p->bindings: creation order, except that a removal moves the last
+ *    binding into the freed slot (swap-remove), so removing one AOR's
+ *    binding can reorder another AOR's.  That order is part of the
+ *    observable behaviour (bytes, traces), so it is kept exactly: each
+ *    binding knows its index (gidx), and by_aor holds, per AOR, the
+ *    AOR's bindings sorted by gidx.  A removal is O(1) in p->bindings and
+ *    moves the swapped binding to its new place in its own AOR's array
+ *    (binary search, O(bindings of that AOR)).  Every per-AOR question is
+ *    then answered from the AOR's array alone: a REGISTER costs
+ *    O(bindings of its AOR), not O(bindings of the proxy).
  */
 #include <string.h>
 
@@ -59,6 +73,7 @@ struct Binding {
   char       *call_id;
   guint32     cseq;
   SimTime     expires_at;
+  guint       gidx;          /* index in p->bindings (note 5) */
   SimSockAddr source;        /* the flow (note 3 of proxy.h) */
   gboolean    reliable;
   Conn       *conn;          /* TCP: the connection; NULL for UDP or when gone */
@@ -96,7 +111,8 @@ struct SipProxy {
   GPtrArray          *conns;        /* Conn * */
   SipTxnLayer        *layer;
   SipDigestServer    *digest;
-  GPtrArray          *bindings;     /* Binding * */
+  GPtrArray          *bindings;     /* Binding *, every one (note 5) */
+  GHashTable         *by_aor;       /* AOR -> GPtrArray of Binding *, by gidx */
   GQueue              queue;        /* Work * waiting for service */
   Work               *in_service;
   HostTimer           service;
@@ -326,10 +342,71 @@ binding_free (Binding *b)
   g_free (b);
 }
 
+/* The AOR's bindings in p->bindings order (note 5), or NULL if none. */
+static GPtrArray *
+aor_bindings (const SipProxy *p, const char *aor)
+{
+  return g_hash_table_lookup (p->by_aor, aor);
+}
+
+/* The first position in @a (sorted by gidx) whose gidx is >= @gidx. */
+static guint
+aor_position (const GPtrArray *a, guint gidx)
+{
+  guint lo = 0, hi = a->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (((const Binding *) a->pdata[mid])->gidx < gidx)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* Appends @b (owned by @p from now on) to p->bindings and to its AOR's
+ * array: it has the largest gidx, so it goes last in both. */
+static void
+binding_add (SipProxy *p, Binding *b)
+{
+  b->gidx = p->bindings->len;
+  g_ptr_array_add (p->bindings, b);
+  GPtrArray *a = aor_bindings (p, b->aor);
+  if (a == NULL)
+    {
+      a = g_ptr_array_new ();
+      g_hash_table_insert (p->by_aor, g_strdup (b->aor), a);
+    }
+  g_ptr_array_add (a, b);
+}
+
+/* Removes and frees @b.  p->bindings is swap-removed exactly as
+ * g_ptr_array_remove_fast() would (note 5), and the index follows. */
 static void
 binding_remove (SipProxy *p, Binding *b)
 {
-  g_ptr_array_remove_fast (p->bindings, b);
+  GPtrArray *a = aor_bindings (p, b->aor);
+  guint k = aor_position (a, b->gidx);
+  g_assert (k < a->len && a->pdata[k] == b);
+  g_ptr_array_remove_index (a, k);
+  if (a->len == 0)
+    g_hash_table_remove (p->by_aor, b->aor);       /* frees a */
+
+  guint i = b->gidx;
+  Binding *last = p->bindings->pdata[p->bindings->len - 1];
+  g_assert (p->bindings->pdata[i] == b);
+  g_ptr_array_remove_index_fast (p->bindings, i);  /* last moves to i */
+  if (last != b)
+    {
+      /* last had the largest gidx, so it is last in its AOR's array; it
+       * now sits at i and moves to its sorted place there. */
+      GPtrArray *la = aor_bindings (p, last->aor);
+      g_assert (la->pdata[la->len - 1] == last);
+      g_ptr_array_remove_index (la, la->len - 1);
+      last->gidx = i;
+      g_ptr_array_insert (la, (gint) aor_position (la, i), last);
+    }
   binding_free (b);
 }
 
@@ -364,12 +441,15 @@ binding_matches (const Binding *b, const char *aor, const SipContact *c, gboolea
   return sip_uri_equal (&b->uri, &c->addr.uri);
 }
 
+/* The first match in p->bindings order (note 5): a Contact can match two
+ * bindings (e.g. by URI, one with an instance and one without). */
 static Binding *
 binding_find (SipProxy *p, const char *aor, const SipContact *c, gboolean outbound)
 {
-  for (guint i = 0; i < p->bindings->len; i++)
+  GPtrArray *a = aor_bindings (p, aor);
+  for (guint i = 0; a != NULL && i < a->len; i++)
     {
-      Binding *b = p->bindings->pdata[i];
+      Binding *b = a->pdata[i];
       if (binding_matches (b, aor, c, outbound))
         return b;
     }
@@ -505,11 +585,11 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
               return;
             }
           star = TRUE;
-          for (guint j = 0; j < p->bindings->len; j++)
+          GPtrArray *a = aor_bindings (p, aor);
+          for (guint j = 0; a != NULL && j < a->len; j++)
             {
-              Binding *b = p->bindings->pdata[j];
-              if (strcmp (b->aor, aor) == 0 && sip_str_eq (call_id, b->call_id)
-                  && cseq <= b->cseq)
+              Binding *b = a->pdata[j];
+              if (sip_str_eq (call_id, b->call_id) && cseq <= b->cseq)
                 {
                   respond_simple (p, txn, req, &from->addr, 500);
                   return;
@@ -539,12 +619,14 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
 
   /* Pass 2: apply. */
   if (star)
-    for (guint j = p->bindings->len; j-- > 0;)
-      {
-        Binding *b = p->bindings->pdata[j];
-        if (strcmp (b->aor, aor) == 0)
-          binding_unregister (p, b);
-      }
+    {
+      /* From the last in p->bindings order to the first (note 5): each
+       * removal swaps in a binding of another AOR, so the rest of this
+       * AOR keeps its places. */
+      GPtrArray *a;
+      while ((a = aor_bindings (p, aor)) != NULL)
+        binding_unregister (p, a->pdata[a->len - 1]);
+    }
   for (guint i = 0; i < n && !star; i++)
     {
       const SipContact *c = sip_msg_contact (req, i);
@@ -567,7 +649,7 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
           b->aor = g_strdup (aor);
           host_timer_init (p->host, &b->expiry, binding_expire, b);
           host_timer_init (p->host, &b->probe, binding_probe_fire, b);
-          g_ptr_array_add (p->bindings, b);
+          binding_add (p, b);
           p->stats.bindings_created++;
           probe_arm (p, b);
         }
@@ -599,11 +681,10 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
 
   /* §10.3 step 8: 200 with every current binding of the AOR. */
   SipBuilder *rb = response_builder (p, req, &from->addr, 200, NULL);
-  for (guint j = 0; j < p->bindings->len; j++)
+  GPtrArray *mine = aor_bindings (p, aor);
+  for (guint j = 0; mine != NULL && j < mine->len; j++)
     {
-      Binding *b = p->bindings->pdata[j];
-      if (strcmp (b->aor, aor) != 0)
-        continue;
+      Binding *b = mine->pdata[j];
       if (b->instance)
         sip_builder_add (rb, "Contact", "<%s>;expires=%u;+sip.instance=\"%s\";reg-id=%d",
                          b->contact, remaining_s (p, b), b->instance, b->reg_id);
@@ -1234,6 +1315,8 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   p->digest = sip_digest_server_new (&dc, &p->rng);
   p->conns = g_ptr_array_new ();
   p->bindings = g_ptr_array_new ();
+  p->by_aor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) g_ptr_array_unref);
   p->works = g_ptr_array_new ();
   p->probes_live = g_ptr_array_new ();
   p->scheds = g_ptr_array_new ();
@@ -1289,6 +1372,7 @@ sip_proxy_free (SipProxy *p)
   g_hash_table_unref (p->users);
   g_ptr_array_unref (p->conns);
   g_ptr_array_unref (p->bindings);
+  g_hash_table_unref (p->by_aor);
   g_ptr_array_unref (p->works);
   g_ptr_array_unref (p->probes_live);
   g_ptr_array_unref (p->scheds);
@@ -1324,10 +1408,8 @@ guint
 sip_proxy_aor_binding_count (const SipProxy *p, const char *aor)
 {
   g_return_val_if_fail (p != NULL && aor != NULL, 0);
-  guint n = 0;
-  for (guint i = 0; i < p->bindings->len; i++)
-    n += strcmp (((Binding *) p->bindings->pdata[i])->aor, aor) == 0;
-  return n;
+  GPtrArray *a = aor_bindings (p, aor);
+  return a ? a->len : 0;
 }
 
 gboolean
@@ -1338,10 +1420,11 @@ sip_proxy_lookup (const SipProxy *p, const char *aor, const char *contact,
   SipUri u;
   if (!sip_uri_parse (contact, strlen (contact), &u, NULL))
     return FALSE;
-  for (guint i = 0; i < p->bindings->len; i++)
+  GPtrArray *a = aor_bindings (p, aor);
+  for (guint i = 0; a != NULL && i < a->len; i++)
     {
-      Binding *b = p->bindings->pdata[i];
-      if (strcmp (b->aor, aor) == 0 && sip_uri_equal (&b->uri, &u))
+      Binding *b = a->pdata[i];
+      if (sip_uri_equal (&b->uri, &u))
         {
           if (expires_at)
             *expires_at = b->expires_at;
