@@ -193,7 +193,6 @@ sc_kf_parse (const char *text, const char *file, GError **error)
                     "expected UTF-8 text (a GLib key file)");
       return NULL;
     }
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ScKf *kf = kf_new ();
   GString *pending = g_string_new (NULL);   /* comments waiting for their key */
   ScKfGroup *cur = NULL;
