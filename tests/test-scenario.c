@@ -586,7 +586,6 @@ test_extends (void)
   g_clear_error (&err);
   g_assert_null (scenario_load (pc, &err));
   g_assert_nonnull (err);
-  g_autofree char *want = g_strdup_printf ("%s:4: [nat n] udp_timeout: expected a duration", pb);
   g_assert_true (strstr (err->message, "bad.ini:4: [nat n] udp_timeout: expected a duration"));
 
   /* Cycle: a -> b -> a. */

@@ -272,7 +272,7 @@ runner_main (int argc, char **argv)
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "write each run's packets to DIR/NAME-pP-rR.pcap", "DIR" },
     { "progress", 0, 0, G_OPTION_ARG_STRING, &progress, "auto, bar, lines or none", "MODE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress output", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("SCENARIO - run a scenario's runs into a results database");
   g_option_context_add_main_entries (ctx, entries, NULL);

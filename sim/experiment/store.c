@@ -49,17 +49,19 @@ G_DEFINE_QUARK (store-error-quark, store_error)
 enum { ST_RUN, ST_PARAM, ST_METRIC, ST_EVENT, ST_PROBE, ST_N };
 
 static const char *const stmt_sql[ST_N] = {
+  /* Parenthesised: one string each, as clang's -Wstring-concatenation
+   * wants to be told. */
   [ST_RUN] =
-    "INSERT INTO run (experiment_id, point, point_key, replication, seed, status,"
-    " error, fingerprint, wall_s, sim_s, events, devices, finished)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-    " ON CONFLICT (experiment_id, point_key, replication) DO NOTHING",
+    ("INSERT INTO run (experiment_id, point, point_key, replication, seed, status,"
+     " error, fingerprint, wall_s, sim_s, events, devices, finished)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+     " ON CONFLICT (experiment_id, point_key, replication) DO NOTHING"),
   [ST_PARAM] = "INSERT INTO param (run_id, name, value) VALUES (?1, ?2, ?3)",
   [ST_METRIC] = "INSERT INTO metric (run_id, unit, name, value) VALUES (?1, ?2, ?3, ?4)",
   [ST_EVENT] = "INSERT INTO event (run_id, seq, time_ns, who, text) VALUES (?1, ?2, ?3, ?4, ?5)",
   [ST_PROBE] =
-    "INSERT INTO probe (run_id, seq, unit, proxy, sent_s, done_s, reached, outcome)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    ("INSERT INTO probe (run_id, seq, unit, proxy, sent_s, done_s, reached, outcome)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
 };
 
 struct Store {

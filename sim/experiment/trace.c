@@ -121,7 +121,7 @@ trace_main (int argc, char **argv)
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "keep the run's packets in FILE (pcap, every link)", "FILE" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "only rows involving nodes whose name starts with NODE", "NODE" },
     { "no-notes", 0, 0, G_OPTION_ARG_NONE, &no_notes, "packets only, no device events or faults", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("DB --run N - one run as a ladder diagram, and its packets as pcap");
   g_option_context_add_main_entries (ctx, entries, NULL);
