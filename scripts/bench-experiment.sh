@@ -56,9 +56,9 @@ SWEEP_INI=$ROOT/bench/scenarios/sweep-1000.ini
 die() { echo "bench-experiment: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ build
-mkdir -p "$OUT"
+mkdir -p "$BENCH_BUILD" "$OUT"
 echo "== building sipsim (release) in $BENCH_BUILD" >&2
-LOG="$BENCH_BUILD.experiment-build.log"
+LOG="$BENCH_BUILD/experiment-build.log"
 # ninja rather than `meson compile ... sipsim`: a build dir configured
 # before sipsim moved to the top level resolves that name to sim/sipsim.
 {
