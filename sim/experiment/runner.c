@@ -133,12 +133,6 @@ worker (gpointer data)
   return NULL;
 }
 
-static char *
-job_key (const char *point_key, guint rep)
-{
-  return g_strdup_printf ("%s\x1f%u", point_key, rep);
-}
-
 gboolean
 runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary,
             GError **error)
@@ -178,7 +172,7 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
       for (guint r = 0; r < reps; r++)
         {
           summary->planned++;
-          g_autofree char *k = job_key (pt->key, r);
+          g_autofree char *k = store_run_key (pt->key, r);
           if (g_hash_table_contains (done, k))
             {
               summary->skipped++;

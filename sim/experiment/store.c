@@ -412,6 +412,12 @@ store_latest_experiment (Store *store)
   return id;
 }
 
+char *
+store_run_key (const char *point_key, guint replication)
+{
+  return g_strdup_printf ("%s\x1f%u", point_key, replication);
+}
+
 GHashTable *
 store_done_runs (Store *store, gint64 experiment, GError **error)
 {
@@ -429,9 +435,8 @@ store_done_runs (Store *store, gint64 experiment, GError **error)
   GHashTable *done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   int rc;
   while ((rc = sqlite3_step (st)) == SQLITE_ROW)
-    g_hash_table_add (done, g_strdup_printf ("%s\x1f%" G_GINT64_FORMAT,
-                                             (const char *) sqlite3_column_text (st, 0),
-                                             (gint64) sqlite3_column_int64 (st, 1)));
+    g_hash_table_add (done, store_run_key ((const char *) sqlite3_column_text (st, 0),
+                                           (guint) sqlite3_column_int64 (st, 1)));
   if (rc != SQLITE_DONE)
     {
       set_sql_error (store, error, "reading stored runs");

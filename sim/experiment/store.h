@@ -70,6 +70,9 @@ gint64   store_experiment  (Store *store, const char *name, const char *scenario
 gint64   store_latest_experiment (Store *store);
 /* Stored runs of @experiment as a set of "POINTKEY\x1fREP" strings. */
 GHashTable *store_done_runs (Store *store, gint64 experiment, GError **error);
+/* The key store_done_runs() uses for (@point_key, @replication); newly
+ * allocated. */
+char       *store_run_key   (const char *point_key, guint replication);
 
 /* One finished run, as the runner hands it over. */
 typedef struct {
