@@ -658,6 +658,102 @@ test_b9_alternate_ports (void)
   device_fixture_clear (&fx);
 }
 
+/* ---------------------------------------------------------- power off */
+
+typedef struct { int calls; guint ok, failed; SimTime at; SimWorld *world; } StopOut;
+
+static void
+on_stopped (Device *dev, guint ok, guint failed, gpointer u)
+{
+  StopOut *o = u;
+  o->calls++;
+  o->ok = ok;
+  o->failed = failed;
+  o->at = sim_world_now (o->world);
+}
+
+/* device_stop (`sipsim live`'s Ctrl-C): both bindings of a B21 pair are
+ * removed with expires=0 (RFC 3261 §10.2.2), one round trip after the
+ * stop, and nothing is sent afterwards (no refresh at 270 s). */
+static void
+test_stop_unregisters (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 13 });
+  add_srv_servers (&fx, 3);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "X_SecondaryRegistration", "true");
+  set (&cfg, "RegisterExpires", "300");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (60));
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[0]), ==, 1);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[1]), ==, 1);
+  StopOut o = { .world = fx.world };
+  device_stop (fx.device, on_stopped, &o);
+  g_assert_cmpint (o.calls, ==, 0);   /* never inside the call */
+  guint64 sent = device_get_stats (fx.device)->registers_sent;
+  sim_world_run_until (fx.world, SIM_S (1000));
+  g_assert_cmpint (o.calls, ==, 1);
+  g_assert_cmpuint (o.ok, ==, 2);
+  g_assert_cmpuint (o.failed, ==, 0);
+  g_assert_cmpint (o.at, ==, SIM_S (60) + RTT);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[0]), ==, 0);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[1]), ==, 0);
+  g_assert_cmpuint (device_get_stats (fx.device)->registers_sent, ==, sent);
+  g_assert_false (device_account_is_registered (fx.device, 1));
+  g_assert_cmpint (device_account_get_state (fx.device, 1), ==, DEVICE_ACC_DISABLED);
+
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* A dead registrar: the removal ends with Timer F and counts as failed. */
+static void
+test_stop_dead_registrar (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 14 });
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "RegisterExpires", "300");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (60));
+  g_assert_true (device_account_is_registered (fx.device, 1));
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (61), SIP_PROXY_FAULT_CRASH);
+  sim_world_run_until (fx.world, SIM_S (62));
+  StopOut o = { .world = fx.world };
+  device_stop (fx.device, on_stopped, &o);
+  sim_world_run_until (fx.world, SIM_S (200));
+  g_assert_cmpint (o.calls, ==, 1);
+  g_assert_cmpuint (o.ok, ==, 0);
+  g_assert_cmpuint (o.failed, ==, 1);
+  g_assert_cmpint (o.at, ==, SIM_S (62) + 64 * SIM_MS (500));   /* Timer F = 64 x T1 */
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+static void
+test_stop_nothing_registered (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15 });
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  device_fixture_start_device (&fx, &cfg);
+  StopOut o = { .world = fx.world };
+  device_stop (fx.device, on_stopped, &o);
+  g_assert_cmpint (o.calls, ==, 0);
+  sim_world_run_until (fx.world, SIM_S (100));
+  g_assert_cmpint (o.calls, ==, 1);
+  g_assert_cmpuint (o.ok + o.failed, ==, 0);
+  g_assert_cmpuint (device_get_stats (fx.device)->registers_sent, ==, 0);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -686,5 +782,8 @@ main (int argc, char **argv)
                    test_rfc5626_keepalive_interval);
   g_test_add_func ("/device/7-determinism/same-seed-same-trace", test_determinism);
   g_test_add_func ("/device/1-enable/B9-alternate-local-ports", test_b9_alternate_ports);
+  g_test_add_func ("/device/8-stop/unregisters-primary-and-secondary", test_stop_unregisters);
+  g_test_add_func ("/device/8-stop/dead-registrar-ends-with-timer-f", test_stop_dead_registrar);
+  g_test_add_func ("/device/8-stop/nothing-registered", test_stop_nothing_registered);
   return g_test_run ();
 }

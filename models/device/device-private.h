@@ -114,6 +114,12 @@ struct Device {
   DeviceEventFunc   event_func;
   gpointer          event_data;
   DeviceStats       stats;
+  /* device_stop() */
+  gboolean          stopping;
+  guint             stop_pending, stop_ok, stop_failed;
+  DeviceStopFunc    stop_func;
+  gpointer          stop_data;
+  HostTimer         stop_timer;   /* zero delay: nothing to remove */
 };
 
 /* device.c */
@@ -132,3 +138,8 @@ void      device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *reques
 DeviceAccount *device_account_new   (Device *dev, guint n, GError **error);
 void           device_account_free  (DeviceAccount *acc);
 void           device_account_start (DeviceAccount *acc);
+/* device_stop() for one account: stops everything; returns how many
+ * removals (0..2) it started; each ends with device_stop_done(). */
+guint          device_account_stop  (DeviceAccount *acc);
+/* device.c: one removal has its outcome. */
+void           device_stop_done     (Device *dev, gboolean ok);
