@@ -1,5 +1,5 @@
 /*
- * experiment/store-schema.h - the results database schema, version 1
+ * experiment/store-schema.h - the results database schema, version 2
  * (doc/results.md explains every table and column, with SQL examples).
  *
  * Conventions: times in simulated seconds (REAL) unless the column says
@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 #define STORE_SCHEMA_SQL \
   "CREATE TABLE meta (\n" \
@@ -24,7 +24,8 @@
   "  seed          TEXT NOT NULL,\n"            /* experiment seed, hex */ \
   "  version       TEXT NOT NULL,\n"            /* sipsim version */ \
   "  created       TEXT NOT NULL,\n"            /* UTC, ISO 8601 */ \
-  "  UNIQUE (scenario_hash, seed));\n" \
+  "  mode          TEXT NOT NULL DEFAULT 'sim' CHECK (mode IN ('sim', 'live')),\n" \
+  "  UNIQUE (scenario_hash, seed, mode));\n" \
   "CREATE TABLE run (\n" \
   "  id            INTEGER PRIMARY KEY,\n" \
   "  experiment_id INTEGER NOT NULL REFERENCES experiment(id),\n" \
