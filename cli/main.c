@@ -31,6 +31,9 @@ usage (FILE *fp)
            "                    run what is missing, evaluate [expect]/[golden]; exit 1 on a breach (doc/check.md)\n"
            "  plot DB [--format png|svg|dumb] [-o DIR] [cdf|sweep|timeline ...]\n"
            "                    gnuplot figures from a results database (doc/plots.md)\n"
+           "  live SCENARIO [--device NAME] [--duration DUR] [-o DB] [--pcap DIR]\n"
+           "                    the scenario's phones on real sockets against real registrars;\n"
+           "                    Ctrl-C unregisters (doc/live.md)\n"
            "  version           print the version\n");
 }
 
@@ -43,6 +46,7 @@ static const struct { const char *name; CommandMain main; } commands[] = {
   { "trace", cli_trace_main },
   { "check", cli_check_main },
   { "plot", cli_plot_main },
+  { "live", cli_live_main },
 };
 
 int

@@ -118,6 +118,19 @@ typedef struct {
   DnsAnswerMode  dns_mode;  /* DNS MODE (record.name is the name) */
 } SpecFault;
 
+/* [live]: how `sipsim live` runs the devices on real sockets (doc/live.md).
+ * A simulated run ignores it. */
+#define SPEC_LIVE_MAX_DNS 4
+typedef struct {
+  SimIp4      bind;         /* `address`: the phones' local address; ANY: the kernel's choice */
+  gboolean    dns_system;   /* `dns = system`: the machine's resolv.conf servers */
+  SimSockAddr dns[SPEC_LIVE_MAX_DNS];   /* `dns = ADDR[:PORT], ...` */
+  guint       n_dns;        /* 0 and !dns_system: the [dns] address if the
+                               scenario has a [dns] section, else the system's */
+  double      rate;         /* `rate`: device starts per second at most; 10 */
+  guint       max_devices;  /* `max_devices`: refuse more instances; 100 */
+} SpecLive;
+
 typedef struct {
   char       *scenario_name;
   SimTime     duration;     /* the run ends here */
@@ -134,6 +147,9 @@ typedef struct {
   GArray     *nats;         /* SpecNat */
   GArray     *devices;      /* SpecDevice */
   GArray     *faults;       /* SpecFault */
+
+  gboolean    dns_section;  /* the scenario has a [dns] section */
+  SpecLive    live;         /* [live] */
 } RunSpec;
 
 RunSpec *run_spec_new  (void);         /* empty: arrays allocated, defaults set */

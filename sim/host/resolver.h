@@ -106,6 +106,12 @@ HostDnsLookup *host_resolver_lookup_srv (HostResolver *resolver, const char *nam
 /* Stops a lookup in progress; its callback is not called. */
 void           host_dns_lookup_cancel   (HostDnsLookup *lookup);
 
+/* The machine's own DNS servers (IPv4 ones, as c-ares reads them from
+ * /etc/resolv.conf), for `sipsim live` when a scenario names none: up to
+ * @max into @out; how many.  0 with a GError when c-ares finds none.
+ * Reads the machine's files: never call it in a simulated run. */
+guint          host_resolver_system_servers (SimSockAddr *out, guint max, GError **error);
+
 /* Lookups in progress. */
 guint          host_resolver_get_pending (const HostResolver *resolver);
 

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""tests/live/test-live.py - `sipsim live` against real Kamailio and dnsmasq.
+
+A TAP test (meson suite 'live').  Every server runs on this process's own
+127.A.B.x addresses (A.B from the pid) and high ports, started and stopped
+by process group id through tests/live/harness.py.
+
+The phone (profile obihai, SRV lookup of voip.test) has short timers so
+the whole test takes well under two minutes:
+    RegisterExpires E = 10 s: refresh at 0.9 E = 9 s (B5, OBi margin 10 %)
+    sip transaction timer F = 2 s (Timer F, B8/B38)
+    failback_interval = 4 s (B20)
+pbx-a (SRV priority 10) asks for digest auth, pbx-b (priority 20) does not.
+
+Cases
+ 1. registers through SRV at pbx-a (with a digest challenge), and pbx-b's
+    A record and port come from DNS;
+ 2. pbx-a killed (SIGKILL: its port closes): the next REGISTER gets ICMP
+    port unreachable and the phone is at pbx-b at once (B38) - failover_s
+    <= 0.9 E (time to the next refresh) + 1 s, and the REGISTER to pbx-b
+    follows the failed one by less than Timer F;
+ 3. pbx-a back (a new Kamailio on the same address): failback (B20);
+    Ctrl-C removes the binding (expires=0) and the command exits 130;
+ 4. pbx-a silenced (SIGSTOP: no ICMP): failover after Timer F -
+    F <= failover_s, and failover_s within the bound of the same scenario
+    simulated (20 replications of a proxy-crash at a random instant), which
+    is itself checked against the rule bound 0.9 E + F + 1 s;
+    SIGCONT and failback; the run ends at its duration (exit 0).
+"""
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import queue
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+E, F, FAILBACK = 10.0, 2.0, 4.0
+REFRESH = 0.9 * E
+SLACK = 1.0          # DNS, loopback RTT and main-loop wake-ups: far below this
+
+tests_run = 0
+failed = 0
+
+
+def tap(ok, what):
+    global tests_run, failed
+    tests_run += 1
+    if not ok:
+        failed += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", tests_run, what), flush=True)
+    return ok
+
+
+def addr(k):
+    p = os.getpid()
+    return "127.%d.%d.%d" % (64 + (p >> 8) % 128, p & 255, k)
+
+
+SCENARIO = """
+[scenario]
+name = live-failover
+duration = 60s
+seed = 1
+replications = 20
+
+[dns]
+address = {dns}
+port = 25353
+zone = voip.test
+ttl = 1
+_sip._udp.voip.test = SRV 10 0 25070 pbx-a.voip.test; SRV 20 0 25070 pbx-b.voip.test
+pbx-a.voip.test = A {pbxa}
+pbx-b.voip.test = A {pbxb}
+
+[proxy pbx-a]
+address = {pbxa}
+port = 25070
+min_expires = 1
+realm = voip.test
+users = alice:secret
+
+[proxy pbx-b]
+address = {pbxb}
+port = 25070
+min_expires = 1
+
+[live]
+address = {phone}
+
+[device phone]
+profile = obihai
+SP1::AuthUserName = alice
+SP1::AuthPassword = secret
+SP1::ProxyServer = voip.test
+SP1::X_UserAgentPort = 25060
+SP1::X_ProxyServerRedundancy = true
+SP1::RegisterExpires = {E}
+SP1::sip transaction timer = {F_ms}
+SP1::failback_interval = {FB}
+
+# simulated runs only: sipsim live never crashes anything (doc/live.md)
+[fault pbx-a-dies]
+type = proxy-crash
+target = pbx-a
+at = uniform(20s, 30s)
+duration = 15s
+"""
+
+
+class Live:
+    """A running `sipsim live`: its stdout lines in a queue, stdin for fault lines."""
+
+    def __init__(self, sipsim, scenario, db, duration):
+        self.p = subprocess.Popen([sipsim, "live", scenario, "-o", db, "--duration", duration],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.lines = queue.Queue()
+        self.all = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.all.append(line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, *words, timeout=30.0):
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                return None
+            if line is None:
+                return None
+            if all(w in line for w in words):
+                return line
+
+    def say(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+
+    def finish(self, timeout=30):
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return None
+
+
+def metric(db, run_id, name):
+    c = sqlite3.connect(db)
+    try:
+        row = c.execute("SELECT value FROM metric WHERE run_id = ? AND unit = '' AND name = ?",
+                        (run_id, name)).fetchone()
+        return row[0] if row else None
+    finally:
+        c.close()
+
+
+def latest_live_run(db):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute("SELECT r.id FROM run r JOIN experiment e ON e.id = r.experiment_id"
+                         " WHERE e.mode = 'live' ORDER BY r.id DESC LIMIT 1").fetchone()[0]
+    finally:
+        c.close()
+
+
+def trace_times(db, run_id, pattern):
+    c = sqlite3.connect(db)
+    try:
+        return [r[0] / 1e9 for r in c.execute(
+            "SELECT time_ns FROM event WHERE run_id = ? AND text LIKE ? ORDER BY seq",
+            (run_id, pattern))]
+    finally:
+        c.close()
+
+
+def main():
+    sipsim = os.environ.get("SIPSIM", "build/sipsim")
+    if not harness.available():
+        if os.environ.get("SIPSIM_REQUIRE_LIVE"):
+            print("Bail out! kamailio or dnsmasq missing (scripts/install-deps.sh installs them)")
+            return 1
+        print("1..0 # SKIP kamailio or dnsmasq not installed (scripts/install-deps.sh)")
+        return 0
+    print("1..16", flush=True)
+    work = tempfile.mkdtemp(prefix="sipsim-live-")
+    a = dict(dns=addr(53), pbxa=addr(21), pbxb=addr(22), phone=addr(10), E=int(E),
+             F_ms=int(F * 1000), FB=int(FAILBACK))
+    scenario = os.path.join(work, "live-failover.ini")
+    with open(scenario, "w") as f:
+        f.write(SCENARIO.format(**a))
+    db = os.path.join(work, "live.db")
+    dns = harness.Dnsmasq(a["dns"], 25353, work,
+                          srv=[("_sip._udp.voip.test", "pbx-a.voip.test", 25070, 10, 0),
+                               ("_sip._udp.voip.test", "pbx-b.voip.test", 25070, 20, 0)],
+                          hosts=[("pbx-a.voip.test", a["pbxa"]), ("pbx-b.voip.test", a["pbxb"])],
+                          ttl=1)
+    pbxa = harness.Kamailio(a["pbxa"], 25070, work, users={"alice": "secret"}, realm="voip.test")
+    pbxb = harness.Kamailio(a["pbxb"], 25070, work)
+    servers = [dns, pbxa, pbxb]
+    lv = None
+    try:
+        for s in servers:
+            s.start()
+
+        # ---- 1-3: SRV registration, ICMP failover, failback, Ctrl-C
+        lv = Live(sipsim, scenario, db, "50s")
+        tap(lv.wait_for("registered at %s:25070" % a["pbxa"], timeout=15) is not None,
+            "registers at pbx-a (SRV priority 10) through dnsmasq, answering Kamailio's digest challenge")
+        time.sleep(1.0)
+        pbxa.kill()
+        lv.say("down pbx-a")
+        line = lv.wait_for("registered at %s:25070" % a["pbxb"], timeout=REFRESH + SLACK + 5)
+        tap(line is not None and "failover" in line, "B38: pbx-a killed -> registered at pbx-b (failover)")
+        pbxa = harness.Kamailio(a["pbxa"], 25070, work, users={"alice": "secret"}, realm="voip.test")
+        servers[1] = pbxa
+        pbxa.start()
+        lv.say("up pbx-a")
+        line = lv.wait_for("registered at %s:25070" % a["pbxa"], timeout=FAILBACK + REFRESH + 5)
+        tap(line is not None and "failback" in line, "B20: pbx-a back -> failback to pbx-a")
+        lv.p.send_signal(2)
+        rc = lv.finish()
+        out = "".join(lv.all)
+        tap(rc == 130, "Ctrl-C: exit status 130 (got %s)" % rc)
+        tap("1 binding removed, 0 removals failed" in out,
+            "Ctrl-C: the binding is removed with expires=0 before exit")
+        run1 = latest_live_run(db)
+        fo = metric(db, run1, "failover_s")
+        tap(fo is not None and 0 < fo <= REFRESH + SLACK,
+            "ICMP failover_s = %s s <= 0.9 E + %.0f s = %.1f s" % (fo, SLACK, REFRESH + SLACK))
+        fails = trace_times(db, run1, "%%REGISTER%%failed%%") or trace_times(db, run1, "%%transport%%")
+        regs_b = trace_times(db, run1, "%%register failover to %s%%" % a["pbxb"])
+        gap = (regs_b[0] - max(t for t in fails if t <= regs_b[0])) if (fails and regs_b) else None
+        tap(gap is not None and gap < F,
+            "B38: the REGISTER to pbx-b follows the ICMP-failed one after %s s, sooner than Timer F" % gap)
+        tap(metric(db, run1, "failover_completed") == 1.0, "failover_completed = 1")
+
+        # ---- 4: silence (SIGSTOP), Timer F, the simulated bound
+        lv = Live(sipsim, scenario, db, "30s")
+        tap(lv.wait_for("registered at %s:25070" % a["pbxa"], timeout=15) is not None,
+            "second session registers at pbx-a")
+        time.sleep(1.0)
+        pbxa.pause()
+        lv.say("down pbx-a")
+        line = lv.wait_for("registered at %s:25070" % a["pbxb"], timeout=REFRESH + F + SLACK + 5)
+        tap(line is not None, "pbx-a silenced (SIGSTOP) -> registered at pbx-b")
+        pbxa.resume()
+        lv.say("up pbx-a")
+        line = lv.wait_for("registered at %s:25070" % a["pbxa"], timeout=FAILBACK + REFRESH + F + 5)
+        tap(line is not None and "failback" in line, "SIGCONT -> failback to pbx-a")
+        rc = lv.finish(timeout=60)
+        tap(rc == 0, "the run ends at --duration with status 0 (got %s)" % rc)
+        run2 = latest_live_run(db)
+        fo2 = metric(db, run2, "failover_s")
+
+        simdb = os.path.join(work, "sim.db")
+        r = subprocess.run([sipsim, "run", scenario, "-o", simdb, "-q"], capture_output=True,
+                           text=True)
+        c = sqlite3.connect(simdb)
+        sim = [v for (v,) in c.execute(
+            "SELECT value FROM run_metric WHERE name = 'failover_s' AND value IS NOT NULL")]
+        c.close()
+        rule = REFRESH + F + SLACK
+        tap(r.returncode == 0 and len(sim) == 20 and F <= min(sim) and max(sim) <= rule,
+            "simulated: 20 failovers in [F, 0.9 E + F + 1 s] = [%.1f, %.1f] (got %s..%s)"
+            % (F, rule, min(sim) if sim else None, max(sim) if sim else None))
+        tap(fo2 is not None and fo2 >= F, "live silent failover_s = %s s >= Timer F = %.0f s" % (fo2, F))
+        bound = max(sim) if sim else 0
+        tap(fo2 is not None and fo2 <= bound + 0.2,
+            "live silent failover_s = %s s inside the simulated bound %.3f s (+0.2 s real-time slack)"
+            % (fo2, bound))
+        c = sqlite3.connect(db)
+        modes = set(m for (m,) in c.execute("SELECT mode FROM experiment"))
+        c.close()
+        tap(modes == {"live"}, "the live database holds a live experiment only (%s)" % modes)
+    finally:
+        if lv and lv.p.poll() is None:
+            lv.p.kill()
+        for s in servers:
+            s.stop()
+        if failed:
+            for s in servers:
+                print("# %s log:\n# %s" % (s.name, s.log_tail().replace("\n", "\n# ")))
+            if lv:
+                print("# sipsim live output:\n# " + "# ".join(lv.all))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
