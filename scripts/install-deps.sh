@@ -13,6 +13,7 @@ PACKAGES=(
   tshark                                         # the pcap test opens our captures with it
   python3                                        # test summary line in scripts/test.sh
   clang libclang-rt-14-dev                       # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
+  kamailio dnsmasq-base                          # tests/live: a real registrar and a real DNS server (started by the test)
 )
 
 missing=()

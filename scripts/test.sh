@@ -19,7 +19,7 @@ setup() { # dir, options...
 
 # Every check runs everywhere: tshark is installed above, so its pcap check
 # must not skip.
-setup build --werror -Drequire_tshark=true
+setup build --werror -Drequire_tshark=true -Drequire_live=true
 meson compile -C build
 meson test -C build --print-errorlogs
 

@@ -239,7 +239,7 @@ def main():
         fo = metric(db, run1, "failover_s")
         tap(fo is not None and 0 < fo <= REFRESH + SLACK,
             "ICMP failover_s = %s s <= 0.9 E + %.0f s = %.1f s" % (fo, SLACK, REFRESH + SLACK))
-        fails = trace_times(db, run1, "%%REGISTER%%failed%%") or trace_times(db, run1, "%%transport%%")
+        fails = trace_times(db, run1, "%%REGISTER transport error: port unreachable%%")
         regs_b = trace_times(db, run1, "%%register failover to %s%%" % a["pbxb"])
         gap = (regs_b[0] - max(t for t in fails if t <= regs_b[0])) if (fails and regs_b) else None
         tap(gap is not None and gap < F,
