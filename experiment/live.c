@@ -202,15 +202,18 @@ on_stopped (Device *dev, guint ok, guint failed, gpointer user_data)
     g_main_loop_quit (lv->loop);
 }
 
+/* @in_event: called from a kernel timer (the kernel is at the instant
+ * already and must not be driven from inside itself). */
 static void
-begin_stop (Live *lv, const char *why)
+begin_stop (Live *lv, const char *why, gboolean in_event)
 {
   if (lv->stopping)
     return;
   lv->stopping = TRUE;
   /* The window ends here: the unregistration is the run's end, not an
    * outage (live.h note 3). */
-  sim_live_catch_up (lv->sl);
+  if (!in_event)
+    sim_live_catch_up (lv->sl);
   lv->obs->end = sim_world_now (lv->world);
   host_timer_cancel (&lv->end_timer);
   for (guint i = 0; i < lv->devices->len; i++)
@@ -237,7 +240,7 @@ static void
 on_end (HostTimer *t, gpointer user_data)
 {
   (void) t;
-  begin_stop (user_data, "duration reached");
+  begin_stop (user_data, "duration reached", TRUE);
 }
 
 static gboolean
@@ -251,7 +254,7 @@ on_signal (gpointer user_data)
       g_main_loop_quit (lv->loop);
     }
   else
-    begin_stop (lv, "interrupted");
+    begin_stop (lv, "interrupted", FALSE);
   return G_SOURCE_CONTINUE;
 }
 

@@ -222,6 +222,11 @@ class Dnsmasq(Server):
             a.append("--srv-host=%s,%s,%d,%d,%d" % (name, target, port, prio, weight))
         for name, ip in self.hosts:
             a.append("--host-record=%s,%s" % (name, ip))
+        # Answer for the records' zones locally (NXDOMAIN / NODATA for other
+        # names in them), as an authoritative server would, instead of
+        # REFUSED for want of an upstream server.
+        zones = sorted({".".join(r[0].split(".")[-2:]) for r in self.srv + self.hosts})
+        a += ["--local=/%s/" % z for z in zones]
         return a
 
 

@@ -193,7 +193,7 @@ def main():
             return 1
         print("1..0 # SKIP kamailio or dnsmasq not installed (scripts/install-deps.sh)")
         return 0
-    print("1..16", flush=True)
+    print("1..17", flush=True)
     work = tempfile.mkdtemp(prefix="sipsim-live-")
     a = dict(dns=addr(53), pbxa=addr(21), pbxb=addr(22), phone=addr(10), E=int(E),
              F_ms=int(F * 1000), FB=int(FAILBACK))
@@ -284,6 +284,8 @@ def main():
         modes = set(m for (m,) in c.execute("SELECT mode FROM experiment"))
         c.close()
         tap(modes == {"live"}, "the live database holds a live experiment only (%s)" % modes)
+        tap(not any("CRITICAL" in l or "WARNING" in l for l in lv.all),
+            "no GLib critical or warning in the second session's output")
     finally:
         if lv and lv.p.poll() is None:
             lv.p.kill()
