@@ -15,7 +15,7 @@ cli_check_main (int argc, char **argv)
 {
   g_autofree char *db_path = NULL, *baseline = NULL, *junit = NULL, *filter = NULL, *seed = NULL;
   gint jobs = 0;
-  gboolean no_run = FALSE, golden = FALSE, quiet = FALSE;
+  gboolean no_run = FALSE, golden = FALSE, quiet = FALSE, live = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &db_path, "results database (default results/NAME.db)", "DB" },
     { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &baseline, "compare with this database's experiment of the same name", "DB" },
@@ -26,6 +26,7 @@ cli_check_main (int argc, char **argv)
     { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, "only the sweep points matching (as sipsim run --filter)", "FILTER" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "experiment seed (as given to sipsim run --seed)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress output while running", NULL },
+    { "live", 0, 0, G_OPTION_ARG_NONE, &live, "check the runs sipsim live stored (runs nothing; doc/live.md)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("SCENARIO - evaluate a scenario's [expect] and [golden] sections");
@@ -72,6 +73,7 @@ cli_check_main (int argc, char **argv)
   CheckOptions opt = {
     .db_path = db_path, .baseline = baseline, .junit = junit, .filter = filter,
     .jobs = (guint) jobs, .no_run = no_run, .print_golden = golden, .quiet = quiet,
+    .live = live,
     .label = argv[1],
   };
   int status = check_scenario (sc, &opt, &error);

@@ -109,6 +109,11 @@ type = proxy-crash
 target = pbx-a
 at = uniform(20s, 30s)
 duration = 15s
+
+[expect]
+# 0.9 E + F + 1 s (the rule bound), for simulated and live runs alike
+bounded = failover_s max <= {bound}
+completes = failover_completed min >= 1
 """
 
 
@@ -193,10 +198,10 @@ def main():
             return 1
         print("1..0 # SKIP kamailio or dnsmasq not installed (scripts/install-deps.sh)")
         return 0
-    print("1..17", flush=True)
+    print("1..19", flush=True)
     work = tempfile.mkdtemp(prefix="sipsim-live-")
     a = dict(dns=addr(53), pbxa=addr(21), pbxb=addr(22), phone=addr(10), E=int(E),
-             F_ms=int(F * 1000), FB=int(FAILBACK))
+             F_ms=int(F * 1000), FB=int(FAILBACK), bound=REFRESH + F + SLACK)
     scenario = os.path.join(work, "live-failover.ini")
     with open(scenario, "w") as f:
         f.write(SCENARIO.format(**a))
@@ -284,6 +289,15 @@ def main():
         modes = set(m for (m,) in c.execute("SELECT mode FROM experiment"))
         c.close()
         tap(modes == {"live"}, "the live database holds a live experiment only (%s)" % modes)
+        chk = subprocess.run([sipsim, "check", scenario, "-o", db, "--live"], capture_output=True,
+                             text=True)
+        tap(chk.returncode == 0 and "all 2 runs ok" in chk.stdout,
+            "sipsim check --live: [expect] holds on the 2 live sessions (status %d)\n# %s"
+            % (chk.returncode, (chk.stdout + chk.stderr).replace("\n", "\n# ")))
+        chk = subprocess.run([sipsim, "check", scenario, "-o", db, "--no-run"],
+                             capture_output=True, text=True)
+        tap(chk.returncode == 2 and "no experiment" in chk.stderr,
+            "sipsim check without --live does not take live runs for simulated ones")
         tap(not any("CRITICAL" in l or "WARNING" in l for l in lv.all),
             "no GLib critical or warning in the second session's output")
     finally:
