@@ -878,6 +878,7 @@ static const FaultType fault_types[] = {
   { "proxy-503", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_REJECT, 0, "target, at, duration" },
   { "proxy-slow", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_SLOW, 0, "target, at, duration" },
   { "proxy-restart", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RESTART, 0, "target, at" },
+  { "proxy-kill", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_KILL, 0, "target, at, duration" },
   { "proxy-recover", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RECOVER, 0, "target, at" },
   { "proxy-random", SPEC_FAULT_PROXY_RANDOM, SIP_PROXY_FAULT_CRASH, 0,
     "target, at, action, mtbf, mttr" },
@@ -927,7 +928,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
   const ScKfEntry *te = sc_kf_group_get (b->g, "type");
   if (!te)
     return missing (b, "type", "proxy-crash, proxy-reject, proxy-slow, proxy-restart, "
-                    "proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, dns-replace, "
+                    "proxy-kill, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, dns-replace, "
                     "dns-mode or link-cut");
   if (!load_entry (b, te))
     return FALSE;
@@ -939,7 +940,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
   if (!ft)
     return bad (b, SCENARIO_ERROR_VALUE,
                 "a fault type: proxy-crash, proxy-reject (proxy-503), proxy-slow, "
-                "proxy-restart, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
+                "proxy-restart, proxy-kill, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
                 "dns-replace, dns-mode, link-cut");
   SpecFault ff = { 0 };
   ff.name = g_strdup (name);

@@ -101,6 +101,42 @@ test_b19_failover_timer_f (void)
   device_fixture_clear (&fx);
 }
 
+/* B38, B19: the primary is killed (its port closed): the refresh gets ICMP
+ * port unreachable one round trip after it leaves, and the fresh lookup
+ * and the REGISTER to the priority-20 server follow at once - no Timer F
+ * (what tests/live/test-live.py measures against a killed Kamailio). */
+static void
+test_b38_icmp_failover_no_timer_f (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 3 });
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "RegisterExpires", "300");
+  set (&cfg, "refresh_lead_fraction", "0.1");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_KILL);
+  sim_world_run_until (fx.world, SIM_S (600));
+
+  const DeviceEvent *first = registered_at (&fx, 0, 0);
+  g_assert_nonnull (first);
+  SimTime r = first->time + SIM_S (270);
+  const DeviceEvent *lk = lookup_after (&fx, r + 1);
+  g_assert_nonnull (lk);
+  /* the ICMP error is back one round trip after the refresh left */
+  SimTime dns_time = lk->time - (r + RTT);
+  g_assert_cmpint (dns_time, >, 0);
+  g_assert_cmpint (dns_time % RTT, ==, 0);
+  const DeviceEvent *fo = registered_at (&fx, 1, first->time);
+  g_assert_nonnull (fo);
+  g_assert_cmpint (fo->time, ==, r + RTT + dns_time + RTT);
+  g_assert_true (fo->failover);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* B19: every candidate silent: p0 (Timer F), p1 (Timer F), short break
  * (30 s), then the same walk again from the top. */
 static void
@@ -762,6 +798,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/2-lookup/B11-a-record-wins", test_b11_a_wins);
   g_test_add_func ("/device/3-redundancy/B19-failover-after-timer-f", test_b19_failover_timer_f);
   g_test_add_func ("/device/3-redundancy/B19-short-break", test_b19_short_break);
+  g_test_add_func ("/device/3-redundancy/B38-icmp-failover-without-timer-f",
+                   test_b38_icmp_failover_no_timer_f);
   g_test_add_func ("/device/4-keepalive/B23-options-no-answer-fails-over",
                    test_b23_options_keepalive_failover);
   g_test_add_func ("/device/5-nat/B39-first-registration-learns-mapping",

@@ -897,6 +897,36 @@ test_fault_restart (void)
   fx_clear (&x);
 }
 
+/* KILL (a registrar process killed): its port closes, so a REGISTER gets
+ * ICMP port unreachable back after one round trip instead of silence
+ * (B38), bindings are lost; RECOVER opens the port again. */
+static void
+test_fault_kill (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  Fx x;
+  fx_init (&x, &cfg);
+  ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+  sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_KILL);
+  g_assert_cmpint (sip_proxy_get_state (x.proxy), ==, SIP_PROXY_FAULT_KILL);
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->bindings_lost, ==, 1);
+  Req *a = ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_null (a->final);
+  g_assert_cmpint (a->error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_RECOVER);
+  Req *b = ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (b), ==, 200);
+  g_assert_cmpint (b->final_at - b->sent_at, ==, RTT);
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+  fx_clear (&x);
+}
+
 static void
 test_fault_slow (void)
 {
@@ -1517,6 +1547,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/7-probes/silent-timer-f", test_probe_silent);
   g_test_add_func ("/proxy/7-probes/callback-may-fault", test_probe_callback_faults);
   g_test_add_func ("/proxy/8-nat/mapping-and-pinhole", test_nat_mapping_and_pinhole);
+  g_test_add_func ("/proxy/8-faults/kill-closes-the-port", test_fault_kill);
   g_test_add_func ("/proxy/9-outbound/require-flow-timer", test_outbound);
   g_test_add_func ("/proxy/10-tcp/register-and-probe", test_tcp_register_and_probe);
   g_test_add_func ("/proxy/11-counters/malformed-keepalives", test_malformed_and_keepalives);

@@ -141,6 +141,7 @@ sip_proxy_fault_to_string (SipProxyFault f)
     case SIP_PROXY_FAULT_REJECT:  return "reject";
     case SIP_PROXY_FAULT_SLOW:    return "slow";
     case SIP_PROXY_FAULT_RESTART: return "restart";
+    case SIP_PROXY_FAULT_KILL:    return "kill";
     }
   return "?";
 }
@@ -181,7 +182,8 @@ sip_proxy_config_init (SipProxyConfig *cfg)
 static gboolean
 is_down (const SipProxy *p)
 {
-  return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART;
+  return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART
+         || p->state == SIP_PROXY_FAULT_KILL;
 }
 
 /* Appends [s, s+len) without CR and LF, so obsolete folding (CRLF WS)
@@ -961,6 +963,8 @@ layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize 
         return SIM_NET_ERR_RESET;
       return host_tcp_send (c->sock, data, len, NULL) ? SIM_NET_OK : SIM_NET_ERR_RESET;
     }
+  if (p->udp == NULL)
+    return SIM_NET_ERR_NO_ROUTE;   /* killed: no socket (never reached: the layer is reset) */
   return host_udp_sendto (p->udp, &to->addr, data, len, NULL) ? SIM_NET_OK
                                                               : SIM_NET_ERR_NO_ROUTE;
 }
@@ -1192,6 +1196,34 @@ restart_done (HostTimer *t, gpointer u)
   sip_proxy_fault (u, SIP_PROXY_FAULT_RECOVER);
 }
 
+/* The UDP socket and (if configured) the TCP listener on cfg.port. */
+static gboolean
+open_sockets (SipProxy *p, GError **error)
+{
+  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = p->cfg.port };
+  p->udp = host_udp_open (p->host, &local, on_udp_recv, on_udp_error, p, error);
+  if (p->udp == NULL)
+    return FALSE;
+  if (p->cfg.tcp)
+    {
+      p->listener = host_tcp_listen (p->host, &local, on_accept, p, error);
+      if (p->listener == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* KILL: everything of the process goes (bindings are in its memory). */
+static void
+lose_bindings_and_connections (SipProxy *p)
+{
+  p->stats.bindings_lost += p->bindings->len;
+  while (p->bindings->len)
+    binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
+  while (p->conns->len)
+    conn_destroy (p->conns->pdata[p->conns->len - 1]);
+}
+
 void
 sip_proxy_fault (SipProxy *p, SipProxyFault fault)
 {
@@ -1199,21 +1231,34 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
   host_trace (p->host, "proxy fault %s", sip_proxy_fault_to_string (fault));
   host_timer_cancel (&p->restart);
   gboolean was_down = is_down (p);
+  if (p->state == SIP_PROXY_FAULT_KILL && fault != SIP_PROXY_FAULT_KILL)
+    {
+      /* A killed process comes back on its port (started again). */
+      g_autoptr (GError) err = NULL;
+      if (!open_sockets (p, &err))
+        host_log (p->host, SIM_LOG_WARNING, "proxy: cannot open its port again: %s",
+                  err->message);
+    }
   p->state = fault;
   switch (fault)
     {
+    case SIP_PROXY_FAULT_KILL:
+      if (!was_down)
+        layer_reset (p);
+      lose_bindings_and_connections (p);
+      host_tcp_listener_close (p->listener);
+      p->listener = NULL;
+      host_udp_close (p->udp);
+      p->udp = NULL;
+      break;
     case SIP_PROXY_FAULT_CRASH:
       if (!was_down)
         layer_reset (p);
       break;
     case SIP_PROXY_FAULT_RESTART:
       layer_reset (p);
-      p->stats.bindings_lost += p->bindings->len;
-      while (p->bindings->len)
-        binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
-      /* The process died: its connections are reset. */
-      while (p->conns->len)
-        conn_destroy (p->conns->pdata[p->conns->len - 1]);
+      /* The process died: its bindings and connections are gone. */
+      lose_bindings_and_connections (p);
       host_timer_start (&p->restart, p->cfg.restart_downtime);
       break;
     case SIP_PROXY_FAULT_RECOVER:
@@ -1327,21 +1372,10 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   host_timer_init (host, &p->restart, restart_done, p);
   layer_new (p);
 
-  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = cfg->port };
-  p->udp = host_udp_open (host, &local, on_udp_recv, on_udp_error, p, error);
-  if (p->udp == NULL)
+  if (!open_sockets (p, error))
     {
       sip_proxy_free (p);
       return NULL;
-    }
-  if (cfg->tcp)
-    {
-      p->listener = host_tcp_listen (host, &local, on_accept, p, error);
-      if (p->listener == NULL)
-        {
-          sip_proxy_free (p);
-          return NULL;
-        }
     }
   return p;
 }

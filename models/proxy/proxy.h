@@ -106,6 +106,12 @@ typedef enum {
   SIP_PROXY_FAULT_REJECT,
   SIP_PROXY_FAULT_SLOW,
   SIP_PROXY_FAULT_RESTART,
+  SIP_PROXY_FAULT_KILL,     /* the process is killed: its sockets close, so a
+                               datagram to its port gets ICMP port unreachable
+                               from the host and a TCP connect an RST (B38);
+                               bindings (in memory) are lost; back on RECOVER,
+                               when the sockets are opened again (`sipsim live`
+                               kills a real Kamailio this way, doc/live.md) */
 } SipProxyFault;
 
 const char *sip_proxy_fault_to_string (SipProxyFault f);   /* "crash", ... */
