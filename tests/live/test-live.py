@@ -23,8 +23,9 @@ Cases
     Ctrl-C removes the binding (expires=0) and the command exits 130;
  4. pbx-a silenced (SIGSTOP: no ICMP): failover after Timer F -
     F <= failover_s, and failover_s within the bound of the same scenario
-    simulated (20 replications of a proxy-crash at a random instant), which
+    simulated (200 replications of a proxy-crash at a random instant), which
     is itself checked against the rule bound 0.9 E + F + 1 s;
+    the ICMP case likewise against the same scenario with proxy-kill;
     SIGCONT and failback; the run ends at its duration (exit 0).
 """
 import os
@@ -42,6 +43,12 @@ import harness  # noqa: E402
 E, F, FAILBACK = 10.0, 2.0, 4.0
 REFRESH = 0.9 * E
 SLACK = 1.0          # DNS, loopback RTT and main-loop wake-ups: far below this
+# Simulated runs per fault: the crash instant is uniform over the run, so
+# the failovers spread over [0, 0.9 E] (+ F); the live session's value
+# (about 0.9 E - 1 s: the fault comes 1 s after a registration) is below
+# the maximum of N_SIM of them unless all N_SIM fall in the lowest
+# 8/9 of the range: probability (8/9)^200 < 1e-10.
+N_SIM = 200
 
 tests_run = 0
 failed = 0
@@ -61,12 +68,12 @@ def addr(k):
     return "127.%d.%d.%d" % (64 + (p >> 8) % 128, p & 255, k)
 
 
-SCENARIO = """
+BASE = """
 [scenario]
 name = live-failover
 duration = 60s
 seed = 1
-replications = 20
+replications = 200
 
 [dns]
 address = {dns}
@@ -103,15 +110,25 @@ SP1::RegisterExpires = {E}
 SP1::sip transaction timer = {F_ms}
 SP1::failback_interval = {FB}
 
-# simulated runs only: sipsim live never crashes anything (doc/live.md)
+"""
+
+
+# Two scenarios on the same base, one per fault: the simulated runs of each
+# give the bound its live sessions are held against.  [fault] is for
+# simulated runs only: sipsim live never stops anything (doc/live.md).
+FAULT = """
+[scenario]
+extends = base.ini
+name = live-{kind}
+
 [fault pbx-a-dies]
-type = proxy-crash
+type = proxy-{kind}
 target = pbx-a
 at = uniform(20s, 30s)
 duration = 15s
 
 [expect]
-# 0.9 E + F + 1 s (the rule bound), for simulated and live runs alike
+# the rule bound: {rule}
 bounded = failover_s max <= {bound}
 completes = failover_completed min >= 1
 """
@@ -198,13 +215,30 @@ def main():
             return 1
         print("1..0 # SKIP kamailio or dnsmasq not installed (scripts/install-deps.sh)")
         return 0
-    print("1..19", flush=True)
+    print("1..22", flush=True)
     work = tempfile.mkdtemp(prefix="sipsim-live-")
     a = dict(dns=addr(53), pbxa=addr(21), pbxb=addr(22), phone=addr(10), E=int(E),
              F_ms=int(F * 1000), FB=int(FAILBACK), bound=REFRESH + F + SLACK)
-    scenario = os.path.join(work, "live-failover.ini")
-    with open(scenario, "w") as f:
-        f.write(SCENARIO.format(**a))
+    with open(os.path.join(work, "base.ini"), "w") as f:
+        f.write(BASE.format(**a))
+    # kill: ICMP at the next refresh, no Timer F (B38); crash: Timer F after it
+    bounds = {"kill": REFRESH + SLACK, "crash": REFRESH + F + SLACK}
+    rules = {"kill": "0.9 E + 1 s", "crash": "0.9 E + F + 1 s"}
+    scen = {}
+    for kind in ("kill", "crash"):
+        scen[kind] = os.path.join(work, "live-%s.ini" % kind)
+        with open(scen[kind], "w") as f:
+            f.write(FAULT.format(kind=kind, bound=bounds[kind], rule=rules[kind]))
+
+    def simulate(kind):
+        simdb = os.path.join(work, "sim-%s.db" % kind)
+        r = subprocess.run([sipsim, "run", scen[kind], "-o", simdb, "-q"], capture_output=True,
+                           text=True)
+        c = sqlite3.connect(simdb)
+        vals = [v for (v,) in c.execute(
+            "SELECT value FROM run_metric WHERE name = 'failover_s' AND value IS NOT NULL")]
+        c.close()
+        return r.returncode, vals
     db = os.path.join(work, "live.db")
     dns = harness.Dnsmasq(a["dns"], 25353, work,
                           srv=[("_sip._udp.voip.test", "pbx-a.voip.test", 25070, 10, 0),
@@ -220,7 +254,7 @@ def main():
             s.start()
 
         # ---- 1-3: SRV registration, ICMP failover, failback, Ctrl-C
-        lv = Live(sipsim, scenario, db, "50s")
+        lv = Live(sipsim, scen["kill"], db, "50s")
         tap(lv.wait_for("registered at %s:25070" % a["pbxa"], timeout=15) is not None,
             "registers at pbx-a (SRV priority 10) through dnsmasq, answering Kamailio's digest challenge")
         time.sleep(1.0)
@@ -250,9 +284,16 @@ def main():
         tap(gap is not None and gap < F,
             "B38: the REGISTER to pbx-b follows the ICMP-failed one after %s s, sooner than Timer F" % gap)
         tap(metric(db, run1, "failover_completed") == 1.0, "failover_completed = 1")
+        rc_k, sim_k = simulate("kill")
+        tap(rc_k == 0 and len(sim_k) == N_SIM and max(sim_k) <= bounds["kill"],
+            "simulated proxy-kill: %d failovers <= 0.9 E + 1 s = %.1f s (got %s..%s)"
+            % (N_SIM, bounds["kill"], min(sim_k) if sim_k else None, max(sim_k) if sim_k else None))
+        tap(fo is not None and sim_k and fo <= max(sim_k) + 0.2,
+            "live ICMP failover_s = %s s inside the simulated proxy-kill bound %.3f s "
+            "(+0.2 s real-time slack)" % (fo, max(sim_k) if sim_k else 0))
 
         # ---- 4: silence (SIGSTOP), Timer F, the simulated bound
-        lv = Live(sipsim, scenario, db, "30s")
+        lv = Live(sipsim, scen["crash"], db, "30s")
         tap(lv.wait_for("registered at %s:25070" % a["pbxa"], timeout=15) is not None,
             "second session registers at pbx-a")
         time.sleep(1.0)
@@ -269,17 +310,11 @@ def main():
         run2 = latest_live_run(db)
         fo2 = metric(db, run2, "failover_s")
 
-        simdb = os.path.join(work, "sim.db")
-        r = subprocess.run([sipsim, "run", scenario, "-o", simdb, "-q"], capture_output=True,
-                           text=True)
-        c = sqlite3.connect(simdb)
-        sim = [v for (v,) in c.execute(
-            "SELECT value FROM run_metric WHERE name = 'failover_s' AND value IS NOT NULL")]
-        c.close()
+        rc, sim = simulate("crash")
         rule = REFRESH + F + SLACK
-        tap(r.returncode == 0 and len(sim) == 20 and F <= min(sim) and max(sim) <= rule,
-            "simulated: 20 failovers in [F, 0.9 E + F + 1 s] = [%.1f, %.1f] (got %s..%s)"
-            % (F, rule, min(sim) if sim else None, max(sim) if sim else None))
+        tap(rc == 0 and len(sim) == N_SIM and F <= min(sim) and max(sim) <= rule,
+            "simulated proxy-crash: %d failovers in [F, 0.9 E + F + 1 s] = [%.1f, %.1f] (got %s..%s)"
+            % (N_SIM, F, rule, min(sim) if sim else None, max(sim) if sim else None))
         tap(fo2 is not None and fo2 >= F, "live silent failover_s = %s s >= Timer F = %.0f s" % (fo2, F))
         bound = max(sim) if sim else 0
         tap(fo2 is not None and fo2 <= bound + 0.2,
@@ -289,12 +324,14 @@ def main():
         modes = set(m for (m,) in c.execute("SELECT mode FROM experiment"))
         c.close()
         tap(modes == {"live"}, "the live database holds a live experiment only (%s)" % modes)
-        chk = subprocess.run([sipsim, "check", scenario, "-o", db, "--live"], capture_output=True,
-                             text=True)
-        tap(chk.returncode == 0 and "all 2 runs ok" in chk.stdout,
-            "sipsim check --live: [expect] holds on the 2 live sessions (status %d)\n# %s"
-            % (chk.returncode, (chk.stdout + chk.stderr).replace("\n", "\n# ")))
-        chk = subprocess.run([sipsim, "check", scenario, "-o", db, "--no-run"],
+        for kind in ("kill", "crash"):
+            chk = subprocess.run([sipsim, "check", scen[kind], "-o", db, "--live"],
+                                 capture_output=True, text=True)
+            tap(chk.returncode == 0 and "all 1 runs ok" in chk.stdout,
+                "sipsim check --live: the %s scenario's [expect] holds on its live session "
+                "(status %d)\n# %s" % (kind, chk.returncode,
+                                      (chk.stdout + chk.stderr).replace("\n", "\n# ")))
+        chk = subprocess.run([sipsim, "check", scen["crash"], "-o", db, "--no-run"],
                              capture_output=True, text=True)
         tap(chk.returncode == 2 and "no experiment" in chk.stderr,
             "sipsim check without --live does not take live runs for simulated ones")
