@@ -397,6 +397,10 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
   host_timer_start (&acc->expiry_timer, SIM_S (r->granted_s));
   host_timer_start (&acc->next_timer, device_refresh_delay (cfg, r->granted_s));   /* B5 */
   acc->refresh_at = host_now (acc->dev->host) + device_refresh_delay (cfg, r->granted_s);
+  /* A refresh held back by a probe (note 3) was for the binding this 2xx
+   * replaces: the new timer is the only one owed.  Left set, a later
+   * probe that fails would fire it early. */
+  acc->refresh_due = FALSE;
 
   /* RFC 5626 §4.4: a registrar that supports outbound says so; keep the
    * flow alive with STUN (UDP). */
