@@ -338,6 +338,7 @@ acc_on_unreg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
     }
   else
     acc->sec_registered = FALSE;
+  acc_check_invariants (acc);
   device_stop_done (acc->dev, r->outcome == DEVICE_REG_OK);
 }
 
@@ -377,7 +378,11 @@ device_account_stop (DeviceAccount *acc)
   device_ka_cancel_all (acc->ka);
   device_reg_cancel (acc->reg);
   device_reg_cancel (acc->sec_reg);
+  acc->stopping = TRUE;
   acc->round = ROUND_NONE;
+  acc->refresh_at = -1;
+  acc->refresh_due = FALSE;
+  acc->has_trying = FALSE;
   guint n = 0;
   if (acc->registered && acc->has_server)
     {
@@ -391,6 +396,7 @@ device_account_stop (DeviceAccount *acc)
       acc_unregister (acc, acc->sec_reg, &acc->sec_server);
       n++;
     }
+  acc_check_invariants (acc);
   return n;
 }
 

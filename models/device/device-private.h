@@ -72,6 +72,7 @@ struct DeviceAccount {
   GArray                    *blocked;         /* BlockedServer */
 
   gboolean                   registered;      /* a binding is in force */
+  gboolean                   stopping;        /* device_stop(): removals only */
   SimSockAddr                server;          /* the server of the last 2xx */
   gboolean                   has_server;
   guint16                    server_priority;
