@@ -16,6 +16,13 @@
  *
  * 3. The wall clock: read only through SimLive (kernel time) and for the
  *    run's wall_s; this file's name contains "live" for that reason.
+ *
+ * 6. Addresses.  Device instance i (0-based, over the devices run, in
+ *    scenario order) binds [live] address + i, so several phones with the
+ *    same ports (X_UserAgentPort) can run side by side on loopback or on
+ *    a range of addresses one owns.  Without [live] address every phone
+ *    binds "any": a second phone with the same ports is refused with the
+ *    bind error.
  */
 #include "experiment/live.h"
 
@@ -369,8 +376,9 @@ add_device (Live *lv, const SpecDevice *sd, guint k, const SimSockAddr *dns, gui
       memcpy (c.dns_servers, dns, n_dns * sizeof *dns);
       c.n_dns_servers = n_dns;
     }
-  ld->host = sim_live_host_new (lv->sl, ld->name, lv->spec->live.bind);
-  SimIp4 local = lv->spec->live.bind;
+  /* note 6: instance i binds [live] address + i */
+  SimIp4 local = lv->spec->live.bind == SIM_IP4_ANY ? SIM_IP4_ANY : lv->spec->live.bind + index;
+  ld->host = sim_live_host_new (lv->sl, ld->name, local);
   for (guint n = 1; n <= DEVICE_MAX_ACCOUNTS; n++)
     {
       DeviceAccountConfig *acc = &c.accounts[n - 1];

@@ -9,7 +9,7 @@
  * 1. Same code, other host.  Each device instance is the same Device as in
  *    a simulated run (models/device), configured by the same scenario
  *    section (profile, then parameters), on a live host bound to [live]
- *    address.  Nothing of the simulated world is built: the scenario's
+ *    address (+ i for the i-th instance, live.c note 6).  Nothing of the simulated world is built: the scenario's
  *    [proxy] and [dns] sections only say where the real servers are (their
  *    address and port; [proxy] names label the registrars in results), and
  *    [nat], [fault] and link settings are not used (a real network has its

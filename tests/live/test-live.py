@@ -134,11 +134,54 @@ completes = failover_completed min >= 1
 """
 
 
+# Three phones, paced by [live] rate (doc/live.md, Safety); instance i
+# binds [live] address + i, so they share X_UserAgentPort.
+MANY = """
+[scenario]
+extends = base.ini
+name = live-many
+
+[live]
+address = {phone}
+rate = 4
+max_devices = {max}
+
+[device phone]
+count = 3
+# B10's start-up spread (10 s by default) kept short: registered by 1.5 s
+SP1::sip.reg_surge_prevention = 1
+"""
+
+
+def pcap_packets(path):
+    """(src, dst, sport, dport, payload) of each record of a LINKTYPE_RAW pcap."""
+    import struct
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack("<I", data[:4])
+    assert magic in (0xa1b2c3d4, 0xa1b23c4d), "pcap magic %x" % magic
+    assert struct.unpack("<I", data[20:24])[0] == 101, "LINKTYPE_RAW"
+    off = 24
+    while off + 16 <= len(data):
+        incl, = struct.unpack("<I", data[off + 8:off + 12])
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        ihl = (pkt[0] & 15) * 4
+        assert pkt[0] >> 4 == 4 and pkt[9] == 17, "IPv4/UDP"
+        src = ".".join(str(b) for b in pkt[12:16])
+        dst = ".".join(str(b) for b in pkt[16:20])
+        sport, dport = struct.unpack(">HH", pkt[ihl:ihl + 4])
+        out.append((src, dst, sport, dport, pkt[ihl + 8:]))
+    return out
+
+
 class Live:
     """A running `sipsim live`: its stdout lines in a queue, stdin for fault lines."""
 
-    def __init__(self, sipsim, scenario, db, duration):
-        self.p = subprocess.Popen([sipsim, "live", scenario, "-o", db, "--duration", duration],
+    def __init__(self, sipsim, scenario, db, duration, extra=()):
+        self.p = subprocess.Popen([sipsim, "live", scenario, "-o", db, "--duration", duration]
+                                  + list(extra),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.lines = queue.Queue()
@@ -215,7 +258,7 @@ def main():
             return 1
         print("1..0 # SKIP kamailio or dnsmasq not installed (scripts/install-deps.sh)")
         return 0
-    print("1..22", flush=True)
+    print("1..26", flush=True)
     work = tempfile.mkdtemp(prefix="sipsim-live-")
     a = dict(dns=addr(53), pbxa=addr(21), pbxb=addr(22), phone=addr(10), E=int(E),
              F_ms=int(F * 1000), FB=int(FAILBACK), bound=REFRESH + F + SLACK)
@@ -245,7 +288,8 @@ def main():
                                ("_sip._udp.voip.test", "pbx-b.voip.test", 25070, 20, 0)],
                           hosts=[("pbx-a.voip.test", a["pbxa"]), ("pbx-b.voip.test", a["pbxb"])],
                           ttl=1)
-    pbxa = harness.Kamailio(a["pbxa"], 25070, work, users={"alice": "secret"}, realm="voip.test")
+    users = {"alice": "secret", "alice-1": "secret", "alice-2": "secret", "alice-3": "secret"}
+    pbxa = harness.Kamailio(a["pbxa"], 25070, work, users=users, realm="voip.test")
     pbxb = harness.Kamailio(a["pbxb"], 25070, work)
     servers = [dns, pbxa, pbxb]
     lv = None
@@ -262,7 +306,7 @@ def main():
         lv.say("down pbx-a")
         line = lv.wait_for("registered at %s:25070" % a["pbxb"], timeout=REFRESH + SLACK + 5)
         tap(line is not None and "failover" in line, "B38: pbx-a killed -> registered at pbx-b (failover)")
-        pbxa = harness.Kamailio(a["pbxa"], 25070, work, users={"alice": "secret"}, realm="voip.test")
+        pbxa = harness.Kamailio(a["pbxa"], 25070, work, users=users, realm="voip.test")
         servers[1] = pbxa
         pbxa.start()
         lv.say("up pbx-a")
@@ -293,7 +337,8 @@ def main():
             "(+0.2 s real-time slack)" % (fo, max(sim_k) if sim_k else 0))
 
         # ---- 4: silence (SIGSTOP), Timer F, the simulated bound
-        lv = Live(sipsim, scen["crash"], db, "30s")
+        pcap_dir = os.path.join(work, "pcap")
+        lv = Live(sipsim, scen["crash"], db, "30s", ["--pcap", pcap_dir])
         tap(lv.wait_for("registered at %s:25070" % a["pbxa"], timeout=15) is not None,
             "second session registers at pbx-a")
         time.sleep(1.0)
@@ -337,6 +382,38 @@ def main():
             "sipsim check without --live does not take live runs for simulated ones")
         tap(not any("CRITICAL" in l or "WARNING" in l for l in lv.all),
             "no GLib critical or warning in the second session's output")
+        files = os.listdir(pcap_dir) if os.path.isdir(pcap_dir) else []
+        pk = pcap_packets(os.path.join(pcap_dir, files[0])) if len(files) == 1 else []
+        regs = [p for p in pk if p[4].startswith(b"REGISTER ")]
+        to_a = [p for p in regs if p[1] == a["pbxa"] and p[3] == 25070]
+        to_b = [p for p in regs if p[1] == a["pbxb"]]
+        oks = [p for p in pk if p[4].startswith(b"SIP/2.0 200") and p[1] == a["phone"]]
+        dns_q = [p for p in pk if p[1] == a["dns"] and p[3] == 25353]
+        tap(to_a and to_b and oks and dns_q and all(p[0] == a["phone"] and p[2] == 25060 for p in regs),
+            "--pcap: the phone's own datagrams with IPv4/UDP headers (%d packets: %d REGISTERs to "
+            "pbx-a, %d to pbx-b, %d 200s, %d DNS queries)" % (len(pk), len(to_a), len(to_b),
+                                                             len(oks), len(dns_q)))
+
+        # ---- 5: three phones, paced; max_devices refuses
+        many = os.path.join(work, "live-many.ini")
+        with open(many, "w") as f:
+            f.write(MANY.format(phone=a["phone"], max=3))
+        lv = Live(sipsim, many, db, "6s")
+        rc = lv.finish(timeout=60)
+        out = "".join(lv.all)
+        ons = [float(l.split()[0]) for l in lv.all if "powered on" in l]
+        tap(rc == 0 and out.count("registered at") >= 3 and "3 bindings removed" in out,
+            "three phones (instances on %s + i, one X_UserAgentPort) register and are removed"
+            % a["phone"])
+        tap(len(ons) == 3 and all(k / 4.0 <= t < k / 4.0 + 0.2 for k, t in enumerate(ons)),
+            "[live] rate = 4: powered on at k / 4 s, never sooner (%s)" % ons)
+        with open(many, "w") as f:
+            f.write(MANY.format(phone=a["phone"], max=2))
+        r = subprocess.run([sipsim, "live", many, "--duration", "1s"], capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL)
+        tap(r.returncode == 2 and "more than [live] max_devices = 2" in r.stderr,
+            "[live] max_devices = 2 refuses 3 instances (status %d: %s)" % (r.returncode,
+                                                                            r.stderr.strip()))
     finally:
         if lv and lv.p.poll() is None:
             lv.p.kill()
