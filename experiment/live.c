@@ -72,7 +72,8 @@ struct Live {
   gboolean           stopping;
   guint              stops_pending;
   LiveSummary       *sum;
-  GIOChannel        *stdin_ch;
+  GIOChannel        *stdin_ch;      /* ours (a reference) */
+  guint              stdin_src;     /* the watch; 0 once standard input ended */
   GString           *stdin_line;
 };
 
@@ -310,7 +311,7 @@ on_stdin (GIOChannel *ch, GIOCondition cond, gpointer user_data)
   gssize n = read (g_io_channel_unix_get_fd (ch), buf, sizeof buf);
   if (n <= 0)
     {
-      lv->stdin_ch = NULL;   /* end of input: no more faults, the run goes on */
+      lv->stdin_src = 0;   /* end of input: no more faults, the run goes on */
       return G_SOURCE_REMOVE;
     }
   for (gssize i = 0; i < n; i++)
@@ -403,13 +404,13 @@ add_device (Live *lv, const SpecDevice *sd, guint k, const SimSockAddr *dns, gui
       ld->unit_of_account[n] = lv->obs->units->len;
       g_array_append_val (lv->obs->units, u);
     }
-  ld->device = device_new (ld->host, &c, error);
+  g_autoptr (GError) err = NULL;
+  ld->device = device_new (ld->host, &c, &err);
   device_config_clear (&c);
   if (!ld->device)
     {
-      g_prefix_error (error, "device %s: ", ld->name);
-      if (*error)
-        (*error)->domain = LIVE_ERROR, (*error)->code = LIVE_ERROR_DEVICE;
+      g_set_error (error, LIVE_ERROR, LIVE_ERROR_DEVICE, "device %s: %s", ld->name,
+                   err ? err->message : "refused");
       return FALSE;
     }
   device_set_event_func (ld->device, on_device_event, ld);
@@ -434,11 +435,11 @@ build (Live *lv, GError **error)
     }
   SimSockAddr dns[DEVICE_MAX_DNS];
   guint n_dns = 0;
-  if (!dns_servers (spec, dns, &n_dns, error))
+  g_autoptr (GError) err = NULL;
+  if (!dns_servers (spec, dns, &n_dns, &err))
     {
-      g_prefix_error (error, "no DNS server for the live phones ([live] dns): ");
-      if (*error)
-        (*error)->domain = LIVE_ERROR, (*error)->code = LIVE_ERROR_SCENARIO;
+      g_set_error (error, LIVE_ERROR, LIVE_ERROR_SCENARIO,
+                   "no DNS server for the live phones ([live] dns): %s", err->message);
       return FALSE;
     }
   for (guint i = 0; i < n_dns; i++)
@@ -591,7 +592,7 @@ live_run (const Scenario *sc, const LiveOptions *opt, LiveSummary *summary, GErr
     status (&lv, "sweep point %s (the first of %u)", pt->key, scenario_get_n_points (sc));
   ok = ok && build (&lv, error);
 
-  guint sig_int = 0, sig_term = 0, stdin_src = 0;
+  guint sig_int = 0, sig_term = 0;
   if (ok)
     {
       SimHost *any = ((LiveDevice *) lv.devices->pdata[0])->host;
@@ -606,15 +607,15 @@ live_run (const Scenario *sc, const LiveOptions *opt, LiveSummary *summary, GErr
         {
           lv.stdin_line = g_string_new (NULL);
           lv.stdin_ch = g_io_channel_unix_new (STDIN_FILENO);
-          stdin_src = g_io_add_watch (lv.stdin_ch, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &lv);
+          lv.stdin_src = g_io_add_watch (lv.stdin_ch, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &lv);
         }
       status (&lv, "running %u device%s for %.0f s; Ctrl-C unregisters and stops",
               lv.devices->len, lv.devices->len == 1 ? "" : "s", (double) duration / SIM_S (1));
       g_main_loop_run (lv.loop);
       g_source_remove (sig_int);
       g_source_remove (sig_term);
-      if (lv.stdin_ch)
-        g_source_remove (stdin_src);
+      if (lv.stdin_src)
+        g_source_remove (lv.stdin_src);
       g_clear_pointer (&lv.stdin_ch, g_io_channel_unref);
       if (lv.stdin_line)
         g_string_free (lv.stdin_line, TRUE);
