@@ -53,11 +53,16 @@ cli_trace_main (int argc, char **argv)
       fprintf (stderr, "sipsim trace: %s\n", err->message);
       return 1;
     }
-  printf ("run %" G_GINT64_FORMAT ": %u devices, %.0f simulated s, fingerprint %016"
-          G_GINT64_MODIFIER "x (replayed, matches the database)\n",
-          run_id, info.n_devices, (double) info.sim_time / SIM_S (1), info.fingerprint);
+  if (info.live)
+    printf ("run %" G_GINT64_FORMAT ": %u devices, %.0f s live (not replayable: drawn from %s "
+            "and the stored trace)\n", run_id, info.n_devices,
+            (double) info.sim_time / SIM_S (1), pcap);
+  else
+    printf ("run %" G_GINT64_FORMAT ": %u devices, %.0f simulated s, fingerprint %016"
+            G_GINT64_MODIFIER "x (replayed, matches the database)\n",
+            run_id, info.n_devices, (double) info.sim_time / SIM_S (1), info.fingerprint);
   fputs (text, stdout);
-  if (pcap)
+  if (pcap && !info.live)
     fprintf (stderr, "packets: %s\n", pcap);
   return 0;
 }

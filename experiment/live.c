@@ -116,7 +116,9 @@ on_trace (SimWorld *world, const char *line, gpointer user_data)
 }
 
 /* The phone's own datagrams, with IPv4/UDP headers made up around them
- * (real checksums, TTL 64): what a capture on its interface would show. */
+ * (real checksums, TTL 64): what a capture on its interface would show.
+ * Stamped with the run's kernel time, as a simulated capture is, so
+ * `sipsim trace` lines them up with the stored trace (trace-live.c). */
 static void
 on_packet (SimLive *sl, SimTime t, const SimSockAddr *from, const SimSockAddr *to,
            const guint8 *data, gsize len, gpointer user_data)
@@ -125,7 +127,8 @@ on_packet (SimLive *sl, SimTime t, const SimSockAddr *from, const SimSockAddr *t
   if (len > SIM_UDP_MAX_PAYLOAD)
     return;
   SimPacket *p = sim_packet_new_udp (from, to, lv->pcap_ip_id++, 64, data, len);
-  sim_pcap_write (lv->pcap, sim_live_epoch_ns (sl) + t, sim_packet_data (p), sim_packet_len (p));
+  (void) sl;
+  sim_pcap_write (lv->pcap, t, sim_packet_data (p), sim_packet_len (p));
   sim_packet_free (p);
 }
 
@@ -418,6 +421,12 @@ add_device (Live *lv, const SpecDevice *sd, guint k, const SimSockAddr *dns, gui
   host_timer_start (&ld->start_timer, start);
   ObsHost h = { local, g_strdup (ld->name) };
   g_array_append_val (lv->obs->hosts, h);
+  if (local != SIM_IP4_ANY)
+    {
+      /* names the phone's column in `sipsim trace` (trace-live.c) */
+      char b[SIM_IP4_STRLEN];
+      sim_trace (lv->world, "live", "device %s at %s", ld->name, sim_ip4_to_string (local, b));
+    }
   return TRUE;
 }
 

@@ -61,9 +61,6 @@ SimWorld *sim_live_get_world      (SimLive *live);
 void      sim_live_catch_up       (SimLive *live);
 /* Kernel time of the wall clock's now (>= sim_world_now). */
 SimTime   sim_live_wall_now       (const SimLive *live);
-/* Unix epoch time (ns) of kernel time 0: for timestamps a user reads
- * (pcap records), never for the run. */
-gint64    sim_live_epoch_ns       (const SimLive *live);
 /* Worst lateness of a kernel dispatch so far: wall time when an event ran
  * minus its due time (note 1). */
 SimTime   sim_live_get_max_lateness (const SimLive *live);

@@ -39,12 +39,6 @@ sim_live_wall_now (const SimLive *live)
   return mono_ns () - live->t0_ns;
 }
 
-gint64
-sim_live_epoch_ns (const SimLive *live)
-{
-  return live->epoch0_ns;
-}
-
 SimWorld *
 sim_live_get_world (SimLive *live)
 {
@@ -127,7 +121,6 @@ sim_live_new (SimWorld *world, GMainContext *context)
   live->world = world;
   live->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   live->t0_ns = mono_ns ();
-  live->epoch0_ns = g_get_real_time () * 1000;
   DriverSource *ds = (DriverSource *) g_source_new (&driver_funcs, sizeof (DriverSource));
   ds->live = live;
   g_source_set_name (&ds->base, "sipsim-live-kernel");

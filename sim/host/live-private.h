@@ -10,7 +10,6 @@ struct SimLive {
   GMainContext      *context;      /* a reference */
   GSource           *source;       /* the driver (live-clock.c) */
   gint64             t0_ns;        /* CLOCK_MONOTONIC at kernel time 0 */
-  gint64             epoch0_ns;    /* Unix time at kernel time 0 */
   SimTime            max_late;
   SimLivePacketFunc  packet_func;
   gpointer           packet_data;
