@@ -389,10 +389,20 @@ udp_read_errqueue (LiveUdp *u)
         continue;
       struct sock_extended_err ee;
       memcpy (&ee, CMSG_DATA (c), sizeof ee);
-      if (ee.ee_origin != SO_EE_ORIGIN_ICMP || ee.ee_type != 3 /* destination unreachable */)
+      SimNetError err;
+      if (ee.ee_origin == SO_EE_ORIGIN_ICMP && ee.ee_type == 3 /* destination unreachable */)
+        {
+          if (ee.ee_code == 4)
+            continue;   /* fragmentation needed: path MTU, not unreachable */
+          /* RFC 792: 3 port, 2 protocol (no UDP there either); 0, 1 and
+           * the RFC 1812 "prohibited" codes: the host cannot be reached */
+          err = ee.ee_code == 3 || ee.ee_code == 2 ? SIM_NET_ERR_PORT_UNREACHABLE
+                                                   : SIM_NET_ERR_HOST_UNREACHABLE;
+        }
+      else if (ee.ee_origin == SO_EE_ORIGIN_LOCAL && ee.ee_errno == EHOSTUNREACH)
+        err = SIM_NET_ERR_HOST_UNREACHABLE;   /* no ARP answer on the local link */
+      else
         continue;
-      SimNetError err = ee.ee_code == 3 || ee.ee_code == 2 ? SIM_NET_ERR_PORT_UNREACHABLE
-                                                           : SIM_NET_ERR_HOST_UNREACHABLE;
       RxItem *it = io_item (&u->io, RX_ICMP, NULL, 0);
       it->err = err;
       it->addr = from_sin (&name);
@@ -499,10 +509,13 @@ live_udp_sendto (SimHostUdp *sock, const SimSockAddr *to, const void *data, gsiz
     }
   if (n >= 0)
     {
-      SimSockAddr from = u->local;
-      if (from.ip == SIM_IP4_ANY)
-        live_get_local_addr (sock->host, to->ip, &from.ip);
-      packet_tap (u->io.host, &from, to, data, len);
+      if (u->io.host->live->packet_func)
+        {
+          SimSockAddr from = u->local;
+          if (from.ip == SIM_IP4_ANY)
+            live_get_local_addr (sock->host, to->ip, &from.ip);
+          packet_tap (u->io.host, &from, to, data, len);
+        }
       return TRUE;
     }
   if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
