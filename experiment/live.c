@@ -68,7 +68,7 @@ struct Live {
   GPtrArray         *trace;       /* char * */
   SimPcap           *pcap;
   guint16            pcap_ip_id;
-  HostTimer          end_timer, warmup_timer;
+  SimTimer           end_timer, warmup_timer;
   gboolean           stopping;
   guint              stops_pending;
   LiveSummary       *sum;
@@ -185,7 +185,7 @@ on_start (HostTimer *t, gpointer user_data)
 }
 
 static void
-on_warmup (HostTimer *t, gpointer user_data)
+on_warmup (SimTimer *t, gpointer user_data)
 {
   Live *lv = user_data;
   (void) t;
@@ -226,7 +226,7 @@ begin_stop (Live *lv, const char *why, gboolean in_event)
   if (!in_event)
     sim_live_catch_up (lv->sl);
   lv->obs->end = sim_world_now (lv->world);
-  host_timer_cancel (&lv->end_timer);
+  sim_timer_cancel (&lv->end_timer);
   for (guint i = 0; i < lv->devices->len; i++)
     {
       LiveDevice *ld = lv->devices->pdata[i];
@@ -248,7 +248,7 @@ begin_stop (Live *lv, const char *why, gboolean in_event)
 }
 
 static void
-on_end (HostTimer *t, gpointer user_data)
+on_end (SimTimer *t, gpointer user_data)
 {
   (void) t;
   begin_stop (user_data, "duration reached", TRUE);
@@ -604,12 +604,12 @@ live_run (const Scenario *sc, const LiveOptions *opt, LiveSummary *summary, GErr
   guint sig_int = 0, sig_term = 0;
   if (ok)
     {
-      SimHost *any = ((LiveDevice *) lv.devices->pdata[0])->host;
-      host_timer_init (any, &lv.end_timer, on_end, &lv);
-      host_timer_start (&lv.end_timer, duration);
-      host_timer_init (any, &lv.warmup_timer, on_warmup, &lv);
+      /* the run's own timers are the kernel's, not any device host's */
+      sim_timer_init (&lv.end_timer, lv.world, on_end, &lv);
+      sim_timer_start (&lv.end_timer, duration);
+      sim_timer_init (&lv.warmup_timer, lv.world, on_warmup, &lv);
       if (spec->warmup > 0 && spec->warmup < duration)
-        host_timer_start (&lv.warmup_timer, spec->warmup);
+        sim_timer_start (&lv.warmup_timer, spec->warmup);
       sig_int = g_unix_signal_add (SIGINT, on_signal, &lv);
       sig_term = g_unix_signal_add (SIGTERM, on_signal, &lv);
       if (opt->control)
@@ -628,8 +628,8 @@ live_run (const Scenario *sc, const LiveOptions *opt, LiveSummary *summary, GErr
       g_clear_pointer (&lv.stdin_ch, g_io_channel_unref);
       if (lv.stdin_line)
         g_string_free (lv.stdin_line, TRUE);
-      host_timer_cancel (&lv.end_timer);
-      host_timer_cancel (&lv.warmup_timer);
+      sim_timer_cancel (&lv.end_timer);
+      sim_timer_cancel (&lv.warmup_timer);
       /* window counters (run.c note 2) */
       for (guint u = 0; u < lv.obs->units->len; u++)
         {
