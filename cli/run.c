@@ -95,8 +95,11 @@ cli_run_main (int argc, char **argv)
     }
   if (seed)
     {
+      /* Decimal or 0x hex, as [scenario] seed reads it (base 0 is not
+       * a base GLib takes). */
+      gboolean hex = g_str_has_prefix (seed, "0x") || g_str_has_prefix (seed, "0X");
       guint64 s;
-      if (!g_ascii_string_to_unsigned (seed, 0, 0, G_MAXUINT64, &s, NULL))
+      if (!g_ascii_string_to_unsigned (seed + (hex ? 2 : 0), hex ? 16 : 10, 0, G_MAXUINT64, &s, NULL))
         {
           fprintf (stderr, "sipsim run: --seed: expected an unsigned 64-bit integer, got '%s'\n", seed);
           goto out;

@@ -262,20 +262,22 @@ static gboolean
 same_experiment (const Input *ref, const Input *in, GError **error)
 {
   char a[STORE_HEX64_STRLEN], b[STORE_HEX64_STRLEN];
-  if (!g_str_equal (ref->hash, in->hash))
-    {
-      g_autofree char *d = first_difference (in->text, ref->text);
-      g_set_error (error, MERGE_ERROR, MERGE_ERROR_REFUSED,
-                   "%s: another scenario text than %s (%s); merge takes shards of one "
-                   "scenario and seed", in->path, ref->path, d);
-      return FALSE;
-    }
+  /* The seed first: --seed also rewrites the text, and the seed is what
+   * the user changed. */
   if (in->seed != ref->seed)
     {
       g_set_error (error, MERGE_ERROR, MERGE_ERROR_REFUSED,
                    "%s: experiment seed %s, %s has %s; merge takes shards of one scenario "
                    "and seed", in->path, store_hex64_format (in->seed, a), ref->path,
                    store_hex64_format (ref->seed, b));
+      return FALSE;
+    }
+  if (!g_str_equal (ref->hash, in->hash))
+    {
+      g_autofree char *d = first_difference (in->text, ref->text);
+      g_set_error (error, MERGE_ERROR, MERGE_ERROR_REFUSED,
+                   "%s: another scenario text than %s (%s); merge takes shards of one "
+                   "scenario and seed", in->path, ref->path, d);
       return FALSE;
     }
   return TRUE;

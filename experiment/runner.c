@@ -373,8 +373,8 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
                    g_atomic_int_get (&pool.failed));
 
   GError *werr = NULL;
-  guint lost = 0;
-  gboolean ok = store_writer_finish_counts (pool.writer, NULL, &lost, &werr);
+  guint lost = 0, committed = 0;
+  gboolean ok = store_writer_finish_counts (pool.writer, &committed, &lost, &werr);
   sigaction (SIGINT, &old_int, NULL);
   sigaction (SIGTERM, &old_term, NULL);
 
@@ -390,11 +390,14 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
   summary->lost = lost;
   if (!ok)
     {
-      /* Note 5: what is committed stays; say so, and what was lost. */
-      g_propagate_prefixed_error (error, werr, "%s: ", db_path);
-      if (lost)
-        g_prefix_error (error, "storing stopped, %u computed run%s not stored: ", lost,
-                        lost == 1 ? "" : "s");
+      /* Note 5: what is committed stays; say so, and what was lost.
+       * The store's message names the file already. */
+      g_set_error (error, werr->domain, werr->code,
+                   "%s\n  no run started after it; the %u run%s stored by this command %s "
+                   "kept, %u computed run%s not stored", werr->message, committed,
+                   committed == 1 ? "" : "s", committed == 1 ? "is" : "are", lost,
+                   lost == 1 ? " was" : "s were");
+      g_error_free (werr);
       g_clear_error (&cerr);
       return FALSE;
     }
