@@ -881,7 +881,6 @@ writer_thread (gpointer data)
         }
       else
         {
-          g_prefix_error (&e, "%u runs lost: ", written);
           writer_stop (w, e);
           g_atomic_int_add (&w->dropped, (gint) written);
           exec (s, "ROLLBACK", NULL);
