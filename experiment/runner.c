@@ -336,14 +336,19 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
     threads[i] = g_thread_new ("sipsim-run", worker, &pool);
 
   Dispatch d = { .claimer = claimer, .busy = g_array_new (FALSE, FALSE, sizeof (guint)) };
+  /* Runs claimed ahead of the workers: enough that a sweep of runs of a
+   * few milliseconds never waits for the 20 ms loop below, few enough
+   * that a second writer still finds work (measured in doc/cluster.md). */
+  const gint target = (gint) MIN (64u, MAX (4u, 8 * jobs));
   GError *cerr = NULL;
   gboolean stopped = FALSE;
   double next_beat = progress_clock_s () + CLAIM_HEARTBEAT_S;
   for (;;)
     {
       gboolean halt = interrupted || store_writer_stopped (pool.writer) || cerr != NULL;
-      if (!halt && g_atomic_int_get (&pool.queued) < (gint) jobs
-          && !refill (&pool, &d, summary, 2 * jobs, out, &cerr))
+      gint queued = g_atomic_int_get (&pool.queued);
+      if (!halt && queued <= target / 2
+          && !refill (&pool, &d, summary, (guint) (target - queued), out, &cerr))
         continue;   /* cerr is set: halts next time round */
       gboolean all_claimed = d.next >= pool.jobs->len && d.busy->len == 0;
       if (!stopped && (halt || all_claimed))
@@ -364,7 +369,8 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
             g_clear_error (&e);   /* a late heartbeat costs nothing; the next may pass */
           next_beat = progress_clock_s () + CLAIM_HEARTBEAT_S;
         }
-      g_usleep (20 * 1000);
+      /* Short naps while the queue is low: the workers are waiting. */
+      g_usleep (g_atomic_int_get (&pool.queued) <= target / 2 && !stopped ? 2 * 1000 : 20 * 1000);
     }
   for (guint i = 0; i < jobs; i++)
     g_thread_join (threads[i]);
