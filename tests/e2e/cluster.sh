@@ -282,6 +282,9 @@ as_reader "$T/ro/bin/sipsim" check "$SC" -o "$T/ro/walmode.db" --no-run >"$T/ro.
 as_reader "$T/ro/bin/sipsim" plot "$T/ro/walmode.db" --format dumb -o /tmp/sipsim-ro-$$ cdf >/dev/null 2>"$T/ro2.out" \
   || { cat "$T/ro2.out"; fail "plot cannot read it"; }
 rm -rf /tmp/sipsim-ro-$$
+as_reader "$T/ro/bin/sipsim" trace "$T/ro/walmode.db" --run 1 >"$T/ro3.out" 2>&1 \
+  || { cat "$T/ro3.out"; fail "trace cannot read it"; }
+grep -q "matches the database" "$T/ro3.out" || { cat "$T/ro3.out"; fail "trace of the read-only copy did not verify run 1"; }
 [ ! -e "$T/ro/walmode.db-wal" ] && [ ! -e "$T/ro/walmode.db-shm" ] || fail "side files in a read-only directory?"
 chmod 755 "$T/ro"
 
