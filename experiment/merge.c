@@ -89,14 +89,16 @@ copy_statement (sqlite3 *db, const char *src, const char *table, const char *key
   return st;
 }
 
-RunCopier *
-run_copier_new (sqlite3 *db, const char *src, GError **error)
+/* @hash_expr: the expression for run.point_hash, when the source has no
+ * such column (a schema-1 database, note 4); NULL: copied as it is. */
+static RunCopier *
+copier_new (sqlite3 *db, const char *src, const char *hash_expr, GError **error)
 {
-  g_return_val_if_fail (db != NULL && src != NULL, NULL);
   RunCopier *c = g_new0 (RunCopier, 1);
   c->db = db;
   c->children = g_array_new (FALSE, TRUE, sizeof (Child));
-  static const char *const run_subst[] = { "experiment_id", "?2", "point", "?3", NULL };
+  const char *const run_subst[] = { "experiment_id", "?2", "point", "?3",
+                                    hash_expr ? "point_hash" : NULL, hash_expr, NULL };
   static const char *const child_subst[] = { "run_id", "?2", NULL };
   c->run = copy_statement (db, src, "run", "id", "id", run_subst, error);
   if (!c->run)
@@ -131,6 +133,13 @@ run_copier_new (sqlite3 *db, const char *src, GError **error)
     }
   sqlite3_finalize (st);
   return c;
+}
+
+RunCopier *
+run_copier_new (sqlite3 *db, const char *src, GError **error)
+{
+  g_return_val_if_fail (db != NULL && src != NULL, NULL);
+  return copier_new (db, src, NULL, error);
 }
 
 gboolean
@@ -193,6 +202,7 @@ typedef struct {
   char   *hash;
   guint64 seed;
   gint64  id;
+  gboolean v1;        /* a schema-1 database (note 4) */
 } Input;
 
 static void
@@ -204,6 +214,37 @@ input_clear (Input *in)
   g_free (in->hash);
 }
 
+/* Note 4: @path as a schema-1 database of one experiment; FALSE if it
+ * is not one (the caller reports the version error). */
+static gboolean
+read_v1 (const char *path, Input *out)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *abs = g_canonicalize_filename (path, NULL);
+  g_autofree char *esc = g_uri_escape_string (abs, "/", TRUE);
+  g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", esc);
+  gboolean ok = FALSE;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK
+      && sqlite3_prepare_v2 (db, "SELECT (SELECT value FROM meta WHERE key = 'schema_version'),"
+                             " (SELECT count(*) FROM experiment), id, name, scenario,"
+                             " scenario_hash, seed FROM experiment", -1, &q, NULL) == SQLITE_OK
+      && sqlite3_step (q) == SQLITE_ROW
+      && g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "1") == 0
+      && sqlite3_column_int64 (q, 1) == 1)
+    {
+      out->id = sqlite3_column_int64 (q, 2);
+      out->name = g_strdup ((const char *) sqlite3_column_text (q, 3));
+      out->text = g_strdup ((const char *) sqlite3_column_text (q, 4));
+      out->hash = g_strdup ((const char *) sqlite3_column_text (q, 5));
+      ok = store_hex64_parse ((const char *) sqlite3_column_text (q, 6), &out->seed);
+      out->v1 = TRUE;
+    }
+  sqlite3_finalize (q);
+  sqlite3_close (db);
+  return ok;
+}
+
 /* Reads @path's experiments; exactly one wanted unless @allow_none (OUT
  * may be new or empty). */
 static gboolean
@@ -211,9 +252,19 @@ read_input (const char *path, gboolean allow_none, Input *out, GError **error)
 {
   memset (out, 0, sizeof *out);
   out->path = g_strdup (path);
-  g_autoptr (Store) st = store_open_readonly (path, error);
+  GError *verr = NULL;
+  g_autoptr (Store) st = store_open_readonly (path, &verr);
+  if (!st && g_error_matches (verr, STORE_ERROR, STORE_ERROR_VERSION) && !allow_none
+      && read_v1 (path, out))
+    {
+      g_error_free (verr);
+      return TRUE;
+    }
   if (!st)
-    return FALSE;
+    {
+      g_propagate_error (error, verr);
+      return FALSE;
+    }
   sqlite3_stmt *q = NULL;
   sqlite3_prepare_v2 (store_get_db (st), "SELECT id FROM experiment ORDER BY id", -1, &q, NULL);
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -319,13 +370,62 @@ attach (sqlite3 *db, const char *path, GError **error)
   return TRUE;
 }
 
+/* temp.sipsim_point_hash (k point key, h point hash) for the scenario
+ * text of @in; empty when the text no longer loads (its runs then get
+ * '' and are never reused, which @log says). */
+static gboolean
+v1_hash_table (sqlite3 *db, const Input *in, FILE *log, GError **error)
+{
+  if (!exec_sql (db, "CREATE TEMP TABLE IF NOT EXISTS sipsim_point_hash"
+                     " (k TEXT PRIMARY KEY, h TEXT NOT NULL)", error)
+      || !exec_sql (db, "DELETE FROM temp.sipsim_point_hash", error))
+    return FALSE;
+  g_autoptr (GError) e = NULL;
+  g_autoptr (Scenario) sc = scenario_load_from_data (in->text, in->name, NULL, &e);
+  if (!sc)
+    {
+      if (log)
+        fprintf (log, "%s: its scenario text no longer loads (%s): its runs are merged "
+                 "without point hashes and will not be reused\n", in->path, e->message);
+      return TRUE;
+    }
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (db, "INSERT INTO temp.sipsim_point_hash (k, h) VALUES (?1, ?2)", -1,
+                          &st, NULL) != SQLITE_OK)
+    return copier_sql_error (db, error, "point hashes");
+  for (guint p = 0; p < scenario_get_n_points (sc); p++)
+    {
+      sqlite3_reset (st);
+      sqlite3_bind_text (st, 1, scenario_get_point (sc, p)->key, -1, SQLITE_STATIC);
+      sqlite3_bind_text (st, 2, scenario_get_point_hash (sc, p), -1, SQLITE_STATIC);
+      if (sqlite3_step (st) != SQLITE_DONE)
+        {
+          sqlite3_finalize (st);
+          return copier_sql_error (db, error, "point hashes");
+        }
+    }
+  sqlite3_finalize (st);
+  return TRUE;
+}
+
 /* Merges the runs of @in (attached as src) into @exp; counts into @sum,
  * conflicts into *@conflicts and @log. */
 static gboolean
 merge_one (sqlite3 *db, const Input *in, gint64 exp, FILE *log, MergeSummary *sum,
            guint *conflicts, GError **error)
 {
-  g_autoptr (RunCopier) cp = run_copier_new (db, "src", error);
+  g_autoptr (RunCopier) cp = NULL;
+  if (in->v1)
+    {
+      /* Note 4: the point hashes a schema-1 file lacks, from its text. */
+      if (!v1_hash_table (db, in, log, error))
+        return FALSE;
+      cp = copier_new (db, "src",
+                       "coalesce((SELECT h FROM temp.sipsim_point_hash WHERE k = \"point_key\"), '')",
+                       error);
+    }
+  else
+    cp = run_copier_new (db, "src", error);
   if (!cp)
     return FALSE;
   sqlite3_stmt *src = NULL, *dst = NULL;

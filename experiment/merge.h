@@ -26,6 +26,11 @@
  *    here.  Ids are new; points, keys, seeds, fingerprints, metrics and
  *    timestamps are copied as they are.
  *
+ * 4. Schema 1.  An input of schema version 1 (before run.point_hash) is
+ *    merged too: the point hashes are computed from its stored scenario
+ *    text.  `sipsim merge NEW.db OLD.db` is thus how a version-1 file is
+ *    brought to version 2; the old file is only read.
+ *
  * Ownership: a RunCopier borrows its connection, which must outlive it.
  */
 #pragma once

@@ -218,8 +218,11 @@ check_version (Store *s, GError **error)
   gboolean ok = v != NULL && strcmp (v, want) == 0;
   if (!ok)
     g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
-                 "%s: results database of schema version %s, this sipsim (%s) reads %d",
-                 s->path, v ? v : "(null)", SIPSIM_VERSION, STORE_SCHEMA_VERSION);
+                 "%s: results database of schema version %s, this sipsim (%s) reads %d%s%s",
+                 s->path, v ? v : "(null)", SIPSIM_VERSION, STORE_SCHEMA_VERSION,
+                 g_strcmp0 (v, "1") == 0 ? "; copy it into a new file with: sipsim merge NEW.db "
+                                         : "",
+                 g_strcmp0 (v, "1") == 0 ? s->path : "");
   sqlite3_finalize (st);
   return ok;
 }
