@@ -227,12 +227,16 @@ refill (Pool *pool, Dispatch *d, RunnerSummary *sum, guint want, FILE *out, GErr
     }
   if (ok && retry_busy)
     {
+      /* At most 256 a round, the rest keep their turn: thousands of runs
+       * claimed by another process must not make one long transaction a
+       * second that its writer has to wait for. */
+      guint n = MIN (d->busy->len, 256u);
       g_autoptr (GArray) still = g_array_new (FALSE, FALSE, sizeof (guint));
-      for (guint k = 0; ok && k < d->busy->len; k++)
+      for (guint k = 0; ok && k < n; k++)
         ok = try_one (pool, d, sum, g_array_index (d->busy, guint, k), still, &claimed, error);
-      g_array_set_size (d->busy, 0);
+      g_array_remove_range (d->busy, 0, n);
       g_array_append_vals (d->busy, still->data, still->len);
-      d->busy_retry_at = progress_clock_s () + 1.0;
+      d->busy_retry_at = progress_clock_s () + (d->busy->len > still->len ? 0.0 : 1.0);
     }
   if (!ok)
     {

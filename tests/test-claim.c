@@ -191,6 +191,22 @@ test_claim_busy_then_dead (void)
   g_assert_cmpint (claimer_try (b, &job1, &e), ==, CLAIM_BUSY);
   g_assert_true (claimer_commit (b, &e));
 
+  /* a live owner's heartbeat keeps even an old claim its own: a's claim
+   * of replication 0 made to look 20 minutes old, then refreshed */
+  g_autofree char *aged = g_strdup_printf (
+      "UPDATE claim SET host = 'other-host',"
+      " heartbeat = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now', '-1200 seconds')"
+      " WHERE owner = '%s'", claimer_owner (a));
+  g_assert_cmpint (sqlite3_exec (db, aged, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_true (claimer_heartbeat (a, &e));
+  g_autofree char *age = g_strdup_printf (
+      "SELECT (julianday('now') - julianday(heartbeat)) * 86400 < 5 FROM claim WHERE owner = '%s'",
+      claimer_owner (a));
+  g_assert_cmpint (q_int (db, age), ==, 1);
+  g_autofree char *back = g_strdup_printf ("UPDATE claim SET host = '%s' WHERE owner = '%s'",
+                                           g_get_host_name (), claimer_owner (a));
+  g_assert_cmpint (sqlite3_exec (db, back, NULL, NULL, NULL), ==, SQLITE_OK);
+
   /* storing a run deletes its claim (store.h note 7) */
   g_assert_cmpint (q_int (db, "SELECT count(*) FROM claim WHERE replication = 0"), ==, 1);
   g_assert_true (store_put_run (s, run_new (exp, "ka=20", "hash-a", 0, 1001, 0), &e));
