@@ -5,7 +5,8 @@
 # state directory, its own munge key and socket and non-default ports;
 # the scenario runs as a 3-task job array plus a merge job that waits for
 # it (--dependency=afterok); the merged database must hold the same runs,
-# fingerprints and metrics as a local `sipsim run -j 2`.  Every daemon is
+# fingerprints and metrics as a local `sipsim run -j 2`; and when the tasks
+# fail, the merge job must never start.  Every daemon is
 # stopped by its pid at the end, whatever happened.
 #
 # Exit 0 pass, 1 fail (the step that failed and the daemons' logs are
@@ -21,7 +22,7 @@ SHARDS=3
 fail () { echo "FAIL: $*" >&2; exit 1; }
 step () { echo "--- $*"; }
 
-for prog in munged slurmctld slurmd sbatch squeue sinfo scontrol; do
+for prog in munged slurmctld slurmd sbatch squeue sinfo scontrol scancel; do
   if ! command -v "$prog" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$prog" ]; then
     if [ "${SIPSIM_REQUIRE_SLURM:-0}" = 1 ]; then
       fail "$prog is not installed (scripts/install-deps.sh installs munge, slurmctld, slurmd, slurm-client)"
@@ -168,4 +169,18 @@ sqlite3 "$T/local.db" "$q" >"$T/local.txt"
 sqlite3 "$T/merged.db" "$q" >"$T/merged.txt"
 [ "$(wc -l <"$T/local.txt")" -eq 12 ] || fail "the local run has $(wc -l <"$T/local.txt") runs, not 12"
 diff "$T/local.txt" "$T/merged.txt" >&2 || fail "merged database differs from the local run"
-echo "PASS: 12 runs computed by $SHARDS Slurm array tasks, merged after them, identical to a local run"
+step "a failing task: the merge job never starts (afterok), Slurm says why"
+"$SIPSIM" slurm "$SC" --shards 2 -o "$T/bad.db" --dir "$T/bad" --sipsim /bin/false --submit \
+  >"$T/bad.out" 2>"$T/bad.err" || { cat "$T/bad.out" "$T/bad.err"; fail "sipsim slurm --submit (failing tasks) failed"; }
+barray=$(sed -n 's/^array job \([0-9]*\) .*/\1/p' "$T/bad.out")
+bmerge=$(sed -n 's/.* merge job \([0-9]*\) .*/\1/p' "$T/bad.out")
+never () { scontrol show job "$bmerge" 2>/dev/null | grep -q "Reason=DependencyNeverSatisfied"; }
+wait_for 120 "merge job $bmerge to be held as DependencyNeverSatisfied (array: $(job_state "$barray"))" never
+state=$(job_state "$barray")
+[ "$state" = "FAILED " ] || fail "array job $barray of /bin/false ended '$state', not FAILED"
+[ "$(job_state "$bmerge")" = "PENDING " ] || fail "merge job $bmerge after failed tasks: $(job_state "$bmerge")"
+[ ! -e "$T/bad.db" ] || fail "a merge ran although its tasks failed"
+scancel "$bmerge"
+
+echo "PASS: 12 runs computed by $SHARDS Slurm array tasks, merged after them, identical to a local run;"
+echo "      after failing tasks the merge job is held (DependencyNeverSatisfied)"
