@@ -23,12 +23,20 @@
  *    the defaults of the models are such a change, which is why a stored
  *    run also records the sipsim version of its experiment (doc/results.md).
  *
- * 3. Framing.  Every field is written as its length then its bytes, so no
+ * 3. The salt.  SC_POINT_HASH_SALT opens every hash.  Change it when a
+ *    change of sipsim makes the stored runs of an unchanged text wrong to
+ *    reuse as a whole (a new fingerprint definition, a model fix that
+ *    moves every result): every point then hashes anew and nothing old is
+ *    reused, while the old runs stay in the file.
+ *
+ * 4. Framing.  Every field is written as its length then its bytes, so no
  *    choice of values can make two different lists serialise alike.
  */
 #include <string.h>
 
 #include "experiment/scenario-private.h"
+
+#define SC_POINT_HASH_SALT "sipsim point v1"   /* note 3 */
 
 static void
 put (GChecksum *cs, const char *s)
@@ -56,7 +64,7 @@ sc_point_hash (const ScKf *kf, const ScenarioPoint *pt, SimTime duration, SimTim
   g_return_val_if_fail (kf != NULL && pt != NULL, NULL);
   GChecksum *cs = g_checksum_new (G_CHECKSUM_SHA256);
   char num[64];
-  put (cs, "sipsim point v1");
+  put (cs, SC_POINT_HASH_SALT);
   g_snprintf (num, sizeof num, "%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT, duration, warmup);
   put (cs, num);
   put (cs, pt->key);
