@@ -209,13 +209,15 @@ find_experiment (sqlite3 *db, const char *text, guint64 seed, const char *mode, 
   return id;
 }
 
-/* The latest experiment named @name; 0 if none, -1 on an SQL error. */
+/* The latest simulated experiment named @name (a baseline is a
+ * simulated one, note 3); 0 if none, -1 on an SQL error. */
 static gint64
 find_experiment_by_name (sqlite3 *db, const char *name, GError **error)
 {
   sqlite3_stmt *st = NULL;
   gint64 id = 0;
-  if (sqlite3_prepare_v2 (db, "SELECT id FROM experiment WHERE name = ?1 ORDER BY id DESC LIMIT 1",
+  if (sqlite3_prepare_v2 (db, "SELECT id FROM experiment WHERE name = ?1 AND mode = 'sim' "
+                          "ORDER BY id DESC LIMIT 1",
                           -1, &st, NULL) != SQLITE_OK)
     return sql_fail (db, error) ? 0 : -1;
   sqlite3_bind_text (st, 1, name, -1, SQLITE_STATIC);
