@@ -128,4 +128,11 @@ void        sc_set_error      (GError **error, ScenarioError code, const char *f
                                const char *group, const char *key, const char *fmt, ...)
                                G_GNUC_PRINTF (7, 8);
 
+/* " (did you mean 'X'?)" or "" for an unknown @word among @allowed (a
+ * list as the error prints it: "a, b, [proxy NAME]"), and for an unknown
+ * device parameter among the device table and the section's @own_keys
+ * (scenario-suggest.c; suggest.h).  Newly allocated, never NULL. */
+char       *sc_suggest_note   (const char *word, const char *allowed);
+char       *sc_suggest_device_param (const char *key, const char *own_keys);
+
 G_END_DECLS

@@ -92,10 +92,13 @@ check_sections (const ScKf *kf, GError **error)
       Kind k = group_kind (g->name, &name);
       if (k == K_UNKNOWN)
         {
+          g_autofree char *word = g_strndup (g->name, strcspn (g->name, " "));
+          g_autofree char *note = sc_suggest_note (word, "scenario, network, dns, proxy, nat, "
+                                                   "device, fault, sweep, expect, golden");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
                         "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [sweep], "
-                        "[expect], [golden]");
+                        "[expect], [golden]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;
@@ -174,8 +177,9 @@ missing (B *b, const char *key, const char *what)
 static gboolean
 unknown (B *b, const char *allowed)
 {
+  g_autofree char *note = sc_suggest_note (b->e->key, allowed);
   sc_set_error (b->error, SCENARIO_ERROR_UNKNOWN, b->e->file, b->e->line, b->g->name, b->e->key,
-                "unknown key, expected one of: %s", allowed);
+                "unknown key%s, expected one of: %s", note, allowed);
   return FALSE;
 }
 
@@ -846,11 +850,16 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
           if (!device_config_set (&d->cfg, b->e->key, b->v, &derr))
             {
               g_autofree char *note = point_note (b);
+              g_autofree char *dym = g_error_matches (derr, DEVICE_CONFIG_ERROR,
+                                                      DEVICE_CONFIG_ERROR_UNKNOWN)
+                ? sc_suggest_device_param (b->e->key, "profile, count, nat, start, access_latency, "
+                                           "access_jitter, access_loss")
+                : g_strdup ("");
               sc_set_error (b->error,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
-                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s",
-                            derr->message,
+                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s",
+                            derr->message, dym,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? " (not a device parameter; the section's own keys are profile, "
                                 "count, nat, start, access_latency, access_jitter, access_loss)"
