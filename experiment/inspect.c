@@ -145,7 +145,7 @@ inspect_info (const char *path, FILE *out, GError **error)
                              "FROM run WHERE experiment_id = ?1", -1, &runs, NULL) != SQLITE_OK
       || sqlite3_prepare_v2 (db, "SELECT p.name, COUNT(DISTINCT p.value) FROM param p "
                              "JOIN run r ON r.id = p.run_id WHERE r.experiment_id = ?1 "
-                             "GROUP BY p.name ORDER BY MIN(r.point)", -1, &params, NULL) != SQLITE_OK
+                             "GROUP BY p.name ORDER BY MIN(instr(r.point_key, p.name || '='))", -1, &params, NULL) != SQLITE_OK
       || sqlite3_prepare_v2 (db, "SELECT m.name, COUNT(*), COUNT(m.value), MIN(m.value), "
                              "MAX(m.value) FROM metric m JOIN run r ON r.id = m.run_id "
                              "WHERE r.experiment_id = ?1 AND m.unit = '' GROUP BY m.name "

@@ -93,6 +93,9 @@ gboolean    sc_parse_number   (const char *s, double *out);
 gboolean    sc_parse_rate     (const char *s, double *out);
 /* A host name: labels of [A-Za-z0-9_-], 1..63 each, <= 253 in all. */
 gboolean    sc_is_dns_name    (const char *s);
+/* A scenario name that is one file name component: no '/', '\\', no
+ * "..", no control characters, not "." (it becomes results/NAME.db). */
+gboolean    sc_is_safe_name   (const char *s);
 /* A section name: [A-Za-z0-9_.-]+. */
 gboolean    sc_is_ident       (const char *s);
 

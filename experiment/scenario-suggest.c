@@ -4,6 +4,8 @@
  * section, key and device parameter goes through these, whichever code
  * path (key chain or parameter table) found it unknown.
  */
+#include <string.h>
+
 #include "experiment/scenario-private.h"
 #include "experiment/suggest.h"
 #include "models/device/config.h"
@@ -29,6 +31,14 @@ sc_suggest_device_param (const char *key, const char *own_keys)
           for (guint j = 0; a[j]; j++)
             g_ptr_array_add (words, g_strdup (a[j]));
         }
+    }
+  /* "SP1::RegisterExpire": the account prefix kept, the rest suggested */
+  const char *sep = strstr (key, "::");
+  if (sep)
+    {
+      const char *s = suggest_closest (sep + 2, (const char *const *) words->pdata, words->len);
+      return s ? g_strdup_printf (" (did you mean '%.*s%s'?)", (int) (sep + 2 - key), key, s)
+               : g_strdup ("");
     }
   g_auto (GStrv) own = g_strsplit (own_keys, ",", -1);
   for (guint j = 0; own[j]; j++)

@@ -1150,6 +1150,9 @@ read_scenario_group (Scenario *sc, const char *file, GError **error)
           sc->name = g_strstrip (g_strdup (b.v));
           if (!*sc->name)
             ok = bad (&b, SCENARIO_ERROR_VALUE, "a non-empty name");
+          else if (!sc_is_safe_name (sc->name))
+            ok = bad (&b, SCENARIO_ERROR_VALUE, "a name without '/', '\\', '..' or control "
+                      "characters (it names results/NAME.db and plot directories)");
         }
       else if (g_str_equal (b.e->key, "description"))
         ;
