@@ -14,6 +14,7 @@
 #include "experiment/inspect.h"
 #include "experiment/lint.h"
 #include "experiment/override.h"
+#include "experiment/plot.h"
 #include "experiment/runner.h"
 #include "experiment/scenario.h"
 
@@ -104,7 +105,8 @@ cli_load_scenario (const CliCommand *cmd, const char *path, char **defines, cons
         }
       scenario_set_seed (sc, s);
     }
-  if (!check_validate (sc, &err) || !scenario_filter_check (sc, filter, &err)
+  if (!check_validate (sc, &err) || !plot_check_scenario (sc, &err)
+      || !scenario_filter_check (sc, filter, &err)
       || !lint_filter_matches_some (sc, filter, &err))
     {
       cli_error (cmd, "%s", err->message);

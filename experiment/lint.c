@@ -8,6 +8,7 @@
 
 
 #include "experiment/scenario-private.h"
+#include "models/device/config.h"
 
 /* Does @raw use ${var} (or define it inline, ${var = ...})? */
 static gboolean
@@ -268,4 +269,72 @@ lint_filter_matches_some (const Scenario *sc, const char *filter, GError **error
                scenario_get_n_points (sc), s->len ? s->str : "no sweep variables");
   g_string_free (s, TRUE);
   return FALSE;
+}
+
+static const char *
+key_unit (const char *group, const char *key)
+{
+  if (g_str_has_prefix (group, "device "))
+    {
+      const char *k = strstr (key, "::") ? strstr (key, "::") + 2 : key;
+      guint n = 0;
+      const DeviceParamInfo *t = device_param_table (&n);
+      for (guint i = 0; i < n; i++)
+        {
+          gboolean hit = g_ascii_strcasecmp (t[i].name, k) == 0;
+          if (!hit && t[i].aliases)
+            {
+              g_auto (GStrv) al = g_strsplit (t[i].aliases, "|", -1);
+              for (guint j = 0; al[j] && !hit; j++)
+                hit = g_ascii_strcasecmp (al[j], k) == 0;
+            }
+          if (hit)
+            return t[i].type == DEVICE_PARAM_SECONDS ? "s" : t[i].type == DEVICE_PARAM_MS ? "ms" : NULL;
+        }
+    }
+  static const char *const words[] = { "timeout", "interval", "ttl", "expires", "latency",
+                                       "jitter", "delay", "duration", "mtbf", "mttr", "warmup" };
+  g_autofree char *lk = g_ascii_strdown (key, -1);
+  if (g_str_equal (lk, "at"))
+    return "s";
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (strstr (lk, words[i]))
+      return "s";
+  return NULL;
+}
+
+char *
+scenario_text_variable_use (const char *text, const char *var, const char **unit)
+{
+  if (unit)
+    *unit = NULL;
+  g_autoptr (GError) err = NULL;
+  ScKf *kf = sc_kf_parse (text, "(stored scenario)", &err);
+  if (!kf)
+    return NULL;
+  char *use = NULL;
+  for (guint i = 0; !use && i < kf->groups->len; i++)
+    {
+      const ScKfGroup *g = kf->groups->pdata[i];
+      if (g_str_equal (g->name, "sweep") || sc_group_is_raw (g->name))
+        continue;
+      for (guint j = 0; !use && j < g->entries->len; j++)
+        {
+          const ScKfEntry *e = g->entries->pdata[j];
+          if (uses_var (e->value, var))
+            {
+              use = g_strdup_printf ("[%s] %s", g->name, e->key);
+              if (unit)
+                {
+                  /* the key's unit, else the variable's own name ("ttl"
+                   * inside a DNS record value) */
+                  *unit = key_unit (g->name, e->key);
+                  if (!*unit)
+                    *unit = key_unit ("", var);
+                }
+            }
+        }
+    }
+  sc_kf_free (kf);
+  return use;
 }

@@ -70,4 +70,13 @@ char    *lint_format_seconds (double s);
  * each variable takes. */
 gboolean lint_filter_matches_some (const Scenario *sc, const char *filter, GError **error);
 
+/* Where sweep variable @var is used in the scenario @text (a stored,
+ * self-contained one): "[nat home] udp_timeout" for the first value that
+ * uses ${var}, NULL if none; *@unit (may be NULL) gets "s" or "ms" when
+ * that key takes a duration (a device parameter of type SECONDS or MS,
+ * or a key named like one: *timeout, *interval, ttl, *expires, latency,
+ * jitter, *delay, duration, at, mtbf, mttr), else NULL.  Plots label
+ * their x axes with it. */
+char    *scenario_text_variable_use (const char *text, const char *var, const char **unit);
+
 G_END_DECLS

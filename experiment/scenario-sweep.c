@@ -30,7 +30,8 @@
 gboolean
 sc_group_is_raw (const char *group)
 {
-  return g_str_equal (group, "expect") || g_str_equal (group, "golden");
+  return g_str_equal (group, "expect") || g_str_equal (group, "golden")
+    || g_str_equal (group, "plot");
 }
 
 static gboolean

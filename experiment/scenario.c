@@ -59,13 +59,14 @@ struct Scenario {
 /* ------------------------------------------------------------ sections */
 
 typedef enum { K_SCENARIO, K_NETWORK, K_DNS, K_PROXY, K_NAT, K_DEVICE, K_FAULT,
-               K_SWEEP, K_EXPECT, K_GOLDEN, K_UNKNOWN } Kind;
+               K_SWEEP, K_EXPECT, K_GOLDEN, K_PLOT, K_UNKNOWN } Kind;
 
 static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "scenario", K_SCENARIO, FALSE }, { "network", K_NETWORK, FALSE },
   { "dns", K_DNS, FALSE }, { "proxy", K_PROXY, TRUE }, { "nat", K_NAT, TRUE },
   { "device", K_DEVICE, TRUE }, { "fault", K_FAULT, TRUE }, { "sweep", K_SWEEP, FALSE },
   { "expect", K_EXPECT, FALSE }, { "golden", K_GOLDEN, FALSE },
+  { "plot", K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
 };
 
 /* "device phone" -> K_DEVICE and "phone" (borrowed from @group). */
@@ -94,11 +95,11 @@ check_sections (const ScKf *kf, GError **error)
         {
           g_autofree char *word = g_strndup (g->name, strcspn (g->name, " "));
           g_autofree char *note = sc_suggest_note (word, "scenario, network, dns, proxy, nat, "
-                                                   "device, fault, sweep, expect, golden");
+                                                   "device, fault, sweep, expect, golden, plot");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
                         "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [sweep], "
-                        "[expect], [golden]%s", note);
+                        "[expect], [golden], [plot]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;
