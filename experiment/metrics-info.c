@@ -17,7 +17,7 @@ static const MetricInfo infos[] = {
   { "outage_s", "outage", "s", METRIC_SECONDS, 0, INFINITY },
   { "pinhole_survival", "pinhole survival", "fraction of probes", METRIC_FRACTION, 0, 1 },
   { "pinhole_expiries", "pinhole expiries", "count", METRIC_COUNT, 0, INFINITY },
-  { "reregistrations", "re-registrations on a mapping change", "count", METRIC_COUNT, 0, INFINITY },
+  { "reregistrations", "re-registrations (not plain refreshes)", "count", METRIC_COUNT, 0, INFINITY },
   { "registrations", "registrations", "count", METRIC_COUNT, 0, INFINITY },
   { "messages_per_device_hour", "messages sent", "datagrams per device-hour", METRIC_RATE, 0, INFINITY },
   { "bytes_per_device_hour", "bytes sent", "bytes per device-hour", METRIC_RATE, 0, INFINITY },

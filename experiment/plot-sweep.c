@@ -190,6 +190,7 @@ typedef struct {
   Levels      xs, bs, ps; /* x values, curve values, panel keys */
   GHashTable *cells;      /* "panel\x1fcurve\x1fx" -> GArray of double */
   guint       total;
+  guint       nulls;      /* runs whose value is NULL (left out) */
   double      lo, hi;     /* range of the drawn intervals */
 } Sweep;
 
@@ -325,6 +326,8 @@ sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
   g_autofree char *ylabel = metrics_axis_label (sw->metric);
   g_autoptr (GString) how = g_string_new (NULL);
   g_string_append_printf (how, "mean and 95 %% CI (Student t) over each point's replications, %u runs", sw->total);
+  if (sw->nulls)
+    g_string_append_printf (how, " (%u more with %s NULL, left out)", sw->nulls, sw->metric);
   if (sw->by)
     g_string_append_printf (how, "; one curve per %s", sw->by);
   if (sw->others[0])
@@ -359,17 +362,6 @@ sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
   g_string_append_printf (body, "set xlabel %s\nset ylabel %s\nset grid\n%s%s", xq, yq, yr,
                           logx ? "set logscale x\nset xtics nomirror\n"
                                  "# the x values span two decades or more: a log axis\n" : "");
-  gboolean spaced = sw->xs.numeric;
-  for (guint i = 1; spaced && i < sw->xs.levels->len; i++)
-    {
-      /* adjacent values closer than 6 % of the axis would print over
-       * each other: then gnuplot's own tics */
-      const Level *a = sw->xs.levels->pdata[i - 1], *b = sw->xs.levels->pdata[i];
-      const Level *f = sw->xs.levels->pdata[0], *l = sw->xs.levels->pdata[sw->xs.levels->len - 1];
-      double span = logx ? log (l->num / f->num) : l->num - f->num;
-      double gap = logx ? log (b->num / a->num) : b->num - a->num;
-      spaced = span > 0 && gap / span >= (n_panels > 1 ? 0.1 : 0.05);
-    }
   if (!sw->xs.numeric)
     {
       /* category names as tics at 0, 1, ... (the curves sit around them) */
@@ -382,15 +374,24 @@ sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
         }
       g_string_append_printf (body, ")\nset xrange [-0.5:%u.5]\n", sw->xs.levels->len - 1);
     }
-  else if (spaced)
+  else
     {
-      /* tics at the swept values, so every point sits on a labelled tic */
+      /* a tic at every swept value, so every point sits on one; a label
+       * only where it keeps its distance from the last labelled one (6 %
+       * of the axis, 10 % in a panel), the others as minor tics */
+      const Level *f = sw->xs.levels->pdata[0], *l = sw->xs.levels->pdata[sw->xs.levels->len - 1];
+      double span = logx ? log (l->num / f->num) : l->num - f->num;
+      double min_gap = n_panels > 1 ? 0.1 : 0.06, last = -INFINITY;
       g_string_append (body, "set xtics (");
       for (guint i = 0; i < sw->xs.levels->len; i++)
         {
-          const Level *l = sw->xs.levels->pdata[i];
-          g_autofree char *lq = plot_gp_quote (l->text);
-          g_string_append_printf (body, "%s%s %.12g", i ? ", " : "", lq, l->num);
+          const Level *v = sw->xs.levels->pdata[i];
+          double pos = span > 0 ? (logx ? log (v->num / f->num) : v->num - f->num) / span : 0;
+          gboolean label = i == 0 || pos - last >= min_gap;
+          g_autofree char *lq = plot_gp_quote (label ? v->text : "");
+          g_string_append_printf (body, "%s%s %.12g%s", i ? ", " : "", lq, v->num, label ? "" : " 1");
+          if (label)
+            last = pos;
         }
       g_string_append (body, ")\n");
     }
@@ -479,6 +480,16 @@ plot_sweep (PlotCtx *ctx, const char *metric, const char *x, const char *by, GEr
   levels_init (&sw.ps);
   sw.cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) g_array_unref);
+  sqlite3_stmt *nq = NULL;
+  if (sqlite3_prepare_v2 (ctx->db, "SELECT count(*) FROM run_metric WHERE experiment_id = ?1"
+                          " AND name = ?2 AND value IS NULL", -1, &nq, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (nq, 1, ctx->experiment);
+      sqlite3_bind_text (nq, 2, metric, -1, SQLITE_STATIC);
+      if (sqlite3_step (nq) == SQLITE_ROW)
+        sw.nulls = (guint) sqlite3_column_int (nq, 0);
+    }
+  sqlite3_finalize (nq);
   int rc;
   while ((rc = sqlite3_step (st)) == SQLITE_ROW)
     {

@@ -244,6 +244,30 @@ assert dups(every) >= len(one), (dups(every), len(one))
 print(f"pcap ok: {len(one)} packets once at the phone, {len(every)} over every link ({dups(every)} copies)")
 EOF
 
+step "[plot]: a scenario's preferred figures are the defaults; a bad entry is an error with file and line"
+cat >"$T/plotted.ini" <<EOF
+[scenario]
+extends = $SC
+name = plotted
+
+[plot]
+survival = sweep --metric pinhole_survival --x ka --by expires
+spread = cdf --metric failover_s
+EOF
+"$SIPSIM" run "$T/plotted.ini" -o "$T/plotted.db" -q >/dev/null
+"$SIPSIM" plot "$T/plotted.db" -o "$T/plotted" >"$T/out"
+[ "$(grep -c '\.png$' "$T/out")" -eq 2 ] || { cat "$T/out"; fail "[plot] did not give exactly its 2 figures"; }
+grep -q "sweep-pinhole_survival-ka-by-expires.png" "$T/out" || fail "[plot] sweep not drawn"
+grep -q "set title \"plotted: pinhole survival against ka" "$T/plotted/sweep-pinhole_survival-ka-by-expires.gp" \
+  || fail "the title does not name scenario and metric"
+printf 'bad = sweep --metric pinhole_survivl --x ka\n' >>"$T/plotted.ini"
+expect_status 2 "$SIPSIM" run "$T/plotted.ini" -o "$T/plotted.db"
+grep -q "plotted.ini:.*\[plot\] bad: no metric 'pinhole_survivl' (did you mean 'pinhole_survival'?)" "$T/err" \
+  || { cat "$T/err"; fail "a bad [plot] entry was not refused"; }
+"$SIPSIM" plot "$T/plotted.db" -o "$T/plotted" --format dumb -q cdf
+[ -s "$T/plotted/cdf-failover_s.txt.gp" ] && grep -q pngcairo "$T/plotted/cdf-failover_s.gp" \
+  || fail "--format dumb overwrote the PNG's .gp"
+
 step "Ctrl-C: the first says what it waits for, the second what was kept; exit 130"
 cat >"$T/long.ini" <<EOF
 [scenario]
