@@ -191,7 +191,7 @@ plot_cdf (PlotCtx *ctx, const char *metric, GError **error)
     ctx->height = MAX (600u, 120 + 16 * n_curves);
   g_autofree char *body = g_strdup_printf ("set title %s\n"
                                            "set xlabel %s\n"
-                                           "set ylabel \"fraction of the point's runs <= x\"\n"
+                                           "set ylabel \"fraction of the point's runs with a value <= x (0..1)\"\n"
                                            "set yrange [0:1.05]\n"
                                            "%s"
                                            "set key outside right top%s\n"
