@@ -432,8 +432,11 @@ plot_run (const PlotOptions *opt, const PlotFigure *figs, guint n_figs)
       for (guint i = 0; i < ctx.written->len; i++)
         printf ("%s\n", (const char *) ctx.written->pdata[i]);
       if (ctx.written->len > 0)
-        printf ("(each with its .gp script and .dat data beside it: "
-                "cd %s && gnuplot NAME.gp)\n", ctx.outdir);
+        printf ("(each with its %s script and .dat data beside it: "
+                "cd %s && gnuplot NAME%s)\n",
+                ctx.format == PLOT_PNG ? ".gp" : ctx.format == PLOT_SVG ? ".svg.gp" : ".txt.gp",
+                ctx.outdir,
+                ctx.format == PLOT_PNG ? ".gp" : ctx.format == PLOT_SVG ? ".svg.gp" : ".txt.gp");
     }
 out:
   g_ptr_array_unref (ctx.written);
