@@ -141,8 +141,11 @@ plot_cdf (PlotCtx *ctx, const char *metric, GError **error)
         if (j + 1 == n || v[j + 1] != v[j])
           g_string_append_printf (dat, "%.12g %.12g\n", v[j], (double) (j + 1) / n);
       g_autofree char *dq = plot_gp_quote (dat_file);
-      g_autofree char *title = g_strdup_printf ("%s (n=%u%s)",
-                                                p->key[0] != '\0' ? p->key : "all runs", n,
+      /* a point whose values are all equal is a vertical step that may
+       * sit on the axis: the legend says so */
+      g_autofree char *same = v[0] == v[n - 1] ? g_strdup_printf (", all %.6g", v[0]) : g_strdup ("");
+      g_autofree char *title = g_strdup_printf ("%s (n=%u%s%s)",
+                                                p->key[0] != '\0' ? p->key : "all runs", n, same,
                                                 p->nulls > 0 ? ", some NULL" : "");
       g_autofree char *tq = plot_gp_quote (title);
       g_autofree char *colour = NULL;
