@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "cli/commands.h"
+#include "experiment/runner.h"
 #include "experiment/store.h"
 #include "experiment/trace.h"
 
@@ -74,7 +75,20 @@ cli_trace_main (int argc, char **argv)
       cli_error (cmd, "%s", err->message);
       goto out;
     }
+  gint64 exp = ri.experiment;
   store_run_info_clear (&ri);
+  if (a.pcap_at)
+    {
+      /* an unknown node is an input error too, found before the replay */
+      g_autofree char *stored = store_get_experiment_scenario (store, exp, &err);
+      g_autoptr (Scenario) sc = stored ? scenario_load_from_data (stored, argv[1], NULL, &err) : NULL;
+      if (sc && !runner_check_pcap_at (sc, a.pcap_at, &err))
+        {
+          cli_error (cmd, "%s", err->message);
+          goto out;
+        }
+      g_clear_error (&err);   /* a scenario that no longer loads: the replay says so */
+    }
   TraceOptions opt = { .pcap_path = a.pcap, .pcap_at = a.pcap_at, .pcap_per_node = a.pcap_per_node,
                        .only = a.only, .notes = !a.no_notes };
   TraceInfo info;

@@ -216,6 +216,9 @@ step "pcap: one copy of each packet at the phone by default, named by point key;
 [ -s "$T/pc-node/one-ka=20,expires=300-r0-pbx-a.pcap" ] || { ls "$T/pc-node"; fail "no per-node pcap"; }
 expect_status 2 "$SIPSIM" run "$T/one.ini" -o "$T/pc4.db" --pcap "$T/pc4" --pcap-at pbx-c
 grep -q "no such node; nodes are all, dns, core, phone, home, pbx-a, pbx-b" "$T/err" || { cat "$T/err"; fail "--pcap-at of an unknown node"; }
+expect_status 2 "$SIPSIM" trace "$T/pc.db" --run 1 --pcap "$T/t.pcap" --pcap-at nope
+expect_status 0 "$SIPSIM" trace "$T/pc.db" --run 1 --pcap "$T/t.pcap"
+cmp -s "$T/t.pcap" "$T/pc/one-ka=20,expires=300-r0.pcap" || fail "trace --pcap differs from run --pcap of the same run"
 python3 - "$T/pc/one-ka=20,expires=300-r0.pcap" "$T/pc-all/one-ka=20,expires=300-r0.pcap" <<'EOF'
 import struct, sys
 def packets(path):
