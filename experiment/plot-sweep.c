@@ -347,7 +347,7 @@ sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
       g_free (xlabel);
       xlabel = g_strdup_printf ("%s%s%s%s", sw->x, xunit ? " (" : "", xunit ? xunit : "", xunit ? ")" : "");
     }
-  g_autofree char *tq = plot_gp_quote (title);
+  char *tq = plot_gp_quote (title);
   g_autofree char *xq = plot_gp_quote (xlabel);
   g_autofree char *yq = plot_gp_quote (ylabel);
   g_autofree char *yr = plot_y_range (sw->metric, sw->lo, sw->hi);
@@ -359,7 +359,16 @@ sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
       logx = first->num > 0 && last->num / first->num >= 100;
     }
   GString *body = g_string_new (NULL);
-  g_string_append_printf (body, "set xlabel %s\nset ylabel %s\nset grid\n%s%s", xq, yq, yr,
+  /* text panels have no room for a rotated y label: it goes in the title */
+  gboolean text_panels = multi && ctx->format == PLOT_DUMB;
+  if (text_panels)
+    {
+      g_autofree char *t2 = g_strdup_printf ("%s\ny: %s", title, ylabel);
+      g_free (tq);
+      tq = plot_gp_quote (t2);
+    }
+  g_string_append_printf (body, "set xlabel %s\n%s%s%s\nset grid\n%s%s", xq,
+                          text_panels ? "unset ylabel" : "set ylabel ", text_panels ? "" : yq, "", yr,
                           logx ? "set logscale x\nset xtics nomirror\n"
                                  "# the x values span two decades or more: a log axis\n" : "");
   if (!sw->xs.numeric)
@@ -409,14 +418,17 @@ sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
       double top = 1.0 - 105.0 / ctx->height;
       g_string_append_printf (body,
                               "# one panel per value of the other swept variables (never pooled)\n"
-                              "set multiplot layout %u,%u title %s margins 0.08,0.80,%.3f,%.3f spacing 0.08,%.3f\n",
-                              rows, cols, tq, 60.0 / ctx->height, top, 90.0 / ctx->height);
+                              "set multiplot layout %u,%u title %s margins 0.08,%.2f,%.3f,%.3f spacing 0.08,%.3f\n",
+                              rows, cols, tq, ctx->format == PLOT_DUMB ? 0.74 : 0.80,
+                              60.0 / ctx->height, top, 90.0 / ctx->height);
       for (guint p = 0; p < n_panels; p++)
         {
           const Level *pl = sw->ps.levels->pdata[p];
           g_autofree char *pt = plot_gp_quote (pl->text);
           g_string_append_printf (body, "set title %s\n%s", pt,
-                                  p == 0 ? "set key at screen 0.995, screen 0.5 right center\n" : "unset key\n");
+                                  p > 0 ? "unset key\n"
+                                  : ctx->format == PLOT_DUMB ? "set key at screen 0.76, screen 0.6 left top reverse Left\n"
+                                  : "set key at screen 0.995, screen 0.5 right center\n");
           if (panel_plots->pdata[p])
             g_string_append (body, panel_plots->pdata[p]);
           else
@@ -424,6 +436,7 @@ sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
         }
       g_string_append (body, "unset multiplot\n");
     }
+  g_free (tq);
   g_autofree char *b = g_string_free (body, FALSE);
   return plot_render (ctx, name, b, error);
 }
