@@ -11,6 +11,7 @@
 
 #include "sipsim-config.h"
 #include "cli/commands.h"
+#include "experiment/metrics.h"
 
 /* The command's table, filled with a dummy argument struct. */
 static guint
@@ -112,6 +113,26 @@ print_man (FILE *o)
          o);
 }
 
+/* The values an option takes, for completion; NULL: any. */
+static char *
+option_words (const CliCommand *c, const char *opt)
+{
+  if (g_str_equal (opt, "metric"))
+    {
+      g_autofree char *m = g_strjoinv (" ", (char **) metrics_names ());
+      return g_steal_pointer (&m);
+    }
+  if (g_str_equal (opt, "format"))
+    return g_strdup (g_str_equal (c->name, "export") ? "csv json" : "png svg dumb");
+  if (g_str_equal (opt, "layout"))
+    return g_strdup ("wide long");
+  if (g_str_equal (opt, "progress"))
+    return g_strdup ("auto bar lines none");
+  if (g_str_equal (opt, "pcap-at"))
+    return g_strdup ("all dns core");
+  return NULL;
+}
+
 static void
 print_bash (FILE *o)
 {
@@ -167,6 +188,13 @@ print_bash (FILE *o)
             }
         }
       fprintf (o, "    \"%s\")\n", c->name);
+      for (guint k = 0; k < ne; k++)
+        {
+          g_autofree char *w = option_words (c, e[k].long_name);
+          if (w)
+            fprintf (o, "      if [ \"$prev\" = --%s ]; then COMPREPLY=( $(compgen -W \"%s\" -- \"$cur\") ); return; fi\n",
+                     e[k].long_name, w);
+        }
       if (files->len)
         fprintf (o, "      case \"$prev\" in %s) COMPREPLY=( $(compgen -f -- \"$cur\") ); return;; esac\n",
                  files->str);

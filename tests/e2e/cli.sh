@@ -197,6 +197,10 @@ got=$(bash -c 'source "$1"; COMP_WORDS=(sipsim run --dry); COMP_CWORD=2; _sipsim
 [ "$got" = "--dry-run" ] || fail "completion of 'sipsim run --dry' gave '$got'"
 got=$(bash -c 'source "$1"; COMP_WORDS=(sipsim exp); COMP_CWORD=1; _sipsim; echo "${COMPREPLY[@]}"' _ "$T/sipsim.bash")
 [ "$got" = "export" ] || fail "completion of 'sipsim exp' gave '$got'"
+got=$(bash -c 'source "$1"; COMP_WORDS=(sipsim plot x.db cdf --metric fail); COMP_CWORD=5; _sipsim; echo "${COMPREPLY[@]}"' _ "$T/sipsim.bash")
+[ "$got" = "failover_s failover_completed failovers" ] || fail "completion of --metric fail gave '$got'"
+got=$(bash -c 'source "$1"; COMP_WORDS=(sipsim export x.db --format ""); COMP_CWORD=4; _sipsim; echo "${COMPREPLY[@]}"' _ "$T/sipsim.bash")
+[ "$got" = "csv json" ] || fail "completion of export --format gave '$got'"
 "$SIPSIM" man >"$T/sipsim.1"
 head -2 "$T/sipsim.1" | grep -q "^.TH SIPSIM 1" || fail "man page has no .TH"
 for opt in dry-run define pcap-at layout print-golden; do
