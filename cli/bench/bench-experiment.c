@@ -153,7 +153,7 @@ bench_scenario (int argc, char **argv)
     {
       fprintf (stderr, "bench experiment: %s\n", err->message);
       g_error_free (err);
-      return 1;
+      return CLI_EXIT_USAGE;   /* a scenario error is an input error, as for sipsim run */
     }
   if (point >= scenario_get_n_points (sc))
     {

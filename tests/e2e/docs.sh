@@ -67,4 +67,11 @@ set +e
 set -e
 grep -q "did you mean 'SP1::RegisterExpires'" "$T/typo.err" || { cat "$T/typo.err"; fail "typo error"; }
 
+step "doc/check.md: --print-golden with --filter prints [golden] lines for that point"
+"$SIPSIM" check "$ROOT/scenarios/obi-srv-failover.ini" -o "$T/obi-srv-failover.db" --print-golden \
+  --filter 'expires=60' -q >"$T/golden.txt"
+grep -q '^\[golden\]$' "$T/golden.txt" || fail "no [golden] line"
+grep -qE '^expires60_r0 = expires=60#0 [0-9a-f]{16}$' "$T/golden.txt" || { cat "$T/golden.txt"; fail "golden line format"; }
+[ "$(grep -c '^expires60_r' "$T/golden.txt")" -eq 50 ] || fail "expected 50 golden lines (50 replications)"
+
 echo "docs: all steps passed"
