@@ -210,7 +210,12 @@ cli_demo_main (int argc, char **argv)
   const char *pcap_path = NULL;
   gboolean trace = FALSE;
   DemoArgs args = { 0 };
-  if (!parse_args (argc, argv, &seed, &pings, &loss, &pcap_path, &trace, &args))
+  gboolean parsed = parse_args (argc, argv, &seed, &pings, &loss, &pcap_path, &trace, &args);
+  g_free (args.seed);
+  g_free (args.pings);
+  g_free (args.loss);
+  g_autofree char *pcap_owned = args.pcap;   /* pcap_path points into it */
+  if (!parsed)
     return CLI_EXIT_USAGE;
 
   SimWorld *world = sim_world_new (seed);
