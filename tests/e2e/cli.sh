@@ -213,7 +213,8 @@ if command -v groff >/dev/null; then
 fi
 
 step "pcap: one copy of each packet at the phone by default, named by point key; all links and per node as options"
-"$SIPSIM" run "$T/one.ini" -o "$T/pc.db" -q --pcap "$T/pc" >/dev/null
+# -j 1: run 1 is replication 0 (with more threads ids follow commit order)
+"$SIPSIM" run "$T/one.ini" -o "$T/pc.db" -q -j 1 --pcap "$T/pc" >/dev/null
 [ -s "$T/pc/one-ka=20,expires=300-r0.pcap" ] || { ls "$T/pc"; fail "pcap not named by point key"; }
 "$SIPSIM" run "$T/one.ini" -o "$T/pc2.db" -q --pcap "$T/pc-all" --pcap-at all >/dev/null
 "$SIPSIM" run "$T/one.ini" -o "$T/pc3.db" -q --pcap "$T/pc-node" --pcap-at pbx-a --pcap-per-node >/dev/null
@@ -283,9 +284,12 @@ name = long
 duration = 60d
 replications = 40
 EOF
-"$SIPSIM" run "$T/long.ini" -o "$T/long.db" -j 1 --progress none >/dev/null 2>"$T/int.err" &
+"$SIPSIM" run "$T/long.ini" -o "$T/long.db" -j 1 --progress lines >/dev/null 2>"$T/int.err" &
 pid=$!
-sleep 1.5
+# the plan line is printed just before the signal handlers go in and the
+# worker starts: wait for it (a slow machine must not send SIGINT earlier)
+for _ in $(seq 100); do grep -q "to run on 1 thread" "$T/int.err" && break; sleep 0.1; done
+sleep 0.5
 kill -INT $pid || true
 sleep 0.3
 kill -INT $pid || true
