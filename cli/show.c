@@ -9,12 +9,13 @@
 #include <glib.h>
 
 #include "cli/commands.h"
+#include "experiment/lint.h"
 #include "experiment/scenario.h"
 #include "experiment/store.h"
 
 typedef struct {
   char   **defines;
-  char    *seed, *db;
+  char    *seed, *db, *point;
   gint64   experiment;
   gboolean points, text_only;
 } ShowArgs;
@@ -28,6 +29,7 @@ show_options (gpointer p, GOptionEntry *e)
     { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "experiment seed (as sipsim run --seed)", "N" },
     { "points", 'p', 0, G_OPTION_ARG_NONE, &a->points, "only the sweep points, one per line: index, key, devices", NULL },
     { "text", 't', 0, G_OPTION_ARG_NONE, &a->text_only, "only the merged scenario text (no point list)", NULL },
+    { "point", 0, 0, G_OPTION_ARG_STRING, &a->point, "the scenario as one sweep point's runs see it: ${...} replaced (an index or a point key)", "N|KEY" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &a->db, "print the scenario stored in DB instead (SCENARIO not given)", "DB" },
     { "experiment", 'e', 0, G_OPTION_ARG_INT64, &a->experiment, "with --db: which experiment (default: the latest)", "ID" },
     G_OPTION_ENTRY_NULL
@@ -91,6 +93,26 @@ cli_show_main (int argc, char **argv)
   sc = cli_load_scenario (cmd, argv[1], a.defines, a.seed, NULL, FALSE);
   if (!sc)
     goto out;
+  if (a.point)
+    {
+      guint idx = G_MAXUINT;
+      guint64 v;
+      if (g_ascii_string_to_unsigned (a.point, 10, 0, G_MAXUINT, &v, NULL))
+        idx = (guint) v;
+      for (guint p = 0; idx == G_MAXUINT && p < scenario_get_n_points (sc); p++)
+        if (g_str_equal (scenario_get_point (sc, p)->key, a.point))
+          idx = p;
+      if (idx >= scenario_get_n_points (sc))
+        {
+          cli_error (cmd, "--point %s: no such sweep point (0..%u, or a key such as '%s')", a.point,
+                     scenario_get_n_points (sc) - 1, scenario_get_point (sc, 0)->key);
+          goto out;
+        }
+      g_autofree char *t = scenario_text_for_point (sc, idx);
+      fputs (t, stdout);
+      status = CLI_EXIT_OK;
+      goto out;
+    }
   if (!a.points)
     fputs (scenario_get_text (sc), stdout);
   if (!a.text_only)
@@ -114,5 +136,6 @@ out:
   g_strfreev (a.defines);
   g_free (a.seed);
   g_free (a.db);
+  g_free (a.point);
   return status;
 }

@@ -338,3 +338,41 @@ scenario_text_variable_use (const char *text, const char *var, const char **unit
   sc_kf_free (kf);
   return use;
 }
+
+char *
+scenario_text_for_point (const Scenario *sc, guint point)
+{
+  g_return_val_if_fail (point < scenario_get_n_points (sc), NULL);
+  const ScenarioPoint *pt = scenario_get_point (sc, point);
+  g_autoptr (GError) err = NULL;
+  ScKf *kf = sc_kf_parse (scenario_get_text (sc), scenario_get_name (sc), &err);
+  if (!kf)
+    return NULL;   /* cannot happen: the stored text of a loaded scenario */
+  for (guint i = 0; i < kf->groups->len; )
+    {
+      ScKfGroup *g = kf->groups->pdata[i];
+      if (g_str_equal (g->name, "sweep"))
+        {
+          g_ptr_array_remove_index (kf->groups, i);
+          continue;
+        }
+      if (!sc_group_is_raw (g->name))
+        for (guint j = 0; j < g->entries->len; j++)
+          {
+            ScKfEntry *e = g->entries->pdata[j];
+            g_autofree char *x = sc_expand (e->value, pt, NULL);
+            if (!x || g_str_equal (x, e->value))
+              continue;
+            g_autofree char *esc = NULL;
+            g_auto (GStrv) parts = g_strsplit (x, "$", -1);
+            esc = g_strjoinv ("$$", parts);
+            g_free (e->value);
+            e->value = g_steal_pointer (&esc);
+          }
+      i++;
+    }
+  g_autofree char *body = sc_kf_to_text (kf);
+  sc_kf_free (kf);
+  return g_strdup_printf ("# sweep point %u: %s (sipsim show --point)\n%s", point,
+                          pt->key[0] ? pt->key : "(no sweep)", body);
+}

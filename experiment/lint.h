@@ -79,4 +79,10 @@ gboolean lint_filter_matches_some (const Scenario *sc, const char *filter, GErro
  * their x axes with it. */
 char    *scenario_text_variable_use (const char *text, const char *var, const char **unit);
 
+/* The scenario as the runs of sweep point @point see it: every ${...}
+ * replaced by the point's value ('$' written back as "$$", so the text
+ * reloads), the [sweep] section dropped, a comment naming the point
+ * first.  Newly allocated (`sipsim show --point`). */
+char    *scenario_text_for_point (const Scenario *sc, guint point);
+
 G_END_DECLS
