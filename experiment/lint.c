@@ -351,7 +351,9 @@ scenario_text_for_point (const Scenario *sc, guint point)
   for (guint i = 0; i < kf->groups->len; )
     {
       ScKfGroup *g = kf->groups->pdata[i];
-      if (g_str_equal (g->name, "sweep"))
+      /* [sweep] is spent; [expect], [golden] and [plot] speak of the
+       * sweep's points and variables, which one point no longer has */
+      if (g_str_equal (g->name, "sweep") || sc_group_is_raw (g->name))
         {
           g_ptr_array_remove_index (kf->groups, i);
           continue;
@@ -373,6 +375,7 @@ scenario_text_for_point (const Scenario *sc, guint point)
     }
   g_autofree char *body = sc_kf_to_text (kf);
   sc_kf_free (kf);
-  return g_strdup_printf ("# sweep point %u: %s (sipsim show --point)\n%s", point,
+  return g_strdup_printf ("# sweep point %u: %s (sipsim show --point; [sweep], [expect],\n"
+                          "# [golden] and [plot] left out)\n%s", point,
                           pt->key[0] ? pt->key : "(no sweep)", body);
 }

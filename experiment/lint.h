@@ -81,8 +81,8 @@ char    *scenario_text_variable_use (const char *text, const char *var, const ch
 
 /* The scenario as the runs of sweep point @point see it: every ${...}
  * replaced by the point's value ('$' written back as "$$", so the text
- * reloads), the [sweep] section dropped, a comment naming the point
- * first.  Newly allocated (`sipsim show --point`). */
+ * reloads), the [sweep], [expect], [golden] and [plot] sections dropped
+ * (they speak of the sweep), a comment naming the point first.  Newly allocated (`sipsim show --point`). */
 char    *scenario_text_for_point (const Scenario *sc, guint point);
 
 G_END_DECLS

@@ -186,6 +186,14 @@ cp "$T/out" "$T/merged.ini"
 "$SIPSIM" show "$T/merged.ini" --points >"$T/p2"
 cmp -s "$T/p1" "$T/p2" || fail "the merged text gives other points"
 
+"$SIPSIM" show "$SC" --point 'ka=90,expires=600' >"$T/pt.ini"
+grep -q "^SP1::X_KeepAliveExpires = 90$" "$T/pt.ini" && grep -q "^SP1::RegisterExpires = 600$" "$T/pt.ini" \
+  || { cat "$T/pt.ini"; fail "show --point did not substitute the point's values"; }
+grep -q '^\[sweep\]' "$T/pt.ini" && fail "show --point kept [sweep]"
+"$SIPSIM" show "$T/pt.ini" --points >"$T/pt.points"
+grep -q "^0	(no sweep)	1 devices$" "$T/pt.points" || { cat "$T/pt.points"; fail "the point's scenario does not reload as one point"; }
+expect_status 2 "$SIPSIM" show "$SC" --point 9
+
 step "bash completion and man page from the option tables"
 "$SIPSIM" completion bash >"$T/sipsim.bash"
 bash -n "$T/sipsim.bash" || fail "completion script does not parse"
