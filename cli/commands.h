@@ -84,6 +84,8 @@ extern const CliCommand cli_command_trace;   /* cli/trace.c */
 extern const CliCommand cli_command_export;  /* cli/export.c */
 extern const CliCommand cli_command_info;    /* cli/info.c */
 extern const CliCommand cli_command_show;    /* cli/show.c */
+extern const CliCommand cli_command_merge;   /* cli/merge.c */
+extern const CliCommand cli_command_slurm;   /* cli/slurm.c */
 extern const CliCommand cli_command_demo;    /* cli/demo.c: UDP ping-pong, pcap, trace */
 extern const CliCommand cli_command_bench_kernel;      /* cli/bench/bench-kernel.c */
 extern const CliCommand cli_command_bench_experiment;  /* cli/bench/bench-experiment.c */
@@ -97,6 +99,8 @@ int cli_trace_main (int argc, char **argv);
 int cli_export_main (int argc, char **argv);
 int cli_info_main  (int argc, char **argv);
 int cli_show_main  (int argc, char **argv);
+int cli_merge_main (int argc, char **argv);
+int cli_slurm_main (int argc, char **argv);
 int cli_completion_main (int argc, char **argv);
 int cli_man_main   (int argc, char **argv);
 int cli_demo_main  (int argc, char **argv);

@@ -12,6 +12,8 @@ static const CliCommand *const commands[] = {
   &cli_command_check,
   &cli_command_plot,
   &cli_command_trace,
+  &cli_command_merge,
+  &cli_command_slurm,
   &cli_command_export,
   &cli_command_info,
   &cli_command_show,

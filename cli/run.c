@@ -17,9 +17,11 @@
 #include "experiment/plot.h"
 #include "experiment/runner.h"
 #include "experiment/scenario.h"
+#include "experiment/shard.h"
+#include "experiment/store.h"
 
 typedef struct {
-  char    *db, *filter, *seed, *pcap, *pcap_at, *progress;
+  char    *db, *filter, *seed, *pcap, *pcap_at, *progress, *shard;
   char   **defines;
   gint     jobs;
   gboolean trace, quiet, dry_run, pcap_per_node;
@@ -41,6 +43,7 @@ run_options (gpointer p, GOptionEntry *e)
     { "pcap-at", 0, 0, G_OPTION_ARG_STRING, &a->pcap_at, "capture at this node (a section name, NAME-3, dns, core) or 'all' links; default: the phones' access links, each packet once", "NODE" },
     { "pcap-per-node", 0, 0, G_OPTION_ARG_NONE, &a->pcap_per_node, "one pcap file per captured node (NAME-KEY-rR-NODE.pcap)", NULL },
     { "progress", 0, 0, G_OPTION_ARG_STRING, &a->progress, "auto, bar, lines or none", "MODE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &a->shard, "only shard I of N (from 0) of the runs, or 'array': from SLURM_ARRAY_TASK_* (doc/cluster.md)", "I/N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "no progress output", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -53,6 +56,9 @@ const CliCommand cli_command_run = {
   "on N threads. Warnings for likely mistakes are printed first; a plan that cannot\n"
   "fit in memory is refused with an estimate. The first Ctrl-C stops after the runs\n"
   "in progress (it says which); a second abandons them; nothing committed is lost.\n"
+  "Runs another experiment in DB already has (same point, replication and seed) are\n"
+  "copied, not computed; two sipsim run on one DB share the runs (doc/results.md).\n"
+  "--shard I/N computes one of N disjoint parts; sipsim merge joins them (doc/cluster.md).\n"
   "See doc/guide.md and doc/scenarios.md.",
   cli_run_main, run_options, sizeof (RunArgs), CLI_ARG_SCENARIO, NULL,
 };
@@ -79,6 +85,7 @@ args_clear (RunArgs *a)
   g_free (a->pcap);
   g_free (a->pcap_at);
   g_free (a->progress);
+  g_free (a->shard);
   g_strfreev (a->defines);
 }
 
@@ -151,6 +158,11 @@ cli_run_main (int argc, char **argv)
       cli_error (cmd, "--progress: expected auto, bar, lines or none, got '%s'", a.progress);
       goto out;
     }
+  if (a.shard && !shard_parse (a.shard, NULL, &opt.shard, &err))
+    {
+      cli_error (cmd, "%s", err->message);
+      goto out;
+    }
   if ((a.pcap_at || a.pcap_per_node) && !a.pcap)
     {
       cli_error (cmd, "--pcap-at and --pcap-per-node need --pcap DIR");
@@ -192,15 +204,22 @@ cli_run_main (int argc, char **argv)
   if (!runner_run (sc, &opt, &sum, &err))
     {
       cli_error (cmd, "%s", err->message);
+      if (g_error_matches (err, STORE_ERROR, STORE_ERROR_SQL))
+        cli_error (cmd, "every run committed before the error is kept; "
+                   "fix the cause and run the same command again to resume");
       status = CLI_EXIT_FAILED;
       goto out;
     }
   dflt = a.db ? NULL : runner_default_db_path (sc);
   if (!a.quiet)
     {
-      fprintf (stderr, "experiment %" G_GINT64_FORMAT ": %u ok, %u failed, %u skipped (already stored)%s\n",
-               sum.experiment, sum.ok, sum.failed, sum.skipped,
-               sum.interrupted ? "; interrupted: run again to resume" : "");
+      fprintf (stderr, "experiment %" G_GINT64_FORMAT ": %u ok, %u failed, %u skipped (already stored)",
+               sum.experiment, sum.ok, sum.failed, sum.skipped);
+      if (sum.reused)
+        fprintf (stderr, ", %u reused from another experiment", sum.reused);
+      if (sum.by_others)
+        fprintf (stderr, ", %u stored by another sipsim run", sum.by_others);
+      fprintf (stderr, "%s\n", sum.interrupted ? "; interrupted: run again to resume" : "");
       if (sum.failed)
         fprintf (stderr, "failed runs: SELECT point_key, replication, error FROM run WHERE status = 'failed';\n");
     }
