@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "experiment/lint.h"
+#include "experiment/shard.h"
 
 static gboolean
 sql_fail (Store *store, GError **error, const char *what)
@@ -83,23 +84,29 @@ runner_dry_run (const Scenario *sc, const RunnerOptions *opt, FILE *out, GError 
       const ScenarioPoint *pt = scenario_get_point (sc, p);
       if (!scenario_point_matches (sc, pt, opt->filter))
         continue;
-      guint have = 0;
-      for (guint r = 0; done && r < reps; r++)
+      guint have = 0, mine = 0;
+      for (guint r = 0; r < reps; r++)
         {
+          if (!shard_selects (&opt->shard, pt->key, r))
+            continue;   /* another shard's run (--shard I/N) */
+          mine++;
           g_autofree char *k = store_run_key (pt->key, r);
-          have += g_hash_table_contains (done, k);
+          have += done && g_hash_table_contains (done, k);
         }
-      planned += reps;
+      if (mine == 0)
+        continue;
+      planned += mine;
       stored += have;
       if (shown++ < 50)
         fprintf (out, "%6u  %-*s  %7u  %u/%u\n", p, (int) width, pt->key[0] ? pt->key : "(none)",
-                 scenario_get_n_devices (sc, p), have, reps);
+                 scenario_get_n_devices (sc, p), have, mine);
     }
   if (shown > 50)
     fprintf (out, "   ... %" G_GUINT64_FORMAT " more points\n", shown - 50);
-  fprintf (out, "runs: %" G_GUINT64_FORMAT " planned%s, %" G_GUINT64_FORMAT
+  fprintf (out, "runs: %" G_GUINT64_FORMAT " planned%s%s, %" G_GUINT64_FORMAT
            " already stored, %" G_GUINT64_FORMAT " would run\n",
-           planned, opt->filter && *opt->filter ? " (filtered)" : "", stored, planned - stored);
+           planned, opt->filter && *opt->filter ? " (filtered)" : "",
+           opt->shard.count ? " (this shard)" : "", stored, planned - stored);
   if (!store)
     fprintf (out, "database: %s does not exist yet (it will be created)\n", db);
   else if (exp == 0)
@@ -115,8 +122,8 @@ runner_dry_run (const Scenario *sc, const RunnerOptions *opt, FILE *out, GError 
   g_autofree char *mem = lint_format_bytes (est.peak_bytes);
   g_autofree char *cpu = lint_format_seconds (est.cpu_s * frac);
   g_autofree char *wall = lint_format_seconds (est.wall_s * frac);
-  fprintf (out, "estimate: largest run %.0f device%s, about %s in memory for %u at once; "
-           "about %s of CPU, %s on %u thread%s (doc/performance.md)\n",
+  fprintf (out, "estimate: largest run %.0f device%s; memory %s for %u at once; "
+           "CPU time %s, wall time %s on %u thread%s (from doc/performance.md, on the high side)\n",
            est.max_devices, est.max_devices == 1 ? "" : "s", mem,
            (guint) MAX (1.0, MIN ((double) est.threads, est.runs)), cpu, wall, est.threads,
            est.threads == 1 ? "" : "s");

@@ -47,7 +47,7 @@ expect_status 0 "$SIPSIM" check "$T/one.ini" -o "$T/seed.db" --seed 5 --no-run -
 expect_status 0 "$SIPSIM" show "$T/one.ini" --seed 7 --points
 
 step "--help on every command exits 0 and lists its options"
-for c in run check plot trace export info show demo completion man "bench kernel" "bench experiment" bench; do
+for c in run check plot trace merge slurm export info show demo completion man "bench kernel" "bench experiment" bench; do
   # shellcheck disable=SC2086
   expect_status 0 "$SIPSIM" $c --help
   [ -s "$T/out" ] || fail "sipsim $c --help printed nothing"
@@ -100,7 +100,7 @@ printf '[scenario]\nduration = 1h\nreplications = 1000000\n\n[sweep]\na = 1..100
 expect_status 2 "$SIPSIM" run "$T/huge.ini" -o "$T/huge.db"
 grep -q "1e+11 runs" "$T/err" || { cat "$T/err"; fail "no run-count refusal"; }
 expect_status 0 "$SIPSIM" run "$T/one.ini" -o "$T/big.db" -D 'device phone.count=1000' --dry-run
-grep -q "estimate: largest run 1000 devices, about .* MiB" "$T/out" || { cat "$T/out"; fail "no estimate in the dry run"; }
+grep -q "estimate: largest run 1000 devices; memory .* MiB" "$T/out" || { cat "$T/out"; fail "no estimate in the dry run"; }
 
 step "a scenario name with a path is refused"
 printf '[scenario]\nname = ../../x\nduration = 1h\n' >"$T/name.ini"
@@ -162,6 +162,11 @@ grep -q "runs: 12 planned, 12 already stored, 0 would run" "$T/out" || { cat "$T
 expect_status 0 "$SIPSIM" run "$SC" -o "$T/new.db" --dry-run --filter ka=20
 grep -q "runs: 6 planned (filtered), 0 already stored, 6 would run" "$T/out" || { cat "$T/out"; fail "dry run of a new database"; }
 [ ! -e "$T/new.db" ] || fail "the dry run created a database"
+expect_status 0 "$SIPSIM" run "$SC" -o "$T/x.db" --dry-run --shard 0/2
+s0=$(sed -n 's/^runs: \([0-9]*\) planned (this shard), \1 already stored, 0 would run$/\1/p' "$T/out")
+expect_status 0 "$SIPSIM" run "$SC" -o "$T/x.db" --dry-run --shard 1/2
+s1=$(sed -n 's/^runs: \([0-9]*\) planned (this shard), \1 already stored, 0 would run$/\1/p' "$T/out")
+[ -n "$s0" ] && [ -n "$s1" ] && [ $((s0 + s1)) -eq 12 ] || { cat "$T/out"; fail "the shards' dry runs do not add up to 12 runs"; }
 
 step "-D overrides: applied, recorded with the experiment, errors named"
 expect_status 0 "$SIPSIM" run "$T/one.ini" -o "$T/d.db" -D scenario.replications=1 -D 'device phone.SP1::RegisterExpires=120' --progress none
