@@ -9,7 +9,7 @@
 #include <glib.h>
 
 #include "cli/commands.h"
-#include "experiment/lint.h"
+#include "experiment/scenario-text.h"
 #include "experiment/scenario.h"
 #include "experiment/store.h"
 

@@ -38,7 +38,7 @@ typedef struct {
 } PlotCtx;
 
 /* plot.c: "ka: [device phone] SP1::X_KeepAliveExpires (s)", the axis
- * label of sweep variable @var (lint.h scenario_text_variable_use);
+ * label of sweep variable @var (scenario-text.h);
  * *@unit gets its unit or NULL.  Newly allocated. */
 char       *plot_variable_label (PlotCtx *ctx, const char *var, const char **unit);
 /* gnuplot lines for a y axis of metric @metric whose data span

@@ -26,7 +26,7 @@
 #include <glib/gstdio.h>
 
 #include "experiment/plot-private.h"
-#include "experiment/lint.h"
+#include "experiment/scenario-text.h"
 #include "experiment/metrics.h"
 #include "experiment/replay.h"
 

@@ -131,6 +131,10 @@ char       *sc_expand         (const char *raw, const ScenarioPoint *point, char
 char       *sc_point_hash     (const ScKf *kf, const ScenarioPoint *point, SimTime duration,
                                SimTime warmup);
 
+/* Does @raw use ${var} (or define it inline, ${var = ...})?  (lint.c,
+ * scenario-text.c) */
+gboolean    sc_value_uses_var (const char *raw, const char *var);
+
 /* The error every check uses: "FILE:LINE: [GROUP] KEY: MESSAGE". */
 void        sc_set_error      (GError **error, ScenarioError code, const char *file, guint line,
                                const char *group, const char *key, const char *fmt, ...)

@@ -593,3 +593,19 @@ fail:
   sc_sweep_free (sw);
   return NULL;
 }
+
+/* scenario-private.h; lint.c (unused variables) and scenario-text.c. */
+gboolean
+sc_value_uses_var (const char *raw, const char *var)
+{
+  gsize n = strlen (var);
+  for (const char *p = strstr (raw, "${"); p; p = strstr (p + 2, "${"))
+    {
+      const char *q = p + 2;
+      while (*q == ' ' || *q == '\t')
+        q++;
+      if (strncmp (q, var, n) == 0 && !g_ascii_isalnum (q[n]) && q[n] != '_')
+        return TRUE;
+    }
+  return FALSE;
+}
