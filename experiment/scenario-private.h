@@ -2,7 +2,9 @@
  * experiment/scenario-private.h - what the scenario loader's files
  * share: the line-tracking key-file document (scenario-keyfile.c), value
  * parsers (scenario-values.c) and sweep expansion (scenario-sweep.c).
- * Not installed; only scenario*.c include it.
+ * Not installed; scenario*.c include it, and the two that read a
+ * scenario's key file beside the loader: lint.c (warnings) and override.c
+ * (-D as a child file).
  *
  * Notes
  *
