@@ -60,13 +60,14 @@ struct Scenario {
 /* ------------------------------------------------------------ sections */
 
 typedef enum { K_SCENARIO, K_NETWORK, K_DNS, K_PROXY, K_NAT, K_DEVICE, K_FAULT,
-               K_SWEEP, K_EXPECT, K_GOLDEN, K_UNKNOWN } Kind;
+               K_SWEEP, K_EXPECT, K_GOLDEN, K_PLOT, K_UNKNOWN } Kind;
 
 static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "scenario", K_SCENARIO, FALSE }, { "network", K_NETWORK, FALSE },
   { "dns", K_DNS, FALSE }, { "proxy", K_PROXY, TRUE }, { "nat", K_NAT, TRUE },
   { "device", K_DEVICE, TRUE }, { "fault", K_FAULT, TRUE }, { "sweep", K_SWEEP, FALSE },
   { "expect", K_EXPECT, FALSE }, { "golden", K_GOLDEN, FALSE },
+  { "plot", K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
 };
 
 /* "device phone" -> K_DEVICE and "phone" (borrowed from @group). */
@@ -93,10 +94,13 @@ check_sections (const ScKf *kf, GError **error)
       Kind k = group_kind (g->name, &name);
       if (k == K_UNKNOWN)
         {
+          g_autofree char *word = g_strndup (g->name, strcspn (g->name, " "));
+          g_autofree char *note = sc_suggest_note (word, "scenario, network, dns, proxy, nat, "
+                                                   "device, fault, sweep, expect, golden, plot");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
                         "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [sweep], "
-                        "[expect], [golden]");
+                        "[expect], [golden], [plot]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;
@@ -175,8 +179,9 @@ missing (B *b, const char *key, const char *what)
 static gboolean
 unknown (B *b, const char *allowed)
 {
+  g_autofree char *note = sc_suggest_note (b->e->key, allowed);
   sc_set_error (b->error, SCENARIO_ERROR_UNKNOWN, b->e->file, b->e->line, b->g->name, b->e->key,
-                "unknown key, expected one of: %s", allowed);
+                "unknown key%s, expected one of: %s", note, allowed);
   return FALSE;
 }
 
@@ -847,11 +852,16 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
           if (!device_config_set (&d->cfg, b->e->key, b->v, &derr))
             {
               g_autofree char *note = point_note (b);
+              g_autofree char *dym = g_error_matches (derr, DEVICE_CONFIG_ERROR,
+                                                      DEVICE_CONFIG_ERROR_UNKNOWN)
+                ? sc_suggest_device_param (b->e->key, "profile, count, nat, start, access_latency, "
+                                           "access_jitter, access_loss")
+                : g_strdup ("");
               sc_set_error (b->error,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
-                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s",
-                            derr->message,
+                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s",
+                            derr->message, dym,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? " (not a device parameter; the section's own keys are profile, "
                                 "count, nat, start, access_latency, access_jitter, access_loss)"
@@ -1142,6 +1152,9 @@ read_scenario_group (Scenario *sc, const char *file, GError **error)
           sc->name = g_strstrip (g_strdup (b.v));
           if (!*sc->name)
             ok = bad (&b, SCENARIO_ERROR_VALUE, "a non-empty name");
+          else if (!sc_is_safe_name (sc->name))
+            ok = bad (&b, SCENARIO_ERROR_VALUE, "a name without '/', '\\', '..' or control "
+                      "characters (it names results/NAME.db and plot directories)");
         }
       else if (g_str_equal (b.e->key, "description"))
         ;
