@@ -5,8 +5,10 @@
  *  - lower priority values first; every target of a priority level before
  *    the next level;
  *  - within a level: weight-0 records first, then the rest; running sums of
- *    the weights; r drawn uniformly in [0, sum] inclusive; the first record
- *    whose running sum >= r is taken; remove it and repeat.
+ *    the weights; r drawn uniformly in [0, sum] when a weight-0 record
+ *    heads the list, else in [1, sum]; the first record whose running sum
+ *    >= r is taken; remove it and repeat.  Weighted records are thus taken
+ *    with probability proportional to their weight (srv.c note 1).
  *
  * Randomness only from the caller's SimRng.
  */
