@@ -239,7 +239,7 @@ test_world (void)
   g_assert_cmpuint (s->dns_addr, ==, SIM_IP4 (192, 0, 2, 99));
   g_assert_cmpint (s->dns_cfg.latency, ==, SIM_MS (3));
   g_assert_true (s->dns_cfg.loss == 0.5);
-  g_assert_true (s->dns_cfg.no_rotate);
+  g_assert_cmpint (s->dns_cfg.order, ==, DNS_ORDER_FIXED);
   g_assert_cmpint (s->dns_link.latency, ==, SIM_MS (2));
   g_assert_cmpint (s->dns_link.jitter, ==, SIM_MS (1));      /* [network] default */
   g_assert_true (s->dns_link.loss == 0.01);

@@ -276,6 +276,9 @@ b_num (B *b, double *out)
   return sc_parse_number (b->v, out) || bad (b, SCENARIO_ERROR_VALUE, "a number >= 0");
 }
 
+static gboolean b_choice (B *b, const char *const *names, guint n, guint *out,
+                          const char *expected);   /* defined with the [nat] keys */
+
 /* PREFIX latency / jitter / loss: 1 done, 0 error, -1 not such a key. */
 static int
 b_link (B *b, const char *prefix, SpecLink *l)
@@ -463,13 +466,22 @@ build_dns (B *b, RunSpec *spec)
         }
       else if (KEY ("rotate"))
         {
+          /* Older spelling: true = cyclic, false = fixed (`order` says it all). */
           gboolean rot;
           if (!b_bool (b, &rot))
             return FALSE;
-          spec->dns_cfg.no_rotate = !rot;
+          spec->dns_cfg.order = rot ? DNS_ORDER_CYCLIC : DNS_ORDER_FIXED;
+        }
+      else if (KEY ("order"))
+        {
+          static const char *const orders[] = { "random", "cyclic", "fixed" };
+          guint o = 0;
+          if (!b_choice (b, orders, G_N_ELEMENTS (orders), &o, "random, cyclic or fixed"))
+            return FALSE;
+          spec->dns_cfg.order = (DnsRrsetOrder) o;
         }
       else
-        return unknown (b, "address, port, zone, ttl, answer_delay, query_loss, rotate, "
+        return unknown (b, "address, port, zone, ttl, answer_delay, query_loss, order, rotate, "
                         "link_latency, link_jitter, link_loss, or a record owner name "
                         "(containing '.' or starting with '_')");
     }
