@@ -551,6 +551,64 @@ test_b40_keepalive_keeps_pinhole (void)
   }
 }
 
+/* RFC 3581 §4 (issue 14 item 10): the phone answering an inbound OPTIONS
+ * whose top Via carries an empty rport fills in rport=<the request's
+ * source port> and received=<its source address>; a tester socket on the
+ * proxy's host sends it from port 5999 (sent-by says 5060, so the answer
+ * must go to 5999 and say so). */
+typedef struct { SipMsg *resp; SimSockAddr from; } Answer;
+
+static void
+on_answer (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
+           gpointer user_data)
+{
+  Answer *a = user_data;
+  (void) sock;
+  g_clear_pointer (&a->resp, sip_msg_unref);
+  a->resp = sip_msg_parse (data, len, NULL);
+  a->from = *from;
+}
+
+static void
+test_inbound_options_rport_value (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 16, .n_proxies = 1 });
+  device_fixture_add_a (&fx, "voip.test", fx.proxy_ip[0], 3600);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (5));
+  Answer a = { 0 };
+  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = 5999 };
+  g_autoptr (GError) err = NULL;
+  SimHostUdp *sock = host_udp_open (fx.proxy_host[0], &local, on_answer, NULL, &a, &err);
+  g_assert_no_error (err);
+  static const char req[] =
+    "OPTIONS sip:1000@192.168.1.10:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKprobe1;rport\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:probe@voip.test>;tag=p1\r\n"
+    "To: <sip:1000@voip.test>\r\n"
+    "Call-ID: probe-1\r\n"
+    "CSeq: 1 OPTIONS\r\n"
+    "Content-Length: 0\r\n\r\n";
+  SimSockAddr phone = { DEVICE_FIXTURE_PHONE_IP, 5060 };
+  g_assert_true (host_udp_sendto (sock, &phone, (const guint8 *) req, sizeof req - 1, &err));
+  sim_world_run_until (fx.world, SIM_S (6));
+  g_assert_nonnull (a.resp);
+  g_assert_cmpuint (sip_msg_status (a.resp), ==, 200);
+  const SipVia *via = sip_msg_via (a.resp, 0);
+  g_assert_true (via->has_rport);
+  g_assert_cmpuint (via->rport, ==, 5999);
+  g_autofree char *received = sip_str_dup (via->received);
+  g_assert_cmpstr (received, ==, "198.51.100.10");
+  g_clear_pointer (&a.resp, sip_msg_unref);
+  host_udp_close (sock);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* ------------------------------------------------------------- RFC 5626 */
 
 /* RFC 5626 §4.4.1: with outbound on and no Flow-Timer, STUN keep-alives
@@ -685,6 +743,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/4-keepalive/RFC5626-stun-interval-24-29s",
                    test_rfc5626_keepalive_interval);
   g_test_add_func ("/device/7-determinism/same-seed-same-trace", test_determinism);
+  g_test_add_func ("/device/5-nat/RFC3581-inbound-options-answer-has-rport-value",
+                   test_inbound_options_rport_value);
   g_test_add_func ("/device/1-enable/B9-alternate-local-ports", test_b9_alternate_ports);
   return g_test_run ();
 }

@@ -184,105 +184,22 @@ is_down (const SipProxy *p)
   return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART;
 }
 
-/* Appends [s, s+len) without CR and LF, so obsolete folding (CRLF WS)
- * becomes its WS (§7.3.1). */
-static void
-append_unfolded (GString *out, const char *s, gsize len)
-{
-  for (gsize i = 0; i < len; i++)
-    if (s[i] != '\r' && s[i] != '\n')
-      g_string_append_c (out, s[i]);
-}
-
 /* ----------------------------------------------------------- responses */
 
-/* The top Via of the response (note 3): the request's, without any
- * received/rport, plus received (RFC 3581 §4: always with rport; §18.2.1:
- * when sent-by differs from the source) and rport=<source port>. */
-static char *
-top_via_value (const SipMsg *req, const SimSockAddr *src)
-{
-  SipStr raw = sip_msg_header_by_id (req, SIP_HDR_VIA, 0);
-  const SipVia *via = sip_msg_via (req, 0);
-  char ip[SIM_IP4_STRLEN];
-  sim_ip4_to_string (src->ip, ip);
-  GString *out = g_string_sized_new (raw.len + 48);
-  gboolean quoted = FALSE;
-  gsize start = 0;
-  guint seg = 0;
-  for (gsize i = 0; i <= raw.len; i++)
-    {
-      if (i < raw.len)
-        {
-          if (raw.p[i] == '"')
-            quoted = !quoted;
-          if (quoted || raw.p[i] != ';')
-            continue;
-        }
-      const char *s = raw.p + start;
-      gsize len = i - start;
-      start = i + 1;
-      if (seg++ == 0)
-        {
-          append_unfolded (out, s, len);
-          continue;
-        }
-      while (len && g_ascii_isspace (*s))
-        s++, len--;
-      while (len && g_ascii_isspace (s[len - 1]))
-        len--;
-      gsize nlen = 0;
-      while (nlen < len && s[nlen] != '=' && !g_ascii_isspace (s[nlen]))
-        nlen++;
-      SipStr name = { s, nlen };
-      if (sip_str_caseeq (name, "received") || sip_str_caseeq (name, "rport"))
-        continue;
-      g_string_append_c (out, ';');
-      append_unfolded (out, s, len);
-    }
-  while (out->len && g_ascii_isspace (out->str[out->len - 1]))
-    g_string_truncate (out, out->len - 1);
-  if (via->has_rport || !sip_str_eq (via->host, ip))
-    g_string_append_printf (out, ";received=%s", ip);
-  if (via->has_rport)
-    g_string_append_printf (out, ";rport=%u", src->port);
-  return g_string_free (out, FALSE);
-}
-
-/* A response to @req from @src (§8.2.6.2), with the top Via of note 3. */
+/* A response to @req from @src (§8.2.6.2), with the top Via of note 3
+ * (sip_builder_stamp_via: received and rport=<source port>, RFC 3581 §4). */
 static SipBuilder *
 response_builder (SipProxy *p, const SipMsg *req, const SimSockAddr *src, guint code,
                   const char *reason)
 {
-  SipBuilder *b = sip_builder_response (req, code, reason, NULL);
-  static const char *const copied[] = { "Via", "From", "To", "Call-ID", "CSeq" };
-  for (guint i = 0; i < G_N_ELEMENTS (copied); i++)
-    sip_builder_remove (b, copied[i]);
-
-  g_autofree char *top = top_via_value (req, src);
-  sip_builder_add (b, "Via", "%s", top);
-  for (guint i = 1;; i++)
-    {
-      SipStr v = sip_msg_header_by_id (req, SIP_HDR_VIA, i);
-      if (!sip_str_present (v))
-        break;
-      g_autoptr (GString) s = g_string_new (NULL);
-      append_unfolded (s, v.p, v.len);
-      sip_builder_add (b, "Via", "%s", s->str);
-    }
-  sip_builder_copy_header (b, req, SIP_HDR_FROM);
-  g_autoptr (GString) to = g_string_new (NULL);
-  SipStr tov = sip_msg_header_by_id (req, SIP_HDR_TO, 0);
-  append_unfolded (to, tov.p, tov.len);
+  /* §8.2.6.2: a UAS adds a To tag to every response but 100. */
+  g_autofree char *tag = NULL;
   if (!sip_str_present (sip_msg_to (req)->tag) && code != 100)
-    {
-      /* §8.2.6.2: a UAS adds a To tag to every response but 100. */
-      g_autofree char *tag = sip_gen_tag (&p->rng);
-      g_string_append_printf (to, ";tag=%s", tag);
-    }
-  sip_builder_add (b, "To", "%s", to->str);
-  sip_builder_copy_header (b, req, SIP_HDR_CALL_ID);
-  sip_builder_copy_header (b, req, SIP_HDR_CSEQ);
+    tag = sip_gen_tag (&p->rng);
+  SipBuilder *b = sip_builder_response (req, code, reason, tag);
+  char ip[SIM_IP4_STRLEN];
+  sim_ip4_to_string (src->ip, ip);
+  sip_builder_stamp_via (b, req, ip, src->port);
   return b;
 }
 
