@@ -383,6 +383,40 @@ test_nxdomain_refused (void)
   dns_clear (&d);
 }
 
+/* Issue 14 item 10: a name with no records of its own but a descendant
+ * with some (an empty non-terminal, `_udp.example.test` under
+ * `_sip._udp.example.test`) exists, and so does the zone origin: RFC 8020
+ * §2 / RFC 4592 §2.2.2, NOERROR with no answers, as BIND and dnsmasq
+ * answer.  A sibling that exists nowhere is still NXDOMAIN. */
+static void
+test_empty_non_terminal_nodata (void)
+{
+  Dns d;
+  dns_init (&d, NULL, NULL);
+  add_srv (&d, "_sip._udp.example.test", 10, 0, 5060, "sip.example.test", 300);
+  add_a (&d, "a.b.c.example.test", SIM_IP4 (192, 0, 2, 10), 300);
+  static const char *const exist[] = { "_udp.example.test", "c.example.test",
+                                       "b.c.example.test", "example.test" };
+  Got g = { 0 };
+  for (guint i = 0; i < G_N_ELEMENTS (exist); i++)
+    {
+      g_test_message ("%s", exist[i]);
+      run_a (&d, exist[i], &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, HOST_DNS_NODATA);
+      g_assert_cmpuint (g.n_a, ==, 0);
+    }
+  run_a (&d, "_tcp.example.test", &g, SIM_S (60));
+  g_assert_cmpint (g.status, ==, HOST_DNS_NXDOMAIN);
+  run_a (&d, "x.c.example.test", &g, SIM_S (60));
+  g_assert_cmpint (g.status, ==, HOST_DNS_NXDOMAIN);
+  DnsServerStats st;
+  dns_server_get_stats (d.dns, &st);
+  g_assert_cmpuint (st.nodata, ==, 4);
+  g_assert_cmpuint (st.nxdomain, ==, 2);
+  got_clear (&g);
+  dns_clear (&d);
+}
+
 static void
 test_servfail_and_modes (void)
 {
@@ -914,6 +948,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/2-answers/srv-sip-udp", test_srv);
   g_test_add_func ("/dns/2-answers/srv-only", test_srv_only);
   g_test_add_func ("/dns/2-answers/nxdomain-refused", test_nxdomain_refused);
+  g_test_add_func ("/dns/2-answers/empty-non-terminal-nodata", test_empty_non_terminal_nodata);
   g_test_add_func ("/dns/2-answers/servfail-and-modes", test_servfail_and_modes);
   g_test_add_func ("/dns/3-timing/silent-timeout", test_silent_timeout);
   g_test_add_func ("/dns/3-timing/default-timeout", test_default_timeout);

@@ -500,6 +500,32 @@ collect (DnsServer *s, Node *n, guint16 type, DnsRr *out, guint max)
   return k;
 }
 
+/* Whether @norm, which holds no records, still exists: a zone origin (a
+ * real zone has its SOA and NS there), or an empty non-terminal, a name
+ * with a descendant that holds records (`_udp.voip.test` when
+ * `_sip._udp.voip.test` has an SRV).  RFC 4592 §2.2.2 and RFC 8020 §2:
+ * such a name exists and is answered NOERROR with no data, not NXDOMAIN
+ * (issue 14 item 10).  O(names): zones here are small. */
+static gboolean
+name_exists_empty (const DnsServer *s, const char *norm)
+{
+  for (guint i = 0; i < s->zones->len; i++)
+    if (strcmp (s->zones->pdata[i], norm) == 0)
+      return TRUE;
+  gsize nl = strlen (norm);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, s->names);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      const char *name = key;
+      gsize l = strlen (name);
+      if (l > nl && name[l - nl - 1] == '.' && strcmp (name + l - nl, norm) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 on_query (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
           gpointer user_data)
@@ -544,8 +570,10 @@ on_query (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize l
   else
     {
       Node *node = g_hash_table_lookup (s->names, norm);
-      if (!node)
+      if (!node && !name_exists_empty (s, norm))
         rcode = DNS_RCODE_NXDOMAIN;
+      else if (!node)
+        ;                                   /* NODATA: NOERROR, no answers */
       else if (q.qclass == DNS_CLASS_IN && (q.qtype == DNS_TYPE_A || q.qtype == DNS_TYPE_SRV))
         n = collect (s, node, q.qtype, rrs, G_N_ELEMENTS (rrs));
     }

@@ -12,7 +12,9 @@
  *    successive clients and successive runs spread over records of equal
  *    standing.
  *  - A name with records of other types only: NOERROR, no answers (NODATA,
- *    RFC 2308 §2.2).  A name with no records at all: NXDOMAIN.
+ *    RFC 2308 §2.2); so do a zone origin and an empty non-terminal (a name
+ *    with no records of its own but a descendant with some, RFC 8020 §2).
+ *    A name that does not exist at all: NXDOMAIN.
  *  - A question of another class or type (not A/SRV): NODATA if the name
  *    exists, NXDOMAIN otherwise.  OPCODE != 0: NOTIMP.
  *  - Malformed queries are counted and dropped (no FORMERR: a stub
