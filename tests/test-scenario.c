@@ -481,6 +481,30 @@ test_zip (void)
   static const char *keys2[] = { "a=1,b=3,c=5,d=7", "a=1,b=3,c=6,d=8",
                                  "a=2,b=4,c=5,d=7", "a=2,b=4,c=6,d=8", NULL };
   assert_keys (two, keys2);
+
+  /* Issue 14 item 10: one zipped variable may repeat a value when the
+   * other tells the points apart: three different points. */
+  g_autoptr (Scenario) rep = load_ok ("[scenario]\nduration = 1h\n"
+                                      "[sweep]\nka = 15, 15, 30\nt = 60, 120, 120\n"
+                                      "zip = ka, t\n");
+  static const char *keys3[] = { "ka=15,t=60", "ka=15,t=120", "ka=30,t=120", NULL };
+  assert_keys (rep, keys3);
+}
+
+/* Two points alike would share a key and seeds: a value twice in an
+ * unzipped variable, or a combination twice in a zip group, is an error
+ * at the first variable's line. */
+static void
+test_err_repeated_points (void)
+{
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2, 1\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [sweep] a: expected each value once ('1' is listed twice)", NULL);
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2, 1\nb = 5, 6, 5\nzip = a, b\n",
+            SCENARIO_ERROR_VALUE, "t.ini:4: [sweep] a: expected zipped points that differ",
+            "points 1 and 3", NULL);
+  /* Zipped with a, b may not repeat; c (unzipped) may not either. */
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2\nb = 5, 6\nc = x, x\nzip = a, b\n",
+            SCENARIO_ERROR_VALUE, "t.ini:6: [sweep] c: expected each value once", NULL);
 }
 
 static void
@@ -1000,6 +1024,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/1-keys/keyfile-syntax", test_keyfile_syntax);
   g_test_add_func ("/scenario/2-sweep/grid", test_grid);
   g_test_add_func ("/scenario/2-sweep/zip", test_zip);
+  g_test_add_func ("/scenario/2-sweep/repeated-points", test_err_repeated_points);
   g_test_add_func ("/scenario/2-sweep/ranges", test_ranges);
   g_test_add_func ("/scenario/2-sweep/inline", test_inline);
   g_test_add_func ("/scenario/2-sweep/extends", test_extends);
