@@ -631,6 +631,17 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         ok = b_dur (b, &c->nonce_lifetime);
       else if (KEY ("outbound"))
         ok = b_bool (b, &c->outbound);
+      else if (KEY ("stun"))
+        ok = b_bool (b, &c->stun);
+      else if (KEY ("match_instance"))
+        ok = b_bool (b, &c->match_instance);
+      else if (KEY ("min_expires_mode"))
+        {
+          static const char *const modes[] = { "reject", "raise" };
+          guint m = 0;
+          ok = b_choice (b, modes, G_N_ELEMENTS (modes), &m, "reject (423) or raise");
+          c->min_expires_raise = m == 1;
+        }
       else if (KEY ("flow_timer"))
         ok = b_secs (b, &c->flow_timer);
       else if (KEY ("retry_after"))
@@ -669,7 +680,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         }
       else
         return unknown (b, "address, port, tcp, default_expires, min_expires, max_expires, "
-                        "realm, users, nonce_lifetime, outbound, flow_timer, retry_after, "
+                        "min_expires_mode, match_instance, realm, users, nonce_lifetime, "
+                        "outbound, stun, flow_timer, retry_after, "
                         "slow_delay, restart_downtime, capacity_rps, queue_limit, overload_drop, "
                         "probe_rate, probe_interval, link_latency, link_jitter, link_loss");
       if (!ok)

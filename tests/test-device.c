@@ -616,8 +616,14 @@ test_inbound_options_rport_value (void)
 static void
 test_rfc5626_keepalive_interval (void)
 {
+  /* A registrar with outbound and STUN on (both off by default). */
+  SipProxyConfig pc;
+  sip_proxy_config_init (&pc);
+  pc.outbound = TRUE;
+  pc.stun = TRUE;
   DeviceFixture fx;
-  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15, .nat = TRUE, .n_proxies = 1 });
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15, .nat = TRUE, .n_proxies = 1,
+                                                      .proxy_cfg = &pc });
   device_fixture_add_srv (&fx, "_sip._udp.voip.test", 10, 10, 5060, "p0.voip.test", 3600);
   device_fixture_add_a (&fx, "p0.voip.test", fx.proxy_ip[0], 3600);
   DeviceConfig cfg;
@@ -642,6 +648,43 @@ test_rfc5626_keepalive_interval (void)
   }
   g_assert_cmpuint (n, >=, 30);
   g_assert_cmpuint (device_get_stats (fx.device)->keepalives_failed, ==, 0);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* Issue 14 item 6: against a registrar as shipped (outbound and STUN
+ * off), the rfc profile asks for outbound, gets a 2xx without Require:
+ * outbound, and so runs none of RFC 5626's flow keep-alives (§4.4 applies
+ * to flows the registrar confirmed): it stays registered by refreshing,
+ * sends no STUN, and the registrar sees no STUN to ignore. */
+static void
+test_rfc5626_unconfirmed_no_flow_keepalive (void)
+{
+  SipProxyConfig shipped;
+  sip_proxy_config_init (&shipped);
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15, .nat = TRUE, .n_proxies = 1,
+                                                      .proxy_cfg = &shipped });
+  device_fixture_add_srv (&fx, "_sip._udp.voip.test", 10, 10, 5060, "p0.voip.test", 3600);
+  device_fixture_add_a (&fx, "p0.voip.test", fx.proxy_ip[0], 3600);
+  DeviceConfig cfg;
+  device_config_init (&cfg, DEVICE_PROFILE_RFC);
+  set (&cfg, "ProxyServer", "voip.test");
+  set (&cfg, "AuthUserName", "1000");
+  set (&cfg, "sip.reg_surge_prevention", "0");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (1000));
+  guint ka = 0, reg = 0;
+  for (guint i = 0; i < fx.events->len; i++) {
+    const DeviceEvent *ev = &g_array_index (fx.events, DeviceEvent, i);
+    ka += ev->kind == DEVICE_EVENT_KEEPALIVE;
+    reg += ev->kind == DEVICE_EVENT_REGISTERED;
+  }
+  g_assert_cmpuint (reg, >=, 1);
+  g_assert_cmpuint (ka, ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (fx.proxy[0])->stun_ignored, ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (fx.proxy[0])->stun_answered, ==, 0);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[0]), ==, 1);
   device_config_clear (&cfg);
   device_fixture_clear (&fx);
 }
@@ -743,6 +786,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/4-keepalive/RFC5626-stun-interval-24-29s",
                    test_rfc5626_keepalive_interval);
   g_test_add_func ("/device/7-determinism/same-seed-same-trace", test_determinism);
+  g_test_add_func ("/device/4-keepalive/RFC5626-unconfirmed-no-flow-keepalive",
+                   test_rfc5626_unconfirmed_no_flow_keepalive);
   g_test_add_func ("/device/5-nat/RFC3581-inbound-options-answer-has-rport-value",
                    test_inbound_options_rport_value);
   g_test_add_func ("/device/1-enable/B9-alternate-local-ports", test_b9_alternate_ports);

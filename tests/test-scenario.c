@@ -228,6 +228,37 @@ static const char WORLD[] =
   "[golden]\n"
   "g = ka=15#1 0123456789abcdef\n";
 
+/* Keys added by issue 14: [dns] order, [proxy] stun, match_instance,
+ * min_expires_mode; and their defaults when absent. */
+static void
+test_fidelity_keys (void)
+{
+  g_autoptr (Scenario) sc = load_ok ("[scenario]\nduration = 1h\n"
+                                     "[dns]\norder = cyclic\n_sip._udp.voip.test = SRV 1 1 5060 a.voip.test\n"
+                                     "[proxy a]\naddress = 198.51.100.10\nstun = true\n"
+                                     "match_instance = false\nmin_expires_mode = raise\n"
+                                     "[proxy b]\naddress = 198.51.100.11\n");
+  g_autoptr (RunSpec) s = scenario_instantiate (sc, 0, 0);
+  g_assert_cmpint (s->dns_cfg.order, ==, DNS_ORDER_CYCLIC);
+  SpecProxy *a = &g_array_index (s->proxies, SpecProxy, 0);
+  g_assert_true (a->cfg.stun);
+  g_assert_false (a->cfg.match_instance);
+  g_assert_true (a->cfg.min_expires_raise);
+  SpecProxy *b = &g_array_index (s->proxies, SpecProxy, 1);
+  g_assert_false (b->cfg.stun);
+  g_assert_false (b->cfg.outbound);
+  g_assert_true (b->cfg.match_instance);
+  g_assert_false (b->cfg.min_expires_raise);
+  g_autoptr (Scenario) d = load_ok ("[scenario]\nduration = 1h\n");
+  g_autoptr (RunSpec) ds = scenario_instantiate (d, 0, 0);
+  g_assert_cmpint (ds->dns_cfg.order, ==, DNS_ORDER_RANDOM);
+  load_err ("[scenario]\nduration = 1h\n[dns]\norder = round\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [dns] order: expected random, cyclic or fixed", NULL);
+  load_err ("[scenario]\nduration = 1h\n[proxy a]\naddress = 198.51.100.10\n"
+            "min_expires_mode = 423\n", SCENARIO_ERROR_VALUE,
+            "t.ini:5: [proxy a] min_expires_mode: expected reject (423) or raise", NULL);
+}
+
 static void
 test_world (void)
 {
@@ -1024,6 +1055,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/1-keys/keyfile-syntax", test_keyfile_syntax);
   g_test_add_func ("/scenario/2-sweep/grid", test_grid);
   g_test_add_func ("/scenario/2-sweep/zip", test_zip);
+  g_test_add_func ("/scenario/1-world/fidelity-keys", test_fidelity_keys);
   g_test_add_func ("/scenario/2-sweep/repeated-points", test_err_repeated_points);
   g_test_add_func ("/scenario/2-sweep/ranges", test_ranges);
   g_test_add_func ("/scenario/2-sweep/inline", test_inline);
