@@ -385,6 +385,7 @@ fault_state_apply (FaultState *fs, const ObsFault *f)
     case OBS_FAULT_PROXY_CRASH:
     case OBS_FAULT_PROXY_REJECT:
     case OBS_FAULT_PROXY_RESTART:
+    case OBS_FAULT_PROXY_KILL:
       if (is_proxy)
         fs->proxy_down[f->proxy] = TRUE;
       break;
@@ -470,7 +471,8 @@ is_registrar_fault (const ObsFault *f)
 {
   return f->proxy >= 0
          && (f->kind == OBS_FAULT_PROXY_CRASH || f->kind == OBS_FAULT_PROXY_REJECT
-             || f->kind == OBS_FAULT_PROXY_RESTART || f->kind == OBS_FAULT_LINK_CUT);
+             || f->kind == OBS_FAULT_PROXY_RESTART || f->kind == OBS_FAULT_PROXY_KILL
+             || f->kind == OBS_FAULT_LINK_CUT);
 }
 
 static inline SimTime
@@ -720,7 +722,7 @@ reach_apply (Reach *r, FaultState *fs, const Change *c)
         fault_state_apply (fs, f);
         /* RESTART: the registrar forgets every binding (proxy.h note on
          * faults); CRASH and REJECT keep them. */
-        if (f->kind == OBS_FAULT_PROXY_RESTART)
+        if (f->kind == OBS_FAULT_PROXY_RESTART || f->kind == OBS_FAULT_PROXY_KILL)
           for (guint i = 0; i < r->regs->len; i++)
             if (g_array_index (r->regs, Reg, i).proxy == f->proxy)
               g_array_index (r->regs, Reg, i).valid = FALSE;

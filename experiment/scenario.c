@@ -53,7 +53,7 @@ struct Scenario {
   /* Each profile's defaults, made once: applying a profile's table costs
    * more than the rest of a point, and every point of every device copies
    * one. */
-  DeviceConfig profiles[DEVICE_PROFILE_RFC + 1];
+  DeviceConfig profiles[DEVICE_PROFILE_LAST + 1];
 };
 
 /* ------------------------------------------------------------ sections */
@@ -817,14 +817,14 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
 {
   const ScKfEntry *pe = sc_kf_group_get (b->g, "profile");
   if (!pe)
-    return missing (b, "profile", "obihai, aastra or rfc");
+    return missing (b, "profile", "obihai, aastra, rfc or baresip");
   if (!load_entry (b, pe))
     return FALSE;
   SpecDevice dd = { 0 };
   g_autofree char *prof = g_strstrip (g_strdup (b->v));
   DeviceProfileId pid;
-  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_RFC)
-    return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra or rfc");
+  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_LAST)
+    return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra, rfc or baresip");
   device_config_copy (&dd.cfg, &b->sc->profiles[pid]);   /* = device_config_init_named */
   dd.name = g_strdup (name);
   dd.count = 1;
@@ -902,6 +902,7 @@ static const FaultType fault_types[] = {
   { "proxy-503", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_REJECT, 0, "target, at, duration" },
   { "proxy-slow", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_SLOW, 0, "target, at, duration" },
   { "proxy-restart", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RESTART, 0, "target, at" },
+  { "proxy-kill", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_KILL, 0, "target, at, duration" },
   { "proxy-recover", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RECOVER, 0, "target, at" },
   { "proxy-random", SPEC_FAULT_PROXY_RANDOM, SIP_PROXY_FAULT_CRASH, 0,
     "target, at, action, mtbf, mttr" },
@@ -950,7 +951,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
 {
   const ScKfEntry *te = sc_kf_group_get (b->g, "type");
   if (!te)
-    return missing (b, "type", "proxy-crash, proxy-reject, proxy-slow, proxy-restart, "
+    return missing (b, "type", "proxy-crash, proxy-reject, proxy-slow, proxy-restart, proxy-kill, "
                     "proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, dns-replace, "
                     "dns-mode or link-cut");
   if (!load_entry (b, te))
@@ -963,7 +964,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
   if (!ft)
     return bad (b, SCENARIO_ERROR_VALUE,
                 "a fault type: proxy-crash, proxy-reject (proxy-503), proxy-slow, "
-                "proxy-restart, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
+                "proxy-restart, proxy-kill, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
                 "dns-replace, dns-mode, link-cut");
   SpecFault ff = { 0 };
   ff.name = g_strdup (name);

@@ -1053,6 +1053,37 @@ test_fault_restart (void)
   fx_clear (&x);
 }
 
+/* Issue 14 item 9: KILL closes the sockets, so the host answers a REGISTER
+ * with ICMP port unreachable one round trip after it was sent (the UA's
+ * transaction ends with a transport error then, RFC 3261 §17.1.4, instead
+ * of Timer F), and the bindings are gone; RECOVER listens again. */
+static void
+test_fault_kill (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+  sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_KILL);
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->bindings_lost, ==, 1);
+  Req *a = ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (40));
+  g_assert_null (a->final);
+  g_assert_cmpint (a->timer, ==, 0);
+  g_assert_cmpint (a->error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  /* nothing reached the registrar */
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->dropped_down, ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->registers, ==, 1);
+  sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_RECOVER);
+  Req *b = ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (b), ==, 200);
+  g_assert_cmpint (b->final_at - b->sent_at, ==, RTT);
+  fx_clear (&x);
+}
+
 static void
 test_fault_slow (void)
 {
@@ -1681,6 +1712,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/5-faults/reject-503-retry-after", test_fault_reject);
   g_test_add_func ("/proxy/5-faults/restart-loses-bindings", test_fault_restart);
   g_test_add_func ("/proxy/5-faults/slow-exact-delay", test_fault_slow);
+  g_test_add_func ("/proxy/5-faults/kill-icmp-port-unreachable", test_fault_kill);
   g_test_add_func ("/proxy/5-faults/random-reproducible", test_fault_random);
   g_test_add_func ("/proxy/6-capacity/overload-503", test_capacity_503);
   g_test_add_func ("/proxy/6-capacity/overload-drop", test_capacity_drop);

@@ -134,6 +134,7 @@ struct SipProxy {
 };
 
 static void layer_reset (SipProxy *p);
+static gboolean open_sockets (SipProxy *p, GError **error);
 
 /* ------------------------------------------------------------- strings */
 
@@ -147,6 +148,7 @@ sip_proxy_fault_to_string (SipProxyFault f)
     case SIP_PROXY_FAULT_REJECT:  return "reject";
     case SIP_PROXY_FAULT_SLOW:    return "slow";
     case SIP_PROXY_FAULT_RESTART: return "restart";
+    case SIP_PROXY_FAULT_KILL:    return "kill";
     }
   return "?";
 }
@@ -190,7 +192,8 @@ sip_proxy_config_init (SipProxyConfig *cfg)
 static gboolean
 is_down (const SipProxy *p)
 {
-  return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART;
+  return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART
+         || p->state == SIP_PROXY_FAULT_KILL;
 }
 
 /* ----------------------------------------------------------- responses */
@@ -894,6 +897,8 @@ layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize 
             gpointer u)
 {
   SipProxy *p = u;
+  if (p->udp == NULL)
+    return SIM_NET_ERR_NO_ROUTE;          /* killed: nothing can leave */
   if (to->reliable)
     {
       Conn *c = to->flow;
@@ -1236,9 +1241,32 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
   host_trace (p->host, "proxy fault %s", sip_proxy_fault_to_string (fault));
   host_timer_cancel (&p->restart);
   gboolean was_down = is_down (p);
+  gboolean was_killed = p->state == SIP_PROXY_FAULT_KILL;
   p->state = fault;
+  if (was_killed && fault != SIP_PROXY_FAULT_KILL)
+    {
+      /* Started again: listening on the same port, nothing remembered. */
+      g_autoptr (GError) err = NULL;
+      if (!open_sockets (p, &err))
+        host_log (p->host, SIM_LOG_WARNING, "proxy restart after kill failed: %s",
+                  err->message);
+    }
   switch (fault)
     {
+    case SIP_PROXY_FAULT_KILL:
+      if (was_killed)
+        break;
+      layer_reset (p);
+      p->stats.bindings_lost += p->bindings->len;
+      while (p->bindings->len)
+        binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
+      while (p->conns->len)
+        conn_destroy (p->conns->pdata[p->conns->len - 1]);
+      /* The sockets go with the process: the kernel answers ICMP port
+       * unreachable (UDP) and RST (TCP) from now on (sim/net/node.c). */
+      g_clear_pointer (&p->listener, host_tcp_listener_close);
+      g_clear_pointer (&p->udp, host_udp_close);
+      break;
     case SIP_PROXY_FAULT_CRASH:
       if (!was_down)
         layer_reset (p);
@@ -1321,6 +1349,23 @@ probe_clear (gpointer data)
   g_free (pr->contact);
 }
 
+/* The UDP socket and (with tcp) the TCP listener on the configured port. */
+static gboolean
+open_sockets (SipProxy *p, GError **error)
+{
+  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = p->cfg.port };
+  p->udp = host_udp_open (p->host, &local, on_udp_recv, on_udp_error, p, error);
+  if (p->udp == NULL)
+    return FALSE;
+  if (p->cfg.tcp)
+    {
+      p->listener = host_tcp_listen (p->host, &local, on_accept, p, error);
+      if (p->listener == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 SipProxy *
 sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
 {
@@ -1364,21 +1409,10 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   host_timer_init (host, &p->restart, restart_done, p);
   layer_new (p);
 
-  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = cfg->port };
-  p->udp = host_udp_open (host, &local, on_udp_recv, on_udp_error, p, error);
-  if (p->udp == NULL)
+  if (!open_sockets (p, error))
     {
       sip_proxy_free (p);
       return NULL;
-    }
-  if (cfg->tcp)
-    {
-      p->listener = host_tcp_listen (host, &local, on_accept, p, error);
-      if (p->listener == NULL)
-        {
-          sip_proxy_free (p);
-          return NULL;
-        }
     }
   return p;
 }

@@ -77,7 +77,12 @@
  *      RESTART  as CRASH, and every binding is lost and TCP connections
  *               are reset; after restart_downtime the proxy comes back
  *               (RECOVER) on its own.
- *      RECOVER  back to normal service (ends CRASH, REJECT, SLOW).
+ *      KILL     the process is killed (SIGKILL) and stays dead: its UDP
+ *               socket and TCP listener close, so the host's stack
+ *               answers UDP with ICMP port unreachable and TCP SYNs with
+ *               RST; every binding and connection is lost.  RECOVER
+ *               starts it again (empty, listening).
+ *      RECOVER  back to normal service (ends CRASH, REJECT, SLOW, KILL).
  *    Faults replace each other: the proxy is in one state at a time.
  *
  * 8. Capacity: with capacity_rps > 0, requests that create a server
@@ -115,6 +120,7 @@ typedef enum {
   SIP_PROXY_FAULT_REJECT,
   SIP_PROXY_FAULT_SLOW,
   SIP_PROXY_FAULT_RESTART,
+  SIP_PROXY_FAULT_KILL,
 } SipProxyFault;
 
 const char *sip_proxy_fault_to_string (SipProxyFault f);   /* "crash", ... */
