@@ -108,3 +108,63 @@ device_srv_order (const DeviceSrvKey *keys, guint n, SimRng *rng, guint *order)
   }
   g_assert (out == n);
 }
+
+/* ------------------------------------------------------ libre (B47) */
+
+guint32
+device_srv_hash (const char *s)
+{
+  g_return_val_if_fail (s != NULL, 0);
+  guint32 h = 2166136261u;                  /* FNV-1a 32, offset basis */
+  for (; *s; s++)
+    {
+      h ^= (guint8) g_ascii_tolower (*s);
+      h *= 16777619u;                       /* FNV prime */
+    }
+  return h;
+}
+
+/* Insertion sort of indices by (priority asc, sidx desc); stable, so equal
+ * keys keep the answer's order, as libre's list_sort does. */
+void
+device_srv_order_hash (const DeviceSrvKey *keys, const char *const *targets, guint n,
+                       guint32 sort_key, guint *order)
+{
+  g_return_if_fail (n == 0 || (keys != NULL && targets != NULL && order != NULL));
+  guint32 key = sort_key >> 5;
+  g_autofree guint64 *sidx = g_new (guint64, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    sidx[i] = (guint64) ((device_srv_hash (targets[i]) & 0xfff) ^ key) + keys[i].weight;
+  for (guint i = 0; i < n; i++)
+    {
+      guint j = i;
+      while (j > 0)
+        {
+          guint p = order[j - 1];
+          gboolean after = keys[p].priority > keys[i].priority
+                           || (keys[p].priority == keys[i].priority && sidx[p] < sidx[i]);
+          if (!after)
+            break;
+          order[j] = order[j - 1];
+          j--;
+        }
+      order[j] = i;
+    }
+}
+
+void
+device_addr_order_hash (const guint32 *ips, guint n, guint32 sort_key, guint *order)
+{
+  g_return_if_fail (n == 0 || (ips != NULL && order != NULL));
+  guint32 key = sort_key >> 5;
+  for (guint i = 0; i < n; i++)
+    {
+      guint j = i;
+      while (j > 0 && (ips[order[j - 1]] ^ key) < (ips[i] ^ key))
+        {
+          order[j] = order[j - 1];
+          j--;
+        }
+      order[j] = i;
+    }
+}
