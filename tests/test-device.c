@@ -609,6 +609,53 @@ test_inbound_options_rport_value (void)
   device_fixture_clear (&fx);
 }
 
+/* Issue 14 item 3, B23 / seed 004 ("No response to this request from the
+ * server will trigger a proxy failover"): the keep-alive's silence counts
+ * even while a refresh to the same dead server is in flight.  E = 600 s,
+ * so the refresh leaves at r0 + 540 s (0.9 E) and the binding lasts to
+ * r0 + 600 s; OPTIONS every 20 s from r0; the primary crashes at 510 s,
+ * so the keep-alive of r0 + 520 s goes unanswered and fails at r0 + 552
+ * s, during the refresh (which would only end at r0 + 572 s).  Expected:
+ * the failover starts at the keep-alive failure, REGISTERED at p1 =
+ * KA_FAILED + DNS + RTT. */
+static void
+test_b23_keepalive_failure_during_refresh (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 5 });
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "RegisterExpires", "600");
+  set (&cfg, "X_KeepAliveEnable", "true");
+  set (&cfg, "X_KeepAliveExpires", "20");
+  set (&cfg, "X_KeepAliveMsgType", "options");
+  set (&cfg, "keepalive_timeout", "32");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (510), SIP_PROXY_FAULT_CRASH);
+  sim_world_run_until (fx.world, SIM_S (800));
+
+  const DeviceEvent *r0 = registered_at (&fx, 0, 0);
+  g_assert_nonnull (r0);
+  const DeviceEvent *refresh = device_fixture_find_event (&fx, DEVICE_EVENT_REGISTER_SENT, 1,
+                                                          SIM_S (510), 0);
+  g_assert_nonnull (refresh);
+  g_assert_cmpint (refresh->time, ==, r0->time + SIM_S (540));
+  const DeviceEvent *kf = device_fixture_find_event (&fx, DEVICE_EVENT_KA_FAILED, 1, 0, 0);
+  g_assert_nonnull (kf);
+  g_assert_cmpint (kf->time, ==, r0->time + SIM_S (520) + SIM_S (32));
+  g_assert_cmpint (kf->time, <, refresh->time + TIMER_F);      /* the refresh is in flight */
+  const DeviceEvent *fo = registered_at (&fx, 1, 0);
+  g_assert_nonnull (fo);
+  const DeviceEvent *lk = lookup_after (&fx, kf->time);
+  g_assert_nonnull (lk);
+  g_assert_cmpint (fo->time, ==, lk->time + RTT);
+  g_assert_cmpint (lk->time, <, refresh->time + TIMER_F);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* ------------------------------------------------------------- RFC 5626 */
 
 /* RFC 5626 §4.4.1: with outbound on and no Flow-Timer, STUN keep-alives
@@ -786,6 +833,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/4-keepalive/RFC5626-stun-interval-24-29s",
                    test_rfc5626_keepalive_interval);
   g_test_add_func ("/device/7-determinism/same-seed-same-trace", test_determinism);
+  g_test_add_func ("/device/4-keepalive/B23-failure-during-refresh-fails-over",
+                   test_b23_keepalive_failure_during_refresh);
   g_test_add_func ("/device/4-keepalive/RFC5626-unconfirmed-no-flow-keepalive",
                    test_rfc5626_unconfirmed_no_flow_keepalive);
   g_test_add_func ("/device/5-nat/RFC3581-inbound-options-answer-has-rport-value",

@@ -11,7 +11,9 @@
  *    (default: the registered server); options, notify and custom kinds
  *    that get no answer within keepalive_timeout count as a server failure
  *    of the registered server when redundancy is on: a FAILOVER round
- *    starts at once (if no other round is running).
+ *    starts at once, replacing a refresh, remap or failback probe in
+ *    flight (seed 004); an INITIAL or FAILOVER round already under way is
+ *    left to finish.
  *
  * 2. RFC 5626 (outbound on and Require: outbound in the 2xx): a STUN
  *    keep-alive every 80-100 % of Flow-Timer or 24-29 s; no answer or a
@@ -63,8 +65,15 @@ acc_ka_outcome (DeviceAccount *acc, const DeviceKaResult *r)
   ev.detail = device_ka_type_to_string (r->type);
   device_emit (acc->dev, &ev);
   /* B23: with redundancy on, no answer is a failure of the server in use;
-   * RFC 5626 §4.4.2: a failed flow is re-created (here: re-registered). */
-  if (acc->registered && acc->round == ROUND_NONE && sim_sockaddr_equal (&r->to, &acc->server)
+   * RFC 5626 §4.4.2: a failed flow is re-created (here: re-registered).
+   * Seed 004 ("no response ... will trigger a proxy failover") makes no
+   * exception for a refresh or a failback probe in flight: the failover
+   * replaces them at once rather than waiting for their own Timer F
+   * (issue 14 item 3).  Only a round that is already moving away (INITIAL,
+   * FAILOVER) is left alone. */
+  gboolean movable = acc->round == ROUND_NONE || acc->round == ROUND_REFRESH
+                     || acc->round == ROUND_REMAP || acc->round == ROUND_PROBE;
+  if (acc->registered && movable && sim_sockaddr_equal (&r->to, &acc->server)
       && (flow || (acc->cfg->redundancy && acc_redundancy (acc))))
     acc_failover (acc, &acc->server);
 }

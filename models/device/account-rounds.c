@@ -443,6 +443,8 @@ acc_failover (DeviceAccount *acc, const SimSockAddr *failed)
     return;
 
   acc->failed_server = *failed;
+  /* A probe holding a refresh back is replaced: the failover registers. */
+  acc->refresh_due = FALSE;
   acc_start_round (acc, ROUND_FAILOVER, acc->cfg->fresh_lookup_on_failover);
 }
 
