@@ -656,6 +656,53 @@ test_b23_keepalive_failure_during_refresh (void)
   device_fixture_clear (&fx);
 }
 
+/* Issue 14 item 5, B39: behind an address-dependent NAT (RFC 4787 ADM:
+ * one public port per remote address) with the STUN keep-alive server
+ * (proxy 1) other than the registrar (proxy 0), STUN and rport report
+ * different public ports.  The one the registrar sees is the one that
+ * routes inbound requests (its binding's flow), so rport wins and a STUN
+ * answer from another server never rewrites the Contact.  Expected over
+ * 20 minutes of 60 s STUN keep-alives, RegisterExpires 3600 (no
+ * refresh): one mapping (the first 2xx's), two REGISTERs (the first, then
+ * the B45 re-REGISTER with the learnt contact), every inbound probe of
+ * the registrar answered.  Before the fix each STUN answer and each
+ * following 2xx flipped the Contact: ~20 changes and 4 REGISTERs per
+ * keep-alive. */
+static void
+test_b39_rport_wins_over_foreign_stun (void)
+{
+  NatSettings ns;
+  nat_settings_init_default (&ns);
+  ns.mapping = NAT_MAPPING_ADDRESS_DEPENDENT;
+  SipProxyConfig pc;
+  sip_proxy_config_init (&pc);
+  pc.stun = TRUE;
+  pc.probe_rate = 1.0 / 30;
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 17, .nat = TRUE,
+                                                      .nat_settings = &ns, .proxy_cfg = &pc,
+                                                      .n_proxies = 2 });
+  device_fixture_add_a (&fx, "voip.test", fx.proxy_ip[0], 3600);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_KeepAliveEnable", "true");
+  set (&cfg, "X_KeepAliveExpires", "60");
+  set (&cfg, "X_KeepAliveMsgType", "stun");
+  set (&cfg, "X_KeepAliveServer", "198.51.100.20");
+  set (&cfg, "X_KeepAliveServerPort", "5060");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (1200));
+  const DeviceStats *st = device_get_stats (fx.device);
+  g_assert_cmpuint (st->keepalives_sent, >=, 19);
+  g_assert_cmpuint (st->mapping_changes, ==, 1);
+  g_assert_cmpuint (st->registers_sent, ==, 2);
+  guint total, reached = probes_reached (fx.proxy[0], &total);
+  g_assert_cmpuint (total, >, 20);
+  g_assert_cmpuint (reached, ==, total);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* ------------------------------------------------------------- RFC 5626 */
 
 /* RFC 5626 §4.4.1: with outbound on and no Flow-Timer, STUN keep-alives
@@ -833,6 +880,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/4-keepalive/RFC5626-stun-interval-24-29s",
                    test_rfc5626_keepalive_interval);
   g_test_add_func ("/device/7-determinism/same-seed-same-trace", test_determinism);
+  g_test_add_func ("/device/5-nat/B39-rport-wins-over-foreign-stun",
+                   test_b39_rport_wins_over_foreign_stun);
   g_test_add_func ("/device/4-keepalive/B23-failure-during-refresh-fails-over",
                    test_b23_keepalive_failure_during_refresh);
   g_test_add_func ("/device/4-keepalive/RFC5626-unconfirmed-no-flow-keepalive",

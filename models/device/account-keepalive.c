@@ -44,6 +44,18 @@ static void
 acc_ka_outcome (DeviceAccount *acc, const DeviceKaResult *r)
 {
   if (r->outcome == DEVICE_KA_ANSWERED && r->mapped_known) {
+    /* B39, issue 14 item 5: the address the registrar sees (rport of its
+     * 2xx) is the one its binding routes inbound requests to.  A STUN
+     * server elsewhere may see another one (an address-dependent NAT maps
+     * each destination apart); it never overrides the registrar's. */
+    if (acc->mapped_by_registrar && !sim_sockaddr_equal (&r->to, &acc->server)) {
+      char b[SIM_SOCKADDR_STRLEN], b2[SIM_SOCKADDR_STRLEN], b3[SIM_SOCKADDR_STRLEN];
+      if (!sim_sockaddr_equal (&r->mapped, &acc->mapped))
+        acc_trace (acc, "stun mapping %s from %s not used: the registrar sees %s",
+                   addr_str (&r->mapped, b), addr_str (&r->to, b2),
+                   addr_str (&acc->mapped, b3));
+      return;
+    }
     acc_on_mapped (acc, &r->mapped, "stun", TRUE);     /* B39 */
     return;
   }
