@@ -13,6 +13,7 @@ PACKAGES=(
   tshark                                         # the pcap test opens our captures with it
   python3                                        # test summary line in scripts/test.sh
   clang libclang-rt-14-dev                       # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
+  baresip-core kamailio dnsmasq-base             # tests/live/baresip-failover.py (issue 14)
 )
 
 missing=()
