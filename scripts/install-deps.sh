@@ -15,7 +15,7 @@ PACKAGES=(
   munge slurmctld slurmd slurm-client            # tests/cluster/slurm.sh: a one-node Slurm cluster
   parallel                                       # doc/cluster.md's GNU parallel recipe, tested
   clang libclang-rt-14-dev                       # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
-  kamailio dnsmasq-base                          # tests/live: a real registrar and a real DNS server (started by the test)
+  baresip-core kamailio dnsmasq-base             # tests/live/baresip-failover.py (issue 14)
 )
 
 missing=()
