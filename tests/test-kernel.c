@@ -596,6 +596,58 @@ test_trace_fingerprint (void)
   sim_world_free (w);
 }
 
+/* A line written in place (sim_trace_begin/_end, the hot paths) is the
+ * line sim_trace() makes from the same text, byte for byte, so moving a
+ * caller from one to the other keeps every fingerprint. */
+static void
+on_trace_in_place (SimWorld *w, gpointer data)
+{
+  GString *line = sim_trace_begin (w, "phone1");
+  g_string_append (line, "REGISTER sent to ");
+  g_string_append (line, data);
+  g_string_append (line, " n=");
+  sim_trace_append_uint (line, 0);
+  g_string_append_c (line, ',');
+  sim_trace_append_uint (line, G_MAXUINT64);
+  sim_trace_end (w);
+}
+
+static void
+on_trace_printf (SimWorld *w, gpointer data)
+{
+  sim_trace (w, "phone1", "REGISTER sent to %s n=%u,%" G_GUINT64_FORMAT,
+             (const char *) data, 0u, G_MAXUINT64);
+}
+
+static guint64
+trace_twice (SimEventFunc func, GString *all)
+{
+  SimWorld *w = sim_world_new (1);
+  sim_world_set_trace_func (w, collect_line, all, NULL);
+  sim_schedule (w, SIM_MS (1500), func, (gpointer) "10.0.0.1:5060");
+  sim_schedule (w, SIM_NS (3600000000123), func, (gpointer) "b");
+  sim_world_run_until (w, SIM_TIME_MAX);
+  g_assert_cmpuint (sim_world_get_trace_lines (w), ==, 2);
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_trace_in_place (void)
+{
+  g_autoptr (GString) a = g_string_new (NULL);
+  g_autoptr (GString) b = g_string_new (NULL);
+  guint64 fa = trace_twice (on_trace_in_place, a);
+  guint64 fb = trace_twice (on_trace_printf, b);
+  const char *expect = "1.500000000 phone1 REGISTER sent to 10.0.0.1:5060 n=0,18446744073709551615\n"
+                       "3600.000000123 phone1 REGISTER sent to b n=0,18446744073709551615\n";
+  g_assert_cmpstr (a->str, ==, expect);
+  g_assert_cmpstr (b->str, ==, expect);
+  g_assert_cmphex (fa, ==, fnv1a64 (expect));
+  g_assert_cmphex (fb, ==, fa);
+}
+
 static void
 test_time_format (void)
 {
@@ -685,6 +737,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/4-run/delay-saturates", test_delay_saturates);
   g_test_add_func ("/kernel/5-trace/time-format", test_time_format);
   g_test_add_func ("/kernel/5-trace/fingerprint", test_trace_fingerprint);
+  g_test_add_func ("/kernel/5-trace/in-place", test_trace_in_place);
   g_test_add_func ("/kernel/5-trace/determinism", test_determinism);
   g_test_add_func ("/kernel/5-trace/duplicate-stream", test_duplicate_stream_reported);
   return g_test_run ();

@@ -125,11 +125,16 @@ static void acc_trace (DeviceAccount *acc, const char *fmt, ...) G_GNUC_PRINTF (
 static void
 acc_trace (DeviceAccount *acc, const char *fmt, ...)
 {
+  /* Formatted once, straight into the trace line. */
+  GString *line = host_trace_begin (acc_host (acc));
+  g_string_append (line, "dev ");
+  g_string_append (line, acc->name);
+  g_string_append_c (line, ' ');
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  g_string_append_vprintf (line, fmt, ap);
   va_end (ap);
-  host_trace (acc_host (acc), "dev %s %s", acc->name, msg);
+  host_trace_end (acc_host (acc));
 }
 
 static const char *

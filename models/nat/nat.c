@@ -460,8 +460,12 @@ static SimHookVerdict
 drop (Nat *nat, guint64 *counter, const char *why, const SimPacketInfo *info)
 {
   (*counter)++;
-  g_autofree char *desc = sim_packet_describe (info);
-  sim_trace (nat->world, nat->who, "drop %s %s", why, desc);
+  GString *line = sim_trace_begin (nat->world, nat->who);
+  g_string_append (line, "drop ");
+  g_string_append (line, why);
+  g_string_append_c (line, ' ');
+  sim_packet_describe_append (line, info);
+  sim_trace_end (nat->world);
   return SIM_HOOK_DROP;
 }
 

@@ -93,9 +93,20 @@ host_trace (SimHost *host, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  sim_tracev (host->world, host->trace_who, fmt, ap);
   va_end (ap);
-  sim_trace (host->world, host->trace_who, "%s", msg);
+}
+
+GString *
+host_trace_begin (SimHost *host)
+{
+  return sim_trace_begin (host->world, host->trace_who);
+}
+
+void
+host_trace_end (SimHost *host)
+{
+  sim_trace_end (host->world);
 }
 
 /* ------------------------------------------------------------------ UDP */

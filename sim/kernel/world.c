@@ -74,6 +74,7 @@ struct SimWorld {
   guint64       fingerprint;
   guint64       trace_lines;
   GString      *line;
+  gboolean      line_open;   /* between sim_trace_begin() and _end() */
   SimTraceFunc  trace_func;
   gpointer      trace_data;
   GDestroyNotify trace_notify;
@@ -602,24 +603,32 @@ sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)
   sim_rng_init (rng, w->seed, name);
 }
 
-void
-sim_trace (SimWorld *w, const char *who, const char *fmt, ...)
+GString *
+sim_trace_begin (SimWorld *w, const char *who)
 {
-  char tbuf[SIM_TIME_STRLEN];
-  va_list ap;
-
-  g_string_assign (w->line, sim_time_format (w->now, tbuf));
+  g_assert (!w->line_open);
+  w->line_open = TRUE;
+  /* The time written straight into the line (at most SIM_TIME_STRLEN). */
+  g_string_set_size (w->line, SIM_TIME_STRLEN);
+  sim_time_format (w->now, w->line->str);
+  g_string_truncate (w->line, strlen (w->line->str));
   g_string_append_c (w->line, ' ');
   g_string_append (w->line, who);
   g_string_append_c (w->line, ' ');
-  va_start (ap, fmt);
-  g_string_append_vprintf (w->line, fmt, ap);
-  va_end (ap);
+  return w->line;
+}
+
+void
+sim_trace_end (SimWorld *w)
+{
+  g_assert (w->line_open);
+  w->line_open = FALSE;
 
   guint64 h = w->fingerprint;
-  for (gsize i = 0; i < w->line->len; i++)
+  const guchar *p = (const guchar *) w->line->str;
+  for (gsize i = 0, n = w->line->len; i < n; i++)
     {
-      h ^= (guchar) w->line->str[i];
+      h ^= p[i];
       h *= FNV_PRIME;
     }
   h ^= '\n';
@@ -629,6 +638,37 @@ sim_trace (SimWorld *w, const char *who, const char *fmt, ...)
 
   if (w->trace_func)
     w->trace_func (w, w->line->str, w->trace_data);
+}
+
+void
+sim_trace_append_uint (GString *line, guint64 v)
+{
+  char tmp[20];
+  guint n = 0;
+  do
+    tmp[n++] = (char) ('0' + v % 10);
+  while ((v /= 10) != 0);
+  gsize at = line->len;
+  g_string_set_size (line, at + n);
+  for (guint i = 0; i < n; i++)
+    line->str[at + i] = tmp[n - 1 - i];
+}
+
+void
+sim_tracev (SimWorld *w, const char *who, const char *fmt, va_list ap)
+{
+  GString *line = sim_trace_begin (w, who);
+  g_string_append_vprintf (line, fmt, ap);
+  sim_trace_end (w);
+}
+
+void
+sim_trace (SimWorld *w, const char *who, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  sim_tracev (w, who, fmt, ap);
+  va_end (ap);
 }
 
 guint64

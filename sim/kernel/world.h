@@ -128,6 +128,25 @@ void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *na
  * are not derived from the seed (DNS ids from OS entropy) out of it. */
 void          sim_trace            (SimWorld *world, const char *who,
                                     const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+/* As sim_trace() with a va_list (formats once, into the world's line). */
+void          sim_tracev           (SimWorld *world, const char *who,
+                                    const char *fmt, va_list ap) G_GNUC_PRINTF (3, 0);
+/* Writing one trace line in place, for the hot paths (packets, keep-alives),
+ * so that each line is formatted exactly once and without printf:
+ *
+ *   GString *line = sim_trace_begin (world, who);   "<time> <who> " written
+ *   g_string_append (line, "fwd "); sim_trace_append_uint (line, n); ...
+ *   sim_trace_end (world);                          hashed, handed on
+ *
+ * The GString belongs to the world and is valid only until sim_trace_end();
+ * append to it, never truncate it below what begin wrote.  No other
+ * sim_trace* call may come between the two (asserted).  The line must not
+ * contain '\n'.  The result is byte for byte what sim_trace() with the same
+ * text makes, so the fingerprint is the same. */
+GString *     sim_trace_begin      (SimWorld *world, const char *who);
+void          sim_trace_end        (SimWorld *world);
+/* Appends @v in decimal, no printf. */
+void          sim_trace_append_uint (GString *line, guint64 v);
 /* 64-bit FNV-1a over every trace line so far, each followed by '\n'. */
 guint64       sim_world_get_fingerprint (const SimWorld *world);
 guint64       sim_world_get_trace_lines (const SimWorld *world);

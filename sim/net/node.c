@@ -450,8 +450,15 @@ sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
 {
   if (!always && !node->net->trace_packets)
     return;
-  g_autofree char *desc = info ? sim_packet_describe (info) : NULL;
-  sim_trace (node->net->world, node->trace_who, "%s%s%s", what, desc ? " " : "", desc ? desc : "");
+  /* Formatted once, in place: one of the most frequent trace lines. */
+  GString *line = sim_trace_begin (node->net->world, node->trace_who);
+  g_string_append (line, what);
+  if (info)
+    {
+      g_string_append_c (line, ' ');
+      sim_packet_describe_append (line, info);
+    }
+  sim_trace_end (node->net->world);
 }
 
 /* ----------------------------------------------------------- IP output */

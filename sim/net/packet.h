@@ -139,6 +139,8 @@ guint16        sim_inet_checksum   (const guint8 *data, gsize len, guint32 sum);
 
 /* One line for traces: "UDP 10.0.0.1:5060 > 10.0.0.2:5060 len=312". */
 char          *sim_packet_describe (const SimPacketInfo *info);
+/* The same text appended to @out, formatted in place (no printf). */
+void           sim_packet_describe_append (GString *out, const SimPacketInfo *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimPacket, sim_packet_free)
 
