@@ -18,6 +18,14 @@
 #     model of doc/performance.md at K = 1000), so the experiment's events/s
 #     can be quoted as a fraction of the kernel's raw rate on the same
 #     machine at the same time.
+#  5. instructions (once, before the timed repetitions): valgrind's
+#     callgrind counts the instructions executed inside run_execute() for
+#     CG_RUNS runs of quick-start, and inside sim_world_run_until() for the
+#     kernel hold model (K = 1000, 10^5 events).  Unlike times these do not
+#     depend on the load of this shared machine, so they are the figures
+#     to quote for claims: instructions per simulated phone-day (target
+#     <= 60 M, issue 17) and per event, beside the kernel's per event.
+#     Needs valgrind: scripts/install-deps.sh --bench.  CG=0 skips it.
 #
 # Every item runs once per repetition, in turn, so load on this shared VM
 # hits them alike; the summary gives medians over the repetitions.  Wall
@@ -38,6 +46,8 @@
 #   SWEEP       1 to run the sweep speed-up (default 1)
 #   BENCH_BUILD meson build dir, release (default <repo>/build-bench)
 #   PIN         command prefix for every run, e.g. "taskset -c 1"
+#   CG          1 to count instructions with callgrind (default 1)
+#   CG_RUNS     quick-start runs counted by callgrind (default 2)
 set -euo pipefail
 
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -50,6 +60,8 @@ SIZES=${SIZES-"1 100 10000"}
 HOURS=${HOURS:-1}
 SWEEP=${SWEEP:-1}
 PIN=${PIN:-}
+CG=${CG:-1}
+CG_RUNS=${CG_RUNS:-2}
 QUICK=$ROOT/scenarios/quick-start.ini
 SWEEP_INI=$ROOT/cli/bench/scenarios/sweep-1000.ini
 
@@ -70,7 +82,10 @@ LOG="$BENCH_BUILD/experiment-build.log"
 } > "$LOG" 2>&1 || { cat "$LOG" >&2; die "sipsim build failed (log above)"; }
 SIPSIM="$BENCH_BUILD/sipsim"
 [ -x "$SIPSIM" ] || die "no $SIPSIM after the build"
-[ -x /usr/bin/time ] || die "/usr/bin/time missing (apt-get install -y time)"
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (scripts/install-deps.sh --bench)"
+if [ "$CG" = 1 ]; then
+  command -v valgrind > /dev/null || die "valgrind missing (scripts/install-deps.sh --bench, or CG=0)"
+fi
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -110,6 +125,28 @@ sweep() {
   printf '  sweep -j %s rep %s: %s s wall, %s s cpu\n' "$j" "$rep" "$wall" "$cpu" >&2
   rm -f "$db" "$db"-*
 }
+
+# callgrind ITEM FUNC CMD...: instructions executed inside FUNC (and what it
+# calls) by CMD; CMD's stdout goes to $TMP/ITEM.out.
+callgrind() {
+  local item=$1 func=$2; shift 2
+  local n
+  n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect="$func" \
+        "$@" 2>&1 > "$TMP/$item.out" | awk '/Collected :/ {print $4}')
+  [ -n "$n" ] || die "callgrind of $item gave no count"
+  echo "$n"
+}
+
+if [ "$CG" = 1 ]; then
+  echo "== instructions (callgrind)" >&2
+  n=$(callgrind cg-quick run_execute "$SIPSIM" bench experiment scenario "$QUICK" --runs "$CG_RUNS")
+  line=$(cat "$TMP/cg-quick.out")
+  record cg-quick 1 "instructions=$n runs=$CG_RUNS ${line#scenario }"
+  echo "  quick-start x $CG_RUNS: $n instructions" >&2
+  n=$(callgrind cg-kernel sim_world_run_until "$SIPSIM" bench kernel 1000 100000 1 1000)
+  record cg-kernel 1 "instructions=$n events=100000"
+  echo "  kernel hold model K=1000, 10^5 events: $n instructions" >&2
+fi
 
 echo "== REPS=$REPS RUNS=$RUNS SIZES='$SIZES' HOURS=$HOURS -> $OUT" >&2
 for rep in $(seq 1 "$REPS"); do
@@ -158,6 +195,24 @@ def med(item, key):
 kernel = med("kernel", "events_per_s")
 print(f"Reference: kernel hold model K = 1000, median {kernel/1e6:.2f} M events/s "
       f"({len(rows['kernel'])} runs).\n")
+
+if "cg-quick" in rows:
+    q = rows["cg-quick"][0]
+    k = rows["cg-kernel"][0]
+    runs = int(q["runs"])
+    phone_days = runs * int(q["devices"]) * float(q["sim_s"]) / 86400.0
+    ev = float(q["events_median"]) * runs
+    per_day = float(q["instructions"]) / phone_days
+    k_ev = float(k["instructions"]) / float(k["events"])
+    print("| instructions (callgrind, load-independent) | value |")
+    print("|---|---:|")
+    print(f"| quick-start, per simulated phone-day ({runs} runs, inside run_execute) "
+          f"| **{per_day/1e6:.1f} M** |")
+    print(f"| quick-start, per event | {float(q['instructions'])/ev:,.0f} |")
+    print(f"| kernel hold model K = 1000, per event (inside sim_world_run_until) | {k_ev:,.0f} |")
+    print(f"| quick-start per event / kernel per event | {float(q['instructions'])/ev/k_ev:.1f}x |")
+    print(f"| target <= 60 M per phone-day (issue 17) | {'met' if per_day <= 60e6 else 'missed'} |")
+    print()
 
 if "quick-start" in rows:
     q = "quick-start"
