@@ -1,5 +1,5 @@
 /*
- * experiment/store-schema.h - the results database schema, version 1
+ * experiment/store-schema.h - the results database schema, version 2
  * (doc/results.md explains every table and column, with SQL examples).
  *
  * Conventions: times in simulated seconds (REAL) unless the column says
@@ -10,7 +10,10 @@
  */
 #pragma once
 
-#define STORE_SCHEMA_VERSION 1
+/* 2: run.fingerprint_version (the fingerprint's definition, which changed
+ * from FNV-1a over the trace text to a hash of the traced values;
+ * sim/kernel/world.h SIM_FINGERPRINT_VERSION). */
+#define STORE_SCHEMA_VERSION 2
 
 #define STORE_SCHEMA_SQL \
   "CREATE TABLE meta (\n" \
@@ -35,6 +38,7 @@
   "  status        TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n" \
   "  error         TEXT,\n" \
   "  fingerprint   TEXT,\n"                     /* hex; NULL if failed */ \
+  "  fingerprint_version INTEGER,\n"           /* SIM_FINGERPRINT_VERSION; NULL if failed */ \
   "  wall_s        REAL NOT NULL,\n" \
   "  sim_s         REAL NOT NULL,\n" \
   "  events        INTEGER NOT NULL,\n" \

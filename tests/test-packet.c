@@ -286,6 +286,51 @@ test_describe_matches_printf (void)
     }
 }
 
+/* sim_packet_trace: the trace text is sim_packet_describe's, and every
+ * field the text shows is in the fingerprint (fingerprint version 2 folds
+ * the values, not the text), whether or not the text is made. */
+static void
+collect (SimWorld *w, const char *line, gpointer data)
+{
+  g_string_assign (data, line);
+}
+
+static guint64
+trace_packet (const SimPacketInfo *i, GString *text)
+{
+  SimWorld *w = sim_world_new (1);
+  if (text)
+    sim_world_set_trace_func (w, collect, text, NULL);
+  sim_trace_begin (w, "net:x");
+  sim_trace_str (w, "rx ");
+  sim_packet_trace (w, i);
+  sim_trace_end (w);
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_packet_trace (void)
+{
+  SimPacketInfo i = { .src = SIM_IP4 (10, 0, 0, 1), .dst = SIM_IP4 (10, 0, 0, 2),
+                      .proto = SIM_IPPROTO_TCP, .sport = 5060, .dport = 40000,
+                      .tcp_seq = 7, .tcp_ack = 9, .tcp_flags = SIM_TCP_SYN | SIM_TCP_ACK,
+                      .payload_len = 12, .total_len = 52 };
+  g_autoptr (GString) text = g_string_new (NULL);
+  guint64 fp = trace_packet (&i, text);
+  g_autofree char *desc = sim_packet_describe (&i);
+  g_autofree char *want = g_strdup_printf ("0.000000000 net:x rx %s", desc);
+  g_assert_cmpstr (text->str, ==, want);
+  g_assert_cmphex (trace_packet (&i, NULL), ==, fp);
+
+  SimPacketInfo v[] = { i, i, i, i, i, i, i, i };
+  v[0].src++; v[1].dst++; v[2].sport++; v[3].dport++; v[4].tcp_seq++; v[5].tcp_ack++;
+  v[6].tcp_flags = SIM_TCP_SYN; v[7].payload_len++;
+  for (guint k = 0; k < G_N_ELEMENTS (v); k++)
+    g_assert_cmphex (trace_packet (&v[k], NULL), !=, fp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +346,6 @@ main (int argc, char **argv)
   g_test_add_func ("/packet/6-malformed/random-garbage", test_random_garbage);
   g_test_add_func ("/packet/7-addr/parse", test_addr_parse);
   g_test_add_func ("/packet/8-describe/matches-printf", test_describe_matches_printf);
+  g_test_add_func ("/packet/8-describe/trace", test_packet_trace);
   return g_test_run ();
 }

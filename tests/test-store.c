@@ -210,7 +210,7 @@ test_open_schema (void)
                              " AND name IN ('run_experiment', 'metric_name', 'param_name')"), ==, 3);
 
   char *v = q_text (s, "SELECT value FROM meta WHERE key = 'schema_version'");
-  g_assert_cmpstr (v, ==, "1");
+  g_assert_cmpstr (v, ==, "2");
   g_free (v);
   v = q_text (s, "SELECT value FROM meta WHERE key = 'sipsim_version'");
   g_assert_cmpstr (v, ==, SIPSIM_VERSION);
@@ -251,7 +251,17 @@ test_open_version_refused (void)
   g_assert_null (s);
   g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
   g_assert_nonnull (strstr (e->message, "schema version 999"));
-  g_assert_nonnull (strstr (e->message, "reads 1"));
+  g_assert_nonnull (strstr (e->message, "reads 2"));
+  g_clear_error (&e);
+
+  /* schema 1 (fingerprints of version 1): refused with what to do */
+  raw_exec (t.path, "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  s = store_open (t.path, &e);
+  g_assert_null (s);
+  g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
+  g_assert_nonnull (strstr (e->message, "schema version 1, this sipsim"));
+  g_assert_nonnull (strstr (e->message, "fingerprints of version 1"));
+  g_assert_nonnull (strstr (e->message, "into a new database"));
   g_clear_error (&e);
 
   s = store_open_readonly (t.path, &e);
@@ -484,6 +494,8 @@ test_run_metrics (void)
   g_assert_null (info.error);
   g_assert_true (info.has_fingerprint);
   g_assert_cmpuint (info.fingerprint, ==, G_GUINT64_CONSTANT (0xfedcba9876543210));
+  g_assert_cmpuint (info.fingerprint_version, ==, SIM_FINGERPRINT_VERSION);
+  g_assert_cmpint (q_int (s, "SELECT fingerprint_version FROM run"), ==, 2);
   g_assert_cmpuint (info.events, ==, 123456);
   g_assert_cmpuint (info.devices, ==, 2);
   store_run_info_clear (&info);
@@ -516,6 +528,7 @@ test_run_failed (void)
   g_assert_cmpstr (v, ==, "failed|proxy pbx-a: no such registrar");
   g_free (v);
   g_assert_true (q_null (s, "SELECT fingerprint FROM run"));
+  g_assert_true (q_null (s, "SELECT fingerprint_version FROM run"));
   g_assert_cmpint (q_int (s, "SELECT count(*) FROM run_metric"), ==, 0);
 
   StoreRunInfo info;
@@ -1033,7 +1046,7 @@ test_doc_examples (void)
   GError *e = NULL;
   g_assert_true (g_file_get_contents (doc, &md, NULL, &e));
   g_assert_no_error (e);
-  g_assert_nonnull (strstr (md, "schema version 1"));
+  g_assert_nonnull (strstr (md, "schema version 2"));
 
   Tmp t;
   tmp_init (&t);

@@ -125,14 +125,14 @@ static void acc_trace (DeviceAccount *acc, const char *fmt, ...) G_GNUC_PRINTF (
 static void
 acc_trace (DeviceAccount *acc, const char *fmt, ...)
 {
-  /* Formatted once, straight into the trace line. */
-  GString *line = host_trace_begin (acc_host (acc));
-  g_string_append (line, "dev ");
-  g_string_append (line, acc->name);
-  g_string_append_c (line, ' ');
+  /* In pieces, so the message is formatted once, and only if read. */
+  host_trace_begin (acc_host (acc));
+  host_trace_str (acc_host (acc), "dev ");
+  host_trace_str (acc_host (acc), acc->name);
+  host_trace_str (acc_host (acc), " ");
   va_list ap;
   va_start (ap, fmt);
-  g_string_append_vprintf (line, fmt, ap);
+  host_trace_printfv (acc_host (acc), fmt, ap);
   va_end (ap);
   host_trace_end (acc_host (acc));
 }

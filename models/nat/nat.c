@@ -460,11 +460,11 @@ static SimHookVerdict
 drop (Nat *nat, guint64 *counter, const char *why, const SimPacketInfo *info)
 {
   (*counter)++;
-  GString *line = sim_trace_begin (nat->world, nat->who);
-  g_string_append (line, "drop ");
-  g_string_append (line, why);
-  g_string_append_c (line, ' ');
-  sim_packet_describe_append (line, info);
+  sim_trace_begin (nat->world, nat->who);
+  sim_trace_str (nat->world, "drop ");
+  sim_trace_str (nat->world, why);
+  sim_trace_str (nat->world, " ");
+  sim_packet_trace (nat->world, info);
   sim_trace_end (nat->world);
   return SIM_HOOK_DROP;
 }

@@ -97,10 +97,22 @@ host_trace (SimHost *host, const char *fmt, ...)
   va_end (ap);
 }
 
-GString *
+void
 host_trace_begin (SimHost *host)
 {
-  return sim_trace_begin (host->world, host->trace_who);
+  sim_trace_begin (host->world, host->trace_who);
+}
+
+void
+host_trace_str (SimHost *host, const char *s)
+{
+  sim_trace_str (host->world, s);
+}
+
+void
+host_trace_printfv (SimHost *host, const char *fmt, va_list ap)
+{
+  sim_trace_printfv (host->world, fmt, ap);
 }
 
 void

@@ -450,15 +450,16 @@ sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
 {
   if (!always && !node->net->trace_packets)
     return;
-  /* Formatted once, in place: one of the most frequent trace lines. */
-  GString *line = sim_trace_begin (node->net->world, node->trace_who);
-  g_string_append (line, what);
+  /* In pieces, no printf: one of the most frequent trace lines. */
+  SimWorld *w = node->net->world;
+  sim_trace_begin (w, node->trace_who);
+  sim_trace_str (w, what);
   if (info)
     {
-      g_string_append_c (line, ' ');
-      sim_packet_describe_append (line, info);
+      sim_trace_str (w, " ");
+      sim_packet_trace (w, info);
     }
-  sim_trace_end (node->net->world);
+  sim_trace_end (w);
 }
 
 /* ----------------------------------------------------------- IP output */

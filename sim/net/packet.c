@@ -443,11 +443,11 @@ sim_packet_describe_append (GString *out, const SimPacketInfo *info)
       g_string_append (out, info->proto == SIM_IPPROTO_UDP ? "UDP " : "TCP ");
       g_string_append (out, s);
       g_string_append_c (out, ':');
-      sim_trace_append_uint (out, info->sport);
+      sim_string_append_uint (out, info->sport);
       g_string_append (out, " > ");
       g_string_append (out, t);
       g_string_append_c (out, ':');
-      sim_trace_append_uint (out, info->dport);
+      sim_string_append_uint (out, info->dport);
       if (info->proto == SIM_IPPROTO_TCP)
         {
           g_string_append (out, " [");
@@ -462,12 +462,12 @@ sim_packet_describe_append (GString *out, const SimPacketInfo *info)
           if (info->tcp_flags & SIM_TCP_ACK)
             g_string_append_c (out, '.');
           g_string_append (out, "] seq=");
-          sim_trace_append_uint (out, info->tcp_seq);
+          sim_string_append_uint (out, info->tcp_seq);
           g_string_append (out, " ack=");
-          sim_trace_append_uint (out, info->tcp_ack);
+          sim_string_append_uint (out, info->tcp_ack);
         }
       g_string_append (out, " len=");
-      sim_trace_append_uint (out, info->payload_len);
+      sim_string_append_uint (out, info->payload_len);
       break;
     case SIM_IPPROTO_ICMP:
       g_string_append (out, "ICMP ");
@@ -475,21 +475,54 @@ sim_packet_describe_append (GString *out, const SimPacketInfo *info)
       g_string_append (out, " > ");
       g_string_append (out, t);
       g_string_append (out, " type=");
-      sim_trace_append_uint (out, info->icmp_type);
+      sim_string_append_uint (out, info->icmp_type);
       g_string_append (out, " code=");
-      sim_trace_append_uint (out, info->icmp_code);
+      sim_string_append_uint (out, info->icmp_code);
       break;
     default:
       g_string_append (out, "IP proto=");
-      sim_trace_append_uint (out, info->proto);
+      sim_string_append_uint (out, info->proto);
       g_string_append_c (out, ' ');
       g_string_append (out, s);
       g_string_append (out, " > ");
       g_string_append (out, t);
       g_string_append (out, " len=");
-      sim_trace_append_uint (out, info->total_len);
+      sim_string_append_uint (out, info->total_len);
       break;
     }
+}
+
+void
+sim_packet_trace (SimWorld *w, const SimPacketInfo *info)
+{
+  /* The fingerprint gets exactly the values the text shows (addresses,
+   * ports, lengths, flags; the protocol decides which), packed, and the
+   * text is made only when the trace is read. */
+  sim_trace_fold (w, (guint64) info->src << 32 | info->dst);
+  guint64 common = (guint64) info->proto << 48;
+  switch (info->proto)
+    {
+    case SIM_IPPROTO_UDP:
+    case SIM_IPPROTO_TCP:
+      sim_trace_fold (w, common | (guint64) info->sport << 16 | info->dport);
+      sim_trace_fold (w, info->payload_len);
+      if (info->proto == SIM_IPPROTO_TCP)
+        {
+          sim_trace_fold (w, (guint64) info->tcp_seq << 32 | info->tcp_ack);
+          sim_trace_fold (w, info->tcp_flags & (SIM_TCP_SYN | SIM_TCP_FIN | SIM_TCP_RST
+                                                | SIM_TCP_PSH | SIM_TCP_ACK));
+        }
+      break;
+    case SIM_IPPROTO_ICMP:
+      sim_trace_fold (w, common | (guint64) info->icmp_type << 8 | info->icmp_code);
+      break;
+    default:
+      sim_trace_fold (w, common | info->total_len);
+      break;
+    }
+  GString *text = sim_trace_text (w);
+  if (text)
+    sim_packet_describe_append (text, info);
 }
 
 char *
