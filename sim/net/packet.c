@@ -145,6 +145,7 @@ sim_packet_new_udp (const SimSockAddr *src, const SimSockAddr *dst, guint16 ip_i
   if (len)
     memcpy (u + SIM_UDP_HDR_LEN, payload, len);
   fix_l4_checksum (d, total);
+  p->checked = TRUE;   /* summed just now: the first hop need not again */
   return p;
 }
 
@@ -182,6 +183,7 @@ sim_packet_new_tcp (const SimSockAddr *src, const SimSockAddr *dst, guint16 ip_i
   if (len)
     memcpy (t + hdr, payload, len);
   fix_l4_checksum (d, total);
+  p->checked = TRUE;   /* summed just now: the first hop need not again */
   return p;
 }
 
@@ -206,6 +208,7 @@ sim_packet_new_icmp_error (SimIp4 src, guint16 ip_id, guint8 ttl, guint8 type, g
   sim_put_be32 (ic + 4, 0);                          /* unused */
   memcpy (ic + SIM_ICMP_HDR_LEN, orig, quote);
   fix_l4_checksum (d, total);
+  p->checked = TRUE;   /* summed just now: the first hop need not again */
   return p;
 }
 
