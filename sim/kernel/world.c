@@ -857,10 +857,7 @@ sim_trace_end (SimWorld *w)
   w->line_open = FALSE;
   w->trace_lines++;
   if (w->line_text)
-    {
-      g_assert (memchr (w->line->str, '\n', w->line->len) == NULL);
-      w->trace_func (w, w->line->str, w->trace_data);
-    }
+    w->trace_func (w, w->line->str, w->trace_data);
 }
 
 void

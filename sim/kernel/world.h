@@ -153,7 +153,7 @@ void          sim_tracev           (SimWorld *world, const char *who,
  *
  * Each piece is folded into the fingerprint by value and appended to the
  * line only when a trace func is set.  No other sim_trace* line may start
- * between begin and end (asserted); the text must not contain '\n'.  The
+ * between begin and end (asserted); the text should not contain '\n'.  The
  * text is the concatenation of the pieces, so a line written in pieces reads
  * as the sim_trace() line with the same text; its fingerprint differs if the
  * pieces differ (a number traced with sim_trace_uint is not the same piece
