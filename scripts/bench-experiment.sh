@@ -44,6 +44,9 @@
 #   SIZES       device counts (default "1 100 10000"; "" for none)
 #   HOURS       simulated hours per devices run (default 1)
 #   SWEEP       1 to run the sweep speed-up (default 1)
+#   DUR_N       devices for the memory-against-duration item (default 0: off;
+#               issue 17 uses 1000): `devices DUR_N --hours H` for each H in
+#               DUR_HOURS (default "1 6"), once, peak RSS compared
 #   BENCH_BUILD meson build dir, release (default <repo>/build-bench)
 #   PIN         command prefix for every run, e.g. "taskset -c 1"
 #   CG          1 to count instructions with callgrind (default 1)
@@ -59,6 +62,8 @@ RUNS=${RUNS:-5}
 SIZES=${SIZES-"1 100 10000"}
 HOURS=${HOURS:-1}
 SWEEP=${SWEEP:-1}
+DUR_N=${DUR_N:-0}
+DUR_HOURS=${DUR_HOURS:-"1 6"}
 PIN=${PIN:-}
 CG=${CG:-1}
 CG_RUNS=${CG_RUNS:-2}
@@ -176,6 +181,15 @@ for rep in $(seq 1 "$REPS"); do
     sweep 2 "$rep"
   fi
 done
+if [ "$DUR_N" -gt 0 ]; then
+  echo "== memory against simulated duration: $DUR_N devices, hours: $DUR_HOURS" >&2
+  for h in $DUR_HOURS; do
+    # shellcheck disable=SC2086
+    line=$($PIN "$SIPSIM" bench experiment devices "$DUR_N" --hours "$h" 2>/dev/null)
+    record duration-"$h" 1 "${line#devices }"
+    echo "  $DUR_N devices, $h h: $(tr ' ' '\n' <<< "$line" | grep -E '^(cpu_s|peak_rss_kb)=' | tr '\n' ' ')" >&2
+  done
+fi
 echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
 # ------------------------------------------------------------------ summary
@@ -249,6 +263,17 @@ if len(sizes) >= 2 and all(f"devices-{n}" in rows for n in (sizes[0], sizes[-1])
     d = med(f"devices-{hi}", "peak_rss_kb") - med(f"devices-{lo}", "peak_rss_kb")
     print(f"\nMarginal memory per device = (peak RSS at {hi} - at {lo}) / {hi - lo} "
           f"= {d/(hi-lo):.1f} KiB.")
+
+dur = sorted((float(k.split("-", 1)[1]), k) for k in rows if k.startswith("duration-"))
+if dur:
+    first = float(rows[dur[0][1]][0]["peak_rss_kb"])
+    print(f"\n| {rows[dur[0][1]][0]['n']} devices | CPU (s) | peak RSS (MiB) | vs {dur[0][0]:g} h |")
+    print("|---|---:|---:|---:|")
+    for h, k in dur:
+        r = rows[k][0]
+        rss = float(r["peak_rss_kb"])
+        print(f"| {h:g} simulated hours | {float(r['cpu_s']):.2f} | {rss/1024:.1f} | {100*(rss/first-1):+.1f} % |")
+    print("\nIssue 17's target: the longest within 10 % of the shortest.")
 
 if "sweep-j1" in rows and "sweep-j2" in rows:
     w1, w2 = med("sweep-j1", "wall_s"), med("sweep-j2", "wall_s")
