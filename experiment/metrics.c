@@ -891,6 +891,13 @@ append (GArray *rows, const char *unit, guint m, double v, gboolean null)
   g_array_append_val (rows, r);
 }
 
+gboolean
+metrics_uses_event (DeviceEventKind kind)
+{
+  return kind == DEVICE_EVENT_REGISTERED || kind == DEVICE_EVENT_REG_EXPIRED
+         || kind == DEVICE_EVENT_MAPPING;
+}
+
 GArray *
 metrics_compute (const RunObservations *obs)
 {

@@ -47,11 +47,16 @@
 void
 acc_trace (DeviceAccount *acc, const char *fmt, ...)
 {
+  /* In pieces, so the message is formatted once, and only if read. */
+  host_trace_begin (acc_host (acc));
+  host_trace_str (acc_host (acc), "dev ");
+  host_trace_str (acc_host (acc), acc->name);
+  host_trace_str (acc_host (acc), " ");
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  host_trace_printfv (acc_host (acc), fmt, ap);
   va_end (ap);
-  host_trace (acc_host (acc), "dev %s %s", acc->name, msg);
+  host_trace_end (acc_host (acc));
 }
 
 /* The state shown while no binding is in force. */

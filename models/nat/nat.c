@@ -105,6 +105,7 @@ struct Nat {
   GArray      *records;       /* NatRecord */
   NatRecordFunc rec_func;
   gpointer     rec_data;
+  gboolean     keep_records;  /* append to records (default); see nat_set_keep_records */
   NatStats     stats;
 };
 
@@ -217,7 +218,8 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
   rec.external = b->external;
   rec.remote = b->remote;
   rec.lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0;
-  g_array_append_val (nat->records, rec);
+  if (nat->keep_records)
+    g_array_append_val (nat->records, rec);
   char i[SIM_SOCKADDR_STRLEN], e[SIM_SOCKADDR_STRLEN], r[SIM_SOCKADDR_STRLEN];
   sim_sockaddr_to_string (&b->internal, i);
   sim_sockaddr_to_string (&b->external, e);
@@ -460,8 +462,12 @@ static SimHookVerdict
 drop (Nat *nat, guint64 *counter, const char *why, const SimPacketInfo *info)
 {
   (*counter)++;
-  g_autofree char *desc = sim_packet_describe (info);
-  sim_trace (nat->world, nat->who, "drop %s %s", why, desc);
+  sim_trace_begin (nat->world, nat->who);
+  sim_trace_str (nat->world, "drop ");
+  sim_trace_str (nat->world, why);
+  sim_trace_str (nat->world, " ");
+  sim_packet_trace (nat->world, info);
+  sim_trace_end (nat->world);
   return SIM_HOOK_DROP;
 }
 
@@ -727,6 +733,7 @@ nat_new (SimNode *node, SimIface *outside, const NatSettings *settings, const ch
   nat->reboots = g_array_new (FALSE, FALSE, sizeof (NatReboot));
   sim_timer_init (&nat->reboot_timer, nat->world, reboot_fire, nat);
   nat->records = g_array_new (FALSE, FALSE, sizeof (NatRecord));
+  nat->keep_records = TRUE;
   sim_node_set_forwarding (node, TRUE);
   sim_node_set_hook (node, nat_hook, nat);
   return nat;
@@ -763,6 +770,13 @@ nat_get_stats (const Nat *nat)
 {
   g_return_val_if_fail (nat != NULL, NULL);
   return &nat->stats;
+}
+
+void
+nat_set_keep_records (Nat *nat, gboolean keep)
+{
+  g_return_if_fail (nat != NULL);
+  nat->keep_records = keep;
 }
 
 void

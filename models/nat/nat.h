@@ -133,8 +133,14 @@ const NatSettings *nat_get_settings (const Nat *nat);
 SimIp4        nat_get_public_addr   (const Nat *nat);
 const NatStats *nat_get_stats       (const Nat *nat);
 void          nat_set_record_func   (Nat *nat, NatRecordFunc func, gpointer user_data);
-/* Every record so far, in order; valid until the next packet or timer. */
+/* Every record so far, in order; valid until the next packet or timer.
+ * Empty after nat_set_keep_records (FALSE). */
 const NatRecord *nat_get_records    (const Nat *nat, guint *n_records);
+/* Whether the NAT keeps its records for nat_get_records (default TRUE).
+ * A record func sees every record either way; an owner that keeps what
+ * it needs from there turns this off, so a long run's memory does not
+ * grow with every binding ever made (two records per DNS lookup's port). */
+void          nat_set_keep_records  (Nat *nat, gboolean keep);
 guint         nat_get_n_bindings    (const Nat *nat);
 /* The live binding for @internal (@proto UDP or TCP) towards @remote
  * (keyed per the mapping type): its external endpoint and due expiry.

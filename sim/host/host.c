@@ -93,9 +93,32 @@ host_trace (SimHost *host, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  sim_tracev (host->world, host->trace_who, fmt, ap);
   va_end (ap);
-  sim_trace (host->world, host->trace_who, "%s", msg);
+}
+
+void
+host_trace_begin (SimHost *host)
+{
+  sim_trace_begin (host->world, host->trace_who);
+}
+
+void
+host_trace_str (SimHost *host, const char *s)
+{
+  sim_trace_str (host->world, s);
+}
+
+void
+host_trace_printfv (SimHost *host, const char *fmt, va_list ap)
+{
+  sim_trace_printfv (host->world, fmt, ap);
+}
+
+void
+host_trace_end (SimHost *host)
+{
+  sim_trace_end (host->world);
 }
 
 /* ------------------------------------------------------------------ UDP */

@@ -98,6 +98,13 @@ void        host_log          (SimHost *host, SimLogLevel level, const char *fmt
 /* A protocol-visible event, e.g. "REGISTER sent to 192.0.2.10:5060": one
  * line of the run's trace and fingerprint (see sim_trace()). */
 void        host_trace        (SimHost *host, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* host_trace() in pieces (see sim_trace_begin()): begin writes the time
+ * and "host:<name>", each piece is folded into the fingerprint by value
+ * and formatted only when the trace is read, end closes the line. */
+void        host_trace_begin  (SimHost *host);
+void        host_trace_str    (SimHost *host, const char *s);
+void        host_trace_printfv (SimHost *host, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
+void        host_trace_end    (SimHost *host);
 
 /* ------------------------------------------------------------------ UDP */
 
