@@ -288,6 +288,10 @@ void          sim_tcp_abort          (SimTcpSocket *sock);
  * connection in a graceful close finishes it (FIN_WAIT/TIME_WAIT) inside
  * the stack without the handle. */
 void          sim_tcp_free           (SimTcpSocket *sock);
+/* Fault injection: the connection's state vanishes without a segment
+ * sent (a host that lost power); the peer's next segment is answered with
+ * RST.  Nothing is reported; the handle must still be freed. */
+void          sim_tcp_forget         (SimTcpSocket *sock);
 SimNetError   sim_tcp_get_error      (const SimTcpSocket *sock);
 void          sim_tcp_get_local      (const SimTcpSocket *sock, SimSockAddr *out);
 void          sim_tcp_get_remote     (const SimTcpSocket *sock, SimSockAddr *out);

@@ -205,6 +205,7 @@
  *                                retries (TIMED_OUT or the soft error);
  *                                conn_input: data after our close (RESET);
  *                                sim_tcp_abort; sim_tcp_free]
+ *   any         -> CLOSED       [sim_tcp_forget: nothing sent]
  *
  * Invariants (check_invariants; "in flight" means SND.UNA != SND.MAX, and
  * the retransmission timer runs exactly when something is in flight):
@@ -1473,6 +1474,20 @@ sim_tcp_connect (SimNode *node, const SimSockAddr *local, const SimSockAddr *rem
   sim_timer_start (&s->rto_timer, s->rto);
   set_state (s, TCPS_SYN_SENT);
   return s;
+}
+
+/* Note 10a: the state vanishes without a segment, as when the host loses
+ * power; a later segment of the peer finds no connection and is answered
+ * with RST (note 2).  The handle stays owned until sim_tcp_free(). */
+void
+sim_tcp_forget (SimTcpSocket *s)
+{
+  g_return_if_fail (s != NULL && s->owned);
+  s->abort_gen++;
+  s->notify_closed = FALSE;
+  sim_timer_cancel (&s->notify_timer);
+  if (s->state != TCPS_CLOSED)
+    set_state (s, TCPS_CLOSED);
 }
 
 /* A listener may take a port whose accepted connections are still closing
