@@ -11,7 +11,7 @@
 #  2. scaling: `sipsim bench experiment devices N` for N in SIZES: the same
 #     world with N phones, one simulated hour, each size in a fresh process
 #     so getrusage's peak RSS is that size's.
-#  3. sweep: `sipsim run bench/scenarios/sweep-1000.ini` (1000 one-hour
+#  3. sweep: `sipsim run cli/bench/scenarios/sweep-1000.ini` (1000 one-hour
 #     runs) with -j 1 and with -j 2 into fresh temporary databases;
 #     speed-up = wall(-j 1) / wall(-j 2).
 #  4. reference: `sipsim bench kernel 1000 1000000 REP 1000` (the hold
@@ -51,7 +51,7 @@ HOURS=${HOURS:-1}
 SWEEP=${SWEEP:-1}
 PIN=${PIN:-}
 QUICK=$ROOT/scenarios/quick-start.ini
-SWEEP_INI=$ROOT/bench/scenarios/sweep-1000.ini
+SWEEP_INI=$ROOT/cli/bench/scenarios/sweep-1000.ini
 
 die() { echo "bench-experiment: $*" >&2; exit 1; }
 

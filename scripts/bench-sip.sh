@@ -5,7 +5,7 @@
 # What is measured: messages per second to parse (parse + free) and to parse
 # and serialise (parse + serialise + free both) a typical REGISTER and its
 # 200 OK, the same bytes for both libraries, interleaved repetitions, medians
-# and the ratio sipsim / libosip2 (the notes at the top of bench/bench-sip.c
+# and the ratio sipsim / libosip2 (the notes at the top of cli/bench/bench-sip.c
 # say how the two are kept doing the same work).
 #
 # Installs libosip2-dev (Debian 12: libosip2 5.3) if missing, builds a
@@ -59,7 +59,7 @@ LOG="$OUT/build.log"
     meson setup "$BENCH_BUILD" "$ROOT" -Dbuildtype=release -Dbench_osip=true
   fi && meson compile -C "$BENCH_BUILD" sipsim-bench-sip
 } > "$LOG" 2>&1 || { cat "$LOG" >&2; die "build failed (log above)"; }
-BENCH="$BENCH_BUILD/bench/sipsim-bench-sip"
+BENCH="$BENCH_BUILD/cli/bench/sipsim-bench-sip"
 [ -x "$BENCH" ] || die "no $BENCH after the build"
 
 # What the figures were measured on, next to them.

@@ -2,7 +2,7 @@
  * tests/test-check.c - `sipsim check`: the statement language, the
  * statistics on data worked out by hand, per-point evaluation, baselines,
  * golden fingerprints, the report and JUnit XML, and the exit status of
- * check_main on a hand-filled database.
+ * cli_check_main on a hand-filled database.
  *
  * Expected values come from the definitions in doc/check.md and from
  * textbook tables (Student t), never from the code's output.
@@ -14,10 +14,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "sim/experiment/check.h"
-#include "sim/experiment/check-private.h"
-#include "sim/experiment/run.h"
-#include "sim/experiment/store.h"
+#include "experiment/check.h"
+#include "cli/commands.h"
+#include "experiment/check-private.h"
+#include "experiment/run.h"
+#include "experiment/store.h"
 
 static const char * const test_metrics[] = {
   "failover_s", "pinhole_survival", "outage_s", NULL
@@ -670,7 +671,7 @@ mf_clear (MainFixture *f)
   g_free (f->out);
 }
 
-/* check_main with @args (NULL-terminated) after "check"; its stdout goes
+/* cli_check_main with @args (NULL-terminated) after "check"; its stdout goes
  * to f->out. */
 static int
 run_check (MainFixture *f, ...)
@@ -693,7 +694,7 @@ run_check (MainFixture *f, ...)
   g_assert_cmpint (fd, >=, 0);
   dup2 (fd, 1);
   close (fd);
-  int status = check_main (argc, copy);
+  int status = cli_check_main (argc, copy);
   fflush (stdout);
   dup2 (saved, 1);
   close (saved);

@@ -13,8 +13,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "sim/experiment/runner.h"
-#include "sim/experiment/store.h"
+#include "experiment/runner.h"
+#include "experiment/store.h"
 
 static char *
 scenario_path (void)

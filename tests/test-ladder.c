@@ -1,5 +1,5 @@
 /*
- * tests/test-ladder.c - ladder diagrams from packets (sim/experiment/ladder.h).
+ * tests/test-ladder.c - ladder diagrams from packets (experiment/ladder.h).
  *
  * Packets are built with the same packet builder the network uses; the
  * expected labels are read off the payloads written here (RFC 3261 start
@@ -9,7 +9,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "sim/experiment/ladder.h"
+#include "experiment/ladder.h"
 #include "sim/net/packet.h"
 #include "sim/net/net.h"
 #include "models/dns/wire.h"

@@ -1,5 +1,5 @@
 /*
- * tests/test-metrics.c - the run metrics (sim/experiment/metrics.h,
+ * tests/test-metrics.c - the run metrics (experiment/metrics.h,
  * doc/metrics.md) on hand-built observations: every metric and its edge
  * cases, with the expected numbers worked out in the comments from the
  * definitions in doc/metrics.md (never read back from the code).
@@ -16,7 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/experiment/metrics.h"
+#include "experiment/metrics.h"
 
 #define MS(x) SIM_MS (x)
 #define S(x)  SIM_S (x)

@@ -1,6 +1,6 @@
 /*
- * tests/test-plot.c - `sipsim plot` (sim/experiment/plot.h) and run
- * replay (sim/experiment/replay.h).
+ * tests/test-plot.c - `sipsim plot` (experiment/plot.h) and run
+ * replay (experiment/replay.h).
  *
  * Databases are filled by hand with plain SQL (schema v1,
  * store-schema.h), so every expected number below is worked out from the
@@ -15,10 +15,11 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "sim/experiment/plot.h"
-#include "sim/experiment/replay.h"
-#include "sim/experiment/scenario.h"
-#include "sim/experiment/store.h"
+#include "experiment/plot.h"
+#include "cli/commands.h"
+#include "experiment/replay.h"
+#include "experiment/scenario.h"
+#include "experiment/store.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -132,7 +133,7 @@ add_metric (Fx *f, gint64 run, const char *metric, double value)
   sql (f, m);
 }
 
-/* plot_main with "plot DB -q -o OUT" and then @args (NULL-terminated). */
+/* cli_plot_main with "plot DB -q -o OUT" and then @args (NULL-terminated). */
 static int
 run_plot (Fx *f, const char *first, ...)
 {
@@ -147,7 +148,7 @@ run_plot (Fx *f, const char *first, ...)
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (argv, (char *) a);
   va_end (ap);
-  int status = plot_main ((int) argv->len, (char **) argv->pdata);
+  int status = cli_plot_main ((int) argv->len, (char **) argv->pdata);
   g_ptr_array_free (argv, TRUE);
   return status;
 }
@@ -468,12 +469,12 @@ test_errors (void)
   /* no such database */
   g_autofree char *missing = g_build_filename (f.dir, "missing.db", NULL);
   char *argv[] = { (char *) "plot", missing, (char *) "-q", NULL };
-  g_assert_cmpint (plot_main (3, argv), ==, 2);
+  g_assert_cmpint (cli_plot_main (3, argv), ==, 2);
   /* a file that is not a sipsim database */
   g_autofree char *junk = g_build_filename (f.dir, "junk.db", NULL);
   g_file_set_contents (junk, "not sqlite at all", -1, NULL);
   argv[1] = junk;
-  g_assert_cmpint (plot_main (3, argv), ==, 2);
+  g_assert_cmpint (cli_plot_main (3, argv), ==, 2);
   fx_clear (&f);
 }
 
@@ -554,7 +555,7 @@ test_default_set (void)
   /* default directory: beside the DB, res.db -> res-plots/ */
   char *argv[] = { (char *) "plot", f.db_path, (char *) "-q", (char *) "--format",
                    (char *) "svg", NULL };
-  g_assert_cmpint (plot_main (5, argv), ==, 0);
+  g_assert_cmpint (cli_plot_main (5, argv), ==, 0);
   g_autofree char *def = g_build_filename (f.dir, "res-plots", NULL);
   const char *want[] = {
     "cdf-failover_s.svg",
@@ -572,7 +573,7 @@ test_default_set (void)
   fx_init (&g);
   add_run (&g, 0, "", 0, "failover_s", NAN);
   char *argv2[] = { (char *) "plot", g.db_path, (char *) "-q", NULL };
-  g_assert_cmpint (plot_main (3, argv2), ==, 1);
+  g_assert_cmpint (cli_plot_main (3, argv2), ==, 1);
   fx_clear (&g);
   fx_clear (&f);
 }

@@ -1,5 +1,5 @@
 /*
- * tests/test-run.c - the run executor (sim/experiment/run.h): the world a
+ * tests/test-run.c - the run executor (experiment/run.h): the world a
  * RunSpec becomes, its faults as observed, and the run's guarantees.
  *
  * Worlds are built as RunSpecs in C (no scenario files).  Every link has
@@ -16,7 +16,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "sim/experiment/run.h"
+#include "experiment/run.h"
 
 #define L     SIM_MS (10)
 #define RTT2  (4 * L)

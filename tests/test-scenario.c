@@ -1,5 +1,5 @@
 /*
- * tests/test-scenario.c - the scenario loader (sim/experiment/scenario.h):
+ * tests/test-scenario.c - the scenario loader (experiment/scenario.h):
  * every section into the right RunSpec field, value syntaxes, sweeps
  * (grid, zip, ranges, inline definitions), extends, errors with their
  * FILE:LINE and key, filters, run seeds, and the stored text's round trip.
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "sim/experiment/scenario.h"
-#include "sim/experiment/scenario-private.h"
+#include "experiment/scenario.h"
+#include "experiment/scenario-private.h"
 
 static Scenario *
 load_ok (const char *text)

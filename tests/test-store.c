@@ -1,5 +1,5 @@
 /*
- * tests/test-store.c - the results database (sim/experiment/store.h).
+ * tests/test-store.c - the results database (experiment/store.h).
  *
  * Notes
  *
@@ -22,8 +22,8 @@
 #include <sqlite3.h>
 
 #include "sipsim-config.h"
-#include "sim/experiment/store.h"
-#include "sim/experiment/store-schema.h"
+#include "experiment/store.h"
+#include "experiment/store-schema.h"
 
 /* ------------------------------------------------------------ fixtures */
 

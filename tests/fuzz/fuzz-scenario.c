@@ -1,5 +1,5 @@
 /*
- * tests/fuzz/fuzz-scenario.c - the scenario loader (sim/experiment/
+ * tests/fuzz/fuzz-scenario.c - the scenario loader (experiment/
  * scenario.h) on hostile text: key-file syntax, ${...} sweeps, every
  * section's values.
  *
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/experiment/scenario.h"
+#include "experiment/scenario.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

@@ -1,0 +1,128 @@
+/*
+ * cli/run.c - `sipsim run SCENARIO`: the command line of
+ * experiment/runner.h (doc/guide.md).  Exit status: 0 every run stored,
+ * 1 a run failed or the store failed, 2 a usage or scenario error, 130
+ * interrupted (Ctrl-C; run again to resume).
+ */
+#include <stdio.h>
+#include <glib.h>
+
+#include "cli/commands.h"
+#include "experiment/check.h"
+#include "experiment/runner.h"
+#include "experiment/scenario.h"
+
+static gboolean
+parse_progress (const char *s, RunnerProgress *out)
+{
+  static const char *names[] = { "auto", "bar", "lines", "none" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (s, names[i]) == 0)
+      {
+        *out = (RunnerProgress) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+int
+cli_run_main (int argc, char **argv)
+{
+  char *db = NULL, *filter = NULL, *seed = NULL, *pcap = NULL, *progress = NULL;
+  gint jobs = 0;
+  gboolean trace = FALSE, quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &db, "results database (default results/NAME.db)", "DB" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "worker threads (default: every core)", "N" },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, "only sweep points matching, e.g. 'ka=30,nat_timeout>=60'", "EXPR" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "experiment seed (overrides [scenario] seed)", "N" },
+    { "trace", 0, 0, G_OPTION_ARG_NONE, &trace, "store every run's event trace and probes", NULL },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "write each run's packets to DIR/NAME-pP-rR.pcap", "DIR" },
+    { "progress", 0, 0, G_OPTION_ARG_STRING, &progress, "auto, bar, lines or none", "MODE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress output", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("SCENARIO - run a scenario's runs into a results database");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx,
+    "Runs every sweep point x replication of SCENARIO not yet stored in DB (resumable),\n"
+    "on N threads. Ctrl-C stops after the runs in progress; nothing committed is lost.\n"
+    "See doc/guide.md and doc/scenarios.md.");
+  GError *err = NULL;
+  int status = 2;
+  Scenario *sc = NULL;
+  char *dflt = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &err))
+    {
+      fprintf (stderr, "sipsim run: %s\n", err->message);
+      goto out;
+    }
+  if (argc != 2)
+    {
+      fprintf (stderr, "sipsim run: one SCENARIO file expected (sipsim run --help)\n");
+      goto out;
+    }
+  RunnerOptions opt = { .db_path = db, .filter = filter, .trace = trace, .pcap_dir = pcap };
+  if (jobs < 0)
+    {
+      fprintf (stderr, "sipsim run: --jobs must be >= 0\n");
+      goto out;
+    }
+  opt.jobs = (guint) jobs;
+  if (quiet)
+    opt.progress = RUNNER_PROGRESS_NONE;
+  else if (progress && !parse_progress (progress, &opt.progress))
+    {
+      fprintf (stderr, "sipsim run: --progress: expected auto, bar, lines or none, got '%s'\n", progress);
+      goto out;
+    }
+  sc = scenario_load (argv[1], &err);
+  if (!sc)
+    {
+      fprintf (stderr, "sipsim run: %s\n", err->message);
+      goto out;
+    }
+  if (seed)
+    {
+      guint64 s;
+      if (!g_ascii_string_to_unsigned (seed, 0, 0, G_MAXUINT64, &s, NULL))
+        {
+          fprintf (stderr, "sipsim run: --seed: expected an unsigned 64-bit integer, got '%s'\n", seed);
+          goto out;
+        }
+      scenario_set_seed (sc, s);
+    }
+  if (!check_validate (sc, &err) || !scenario_filter_check (sc, filter, &err))
+    {
+      fprintf (stderr, "sipsim run: %s\n", err->message);
+      goto out;
+    }
+  RunnerSummary sum;
+  if (!runner_run (sc, &opt, &sum, &err))
+    {
+      fprintf (stderr, "sipsim run: %s\n", err->message);
+      status = 1;
+      goto out;
+    }
+  dflt = db ? NULL : runner_default_db_path (sc);
+  if (!quiet)
+    {
+      fprintf (stderr, "experiment %" G_GINT64_FORMAT ": %u ok, %u failed, %u skipped (already stored)%s\n",
+               sum.experiment, sum.ok, sum.failed, sum.skipped,
+               sum.interrupted ? "; interrupted: run again to resume" : "");
+      if (sum.failed)
+        fprintf (stderr, "failed runs: SELECT point_key, replication, error FROM run WHERE status = 'failed';\n");
+    }
+  printf ("%s\n", db ? db : dflt);
+  status = sum.interrupted ? 130 : sum.failed ? 1 : 0;
+out:
+  scenario_free (sc);
+  g_free (dflt);
+  g_clear_error (&err);
+  g_free (db);
+  g_free (filter);
+  g_free (seed);
+  g_free (pcap);
+  g_free (progress);
+  return status;
+}

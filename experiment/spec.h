@@ -1,0 +1,146 @@
+/*
+ * experiment/spec.h - one run's world as plain data: what the scenario
+ * loader (scenario.h) produces for one sweep point and the run executor
+ * (run.h) builds and runs.
+ *
+ * Notes
+ *
+ * 1. Resolved.  A RunSpec has no sweep variables left: every `${...}` has
+ *    been substituted and every value parsed and checked, so building the
+ *    world from it cannot fail on input (only on a model refusing a
+ *    combination, which the executor reports as the run's error).
+ *
+ * 2. The world it describes (doc/scenarios.md, "Topology"):
+ *
+ *      device ──access── [nat] ──uplink──┐
+ *      device ──access── [nat] ──uplink──┤
+ *      device (no nat) ──access──────────┤ core router
+ *                                  dns ──┤  (one hop to every server)
+ *                              proxy A ──┤
+ *                              proxy B ──┘
+ *
+ *    Each device has its own access link to its NAT (or to the core when
+ *    it has none).  A NAT with shared = FALSE is instantiated once per
+ *    device ("home router each"); with shared = TRUE one router carries
+ *    every device that names it (carrier-grade NAT).  Addresses that are
+ *    not given are assigned by the executor (doc/scenarios.md lists the
+ *    plan); proxies and the DNS server have the addresses the scenario
+ *    gives, because DNS records name them.
+ *
+ * 3. Times are SimTime (ns).  A drawn time (SpecTime with a distribution)
+ *    is drawn by the executor from the run's own stream "experiment/faults"
+ *    (or "experiment/start" for device start times), so it depends on the
+ *    run seed only.
+ *
+ * Ownership: a RunSpec owns everything it points to (strings, arrays,
+ * the DeviceConfigs inside); free it with run_spec_free().
+ */
+#pragma once
+#include <glib.h>
+
+#include "sim/kernel/time.h"
+#include "sim/net/addr.h"
+#include "models/dns/server.h"
+#include "models/proxy/proxy.h"
+#include "models/nat/nat.h"
+#include "models/device/config.h"
+
+G_BEGIN_DECLS
+
+/* A time that is fixed or drawn per run. */
+typedef enum {
+  SPEC_DIST_FIXED,         /* a */
+  SPEC_DIST_UNIFORM,       /* uniform in [a, b] */
+  SPEC_DIST_EXPONENTIAL,   /* a + Exp(mean b) */
+  SPEC_DIST_NORMAL,        /* Normal(mean a, sd b), clamped at 0 */
+} SpecDist;
+
+typedef struct {
+  SpecDist dist;
+  SimTime  a, b;
+} SpecTime;
+
+/* One link's properties (both directions). */
+typedef struct {
+  SimTime latency;         /* one way */
+  SimTime jitter;          /* uniform extra delay in [0, jitter] */
+  double  loss;            /* 0..1 per packet */
+} SpecLink;
+
+typedef struct {
+  char          *name;      /* "[proxy NAME]" */
+  SimIp4         addr;      /* required in the scenario */
+  SipProxyConfig cfg;       /* strings inside (realm, users) owned by the spec */
+  SpecLink       link;      /* to the core */
+} SpecProxy;
+
+typedef struct {
+  char       *name;         /* owner name "_sip._udp.voip.test" */
+  DnsRecord   rr;           /* rr.target owned by the spec */
+} SpecRecord;
+
+typedef struct {
+  char       *name;         /* "[nat NAME]" */
+  NatSettings settings;
+  gboolean    shared;       /* one router for all its devices, else one each */
+  SpecLink    uplink;       /* NAT (each instance) to core */
+} SpecNat;
+
+typedef struct {
+  char         *name;       /* "[device NAME]"; instances NAME-1..NAME-count when count > 1 */
+  guint         count;      /* >= 1 */
+  DeviceConfig  cfg;        /* profile applied, then the section's parameters */
+  gint          nat;        /* index into RunSpec.nats; -1: a public address, no NAT */
+  SpecTime      start;      /* power-on time, drawn per instance */
+  SpecLink      access;     /* device to its NAT (or to the core) */
+} SpecDevice;
+
+typedef enum {
+  SPEC_FAULT_PROXY,         /* target proxy: action = a SipProxyFault */
+  SPEC_FAULT_PROXY_RANDOM,  /* target proxy: mtbf/mttr alternation (sip_proxy_schedule_random_faults) */
+  SPEC_FAULT_NAT_REBOOT,    /* target nat (every instance of it) */
+  SPEC_FAULT_DNS,           /* DNS change: dns_kind on record / mode */
+  SPEC_FAULT_LINK_CUT,      /* target: a proxy, "dns", a nat (its uplinks) or a device (its access links) */
+} SpecFaultKind;
+
+typedef struct {
+  char          *name;      /* "[fault NAME]" */
+  SpecFaultKind  kind;
+  char          *target;    /* a section name (see kind); NULL for DNS */
+  SpecTime       at;        /* when it starts */
+  SimTime        duration;  /* PROXY CRASH/REJECT/SLOW: RECOVER after this (0: stays);
+                               LINK_CUT: the cut's length (> 0) */
+  SipProxyFault  action;    /* PROXY, PROXY_RANDOM */
+  SimTime        mtbf, mttr;/* PROXY_RANDOM */
+  SimIp4         new_public;/* NAT_REBOOT: SIM_IP4_ANY keeps the address */
+  DnsChangeKind  dns_kind;  /* DNS */
+  SpecRecord     record;    /* DNS ADD/REMOVE/REPLACE */
+  DnsAnswerMode  dns_mode;  /* DNS MODE (record.name is the name) */
+} SpecFault;
+
+typedef struct {
+  char       *scenario_name;
+  SimTime     duration;     /* the run ends here */
+  SimTime     warmup;       /* metrics count from here (doc/metrics.md) */
+  guint64     seed;         /* this run's seed (scenario_run_seed()) */
+
+  SimIp4      dns_addr;     /* 192.0.2.53 unless given */
+  DnsServerConfig dns_cfg;
+  SpecLink    dns_link;
+  char      **zones;        /* NULL-terminated origins */
+  GArray     *records;      /* SpecRecord */
+
+  GArray     *proxies;      /* SpecProxy */
+  GArray     *nats;         /* SpecNat */
+  GArray     *devices;      /* SpecDevice */
+  GArray     *faults;       /* SpecFault */
+} RunSpec;
+
+RunSpec *run_spec_new  (void);         /* empty: arrays allocated, defaults set */
+void     run_spec_free (RunSpec *spec); /* NULL-safe */
+/* Total device instances (sum of counts). */
+guint    run_spec_n_devices (const RunSpec *spec);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunSpec, run_spec_free)
+
+G_END_DECLS

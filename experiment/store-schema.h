@@ -1,0 +1,79 @@
+/*
+ * experiment/store-schema.h - the results database schema, version 1
+ * (doc/results.md explains every table and column, with SQL examples).
+ *
+ * Conventions: times in simulated seconds (REAL) unless the column says
+ * _ns; 64-bit seeds and fingerprints as 16 lower-case hex digits (TEXT),
+ * because SQLite integers are signed and users compare them as text;
+ * metric.unit '' is the run aggregate; metric.value NULL is "not defined
+ * for this run" (doc/metrics.md), never 0.
+ */
+#pragma once
+
+#define STORE_SCHEMA_VERSION 1
+
+#define STORE_SCHEMA_SQL \
+  "CREATE TABLE meta (\n" \
+  "  key   TEXT PRIMARY KEY,\n" \
+  "  value TEXT NOT NULL);\n" \
+  "CREATE TABLE experiment (\n" \
+  "  id            INTEGER PRIMARY KEY,\n" \
+  "  name          TEXT NOT NULL,\n" \
+  "  scenario      TEXT NOT NULL,\n"            /* self-contained scenario text */ \
+  "  scenario_hash TEXT NOT NULL,\n"            /* SHA-256 of scenario */ \
+  "  seed          TEXT NOT NULL,\n"            /* experiment seed, hex */ \
+  "  version       TEXT NOT NULL,\n"            /* sipsim version */ \
+  "  created       TEXT NOT NULL,\n"            /* UTC, ISO 8601 */ \
+  "  UNIQUE (scenario_hash, seed));\n" \
+  "CREATE TABLE run (\n" \
+  "  id            INTEGER PRIMARY KEY,\n" \
+  "  experiment_id INTEGER NOT NULL REFERENCES experiment(id),\n" \
+  "  point         INTEGER NOT NULL,\n"         /* sweep point index */ \
+  "  point_key     TEXT NOT NULL,\n"            /* 'ka=15,nat=30'; '' */ \
+  "  replication   INTEGER NOT NULL,\n" \
+  "  seed          TEXT NOT NULL,\n"            /* run seed, hex */ \
+  "  status        TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n" \
+  "  error         TEXT,\n" \
+  "  fingerprint   TEXT,\n"                     /* hex; NULL if failed */ \
+  "  wall_s        REAL NOT NULL,\n" \
+  "  sim_s         REAL NOT NULL,\n" \
+  "  events        INTEGER NOT NULL,\n" \
+  "  devices       INTEGER NOT NULL,\n" \
+  "  finished      TEXT NOT NULL,\n"            /* UTC, ISO 8601 */ \
+  "  UNIQUE (experiment_id, point_key, replication));\n" \
+  "CREATE TABLE param (\n" \
+  "  run_id INTEGER NOT NULL REFERENCES run(id),\n" \
+  "  name   TEXT NOT NULL,\n" \
+  "  value  TEXT NOT NULL,\n" \
+  "  PRIMARY KEY (run_id, name)) WITHOUT ROWID;\n" \
+  "CREATE TABLE metric (\n" \
+  "  run_id INTEGER NOT NULL REFERENCES run(id),\n" \
+  "  unit   TEXT NOT NULL,\n"                   /* '' = run aggregate */ \
+  "  name   TEXT NOT NULL,\n" \
+  "  value  REAL,\n" \
+  "  PRIMARY KEY (run_id, unit, name)) WITHOUT ROWID;\n" \
+  "CREATE TABLE event (\n"                      /* with --trace */ \
+  "  run_id  INTEGER NOT NULL REFERENCES run(id),\n" \
+  "  seq     INTEGER NOT NULL,\n" \
+  "  time_ns INTEGER NOT NULL,\n" \
+  "  who     TEXT NOT NULL,\n" \
+  "  text    TEXT NOT NULL,\n" \
+  "  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;\n" \
+  "CREATE TABLE probe (\n"                      /* with --trace */ \
+  "  run_id   INTEGER NOT NULL REFERENCES run(id),\n" \
+  "  seq      INTEGER NOT NULL,\n" \
+  "  unit     TEXT,\n" \
+  "  proxy    TEXT NOT NULL,\n" \
+  "  sent_s   REAL NOT NULL,\n" \
+  "  done_s   REAL NOT NULL,\n" \
+  "  reached  INTEGER NOT NULL,\n" \
+  "  outcome  TEXT NOT NULL,\n" \
+  "  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;\n" \
+  "CREATE INDEX run_experiment ON run (experiment_id, point, replication);\n" \
+  "CREATE INDEX metric_name ON metric (name, unit, run_id);\n" \
+  "CREATE INDEX param_name ON param (name, value);\n" \
+  "CREATE VIEW run_metric AS\n"                 /* one row per run and aggregate metric */ \
+  "  SELECT r.experiment_id, r.id AS run_id, r.point, r.point_key, r.replication,\n" \
+  "         m.name, m.value\n" \
+  "  FROM run r JOIN metric m ON m.run_id = r.id AND m.unit = ''\n" \
+  "  WHERE r.status = 'ok';\n"

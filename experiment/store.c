@@ -1,0 +1,1001 @@
+/*
+ * experiment/store.c - the results database: opening (schema v1 of
+ * store-schema.h, version check), experiments, runs, and the writer
+ * thread.  doc/results.md is the user's side of it.
+ *
+ * Notes
+ *
+ * 1. Connection settings.  WAL journal, synchronous = NORMAL (a commit is
+ *    durable once the WAL is synced at checkpoint; a power cut may lose
+ *    the last commits, an application crash loses none), foreign keys on
+ *    (a run of an unknown experiment is refused), busy_timeout so a
+ *    reader's checkpoint or a second process does not fail a write at
+ *    once.
+ *
+ * 2. One run, one SAVEPOINT.  Every run is written inside its own
+ *    savepoint within the batch transaction: a run that fails (a
+ *    duplicate parameter, a malformed trace line) is rolled back alone
+ *    and its error kept, the rest of the batch commits.  The run row
+ *    comes first and carries ON CONFLICT DO NOTHING on the (experiment,
+ *    point_key, replication) key: a run already stored keeps its first
+ *    row and the new one is skipped (store.h note 4).
+ *
+ * 3. The writer (store.h note 1).  One GThread owns the connection from
+ *    store_writer_start() to store_writer_finish(); workers push StoreRuns
+ *    on a GAsyncQueue.  The thread blocks for the first run of a batch,
+ *    then takes what is queued without waiting, up to STORE_BATCH_RUNS,
+ *    and commits: a batch closes when it is full or the queue runs dry,
+ *    so a slow sweep still commits every run soon after it finishes.  The
+ *    writer pushes itself as the stop mark.
+ *
+ * 4. Trace lines are "TIME WHO TEXT" with TIME as sim_time_format()
+ *    writes it ("S.NNNNNNNNN", an optional '-'): parsed exactly into
+ *    integer nanoseconds, never through a double.
+ *
+ * 5. Wall clock.  This file reads the UTC wall clock for three timestamps
+ *    shown to the user (meta 'created', experiment.created, run.finished)
+ *    and nothing else; none reaches a run or a fingerprint.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "sipsim-config.h"
+#include "experiment/store.h"
+#include "experiment/store-schema.h"
+
+G_DEFINE_QUARK (store-error-quark, store_error)
+
+enum { ST_RUN, ST_PARAM, ST_METRIC, ST_EVENT, ST_PROBE, ST_N };
+
+static const char *const stmt_sql[ST_N] = {
+  /* Parenthesised: one string each, as clang's -Wstring-concatenation
+   * wants to be told. */
+  [ST_RUN] =
+    ("INSERT INTO run (experiment_id, point, point_key, replication, seed, status,"
+     " error, fingerprint, wall_s, sim_s, events, devices, finished)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+     " ON CONFLICT (experiment_id, point_key, replication) DO NOTHING"),
+  [ST_PARAM] = "INSERT INTO param (run_id, name, value) VALUES (?1, ?2, ?3)",
+  [ST_METRIC] = "INSERT INTO metric (run_id, unit, name, value) VALUES (?1, ?2, ?3, ?4)",
+  [ST_EVENT] = "INSERT INTO event (run_id, seq, time_ns, who, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+  [ST_PROBE] =
+    ("INSERT INTO probe (run_id, seq, unit, proxy, sent_s, done_s, reached, outcome)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+};
+
+struct Store {
+  sqlite3      *db;
+  char         *path;
+  gboolean      readonly;
+  sqlite3_stmt *stmt[ST_N];   /* prepared on first use, reused */
+};
+
+struct StoreWriter {
+  Store       *store;
+  GAsyncQueue *queue;         /* StoreRun *, then the writer itself as stop mark */
+  GThread     *thread;
+  gint         committed;     /* atomic */
+  gint         skipped;       /* atomic */
+  GError      *error;         /* first error; written by the thread, read after join */
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static void
+set_sql_error (Store *s, GError **error, const char *what)
+{
+  g_set_error (error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s: %s", s->path, what,
+               sqlite3_errmsg (s->db));
+}
+
+static gboolean
+exec (Store *s, const char *sql, GError **error)
+{
+  char *msg = NULL;
+  if (sqlite3_exec (s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s: %s", s->path, sql,
+                   msg ? msg : sqlite3_errmsg (s->db));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* UTC now as "YYYY-MM-DDTHH:MM:SS.mmmZ", which SQLite's date functions
+ * read (note 5: for the user only). */
+static char *
+utc_now_iso8601 (void)
+{
+  GDateTime *now = g_date_time_new_now_utc ();
+  char *date = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
+  char *s = g_strdup_printf ("%s.%03dZ", date, g_date_time_get_microsecond (now) / 1000);
+  g_free (date);
+  g_date_time_unref (now);
+  return s;
+}
+
+const char *
+store_hex64_format (guint64 v, char buf[STORE_HEX64_STRLEN])
+{
+  g_snprintf (buf, STORE_HEX64_STRLEN, "%016" G_GINT64_MODIFIER "x", v);
+  return buf;
+}
+
+gboolean
+store_hex64_parse (const char *s, guint64 *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (s == NULL || *s == '\0' || strlen (s) > 16)
+    return FALSE;
+  guint64 v = 0;
+  for (const char *p = s; *p; p++)
+    {
+      int d = g_ascii_xdigit_value (*p);
+      if (d < 0)
+        return FALSE;
+      v = (v << 4) | (guint64) d;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static sqlite3_stmt *
+stmt_get (Store *s, int which, GError **error)
+{
+  if (s->stmt[which] == NULL
+      && sqlite3_prepare_v3 (s->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                             &s->stmt[which], NULL) != SQLITE_OK)
+    {
+      set_sql_error (s, error, "prepare");
+      return NULL;
+    }
+  sqlite3_reset (s->stmt[which]);
+  sqlite3_clear_bindings (s->stmt[which]);
+  return s->stmt[which];
+}
+
+/* Steps a statement that returns no row. */
+static gboolean
+stmt_done (Store *s, sqlite3_stmt *st, GError **error, const char *what)
+{
+  int rc = sqlite3_step (st);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (s, error, what);
+      sqlite3_reset (st);
+      return FALSE;
+    }
+  sqlite3_reset (st);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------- opening */
+
+/* The schema check of store.h note 3.  @fresh: the file has no table yet
+ * (only then may a read-write open create the schema). */
+static gboolean
+check_version (Store *s, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2 (s->db, "SELECT value FROM meta WHERE key = 'schema_version'",
+                               -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
+                   "%s: not a sipsim results database (no meta table: %s)", s->path,
+                   sqlite3_errmsg (s->db));
+      sqlite3_finalize (st);
+      return FALSE;
+    }
+  rc = sqlite3_step (st);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc == SQLITE_DONE)
+        g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
+                     "%s: not a sipsim results database (meta has no schema_version)", s->path);
+      else
+        set_sql_error (s, error, "reading the schema version");
+      sqlite3_finalize (st);
+      return FALSE;
+    }
+  const char *v = (const char *) sqlite3_column_text (st, 0);
+  char want[16];
+  g_snprintf (want, sizeof want, "%d", STORE_SCHEMA_VERSION);
+  gboolean ok = v != NULL && strcmp (v, want) == 0;
+  if (!ok)
+    g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
+                 "%s: results database of schema version %s, this sipsim (%s) reads %d",
+                 s->path, v ? v : "(null)", SIPSIM_VERSION, STORE_SCHEMA_VERSION);
+  sqlite3_finalize (st);
+  return ok;
+}
+
+/* Creates the schema in an empty database.  BEGIN IMMEDIATE and the
+ * emptiness check inside it: two processes opening a new file at once
+ * create it once. */
+static gboolean
+create_schema_if_empty (Store *s, GError **error)
+{
+  if (!exec (s, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  sqlite3_stmt *st = NULL;
+  gint64 n = -1;
+  if (sqlite3_prepare_v2 (s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK
+      && sqlite3_step (st) == SQLITE_ROW)
+    n = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  if (n < 0)
+    {
+      set_sql_error (s, error, "reading the schema");
+      exec (s, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  if (n == 0)
+    {
+      char *created = utc_now_iso8601 ();
+      char *meta = sqlite3_mprintf (
+          "INSERT INTO meta (key, value) VALUES ('schema_version', '%d'),"
+          " ('created', %Q), ('sipsim_version', %Q);",
+          STORE_SCHEMA_VERSION, created, SIPSIM_VERSION);
+      gboolean ok = exec (s, STORE_SCHEMA_SQL, error) && exec (s, meta, error);
+      sqlite3_free (meta);
+      g_free (created);
+      if (!ok)
+        {
+          exec (s, "ROLLBACK", NULL);
+          return FALSE;
+        }
+    }
+  return exec (s, "COMMIT", error);
+}
+
+static Store *
+open_common (const char *path, gboolean readonly, GError **error)
+{
+  Store *s = g_new0 (Store, 1);
+  s->path = g_strdup (path);
+  s->readonly = readonly;
+  int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  /* One thread at a time uses a connection (note 3), the writer hands it
+   * over: SQLite's own mutex is not needed. */
+  flags |= SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2 (path, &s->db, flags, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_OPEN, "%s: cannot open: %s", path,
+                   s->db ? sqlite3_errmsg (s->db) : "out of memory");
+      store_close (s);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (s->db, 1);
+  sqlite3_busy_timeout (s->db, 10000);
+
+  GError *e = NULL;
+  if (!readonly
+      && !(exec (s, "PRAGMA journal_mode = WAL", &e)
+           && exec (s, "PRAGMA synchronous = NORMAL", &e)))
+    {
+      /* The first read of a file that is not SQLite fails here. */
+      int code = sqlite3_errcode (s->db) == SQLITE_NOTADB ? STORE_ERROR_VERSION : STORE_ERROR_OPEN;
+      g_set_error (error, STORE_ERROR, code, "%s", e->message);
+      g_error_free (e);
+      store_close (s);
+      return NULL;
+    }
+  if (!exec (s, "PRAGMA foreign_keys = ON", error)
+      || (!readonly && !create_schema_if_empty (s, error))
+      || !check_version (s, error))
+    {
+      store_close (s);
+      return NULL;
+    }
+  return s;
+}
+
+Store *
+store_open (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  char *dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0777) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, STORE_ERROR, STORE_ERROR_OPEN, "%s: cannot create directory %s: %s",
+                   path, dir, g_strerror (errsv));
+      g_free (dir);
+      return NULL;
+    }
+  g_free (dir);
+  return open_common (path, FALSE, error);
+}
+
+Store *
+store_open_readonly (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return open_common (path, TRUE, error);
+}
+
+void
+store_close (Store *store)
+{
+  if (store == NULL)
+    return;
+  for (int i = 0; i < ST_N; i++)
+    sqlite3_finalize (store->stmt[i]);
+  sqlite3_close (store->db);
+  g_free (store->path);
+  g_free (store);
+}
+
+struct sqlite3 *
+store_get_db (Store *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->db;
+}
+
+/* --------------------------------------------------------- experiments */
+
+gint64
+store_experiment (Store *store, const char *name, const char *scenario_text, guint64 seed,
+                  GError **error)
+{
+  g_return_val_if_fail (store != NULL, 0);
+  g_return_val_if_fail (name != NULL && scenario_text != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, scenario_text, -1);
+  char seedhex[STORE_HEX64_STRLEN];
+  store_hex64_format (seed, seedhex);
+  char *created = utc_now_iso8601 ();
+  gint64 id = 0;
+  sqlite3_stmt *st = NULL;
+
+  /* Insert-or-keep in one statement (another process may race us), then
+   * read the id; the first name given to an experiment stays. */
+  if (sqlite3_prepare_v2 (store->db,
+                          "INSERT INTO experiment (name, scenario, scenario_hash, seed, version, created)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                          " ON CONFLICT (scenario_hash, seed) DO NOTHING",
+                          -1, &st, NULL) != SQLITE_OK)
+    {
+      set_sql_error (store, error, "adding the experiment");
+      goto out;
+    }
+  sqlite3_bind_text (st, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 2, scenario_text, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 3, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 4, seedhex, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 5, SIPSIM_VERSION, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 6, created, -1, SQLITE_STATIC);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    {
+      set_sql_error (store, error, "adding the experiment");
+      goto out;
+    }
+  sqlite3_finalize (st);
+  st = NULL;
+  if (sqlite3_prepare_v2 (store->db,
+                          "SELECT id FROM experiment WHERE scenario_hash = ?1 AND seed = ?2",
+                          -1, &st, NULL) != SQLITE_OK)
+    {
+      set_sql_error (store, error, "finding the experiment");
+      goto out;
+    }
+  sqlite3_bind_text (st, 1, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 2, seedhex, -1, SQLITE_STATIC);
+  if (sqlite3_step (st) == SQLITE_ROW)
+    id = sqlite3_column_int64 (st, 0);
+  else
+    set_sql_error (store, error, "finding the experiment");
+out:
+  sqlite3_finalize (st);
+  g_free (created);
+  g_free (hash);
+  return id;
+}
+
+gint64
+store_latest_experiment (Store *store)
+{
+  g_return_val_if_fail (store != NULL, 0);
+  sqlite3_stmt *st = NULL;
+  gint64 id = 0;
+  if (sqlite3_prepare_v2 (store->db, "SELECT max(id) FROM experiment", -1, &st, NULL) == SQLITE_OK
+      && sqlite3_step (st) == SQLITE_ROW && sqlite3_column_type (st, 0) != SQLITE_NULL)
+    id = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  return id;
+}
+
+char *
+store_run_key (const char *point_key, guint replication)
+{
+  return g_strdup_printf ("%s\x1f%u", point_key, replication);
+}
+
+GHashTable *
+store_done_runs (Store *store, gint64 experiment, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (store->db,
+                          "SELECT point_key, replication FROM run WHERE experiment_id = ?1",
+                          -1, &st, NULL) != SQLITE_OK)
+    {
+      set_sql_error (store, error, "reading stored runs");
+      return NULL;
+    }
+  sqlite3_bind_int64 (st, 1, experiment);
+  GHashTable *done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  int rc;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    g_hash_table_add (done, store_run_key ((const char *) sqlite3_column_text (st, 0),
+                                           (guint) sqlite3_column_int64 (st, 1)));
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (store, error, "reading stored runs");
+      g_clear_pointer (&done, g_hash_table_unref);
+    }
+  sqlite3_finalize (st);
+  return done;
+}
+
+/* ---------------------------------------------------------------- runs */
+
+void
+store_run_free (StoreRun *run)
+{
+  if (run == NULL)
+    return;
+  g_free (run->point_key);
+  g_strfreev (run->param_names);
+  g_strfreev (run->param_values);
+  run_result_free (run->result);
+  g_free (run);
+}
+
+/* Note 4.  Splits "TIME WHO TEXT"; @who and @text point into @line. */
+static gboolean
+parse_trace_line (const char *line, gint64 *time_ns, const char **who, gsize *who_len,
+                  const char **text)
+{
+  const char *p = line;
+  gboolean neg = FALSE;
+  if (*p == '-')
+    {
+      neg = TRUE;
+      p++;
+    }
+  guint64 sec = 0;
+  const char *digits = p;
+  while (g_ascii_isdigit (*p))
+    {
+      if (sec > (guint64) G_MAXINT64 / G_GUINT64_CONSTANT (1000000000))
+        return FALSE;
+      sec = sec * 10 + (guint64) (*p - '0');
+      p++;
+    }
+  if (p == digits || *p != '.')
+    return FALSE;
+  p++;
+  guint64 ns = 0;
+  for (int i = 0; i < 9; i++, p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      ns = ns * 10 + (guint64) (*p - '0');
+    }
+  if (*p != ' ')
+    return FALSE;
+  p++;
+  guint64 total = sec * G_GUINT64_CONSTANT (1000000000) + ns;
+  if (total > (guint64) G_MAXINT64)
+    return FALSE;
+  *time_ns = neg ? -(gint64) total : (gint64) total;
+  const char *w = p;
+  while (*p && *p != ' ')
+    p++;
+  if (p == w)
+    return FALSE;
+  *who = w;
+  *who_len = (gsize) (p - w);
+  *text = *p == ' ' ? p + 1 : p;   /* a line may have no text */
+  return TRUE;
+}
+
+/* Writes @run's rows inside the caller's transaction, within its own
+ * savepoint (note 2).  *@skipped: already stored, nothing written. */
+static gboolean
+write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **error)
+{
+  *skipped = FALSE;
+  if (run->result == NULL)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID,
+                   "run point %u replication %u: no result", run->point, run->replication);
+      return FALSE;
+    }
+  if (!exec (s, "SAVEPOINT store_run", error))
+    return FALSE;
+
+  const RunResult *r = run->result;
+  char seedhex[STORE_HEX64_STRLEN], fphex[STORE_HEX64_STRLEN];
+  char *finished = utc_now_iso8601 ();
+  gboolean ok = FALSE;
+  sqlite3_stmt *st;
+
+  if (!(st = stmt_get (s, ST_RUN, error)))
+    goto out;
+  sqlite3_bind_int64 (st, 1, run->experiment);
+  sqlite3_bind_int64 (st, 2, run->point);
+  sqlite3_bind_text (st, 3, run->point_key ? run->point_key : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (st, 4, run->replication);
+  sqlite3_bind_text (st, 5, store_hex64_format (run->seed, seedhex), -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 6, r->error ? "failed" : "ok", -1, SQLITE_STATIC);
+  if (r->error)
+    sqlite3_bind_text (st, 7, r->error, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_text (st, 8, store_hex64_format (r->fingerprint, fphex), -1, SQLITE_STATIC);
+  sqlite3_bind_double (st, 9, run->wall_s);
+  sqlite3_bind_double (st, 10, sim_time_to_s (r->sim_time));
+  sqlite3_bind_int64 (st, 11, (sqlite3_int64) r->events_executed);
+  sqlite3_bind_int64 (st, 12, r->n_devices);
+  sqlite3_bind_text (st, 13, finished, -1, SQLITE_STATIC);
+  if (!stmt_done (s, st, error, "storing the run"))
+    goto out;
+  if (sqlite3_changes (s->db) == 0)
+    {
+      *skipped = TRUE;
+      ok = TRUE;
+      goto out;
+    }
+  gint64 run_id = sqlite3_last_insert_rowid (s->db);
+
+  for (guint i = 0; i < run->n_params; i++)
+    {
+      if (!(st = stmt_get (s, ST_PARAM, error)))
+        goto out;
+      sqlite3_bind_int64 (st, 1, run_id);
+      sqlite3_bind_text (st, 2, run->param_names[i], -1, SQLITE_STATIC);
+      sqlite3_bind_text (st, 3, run->param_values[i], -1, SQLITE_STATIC);
+      if (!stmt_done (s, st, error, "storing a parameter"))
+        goto out;
+    }
+
+  for (guint i = 0; r->metrics && i < r->metrics->len; i++)
+    {
+      const RunMetric *m = &g_array_index (r->metrics, RunMetric, i);
+      if (!(st = stmt_get (s, ST_METRIC, error)))
+        goto out;
+      sqlite3_bind_int64 (st, 1, run_id);
+      sqlite3_bind_text (st, 2, m->unit ? m->unit : "", -1, SQLITE_STATIC);
+      sqlite3_bind_text (st, 3, m->name, -1, SQLITE_STATIC);
+      if (!m->null)   /* unbound stays NULL */
+        sqlite3_bind_double (st, 4, m->value);
+      if (!stmt_done (s, st, error, "storing a metric"))
+        goto out;
+    }
+
+  for (guint i = 0; r->trace && i < r->trace->len; i++)
+    {
+      const char *line = g_ptr_array_index (r->trace, i);
+      gint64 t;
+      const char *who, *text;
+      gsize who_len;
+      if (!parse_trace_line (line, &t, &who, &who_len, &text))
+        {
+          g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID,
+                       "run point %u replication %u: trace line %u is not \"TIME WHO TEXT\": %.80s",
+                       run->point, run->replication, i, line);
+          goto out;
+        }
+      if (!(st = stmt_get (s, ST_EVENT, error)))
+        goto out;
+      sqlite3_bind_int64 (st, 1, run_id);
+      sqlite3_bind_int64 (st, 2, i);
+      sqlite3_bind_int64 (st, 3, t);
+      sqlite3_bind_text (st, 4, who, (int) who_len, SQLITE_STATIC);
+      sqlite3_bind_text (st, 5, text, -1, SQLITE_STATIC);
+      if (!stmt_done (s, st, error, "storing an event"))
+        goto out;
+    }
+
+  const RunObservations *obs = r->obs;
+  for (guint i = 0; obs && obs->probes && i < obs->probes->len; i++)
+    {
+      const ObsProbe *p = &g_array_index (obs->probes, ObsProbe, i);
+      if (obs->proxies == NULL || p->proxy >= obs->proxies->len)
+        {
+          g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID,
+                       "run point %u replication %u: probe %u names proxy %u, which the run does not have",
+                       run->point, run->replication, i, p->proxy);
+          goto out;
+        }
+      if (!(st = stmt_get (s, ST_PROBE, error)))
+        goto out;
+      sqlite3_bind_int64 (st, 1, run_id);
+      sqlite3_bind_int64 (st, 2, i);
+      if (obs->units && p->unit < obs->units->len)   /* else NULL: no unit has that AOR */
+        sqlite3_bind_text (st, 3, g_array_index (obs->units, ObsUnit, p->unit).name, -1,
+                           SQLITE_STATIC);
+      sqlite3_bind_text (st, 4, g_array_index (obs->proxies, ObsProxy, p->proxy).name, -1,
+                         SQLITE_STATIC);
+      sqlite3_bind_double (st, 5, sim_time_to_s (p->sent_at));
+      sqlite3_bind_double (st, 6, sim_time_to_s (p->done_at));
+      sqlite3_bind_int (st, 7, p->reached ? 1 : 0);
+      sqlite3_bind_text (st, 8, sip_proxy_probe_outcome_to_string (p->outcome), -1,
+                         SQLITE_STATIC);
+      if (!stmt_done (s, st, error, "storing a probe"))
+        goto out;
+    }
+  ok = TRUE;
+
+out:
+  g_free (finished);
+  if (!ok)
+    exec (s, "ROLLBACK TO store_run", NULL);
+  /* RELEASE after ROLLBACK TO ends the (now empty) savepoint. */
+  if (!exec (s, "RELEASE store_run", ok ? error : NULL))
+    ok = FALSE;
+  return ok;
+}
+
+gboolean
+store_put_run (Store *store, StoreRun *run, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  g_return_val_if_fail (run != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  gboolean skipped;
+  gboolean ok = exec (store, "BEGIN IMMEDIATE", error);
+  if (ok)
+    {
+      ok = write_run (store, run, &skipped, error);
+      /* A failed run left nothing behind (its savepoint is rolled back):
+       * committing the empty transaction is harmless. */
+      if (!exec (store, "COMMIT", ok ? error : NULL))
+        {
+          exec (store, "ROLLBACK", NULL);
+          ok = FALSE;
+        }
+    }
+  store_run_free (run);
+  return ok;
+}
+
+/* -------------------------------------------------------------- writer */
+
+static void
+writer_error (StoreWriter *w, GError *e)
+{
+  if (w->error == NULL)
+    w->error = e;
+  else
+    g_error_free (e);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  StoreWriter *w = data;
+  Store *s = w->store;
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      gpointer item = g_async_queue_pop (w->queue);
+      if (item == w)
+        break;
+      GError *e = NULL;
+      gboolean in_txn = exec (s, "BEGIN IMMEDIATE", &e);
+      if (!in_txn)
+        writer_error (w, e);
+      guint n = 0, written = 0, skipped = 0;
+      while (item != NULL)
+        {
+          StoreRun *run = item;
+          gboolean was_skipped = FALSE;
+          e = NULL;
+          if (!in_txn)
+            ;   /* the batch is lost; its error is already kept */
+          else if (!write_run (s, run, &was_skipped, &e))
+            {
+              writer_error (w, e);
+              /* Some errors (disk full, I/O) make SQLite roll the whole
+               * transaction back: the batch so far is gone; start anew. */
+              if (sqlite3_get_autocommit (s->db))
+                {
+                  writer_error (w, g_error_new (STORE_ERROR, STORE_ERROR_SQL,
+                                                "%s: batch rolled back by SQLite, %u runs lost",
+                                                s->path, written));
+                  written = skipped = 0;
+                  e = NULL;
+                  in_txn = exec (s, "BEGIN IMMEDIATE", &e);
+                  if (!in_txn)
+                    writer_error (w, e);
+                }
+            }
+          else if (was_skipped)
+            skipped++;
+          else
+            written++;
+          store_run_free (run);
+          if (++n >= STORE_BATCH_RUNS)
+            break;
+          item = g_async_queue_try_pop (w->queue);
+          if (item == w)
+            {
+              stop = TRUE;
+              break;
+            }
+        }
+      if (in_txn)
+        {
+          e = NULL;
+          if (exec (s, "COMMIT", &e))
+            {
+              g_atomic_int_add (&w->committed, (gint) written);
+              g_atomic_int_add (&w->skipped, (gint) skipped);
+            }
+          else
+            {
+              g_prefix_error (&e, "%u runs lost: ", written);
+              writer_error (w, e);
+              exec (s, "ROLLBACK", NULL);
+            }
+        }
+    }
+  return NULL;
+}
+
+StoreWriter *
+store_writer_start (Store *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (!store->readonly, NULL);
+  StoreWriter *w = g_new0 (StoreWriter, 1);
+  w->store = store;
+  w->queue = g_async_queue_new ();
+  w->thread = g_thread_new ("store-writer", writer_thread, w);
+  return w;
+}
+
+void
+store_writer_submit (StoreWriter *w, StoreRun *run)
+{
+  g_return_if_fail (w != NULL);
+  g_return_if_fail (run != NULL);
+  g_async_queue_push (w->queue, run);
+}
+
+guint
+store_writer_committed (StoreWriter *w)
+{
+  g_return_val_if_fail (w != NULL, 0);
+  return (guint) g_atomic_int_get (&w->committed);
+}
+
+guint
+store_writer_skipped (StoreWriter *w)
+{
+  g_return_val_if_fail (w != NULL, 0);
+  return (guint) g_atomic_int_get (&w->skipped);
+}
+
+gboolean
+store_writer_finish (StoreWriter *w, GError **error)
+{
+  g_return_val_if_fail (w != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_async_queue_push (w->queue, w);
+  g_thread_join (w->thread);
+  g_async_queue_unref (w->queue);
+  gboolean ok = w->error == NULL;
+  if (w->error)
+    g_propagate_error (error, w->error);
+  g_free (w);
+  return ok;
+}
+
+/* -------------------------------------------------------- read helpers */
+
+static char *
+col_strdup (sqlite3_stmt *st, int i)
+{
+  const unsigned char *t = sqlite3_column_text (st, i);
+  return t ? g_strdup ((const char *) t) : NULL;
+}
+
+static guint64
+col_hex64 (sqlite3_stmt *st, int i)
+{
+  guint64 v = 0;
+  store_hex64_parse ((const char *) sqlite3_column_text (st, i), &v);
+  return v;
+}
+
+/* Prepares @sql with @id bound as ?1 and steps once: SQLITE_ROW with the
+ * statement in *@out, else FALSE with @error (NOT_FOUND naming @what). */
+static gboolean
+select_by_id (Store *s, const char *sql, gint64 id, const char *what, sqlite3_stmt **out,
+              GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    {
+      set_sql_error (s, error, what);
+      return FALSE;
+    }
+  sqlite3_bind_int64 (st, 1, id);
+  int rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    {
+      *out = st;
+      return TRUE;
+    }
+  if (rc == SQLITE_DONE)
+    g_set_error (error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "%s: no %s %" G_GINT64_FORMAT,
+                 s->path, what, id);
+  else
+    set_sql_error (s, error, what);
+  sqlite3_finalize (st);
+  return FALSE;
+}
+
+gboolean
+store_get_experiment_info (Store *store, gint64 experiment, StoreExperimentInfo *out,
+                           GError **error)
+{
+  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  sqlite3_stmt *st;
+  if (!select_by_id (store,
+                     "SELECT id, name, scenario, scenario_hash, seed, version, created"
+                     " FROM experiment WHERE id = ?1",
+                     experiment, "experiment", &st, error))
+    return FALSE;
+  out->id = sqlite3_column_int64 (st, 0);
+  out->name = col_strdup (st, 1);
+  out->scenario = col_strdup (st, 2);
+  out->scenario_hash = col_strdup (st, 3);
+  out->seed = col_hex64 (st, 4);
+  out->version = col_strdup (st, 5);
+  out->created = col_strdup (st, 6);
+  sqlite3_finalize (st);
+  return TRUE;
+}
+
+void
+store_experiment_info_clear (StoreExperimentInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info->scenario);
+  g_free (info->scenario_hash);
+  g_free (info->version);
+  g_free (info->created);
+  memset (info, 0, sizeof *info);
+}
+
+char *
+store_get_experiment_scenario (Store *store, gint64 experiment, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  sqlite3_stmt *st;
+  if (!select_by_id (store, "SELECT scenario FROM experiment WHERE id = ?1", experiment,
+                     "experiment", &st, error))
+    return NULL;
+  char *text = col_strdup (st, 0);
+  sqlite3_finalize (st);
+  return text;
+}
+
+gboolean
+store_get_run_info (Store *store, gint64 run_id, StoreRunInfo *out, GError **error)
+{
+  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  sqlite3_stmt *st;
+  if (!select_by_id (store,
+                     "SELECT id, experiment_id, point, point_key, replication, seed, status,"
+                     " error, fingerprint, wall_s, sim_s, events, devices, finished"
+                     " FROM run WHERE id = ?1",
+                     run_id, "run", &st, error))
+    return FALSE;
+  out->id = sqlite3_column_int64 (st, 0);
+  out->experiment = sqlite3_column_int64 (st, 1);
+  out->point = (guint) sqlite3_column_int64 (st, 2);
+  out->point_key = col_strdup (st, 3);
+  out->replication = (guint) sqlite3_column_int64 (st, 4);
+  out->seed = col_hex64 (st, 5);
+  out->ok = g_strcmp0 ((const char *) sqlite3_column_text (st, 6), "ok") == 0;
+  out->error = col_strdup (st, 7);
+  out->has_fingerprint = sqlite3_column_type (st, 8) != SQLITE_NULL;
+  if (out->has_fingerprint)
+    out->fingerprint = col_hex64 (st, 8);
+  out->wall_s = sqlite3_column_double (st, 9);
+  out->sim_s = sqlite3_column_double (st, 10);
+  out->events = (guint64) sqlite3_column_int64 (st, 11);
+  out->devices = (guint) sqlite3_column_int64 (st, 12);
+  out->finished = col_strdup (st, 13);
+  sqlite3_finalize (st);
+  return TRUE;
+}
+
+void
+store_run_info_clear (StoreRunInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->point_key);
+  g_free (info->error);
+  g_free (info->finished);
+  memset (info, 0, sizeof *info);
+}
+
+gint64
+store_find_run (Store *store, gint64 experiment, const char *point_key, guint replication,
+                GError **error)
+{
+  g_return_val_if_fail (store != NULL && point_key != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (store->db,
+                          "SELECT id FROM run WHERE experiment_id = ?1 AND point_key = ?2"
+                          " AND replication = ?3",
+                          -1, &st, NULL) != SQLITE_OK)
+    {
+      set_sql_error (store, error, "finding a run");
+      return -1;
+    }
+  sqlite3_bind_int64 (st, 1, experiment);
+  sqlite3_bind_text (st, 2, point_key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (st, 3, replication);
+  gint64 id = 0;
+  int rc = sqlite3_step (st);
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (st, 0);
+  else if (rc != SQLITE_DONE)
+    {
+      set_sql_error (store, error, "finding a run");
+      id = -1;
+    }
+  sqlite3_finalize (st);
+  return id;
+}
+
+GHashTable *
+store_get_run_params (Store *store, gint64 run_id, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (store->db, "SELECT name, value FROM param WHERE run_id = ?1", -1,
+                          &st, NULL) != SQLITE_OK)
+    {
+      set_sql_error (store, error, "reading parameters");
+      return NULL;
+    }
+  sqlite3_bind_int64 (st, 1, run_id);
+  GHashTable *h = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  int rc;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    g_hash_table_insert (h, col_strdup (st, 0), col_strdup (st, 1));
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (store, error, "reading parameters");
+      g_clear_pointer (&h, g_hash_table_unref);
+    }
+  sqlite3_finalize (st);
+  return h;
+}

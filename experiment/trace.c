@@ -1,0 +1,155 @@
+/*
+ * experiment/trace.c - one stored run as a ladder diagram (trace.h); the
+ * command line is cli/trace.c.
+ *
+ * The run is replayed (replay.h: same scenario text, point, replication
+ * and seed; the fingerprint must match the stored one) with a pcap of
+ * every link, and the ladder is drawn from that pcap (ladder.h), with the
+ * devices' events and the faults as notes.  Replaying instead of storing
+ * packets keeps the database small and proves, each time, that the run
+ * is reproducible.
+ */
+#include "experiment/trace.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "experiment/ladder.h"
+#include "experiment/replay.h"
+#include "experiment/store.h"
+
+static const char *
+fault_kind_name (ObsFaultKind k)
+{
+  switch (k)
+    {
+    case OBS_FAULT_PROXY_CRASH:   return "proxy crash";
+    case OBS_FAULT_PROXY_REJECT:  return "proxy rejects (503)";
+    case OBS_FAULT_PROXY_SLOW:    return "proxy slow";
+    case OBS_FAULT_PROXY_RESTART: return "proxy restart";
+    case OBS_FAULT_PROXY_RECOVER: return "proxy recovers";
+    case OBS_FAULT_NAT_REBOOT:    return "NAT reboot";
+    case OBS_FAULT_DNS_CHANGE:    return "DNS change";
+    case OBS_FAULT_LINK_CUT:      return "link cut";
+    case OBS_FAULT_LINK_RESTORE:  return "link restored";
+    default:                      return "fault";
+    }
+}
+
+/* The name of the node that has @addr; NULL if none. */
+static const char *
+host_name (const RunObservations *obs, SimIp4 addr)
+{
+  for (guint i = 0; i < obs->hosts->len; i++)
+    {
+      const ObsHost *h = &g_array_index (obs->hosts, ObsHost, i);
+      if (h->addr == addr)
+        return h->name;
+    }
+  return NULL;
+}
+
+/* Device events worth a note: outcomes, not every state change. */
+static char *
+event_note (const RunObservations *obs, const ObsEvent *oe)
+{
+  const DeviceEvent *ev = &oe->ev;
+  const ObsUnit *u = &g_array_index (obs->units, ObsUnit, oe->unit);
+  const char *acc = strchr (u->name, '/');
+  acc = acc ? acc + 1 : u->name;
+  char sbuf[SIM_SOCKADDR_STRLEN];
+  const char *srv = host_name (obs, ev->server.ip);
+  if (!srv)
+    srv = sim_sockaddr_to_string (&ev->server, sbuf);
+  switch (ev->kind)
+    {
+    case DEVICE_EVENT_REGISTERED:
+      return g_strdup_printf ("%s registered at %s for %u s%s%s", acc, srv, ev->expires,
+                              ev->failover ? " (failover)" : "", ev->failback ? " (failback)" : "");
+    case DEVICE_EVENT_REG_FAILED:
+      return g_strdup_printf ("%s registration at %s failed (%s%s%.0u)", acc, srv,
+                              device_fail_kind_to_string (ev->fail), ev->status ? " " : "", ev->status);
+    case DEVICE_EVENT_REG_EXPIRED:
+      return g_strdup_printf ("%s binding at %s expired", acc, srv);
+    case DEVICE_EVENT_SERVER_CHANGE:
+      return g_strdup_printf ("%s moves to %s", acc, srv);
+    case DEVICE_EVENT_MAPPING:
+      {
+        char mbuf[SIM_SOCKADDR_STRLEN];
+        return g_strdup_printf ("%s public address %s", acc, sim_sockaddr_to_string (&ev->mapped, mbuf));
+      }
+    case DEVICE_EVENT_KA_FAILED:
+      return g_strdup_printf ("%s keep-alive to %s unanswered", acc, srv);
+    case DEVICE_EVENT_LOOKUP:
+      return ev->n_candidates ? NULL : g_strdup_printf ("%s DNS lookup failed", acc);
+    default:
+      return NULL;
+    }
+}
+
+static void
+add_notes (Ladder *l, const RunObservations *obs)
+{
+  for (guint i = 0; i < obs->events->len; i++)
+    {
+      const ObsEvent *oe = &g_array_index (obs->events, ObsEvent, i);
+      g_autofree char *note = event_note (obs, oe);
+      if (!note)
+        continue;
+      const ObsUnit *u = &g_array_index (obs->units, ObsUnit, oe->unit);
+      g_autofree char *dev = g_strndup (u->name, strcspn (u->name, "/"));
+      ladder_add_note (l, oe->ev.time, dev, note);
+    }
+  for (guint i = 0; i < obs->faults->len; i++)
+    {
+      const ObsFault *f = &g_array_index (obs->faults, ObsFault, i);
+      g_autofree char *note = g_strdup_printf ("*** %s (fault %s)", fault_kind_name (f->kind),
+                                               f->fault ? f->fault : "?");
+      ladder_add_note (l, f->time, f->target ? f->target : "dns", note);
+    }
+}
+
+char *
+trace_run_ladder (Store *store, gint64 run_id, const TraceOptions *opt,
+                  TraceInfo *info, GError **error)
+{
+  char *tmpdir = NULL, *tmp_pcap = NULL, *text = NULL;
+  RunResult *res = NULL;
+  Ladder *l = NULL;
+  if (opt->pcap_path == NULL)
+    {
+      tmpdir = g_dir_make_tmp ("sipsim-trace-XXXXXX", error);
+      if (tmpdir == NULL)
+        return NULL;
+      tmp_pcap = g_build_filename (tmpdir, "run.pcap", NULL);
+    }
+  RunOptions ro = { .keep_observations = TRUE,
+                    .pcap_path = opt->pcap_path ? opt->pcap_path : tmp_pcap };
+  res = replay_run (store, run_id, &ro, error);
+  if (res == NULL)
+    goto out;
+  l = ladder_new (res->obs->hosts);
+  if (!ladder_read_pcap (l, ro.pcap_path, error))
+    goto out;
+  if (opt->notes)
+    add_notes (l, res->obs);
+  text = ladder_render (l, opt->only);
+  if (info != NULL)
+    {
+      info->n_devices = res->n_devices;
+      info->sim_time = res->sim_time;
+      info->fingerprint = res->fingerprint;
+    }
+out:
+  ladder_free (l);
+  run_result_free (res);
+  if (tmp_pcap)
+    g_unlink (tmp_pcap);
+  if (tmpdir)
+    g_rmdir (tmpdir);
+  g_free (tmp_pcap);
+  g_free (tmpdir);
+  return text;
+}
