@@ -665,6 +665,13 @@ reset_reply (SimNode *node, const SimPacketInfo *info)
                                              seq, ack, flags, 0, 0, NULL, 0));
 }
 
+void
+sim_tcp_send_reset (SimNode *node, const SimPacketInfo *info)
+{
+  g_return_if_fail (node != NULL && info != NULL && info->proto == SIM_IPPROTO_TCP);
+  reset_reply (node, info);
+}
+
 static void
 start_rtt_timing (SimTcpSocket *s, guint32 end_seq)
 {
