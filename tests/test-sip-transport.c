@@ -22,6 +22,7 @@
  *   7-determinism
  */
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "sim/host/host-sim.h"
 #include "models/sip/builder.h"
@@ -663,6 +664,217 @@ test_callback_close_and_free (void)
   fx_clear (&x);
 }
 
+
+/* ================================================================ 8-tls */
+
+static void
+fx_init_tls (Fx *x, const SipTransportConfig *ccfg, const SipTransportConfig *scfg)
+{
+  net_fixture_init (&x->f, 7, L);
+  owner_init (&x->c, x->f.client, "client", ccfg);
+  owner_init (&x->s, x->f.server, "server", scfg);
+  g_assert_true (sip_transport_listen (x->s.tp, SIP_TRANSPORT_TLS, 5061, NULL));
+}
+
+/* TLS 1.3 (tls.h note 3): TCP is up at 4L and the ClientHello leaves with
+ * the handshake's ACK; the server's flight is back at 8L: the client is UP
+ * after 2 round trips.  Its Finished and the queued request reach the
+ * server together at 10L (server UP, message delivered).  TLS 1.2 needs
+ * one more round trip: client UP at 12L, server UP at 10L, the request
+ * (sent when the client is up) at 14L. */
+static void
+test_tls_round_trips (void)
+{
+  for (int v12 = 0; v12 < 2; v12++)
+    {
+      SipTransportConfig cc;
+      sip_transport_config_init (&cc);
+      cc.tls.server_name = "sipsim.test";
+      if (v12)
+        cc.tls.max_version = TLS_VERSION_1_2;
+      Fx x;
+      fx_init_tls (&x, &cc, NULL);
+      SimSockAddr srv = { x.f.server_ip, 5061 };
+      SipFlowId id = sip_transport_connect (x.c.tp, SIP_TRANSPORT_TLS, &srv, NULL, NULL);
+      SipTxnPeer to = { .addr = srv, .reliable = TRUE, .flow = sip_flow_to_handle (id) };
+      g_autoptr (GBytes) m = options_bytes ("z9hG4bKt", 0);
+      g_assert_cmpint (send_bytes (&x.c, &to, m), ==, SIM_NET_OK);
+      sim_world_run_until (x.f.world, SIM_S (1));
+      SimTime at;
+      const SipFlowEvent *ev = ev_nth (&x.c, 0, &at);
+      g_assert_cmpint (ev->kind, ==, SIP_FLOW_UP);
+      g_assert_cmpint (ev->proto, ==, SIP_TRANSPORT_TLS);
+      g_assert_cmpint (at, ==, v12 ? 3 * RTT : 2 * RTT);
+      ev = ev_nth (&x.s, 0, &at);
+      g_assert_cmpint (ev->kind, ==, SIP_FLOW_UP);
+      g_assert_cmpint (at, ==, 2 * RTT + ONE_WAY);
+      g_assert_cmpuint (x.s.msgs->len, ==, 1);
+      g_assert_cmpint (g_array_index (x.s.msg_at, SimTime, 0), ==,
+                       v12 ? 3 * RTT + ONE_WAY : 2 * RTT + ONE_WAY);
+      g_assert_cmpuint (sip_transport_get_stats (x.c.tp)->tls_handshakes, ==, 1);
+      /* Pings and pongs ride inside TLS too. */
+      sip_transport_flow_set_keepalive (x.c.tp, id, SIM_S (20), SIM_S (20), 0);
+      sim_world_run_until (x.f.world, SIM_S (30));
+      g_assert_cmpuint (sip_transport_get_stats (x.c.tp)->pongs_received, ==, 1);
+      g_assert_cmpuint (x.c.events->len, ==, 1);
+      fx_clear (&x);
+    }
+}
+
+/* An untrusted server certificate: the verifying client fails the flow
+ * when the server's flight arrives (8L) and its bad_certificate alert
+ * fails the server's at 10L; both say tls-certificate. */
+static void
+test_tls_bad_certificate (void)
+{
+  SipTransportConfig sc;
+  sip_transport_config_init (&sc);
+  sc.tls.cert_trusted = FALSE;
+  Fx x;
+  fx_init_tls (&x, NULL, &sc);
+  SimSockAddr srv = { x.f.server_ip, 5061 };
+  sip_transport_connect (x.c.tp, SIP_TRANSPORT_TLS, &srv, NULL, NULL);
+  sim_world_run_until (x.f.world, SIM_S (1));
+  SimTime at;
+  const SipFlowEvent *ev = ev_nth (&x.c, 0, &at);
+  g_assert_cmpint (ev->kind, ==, SIP_FLOW_DOWN);
+  g_assert_cmpint (ev->failure, ==, SIP_FLOW_FAIL_TLS_CERT);
+  g_assert_cmpint (at, ==, 2 * RTT);
+  ev = ev_nth (&x.s, 0, &at);
+  g_assert_cmpint (ev->kind, ==, SIP_FLOW_DOWN);
+  g_assert_cmpint (ev->failure, ==, SIP_FLOW_FAIL_TLS_CERT);
+  g_assert_cmpint (at, ==, 2 * RTT + ONE_WAY);
+  fx_clear (&x);
+}
+
+/* A server whose process hangs (deaf) completes TCP but never answers the
+ * ClientHello: the handshake timer (32 s by default) fails the flow 32 s
+ * after TCP came up. */
+static void
+test_tls_handshake_timeout (void)
+{
+  Fx x;
+  fx_init_tls (&x, NULL, NULL);
+  sip_transport_set_deaf (x.s.tp, TRUE);
+  SimSockAddr srv = { x.f.server_ip, 5061 };
+  sip_transport_connect (x.c.tp, SIP_TRANSPORT_TLS, &srv, NULL, NULL);
+  sim_world_run_until (x.f.world, SIM_S (60));
+  SimTime at;
+  const SipFlowEvent *ev = ev_nth (&x.c, 0, &at);
+  g_assert_cmpint (ev->failure, ==, SIP_FLOW_FAIL_TLS_TIMEOUT);
+  g_assert_cmpint (at, ==, RTT + SIM_S (32));
+  fx_clear (&x);
+}
+
+static char *
+run_tshark (const char *tshark, const char *path, const char *filter, const char *field)
+{
+  const char *argv[24];
+  int k = 0;
+  argv[k++] = tshark;
+  argv[k++] = "-n";
+  argv[k++] = "-r";
+  argv[k++] = path;
+  argv[k++] = "-d";
+  argv[k++] = "tcp.port==5061,tls";
+  argv[k++] = "-o"; argv[k++] = "tcp.check_checksum:TRUE";
+  if (filter)
+    {
+      argv[k++] = "-Y";
+      argv[k++] = filter;
+    }
+  argv[k++] = "-T";
+  argv[k++] = "fields";
+  argv[k++] = "-e";
+  argv[k++] = field;
+  argv[k] = NULL;
+  char *out = NULL, *errout = NULL;
+  int status = 0;
+  g_autoptr (GError) err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &errout, &status, &err));
+  g_assert_no_error (err);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("tshark failed on %s: %s", path, errout);
+  g_free (errout);
+  return out;
+}
+
+static guint
+count_lines (const char *s)
+{
+  guint n = 0;
+  for (; *s; s++)
+    n += *s == '\n';
+  return n;
+}
+
+/* TCP and TLS 1.2 and 1.3 flows captured on the client's link: tshark
+ * dissects every packet without a malformed one or a bad checksum, and
+ * finds the handshakes where the rules put them: two ClientHellos, two
+ * ServerHellos, one certificate per handshake, a 1.2 ServerKeyExchange,
+ * and SIP over plain TCP. */
+static void
+test_tls_tshark (void)
+{
+  const char *tshark = g_getenv ("SIPSIM_TSHARK");
+  if (tshark == NULL || !g_file_test (tshark, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      if (g_getenv ("SIPSIM_REQUIRE_TSHARK"))
+        g_error ("tshark is required (SIPSIM_REQUIRE_TSHARK) but was not found");
+      g_test_skip ("tshark not installed");
+      return;
+    }
+  g_autofree char *dir = g_dir_make_tmp ("sipsim-tls-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tls.pcap", NULL);
+  Fx x;
+  SipTransportConfig cc12;
+  sip_transport_config_init (&cc12);
+  cc12.tls.max_version = TLS_VERSION_1_2;
+  cc12.tls.server_name = "sipsim.test";
+  fx_init_tls (&x, NULL, NULL);
+  SimPcap *pcap = sim_pcap_open (path, NULL);
+  g_assert_nonnull (pcap);
+  sim_link_set_pcap (x.f.link0, pcap);
+  /* A second client transport speaks 1.2; the first 1.3. */
+  Owner c12;
+  owner_init (&c12, x.f.client, "client12", &cc12);
+  SimSockAddr srv = { x.f.server_ip, 5061 };
+  SipFlowId a = sip_transport_connect (x.c.tp, SIP_TRANSPORT_TLS, &srv, NULL, NULL);
+  SipFlowId b = sip_transport_connect (c12.tp, SIP_TRANSPORT_TLS, &srv, NULL, NULL);
+  g_autoptr (GBytes) m = options_bytes ("z9hG4bKx", 300);
+  SipTxnPeer ta = { .addr = srv, .reliable = TRUE, .flow = sip_flow_to_handle (a) };
+  SipTxnPeer tb = { .addr = srv, .reliable = TRUE, .flow = sip_flow_to_handle (b) };
+  send_bytes (&x.c, &ta, m);
+  send_bytes (&c12, &tb, m);
+  sim_world_run_until (x.f.world, SIM_S (2));
+  g_assert_cmpuint (x.s.msgs->len, ==, 2);
+  owner_clear (&c12);
+  fx_clear (&x);
+  g_assert_true (sim_pcap_close (pcap, NULL));
+
+  g_autofree char *bad = run_tshark (tshark, path,
+                                     "_ws.malformed || _ws.expert.severity >= 0x00800000"
+                                     " || tcp.checksum.status == 0", "frame.number");
+  g_assert_cmpstr (bad, ==, "");
+  g_autofree char *ch = run_tshark (tshark, path, "tls.handshake.type == 1", "frame.number");
+  g_autofree char *sh = run_tshark (tshark, path, "tls.handshake.type == 2", "frame.number");
+  g_autofree char *cert = run_tshark (tshark, path, "tls.handshake.type == 11", "frame.number");
+  g_autofree char *ske = run_tshark (tshark, path, "tls.handshake.type == 12", "frame.number");
+  g_autofree char *sni = run_tshark (tshark, path, "tls.handshake.extensions_server_name",
+                                     "tls.handshake.extensions_server_name");
+  g_autofree char *ver = run_tshark (tshark, path, "tls.handshake.type == 2",
+                                     "tls.handshake.extensions.supported_version");
+  g_assert_cmpuint (count_lines (ch), ==, 2);
+  g_assert_cmpuint (count_lines (sh), ==, 2);
+  g_assert_cmpuint (count_lines (cert), ==, 1);    /* 1.3's is encrypted */
+  g_assert_cmpuint (count_lines (ske), ==, 1);
+  g_assert_nonnull (strstr (sni, "sipsim.test"));
+  g_assert_nonnull (strstr (ver, "0x0304"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* ======================================================== 7-determinism */
 
 static void
@@ -722,5 +934,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sip-transport/5-udp/classify", test_udp_classify);
   g_test_add_func ("/sip-transport/6-callback/close-and-free", test_callback_close_and_free);
   g_test_add_func ("/sip-transport/7-determinism/seed", test_determinism);
+  g_test_add_func ("/sip-transport/8-tls/round-trips", test_tls_round_trips);
+  g_test_add_func ("/sip-transport/8-tls/bad-certificate", test_tls_bad_certificate);
+  g_test_add_func ("/sip-transport/8-tls/handshake-timeout", test_tls_handshake_timeout);
+  g_test_add_func ("/sip-transport/8-tls/tshark", test_tls_tshark);
   return g_test_run ();
 }

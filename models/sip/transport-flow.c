@@ -25,7 +25,7 @@
 
 #include "models/sip/transport-private.h"
 
-static const char *const state_names[] = { "CONNECTING", "UP", "DOWN" };
+static const char *const state_names[] = { "CONNECTING", "HANDSHAKING", "UP", "DOWN" };
 
 static void flow_on_tcp_event (SimHostTcp *sock, HostTcpEvent ev, gpointer u);
 static void flow_on_tcp_recv  (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u);
@@ -33,6 +33,8 @@ static void flow_on_connect_timer (HostTimer *t, gpointer u);
 static void flow_on_ka_timer      (HostTimer *t, gpointer u);
 static void flow_on_pong_timer    (HostTimer *t, gpointer u);
 static void flow_on_idle_timer    (HostTimer *t, gpointer u);
+static void flow_on_hs_timer      (HostTimer *t, gpointer u);
+static void flow_stream_bytes     (Flow *f, const guint8 *data, gsize len);
 
 /* ---------------------------------------------------------- invariants */
 
@@ -43,20 +45,27 @@ check_invariants (const Flow *f)
   gboolean ka_t = host_timer_is_pending (&f->ka_timer);
   gboolean pong_t = host_timer_is_pending (&f->pong_timer);
   gboolean idle_t = host_timer_is_pending (&f->idle_timer);
+  gboolean hs_t = host_timer_is_pending (&f->hs_timer);
+  gboolean is_tls = f->proto == SIP_TRANSPORT_TLS;
   gboolean in_table = g_hash_table_lookup (f->tp->flows, GUINT_TO_POINTER (f->id)) == f;
 
   switch (f->state)
     {
     case FLOW_CONNECTING:
-      return !f->accepted && f->sock != NULL && in_table
+      return !f->accepted && f->sock != NULL && in_table && f->tls == NULL
              && conn_t == (f->params.connect_timeout > 0)
-             && !ka_t && !pong_t && !idle_t && !f->ping_out;
+             && !ka_t && !pong_t && !idle_t && !hs_t && !f->ping_out;
+    case FLOW_HANDSHAKING:
+      return is_tls && f->tls != NULL && f->sock != NULL && in_table
+             && hs_t == (f->tp->cfg.tls_handshake_timeout > 0)
+             && !conn_t && !ka_t && !pong_t && !idle_t && !f->ping_out;
     case FLOW_UP:
-      return f->sock != NULL && in_table && f->queue->len == 0 && !conn_t
+      return f->sock != NULL && in_table && f->queue->len == 0 && !conn_t && !hs_t
+             && (f->tls != NULL) == is_tls
              && pong_t == f->ping_out && (!pong_t || (f->params.ka_min > 0 && !ka_t));
     case FLOW_DOWN:
       return f->sock == NULL && !in_table && !conn_t && !ka_t && !pong_t && !idle_t
-             && f->queue->len == 0;
+             && !hs_t && f->queue->len == 0;
     }
   return FALSE;
 }
@@ -118,6 +127,7 @@ flow_alloc (SipTransport *tp, SipTransportProto proto, gboolean accepted)
   host_timer_init (tp->host, &f->ka_timer, flow_on_ka_timer, f);
   host_timer_init (tp->host, &f->pong_timer, flow_on_pong_timer, f);
   host_timer_init (tp->host, &f->idle_timer, flow_on_idle_timer, f);
+  host_timer_init (tp->host, &f->hs_timer, flow_on_hs_timer, f);
   return f;
 }
 
@@ -133,6 +143,7 @@ flow_free_mem (Flow *f)
 {
   g_assert (f->state == FLOW_DOWN);
   sip_stream_reader_free (f->reader);
+  tls_session_free (f->tls);
   g_byte_array_unref (f->queue);
   g_free (f);
 }
@@ -165,6 +176,7 @@ flow_retire (Flow *f, FlowEnd how)
   host_timer_cancel (&f->ka_timer);
   host_timer_cancel (&f->pong_timer);
   host_timer_cancel (&f->idle_timer);
+  host_timer_cancel (&f->hs_timer);
   f->ping_out = FALSE;
   g_byte_array_set_size (f->queue, 0);
   host_tcp_set_callbacks (f->sock, NULL, NULL, NULL);
@@ -257,6 +269,15 @@ flow_new_accepted (SipTransport *tp, SipTransportProto proto, SimHostTcp *sock)
   char rb[SIM_SOCKADDR_STRLEN];
   host_trace (tp->host, "tp %s flow %u accept %s %s", tp->tag, f->id,
               sip_transport_proto_to_string (proto), sim_sockaddr_to_string (&f->remote, rb));
+  if (proto == SIP_TRANSPORT_TLS)
+    {
+      /* Note 10 of transport.h: the client speaks first. */
+      f->tls = tls_session_new (TLS_ROLE_SERVER, &tp->cfg.tls, &tp->rng);
+      if (tp->cfg.tls_handshake_timeout > 0)
+        host_timer_start (&f->hs_timer, tp->cfg.tls_handshake_timeout);
+      set_state (f, FLOW_HANDSHAKING);
+      return f;
+    }
   set_state (f, FLOW_UP);
   return f;
 }
@@ -281,6 +302,19 @@ flow_report_up (Flow *f)
   tp_enter (tp);
   flow_report (f, &ev);
   tp_leave (tp);
+}
+
+/* Sends @len bytes of the flow's payload: as TLS application data on a
+ * TLS flow (transport.h note 10), as they are on TCP. */
+static gboolean
+flow_write (Flow *f, const guint8 *data, gsize len)
+{
+  if (f->tls == NULL)
+    return host_tcp_send (f->sock, data, len, NULL);
+  g_autoptr (GByteArray) wire = g_byte_array_new ();
+  if (!tls_session_write (f->tls, data, len, wire))
+    return FALSE;
+  return host_tcp_send (f->sock, wire->data, wire->len, NULL);
 }
 
 /* ------------------------------------------------------------- kernel */
@@ -313,7 +347,19 @@ flow_on_tcp_event (SimHostTcp *sock, HostTcpEvent ev, gpointer u)
   switch (ev)
     {
     case HOST_TCP_CONNECTED:
-      if (f->state == FLOW_CONNECTING)
+      if (f->state == FLOW_CONNECTING && f->proto == SIP_TRANSPORT_TLS)
+        {
+          host_timer_cancel (&f->connect_timer);
+          host_tcp_get_local (sock, &f->local);
+          f->tls = tls_session_new (TLS_ROLE_CLIENT, &tp->cfg.tls, &tp->rng);
+          g_autoptr (GByteArray) wire = g_byte_array_new ();
+          tls_session_start (f->tls, wire);
+          host_tcp_send (sock, wire->data, wire->len, NULL);
+          if (tp->cfg.tls_handshake_timeout > 0)
+            host_timer_start (&f->hs_timer, tp->cfg.tls_handshake_timeout);
+          set_state (f, FLOW_HANDSHAKING);
+        }
+      else if (f->state == FLOW_CONNECTING)
         {
           host_timer_cancel (&f->connect_timer);
           host_tcp_get_local (sock, &f->local);
@@ -358,8 +404,53 @@ flow_on_pong (Flow *f)
   g_assert (check_invariants (f));
 }
 
-/* Frames everything that arrived and hands it on.  After every call out
- * the flow may be DOWN (the owner closed it) or the transport freed. */
+static SipFlowFailure
+tls_failure_of (const TlsSession *s)
+{
+  if (tls_session_get_failure (s) == TLS_FAIL_BAD_CERTIFICATE
+      || tls_session_get_peer_alert (s) == 42)
+    return SIP_FLOW_FAIL_TLS_CERT;
+  return SIP_FLOW_FAIL_TLS;
+}
+
+/* Bytes of a TLS flow: the session answers the handshake; what it
+ * decrypts goes to the framing.  Called with the transport busy. */
+static void
+flow_tls_input (Flow *f, const guint8 *data, gsize len)
+{
+  SipTransport *tp = f->tp;
+  g_autoptr (GByteArray) wire = g_byte_array_new ();
+  g_autoptr (GByteArray) app = g_byte_array_new ();
+  TlsStatus st = tls_session_input (f->tls, data, len, wire, app);
+  gboolean now_up = st == TLS_ESTABLISHED && f->state == FLOW_HANDSHAKING;
+  if (now_up && f->queue->len)
+    {
+      /* A TLS 1.3 client's data rides in the flight of its Finished. */
+      tls_session_write (f->tls, f->queue->data, f->queue->len, wire);
+      g_byte_array_set_size (f->queue, 0);
+    }
+  if (wire->len)
+    host_tcp_send (f->sock, wire->data, wire->len, NULL);
+  if (st == TLS_FAILED)
+    {
+      flow_fail (f, tls_failure_of (f->tls), SIM_NET_ERR_RESET, END_CLOSE);
+      return;
+    }
+  if (now_up)
+    {
+      host_timer_cancel (&f->hs_timer);
+      tp->stats.tls_handshakes++;
+      host_trace (tp->host, "tp %s flow %u tls %s", tp->tag, f->id,
+                  tls_version_to_string (tls_session_get_version (f->tls)));
+      set_state (f, FLOW_UP);
+      flow_report_up (f);
+      if (f->state != FLOW_UP || tp->free_pending)
+        return;
+    }
+  if (app->len)
+    flow_stream_bytes (f, app->data, app->len);
+}
+
 static void
 flow_on_tcp_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
 {
@@ -372,11 +463,24 @@ flow_on_tcp_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
     }
   tp_enter (tp);
   idle_restart (f);
+  if (f->tls)
+    flow_tls_input (f, data, len);
+  else
+    flow_stream_bytes (f, data, len);
+  tp_leave (tp);
+}
+
+/* Frames everything that arrived and hands it on.  After every call out
+ * the flow may be DOWN (the owner closed it) or the transport freed.
+ * Called with the transport busy. */
+static void
+flow_stream_bytes (Flow *f, const guint8 *data, gsize len)
+{
+  SipTransport *tp = f->tp;
   if (!sip_stream_reader_push (f->reader, data, len, NULL))
     {
       tp->stats.malformed++;
       flow_fail (f, SIP_FLOW_FAIL_MALFORMED, SIM_NET_ERR_RESET, END_ABORT);
-      tp_leave (tp);
       return;
     }
   while (f->state == FLOW_UP && !tp->free_pending)
@@ -396,7 +500,7 @@ flow_on_tcp_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
           if (tp->cfg.answer_pings)
             {
               tp->stats.pings_answered++;
-              host_tcp_send (f->sock, "\r\n", 2, NULL);
+              flow_write (f, (const guint8 *) "\r\n", 2);
             }
           else
             tp_keepalive (tp, SIP_DGRAM_PING, &peer);
@@ -409,8 +513,7 @@ flow_on_tcp_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
             g_autoptr (GBytes) ans = tp_stun (tp, g_bytes_get_data (frame, NULL),
                                               g_bytes_get_size (frame), &peer);
             if (ans && f->state == FLOW_UP)
-              host_tcp_send (f->sock, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans),
-                             NULL);
+              flow_write (f, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans));
             break;
           }
         case SIP_FRAME_ERROR:
@@ -421,7 +524,6 @@ flow_on_tcp_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
           break;
         }
     }
-  tp_leave (tp);
 }
 
 /* --------------------------------------------------------------- timers */
@@ -444,7 +546,7 @@ flow_on_ka_timer (HostTimer *t, gpointer u)
   SipTransport *tp = f->tp;
   tp->stats.pings_sent++;
   host_trace (tp->host, "tp %s ping %u", tp->tag, f->id);
-  host_tcp_send (f->sock, "\r\n\r\n", 4, NULL);   /* note 2 */
+  flow_write (f, (const guint8 *) "\r\n\r\n", 4);   /* note 2 */
   f->ping_out = TRUE;
   host_timer_start (&f->pong_timer, f->params.pong_timeout);
   g_assert (check_invariants (f));
@@ -457,6 +559,16 @@ flow_on_pong_timer (HostTimer *t, gpointer u)
   SipTransport *tp = f->tp;
   tp_enter (tp);
   flow_fail (f, SIP_FLOW_FAIL_KEEPALIVE, SIM_NET_ERR_TIMED_OUT, END_CLOSE);
+  tp_leave (tp);
+}
+
+static void
+flow_on_hs_timer (HostTimer *t, gpointer u)
+{
+  Flow *f = u;
+  SipTransport *tp = f->tp;
+  tp_enter (tp);
+  flow_fail (f, SIP_FLOW_FAIL_TLS_TIMEOUT, SIM_NET_ERR_TIMED_OUT, END_CLOSE);
   tp_leave (tp);
 }
 
@@ -478,11 +590,12 @@ flow_send (Flow *f, const guint8 *data, gsize len)
   switch (f->state)
     {
     case FLOW_CONNECTING:
+    case FLOW_HANDSHAKING:
       g_byte_array_append (f->queue, data, (guint) len);
       f->tp->stats.queued_bytes += len;
       return SIM_NET_OK;
     case FLOW_UP:
-      return host_tcp_send (f->sock, data, len, NULL) ? SIM_NET_OK : SIM_NET_ERR_RESET;
+      return flow_write (f, data, len) ? SIM_NET_OK : SIM_NET_ERR_RESET;
     case FLOW_DOWN:
       break;
     }

@@ -5,9 +5,11 @@
  */
 #pragma once
 #include "models/sip/transport.h"
+#include "models/tls/tls.h"
 
 typedef enum {
   FLOW_CONNECTING,
+  FLOW_HANDSHAKING,   /* TLS: TCP is up, the TLS handshake is not done */
   FLOW_UP,
   FLOW_DOWN,
 } FlowState;
@@ -22,18 +24,20 @@ struct Flow {
   gboolean           accepted;
   SimHostTcp        *sock;          /* NULL once DOWN */
   SipStreamReader   *reader;
+  TlsSession        *tls;           /* TLS flows only */
   GByteArray        *queue;         /* bytes waiting for CONNECTING to end */
   SimSockAddr        local, remote;
   SimTime            opened_at;
   SipFlowParams      params;
   gboolean           ping_out;      /* a ping waits for its pong */
-  HostTimer          connect_timer, ka_timer, pong_timer, idle_timer;
+  HostTimer          connect_timer, ka_timer, pong_timer, idle_timer, hs_timer;
 };
 
 struct SipTransport {
   SimHost            *host;
   SipTransportConfig  cfg;
   char               *tag;
+  char               *tls_server_name;  /* cfg.tls.server_name's copy */
   SipTransportFuncs   funcs;
   gpointer            user_data;
   SimRng              rng;

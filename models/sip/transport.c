@@ -39,6 +39,9 @@ sip_flow_failure_to_string (SipFlowFailure f)
     case SIP_FLOW_FAIL_KEEPALIVE:       return "keepalive";
     case SIP_FLOW_FAIL_IDLE:            return "idle";
     case SIP_FLOW_FAIL_MALFORMED:       return "malformed";
+    case SIP_FLOW_FAIL_TLS_CERT:        return "tls-certificate";
+    case SIP_FLOW_FAIL_TLS_TIMEOUT:     return "tls-timeout";
+    case SIP_FLOW_FAIL_TLS:             return "tls";
     }
   return "?";
 }
@@ -61,6 +64,8 @@ sip_transport_config_init (SipTransportConfig *cfg)
   memset (cfg, 0, sizeof *cfg);
   cfg->tag = "sip";
   cfg->answer_pings = TRUE;
+  tls_config_init (&cfg->tls);
+  cfg->tls_handshake_timeout = SIM_S (32);
 }
 
 /* ----------------------------------------------------- owner callbacks */
@@ -248,7 +253,8 @@ on_accept (SimHostTcpListener *l, SimHostTcp *sock, gpointer u)
 {
   SipTransport *tp = u;
   Flow *f = flow_new_accepted (tp, tp->listen_proto, sock);
-  flow_report_up (f);
+  if (f->state == FLOW_UP)
+    flow_report_up (f);
 }
 
 gboolean
@@ -256,7 +262,7 @@ sip_transport_listen (SipTransport *tp, SipTransportProto proto, guint16 port,
                       GError **error)
 {
   g_return_val_if_fail (tp != NULL && tp->listener == NULL, FALSE);
-  g_return_val_if_fail (proto == SIP_TRANSPORT_TCP, FALSE);
+  g_return_val_if_fail (proto != SIP_TRANSPORT_UDP, FALSE);
   SimSockAddr local = { .ip = SIM_IP4_ANY, .port = port };
   tp->listener = host_tcp_listen (tp->host, &local, on_accept, tp, error);
   tp->listen_proto = proto;
@@ -284,12 +290,7 @@ sip_transport_connect (SipTransport *tp, SipTransportProto proto, const SimSockA
                        const SipFlowParams *params, GError **error)
 {
   g_return_val_if_fail (tp != NULL && remote != NULL, 0);
-  if (proto != SIP_TRANSPORT_TCP)
-    {
-      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_NOT_AVAILABLE,
-                   "%s flows are not implemented", sip_transport_proto_to_string (proto));
-      return 0;
-    }
+  g_return_val_if_fail (proto != SIP_TRANSPORT_UDP, 0);
   Flow *f = flow_new_active (tp, proto, remote, params, error);
   return f ? f->id : 0;
 }
@@ -421,6 +422,8 @@ sip_transport_new (SimHost *host, const SipTransportConfig *cfg,
     sip_transport_config_init (&tp->cfg);
   tp->tag = g_strdup (tp->cfg.tag ? tp->cfg.tag : "sip");
   tp->cfg.tag = tp->tag;
+  tp->tls_server_name = g_strdup (tp->cfg.tls.server_name);
+  tp->cfg.tls.server_name = tp->tls_server_name;
   if (funcs)
     tp->funcs = *funcs;
   tp->user_data = user_data;
@@ -446,6 +449,7 @@ tp_destroy (SipTransport *tp)
   g_ptr_array_unref (tp->order);
   g_ptr_array_unref (tp->graveyard);
   g_free (tp->tag);
+  g_free (tp->tls_server_name);
   g_free (tp);
 }
 

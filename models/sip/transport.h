@@ -51,6 +51,11 @@
  *      IDLE            nothing received for idle_timeout (we close)
  *      MALFORMED       bytes that frame as nothing (framing.h note 4): the
  *                      stream cannot be resynchronised, so we reset it
+ *      TLS_CERT        we rejected the server's certificate (and sent
+ *                      bad_certificate), or the peer's bad_certificate alert
+ *      TLS_TIMEOUT     the TLS handshake did not finish in time
+ *      TLS             any other TLS failure (no common version, an alert,
+ *                      a record we cannot read)
  *
  * 4. Sending (sip_transport_send(), the shape of SipTxnSendFunc).  Not
  *    reliable: a datagram from the UDP socket.  Reliable with a flow: on
@@ -95,14 +100,34 @@
  *    changes and "tp NAME ping|pong ID" for keep-alives, so ladders and
  *    fingerprints show them.
  *
+ * 10. TLS flows (models/tls/tls.h: a byte-accurate model, doc/tls.md) run
+ *    a TLS session on the TCP connection: active flows as the client,
+ *    accepted ones as the server, with the transport's TlsConfig.  The
+ *    flow is HANDSHAKING from TCP's CONNECTED (or the accept) until the
+ *    session is established, and only then UP; bytes sent meanwhile are
+ *    queued, and a TLS 1.3 client sends them in the flight of its
+ *    Finished.  Everything on the flow (SIP, pings, pongs, STUN) is TLS
+ *    application data.  A failed handshake sends its alert, closes the
+ *    connection (FIN) and reports DOWN with TLS_CERT or TLS; a handshake
+ *    longer than tls_handshake_timeout is abandoned (FIN) as TLS_TIMEOUT.
+ *    The session's random bytes come from the transport's stream.
+ *
  * State machine of a flow (transport-flow.c, check_invariants()):
  *
  *      sip_transport_connect / on-demand send        listener accept
  *                    |                                     |
  *                    V                                     |
- *             +------------+  kernel CONNECTED             |
+ *             +------------+  kernel CONNECTED (TCP)       |
  *             | CONNECTING |------------------+            |
  *             +------------+  flush queue,    |            |
+ *                 |     | TLS: ClientHello    |            | TLS: accept
+ *                 |     V                     |            V
+ *                 |  +-------------+  established: flush, [UP]
+ *                 |  | HANDSHAKING |--------->|            |
+ *                 |  +-------------+          |            |
+ *                 |     | alert, bad cert,    |            |
+ *                 |     | hs timer, RST, FIN  |            |
+ *                 |     V [DOWN]              |            |
  *                    |        [UP]            V            V [UP]
  *                    |                  +---------------------+
  *                    |                  |         UP          |<--+ pong: stop
@@ -116,21 +141,31 @@
  *             +-------------------------------+     malformed [DOWN]
  *               [DOWN] from CONNECTING too; owner close or drop: no report
  *
- *   CONNECTING -> UP    [flow_on_tcp_event: CONNECTED]
+ *   CONNECTING -> UP    [flow_on_tcp_event: CONNECTED (TCP)]
+ *   CONNECTING -> HANDSHAKING [flow_on_tcp_event: CONNECTED (TLS)]
+ *   (accept)   -> HANDSHAKING [on_accept (TLS)]
+ *   HANDSHAKING -> UP   [flow_tls_input: established]
+ *   HANDSHAKING -> DOWN [flow_tls_input: failed; flow_on_hs_timer;
+ *                        flow_on_tcp_event: ERROR, PEER_CLOSED; flow_close]
  *   CONNECTING -> DOWN  [flow_on_tcp_event: ERROR; flow_on_connect_timer;
  *                        flow_close; transport free]
- *   (accept)   -> UP    [on_accept]
+ *   (accept)   -> UP    [on_accept (TCP)]
  *   UP         -> DOWN  [flow_on_tcp_event: ERROR, PEER_CLOSED;
  *                        flow_on_pong_timer; flow_on_idle_timer;
  *                        flow_recv: framing error; flow_close]
  *
  * Invariants (asserted on every transition):
  *   CONNECTING  active; socket open; connect timer pending iff a connect
- *               timeout is set; no keep-alive, pong or idle timer.
+ *               timeout is set; no keep-alive, pong, idle or handshake
+ *               timer.
+ *   HANDSHAKING a TLS flow with its session; socket open; handshake timer
+ *               pending iff a handshake timeout is set; no other timer.
  *   UP          socket open; send queue empty; connect timer idle; pong
  *               timer pending only with keep-alives on, and then the
  *               keep-alive timer is idle (one ping outstanding at most).
  *   DOWN        no socket, no timer, empty queue, not in the flow table.
+ *   and always: a flow has a TLS session iff it is a TLS flow that has
+ *   left CONNECTING.
  */
 #pragma once
 #include <glib.h>
@@ -139,6 +174,7 @@
 #include "models/sip/msg.h"
 #include "models/sip/transaction.h"
 #include "models/sip/framing.h"
+#include "models/tls/tls.h"
 
 G_BEGIN_DECLS
 
@@ -148,7 +184,7 @@ typedef guint32 SipFlowId;            /* 0: no flow */
 typedef enum {
   SIP_TRANSPORT_UDP,
   SIP_TRANSPORT_TCP,
-  SIP_TRANSPORT_TLS,                  /* reserved: not implemented yet */
+  SIP_TRANSPORT_TLS,                  /* TCP + models/tls (note 10) */
 } SipTransportProto;
 
 typedef enum {
@@ -162,6 +198,9 @@ typedef enum {
   SIP_FLOW_FAIL_KEEPALIVE,
   SIP_FLOW_FAIL_IDLE,
   SIP_FLOW_FAIL_MALFORMED,
+  SIP_FLOW_FAIL_TLS_CERT,             /* a certificate was rejected (by us or the peer) */
+  SIP_FLOW_FAIL_TLS_TIMEOUT,          /* no TLS handshake within tls_handshake_timeout */
+  SIP_FLOW_FAIL_TLS,                  /* another TLS failure: version, alert, bad record */
 } SipFlowFailure;
 
 typedef enum {
@@ -216,6 +255,8 @@ typedef struct {
   gboolean    stun_server;    /* answer STUN Binding requests (RFC 5626 §8.4); FALSE */
   SimTime     idle_timeout;   /* close a flow after this long without input; 0: never */
   gsize       max_buffer;     /* per-flow reassembly bound; 0: framing.h's default */
+  TlsConfig   tls;            /* TLS flows, both roles (models/tls/tls.h defaults) */
+  SimTime     tls_handshake_timeout;  /* 32 s (64*T1, as Timer B/F); 0: none */
 } SipTransportConfig;
 
 void sip_transport_config_init (SipTransportConfig *cfg);
@@ -241,7 +282,8 @@ typedef struct {
   guint64 keepalives;         /* vendor keep-alives and unexpected pongs */
   guint64 stun_answered;
   guint64 flows_opened, flows_accepted, flows_up;
-  guint64 flows_failed[SIP_FLOW_FAIL_MALFORMED + 1];   /* by SipFlowFailure */
+  guint64 flows_failed[SIP_FLOW_FAIL_TLS + 1];   /* by SipFlowFailure */
+  guint64 tls_handshakes;     /* TLS handshakes completed */
   guint64 queued_bytes;       /* bytes that waited for a flow to come up */
 } SipTransportStats;
 

@@ -53,6 +53,7 @@ struct TlsSession {
   gboolean    can_write;
   gboolean    got_ee;        /* 1.3 client: EncryptedExtensions seen */
   TlsFailure  failure;
+  guint       peer_alert;    /* the peer's fatal alert, 0 if none */
   GByteArray *inbuf;         /* bytes of an incomplete record */
   GByteArray *hsbuf;         /* bytes of an incomplete handshake message */
 };
@@ -512,7 +513,10 @@ record_input (TlsSession *s, guint8 type, guint8 *frag, gsize n, GByteArray *wir
       return handshake_bytes (s, frag, n, wire);
     case TLS_CT_ALERT:
       if (n >= 2 && frag[0] == 2)
-        return fail (s, TLS_FAIL_ALERT, 0, NULL);
+        {
+          s->peer_alert = frag[1];
+          return fail (s, TLS_FAIL_ALERT, 0, NULL);
+        }
       return TLS_OK;                           /* warnings are ignored */
     case TLS_CT_APPLICATION_DATA:
       if (!s->rx_protected || (s->state != ST_ESTABLISHED && !(s->role == TLS_ROLE_CLIENT
@@ -582,6 +586,12 @@ TlsFailure
 tls_session_get_failure (const TlsSession *s)
 {
   return s->failure;
+}
+
+guint
+tls_session_get_peer_alert (const TlsSession *s)
+{
+  return s->peer_alert;
 }
 
 TlsVersion

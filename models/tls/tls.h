@@ -127,6 +127,9 @@ gboolean    tls_session_can_write (const TlsSession *s);
 gboolean    tls_session_is_established (const TlsSession *s);
 TlsFailure  tls_session_get_failure (const TlsSession *s);
 TlsVersion  tls_session_get_version (const TlsSession *s);  /* valid after ServerHello */
+/* The description of the fatal alert the peer sent (42 bad_certificate,
+ * 70 protocol_version, ...), 0 if none. */
+guint       tls_session_get_peer_alert (const TlsSession *s);
 
 const char *tls_failure_to_string (TlsFailure f);   /* "bad-certificate", ... */
 const char *tls_version_to_string (TlsVersion v);   /* "1.2", "1.3" */
