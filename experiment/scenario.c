@@ -581,6 +581,24 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         ok = b_port (b, &c->port);
       else if (KEY ("tcp"))
         ok = b_bool (b, &c->tcp);
+      else if (KEY ("tls"))
+        ok = b_bool (b, &c->tls);
+      else if (KEY ("tls_port"))
+        ok = b_port (b, &c->tls_port);
+      else if (KEY ("tls_version"))
+        {
+          static const char *const versions[] = { "1.2", "1.3" };
+          guint ver = 0;
+          ok = b_choice (b, versions, 2, &ver, "1.2 or 1.3 (the highest TLS version accepted)");
+          c->tls_max_version = (TlsVersion) ver;
+        }
+      else if (KEY ("tls_cert"))
+        {
+          static const char *const certs[] = { "untrusted", "trusted" };
+          guint t = 1;
+          ok = b_choice (b, certs, 2, &t, "trusted or untrusted");
+          c->tls_cert_trusted = t == 1;
+        }
       else if (KEY ("tcp_idle_timeout"))
         ok = b_dur (b, &c->tcp_idle_timeout);
       else if (KEY ("crash_conns") || KEY ("restart_conns"))
@@ -674,7 +692,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
             }
         }
       else
-        return unknown (b, "address, port, tcp, tcp_idle_timeout, crash_conns, restart_conns, "
+        return unknown (b, "address, port, tcp, tls, tls_port, tls_version, tls_cert, "
+                        "tcp_idle_timeout, crash_conns, restart_conns, "
                         "path_ob, default_expires, min_expires, max_expires, "
                         "realm, users, nonce_lifetime, outbound, flow_timer, retry_after, "
                         "slow_delay, restart_downtime, capacity_rps, queue_limit, overload_drop, "

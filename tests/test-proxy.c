@@ -1645,6 +1645,52 @@ test_flows_bound (void)
   fx_clear (&x);
 }
 
+
+/* The same over TLS (5061): a verifying UA registers over a TLS 1.3 flow
+ * and the registrar's probes come down it (Via transport TLS); an
+ * untrusted registrar certificate fails the flow with tls-certificate. */
+static void
+test_flows_tls (void)
+{
+  for (int bad = 0; bad < 2; bad++)
+    {
+      SipProxyConfig cfg;
+      sip_proxy_config_init (&cfg);
+      cfg.probe_rate = 0.05;
+      cfg.tls_cert_trusted = !bad;
+      Fx x;
+      fx_init (&x, &cfg);
+      FlowUa a;
+      fua_init (&a, x.ch);
+      SimSockAddr tls_srv = { x.ua.server.ip, 5061 };
+      SipFlowId f1 = sip_transport_connect (a.tp, SIP_TRANSPORT_TLS, &tls_srv, NULL, NULL);
+      fx_run (&x, SIM_S (1));
+      if (bad)
+        {
+          g_assert_cmpuint (a.downs->len, ==, 1);
+          g_assert_cmpint (g_array_index (a.downs, SipFlowEvent, 0).failure, ==,
+                           SIP_FLOW_FAIL_TLS_CERT);
+          fua_clear (&a);
+          fx_clear (&x);
+          continue;
+        }
+      fua_register (&a, f1, 1);
+      fx_run (&x, SIM_S (300));
+      g_assert_cmpuint (a.finals->len, ==, 1);
+      g_assert_cmpuint (sip_msg_status (a.finals->pdata[0]), ==, 200);
+      const GArray *pr = sip_proxy_get_probes (x.proxy);
+      g_assert_cmpuint (pr->len, >, 3);
+      g_assert_cmpuint (a.options_flow->len, ==, pr->len);
+      for (guint i = 0; i < pr->len; i++)
+        {
+          g_assert_true (g_array_index (pr, SipProxyProbe, i).reached);
+          g_assert_cmpuint (g_array_index (a.options_flow, SipFlowId, i), ==, f1);
+        }
+      fua_clear (&a);
+      fx_clear (&x);
+    }
+}
+
 /* RESTART with connections reset (the default): the UA's flow is reset
  * when the RST arrives (fault + 2L); a connect during the downtime is
  * refused (no listener: RST back at +4L); after restart_downtime it
@@ -1768,6 +1814,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/10-tcp/register-and-probe", test_tcp_register_and_probe);
   g_test_add_func ("/proxy/11-counters/malformed-keepalives", test_malformed_and_keepalives);
   g_test_add_func ("/proxy/12-flows/bound-path-ob", test_flows_bound);
+  g_test_add_func ("/proxy/12-flows/tls", test_flows_tls);
   g_test_add_func ("/proxy/12-flows/restart-reset-silent", test_flows_restart);
   g_test_add_func ("/proxy/12-flows/crash-hang-keepalive", test_flows_crash_hang);
   return g_test_run ();

@@ -97,7 +97,7 @@ struct SipProxy {
   GHashTable         *users;        /* user -> password */
   SimRng              rng, probe_rng, fault_rng;
   SipTransport       *tp;           /* UDP socket, TCP listener and flows */
-  gboolean            listening;    /* the TCP listener is open */
+  gboolean            listening;    /* the TCP and TLS listeners are open */
   guint64             malformed_extra; /* malformed requests the TU found (none yet) */
   GHashTable         *by_flow;      /* flow id -> GPtrArray of Binding * on it */
   SipTxnLayer        *layer;
@@ -119,6 +119,12 @@ struct SipProxy {
 };
 
 static void layer_reset (SipProxy *p);
+
+static guint16
+proxy_tls_port (const SipProxy *p)
+{
+  return p->cfg.tls_port ? p->cfg.tls_port : (guint16) (p->cfg.port + 1);
+}
 
 /* ------------------------------------------------------------- strings */
 
@@ -157,6 +163,9 @@ sip_proxy_config_init (SipProxyConfig *cfg)
   memset (cfg, 0, sizeof *cfg);
   cfg->port = 5060;                    /* RFC 3261 §19.1.2 */
   cfg->tcp = TRUE;
+  cfg->tls = TRUE;
+  cfg->tls_max_version = TLS_VERSION_1_3;
+  cfg->tls_cert_trusted = TRUE;
   cfg->crash_conns = SIP_PROXY_CONNS_HANG;      /* the CRASH of a hung process */
   cfg->restart_conns = SIP_PROXY_CONNS_RESET;   /* a process that dies and restarts */
   cfg->default_expires = 3600;         /* §10.3 step 7 example / BEHAVIOUR.md (c) */
@@ -965,7 +974,10 @@ binding_probe_fire (HostTimer *t, gpointer u)
   g_autofree char *tag = sip_gen_tag (&p->rng);
   g_autofree char *cid = sip_gen_call_id (&p->rng, lip);
   SipBuilder *mb = sip_builder_request (SIP_METHOD_OPTIONS, NULL, b->contact);
-  sip_builder_add_via (mb, b->reliable ? "TCP" : "UDP", lip, p->cfg.port, branch, TRUE);
+  SipTransportProto proto = sip_transport_flow_get_proto (p->tp, b->flow);
+  sip_builder_add_via (mb, sip_transport_proto_to_string (proto), lip,
+                       proto == SIP_TRANSPORT_TLS ? proxy_tls_port (p) : p->cfg.port, branch,
+                       TRUE);
   sip_builder_add (mb, "Max-Forwards", "70");
   sip_builder_add (mb, "From", "<sip:probe@%s>;tag=%s", p->realm, tag);
   sip_builder_add (mb, "To", "<sip:%s>", b->aor);
@@ -1048,6 +1060,19 @@ restart_done (HostTimer *t, gpointer u)
   sip_proxy_fault (u, SIP_PROXY_FAULT_RECOVER);
 }
 
+/* Opens the TCP listener on port and the TLS one on tls_port (port + 1
+ * if 0), as configured. */
+static gboolean
+proxy_listen (SipProxy *p, GError **error)
+{
+  if (p->cfg.tcp && !sip_transport_listen (p->tp, SIP_TRANSPORT_TCP, p->cfg.port, error))
+    return FALSE;
+  if (p->cfg.tls && !sip_transport_listen (p->tp, SIP_TRANSPORT_TLS, proxy_tls_port (p), error))
+    return FALSE;
+  p->listening = TRUE;
+  return TRUE;
+}
+
 /* What going down does to the TCP connections (proxy.h note 7).  The
  * transport reports nothing for flows it is told to drop, so the bindings
  * lose their flows here. */
@@ -1099,8 +1124,8 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
       if (was_down)
         {
           sip_transport_set_deaf (p->tp, FALSE);
-          if (p->cfg.tcp && !p->listening)
-            p->listening = sip_transport_listen (p->tp, SIP_TRANSPORT_TCP, p->cfg.port, NULL);
+          if (!p->listening)
+            proxy_listen (p, NULL);
         }
       break;
     }
@@ -1214,6 +1239,8 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   tc.tag = "proxy";
   tc.stun_server = TRUE;                 /* RFC 5626 §8.4 */
   tc.idle_timeout = cfg->tcp_idle_timeout;
+  tc.tls.max_version = cfg->tls_max_version;
+  tc.tls.cert_trusted = cfg->tls_cert_trusted;
   SipTransportFuncs tf = { .message = on_tp_message, .flow = on_tp_flow,
                            .udp_error = on_tp_udp_error };
   p->tp = sip_transport_new (host, &tc, &tf, p);
@@ -1224,14 +1251,10 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
       sip_proxy_free (p);
       return NULL;
     }
-  if (cfg->tcp)
+  if (!proxy_listen (p, error))
     {
-      if (!sip_transport_listen (p->tp, SIP_TRANSPORT_TCP, cfg->port, error))
-        {
-          sip_proxy_free (p);
-          return NULL;
-        }
-      p->listening = TRUE;
+      sip_proxy_free (p);
+      return NULL;
     }
   return p;
 }

@@ -104,6 +104,7 @@
 #include "sim/host/host.h"
 #include "models/sip/msg.h"
 #include "models/sip/transaction.h"
+#include "models/tls/tls.h"
 
 G_BEGIN_DECLS
 
@@ -140,8 +141,12 @@ typedef struct {
 typedef struct {
   guint16             port;              /* 5060 */
   gboolean            tcp;               /* also listen on TCP port; TRUE */
+  gboolean            tls;               /* listen for TLS on tls_port; TRUE */
+  guint16             tls_port;          /* 0: port + 1 (5061) */
+  TlsVersion          tls_max_version;   /* highest TLS version accepted; 1.3 */
+  gboolean            tls_cert_trusted;  /* present the certificate phones trust; TRUE */
   SimTime             tcp_idle_timeout;  /* close a silent connection; 0: never */
-  SipProxyConnFate    crash_conns;       /* TCP under CRASH; HANG */
+  SipProxyConnFate    crash_conns;       /* TCP and TLS under CRASH; HANG */
   SipProxyConnFate    restart_conns;     /* TCP under RESTART; RESET */
   guint32             default_expires;   /* s, when the REGISTER gives none; 3600 */
   guint32             min_expires;       /* s, 423 below this; 0: no minimum; 60 */

@@ -16,6 +16,12 @@ typedef enum {
 
 typedef struct Flow Flow;
 
+typedef struct {
+  SipTransport       *tp;
+  SimHostTcpListener *sock;
+  SipTransportProto   proto;
+} Listener;
+
 struct Flow {
   SipTransport      *tp;
   SipFlowId          id;
@@ -42,8 +48,7 @@ struct SipTransport {
   gpointer            user_data;
   SimRng              rng;
   SimHostUdp         *udp;
-  SimHostTcpListener *listener;
-  SipTransportProto   listen_proto;
+  GPtrArray          *listeners;    /* Listener *: TCP and TLS ports */
   GHashTable         *flows;        /* id -> Flow *, every flow not DOWN */
   GPtrArray          *order;        /* Flow *, not DOWN, oldest first (determinism) */
   GPtrArray          *graveyard;    /* DOWN flows whose memory waits for busy == 0 */

@@ -249,10 +249,22 @@ sip_transport_udp_local (const SipTransport *tp, SimSockAddr *out)
 /* ------------------------------------------------------------- listener */
 
 static void
+listeners_close (SipTransport *tp)
+{
+  while (tp->listeners->len)
+    {
+      Listener *li = g_ptr_array_steal_index (tp->listeners, tp->listeners->len - 1);
+      host_tcp_listener_close (li->sock);
+      g_free (li);
+    }
+}
+
+static void
 on_accept (SimHostTcpListener *l, SimHostTcp *sock, gpointer u)
 {
-  SipTransport *tp = u;
-  Flow *f = flow_new_accepted (tp, tp->listen_proto, sock);
+  Listener *li = u;
+  SipTransport *tp = li->tp;
+  Flow *f = flow_new_accepted (tp, li->proto, sock);
   if (f->state == FLOW_UP)
     flow_report_up (f);
 }
@@ -261,20 +273,27 @@ gboolean
 sip_transport_listen (SipTransport *tp, SipTransportProto proto, guint16 port,
                       GError **error)
 {
-  g_return_val_if_fail (tp != NULL && tp->listener == NULL, FALSE);
+  g_return_val_if_fail (tp != NULL, FALSE);
   g_return_val_if_fail (proto != SIP_TRANSPORT_UDP, FALSE);
   SimSockAddr local = { .ip = SIM_IP4_ANY, .port = port };
-  tp->listener = host_tcp_listen (tp->host, &local, on_accept, tp, error);
-  tp->listen_proto = proto;
-  return tp->listener != NULL;
+  Listener *li = g_new0 (Listener, 1);
+  li->tp = tp;
+  li->proto = proto;
+  li->sock = host_tcp_listen (tp->host, &local, on_accept, li, error);
+  if (li->sock == NULL)
+    {
+      g_free (li);
+      return FALSE;
+    }
+  g_ptr_array_add (tp->listeners, li);
+  return TRUE;
 }
 
 void
 sip_transport_listen_stop (SipTransport *tp)
 {
   g_return_if_fail (tp != NULL);
-  host_tcp_listener_close (tp->listener);
-  tp->listener = NULL;
+  listeners_close (tp);
 }
 
 /* ---------------------------------------------------------------- flows */
@@ -314,6 +333,13 @@ sip_transport_flow_is_up (const SipTransport *tp, SipFlowId id)
 {
   Flow *f = flow_lookup (tp, id);
   return f && f->state == FLOW_UP;
+}
+
+SipTransportProto
+sip_transport_flow_get_proto (const SipTransport *tp, SipFlowId id)
+{
+  Flow *f = flow_lookup (tp, id);
+  return f ? f->proto : SIP_TRANSPORT_UDP;
 }
 
 gboolean
@@ -432,6 +458,7 @@ sip_transport_new (SimHost *host, const SipTransportConfig *cfg,
   tp->flows = g_hash_table_new (g_direct_hash, g_direct_equal);
   tp->order = g_ptr_array_new ();
   tp->graveyard = g_ptr_array_new ();
+  tp->listeners = g_ptr_array_new ();
   tp->next_id = 1;
   return tp;
 }
@@ -443,7 +470,8 @@ tp_destroy (SipTransport *tp)
     flow_close (tp->order->pdata[0], SIP_TRANSPORT_DROP_RESET, FALSE);
   while (tp->graveyard->len)
     flow_free_mem (g_ptr_array_steal_index (tp->graveyard, tp->graveyard->len - 1));
-  host_tcp_listener_close (tp->listener);
+  listeners_close (tp);
+  g_ptr_array_unref (tp->listeners);
   host_udp_close (tp->udp);
   g_hash_table_unref (tp->flows);
   g_ptr_array_unref (tp->order);
@@ -467,8 +495,7 @@ sip_transport_free (SipTransport *tp)
           tp->free_pending = TRUE;
           while (tp->order->len)
             flow_close (tp->order->pdata[0], SIP_TRANSPORT_DROP_RESET, FALSE);
-          host_tcp_listener_close (tp->listener);
-          tp->listener = NULL;
+          listeners_close (tp);
           host_udp_close (tp->udp);
           tp->udp = NULL;
         }

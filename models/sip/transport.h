@@ -307,9 +307,11 @@ const SipTransportStats *sip_transport_get_stats (const SipTransport *tp);
 gboolean      sip_transport_udp_bind (SipTransport *tp, guint16 port, GError **error);
 /* The UDP socket's local address; FALSE if there is none. */
 gboolean      sip_transport_udp_local (const SipTransport *tp, SimSockAddr *out);
-/* Listens for TCP on @port.  One listener per transport. */
+/* Listens for TCP or TLS on @port (any number of listeners, e.g. TCP on
+ * 5060 and TLS on 5061). */
 gboolean      sip_transport_listen   (SipTransport *tp, SipTransportProto proto, guint16 port,
                                       GError **error);
+/* Closes every listener. */
 void          sip_transport_listen_stop (SipTransport *tp);
 
 /* ---------------------------------------------------------------- flows */
@@ -324,6 +326,8 @@ SipFlowId     sip_transport_connect  (SipTransport *tp, SipTransportProto proto,
 SipFlowId     sip_transport_find_flow (const SipTransport *tp, SipTransportProto proto,
                                        const SimSockAddr *remote);
 gboolean      sip_transport_flow_is_up (const SipTransport *tp, SipFlowId flow);
+/* TCP or TLS; UDP for 0 or an unknown flow. */
+SipTransportProto sip_transport_flow_get_proto (const SipTransport *tp, SipFlowId flow);
 /* FALSE for an unknown flow.  Outputs may be NULL. */
 gboolean      sip_transport_flow_addrs (const SipTransport *tp, SipFlowId flow,
                                         SimSockAddr *local, SimSockAddr *remote);
