@@ -19,8 +19,10 @@
  *    server holds the account for Timer F, and a refresh held that long
  *    can let a short binding lapse).  A probe never stops the refresh
  *    timer; a refresh that still comes due while a probe is in flight
- *    waits for the probe (acc->refresh_due), and a binding that lapsed
- *    meanwhile is renewed at the server in use as soon as the probe ends.
+ *    waits for the probe (acc->refresh_due): a probe that fails sends it
+ *    (and renews a binding that lapsed meanwhile) at the server in use as
+ *    soon as it ends; a probe that succeeds drops it, since its 2xx starts
+ *    a new refresh timer (B5).
  */
 #include "models/device/account-private.h"
 
@@ -46,11 +48,10 @@ acc_arm_failback (DeviceAccount *acc)
     host_timer_start (&acc->failback_timer, cfg->failback_interval);
 }
 
-void
-acc_on_failback_timer (SimTimer *t, gpointer u)
+/* The failback timer fired: probe now, or later (note 2). */
+static void
+acc_failback_due (DeviceAccount *acc)
 {
-  (void) t;
-  DeviceAccount *acc = u;
   if (!acc->registered || acc->round != ROUND_NONE) {
     host_timer_start (&acc->failback_timer, acc->cfg->failback_interval);
     return;
@@ -66,4 +67,13 @@ acc_on_failback_timer (SimTimer *t, gpointer u)
   acc_trace (acc, "failback probe (server in use has priority %u)", acc->server_priority);
   acc->probe_priority = acc->server_priority;
   acc_start_round (acc, ROUND_PROBE, FALSE);
+}
+
+void
+acc_on_failback_timer (SimTimer *t, gpointer u)
+{
+  (void) t;
+  DeviceAccount *acc = u;
+  acc_failback_due (acc);
+  acc_check_invariants (acc);
 }

@@ -37,11 +37,10 @@ acc_ka_identity (DeviceAccount *acc, const SimSockAddr *to, DeviceKaIdentity *id
   };
 }
 
+/* The outcome of one keep-alive (keepalive.h). */
 static void
-acc_on_ka (DeviceKeepAlive *ka, const DeviceKaResult *r, gpointer u)
+acc_ka_outcome (DeviceAccount *acc, const DeviceKaResult *r)
 {
-  DeviceAccount *acc = u;
-  (void) ka;
   if (r->outcome == DEVICE_KA_ANSWERED && r->mapped_known) {
     acc_on_mapped (acc, &r->mapped, "stun", TRUE);     /* B39 */
     return;
@@ -71,6 +70,15 @@ acc_on_ka (DeviceKeepAlive *ka, const DeviceKaResult *r, gpointer u)
 }
 
 static void
+acc_on_ka (DeviceKeepAlive *ka, const DeviceKaResult *r, gpointer u)
+{
+  DeviceAccount *acc = u;
+  (void) ka;
+  acc_ka_outcome (acc, r);
+  acc_check_invariants (acc);
+}
+
+static void
 acc_send_ka (DeviceAccount *acc, DeviceKeepAliveType type, const SimSockAddr *to)
 {
   DeviceKaIdentity id;
@@ -96,6 +104,7 @@ acc_on_ka_located (DeviceLocateRequest *req, DeviceServerList *list, gpointer u)
   else
     acc_trace (acc, "keep-alive server %s did not resolve", acc->cfg->ka_server);
   device_server_list_free (list);
+  acc_check_invariants (acc);
 }
 
 void
@@ -110,15 +119,14 @@ acc_on_ka_timer (SimTimer *t, gpointer u)
     device_locator_resolve (acc->dev->locator, cfg->ka_server,
                             cfg->ka_server_port ? cfg->ka_server_port : 5060,
                             DEVICE_LOOKUP_RFC3263, cfg->dns_cache, FALSE, acc_on_ka_located, acc);
-    return;
+  } else if (acc->has_server) {
+    /* Default: where REGISTER goes (B39, B40). */
+    SimSockAddr to = acc->server;
+    if (cfg->ka_server_port)
+      to.port = cfg->ka_server_port;
+    acc_send_ka (acc, cfg->ka_type, &to);
   }
-  /* Default: where REGISTER goes (B39, B40). */
-  if (!acc->has_server)
-    return;
-  SimSockAddr to = acc->server;
-  if (cfg->ka_server_port)
-    to.port = cfg->ka_server_port;
-  acc_send_ka (acc, cfg->ka_type, &to);
+  acc_check_invariants (acc);
 }
 
 void
@@ -126,8 +134,9 @@ acc_on_ob_timer (SimTimer *t, gpointer u)
 {
   (void) t;
   DeviceAccount *acc = u;
-  if (!acc->outbound_active || !acc->has_server)
-    return;
-  host_timer_start (&acc->ob_timer, device_outbound_ka_interval (&acc->rng, acc->flow_timer));
-  acc_send_ka (acc, DEVICE_KA_STUN, &acc->server);   /* RFC 5626 §4.4.2 */
+  if (acc->outbound_active && acc->has_server) {
+    host_timer_start (&acc->ob_timer, device_outbound_ka_interval (&acc->rng, acc->flow_timer));
+    acc_send_ka (acc, DEVICE_KA_STUN, &acc->server);   /* RFC 5626 §4.4.2 */
+  }
+  acc_check_invariants (acc);
 }

@@ -88,6 +88,26 @@ void acc_failover      (DeviceAccount *acc, const SimSockAddr *failed);
 void acc_on_next_timer (SimTimer *t, gpointer u);
 void acc_on_expiry     (SimTimer *t, gpointer u);
 
+/* The round machine's invariants (account-rounds.c note 4): NULL when
+ * they hold, else the first that does not. */
+const char *acc_invariant_violation (const DeviceAccount *acc);
+
+/* Asserted at the end of every callback from the event loop (timers,
+ * REGISTER and keep-alive outcomes, DNS answers, datagrams, ICMP errors):
+ * aborts naming the broken invariant.  Compiled out with G_DISABLE_ASSERT,
+ * as g_assert() is. */
+#ifdef G_DISABLE_ASSERT
+#define acc_check_invariants(acc) G_STMT_START { (void) (acc); } G_STMT_END
+#else
+#define acc_check_invariants(acc)                                               \
+  G_STMT_START {                                                                \
+    const char *acc_why_ = acc_invariant_violation (acc);                       \
+    if G_LIKELY (acc_why_ == NULL) ; else                                       \
+      g_assertion_message_expr (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,    \
+                                acc_why_);                                      \
+  } G_STMT_END
+#endif
+
 /* ---------------------------------------------------- account-failback.c */
 
 /* Starts, keeps or cancels the failback timer after the server in use

@@ -4,7 +4,10 @@
  * refresh, expiry and failover.  Owns acc->round, cursor, list, locate,
  * failed_server, failures, last_fail, last_retry_after, refresh_due,
  * refresh_at, registered, server*, trying*, and the next and expiry
- * timers.  B-rules: B5, B6, B7, B8, B10, B17, B18, B19, B25, B38.
+ * timers.  acc->list belongs to the account: each answer replaces it
+ * (the old one is freed; a cached resolve works on a copy).  acc->locate
+ * is the locator's request, cancelled by acc_cancel_round.  B-rules: B5,
+ * B6, B7, B8, B10, B17, B18, B19, B25, B38.
  *
  * Notes
  *
@@ -41,15 +44,112 @@
  * 3. Registered.  A 2xx starts the refresh timer (B5, device_refresh_delay)
  *    and the expiry timer (the binding's end as the device sees it).  A
  *    probe never stops the refresh timer; a refresh that comes due while
- *    a probe is in flight waits for the probe, and a binding that lapsed
- *    meanwhile is renewed at the server in use as soon as the probe ends
- *    (account-failback.c note 2).
+ *    a probe is in flight waits for the probe (refresh_due), and a
+ *    binding that lapsed meanwhile is renewed at the server in use as soon
+ *    as the probe ends (account-failback.c note 2).  A probe that succeeds
+ *    drops the held refresh: its 2xx starts the refresh timer afresh.
  *    The state stays REGISTERED while the binding is in force, whatever
  *    rounds run meanwhile; when the expiry passes with no new 2xx it drops
  *    to REGISTERING/RESOLVING/WAITING (DEVICE_EVENT_REG_EXPIRED).
  *
- * State machine (DeviceAccountState; REGISTERED overrides the others while
- * a binding is in force):
+ * 4. The round machine.  A round is in one of three phases, read from
+ *    the fields (acc_phase):
+ *
+ *      IDLE     round == ROUND_NONE: nothing in flight; the next timer
+ *               says what comes next (start-up delay, retry wait or B5
+ *               refresh).
+ *      LOOKUP   a round whose locator request is out (acc->locate).
+ *      ATTEMPT  a round whose REGISTER attempt is out on the leg acc->reg,
+ *               toward acc->trying = list->c[cursor].
+ *
+ *    A round starts only through acc_start_round(), which cancels any
+ *    round in progress (every caller but one starts from IDLE; the one,
+ *    acc_on_next_timer, replaces a PROBE with an INITIAL round when the
+ *    binding lapsed during it, possible only with a refresh lead of 0).
+ *    Callers: acc_on_next_timer (INITIAL at start-up and after a wait,
+ *    REFRESH at the B5 point), acc_on_failback_timer (PROBE), acc_failover
+ *    (FAILOVER, or REFRESH after a B21 promotion) from acc_on_reg and
+ *    acc_on_ka, acc_on_mapped (REMAP), acc_on_expiry (INITIAL when nothing
+ *    else is scheduled) and acc_round_exhausted (REFRESH after a probe
+ *    that held one back, note 3).
+ *
+ *                         start_round: list not cached (or fresh)
+ *              +------+ -----------------------------------------> +--------+
+ *              |      |                                            |        |
+ *              | IDLE | <----------------------------------------- | LOOKUP |
+ *              |      |  on_located: DNS failure or nothing to try |        |
+ *              +------+  (round_exhausted)                         +--------+
+ *               |    ^                                                  |
+ *  start_round: |    | on_reg: 2xx (on_registered), or the round is     | on_located:
+ *  list cached  |    | over (round_exhausted)                           | try_next sends
+ *  (B17)        v    |                                                  v
+ *              +---------+ <-----------------------------------------------+
+ *              | ATTEMPT |
+ *              +---------+ ---+  on_reg: server failure, next candidate
+ *                   ^         |  (try_next); or a REFRESH/REMAP server
+ *                   +---------+  failure: failover starts a new round
+ *
+ *    Transitions (each ends in an event-loop callback that asserts the
+ *    invariants below):
+ *
+ *      IDLE    -> LOOKUP   [acc_start_round -> acc_resolve: list not cached]
+ *      IDLE    -> ATTEMPT  [acc_start_round -> acc_resolve -> acc_located ->
+ *                           acc_send_register: list cached, B17]
+ *      IDLE    -> IDLE     [acc_start_round -> ... -> acc_round_exhausted:
+ *                           cached list with nothing to try (a PROBE with
+ *                           no higher priority, every candidate blocked)]
+ *      LOOKUP  -> ATTEMPT  [acc_on_located -> acc_try_next -> acc_send_register]
+ *      LOOKUP  -> IDLE     [acc_on_located: DNS failure or nothing to try
+ *                           -> acc_round_exhausted]
+ *      ATTEMPT -> ATTEMPT  [acc_on_reg: server failure (B38) in an INITIAL,
+ *                           FAILOVER or PROBE walk -> acc_try_next]
+ *      ATTEMPT -> IDLE     [acc_on_reg -> acc_on_registered (2xx);
+ *                           acc_on_reg -> acc_round_exhausted (account
+ *                           failure, walk over, 2xx granting nothing)]
+ *      ATTEMPT -> LOOKUP or ATTEMPT  [acc_on_reg: REFRESH or REMAP server
+ *                           failure with redundancy -> acc_failover]
+ *      IDLE    -> LOOKUP or ATTEMPT  [acc_round_exhausted: a failed PROBE
+ *                           that held a refresh back, note 3]
+ *
+ *    Invariants (acc_invariant_violation; acc_check_invariants asserts
+ *    them at the end of every callback from the event loop: timers,
+ *    REGISTER outcomes, DNS answers, keep-alive outcomes, datagrams and
+ *    ICMP errors, and device_account_start):
+ *
+ *      phases     IDLE: no lookup, the leg idle, nothing being tried.
+ *                 LOOKUP: the leg idle.  ATTEMPT: the leg busy (one
+ *                 REGISTER transaction at a time: reg.c refuses a second
+ *                 start); list->c[cursor] is acc->trying; cursor > 0 only
+ *                 with redundancy (B18); a PROBE tries only priorities
+ *                 above the server in use (B20).  cursor <= list->n.
+ *      next timer pending in IDLE unless DISABLED (an account always
+ *                 knows what comes next); never during a round other than
+ *                 a PROBE (acc_start_round cancels it); during a PROBE
+ *                 pending unless the refresh came due and is held
+ *                 (refresh_due), never both.
+ *      refresh    refresh_due only during a PROBE.  refresh_at >= 0 only
+ *                 in IDLE or during a PROBE; in IDLE it is the pending
+ *                 refresh, not in the past.
+ *      binding    registered iff the expiry timer is pending; registered
+ *                 implies a server and a contact; the state is REGISTERED
+ *                 iff registered.  Without a binding the state follows
+ *                 the phase: IDLE is STARTING or WAITING, LOOKUP is
+ *                 RESOLVING, ATTEMPT is REGISTERING.
+ *      failback   the timer is pending only while registered, in SEARCH
+ *                 mode with failback_interval > 0; a PROBE only in SEARCH
+ *                 mode, with a server in use whose priority is
+ *                 probe_priority.  A PROBE is the only round that runs
+ *                 beside a pending refresh (note 3).
+ *      remap      at most MAX_REMAPS in a row; a REMAP round counts itself.
+ *      secondary  the B21 leg is used only with X_SecondaryRegistration and
+ *                 redundancy; registered, it is idle and its refresh timer
+ *                 is pending.
+ *      keep-alive RFC 5626 outbound active implies the flow keep-alive
+ *                 timer is pending; the B40 timer runs only when enabled.
+ *      DISABLED   no round, no binding, no timer pending, both legs idle.
+ *
+ * 5. The state shown to the owner (DeviceAccountState; REGISTERED
+ *    overrides the others while a binding is in force):
  *
  *   DISABLED --start--> STARTING --delay--> RESOLVING --list--> REGISTERING
  *                                              ^  |                |  |
@@ -63,6 +163,7 @@
  *   REGISTERING-> REGISTERED  [acc_on_registered]
  *   REGISTERING-> WAITING     [acc_round_exhausted]
  *   WAITING    -> RESOLVING   [acc_on_next_timer: retry]
+ *   WAITING    -> REGISTERING [acc_on_next_timer: retry with a cached list]
  *   REGISTERED -> RESOLVING/REGISTERING/WAITING [acc_on_expiry]
  */
 #include "models/device/account-private.h"
@@ -71,7 +172,7 @@
 static void acc_try_next        (DeviceAccount *acc);
 static void acc_round_exhausted (DeviceAccount *acc);
 static void acc_resolve         (DeviceAccount *acc, gboolean fresh);
-static void acc_on_located      (DeviceLocateRequest *req, DeviceServerList *list, gpointer u);
+static void acc_located         (DeviceAccount *acc, DeviceServerList *list);
 
 /* ------------------------------------------------------- round control */
 
@@ -100,13 +201,11 @@ acc_start_round (DeviceAccount *acc, RoundKind kind, gboolean fresh)
   acc_resolve (acc, fresh);
 }
 
+/* The candidate list of the round: from the locator (acc_on_located) or
+ * the cache (acc_resolve).  Takes @list. */
 static void
-acc_on_located (DeviceLocateRequest *req, DeviceServerList *list, gpointer u)
+acc_located (DeviceAccount *acc, DeviceServerList *list)
 {
-  DeviceAccount *acc = u;
-  (void) req;
-  acc->locate = NULL;
-
   DeviceEvent ev;
   acc_event_init (acc, &ev, DEVICE_EVENT_LOOKUP);
   ev.n_candidates = list->status == DEVICE_LOCATE_OK ? list->n : 0;
@@ -184,6 +283,16 @@ acc_on_located (DeviceLocateRequest *req, DeviceServerList *list, gpointer u)
 }
 
 static void
+acc_on_located (DeviceLocateRequest *req, DeviceServerList *list, gpointer u)
+{
+  DeviceAccount *acc = u;
+  (void) req;
+  acc->locate = NULL;
+  acc_located (acc, list);
+  acc_check_invariants (acc);
+}
+
+static void
 acc_resolve (DeviceAccount *acc, gboolean fresh)
 {
   /* B17: a list whose answers are all within their TTL is used as it is;
@@ -191,7 +300,7 @@ acc_resolve (DeviceAccount *acc, gboolean fresh)
    * _sip._udp SRV) are not asked again on every refresh. */
   if (!fresh && acc->cfg->dns_cache && acc->list != NULL
       && acc->list->expires_at > host_now (acc_host (acc))) {
-    acc_on_located (NULL, device_server_list_copy (acc->list), acc);
+    acc_located (acc, device_server_list_copy (acc->list));
     return;
   }
   acc_set_state (acc, DEVICE_ACC_RESOLVING);
@@ -397,6 +506,10 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
   host_timer_start (&acc->expiry_timer, SIM_S (r->granted_s));
   host_timer_start (&acc->next_timer, device_refresh_delay (cfg, r->granted_s));   /* B5 */
   acc->refresh_at = host_now (acc->dev->host) + device_refresh_delay (cfg, r->granted_s);
+  /* A refresh held back by a probe (note 3) was for the binding this 2xx
+   * replaces: the new timer is the only one owed.  Left set, a later
+   * probe that fails would fire it early. */
+  acc->refresh_due = FALSE;
 
   /* RFC 5626 §4.4: a registrar that supports outbound says so; keep the
    * flow alive with STUN (UDP). */
@@ -431,11 +544,10 @@ classify (const DeviceAccount *acc, const DeviceRegResult *r)
   }
 }
 
+/* The outcome of the REGISTER attempt of the round (ATTEMPT phase). */
 static void
-acc_on_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
+acc_reg_outcome (DeviceAccount *acc, const DeviceRegResult *r)
 {
-  DeviceAccount *acc = u;
-  (void) reg;
   acc->dev->stats.registers_sent += r->requests;
   if (r->outcome == DEVICE_REG_OK) {
     acc_on_registered (acc, r);
@@ -490,6 +602,15 @@ acc_on_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
   }
 }
 
+static void
+acc_on_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
+{
+  DeviceAccount *acc = u;
+  (void) reg;
+  acc_reg_outcome (acc, r);
+  acc_check_invariants (acc);
+}
+
 /* ------------------------------------------------------------- timers */
 
 void
@@ -497,20 +618,13 @@ acc_on_next_timer (SimTimer *t, gpointer u)
 {
   (void) t;
   DeviceAccount *acc = u;
-  if (acc->state == DEVICE_ACC_STARTING) {
-    acc_start_round (acc, ROUND_INITIAL, FALSE);
-    return;
-  }
-  if (acc->registered) {
-    /* B5: refresh.  A probe in flight finishes first (note 3). */
-    if (acc->round != ROUND_NONE) {
-      acc->refresh_due = TRUE;
-      return;
-    }
-    acc_start_round (acc, ROUND_REFRESH, FALSE);
-    return;
-  }
-  acc_start_round (acc, ROUND_INITIAL, FALSE);
+  if (acc->state == DEVICE_ACC_STARTING || !acc->registered)
+    acc_start_round (acc, ROUND_INITIAL, FALSE);    /* start-up delay or retry wait over */
+  else if (acc->round != ROUND_NONE)
+    acc->refresh_due = TRUE;                        /* B5: a probe in flight first (note 3) */
+  else
+    acc_start_round (acc, ROUND_REFRESH, FALSE);    /* B5 */
+  acc_check_invariants (acc);
 }
 
 void
@@ -535,4 +649,125 @@ acc_on_expiry (SimTimer *t, gpointer u)
     acc_set_state (acc, acc->locate ? DEVICE_ACC_RESOLVING
                    : device_reg_is_busy (acc->reg) ? DEVICE_ACC_REGISTERING
                    : DEVICE_ACC_WAITING);
+  acc_check_invariants (acc);
+}
+
+/* --------------------------------------------------------- invariants */
+
+typedef enum {
+  PHASE_IDLE,
+  PHASE_LOOKUP,
+  PHASE_ATTEMPT,
+} RoundPhase;
+
+static RoundPhase
+acc_phase (const DeviceAccount *acc)
+{
+  if (acc->round == ROUND_NONE)
+    return PHASE_IDLE;
+  return acc->locate ? PHASE_LOOKUP : PHASE_ATTEMPT;
+}
+
+/* Note 4's invariants, in its order.  Returns NULL when they hold, else
+ * the first that does not (a static string). */
+const char *
+acc_invariant_violation (const DeviceAccount *acc)
+{
+  const DeviceAccountConfig *cfg = acc->cfg;
+  RoundPhase phase = acc_phase (acc);
+  gboolean busy = device_reg_is_busy (acc->reg);
+  gboolean next = host_timer_is_pending (&acc->next_timer);
+
+  /* phases */
+  if (phase == PHASE_IDLE && (acc->locate != NULL || busy || acc->has_trying))
+    return "IDLE with a lookup, a busy leg or a server being tried";
+  if (phase == PHASE_LOOKUP && busy)
+    return "LOOKUP with the REGISTER leg busy";
+  if (phase == PHASE_ATTEMPT) {
+    if (!busy || !acc->has_trying)
+      return "ATTEMPT with the REGISTER leg idle";
+    if (acc->list == NULL || acc->cursor >= acc->list->n)
+      return "ATTEMPT with the cursor outside the candidate list";
+    const DeviceCandidate *c = &acc->list->c[acc->cursor];
+    if (!sim_sockaddr_equal (&c->addr, &acc->trying))
+      return "ATTEMPT toward another server than the cursor's candidate";
+    if (acc->cursor > 0 && !acc_redundancy (acc))
+      return "ATTEMPT beyond the first candidate without redundancy (B18)";
+    if (acc->round == ROUND_PROBE && c->priority >= acc->probe_priority)
+      return "PROBE of a candidate not above the server in use (B20)";
+  }
+  if (acc->list != NULL && acc->cursor > acc->list->n)
+    return "cursor beyond the end of the candidate list";
+
+  /* next timer */
+  if (phase == PHASE_IDLE && !next && acc->state != DEVICE_ACC_DISABLED)
+    return "IDLE with nothing scheduled";
+  if (acc->round != ROUND_NONE && acc->round != ROUND_PROBE && next)
+    return "next timer pending during a round other than a PROBE";
+  if (acc->round == ROUND_PROBE && next == acc->refresh_due)
+    return "PROBE: not exactly one of pending refresh and held refresh";
+
+  /* refresh */
+  if (acc->refresh_due && acc->round != ROUND_PROBE)
+    return "refresh_due outside a PROBE";
+  if (acc->refresh_at >= 0 && acc->round != ROUND_NONE && acc->round != ROUND_PROBE)
+    return "refresh_at set during a round other than a PROBE";
+  if (acc->refresh_at >= 0 && phase == PHASE_IDLE
+      && (!next || acc->refresh_at < host_now (acc_host (acc))))
+    return "IDLE with refresh_at not a pending refresh";
+
+  /* binding */
+  if (acc->registered != host_timer_is_pending (&acc->expiry_timer))
+    return "registered but no expiry timer, or an expiry timer without a binding";
+  if (acc->registered && (!acc->has_server || !acc->contact_known))
+    return "registered without a server or a contact";
+  if (acc->registered != (acc->state == DEVICE_ACC_REGISTERED))
+    return "state REGISTERED not iff a binding is in force";
+  if (!acc->registered && acc->state != DEVICE_ACC_DISABLED) {
+    gboolean ok = phase == PHASE_IDLE ? (acc->state == DEVICE_ACC_STARTING
+                                         || acc->state == DEVICE_ACC_WAITING)
+                  : phase == PHASE_LOOKUP ? acc->state == DEVICE_ACC_RESOLVING
+                  : acc->state == DEVICE_ACC_REGISTERING;
+    if (!ok)
+      return "state does not follow the round's phase";
+  }
+
+  /* failback */
+  if (host_timer_is_pending (&acc->failback_timer)
+      && (!acc->registered || cfg->redundancy_mode != DEVICE_REDUNDANCY_SEARCH
+          || cfg->failback_interval <= 0))
+    return "failback timer without a binding, outside SEARCH mode or disabled";
+  if (acc->round == ROUND_PROBE
+      && (cfg->redundancy_mode != DEVICE_REDUNDANCY_SEARCH || !acc->has_server
+          || acc->probe_priority != acc->server_priority))
+    return "PROBE outside SEARCH mode or not from the server in use";
+
+  /* remap */
+  if (acc->remaps > MAX_REMAPS)
+    return "more REMAPs in a row than MAX_REMAPS";
+  if (acc->round == ROUND_REMAP && acc->remaps == 0)
+    return "REMAP round not counted";
+
+  /* secondary */
+  gboolean sec_busy = device_reg_is_busy (acc->sec_reg);
+  if ((sec_busy || acc->sec_registered)
+      && (!cfg->secondary_registration || !cfg->redundancy))
+    return "secondary leg used without X_SecondaryRegistration and redundancy";
+  if (acc->sec_registered && (sec_busy || !host_timer_is_pending (&acc->sec_timer)))
+    return "registered secondary busy or without its refresh timer";
+
+  /* keep-alive */
+  if (acc->outbound_active && !host_timer_is_pending (&acc->ob_timer))
+    return "RFC 5626 outbound active without the flow keep-alive timer";
+  if (host_timer_is_pending (&acc->ka_timer) && (!cfg->ka_enable || cfg->ka_period <= 0))
+    return "keep-alive timer running while keep-alives are off";
+
+  /* DISABLED */
+  if (acc->state == DEVICE_ACC_DISABLED
+      && (phase != PHASE_IDLE || acc->registered || next || sec_busy
+          || host_timer_is_pending (&acc->failback_timer)
+          || host_timer_is_pending (&acc->ka_timer) || host_timer_is_pending (&acc->ob_timer)
+          || host_timer_is_pending (&acc->sec_timer)))
+    return "DISABLED with something in flight or scheduled";
+  return NULL;
 }

@@ -58,11 +58,10 @@ acc_sec_start (DeviceAccount *acc)
   acc_sec_try (acc);
 }
 
+/* The outcome of the secondary leg's REGISTER attempt. */
 static void
-acc_on_sec_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
+acc_sec_outcome (DeviceAccount *acc, const DeviceRegResult *r)
 {
-  DeviceAccount *acc = u;
-  (void) reg;
   acc->dev->stats.registers_sent += r->requests;
   DeviceEvent ev;
   acc_event_init (acc, &ev, DEVICE_EVENT_SECONDARY);
@@ -88,22 +87,32 @@ acc_on_sec_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
   acc_sec_try (acc);
 }
 
+static void
+acc_on_sec_reg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
+{
+  DeviceAccount *acc = u;
+  (void) reg;
+  acc_sec_outcome (acc, r);
+  acc_check_invariants (acc);
+}
+
 void
 acc_on_sec_timer (SimTimer *t, gpointer u)
 {
   (void) t;
   DeviceAccount *acc = u;
-  if (device_reg_is_busy (acc->sec_reg))
-    return;
-  if (acc->sec_registered) {
-    /* Refresh the secondary where it is. */
-    gint pos = list_position (acc->list, &acc->sec_server);
-    acc->sec_cursor = pos >= 0 ? (guint) pos : 0;
-    acc->sec_registered = FALSE;
-  } else {
-    acc->sec_cursor = 0;
+  if (!device_reg_is_busy (acc->sec_reg)) {
+    if (acc->sec_registered) {
+      /* Refresh the secondary where it is. */
+      gint pos = list_position (acc->list, &acc->sec_server);
+      acc->sec_cursor = pos >= 0 ? (guint) pos : 0;
+      acc->sec_registered = FALSE;
+    } else {
+      acc->sec_cursor = 0;
+    }
+    acc_sec_try (acc);
   }
-  acc_sec_try (acc);
+  acc_check_invariants (acc);
 }
 
 /* B21 (note 2): when the server in use fails, a secondary registered

@@ -151,11 +151,11 @@ acc_on_layer_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *request,
   device_answer_request (u, txn, request, from);
 }
 
-void
-acc_on_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
-             gpointer u)
+/* One datagram on the account's socket (note 1). */
+static void
+acc_receive (DeviceAccount *acc, SimHostUdp *sock, const SimSockAddr *from, const guint8 *data,
+             gsize len)
 {
-  DeviceAccount *acc = u;
   DeviceStats *st = &acc->dev->stats;
   st->datagrams_received++;
   st->bytes_received += len;
@@ -205,12 +205,22 @@ acc_on_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsiz
 }
 
 void
+acc_on_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
+             gpointer u)
+{
+  DeviceAccount *acc = u;
+  acc_receive (acc, sock, from, data, len);
+  acc_check_invariants (acc);
+}
+
+void
 acc_on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
 {
   DeviceAccount *acc = u;
   /* An ICMP error ends the transactions toward @remote at once (B38). */
   sip_txn_layer_transport_error (acc->layer, sock, remote, err);
   stun_client_transport_error (acc->stun, remote, err);
+  acc_check_invariants (acc);
 }
 
 /* ----------------------------------------------------------- lifecycle */
@@ -308,6 +318,7 @@ device_account_start (DeviceAccount *acc)
   acc_set_state (acc, DEVICE_ACC_STARTING);
   acc_trace (acc, "power on: first REGISTER in %" G_GINT64_FORMAT " ms", delay / SIM_MS (1));
   host_timer_start (&acc->next_timer, delay);
+  acc_check_invariants (acc);
 }
 
 void
