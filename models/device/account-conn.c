@@ -50,7 +50,8 @@
  * 5. Background restore (B28, B27).  Registered over a connection to a
  *    candidate other than the first (the backup outbound proxy or
  *    registrar) in primary-first mode, the account tries a connection to
- *    the first candidate every back-off wait.  When it comes up the
+ *    the first candidate after a back-off wait that grows with each failed
+ *    try (note 3's formula, k = failed tries).  When it comes up the
  *    account registers through it (a REFRESH round walks from the top, so
  *    the primary is tried first) and the connection to the backup is
  *    closed.  Unregistering at the backup is not modelled: its binding
@@ -141,6 +142,17 @@ acc_flow_for (DeviceAccount *acc, const SimSockAddr *server)
 }
 
 void
+acc_contact_on_flow (DeviceAccount *acc, SimSockAddr *contact)
+{
+  SimSockAddr local;
+  if (acc->transport == DEVICE_TRANSPORT_UDP || acc->flow == 0
+      || !sip_transport_flow_addrs (acc->tp, acc->flow, &local, NULL))
+    return;
+  if (contact->port == acc->local.port && !(acc->cfg->use_mapped_contact && acc->mapped_known))
+    contact->port = local.port;
+}
+
+void
 acc_on_flow (DeviceAccount *acc, const SipFlowEvent *ev)
 {
   char b[SIM_SOCKADDR_STRLEN];
@@ -164,7 +176,7 @@ acc_on_flow (DeviceAccount *acc, const SipFlowEvent *ev)
   if (restore) {
     acc->restore_flow = 0;
     if (acc->registered && !host_timer_is_pending (&acc->restore_timer))
-      host_timer_start (&acc->restore_timer, acc_reconnect_wait (acc, acc->conn_failures));
+      host_timer_start (&acc->restore_timer, acc_reconnect_wait (acc, ++acc->restore_tries));
     return;
   }
   acc->flow = 0;
@@ -177,9 +189,10 @@ acc_on_flow (DeviceAccount *acc, const SipFlowEvent *ev)
   dev_ev.detail = sip_flow_failure_to_string (ev->failure);
   device_emit (acc->dev, &dev_ev);
   /* Note 2: a REGISTER in flight on it fails now (its outcome runs the
-   * round machine from inside this call). */
+   * round machine from inside this call, which then owns the retry). */
+  gboolean in_round = acc->round != ROUND_NONE;
   sip_txn_layer_transport_error (acc->layer, sip_flow_to_handle (ev->flow), NULL, ev->error);
-  if (acc->registered && acc->round == ROUND_NONE && acc->flow == 0
+  if (!in_round && acc->registered && acc->round == ROUND_NONE && acc->flow == 0
       && !host_timer_is_pending (&acc->conn_timer)) {
     SimTime wait = acc_reconnect_wait (acc, acc->conn_failures++);
     acc_trace (acc, "reconnect in %" G_GINT64_FORMAT " ms (B24, %u in a row)",
@@ -216,6 +229,7 @@ acc_conn_registered (DeviceAccount *acc, gboolean outbound, guint32 flow_timer)
   if (on_primary || cfg->redundancy_mode != DEVICE_REDUNDANCY_PRIMARY_FIRST
       || !acc_redundancy (acc)) {
     host_timer_cancel (&acc->restore_timer);
+    acc->restore_tries = 0;
     if (acc->restore_flow) {
       sip_transport_flow_close (acc->tp, acc->restore_flow);
       acc->restore_flow = 0;
@@ -238,7 +252,7 @@ acc_on_restore_timer (SimTimer *t, gpointer u)
                addr_str (&acc->list->c[0].addr, b));
     acc->restore_flow = conn_open (acc, &acc->list->c[0].addr);
     if (acc->restore_flow == 0)
-      host_timer_start (&acc->restore_timer, acc_reconnect_wait (acc, 1));
+      host_timer_start (&acc->restore_timer, acc_reconnect_wait (acc, ++acc->restore_tries));
   }
   acc_check_invariants (acc);
 }

@@ -75,6 +75,9 @@ void     acc_contact_for (DeviceAccount *acc, SimIp4 dst, SimSockAddr *out);
  * goes there, else a new one (opened now; the transport queues the
  * request until it is up).  NULL for UDP or if no connection can start. */
 gpointer acc_flow_for        (DeviceAccount *acc, const SimSockAddr *server);
+/* Over a connection, an unmapped contact is the connection's local end
+ * (account-rounds.c acc_request_for); no-op for UDP or a mapped contact. */
+void     acc_contact_on_flow (DeviceAccount *acc, SimSockAddr *contact);
 /* A flow report of the account's transport (up, or failed with why). */
 void     acc_on_flow         (DeviceAccount *acc, const SipFlowEvent *ev);
 /* After a 2xx over a connection: keep-alives (RFC 5626 §4.4.1, B43) and

@@ -338,6 +338,16 @@ acc_request_for (DeviceAccount *acc, const SimSockAddr *server, DeviceRegRequest
   req->via_ip = acc_local_ip (acc, server->ip);
   req->via_port = acc->local.port;
   acc_contact_for (acc, server->ip, contact);
+  SimSockAddr flow_local;
+  if (req->flow && sip_transport_flow_addrs (acc->tp, sip_flow_from_handle (req->flow),
+                                             &flow_local, NULL)) {
+    /* Over a connection the sent-by and the unmapped contact are the
+     * connection's own end, as libre's transport gives them (its laddr):
+     * the answer comes back on it, and received/rport then differ from it
+     * only behind a NAT (B39). */
+    acc_contact_on_flow (acc, contact);
+    req->via_port = flow_local.port;
+  }
   req->contact_ip = contact->ip;
   req->contact_port = contact->port;
 }
@@ -426,8 +436,8 @@ acc_round_exhausted (DeviceAccount *acc)
     wait = acc->last_retry_after >= 0 ? SIM_S (acc->last_retry_after) : cfg->short_break;
   else if (acc->transport != DEVICE_TRANSPORT_UDP && acc->last_fail == DEVICE_FAIL_TRANSPORT)
     /* B24: the connection could not be (re-)established: exponential
-     * back-off (account-conn.c note 3), the k-th failure in a row. */
-    wait = acc_reconnect_wait (acc, acc->failures - 1);
+     * back-off (account-conn.c note 3), one step per failure in a row. */
+    wait = acc_reconnect_wait (acc, acc->conn_failures++);
   else
     wait = device_retry_wait (cfg, acc->last_fail, acc->last_retry_after, acc->failures,
                               &acc->rng);
@@ -492,6 +502,7 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
   acc->server_priority = new_priority;
   acc->registered = TRUE;
   acc_contact_for (acc, r->server.ip, &acc->contact);
+  acc_contact_on_flow (acc, &acc->contact);
   acc->contact_known = TRUE;
   if (was != ROUND_REMAP)
     acc->remaps = 0;

@@ -104,6 +104,7 @@ struct DeviceAccount {
   guint                      conn_failures;   /* consecutive connection failures */
   HostTimer                  conn_timer;      /* reconnect after a loss (back-off) */
   SipFlowId                  restore_flow;    /* background restore of the primary (B28) */
+  guint                      restore_tries;   /* failed restores since on the primary */
   HostTimer                  restore_timer;
 
   /* B21 */
