@@ -157,6 +157,7 @@ series_fill (Series *s, const RunObservations *obs)
           s->n_fail++;
           break;
         case DEVICE_EVENT_KA_FAILED:
+        case DEVICE_EVENT_FLOW_FAILED:
           g_string_append_printf (s->fail, "%.9f %.2f 2\n", sec (e->ev.time), y + 0.35);
           s->n_fail++;
           break;
