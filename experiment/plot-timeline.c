@@ -11,7 +11,8 @@
  *    of the run that was measured.
  *
  * 2. One row per unit (metrics.h note 2), first unit on top; within a row
- *      y + 0.35  keep-alive sent (KEEPALIVE), keep-alive failed (KA_FAILED)
+ *      y + 0.35  keep-alive sent (KEEPALIVE), keep-alive failed (KA_FAILED),
+ *                a TCP/TLS connection failed (FLOW_FAILED)
  *      y + 0.15  registered: from a STATE event into REGISTERED to the
  *                next STATE event out of it (or the run's end), split
  *                where a 2xx comes from another server (a failover while
@@ -354,7 +355,7 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
       add_plot (plot, name, "failures",
                 "using 1:($3 == 1 ? $2 : NaN) with points pt 6 ps 1 lc rgb \"red\" title \"registration attempt failed\"");
       add_plot (plot, name, "failures",
-                "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive failed\"");
+                "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive or connection failed\"");
     }
   if (plot->len == 5)
     g_string_append (plot, "NaN notitle");
