@@ -74,6 +74,7 @@ typedef enum {
   OBS_FAULT_DNS_CHANGE,
   OBS_FAULT_LINK_CUT,        /* a link goes down ... */
   OBS_FAULT_LINK_RESTORE,    /* ... and comes back */
+  OBS_FAULT_PROXY_KILL,      /* process killed: ICMP port unreachable, bindings lost, until RECOVER */
 } ObsFaultKind;
 
 /* A fault as it took effect (the executor records it when it fires). */

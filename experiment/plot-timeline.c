@@ -56,6 +56,7 @@ fault_text (ObsFaultKind k)
     case OBS_FAULT_PROXY_REJECT: return "503";
     case OBS_FAULT_PROXY_SLOW: return "slow";
     case OBS_FAULT_PROXY_RESTART: return "restart";
+    case OBS_FAULT_PROXY_KILL: return "kill";
     case OBS_FAULT_PROXY_RECOVER: return "recover";
     case OBS_FAULT_NAT_REBOOT: return "NAT reboot";
     case OBS_FAULT_DNS_CHANGE: return "DNS change";

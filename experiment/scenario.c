@@ -53,7 +53,7 @@ struct Scenario {
   /* Each profile's defaults, made once: applying a profile's table costs
    * more than the rest of a point, and every point of every device copies
    * one. */
-  DeviceConfig profiles[DEVICE_PROFILE_RFC + 1];
+  DeviceConfig profiles[DEVICE_PROFILE_LAST + 1];
 };
 
 /* ------------------------------------------------------------ sections */
@@ -276,6 +276,9 @@ b_num (B *b, double *out)
   return sc_parse_number (b->v, out) || bad (b, SCENARIO_ERROR_VALUE, "a number >= 0");
 }
 
+static gboolean b_choice (B *b, const char *const *names, guint n, guint *out,
+                          const char *expected);   /* defined with the [nat] keys */
+
 /* PREFIX latency / jitter / loss: 1 done, 0 error, -1 not such a key. */
 static int
 b_link (B *b, const char *prefix, SpecLink *l)
@@ -463,13 +466,22 @@ build_dns (B *b, RunSpec *spec)
         }
       else if (KEY ("rotate"))
         {
+          /* Older spelling: true = cyclic, false = fixed (`order` says it all). */
           gboolean rot;
           if (!b_bool (b, &rot))
             return FALSE;
-          spec->dns_cfg.no_rotate = !rot;
+          spec->dns_cfg.order = rot ? DNS_ORDER_CYCLIC : DNS_ORDER_FIXED;
+        }
+      else if (KEY ("order"))
+        {
+          static const char *const orders[] = { "random", "cyclic", "fixed" };
+          guint o = 0;
+          if (!b_choice (b, orders, G_N_ELEMENTS (orders), &o, "random, cyclic or fixed"))
+            return FALSE;
+          spec->dns_cfg.order = (DnsRrsetOrder) o;
         }
       else
-        return unknown (b, "address, port, zone, ttl, answer_delay, query_loss, rotate, "
+        return unknown (b, "address, port, zone, ttl, answer_delay, query_loss, order, rotate, "
                         "link_latency, link_jitter, link_loss, or a record owner name "
                         "(containing '.' or starting with '_')");
     }
@@ -655,6 +667,17 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         ok = b_dur (b, &c->nonce_lifetime);
       else if (KEY ("outbound"))
         ok = b_bool (b, &c->outbound);
+      else if (KEY ("stun"))
+        ok = b_bool (b, &c->stun);
+      else if (KEY ("match_instance"))
+        ok = b_bool (b, &c->match_instance);
+      else if (KEY ("min_expires_mode"))
+        {
+          static const char *const modes[] = { "reject", "raise" };
+          guint m = 0;
+          ok = b_choice (b, modes, G_N_ELEMENTS (modes), &m, "reject (423) or raise");
+          c->min_expires_raise = m == 1;
+        }
       else if (KEY ("flow_timer"))
         ok = b_secs (b, &c->flow_timer);
       else if (KEY ("retry_after"))
@@ -695,7 +718,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         return unknown (b, "address, port, tcp, tls, tls_port, tls_version, tls_cert, "
                         "tcp_idle_timeout, crash_conns, restart_conns, "
                         "path_ob, default_expires, min_expires, max_expires, "
-                        "realm, users, nonce_lifetime, outbound, flow_timer, retry_after, "
+                        "min_expires_mode, match_instance, realm, users, nonce_lifetime, "
+                        "outbound, stun, flow_timer, retry_after, "
                         "slow_delay, restart_downtime, capacity_rps, queue_limit, overload_drop, "
                         "probe_rate, probe_interval, link_latency, link_jitter, link_loss");
       if (!ok)
@@ -837,14 +861,14 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
 {
   const ScKfEntry *pe = sc_kf_group_get (b->g, "profile");
   if (!pe)
-    return missing (b, "profile", "obihai, aastra or rfc");
+    return missing (b, "profile", "obihai, aastra, rfc or baresip");
   if (!load_entry (b, pe))
     return FALSE;
   SpecDevice dd = { 0 };
   g_autofree char *prof = g_strstrip (g_strdup (b->v));
   DeviceProfileId pid;
-  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_RFC)
-    return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra or rfc");
+  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_LAST)
+    return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra, rfc or baresip");
   device_config_copy (&dd.cfg, &b->sc->profiles[pid]);   /* = device_config_init_named */
   dd.name = g_strdup (name);
   dd.count = 1;
@@ -922,6 +946,7 @@ static const FaultType fault_types[] = {
   { "proxy-503", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_REJECT, 0, "target, at, duration" },
   { "proxy-slow", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_SLOW, 0, "target, at, duration" },
   { "proxy-restart", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RESTART, 0, "target, at" },
+  { "proxy-kill", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_KILL, 0, "target, at, duration" },
   { "proxy-recover", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RECOVER, 0, "target, at" },
   { "proxy-random", SPEC_FAULT_PROXY_RANDOM, SIP_PROXY_FAULT_CRASH, 0,
     "target, at, action, mtbf, mttr" },
@@ -970,7 +995,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
 {
   const ScKfEntry *te = sc_kf_group_get (b->g, "type");
   if (!te)
-    return missing (b, "type", "proxy-crash, proxy-reject, proxy-slow, proxy-restart, "
+    return missing (b, "type", "proxy-crash, proxy-reject, proxy-slow, proxy-restart, proxy-kill, "
                     "proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, dns-replace, "
                     "dns-mode or link-cut");
   if (!load_entry (b, te))
@@ -983,7 +1008,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
   if (!ft)
     return bad (b, SCENARIO_ERROR_VALUE,
                 "a fault type: proxy-crash, proxy-reject (proxy-503), proxy-slow, "
-                "proxy-restart, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
+                "proxy-restart, proxy-kill, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
                 "dns-replace, dns-mode, link-cut");
   SpecFault ff = { 0 };
   ff.name = g_strdup (name);

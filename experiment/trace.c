@@ -29,6 +29,7 @@ fault_kind_name (ObsFaultKind k)
     case OBS_FAULT_PROXY_REJECT:  return "proxy rejects (503)";
     case OBS_FAULT_PROXY_SLOW:    return "proxy slow";
     case OBS_FAULT_PROXY_RESTART: return "proxy restart";
+    case OBS_FAULT_PROXY_KILL:    return "proxy killed (ICMP)";
     case OBS_FAULT_PROXY_RECOVER: return "proxy recovers";
     case OBS_FAULT_NAT_REBOOT:    return "NAT reboot";
     case OBS_FAULT_DNS_CHANGE:    return "DNS change";

@@ -228,6 +228,37 @@ static const char WORLD[] =
   "[golden]\n"
   "g = ka=15#1 0123456789abcdef\n";
 
+/* Keys added by issue 14: [dns] order, [proxy] stun, match_instance,
+ * min_expires_mode; and their defaults when absent. */
+static void
+test_fidelity_keys (void)
+{
+  g_autoptr (Scenario) sc = load_ok ("[scenario]\nduration = 1h\n"
+                                     "[dns]\norder = cyclic\n_sip._udp.voip.test = SRV 1 1 5060 a.voip.test\n"
+                                     "[proxy a]\naddress = 198.51.100.10\nstun = true\n"
+                                     "match_instance = false\nmin_expires_mode = raise\n"
+                                     "[proxy b]\naddress = 198.51.100.11\n");
+  g_autoptr (RunSpec) s = scenario_instantiate (sc, 0, 0);
+  g_assert_cmpint (s->dns_cfg.order, ==, DNS_ORDER_CYCLIC);
+  SpecProxy *a = &g_array_index (s->proxies, SpecProxy, 0);
+  g_assert_true (a->cfg.stun);
+  g_assert_false (a->cfg.match_instance);
+  g_assert_true (a->cfg.min_expires_raise);
+  SpecProxy *b = &g_array_index (s->proxies, SpecProxy, 1);
+  g_assert_false (b->cfg.stun);
+  g_assert_false (b->cfg.outbound);
+  g_assert_true (b->cfg.match_instance);
+  g_assert_false (b->cfg.min_expires_raise);
+  g_autoptr (Scenario) d = load_ok ("[scenario]\nduration = 1h\n");
+  g_autoptr (RunSpec) ds = scenario_instantiate (d, 0, 0);
+  g_assert_cmpint (ds->dns_cfg.order, ==, DNS_ORDER_RANDOM);
+  load_err ("[scenario]\nduration = 1h\n[dns]\norder = round\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [dns] order: expected random, cyclic or fixed", NULL);
+  load_err ("[scenario]\nduration = 1h\n[proxy a]\naddress = 198.51.100.10\n"
+            "min_expires_mode = 423\n", SCENARIO_ERROR_VALUE,
+            "t.ini:5: [proxy a] min_expires_mode: expected reject (423) or raise", NULL);
+}
+
 static void
 test_world (void)
 {
@@ -239,7 +270,7 @@ test_world (void)
   g_assert_cmpuint (s->dns_addr, ==, SIM_IP4 (192, 0, 2, 99));
   g_assert_cmpint (s->dns_cfg.latency, ==, SIM_MS (3));
   g_assert_true (s->dns_cfg.loss == 0.5);
-  g_assert_true (s->dns_cfg.no_rotate);
+  g_assert_cmpint (s->dns_cfg.order, ==, DNS_ORDER_FIXED);
   g_assert_cmpint (s->dns_link.latency, ==, SIM_MS (2));
   g_assert_cmpint (s->dns_link.jitter, ==, SIM_MS (1));      /* [network] default */
   g_assert_true (s->dns_link.loss == 0.01);
@@ -481,6 +512,30 @@ test_zip (void)
   static const char *keys2[] = { "a=1,b=3,c=5,d=7", "a=1,b=3,c=6,d=8",
                                  "a=2,b=4,c=5,d=7", "a=2,b=4,c=6,d=8", NULL };
   assert_keys (two, keys2);
+
+  /* Issue 14 item 10: one zipped variable may repeat a value when the
+   * other tells the points apart: three different points. */
+  g_autoptr (Scenario) rep = load_ok ("[scenario]\nduration = 1h\n"
+                                      "[sweep]\nka = 15, 15, 30\nt = 60, 120, 120\n"
+                                      "zip = ka, t\n");
+  static const char *keys3[] = { "ka=15,t=60", "ka=15,t=120", "ka=30,t=120", NULL };
+  assert_keys (rep, keys3);
+}
+
+/* Two points alike would share a key and seeds: a value twice in an
+ * unzipped variable, or a combination twice in a zip group, is an error
+ * at the first variable's line. */
+static void
+test_err_repeated_points (void)
+{
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2, 1\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [sweep] a: expected each value once ('1' is listed twice)", NULL);
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2, 1\nb = 5, 6, 5\nzip = a, b\n",
+            SCENARIO_ERROR_VALUE, "t.ini:4: [sweep] a: expected zipped points that differ",
+            "points 1 and 3", NULL);
+  /* Zipped with a, b may not repeat; c (unzipped) may not either. */
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2\nb = 5, 6\nc = x, x\nzip = a, b\n",
+            SCENARIO_ERROR_VALUE, "t.ini:6: [sweep] c: expected each value once", NULL);
 }
 
 static void
@@ -1026,6 +1081,8 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/1-keys/keyfile-syntax", test_keyfile_syntax);
   g_test_add_func ("/scenario/2-sweep/grid", test_grid);
   g_test_add_func ("/scenario/2-sweep/zip", test_zip);
+  g_test_add_func ("/scenario/1-world/fidelity-keys", test_fidelity_keys);
+  g_test_add_func ("/scenario/2-sweep/repeated-points", test_err_repeated_points);
   g_test_add_func ("/scenario/2-sweep/ranges", test_ranges);
   g_test_add_func ("/scenario/2-sweep/inline", test_inline);
   g_test_add_func ("/scenario/2-sweep/extends", test_extends);

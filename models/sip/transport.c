@@ -103,6 +103,12 @@ tp_deliver_sip (SipTransport *tp, const guint8 *data, gsize len, const SipTxnPee
     {
       tp->stats.malformed++;
       host_trace (tp->host, "tp %s malformed SIP: %s", tp->tag, err->message);
+      if (tp->funcs.malformed)
+        {
+          tp_enter (tp);
+          tp->funcs.malformed (tp, data, len, err, from, tp->user_data);
+          tp_leave (tp);
+        }
       return;
     }
   tp->stats.messages++;
@@ -234,6 +240,13 @@ sip_transport_udp_bind (SipTransport *tp, guint16 port, GError **error)
   host_udp_close (tp->udp);
   tp->udp = s;
   return TRUE;
+}
+
+void
+sip_transport_udp_close (SipTransport *tp)
+{
+  g_return_if_fail (tp != NULL);
+  g_clear_pointer (&tp->udp, host_udp_close);
 }
 
 gboolean

@@ -235,6 +235,12 @@ typedef void (*SipTransportKaFunc)   (SipTransport *tp, SipDgramKind kind,
                                       const SipTxnPeer *from, gpointer user_data);
 typedef void (*SipTransportFlowFunc) (SipTransport *tp, const SipFlowEvent *ev,
                                       gpointer user_data);
+/* SIP that did not parse (already counted in malformed): its bytes and
+ * the parse error, e.g. for a registrar's 400 (RFC 3261 §8.2.6.2 needs the
+ * raw header lines).  Valid during the call. */
+typedef void (*SipTransportMalformedFunc) (SipTransport *tp, const guint8 *data, gsize len,
+                                           const GError *err, const SipTxnPeer *from,
+                                           gpointer user_data);
 /* ICMP error for a datagram sent from the UDP socket to @remote. */
 typedef void (*SipTransportUdpErrorFunc) (SipTransport *tp, SimNetError err,
                                           const SimSockAddr *remote, gpointer user_data);
@@ -247,6 +253,7 @@ typedef struct {
   SipTransportKaFunc       keepalive;
   SipTransportFlowFunc     flow;
   SipTransportUdpErrorFunc udp_error;
+  SipTransportMalformedFunc malformed;
 } SipTransportFuncs;
 
 typedef struct {
@@ -305,6 +312,9 @@ const SipTransportStats *sip_transport_get_stats (const SipTransport *tp);
  * the one there was (a phone moving to a new source port).  FALSE with
  * @error if the port is taken; the old socket is then kept. */
 gboolean      sip_transport_udp_bind (SipTransport *tp, guint16 port, GError **error);
+/* Closes the UDP socket (a killed process: the host then answers ICMP
+ * port unreachable).  No-op without one. */
+void          sip_transport_udp_close (SipTransport *tp);
 /* The UDP socket's local address; FALSE if there is none. */
 gboolean      sip_transport_udp_local (const SipTransport *tp, SimSockAddr *out);
 /* Listens for TCP or TLS on @port (any number of listeners, e.g. TCP on
