@@ -53,9 +53,10 @@
  *    the first candidate after a back-off wait that grows with each failed
  *    try (note 3's formula, k = failed tries).  When it comes up the
  *    account registers through it (a REFRESH round walks from the top, so
- *    the primary is tried first) and the connection to the backup is
- *    closed.  Unregistering at the backup is not modelled: its binding
- *    lapses.  With "sip persistent tls" the restore connection cannot be
+ *    the primary is tried first), then unregisters at the backup (a
+ *    REGISTER with expires=0 for the contact it had there, on the
+ *    backup's own connection, from a leg of its own) and closes that
+ *    connection.  With "sip persistent tls" the restore connection cannot be
  *    made while the backup's holds local port 5061 (AAS 4-59: only one
  *    persistent TLS connection): the primary is then regained only at the
  *    next renewal, through a new connection.
@@ -123,9 +124,15 @@ acc_flow_for (DeviceAccount *acc, const SimSockAddr *server)
   if (acc->restore_flow
       && sip_transport_flow_addrs (acc->tp, acc->restore_flow, NULL, &restore_to)
       && sim_sockaddr_equal (&restore_to, server)) {
-    /* Note 5: the restored connection to the primary takes over. */
-    if (acc->flow)
+    /* Note 5: the restored connection to the primary takes over; the
+     * backup's stays until the account has unregistered there. */
+    if (acc->flow && acc->registered && acc->old_flow == 0) {
+      acc->old_flow = acc->flow;
+      acc->old_server = acc->flow_server;
+      acc->old_contact = acc->contact;
+    } else if (acc->flow) {
       sip_transport_flow_close (acc->tp, acc->flow);
+    }
     acc->flow = acc->restore_flow;
     acc->flow_server = *server;
     acc->restore_flow = 0;
@@ -157,6 +164,11 @@ acc_on_flow (DeviceAccount *acc, const SipFlowEvent *ev)
 {
   char b[SIM_SOCKADDR_STRLEN];
   gboolean restore = ev->flow != 0 && ev->flow == acc->restore_flow;
+  if (ev->flow != 0 && ev->flow == acc->old_flow && ev->kind == SIP_FLOW_DOWN) {
+    acc->old_flow = 0;                            /* the unregister fails with it */
+    sip_txn_layer_transport_error (acc->layer, sip_flow_to_handle (ev->flow), NULL, ev->error);
+    return;
+  }
   if (!restore && ev->flow != acc->flow)
     return;                                       /* a connection we left */
   DeviceEvent dev_ev;
@@ -211,6 +223,47 @@ acc_on_conn_timer (SimTimer *t, gpointer u)
   acc_check_invariants (acc);
 }
 
+static void
+acc_on_unreg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
+{
+  DeviceAccount *acc = u;
+  char b[SIM_SOCKADDR_STRLEN];
+  acc_trace (acc, "unregistered at %s: %s %u (B28)", addr_str (&r->server, b),
+             device_reg_outcome_to_string (r->outcome), r->status);
+  if (acc->old_flow) {
+    sip_transport_flow_close (acc->tp, acc->old_flow);
+    acc->old_flow = 0;
+  }
+  acc_check_invariants (acc);
+}
+
+/* Note 5 (B28): after registering through the restored primary, remove
+ * the binding at the backup, over the backup's own connection. */
+static void
+acc_unregister_old (DeviceAccount *acc)
+{
+  if (acc->old_flow == 0 || sim_sockaddr_equal (&acc->old_server, &acc->server)
+      || device_reg_is_busy (acc->unreg))
+    return;
+  SimSockAddr local;
+  if (!sip_transport_flow_addrs (acc->tp, acc->old_flow, &local, NULL)) {
+    acc->old_flow = 0;
+    return;
+  }
+  DeviceRegRequest req = { 0 };
+  req.server = acc->old_server;
+  req.transport = acc->transport;
+  req.flow = sip_flow_to_handle (acc->old_flow);
+  req.via_ip = acc_local_ip (acc, acc->old_server.ip);
+  req.via_port = local.port;
+  req.contact_ip = acc->old_contact.ip;
+  req.contact_port = acc->old_contact.port;
+  req.unregister = TRUE;
+  char b[SIM_SOCKADDR_STRLEN];
+  acc_trace (acc, "unregister at %s (B28)", addr_str (&acc->old_server, b));
+  device_reg_start (acc->unreg, &req, acc_on_unreg, acc);
+}
+
 void
 acc_conn_registered (DeviceAccount *acc, gboolean outbound, guint32 flow_timer)
 {
@@ -219,6 +272,7 @@ acc_conn_registered (DeviceAccount *acc, gboolean outbound, guint32 flow_timer)
     return;
   acc->conn_failures = 0;
   host_timer_cancel (&acc->conn_timer);
+  acc_unregister_old (acc);
   if (outbound) {
     /* Note 4: RFC 5626 §4.4.1, 80-100 % of the interval. */
     SimTime iv = flow_timer > 0 ? SIM_S (flow_timer) : cfg->flow_ka_interval;

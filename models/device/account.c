@@ -307,6 +307,7 @@ device_account_new (Device *dev, guint n, GError **error)
   };
   acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
   acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
+  acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
 
   host_timer_init (dev->host, &acc->next_timer, acc_on_next_timer, acc);
   acc->refresh_at = -1;
@@ -352,6 +353,7 @@ device_account_free (DeviceAccount *acc)
     device_locate_cancel (acc->locate);
   device_reg_free (acc->reg);
   device_reg_free (acc->sec_reg);
+  device_reg_free (acc->unreg);
   device_ka_free (acc->ka);
   stun_client_free (acc->stun);
   sip_txn_layer_free (acc->layer);

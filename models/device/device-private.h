@@ -106,6 +106,10 @@ struct DeviceAccount {
   HostTimer                  conn_timer;      /* reconnect after a loss (back-off) */
   SipFlowId                  restore_flow;    /* background restore of the primary (B28) */
   guint                      restore_tries;   /* failed restores since on the primary */
+  SipFlowId                  old_flow;        /* the backup's connection, kept for the unregister */
+  SimSockAddr                old_server;
+  SimSockAddr                old_contact;     /* the contact registered there */
+  DeviceReg                 *unreg;           /* B28: expires=0 at the backup after a restore */
   HostTimer                  restore_timer;
 
   /* B21 */
