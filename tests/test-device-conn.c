@@ -401,6 +401,58 @@ test_aastra_persistent_tls (void)
   fx_clear (&x);
 }
 
+/* RFC 5626 §4.2, §4.5: two flows.  With outbound_flows = 2 the phone
+ * registers reg-id 1 through the first outbound proxy and reg-id 2
+ * through the second, each over its own connection; both bindings are at
+ * their registrars.  When the first registrar restarts (connections
+ * reset) flow 1 fails, flow 2 stays registered, and flow 1 is formed
+ * again after the §4.5 wait with base-time 90 s (another flow works):
+ * [45, 90] s after the reset, never through the second proxy. */
+static void
+test_rfc5626_two_flows (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  DeviceConfig cfg;
+  device_config_init (&cfg, DEVICE_PROFILE_RFC);
+  set (&cfg, "ProxyServer", "198.51.100.10");
+  set (&cfg, "OutboundProxy", "198.51.100.10");
+  set (&cfg, "OutboundProxyPort", "5060");
+  set (&cfg, "sip backup outbound proxy", "198.51.100.20");
+  set (&cfg, "OutboundProxyTransport", "TCP");
+  set (&cfg, "outbound_flows", "2");
+  set (&cfg, "AuthUserName", "1001");
+  set (&cfg, "sip.reg_surge_prevention", "0");
+  fx_start (&x, &cfg);
+  sim_world_run_until (x.fx.world, SIM_S (50));
+  g_assert_cmpuint (sip_proxy_binding_count (x.fx.proxy[0]), ==, 1);
+  g_assert_cmpuint (sip_proxy_binding_count (x.fx.proxy[1]), ==, 1);
+  const Ev *sec = find (&x, DEVICE_EVENT_SECONDARY, 0);
+  g_assert_nonnull (sec);
+  g_assert_cmpuint (sec->server.ip, ==, SIM_IP4 (198, 51, 100, 20));
+  g_assert_cmpstr (sec->detail, ==, "flow 2");
+  g_assert_cmpuint (device_get_stats (x.fx.device)->flows_opened, ==, 2);
+
+  SimTime t_fault = SIM_S (100);
+  sip_proxy_schedule_fault (x.fx.proxy[0], t_fault, SIP_PROXY_FAULT_RESTART);
+  sim_world_run_until (x.fx.world, SIM_S (400));
+  const Ev *failed = find (&x, DEVICE_EVENT_FLOW_FAILED, 0);
+  g_assert_nonnull (failed);
+  g_assert_cmpint (failed->time, ==, t_fault + 3 * L);
+  const Ev *reg = find_after (&x, DEVICE_EVENT_REGISTERED, t_fault);
+  g_assert_nonnull (reg);
+  g_assert_cmpuint (reg->server.ip, ==, SIM_IP4 (198, 51, 100, 10));
+  SimTime wait = reg->time - 2 * RTT - failed->time;
+  g_assert_cmpint (wait, >=, SIM_S (45));
+  g_assert_cmpint (wait, <=, SIM_S (90));
+  /* flow 2 never lost its binding, and flow 1 never moved to it */
+  g_assert_cmpuint (count (&x, DEVICE_EVENT_SECONDARY), ==, 1);
+  g_assert_cmpuint (count (&x, DEVICE_EVENT_SERVER_CHANGE), ==, 0);
+  g_assert_cmpuint (sip_proxy_binding_count (x.fx.proxy[1]), ==, 1);
+  device_config_clear (&cfg);
+  fx_clear (&x);
+}
+
 /* Same seed, same events (the back-off draws come from the account's
  * stream). */
 static void
@@ -435,6 +487,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device-conn/3-aastra/B27-B28-backup-obp-restore", test_aastra_backup_obp);
   g_test_add_func ("/device-conn/3-aastra/B43-persistent-tls-one-connection",
                    test_aastra_persistent_tls);
+  g_test_add_func ("/device-conn/5-rfc5626/two-flows-reg-id-1-2", test_rfc5626_two_flows);
   g_test_add_func ("/device-conn/4-determinism/seed", test_determinism);
   return g_test_run ();
 }

@@ -86,7 +86,8 @@ SimTime
 acc_reconnect_wait (DeviceAccount *acc, guint k)
 {
   const DeviceAccountConfig *cfg = acc->cfg;
-  double w = (double) cfg->reconnect_base;
+  /* RFC 5626 §4.5: a larger base while the second flow still works. */
+  double w = (double) (acc->f2_registered ? cfg->reconnect_base_ok : cfg->reconnect_base);
   for (guint i = 0; i < k && w < (double) cfg->reconnect_max; i++)
     w *= cfg->reconnect_factor;
   if (w > (double) cfg->reconnect_max)
@@ -163,6 +164,8 @@ void
 acc_on_flow (DeviceAccount *acc, const SipFlowEvent *ev)
 {
   char b[SIM_SOCKADDR_STRLEN];
+  if (acc_f2_on_flow (acc, ev))
+    return;
   gboolean restore = ev->flow != 0 && ev->flow == acc->restore_flow;
   if (ev->flow != 0 && ev->flow == acc->old_flow && ev->kind == SIP_FLOW_DOWN) {
     acc->old_flow = 0;                            /* the unregister fails with it */

@@ -86,6 +86,16 @@ void     acc_conn_registered (DeviceAccount *acc, gboolean outbound, guint32 flo
 /* B24: the wait before re-connecting after @k consecutive failures. */
 SimTime  acc_reconnect_wait  (DeviceAccount *acc, guint k);
 void     acc_on_conn_timer    (SimTimer *t, gpointer u);
+
+/* --------------------------------------------------------- account-flow2.c */
+
+/* RFC 5626 §4.2: a second flow is configured and possible now. */
+gboolean acc_f2_wanted   (const DeviceAccount *acc);
+/* After the first flow's 2xx: register the second if it is not. */
+void     acc_f2_start    (DeviceAccount *acc);
+void     acc_on_f2_timer (SimTimer *t, gpointer u);
+/* TRUE if @ev was about the second flow's connection (and handled). */
+gboolean acc_f2_on_flow  (DeviceAccount *acc, const SipFlowEvent *ev);
 void     acc_on_restore_timer (SimTimer *t, gpointer u);
 
 /* ------------------------------------------------------ account-rounds.c */

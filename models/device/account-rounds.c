@@ -556,6 +556,7 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
   acc->outbound_active = cfg->outbound && r->outbound;
   acc->flow_timer = r->flow_timer;
   acc_conn_registered (acc, acc->outbound_active, r->flow_timer);   /* B24, B43 */
+  acc_f2_start (acc);                                                /* RFC 5626 §4.2 */
   if (acc->outbound_active && acc->transport == DEVICE_TRANSPORT_UDP
       && !host_timer_is_pending (&acc->ob_timer))
     host_timer_start (&acc->ob_timer, device_outbound_ka_interval (&acc->rng, acc->flow_timer));

@@ -80,6 +80,11 @@ acc_redundancy (const DeviceAccount *acc)
   /* B18: redundancy needs the switch and a name with several candidates
    * (an IP literal gives one, so the "domain name" precondition holds by
    * construction). */
+  /* With two RFC 5626 flows each belongs to its outbound proxy (§4.2):
+   * no failover between them (account-flow2.c note 1). */
+  if (acc->cfg->outbound_flows > 1 && acc->cfg->outbound
+      && acc->transport != DEVICE_TRANSPORT_UDP)
+    return FALSE;
   return acc->cfg->redundancy && acc->list != NULL && acc->list->n > 1;
 }
 
@@ -308,6 +313,7 @@ device_account_new (Device *dev, guint n, GError **error)
   acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
   acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
   acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
+  acc->f2_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
 
   host_timer_init (dev->host, &acc->next_timer, acc_on_next_timer, acc);
   acc->refresh_at = -1;
@@ -318,6 +324,7 @@ device_account_new (Device *dev, guint n, GError **error)
   host_timer_init (dev->host, &acc->sec_timer, acc_on_sec_timer, acc);
   host_timer_init (dev->host, &acc->conn_timer, acc_on_conn_timer, acc);
   host_timer_init (dev->host, &acc->restore_timer, acc_on_restore_timer, acc);
+  host_timer_init (dev->host, &acc->f2_timer, acc_on_f2_timer, acc);
   return acc;
 }
 
@@ -349,11 +356,13 @@ device_account_free (DeviceAccount *acc)
   host_timer_cancel (&acc->sec_timer);
   host_timer_cancel (&acc->conn_timer);
   host_timer_cancel (&acc->restore_timer);
+  host_timer_cancel (&acc->f2_timer);
   if (acc->locate)
     device_locate_cancel (acc->locate);
   device_reg_free (acc->reg);
   device_reg_free (acc->sec_reg);
   device_reg_free (acc->unreg);
+  device_reg_free (acc->f2_reg);
   device_ka_free (acc->ka);
   stun_client_free (acc->stun);
   sip_txn_layer_free (acc->layer);

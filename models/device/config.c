@@ -255,6 +255,12 @@ static gboolean check_ka_custom (const char *value, GError **error, const char *
      "back-off growth: W_k = min(max, base * factor^k)", S_UINT, A (reconnect_factor), 1, 16, NULL) \
   P ("reconnect_max", NULL, ACC, SECONDS, NULL, "B24 [U], RFC 5626 §4.5", \
      "back-off cap, s", S_TIME, A (reconnect_max), 0, MAXS, NULL) \
+  P ("reconnect_base_ok", NULL, ACC, SECONDS, NULL, "RFC 5626 §4.5", \
+     "re-connection back-off base while another flow of the account is up, s", \
+     S_TIME, A (reconnect_base_ok), 0, MAXS, NULL) \
+  P ("outbound_flows", NULL, ACC, UINT, NULL, "RFC 5626 §4.2", \
+     "flows registered at once over TCP/TLS with outbound: 2 = reg-id 1 and 2 to the first two candidates (more act as 2)", \
+     S_UINT, A (outbound_flows), 1, 8, NULL) \
   P ("reconnect_jitter", NULL, ACC, FRACTION, NULL, "B24 [U], RFC 5626 §4.5", \
      "the wait is uniform in [(1 - jitter) W_k, W_k]", \
      S_DOUBLE, A (reconnect_jitter), 0, 1, NULL) \

@@ -197,6 +197,9 @@ typedef struct {
   guint               reconnect_factor;
   SimTime             reconnect_max;
   double              reconnect_jitter;      /* the wait is uniform in [(1 - jitter) W, W] */
+  SimTime             reconnect_base_ok;     /* RFC 5626 §4.5 base-time while another flow is up: 90 s */
+  guint               outbound_flows;        /* RFC 5626 §4.2: flows (reg-id 1, 2) to the first
+                                                outbound proxies; 1 or 2 */
 } DeviceAccountConfig;
 
 /* The whole device. */

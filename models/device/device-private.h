@@ -110,6 +110,13 @@ struct DeviceAccount {
   SimSockAddr                old_server;
   SimSockAddr                old_contact;     /* the contact registered there */
   DeviceReg                 *unreg;           /* B28: expires=0 at the backup after a restore */
+  /* RFC 5626 second flow (account-flow2.c) */
+  DeviceReg                 *f2_reg;
+  SipFlowId                  f2_flow;
+  SimSockAddr                f2_server;
+  gboolean                   f2_registered;
+  guint                      f2_failures;
+  HostTimer                  f2_timer;
   HostTimer                  restore_timer;
 
   /* B21 */

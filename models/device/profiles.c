@@ -96,6 +96,8 @@ static const DeviceParamDefault base_defaults[] = {
   { "reconnect_factor",               "2" },      /* RFC 5626 §4.5 */
   { "reconnect_max",                  "1800" },   /* RFC 5626 §4.5 max-time */
   { "reconnect_jitter",               "0.5" },    /* RFC 5626 §4.5: 50-100 % of W */
+  { "reconnect_base_ok",              "90" },     /* RFC 5626 §4.5: some flow still up */
+  { "outbound_flows",                 "1" },
   /* device */
   { "MACAddress",                     "9C:AD:EF:00:00:01" },  /* an Obihai OUI */
   { "DNSServer1",                     "" },

@@ -224,7 +224,7 @@ send_register (DeviceReg *r)
       /* RFC 5626 §4.1; reg-id only beside an instance (§4.2). */
       g_string_append_printf (c, ";+sip.instance=\"%s\"", r->instance);
       if (acc->outbound)
-        g_string_append_printf (c, ";reg-id=%u", acc->reg_id);
+        g_string_append_printf (c, ";reg-id=%u", q->reg_id ? q->reg_id : acc->reg_id);
     }
   sip_builder_add (b, "Contact", "%s", c->str);
   g_string_free (c, TRUE);

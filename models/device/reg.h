@@ -82,6 +82,7 @@ typedef struct {
   SimIp4      old_ip;
   guint16     old_port;
   gboolean    unregister;      /* expires=0 for the contact (removal) */
+  guint       reg_id;          /* RFC 5626 reg-id; 0: the account's (reg_id) */
 } DeviceRegRequest;
 
 typedef enum {
