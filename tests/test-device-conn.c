@@ -215,6 +215,44 @@ test_obi_backoff_sequence (void)
   fx_clear (&x);
 }
 
+/* B18 over TCP: redundancy walks the outbound proxy's candidate list.
+ * The OBP name has two SRV records (B11: no A record, so the bare-name
+ * SRV): priority 10 -> proxy[0], 20 -> proxy[1]; proxy[0]'s link is cut,
+ * so its connect gives up after connect_timeout (6 s) and the REGISTER
+ * goes to proxy[1] over a new connection: registered there at
+ * lookup + 6 s + 12L. */
+static void
+test_obi_redundancy_tcp (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  device_fixture_add_srv (&x.fx, "obp.voip.test", 10, 0, 5060, "pbx-a.voip.test", 300);
+  device_fixture_add_srv (&x.fx, "obp.voip.test", 20, 0, 5060, "pbx-b.voip.test", 300);
+  device_fixture_add_a (&x.fx, "pbx-a.voip.test", SIM_IP4 (198, 51, 100, 10), 300);
+  device_fixture_add_a (&x.fx, "pbx-b.voip.test", SIM_IP4 (198, 51, 100, 20), 300);
+  DeviceConfig cfg;
+  obi_config (&cfg, "TCP");
+  set (&cfg, "OutboundProxy", "obp.voip.test");
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "connect_timeout", "6");
+  sim_link_set_up (x.fx.proxy_link[0], FALSE);
+  fx_start (&x, &cfg);
+  sim_world_run_until (x.fx.world, SIM_S (60));
+  const Ev *reg = find (&x, DEVICE_EVENT_REGISTERED, 0);
+  g_assert_nonnull (reg);
+  g_assert_cmpuint (reg->server.ip, ==, SIM_IP4 (198, 51, 100, 20));
+  const Ev *lookup = find (&x, DEVICE_EVENT_LOOKUP, 0);
+  g_assert_nonnull (lookup);
+  SimTime t0 = lookup->time;
+  const Ev *failed = find (&x, DEVICE_EVENT_FLOW_FAILED, 0);
+  g_assert_nonnull (failed);
+  g_assert_cmpstr (failed->detail, ==, "connect-timeout");
+  g_assert_cmpint (failed->time, ==, t0 + SIM_S (6));
+  g_assert_cmpint (reg->time, ==, t0 + SIM_S (6) + 2 * RTT);
+  device_config_clear (&cfg);
+  fx_clear (&x);
+}
+
 /* B38: connect timeout.  The outbound proxy's link is cut before the
  * phone starts: with connect_timeout 8 s the first attempt fails at 8 s
  * (connect-timeout), not at the kernel's 127 s. */
@@ -482,6 +520,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device-conn/1-obi/B24-tcp-register", test_obi_tcp_register);
   g_test_add_func ("/device-conn/1-obi/B24-B38-reset-reconnect", test_obi_reset_reconnect);
   g_test_add_func ("/device-conn/1-obi/B24-backoff-sequence", test_obi_backoff_sequence);
+  g_test_add_func ("/device-conn/1-obi/B18-redundancy-over-tcp", test_obi_redundancy_tcp);
   g_test_add_func ("/device-conn/2-detect/B38-connect-timeout", test_connect_timeout);
   g_test_add_func ("/device-conn/2-detect/B43-keepalive-loss", test_outbound_keepalive_loss);
   g_test_add_func ("/device-conn/3-aastra/B27-B28-backup-obp-restore", test_aastra_backup_obp);
