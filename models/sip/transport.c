@@ -22,7 +22,6 @@
 #include "models/sip/transport-private.h"
 #include "models/stun/msg.h"
 #include "models/stun/responder.h"
-#include "sim/net/net.h"          /* SIM_NET_ERROR, the seam's error domain */
 
 const char *
 sip_flow_failure_to_string (SipFlowFailure f)
