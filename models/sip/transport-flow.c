@@ -275,10 +275,12 @@ flow_new_accepted (SipTransport *tp, SipTransportProto proto, SimHostTcp *sock)
       f->tls = tls_session_new (TLS_ROLE_SERVER, &tp->cfg.tls, &tp->rng);
       if (tp->cfg.tls_handshake_timeout > 0)
         host_timer_start (&f->hs_timer, tp->cfg.tls_handshake_timeout);
-      set_state (f, FLOW_HANDSHAKING);
+      f->state = FLOW_HANDSHAKING;      /* born here: the accept line says so */
+      g_assert (check_invariants (f));
       return f;
     }
-  set_state (f, FLOW_UP);
+  f->state = FLOW_UP;                   /* born up: no CONNECTING to leave */
+  g_assert (check_invariants (f));
   return f;
 }
 
