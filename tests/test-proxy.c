@@ -1624,6 +1624,41 @@ test_tcp_register_and_probe (void)
   fx_clear (&x);
 }
 
+
+/* A request whose connection is gone before it is answered: with the
+ * capacity server (1 request per s) the REGISTER waits 1 s, and the UA
+ * resets its connection right after sending it.  The answer must find no
+ * connection and end as a transport error, not write through a dangling
+ * handle (before the transport's flow ids, the transaction kept a pointer
+ * to the freed connection: a use after free under ASan).  The binding is
+ * made without a flow, so its probes find none. */
+static void
+test_tcp_answer_after_reset (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.capacity_rps = 1;
+  cfg.probe_rate = 0.01;
+  Fx x;
+  fx_init (&x, &cfg);
+  TcpUa t = { 0 };
+  tcpua_register (&t, &x);
+  host_tcp_abort (t.sock);          /* RST behind the REGISTER */
+  fx_run (&x, SIM_S (5));
+  const SipProxyStats *st = sip_proxy_get_stats (x.proxy);
+  g_assert_cmpuint (st->registers, ==, 1);
+  g_assert_cmpuint (t.responses->len, ==, 0);
+  fx_run (&x, SIM_S (3000));
+  const GArray *pr = sip_proxy_get_probes (x.proxy);
+  g_assert_cmpuint (pr->len, >, 0);
+  for (guint i = 0; i < pr->len; i++)
+    g_assert_cmpint (g_array_index (pr, SipProxyProbe, i).outcome, ==, SIP_PROXY_PROBE_NO_FLOW);
+  host_tcp_free (t.sock);
+  sip_stream_reader_free (t.reader);
+  g_ptr_array_unref (t.responses);
+  fx_clear (&x);
+}
+
 static void
 crash_on_probe (SipProxy *proxy, const SipProxyProbe *probe, gpointer u)
 {
@@ -2018,6 +2053,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/8-nat/mapping-and-pinhole", test_nat_mapping_and_pinhole);
   g_test_add_func ("/proxy/9-outbound/require-flow-timer", test_outbound);
   g_test_add_func ("/proxy/10-tcp/register-and-probe", test_tcp_register_and_probe);
+  g_test_add_func ("/proxy/10-tcp/answer-after-reset", test_tcp_answer_after_reset);
   g_test_add_func ("/proxy/11-counters/malformed-keepalives", test_malformed_and_keepalives);
   g_test_add_func ("/proxy/12-flows/bound-path-ob", test_flows_bound);
   g_test_add_func ("/proxy/12-flows/tls", test_flows_tls);

@@ -643,7 +643,12 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
       b->expires_at = now + SIM_S (exp);
       b->source = from->addr;
       b->reliable = from->reliable;
-      binding_set_flow (p, b, from->reliable ? sip_flow_from_handle (from->flow) : 0);
+      /* The request's connection may be gone already (an answer delayed
+       * by the capacity server): then the binding has no flow. */
+      SipFlowId fid = from->reliable ? sip_flow_from_handle (from->flow) : 0;
+      if (fid && !sip_transport_flow_addrs (p->tp, fid, NULL, NULL))
+        fid = 0;
+      binding_set_flow (p, b, fid);
       host_timer_start (&b->expiry, SIM_S (exp));
       char src[SIM_SOCKADDR_STRLEN];
       host_trace (p->host, "proxy binding %s %s expires %" G_GINT64_FORMAT " flow %s %s",
