@@ -34,7 +34,8 @@
 gboolean
 sc_group_is_raw (const char *group)
 {
-  return g_str_equal (group, "expect") || g_str_equal (group, "golden");
+  return g_str_equal (group, "expect") || g_str_equal (group, "golden")
+    || g_str_equal (group, "plot");
 }
 
 static gboolean
@@ -634,4 +635,20 @@ sc_sweep_build (const ScKf *kf, GError **error)
 fail:
   sc_sweep_free (sw);
   return NULL;
+}
+
+/* scenario-private.h; lint.c (unused variables) and scenario-text.c. */
+gboolean
+sc_value_uses_var (const char *raw, const char *var)
+{
+  gsize n = strlen (var);
+  for (const char *p = strstr (raw, "${"); p; p = strstr (p + 2, "${"))
+    {
+      const char *q = p + 2;
+      while (*q == ' ' || *q == '\t')
+        q++;
+      if (strncmp (q, var, n) == 0 && !g_ascii_isalnum (q[n]) && q[n] != '_')
+        return TRUE;
+    }
+  return FALSE;
 }

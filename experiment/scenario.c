@@ -48,6 +48,7 @@ struct Scenario {
   SimTime   duration;
   SimTime   warmup;
   guint    *n_devices;    /* per point */
+  char    **point_hash;   /* per point, NULL-terminated (scenario-hash.c) */
   GArray   *entries;      /* ScenarioEntry: [expect], [golden] */
   char     *text;
   /* Each profile's defaults, made once: applying a profile's table costs
@@ -59,13 +60,14 @@ struct Scenario {
 /* ------------------------------------------------------------ sections */
 
 typedef enum { K_SCENARIO, K_NETWORK, K_DNS, K_PROXY, K_NAT, K_DEVICE, K_FAULT,
-               K_SWEEP, K_EXPECT, K_GOLDEN, K_UNKNOWN } Kind;
+               K_SWEEP, K_EXPECT, K_GOLDEN, K_PLOT, K_UNKNOWN } Kind;
 
 static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "scenario", K_SCENARIO, FALSE }, { "network", K_NETWORK, FALSE },
   { "dns", K_DNS, FALSE }, { "proxy", K_PROXY, TRUE }, { "nat", K_NAT, TRUE },
   { "device", K_DEVICE, TRUE }, { "fault", K_FAULT, TRUE }, { "sweep", K_SWEEP, FALSE },
   { "expect", K_EXPECT, FALSE }, { "golden", K_GOLDEN, FALSE },
+  { "plot", K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
 };
 
 /* "device phone" -> K_DEVICE and "phone" (borrowed from @group). */
@@ -92,10 +94,13 @@ check_sections (const ScKf *kf, GError **error)
       Kind k = group_kind (g->name, &name);
       if (k == K_UNKNOWN)
         {
+          g_autofree char *word = g_strndup (g->name, strcspn (g->name, " "));
+          g_autofree char *note = sc_suggest_note (word, "scenario, network, dns, proxy, nat, "
+                                                   "device, fault, sweep, expect, golden, plot");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
                         "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [sweep], "
-                        "[expect], [golden]");
+                        "[expect], [golden], [plot]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;
@@ -174,8 +179,9 @@ missing (B *b, const char *key, const char *what)
 static gboolean
 unknown (B *b, const char *allowed)
 {
+  g_autofree char *note = sc_suggest_note (b->e->key, allowed);
   sc_set_error (b->error, SCENARIO_ERROR_UNKNOWN, b->e->file, b->e->line, b->g->name, b->e->key,
-                "unknown key, expected one of: %s", allowed);
+                "unknown key%s, expected one of: %s", note, allowed);
   return FALSE;
 }
 
@@ -914,11 +920,16 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
           if (!device_config_set (&d->cfg, b->e->key, b->v, &derr))
             {
               g_autofree char *note = point_note (b);
+              g_autofree char *dym = g_error_matches (derr, DEVICE_CONFIG_ERROR,
+                                                      DEVICE_CONFIG_ERROR_UNKNOWN)
+                ? sc_suggest_device_param (b->e->key, "profile, count, nat, start, access_latency, "
+                                           "access_jitter, access_loss")
+                : g_strdup ("");
               sc_set_error (b->error,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
-                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s",
-                            derr->message,
+                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s",
+                            derr->message, dym,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? " (not a device parameter; the section's own keys are profile, "
                                 "count, nat, start, access_latency, access_jitter, access_loss)"
@@ -1210,6 +1221,9 @@ read_scenario_group (Scenario *sc, const char *file, GError **error)
           sc->name = g_strstrip (g_strdup (b.v));
           if (!*sc->name)
             ok = bad (&b, SCENARIO_ERROR_VALUE, "a non-empty name");
+          else if (!sc_is_safe_name (sc->name))
+            ok = bad (&b, SCENARIO_ERROR_VALUE, "a name without '/', '\\', '..' or control "
+                      "characters (it names results/NAME.db and plot directories)");
         }
       else if (g_str_equal (b.e->key, "description"))
         ;
@@ -1257,6 +1271,7 @@ scenario_free (Scenario *sc)
   sc_sweep_free (sc->sw);
   g_free (sc->name);
   g_free (sc->n_devices);
+  g_strfreev (sc->point_hash);
   if (sc->entries)
     g_array_unref (sc->entries);
   g_free (sc->text);
@@ -1311,8 +1326,11 @@ load (const char *text, const char *file, const char *dir, const char *canonical
 
   guint np = sc->sw->points->len;
   sc->n_devices = g_new0 (guint, np ? np : 1);
+  sc->point_hash = g_new0 (char *, np + 1);
   for (guint i = 0; i < np; i++)
     {
+      sc->point_hash[i] = sc_point_hash (sc->kf, sc->sw->points->pdata[i], sc->duration,
+                                         sc->warmup);
       RunSpec *spec = build_spec (sc, sc->sw->points->pdata[i], error);
       if (!spec)
         return NULL;
@@ -1434,6 +1452,13 @@ scenario_get_n_points (const Scenario *sc)
 {
   g_return_val_if_fail (sc != NULL, 0);
   return sc->sw->points->len;
+}
+
+const char *
+scenario_get_point_hash (const Scenario *sc, guint index)
+{
+  g_return_val_if_fail (sc != NULL && index < sc->sw->points->len, NULL);
+  return sc->point_hash[index];
 }
 
 const ScenarioPoint *

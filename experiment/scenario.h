@@ -7,7 +7,7 @@
  *
  * 1. Sections.  [scenario] (name, duration, warmup, seed, replications,
  *    extends), [network], [dns], [proxy NAME], [nat NAME], [device NAME],
- *    [fault NAME], [sweep], [expect], [golden].  Unknown sections and
+ *    [fault NAME], [sweep], [expect], [golden], [plot].  Unknown sections and
  *    unknown keys are errors.  In [device NAME] every key that is not one
  *    of the section's own keys (profile, count, nat, start, access_*) is a
  *    device parameter under its vendor name (models/device/config.h),
@@ -35,6 +35,13 @@
  * 5. Errors (SCENARIO_ERROR) read "FILE:LINE: [section] key: what was
  *    expected, got 'VALUE'" (line 0 and no key when the whole file is
  *    at fault).
+ *
+ * 6. Point hashes.  Each point has a content hash (SHA-256 of what can
+ *    change its runs: duration, warm-up, its key and its world sections
+ *    with the values substituted; scenario-hash.c says exactly what).
+ *    The results store keys a run by (point hash, replication, run seed),
+ *    so an edit that leaves a point's hash alone (more replications, more
+ *    sweep values, [expect], comments) keeps its stored runs.
  *
  * Ownership: a Scenario owns its text, points and expectations; RunSpecs
  * made from it are the caller's.
@@ -69,9 +76,10 @@ typedef struct {
   char  **values;
 } ScenarioPoint;
 
-/* One [expect] or [golden] entry, raw: check.h parses the value. */
+/* One [expect], [golden] or [plot] entry, raw: check.h and plot.h parse
+ * the value. */
 typedef struct {
-  char  *section;           /* "expect" or "golden" */
+  char  *section;           /* "expect", "golden" or "plot" */
   char  *key;
   char  *value;
   char  *file;
@@ -104,6 +112,9 @@ guint       scenario_get_n_devices  (const Scenario *sc, guint point);
 
 guint       scenario_get_n_points   (const Scenario *sc);
 const ScenarioPoint *scenario_get_point (const Scenario *sc, guint index);
+/* The content hash of point @index (note 6): 64 hex digits, owned by
+ * the scenario. */
+const char *scenario_get_point_hash (const Scenario *sc, guint index);
 /* The sweep variable names, in definition order; NULL-terminated, owned. */
 const char * const *scenario_get_variables (const Scenario *sc);
 
@@ -128,7 +139,8 @@ guint64     scenario_seed_mix       (guint64 seed, const char *point_key, guint 
  * Cannot fail for a scenario that loaded (note: scenario_load checked). */
 RunSpec    *scenario_instantiate    (const Scenario *sc, guint point, guint replication);
 
-/* [expect] and [golden] entries in file order; owned by the scenario. */
+/* [expect], [golden] and [plot] entries in file order; owned by the
+ * scenario. */
 const ScenarioEntry *scenario_get_entries (const Scenario *sc, guint *n_entries);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Scenario, scenario_free)

@@ -810,6 +810,32 @@ test_doc_example (void)
   assert_val (m, "", "bytes_per_device_hour", 216000);
 }
 
+/* The registry (metrics-info.c) covers every metric, with a unit, and
+ * its ranges are those doc/metrics.md states: fractions in [0, 1],
+ * everything else >= 0. */
+static void
+test_registry (void)
+{
+  const char * const *names = metrics_names ();
+  for (guint i = 0; names[i]; i++)
+    {
+      const MetricInfo *m = metrics_info (names[i]);
+      g_assert_nonnull (m);
+      g_assert_cmpstr (m->name, ==, names[i]);
+      g_assert_true (m->unit && *m->unit && m->label && *m->label);
+      g_assert_cmpfloat (m->min, ==, 0);
+      if (m->kind == METRIC_FRACTION)
+        g_assert_cmpfloat (m->max, ==, 1);
+      if (g_str_has_suffix (names[i], "_s"))
+        g_assert_cmpint (m->kind, ==, METRIC_SECONDS);
+    }
+  g_assert_null (metrics_info ("no_such_metric"));
+  g_autofree char *l = metrics_axis_label ("failover_s");
+  g_assert_cmpstr (l, ==, "failover time (s)");
+  g_autofree char *u = metrics_axis_label ("x");
+  g_assert_cmpstr (u, ==, "x");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -817,6 +843,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/detect/flows-and-udp", test_detect_and_flows);
   g_test_add_func ("/metrics/detect/without-fault", test_detect_without_fault);
   g_test_add_func ("/metrics/1-rows/single-unit", test_rows_single_unit);
+  g_test_add_func ("/metrics/1-rows/registry", test_registry);
   g_test_add_func ("/metrics/1-rows/no-units", test_rows_no_units);
   g_test_add_func ("/metrics/2-ttfr/power-on-to-first", test_ttfr);
   g_test_add_func ("/metrics/3-failover/crash-to-backup", test_failover_basic);
