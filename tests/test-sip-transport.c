@@ -875,6 +875,68 @@ test_tls_tshark (void)
   g_rmdir (dir);
 }
 
+
+/* Keep-alives switched off while a ping waits for its pong: the pong
+ * timer goes too (no KEEPALIVE failure 10 s later), and no ping follows. */
+static void
+test_ka_off_while_outstanding (void)
+{
+  Fx x;
+  fx_init (&x, TRUE);
+  SimSockAddr srv = server_addr (&x);
+  SipFlowParams p = { .ka_min = SIM_S (30), .ka_max = SIM_S (30) };
+  SipFlowId id = sip_transport_connect (x.c.tp, SIP_TRANSPORT_TCP, &srv, &p, NULL);
+  sim_world_run_until (x.f.world, SIM_S (1));
+  sip_transport_set_deaf (x.s.tp, TRUE);
+  /* the first ping leaves at RTT + 30 s; switch off 1 s after it */
+  sim_world_run_until (x.f.world, RTT + SIM_S (31));
+  g_assert_cmpuint (sip_transport_get_stats (x.c.tp)->pings_sent, ==, 1);
+  sip_transport_flow_set_keepalive (x.c.tp, id, 0, 0, 0);
+  sim_world_run_until (x.f.world, SIM_S (200));
+  g_assert_cmpuint (sip_transport_get_stats (x.c.tp)->pings_sent, ==, 1);
+  g_assert_true (sip_transport_flow_is_up (x.c.tp, id));
+  g_assert_cmpuint (x.c.events->len, ==, 1);          /* UP only */
+  fx_clear (&x);
+}
+
+static void
+free_on_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
+{
+  Owner *o = u;
+  on_flow (tp, ev, u);
+  if (ev->kind == SIP_FLOW_DOWN)
+    {
+      sip_transport_free (tp);
+      o->tp = NULL;
+    }
+}
+
+/* An owner that frees the whole transport from its DOWN report (the
+ * second of two flows failing at the same instant is then never
+ * reported, and nothing is touched after the free: under ASan). */
+static void
+test_callback_free_on_down (void)
+{
+  Fx x;
+  net_fixture_init (&x.f, 7, L);
+  owner_init (&x.c, x.f.client, "client", NULL);
+  owner_init (&x.s, x.f.server, "server", NULL);
+  SipTransportFuncs f = { .flow = free_on_flow };
+  SipTransportConfig cc;
+  sip_transport_config_init (&cc);
+  cc.tag = "other";                   /* a stream of its own */
+  sip_transport_free (x.c.tp);
+  x.c.tp = sip_transport_new (x.c.host, &cc, &f, &x.c);
+  SimSockAddr srv = server_addr (&x);         /* nothing listens: both refused */
+  sip_transport_connect (x.c.tp, SIP_TRANSPORT_TCP, &srv, NULL, NULL);
+  sip_transport_connect (x.c.tp, SIP_TRANSPORT_TCP, &srv, NULL, NULL);
+  sim_world_run_until (x.f.world, SIM_S (1));
+  g_assert_null (x.c.tp);
+  g_assert_cmpuint (x.c.events->len, ==, 1);
+  g_assert_cmpint (ev_nth (&x.c, 0, NULL)->failure, ==, SIP_FLOW_FAIL_REFUSED);
+  fx_clear (&x);
+}
+
 /* ======================================================== 7-determinism */
 
 static void
@@ -933,6 +995,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sip-transport/4-fail/idle", test_fail_idle);
   g_test_add_func ("/sip-transport/5-udp/classify", test_udp_classify);
   g_test_add_func ("/sip-transport/6-callback/close-and-free", test_callback_close_and_free);
+  g_test_add_func ("/sip-transport/3-ka/off-while-outstanding", test_ka_off_while_outstanding);
+  g_test_add_func ("/sip-transport/6-callback/free-on-down", test_callback_free_on_down);
   g_test_add_func ("/sip-transport/7-determinism/seed", test_determinism);
   g_test_add_func ("/sip-transport/8-tls/round-trips", test_tls_round_trips);
   g_test_add_func ("/sip-transport/8-tls/bad-certificate", test_tls_bad_certificate);
