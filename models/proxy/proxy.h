@@ -8,12 +8,14 @@
  * Notes
  *
  * 1. Seam.  Written against sim/host/host.h only, through one SipTransport
- *    (models/sip/transport.h): a UDP socket and (optionally) a TCP
- *    listener on the same port, its own random
- *    streams ("host/NAME/proxy" for identifiers, ".../proxy-probes" for
- *    probe times, ".../proxy-faults" for random fault times), traces
- *    through host_trace().  Everything it sends and receives is real
- *    bytes, parsed with models/sip and models/stun.
+ *    (models/sip/transport.h): a UDP socket, (optionally) a TCP listener
+ *    on the same port and a TLS one on tls_port (models/tls: a
+ *    byte-accurate TLS model, doc/tls.md), its own random streams
+ *    ("host/NAME/proxy" for identifiers, ".../proxy-probes" for probe
+ *    times, ".../proxy-faults" for random fault times, ".../proxy-tp" for
+ *    the transport's TLS bytes), traces through host_trace().  Everything
+ *    it sends and receives is real bytes, parsed with models/sip,
+ *    models/stun and models/tls.
  *
  * 2. Demultiplexing is the transport's: datagrams are classified, streams
  *    framed in the server role; SIP is parsed (malformed counted, answered
