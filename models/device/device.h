@@ -11,6 +11,8 @@
  *    same code registers with a real registrar in live mode.  Random
  *    streams: "host/NAME/device" (start-up delays, SRV weights),
  *    "host/NAME/SPn" (per account: identifiers, back-off draws),
+ *    "host/NAME/SPn-tp" (the account's transport: TLS bytes, keep-alive
+ *    intervals),
  *    "host/NAME/dns-resolver" (query ids).  An account's draws never
  *    depend on another account's.
  *
