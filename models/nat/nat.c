@@ -46,6 +46,15 @@
  *     looked at, pings to it are answered by the node, the rest dropped.
  *     Unsolicited inbound packets are dropped silently, as home routers
  *     do (no ICMP port unreachable).
+ *  7. Unmapped TCP (tcp_unmapped): an inside segment other than a SYN
+ *     whose mapping is gone, and an outside TCP segment to a public port
+ *     with no mapping, are dropped (DROP) or answered with RFC 793's reset
+ *     (RESET: sim_tcp_send_reset, from the segment's destination, so the
+ *     inside host sees the server reset it and the outside sender sees
+ *     the public address reset it).  Either way the packet itself is
+ *     dropped and counted; the RST is counted in tcp_resets_sent.  With
+ *     DROP a phone learns of a forgotten mapping only from its own
+ *     retransmission or keep-alive timeout; with RESET at its next send.
  */
 #include "models/nat/nat.h"
 
@@ -569,6 +578,16 @@ icmp_outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
   return SIM_HOOK_ACCEPT;
 }
 
+/* Note 7. */
+static void
+maybe_reset (Nat *nat, const SimPacketInfo *info)
+{
+  if (nat->s.tcp_unmapped != NAT_TCP_UNMAPPED_RESET || (info->tcp_flags & SIM_TCP_RST))
+    return;
+  nat->stats.tcp_resets_sent++;
+  sim_tcp_send_reset (nat->node, info);
+}
+
 static SimHookVerdict
 outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
 {
@@ -581,7 +600,11 @@ outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
   const char *why = NULL;
   NatBinding *b = outbound_binding (nat, info, &remote, &counter, &why);
   if (b == NULL)
-    return drop (nat, counter, why, info);
+    {
+      if (counter == &nat->stats.dropped_no_mapping)
+        maybe_reset (nat, info);
+      return drop (nat, counter, why, info);
+    }
   sim_packet_rewrite_src (pkt, &b->external);
   nat->stats.translated_out++;
   return SIM_HOOK_ACCEPT;
@@ -600,7 +623,11 @@ inbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
     return drop (nat, &nat->stats.dropped_other, "not-translated", info);
   NatBinding *b = g_hash_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
   if (b == NULL)
-    return drop (nat, &nat->stats.dropped_unsolicited, "unsolicited", info);
+    {
+      if (info->proto == SIM_IPPROTO_TCP)
+        maybe_reset (nat, info);
+      return drop (nat, &nat->stats.dropped_unsolicited, "unsolicited", info);
+    }
   SimSockAddr from = { info->src, info->sport };
   if (!filter_admits (nat, b, &from))
     return drop (nat, &nat->stats.dropped_filtered, "filtered", info);

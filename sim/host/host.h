@@ -125,6 +125,13 @@ void        host_udp_close    (SimHostUdp *sock);        /* NULL-safe */
 SimHostTcp *host_tcp_connect  (SimHost *host, const SimSockAddr *remote,
                                HostTcpEventFunc event, HostTcpRecvFunc recv,
                                gpointer user_data, GError **error);
+/* As host_tcp_connect, from @local (NULL or ip 0: the route's address;
+ * port 0: ephemeral).  A fixed port is how a phone keeps one local port
+ * for its connections (Aastra "Persistent TLS" from 5061).  Errors as
+ * host_udp_open's, and SIM_NET_ERROR_NO_ROUTE. */
+SimHostTcp *host_tcp_connect_from (SimHost *host, const SimSockAddr *local,
+                                   const SimSockAddr *remote, HostTcpEventFunc event,
+                                   HostTcpRecvFunc recv, gpointer user_data, GError **error);
 SimHostTcpListener *host_tcp_listen (SimHost *host, const SimSockAddr *local,
                                      HostTcpAcceptFunc accept, gpointer user_data,
                                      GError **error);
@@ -135,6 +142,11 @@ gboolean    host_tcp_send     (SimHostTcp *sock, const void *data, gsize len, GE
 void        host_tcp_close    (SimHostTcp *sock);        /* graceful: FIN */
 void        host_tcp_abort    (SimHostTcp *sock);        /* RST */
 void        host_tcp_free     (SimHostTcp *sock);        /* NULL-safe; aborts if open */
+/* Fault injection: the connection's state vanishes and nothing is sent (a
+ * host that lost power: the peer's next segment is answered with RST).
+ * Nothing is reported; free the handle afterwards.  A live host, which
+ * cannot do this, aborts instead. */
+void        host_tcp_forget   (SimHostTcp *sock);
 SimNetError host_tcp_get_error (const SimHostTcp *sock);
 void        host_tcp_get_local (const SimHostTcp *sock, SimSockAddr *out);
 void        host_tcp_get_remote (const SimHostTcp *sock, SimSockAddr *out);
