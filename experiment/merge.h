@@ -27,12 +27,18 @@
  *    timestamps are copied as they are.
  *
  * 4. Schemas 1 and 2.  An input of schema version 1 (before
- *    run.point_hash) is merged too: the point hashes are computed from its
- *    stored scenario text.  An input of version 2 (before experiment.mode)
- *    is copied as it is, its experiment a simulated one.  `sipsim merge
- *    NEW.db OLD.db` is thus how an older file is brought to version 3; the
- *    old file is only read.  The experiment's mode is kept, and inputs of
- *    different modes (simulated and live runs) are refused.
+ *    run.point_hash) or 2 (before run.fingerprint_version) is merged too.
+ *    Its runs have fingerprints of version 1 (doc/results.md "Fingerprint
+ *    versions"), which this sipsim no longer computes, so they are copied
+ *    with fingerprint_version 1 and an empty point hash: kept (metrics,
+ *    plots) but never reused by a run, which would compute another
+ *    fingerprint.  `sipsim merge NEW.db OLD.db` is thus how an old file
+ *    is brought to version 4; the old file is only read.  Merged into an
+ *    OUT that already holds the same runs with version-2 fingerprints,
+ *    they are conflicts (note 2): the fingerprints differ.  An input of
+ *    version 3 (before experiment.mode) is copied as it is, as simulated
+ *    runs.  The experiment's mode is kept, and inputs of different modes
+ *    (simulated and live runs, doc/live.md) are refused.
  *
  * Ownership: a RunCopier borrows its connection, which must outlive it.
  */

@@ -1,5 +1,5 @@
 /*
- * experiment/store-schema.h - the results database schema, version 3
+ * experiment/store-schema.h - the results database schema, version 4
  * (doc/results.md explains every table and column, with SQL examples).
  *
  * Conventions: times in simulated seconds (REAL) unless the column says
@@ -12,10 +12,15 @@
 
 /* 2: run.point_hash and the claim table (a run is identified by its
  * point's content, its replication and its seed, doc/results.md "Which
- * runs are reused"; two writers share the work through claims).
- * 3: experiment.mode, 'sim' or 'live' (`sipsim live`, doc/live.md): a
- * scenario run live is its own experiment. */
-#define STORE_SCHEMA_VERSION 3
+ * runs are reused"; two writers share the work through claims). */
+/* 3: run.fingerprint_version (the fingerprint's definition changed from a
+ * hash of the trace text to a hash of the traced values, issue 17;
+ * sim/kernel/world.h SIM_FINGERPRINT_VERSION).  `sipsim merge` brings a
+ * version 1 or 2 file to 3 (merge.h note 4). */
+/* 4: experiment.mode, 'sim' or 'live' (`sipsim live`, doc/live.md): a
+ * scenario run live is its own experiment.  `sipsim merge` brings a
+ * version 3 file to 4 (its experiment a simulated one). */
+#define STORE_SCHEMA_VERSION 4
 
 #define STORE_SCHEMA_SQL \
   "CREATE TABLE meta (\n" \
@@ -42,6 +47,7 @@
   "  status        TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n" \
   "  error         TEXT,\n" \
   "  fingerprint   TEXT,\n"                     /* hex; NULL if failed */ \
+  "  fingerprint_version INTEGER,\n"           /* SIM_FINGERPRINT_VERSION; NULL if failed */ \
   "  wall_s        REAL NOT NULL,\n" \
   "  sim_s         REAL NOT NULL,\n" \
   "  events        INTEGER NOT NULL,\n" \
