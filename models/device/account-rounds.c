@@ -736,7 +736,9 @@ acc_invariant_violation (const DeviceAccount *acc)
         return "stopping during a round or a lookup";
       if (host_timer_is_pending (&acc->next_timer) || host_timer_is_pending (&acc->expiry_timer)
           || host_timer_is_pending (&acc->failback_timer) || host_timer_is_pending (&acc->ka_timer)
-          || host_timer_is_pending (&acc->ob_timer) || host_timer_is_pending (&acc->sec_timer))
+          || host_timer_is_pending (&acc->ob_timer) || host_timer_is_pending (&acc->sec_timer)
+          || host_timer_is_pending (&acc->conn_timer) || host_timer_is_pending (&acc->restore_timer)
+          || host_timer_is_pending (&acc->f2_timer))
         return "stopping with a timer pending";
       if (device_reg_is_busy (acc->reg) && !acc->registered)
         return "stopping: the REGISTER leg busy without a binding to remove";

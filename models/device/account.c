@@ -397,6 +397,11 @@ device_account_stop (DeviceAccount *acc)
   host_timer_cancel (&acc->ka_timer);
   host_timer_cancel (&acc->ob_timer);
   host_timer_cancel (&acc->sec_timer);
+  /* connections (account-conn.c): no reconnect, no restore, no second
+   * flow; the RFC 5626 second flow's binding is left to expire */
+  host_timer_cancel (&acc->conn_timer);
+  host_timer_cancel (&acc->restore_timer);
+  host_timer_cancel (&acc->f2_timer);
   if (acc->locate)
     {
       device_locate_cancel (acc->locate);
@@ -405,6 +410,10 @@ device_account_stop (DeviceAccount *acc)
   device_ka_cancel_all (acc->ka);
   device_reg_cancel (acc->reg);
   device_reg_cancel (acc->sec_reg);
+  if (acc->f2_reg)
+    device_reg_cancel (acc->f2_reg);
+  if (acc->unreg)
+    device_reg_cancel (acc->unreg);
   acc->stopping = TRUE;
   acc->round = ROUND_NONE;
   acc->refresh_at = -1;
