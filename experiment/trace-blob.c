@@ -221,17 +221,19 @@ convert_all (GConverter *conv, const guint8 *in, gsize in_len, gsize hint, GErro
   for (;;)
     {
       gsize r = 0, wr = 0;
+      GError *e = NULL;   /* own: NO_SPACE must be seen even when @error is NULL */
       GConverterResult res = g_converter_convert (conv, in, in_len, out->data + used, room - used,
-                                                  G_CONVERTER_INPUT_AT_END, &r, &wr, error);
+                                                  G_CONVERTER_INPUT_AT_END, &r, &wr, &e);
       if (res == G_CONVERTER_ERROR)
         {
-          if (error && *error && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+          if (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
             {
-              g_clear_error (error);
+              g_error_free (e);
               room *= 2;
               g_byte_array_set_size (out, (guint) room);
               continue;
             }
+          g_propagate_error (error, e);
           g_byte_array_unref (out);
           return NULL;
         }

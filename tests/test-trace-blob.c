@@ -57,6 +57,41 @@ test_round_trip (void)
   g_assert_no_error (e);
 }
 
+/* Text that does not compress (random bytes) deflates to more than the
+ * writer's first guess of the output size: the buffer grows and the lines
+ * come back (the guess is a sixth of the input). */
+static void
+test_incompressible (void)
+{
+  TraceBlobWriter *w = trace_blob_writer_new ();
+  guint32 x = 7;
+  char text[201];
+  for (guint i = 0; i < 2000; i++)
+    {
+      for (guint k = 0; k < 200; k++)
+        {
+          x = x * 1103515245u + 12345u;
+          text[k] = (char) (33 + (x >> 16) % 94);
+        }
+      text[200] = '\0';
+      trace_blob_writer_add (w, i, "n", 1, text, 200);
+    }
+  gsize raw;
+  g_autoptr (GBytes) b = trace_blob_writer_finish (w, &raw);
+  g_assert_cmpuint (g_bytes_get_size (b), >, raw / 6 + 64);
+  GError *e = NULL;
+  gsize n;
+  const guint8 *d = g_bytes_get_data (b, &n);
+  g_autoptr (TraceBlobReader) r = trace_blob_reader_new (d, n, &e);
+  g_assert_no_error (e);
+  TraceBlobLine l;
+  guint count = 0;
+  while (trace_blob_reader_next (r, &l, &e))
+    count++;
+  g_assert_no_error (e);
+  g_assert_cmpuint (count, ==, 2000);
+}
+
 /* Every truncation of a valid blob, and bytes that are not deflate at
  * all, end in an error (or fewer lines), never a read past the end. */
 static void
@@ -239,6 +274,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trace-blob/1-format/round-trip", test_round_trip);
   g_test_add_func ("/trace-blob/1-format/damaged", test_damaged);
   g_test_add_func ("/trace-blob/1-format/repeats", test_repeats);
+  g_test_add_func ("/trace-blob/1-format/incompressible", test_incompressible);
   g_test_add_func ("/trace-blob/2-store/merge-schema-3", test_merge_schema3);
   return g_test_run ();
 }
