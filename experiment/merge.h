@@ -33,12 +33,22 @@
  *    with fingerprint_version 1 and an empty point hash: kept (metrics,
  *    plots) but never reused by a run, which would compute another
  *    fingerprint.  `sipsim merge NEW.db OLD.db` is thus how an old file
- *    is brought to version 4; the old file is only read.  Merged into an
- *    OUT that already holds the same runs with version-2 fingerprints,
- *    they are conflicts (note 2): the fingerprints differ.  An input of
- *    version 3 (before experiment.mode) is copied as it is, as simulated
- *    runs.  The experiment's mode is kept, and inputs of different modes
- *    (simulated and live runs, doc/live.md) are refused.
+ *    is brought to the current version; the old file is only read.
+ *    Merged into an OUT that already holds the same runs with version-2
+ *    fingerprints, they are conflicts (note 2): the fingerprints differ.
+ *
+ * 5. Schema 3 and the trace.  Schemas 1 to 3 stored a trace as one
+ *    `event` row per line; schema 4 keeps one compressed `trace` row per
+ *    run (trace-blob.h).  Such an input's `event` rows are packed into
+ *    `trace` rows as they are copied (the same lines, in seq order, so
+ *    the `event` view gives them back unchanged); a schema-3 input's runs
+ *    are otherwise copied as they are (fingerprints of version 2, point
+ *    hashes kept, reusable).
+ *
+ * 6. Schema 4 and the mode.  Schema 5 adds experiment.mode ('sim' or
+ *    'live', doc/live.md).  A schema-4 input is copied as it is, as
+ *    simulated runs; an experiment's mode is kept, and inputs of
+ *    different modes are refused.
  *
  * Ownership: a RunCopier borrows its connection, which must outlive it.
  */

@@ -129,7 +129,7 @@ dump "$T/m3.db" | diff "$T/one.txt" - >&2 || fail "a conflicting input changed t
 
 step "2. a schema-1 file (no point hashes, fingerprints of version 1) is refused (with a hint), copied by merge, and not reused"
 cp "$T/one.db" "$T/v1.db"
-# What schema 3 was: no experiment.mode (part of a UNIQUE constraint, so
+# What schema 4 was: no experiment.mode (part of a UNIQUE constraint, so
 # the table is made again without it).
 NOMODE="CREATE TABLE e2 (id INTEGER PRIMARY KEY, name TEXT NOT NULL, scenario TEXT NOT NULL,
           scenario_hash TEXT NOT NULL, seed TEXT NOT NULL, version TEXT NOT NULL,
@@ -143,7 +143,7 @@ sqlite3 "$T/v1.db" "$NOMODE DROP INDEX run_identity; ALTER TABLE run DROP COLUMN
 set +e
 "$SIPSIM" plot "$T/v1.db" -o "$T/v1plots" >/dev/null 2>"$T/v1.err"; rc=$?
 set -e
-[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 4; its runs have fingerprints of version 1 .* copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
+[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 5; its runs have fingerprints of version 1 .* copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
   || { cat "$T/v1.err"; fail "a schema-1 file was not refused with the upgrade hint"; }
 "$SIPSIM" merge "$T/v2.db" "$T/v1.db" >/dev/null 2>"$T/up.err" || { cat "$T/up.err"; fail "merge did not copy a schema-1 file"; }
 grep -q "fingerprint_version 1 and no point hash" "$T/up.err" || { cat "$T/up.err"; fail "merge did not say the old runs are not reused"; }
@@ -157,20 +157,20 @@ sqlite3 "$T/v2src.db" "$NOMODE ALTER TABLE run DROP COLUMN fingerprint_version; 
 [ "$(count "$T/v2b.db" "SELECT count(*) FROM run WHERE point_hash = '' AND fingerprint_version = 1")" -eq 12 ] \
   || fail "the copied schema-2 runs are not marked as version-1 runs"
 
-step "2. a schema-3 file (no experiment.mode) is refused (with a hint), copied by merge as simulated runs, reused"
-cp "$T/one.db" "$T/s3src.db"
-sqlite3 "$T/s3src.db" "$NOMODE UPDATE meta SET value = '3' WHERE key = 'schema_version'"
+step "2. a schema-4 file (no experiment.mode) is refused (with a hint), copied by merge as simulated runs, reused"
+cp "$T/one.db" "$T/s4src.db"
+sqlite3 "$T/s4src.db" "$NOMODE UPDATE meta SET value = '4' WHERE key = 'schema_version'"
 set +e
-"$SIPSIM" plot "$T/s3src.db" -o "$T/s3plots" >/dev/null 2>"$T/s3.err"; rc=$?
+"$SIPSIM" plot "$T/s4src.db" -o "$T/s3plots" >/dev/null 2>"$T/s3.err"; rc=$?
 set -e
-[ $rc -ne 0 ] && grep -q "schema version 3, this sipsim .* reads 4; copy it into a new file with: sipsim merge NEW.db" "$T/s3.err" \
-  || { cat "$T/s3.err"; fail "a schema-3 file was not refused with the upgrade hint"; }
-"$SIPSIM" merge "$T/s4.db" "$T/s3src.db" >/dev/null 2>"$T/up3.err" || { cat "$T/up3.err"; fail "merge did not copy a schema-3 file"; }
-dump "$T/s4.db" | diff "$T/one.txt" - >&2 || fail "the copied schema-3 file differs from the original runs"
-[ "$(count "$T/s4.db" "SELECT count(*) FROM experiment WHERE mode = 'sim'")" -eq 1 ] \
-  || fail "the copied schema-3 experiment is not a simulated one"
-[ "$(count "$T/s4.db" "SELECT count(*) FROM run WHERE length(point_hash) = 64 AND fingerprint_version = 2")" -eq 12 ] \
-  || fail "the copied schema-3 runs lost their point hashes or fingerprint version"
+[ $rc -ne 0 ] && grep -q "schema version 4, this sipsim .* reads 5; copy it into a new file with: sipsim merge NEW.db" "$T/s3.err" \
+  || { cat "$T/s3.err"; fail "a schema-4 file was not refused with the upgrade hint"; }
+"$SIPSIM" merge "$T/s5.db" "$T/s4src.db" >/dev/null 2>"$T/up3.err" || { cat "$T/up3.err"; fail "merge did not copy a schema-4 file"; }
+dump "$T/s5.db" | diff "$T/one.txt" - >&2 || fail "the copied schema-4 file differs from the original runs"
+[ "$(count "$T/s5.db" "SELECT count(*) FROM experiment WHERE mode = 'sim'")" -eq 1 ] \
+  || fail "the copied schema-4 experiment is not a simulated one"
+[ "$(count "$T/s5.db" "SELECT count(*) FROM run WHERE length(point_hash) = 64 AND fingerprint_version = 2")" -eq 12 ] \
+  || fail "the copied schema-4 runs lost their point hashes or fingerprint version"
 
 step "3. more replications: the 12 stored runs are reused, 8 computed"
 cp "$T/one.db" "$T/grow.db"
@@ -256,16 +256,19 @@ step "4. a live writer's claims are waited for, not computed twice"
 cat >"$T/live.ini" <<EOF2
 [scenario]
 extends = $SC
-duration = 2h
+duration = 24h
 replications = 10
 EOF2
+# Runs of a simulated day (about 50 ms each, far more under ASan), so the
+# first writer is still busy when it is stopped: with 2 h runs it finished
+# all 40 before the poll below saw its claims, and there was nothing to stop.
 "$SIPSIM" run "$T/live.ini" -o "$T/live.db" -j 1 --progress none >/dev/null 2>"$T/l1.err" &
 l1=$!; bg+=($l1)
-for _ in $(seq 100); do
+for _ in $(seq 1000); do
   [ "$(count "$T/live.db" "SELECT count(*) FROM claim" 2>/dev/null || echo 0)" -gt 0 ] && break
-  sleep 0.1
+  sleep 0.01
 done
-kill -STOP $l1
+kill -STOP $l1 || fail "the first writer ended before it could be stopped (runs too short?)"
 "$SIPSIM" run "$T/live.ini" -o "$T/live.db" -j 1 --progress lines >/dev/null 2>"$T/l2.err" &
 l2=$!; bg+=($l2)
 for _ in $(seq 300); do grep -q "waiting for" "$T/l2.err" && break; sleep 0.1; done
