@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "models/proxy/proxy.h"
+#include "models/proxy/forward.h"
 #include "models/sip/builder.h"
 #include "models/sip/digest.h"
 #include "models/sip/framing.h"
@@ -125,6 +126,7 @@ struct SipProxy {
   SipProxyStats       stats;
   SipProxyProbeFunc   probe_func;
   gpointer            probe_data;
+  ProxyForward       *fwd;          /* calls: forward.c (forward.h) */
 };
 
 static void layer_reset (SipProxy *p);
@@ -176,6 +178,7 @@ sip_proxy_config_init (SipProxyConfig *cfg)
   cfg->slow_delay = SIM_S (2);         /* modelling choice */
   cfg->restart_downtime = SIM_S (10);  /* modelling choice */
   cfg->queue_limit = 100;              /* modelling choice */
+  cfg->record_route = TRUE;            /* §16.6 step 4: most deployed proxies do */
 }
 
 static gboolean
@@ -247,6 +250,12 @@ top_via_value (const SipMsg *req, const SimSockAddr *src)
   if (via->has_rport)
     g_string_append_printf (out, ";rport=%u", src->port);
   return g_string_free (out, FALSE);
+}
+
+char *
+proxy_via_with_received (const SipMsg *req, const SimSockAddr *src)
+{
+  return top_via_value (req, src);
 }
 
 /* A response to @req from @src (§8.2.6.2), with the top Via of note 3. */
@@ -710,6 +719,11 @@ handle_request (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *f
       respond_simple (p, txn, req, &from->addr, 503);
       return;
     }
+  if (proxy_forward_wants (p->fwd, req))
+    {
+      proxy_forward_request (p->fwd, txn, (SipMsg *) req, from);
+      return;
+    }
   switch (sip_msg_method (req))
     {
     case SIP_METHOD_REGISTER:
@@ -751,8 +765,13 @@ static void
 work_process (Work *w)
 {
   SipProxy *p = w->p;
-  if (w->txn)
-    handle_request (p, w->txn, w->req, &w->from);
+  SipTxn *txn = g_steal_pointer (&w->txn);
+  if (txn)
+    {
+      /* Detached first: the forwarder may take the transaction over. */
+      sip_txn_set_func (txn, NULL, NULL);
+      handle_request (p, txn, w->req, &w->from);
+    }
   work_free (w);
 }
 
@@ -1164,11 +1183,28 @@ on_accept (SimHostTcpListener *l, SimHostTcp *sock, gpointer u)
 /* --------------------------------------------------------------- faults */
 
 static void
+on_ack (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  SipProxy *p = u;
+  if (p->state != SIP_PROXY_FAULT_REJECT)
+    proxy_forward_ack (p->fwd, msg, from);
+}
+
+static void
+on_stray (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  SipProxy *p = u;
+  if (p->state != SIP_PROXY_FAULT_REJECT)
+    proxy_forward_stray (p->fwd, msg, from);
+}
+
+static void
 layer_new (SipProxy *p)
 {
   p->layer = sip_txn_layer_new (p->host, &p->cfg.txn, layer_send, p);
-  SipTxnTuFuncs tu = { .request = on_request };
+  SipTxnTuFuncs tu = { .request = on_request, .ack = on_ack, .stray_response = on_stray };
   sip_txn_layer_set_tu (p->layer, &tu, p);
+  proxy_forward_reset (p->fwd, p->layer, p->udp);
 }
 
 /* Note 2: forget every transaction. */
@@ -1182,6 +1218,7 @@ layer_reset (SipProxy *p)
     work_free (p->works->pdata[p->works->len - 1]);
   while (p->probes_live->len)
     probe_finish (p->probes_live->pdata[p->probes_live->len - 1], SIP_PROXY_PROBE_ABORTED, 0);
+  proxy_forward_reset (p->fwd, NULL, NULL);       /* forward.h note 4 */
   sip_txn_layer_free (p->layer);
   layer_new (p);
 }
@@ -1284,6 +1321,34 @@ probe_clear (gpointer data)
   g_free (pr->contact);
 }
 
+/* The location service for forward.c (forward.h note 2): the AOR's
+ * newest binding (the last in its array), its flow and contact. */
+static gboolean
+proxy_locate (gpointer data, const char *aor, SipTxnPeer *flow, char **contact_out)
+{
+  SipProxy *p = data;
+  GPtrArray *a = aor_bindings (p, aor);
+  if (a == NULL || a->len == 0)
+    return FALSE;
+  Binding *b = a->pdata[a->len - 1];
+  if (b->reliable && b->conn == NULL)
+    return FALSE;                        /* its connection is gone */
+  flow->addr = b->source;
+  flow->reliable = b->reliable;
+  flow->flow = b->reliable ? (gpointer) b->conn : (gpointer) p->udp;
+  *contact_out = g_strdup (b->contact);
+  return TRUE;
+}
+
+void
+sip_proxy_get_call_stats (const SipProxy *p, SipProxyCallStats *out)
+{
+  const ProxyForwardStats *f = proxy_forward_get_stats (p->fwd);
+  *out = (SipProxyCallStats) { .forwarded = f->forwarded, .not_found = f->not_found,
+                               .timeouts = f->timeouts, .acks_forwarded = f->acks_forwarded,
+                               .ok_forwarded = f->ok_forwarded, .cancels = f->cancels };
+}
+
 SipProxy *
 sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
 {
@@ -1325,6 +1390,10 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   g_queue_init (&p->queue);
   host_timer_init (host, &p->service, service_done, p);
   host_timer_init (host, &p->restart, restart_done, p);
+  ProxyForwardConfig fc = { .host = host, .rng = &p->rng, .port = cfg->port,
+                            .domain = p->realm, .record_route = cfg->record_route,
+                            .txn = cfg->txn, .locate = proxy_locate, .locate_data = p };
+  p->fwd = proxy_forward_new (&fc);
   layer_new (p);
 
   SimSockAddr local = { .ip = SIM_IP4_ANY, .port = cfg->port };
@@ -1334,6 +1403,7 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
       sip_proxy_free (p);
       return NULL;
     }
+  proxy_forward_reset (p->fwd, p->layer, p->udp);
   if (cfg->tcp)
     {
       p->listener = host_tcp_listen (host, &local, on_accept, p, error);
@@ -1353,6 +1423,7 @@ sip_proxy_free (SipProxy *p)
     return;
   p->probe_func = NULL;            /* no callbacks from inside free */
   layer_reset (p);
+  proxy_forward_free (g_steal_pointer (&p->fwd));
   sip_txn_layer_free (p->layer);
   host_timer_cancel (&p->restart);
   while (p->bindings->len)
