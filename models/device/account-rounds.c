@@ -678,6 +678,13 @@ acc_invariant_violation (const DeviceAccount *acc)
   gboolean busy = device_reg_is_busy (acc->reg);
   gboolean next = host_timer_is_pending (&acc->next_timer);
 
+  /* calls and the subscription (call.c, subscription.c notes) */
+  const char *why = device_calls_invariant_violation (acc);
+  if (why == NULL)
+    why = device_sub_invariant_violation (acc);
+  if (why)
+    return why;
+
   /* phases */
   if (phase == PHASE_IDLE && (acc->locate != NULL || busy || acc->has_trying))
     return "IDLE with a lookup, a busy leg or a server being tried";

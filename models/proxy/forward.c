@@ -188,7 +188,7 @@ target (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, gboolean *d
     return uri_addr (&sip_msg_route (req, SIP_HDR_ROUTE, first)->uri, &to->addr) ? 0 : 404;
   }
   const SipUri *u = sip_msg_request_uri (req);
-  if (u->host_type == SIP_HOST_DOMAIN) {
+  if (u->host_type == SIP_HOST_DOMAIN || uri_is_us (fw, u, from->addr.ip)) {
     /* Location service (§16.5): the registrar serves every domain its
      * phones name, so a domain Request-URI is ours. */
     g_autofree char *user = sip_str_dup (u->user);
@@ -203,8 +203,6 @@ target (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, gboolean *d
     *ruri_out = contact;
     return 0;
   }
-  if (uri_is_us (fw, u, from->addr.ip))
-    return 404;                       /* a request for the proxy itself that is not its own */
   return uri_addr (u, &to->addr) ? 0 : 416;
 }
 

@@ -20,10 +20,14 @@
  * 2. Targets (§16.4, §16.5).  A top Route naming this proxy is removed
  *    (loose routing).  Then: another Route -> its address; else the
  *    Request-URI: if its host is the proxy's domain or address, the
- *    location service gives the AOR's binding flow (the source address
- *    and connection the REGISTER came from, so the request crosses the
- *    phone's NAT binding); none -> 480.  Any other host must be an IPv4
- *    literal (there is no DNS client in the proxy): its address.
+ *    location service gives the AOR (user@host of the Request-URI)'s
+ *    newest binding flow (the source address and connection the REGISTER
+ *    came from, so the request crosses the phone's NAT binding); none ->
+ *    480.  Any other host must be an IPv4 literal (there is no DNS client
+ *    in the proxy): its address.  An in-dialog request whose Request-URI
+ *    is a phone's contact is sent to that address: a contact behind a NAT
+ *    that the phone did not replace by its mapping (B39) is unreachable,
+ *    as on a wire.
  *
  * 3. Record-Route (§16.6 step 4): with record_route on, an INVITE gets
  *    "Record-Route: <sip:ADDR:PORT;lr>" at the top, ADDR the proxy's

@@ -44,6 +44,7 @@
 
 #include "models/proxy/proxy.h"
 #include "models/proxy/forward.h"
+#include "models/proxy/subscriptions.h"
 #include "models/sip/builder.h"
 #include "models/sip/digest.h"
 #include "models/sip/framing.h"
@@ -127,6 +128,7 @@ struct SipProxy {
   SipProxyProbeFunc   probe_func;
   gpointer            probe_data;
   ProxyForward       *fwd;          /* calls: forward.c (forward.h) */
+  ProxySubs          *subs;         /* SUBSCRIBE/NOTIFY: subscriptions.c */
 };
 
 static void layer_reset (SipProxy *p);
@@ -724,6 +726,11 @@ handle_request (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *f
       proxy_forward_request (p->fwd, txn, (SipMsg *) req, from);
       return;
     }
+  if (sip_msg_method (req) == SIP_METHOD_SUBSCRIBE)
+    {
+      proxy_subs_request (p->subs, txn, (SipMsg *) req, from);
+      return;
+    }
   switch (sip_msg_method (req))
     {
     case SIP_METHOD_REGISTER:
@@ -1205,6 +1212,7 @@ layer_new (SipProxy *p)
   SipTxnTuFuncs tu = { .request = on_request, .ack = on_ack, .stray_response = on_stray };
   sip_txn_layer_set_tu (p->layer, &tu, p);
   proxy_forward_reset (p->fwd, p->layer, p->udp);
+  proxy_subs_reset (p->subs, p->layer, p->udp, FALSE);
 }
 
 /* Note 2: forget every transaction. */
@@ -1245,6 +1253,7 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
       break;
     case SIP_PROXY_FAULT_RESTART:
       layer_reset (p);
+      proxy_subs_reset (p->subs, p->layer, p->udp, TRUE);   /* subscriptions.h note 2 */
       p->stats.bindings_lost += p->bindings->len;
       while (p->bindings->len)
         binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
@@ -1346,7 +1355,9 @@ sip_proxy_get_call_stats (const SipProxy *p, SipProxyCallStats *out)
   const ProxyForwardStats *f = proxy_forward_get_stats (p->fwd);
   *out = (SipProxyCallStats) { .forwarded = f->forwarded, .not_found = f->not_found,
                                .timeouts = f->timeouts, .acks_forwarded = f->acks_forwarded,
-                               .ok_forwarded = f->ok_forwarded, .cancels = f->cancels };
+                               .ok_forwarded = f->ok_forwarded, .cancels = f->cancels,
+                               .subscriptions = proxy_subs_count (p->subs),
+                               .notifies_sent = proxy_subs_notifies_sent (p->subs) };
 }
 
 SipProxy *
@@ -1394,6 +1405,7 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
                             .domain = p->realm, .record_route = cfg->record_route,
                             .txn = cfg->txn, .locate = proxy_locate, .locate_data = p };
   p->fwd = proxy_forward_new (&fc);
+  p->subs = proxy_subs_new (host, &p->rng, cfg->port, cfg->max_expires, &cfg->txn);
   layer_new (p);
 
   SimSockAddr local = { .ip = SIM_IP4_ANY, .port = cfg->port };
@@ -1404,6 +1416,7 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
       return NULL;
     }
   proxy_forward_reset (p->fwd, p->layer, p->udp);
+  proxy_subs_reset (p->subs, p->layer, p->udp, FALSE);
   if (cfg->tcp)
     {
       p->listener = host_tcp_listen (host, &local, on_accept, p, error);
@@ -1424,6 +1437,7 @@ sip_proxy_free (SipProxy *p)
   p->probe_func = NULL;            /* no callbacks from inside free */
   layer_reset (p);
   proxy_forward_free (g_steal_pointer (&p->fwd));
+  proxy_subs_free (g_steal_pointer (&p->subs));
   sip_txn_layer_free (p->layer);
   host_timer_cancel (&p->restart);
   while (p->bindings->len)

@@ -55,8 +55,9 @@
  * 6. Other requests: OPTIONS and NOTIFY get 200 (keep-alives).  INVITE,
  *    BYE and CANCEL are proxied statefully (forward.h: the location
  *    service, Record-Route as a setting; ACK to 2xx and 2xx
- *    retransmissions statelessly); anything else but ACK gets 405 with
- *    Allow.
+ *    retransmissions statelessly); SUBSCRIBE to message-summary is
+ *    answered and followed by a NOTIFY (subscriptions.h); anything else
+ *    but ACK gets 405 with Allow.
  *
  * 7. Faults (sip_proxy_fault, sip_proxy_schedule_fault):
  *      CRASH    silent: every packet is dropped (SIP, STUN, pings), every
@@ -240,6 +241,8 @@ typedef struct {
   guint64 acks_forwarded;     /* ACKs to 2xx, stateless */
   guint64 ok_forwarded;       /* 2xx retransmissions, stateless */
   guint64 cancels;            /* CANCELs sent downstream */
+  guint64 subscriptions;      /* message-summary subscriptions now (subscriptions.h) */
+  guint64 notifies_sent;
 } SipProxyCallStats;
 
 void        sip_proxy_get_call_stats (const SipProxy *proxy, SipProxyCallStats *out);
