@@ -1,0 +1,597 @@
+/*
+ * tests/test-device-calls.c - calls and subscriptions of the whole phone
+ * through the proxy (issue 16): where INVITE and SUBSCRIBE go (B22, B25),
+ * X_BypassOutboundProxyInCall (B24), the location service, incoming calls
+ * per call_answer, and what a crash does to calls.
+ *
+ * The world is tests/device-fixture.h plus a far end on the core:
+ *
+ *   core 198.51.100.49/29 ──L── 198.51.100.50 "far" (a UA answering at
+ *                                 once, or a second phone)
+ *
+ * so phone <-> proxy is three links (30 ms), proxy <-> far two (20 ms),
+ * phone <-> far three (30 ms).  Expected instants are sums of those
+ * delays and the rules' timers: Timer B = the account's transaction timer
+ * (64*T1 = 32 s for obihai, 4 s for aastra, B8), Timer F the same for BYE,
+ * refresh at E - lead (B5).
+ */
+#include <string.h>
+
+#include "tests/device-test-util.h"
+#include "models/sip/builder.h"
+#include "models/sip/dialog.h"
+
+#define PHONE_PROXY  (3 * L)
+#define PROXY_FAR    (2 * L)
+#define PHONE_FAR    (3 * L)
+#define FAR_IP       SIM_IP4 (198, 51, 100, 50)
+
+/* ------------------------------------------------------------ far end */
+
+typedef struct {
+  SimHost      *host;
+  SimHostUdp   *udp;
+  SipTxnLayer  *layer;
+  SipDialogSet *set;
+  SimRng        rng;
+  GPtrArray    *dialogs;
+  GPtrArray    *invites;       /* SipMsg: every initial INVITE received */
+  guint         byes;
+} Far;
+
+static void
+far_on_event (SipDialog *d, const SipDialogEvent *ev, gpointer u)
+{
+  Far *f = u;
+  if (ev->kind == SIP_DIALOG_EV_ENDED || ev->kind == SIP_DIALOG_EV_FAILED) {
+    if (ev->end == SIP_DIALOG_END_REMOTE_BYE)
+      f->byes++;
+    g_ptr_array_remove (f->dialogs, d);
+    sip_dialog_free (d);
+  }
+}
+
+static void
+far_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from, gpointer u)
+{
+  Far *f = u;
+  (void) layer;
+  if (sip_dialog_set_request (f->set, txn, req, from))
+    return;
+  g_assert_cmpint (sip_msg_method (req), ==, SIP_METHOD_INVITE);
+  g_ptr_array_add (f->invites, sip_msg_ref (req));
+  SipDialogConfig cfg = { .local_uri = "sip:bob@198.51.100.50",
+                          .contact_uri = "sip:bob@198.51.100.50:5060",
+                          .via_host = "198.51.100.50", .via_port = 5060 };
+  SipDialogFuncs fn = { .event = far_on_event };
+  SipDialog *d = sip_dialog_new_uas (f->set, &cfg, txn, req, from, &fn, f);
+  g_ptr_array_add (f->dialogs, d);
+  sip_dialog_ring (d);
+  sip_dialog_answer (d);                          /* at once */
+}
+
+static void
+far_ack (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  (void) layer;
+  sip_dialog_set_ack (((Far *) u)->set, msg, from);
+}
+
+static void
+far_stray (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  (void) layer;
+  sip_dialog_set_stray_response (((Far *) u)->set, msg, from);
+}
+
+static SimNetError
+far_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize len, gpointer u)
+{
+  (void) layer;
+  return host_udp_sendto (((Far *) u)->udp, &to->addr, data, len, NULL) ? SIM_NET_OK
+                                                                       : SIM_NET_ERR_NO_ROUTE;
+}
+
+static void
+far_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
+{
+  Far *f = u;
+  g_autoptr (SipMsg) m = sip_msg_parse (data, len, NULL);
+  g_assert_nonnull (m);
+  SipTxnPeer peer = { .addr = *from, .flow = s };
+  sip_txn_layer_receive (f->layer, m, &peer);
+}
+
+/* A node "far" on the core at FAR_IP; with @ua a UA on port 5060. */
+static SimHost *
+far_node (DeviceFixture *fx)
+{
+  SimLinkConfig lc = { .latency = fx->latency };
+  SimNode *n = sim_node_new (fx->net, "far", NULL);
+  SimIface *ci = sim_node_add_iface (fx->core_node, SIM_IP4 (198, 51, 100, 49), 29);
+  SimIface *fi = sim_node_add_iface (n, FAR_IP, 29);
+  sim_node_set_default_route (n, fi);
+  sim_link_new (fx->net, ci, fi, &lc);
+  return sim_host_new (n, "far");
+}
+
+static void
+far_init (Far *f, DeviceFixture *fx)
+{
+  memset (f, 0, sizeof *f);
+  f->host = far_node (fx);
+  SimSockAddr local = { SIM_IP4_ANY, 5060 };
+  GError *err = NULL;
+  f->udp = host_udp_open (f->host, &local, far_recv, NULL, f, &err);
+  g_assert_no_error (err);
+  f->layer = sip_txn_layer_new (f->host, NULL, far_send, f);
+  SipTxnTuFuncs tu = { far_request, far_ack, far_stray };
+  sip_txn_layer_set_tu (f->layer, &tu, f);
+  host_rng_init (f->host, &f->rng, "far");
+  f->set = sip_dialog_set_new (f->layer, &f->rng);
+  f->dialogs = g_ptr_array_new ();
+  f->invites = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref);
+}
+
+static void
+far_clear (Far *f)
+{
+  g_ptr_array_free (f->dialogs, TRUE);
+  sip_dialog_set_free (f->set);
+  sip_txn_layer_free (f->layer);
+  host_udp_close (f->udp);
+  host_free (f->host);
+  g_ptr_array_unref (f->invites);
+}
+
+/* ------------------------------------------------------------ events */
+
+static const DeviceEvent *
+call_event (const GArray *events, guint call_id, DeviceCallPhase phase)
+{
+  for (guint i = 0; i < events->len; i++) {
+    const DeviceEvent *ev = &g_array_index (events, DeviceEvent, i);
+    if (ev->kind == DEVICE_EVENT_CALL && ev->call_id == call_id && ev->call_phase == phase)
+      return ev;
+  }
+  return NULL;
+}
+
+static const DeviceEvent *
+sub_event (const GArray *events, DeviceSubPhase phase, SimTime after)
+{
+  for (guint i = 0; i < events->len; i++) {
+    const DeviceEvent *ev = &g_array_index (events, DeviceEvent, i);
+    if (ev->kind == DEVICE_EVENT_SUBSCRIPTION && ev->sub_phase == phase && ev->time >= after)
+      return ev;
+  }
+  return NULL;
+}
+
+typedef struct {
+  DeviceFixture *fx;
+  guint          account;
+  const char    *callee;
+  SimTime        hold;
+  guint          id;
+} CallAt;
+
+static void
+call_at_fire (SimTimer *t, gpointer u)
+{
+  CallAt *c = u;
+  (void) t;
+  c->id = device_call_start (c->fx->device, c->account, c->callee, c->hold);
+  g_assert_cmpuint (c->id, >, 0);
+}
+
+/* Places a call at @at (from the event loop, as a workload would). */
+static void
+schedule_call (DeviceFixture *fx, SimTimer *timer, CallAt *c, SimTime at)
+{
+  c->fx = fx;
+  if (c->account == 0)
+    c->account = 1;
+  sim_timer_init (timer, fx->world, call_at_fire, c);
+  sim_timer_start_at (timer, at);
+}
+
+static gboolean
+sockaddr_is (const SimSockAddr *a, SimIp4 ip)
+{
+  return a->ip == ip && a->port == 5060;
+}
+
+/* ------------------------------------------------------------- tests */
+
+/* A second phone "1001" on the far node, answering after 2 s (or
+ * ringing forever), registered at proxy0 by IP literal. */
+static Device *
+far_phone (DeviceFixture *fx, SimHost *host, const char *answer, GArray *events)
+{
+  DeviceConfig cfg;
+  device_config_init (&cfg, DEVICE_PROFILE_OBIHAI);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "ProxyServer", sim_ip4_to_string (fx->proxy_ip[0], ip));
+  set (&cfg, "AuthUserName", "1001");
+  set (&cfg, "DNSServer1", "192.0.2.53");
+  set (&cfg, "sip.reg_surge_prevention", "0");
+  set (&cfg, "call_answer", answer);
+  set (&cfg, "call_ring_time", "2");
+  GError *err = NULL;
+  Device *d = device_new (host, &cfg, &err);
+  g_assert_no_error (err);
+  (void) events;
+  device_config_clear (&cfg);
+  return d;
+}
+
+static void
+far_phone_event (Device *dev, const DeviceEvent *ev, gpointer u)
+{
+  (void) dev;
+  DeviceEvent copy = *ev;
+  copy.detail = NULL;
+  g_array_append_val ((GArray *) u, copy);
+}
+
+/* 1: phone to phone through the proxy's location service.  1000 calls
+ * 1001 at T: the INVITE reaches the proxy after 30 ms and 1001 (found by
+ * its binding) 20 ms later; 1001 rings (RINGING at 1000 after 100 ms) and
+ * answers after call_ring_time = 2 s (ESTABLISHED at T + 2.1 s); the ACK
+ * follows the Record-Route through the proxy (1001 established at T +
+ * 2.15 s); 1000 hangs up after the hold of 10 s, 1001 sees the BYE 50 ms
+ * later and 1000 its 200 50 ms after that. */
+static void
+test_location_phone_to_phone (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 21 });
+  SimHost *far = far_node (&fx);
+  g_autoptr (GArray) bev = g_array_new (FALSE, TRUE, sizeof (DeviceEvent));
+  Device *b = far_phone (&fx, far, "answer", bev);
+  device_set_event_func (b, far_phone_event, bev);
+  device_start (b);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "ProxyServer", sim_ip4_to_string (fx.proxy_ip[0], ip));
+  device_fixture_start_device (&fx, &cfg);
+  SimTimer t;
+  const SimTime T = SIM_S (10);
+  CallAt c = { .callee = "1001", .hold = SIM_S (10) };
+  schedule_call (&fx, &t, &c, T);
+  sim_world_run_until (fx.world, SIM_S (60));
+
+  const DeviceEvent *st = call_event (fx.events, c.id, DEVICE_CALL_STARTED);
+  g_assert_nonnull (st);
+  g_assert_true (sockaddr_is (&st->server, fx.proxy_ip[0]));
+  const DeviceEvent *ring = call_event (fx.events, c.id, DEVICE_CALL_RINGING);
+  g_assert_nonnull (ring);
+  g_assert_cmpint (ring->time, ==, T + 2 * (PHONE_PROXY + PROXY_FAR));
+  const DeviceEvent *up = call_event (fx.events, c.id, DEVICE_CALL_ESTABLISHED);
+  g_assert_nonnull (up);
+  g_assert_cmpint (up->time, ==, T + PHONE_PROXY + PROXY_FAR + SIM_S (2) + PROXY_FAR + PHONE_PROXY);
+  const DeviceEvent *end = call_event (fx.events, c.id, DEVICE_CALL_ENDED);
+  g_assert_nonnull (end);
+  g_assert_cmpint (end->time, ==, up->time + SIM_S (10) + 2 * (PHONE_PROXY + PROXY_FAR));
+  g_assert_cmpuint (end->status, ==, 200);
+
+  /* The callee's side: incoming, established by the ACK via the proxy. */
+  const DeviceEvent *bin = call_event (bev, 1, DEVICE_CALL_STARTED);
+  g_assert_nonnull (bin);
+  g_assert_true (bin->incoming);
+  const DeviceEvent *bup = call_event (bev, 1, DEVICE_CALL_ESTABLISHED);
+  g_assert_nonnull (bup);
+  g_assert_cmpint (bup->time, ==, up->time + PHONE_PROXY + PROXY_FAR);
+  const DeviceEvent *bend = call_event (bev, 1, DEVICE_CALL_ENDED);
+  g_assert_nonnull (bend);
+  g_assert_cmpint (bend->time, ==, up->time + SIM_S (10) + PHONE_PROXY + PROXY_FAR);
+  SipProxyCallStats cs;
+  sip_proxy_get_call_stats (fx.proxy[0], &cs);
+  g_assert_cmpuint (cs.forwarded, ==, 2);               /* INVITE, BYE */
+  g_assert_cmpuint (cs.acks_forwarded, ==, 1);
+  g_assert_cmpuint (device_call_count (fx.device), ==, 0);
+  device_free (b);
+  host_free (far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* 1b: the callee rings forever; the caller gives up after
+ * call_setup_timeout = 5 s: CANCEL via the proxy, 487 back: FAILED 487
+ * one round trip (phone-proxy-callee) after the CANCEL left. */
+static void
+test_setup_timeout_cancel (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 22 });
+  SimHost *far = far_node (&fx);
+  g_autoptr (GArray) bev = g_array_new (FALSE, TRUE, sizeof (DeviceEvent));
+  Device *b = far_phone (&fx, far, "ring", bev);
+  device_set_event_func (b, far_phone_event, bev);
+  device_start (b);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "ProxyServer", sim_ip4_to_string (fx.proxy_ip[0], ip));
+  set (&cfg, "call_setup_timeout", "5");
+  device_fixture_start_device (&fx, &cfg);
+  SimTimer t;
+  const SimTime T = SIM_S (10);
+  CallAt c = { .callee = "1001" };
+  schedule_call (&fx, &t, &c, T);
+  sim_world_run_until (fx.world, SIM_S (60));
+  const DeviceEvent *f = call_event (fx.events, c.id, DEVICE_CALL_FAILED);
+  g_assert_nonnull (f);
+  g_assert_cmpuint (f->status, ==, 487);
+  g_assert_cmpint (f->time, ==, T + SIM_S (5) + 2 * (PHONE_PROXY + PROXY_FAR));
+  const DeviceEvent *bf = call_event (bev, 1, DEVICE_CALL_FAILED);
+  g_assert_nonnull (bf);
+  g_assert_cmpuint (bf->status, ==, 487);
+  device_free (b);
+  host_free (far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* 2: B22.  OBi with SRV redundancy registers at proxy0; proxy0 crashes
+ * at 100 s.  A call at 200 s (the binding at proxy0 still in force) goes
+ * to proxy0 and fails at Timer B = 32 s, not moving on (search mode);
+ * the refresh at r0 + 270 s fails over to proxy1 after Timer F; a call at
+ * 400 s goes to proxy1, the server the phone now registers with, and is
+ * answered one round trip phone-proxy-far later. */
+static void
+test_b22_invite_follows_registration (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 23 });
+  Far far;
+  far_init (&far, &fx);
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "RegisterExpires", "300");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_CRASH);
+  SimTimer t1, t2;
+  CallAt c1 = { .callee = "sip:bob@198.51.100.50" }, c2 = { .callee = "sip:bob@198.51.100.50" };
+  schedule_call (&fx, &t1, &c1, SIM_S (200));
+  schedule_call (&fx, &t2, &c2, SIM_S (400));
+  sim_world_run_until (fx.world, SIM_S (500));
+
+  const DeviceEvent *s1 = call_event (fx.events, c1.id, DEVICE_CALL_STARTED);
+  g_assert_true (sockaddr_is (&s1->server, fx.proxy_ip[0]));
+  const DeviceEvent *f1 = call_event (fx.events, c1.id, DEVICE_CALL_FAILED);
+  g_assert_nonnull (f1);
+  g_assert_cmpint (f1->time, ==, SIM_S (200) + TIMER_F);          /* Timer B = 64*T1 */
+  g_assert_cmpuint (f1->status, ==, 0);
+  g_assert_null (call_event (fx.events, c1.id, DEVICE_CALL_RETRIED));
+
+  const DeviceEvent *moved = registered_at (&fx, 1, 0);
+  g_assert_nonnull (moved);
+  g_assert_cmpint (moved->time, <, SIM_S (400));
+  const DeviceEvent *s2 = call_event (fx.events, c2.id, DEVICE_CALL_STARTED);
+  g_assert_true (sockaddr_is (&s2->server, fx.proxy_ip[1]));       /* B22 */
+  const DeviceEvent *up = call_event (fx.events, c2.id, DEVICE_CALL_ESTABLISHED);
+  g_assert_nonnull (up);
+  g_assert_cmpint (up->time, ==, SIM_S (400) + 2 * (PHONE_PROXY + PROXY_FAR));
+  g_assert_cmpuint (far.invites->len, ==, 1);
+  far_clear (&far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+static void
+aastra_calls_config (DeviceConfig *cfg, const DeviceFixture *fx)
+{
+  char ip0[SIM_IP4_STRLEN], ip1[SIM_IP4_STRLEN];
+  device_config_init (cfg, DEVICE_PROFILE_AASTRA);
+  set (cfg, "sip proxy ip", sim_ip4_to_string (fx->proxy_ip[0], ip0));
+  set (cfg, "sip proxy port", "5060");
+  set (cfg, "sip backup registrar ip", sim_ip4_to_string (fx->proxy_ip[1], ip1));
+  set (cfg, "sip backup registrar port", "5060");
+  set (cfg, "AuthUserName", "1000");
+  set (cfg, "sip registration period", "600");
+  set (cfg, "sip.reg_surge_prevention", "0");
+}
+
+/* 3: B25.  Aastra, primary proxy0 crashed at 100 s.  Every INVITE tries
+ * the primary first: a call at 200 s (registered at the primary) and one
+ * at 700 s (registered at the backup since the renewal at 585 s) both
+ * wait the 4 s transaction timer at proxy0, then go to the backup with
+ * the backup AOR in From, and are answered one round trip later. */
+static void
+test_b25_invite_primary_first (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 24 });
+  Far far;
+  far_init (&far, &fx);
+  DeviceConfig cfg;
+  aastra_calls_config (&cfg, &fx);
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_CRASH);
+  SimTimer t1, t2;
+  CallAt c1 = { .callee = "sip:bob@198.51.100.50" }, c2 = { .callee = "sip:bob@198.51.100.50" };
+  schedule_call (&fx, &t1, &c1, SIM_S (200));
+  schedule_call (&fx, &t2, &c2, SIM_S (700));
+  sim_world_run_until (fx.world, SIM_S (800));
+
+  g_assert_nonnull (registered_at (&fx, 1, 0));               /* on the backup before 700 s */
+  g_assert_cmpint (registered_at (&fx, 1, 0)->time, <, SIM_S (700));
+  CallAt *calls[] = { &c1, &c2 };
+  const SimTime at[] = { SIM_S (200), SIM_S (700) };
+  for (guint i = 0; i < 2; i++) {
+    const DeviceEvent *s = call_event (fx.events, calls[i]->id, DEVICE_CALL_STARTED);
+    g_assert_true (sockaddr_is (&s->server, fx.proxy_ip[0]));   /* primary first */
+    const DeviceEvent *r = call_event (fx.events, calls[i]->id, DEVICE_CALL_RETRIED);
+    g_assert_nonnull (r);
+    g_assert_true (sockaddr_is (&r->server, fx.proxy_ip[1]));
+    g_assert_cmpint (r->time, ==, at[i] + SIM_S (4));             /* sip transaction timer */
+    const DeviceEvent *up = call_event (fx.events, calls[i]->id, DEVICE_CALL_ESTABLISHED);
+    g_assert_nonnull (up);
+    g_assert_cmpint (up->time, ==, at[i] + SIM_S (4) + 2 * (PHONE_PROXY + PROXY_FAR));
+  }
+  /* The backup AOR (B25): From names the backup registrar. */
+  g_assert_cmpuint (far.invites->len, ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    const SipNameAddr *from = sip_msg_from (far.invites->pdata[i]);
+    g_assert_true (sip_str_eq (from->uri_str, "sip:1000@198.51.100.20"));
+  }
+  far_clear (&far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* 4: B24.  OBi with OutboundProxy = proxy1; a call to the far UA is up;
+ * proxy1 crashes; the phone hangs up 5 s into the call.  Without
+ * Record-Route at the proxy the route set is empty:
+ *   bypass off  the BYE goes to the outbound proxy, which is silent:
+ *               LOST at Timer F = 32 s;
+ *   bypass on   the BYE goes to the remote target directly: ENDED one
+ *               round trip phone-far later.
+ * With Record-Route the route set is proxy1, so bypass on follows it to
+ * the silent proxy as well: LOST. */
+static void
+run_b24 (gboolean bypass, gboolean record_route, guint *phase_out, SimTime *dt_out)
+{
+  SipProxyConfig pc;
+  sip_proxy_config_init (&pc);
+  pc.record_route = record_route;
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 25, .proxy_cfg = &pc });
+  Far far;
+  far_init (&far, &fx);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "OutboundProxy", sim_ip4_to_string (fx.proxy_ip[1], ip));
+  set (&cfg, "X_BypassOutboundProxyInCall", bypass ? "true" : "false");
+  device_fixture_start_device (&fx, &cfg);
+  SimTimer t;
+  CallAt c = { .callee = "sip:bob@198.51.100.50", .hold = SIM_S (5) };
+  schedule_call (&fx, &t, &c, SIM_S (10));
+  sip_proxy_schedule_fault (fx.proxy[1], SIM_S (12), SIP_PROXY_FAULT_CRASH);
+  sim_world_run_until (fx.world, SIM_S (100));
+  const DeviceEvent *s = call_event (fx.events, c.id, DEVICE_CALL_STARTED);
+  g_assert_true (sockaddr_is (&s->server, fx.proxy_ip[1]));      /* the INVITE via the OBP */
+  const DeviceEvent *up = call_event (fx.events, c.id, DEVICE_CALL_ESTABLISHED);
+  g_assert_nonnull (up);
+  const DeviceEvent *lost = call_event (fx.events, c.id, DEVICE_CALL_LOST);
+  const DeviceEvent *end = call_event (fx.events, c.id, DEVICE_CALL_ENDED);
+  g_assert_true ((lost == NULL) != (end == NULL));
+  const DeviceEvent *last = lost ? lost : end;
+  *phase_out = last->call_phase;
+  *dt_out = last->time - (up->time + SIM_S (5));
+  far_clear (&far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+static void
+test_b24_bypass_outbound_proxy (void)
+{
+  guint phase;
+  SimTime dt;
+  run_b24 (FALSE, FALSE, &phase, &dt);
+  g_assert_cmpint (phase, ==, DEVICE_CALL_LOST);
+  g_assert_cmpint (dt, ==, TIMER_F);
+  run_b24 (TRUE, FALSE, &phase, &dt);
+  g_assert_cmpint (phase, ==, DEVICE_CALL_ENDED);
+  g_assert_cmpint (dt, ==, 2 * PHONE_FAR);
+  run_b24 (TRUE, TRUE, &phase, &dt);
+  g_assert_cmpint (phase, ==, DEVICE_CALL_LOST);
+  g_assert_cmpint (dt, ==, TIMER_F);
+}
+
+/* 5: B25 subscriptions.  Aastra with mwi_subscribe: SUBSCRIBE goes where
+ * the account registers (primary, active one round trip after the 2xx to
+ * REGISTER); when the renewal moves the account to the backup the
+ * subscription moves with it (MOVED at the backup's REGISTERED, active
+ * one round trip later), and back when the primary returns (B25). */
+static void
+test_b25_subscription_moves (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 26 });
+  DeviceConfig cfg;
+  aastra_calls_config (&cfg, &fx);
+  set (&cfg, "mwi_subscribe", "true");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_CRASH);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (1000), SIP_PROXY_FAULT_RECOVER);
+  sim_world_run_until (fx.world, SIM_S (1900));
+
+  const DeviceEvent *a0 = sub_event (fx.events, DEVICE_SUB_ACTIVE, 0);
+  g_assert_nonnull (a0);
+  g_assert_true (sockaddr_is (&a0->server, fx.proxy_ip[0]));
+  g_assert_cmpint (a0->time, ==, 2 * RTT);
+  g_assert_nonnull (sub_event (fx.events, DEVICE_SUB_NOTIFY, 0));
+  const DeviceEvent *b = registered_at (&fx, 1, 0);
+  const DeviceEvent *m1 = sub_event (fx.events, DEVICE_SUB_MOVED, 0);
+  g_assert_nonnull (m1);
+  g_assert_cmpint (m1->time, ==, b->time);
+  g_assert_true (sockaddr_is (&m1->server, fx.proxy_ip[1]));
+  const DeviceEvent *a1 = sub_event (fx.events, DEVICE_SUB_ACTIVE, m1->time);
+  g_assert_true (sockaddr_is (&a1->server, fx.proxy_ip[1]));
+  g_assert_cmpint (a1->time, ==, b->time + RTT);
+  const DeviceEvent *back = registered_at (&fx, 0, b->time);
+  g_assert_nonnull (back);
+  const DeviceEvent *m2 = sub_event (fx.events, DEVICE_SUB_MOVED, m1->time + 1);
+  g_assert_nonnull (m2);
+  g_assert_cmpint (m2->time, ==, back->time);
+  const DeviceEvent *a2 = sub_event (fx.events, DEVICE_SUB_ACTIVE, m2->time);
+  g_assert_true (sockaddr_is (&a2->server, fx.proxy_ip[0]));
+  g_assert_cmpint (a2->time, ==, back->time + RTT);
+  SipProxyCallStats cs;
+  sip_proxy_get_call_stats (fx.proxy[1], &cs);
+  g_assert_cmpuint (cs.notifies_sent, ==, 1);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* 6: B29 and RFC 6665 §4.1.2.2: a proxy RESTART forgets the subscription;
+ * the refresh gets 481 and the phone subscribes anew at once.  mwi_expires
+ * 300, refresh at the B5 point (lead = min(15, 150) = 15 s for aastra). */
+static void
+test_subscription_481_after_restart (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 27 });
+  DeviceConfig cfg;
+  aastra_calls_config (&cfg, &fx);
+  set (&cfg, "mwi_subscribe", "true");
+  set (&cfg, "mwi_expires", "300");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_RESTART);
+  sim_world_run_until (fx.world, SIM_S (400));
+  const DeviceEvent *a0 = sub_event (fx.events, DEVICE_SUB_ACTIVE, 0);
+  SimTime refresh = a0->time + SIM_S (300 - 15);
+  const DeviceEvent *f = sub_event (fx.events, DEVICE_SUB_FAILED, 0);
+  g_assert_nonnull (f);
+  g_assert_cmpuint (f->status, ==, 481);
+  g_assert_cmpint (f->time, ==, refresh + RTT);
+  const DeviceEvent *a1 = sub_event (fx.events, DEVICE_SUB_ACTIVE, f->time);
+  g_assert_nonnull (a1);
+  g_assert_cmpint (a1->time, ==, f->time + RTT);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/device/calls/1-location-phone-to-phone", test_location_phone_to_phone);
+  g_test_add_func ("/device/calls/1b-setup-timeout-cancel", test_setup_timeout_cancel);
+  g_test_add_func ("/device/calls/2-B22-invite-follows-registration",
+                   test_b22_invite_follows_registration);
+  g_test_add_func ("/device/calls/3-B25-invite-primary-first", test_b25_invite_primary_first);
+  g_test_add_func ("/device/calls/4-B24-bypass-outbound-proxy", test_b24_bypass_outbound_proxy);
+  g_test_add_func ("/device/calls/5-B25-subscription-moves", test_b25_subscription_moves);
+  g_test_add_func ("/device/calls/6-B29-subscription-481-after-restart",
+                   test_subscription_481_after_restart);
+  return g_test_run ();
+}
