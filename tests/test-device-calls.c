@@ -434,7 +434,10 @@ test_b25_invite_primary_first (void)
     g_assert_nonnull (up);
     g_assert_cmpint (up->time, ==, at[i] + SIM_S (4) + 2 * (PHONE_PROXY + PROXY_FAR));
   }
-  /* The backup AOR (B25): From names the backup registrar. */
+  /* The backup AOR (B25): registered at the backup, and the From of both
+   * INVITEs names it. */
+  g_assert_cmpuint (sip_proxy_aor_binding_count (fx.proxy[1], "1000@198.51.100.20"), ==, 1);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (fx.proxy[1], "1000@198.51.100.10"), ==, 0);
   g_assert_cmpuint (far.invites->len, ==, 2);
   for (guint i = 0; i < 2; i++) {
     const SipNameAddr *from = sip_msg_from (far.invites->pdata[i]);

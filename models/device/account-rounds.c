@@ -327,6 +327,9 @@ acc_request_for (DeviceAccount *acc, const SimSockAddr *server, DeviceRegRequest
   acc_contact_for (acc, server->ip, contact);
   req->contact_ip = contact->ip;
   req->contact_port = contact->port;
+  /* B25: the backup registrar gets the backup AOR (call.c). */
+  const char *dom = device_acc_aor_domain (acc, server);
+  req->aor_domain = dom != acc->domain ? dom : NULL;
 }
 
 static void

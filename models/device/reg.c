@@ -200,11 +200,15 @@ send_register (DeviceReg *r)
   r->asked = q->unregister ? 0 : r->expires;
 
   g_autofree char *branch = sip_gen_branch (r->rng);
-  SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL, r->request_uri);
+  /* B25: toward the backup registrar the backup AOR. */
+  const char *domain = q->aor_domain ? q->aor_domain : r->domain;
+  g_autofree char *backup_uri = q->aor_domain ? g_strdup_printf ("sip:%s", q->aor_domain) : NULL;
+  SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL,
+                                       backup_uri ? backup_uri : r->request_uri);
   sip_builder_add_via (b, "UDP", via, q->via_port, branch, acc->rport);
   sip_builder_add (b, "Max-Forwards", "70");
-  sip_builder_add (b, "From", "<sip:%s@%s>;tag=%s", r->user, r->domain, r->from_tag);
-  sip_builder_add (b, "To", "<sip:%s@%s>", r->user, r->domain);
+  sip_builder_add (b, "From", "<sip:%s@%s>;tag=%s", r->user, domain, r->from_tag);
+  sip_builder_add (b, "To", "<sip:%s@%s>", r->user, domain);
   sip_builder_add (b, "Call-ID", "%s", r->call_id);
   sip_builder_add (b, "CSeq", "%u REGISTER", r->cseq);
 

@@ -80,6 +80,9 @@ typedef struct {
   SimIp4      old_ip;
   guint16     old_port;
   gboolean    unregister;      /* expires=0 for the contact (removal) */
+  const char *aor_domain;      /* B25: the AOR's host for this request (the backup
+                                  AOR); NULL = the identity's domain.  Borrowed:
+                                  must outlive the attempt */
 } DeviceRegRequest;
 
 typedef enum {
