@@ -26,6 +26,7 @@
 #include "models/device/device.h"
 
 typedef struct Run Run;
+typedef struct RunCalls RunCalls;
 
 typedef struct {
   Run       *run;
@@ -87,6 +88,7 @@ struct Run {
   guint             n_core_servers, n_uplinks;
   char             *error;        /* first error; the run stops being built */
   GPtrArray        *trace;
+  RunCalls         *calls;        /* run-calls.c; NULL without [calls] sections */
 };
 
 /* run-world.c */
@@ -97,6 +99,15 @@ gboolean run_fail        (Run *run, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* Draws a SpecTime from @rng (spec.h note 3). */
 SimTime  run_draw_time   (SimRng *rng, const SpecTime *t);
 void     run_add_host    (Run *run, SimIp4 addr, const char *name);
+
+/* A server-like node @name at @addr on the core (reserved, linked with the
+ * DNS server's link properties); its host, or NULL (the run's error set).
+ * The caller frees the host before run_world_free(). */
+SimHost *run_world_server_host (Run *run, SimIp4 addr, const char *name);
+
+/* run-calls.c: the call workloads ([calls NAME], spec.h SpecCalls). */
+gboolean run_calls_build (Run *run);
+void     run_calls_free  (Run *run);
 
 /* run-faults.c */
 gboolean run_faults_schedule (Run *run);

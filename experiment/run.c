@@ -89,7 +89,7 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
     sim_world_set_trace_func (run->world, on_trace, run, NULL);
 
   SimPcap *pcap = NULL;
-  gboolean ok = run_world_build (run) && run_faults_schedule (run);
+  gboolean ok = run_world_build (run) && run_calls_build (run) && run_faults_schedule (run);
   if (ok && run->opt.pcap_path)
     {
       GError *err = NULL;
@@ -130,6 +130,7 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
   sim_world_set_trace_func (run->world, NULL, NULL, NULL);
   /* Models before the net, the net (and its pcap taps) before the pcap
    * file, the world last (its pending events are discarded unrun). */
+  run_calls_free (run);
   run_world_free (run);
   if (pcap)
     {
