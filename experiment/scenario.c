@@ -637,6 +637,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         }
       else if (KEY ("overload_drop"))
         ok = b_bool (b, &c->overload_drop);
+      else if (KEY ("record_route"))
+        ok = b_bool (b, &c->record_route);
       else if (KEY ("probe_rate") || KEY ("probe_interval"))
         {
           if (have_rate)
@@ -660,7 +662,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         return unknown (b, "address, port, tcp, default_expires, min_expires, max_expires, "
                         "realm, users, nonce_lifetime, outbound, flow_timer, retry_after, "
                         "slow_delay, restart_downtime, capacity_rps, queue_limit, overload_drop, "
-                        "probe_rate, probe_interval, link_latency, link_jitter, link_loss");
+                        "record_route, probe_rate, probe_interval, link_latency, link_jitter, "
+                        "link_loss");
       if (!ok)
         return FALSE;
     }
