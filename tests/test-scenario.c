@@ -985,6 +985,21 @@ test_err_reference (void)
   load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2\n[nat n]\nudp_timeout = ${a = 3}\n",
             SCENARIO_ERROR_VALUE, "t.ini:6: [nat n] udp_timeout: expected each sweep variable "
             "defined once", "t.ini:4", NULL);
+  /* [calls NAME] (issue 16): references, values, required keys. */
+  load_err ("[scenario]\nduration = 1h\n[calls c]\nfrom = nobody\nrate = 1/60\n",
+            SCENARIO_ERROR_REFERENCE, "t.ini:4: [calls c] from: expected the name of a "
+            "[device NAME]", "got 'nobody'", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n"
+            "to = e\nrate = 1/60\n", SCENARIO_ERROR_REFERENCE,
+            "t.ini:7: [calls c] to: expected the name of a [device NAME], or sink", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n"
+            "rate = 0\n", SCENARIO_ERROR_VALUE, "t.ini:7: [calls c] rate: expected a rate > 0",
+            NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n",
+            SCENARIO_ERROR_MISSING, "[calls c]", "rate", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n"
+            "rate = 1\nhold = 0s\n", SCENARIO_ERROR_VALUE, "[calls c] hold: expected a mean hold "
+            "time > 0", NULL);
 }
 
 int
