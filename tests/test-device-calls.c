@@ -437,6 +437,9 @@ test_b25_invite_primary_first (void)
   /* The backup AOR (B25): registered at the backup, and the From of both
    * INVITEs names it. */
   g_assert_cmpuint (sip_proxy_aor_binding_count (fx.proxy[1], "1000@198.51.100.20"), ==, 1);
+  /* The backup Record-Routes (record_route defaults on, §16.6 step 4). */
+  SipStr rr = sip_msg_header_by_id (far.invites->pdata[0], SIP_HDR_RECORD_ROUTE, 0);
+  g_assert_true (sip_str_eq (rr, "<sip:198.51.100.20:5060;lr>"));
   g_assert_cmpuint (sip_proxy_aor_binding_count (fx.proxy[1], "1000@198.51.100.10"), ==, 0);
   g_assert_cmpuint (far.invites->len, ==, 2);
   for (guint i = 0; i < 2; i++) {
@@ -583,6 +586,79 @@ test_subscription_481_after_restart (void)
   device_fixture_clear (&fx);
 }
 
+
+/* 7: the location service has no binding for the AOR: 480 at once, one
+ * round trip after the INVITE. */
+static void
+test_proxy_480_unknown (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 28 });
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "ProxyServer", sim_ip4_to_string (fx.proxy_ip[0], ip));
+  device_fixture_start_device (&fx, &cfg);
+  SimTimer t;
+  CallAt c = { .callee = "9999" };
+  schedule_call (&fx, &t, &c, SIM_S (10));
+  sim_world_run_until (fx.world, SIM_S (60));
+  const DeviceEvent *f = call_event (fx.events, c.id, DEVICE_CALL_FAILED);
+  g_assert_nonnull (f);
+  g_assert_cmpuint (f->status, ==, 480);
+  g_assert_cmpint (f->time, ==, SIM_S (10) + 2 * PHONE_PROXY);
+  SipProxyCallStats cs;
+  sip_proxy_get_call_stats (fx.proxy[0], &cs);
+  g_assert_cmpuint (cs.not_found, ==, 1);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* 8: a proxy restart mid-call (issue 16: "a crash mid-call loses dialog
+ * state").  Two calls through proxy0, which Record-Routes; proxy0
+ * restarts at 20 s and is back 40 s later (restart_downtime, longer than
+ * Timer F: with a shorter one the BYE's own retransmissions, at T1
+ * doubling to T2, would reach the recovered proxy).  The call hung up at
+ * about 25 s sends its BYE into the dead proxy: lost at Timer F.  The
+ * call hung up after the proxy is back passes: the proxy routes in-dialog
+ * requests by their Route and Request-URI and needs no dialog state. */
+static void
+test_proxy_restart_mid_call (void)
+{
+  SipProxyConfig pc;
+  sip_proxy_config_init (&pc);
+  pc.restart_downtime = SIM_S (40);
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 29, .proxy_cfg = &pc });
+  Far far;
+  far_init (&far, &fx);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "ProxyServer", sim_ip4_to_string (fx.proxy_ip[0], ip));
+  device_fixture_start_device (&fx, &cfg);
+  SimTimer t1, t2;
+  CallAt c1 = { .callee = "sip:bob@198.51.100.50", .hold = SIM_S (15) },
+         c2 = { .callee = "sip:bob@198.51.100.50", .hold = SIM_S (55) };
+  schedule_call (&fx, &t1, &c1, SIM_S (10));
+  schedule_call (&fx, &t2, &c2, SIM_S (10));
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (20), SIP_PROXY_FAULT_RESTART);
+  sim_world_run_until (fx.world, SIM_S (120));
+  const DeviceEvent *up1 = call_event (fx.events, c1.id, DEVICE_CALL_ESTABLISHED);
+  const DeviceEvent *lost = call_event (fx.events, c1.id, DEVICE_CALL_LOST);
+  g_assert_nonnull (lost);
+  g_assert_cmpint (lost->time, ==, up1->time + SIM_S (15) + TIMER_F);
+  const DeviceEvent *up2 = call_event (fx.events, c2.id, DEVICE_CALL_ESTABLISHED);
+  const DeviceEvent *end = call_event (fx.events, c2.id, DEVICE_CALL_ENDED);
+  g_assert_nonnull (end);
+  g_assert_cmpint (up2->time + SIM_S (55), >, SIM_S (60));
+  g_assert_cmpint (end->time, ==, up2->time + SIM_S (55) + 2 * (PHONE_PROXY + PROXY_FAR));
+  g_assert_cmpuint (far.byes, ==, 1);
+  far_clear (&far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -596,5 +672,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device/calls/5-B25-subscription-moves", test_b25_subscription_moves);
   g_test_add_func ("/device/calls/6-B29-subscription-481-after-restart",
                    test_subscription_481_after_restart);
+  g_test_add_func ("/device/calls/7-proxy-480-unknown-aor", test_proxy_480_unknown);
+  g_test_add_func ("/device/calls/8-proxy-restart-mid-call", test_proxy_restart_mid_call);
   return g_test_run ();
 }
