@@ -48,6 +48,7 @@ struct Scenario {
   SimTime   duration;
   SimTime   warmup;
   guint    *n_devices;    /* per point */
+  char    **point_hash;   /* per point, NULL-terminated (scenario-hash.c) */
   GArray   *entries;      /* ScenarioEntry: [expect], [golden] */
   char     *text;
   /* Each profile's defaults, made once: applying a profile's table costs
@@ -1267,6 +1268,7 @@ scenario_free (Scenario *sc)
   sc_sweep_free (sc->sw);
   g_free (sc->name);
   g_free (sc->n_devices);
+  g_strfreev (sc->point_hash);
   if (sc->entries)
     g_array_unref (sc->entries);
   g_free (sc->text);
@@ -1321,8 +1323,11 @@ load (const char *text, const char *file, const char *dir, const char *canonical
 
   guint np = sc->sw->points->len;
   sc->n_devices = g_new0 (guint, np ? np : 1);
+  sc->point_hash = g_new0 (char *, np + 1);
   for (guint i = 0; i < np; i++)
     {
+      sc->point_hash[i] = sc_point_hash (sc->kf, sc->sw->points->pdata[i], sc->duration,
+                                         sc->warmup);
       RunSpec *spec = build_spec (sc, sc->sw->points->pdata[i], error);
       if (!spec)
         return NULL;
@@ -1444,6 +1449,13 @@ scenario_get_n_points (const Scenario *sc)
 {
   g_return_val_if_fail (sc != NULL, 0);
   return sc->sw->points->len;
+}
+
+const char *
+scenario_get_point_hash (const Scenario *sc, guint index)
+{
+  g_return_val_if_fail (sc != NULL && index < sc->sw->points->len, NULL);
+  return sc->point_hash[index];
 }
 
 const ScenarioPoint *
