@@ -20,6 +20,9 @@
  *      y - 0.15  pinhole open: a NAT binding whose internal address is
  *                the unit's socket, from its CREATED record to its
  *                EXPIRED record (or the run's end)
+ *      y         calls (issue 16): established, failed (never set up),
+ *                lost (set up, then its BYE found no path); the
+ *                generator's inbound calls too
  *      y - 0.35  registrar probes toward the unit: reached / failed
  *    Faults are vertical lines across every row, labelled with the
  *    [fault NAME] and what it did; the warm-up end is a dashed line.
@@ -27,7 +30,7 @@
  * 3. Data files: NAME-registered.dat (x y dx 0 proxy) and
  *    NAME-pinhole.dat (x y dx 0), for `with vectors nohead`;
  *    NAME-keepalive.dat (x y), NAME-probes.dat (x y reached),
- *    NAME-failures.dat (x y kind); empty ones are written too (with a
+ *    NAME-failures.dat (x y kind), NAME-calls.dat (x y kind); empty ones are written too (with a
  *    comment) but left out of the plot command, because gnuplot refuses
  *    a plot whose every source is empty.
  *
@@ -65,8 +68,9 @@ fault_text (ObsFaultKind k)
 }
 
 typedef struct {
-  GString *reg, *pin, *ka, *probe, *fail;
-  guint    n_reg, n_pin, n_ka, n_probe, n_fail;
+  GString *reg, *pin, *ka, *probe, *fail, *call;
+  guint    n_reg, n_pin, n_ka, n_probe, n_fail, n_call;
+  guint    n_fail_kind[3], n_call_kind[4];   /* a legend entry only for kinds present */
   guint64  servers;        /* bit p + 1: some segment at proxy p; bit 0: unknown */
 } Series;
 
@@ -155,10 +159,26 @@ series_fill (Series *s, const RunObservations *obs)
         case DEVICE_EVENT_REG_FAILED:
           g_string_append_printf (s->fail, "%.9f %.2f 1\n", sec (e->ev.time), y + 0.15);
           s->n_fail++;
+          s->n_fail_kind[1]++;
           break;
         case DEVICE_EVENT_KA_FAILED:
           g_string_append_printf (s->fail, "%.9f %.2f 2\n", sec (e->ev.time), y + 0.35);
           s->n_fail++;
+          s->n_fail_kind[2]++;
+          break;
+        case DEVICE_EVENT_CALL:
+          {
+            /* The callee phone's ESTABLISHED of a generator call would
+             * double the dot: the generator's view is drawn instead. */
+            int kind = e->ev.call_phase == DEVICE_CALL_ESTABLISHED ? 1
+                       : e->ev.call_phase == DEVICE_CALL_FAILED ? 2
+                       : e->ev.call_phase == DEVICE_CALL_LOST ? 3 : 0;
+            if (kind == 0 || (e->ev.incoming && !e->generator && kind != 3))
+              break;
+            g_string_append_printf (s->call, "%.9f %.2f %d\n", sec (e->ev.time), y, kind);
+            s->n_call++;
+            s->n_call_kind[kind]++;
+          }
           break;
         default:
           break;
@@ -269,8 +289,9 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
     }
 
   g_autofree char *name = g_strdup_printf ("timeline-run-%" G_GINT64_FORMAT, run_id);
-  Series s = { g_string_new (NULL), g_string_new (NULL), g_string_new (NULL),
-               g_string_new (NULL), g_string_new (NULL), 0, 0, 0, 0, 0, 0 };
+  Series s = { .reg = g_string_new (NULL), .pin = g_string_new (NULL),
+               .ka = g_string_new (NULL), .probe = g_string_new (NULL),
+               .fail = g_string_new (NULL), .call = g_string_new (NULL) };
   series_fill (&s, obs);
   gboolean ok =
     write_series (ctx, name, "registered",
@@ -283,7 +304,10 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
                      s.probe, error)
     && write_series (ctx, name, "failures",
                      "# failures: time_s row kind (1 registration attempt, 2 keep-alive)\n",
-                     s.fail, error);
+                     s.fail, error)
+    && write_series (ctx, name, "calls",
+                     "# calls: time_s row kind (1 established, 2 failed, 3 lost)\n",
+                     s.call, error);
 
   GString *body = g_string_new (NULL);
   g_string_append_printf (body,
@@ -348,13 +372,21 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
       add_plot (plot, name, "probes",
                 "using 1:($3 == 0 ? $2 : NaN) with points pt 2 ps 1 lc rgb \"red\" title \"probe failed\"");
     }
-  if (s.n_fail > 0)
-    {
-      add_plot (plot, name, "failures",
-                "using 1:($3 == 1 ? $2 : NaN) with points pt 6 ps 1 lc rgb \"red\" title \"registration attempt failed\"");
-      add_plot (plot, name, "failures",
-                "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive failed\"");
-    }
+  if (s.n_fail_kind[1] > 0)
+    add_plot (plot, name, "failures",
+              "using 1:($3 == 1 ? $2 : NaN) with points pt 6 ps 1 lc rgb \"red\" title \"registration attempt failed\"");
+  if (s.n_fail_kind[2] > 0)
+    add_plot (plot, name, "failures",
+              "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive failed\"");
+  if (s.n_call_kind[1] > 0)
+    add_plot (plot, name, "calls",
+              "using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.5 lc rgb \"forest-green\" title \"call set up\"");
+  if (s.n_call_kind[2] > 0)
+    add_plot (plot, name, "calls",
+              "using 1:($3 == 2 ? $2 : NaN) with points pt 3 ps 1 lc rgb \"red\" title \"call failed\"");
+  if (s.n_call_kind[3] > 0)
+    add_plot (plot, name, "calls",
+              "using 1:($3 == 3 ? $2 : NaN) with points pt 11 ps 1 lc rgb \"dark-orange\" title \"call lost\"");
   if (plot->len == 5)
     g_string_append (plot, "NaN notitle");
   g_string_append_c (plot, '\n');
@@ -368,5 +400,6 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
   g_string_free (s.ka, TRUE);
   g_string_free (s.probe, TRUE);
   g_string_free (s.fail, TRUE);
+  g_string_free (s.call, TRUE);
   return ok;
 }
