@@ -1002,6 +1002,36 @@ test_err_reference (void)
             "time > 0", NULL);
 }
 
+/* Every ready scenario in scenarios/ loads: a key renamed in the code, or
+ * a section kind added, cannot leave one of them broken unnoticed. */
+static void
+test_ready_scenarios_load (void)
+{
+  const char *root = g_getenv ("SIPSIM_SOURCE_ROOT");
+  if (root == NULL)
+    {
+      g_test_skip ("SIPSIM_SOURCE_ROOT not set (meson test sets it)");
+      return;
+    }
+  g_autofree char *dir = g_build_filename (root, "scenarios", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  guint n = 0;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      if (!g_str_has_suffix (name, ".ini"))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GError) err = NULL;
+      g_autoptr (Scenario) sc = scenario_load (path, &err);
+      if (sc == NULL)
+        g_error ("%s: %s", name, err->message);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 7);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1027,5 +1057,6 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/3-errors/value", test_err_value);
   g_test_add_func ("/scenario/3-errors/missing", test_err_missing);
   g_test_add_func ("/scenario/3-errors/reference", test_err_reference);
+  g_test_add_func ("/scenario/4-ready/every-scenario-loads", test_ready_scenarios_load);
   return g_test_run ();
 }
