@@ -659,6 +659,50 @@ test_proxy_restart_mid_call (void)
   device_fixture_clear (&fx);
 }
 
+
+/* 9: B29.  The subscription's refresh meets a proxy answering 503
+ * (REJECT from 30 s to 200 s).  mwi_expires 60: refresh at the B5 point
+ * 60 - min(15, 30) = 45 s after the 2xx.  Each failed SUBSCRIBE waits
+ * `sip subscription timeout retry timer` (20 s) before the next; with
+ * that timer 0 ("not used") the `failed` timer (50 s) is the wait. */
+static SimTime
+b29_gap (const char *timeout_retry, const char *failed_retry)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 30 });
+  DeviceConfig cfg;
+  aastra_calls_config (&cfg, &fx);
+  set (&cfg, "mwi_subscribe", "true");
+  set (&cfg, "mwi_expires", "60");
+  set (&cfg, "sip subscription timeout retry timer", timeout_retry);
+  set (&cfg, "sip subscription failed retry timer", failed_retry);
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (30), SIP_PROXY_FAULT_REJECT);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (200), SIP_PROXY_FAULT_RECOVER);
+  sim_world_run_until (fx.world, SIM_S (300));
+  const DeviceEvent *a0 = sub_event (fx.events, DEVICE_SUB_ACTIVE, 0);
+  const DeviceEvent *f1 = sub_event (fx.events, DEVICE_SUB_FAILED, 0);
+  g_assert_nonnull (f1);
+  g_assert_cmpuint (f1->status, ==, 503);
+  g_assert_cmpint (f1->time, ==, a0->time + SIM_S (45) + RTT);
+  const DeviceEvent *f2 = sub_event (fx.events, DEVICE_SUB_FAILED, f1->time + 1);
+  g_assert_nonnull (f2);
+  g_assert_cmpuint (f2->status, ==, 503);
+  SimTime gap = f2->time - f1->time - RTT;
+  /* Back once the proxy serves again. */
+  g_assert_nonnull (sub_event (fx.events, DEVICE_SUB_ACTIVE, SIM_S (200)));
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+  return gap;
+}
+
+static void
+test_b29_subscription_retry_timers (void)
+{
+  g_assert_cmpint (b29_gap ("20", "50"), ==, SIM_S (20));
+  g_assert_cmpint (b29_gap ("0", "50"), ==, SIM_S (50));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -674,5 +718,6 @@ main (int argc, char **argv)
                    test_subscription_481_after_restart);
   g_test_add_func ("/device/calls/7-proxy-480-unknown-aor", test_proxy_480_unknown);
   g_test_add_func ("/device/calls/8-proxy-restart-mid-call", test_proxy_restart_mid_call);
+  g_test_add_func ("/device/calls/9-B29-subscription-retry-timers", test_b29_subscription_retry_timers);
   return g_test_run ();
 }
