@@ -349,12 +349,12 @@ client_func (SipTxn *txn, const SipTxnEvent *ev, gpointer u)
     relay_final (pr, ev->msg, ev->status);
     return;
   case SIP_TXN_TIMEOUT:
+    /* relay_final frees the pair and detaches the client transaction
+     * (which still reports TERMINATED), so pr->client stays set here. */
     pr->fw->stats.timeouts++;
-    pr->client = NULL;
     relay_final (pr, NULL, 408);                   /* §16.7 step 6 (and §16.8) */
     return;
   case SIP_TXN_TRANSPORT_ERROR:
-    pr->client = NULL;
     relay_final (pr, NULL, 503);                   /* §16.9 */
     return;
   case SIP_TXN_TERMINATED:
