@@ -102,12 +102,13 @@ cg_udp_error (SimHostUdp *s, SimNetError err, const SimSockAddr *remote, gpointe
   sip_txn_layer_transport_error (rc->layer, s, remote, err);
 }
 
+/* The callgen's side of a dialog as @user; @uri and @contact are the
+ * caller's buffers (runs run on several threads: nothing static). */
 static SipDialogConfig
-cg_config (RunCalls *rc, const char *user)
+cg_config (RunCalls *rc, const char *user, char uri[64], char contact[64])
 {
-  static char uri[64], contact[64];   /* copied by the dialog at once */
-  g_snprintf (uri, sizeof uri, "sip:%s@%s", user, rc->ip);
-  g_snprintf (contact, sizeof contact, "sip:%s@%s:5060", user, rc->ip);
+  g_snprintf (uri, 64, "sip:%s@%s", user, rc->ip);
+  g_snprintf (contact, 64, "sip:%s@%s:5060", user, rc->ip);
   return (SipDialogConfig) { .local_uri = uri, .contact_uri = contact, .via_host = rc->ip,
                              .via_port = 5060, .rport = TRUE, .user_agent = "sipsim-callgen" };
 }
@@ -137,7 +138,8 @@ cg_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from
     sip_txn_respond (txn, r);
     return;
   }
-  SipDialogConfig cfg = cg_config (rc, "sink");
+  char uri[64], contact[64];
+  SipDialogConfig cfg = cg_config (rc, "sink", uri, contact);
   SipDialogFuncs f = { .event = sink_on_event };
   SipDialog *d = sip_dialog_new_uas (rc->set, &cfg, txn, req, from, &f, rc);
   g_ptr_array_add (rc->sink_dialogs, d);
@@ -290,7 +292,8 @@ proc_fire (HostTimer *t, gpointer u)
   g->hold = hold;
   host_timer_init (rc->host, &g->hold_timer, gen_on_hold, g);
   g_ptr_array_add (rc->gen_calls, g);
-  SipDialogConfig cfg = cg_config (rc, "gen");
+  char uri[64], contact[64];
+  SipDialogConfig cfg = cg_config (rc, "gen", uri, contact);
   g_autofree char *ruri = g_strdup_printf ("sip:%s", aor);
   SipTxnPeer hop = { .addr = proxy, .flow = rc->udp };
   SipDialogFuncs f = { .event = gen_on_event };
