@@ -147,6 +147,13 @@
  *      keep-alive RFC 5626 outbound active implies the flow keep-alive
  *                 timer is pending; the B40 timer runs only when enabled.
  *      DISABLED   no round, no binding, no timer pending, both legs idle.
+ *      calls      (call.c note 5) every live call has a dialog that is not
+ *                 TERMINATED; an established one a CONFIRMED or
+ *                 TERMINATING dialog and no setup timer; a B25 walk stays
+ *                 in the candidate list.
+ *      subscription (subscription.c note 4) active iff its expiry timer
+ *                 runs; with a server known, a SUBSCRIBE in flight xor
+ *                 the next timer pending.
  *
  * 5. The state shown to the owner (DeviceAccountState; REGISTERED
  *    overrides the others while a binding is in force):
