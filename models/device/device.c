@@ -52,9 +52,11 @@ device_event_kind_to_string (DeviceEventKind k)
 void
 device_emit (Device *dev, DeviceEvent *ev)
 {
-  /* B22, B25: a 2xx to REGISTER names the server in use; the
-   * subscription follows it (subscription.c note 1). */
-  if (ev->kind == DEVICE_EVENT_REGISTERED && ev->account >= 1
+  /* B22, B25: a 2xx to REGISTER (or a B21 promotion, which has no 2xx
+   * of its own) names the server in use; the subscription follows it
+   * (subscription.c note 1). */
+  if ((ev->kind == DEVICE_EVENT_REGISTERED || ev->kind == DEVICE_EVENT_SERVER_CHANGE)
+      && ev->account >= 1
       && dev->accounts[ev->account - 1] != NULL)
     device_sub_on_registered (dev->accounts[ev->account - 1], &ev->server);
   if (dev->event_func)

@@ -8,8 +8,9 @@
  *
  * Notes
  *
- * 1. When.  Every 2xx to REGISTER (device_sub_on_registered) names the
- *    server in use.  No subscription yet: SUBSCRIBE there.  One at another
+ * 1. When.  Every 2xx to REGISTER, and every change of the server in use
+ *    (a B21 promotion has no 2xx of its own), calls
+ *    device_sub_on_registered with the server in use.  No subscription yet: SUBSCRIBE there.  One at another
  *    server: it MOVES (a new subscription, new Call-ID, at the new server;
  *    the old one is left to expire, as B25 says nothing of unsubscribing).
  *    Same server: nothing (the refresh timer runs).
