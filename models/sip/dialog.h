@@ -42,10 +42,12 @@
  *    the owner may call anything here, including sip_dialog_free() on the
  *    dialog reported (the dialog touches nothing after its callback).
  *
- * 5. Limits, admitted: one dialog per INVITE (a 2xx from a second fork is
- *    ACKed and answered with BYE, §13.2.2.4); no re-INVITE, UPDATE or
- *    PRACK (in-dialog requests other than BYE get 501); the SDP body is a
- *    fixed audio offer/answer with no media behind it.
+ * 5. Limits, admitted: one dialog per INVITE.  A 2xx from a second fork
+ *    (another To tag) is ignored, not ACKed and answered with BYE as
+ *    §13.2.2.4 asks: that fork's UAS gives up after 64*T1 and sends BYE
+ *    itself (no proxy in sipsim forks).  No re-INVITE, UPDATE or PRACK
+ *    (in-dialog requests other than BYE get 501); the SDP body is a fixed
+ *    audio offer/answer with no media behind it.
  *
  * State machine (sip_dialog_get_state; transitions in dialog.c):
  *
