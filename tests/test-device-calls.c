@@ -703,6 +703,38 @@ test_b29_subscription_retry_timers (void)
   g_assert_cmpint (b29_gap ("0", "50"), ==, SIM_S (50));
 }
 
+
+/* 10: RFC 6665 §4.1.2.1: the refresh stays in the subscription's dialog:
+ * with mwi_expires 300 it goes at the B5 point 300 - 15 = 285 s after
+ * each 2xx and is granted again; the proxy keeps one subscription and
+ * sends one NOTIFY per SUBSCRIBE. */
+static void
+test_subscription_refresh (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 31 });
+  DeviceConfig cfg;
+  aastra_calls_config (&cfg, &fx);
+  set (&cfg, "mwi_subscribe", "true");
+  set (&cfg, "mwi_expires", "300");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (700));
+  const DeviceEvent *a0 = sub_event (fx.events, DEVICE_SUB_ACTIVE, 0);
+  const DeviceEvent *a1 = sub_event (fx.events, DEVICE_SUB_ACTIVE, a0->time + 1);
+  const DeviceEvent *a2 = sub_event (fx.events, DEVICE_SUB_ACTIVE, a1->time + 1);
+  g_assert_nonnull (a2);
+  g_assert_cmpint (a1->time, ==, a0->time + SIM_S (285) + RTT);
+  g_assert_cmpint (a2->time, ==, a1->time + SIM_S (285) + RTT);
+  g_assert_cmpuint (a1->expires, ==, 300);
+  g_assert_null (sub_event (fx.events, DEVICE_SUB_EXPIRED, 0));
+  SipProxyCallStats cs;
+  sip_proxy_get_call_stats (fx.proxy[0], &cs);
+  g_assert_cmpuint (cs.subscriptions, ==, 1);
+  g_assert_cmpuint (cs.notifies_sent, ==, 3);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -719,5 +751,6 @@ main (int argc, char **argv)
   g_test_add_func ("/device/calls/7-proxy-480-unknown-aor", test_proxy_480_unknown);
   g_test_add_func ("/device/calls/8-proxy-restart-mid-call", test_proxy_restart_mid_call);
   g_test_add_func ("/device/calls/9-B29-subscription-retry-timers", test_b29_subscription_retry_timers);
+  g_test_add_func ("/device/calls/10-subscription-refresh-in-dialog", test_subscription_refresh);
   return g_test_run ();
 }
