@@ -89,6 +89,7 @@ struct Run {
   char             *error;        /* first error; the run stops being built */
   GPtrArray        *trace;
   RunCalls         *calls;        /* run-calls.c; NULL without [calls] sections */
+  GPtrArray        *pcaps;        /* RunPcap * (run-pcap.c), NULL without pcap */
 };
 
 /* run-world.c */
@@ -108,6 +109,12 @@ SimHost *run_world_server_host (Run *run, SimIp4 addr, const char *name);
 /* run-calls.c: the call workloads ([calls NAME], spec.h SpecCalls). */
 gboolean run_calls_build (Run *run);
 void     run_calls_free  (Run *run);
+/* run-pcap.c: opens the run's pcap files and attaches them where
+ * RunOptions says; FALSE (run_fail) if a file cannot be created or
+ * pcap_at names no node.  run_pcap_close() closes them after the net is
+ * freed. */
+gboolean run_pcap_open   (Run *run);
+void     run_pcap_close  (Run *run);
 
 /* run-faults.c */
 gboolean run_faults_schedule (Run *run);

@@ -54,13 +54,13 @@ struct Scenario {
   /* Each profile's defaults, made once: applying a profile's table costs
    * more than the rest of a point, and every point of every device copies
    * one. */
-  DeviceConfig profiles[DEVICE_PROFILE_RFC + 1];
+  DeviceConfig profiles[DEVICE_PROFILE_LAST + 1];
 };
 
 /* ------------------------------------------------------------ sections */
 
 typedef enum { K_SCENARIO, K_NETWORK, K_DNS, K_PROXY, K_NAT, K_DEVICE, K_FAULT, K_CALLS,
-               K_SWEEP, K_EXPECT, K_GOLDEN, K_UNKNOWN } Kind;
+               K_SWEEP, K_EXPECT, K_GOLDEN, K_PLOT, K_UNKNOWN } Kind;
 
 static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "scenario", K_SCENARIO, FALSE }, { "network", K_NETWORK, FALSE },
@@ -68,6 +68,7 @@ static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "device", K_DEVICE, TRUE }, { "fault", K_FAULT, TRUE }, { "calls", K_CALLS, TRUE },
   { "sweep", K_SWEEP, FALSE },
   { "expect", K_EXPECT, FALSE }, { "golden", K_GOLDEN, FALSE },
+  { "plot", K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
 };
 
 /* "device phone" -> K_DEVICE and "phone" (borrowed from @group). */
@@ -94,10 +95,13 @@ check_sections (const ScKf *kf, GError **error)
       Kind k = group_kind (g->name, &name);
       if (k == K_UNKNOWN)
         {
+          g_autofree char *word = g_strndup (g->name, strcspn (g->name, " "));
+          g_autofree char *note = sc_suggest_note (word, "scenario, network, dns, proxy, nat, "
+                                                   "device, fault, sweep, expect, golden, plot");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
                         "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [calls NAME], "
-                        "[sweep], [expect], [golden]");
+                        "[sweep], [expect], [golden], [plot]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;
@@ -176,8 +180,9 @@ missing (B *b, const char *key, const char *what)
 static gboolean
 unknown (B *b, const char *allowed)
 {
+  g_autofree char *note = sc_suggest_note (b->e->key, allowed);
   sc_set_error (b->error, SCENARIO_ERROR_UNKNOWN, b->e->file, b->e->line, b->g->name, b->e->key,
-                "unknown key, expected one of: %s", allowed);
+                "unknown key%s, expected one of: %s", note, allowed);
   return FALSE;
 }
 
@@ -277,6 +282,9 @@ b_num (B *b, double *out)
 {
   return sc_parse_number (b->v, out) || bad (b, SCENARIO_ERROR_VALUE, "a number >= 0");
 }
+
+static gboolean b_choice (B *b, const char *const *names, guint n, guint *out,
+                          const char *expected);   /* defined with the [nat] keys */
 
 /* PREFIX latency / jitter / loss: 1 done, 0 error, -1 not such a key. */
 static int
@@ -465,13 +473,22 @@ build_dns (B *b, RunSpec *spec)
         }
       else if (KEY ("rotate"))
         {
+          /* Older spelling: true = cyclic, false = fixed (`order` says it all). */
           gboolean rot;
           if (!b_bool (b, &rot))
             return FALSE;
-          spec->dns_cfg.no_rotate = !rot;
+          spec->dns_cfg.order = rot ? DNS_ORDER_CYCLIC : DNS_ORDER_FIXED;
+        }
+      else if (KEY ("order"))
+        {
+          static const char *const orders[] = { "random", "cyclic", "fixed" };
+          guint o = 0;
+          if (!b_choice (b, orders, G_N_ELEMENTS (orders), &o, "random, cyclic or fixed"))
+            return FALSE;
+          spec->dns_cfg.order = (DnsRrsetOrder) o;
         }
       else
-        return unknown (b, "address, port, zone, ttl, answer_delay, query_loss, rotate, "
+        return unknown (b, "address, port, zone, ttl, answer_delay, query_loss, order, rotate, "
                         "link_latency, link_jitter, link_loss, or a record owner name "
                         "(containing '.' or starting with '_')");
     }
@@ -621,6 +638,17 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         ok = b_dur (b, &c->nonce_lifetime);
       else if (KEY ("outbound"))
         ok = b_bool (b, &c->outbound);
+      else if (KEY ("stun"))
+        ok = b_bool (b, &c->stun);
+      else if (KEY ("match_instance"))
+        ok = b_bool (b, &c->match_instance);
+      else if (KEY ("min_expires_mode"))
+        {
+          static const char *const modes[] = { "reject", "raise" };
+          guint m = 0;
+          ok = b_choice (b, modes, G_N_ELEMENTS (modes), &m, "reject (423) or raise");
+          c->min_expires_raise = m == 1;
+        }
       else if (KEY ("flow_timer"))
         ok = b_secs (b, &c->flow_timer);
       else if (KEY ("retry_after"))
@@ -661,7 +689,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         }
       else
         return unknown (b, "address, port, tcp, default_expires, min_expires, max_expires, "
-                        "realm, users, nonce_lifetime, outbound, flow_timer, retry_after, "
+                        "min_expires_mode, match_instance, realm, users, nonce_lifetime, "
+                        "outbound, stun, flow_timer, retry_after, "
                         "slow_delay, restart_downtime, capacity_rps, queue_limit, overload_drop, "
                         "record_route, probe_rate, probe_interval, link_latency, link_jitter, "
                         "link_loss");
@@ -798,14 +827,14 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
 {
   const ScKfEntry *pe = sc_kf_group_get (b->g, "profile");
   if (!pe)
-    return missing (b, "profile", "obihai, aastra or rfc");
+    return missing (b, "profile", "obihai, aastra, rfc or baresip");
   if (!load_entry (b, pe))
     return FALSE;
   SpecDevice dd = { 0 };
   g_autofree char *prof = g_strstrip (g_strdup (b->v));
   DeviceProfileId pid;
-  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_RFC)
-    return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra or rfc");
+  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_LAST)
+    return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra, rfc or baresip");
   device_config_copy (&dd.cfg, &b->sc->profiles[pid]);   /* = device_config_init_named */
   dd.name = g_strdup (name);
   dd.count = 1;
@@ -851,11 +880,16 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
           if (!device_config_set (&d->cfg, b->e->key, b->v, &derr))
             {
               g_autofree char *note = point_note (b);
+              g_autofree char *dym = g_error_matches (derr, DEVICE_CONFIG_ERROR,
+                                                      DEVICE_CONFIG_ERROR_UNKNOWN)
+                ? sc_suggest_device_param (b->e->key, "profile, count, nat, start, access_latency, "
+                                           "access_jitter, access_loss")
+                : g_strdup ("");
               sc_set_error (b->error,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
-                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s",
-                            derr->message,
+                            b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s",
+                            derr->message, dym,
                             g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN)
                               ? " (not a device parameter; the section's own keys are profile, "
                                 "count, nat, start, access_latency, access_jitter, access_loss)"
@@ -957,6 +991,7 @@ static const FaultType fault_types[] = {
   { "proxy-503", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_REJECT, 0, "target, at, duration" },
   { "proxy-slow", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_SLOW, 0, "target, at, duration" },
   { "proxy-restart", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RESTART, 0, "target, at" },
+  { "proxy-kill", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_KILL, 0, "target, at, duration" },
   { "proxy-recover", SPEC_FAULT_PROXY, SIP_PROXY_FAULT_RECOVER, 0, "target, at" },
   { "proxy-random", SPEC_FAULT_PROXY_RANDOM, SIP_PROXY_FAULT_CRASH, 0,
     "target, at, action, mtbf, mttr" },
@@ -1005,7 +1040,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
 {
   const ScKfEntry *te = sc_kf_group_get (b->g, "type");
   if (!te)
-    return missing (b, "type", "proxy-crash, proxy-reject, proxy-slow, proxy-restart, "
+    return missing (b, "type", "proxy-crash, proxy-reject, proxy-slow, proxy-restart, proxy-kill, "
                     "proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, dns-replace, "
                     "dns-mode or link-cut");
   if (!load_entry (b, te))
@@ -1018,7 +1053,7 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
   if (!ft)
     return bad (b, SCENARIO_ERROR_VALUE,
                 "a fault type: proxy-crash, proxy-reject (proxy-503), proxy-slow, "
-                "proxy-restart, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
+                "proxy-restart, proxy-kill, proxy-recover, proxy-random, nat-reboot, dns-add, dns-remove, "
                 "dns-replace, dns-mode, link-cut");
   SpecFault ff = { 0 };
   ff.name = g_strdup (name);
@@ -1221,6 +1256,9 @@ read_scenario_group (Scenario *sc, const char *file, GError **error)
           sc->name = g_strstrip (g_strdup (b.v));
           if (!*sc->name)
             ok = bad (&b, SCENARIO_ERROR_VALUE, "a non-empty name");
+          else if (!sc_is_safe_name (sc->name))
+            ok = bad (&b, SCENARIO_ERROR_VALUE, "a name without '/', '\\', '..' or control "
+                      "characters (it names results/NAME.db and plot directories)");
         }
       else if (g_str_equal (b.e->key, "description"))
         ;

@@ -41,6 +41,7 @@ G_DEFINE_QUARK (device-config-error-quark, device_config_error)
  * values and fit an int). */
 G_STATIC_ASSERT (sizeof (DeviceRetryMode) == sizeof (int));
 G_STATIC_ASSERT (sizeof (DeviceLookupOrder) == sizeof (int));
+G_STATIC_ASSERT (sizeof (DeviceSrvOrder) == sizeof (int));
 G_STATIC_ASSERT (sizeof (DeviceRedundancyMode) == sizeof (int));
 G_STATIC_ASSERT (sizeof (DeviceKeepAliveType) == sizeof (int));
 
@@ -161,8 +162,11 @@ static gboolean check_ka_custom (const char *value, GError **error, const char *
   P ("Try Backup RSC", "try_backup_codes", ACC, STRING, NULL, "B36, B38", \
      "response codes that count as a server failure (\"503,5??\"); 503 always does", \
      S_STR, A (try_backup_codes), 0, 0, check_codes) \
-  P ("lookup_order", NULL, ACC, ENUM, "obi|rfc3263|aastra", "B11, B13, RFC 3263 §4", \
-     "how the server name becomes a candidate list", S_ENUM, A (lookup_order), 0, 2, NULL) \
+  P ("lookup_order", NULL, ACC, ENUM, "obi|rfc3263|aastra|libre", "B11, B13, B47, RFC 3263 §4", \
+     "how the server name becomes a candidate list", S_ENUM, A (lookup_order), 0, 3, NULL) \
+  P ("srv_order", NULL, ACC, ENUM, "rfc2782|hash", "B47, RFC 2782", \
+     "order within one SRV priority: RFC 2782 weighted draw, or libre's fixed hash order", \
+     S_ENUM, A (srv_order), 0, 1, NULL) \
   P ("dns_cache", NULL, ACC, BOOL, NULL, "B17", "keep DNS answers for their TTL", \
      S_BOOL, A (dns_cache), 0, 1, NULL) \
   P ("X_ProxyServerRedundancy", NULL, ACC, BOOL, NULL, "B18", \
@@ -181,6 +185,15 @@ static gboolean check_ka_custom (const char *value, GError **error, const char *
      S_TIME, A (failback_interval), 0, MAXS, NULL) \
   P ("fresh_lookup_on_failover", NULL, ACC, BOOL, NULL, "B17", \
      "query DNS again before failing over", S_BOOL, A (fresh_lookup_on_failover), 0, 1, NULL) \
+  P ("icmp_ends_transaction", NULL, ACC, BOOL, NULL, "B38, B48", \
+     "an ICMP error (port unreachable) ends a UDP transaction at once; false: ignored, Timer F runs", \
+     S_BOOL, A (icmp_ends_transaction), 0, 1, NULL) \
+  P ("honour_retry_after", NULL, ACC, BOOL, NULL, "B6, B7, B46", \
+     "a Retry-After in a failure response sets the next attempt and blocks that server", \
+     S_BOOL, A (honour_retry_after), 0, 1, NULL) \
+  P ("failover_next_target", NULL, ACC, BOOL, NULL, "B47", \
+     "a server failure of any REGISTER, refreshes included, moves to the next candidate of the same answer at once (no new query)", \
+     S_BOOL, A (failover_next_target), 0, 1, NULL) \
   P ("X_KeepAliveEnable", NULL, ACC, BOOL, NULL, "B40", "send keep-alives", \
      S_BOOL, A (ka_enable), 0, 1, NULL) \
   P ("X_KeepAliveExpires", NULL, ACC, SECONDS, NULL, "B40", "keep-alive period, s", \
@@ -802,7 +815,7 @@ void
 device_config_init (DeviceConfig *cfg, DeviceProfileId profile)
 {
   g_return_if_fail (cfg != NULL);
-  g_return_if_fail (profile <= DEVICE_PROFILE_RFC);
+  g_return_if_fail (profile <= DEVICE_PROFILE_LAST);
   memset (cfg, 0, sizeof *cfg);
   cfg->profile = profile;
   guint n;
@@ -820,7 +833,7 @@ device_config_init_named (DeviceConfig *cfg, const char *profile, GError **error
   if (profile == NULL || !device_profile_from_string (profile, &p))
     {
       g_set_error (error, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_PROFILE,
-                   "unknown profile '%s': expected obihai, aastra or rfc",
+                   "unknown profile '%s': expected obihai, aastra, rfc or baresip",
                    profile ? profile : "(null)");
       return FALSE;
     }
@@ -928,6 +941,7 @@ device_profile_to_string (DeviceProfileId p)
     case DEVICE_PROFILE_OBIHAI: return "obihai";
     case DEVICE_PROFILE_AASTRA: return "aastra";
     case DEVICE_PROFILE_RFC:    return "rfc";
+    case DEVICE_PROFILE_BARESIP: return "baresip";
     default:                    return "?";
     }
 }
@@ -938,7 +952,7 @@ device_profile_from_string (const char *s, DeviceProfileId *out)
   g_return_val_if_fail (out != NULL, FALSE);
   if (s == NULL)
     return FALSE;
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_RFC; p++)
+  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_LAST; p++)
     if (g_ascii_strcasecmp (s, device_profile_to_string ((DeviceProfileId) p)) == 0)
       {
         *out = (DeviceProfileId) p;
@@ -955,7 +969,19 @@ device_lookup_order_to_string (DeviceLookupOrder o)
     case DEVICE_LOOKUP_OBI:     return "obi";
     case DEVICE_LOOKUP_RFC3263: return "rfc3263";
     case DEVICE_LOOKUP_AASTRA:  return "aastra";
+    case DEVICE_LOOKUP_LIBRE:   return "libre";
     default:                    return "?";
+    }
+}
+
+const char *
+device_srv_order_to_string (DeviceSrvOrder o)
+{
+  switch (o)
+    {
+    case DEVICE_SRV_RFC2782: return "rfc2782";
+    case DEVICE_SRV_HASH:    return "hash";
+    default:                 return "?";
     }
 }
 

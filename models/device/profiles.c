@@ -1,5 +1,5 @@
 /*
- * models/device/profiles.c - the three profiles as data (config.h note 1).
+ * models/device/profiles.c - the four profiles as data (config.h note 1).
  *
  * Notes
  *
@@ -55,6 +55,7 @@ static const DeviceParamDefault base_defaults[] = {
   { "Try Backup RSC",                 "503" },    /* B7, B38 */
   /* lookup */
   { "lookup_order",                   "rfc3263" },
+  { "srv_order",                      "rfc2782" },/* RFC 2782 */
   { "dns_cache",                      "true" },   /* B17 */
   /* redundancy */
   { "X_ProxyServerRedundancy",        "true" },
@@ -63,6 +64,10 @@ static const DeviceParamDefault base_defaults[] = {
   { "short_break",                    "30" },     /* B19 [U]: "probably the register-retry interval" */
   { "failback_interval",              "3600" },   /* B20 [U]; SPA Proxy Fallback Intvl (B35) */
   { "fresh_lookup_on_failover",       "true" },   /* B17 */
+  /* what a failure is */
+  { "icmp_ends_transaction",          "true" },   /* B38, B30 (Polycom: "UDP: ICMP unreachable") */
+  { "honour_retry_after",             "true" },   /* B6, B7 (RFC 3261 §21.5.4) */
+  { "failover_next_target",           "false" },  /* B17: a fresh lookup before failing over */
   /* keep-alive (B40 defaults all [U]) */
   { "X_KeepAliveEnable",              "false" },
   { "X_KeepAliveExpires",             "15" },     /* [U]; SPA NAT Keep Alive Intvl (B41) */
@@ -160,6 +165,37 @@ static const DeviceParamDefault rfc_defaults[] = {
   { "User-Agent",                     "sipsim/0.1" },
 };
 
+/* baresip 1.0 on libre 1.1 (BEHAVIOUR.md B46-B50; every row checked
+ * against libre's source, doc/device.md "baresip profile" cites the
+ * lines).  UDP, no sipnat=outbound, no keep-alives: what baresip does
+ * with a plain "<sip:user@domain>;regint=N" account. */
+static const DeviceParamDefault baresip_defaults[] = {
+  { "ProxyServerPort",                "0" },      /* B47: no port -> NAPTR, SRV, A */
+  { "OutboundProxyPort",              "0" },
+  { "expires_in_contact",             "true" },   /* reg.c send_handler: Contact ;expires= */
+  { "X_RegisterIncludeInstance",      "false" },  /* +sip.instance only with sipnat=outbound */
+  { "sip registration renewal timer", "0" },      /* B46: rwait 90 %, no cap */
+  { "refresh_lead_fraction",          "0.1" },    /* B46: refresh at 90 % of E, no jitter */
+  { "sip transaction timer",          "32000" },  /* ctrans.c: 64 x T1 */
+  { "retry_mode",                     "rfc5626" },/* B46 failwait: min(1800, 30 x 2^n) x U[0.5, 1] */
+  { "RegisterRetryInterval",          "30" },
+  { "sip registration timeout retry timer", "30" },
+  { "sip.reg_surge_prevention",       "0" },      /* registers at start-up at once */
+  { "lookup_order",                   "libre" },  /* B47 */
+  { "srv_order",                      "hash" },   /* B47: rrlist.c sidx() */
+  { "dns_cache",                      "false" },  /* B47: every REGISTER resolves again */
+  { "X_ProxyServerRedundancy",        "true" },   /* B47: the next target of the answer */
+  { "redundancy_mode",                "primary_first" },  /* B47, B50: each REGISTER from the top */
+  { "fresh_lookup_on_failover",       "false" },  /* B47: no new query */
+  { "icmp_ends_transaction",          "false" },  /* B48 */
+  { "honour_retry_after",             "false" },  /* B46 */
+  { "failover_next_target",           "true" },   /* B47 */
+  { "use_mapped_contact",             "false" },  /* Contact from the local address (send_handler) */
+  { "reregister_on_mapping_change",   "false" },
+  { "sip outbound support",           "false" },  /* B49: sipnat not set */
+  { "User-Agent",                     "baresip v1.0.0 (x86_64/Linux)" },
+};
+
 const DeviceParamDefault *
 device_param_base_defaults (guint *n_out)
 {
@@ -181,6 +217,9 @@ device_param_profile_defaults (DeviceProfileId profile, guint *n_out)
     case DEVICE_PROFILE_RFC:
       *n_out = G_N_ELEMENTS (rfc_defaults);
       return rfc_defaults;
+    case DEVICE_PROFILE_BARESIP:
+      *n_out = G_N_ELEMENTS (baresip_defaults);
+      return baresip_defaults;
     default:
       *n_out = 0;
       g_return_val_if_reached (NULL);

@@ -222,19 +222,11 @@ build_forward (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, cons
     sim_ip4_to_string (local_ip (fw, from->addr.ip), uip);
     sip_builder_add (b, "Record-Route", "<sip:%s:%u;lr>", uip, fw->cfg.port);
   }
-  gboolean via_done = FALSE, route_dropped = !drop_route, mf_seen = FALSE;
+  gboolean route_dropped = !drop_route, mf_seen = FALSE;
   SipStr ctype = { NULL, 0 };
   for (guint i = 0; i < sip_msg_header_count (req); i++) {
     const SipHeader *h = sip_msg_header_nth (req, i);
     switch (h->id) {
-    case SIP_HDR_VIA:
-      if (!via_done) {
-        via_done = TRUE;
-        g_autofree char *v = proxy_via_with_received (req, &from->addr);
-        sip_builder_add (b, "Via", "%s", v);
-        continue;
-      }
-      break;
     case SIP_HDR_ROUTE:
       if (!route_dropped) {
         route_dropped = TRUE;
@@ -260,6 +252,11 @@ build_forward (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, cons
   }
   if (!mf_seen)
     sip_builder_add (b, "Max-Forwards", "70");       /* §16.6 step 3 */
+  /* RFC 3581 §4: the caller's Via (the first one copied) gets received
+   * and rport before ours goes on top. */
+  char fip[SIM_IP4_STRLEN];
+  sim_ip4_to_string (from->addr.ip, fip);
+  sip_builder_stamp_via (b, req, fip, from->addr.port);
   g_autofree char *branch = sip_gen_branch (fw->cfg.rng);
   sip_builder_add_via (b, to->reliable ? "TCP" : "UDP", ip, fw->cfg.port, branch, FALSE);
   SipStr body = sip_msg_body (req);

@@ -88,7 +88,3 @@ void          proxy_forward_request (ProxyForward *fw, SipTxn *txn, SipMsg *req,
 void          proxy_forward_ack   (ProxyForward *fw, SipMsg *ack, const SipTxnPeer *from);
 void          proxy_forward_stray (ProxyForward *fw, SipMsg *resp, const SipTxnPeer *from);
 const ProxyForwardStats *proxy_forward_get_stats (const ProxyForward *fw);
-
-/* proxy.c: the request's top Via with received and rport set for @src
- * (RFC 3581 §4), newly allocated. */
-char         *proxy_via_with_received (const SipMsg *req, const SimSockAddr *src);
