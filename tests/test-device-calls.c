@@ -735,6 +735,36 @@ test_subscription_refresh (void)
   device_fixture_clear (&fx);
 }
 
+
+/* 11: a call placed before the account has any server (power-on, the
+ * first REGISTER not sent yet) is an attempt that fails at once, from
+ * the event loop, with status 0 and no server. */
+static void
+test_call_without_server (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 32 });
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "ProxyServer", sim_ip4_to_string (fx.proxy_ip[0], ip));
+  Device *dev = device_fixture_start_device (&fx, &cfg);
+  guint id = device_call_start (dev, 1, "1001", 0);
+  g_assert_cmpuint (id, >, 0);
+  g_assert_null (call_event (fx.events, id, DEVICE_CALL_FAILED));   /* not from inside the call */
+  sim_world_run_until (fx.world, SIM_S (1));
+  const DeviceEvent *st = call_event (fx.events, id, DEVICE_CALL_STARTED);
+  const DeviceEvent *f = call_event (fx.events, id, DEVICE_CALL_FAILED);
+  g_assert_nonnull (st);
+  g_assert_nonnull (f);
+  g_assert_cmpint (f->time, ==, 0);
+  g_assert_cmpuint (f->status, ==, 0);
+  g_assert_cmpuint (f->server.port, ==, 0);
+  g_assert_cmpuint (device_call_count (dev), ==, 0);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -752,5 +782,6 @@ main (int argc, char **argv)
   g_test_add_func ("/device/calls/8-proxy-restart-mid-call", test_proxy_restart_mid_call);
   g_test_add_func ("/device/calls/9-B29-subscription-retry-timers", test_b29_subscription_retry_timers);
   g_test_add_func ("/device/calls/10-subscription-refresh-in-dialog", test_subscription_refresh);
+  g_test_add_func ("/device/calls/11-call-without-server", test_call_without_server);
   return g_test_run ();
 }

@@ -289,6 +289,9 @@ call_on_fail_timer (HostTimer *t, gpointer u)
   DeviceCall *c = u;
   DeviceAccount *acc = c->acc;
   (void) t;
+  /* An attempt all the same (doc/metrics.md call_attempts): started and
+   * failed at one instant, with no server. */
+  call_emit (c, DEVICE_CALL_STARTED, 0);
   call_over (c, DEVICE_CALL_FAILED, 0);
   acc_check_invariants (acc);
 }
