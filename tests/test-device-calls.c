@@ -765,6 +765,55 @@ test_call_without_server (void)
   device_fixture_clear (&fx);
 }
 
+
+/* 12: forward.h note 2.  An Aastra phone behind a NAT registers its
+ * private contact (use_mapped_contact off).  A call from the far UA
+ * reaches it through the proxy's location service (the binding's flow);
+ * the far end's ACK and BYE, loose-routed through the proxy
+ * (Record-Route) to the phone's private contact, go over the same flow:
+ * the call is established and the phone ends it one path after the BYE.
+ * (Sent to the private address instead, the ACK never arrived: the
+ * phone never saw the call established.) */
+static void
+test_bye_to_nated_contact (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 33, .nat = TRUE });
+  Far far;
+  far_init (&far, &fx);
+  DeviceConfig cfg;
+  aastra_calls_config (&cfg, &fx);
+  set (&cfg, "call_answer", "answer");
+  set (&cfg, "call_ring_time", "1");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (10));
+  g_assert_true (sip_proxy_lookup (fx.proxy[0], "1000@198.51.100.10",
+                                   "sip:1000@192.168.1.10:5060", NULL, NULL));
+  SipDialogConfig dc = { .local_uri = "sip:bob@198.51.100.50",
+                         .contact_uri = "sip:bob@198.51.100.50:5060",
+                         .via_host = "198.51.100.50", .via_port = 5060, .rport = TRUE };
+  SipTxnPeer hop = { .addr = { fx.proxy_ip[0], 5060 }, .flow = far.udp };
+  SipDialogFuncs fn = { .event = far_on_event };
+  SipDialog *d = sip_dialog_new_uac (far.set, &dc, "sip:1000@198.51.100.10", NULL, &hop, &fn,
+                                     &far);
+  g_ptr_array_add (far.dialogs, d);
+  sim_world_run_until (fx.world, SIM_S (15));
+  g_assert_cmpint (sip_dialog_get_state (d), ==, SIP_DIALOG_CONFIRMED);
+  const DeviceEvent *up = call_event (fx.events, 1, DEVICE_CALL_ESTABLISHED);
+  g_assert_nonnull (up);
+  g_assert_true (up->incoming);
+  SimTime bye_at = sim_world_now (fx.world);
+  sip_dialog_hangup (d);
+  sim_world_run_until (fx.world, SIM_S (60));
+  const DeviceEvent *end = call_event (fx.events, 1, DEVICE_CALL_ENDED);
+  g_assert_nonnull (end);
+  g_assert_cmpint (end->time, ==, bye_at + PROXY_FAR + PHONE_PROXY);
+  g_assert_null (call_event (fx.events, 1, DEVICE_CALL_LOST));
+  far_clear (&far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -783,5 +832,6 @@ main (int argc, char **argv)
   g_test_add_func ("/device/calls/9-B29-subscription-retry-timers", test_b29_subscription_retry_timers);
   g_test_add_func ("/device/calls/10-subscription-refresh-in-dialog", test_subscription_refresh);
   g_test_add_func ("/device/calls/11-call-without-server", test_call_without_server);
+  g_test_add_func ("/device/calls/12-bye-to-nated-contact-over-flow", test_bye_to_nated_contact);
   return g_test_run ();
 }

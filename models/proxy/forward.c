@@ -203,6 +203,8 @@ target (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, gboolean *d
     *ruri_out = contact;
     return 0;
   }
+  if (fw->cfg.locate_contact && fw->cfg.locate_contact (fw->cfg.locate_data, u, to))
+    return 0;                         /* a registered contact: over its flow */
   return uri_addr (u, &to->addr) ? 0 : 416;
 }
 

@@ -24,10 +24,17 @@
  *    newest binding flow (the source address and connection the REGISTER
  *    came from, so the request crosses the phone's NAT binding); none ->
  *    480.  Any other host must be an IPv4 literal (there is no DNS client
- *    in the proxy): its address.  An in-dialog request whose Request-URI
- *    is a phone's contact is sent to that address: a contact behind a NAT
- *    that the phone did not replace by its mapping (B39) is unreachable,
- *    as on a wire.
+ *    in the proxy).  An in-dialog request whose Request-URI is a
+ *    registered contact goes over that binding's flow, as the initial
+ *    INVITE did: a contact behind a NAT that the phone did not replace by
+ *    its mapping (B39, Aastra) is a private address the core cannot
+ *    route, and the NAT binding the REGISTER opened is the way in (what
+ *    deployed proxies do with the received address of the REGISTER, e.g.
+ *    Kamailio's nathelper).  Any other IPv4 Request-URI: its address.
+ *    The contact search is linear in the bindings (in-dialog requests
+ *    are rare next to REGISTERs); two phones behind different NATs with
+ *    the same private contact would be told apart only by which binding
+ *    comes first (the run executor gives every phone its own address).
  *
  * 3. Record-Route (§16.6 step 4): with record_route on, an INVITE gets
  *    "Record-Route: <sip:ADDR:PORT;lr>" at the top, ADDR the proxy's
@@ -53,6 +60,9 @@ typedef struct ProxyForward ProxyForward;
  * (newly allocated).  Implemented by proxy.c. */
 typedef gboolean (*ProxyLocateFunc) (gpointer data, const char *aor, SipTxnPeer *flow,
                                      char **contact_out);
+/* The flow of the binding whose contact is @uri (§19.1.4 comparison),
+ * any AOR; FALSE if none.  Implemented by proxy.c. */
+typedef gboolean (*ProxyLocateContactFunc) (gpointer data, const SipUri *uri, SipTxnPeer *flow);
 
 typedef struct {
   SimHost        *host;
@@ -62,6 +72,7 @@ typedef struct {
   gboolean        record_route;
   SipTxnConfig    txn;                /* client transaction timers */
   ProxyLocateFunc locate;
+  ProxyLocateContactFunc locate_contact;
   gpointer        locate_data;
 } ProxyForwardConfig;
 

@@ -1412,6 +1412,25 @@ proxy_locate (gpointer data, const char *aor, SipTxnPeer *flow, char **contact_o
   return TRUE;
 }
 
+/* forward.h note 2: an in-dialog request to a registered contact goes
+ * over that binding's flow.  Linear in the bindings. */
+static gboolean
+proxy_locate_contact (gpointer data, const SipUri *uri, SipTxnPeer *flow)
+{
+  SipProxy *p = data;
+  for (guint i = 0; i < p->bindings->len; i++)
+    {
+      Binding *b = p->bindings->pdata[i];
+      if (!sip_uri_equal (&b->uri, uri) || (b->reliable && b->conn == NULL))
+        continue;
+      flow->addr = b->source;
+      flow->reliable = b->reliable;
+      flow->flow = b->reliable ? (gpointer) b->conn : (gpointer) p->udp;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 void
 sip_proxy_get_call_stats (const SipProxy *p, SipProxyCallStats *out)
 {
@@ -1483,7 +1502,8 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   host_timer_init (host, &p->restart, restart_done, p);
   ProxyForwardConfig fc = { .host = host, .rng = &p->rng, .port = cfg->port,
                             .domain = p->realm, .record_route = cfg->record_route,
-                            .txn = cfg->txn, .locate = proxy_locate, .locate_data = p };
+                            .txn = cfg->txn, .locate = proxy_locate,
+                            .locate_contact = proxy_locate_contact, .locate_data = p };
   p->fwd = proxy_forward_new (&fc);
   p->subs = proxy_subs_new (host, &p->rng, cfg->port, cfg->max_expires, &cfg->txn);
   layer_new (p);
