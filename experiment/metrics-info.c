@@ -29,6 +29,9 @@ static const MetricInfo infos[] = {
   { "inbound_call_attempts", "inbound calls toward the phone", "count", METRIC_COUNT, 0, INFINITY },
   { "inbound_setup_ratio", "inbound calls set up", "fraction of calls", METRIC_FRACTION, 0, 1 },
   { "subscription_gap_s", "time without a live subscription", "s", METRIC_SECONDS, 0, INFINITY },
+  { "detect_s", "time to notice the fault", "s", METRIC_SECONDS, 0, INFINITY },
+  { "flow_failures", "connection failures", "count", METRIC_COUNT, 0, INFINITY },
+  { "reconnects", "re-connections", "count", METRIC_COUNT, 0, INFINITY },
 };
 
 const MetricInfo *

@@ -560,6 +560,9 @@ build_dns (B *b, RunSpec *spec)
 
 /* -------------------------------------------------------------- [proxy] */
 
+static gboolean b_choice (B *b, const char *const *names, guint n, guint *out,
+                          const char *expected);
+
 static gboolean
 build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
 {
@@ -597,6 +600,39 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         ok = b_port (b, &c->port);
       else if (KEY ("tcp"))
         ok = b_bool (b, &c->tcp);
+      else if (KEY ("tls"))
+        ok = b_bool (b, &c->tls);
+      else if (KEY ("tls_port"))
+        ok = b_port (b, &c->tls_port);
+      else if (KEY ("tls_version"))
+        {
+          static const char *const versions[] = { "1.2", "1.3" };
+          guint ver = 0;
+          ok = b_choice (b, versions, 2, &ver, "1.2 or 1.3 (the highest TLS version accepted)");
+          c->tls_max_version = (TlsVersion) ver;
+        }
+      else if (KEY ("tls_cert"))
+        {
+          static const char *const certs[] = { "untrusted", "trusted" };
+          guint t = 1;
+          ok = b_choice (b, certs, 2, &t, "trusted or untrusted");
+          c->tls_cert_trusted = t == 1;
+        }
+      else if (KEY ("tcp_idle_timeout"))
+        ok = b_dur (b, &c->tcp_idle_timeout);
+      else if (KEY ("crash_conns") || KEY ("restart_conns"))
+        {
+          static const char *const fates[] = { "hang", "reset", "silent" };
+          guint f = 0;
+          gboolean crash = KEY ("crash_conns");
+          ok = b_choice (b, fates, 3, &f, "hang, reset or silent");
+          if (ok && !crash && f == SIP_PROXY_CONNS_HANG)
+            return bad (b, SCENARIO_ERROR_VALUE, "reset or silent (a restarted process "
+                        "cannot keep its connections)");
+          *(crash ? &c->crash_conns : &c->restart_conns) = (SipProxyConnFate) f;
+        }
+      else if (KEY ("path_ob"))
+        ok = b_bool (b, &c->path_ob);
       else if (KEY ("default_expires"))
         ok = b_secs (b, &c->default_expires);
       else if (KEY ("min_expires"))
@@ -688,7 +724,9 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
             }
         }
       else
-        return unknown (b, "address, port, tcp, default_expires, min_expires, max_expires, "
+        return unknown (b, "address, port, tcp, tls, tls_port, tls_version, tls_cert, "
+                        "tcp_idle_timeout, crash_conns, restart_conns, "
+                        "path_ob, default_expires, min_expires, max_expires, "
                         "min_expires_mode, match_instance, realm, users, nonce_lifetime, "
                         "outbound, stun, flow_timer, retry_after, "
                         "slow_delay, restart_downtime, capacity_rps, queue_limit, overload_drop, "
@@ -797,6 +835,12 @@ build_nat (B *b, RunSpec *spec, const char *name, SpecLink def)
         ok = b_dur (b, &s->tcp_timeout_established);
       else if (KEY ("tcp_transitory"))
         ok = b_dur (b, &s->tcp_timeout_transitory);
+      else if (KEY ("tcp_unmapped"))
+        {
+          static const char *const unmapped[] = { "drop", "reset" };
+          ok = b_choice (b, unmapped, 2, &u, "drop or reset");
+          s->tcp_unmapped = (NatTcpUnmapped) u;
+        }
       else if (KEY ("hairpinning"))
         ok = b_bool (b, &s->hairpinning);
       else if (KEY ("reboot_downtime"))
@@ -806,7 +850,7 @@ build_nat (B *b, RunSpec *spec, const char *name, SpecLink def)
       else
         return unknown (b, "mapping, filtering, ports, port_lo, port_hi, udp_timeout, "
                         "udp_timeout_unreplied, udp_timeout_replied, udp_stream_grace, "
-                        "inbound_refresh, tcp_timeout, tcp_transitory, hairpinning, "
+                        "inbound_refresh, tcp_timeout, tcp_transitory, tcp_unmapped, hairpinning, "
                         "reboot_downtime, shared, uplink_latency, uplink_jitter, uplink_loss");
       if (!ok)
         return FALSE;

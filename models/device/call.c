@@ -26,10 +26,14 @@
  *    outbound proxy they go to the outbound proxy in use, carrying the
  *    route set (B24), unless X_BypassOutboundProxyInCall, which makes them
  *    follow the route set (RFC 3261 §12.2.1.1: the first Route, else the
- *    remote target).  B24 says the switch has no effect over TCP/TLS;
- *    accounts in this tree signal over UDP only, so it always applies.
- *    Without an outbound proxy they follow the route set.  A next hop that
- *    is a domain name (no DNS on this path) goes to the server in use.
+ *    remote target).  Without an outbound proxy they follow the route
+ *    set.  A next hop that is a domain name (no DNS on this path) goes to
+ *    the server in use.  Over TCP/TLS (ProxyServerTransport or
+ *    OutboundProxyTransport) one connection carries everything (B24,
+ *    account-conn.c note 1): the INVITE and every in-dialog request go
+ *    down the account's connection to the server in use, so the switch has
+ *    no effect (B24: "no effect when the outbound proxy transport is TCP
+ *    or TLS"), and an incoming call is answered on the flow it came on.
  *
  * 3. Incoming INVITEs follow call_answer: busy leaves them to device.c
  *    (180 + 486, as before issue 16); answer and ring make a call here.
@@ -160,24 +164,24 @@ call_over (DeviceCall *c, DeviceCallPhase phase, guint status)
   call_free (c);
 }
 
-/* Dialog config for a call toward @server (via and contact as REGISTER). */
+/* Dialog config for a call toward @server over @hop (via and contact as
+ * REGISTER: acc_hop_for). */
 static void
-call_dialog_config (DeviceCall *c, const SimSockAddr *server, SipDialogConfig *cfg,
-                    char **strings)
+call_dialog_config (DeviceCall *c, const SimSockAddr *server, const AccHop *hop,
+                    SipDialogConfig *cfg, char **strings)
 {
   DeviceAccount *acc = c->acc;
-  SimSockAddr contact;
-  acc_contact_for (acc, server->ip, &contact);
   char cip[SIM_IP4_STRLEN], vip[SIM_IP4_STRLEN];
-  sim_ip4_to_string (contact.ip, cip);
+  sim_ip4_to_string (hop->contact.ip, cip);
   sim_ip4_to_string (acc_local_ip (acc, server->ip), vip);
   strings[0] = g_strdup_printf ("sip:%s@%s", acc->user, device_acc_aor_domain (acc, server));
-  strings[1] = g_strdup_printf ("sip:%s@%s:%u", acc->user, cip, contact.port);
+  strings[1] = g_strdup_printf ("sip:%s@%s:%u%s", acc->user, cip, hop->contact.port,
+                                hop->contact_param);
   strings[2] = g_strdup (vip);
   const char *ua = acc->dev->cfg.user_agent;
   *cfg = (SipDialogConfig) {
     .local_uri = strings[0], .contact_uri = strings[1], .via_host = strings[2],
-    .via_port = acc->local.port, .rport = acc->cfg->rport,
+    .via_port = hop->via_port, .via_transport = hop->via_transport, .rport = acc->cfg->rport,
     .user_agent = ua && ua[0] ? ua : NULL,
     .txn = { .t1 = acc->cfg->t1, .t2 = acc->cfg->t2,
              .timer_b = acc->cfg->transaction_timeout, .timer_f = acc->cfg->transaction_timeout },
@@ -191,26 +195,28 @@ call_next_hop (SipDialog *d, const SipUri *uri, SipTxnPeer *out, gpointer u)
   DeviceCall *c = u;
   DeviceAccount *acc = c->acc;
   (void) d;
-  memset (out, 0, sizeof *out);
-  out->flow = acc->sock;
   const DeviceAccountConfig *cfg = acc->cfg;
   gboolean obp = cfg->outbound_proxy && cfg->outbound_proxy[0];
-  if (obp && !cfg->bypass_obp_in_call) {
-    /* B24 off: through the outbound proxy in use (B22), else where the
-     * INVITE went. */
-    if (!device_acc_request_server (acc, &out->addr))
-      out->addr = c->server;
-    return TRUE;
-  }
-  if (uri->host_type == SIP_HOST_IPV4) {
+  /* B24: over TCP/TLS the account's one connection carries everything, so
+   * X_BypassOutboundProxyInCall has no effect there. */
+  gboolean follow_route = acc->transport == DEVICE_TRANSPORT_UDP
+                          && (!obp || cfg->bypass_obp_in_call);
+  SimSockAddr to = { 0 };
+  gboolean found = FALSE;
+  if (follow_route && uri->host_type == SIP_HOST_IPV4) {
     g_autofree char *h = sip_str_dup (uri->host);
-    if (sim_ip4_parse (h, &out->addr.ip)) {
-      out->addr.port = uri->port ? uri->port : 5060;
-      return TRUE;
+    if (sim_ip4_parse (h, &to.ip)) {
+      to.port = uri->port ? uri->port : 5060;
+      found = TRUE;
     }
   }
-  if (!device_acc_request_server (acc, &out->addr))
-    out->addr = c->server;
+  /* Through the server in use (B22: the outbound proxy in use), else
+   * where the INVITE went. */
+  if (!found && !device_acc_request_server (acc, &to))
+    to = c->server;
+  AccHop hop;
+  acc_hop_for (acc, &to, NULL, &hop);
+  *out = hop.peer;
   return TRUE;
 }
 
@@ -250,10 +256,11 @@ call_send_invite (DeviceCall *c)
   DeviceAccount *acc = c->acc;
   SipDialogConfig cfg;
   char *strings[3];
-  call_dialog_config (c, &c->server, &cfg, strings);
-  SipTxnPeer hop = { .addr = c->server, .reliable = FALSE, .flow = acc->sock };
+  AccHop hop;
+  acc_hop_for (acc, &c->server, NULL, &hop);     /* over TCP/TLS: the connection (B24) */
+  call_dialog_config (c, &c->server, &hop, &cfg, strings);
   SipDialogFuncs f = { .event = call_on_dialog, .next_hop = call_next_hop };
-  c->dlg = sip_dialog_new_uac (acc->dialogs, &cfg, c->request_uri, NULL, &hop, &f, c);
+  c->dlg = sip_dialog_new_uac (acc->dialogs, &cfg, c->request_uri, NULL, &hop.peer, &f, c);
   for (guint i = 0; i < 3; i++)
     g_free (strings[i]);
 }
@@ -451,7 +458,9 @@ device_calls_on_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
   SimSockAddr toward = from->addr;
   SipDialogConfig cfg;
   char *strings[3];
-  call_dialog_config (c, &toward, &cfg, strings);
+  AccHop hop;
+  acc_hop_for (acc, &toward, from, &hop);        /* answered where it came from */
+  call_dialog_config (c, &toward, &hop, &cfg, strings);
   SipDialogFuncs f = { .event = call_on_dialog, .next_hop = call_next_hop };
   c->dlg = sip_dialog_new_uas (acc->dialogs, &cfg, txn, request, from, &f, c);
   for (guint i = 0; i < 3; i++)

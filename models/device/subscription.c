@@ -109,15 +109,15 @@ sub_send (DeviceSub *s)
   const DeviceAccountConfig *cfg = acc->cfg;
   host_timer_cancel (&s->next_timer);
   const char *domain = device_acc_aor_domain (acc, &s->server);
-  SimSockAddr contact;
-  acc_contact_for (acc, s->server.ip, &contact);
+  AccHop hop;
+  acc_hop_for (acc, &s->server, NULL, &hop);     /* over TCP/TLS: the connection (B24) */
   char vip[SIM_IP4_STRLEN], cip[SIM_IP4_STRLEN];
   sim_ip4_to_string (acc_local_ip (acc, s->server.ip), vip);
-  sim_ip4_to_string (contact.ip, cip);
+  sim_ip4_to_string (hop.contact.ip, cip);
   g_autofree char *branch = sip_gen_branch (&acc->rng);
   g_autofree char *ruri = g_strdup_printf ("sip:%s@%s", acc->user, domain);
   SipBuilder *b = sip_builder_request (SIP_METHOD_SUBSCRIBE, NULL, ruri);
-  sip_builder_add_via (b, "UDP", vip, acc->local.port, branch, cfg->rport);
+  sip_builder_add_via (b, hop.via_transport, vip, hop.via_port, branch, cfg->rport);
   sip_builder_add (b, "Max-Forwards", "70");
   sip_builder_add (b, "From", "<%s>;tag=%s", ruri, s->local_tag);
   if (s->remote_tag)
@@ -126,7 +126,8 @@ sub_send (DeviceSub *s)
     sip_builder_add (b, "To", "<%s>", ruri);
   sip_builder_add (b, "Call-ID", "%s", s->call_id);
   sip_builder_add (b, "CSeq", "%u SUBSCRIBE", ++s->cseq);
-  sip_builder_add (b, "Contact", "<sip:%s@%s:%u>", acc->user, cip, contact.port);
+  sip_builder_add (b, "Contact", "<sip:%s@%s:%u%s>", acc->user, cip, hop.contact.port,
+                   hop.contact_param);
   sip_builder_add (b, "Event", "message-summary");
   sip_builder_add (b, "Accept", "application/simple-message-summary");
   sip_builder_add (b, "Expires", "%u", cfg->mwi_expires);
@@ -134,9 +135,8 @@ sub_send (DeviceSub *s)
   if (ua && ua[0])
     sip_builder_add (b, "User-Agent", "%s", ua);
   g_autoptr (SipMsg) msg = sip_builder_finish_msg (b);
-  SipTxnPeer to = { .addr = s->server, .reliable = FALSE, .flow = acc->sock };
   SipTxnConfig tc = { .t1 = cfg->t1, .t2 = cfg->t2, .timer_f = cfg->transaction_timeout };
-  s->txn = sip_txn_client_new (acc->layer, msg, &to, &tc, sub_on_txn, s);
+  s->txn = sip_txn_client_new (acc->layer, msg, &hop.peer, &tc, sub_on_txn, s);
   acc->dev->stats.subscribes_sent++;
   sub_emit (s, DEVICE_SUB_SENT, 0, cfg->mwi_expires);
 }

@@ -37,7 +37,6 @@ struct ProxyForward {
   ProxyForwardConfig cfg;
   char              *domain;
   SipTxnLayer       *layer;
-  gpointer           udp;
   GPtrArray         *pairs;       /* Pair *, every live one */
   ProxyForwardStats  stats;
 };
@@ -68,12 +67,11 @@ pair_free (Pair *pr)
 }
 
 void
-proxy_forward_reset (ProxyForward *fw, SipTxnLayer *layer, gpointer udp_flow)
+proxy_forward_reset (ProxyForward *fw, SipTxnLayer *layer)
 {
   while (fw->pairs->len)
     pair_free (fw->pairs->pdata[fw->pairs->len - 1]);
   fw->layer = layer;
-  fw->udp = udp_flow;
 }
 
 void
@@ -81,7 +79,7 @@ proxy_forward_free (ProxyForward *fw)
 {
   if (fw == NULL)
     return;
-  proxy_forward_reset (fw, NULL, NULL);
+  proxy_forward_reset (fw, NULL);
   g_ptr_array_free (fw->pairs, TRUE);
   g_free (fw->domain);
   g_free (fw);
@@ -173,8 +171,7 @@ target (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, gboolean *d
         char **ruri_out, SipTxnPeer *to)
 {
   *drop_route = FALSE;
-  memset (to, 0, sizeof *to);
-  to->flow = fw->udp;
+  memset (to, 0, sizeof *to);                      /* UDP: no flow (transport.h note 2) */
   guint nr = sip_msg_route_count (req, SIP_HDR_ROUTE);
   guint first = 0;
   if (nr > 0 && uri_is_us (fw, &sip_msg_route (req, SIP_HDR_ROUTE, 0)->uri, from->addr.ip)) {
@@ -209,6 +206,19 @@ target (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, gboolean *d
 }
 
 /* The request copied for forwarding (note 2). */
+/* Our Via's transport toward @to: the flow's protocol (TCP or TLS) when
+ * reliable, else UDP. */
+static const char *
+via_transport (const ProxyForward *fw, const SipTxnPeer *to)
+{
+  if (!to->reliable)
+    return "UDP";
+  if (fw->cfg.tp && sip_transport_flow_get_proto (fw->cfg.tp, sip_flow_from_handle (to->flow))
+                    == SIP_TRANSPORT_TLS)
+    return "TLS";
+  return "TCP";
+}
+
 static SipMsg *
 build_forward (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, const char *ruri,
                gboolean drop_route, const SipTxnPeer *to, gboolean record_route)
@@ -260,7 +270,7 @@ build_forward (ProxyForward *fw, const SipMsg *req, const SipTxnPeer *from, cons
   sim_ip4_to_string (from->addr.ip, fip);
   sip_builder_stamp_via (b, req, fip, from->addr.port);
   g_autofree char *branch = sip_gen_branch (fw->cfg.rng);
-  sip_builder_add_via (b, to->reliable ? "TCP" : "UDP", ip, fw->cfg.port, branch, FALSE);
+  sip_builder_add_via (b, via_transport (fw, to), ip, fw->cfg.port, branch, FALSE);
   SipStr body = sip_msg_body (req);
   if (body.len > 0) {
     g_autofree char *ct = sip_str_present (ctype) ? sip_str_dup (ctype) : NULL;
@@ -473,7 +483,7 @@ proxy_forward_stray (ProxyForward *fw, SipMsg *resp, const SipTxnPeer *from)
   const SipVia *next = sip_msg_via (resp, 1);
   if (!sip_str_caseeq (next->transport, "UDP"))
     return;                                        /* no connection to send it on */
-  SipTxnPeer to = { .flow = fw->udp };
+  SipTxnPeer to = { 0 };                           /* UDP: no flow */
   g_autofree char *host = sip_str_dup (sip_str_present (next->received) ? next->received
                                                                         : next->host);
   if (!sim_ip4_parse (host, &to.addr.ip))

@@ -48,10 +48,11 @@
  *    after the proxy comes back in-dialog requests pass again.
  *
  * Ownership: the proxy owns its ProxyForward; the forwarder borrows the
- * proxy's host, RNG, layer and UDP socket and never frees them.
+ * proxy's host, RNG, layer and transport and never frees them.
  */
 #pragma once
 #include "models/proxy/proxy.h"
+#include "models/sip/transport.h"
 
 typedef struct ProxyForward ProxyForward;
 
@@ -71,6 +72,7 @@ typedef struct {
   const char     *domain;             /* the proxy's domain (realm); copied */
   gboolean        record_route;
   SipTxnConfig    txn;                /* client transaction timers */
+  SipTransport   *tp;                 /* the proxy's: a flow's protocol for our Via */
   ProxyLocateFunc locate;
   ProxyLocateContactFunc locate_contact;
   gpointer        locate_data;
@@ -88,9 +90,9 @@ typedef struct {
 
 ProxyForward *proxy_forward_new   (const ProxyForwardConfig *cfg);
 void          proxy_forward_free  (ProxyForward *fw);        /* NULL-safe */
-/* The (new) layer and UDP socket the proxy sends through; every pair in
- * flight is dropped first, without sending anything (note 4). */
-void          proxy_forward_reset (ProxyForward *fw, SipTxnLayer *layer, gpointer udp_flow);
+/* The (new) layer the proxy sends through; every pair in flight is
+ * dropped first, without sending anything (note 4). */
+void          proxy_forward_reset (ProxyForward *fw, SipTxnLayer *layer);
 /* TRUE when the forwarder took @txn (note 2 decides): it answers it. */
 gboolean      proxy_forward_wants (ProxyForward *fw, const SipMsg *req);
 void          proxy_forward_request (ProxyForward *fw, SipTxn *txn, SipMsg *req,

@@ -30,7 +30,7 @@ struct ProxySubs {
   guint32       max_expires;
   SipTxnConfig  txn;
   SipTxnLayer  *layer;
-  gpointer      udp;
+  SipTransport *tp;
   GHashTable   *by_key;      /* key -> Sub (owned) */
   guint64       notifies;
 };
@@ -51,11 +51,12 @@ sub_free (gpointer data)
 }
 
 ProxySubs *
-proxy_subs_new (SimHost *host, SimRng *rng, guint16 port, guint32 max_expires,
-                const SipTxnConfig *txn)
+proxy_subs_new (SimHost *host, SimRng *rng, SipTransport *tp, guint16 port,
+                guint32 max_expires, const SipTxnConfig *txn)
 {
   ProxySubs *ps = g_new0 (ProxySubs, 1);
   ps->host = host;
+  ps->tp = tp;
   ps->rng = rng;
   ps->port = port;
   ps->max_expires = max_expires;
@@ -74,12 +75,11 @@ proxy_subs_free (ProxySubs *ps)
 }
 
 void
-proxy_subs_reset (ProxySubs *ps, SipTxnLayer *layer, gpointer udp_flow, gboolean lose_state)
+proxy_subs_reset (ProxySubs *ps, SipTxnLayer *layer, gboolean lose_state)
 {
   /* NOTIFYs are sent detached (no callback), so the old layer's end needs
    * nothing from us. */
   ps->layer = layer;
-  ps->udp = udp_flow;
   if (lose_state)
     g_hash_table_remove_all (ps->by_key);
 }
@@ -114,7 +114,10 @@ send_notify (ProxySubs *ps, Sub *s, guint32 expires)
   sim_ip4_to_string (lip, ip);
   g_autofree char *branch = sip_gen_branch (ps->rng);
   SipBuilder *b = sip_builder_request (SIP_METHOD_NOTIFY, NULL, s->target);
-  sip_builder_add_via (b, "UDP", ip, ps->port, branch, TRUE);
+  const char *vt = !s->flow.reliable ? "UDP"
+                   : sip_transport_flow_get_proto (ps->tp, sip_flow_from_handle (s->flow.flow))
+                       == SIP_TRANSPORT_TLS ? "TLS" : "TCP";
+  sip_builder_add_via (b, vt, ip, ps->port, branch, TRUE);
   sip_builder_add (b, "Max-Forwards", "70");
   sip_builder_add (b, "From", "<%s>;tag=%s", s->local_uri, s->local_tag);
   sip_builder_add (b, "To", "<%s>;tag=%s", s->remote_uri, s->remote_tag);

@@ -25,16 +25,17 @@
  */
 #pragma once
 #include "models/proxy/proxy.h"
+#include "models/sip/transport.h"
 
 typedef struct ProxySubs ProxySubs;
 
-ProxySubs *proxy_subs_new     (SimHost *host, SimRng *rng, guint16 port, guint32 max_expires,
-                               const SipTxnConfig *txn);
+/* @tp: the proxy's transport (a flow's protocol for the NOTIFY's Via). */
+ProxySubs *proxy_subs_new     (SimHost *host, SimRng *rng, SipTransport *tp, guint16 port,
+                               guint32 max_expires, const SipTxnConfig *txn);
 void       proxy_subs_free    (ProxySubs *subs);                      /* NULL-safe */
-/* The layer and socket to send through; NOTIFYs in flight are dropped.
+/* The layer to send through; NOTIFYs in flight are dropped.
  * @lose_state: every subscription is forgotten too (RESTART). */
-void       proxy_subs_reset   (ProxySubs *subs, SipTxnLayer *layer, gpointer udp_flow,
-                               gboolean lose_state);
+void       proxy_subs_reset   (ProxySubs *subs, SipTxnLayer *layer, gboolean lose_state);
 /* Answers @req (a SUBSCRIBE). */
 void       proxy_subs_request (ProxySubs *subs, SipTxn *txn, SipMsg *req,
                                const SipTxnPeer *from);

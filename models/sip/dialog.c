@@ -50,7 +50,7 @@ struct SipDialog {
   gpointer        user_data;
 
   /* configuration (copied) */
-  char           *display, *contact_uri, *via_host, *user_agent;
+  char           *display, *contact_uri, *via_host, *via_transport, *user_agent;
   guint16         via_port;
   gboolean        rport;
   SipTxnConfig    txn_cfg;
@@ -257,7 +257,7 @@ add_sdp (SipDialog *d, SipBuilder *b)
 static void
 add_common (SipDialog *d, SipBuilder *b, const char *branch)
 {
-  sip_builder_add_via (b, "UDP", d->via_host, d->via_port, branch, d->rport);
+  sip_builder_add_via (b, d->via_transport, d->via_host, d->via_port, branch, d->rport);
   sip_builder_add (b, "Max-Forwards", "70");
 }
 
@@ -403,6 +403,7 @@ dialog_alloc (SipDialogSet *set, const SipDialogConfig *cfg, gboolean uac,
   d->contact_uri = g_strdup (cfg->contact_uri);
   d->via_host = g_strdup (cfg->via_host);
   d->via_port = cfg->via_port;
+  d->via_transport = g_strdup (cfg->via_transport ? cfg->via_transport : "UDP");
   d->rport = cfg->rport;
   d->user_agent = g_strdup (cfg->user_agent);
   d->txn_cfg = cfg->txn;
@@ -840,6 +841,7 @@ sip_dialog_free (SipDialog *d)
   g_free (d->display);
   g_free (d->contact_uri);
   g_free (d->via_host);
+  g_free (d->via_transport);
   g_free (d->user_agent);
   g_free (d->call_id);
   g_free (d->local_uri);

@@ -118,6 +118,7 @@ typedef struct {
   const char  *contact_uri;   /* "sip:1001@192.168.1.10:5060" */
   const char  *via_host;      /* sent-by host (an IPv4 literal) */
   guint16      via_port;
+  const char  *via_transport; /* the Via's transport: "TCP", "TLS"; NULL: "UDP" */
   gboolean     rport;         /* empty ;rport in Via (RFC 3581) */
   const char  *user_agent;    /* User-Agent / Server; NULL: none */
   SipTxnConfig txn;           /* timers of this dialog's transactions and of the 2xx
