@@ -1,7 +1,8 @@
 /*
  * tests/test-device-calls.c - calls and subscriptions of the whole phone
  * through the proxy (issue 16): where INVITE and SUBSCRIBE go (B22, B25),
- * X_BypassOutboundProxyInCall (B24), the location service, incoming calls
+ * X_BypassOutboundProxyInCall (B24; no effect over TCP/TLS, where calls go
+ * down the account's connection), the location service, incoming calls
  * per call_answer, and what a crash does to calls.
  *
  * The world is tests/device-fixture.h plus a far end on the core:
@@ -814,6 +815,90 @@ test_bye_to_nated_contact (void)
   device_fixture_clear (&fx);
 }
 
+/* 13: B24 over TCP/TLS.  An OBi whose OutboundProxyTransport is TCP or
+ * TLS sends its calls down the one connection it registered over
+ * (account-conn.c note 1): the INVITE reaches the far end with the
+ * phone's Via naming the transport and, as the proxy stamped it (rport =
+ * the source port it came from, RFC 3581), the connection's own port,
+ * not the account's UDP port 5060; no second connection is opened.  The
+ * connection is up long before the call at 10 s, so the instants are the
+ * UDP ones: established one round trip phone-proxy-far after the INVITE
+ * (2 * (PHONE_PROXY + PROXY_FAR)); the BYE after the 5 s hold is answered
+ * one such round trip later. */
+static void
+run_b24_conn (const char *transport, gboolean bypass, SimTime *setup, SimTime *bye_rtt)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 26 });
+  Far far;
+  far_init (&far, &fx);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "OutboundProxy", sim_ip4_to_string (fx.proxy_ip[1], ip));
+  set (&cfg, "OutboundProxyPort", strcmp (transport, "TLS") == 0 ? "5061" : "5060");
+  set (&cfg, "OutboundProxyTransport", transport);
+  set (&cfg, "X_BypassOutboundProxyInCall", bypass ? "true" : "false");
+  device_fixture_start_device (&fx, &cfg);
+  SimTimer t;
+  CallAt c = { .callee = "sip:bob@198.51.100.50", .hold = SIM_S (5) };
+  schedule_call (&fx, &t, &c, SIM_S (10));
+  sim_world_run_until (fx.world, SIM_S (60));
+
+  const DeviceStats *st = device_get_stats (fx.device);
+  g_assert_cmpuint (st->flows_opened, ==, 1);                     /* the registration's */
+  g_assert_cmpuint (st->calls_ended, ==, 1);
+  const DeviceEvent *s = call_event (fx.events, c.id, DEVICE_CALL_STARTED);
+  g_assert_cmpuint (s->server.ip, ==, fx.proxy_ip[1]);
+  const DeviceEvent *up = call_event (fx.events, c.id, DEVICE_CALL_ESTABLISHED);
+  const DeviceEvent *end = call_event (fx.events, c.id, DEVICE_CALL_ENDED);
+  g_assert_nonnull (up);
+  g_assert_nonnull (end);
+  *setup = up->time - SIM_S (10);
+  *bye_rtt = end->time - (up->time + SIM_S (5));
+  g_assert_cmpuint (far.invites->len, ==, 1);
+  const SipMsg *inv = far.invites->pdata[0];
+  g_assert_cmpuint (sip_msg_via_count (inv), ==, 2);
+  const SipVia *v = sip_msg_via (inv, 1);                         /* the phone's */
+  g_assert_true (sip_str_caseeq (v->transport, transport));
+  g_assert_cmpuint (v->rport, ==, v->port);
+  g_assert_cmpuint (v->port, !=, 5060);
+  g_assert_cmpuint (far.byes, ==, 1);
+  far_clear (&far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+static void
+test_b24_calls_over_connection (void)
+{
+  static const char *const transports[] = { "TCP", "TLS" };
+  for (guint i = 0; i < G_N_ELEMENTS (transports); i++) {
+    SimTime setup, bye;
+    run_b24_conn (transports[i], FALSE, &setup, &bye);
+    g_assert_cmpint (setup, ==, 2 * (PHONE_PROXY + PROXY_FAR));
+    g_assert_cmpint (bye, ==, 2 * (PHONE_PROXY + PROXY_FAR));
+  }
+}
+
+/* 14: B24 "no effect when the outbound proxy transport is TCP or TLS"
+ * (000_*, 001_*): with X_BypassOutboundProxyInCall on, the BYE still goes
+ * down the connection through the outbound proxy and is answered one
+ * phone-proxy-far round trip after the hold, where over UDP (test 4) it
+ * goes straight to the remote target, 2 * PHONE_FAR. */
+static void
+test_b24_bypass_no_effect_over_tcp (void)
+{
+  static const char *const transports[] = { "TCP", "TLS" };
+  for (guint i = 0; i < G_N_ELEMENTS (transports); i++) {
+    SimTime setup, bye;
+    run_b24_conn (transports[i], TRUE, &setup, &bye);
+    g_assert_cmpint (setup, ==, 2 * (PHONE_PROXY + PROXY_FAR));
+    g_assert_cmpint (bye, ==, 2 * (PHONE_PROXY + PROXY_FAR));
+    g_assert_cmpint (bye, !=, 2 * PHONE_FAR);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -833,5 +918,9 @@ main (int argc, char **argv)
   g_test_add_func ("/device/calls/10-subscription-refresh-in-dialog", test_subscription_refresh);
   g_test_add_func ("/device/calls/11-call-without-server", test_call_without_server);
   g_test_add_func ("/device/calls/12-bye-to-nated-contact-over-flow", test_bye_to_nated_contact);
+  g_test_add_func ("/device/calls/13-B24-calls-over-the-tcp-tls-connection",
+                   test_b24_calls_over_connection);
+  g_test_add_func ("/device/calls/14-B24-bypass-no-effect-over-tcp-tls",
+                   test_b24_bypass_no_effect_over_tcp);
   return g_test_run ();
 }
