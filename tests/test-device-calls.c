@@ -899,6 +899,59 @@ test_b24_bypass_no_effect_over_tcp (void)
   }
 }
 
+/* 15: the subscription over TCP/TLS (B22, B24).  An OBi registered over
+ * its TCP or TLS outbound proxy connection subscribes there on the same
+ * connection: the SUBSCRIBE leaves at the REGISTERED instant (2 RTT: the
+ * connection up at RTT, the REGISTER answered one RTT later) and is
+ * active one RTT after it; the proxy's NOTIFY comes back on it.  The
+ * outbound proxy receives no datagram at all in the run: everything went
+ * down the connection, and no second connection was opened. */
+static void
+test_b24_subscription_over_connection (void)
+{
+  static const char *const transports[] = { "TCP", "TLS" };
+  for (guint i = 0; i < G_N_ELEMENTS (transports); i++) {
+    DeviceFixture fx;
+    device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 27 });
+    DeviceConfig cfg;
+    obihai_config (&cfg);
+    char ip[SIM_IP4_STRLEN];
+    set (&cfg, "OutboundProxy", sim_ip4_to_string (fx.proxy_ip[1], ip));
+    set (&cfg, "OutboundProxyPort", i == 1 ? "5061" : "5060");
+    set (&cfg, "OutboundProxyTransport", transports[i]);
+    set (&cfg, "mwi_subscribe", "true");
+    device_fixture_start_device (&fx, &cfg);
+    sim_world_run_until (fx.world, SIM_S (100));
+    const DeviceEvent *reg = NULL;
+    for (guint k = 0; k < fx.events->len && reg == NULL; k++) {
+      const DeviceEvent *ev = &g_array_index (fx.events, DeviceEvent, k);
+      if (ev->kind == DEVICE_EVENT_REGISTERED)
+        reg = ev;
+    }
+    g_assert_nonnull (reg);
+    g_assert_cmpuint (reg->server.ip, ==, fx.proxy_ip[1]);
+    /* TLS: the handshake's round trips come before the REGISTER */
+    const DeviceEvent *sent = sub_event (fx.events, DEVICE_SUB_SENT, 0);
+    const DeviceEvent *act = sub_event (fx.events, DEVICE_SUB_ACTIVE, 0);
+    g_assert_nonnull (sent);
+    g_assert_nonnull (act);
+    g_assert_cmpint (sent->time, ==, reg->time);
+    g_assert_cmpint (act->time, ==, reg->time + RTT);
+    if (i == 0)
+      g_assert_cmpint (reg->time, ==, 2 * RTT);
+    const DeviceStats *st = device_get_stats (fx.device);
+    g_assert_cmpuint (st->flows_opened, ==, 1);
+    g_assert_cmpuint (st->notifies_received, ==, 1);
+    SipProxyCallStats cs;
+    sip_proxy_get_call_stats (fx.proxy[1], &cs);
+    g_assert_cmpuint (cs.subscriptions, ==, 1);
+    g_assert_cmpuint (cs.notifies_sent, ==, 1);
+    g_assert_cmpuint (sip_proxy_get_stats (fx.proxy[1])->datagrams, ==, 0);
+    device_config_clear (&cfg);
+    device_fixture_clear (&fx);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -922,5 +975,7 @@ main (int argc, char **argv)
                    test_b24_calls_over_connection);
   g_test_add_func ("/device/calls/14-B24-bypass-no-effect-over-tcp-tls",
                    test_b24_bypass_no_effect_over_tcp);
+  g_test_add_func ("/device/calls/15-B24-subscription-over-the-tcp-tls-connection",
+                   test_b24_subscription_over_connection);
   return g_test_run ();
 }
