@@ -38,6 +38,9 @@ typedef struct {
   GPtrArray    *dialogs;
   GPtrArray    *invites;       /* SipMsg: every initial INVITE received */
   guint         byes;
+  guint         drop_acks;     /* ignore this many ACKs (a lost ACK) */
+  guint         acks;          /* ACKs taken */
+  SimTime       ack_time;      /* of the last one */
 } Far;
 
 static void
@@ -75,7 +78,14 @@ static void
 far_ack (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
 {
   (void) layer;
-  sip_dialog_set_ack (((Far *) u)->set, msg, from);
+  Far *f = u;
+  if (f->drop_acks > 0) {
+    f->drop_acks--;
+    return;
+  }
+  f->acks++;
+  f->ack_time = host_now (f->host);
+  sip_dialog_set_ack (f->set, msg, from);
 }
 
 static void
@@ -952,6 +962,41 @@ test_b24_subscription_over_connection (void)
   }
 }
 
+/* 16: a 2xx retransmission toward a caller on a TCP connection (RFC
+ * 3261 §13.3.1.4, §16.7, §18.2.2).  The far end loses the first ACK, so
+ * it resends its 200 after T1; the proxy's transaction is gone, and the
+ * retransmission goes up on the caller's connection (found from its Via's
+ * received/rport), the phone ACKs it again and the far end takes that
+ * ACK: the INVITE reaches far at 10 s + 5L and is answered at once, the
+ * 200 is resent at + T1, reaches the phone 5L later and the new ACK far
+ * 5L after that: 10 s + 15L + T1. */
+static void
+test_2xx_retransmission_over_connection (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 28 });
+  Far far;
+  far_init (&far, &fx);
+  far.drop_acks = 1;
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  char ip[SIM_IP4_STRLEN];
+  set (&cfg, "OutboundProxy", sim_ip4_to_string (fx.proxy_ip[1], ip));
+  set (&cfg, "OutboundProxyTransport", "TCP");
+  device_fixture_start_device (&fx, &cfg);
+  SimTimer t;
+  CallAt c = { .callee = "sip:bob@198.51.100.50", .hold = SIM_S (5) };
+  schedule_call (&fx, &t, &c, SIM_S (10));
+  sim_world_run_until (fx.world, SIM_S (60));
+  g_assert_cmpuint (far.acks, ==, 1);
+  g_assert_cmpint (far.ack_time, ==, SIM_S (10) + 15 * L + SIM_MS (500));
+  g_assert_cmpuint (far.byes, ==, 1);
+  g_assert_nonnull (call_event (fx.events, c.id, DEVICE_CALL_ENDED));
+  far_clear (&far);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -977,5 +1022,7 @@ main (int argc, char **argv)
                    test_b24_bypass_no_effect_over_tcp);
   g_test_add_func ("/device/calls/15-B24-subscription-over-the-tcp-tls-connection",
                    test_b24_subscription_over_connection);
+  g_test_add_func ("/device/calls/16-2xx-retransmission-up-a-tcp-connection",
+                   test_2xx_retransmission_over_connection);
   return g_test_run ();
 }

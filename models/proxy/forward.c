@@ -481,14 +481,30 @@ proxy_forward_stray (ProxyForward *fw, SipMsg *resp, const SipTxnPeer *from)
   if (sip_msg_via_count (resp) < 2)
     return;                                        /* ours only, or none: nowhere to go */
   const SipVia *next = sip_msg_via (resp, 1);
-  if (!sip_str_caseeq (next->transport, "UDP"))
-    return;                                        /* no connection to send it on */
+  gboolean tls = sip_str_caseeq (next->transport, "TLS");
+  gboolean reliable = tls || sip_str_caseeq (next->transport, "TCP");
+  if (!reliable && !sip_str_caseeq (next->transport, "UDP"))
+    return;                                        /* a transport we do not have */
   SipTxnPeer to = { 0 };                           /* UDP: no flow */
   g_autofree char *host = sip_str_dup (sip_str_present (next->received) ? next->received
                                                                         : next->host);
   if (!sim_ip4_parse (host, &to.addr.ip))
     return;
-  to.addr.port = next->rport ? next->rport : next->port ? next->port : 5060;
+  to.addr.port = next->rport ? next->rport : next->port ? next->port : tls ? 5061 : 5060;
+  if (reliable) {
+    /* §18.2.2: over TCP/TLS a response goes back on the connection the
+     * request came on.  The pair is gone (this 2xx is a retransmission),
+     * so it is the newest live flow from the Via's received/rport (the
+     * caller's connection, stamped when the INVITE passed); none: drop. */
+    SipFlowId id = fw->cfg.tp ? sip_transport_find_flow (fw->cfg.tp, tls ? SIP_TRANSPORT_TLS
+                                                                          : SIP_TRANSPORT_TCP,
+                                                         &to.addr)
+                              : 0;
+    if (id == 0)
+      return;
+    to.reliable = TRUE;
+    to.flow = sip_flow_to_handle (id);
+  }
   g_autoptr (SipMsg) up = strip_top_via (resp);
   sip_txn_layer_send (fw->layer, up, &to);
   fw->stats.ok_forwarded++;

@@ -15,7 +15,9 @@
  *    CANCEL for the pending downstream INVITE is sent (§16.10).  ACK to a
  *    2xx and 2xx retransmissions are end-to-end and outside every
  *    transaction: they are forwarded statelessly (§16.11), the ACK by its
- *    Route/Request-URI, the 2xx by the next Via (received/rport first).
+ *    Route/Request-URI, the 2xx by the next Via (received/rport first;
+ *    a TCP or TLS Via: on the newest live flow from that address, the
+ *    caller's connection, and dropped if there is none).
  *
  * 2. Targets (§16.4, §16.5).  A top Route naming this proxy is removed
  *    (loose routing).  Then: another Route -> its address; else the
