@@ -997,6 +997,36 @@ test_2xx_retransmission_over_connection (void)
   device_fixture_clear (&fx);
 }
 
+/* 17: B25 with digest.  The backup registrar challenges like the
+ * primary; the REGISTER to it names the backup AOR as its Request-URI,
+ * so the Authorization's uri must be that URI too (RFC 2617 §3.2.2.5:
+ * the registrar compares them).  Primary crashed at 100 s: the renewal
+ * (at 585 s, as test 3) fails over and registers at the backup. */
+static void
+test_b25_backup_aor_with_digest (void)
+{
+  static const SipProxyUser users[] = { { "1000", "secret" } };
+  SipProxyConfig pc;
+  sip_proxy_config_init (&pc);
+  pc.users = users;
+  pc.n_users = 1;
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 29, .proxy_cfg = &pc });
+  DeviceConfig cfg;
+  aastra_calls_config (&cfg, &fx);
+  set (&cfg, "AuthPassword", "secret");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_CRASH);
+  sim_world_run_until (fx.world, SIM_S (800));
+  g_assert_nonnull (registered_at (&fx, 0, 0));                  /* the primary, with auth */
+  const DeviceEvent *b = registered_at (&fx, 1, 0);
+  g_assert_nonnull (b);
+  g_assert_cmpint (b->time, <, SIM_S (700));
+  g_assert_cmpuint (sip_proxy_aor_binding_count (fx.proxy[1], "1000@198.51.100.20"), ==, 1);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1024,5 +1054,6 @@ main (int argc, char **argv)
                    test_b24_subscription_over_connection);
   g_test_add_func ("/device/calls/16-2xx-retransmission-up-a-tcp-connection",
                    test_2xx_retransmission_over_connection);
+  g_test_add_func ("/device/calls/17-B25-backup-aor-with-digest", test_b25_backup_aor_with_digest);
   return g_test_run ();
 }

@@ -244,8 +244,10 @@ send_register (DeviceReg *r)
   if (r->challenge && r->digest)
     {
       g_autoptr (GError) err = NULL;
+      /* RFC 2617 §3.2.2.5: the uri is the Request-URI (the backup's, B25). */
       g_autofree char *auth = sip_digest_client_authorize (r->digest, r->challenge, "REGISTER",
-                                                           r->request_uri, &err);
+                                                           backup_uri ? backup_uri
+                                                                      : r->request_uri, &err);
       if (auth)
         sip_builder_add (b, r->proxy_auth ? "Proxy-Authorization" : "Authorization", "%s", auth);
     }
