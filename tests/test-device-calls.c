@@ -218,12 +218,14 @@ sockaddr_is (const SimSockAddr *a, SimIp4 ip)
 /* A second phone "1001" on the far node, answering after 2 s (or
  * ringing forever), registered at proxy0 by IP literal. */
 static Device *
-far_phone (DeviceFixture *fx, SimHost *host, const char *answer, GArray *events)
+far_phone_on (DeviceFixture *fx, SimHost *host, const char *answer, const char *transport)
 {
   DeviceConfig cfg;
   device_config_init (&cfg, DEVICE_PROFILE_OBIHAI);
   char ip[SIM_IP4_STRLEN];
   set (&cfg, "ProxyServer", sim_ip4_to_string (fx->proxy_ip[0], ip));
+  set (&cfg, "ProxyServerTransport", transport);
+  set (&cfg, "ProxyServerPort", strcmp (transport, "TLS") == 0 ? "5061" : "5060");
   set (&cfg, "AuthUserName", "1001");
   set (&cfg, "DNSServer1", "192.0.2.53");
   set (&cfg, "sip.reg_surge_prevention", "0");
@@ -232,9 +234,15 @@ far_phone (DeviceFixture *fx, SimHost *host, const char *answer, GArray *events)
   GError *err = NULL;
   Device *d = device_new (host, &cfg, &err);
   g_assert_no_error (err);
-  (void) events;
   device_config_clear (&cfg);
   return d;
+}
+
+static Device *
+far_phone (DeviceFixture *fx, SimHost *host, const char *answer, GArray *events)
+{
+  (void) events;
+  return far_phone_on (fx, host, answer, "UDP");
 }
 
 static void
@@ -254,19 +262,21 @@ far_phone_event (Device *dev, const DeviceEvent *ev, gpointer u)
  * 2.15 s); 1000 hangs up after the hold of 10 s, 1001 sees the BYE 50 ms
  * later and 1000 its 200 50 ms after that. */
 static void
-test_location_phone_to_phone (void)
+run_location_phone_to_phone (const char *transport)
 {
   DeviceFixture fx;
   device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 21 });
   SimHost *far = far_node (&fx);
   g_autoptr (GArray) bev = g_array_new (FALSE, TRUE, sizeof (DeviceEvent));
-  Device *b = far_phone (&fx, far, "answer", bev);
+  Device *b = far_phone_on (&fx, far, "answer", transport);
   device_set_event_func (b, far_phone_event, bev);
   device_start (b);
   DeviceConfig cfg;
   obihai_config (&cfg);
   char ip[SIM_IP4_STRLEN];
   set (&cfg, "ProxyServer", sim_ip4_to_string (fx.proxy_ip[0], ip));
+  set (&cfg, "ProxyServerTransport", transport);
+  set (&cfg, "ProxyServerPort", strcmp (transport, "TLS") == 0 ? "5061" : "5060");
   device_fixture_start_device (&fx, &cfg);
   SimTimer t;
   const SimTime T = SIM_S (10);
@@ -276,7 +286,7 @@ test_location_phone_to_phone (void)
 
   const DeviceEvent *st = call_event (fx.events, c.id, DEVICE_CALL_STARTED);
   g_assert_nonnull (st);
-  g_assert_true (sockaddr_is (&st->server, fx.proxy_ip[0]));
+  g_assert_cmpuint (st->server.ip, ==, fx.proxy_ip[0]);
   const DeviceEvent *ring = call_event (fx.events, c.id, DEVICE_CALL_RINGING);
   g_assert_nonnull (ring);
   g_assert_cmpint (ring->time, ==, T + 2 * (PHONE_PROXY + PROXY_FAR));
@@ -303,10 +313,34 @@ test_location_phone_to_phone (void)
   g_assert_cmpuint (cs.forwarded, ==, 2);               /* INVITE, BYE */
   g_assert_cmpuint (cs.acks_forwarded, ==, 1);
   g_assert_cmpuint (device_call_count (fx.device), ==, 0);
+  if (strcmp (transport, "UDP") != 0) {
+    /* B24: both phones' calls went down their registration connections
+     * (the callee answered on the flow the INVITE came on): no datagram
+     * reached the proxy and each phone opened one connection. */
+    g_assert_cmpuint (sip_proxy_get_stats (fx.proxy[0])->datagrams, ==, 0);
+    g_assert_cmpuint (device_get_stats (fx.device)->flows_opened, ==, 1);
+    g_assert_cmpuint (device_get_stats (b)->flows_opened, ==, 1);
+  }
   device_free (b);
   host_free (far);
   device_config_clear (&cfg);
   device_fixture_clear (&fx);
+}
+
+static void
+test_location_phone_to_phone (void)
+{
+  run_location_phone_to_phone ("UDP");
+}
+
+/* 1c: the same over TCP and TLS (ProxyServerTransport on both phones):
+ * the connections are up long before the call, so every instant is the
+ * UDP one. */
+static void
+test_location_phone_to_phone_conn (void)
+{
+  run_location_phone_to_phone ("TCP");
+  run_location_phone_to_phone ("TLS");
 }
 
 /* 1b: the callee rings forever; the caller gives up after
@@ -1033,6 +1067,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/device/calls/1-location-phone-to-phone", test_location_phone_to_phone);
   g_test_add_func ("/device/calls/1b-setup-timeout-cancel", test_setup_timeout_cancel);
+  g_test_add_func ("/device/calls/1c-location-phone-to-phone-over-tcp-tls",
+                   test_location_phone_to_phone_conn);
   g_test_add_func ("/device/calls/2-B22-invite-follows-registration",
                    test_b22_invite_follows_registration);
   g_test_add_func ("/device/calls/3-B25-invite-primary-first", test_b25_invite_primary_first);
