@@ -90,6 +90,7 @@ struct Run {
   char             *error;        /* first error; the run stops being built */
   GPtrArray        *trace;
   RunCalls         *calls;        /* run-calls.c; NULL without [calls] sections */
+  struct TraceBlobWriter *trace_blob;   /* pack_trace: owned until the result takes the blob */
   GPtrArray        *pcaps;        /* RunPcap * (run-pcap.c), NULL without pcap */
 };
 
