@@ -59,13 +59,14 @@ struct Scenario {
 
 /* ------------------------------------------------------------ sections */
 
-typedef enum { K_SCENARIO, K_NETWORK, K_DNS, K_PROXY, K_NAT, K_DEVICE, K_FAULT,
+typedef enum { K_SCENARIO, K_NETWORK, K_DNS, K_PROXY, K_NAT, K_DEVICE, K_FAULT, K_CALLS,
                K_LIVE, K_SWEEP, K_EXPECT, K_GOLDEN, K_PLOT, K_UNKNOWN } Kind;
 
 static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "scenario", K_SCENARIO, FALSE }, { "network", K_NETWORK, FALSE },
   { "dns", K_DNS, FALSE }, { "proxy", K_PROXY, TRUE }, { "nat", K_NAT, TRUE },
-  { "device", K_DEVICE, TRUE }, { "fault", K_FAULT, TRUE }, { "sweep", K_SWEEP, FALSE },
+  { "device", K_DEVICE, TRUE }, { "fault", K_FAULT, TRUE }, { "calls", K_CALLS, TRUE },
+  { "sweep", K_SWEEP, FALSE },
   { "expect", K_EXPECT, FALSE }, { "golden", K_GOLDEN, FALSE },
   { "plot", K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
   { "live", K_LIVE, FALSE },      /* sipsim live only (doc/live.md) */
@@ -100,8 +101,8 @@ check_sections (const ScKf *kf, GError **error)
                                                    "device, fault, sweep, expect, golden, plot");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
-                        "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [sweep], "
-                        "[expect], [golden], [plot], [live]%s", note);
+                        "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [calls NAME], "
+                        "[sweep], [expect], [golden], [plot], [live]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;
@@ -702,6 +703,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
         }
       else if (KEY ("overload_drop"))
         ok = b_bool (b, &c->overload_drop);
+      else if (KEY ("record_route"))
+        ok = b_bool (b, &c->record_route);
       else if (KEY ("probe_rate") || KEY ("probe_interval"))
         {
           if (have_rate)
@@ -728,7 +731,8 @@ build_proxy (B *b, RunSpec *spec, const char *name, SpecLink def)
                         "min_expires_mode, match_instance, realm, users, nonce_lifetime, "
                         "outbound, stun, flow_timer, retry_after, "
                         "slow_delay, restart_downtime, capacity_rps, queue_limit, overload_drop, "
-                        "probe_rate, probe_interval, link_latency, link_jitter, link_loss");
+                        "record_route, probe_rate, probe_interval, link_latency, link_jitter, "
+                        "link_loss");
       if (!ok)
         return FALSE;
     }
@@ -939,6 +943,80 @@ build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
             }
         }
     }
+  return TRUE;
+}
+
+/* -------------------------------------------------------------- [calls] */
+
+static gint
+device_named (const RunSpec *spec, const char *t)
+{
+  for (guint j = 0; j < spec->devices->len; j++)
+    if (g_str_equal (g_array_index (spec->devices, SpecDevice, j).name, t))
+      return (gint) j;
+  return -1;
+}
+
+/* [calls NAME] (spec.h SpecCalls, doc/scenarios.md "Calls"). */
+static gboolean
+build_calls (B *b, RunSpec *spec, const char *name)
+{
+  SpecCalls c = { .name = g_strdup (name), .from_device = -1, .from_proxy = -1,
+                  .to_device = -1, .hold = SIM_S (120) };
+  g_array_append_val (spec->calls, c);
+  SpecCalls *w = &g_array_index (spec->calls, SpecCalls, spec->calls->len - 1);
+  gboolean have_from = FALSE, have_rate = FALSE;
+  for (guint i = 0; i < b->g->entries->len; i++)
+    {
+      if (!load_entry (b, b->g->entries->pdata[i]))
+        return FALSE;
+      gboolean ok = TRUE;
+      g_autofree char *t = g_strstrip (g_strdup (b->v));
+      if (KEY ("from"))
+        {
+          w->from_device = device_named (spec, t);
+          w->from_proxy = -1;
+          for (guint j = 0; w->from_device < 0 && j < spec->proxies->len; j++)
+            if (g_str_equal (g_array_index (spec->proxies, SpecProxy, j).name, t))
+              w->from_proxy = (gint) j;
+          if (w->from_device < 0 && w->from_proxy < 0)
+            return bad (b, SCENARIO_ERROR_REFERENCE,
+                        "the name of a [device NAME] (its instances call) or a [proxy NAME] "
+                        "(the generator behind it calls the 'to' devices)");
+          have_from = TRUE;
+        }
+      else if (KEY ("to"))
+        {
+          w->to_device = g_str_equal (t, "sink") ? -1 : device_named (spec, t);
+          if (w->to_device < 0 && !g_str_equal (t, "sink"))
+            return bad (b, SCENARIO_ERROR_REFERENCE, "the name of a [device NAME], or sink");
+        }
+      else if (KEY ("rate"))
+        {
+          ok = (sc_parse_rate (b->v, &w->rate) && w->rate > 0)
+            || bad (b, SCENARIO_ERROR_VALUE,
+                    "a rate > 0 per second per calling instance (\"1/600\", \"0.002\")");
+          have_rate = TRUE;
+        }
+      else if (KEY ("hold"))
+        {
+          ok = b_dur (b, &w->hold);
+          if (ok && w->hold <= 0)
+            return bad (b, SCENARIO_ERROR_VALUE, "a mean hold time > 0");
+        }
+      else if (KEY ("start"))
+        ok = b_dur (b, &w->start);
+      else
+        return unknown (b, "from, to, rate, hold, start");
+      if (!ok)
+        return FALSE;
+    }
+  if (!have_from)
+    return missing (b, "from", "a [device NAME] or [proxy NAME] that places the calls");
+  if (!have_rate)
+    return missing (b, "rate", "calls per second per calling instance");
+  if (w->from_proxy >= 0 && w->to_device < 0)
+    return missing (b, "to", "the [device NAME] the generator calls");
   return TRUE;
 }
 
@@ -1241,6 +1319,7 @@ build_spec (const Scenario *sc, const ScenarioPoint *pt, GError **error)
             case K_NAT: ok = build_nat (&b, spec, name, def); break;
             case K_DEVICE: ok = build_device (&b, spec, name, def); break;
             case K_FAULT: ok = build_fault (&b, spec, name, sc->duration); break;
+            case K_CALLS: ok = build_calls (&b, spec, name); break;
             case K_LIVE: ok = build_live (&b, spec); break;
             default: break;
             }

@@ -48,6 +48,12 @@ clear_fault (gpointer p)
   clear_record (&f->record);
 }
 
+static void
+clear_calls (gpointer p)
+{
+  g_free (((SpecCalls *) p)->name);
+}
+
 RunSpec *
 run_spec_new (void)
 {
@@ -64,7 +70,9 @@ run_spec_new (void)
   ARR (nats, SpecNat, clear_nat);
   ARR (devices, SpecDevice, clear_device);
   ARR (faults, SpecFault, clear_fault);
+  ARR (calls, SpecCalls, clear_calls);
 #undef ARR
+  s->callgen_addr = SIM_IP4 (192, 0, 2, 80);
   return s;
 }
 
@@ -80,6 +88,7 @@ run_spec_free (RunSpec *s)
   g_array_unref (s->nats);
   g_array_unref (s->devices);
   g_array_unref (s->faults);
+  g_array_unref (s->calls);
   g_free (s);
 }
 

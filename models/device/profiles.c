@@ -82,6 +82,15 @@ static const DeviceParamDefault base_defaults[] = {
   { "reregister_on_mapping_change",   "true" },
   { "sip outbound support",           "false" },
   { "reg_id",                         "1" },
+  /* calls and subscriptions (issue 16) */
+  { "X_BypassOutboundProxyInCall",    "false" },  /* B24: default not found [U] */
+  { "call_answer",                    "busy" },   /* the pre-issue-16 behaviour */
+  { "call_ring_time",                 "2" },      /* modelling choice */
+  { "call_setup_timeout",             "60" },     /* modelling choice */
+  { "mwi_subscribe",                  "false" },
+  { "mwi_expires",                    "3600" },   /* RFC 3842 §7 has no default; 3600 common */
+  { "sip subscription timeout retry timer", "0" },  /* B29: 0 = not used */
+  { "sip subscription failed retry timer",  "0" },  /* B29 */
   /* connections (B24, B26-B28, B43) */
   { "ProxyServerTransport",           "UDP" },
   { "OutboundProxyTransport",         "UDP" },
