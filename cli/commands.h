@@ -86,6 +86,7 @@ extern const CliCommand cli_command_info;    /* cli/info.c */
 extern const CliCommand cli_command_show;    /* cli/show.c */
 extern const CliCommand cli_command_merge;   /* cli/merge.c */
 extern const CliCommand cli_command_slurm;   /* cli/slurm.c */
+extern const CliCommand cli_command_live;    /* cli/live.c: real sockets, real time */
 extern const CliCommand cli_command_demo;    /* cli/demo.c: UDP ping-pong, pcap, trace */
 extern const CliCommand cli_command_bench_kernel;      /* cli/bench/bench-kernel.c */
 extern const CliCommand cli_command_bench_experiment;  /* cli/bench/bench-experiment.c */
@@ -101,6 +102,7 @@ int cli_info_main  (int argc, char **argv);
 int cli_show_main  (int argc, char **argv);
 int cli_merge_main (int argc, char **argv);
 int cli_slurm_main (int argc, char **argv);
+int cli_live_main  (int argc, char **argv);
 int cli_completion_main (int argc, char **argv);
 int cli_man_main   (int argc, char **argv);
 int cli_demo_main  (int argc, char **argv);

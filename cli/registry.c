@@ -14,6 +14,7 @@ static const CliCommand *const commands[] = {
   &cli_command_trace,
   &cli_command_merge,
   &cli_command_slurm,
+  &cli_command_live,
   &cli_command_export,
   &cli_command_info,
   &cli_command_show,

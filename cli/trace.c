@@ -38,7 +38,9 @@ trace_options (gpointer p, GOptionEntry *e)
 const CliCommand cli_command_trace = {
   "trace", "DB --run N", "one stored run as a ladder diagram, and its packets as pcap",
   "The run is replayed from the scenario stored in DB and must give the stored\n"
-  "fingerprint. With --lines, the trace stored by sipsim run --trace is printed instead. Find run ids with sipsim info DB or: SELECT id, point_key, replication FROM run;",
+  "fingerprint. With --lines, the trace stored by sipsim run --trace is printed instead. Find run ids with sipsim info DB or: SELECT id, point_key, replication FROM run;\n"
+  "A live run (sipsim live) is not replayed: --pcap FILE names the capture sipsim live\n"
+  "--pcap wrote for it, which is read (doc/live.md).",
   cli_trace_main, trace_options, sizeof (TraceArgs), CLI_ARG_DB, NULL,
 };
 
@@ -119,11 +121,16 @@ cli_trace_main (int argc, char **argv)
       status = CLI_EXIT_FAILED;
       goto out;
     }
-  printf ("run %" G_GINT64_FORMAT ": %u devices, %.0f simulated s, fingerprint %016"
-          G_GINT64_MODIFIER "x (replayed, matches the database)\n",
-          a.run_id, info.n_devices, (double) info.sim_time / SIM_S (1), info.fingerprint);
+  if (info.live)
+    printf ("run %" G_GINT64_FORMAT ": %u devices, %.0f s live (not replayable: drawn from %s "
+            "and the stored trace)\n", a.run_id, info.n_devices,
+            (double) info.sim_time / SIM_S (1), a.pcap);
+  else
+    printf ("run %" G_GINT64_FORMAT ": %u devices, %.0f simulated s, fingerprint %016"
+            G_GINT64_MODIFIER "x (replayed, matches the database)\n",
+            a.run_id, info.n_devices, (double) info.sim_time / SIM_S (1), info.fingerprint);
   fputs (text, stdout);
-  if (a.pcap)
+  if (a.pcap && !info.live)
     fprintf (stderr, "packets: %s%s\n", a.pcap, a.pcap_per_node ? " (one file per node, -NODE.pcap)" : "");
   status = CLI_EXIT_OK;
 out:

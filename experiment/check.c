@@ -17,7 +17,11 @@
  *
  * 3. The experiment.  The one of this scenario text and seed: runner_run
  *    says its id; with --no-run it is looked up by (scenario text, seed)
- *    without writing, so checking a database never changes it.  A
+ *    among the simulated experiments without writing, so checking a
+ *    database never changes it.  With --live it is the live experiment
+ *    of that text and seed (store.h, mode), whose runs are `sipsim live`
+ *    sessions: however many are stored all count, and [golden] is not
+ *    checked (a live run's fingerprint never repeats).  A
  *    baseline database's experiment is the latest one with the same
  *    scenario name; its points are matched by point key.
  *
@@ -187,30 +191,33 @@ sql_fail (sqlite3 *db, GError **error)
 
 /* The experiment of (@text, @seed), without writing (note 3); 0 if none. */
 static gint64
-find_experiment (sqlite3 *db, const char *text, guint64 seed, GError **error)
+find_experiment (sqlite3 *db, const char *text, guint64 seed, const char *mode, GError **error)
 {
   sqlite3_stmt *st = NULL;
   gint64 id = 0;
   char hex[STORE_HEX64_STRLEN];
   store_hex64_format (seed, hex);
   if (sqlite3_prepare_v2 (db, "SELECT id FROM experiment WHERE scenario = ?1 AND seed = ?2 "
-                          "ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+                          "AND mode = ?3 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
     return sql_fail (db, error) ? 0 : -1;
   sqlite3_bind_text (st, 1, text, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 2, hex, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 3, mode, -1, SQLITE_STATIC);
   if (sqlite3_step (st) == SQLITE_ROW)
     id = sqlite3_column_int64 (st, 0);
   sqlite3_finalize (st);
   return id;
 }
 
-/* The latest experiment named @name; 0 if none, -1 on an SQL error. */
+/* The latest simulated experiment named @name (a baseline is a
+ * simulated one, note 3); 0 if none, -1 on an SQL error. */
 static gint64
 find_experiment_by_name (sqlite3 *db, const char *name, GError **error)
 {
   sqlite3_stmt *st = NULL;
   gint64 id = 0;
-  if (sqlite3_prepare_v2 (db, "SELECT id FROM experiment WHERE name = ?1 ORDER BY id DESC LIMIT 1",
+  if (sqlite3_prepare_v2 (db, "SELECT id FROM experiment WHERE name = ?1 AND mode = 'sim' "
+                          "ORDER BY id DESC LIMIT 1",
                           -1, &st, NULL) != SQLITE_OK)
     return sql_fail (db, error) ? 0 : -1;
   sqlite3_bind_text (st, 1, name, -1, SQLITE_STATIC);
@@ -348,6 +355,8 @@ typedef struct {
   const char     *filter;
   sqlite3        *db;
   gint64          exp;
+  guint           n_reps;     /* replications to look at (note 3) */
+  gboolean        live;
   sqlite3        *base_db;    /* NULL without --baseline */
   gint64          base_exp;
 } EvalCtx;
@@ -364,7 +373,7 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
       const ScenarioPoint *pt = scenario_get_point (cx->sc, i);
       if (!point_selected (cx->sc, pt, cx->filter))
         continue;
-      for (guint r = 0; r < scenario_get_replications (cx->sc); r++)
+      for (guint r = 0; r < cx->n_reps; r++)
         {
           const RunRow *row = find_run (runs, pt->key, r);
           if (row == NULL)
@@ -422,7 +431,7 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
         }
     }
 
-  for (guint k = 0; k < plan->goldens->len; k++)
+  for (guint k = 0; k < (cx->live ? 0 : plan->goldens->len); k++)
     {
       const CheckGolden *g = &g_array_index (plan->goldens, CheckGolden, k);
       const ScenarioPoint *pt = NULL;
@@ -498,7 +507,7 @@ int
 check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
 {
   const char *baseline = opt->baseline, *junit = opt->junit, *filter = opt->filter;
-  gboolean no_run = opt->no_run, golden = opt->print_golden;
+  gboolean no_run = opt->no_run || opt->live, golden = opt->print_golden;
   g_autofree char *db_path = g_strdup (opt->db_path);
   GError *error = NULL;
   g_autoptr (CheckPlan) plan = plan_parse (sc, &error);
@@ -511,6 +520,12 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
     {
       g_set_error (err_out, CHECK_ERROR, CHECK_ERROR_INPUT,
                    "%s uses 'baseline' in a bound: give --baseline DB", opt->label);
+      return 2;
+    }
+  if (opt->live && golden)
+    {
+      g_set_error (err_out, CHECK_ERROR, CHECK_ERROR_INPUT,
+                   "--print-golden and --live: a live run's fingerprint never repeats");
       return 2;
     }
   if (db_path == NULL)
@@ -554,14 +569,17 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
   sqlite3 *db = store_get_db (store);
   if (exp == 0)
     {
-      exp = find_experiment (db, scenario_get_text (sc), scenario_get_seed (sc), &error);
+      exp = find_experiment (db, scenario_get_text (sc), scenario_get_seed (sc),
+                             opt->live ? "live" : "sim", &error);
       if (exp < 0)
         goto out;
       if (exp == 0)
         {
           g_set_error (&error, CHECK_ERROR, CHECK_ERROR_INPUT,
-                       "%s has no experiment of this scenario text and seed (%" G_GINT64_MODIFIER
-                       "u): run it first, or drop --no-run", db_path, scenario_get_seed (sc));
+                       "%s has no %sexperiment of this scenario text and seed (%" G_GINT64_MODIFIER
+                       "u): run it first%s", db_path, opt->live ? "live " : "",
+                       scenario_get_seed (sc),
+                       opt->live ? " with sipsim live -o DB" : ", or drop --no-run");
           goto out;
         }
     }
@@ -569,9 +587,16 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
   if (runs == NULL)
     goto out;
 
-  /* every selected run must be stored (failed ones count as stored) */
-  guint missing = 0, planned = 0;
-  for (guint i = 0; i < scenario_get_n_points (sc); i++)
+  /* every selected run must be stored (failed ones count as stored);
+   * a live experiment has what its sessions stored (note 3) */
+  guint missing = 0, planned = 0, n_reps = scenario_get_replications (sc);
+  if (opt->live)
+    {
+      n_reps = 0;
+      for (guint i = 0; i < runs->len; i++)
+        n_reps = MAX (n_reps, g_array_index (runs, RunRow, i).replication + 1);
+    }
+  for (guint i = 0; i < (opt->live ? 0 : scenario_get_n_points (sc)); i++)
     {
       const ScenarioPoint *pt = scenario_get_point (sc, i);
       if (!point_selected (sc, pt, filter))
@@ -595,7 +620,8 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
       goto out;
     }
 
-  EvalCtx cx = { .sc = sc, .filter = filter, .db = db, .exp = exp };
+  EvalCtx cx = { .sc = sc, .filter = filter, .db = db, .exp = exp, .n_reps = n_reps,
+                 .live = opt->live };
   if (baseline)
     {
       base_store = store_open_readonly (baseline, &error);

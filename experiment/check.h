@@ -38,6 +38,9 @@ typedef struct {
   gboolean    no_run;         /* missing runs are an error */
   gboolean    print_golden;   /* print [golden] lines for the stored runs */
   gboolean    quiet;          /* no progress output while running */
+  gboolean    live;           /* check the scenario's live experiment (`sipsim live`,
+                                 doc/live.md): nothing is run, every stored live
+                                 run counts, [golden] does not apply */
 } CheckOptions;
 
 /* Runs what is missing (unless @opt->no_run), evaluates @sc's [expect]

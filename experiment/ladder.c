@@ -92,6 +92,10 @@ describe_sip (const guint8 *p, gsize n)
   while (eol < n && p[eol] != '\r' && p[eol] != '\n')
     eol++;
   g_autofree char *line = g_strndup ((const char *) p, MIN (eol, 200));
+  /* a ladder is text: bytes that are not printable ASCII show as '?' */
+  for (char *c = line; *c; c++)
+    if ((guchar) *c < 0x20 || (guchar) *c >= 0x7f)
+      *c = '?';
   if (g_str_has_prefix (line, "SIP/2.0 "))
     {
       /* "SIP/2.0 200 OK" -> "200 OK (REGISTER)" */
@@ -394,7 +398,13 @@ ladder_add_packet (Ladder *l, SimTime t, const guint8 *data, gsize len)
     to = gw;                   /* the access link, out: device -> its NAT */
   else if (behind_nat (l, in.dst, &gw))
     from = gw;                 /* the access link, in: NAT -> device */
-  add_row (l, t, node_name (l, from), node_name (l, to), ladder_describe (data, len));
+  /* DNS is told by port 53, or by the node named "dns" (a [dns] port or
+   * a live run's DNS server may be elsewhere). */
+  gboolean dns = in.proto == SIM_IPPROTO_UDP
+                 && (g_strcmp0 (g_hash_table_lookup (l->names, GUINT_TO_POINTER (in.src)), "dns") == 0
+                     || g_strcmp0 (g_hash_table_lookup (l->names, GUINT_TO_POINTER (in.dst)), "dns") == 0);
+  add_row (l, t, node_name (l, from), node_name (l, to),
+           dns ? describe_dns (in.payload, in.payload_len) : ladder_describe (data, len));
   return TRUE;
 }
 

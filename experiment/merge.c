@@ -250,6 +250,7 @@ typedef struct {
   gint64  id;
   gboolean old;       /* a schema-1 or -2 database (note 4) */
   gboolean event_rows;   /* schema 1 to 3: the trace as `event` rows (note 5) */
+  char    *mode;         /* experiment.mode: "sim" or "live" (NULL before schema 5: "sim") */
 } Input;
 
 static void
@@ -259,9 +260,10 @@ input_clear (Input *in)
   g_free (in->name);
   g_free (in->text);
   g_free (in->hash);
+  g_free (in->mode);
 }
 
-/* Notes 4 and 5: @path as a schema-1, -2 or -3 database of one
+/* Notes 4 to 6: @path as a schema-1 to -4 database of one
  * experiment; FALSE if it is not one (the caller reports the version
  * error). */
 static gboolean
@@ -280,7 +282,8 @@ read_old (const char *path, Input *out)
       && sqlite3_step (q) == SQLITE_ROW
       && (g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "1") == 0
           || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "2") == 0
-          || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "3") == 0)
+          || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "3") == 0
+          || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "4") == 0)
       && sqlite3_column_int64 (q, 1) == 1)
     {
       out->id = sqlite3_column_int64 (q, 2);
@@ -288,8 +291,11 @@ read_old (const char *path, Input *out)
       out->text = g_strdup ((const char *) sqlite3_column_text (q, 4));
       out->hash = g_strdup ((const char *) sqlite3_column_text (q, 5));
       ok = store_hex64_parse ((const char *) sqlite3_column_text (q, 6), &out->seed);
-      out->old = g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "3") != 0;
-      out->event_rows = TRUE;
+      const char *v = (const char *) sqlite3_column_text (q, 0);
+      out->old = g_strcmp0 (v, "1") == 0 || g_strcmp0 (v, "2") == 0;
+      /* schema 4 has the trace blobs and lacks only experiment.mode:
+       * its runs are copied as they are, as simulated ones */
+      out->event_rows = g_strcmp0 (v, "4") != 0;
     }
   sqlite3_finalize (q);
   sqlite3_close (db);
@@ -342,6 +348,7 @@ read_input (const char *path, gboolean allow_none, Input *out, GError **error)
   out->text = g_steal_pointer (&info.scenario);
   out->hash = g_steal_pointer (&info.scenario_hash);
   out->seed = info.seed;
+  out->mode = g_steal_pointer (&info.mode);
   store_experiment_info_clear (&info);
   return TRUE;
 }
@@ -372,6 +379,14 @@ same_experiment (const Input *ref, const Input *in, GError **error)
                    "%s: experiment seed %s, %s has %s; merge takes shards of one scenario "
                    "and seed", in->path, store_hex64_format (in->seed, a), ref->path,
                    store_hex64_format (ref->seed, b));
+      return FALSE;
+    }
+  if (g_strcmp0 (ref->mode ? ref->mode : "sim", in->mode ? in->mode : "sim") != 0)
+    {
+      g_set_error (error, MERGE_ERROR, MERGE_ERROR_REFUSED,
+                   "%s: a %s experiment, %s has a %s one; merge never mixes simulated and "
+                   "live runs (doc/live.md)", in->path, in->mode ? in->mode : "sim", ref->path,
+                   ref->mode ? ref->mode : "sim");
       return FALSE;
     }
   if (!g_str_equal (ref->hash, in->hash))
@@ -577,7 +592,8 @@ merge_databases (const char *out, const char *const *inputs, guint n_inputs, FIL
   if (!store)
     goto out;
   sqlite3 *db = store_get_db (store);
-  sum->experiment = store_experiment (store, in[0].name, in[0].text, in[0].seed, error);
+  sum->experiment = store_experiment_mode (store, in[0].name, in[0].text, in[0].seed,
+                                          in[0].mode ? in[0].mode : "sim", error);
   if (sum->experiment <= 0)
     goto out;
   for (guint i = 0; i < n_inputs; i++)

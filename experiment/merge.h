@@ -45,6 +45,11 @@
  *    are otherwise copied as they are (fingerprints of version 2, point
  *    hashes kept, reusable).
  *
+ * 6. Schema 4 and the mode.  Schema 5 adds experiment.mode ('sim' or
+ *    'live', doc/live.md).  A schema-4 input is copied as it is, as
+ *    simulated runs; an experiment's mode is kept, and inputs of
+ *    different modes are refused.
+ *
  * Ownership: a RunCopier borrows its connection, which must outlive it.
  */
 #pragma once

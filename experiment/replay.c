@@ -61,6 +61,14 @@ replay_run (Store *store, gint64 run_id, const RunOptions *opt, GError **error)
     }
   if (!store_get_experiment_info (store, run.experiment, &exp, error))
     goto out;
+  if (g_strcmp0 (exp.mode, "live") == 0)
+    {
+      g_set_error (error, REPLAY_ERROR, REPLAY_ERROR_LIVE,
+                   "run %" G_GINT64_FORMAT " is a live run (sipsim live): it cannot be replayed; "
+                   "its trace lines are in the event table and its packets in the pcap "
+                   "`sipsim live --pcap` wrote (doc/live.md)", run_id);
+      goto out;
+    }
 
   sc = scenario_load_from_data (exp.scenario, exp.name, NULL, &e);
   if (sc == NULL)

@@ -35,6 +35,7 @@ typedef enum {
   REPLAY_ERROR_SCENARIO,     /* the stored scenario no longer loads, or lacks the point */
   REPLAY_ERROR_FAILED_RUN,   /* the run failed when stored, or fails now */
   REPLAY_ERROR_MISMATCH,     /* another seed or another fingerprint */
+  REPLAY_ERROR_LIVE,         /* a `sipsim live` run: real time and servers do not repeat */
 } ReplayError;
 
 /* NULL with an error if the run does not exist, the scenario no longer

@@ -60,7 +60,7 @@ struct Scenario {
 /* ------------------------------------------------------------ sections */
 
 typedef enum { K_SCENARIO, K_NETWORK, K_DNS, K_PROXY, K_NAT, K_DEVICE, K_FAULT, K_CALLS,
-               K_SWEEP, K_EXPECT, K_GOLDEN, K_PLOT, K_UNKNOWN } Kind;
+               K_LIVE, K_SWEEP, K_EXPECT, K_GOLDEN, K_PLOT, K_UNKNOWN } Kind;
 
 static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "scenario", K_SCENARIO, FALSE }, { "network", K_NETWORK, FALSE },
@@ -69,6 +69,7 @@ static const struct { const char *word; Kind kind; gboolean named; } kinds[] = {
   { "sweep", K_SWEEP, FALSE },
   { "expect", K_EXPECT, FALSE }, { "golden", K_GOLDEN, FALSE },
   { "plot", K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
+  { "live", K_LIVE, FALSE },      /* sipsim live only (doc/live.md) */
 };
 
 /* "device phone" -> K_DEVICE and "phone" (borrowed from @group). */
@@ -101,7 +102,7 @@ check_sections (const ScKf *kf, GError **error)
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
                         "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [calls NAME], "
-                        "[sweep], [expect], [golden], [plot]%s", note);
+                        "[sweep], [expect], [golden], [plot], [live]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;
@@ -1224,6 +1225,68 @@ build_fault (B *b, RunSpec *spec, const char *name, SimTime run_duration)
   return TRUE;
 }
 
+/* ---------------------------------------------------------------- [live] */
+
+/* "ADDR[:PORT]" with port 53 when none is given. */
+static gboolean
+parse_dns_server (const char *s, SimSockAddr *out)
+{
+  if (strchr (s, ':'))
+    return sim_sockaddr_parse (s, out) && out->port != 0;
+  out->port = 53;
+  return sim_ip4_parse (s, &out->ip);
+}
+
+static gboolean
+build_live (B *b, RunSpec *spec)
+{
+  for (guint i = 0; i < b->g->entries->len; i++)
+    {
+      if (!load_entry (b, b->g->entries->pdata[i]))
+        return FALSE;
+      if (KEY ("address"))
+        {
+          if (!b_ip4 (b, &spec->live.bind))
+            return FALSE;
+        }
+      else if (KEY ("dns"))
+        {
+          g_autofree char *t = g_strstrip (g_strdup (b->v));
+          spec->live.n_dns = 0;
+          spec->live.dns_system = g_ascii_strcasecmp (t, "system") == 0;
+          if (spec->live.dns_system)
+            continue;
+          g_auto (GStrv) parts = g_strsplit (t, ",", -1);
+          for (guint k = 0; parts[k]; k++)
+            {
+              g_strstrip (parts[k]);
+              if (spec->live.n_dns == SPEC_LIVE_MAX_DNS
+                  || !parse_dns_server (parts[k], &spec->live.dns[spec->live.n_dns++]))
+                return bad (b, SCENARIO_ERROR_VALUE,
+                            "'system' or up to 4 DNS servers \"ADDR[:PORT], ...\" "
+                            "(\"127.0.0.53:5353\")");
+            }
+        }
+      else if (KEY ("rate"))
+        {
+          if (!b_num (b, &spec->live.rate))
+            return FALSE;
+          if (spec->live.rate <= 0)
+            return bad (b, SCENARIO_ERROR_VALUE, "a number of device starts per second > 0");
+        }
+      else if (KEY ("max_devices"))
+        {
+          guint64 v;
+          if (!b_uint (b, 1, 100000, &v))
+            return FALSE;
+          spec->live.max_devices = (guint) v;
+        }
+      else
+        return unknown (b, "address, dns, rate, max_devices");
+    }
+  return TRUE;
+}
+
 /* ------------------------------------------------------------- the spec */
 
 static RunSpec *
@@ -1237,7 +1300,7 @@ build_spec (const Scenario *sc, const ScenarioPoint *pt, GError **error)
   SpecLink def = { SIM_MS (10), 0, 0.0 };
   gboolean ok = TRUE;
 
-  for (Kind pass = K_NETWORK; ok && pass <= K_CALLS; pass++)
+  for (Kind pass = K_NETWORK; ok && pass <= K_LIVE; pass++)
     {
       if (pass == K_DNS)
         spec->dns_link = def;
@@ -1251,12 +1314,13 @@ build_spec (const Scenario *sc, const ScenarioPoint *pt, GError **error)
           switch (pass)
             {
             case K_NETWORK: ok = build_network (&b, &def); break;
-            case K_DNS: ok = build_dns (&b, spec); break;
+            case K_DNS: spec->dns_section = TRUE; ok = build_dns (&b, spec); break;
             case K_PROXY: ok = build_proxy (&b, spec, name, def); break;
             case K_NAT: ok = build_nat (&b, spec, name, def); break;
             case K_DEVICE: ok = build_device (&b, spec, name, def); break;
             case K_FAULT: ok = build_fault (&b, spec, name, sc->duration); break;
             case K_CALLS: ok = build_calls (&b, spec, name); break;
+            case K_LIVE: ok = build_live (&b, spec); break;
             default: break;
             }
         }

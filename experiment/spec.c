@@ -59,6 +59,8 @@ run_spec_new (void)
 {
   RunSpec *s = g_new0 (RunSpec, 1);
   s->dns_addr = SIM_IP4 (192, 0, 2, 53);
+  s->live.rate = 10;
+  s->live.max_devices = 100;
   s->zones = g_new0 (char *, 1);
 #define ARR(field, type, clear) \
   s->field = g_array_new (FALSE, TRUE, sizeof (type)); \

@@ -118,6 +118,19 @@ typedef struct {
   DnsAnswerMode  dns_mode;  /* DNS MODE (record.name is the name) */
 } SpecFault;
 
+/* [live]: how `sipsim live` runs the devices on real sockets (doc/live.md).
+ * A simulated run ignores it. */
+#define SPEC_LIVE_MAX_DNS 4
+typedef struct {
+  SimIp4      bind;         /* `address`: the phones' local address; ANY: the kernel's choice */
+  gboolean    dns_system;   /* `dns = system`: the machine's resolv.conf servers */
+  SimSockAddr dns[SPEC_LIVE_MAX_DNS];   /* `dns = ADDR[:PORT], ...` */
+  guint       n_dns;        /* 0 and !dns_system: the [dns] address if the
+                               scenario has a [dns] section, else the system's */
+  double      rate;         /* `rate`: device starts per second at most; 10 */
+  guint       max_devices;  /* `max_devices`: refuse more instances; 100 */
+} SpecLive;
+
 /* A call workload, "[calls NAME]" (doc/scenarios.md "Calls"): Poisson
  * arrivals, exponential hold times (run-calls.c). */
 typedef struct {
@@ -151,6 +164,9 @@ typedef struct {
   GArray     *faults;       /* SpecFault */
   GArray     *calls;        /* SpecCalls */
   SimIp4      callgen_addr; /* the call generator and sink (192.0.2.80 unless given) */
+
+  gboolean    dns_section;  /* the scenario has a [dns] section */
+  SpecLive    live;         /* [live] */
 } RunSpec;
 
 RunSpec *run_spec_new  (void);         /* empty: arrays allocated, defaults set */

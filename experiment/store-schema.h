@@ -1,5 +1,5 @@
 /*
- * experiment/store-schema.h - the results database schema, version 4
+ * experiment/store-schema.h - the results database schema, version 5
  * (doc/results.md explains every table and column, with SQL examples).
  *
  * Conventions: times in simulated seconds (REAL) unless the column says
@@ -24,7 +24,10 @@
  * function it needs: a view stored in the file would break every ALTER
  * TABLE and schema check of a client without that function.  `sipsim merge` brings a version
  * 1 to 3 file to 4, packing its `event` rows. */
-#define STORE_SCHEMA_VERSION 4
+/* 5: experiment.mode, 'sim' or 'live' (`sipsim live`, doc/live.md): a
+ * scenario run live is its own experiment.  `sipsim merge` brings a
+ * version 4 file to 5 (its experiment a simulated one). */
+#define STORE_SCHEMA_VERSION 5
 
 #define STORE_SCHEMA_SQL \
   "CREATE TABLE meta (\n" \
@@ -38,7 +41,8 @@
   "  seed          TEXT NOT NULL,\n"            /* experiment seed, hex */ \
   "  version       TEXT NOT NULL,\n"            /* sipsim version */ \
   "  created       TEXT NOT NULL,\n"            /* UTC, ISO 8601 */ \
-  "  UNIQUE (scenario_hash, seed));\n" \
+  "  mode          TEXT NOT NULL DEFAULT 'sim' CHECK (mode IN ('sim', 'live')),\n" \
+  "  UNIQUE (scenario_hash, seed, mode));\n" \
   "CREATE TABLE run (\n" \
   "  id            INTEGER PRIMARY KEY,\n" \
   "  experiment_id INTEGER NOT NULL REFERENCES experiment(id),\n" \

@@ -223,6 +223,8 @@ check_version (Store *s, GError **error)
    * copies them all (merge.h notes 4 and 5). */
   gboolean fp1 = g_strcmp0 (v, "1") == 0 || g_strcmp0 (v, "2") == 0;
   gboolean rows = g_strcmp0 (v, "3") == 0;
+  /* 4: no experiment.mode; merge copies it as simulated runs. */
+  gboolean v4 = g_strcmp0 (v, "4") == 0;
   if (!ok)
     g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
                  "%s: results database of schema version %s, this sipsim (%s) reads %d%s%s%s",
@@ -231,10 +233,12 @@ check_version (Store *s, GError **error)
                        "\"Fingerprint versions\"); copy it into a new file with: "
                        "sipsim merge NEW.db "
                  : rows ? "; it stores traces one row per line (doc/results.md, \"trace\"); "
-                          "copy it into a new file with: sipsim merge NEW.db " : "",
-                 fp1 || rows ? s->path : "",
+                          "copy it into a new file with: sipsim merge NEW.db "
+                 : v4 ? "; copy it into a new file with: sipsim merge NEW.db " : "",
+                 fp1 || rows || v4 ? s->path : "",
                  fp1 ? " (its runs are kept, and computed again when needed)"
-                 : rows ? " (its runs and traces are kept)" : "");
+                 : rows ? " (its runs and traces are kept)"
+                 : v4 ? " (its runs are kept, as simulated ones)" : "");
   sqlite3_finalize (st);
   return ok;
 }
@@ -472,6 +476,13 @@ gint64
 store_experiment (Store *store, const char *name, const char *scenario_text, guint64 seed,
                   GError **error)
 {
+  return store_experiment_mode (store, name, scenario_text, seed, "sim", error);
+}
+
+gint64
+store_experiment_mode (Store *store, const char *name, const char *scenario_text, guint64 seed,
+                       const char *mode, GError **error)
+{
   g_return_val_if_fail (store != NULL, 0);
   g_return_val_if_fail (name != NULL && scenario_text != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
@@ -486,9 +497,9 @@ store_experiment (Store *store, const char *name, const char *scenario_text, gui
   /* Insert-or-keep in one statement (another process may race us), then
    * read the id; the first name given to an experiment stays. */
   if (sqlite3_prepare_v2 (store->db,
-                          "INSERT INTO experiment (name, scenario, scenario_hash, seed, version, created)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                          " ON CONFLICT (scenario_hash, seed) DO NOTHING",
+                          "INSERT INTO experiment (name, scenario, scenario_hash, seed, version, created, mode)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                          " ON CONFLICT (scenario_hash, seed, mode) DO NOTHING",
                           -1, &st, NULL) != SQLITE_OK)
     {
       set_sql_error (store, error, "adding the experiment");
@@ -500,6 +511,7 @@ store_experiment (Store *store, const char *name, const char *scenario_text, gui
   sqlite3_bind_text (st, 4, seedhex, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 5, SIPSIM_VERSION, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 6, created, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 7, mode, -1, SQLITE_STATIC);
   if (sqlite3_step (st) != SQLITE_DONE)
     {
       set_sql_error (store, error, "adding the experiment");
@@ -508,7 +520,7 @@ store_experiment (Store *store, const char *name, const char *scenario_text, gui
   sqlite3_finalize (st);
   st = NULL;
   if (sqlite3_prepare_v2 (store->db,
-                          "SELECT id FROM experiment WHERE scenario_hash = ?1 AND seed = ?2",
+                          "SELECT id FROM experiment WHERE scenario_hash = ?1 AND seed = ?2 AND mode = ?3",
                           -1, &st, NULL) != SQLITE_OK)
     {
       set_sql_error (store, error, "finding the experiment");
@@ -516,6 +528,7 @@ store_experiment (Store *store, const char *name, const char *scenario_text, gui
     }
   sqlite3_bind_text (st, 1, hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 2, seedhex, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 3, mode, -1, SQLITE_STATIC);
   if (sqlite3_step (st) == SQLITE_ROW)
     id = sqlite3_column_int64 (st, 0);
   else
@@ -1032,7 +1045,7 @@ store_get_experiment_info (Store *store, gint64 experiment, StoreExperimentInfo 
   memset (out, 0, sizeof *out);
   sqlite3_stmt *st;
   if (!select_by_id (store,
-                     "SELECT id, name, scenario, scenario_hash, seed, version, created"
+                     "SELECT id, name, scenario, scenario_hash, seed, version, created, mode"
                      " FROM experiment WHERE id = ?1",
                      experiment, "experiment", &st, error))
     return FALSE;
@@ -1043,6 +1056,7 @@ store_get_experiment_info (Store *store, gint64 experiment, StoreExperimentInfo 
   out->seed = col_hex64 (st, 4);
   out->version = col_strdup (st, 5);
   out->created = col_strdup (st, 6);
+  out->mode = col_strdup (st, 7);
   sqlite3_finalize (st);
   return TRUE;
 }
@@ -1052,6 +1066,7 @@ store_experiment_info_clear (StoreExperimentInfo *info)
 {
   if (info == NULL)
     return;
+  g_free (info->mode);
   g_free (info->name);
   g_free (info->scenario);
   g_free (info->scenario_hash);

@@ -88,6 +88,11 @@ struct sqlite3 *store_get_db (Store *store);
 /* Finds or creates the experiment of (@scenario_text, @seed); its id. */
 gint64   store_experiment  (Store *store, const char *name, const char *scenario_text,
                             guint64 seed, GError **error);
+/* The same for a given @mode: "sim" (store_experiment) or "live" (runs of
+ * `sipsim live`, doc/live.md): the same scenario and seed run live is
+ * another experiment, so live and simulated runs never mix in a check. */
+gint64   store_experiment_mode (Store *store, const char *name, const char *scenario_text,
+                                guint64 seed, const char *mode, GError **error);
 /* The latest experiment in the database (highest id); 0 if none. */
 gint64   store_latest_experiment (Store *store);
 /* Stored runs of @experiment as a set of "POINTKEY\x1fREP" strings. */
@@ -158,6 +163,7 @@ typedef struct {
   guint64  seed;
   char    *version;         /* sipsim version that created it */
   char    *created;         /* UTC, ISO 8601 */
+  char    *mode;            /* "sim" or "live" */
 } StoreExperimentInfo;
 
 /* Fills @out with experiment @experiment; FALSE with STORE_ERROR_NOT_FOUND

@@ -19,6 +19,7 @@
 #include "experiment/ladder.h"
 #include "experiment/replay.h"
 #include "experiment/store.h"
+#include "experiment/trace-private.h"
 
 static const char *
 fault_kind_name (ObsFaultKind k)
@@ -141,6 +142,23 @@ trace_run_ladder (Store *store, gint64 run_id, const TraceOptions *opt,
   char *tmpdir = NULL, *tmp_pcap = NULL, *text = NULL;
   RunResult *res = NULL;
   Ladder *l = NULL;
+  if (info != NULL)
+    memset (info, 0, sizeof *info);
+  {
+    /* A live run is drawn from its own capture (trace-live.c). */
+    StoreRunInfo run;
+    StoreExperimentInfo exp = { 0 };
+    if (!store_get_run_info (store, run_id, &run, NULL))
+      memset (&run, 0, sizeof run);
+    else if (store_get_experiment_info (store, run.experiment, &exp, NULL)
+             && g_strcmp0 (exp.mode, "live") == 0)
+      text = trace_live_ladder (store, &run, &exp, opt, info, error);
+    gboolean live = g_strcmp0 (exp.mode, "live") == 0;
+    store_experiment_info_clear (&exp);
+    store_run_info_clear (&run);
+    if (live)
+      return text;
+  }
   /* The ladder is drawn from every link (ladder.h merges a packet's
    * hops); the user's pcap is captured where they asked (run-pcap.c
    * note 1), in a second replay, since a link has one tap. */

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 
 /* Options (strings borrowed).  @pcap_path NULL: the packets go to a
  * temporary file that is removed again. */
+/* A live run (doc/live.md) is not replayed: @pcap_path must then be the
+ * capture `sipsim live --pcap` wrote for it, which is read, not written. */
 typedef struct {
   const char *pcap_path;
   const char *pcap_at;         /* RunOptions.pcap_at for pcap_path (NULL: the phones' access links) */
@@ -24,7 +26,8 @@ typedef struct {
 typedef struct {
   guint   n_devices;
   SimTime sim_time;
-  guint64 fingerprint;    /* replayed; equal to the stored one */
+  guint64 fingerprint;    /* replayed; equal to the stored one (live: the stored one) */
+  gboolean live;          /* a live run, drawn from its capture */
 } TraceInfo;
 
 /* Replays run @run_id of @store (replay.h: the fingerprint must match the

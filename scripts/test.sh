@@ -17,9 +17,10 @@ setup() { # dir, options...
   fi
 }
 
-# Every check runs everywhere: tshark, munge and Slurm are installed above,
-# so the pcap check and the Slurm cluster test must not skip.
-setup build --werror -Drequire_tshark=true -Drequire_slurm=true
+# Every check runs everywhere: tshark, munge, Slurm, Kamailio and dnsmasq
+# are installed above, so the pcap check, the Slurm cluster test and the
+# live tests must not skip.
+setup build --werror -Drequire_tshark=true -Drequire_slurm=true -Drequire_live=true
 meson compile -C build
 meson test -C build --print-errorlogs
 

@@ -147,6 +147,73 @@ test_obi_tcp_register (void)
   fx_clear (&x);
 }
 
+static void
+on_stopped (Device *dev, guint ok, guint failed, gpointer u)
+{
+  guint *out = u;
+  out[0]++;
+  out[1] = ok;
+  out[2] = failed;
+}
+
+/* device_stop over TCP (`sipsim live`'s Ctrl-C): the removal (expires=0)
+ * goes on the connection in use and is answered one round trip later;
+ * then the registrar closing the connection, or resetting it, makes the
+ * phone re-connect nothing and start no round. */
+static void
+test_obi_tcp_stop (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  DeviceConfig cfg;
+  obi_config (&cfg, "TCP");
+  fx_start (&x, &cfg);
+  sim_world_run_until (x.fx.world, SIM_S (5));
+  g_assert_cmpuint (sip_proxy_binding_count (x.fx.proxy[0]), ==, 1);
+  guint out[3] = { 0 };
+  device_stop (x.fx.device, on_stopped, out);
+  sim_world_run_until (x.fx.world, SIM_S (5) + RTT);
+  g_assert_cmpuint (out[0], ==, 1);
+  g_assert_cmpuint (out[1], ==, 1);
+  g_assert_cmpuint (sip_proxy_binding_count (x.fx.proxy[0]), ==, 0);
+  g_assert_cmpuint (device_get_stats (x.fx.device)->flows_opened, ==, 1);
+  guint64 sent = device_get_stats (x.fx.device)->registers_sent;
+  /* the registrar's process dies: the connection is reset, nothing follows */
+  sip_proxy_fault (x.fx.proxy[0], SIP_PROXY_FAULT_RESTART);
+  sim_world_run_until (x.fx.world, SIM_S (4000));
+  g_assert_cmpuint (device_get_stats (x.fx.device)->flows_opened, ==, 1);
+  g_assert_cmpuint (device_get_stats (x.fx.device)->registers_sent, ==, sent);
+  g_assert_cmpuint (count (&x, DEVICE_EVENT_REGISTERED), ==, 1);
+  device_config_clear (&cfg);
+  fx_clear (&x);
+}
+
+/* A stop while the phone waits to re-connect (B24 back-off after a reset):
+ * the pending re-connection is called off, the one removal is all that
+ * is sent, and no REGISTER follows it. */
+static void
+test_obi_tcp_stop_during_backoff (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  DeviceConfig cfg;
+  obi_config (&cfg, "TCP");
+  fx_start (&x, &cfg);
+  sip_proxy_schedule_fault (x.fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_RESTART);
+  sim_world_run_until (x.fx.world, SIM_S (101));
+  g_assert_nonnull (find (&x, DEVICE_EVENT_FLOW_FAILED, 0));
+  guint64 sent = device_get_stats (x.fx.device)->registers_sent;
+  guint out[3] = { 0 };
+  device_stop (x.fx.device, on_stopped, out);
+  sim_world_run_until (x.fx.world, SIM_S (400));
+  g_assert_cmpuint (out[0], ==, 1);
+  g_assert_cmpuint (out[1] + out[2], ==, 1);
+  g_assert_cmpuint (device_get_stats (x.fx.device)->registers_sent, <=, sent + 1);
+  g_assert_cmpuint (count (&x, DEVICE_EVENT_REGISTERED), ==, 1);
+  device_config_clear (&cfg);
+  fx_clear (&x);
+}
+
 /* B24 + B38: a registrar restart resets the connection: the phone notices
  * when the RST arrives (fault + 3L), waits W0 drawn in [15, 30] s
  * (reconnect_base 30 s, jitter 50 %), reconnects and registers again 12L
@@ -528,5 +595,8 @@ main (int argc, char **argv)
                    test_aastra_persistent_tls);
   g_test_add_func ("/device-conn/5-rfc5626/two-flows-reg-id-1-2", test_rfc5626_two_flows);
   g_test_add_func ("/device-conn/4-determinism/seed", test_determinism);
+  g_test_add_func ("/device-conn/6-stop/tcp-unregisters-and-reconnects-nothing", test_obi_tcp_stop);
+  g_test_add_func ("/device-conn/6-stop/tcp-stop-during-reconnect-backoff",
+                   test_obi_tcp_stop_during_backoff);
   return g_test_run ();
 }

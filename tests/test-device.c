@@ -101,6 +101,42 @@ test_b19_failover_timer_f (void)
   device_fixture_clear (&fx);
 }
 
+/* B38, B19: the primary is killed (its port closed): the refresh gets ICMP
+ * port unreachable one round trip after it leaves, and the fresh lookup
+ * and the REGISTER to the priority-20 server follow at once - no Timer F
+ * (what tests/live/test-live.py measures against a killed Kamailio). */
+static void
+test_b38_icmp_failover_no_timer_f (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 3 });
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "RegisterExpires", "300");
+  set (&cfg, "refresh_lead_fraction", "0.1");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (100), SIP_PROXY_FAULT_KILL);
+  sim_world_run_until (fx.world, SIM_S (600));
+
+  const DeviceEvent *first = registered_at (&fx, 0, 0);
+  g_assert_nonnull (first);
+  SimTime r = first->time + SIM_S (270);
+  const DeviceEvent *lk = lookup_after (&fx, r + 1);
+  g_assert_nonnull (lk);
+  /* the ICMP error is back one round trip after the refresh left */
+  SimTime dns_time = lk->time - (r + RTT);
+  g_assert_cmpint (dns_time, >, 0);
+  g_assert_cmpint (dns_time % RTT, ==, 0);
+  const DeviceEvent *fo = registered_at (&fx, 1, first->time);
+  g_assert_nonnull (fo);
+  g_assert_cmpint (fo->time, ==, r + RTT + dns_time + RTT);
+  g_assert_true (fo->failover);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* B19: every candidate silent: p0 (Timer F), p1 (Timer F), short break
  * (30 s), then the same walk again from the top. */
 static void
@@ -853,6 +889,102 @@ test_b9_alternate_ports (void)
   device_fixture_clear (&fx);
 }
 
+/* ---------------------------------------------------------- power off */
+
+typedef struct { int calls; guint ok, failed; SimTime at; SimWorld *world; } StopOut;
+
+static void
+on_stopped (Device *dev, guint ok, guint failed, gpointer u)
+{
+  StopOut *o = u;
+  o->calls++;
+  o->ok = ok;
+  o->failed = failed;
+  o->at = sim_world_now (o->world);
+}
+
+/* device_stop (`sipsim live`'s Ctrl-C): both bindings of a B21 pair are
+ * removed with expires=0 (RFC 3261 §10.2.2), one round trip after the
+ * stop, and nothing is sent afterwards (no refresh at 270 s). */
+static void
+test_stop_unregisters (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 13 });
+  add_srv_servers (&fx, 3);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "X_SecondaryRegistration", "true");
+  set (&cfg, "RegisterExpires", "300");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (60));
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[0]), ==, 1);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[1]), ==, 1);
+  StopOut o = { .world = fx.world };
+  device_stop (fx.device, on_stopped, &o);
+  g_assert_cmpint (o.calls, ==, 0);   /* never inside the call */
+  guint64 sent = device_get_stats (fx.device)->registers_sent;
+  sim_world_run_until (fx.world, SIM_S (1000));
+  g_assert_cmpint (o.calls, ==, 1);
+  g_assert_cmpuint (o.ok, ==, 2);
+  g_assert_cmpuint (o.failed, ==, 0);
+  g_assert_cmpint (o.at, ==, SIM_S (60) + RTT);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[0]), ==, 0);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[1]), ==, 0);
+  g_assert_cmpuint (device_get_stats (fx.device)->registers_sent, ==, sent);
+  g_assert_false (device_account_is_registered (fx.device, 1));
+  g_assert_cmpint (device_account_get_state (fx.device, 1), ==, DEVICE_ACC_DISABLED);
+
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* A dead registrar: the removal ends with Timer F and counts as failed. */
+static void
+test_stop_dead_registrar (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 14 });
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "RegisterExpires", "300");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (60));
+  g_assert_true (device_account_is_registered (fx.device, 1));
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (61), SIP_PROXY_FAULT_CRASH);
+  sim_world_run_until (fx.world, SIM_S (62));
+  StopOut o = { .world = fx.world };
+  device_stop (fx.device, on_stopped, &o);
+  sim_world_run_until (fx.world, SIM_S (200));
+  g_assert_cmpint (o.calls, ==, 1);
+  g_assert_cmpuint (o.ok, ==, 0);
+  g_assert_cmpuint (o.failed, ==, 1);
+  g_assert_cmpint (o.at, ==, SIM_S (62) + 64 * SIM_MS (500));   /* Timer F = 64 x T1 */
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+static void
+test_stop_nothing_registered (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15 });
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  device_fixture_start_device (&fx, &cfg);
+  StopOut o = { .world = fx.world };
+  device_stop (fx.device, on_stopped, &o);
+  g_assert_cmpint (o.calls, ==, 0);
+  sim_world_run_until (fx.world, SIM_S (100));
+  g_assert_cmpint (o.calls, ==, 1);
+  g_assert_cmpuint (o.ok + o.failed, ==, 0);
+  g_assert_cmpuint (device_get_stats (fx.device)->registers_sent, ==, 0);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -861,6 +993,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/2-lookup/B11-a-record-wins", test_b11_a_wins);
   g_test_add_func ("/device/3-redundancy/B19-failover-after-timer-f", test_b19_failover_timer_f);
   g_test_add_func ("/device/3-redundancy/B19-short-break", test_b19_short_break);
+  g_test_add_func ("/device/3-redundancy/B38-icmp-failover-without-timer-f",
+                   test_b38_icmp_failover_no_timer_f);
   g_test_add_func ("/device/4-keepalive/B23-options-no-answer-fails-over",
                    test_b23_options_keepalive_failover);
   g_test_add_func ("/device/5-nat/B39-first-registration-learns-mapping",
@@ -889,5 +1023,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/5-nat/RFC3581-inbound-options-answer-has-rport-value",
                    test_inbound_options_rport_value);
   g_test_add_func ("/device/1-enable/B9-alternate-local-ports", test_b9_alternate_ports);
+  g_test_add_func ("/device/8-stop/unregisters-primary-and-secondary", test_stop_unregisters);
+  g_test_add_func ("/device/8-stop/dead-registrar-ends-with-timer-f", test_stop_dead_registrar);
+  g_test_add_func ("/device/8-stop/nothing-registered", test_stop_nothing_registered);
   return g_test_run ();
 }

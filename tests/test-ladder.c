@@ -115,6 +115,33 @@ test_labels (void)
   g_assert_cmpstr (l, ==, "TCP [ACK] TLS ServerHello Certificate ServerKeyExchange ServerHelloDone");
 }
 
+/* DNS on another port than 53 (a [dns] port, a live run's dnsmasq) is
+ * told by the node named "dns"; a datagram that passes for SIP but holds
+ * binary bytes is drawn as text ('?' for what is not printable). */
+static void
+test_dns_by_node_and_binary (void)
+{
+  g_autoptr (GArray) h = hosts ();
+  Ladder *l = ladder_new (h);
+  DnsQuery q = { .id = 9, .rd = TRUE, .qname = "pbx-a.voip.test", .qtype = 1, .qclass = 1 };
+  g_autoptr (GByteArray) wire = g_byte_array_new ();
+  g_assert_true (dns_query_encode (&q, wire, NULL));
+  SimPacket *p = udp (PHONE, 40000, DNS, 5300, 11, wire->data, wire->len);
+  g_assert_true (ladder_add_packet (l, SIM_MS (1), sim_packet_data (p), sim_packet_len (p)));
+  sim_packet_free (p);
+  static const char bin[] = "OPTIONS \x01\xff\x7f SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n";
+  p = udp (PHONE, 5060, PBX, 5060, 12, bin, sizeof bin - 1);
+  g_assert_true (ladder_add_packet (l, SIM_MS (2), sim_packet_data (p), sim_packet_len (p)));
+  sim_packet_free (p);
+  g_autofree char *out = ladder_render (l, NULL);
+  if (g_test_verbose ())
+    g_printerr ("%s", out);
+  g_assert_nonnull (strstr (out, "DNS A? pbx-a.voip.test"));
+  for (const char *c = out; *c; c++)
+    g_assert_true (*c == '\n' || ((guchar) *c >= 0x20 && (guchar) *c < 0x7f));
+  ladder_free (l);
+}
+
 /* A NATed REGISTER crosses the access link with the private source, then
  * the uplink and the server link with the public one: two rows, not three
  * (ladder.h note 2). */
@@ -242,5 +269,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/2-segments", test_segments);
   g_test_add_func ("/ladder/3-pcap", test_pcap);
   g_test_add_func ("/ladder/4-nat-column", test_nat_column);
+  g_test_add_func ("/ladder/5-dns-by-node-and-binary", test_dns_by_node_and_binary);
   return g_test_run ();
 }

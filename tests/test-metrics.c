@@ -577,6 +577,20 @@ test_outage_crash_keeps_restart_loses (void)
   g_autoptr (GArray) m2 = metrics_compute (r);
   assert_val (m2, "", "outage_s", 101.06);
   assert_val (m2, "", "failover_s", 100);
+
+  /* KILL at 100 s, started again at 110 s: as RESTART (the binding is
+   * gone with the process) until the refresh at 200 s, the same
+   * 101.06 s; and it is a registrar fault: failover_s 100 s. */
+  g_autoptr (RunObservations) k = world (0, S (600));
+  u = add_unit (k, "phone/SP1", 0, LOCAL, 0);
+  add_reg (k, u, MS (1060), A, 3600);
+  add_fault (k, S (100), OBS_FAULT_PROXY_KILL, 0);
+  add_fault (k, S (110), OBS_FAULT_PROXY_RECOVER, 0);
+  add_reg (k, u, S (200), A, 3600);
+  g_autoptr (GArray) m3 = metrics_compute (k);
+  assert_val (m3, "", "outage_s", 101.06);
+  assert_val (m3, "", "failover_s", 100);
+  assert_val (m3, "", "failovers", 1);
 }
 
 /* ---- 5. probes, counts, load ---- */

@@ -53,6 +53,51 @@ static const char MINI[] = "[scenario]\nduration = 1h\n";
 
 /* ============================================================ 1-keys */
 
+/* [live] (doc/live.md): read into RunSpec.live, ignored by simulated runs;
+ * defaults rate 10/s and max_devices 100; dns "system" or a list with
+ * port 53 when none is given; [dns] presence is recorded. */
+static void
+test_live_section (void)
+{
+  g_autoptr (Scenario) sc = load_ok ("[scenario]\nduration = 1h\n[live]\naddress = 127.0.0.10\n"
+                                     "dns = 127.0.0.53:5300, 10.0.0.1\nrate = 2.5\nmax_devices = 7\n");
+  g_autoptr (RunSpec) s = scenario_instantiate (sc, 0, 0);
+  g_assert_cmpuint (s->live.bind, ==, SIM_IP4 (127, 0, 0, 10));
+  g_assert_false (s->live.dns_system);
+  g_assert_cmpuint (s->live.n_dns, ==, 2);
+  g_assert_cmpuint (s->live.dns[0].ip, ==, SIM_IP4 (127, 0, 0, 53));
+  g_assert_cmpuint (s->live.dns[0].port, ==, 5300);
+  g_assert_cmpuint (s->live.dns[1].ip, ==, SIM_IP4 (10, 0, 0, 1));
+  g_assert_cmpuint (s->live.dns[1].port, ==, 53);
+  g_assert_cmpfloat (s->live.rate, ==, 2.5);
+  g_assert_cmpuint (s->live.max_devices, ==, 7);
+  g_assert_false (s->dns_section);
+
+  g_autoptr (Scenario) d = load_ok ("[scenario]\nduration = 1h\n[dns]\nport = 5300\n[live]\ndns = system\n");
+  g_autoptr (RunSpec) t = scenario_instantiate (d, 0, 0);
+  g_assert_true (t->dns_section);
+  g_assert_true (t->live.dns_system);
+  g_assert_cmpuint (t->live.n_dns, ==, 0);
+  g_assert_cmpuint (t->live.bind, ==, SIM_IP4_ANY);
+  g_assert_cmpfloat (t->live.rate, ==, 10);
+  g_assert_cmpuint (t->live.max_devices, ==, 100);
+
+  load_err ("[scenario]\nduration = 1h\n[live]\nrate = 0\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [live] rate: expected a number of device starts per second > 0", NULL);
+  load_err ("[scenario]\nduration = 1h\n[live]\ndns = 1.2.3.4:0\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [live] dns: expected 'system' or up to 4 DNS servers", NULL);
+  load_err ("[scenario]\nduration = 1h\n[live]\ndns = 1.1.1.1, 2.2.2.2, 3.3.3.3, 4.4.4.4, 5.5.5.5\n",
+            SCENARIO_ERROR_VALUE, "t.ini:4: [live] dns: expected 'system' or up to 4", NULL);
+  load_err ("[scenario]\nduration = 1h\n[live]\naddress = localhost\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [live] address: expected an IPv4 address", NULL);
+  load_err ("[scenario]\nduration = 1h\n[live]\nmax_devices = 0\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [live] max_devices: expected a whole number from 1 to 100000", NULL);
+  load_err ("[scenario]\nduration = 1h\n[live]\nspeed = 3\n", SCENARIO_ERROR_UNKNOWN,
+            "t.ini:4: [live] speed: unknown key, expected one of: address, dns, rate, max_devices", NULL);
+  load_err ("[scenario]\nduration = 1h\n[live x]\n", SCENARIO_ERROR_UNKNOWN,
+            "expected [live] without a name", NULL);
+}
+
 static void
 test_durations (void)
 {
@@ -410,14 +455,15 @@ static const char FAULTS[] =
   "[fault f10]\ntype = link-cut\ntarget = dns\nat = normal(40m, 1m)\nduration = 90s\n"
   "[fault f11]\ntype = dns-add\nat = 1m\nname = _sip._udp.voip.test\n"
   "record = SRV 10 0 5060 pbx.voip.test\n"
-  "[fault f12]\ntype = link-cut\ntarget = phone\nat = 1m\nduration = 1s\n";
+  "[fault f12]\ntype = link-cut\ntarget = phone\nat = 1m\nduration = 1s\n"
+  "[fault f13]\ntype = proxy-kill\ntarget = a\nat = 5m\nduration = 15s\n";
 
 static void
 test_faults (void)
 {
   g_autoptr (Scenario) sc = load_ok (FAULTS);
   g_autoptr (RunSpec) s = scenario_instantiate (sc, 0, 0);
-  g_assert_cmpuint (s->faults->len, ==, 12);
+  g_assert_cmpuint (s->faults->len, ==, 13);
 #define F(i) (&g_array_index (s->faults, SpecFault, (i)))
   g_assert_cmpstr (F (0)->name, ==, "f1");
   g_assert_true (F (0)->kind == SPEC_FAULT_PROXY && F (0)->action == SIP_PROXY_FAULT_CRASH);
@@ -456,6 +502,9 @@ test_faults (void)
   g_assert_cmpuint (F (10)->record.rr.ttl_s, ==, 300);        /* [dns] ttl default */
   g_assert_cmpstr (F (10)->record.rr.target, ==, "pbx.voip.test");
   g_assert_cmpstr (F (11)->target, ==, "phone");
+  g_assert_true (F (12)->kind == SPEC_FAULT_PROXY && F (12)->action == SIP_PROXY_FAULT_KILL);
+  g_assert_cmpint (F (12)->at.a, ==, SIM_S (300));
+  g_assert_cmpint (F (12)->duration, ==, SIM_S (15));
 #undef F
   /* Default zone: the last two labels of every owner name. */
   g_assert_cmpstr (s->zones[0], ==, "voip.test");
@@ -1230,6 +1279,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/1-keys/scenario-section", test_scenario_section);
   g_test_add_func ("/scenario/1-keys/world-every-section", test_world);
   g_test_add_func ("/scenario/1-keys/faults", test_faults);
+  g_test_add_func ("/scenario/1-keys/live-section", test_live_section);
   g_test_add_func ("/scenario/1-keys/keyfile-syntax", test_keyfile_syntax);
   g_test_add_func ("/scenario/2-sweep/grid", test_grid);
   g_test_add_func ("/scenario/2-sweep/zip", test_zip);

@@ -216,7 +216,7 @@ test_open_schema (void)
                              " 'run_identity', 'claim_owner')"), ==, 5);
 
   char *v = q_text (s, "SELECT value FROM meta WHERE key = 'schema_version'");
-  g_assert_cmpstr (v, ==, "4");
+  g_assert_cmpstr (v, ==, "5");
   g_free (v);
   v = q_text (s, "SELECT value FROM meta WHERE key = 'sipsim_version'");
   g_assert_cmpstr (v, ==, SIPSIM_VERSION);
@@ -257,7 +257,7 @@ test_open_version_refused (void)
   g_assert_null (s);
   g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
   g_assert_nonnull (strstr (e->message, "schema version 999"));
-  g_assert_nonnull (strstr (e->message, "reads 4"));
+  g_assert_nonnull (strstr (e->message, "reads 5"));
   g_clear_error (&e);
 
   /* schemas 1 and 2 (fingerprints of version 1): refused with what to do */
@@ -275,6 +275,16 @@ test_open_version_refused (void)
       g_assert_nonnull (strstr (e->message, "sipsim merge NEW.db"));
       g_clear_error (&e);
     }
+
+  /* schema 4 (no experiment.mode): refused, with the same way out */
+  raw_exec (t.path, "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
+  s = store_open (t.path, &e);
+  g_assert_null (s);
+  g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
+  g_assert_nonnull (strstr (e->message, "schema version 4, this sipsim"));
+  g_assert_nonnull (strstr (e->message, "as simulated ones"));
+  g_assert_nonnull (strstr (e->message, "sipsim merge NEW.db"));
+  g_clear_error (&e);
   g_clear_error (&e);
   /* schema 3 (a trace as one event row per line): refused with what to do */
   raw_exec (t.path, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
@@ -406,7 +416,19 @@ test_experiment_find_or_create (void)
                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   g_assert_cmpuint (info.seed, ==, 0x1234);
   g_assert_cmpstr (info.version, ==, SIPSIM_VERSION);
+  g_assert_cmpstr (info.mode, ==, "sim");
   store_experiment_info_clear (&info);
+  /* The same scenario and seed run live is another experiment (schema 2). */
+  gint64 l = store_experiment_mode (s, "first", "abc", 0x1234, "live", &e);
+  g_assert_no_error (e);
+  g_assert_cmpint (l, !=, a);
+  g_assert_cmpint (store_experiment_mode (s, "x", "abc", 0x1234, "live", &e), ==, l);
+  g_assert_true (store_get_experiment_info (s, l, &info, &e));
+  g_assert_cmpstr (info.mode, ==, "live");
+  store_experiment_info_clear (&info);
+  g_assert_cmpint (store_experiment_mode (s, "x", "abc", 0x1234, "dream", &e), ==, 0);
+  g_assert_nonnull (e);   /* CHECK (mode IN ('sim', 'live')) */
+  g_clear_error (&e);
   char *seed = q_text (s, "SELECT seed FROM experiment ORDER BY id LIMIT 1");
   g_assert_cmpstr (seed, ==, "0000000000001234");
   g_free (seed);
@@ -1090,7 +1112,7 @@ test_doc_examples (void)
   GError *e = NULL;
   g_assert_true (g_file_get_contents (doc, &md, NULL, &e));
   g_assert_no_error (e);
-  g_assert_nonnull (strstr (md, "schema version 4"));
+  g_assert_nonnull (strstr (md, "schema version 5"));
 
   Tmp t;
   tmp_init (&t);

@@ -192,6 +192,13 @@ void
 acc_on_flow (DeviceAccount *acc, const SipFlowEvent *ev)
 {
   char b[SIM_SOCKADDR_STRLEN];
+  if (acc->stopping) {
+    /* device_stop: nothing is re-connected; a lost connection only ends
+     * the removal travelling on it */
+    if (ev->kind == SIP_FLOW_DOWN)
+      sip_txn_layer_transport_error (acc->layer, sip_flow_to_handle (ev->flow), NULL, ev->error);
+    return;
+  }
   if (acc_f2_on_flow (acc, ev))
     return;
   gboolean restore = ev->flow != 0 && ev->flow == acc->restore_flow;

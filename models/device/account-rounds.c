@@ -120,6 +120,10 @@
  *    REGISTER outcomes, DNS answers, keep-alive outcomes, datagrams and
  *    ICMP errors, and device_account_start):
  *
+ *      stopping   (device_stop) replaces all of the below: no round, no
+ *                 lookup, no timer of the account pending; the legs are
+ *                 busy only with the removals (account.c, "power off").
+ *
  *      phases     IDLE: no lookup, the leg idle, nothing being tried.
  *                 LOOKUP: the leg idle.  ATTEMPT: the leg busy (one
  *                 REGISTER transaction at a time: reg.c refuses a second
@@ -736,6 +740,20 @@ const char *
 acc_invariant_violation (const DeviceAccount *acc)
 {
   const DeviceAccountConfig *cfg = acc->cfg;
+  if (acc->stopping)
+    {
+      if (acc->round != ROUND_NONE || acc->locate != NULL)
+        return "stopping during a round or a lookup";
+      if (host_timer_is_pending (&acc->next_timer) || host_timer_is_pending (&acc->expiry_timer)
+          || host_timer_is_pending (&acc->failback_timer) || host_timer_is_pending (&acc->ka_timer)
+          || host_timer_is_pending (&acc->ob_timer) || host_timer_is_pending (&acc->sec_timer)
+          || host_timer_is_pending (&acc->conn_timer) || host_timer_is_pending (&acc->restore_timer)
+          || host_timer_is_pending (&acc->f2_timer))
+        return "stopping with a timer pending";
+      if (device_reg_is_busy (acc->reg) && !acc->registered)
+        return "stopping: the REGISTER leg busy without a binding to remove";
+      return NULL;
+    }
   RoundPhase phase = acc_phase (acc);
   gboolean busy = device_reg_is_busy (acc->reg);
   gboolean next = host_timer_is_pending (&acc->next_timer);

@@ -366,6 +366,94 @@ device_account_start (DeviceAccount *acc)
   acc_check_invariants (acc);
 }
 
+/* ---------------------------------------------------- power off (stop) */
+
+static void
+acc_on_unreg (DeviceReg *reg, const DeviceRegResult *r, gpointer u)
+{
+  DeviceAccount *acc = u;
+  gboolean primary = reg == acc->reg;
+  char b[SIM_SOCKADDR_STRLEN];
+  acc_trace (acc, "%sunregister at %s: %s %u", primary ? "" : "secondary ",
+             addr_str (&r->server, b), device_reg_outcome_to_string (r->outcome), r->status);
+  if (primary)
+    {
+      acc->registered = FALSE;
+      acc_set_state (acc, DEVICE_ACC_DISABLED);
+    }
+  else
+    acc->sec_registered = FALSE;
+  acc_check_invariants (acc);
+  device_stop_done (acc->dev, r->outcome == DEVICE_REG_OK);
+}
+
+/* Removes the binding @leg holds at @server (RFC 3261 §10.2.2): the
+ * contact registered there, expires=0. */
+static void
+acc_unregister (DeviceAccount *acc, DeviceReg *leg, const SimSockAddr *server)
+{
+  DeviceRegRequest req;
+  SimSockAddr contact;
+  acc_request_for (acc, server, &req, &contact);
+  if (acc->contact_known)
+    {
+      req.contact_ip = acc->contact.ip;
+      req.contact_port = acc->contact.port;
+    }
+  req.unregister = TRUE;
+  char b[SIM_SOCKADDR_STRLEN];
+  acc_trace (acc, "unregister at %s", addr_str (server, b));
+  device_reg_start (leg, &req, acc_on_unreg, acc);
+}
+
+guint
+device_account_stop (DeviceAccount *acc)
+{
+  host_timer_cancel (&acc->next_timer);
+  host_timer_cancel (&acc->expiry_timer);
+  host_timer_cancel (&acc->failback_timer);
+  host_timer_cancel (&acc->ka_timer);
+  host_timer_cancel (&acc->ob_timer);
+  host_timer_cancel (&acc->sec_timer);
+  /* connections (account-conn.c): no reconnect, no restore, no second
+   * flow; the RFC 5626 second flow's binding is left to expire */
+  host_timer_cancel (&acc->conn_timer);
+  host_timer_cancel (&acc->restore_timer);
+  host_timer_cancel (&acc->f2_timer);
+  if (acc->locate)
+    {
+      device_locate_cancel (acc->locate);
+      acc->locate = NULL;
+    }
+  device_ka_cancel_all (acc->ka);
+  device_reg_cancel (acc->reg);
+  device_reg_cancel (acc->sec_reg);
+  if (acc->f2_reg)
+    device_reg_cancel (acc->f2_reg);
+  if (acc->unreg)
+    device_reg_cancel (acc->unreg);
+  acc->stopping = TRUE;
+  acc->round = ROUND_NONE;
+  acc->refresh_at = -1;
+  acc->refresh_due = FALSE;
+  acc->has_trying = FALSE;
+  guint n = 0;
+  if (acc->registered && acc->has_server)
+    {
+      acc_unregister (acc, acc->reg, &acc->server);
+      n++;
+    }
+  else
+    acc_set_state (acc, DEVICE_ACC_DISABLED);
+  if (acc->sec_registered)
+    {
+      acc_unregister (acc, acc->sec_reg, &acc->sec_server);
+      n++;
+    }
+  acc_check_invariants (acc);
+  return n;
+}
+
 void
 device_account_free (DeviceAccount *acc)
 {

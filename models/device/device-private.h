@@ -76,6 +76,7 @@ struct DeviceAccount {
   GArray                    *blocked;         /* BlockedServer */
 
   gboolean                   registered;      /* a binding is in force */
+  gboolean                   stopping;        /* device_stop(): removals only */
   SimSockAddr                server;          /* the server of the last 2xx */
   gboolean                   has_server;
   guint16                    server_priority;
@@ -149,6 +150,12 @@ struct Device {
   DeviceStats       stats;                    /* malformed, datagrams_received: see
                                                  device_get_stats() */
   guint64           malformed_own;            /* malformed found by the accounts */
+  /* device_stop() */
+  gboolean          stopping;
+  guint             stop_pending, stop_ok, stop_failed;
+  DeviceStopFunc    stop_func;
+  gpointer          stop_data;
+  HostTimer         stop_timer;   /* zero delay: nothing to remove */
 };
 
 /* device.c */
@@ -200,3 +207,8 @@ const char *device_sub_invariant_violation (const DeviceAccount *acc);
 DeviceAccount *device_account_new   (Device *dev, guint n, GError **error);
 void           device_account_free  (DeviceAccount *acc);
 void           device_account_start (DeviceAccount *acc);
+/* device_stop() for one account: stops everything; returns how many
+ * removals (0..2) it started; each ends with device_stop_done(). */
+guint          device_account_stop  (DeviceAccount *acc);
+/* device.c: one removal has its outcome. */
+void           device_stop_done     (Device *dev, gboolean ok);

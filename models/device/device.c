@@ -153,12 +153,55 @@ device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
 
 /* ------------------------------------------------------------ lifecycle */
 
+static void
+device_stop_finish (Device *dev)
+{
+  DeviceStopFunc func = g_steal_pointer (&dev->stop_func);
+  if (func)
+    func (dev, dev->stop_ok, dev->stop_failed, dev->stop_data);
+}
+
+static void
+on_stop_timer (HostTimer *t, gpointer u)
+{
+  (void) t;
+  device_stop_finish (u);
+}
+
+void
+device_stop_done (Device *dev, gboolean ok)
+{
+  g_assert (dev->stopping && dev->stop_pending > 0);
+  if (ok)
+    dev->stop_ok++;
+  else
+    dev->stop_failed++;
+  if (--dev->stop_pending == 0)
+    device_stop_finish (dev);
+}
+
+void
+device_stop (Device *dev, DeviceStopFunc func, gpointer user_data)
+{
+  g_return_if_fail (dev != NULL && !dev->stopping);
+  dev->stopping = TRUE;
+  dev->stop_func = func;
+  dev->stop_data = user_data;
+  for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++)
+    if (dev->accounts[i])
+      dev->stop_pending += device_account_stop (dev->accounts[i]);
+  if (dev->stop_pending == 0)
+    host_timer_start (&dev->stop_timer, 0);   /* host.h: never inside the call */
+}
+
+
 Device *
 device_new (SimHost *host, const DeviceConfig *cfg, GError **error)
 {
   g_return_val_if_fail (host != NULL && cfg != NULL, NULL);
   Device *dev = g_new0 (Device, 1);
   dev->host = host;
+  host_timer_init (host, &dev->stop_timer, on_stop_timer, dev);
   device_config_copy (&dev->cfg, cfg);
   host_rng_init (host, &dev->rng, "device");
   /* B4: +sip.instance from the MAC, RFC 4122 §4.1.6 style node field. */
@@ -224,6 +267,7 @@ device_free (Device *dev)
 {
   if (dev == NULL)
     return;
+  host_timer_cancel (&dev->stop_timer);
   /* Accounts first: they cancel their own lookups on the locator. */
   for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++)
     device_account_free (dev->accounts[i]);

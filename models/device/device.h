@@ -176,6 +176,23 @@ void        device_free         (Device *dev);
  * resolves and registers. */
 void        device_start        (Device *dev);
 
+/* Called once when device_stop() has finished, from the event loop.
+ * @unregistered: bindings removed with a 2xx; @failed: removals that got
+ * a failure or no answer (Timer F). */
+typedef void (*DeviceStopFunc) (Device *dev, guint unregistered, guint failed,
+                                gpointer user_data);
+
+/* Power off with a goodbye (`sipsim live`'s Ctrl-C): every account stops
+ * its timers, lookups and keep-alives and starts nothing new; each
+ * binding in force, at the primary and at a B21 secondary, is removed
+ * with a REGISTER listing the registered contact with expires=0 (RFC 3261
+ * §10.2.2), answering a digest challenge as any REGISTER does.  @func
+ * runs when every removal has its outcome, at the latest Timer F after
+ * this call (at once, from the loop, when nothing was registered).
+ * Inbound requests are still answered meanwhile.  Calling it twice is a
+ * programming error; device_free() may be called at any time. */
+void        device_stop         (Device *dev, DeviceStopFunc func, gpointer user_data);
+
 void        device_set_event_func (Device *dev, DeviceEventFunc func, gpointer user_data);
 const DeviceStats *device_get_stats (const Device *dev);
 const DeviceConfig *device_get_config (const Device *dev);

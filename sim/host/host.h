@@ -4,10 +4,10 @@
  *
  * Protocol code written against this header runs unchanged in two worlds:
  *
- *   simulated host (host-sim.c)        live host (later issue, `sipsim live`)
+ *   simulated host (host-sim.c)        live host (host-live.c, `sipsim live`)
  *   - time: the SimWorld clock         - time: the same kernel, its clock slaved
  *   - sockets: sim/net on a SimNode      to CLOCK_MONOTONIC by a GLib main loop
- *                                      - sockets: GSocket on real interfaces
+ *                                      - sockets: real ones (IP_RECVERR for ICMP)
  *
  * Timers are the kernel's SimTimer in both: the live host drives the same
  * event queue in real time (as ns-3's RealtimeSimulatorImpl does), so

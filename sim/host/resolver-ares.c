@@ -766,12 +766,50 @@ host_resolver_get_pending (const HostResolver *r)
   return g_list_length (r->lookups);
 }
 
+/* ------------------------------------------------- the system's servers */
+
+static int library_once (void);
+
+guint
+host_resolver_system_servers (SimSockAddr *out, guint max, GError **error)
+{
+  int st = library_once ();
+  ares_channel ch = NULL;
+  if (st == ARES_SUCCESS)
+    st = ares_init (&ch);   /* reads resolv.conf, as a live phone's OS would */
+  struct ares_addr_port_node *list = NULL;
+  if (st == ARES_SUCCESS)
+    st = ares_get_servers_ports (ch, &list);
+  guint n = 0;
+  for (struct ares_addr_port_node *p = list; p && n < max; p = p->next)
+    if (p->family == AF_INET)
+      out[n++] = (SimSockAddr) { ntohl (p->addr.addr4.s_addr),
+                                 (guint16) (p->udp_port ? p->udp_port : 53) };
+  if (list)
+    ares_free_data (list);
+  if (ch)
+    ares_destroy (ch);
+  if (n == 0)
+    g_set_error (error, g_quark_from_static_string ("host-resolver-error"), st,
+                 "no IPv4 DNS server in the system's configuration%s%s",
+                 st == ARES_SUCCESS ? "" : ": ", st == ARES_SUCCESS ? "" : ares_strerror (st));
+  return n;
+}
+
 /* ----------------------------------------------------------- lifecycle */
 
 static gpointer
 library_init (gpointer data)
 {
   return GINT_TO_POINTER (ares_library_init (ARES_LIB_INIT_ALL));
+}
+
+/* c-ares process state, once (see the top). */
+static int
+library_once (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  return GPOINTER_TO_INT (g_once (&once, library_init, NULL));
 }
 
 HostResolver *
@@ -781,8 +819,7 @@ host_resolver_new (SimHost *host, const SimSockAddr *servers, guint n_servers,
   g_return_val_if_fail (host != NULL, NULL);
   g_return_val_if_fail (servers != NULL && n_servers > 0, NULL);
   g_return_val_if_fail (cfg == NULL || cfg->timeout >= 0, NULL);
-  static GOnce once = G_ONCE_INIT;   /* c-ares process state, see the top */
-  int st = GPOINTER_TO_INT (g_once (&once, library_init, NULL));
+  int st = library_once ();
   if (st != ARES_SUCCESS)
     {
       g_set_error (error, g_quark_from_static_string ("host-resolver-error"), st,

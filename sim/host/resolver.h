@@ -4,7 +4,12 @@
  * A HostResolver sends real DNS queries, built and parsed by c-ares, as UDP
  * datagrams through the host's sockets (host_udp_*), so in the simulator
  * they cross the simulated network to a DNS server model and back.  It is
- * written against host.h only, so the live host can use it unchanged.
+ * written against host.h only, so the live host (host-live.h) uses it
+ * unchanged: there the same sockets are real ones, the same timeouts run
+ * on kernel timers that follow the wall clock, and the servers are real
+ * (`sipsim live`; tests/test-host-live.c asks the DNS model on a real
+ * socket, tests/live/ asks dnsmasq).  The only live-only call is
+ * host_resolver_system_servers().
  *
  * Retries and timeouts follow c-ares' own rule (c-ares 1.18,
  * ares__send_query / next_server), but run on simulated timers:
@@ -110,6 +115,12 @@ HostDnsLookup *host_resolver_lookup_naptr (HostResolver *resolver, const char *n
                                            HostDnsFunc func, gpointer user_data);
 /* Stops a lookup in progress; its callback is not called. */
 void           host_dns_lookup_cancel   (HostDnsLookup *lookup);
+
+/* The machine's own DNS servers (IPv4 ones, as c-ares reads them from
+ * /etc/resolv.conf), for `sipsim live` when a scenario names none: up to
+ * @max into @out; how many.  0 with a GError when c-ares finds none.
+ * Reads the machine's files: never call it in a simulated run. */
+guint          host_resolver_system_servers (SimSockAddr *out, guint max, GError **error);
 
 /* Lookups in progress. */
 guint          host_resolver_get_pending (const HostResolver *resolver);

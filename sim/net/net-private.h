@@ -126,4 +126,3 @@ void         sim_tcp_stack_free    (SimTcpStack *stack);
 
 /* ---- pcap.c */
 
-void         sim_pcap_write        (SimPcap *pcap, SimTime t, const guint8 *data, gsize len);

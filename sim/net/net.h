@@ -196,6 +196,9 @@ SimPcap      *sim_pcap_open          (const char *path, GError **error);
  * failed (disk full): the file is then incomplete. */
 gboolean      sim_pcap_close         (SimPcap *pcap, GError **error);
 guint64       sim_pcap_get_packets   (const SimPcap *pcap);
+/* Appends one record: the IPv4 packet @data of @len bytes at @t (ns since
+ * the epoch of the file's clock: simulated time, or Unix time in live runs). */
+void          sim_pcap_write         (SimPcap *pcap, SimTime t, const guint8 *data, gsize len);
 /* Writes every packet @node receives on or sends from any interface.
  * @pcap is not owned; NULL detaches. */
 void          sim_node_set_pcap      (SimNode *node, SimPcap *pcap);

@@ -129,14 +129,21 @@ dump "$T/m3.db" | diff "$T/one.txt" - >&2 || fail "a conflicting input changed t
 
 step "2. a schema-1 file (no point hashes, fingerprints of version 1) is refused (with a hint), copied by merge, and not reused"
 cp "$T/one.db" "$T/v1.db"
-# What schema 1 was: no run.point_hash, no claim table, no run.fingerprint_version.
-sqlite3 "$T/v1.db" "DROP INDEX run_identity; ALTER TABLE run DROP COLUMN point_hash; DROP TABLE claim;
+# What schema 4 was: no experiment.mode (part of a UNIQUE constraint, so
+# the table is made again without it).
+NOMODE="CREATE TABLE e2 (id INTEGER PRIMARY KEY, name TEXT NOT NULL, scenario TEXT NOT NULL,
+          scenario_hash TEXT NOT NULL, seed TEXT NOT NULL, version TEXT NOT NULL,
+          created TEXT NOT NULL, UNIQUE (scenario_hash, seed));
+        INSERT INTO e2 SELECT id, name, scenario, scenario_hash, seed, version, created FROM experiment;
+        DROP TABLE experiment; ALTER TABLE e2 RENAME TO experiment;"
+# What schema 1 was besides: no run.point_hash, no claim table, no run.fingerprint_version.
+sqlite3 "$T/v1.db" "$NOMODE DROP INDEX run_identity; ALTER TABLE run DROP COLUMN point_hash; DROP TABLE claim;
                     DROP INDEX IF EXISTS claim_owner; ALTER TABLE run DROP COLUMN fingerprint_version;
                     UPDATE meta SET value = '1' WHERE key = 'schema_version'"
 set +e
 "$SIPSIM" plot "$T/v1.db" -o "$T/v1plots" >/dev/null 2>"$T/v1.err"; rc=$?
 set -e
-[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 4; its runs have fingerprints of version 1 .* copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
+[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 5; its runs have fingerprints of version 1 .* copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
   || { cat "$T/v1.err"; fail "a schema-1 file was not refused with the upgrade hint"; }
 "$SIPSIM" merge "$T/v2.db" "$T/v1.db" >/dev/null 2>"$T/up.err" || { cat "$T/up.err"; fail "merge did not copy a schema-1 file"; }
 grep -q "fingerprint_version 1 and no point hash" "$T/up.err" || { cat "$T/up.err"; fail "merge did not say the old runs are not reused"; }
@@ -145,10 +152,25 @@ dump "$T/v2.db" | diff "$T/one.txt" - >&2 || fail "the copied file differs from 
   || fail "the copied runs are not marked as version-1 runs that are never reused"
 # a schema-2 file (point hashes, but fingerprints of version 1) likewise
 cp "$T/one.db" "$T/v2src.db"
-sqlite3 "$T/v2src.db" "ALTER TABLE run DROP COLUMN fingerprint_version; UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+sqlite3 "$T/v2src.db" "$NOMODE ALTER TABLE run DROP COLUMN fingerprint_version; UPDATE meta SET value = '2' WHERE key = 'schema_version'"
 "$SIPSIM" merge "$T/v2b.db" "$T/v2src.db" >/dev/null 2>"$T/up2b.err" || { cat "$T/up2b.err"; fail "merge did not copy a schema-2 file"; }
 [ "$(count "$T/v2b.db" "SELECT count(*) FROM run WHERE point_hash = '' AND fingerprint_version = 1")" -eq 12 ] \
   || fail "the copied schema-2 runs are not marked as version-1 runs"
+
+step "2. a schema-4 file (no experiment.mode) is refused (with a hint), copied by merge as simulated runs, reused"
+cp "$T/one.db" "$T/s4src.db"
+sqlite3 "$T/s4src.db" "$NOMODE UPDATE meta SET value = '4' WHERE key = 'schema_version'"
+set +e
+"$SIPSIM" plot "$T/s4src.db" -o "$T/s3plots" >/dev/null 2>"$T/s3.err"; rc=$?
+set -e
+[ $rc -ne 0 ] && grep -q "schema version 4, this sipsim .* reads 5; copy it into a new file with: sipsim merge NEW.db" "$T/s3.err" \
+  || { cat "$T/s3.err"; fail "a schema-4 file was not refused with the upgrade hint"; }
+"$SIPSIM" merge "$T/s5.db" "$T/s4src.db" >/dev/null 2>"$T/up3.err" || { cat "$T/up3.err"; fail "merge did not copy a schema-4 file"; }
+dump "$T/s5.db" | diff "$T/one.txt" - >&2 || fail "the copied schema-4 file differs from the original runs"
+[ "$(count "$T/s5.db" "SELECT count(*) FROM experiment WHERE mode = 'sim'")" -eq 1 ] \
+  || fail "the copied schema-4 experiment is not a simulated one"
+[ "$(count "$T/s5.db" "SELECT count(*) FROM run WHERE length(point_hash) = 64 AND fingerprint_version = 2")" -eq 12 ] \
+  || fail "the copied schema-4 runs lost their point hashes or fingerprint version"
 
 step "3. more replications: the 12 stored runs are reused, 8 computed"
 cp "$T/one.db" "$T/grow.db"
