@@ -15,7 +15,7 @@ cli_check_main (int argc, char **argv)
 {
   g_autofree char *db_path = NULL, *baseline = NULL, *junit = NULL, *filter = NULL, *seed = NULL;
   gint jobs = 0;
-  gboolean no_run = FALSE, golden = FALSE, quiet = FALSE;
+  gboolean no_run = FALSE, golden = FALSE, golden_only = FALSE, quiet = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &db_path, "results database (default results/NAME.db)", "DB" },
     { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &baseline, "compare with this database's experiment of the same name", "DB" },
@@ -23,6 +23,7 @@ cli_check_main (int argc, char **argv)
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "worker threads for missing runs (default: every core)", "N" },
     { "no-run", 0, 0, G_OPTION_ARG_NONE, &no_run, "do not run missing runs: they are an error", NULL },
     { "print-golden", 0, 0, G_OPTION_ARG_NONE, &golden, "print [golden] lines for the stored runs and exit", NULL },
+    { "golden-only", 0, 0, G_OPTION_ARG_NONE, &golden_only, "run and check only the runs pinned in [golden] (no [expect])", NULL },
     { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, "only the sweep points matching (as sipsim run --filter)", "FILTER" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "experiment seed (as given to sipsim run --seed)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress output while running", NULL },
@@ -71,7 +72,8 @@ cli_check_main (int argc, char **argv)
 
   CheckOptions opt = {
     .db_path = db_path, .baseline = baseline, .junit = junit, .filter = filter,
-    .jobs = (guint) jobs, .no_run = no_run, .print_golden = golden, .quiet = quiet,
+    .jobs = (guint) jobs, .no_run = no_run, .print_golden = golden,
+    .golden_only = golden_only, .quiet = quiet,
     .label = argv[1],
   };
   int status = check_scenario (sc, &opt, &error);

@@ -171,6 +171,8 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
         continue;
       for (guint r = 0; r < reps; r++)
         {
+          if (opt->select && !opt->select (pt, r, opt->select_data))
+            continue;
           summary->planned++;
           g_autofree char *k = store_run_key (pt->key, r);
           if (g_hash_table_contains (done, k))

@@ -36,6 +36,11 @@ typedef struct {
   const char    *db_path;      /* NULL: runner_default_db_path() */
   guint          jobs;         /* 0: every core */
   const char    *filter;       /* scenario_point_matches() filter; NULL: all */
+  /* A further choice of single runs among the filtered points: TRUE runs
+   * (@pt, @rep).  NULL: every replication.  `sipsim check --golden-only`
+   * runs only the pinned runs with it. */
+  gboolean     (*select) (const ScenarioPoint *pt, guint rep, gpointer data);
+  gpointer       select_data;
   gboolean       trace;        /* store events and probes */
   const char    *pcap_dir;     /* non-NULL: one pcap per run there */
   RunnerProgress progress;
