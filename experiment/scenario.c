@@ -53,7 +53,7 @@ struct Scenario {
   /* Each profile's defaults, made once: applying a profile's table costs
    * more than the rest of a point, and every point of every device copies
    * one. */
-  DeviceConfig profiles[DEVICE_PROFILE_RFC + 1];
+  DeviceConfig profiles[DEVICE_N_PROFILES];
 };
 
 /* ------------------------------------------------------------ sections */
@@ -792,15 +792,17 @@ static gboolean
 build_device (B *b, RunSpec *spec, const char *name, SpecLink def)
 {
   const ScKfEntry *pe = sc_kf_group_get (b->g, "profile");
+  g_autofree char *names = device_profile_names (" or ");
   if (!pe)
-    return missing (b, "profile", "obihai, aastra or rfc");
+    return missing (b, "profile", names);
   if (!load_entry (b, pe))
     return FALSE;
   SpecDevice dd = { 0 };
   g_autofree char *prof = g_strstrip (g_strdup (b->v));
+  g_autofree char *what = g_strconcat ("a profile: ", names, NULL);
   DeviceProfileId pid;
-  if (!device_profile_from_string (prof, &pid) || pid > DEVICE_PROFILE_RFC)
-    return bad (b, SCENARIO_ERROR_VALUE, "a profile: obihai, aastra or rfc");
+  if (!device_profile_from_string (prof, &pid))
+    return bad (b, SCENARIO_ERROR_VALUE, what);
   device_config_copy (&dd.cfg, &b->sc->profiles[pid]);   /* = device_config_init_named */
   dd.name = g_strdup (name);
   dd.count = 1;

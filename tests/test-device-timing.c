@@ -139,7 +139,7 @@ test_b6_retry_after_wins (void)
   };
   SimRng rng;
   sim_rng_init (&rng, 6, "retry-after");
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_RFC; p++)
+  for (int p = DEVICE_PROFILE_OBIHAI; p < DEVICE_N_PROFILES; p++)
     {
       DeviceConfig c;
       device_config_init (&c, (DeviceProfileId) p);
@@ -199,7 +199,7 @@ test_b8_waits (void)
 static void
 test_b38_server_failure (void)
 {
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_RFC; p++)
+  for (int p = DEVICE_PROFILE_OBIHAI; p < DEVICE_N_PROFILES; p++)
     {
       DeviceConfig c;
       device_config_init (&c, (DeviceProfileId) p);

@@ -1,6 +1,6 @@
 /*
- * models/device/config-private.h - what config.c and profiles.c share:
- * the default tables (profiles.c) and the name lookup (config.c).
+ * models/device/config-private.h - what config.c and profiles/ share:
+ * the default tables (profiles/) and the name lookup (config.c).
  */
 #pragma once
 #include "models/device/config.h"

@@ -756,7 +756,7 @@ format (const DeviceConfig *cfg, const DeviceParamInfo *info, int account)
 
 /* ------------------------------------------------------------ lifecycle */
 
-/* Applies a defaults table (profiles.c) to the device and every slot.
+/* Applies a defaults table (profiles/) to the device and every slot.
  * The tables are ours, so a row that does not apply is a programming
  * error. */
 static void
@@ -780,7 +780,7 @@ void
 device_config_init (DeviceConfig *cfg, DeviceProfileId profile)
 {
   g_return_if_fail (cfg != NULL);
-  g_return_if_fail (profile <= DEVICE_PROFILE_RFC);
+  g_return_if_fail ((guint) profile < DEVICE_N_PROFILES);
   memset (cfg, 0, sizeof *cfg);
   cfg->profile = profile;
   guint n;
@@ -797,9 +797,9 @@ device_config_init_named (DeviceConfig *cfg, const char *profile, GError **error
   DeviceProfileId p;
   if (profile == NULL || !device_profile_from_string (profile, &p))
     {
+      g_autofree char *names = device_profile_names (" or ");
       g_set_error (error, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_PROFILE,
-                   "unknown profile '%s': expected obihai, aastra or rfc",
-                   profile ? profile : "(null)");
+                   "unknown profile '%s': expected %s", profile ? profile : "(null)", names);
       return FALSE;
     }
   device_config_init (cfg, p);
@@ -897,33 +897,6 @@ device_account_config_registrar (const DeviceAccountConfig *acc)
 }
 
 /* -------------------------------------------------------------- strings */
-
-const char *
-device_profile_to_string (DeviceProfileId p)
-{
-  switch (p)
-    {
-    case DEVICE_PROFILE_OBIHAI: return "obihai";
-    case DEVICE_PROFILE_AASTRA: return "aastra";
-    case DEVICE_PROFILE_RFC:    return "rfc";
-    default:                    return "?";
-    }
-}
-
-gboolean
-device_profile_from_string (const char *s, DeviceProfileId *out)
-{
-  g_return_val_if_fail (out != NULL, FALSE);
-  if (s == NULL)
-    return FALSE;
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_RFC; p++)
-    if (g_ascii_strcasecmp (s, device_profile_to_string ((DeviceProfileId) p)) == 0)
-      {
-        *out = (DeviceProfileId) p;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 const char *
 device_lookup_order_to_string (DeviceLookupOrder o)
