@@ -3,6 +3,8 @@
  */
 #include "experiment/spec.h"
 
+const SpecLink spec_link_default = { .latency = SIM_MS (10), .jitter = 0, .loss = 0.0 };
+
 static void
 clear_record (gpointer p)
 {
@@ -53,6 +55,7 @@ run_spec_new (void)
 {
   RunSpec *s = g_new0 (RunSpec, 1);
   s->dns_addr = SIM_IP4 (192, 0, 2, 53);
+  s->dns_cfg.port = 53;          /* what 0 means to the server; written as the doc says */
   s->zones = g_new0 (char *, 1);
 #define ARR(field, type, clear) \
   s->field = g_array_new (FALSE, TRUE, sizeof (type)); \

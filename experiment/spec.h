@@ -67,6 +67,11 @@ typedef struct {
   double  loss;            /* 0..1 per packet */
 } SpecLink;
 
+/* A link's settings where [network] gives none: 10 ms, no jitter, no loss
+ * (doc/scenarios.md [network]; the link table's defaults, checked by
+ * test-scenario-params). */
+extern const SpecLink spec_link_default;
+
 typedef struct {
   char          *name;      /* "[proxy NAME]" */
   SimIp4         addr;      /* required in the scenario */

@@ -1,0 +1,558 @@
+/*
+ * experiment/scenario-sections.c - [network], [dns], [proxy NAME],
+ * [nat NAME], [device NAME] and [scenario] into a RunSpec, by walking
+ * settings tables (scenario-build.h note 1), and build_spec, which runs
+ * the sections in their order (scenario.c note 2).
+ *
+ * Notes
+ *
+ * 1. Whose table.  A model's settings are the model's table
+ *    (models/proxy/params.c, models/nat/params.c, models/dns/params.c);
+ *    the keys that are about the scenario's world and not the model
+ *    (where a server sits, which NAT a device is behind, how many
+ *    devices, which zone) are the section tables below, filling the spec's
+ *    own structs (spec.h).  Links are sc_link_params() under a prefix.
+ *
+ * 2. What is not a row.  [dns] record keys (any key with a '.' or a
+ *    leading '_': an owner name) and a device's vendor parameters
+ *    (models/device/config.c has its own table, with account prefixes)
+ *    are taken by the walk's `other` function; checks across keys
+ *    (min_expires <= max_expires, port_lo <= port_hi, a required address)
+ *    run after the walk.
+ */
+#include <string.h>
+
+#include "experiment/scenario-build.h"
+#include "models/dns/params.h"
+#include "models/nat/params.h"
+#include "models/proxy/params.h"
+
+#define RUN(f)    G_STRUCT_OFFSET (RunSpec, f)
+#define PROXY(f)  G_STRUCT_OFFSET (SpecProxy, f)
+#define NAT(f)    G_STRUCT_OFFSET (SpecNat, f)
+#define DEVICE(f) G_STRUCT_OFFSET (SpecDevice, f)
+
+static gboolean
+is_record_key (const char *key)
+{
+  return strchr (key, '.') || key[0] == '_';
+}
+
+/* ------------------------------------------------------- section setters */
+
+static SimParamStatus
+set_zone (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  RunSpec *spec = obj;
+  (void) ctx;
+  g_auto (GStrv) z = g_strsplit (v->s, ",", -1);
+  g_autoptr (GPtrArray) zones = g_ptr_array_new_with_free_func (g_free);
+  for (guint j = 0; z[j]; j++)
+    {
+      g_autofree char *o = sc_owner_name (g_strstrip (z[j]));
+      if (!sc_is_dns_name (o))
+        {
+          *expected = "zone origins separated by ',' (\"voip.test, example.net\")";
+          return SIM_PARAM_BAD_VALUE;
+        }
+      g_ptr_array_add (zones, g_steal_pointer (&o));
+    }
+  g_ptr_array_add (zones, NULL);
+  g_strfreev (spec->zones);
+  spec->zones = (char **) g_ptr_array_steal (zones, NULL);
+  return SIM_PARAM_OK;
+}
+
+static SimParamStatus
+set_ttl (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  (void) obj, (void) expected;
+  ((ScB *) ctx)->dns_ttl = (guint32) v->u;
+  return SIM_PARAM_OK;
+}
+
+static SimParamStatus
+set_proxy_address (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  SpecProxy *p = obj;
+  const RunSpec *spec = ((ScB *) ctx)->spec;
+  SimIp4 a = (SimIp4) v->u;
+  if (a == spec->dns_addr)
+    {
+      *expected = "an address other than the DNS server's";
+      return SIM_PARAM_BAD_VALUE;
+    }
+  for (guint j = 0; j < spec->proxies->len; j++)
+    {
+      const SpecProxy *o = &g_array_index (spec->proxies, SpecProxy, j);
+      if (o != p && o->addr == a)
+        {
+          *expected = "an address no other proxy has";
+          return SIM_PARAM_BAD_VALUE;
+        }
+    }
+  p->addr = a;
+  return SIM_PARAM_OK;
+}
+
+/* The profile was applied before any key (scenario.c note 2). */
+static SimParamStatus
+set_profile_applied (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  (void) obj, (void) v, (void) ctx, (void) expected;
+  return SIM_PARAM_OK;
+}
+
+static SimParamStatus
+set_device_nat (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  SpecDevice *d = obj;
+  const RunSpec *spec = ((ScB *) ctx)->spec;
+  d->nat = -1;
+  for (guint j = 0; j < spec->nats->len; j++)
+    if (g_str_equal (g_array_index (spec->nats, SpecNat, j).name, v->s))
+      d->nat = (gint) j;
+  if (d->nat >= 0)
+    return SIM_PARAM_OK;
+  *expected = "the name of a [nat NAME] section";
+  return SIM_PARAM_BAD_REFERENCE;
+}
+
+static SimParamStatus
+set_device_start (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  (void) v;
+  /* b->v is the text: sc_b_time parses and reports in the scenario's words */
+  return sc_b_time (ctx, &((SpecDevice *) obj)->start) ? SIM_PARAM_OK
+    : ((void) expected, SIM_PARAM_BAD_VALUE);
+}
+
+/* ------------------------------------------------------- section tables */
+
+/* name, type, default, unit, doc; then where the value goes */
+static const SimParam dns_rows[] = {
+  SIM_PARAM_ROW ("address", SIM_PARAM_ADDRESS, "192.0.2.53", "",
+    "the server's address",
+    .offset = RUN (dns_addr)),
+  SIM_PARAM_ROW ("zone", SIM_PARAM_TEXT, NULL, "",
+    "the zones it is authoritative for, ','-separated; default: the last two labels of every "
+    "record owner name", .set = set_zone),
+  SIM_PARAM_ROW ("ttl", SIM_PARAM_UINT, "300", "s",
+    "TTL of records without ttl= (also for dns-* faults)",
+    .max = G_MAXINT32, .set = set_ttl),
+};
+
+static const SimParam proxy_rows[] = {
+  SIM_PARAM_ROW ("address", SIM_PARAM_ADDRESS, NULL, "",
+    "required; must differ from the DNS server's and every other proxy's",
+    .set = set_proxy_address),
+};
+
+static const SimParam nat_rows[] = {
+  SIM_PARAM_ROW ("shared", SIM_PARAM_BOOL, "false", "",
+    "one router for every device naming it (else one per device)",
+    .offset = NAT (shared)),
+};
+
+static const SimParam device_rows[] = {
+  SIM_PARAM_ROW ("profile", SIM_PARAM_TEXT, NULL, "",
+    "required: the vendor profile, applied before any parameter",
+    .set = set_profile_applied),
+  SIM_PARAM_ROW ("count", SIM_PARAM_UINT, "1", "",
+    "identical instances NAME-1 ... NAME-count",
+    .offset = DEVICE (count), .min = 1, .max = SC_MAX_COUNT),
+  SIM_PARAM_ROW ("nat", SIM_PARAM_TEXT, NULL, "",
+    "the [nat NAME] the device sits behind; none: public",
+    .set = set_device_nat),
+  SIM_PARAM_ROW ("start", SIM_PARAM_TEXT, "0", "",
+    "power-on time (a time: fixed or drawn per instance)",
+    .set = set_device_start),
+};
+
+#define T(prefix, rows) ((ScTable) { prefix, rows, G_N_ELEMENTS (rows) })
+
+/* The tables of each section kind and the objects they fill (@o* may be
+ * NULL when only the rows are wanted); *out has room for 4. */
+static guint
+tables_of (const char *kind, ScBound *out, gpointer o_section, gpointer o_model,
+           gpointer o_link)
+{
+  guint n = 0, nl, nm;
+  const SimParam *link = sc_link_params (&nl);
+  if (g_str_equal (kind, "network"))
+    out[n++] = (ScBound) { { "", link, nl }, o_link };
+  else if (g_str_equal (kind, "dns"))
+    {
+      const SimParam *m = dns_server_param_table (&nm);
+      out[n++] = (ScBound) { T ("", dns_rows), o_section };
+      out[n++] = (ScBound) { { "", m, nm }, o_model };
+      out[n++] = (ScBound) { { "link_", link, nl }, o_link };
+    }
+  else if (g_str_equal (kind, "proxy"))
+    {
+      const SimParam *m = sip_proxy_param_table (&nm);
+      out[n++] = (ScBound) { T ("", proxy_rows), o_section };
+      out[n++] = (ScBound) { { "", m, nm }, o_model };
+      out[n++] = (ScBound) { { "link_", link, nl }, o_link };
+    }
+  else if (g_str_equal (kind, "nat"))
+    {
+      const SimParam *m = nat_param_table (&nm);
+      out[n++] = (ScBound) { { "", m, nm }, o_model };
+      out[n++] = (ScBound) { T ("", nat_rows), o_section };
+      out[n++] = (ScBound) { { "uplink_", link, nl }, o_link };
+    }
+  else if (g_str_equal (kind, "device"))
+    {
+      out[n++] = (ScBound) { T ("", device_rows), o_section };
+      out[n++] = (ScBound) { { "access_", link, nl }, o_link };
+    }
+  return n;
+}
+
+const ScTable *
+sc_section_tables (const char *kind, guint *n_out)
+{
+  /* static: the rows are static and the objects NULL; built once per kind */
+  static const char *const kinds[] = { "network", "dns", "proxy", "nat", "device" };
+  static ScTable tables[G_N_ELEMENTS (kinds)][4];
+  static guint counts[G_N_ELEMENTS (kinds)];
+  static gsize once = 0;
+  if (g_once_init_enter (&once))
+    {
+      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+        {
+          ScBound b[4];
+          counts[k] = tables_of (kinds[k], b, NULL, NULL, NULL);
+          for (guint i = 0; i < counts[k]; i++)
+            tables[k][i] = b[i].t;
+        }
+      g_once_init_leave (&once, 1);
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    if (g_str_equal (kinds[k], kind))
+      {
+        *n_out = counts[k];
+        return tables[k];
+      }
+  *n_out = 0;
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- [network] */
+
+static gboolean
+build_network (ScB *b, SpecLink *def)
+{
+  ScBound t[4];
+  guint n = tables_of ("network", t, NULL, NULL, def);
+  return sc_walk (b, t, n, NULL, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- [dns] */
+
+static int
+dns_other (ScB *b, gpointer data)
+{
+  (void) data;
+  return is_record_key (b->e->key) ? 1 : -1;
+}
+
+static gboolean
+build_dns (ScB *b, RunSpec *spec)
+{
+  ScBound t[4];
+  guint n = tables_of ("dns", t, spec, &spec->dns_cfg, &spec->dns_link);
+  if (!sc_walk (b, t, n, dns_other, NULL,
+                "or a record owner name (containing '.' or starting with '_')"))
+    return FALSE;
+
+  /* Default zones: the last two labels of every owner name. */
+  if (!sc_kf_group_get (b->g, "zone"))
+    {
+      GPtrArray *zones = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < b->g->entries->len; i++)
+        {
+          const ScKfEntry *e = b->g->entries->pdata[i];
+          if (!is_record_key (e->key))
+            continue;
+          g_autofree char *o = sc_owner_name (e->key);
+          g_auto (GStrv) labels = g_strsplit (o, ".", -1);
+          guint nl = g_strv_length (labels);
+          g_autofree char *z = nl >= 2 ? g_strjoin (".", labels[nl - 2], labels[nl - 1], NULL)
+                                       : g_strdup (o);
+          gboolean have = FALSE;
+          for (guint j = 0; j < zones->len; j++)
+            have |= g_ascii_strcasecmp (zones->pdata[j], z) == 0;
+          if (!have && sc_is_dns_name (z))
+            g_ptr_array_add (zones, g_steal_pointer (&z));
+        }
+      g_ptr_array_add (zones, NULL);
+      g_strfreev (spec->zones);
+      spec->zones = (char **) g_ptr_array_free (zones, FALSE);
+    }
+
+  for (guint i = 0; i < b->g->entries->len; i++)
+    {
+      const ScKfEntry *e = b->g->entries->pdata[i];
+      if (!is_record_key (e->key))
+        continue;
+      if (!sc_load_entry (b, e))
+        return FALSE;
+      g_autofree char *owner = sc_owner_name (e->key);
+      if (!sc_is_dns_name (owner))
+        return sc_bad (b, SCENARIO_ERROR_VALUE,
+                       "a DNS owner name as the key (labels of letters, digits, '-', '_')");
+      if (!sc_find_zone (spec->zones, owner))
+        {
+          g_autofree char *z = g_strjoinv (", ", spec->zones);
+          sc_set_error (b->error, SCENARIO_ERROR_VALUE, e->file, e->line, b->g->name, e->key,
+                        "expected an owner name inside a zone (%s), got '%s'", z, owner);
+          return FALSE;
+        }
+      g_auto (GStrv) recs = g_strsplit (b->v, ";", -1);
+      guint added = 0;
+      for (guint j = 0; recs[j]; j++)
+        {
+          if (!*g_strstrip (recs[j]))
+            continue;
+          SpecRecord sr = { 0 };
+          if (!sc_parse_record (recs[j], b->dns_ttl, &sr.rr))
+            {
+              g_free ((char *) sr.rr.target);
+              return sc_bad (b, SCENARIO_ERROR_VALUE, SC_RECORD);
+            }
+          sr.name = g_strdup (owner);
+          g_array_append_val (spec->records, sr);
+          added++;
+        }
+      if (!added)
+        return sc_bad (b, SCENARIO_ERROR_VALUE, "records separated by ';'");
+    }
+  return TRUE;
+}
+
+/* -------------------------------------------------------------- [proxy] */
+
+static gboolean
+build_proxy (ScB *b, RunSpec *spec, const char *name, SpecLink def)
+{
+  SpecProxy px = { 0 };
+  px.name = g_strdup (name);
+  sip_proxy_config_init (&px.cfg);
+  px.cfg.realm = g_strdup (px.cfg.realm);   /* owned by the spec (spec.c) */
+  px.link = def;
+  g_array_append_val (spec->proxies, px);
+  SpecProxy *p = &g_array_index (spec->proxies, SpecProxy, spec->proxies->len - 1);
+  ScBound t[4];
+  guint n = tables_of ("proxy", t, p, &p->cfg, &p->link);
+  if (!sc_walk (b, t, n, NULL, NULL, NULL))
+    return FALSE;
+  if (!sc_kf_group_get (b->g, "address"))
+    return sc_missing (b, "address", "the proxy's IPv4 address");
+  if (p->cfg.min_expires > p->cfg.max_expires)
+    {
+      sc_set_error (b->error, SCENARIO_ERROR_VALUE, b->g->file, b->g->line, b->g->name, NULL,
+                    "expected min_expires <= max_expires, got %u > %u",
+                    p->cfg.min_expires, p->cfg.max_expires);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- [nat] */
+
+static gboolean
+build_nat (ScB *b, RunSpec *spec, const char *name, SpecLink def)
+{
+  SpecNat nn = { 0 };
+  nn.name = g_strdup (name);
+  nat_settings_init_default (&nn.settings);
+  nn.uplink = def;
+  g_array_append_val (spec->nats, nn);
+  SpecNat *nat = &g_array_index (spec->nats, SpecNat, spec->nats->len - 1);
+  ScBound t[4];
+  guint n = tables_of ("nat", t, nat, &nat->settings, &nat->uplink);
+  if (!sc_walk (b, t, n, NULL, NULL, NULL))
+    return FALSE;
+  const NatSettings *s = &nat->settings;
+  if (s->port_lo > s->port_hi)
+    {
+      sc_set_error (b->error, SCENARIO_ERROR_VALUE, b->g->file, b->g->line, b->g->name, NULL,
+                    "expected port_lo <= port_hi, got %u > %u", s->port_lo, s->port_hi);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------- [device] */
+
+/* A vendor parameter (note 2; scenario.h note 1). */
+static int
+device_other (ScB *b, gpointer data)
+{
+  SpecDevice *d = data;
+  g_autoptr (GError) derr = NULL;
+  if (device_config_set (&d->cfg, b->e->key, b->v, &derr))
+    return 1;
+  gboolean unknown = g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN);
+  g_autofree char *own = NULL;
+  if (unknown)
+    {
+      GString *s = g_string_new (NULL);
+      ScBound t[4];
+      guint n = tables_of ("device", t, NULL, NULL, NULL);
+      for (guint i = 0; i < n; i++)
+        for (guint j = 0; j < t[i].t.n; j++)
+          g_string_append_printf (s, "%s%s%s", s->len ? ", " : "", t[i].t.prefix,
+                                  t[i].t.rows[j].name);
+      own = g_string_free (s, FALSE);
+    }
+  /* the point's note, as sc_bad gives it */
+  g_autofree char *note = (b->pt && b->pt->key[0] && strstr (b->e->value, "${"))
+    ? g_strdup_printf (" (from '%s' at sweep point %s)", b->e->value, b->pt->key) : g_strdup ("");
+  sc_set_error (b->error, unknown ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
+                b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s%s", derr->message,
+                unknown ? " (not a device parameter; the section's own keys are " : "",
+                unknown ? own : "", unknown ? ")" : "", note);
+  return 0;
+}
+
+static gboolean
+build_device (ScB *b, RunSpec *spec, const char *name, SpecLink def)
+{
+  const ScKfEntry *pe = sc_kf_group_get (b->g, "profile");
+  g_autofree char *names = device_profile_names (" or ");
+  if (!pe)
+    return sc_missing (b, "profile", names);
+  if (!sc_load_entry (b, pe))
+    return FALSE;
+  SpecDevice dd = { 0 };
+  g_autofree char *prof = g_strstrip (g_strdup (b->v));
+  g_autofree char *what = g_strconcat ("a profile: ", names, NULL);
+  DeviceProfileId pid;
+  if (!device_profile_from_string (prof, &pid))
+    return sc_bad (b, SCENARIO_ERROR_VALUE, what);
+  device_config_copy (&dd.cfg, &b->sc->profiles[pid]);   /* = device_config_init_named */
+  dd.name = g_strdup (name);
+  dd.count = 1;
+  dd.nat = -1;
+  dd.access = def;
+  g_array_append_val (spec->devices, dd);
+  SpecDevice *d = &g_array_index (spec->devices, SpecDevice, spec->devices->len - 1);
+  ScBound t[4];
+  guint n = tables_of ("device", t, d, NULL, &d->access);
+  return sc_walk (b, t, n, device_other, d, NULL);
+}
+
+/* ------------------------------------------------------------- the spec */
+
+RunSpec *
+sc_build_spec (const Scenario *sc, const ScenarioPoint *pt, GError **error)
+{
+  g_autoptr (RunSpec) spec = run_spec_new ();
+  spec->scenario_name = g_strdup (sc->name);
+  spec->duration = sc->duration;
+  spec->warmup = sc->warmup;
+  ScB b = { .sc = sc, .pt = pt, .spec = spec, .error = error, .dns_ttl = 300 };
+  SpecLink def = spec_link_default;
+  gboolean ok = TRUE;
+
+  for (ScKind pass = SC_K_NETWORK; ok && pass <= SC_K_FAULT; pass++)
+    {
+      if (pass == SC_K_DNS)
+        spec->dns_link = def;
+      for (guint i = 0; ok && i < sc->kf->groups->len; i++)
+        {
+          const ScKfGroup *g = sc->kf->groups->pdata[i];
+          const char *name;
+          if (sc_group_kind (g->name, &name) != pass)
+            continue;
+          b.g = g;
+          switch (pass)
+            {
+            case SC_K_NETWORK: ok = build_network (&b, &def); break;
+            case SC_K_DNS: ok = build_dns (&b, spec); break;
+            case SC_K_PROXY: ok = build_proxy (&b, spec, name, def); break;
+            case SC_K_NAT: ok = build_nat (&b, spec, name, def); break;
+            case SC_K_DEVICE: ok = build_device (&b, spec, name, def); break;
+            case SC_K_FAULT: ok = sc_build_fault (&b, name); break;
+            default: break;
+            }
+        }
+    }
+  g_free (b.v);
+  return ok ? g_steal_pointer (&spec) : NULL;
+}
+
+/* ------------------------------------------------------------ [scenario] */
+
+gboolean
+sc_read_scenario_group (Scenario *sc, const char *file, GError **error)
+{
+  ScKfGroup *g = sc_kf_find_group (sc->kf, "scenario");
+  if (!g)
+    {
+      sc_set_error (error, SCENARIO_ERROR_MISSING, file, 0, "scenario", NULL,
+                    "expected a [scenario] section with at least 'duration'");
+      return FALSE;
+    }
+  ScB b = { .sc = sc, .g = g, .error = error };
+  gboolean have_dur = FALSE, ok = TRUE;
+  guint64 v;
+  for (guint i = 0; ok && i < g->entries->len; i++)
+    {
+      const ScKfEntry *e = g->entries->pdata[i];
+      if (strstr (e->value, "${"))
+        {
+          sc_set_error (error, SCENARIO_ERROR_SYNTAX, e->file, e->line, g->name, e->key,
+                        "expected a plain value ([scenario] keys cannot be swept), got '%s'",
+                        e->value);
+          ok = FALSE;
+          break;
+        }
+      ok = sc_load_entry (&b, e);
+      if (!ok)
+        break;
+      if (g_str_equal (b.e->key, "name"))
+        {
+          g_free (sc->name);
+          sc->name = g_strstrip (g_strdup (b.v));
+          if (!*sc->name)
+            ok = sc_bad (&b, SCENARIO_ERROR_VALUE, "a non-empty name");
+        }
+      else if (g_str_equal (b.e->key, "description"))
+        ;
+      else if (g_str_equal (b.e->key, "duration"))
+        {
+          ok = sc_b_dur (&b, &sc->duration);
+          if (ok && sc->duration <= 0)
+            ok = sc_bad (&b, SCENARIO_ERROR_VALUE, "a duration > 0");
+          have_dur = TRUE;
+        }
+      else if (g_str_equal (b.e->key, "warmup"))
+        ok = sc_b_dur (&b, &sc->warmup);
+      else if (g_str_equal (b.e->key, "seed"))
+        ok = sc_parse_seed (b.v, &sc->seed)
+          || sc_bad (&b, SCENARIO_ERROR_VALUE, "a 64-bit seed, decimal or 0x hex");
+      else if (g_str_equal (b.e->key, "replications"))
+        {
+          ok = sc_b_uint (&b, 1, SC_MAX_REPLICATIONS, &v);
+          sc->replications = (guint) v;
+        }
+      else
+        ok = sc_unknown (&b, "name, description, extends, duration, warmup, seed, replications");
+    }
+  if (ok && !have_dur)
+    ok = sc_missing (&b, "duration", "how long each run lasts, e.g. \"2h\"");
+  if (ok && sc->warmup >= sc->duration)
+    {
+      const ScKfEntry *we = sc_kf_group_get (g, "warmup");
+      b.e = we;
+      sc_load_entry (&b, we);
+      ok = sc_bad (&b, SCENARIO_ERROR_VALUE, "a warm-up shorter than the duration");
+    }
+  g_free (b.v);
+  return ok;
+}
+

@@ -1,0 +1,129 @@
+/*
+ * models/proxy/params.c - SipProxyConfig as a settings table (params.h).
+ *
+ * The defaults written here are sip_proxy_config_init()'s (proxy.c, with
+ * their sources); test-scenario-params checks that each parses to the
+ * value init sets.  Two settings do not map onto one field: `users` has a
+ * format of its own (USER:PASSWORD, ...), and `probe_interval` is the
+ * mean interval of the same Poisson process as `probe_rate`, so at most
+ * one of the two may be given.
+ */
+#include "models/proxy/params.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define F(f) offsetof (SipProxyConfig, f)
+
+static void
+users_clear (SipProxyConfig *c)
+{
+  for (guint j = 0; j < c->n_users; j++)
+    {
+      g_free ((char *) c->users[j].user);
+      g_free ((char *) c->users[j].password);
+    }
+  g_free ((SipProxyUser *) c->users);
+  c->users = NULL;
+  c->n_users = 0;
+}
+
+/* "alice:secret, bob:pw": the first ':' splits; the list replaces any
+ * earlier one (a child scenario's value replaces the parent's). */
+static SimParamStatus
+set_users (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  SipProxyConfig *c = obj;
+  (void) ctx;
+  users_clear (c);
+  g_auto (GStrv) items = g_strsplit (v->s, ",", -1);
+  guint n = g_strv_length (items);
+  SipProxyUser *u = g_new0 (SipProxyUser, n ? n : 1);
+  c->users = u;
+  for (guint j = 0; j < n; j++)
+    {
+      char *it = g_strstrip (items[j]);
+      char *colon = strchr (it, ':');
+      if (!colon || colon == it || !colon[1])
+        {
+          *expected = "users as \"USER:PASSWORD\" separated by ',' (\"alice:secret, bob:pw\")";
+          return SIM_PARAM_BAD_VALUE;
+        }
+      u[j].user = g_strndup (it, (gsize) (colon - it));
+      u[j].password = g_strdup (colon + 1);
+      c->n_users = j + 1;
+    }
+  return SIM_PARAM_OK;
+}
+
+static SimParamStatus
+set_probe_interval (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  (void) ctx;
+  if (v->t <= 0)
+    {
+      *expected = "a mean interval > 0";
+      return SIM_PARAM_BAD_VALUE;
+    }
+  ((SipProxyConfig *) obj)->probe_rate = 1e9 / (double) v->t;
+  return SIM_PARAM_OK;
+}
+
+/* name, type, default, unit, doc; then where the value goes */
+static const SimParam rows[] = {
+  SIM_PARAM_ROW ("port", SIM_PARAM_PORT, "5060", "", "UDP (and TCP) port", .offset = F (port)),
+  SIM_PARAM_ROW ("tcp", SIM_PARAM_BOOL, "true", "", "also listen on TCP", .offset = F (tcp)),
+  SIM_PARAM_ROW ("default_expires", SIM_PARAM_SECONDS, "3600", "s",
+    "expiry when a REGISTER gives none",
+    .offset = F (default_expires)),
+  SIM_PARAM_ROW ("min_expires", SIM_PARAM_SECONDS, "60", "s",
+    "423 below this (0: no minimum); must be <= max_expires",
+    .offset = F (min_expires)),
+  SIM_PARAM_ROW ("max_expires", SIM_PARAM_SECONDS, "7200", "s",
+    "granted expiry cap",
+    .offset = F (max_expires)),
+  SIM_PARAM_ROW ("realm", SIM_PARAM_TEXT, "sipsim.test", "", "digest realm", .offset = F (realm)),
+  SIM_PARAM_ROW ("users", SIM_PARAM_TEXT, NULL, "",
+    "digest users USER:PASSWORD, ...; none: no digest",
+    .set = set_users),
+  SIM_PARAM_ROW ("nonce_lifetime", SIM_PARAM_DURATION, "300s", "",
+    "nonces older than this are stale (0: never)",
+    .offset = F (nonce_lifetime)),
+  SIM_PARAM_ROW ("outbound", SIM_PARAM_BOOL, "true", "",
+    "honour RFC 5626 Supported: outbound",
+    .offset = F (outbound)),
+  SIM_PARAM_ROW ("flow_timer", SIM_PARAM_SECONDS, "0", "s",
+    "Flow-Timer in outbound 200s (0: none)",
+    .offset = F (flow_timer)),
+  SIM_PARAM_ROW ("retry_after", SIM_PARAM_SECONDS, "60", "s",
+    "Retry-After in every 503 (0: none)",
+    .offset = F (retry_after)),
+  SIM_PARAM_ROW ("slow_delay", SIM_PARAM_DURATION, "2s", "",
+    "added delay under a proxy-slow fault",
+    .offset = F (slow_delay)),
+  SIM_PARAM_ROW ("restart_downtime", SIM_PARAM_DURATION, "10s", "",
+    "down time of a proxy-restart",
+    .offset = F (restart_downtime)),
+  SIM_PARAM_ROW ("capacity_rps", SIM_PARAM_NUMBER, "0", "requests/s",
+    "requests served per second (0: unlimited)",
+    .offset = F (capacity_rps)),
+  SIM_PARAM_ROW ("queue_limit", SIM_PARAM_UINT, "100", "requests",
+    "requests waiting beyond the one served",
+    .offset = F (queue_limit), .max = G_MAXUINT32),
+  SIM_PARAM_ROW ("overload_drop", SIM_PARAM_BOOL, "false", "",
+    "a full queue drops requests instead of answering 503",
+    .offset = F (overload_drop)),
+  SIM_PARAM_ROW ("probe_rate", SIM_PARAM_RATE, "0", "1/s",
+    "reachability probes (OPTIONS) per second per binding, a Poisson process",
+    .offset = F (probe_rate), .excludes = "probe_interval"),
+  SIM_PARAM_ROW ("probe_interval", SIM_PARAM_DURATION, NULL, "",
+    "the same as a mean interval: 60s is probe_rate = 1/60",
+    .set = set_probe_interval, .excludes = "probe_rate"),
+};
+
+const SimParam *
+sip_proxy_param_table (guint *n_out)
+{
+  *n_out = G_N_ELEMENTS (rows);
+  return rows;
+}
