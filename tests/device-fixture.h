@@ -36,7 +36,9 @@
 #include "models/nat/nat.h"
 #include "models/device/device.h"
 
-#define DEVICE_FIXTURE_PROXIES 3
+/* Proxies a fixture can hold, and how many it has unless told. */
+#define DEVICE_FIXTURE_PROXIES 4
+#define DEVICE_FIXTURE_DEFAULT_PROXIES 3
 
 typedef struct {
   guint64            seed;
@@ -44,7 +46,7 @@ typedef struct {
   gboolean           nat;
   const NatSettings *nat_settings;       /* NULL: nat_settings_init_default() */
   const SipProxyConfig *proxy_cfg;       /* NULL: sip_proxy_config_init() */
-  guint              n_proxies;          /* 0: 3 */
+  guint              n_proxies;          /* 0: DEVICE_FIXTURE_DEFAULT_PROXIES */
 } DeviceFixtureOptions;
 
 typedef struct {
@@ -86,7 +88,7 @@ device_fixture_init (DeviceFixture *fx, const DeviceFixtureOptions *opt)
   memset (fx, 0, sizeof *fx);
   fx->latency = opt->latency > 0 ? opt->latency : SIM_MS (10);
   fx->n_proxies = opt->n_proxies > 0 ? MIN (opt->n_proxies, DEVICE_FIXTURE_PROXIES)
-                                     : DEVICE_FIXTURE_PROXIES;
+                                     : DEVICE_FIXTURE_DEFAULT_PROXIES;
   SimLinkConfig lc = { .latency = fx->latency };
   fx->world = sim_world_new (opt->seed);
   fx->net = sim_net_new (fx->world);
@@ -119,10 +121,13 @@ device_fixture_init (DeviceFixture *fx, const DeviceFixtureOptions *opt)
     char name[16];
     g_snprintf (name, sizeof name, "proxy%u", i);
     fx->proxy_node[i] = sim_node_new (fx->net, name, NULL);
-    /* One /29 per proxy: .8/29, .16/29, .24/29; core .9/.19/.29, proxy
-     * .10/.20/.30. */
-    SimIface *ci = sim_node_add_iface (fx->core_node, SIM_IP4 (198, 51, 100, 9 + 10 * i), 29);
-    fx->proxy_ip[i] = SIM_IP4 (198, 51, 100, 10 + 10 * i);
+    /* One /29 per proxy: .8/29, .16/29, .24/29, .40/29; the core is the
+     * address below the proxy's: core .9/.19/.29/.41, proxy .10/.20/.30/.42
+     * (.40 would not share a /29 with .39). */
+    static const guint8 proxy_host_byte[DEVICE_FIXTURE_PROXIES] = { 10, 20, 30, 42 };
+    guint8 hb = proxy_host_byte[i];
+    SimIface *ci = sim_node_add_iface (fx->core_node, SIM_IP4 (198, 51, 100, hb - 1), 29);
+    fx->proxy_ip[i] = SIM_IP4 (198, 51, 100, hb);
     SimIface *si = sim_node_add_iface (fx->proxy_node[i], fx->proxy_ip[i], 29);
     sim_node_set_default_route (fx->proxy_node[i], si);
     fx->proxy_link[i] = sim_link_new (fx->net, ci, si, &lc);

@@ -34,11 +34,13 @@ obihai_config (DeviceConfig *cfg)
 }
 
 /* SRV _sip._udp.voip.test: priority 10 -> proxy0, 20 -> proxy1, 30 ->
- * proxy2, records with TTL @ttl_s. */
+ * proxy2 (40 -> proxy3 with four), records with TTL @ttl_s. */
 static G_GNUC_UNUSED void
 add_srv_servers_ttl (DeviceFixture *fx, guint n, guint32 ttl_s)
 {
-  static const char *targets[] = { "p0.voip.test", "p1.voip.test", "p2.voip.test" };
+  static const char *targets[] = { "p0.voip.test", "p1.voip.test", "p2.voip.test",
+                                   "p3.voip.test" };
+  g_assert_cmpuint (n, <=, G_N_ELEMENTS (targets));
   for (guint i = 0; i < n; i++) {
     device_fixture_add_srv (fx, "_sip._udp.voip.test", (guint16) (10 * (i + 1)), 10, 5060,
                             targets[i], ttl_s);

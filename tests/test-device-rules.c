@@ -533,6 +533,79 @@ test_b20_failed_probe_keeps_refresh (void)
   device_fixture_clear (&fx);
 }
 
+/* B5, B20: a refresh that comes due during a failback probe that then
+ * succeeds is not owed any more: the 2xx of the probe starts a new B5
+ * refresh timer, and a later probe that fails must not fire the old one.
+ * Four servers by SRV priority: p0 dead throughout, p1 dead until 660 s,
+ * p2 dead until 300 s, p3 up; RegisterExpires 600, so B5 (obihai: no
+ * cap, 0.1 x E) refreshes 600 - 60 = 540 s after each 2xx; probes every
+ * 490 s (B20), which is more than Timer F before the refresh, so no probe
+ * waits for one.
+ *   b: registered at p3 after three Timer F (p0, p1, p2 silent).
+ *   q = b + 490 + 2 F + RTT: the probe times out on p0 and p1, p2 (back
+ *       since 300 s) takes it: failback.  The refresh of b's binding came
+ *       due at b + 540, inside this probe, and was held for it.
+ *   r = q + 490 + F + RTT: the next probe times out on p0, p1 (back since
+ *       660 s) takes it: failback again.
+ *   r + 490: a probe to p0 only, failing at r + 490 + F.
+ *   r + 540: the refresh of r's binding, at p1 (before the fix, the
+ *       refresh held at b + 540 was still marked due and went out when
+ *       that probe failed, at r + 522). */
+static void
+test_b5_b20_probe_success_clears_held_refresh (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 122, .n_proxies = 4 });
+  add_srv_servers (&fx, 4);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "RegisterExpires", "600");
+  set (&cfg, "failback_interval", "490");
+  for (guint i = 0; i < 3; i++)
+    sip_proxy_fault (fx.proxy[i], SIP_PROXY_FAULT_CRASH);
+  sip_proxy_schedule_fault (fx.proxy[1], SIM_S (660), SIP_PROXY_FAULT_RECOVER);
+  sip_proxy_schedule_fault (fx.proxy[2], SIM_S (300), SIP_PROXY_FAULT_RECOVER);
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (2000));
+
+  const SimTime refresh = SIM_S (600) - SIM_S (60);      /* B5 */
+  const SimTime failback = SIM_S (490);                  /* B20 */
+  const DeviceEvent *b = registered_at (&fx, 3, 0);
+  g_assert_nonnull (b);
+  const DeviceEvent *q = registered_at (&fx, 2, b->time);
+  g_assert_nonnull (q);
+  g_assert_true (q->failback);
+  g_assert_cmpint (q->time, ==, b->time + failback + 2 * TIMER_F + RTT);
+  g_assert_cmpint (q->time, >, b->time + refresh);       /* the held refresh */
+  const DeviceEvent *r = registered_at (&fx, 1, q->time);
+  g_assert_nonnull (r);
+  g_assert_true (r->failback);
+  g_assert_cmpint (r->time, ==, q->time + failback + TIMER_F + RTT);
+
+  /* The failed probe to p0 ... */
+  const DeviceEvent *p = device_fixture_find_event (&fx, DEVICE_EVENT_REGISTER_SENT, 1,
+                                                    r->time + 1, 0);
+  g_assert_nonnull (p);
+  /* (the fixture keeps no detail: in SEARCH mode only a probe goes above
+   * the server in use, and only a refresh goes to it) */
+  SimSockAddr p0 = proxy_addr (&fx, 0);
+  g_assert_true (sim_sockaddr_equal (&p->server, &p0));
+  g_assert_cmpint (p->time, ==, r->time + failback);
+  const DeviceEvent *f = device_fixture_find_event (&fx, DEVICE_EVENT_REG_FAILED, 1,
+                                                    r->time + 1, 0);
+  g_assert_nonnull (f);
+  g_assert_cmpint (f->time, ==, p->time + TIMER_F);
+  /* ... is followed by the refresh B5 puts at r + 540 s, and nothing else. */
+  const DeviceEvent *n = device_fixture_find_event (&fx, DEVICE_EVENT_REGISTER_SENT, 1,
+                                                    p->time + 1, 0);
+  g_assert_nonnull (n);
+  g_assert_true (sim_sockaddr_equal (&n->server, &r->server));
+  g_assert_cmpint (n->time, ==, r->time + refresh);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* --------------------------------------------------------- B12 / B20 */
 
 /* B12, B20, B35: voip.test with three A records: three candidates of equal
@@ -754,6 +827,8 @@ main (int argc, char **argv)
                    test_b17_no_cache_every_round_queries);
   g_test_add_func ("/device-rules/3-redundancy/B20-failed-probe-keeps-refresh",
                    test_b20_failed_probe_keeps_refresh);
+  g_test_add_func ("/device-rules/3-redundancy/B5-B20-probe-success-clears-held-refresh",
+                   test_b5_b20_probe_success_clears_held_refresh);
   g_test_add_func ("/device-rules/3-redundancy/B12-B20-a-only-no-failback",
                    test_b12_a_only_no_failback);
   g_test_add_func ("/device-rules/6-inbound/B44-B39-probes-answered-200",

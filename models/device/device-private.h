@@ -1,7 +1,8 @@
 /*
  * models/device/device-private.h - what device.c (sockets, demultiplexing,
- * inbound requests) and account.c (the registration policy) share.  Not
- * for use outside models/device/.
+ * inbound requests) and the account files (account*.c: the registration
+ * policy; their map is in account-private.h) share.  Not for use outside
+ * models/device/.
  */
 #pragma once
 #include "sim/host/resolver.h"
@@ -14,7 +15,7 @@
 
 typedef struct DeviceAccount DeviceAccount;
 
-/* What the walk over the candidate list is for (account.c). */
+/* What the walk over the candidate list is for (account-rounds.c). */
 typedef enum {
   ROUND_NONE,
   ROUND_INITIAL,     /* from the top of the list (start, retry, short break over) */
@@ -126,9 +127,10 @@ SimNetError device_account_send (DeviceAccount *acc, const SimSockAddr *to, cons
 void      device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
                                  const SipTxnPeer *from);
 
-/* account.c: sockets and demultiplexing of one account, and its
- * registration policy.  device_account_new() opens the socket (NULL with
- * @error if the port is taken). */
+/* account.c: the socket and demultiplexing of one account, and its
+ * lifecycle; its registration policy is in the other account*.c files.
+ * device_account_new() opens the socket (NULL with @error if the port is
+ * taken). */
 DeviceAccount *device_account_new   (Device *dev, guint n, GError **error);
 void           device_account_free  (DeviceAccount *acc);
 void           device_account_start (DeviceAccount *acc);

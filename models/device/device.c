@@ -1,7 +1,8 @@
 /*
  * models/device/device.c - the device: accounts, the shared resolver and
  * locator, events, statistics and the answers to inbound requests.  The
- * registration policy of each account is in account.c.
+ * registration policy of each account is in account*.c (their map:
+ * account-private.h).
  */
 #include <string.h>
 

@@ -31,7 +31,7 @@
  *    ladder diagram and the experiment layer can compute failover time,
  *    outage and re-registrations from the events alone.
  *
- * The account state machine is drawn in account.c.
+ * The account state machine is drawn in account-rounds.c.
  */
 #pragma once
 #include <glib.h>

@@ -4,9 +4,9 @@
  * makes inside one attempt (B6): credentials after 401/407, a new expiry
  * after 423, a new destination after 3xx.
  *
- * A DeviceReg is the "leg" the account's policy (account.c) points at a
- * server: the policy chooses where and when, the leg builds and sends the
- * bytes and reports one outcome per attempt.
+ * A DeviceReg is the "leg" the account's policy (account-rounds.c) points
+ * at a server: the policy chooses where and when, the leg builds and sends
+ * the bytes and reports one outcome per attempt.
  *
  * Notes
  *

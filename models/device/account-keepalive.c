@@ -1,0 +1,142 @@
+/*
+ * models/device/account-keepalive.c - when an account sends keep-alives
+ * and what it does when they go unanswered (B23, B40, RFC 5626).  The
+ * bytes are built and the answers matched by keepalive.c.  Owns
+ * acc->ka_timer and acc->ob_timer; reads outbound_active and flow_timer,
+ * which account-rounds.c sets from each 2xx.
+ *
+ * Notes
+ *
+ * 1. Keep-alives (B23, B40).  Every X_KeepAliveExpires to X_KeepAliveServer
+ *    (default: the registered server); options, notify and custom kinds
+ *    that get no answer within keepalive_timeout count as a server failure
+ *    of the registered server when redundancy is on: a FAILOVER round
+ *    starts at once (if no other round is running).
+ *
+ * 2. RFC 5626 (outbound on and Require: outbound in the 2xx): a STUN
+ *    keep-alive every 80-100 % of Flow-Timer or 24-29 s; no answer or a
+ *    changed mapping is a flow failure (FAILOVER / REMAP, account-nat.c).
+ */
+#include "models/device/account-private.h"
+#include "models/device/timing.h"
+
+/* ---------------------------------------------------------- keep-alive */
+
+static void
+acc_ka_identity (DeviceAccount *acc, const SimSockAddr *to, DeviceKaIdentity *id)
+{
+  SimSockAddr contact;
+  acc_contact_for (acc, to->ip, &contact);
+  *id = (DeviceKaIdentity) {
+    .user = acc->user, .domain = acc->domain,
+    .via_ip = acc_local_ip (acc, to->ip), .via_port = acc->local.port,
+    .contact_ip = contact.ip, .contact_port = contact.port,
+    .flow = acc->sock,
+    .user_agent = acc->dev->cfg.user_agent && acc->dev->cfg.user_agent[0]
+                  ? acc->dev->cfg.user_agent : NULL,
+  };
+}
+
+/* The outcome of one keep-alive (keepalive.h). */
+static void
+acc_ka_outcome (DeviceAccount *acc, const DeviceKaResult *r)
+{
+  if (r->outcome == DEVICE_KA_ANSWERED && r->mapped_known) {
+    acc_on_mapped (acc, &r->mapped, "stun", TRUE);     /* B39 */
+    return;
+  }
+  if (r->outcome != DEVICE_KA_NO_ANSWER && r->outcome != DEVICE_KA_ERROR)
+    return;
+  gboolean flow = r->type == DEVICE_KA_STUN && acc->outbound_active;
+  gboolean sip = r->type == DEVICE_KA_OPTIONS || r->type == DEVICE_KA_NOTIFY
+                 || r->type == DEVICE_KA_CUSTOM;
+  if (!flow && !sip)
+    return;
+  char b[SIM_SOCKADDR_STRLEN];
+  acc->dev->stats.keepalives_failed++;
+  acc_trace (acc, "keep-alive %s to %s got no answer", device_ka_type_to_string (r->type),
+             addr_str (&r->to, b));
+  DeviceEvent ev;
+  acc_event_init (acc, &ev, DEVICE_EVENT_KA_FAILED);
+  ev.server = r->to;
+  ev.fail = r->outcome == DEVICE_KA_ERROR ? DEVICE_FAIL_TRANSPORT : DEVICE_FAIL_TIMEOUT;
+  ev.detail = device_ka_type_to_string (r->type);
+  device_emit (acc->dev, &ev);
+  /* B23: with redundancy on, no answer is a failure of the server in use;
+   * RFC 5626 §4.4.2: a failed flow is re-created (here: re-registered). */
+  if (acc->registered && acc->round == ROUND_NONE && sim_sockaddr_equal (&r->to, &acc->server)
+      && (flow || (acc->cfg->redundancy && acc_redundancy (acc))))
+    acc_failover (acc, &acc->server);
+}
+
+static void
+acc_on_ka (DeviceKeepAlive *ka, const DeviceKaResult *r, gpointer u)
+{
+  DeviceAccount *acc = u;
+  (void) ka;
+  acc_ka_outcome (acc, r);
+  acc_check_invariants (acc);
+}
+
+static void
+acc_send_ka (DeviceAccount *acc, DeviceKeepAliveType type, const SimSockAddr *to)
+{
+  DeviceKaIdentity id;
+  acc_ka_identity (acc, to, &id);
+  char b[SIM_SOCKADDR_STRLEN];
+  acc_trace (acc, "keep-alive %s to %s", device_ka_type_to_string (type), addr_str (to, b));
+  acc->dev->stats.keepalives_sent++;
+  DeviceEvent ev;
+  acc_event_init (acc, &ev, DEVICE_EVENT_KEEPALIVE);
+  ev.server = *to;
+  ev.detail = device_ka_type_to_string (type);
+  device_emit (acc->dev, &ev);
+  device_ka_send (acc->ka, type, &acc->ka_custom, to, &id, acc->cfg->ka_timeout, acc_on_ka, acc);
+}
+
+static void
+acc_on_ka_located (DeviceLocateRequest *req, DeviceServerList *list, gpointer u)
+{
+  DeviceAccount *acc = u;
+  (void) req;
+  if (list->status == DEVICE_LOCATE_OK && list->n > 0)
+    acc_send_ka (acc, acc->cfg->ka_type, &list->c[0].addr);
+  else
+    acc_trace (acc, "keep-alive server %s did not resolve", acc->cfg->ka_server);
+  device_server_list_free (list);
+  acc_check_invariants (acc);
+}
+
+void
+acc_on_ka_timer (SimTimer *t, gpointer u)
+{
+  (void) t;
+  DeviceAccount *acc = u;
+  const DeviceAccountConfig *cfg = acc->cfg;
+  host_timer_start (&acc->ka_timer, cfg->ka_period);
+  if (cfg->ka_server && cfg->ka_server[0]) {
+    /* B40: X_KeepAliveServer, looked up like any server (A, cached). */
+    device_locator_resolve (acc->dev->locator, cfg->ka_server,
+                            cfg->ka_server_port ? cfg->ka_server_port : 5060,
+                            DEVICE_LOOKUP_RFC3263, cfg->dns_cache, FALSE, acc_on_ka_located, acc);
+  } else if (acc->has_server) {
+    /* Default: where REGISTER goes (B39, B40). */
+    SimSockAddr to = acc->server;
+    if (cfg->ka_server_port)
+      to.port = cfg->ka_server_port;
+    acc_send_ka (acc, cfg->ka_type, &to);
+  }
+  acc_check_invariants (acc);
+}
+
+void
+acc_on_ob_timer (SimTimer *t, gpointer u)
+{
+  (void) t;
+  DeviceAccount *acc = u;
+  if (acc->outbound_active && acc->has_server) {
+    host_timer_start (&acc->ob_timer, device_outbound_ka_interval (&acc->rng, acc->flow_timer));
+    acc_send_ka (acc, DEVICE_KA_STUN, &acc->server);   /* RFC 5626 §4.4.2 */
+  }
+  acc_check_invariants (acc);
+}
