@@ -145,5 +145,7 @@ gboolean    sc_read_scenario_group (Scenario *sc, const char *file, GError **err
 RunSpec    *sc_build_spec   (const Scenario *sc, const ScenarioPoint *pt, GError **error);
 /* [fault NAME] (scenario-fault.c). */
 gboolean    sc_build_fault  (ScB *b, const char *name);
+/* Every key @ft lists has a reader and every required key is listed. */
+gboolean    sc_fault_keys_known (const FaultType *ft);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "experiment/fault.h"
 #include "experiment/run.h"
 
 #define L     SIM_MS (10)
@@ -79,9 +80,11 @@ add_phone (RunSpec *s, const char *name, guint count, gint nat)
 }
 
 static SpecFault *
-add_fault (RunSpec *s, const char *name, SpecFaultKind kind, const char *target, SimTime at)
+add_fault (RunSpec *s, const char *name, const char *type, const char *target, SimTime at)
 {
-  SpecFault f = { .name = g_strdup (name), .kind = kind, .target = g_strdup (target),
+  g_assert_nonnull (fault_type_lookup (type));
+  SpecFault f = { .name = g_strdup (name), .type = fault_type_lookup (type),
+                  .target = g_strdup (target),
                   .at = { SPEC_DIST_FIXED, at, 0 } };
   g_array_append_val (s->faults, f);
   return &g_array_index (s->faults, SpecFault, s->faults->len - 1);
@@ -279,7 +282,7 @@ test_fault_srv_failover (void)
   g_autoptr (RunSpec) s = srv_spec (4, SIM_S (400));
   SpecDevice *d = add_phone (s, "phone", 1, -1);
   set (&d->cfg, "X_ProxyServerRedundancy", "true");
-  SpecFault *f = add_fault (s, "crash", SPEC_FAULT_PROXY, "p0", SIM_S (100));
+  SpecFault *f = add_fault (s, "crash", "proxy-crash", "p0", SIM_S (100));
   f->action = SIP_PROXY_FAULT_CRASH;
   g_autoptr (RunResult) r = run (s, TRUE);
   const RunObservations *obs = r->obs;
@@ -306,10 +309,10 @@ test_fault_crash_recover_and_restart (void)
 {
   g_autoptr (RunSpec) s = simple_spec (5, SIM_S (300));
   add_phone (s, "phone", 1, -1);
-  SpecFault *f = add_fault (s, "c", SPEC_FAULT_PROXY, "p0", SIM_S (10));
+  SpecFault *f = add_fault (s, "c", "proxy-crash", "p0", SIM_S (10));
   f->action = SIP_PROXY_FAULT_CRASH;
   f->duration = SIM_S (20);
-  f = add_fault (s, "r", SPEC_FAULT_PROXY, "p0", SIM_S (100));
+  f = add_fault (s, "r", "proxy-crash", "p0", SIM_S (100));
   f->action = SIP_PROXY_FAULT_RESTART;
   g_autoptr (RunResult) r = run (s, TRUE);
   const GArray *fa = r->obs->faults;
@@ -331,7 +334,7 @@ test_fault_proxy_random (void)
 {
   g_autoptr (RunSpec) s = simple_spec (6, SIM_S (3600));
   add_phone (s, "phone", 1, -1);
-  SpecFault *f = add_fault (s, "flaky", SPEC_FAULT_PROXY_RANDOM, "p0", 0);
+  SpecFault *f = add_fault (s, "flaky", "proxy-random", "p0", 0);
   f->action = SIP_PROXY_FAULT_REJECT;
   f->mtbf = SIM_S (300);
   f->mttr = SIM_S (30);
@@ -354,7 +357,7 @@ test_fault_link_cut (void)
 {
   g_autoptr (RunSpec) s = simple_spec (7, SIM_S (120));
   add_phone (s, "phone", 1, -1);
-  SpecFault *f = add_fault (s, "cut", SPEC_FAULT_LINK_CUT, "p0", SIM_S (50));
+  SpecFault *f = add_fault (s, "cut", "link-cut", "p0", SIM_S (50));
   f->duration = SIM_S (10);
   g_autoptr (RunResult) r = run (s, TRUE);
   const GArray *fa = r->obs->faults;
@@ -380,7 +383,7 @@ test_fault_nat_timeout_and_reboot (void)
   SpecDevice *d = add_phone (s, "phone", 1, nat);
   set (&d->cfg, "X_KeepAliveEnable", "true");
   set (&d->cfg, "X_KeepAliveExpires", "90");
-  SpecFault *f = add_fault (s, "boot", SPEC_FAULT_NAT_REBOOT, "home", SIM_S (150));
+  SpecFault *f = add_fault (s, "boot", "nat-reboot", "home", SIM_S (150));
   f->new_public = SIM_IP4 (100, 127, 0, 9);
   g_autoptr (RunResult) r = run (s, TRUE);
   const RunObservations *obs = r->obs;
@@ -473,7 +476,7 @@ test_run_threads (void)
   g_autoptr (RunSpec) s = srv_spec (12, SIM_S (900));
   gint nat = add_nat (s, "home", FALSE, 0);
   add_phone (s, "phone", 4, nat);
-  SpecFault *f = add_fault (s, "crash", SPEC_FAULT_PROXY, "p0", SIM_S (100));
+  SpecFault *f = add_fault (s, "crash", "proxy-crash", "p0", SIM_S (100));
   f->action = SIP_PROXY_FAULT_CRASH;
   g_autoptr (RunResult) ref = run (s, FALSE);
   GThread *t1 = g_thread_new ("run1", thread_run, s);
@@ -532,7 +535,7 @@ test_run_errors (void)
   g_assert_cmpuint (r->metrics->len, ==, 0);
 
   g_autoptr (RunSpec) t = simple_spec (15, SIM_S (60));
-  add_fault (t, "x", SPEC_FAULT_PROXY, "nobody", SIM_S (1));
+  add_fault (t, "x", "proxy-crash", "nobody", SIM_S (1));
   g_autoptr (RunResult) r2 = run_execute (t, NULL);
   g_assert_nonnull (r2->error);
   g_assert_nonnull (strstr (r2->error, "nobody"));

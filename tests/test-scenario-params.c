@@ -12,9 +12,12 @@
  *   (sip_proxy_config_init, nat_settings_init_default, run_spec_new,
  *   spec_link_default), so the documented default is the real one.
  * 3-walk: exclusions and SIM_PARAM_FLAG_FIRST, in either file order.
+ * 4-faults: the fault registry (experiment/fault.c) is whole and
+ *   doc/scenarios.md lists every type with its keys.
  */
 #include <string.h>
 
+#include "experiment/fault.h"
 #include "experiment/scenario-build.h"
 #include "experiment/scenario.h"
 #include "models/dns/params.h"
@@ -362,6 +365,80 @@ test_walk_unknown_lists_tables (void)
       }
 }
 
+/* ---------------------------------------------------------------- faults */
+
+/* The fault registry: unique names, every key readable, a schedule
+ * function, effects that exist, every effect some type records, and
+ * doc/scenarios.md's [fault NAME] table lists each type with its keys. */
+static void
+test_fault_registry (void)
+{
+  guint n;
+  const FaultType *t = fault_types (&n);
+  g_assert_cmpuint (n, >=, 12);
+  gboolean observed[OBS_FAULT_LINK_RESTORE + 1] = { FALSE };
+  g_autofree char *text = read_doc ();
+  const char *sec = text ? strstr (text, "\n### [fault NAME]") : NULL;
+  g_autofree char *fault_doc = NULL;
+  if (text)
+    {
+      g_assert_nonnull (sec);
+      const char *end = strstr (sec + 1, "\n### ");
+      fault_doc = end ? g_strndup (sec, (gsize) (end - sec)) : g_strdup (sec);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (fault_type_lookup (t[i].name) == &t[i]);
+      if (t[i].alias)
+        g_assert_true (fault_type_lookup (t[i].alias) == &t[i]);
+      g_assert_nonnull (t[i].schedule);
+      g_assert_nonnull (t[i].doc);
+      if (!sc_fault_keys_known (&t[i]))
+        g_error ("fault type %s: a key without a reader, or a required key it does not take",
+                 t[i].name);
+      g_assert_cmpint ((t[i].target != FAULT_TARGET_NONE), ==,
+                       (strstr (t[i].keys, "target") != NULL));
+      for (guint k = 0; k < 2; k++)
+        {
+          g_assert_cmpuint (t[i].observed[k], <=, OBS_FAULT_LINK_RESTORE);
+          g_assert_cmpstr (fault_effect (t[i].observed[k])->name, !=, "fault");
+          observed[t[i].observed[k]] = TRUE;
+        }
+      if (fault_doc)
+        {
+          /* its row: "| `NAME` ... | keys | meaning |", each key in backticks */
+          g_autofree char *q = g_strdup_printf ("\n| `%s`", t[i].name);
+          const char *row = strstr (fault_doc, q);
+          if (row == NULL)
+            g_error ("doc/scenarios.md [fault NAME] has no row for `%s`", t[i].name);
+          const char *eol = strchr (row + 1, '\n');
+          g_autofree char *line = eol ? g_strndup (row, (gsize) (eol - row)) : g_strdup (row);
+          if (t[i].alias)
+            {
+              g_autofree char *qa = g_strdup_printf ("`%s`", t[i].alias);
+              g_assert_nonnull (strstr (line, qa));
+            }
+          g_auto (GStrv) ks = g_strsplit (t[i].keys, ", ", -1);
+          for (guint k = 0; ks[k]; k++)
+            {
+              g_autofree char *qk = g_strdup_printf ("`%s`", ks[k]);
+              if (!strstr (line, qk))
+                g_error ("doc/scenarios.md: `%s` does not list its key %s", t[i].name, qk);
+            }
+        }
+    }
+  for (guint k = 0; k <= OBS_FAULT_LINK_RESTORE; k++)
+    {
+      if (!observed[k])
+        g_error ("effect %s: no fault type records it", fault_effect (k)->name);
+      g_assert_true (fault_effect (k)->kind == (ObsFaultKind) k);
+      g_assert_nonnull (fault_effect (k)->label);
+    }
+  g_assert_cmpstr (fault_effect ((ObsFaultKind) 99)->name, ==, "fault");
+  g_autofree char *names = fault_type_names ();
+  g_assert_true (g_str_has_prefix (names, "proxy-crash, proxy-reject (proxy-503), "));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -373,5 +450,6 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/params/3-walk/excludes", test_walk_excludes);
   g_test_add_func ("/scenario/params/3-walk/first", test_walk_first);
   g_test_add_func ("/scenario/params/3-walk/unknown-lists-tables", test_walk_unknown_lists_tables);
+  g_test_add_func ("/scenario/params/4-faults/registry", test_fault_registry);
   return g_test_run ();
 }
