@@ -203,16 +203,5 @@ static void
 fx_clear_no_device (DeviceFixture *fx)
 {
   g_assert_null (fx->device);
-  dns_server_free (fx->dns);
-  for (guint i = 0; i < fx->n_proxies; i++)
-    {
-      sip_proxy_free (fx->proxy[i]);
-      host_free (fx->proxy_host[i]);
-    }
-  nat_free (fx->nat);
-  host_free (fx->phone_host);
-  host_free (fx->dns_host);
-  g_array_free (fx->events, TRUE);
-  sim_net_free (fx->net);
-  sim_world_free (fx->world);
+  device_fixture_clear_world (fx);
 }

@@ -23,6 +23,7 @@
 #include "models/sip/transaction.h"
 #include "models/stun/msg.h"
 #include "tests/net-fixture.h"
+#include "tests/recording-peer.h"
 
 #define L        SIM_MS (10)
 #define ONE_WAY  (2 * L)
@@ -770,48 +771,24 @@ test_crlf_udp (void)
   fx_clear (&x);
 }
 
-typedef struct {
-  SimHost   *host;
-  GString   *rx;
-  gboolean   connected;
-  SimTime    rx_at;
-} TcpPeer;
-
-static void
-tcp_ev (SimHostTcp *s, HostTcpEvent ev, gpointer u)
-{
-  TcpPeer *t = u;
-  if (ev == HOST_TCP_CONNECTED)
-    t->connected = TRUE;
-}
-
-static void
-tcp_rx (SimHostTcp *s, const guint8 *d, gsize n, gpointer u)
-{
-  TcpPeer *t = u;
-  g_string_append_len (t->rx, (const char *) d, (gssize) n);
-  t->rx_at = host_now (t->host);
-}
-
 static void
 test_crlf_tcp (void)
 {
   Fx x;
   fx_init (&x, NULL);
-  TcpPeer t = { .host = x.ch, .rx = g_string_new (NULL) };
-  SimHostTcp *s = host_tcp_connect (x.ch, &x.ua.server, tcp_ev, tcp_rx, &t, NULL);
+  RecPeer t;
+  rec_peer_connect_tcp (&t, x.ch, &x.ua.server);
   fx_run (&x, SIM_S (1));
   g_assert_true (t.connected);
   SimTime t0 = now (&x);
-  host_tcp_send (s, "\r\n\r\n", 4, NULL);
+  host_tcp_send (t.tcp, "\r\n\r\n", 4, NULL);
   fx_run (&x, SIM_S (1));
   /* RFC 5626 §3.5.1: a single CRLF back, one round trip later. */
-  g_assert_cmpuint (t.rx->len, ==, 2);
-  g_assert_cmpmem (t.rx->str, 2, "\r\n", 2);
-  g_assert_cmpint (t.rx_at - t0, ==, RTT);
-  host_tcp_free (s);
+  g_assert_cmpuint (t.stream->len, ==, 2);
+  g_assert_cmpmem (t.stream->str, 2, "\r\n", 2);
+  g_assert_cmpint (t.last_rx - t0, ==, RTT);
+  rec_peer_clear (&t);
   fx_run (&x, SIM_S (1));
-  g_string_free (t.rx, TRUE);
   fx_clear (&x);
 }
 

@@ -1,0 +1,229 @@
+/*
+ * tests/recording-peer.h - the one recording peer of the tests: a UDP
+ * socket, or one end of a TCP connection, that records what it receives
+ * (how many, when, from whom, the bytes), the errors it gets and the TCP
+ * events, and can echo.  libre's tests bring such peers of their own
+ * (STYLE.md); here every test shares this one.
+ *
+ * Two seams, one recorder:
+ *   - on a SimHost (host_udp_*, host_tcp_*): how a model sees the
+ *     network, for the model and host tests (test-host, test-proxy);
+ *   - on a bare SimNode (sim_udp_*): for the engine's and the NAT's own
+ *     tests (test-net-udp, test-nat), which sit below the host seam.
+ * Both call the same rec_peer_record_* functions, so what "received"
+ * means is written once.
+ *
+ * Header-only (every test is its own executable).  Ownership: the peer
+ * owns its socket and its buffers; rec_peer_clear() closes and frees
+ * them (NULL-safe members, so a peer that closed itself is fine).
+ */
+#pragma once
+#include <string.h>
+#include <glib.h>
+
+#include "sim/host/host-sim.h"
+#include "sim/net/net.h"
+
+typedef struct {
+  /* the clock: exactly one of them is set */
+  SimWorld     *world;       /* bare node */
+  SimHost      *host;        /* host seam */
+  /* the socket: one of them */
+  SimUdpSocket *sock;        /* bare node, UDP */
+  SimHostUdp   *hsock;       /* host, UDP */
+  SimHostTcp   *tcp;         /* host, TCP (rec_peer_connect_tcp) */
+  /* what it received */
+  guint         n_rx;        /* datagrams, or TCP reads */
+  GArray       *rx_times;    /* SimTime of each */
+  GArray       *rx_seq;      /* guint32: the first 4 payload bytes of each (0 if shorter) */
+  SimSockAddr   last_from;   /* UDP */
+  SimTime       last_rx;     /* -1: nothing yet */
+  GString      *last_data;   /* UDP: the last datagram */
+  GString      *stream;      /* TCP: every byte, in order */
+  /* errors */
+  guint         n_err;
+  SimNetError   last_err;
+  SimSockAddr   last_err_remote;
+  SimTime       last_err_time;
+  /* TCP events (-1: not yet) */
+  gboolean      connected;
+  SimTime       connected_at, peer_closed_at, closed_at;
+  /* behaviour */
+  gboolean      echo;        /* UDP: send every datagram back to its sender */
+  gboolean      close_on_rx; /* UDP, bare node: close itself from the callback */
+} RecPeer;
+
+static inline SimTime
+rec_peer_now (const RecPeer *p)
+{
+  return p->host ? host_now (p->host) : sim_world_now (p->world);
+}
+
+static inline void
+rec_peer_init (RecPeer *p)
+{
+  memset (p, 0, sizeof *p);
+  p->rx_times = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  p->rx_seq = g_array_new (FALSE, FALSE, sizeof (guint32));
+  p->last_data = g_string_new (NULL);
+  p->stream = g_string_new (NULL);
+  p->last_rx = p->last_err_time = -1;
+  p->connected_at = p->peer_closed_at = p->closed_at = -1;
+}
+
+/* What every flavour records for a datagram or a read. */
+static inline void
+rec_peer_record_rx (RecPeer *p, const SimSockAddr *from, const guint8 *data, gsize len)
+{
+  SimTime now = rec_peer_now (p);
+  guint32 seq = 0;
+  if (len >= 4)
+    memcpy (&seq, data, 4);
+  p->n_rx++;
+  g_array_append_val (p->rx_times, now);
+  g_array_append_val (p->rx_seq, seq);
+  p->last_rx = now;
+  if (from)
+    {
+      p->last_from = *from;
+      g_string_truncate (p->last_data, 0);
+      g_string_append_len (p->last_data, (const char *) data, (gssize) len);
+    }
+  else
+    g_string_append_len (p->stream, (const char *) data, (gssize) len);
+}
+
+static inline void
+rec_peer_record_error (RecPeer *p, SimNetError err, const SimSockAddr *remote)
+{
+  p->n_err++;
+  p->last_err = err;
+  if (remote)
+    p->last_err_remote = *remote;
+  p->last_err_time = rec_peer_now (p);
+}
+
+/* ------------------------------------------------------- bare node, UDP */
+
+static inline void
+rec_peer_sim_recv (SimUdpSocket *sock, const SimSockAddr *from, const guint8 *data, gsize len,
+                   gpointer u)
+{
+  RecPeer *p = u;
+  rec_peer_record_rx (p, from, data, len);
+  if (p->echo)
+    g_assert_true (sim_udp_sendto (sock, from, data, len, NULL));
+  if (p->close_on_rx)
+    {
+      sim_udp_close (sock);
+      p->sock = NULL;
+    }
+}
+
+static inline void
+rec_peer_sim_error (SimUdpSocket *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
+{
+  rec_peer_record_error (u, err, remote);
+}
+
+/* A UDP socket on @node bound to port @port (0: ephemeral), any address. */
+static inline void
+rec_peer_open (RecPeer *p, SimNode *node, guint16 port)
+{
+  rec_peer_init (p);
+  p->world = sim_node_get_world (node);
+  SimSockAddr local = { SIM_IP4_ANY, port };
+  g_autoptr (GError) err = NULL;
+  p->sock = sim_udp_open (node, &local, &err);
+  g_assert_no_error (err);
+  sim_udp_set_callbacks (p->sock, rec_peer_sim_recv, rec_peer_sim_error, p);
+}
+
+/* ---------------------------------------------------------- host, UDP */
+
+static inline void
+rec_peer_host_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
+                    gpointer u)
+{
+  RecPeer *p = u;
+  rec_peer_record_rx (p, from, data, len);
+  if (p->echo)
+    host_udp_sendto (sock, from, data, len, NULL);
+}
+
+static inline void
+rec_peer_host_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
+{
+  rec_peer_record_error (u, err, remote);
+}
+
+/* A UDP socket on @host bound to port @port (0: ephemeral). */
+static inline void
+rec_peer_open_host (RecPeer *p, SimHost *host, guint16 port)
+{
+  rec_peer_init (p);
+  p->host = host;
+  SimSockAddr local = { SIM_IP4_ANY, port };
+  g_autoptr (GError) err = NULL;
+  p->hsock = host_udp_open (host, &local, rec_peer_host_recv, rec_peer_host_error, p, &err);
+  g_assert_no_error (err);
+}
+
+/* ---------------------------------------------------------- host, TCP */
+
+static inline void
+rec_peer_tcp_event (SimHostTcp *sock, HostTcpEvent ev, gpointer u)
+{
+  RecPeer *p = u;
+  SimTime now = rec_peer_now (p);
+  switch (ev)
+    {
+    case HOST_TCP_CONNECTED:
+      p->connected = TRUE;
+      p->connected_at = now;
+      break;
+    case HOST_TCP_PEER_CLOSED:
+      p->peer_closed_at = now;
+      break;
+    case HOST_TCP_CLOSED:
+      p->closed_at = now;
+      break;
+    case HOST_TCP_ERROR:
+      rec_peer_record_error (p, host_tcp_get_error (sock), NULL);
+      p->closed_at = now;
+      break;
+    }
+}
+
+static inline void
+rec_peer_tcp_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
+{
+  rec_peer_record_rx (u, NULL, data, len);
+}
+
+/* A TCP connection from @host to @to; connected once the handshake is
+ * done (the CONNECTED event). */
+static inline void
+rec_peer_connect_tcp (RecPeer *p, SimHost *host, const SimSockAddr *to)
+{
+  rec_peer_init (p);
+  p->host = host;
+  g_autoptr (GError) err = NULL;
+  p->tcp = host_tcp_connect (host, to, rec_peer_tcp_event, rec_peer_tcp_recv, p, &err);
+  g_assert_no_error (err);
+}
+
+/* Closes whatever socket the peer has and frees its buffers. */
+static inline void
+rec_peer_clear (RecPeer *p)
+{
+  g_clear_pointer (&p->sock, sim_udp_close);
+  g_clear_pointer (&p->hsock, host_udp_close);
+  g_clear_pointer (&p->tcp, host_tcp_free);
+  g_clear_pointer (&p->rx_times, g_array_unref);
+  g_clear_pointer (&p->rx_seq, g_array_unref);
+  if (p->last_data)
+    g_string_free (g_steal_pointer (&p->last_data), TRUE);
+  if (p->stream)
+    g_string_free (g_steal_pointer (&p->stream), TRUE);
+}
