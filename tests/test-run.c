@@ -18,6 +18,7 @@
 
 #include "experiment/fault.h"
 #include "experiment/run.h"
+#include "experiment/spec-build.h"
 
 #define L     SIM_MS (10)
 #define RTT2  (4 * L)
@@ -35,59 +36,42 @@ set (DeviceConfig *cfg, const char *name, const char *value)
   g_assert_no_error (err);
 }
 
-static void
-add_record (RunSpec *s, const char *name, DnsRecord rr)
-{
-  SpecRecord r = { g_strdup (name), rr };
-  r.rr.target = g_strdup (rr.target);
-  g_array_append_val (s->records, r);
-}
+/* The world pieces come from the shared builder (experiment/spec-build.h);
+ * these wrappers fix the latency L and the phone every test uses. */
+#define add_record spec_build_record
 
 static void
 add_proxy (RunSpec *s, const char *name, SimIp4 addr)
 {
-  SpecProxy p = { .name = g_strdup (name), .addr = addr, .link = { .latency = L } };
-  sip_proxy_config_init (&p.cfg);
-  p.cfg.realm = g_strdup (p.cfg.realm);
-  g_array_append_val (s->proxies, p);
+  spec_build_proxy (s, name, addr, L);
 }
 
 static gint
 add_nat (RunSpec *s, const char *name, gboolean shared, SimTime udp_timeout)
 {
-  SpecNat n = { .name = g_strdup (name), .shared = shared, .uplink = { .latency = L } };
-  nat_settings_init_default (&n.settings);
-  if (udp_timeout > 0)
-    n.settings.udp_timeout_unreplied = n.settings.udp_timeout_replied = udp_timeout;
-  g_array_append_val (s->nats, n);
-  return (gint) s->nats->len - 1;
+  return spec_build_nat (s, name, shared, udp_timeout, L);
 }
 
 /* An OBi phone "1000" at voip.test, first REGISTER at power-on (time 0). */
 static SpecDevice *
 add_phone (RunSpec *s, const char *name, guint count, gint nat)
 {
-  SpecDevice d = { .name = g_strdup (name), .count = count, .nat = nat,
-                   .access = { .latency = L } };
-  device_config_init (&d.cfg, DEVICE_PROFILE_OBIHAI);
-  set (&d.cfg, "ProxyServer", "voip.test");
-  set (&d.cfg, "AuthUserName", "1000");
-  set (&d.cfg, "AuthPassword", "secret");
-  set (&d.cfg, "sip.reg_surge_prevention", "0");
-  set (&d.cfg, "RegisterExpires", "300");
-  g_array_append_val (s->devices, d);
-  return &g_array_index (s->devices, SpecDevice, s->devices->len - 1);
+  static const char *const params[] = {
+    "ProxyServer", "voip.test", "AuthUserName", "1000", "AuthPassword", "secret",
+    "sip.reg_surge_prevention", "0", "RegisterExpires", "300", NULL,
+  };
+  g_autoptr (GError) err = NULL;
+  SpecDevice *d = spec_build_device (s, name, count, nat, DEVICE_PROFILE_OBIHAI, L, params, &err);
+  g_assert_no_error (err);
+  return d;
 }
 
 static SpecFault *
 add_fault (RunSpec *s, const char *name, const char *type, const char *target, SimTime at)
 {
-  g_assert_nonnull (fault_type_lookup (type));
-  SpecFault f = { .name = g_strdup (name), .type = fault_type_lookup (type),
-                  .target = g_strdup (target),
-                  .at = { SPEC_DIST_FIXED, at, 0 } };
-  g_array_append_val (s->faults, f);
-  return &g_array_index (s->faults, SpecFault, s->faults->len - 1);
+  SpecFault *f = spec_build_fault (s, name, type, target, at);
+  g_assert_nonnull (f);
+  return f;
 }
 
 /* One proxy p0 at 198.51.100.10 with voip.test A -> p0; @n_phones obihai
@@ -95,13 +79,7 @@ add_fault (RunSpec *s, const char *name, const char *type, const char *target, S
 static RunSpec *
 simple_spec (guint64 seed, SimTime duration)
 {
-  RunSpec *s = run_spec_new ();
-  s->scenario_name = g_strdup ("test");
-  s->seed = seed;
-  s->duration = duration;
-  s->dns_link.latency = L;
-  g_strfreev (s->zones);
-  s->zones = g_strsplit ("test", ",", -1);
+  RunSpec *s = spec_build_new ("test", seed, duration, "test", L);
   add_record (s, "voip.test", (DnsRecord) { .type = DNS_TYPE_A, .ttl_s = 3600, .ip = P0 });
   add_proxy (s, "p0", P0);
   return s;
@@ -111,13 +89,7 @@ simple_spec (guint64 seed, SimTime duration)
 static RunSpec *
 srv_spec (guint64 seed, SimTime duration)
 {
-  RunSpec *s = run_spec_new ();
-  s->scenario_name = g_strdup ("srv");
-  s->seed = seed;
-  s->duration = duration;
-  s->dns_link.latency = L;
-  g_strfreev (s->zones);
-  s->zones = g_strsplit ("test", ",", -1);
+  RunSpec *s = spec_build_new ("srv", seed, duration, "test", L);
   add_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 3600,
               .priority = 10, .weight = 10, .port = 5060, .target = "p0.voip.test" });
   add_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 3600,
