@@ -78,6 +78,27 @@ pcap_path (const Pool *pool, const Job *job)
   return g_build_filename (pool->opt->pcap_dir, base, NULL);
 }
 
+StoreRun *
+runner_store_run_new (gint64 experiment, guint point, const ScenarioPoint *pt, guint replication,
+                      guint64 seed)
+{
+  StoreRun *sr = g_new0 (StoreRun, 1);
+  sr->experiment = experiment;
+  sr->point = point;
+  sr->point_key = g_strdup (pt->key);
+  sr->n_params = pt->n_vars;
+  sr->param_names = g_new0 (char *, pt->n_vars + 1);
+  sr->param_values = g_new0 (char *, pt->n_vars + 1);
+  for (guint i = 0; i < pt->n_vars; i++)
+    {
+      sr->param_names[i] = g_strdup (pt->names[i]);
+      sr->param_values[i] = g_strdup (pt->values[i]);
+    }
+  sr->replication = replication;
+  sr->seed = seed;
+  return sr;
+}
+
 static StoreRun *
 execute_job (Pool *pool, const Job *job)
 {
@@ -93,20 +114,8 @@ execute_job (Pool *pool, const Job *job)
   RunResult *res = run_execute (spec, &ro);
   double wall = progress_clock_s () - t0;
 
-  StoreRun *sr = g_new0 (StoreRun, 1);
-  sr->experiment = pool->experiment;
-  sr->point = job->point;
-  sr->point_key = g_strdup (pt->key);
-  sr->n_params = pt->n_vars;
-  sr->param_names = g_new0 (char *, pt->n_vars + 1);
-  sr->param_values = g_new0 (char *, pt->n_vars + 1);
-  for (guint i = 0; i < pt->n_vars; i++)
-    {
-      sr->param_names[i] = g_strdup (pt->names[i]);
-      sr->param_values[i] = g_strdup (pt->values[i]);
-    }
-  sr->replication = job->replication;
-  sr->seed = spec->seed;
+  StoreRun *sr = runner_store_run_new (pool->experiment, job->point, pt, job->replication,
+                                       spec->seed);
   sr->wall_s = wall;
   sr->result = res;
   return sr;

@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "experiment/scenario.h"
+#include "experiment/store.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,12 @@ typedef struct {
   guint  ok, failed;           /* run now */
   gboolean interrupted;
 } RunnerSummary;
+
+/* The StoreRun of run (@point, @replication) of @experiment, without its
+ * result: the point's key and variables copied.  The runner's, and the
+ * tests' that store runs of their own. */
+StoreRun *runner_store_run_new (gint64 experiment, guint point, const ScenarioPoint *pt,
+                                guint replication, guint64 seed);
 
 /* "results/NAME.db" */
 char    *runner_default_db_path (const Scenario *sc);
