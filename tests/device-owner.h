@@ -19,6 +19,7 @@
 #include "models/sip/framing.h"
 #include "models/sip/transaction.h"
 #include "models/stun/client.h"
+#include "tests/sip-test-udp.h"
 
 typedef struct {
   SimHost     *host;
@@ -56,17 +57,10 @@ static void
 owner_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
 {
   Owner *o = u;
-  switch (sip_classify_datagram (data, len))
+  switch (sip_test_udp_deliver (o->layer, s, from, data, len))
     {
     case SIP_DGRAM_SIP:
-      {
-        g_autoptr (GError) err = NULL;
-        g_autoptr (SipMsg) m = sip_msg_parse (data, len, &err);
-        g_assert_no_error (err);
-        SipTxnPeer peer = { .addr = *from, .flow = s };
-        sip_txn_layer_receive (o->layer, m, &peer);
-        break;
-      }
+      break;
     case SIP_DGRAM_STUN:
       if (!stun_client_receive (o->stun, from, data, len))
         o->other_rx++;

@@ -24,6 +24,7 @@
 #include "models/stun/msg.h"
 #include "tests/net-fixture.h"
 #include "tests/recording-peer.h"
+#include "tests/sip-test-udp.h"
 
 #define L        SIM_MS (10)
 #define ONE_WAY  (2 * L)
@@ -87,17 +88,10 @@ static void
 ua_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
 {
   Ua *ua = u;
-  switch (sip_classify_datagram (data, len))
+  switch (sip_test_udp_deliver (ua->layer, s, from, data, len))
     {
     case SIP_DGRAM_SIP:
-      {
-        g_autoptr (GError) err = NULL;
-        g_autoptr (SipMsg) m = sip_msg_parse (data, len, &err);
-        g_assert_no_error (err);
-        SipTxnPeer peer = { .addr = *from, .flow = s };
-        sip_txn_layer_receive (ua->layer, m, &peer);
-        break;
-      }
+      break;
     case SIP_DGRAM_STUN:
       g_ptr_array_add (ua->stun, g_bytes_new (data, len));
       break;
