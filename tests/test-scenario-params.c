@@ -353,6 +353,7 @@ test_walk_unknown_lists_tables (void)
   g_autofree char *text = g_strconcat (HEAD, "[nat n]\nudp_timout = 60s\n", NULL);
   g_autoptr (GError) err = NULL;
   g_autoptr (Scenario) sc = load (text, &err);
+  g_assert_null (sc);
   g_assert_error (err, SCENARIO_ERROR, SCENARIO_ERROR_UNKNOWN);
   g_assert_true (g_str_has_prefix (err->message, "t.ini:6: [nat n] udp_timout: unknown key"));
   guint nt;
