@@ -166,30 +166,6 @@ sc_b_choice (ScB *b, const char *const *names, guint n, guint *out, const char *
 
 /* --------------------------------------------------------- settings tables */
 
-/* name, type, default, unit, doc, offset: SpecLink as a table.  The link
- * table lives with the spec, not in sim/net: a scenario gives three of
- * SimLinkConfig's settings, under a prefix that depends on the section
- * (link_, uplink_, access_), and the [network] defaults are the
- * experiment's choice (spec.h, run_spec_new). */
-static const SimParam link_rows[] = {
-  SIM_PARAM_ROW ("latency", SIM_PARAM_DURATION, "10ms", "",
-    "one-way delay of each link",
-    .offset = G_STRUCT_OFFSET (SpecLink, latency)),
-  SIM_PARAM_ROW ("jitter", SIM_PARAM_DURATION, "0", "",
-    "uniform extra delay in [0, jitter] per packet",
-    .offset = G_STRUCT_OFFSET (SpecLink, jitter)),
-  SIM_PARAM_ROW ("loss", SIM_PARAM_PROBABILITY, "0", "",
-    "per packet, each direction",
-    .offset = G_STRUCT_OFFSET (SpecLink, loss)),
-};
-
-const SimParam *
-sc_link_params (guint *n_out)
-{
-  *n_out = G_N_ELEMENTS (link_rows);
-  return link_rows;
-}
-
 const char *
 sc_param_type_name (const SimParam *row)
 {

@@ -12,7 +12,7 @@
  *    (address, count, shared: experiment/scenario-sections.c), the model's
  *    settings (models/proxy/params.c, models/nat/params.c,
  *    models/dns/params.c) and the link settings under a prefix ("link_",
- *    "uplink_", "access_"; sc_link_params).  sc_walk() applies every entry
+ *    "uplink_", "access_"; spec_link_params).  sc_walk() applies every entry
  *    of the section through them; a key no table has is an UNKNOWN error
  *    that lists every key the tables have, so the list cannot go stale.
  *
@@ -100,9 +100,6 @@ typedef struct {
   ScTable  t;
   gpointer obj;
 } ScBound;
-
-/* The link settings (SpecLink): latency, jitter, loss.  Static. */
-const SimParam *sc_link_params (guint *n_out);
 
 /* The tables of a section kind ("network", "dns", "proxy", "nat",
  * "device"), in the order keys are looked up and listed; *@n_out.  The

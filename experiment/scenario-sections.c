@@ -11,7 +11,7 @@
  *    the keys that are about the scenario's world and not the model
  *    (where a server sits, which NAT a device is behind, how many
  *    devices, which zone) are the section tables below, filling the spec's
- *    own structs (spec.h).  Links are sc_link_params() under a prefix.
+ *    own structs (spec.h).  Links are spec_link_params() under a prefix.
  *
  * 2. What is not a row.  [dns] record keys (any key with a '.' or a
  *    leading '_': an owner name) and a device's vendor parameters
@@ -178,7 +178,7 @@ tables_of (const char *kind, ScBound *out, gpointer o_section, gpointer o_model,
            gpointer o_link)
 {
   guint n = 0, nl, nm;
-  const SimParam *link = sc_link_params (&nl);
+  const SimParam *link = spec_link_params (&nl);
   if (g_str_equal (kind, "network"))
     out[n++] = (ScBound) { { "", link, nl }, o_link };
   else if (g_str_equal (kind, "dns"))

@@ -38,6 +38,7 @@
 #pragma once
 #include <glib.h>
 
+#include "sim/kernel/param.h"
 #include "sim/kernel/time.h"
 #include "sim/net/addr.h"
 #include "models/dns/server.h"
@@ -71,6 +72,9 @@ typedef struct {
  * (doc/scenarios.md [network]; the link table's defaults, checked by
  * test-scenario-params). */
 extern const SpecLink spec_link_default;
+/* The link settings a scenario gives (latency, jitter, loss) as a settings
+ * table (sim/kernel/param.h) over SpecLink; *@n_out rows.  Static. */
+const SimParam *spec_link_params (guint *n_out);
 
 typedef struct {
   char          *name;      /* "[proxy NAME]" */

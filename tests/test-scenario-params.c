@@ -258,7 +258,7 @@ test_defaults_match_init (void)
   rows = dns_server_param_table (&n);
   check_defaults ("dns", rows, n, &spec->dns_cfg, sizeof spec->dns_cfg);
 
-  rows = sc_link_params (&n);
+  rows = spec_link_params (&n);
   check_defaults ("link", rows, n, &spec_link_default, sizeof spec_link_default);
 
   /* the section tables: [dns] address is run_spec_new's */
