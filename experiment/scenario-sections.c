@@ -127,6 +127,66 @@ set_device_start (gpointer obj, const SimParamValue *v, gpointer ctx, const char
     : ((void) expected, SIM_PARAM_BAD_VALUE);
 }
 
+static SimParamStatus
+set_scenario_name (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  Scenario *sc = obj;
+  g_free (sc->name);
+  sc->name = g_strdup (v->s);
+  if (*sc->name)
+    return SIM_PARAM_OK;
+  *expected = "a non-empty name";
+  return SIM_PARAM_BAD_VALUE;
+}
+
+/* description: free text; extends: merged by the key-file loader
+ * (scenario-keyfile.c) before any section is read, so never seen here. */
+static SimParamStatus
+set_nothing (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  return SIM_PARAM_OK;
+}
+
+static SimParamStatus
+set_scenario_duration (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  if (v->t <= 0)
+    {
+      *expected = "a duration > 0";
+      return SIM_PARAM_BAD_VALUE;
+    }
+  ((Scenario *) obj)->duration = v->t;
+  return SIM_PARAM_OK;
+}
+
+static SimParamStatus
+set_scenario_seed (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  *expected = "a 64-bit seed, decimal or 0x hex";
+  return sc_parse_seed (v->s, &((Scenario *) obj)->seed) ? SIM_PARAM_OK : SIM_PARAM_BAD_VALUE;
+}
+
+/* [scenario]: the experiment's own settings, filling the Scenario. */
+static const SimParam scenario_rows[] = {
+  SIM_PARAM_ROW ("name", SIM_PARAM_TEXT, NULL, "",
+    "the scenario's name in the database and reports; default: the file name",
+    .set = set_scenario_name),
+  SIM_PARAM_ROW ("description", SIM_PARAM_TEXT, NULL, "", "free text", .set = set_nothing),
+  SIM_PARAM_ROW ("extends", SIM_PARAM_TEXT, NULL, "",
+    "load this file first and apply this one over it", .set = set_nothing),
+  SIM_PARAM_ROW ("duration", SIM_PARAM_DURATION, NULL, "",
+    "required: every run ends at this simulated time", .set = set_scenario_duration),
+  SIM_PARAM_ROW ("warmup", SIM_PARAM_DURATION, "0", "",
+    "metrics count from here; shorter than the duration",
+    .offset = G_STRUCT_OFFSET (Scenario, warmup)),
+  SIM_PARAM_ROW ("seed", SIM_PARAM_TEXT, "1", "",
+    "the experiment seed, decimal or 0x hex; sipsim run --seed replaces it",
+    .set = set_scenario_seed),
+  SIM_PARAM_ROW ("replications", SIM_PARAM_UINT, "1", "",
+    "runs per sweep point, each with its own seed",
+    .offset = G_STRUCT_OFFSET (Scenario, replications), .min = 1, .max = SC_MAX_REPLICATIONS),
+};
+
 /* ------------------------------------------------------- section tables */
 
 /* name, type, default, unit, doc; then where the value goes */
@@ -179,7 +239,9 @@ tables_of (const char *kind, ScBound *out, gpointer o_section, gpointer o_model,
 {
   guint n = 0, nl, nm;
   const SimParam *link = spec_link_params (&nl);
-  if (g_str_equal (kind, "network"))
+  if (g_str_equal (kind, "scenario"))
+    out[n++] = (ScBound) { T ("", scenario_rows), o_section };
+  else if (g_str_equal (kind, "network"))
     out[n++] = (ScBound) { { "", link, nl }, o_link };
   else if (g_str_equal (kind, "dns"))
     {
@@ -214,7 +276,7 @@ const ScTable *
 sc_section_tables (const char *kind, guint *n_out)
 {
   /* static: the rows are static and the objects NULL; built once per kind */
-  static const char *const kinds[] = { "network", "dns", "proxy", "nat", "device" };
+  static const char *const kinds[] = { "scenario", "network", "dns", "proxy", "nat", "device" };
   static ScTable tables[G_N_ELEMENTS (kinds)][4];
   static guint counts[G_N_ELEMENTS (kinds)];
   static gsize once = 0;
@@ -497,10 +559,8 @@ sc_read_scenario_group (Scenario *sc, const char *file, GError **error)
                     "expected a [scenario] section with at least 'duration'");
       return FALSE;
     }
-  ScB b = { .sc = sc, .g = g, .error = error };
-  gboolean have_dur = FALSE, ok = TRUE;
-  guint64 v;
-  for (guint i = 0; ok && i < g->entries->len; i++)
+  /* the run's shape is the same for every point: nothing here is swept */
+  for (guint i = 0; i < g->entries->len; i++)
     {
       const ScKfEntry *e = g->entries->pdata[i];
       if (strstr (e->value, "${"))
@@ -508,42 +568,14 @@ sc_read_scenario_group (Scenario *sc, const char *file, GError **error)
           sc_set_error (error, SCENARIO_ERROR_SYNTAX, e->file, e->line, g->name, e->key,
                         "expected a plain value ([scenario] keys cannot be swept), got '%s'",
                         e->value);
-          ok = FALSE;
-          break;
+          return FALSE;
         }
-      ok = sc_load_entry (&b, e);
-      if (!ok)
-        break;
-      if (g_str_equal (b.e->key, "name"))
-        {
-          g_free (sc->name);
-          sc->name = g_strstrip (g_strdup (b.v));
-          if (!*sc->name)
-            ok = sc_bad (&b, SCENARIO_ERROR_VALUE, "a non-empty name");
-        }
-      else if (g_str_equal (b.e->key, "description"))
-        ;
-      else if (g_str_equal (b.e->key, "duration"))
-        {
-          ok = sc_b_dur (&b, &sc->duration);
-          if (ok && sc->duration <= 0)
-            ok = sc_bad (&b, SCENARIO_ERROR_VALUE, "a duration > 0");
-          have_dur = TRUE;
-        }
-      else if (g_str_equal (b.e->key, "warmup"))
-        ok = sc_b_dur (&b, &sc->warmup);
-      else if (g_str_equal (b.e->key, "seed"))
-        ok = sc_parse_seed (b.v, &sc->seed)
-          || sc_bad (&b, SCENARIO_ERROR_VALUE, "a 64-bit seed, decimal or 0x hex");
-      else if (g_str_equal (b.e->key, "replications"))
-        {
-          ok = sc_b_uint (&b, 1, SC_MAX_REPLICATIONS, &v);
-          sc->replications = (guint) v;
-        }
-      else
-        ok = sc_unknown (&b, "name, description, extends, duration, warmup, seed, replications");
     }
-  if (ok && !have_dur)
+  ScB b = { .sc = sc, .g = g, .error = error };
+  ScBound t[4];
+  guint n = tables_of ("scenario", t, sc, NULL, NULL);
+  gboolean ok = sc_walk (&b, t, n, NULL, NULL, NULL);
+  if (ok && !sc_kf_group_get (g, "duration"))
     ok = sc_missing (&b, "duration", "how long each run lasts, e.g. \"2h\"");
   if (ok && sc->warmup >= sc->duration)
     {

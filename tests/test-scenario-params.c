@@ -90,7 +90,7 @@ read_doc (void)
   return text;
 }
 
-static const char *const kinds[] = { "network", "dns", "proxy", "nat", "device" };
+static const char *const kinds[] = { "scenario", "network", "dns", "proxy", "nat", "device" };
 
 static void
 test_doc_agrees (void)
