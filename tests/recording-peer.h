@@ -11,7 +11,8 @@
  *   - on a bare SimNode (sim_udp_*): for the engine's and the NAT's own
  *     tests (test-net-udp, test-nat), which sit below the host seam.
  * Both call the same rec_peer_record_* functions, so what "received"
- * means is written once.
+ * means is written once.  A peer that answers (a scripted registrar, a raw
+ * SIP peer) is a RecPeer with an @on_rx hook.
  *
  * Header-only (every test is its own executable).  Ownership: the peer
  * owns its socket and its buffers; rec_peer_clear() closes and frees
@@ -24,7 +25,14 @@
 #include "sim/host/host-sim.h"
 #include "sim/net/net.h"
 
-typedef struct {
+typedef struct RecPeer RecPeer;
+
+/* Called after a datagram is recorded (UDP), for a peer that answers:
+ * tests/device-owner.h's scripted registrar, test-sip-txn's raw peer. */
+typedef void (*RecPeerRxFunc) (RecPeer *p, const SimSockAddr *from, const guint8 *data,
+                               gsize len);
+
+struct RecPeer {
   /* the clock: exactly one of them is set */
   SimWorld     *world;       /* bare node */
   SimHost      *host;        /* host seam */
@@ -39,6 +47,7 @@ typedef struct {
   SimSockAddr   last_from;   /* UDP */
   SimTime       last_rx;     /* -1: nothing yet */
   GString      *last_data;   /* UDP: the last datagram */
+  GPtrArray    *datagrams;   /* UDP: GBytes of every datagram, in order */
   GString      *stream;      /* TCP: every byte, in order */
   /* errors */
   guint         n_err;
@@ -51,7 +60,9 @@ typedef struct {
   /* behaviour */
   gboolean      echo;        /* UDP: send every datagram back to its sender */
   gboolean      close_on_rx; /* UDP, bare node: close itself from the callback */
-} RecPeer;
+  RecPeerRxFunc on_rx;       /* UDP: after recording; NULL: none */
+  gpointer      user_data;   /* for @on_rx */
+};
 
 static inline SimTime
 rec_peer_now (const RecPeer *p)
@@ -66,6 +77,7 @@ rec_peer_init (RecPeer *p)
   p->rx_times = g_array_new (FALSE, FALSE, sizeof (SimTime));
   p->rx_seq = g_array_new (FALSE, FALSE, sizeof (guint32));
   p->last_data = g_string_new (NULL);
+  p->datagrams = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   p->stream = g_string_new (NULL);
   p->last_rx = p->last_err_time = -1;
   p->connected_at = p->peer_closed_at = p->closed_at = -1;
@@ -88,6 +100,7 @@ rec_peer_record_rx (RecPeer *p, const SimSockAddr *from, const guint8 *data, gsi
       p->last_from = *from;
       g_string_truncate (p->last_data, 0);
       g_string_append_len (p->last_data, (const char *) data, (gssize) len);
+      g_ptr_array_add (p->datagrams, g_bytes_new (data, len));
     }
   else
     g_string_append_len (p->stream, (const char *) data, (gssize) len);
@@ -111,6 +124,8 @@ rec_peer_sim_recv (SimUdpSocket *sock, const SimSockAddr *from, const guint8 *da
 {
   RecPeer *p = u;
   rec_peer_record_rx (p, from, data, len);
+  if (p->on_rx)
+    p->on_rx (p, from, data, len);
   if (p->echo)
     g_assert_true (sim_udp_sendto (sock, from, data, len, NULL));
   if (p->close_on_rx)
@@ -147,6 +162,8 @@ rec_peer_host_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *dat
 {
   RecPeer *p = u;
   rec_peer_record_rx (p, from, data, len);
+  if (p->on_rx)
+    p->on_rx (p, from, data, len);
   if (p->echo)
     host_udp_sendto (sock, from, data, len, NULL);
 }
@@ -222,6 +239,7 @@ rec_peer_clear (RecPeer *p)
   g_clear_pointer (&p->tcp, host_tcp_free);
   g_clear_pointer (&p->rx_times, g_array_unref);
   g_clear_pointer (&p->rx_seq, g_array_unref);
+  g_clear_pointer (&p->datagrams, g_ptr_array_unref);
   if (p->last_data)
     g_string_free (g_steal_pointer (&p->last_data), TRUE);
   if (p->stream)

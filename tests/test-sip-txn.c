@@ -25,6 +25,7 @@
 #include "models/sip/builder.h"
 #include "models/sip/transaction.h"
 #include "tests/net-fixture.h"
+#include "tests/recording-peer.h"
 
 #define L          SIM_MS (10)
 #define ONE_WAY    (2 * L)
@@ -520,8 +521,7 @@ typedef struct {
 } Later;
 
 struct Raw {
-  SimHost    *host;
-  SimHostUdp *sock;
+  RecPeer     peer;               /* the socket and what arrived, raw */
   GPtrArray  *rx;                 /* SipMsg */
   GArray     *rx_at;              /* SimTime */
   RawReact    react;
@@ -530,13 +530,13 @@ struct Raw {
 };
 
 static void
-raw_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
+raw_on_rx (RecPeer *p, const SimSockAddr *from, const guint8 *data, gsize len)
 {
-  Raw *r = u;
+  Raw *r = p->user_data;
   g_autoptr (GError) err = NULL;
   SipMsg *m = sip_msg_parse (data, len, &err);
   g_assert_no_error (err);
-  SimTime now = host_now (r->host);
+  SimTime now = host_now (p->host);
   g_ptr_array_add (r->rx, m);
   g_array_append_val (r->rx_at, now);
   if (r->react)
@@ -547,15 +547,13 @@ static void
 raw_init (Raw *r, SimHost *host, guint16 port, RawReact react)
 {
   memset (r, 0, sizeof *r);
-  r->host = host;
   r->rx = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref);
   r->rx_at = g_array_new (FALSE, FALSE, sizeof (SimTime));
   r->later = g_ptr_array_new ();
   r->react = react;
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  r->sock = host_udp_open (host, &local, raw_recv, NULL, r, &err);
-  g_assert_no_error (err);
+  rec_peer_open_host (&r->peer, host, port);
+  r->peer.on_rx = raw_on_rx;
+  r->peer.user_data = r;
 }
 
 static void
@@ -574,14 +572,14 @@ raw_clear (Raw *r)
   g_ptr_array_unref (r->later);
   g_ptr_array_unref (r->rx);
   g_array_unref (r->rx_at);
-  host_udp_close (r->sock);
+  rec_peer_clear (&r->peer);
 }
 
 static void
 raw_send (Raw *r, SipMsg *m, const SimSockAddr *to)
 {
   SipStr raw = sip_msg_raw (m);
-  g_assert_true (host_udp_sendto (r->sock, to, raw.p, raw.len, NULL));
+  g_assert_true (host_udp_sendto (r->peer.hsock, to, raw.p, raw.len, NULL));
 }
 
 static void
@@ -590,7 +588,7 @@ later_fire (HostTimer *t, gpointer u)
   Later *l = u;
   gsize len;
   const guint8 *d = g_bytes_get_data (l->bytes, &len);
-  g_assert_true (host_udp_sendto (l->raw->sock, &l->to, d, len, NULL));
+  g_assert_true (host_udp_sendto (l->raw->peer.hsock, &l->to, d, len, NULL));
 }
 
 static void
@@ -601,7 +599,7 @@ raw_send_later (Raw *r, SimTime delay, SipMsg *m, const SimSockAddr *to)
   l->raw = r;
   l->bytes = g_bytes_new (raw.p, raw.len);
   l->to = *to;
-  host_timer_init (r->host, &l->timer, later_fire, l);
+  host_timer_init (r->peer.host, &l->timer, later_fire, l);
   host_timer_start (&l->timer, delay);
   g_ptr_array_add (r->later, l);
 }
@@ -1510,7 +1508,7 @@ static void
 react_close_on_final (Raw *r, SipMsg *resp, const SimSockAddr *from)
 {
   if (!sip_msg_is_request (resp) && sip_msg_status (resp) >= 300)
-    g_clear_pointer (&r->sock, host_udp_close);
+    g_clear_pointer (&r->peer.hsock, host_udp_close);
 }
 
 /* The server's Timer G retransmission meets a closed port: the ICMP error
