@@ -254,7 +254,9 @@ sc_apply_row (ScB *b, const SimParam *row, gpointer obj)
     case SIM_PARAM_CHOICE:
       {
         g_auto (GStrv) c = g_strsplit (row->choices, "|", -1);
-        g_autofree char *what = choices_text (row->choices);
+        g_autofree char *list = choices_text (row->choices);
+        /* the row's doc says what the choice is about: "(RFC 4787 §5 filtering ...)" */
+        g_autofree char *what = g_strdup_printf ("%s (%s)", list, row->doc);
         if (!sc_b_choice (b, (const char *const *) c, g_strv_length (c), &ci, what))
           return FALSE;
         v.u = ci;
