@@ -2,7 +2,8 @@
  * experiment/scenario-private.h - what the scenario loader's files
  * share: the line-tracking key-file document (scenario-keyfile.c), value
  * parsers (scenario-values.c) and sweep expansion (scenario-sweep.c).
- * Not installed; only scenario*.c include it.
+ * The section builders' own header is scenario-build.h.  Not installed;
+ * only scenario*.c (and their tests) include it.
  *
  * Notes
  *

@@ -1,11 +1,16 @@
 /*
- * experiment/scenario.c - the scenario loader: sections to RunSpec,
- * load-time checks of every sweep point, run seeds, filters
- * (scenario.h; doc/scenarios.md is the user's reference).
+ * experiment/scenario.c - the scenario loader's entry points: loading
+ * (sections checked, every sweep point built once), instantiating a run,
+ * run seeds, filters (scenario.h; doc/scenarios.md is the user's
+ * reference).  The loader's other files: scenario-keyfile.c (the text),
+ * scenario-sweep.c (points), scenario-values.c (value syntax),
+ * scenario-build.c (walking a section through its settings tables),
+ * scenario-sections.c (each section into the RunSpec) and
+ * scenario-fault.c (faults, from the registry in fault.c).
  *
  * Notes
  *
- * 1. One path from text to RunSpec.  build_spec() turns the merged key
+ * 1. One path from text to RunSpec.  sc_build_spec() turns the merged key
  *    file and one sweep point into a RunSpec, or fails with the error of
  *    the first bad value.  scenario_load() calls it once per point and
  *    throws the specs away, so every error any point could raise is raised
@@ -18,8 +23,9 @@
  *    names one), devices, faults (which name all of them).  Within a
  *    section, keys are applied in file order (parent's first, see
  *    scenario-keyfile.c note 2), except the device's profile, which is
- *    applied before any parameter (device_config_init_named), and
- *    udp_timeout, which never overrides udp_timeout_unreplied/_replied.
+ *    applied before any parameter (device_config_init_named), and rows
+ *    flagged SIM_PARAM_FLAG_FIRST (udp_timeout), applied before the rest
+ *    so that udp_timeout never overrides udp_timeout_unreplied/_replied.
  *
  * 3. Names.  Proxy, NAT and device sections share one namespace (a
  *    link-cut fault names any of them) and "dns" is reserved for the DNS
