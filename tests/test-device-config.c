@@ -639,6 +639,34 @@ test_doc_lists_every_name (void)
     }
 }
 
+/* doc/device.md "What each profile does differently" has a column for
+ * every profile of the registry (a new profile is documented). */
+static void
+test_doc_lists_every_profile (void)
+{
+  const char *root = g_getenv ("SIPSIM_SOURCE_ROOT");
+  if (root == NULL)
+    {
+      g_test_skip ("SIPSIM_SOURCE_ROOT not set (run through meson test)");
+      return;
+    }
+  g_autofree char *path = g_build_filename (root, "doc", "device.md", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  const char *sec = strstr (text, "\n## What each profile does differently");
+  g_assert_nonnull (sec);
+  const char *head = strstr (sec, "\n| behaviour |");
+  g_assert_nonnull (head);
+  const char *eol = strchr (head + 1, '\n');
+  g_autofree char *line = g_strndup (head, (gsize) (eol - head));
+  for (int p = 0; p < DEVICE_N_PROFILES; p++)
+    {
+      g_autofree char *col = g_strdup_printf ("| %s |", device_profile_to_string (p));
+      if (!strstr (line, col))
+        g_error ("doc/device.md: the profile table has no column for %s", device_profile_to_string (p));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -660,5 +688,6 @@ main (int argc, char **argv)
   g_test_add_func ("/device/config/5-values/typed", test_typed_values);
   g_test_add_func ("/device/config/6-copy/deep", test_copy_deep);
   g_test_add_func ("/device/config/7-doc/every-name-in-device-md", test_doc_lists_every_name);
+  g_test_add_func ("/device/config/7-doc/every-profile-in-device-md", test_doc_lists_every_profile);
   return g_test_run ();
 }

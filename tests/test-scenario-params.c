@@ -158,6 +158,27 @@ test_doc_agrees (void)
     }
 }
 
+/* [device NAME] profile: the doc names every profile of the registry. */
+static void
+test_doc_profiles (void)
+{
+  g_autofree char *text = read_doc ();
+  if (text == NULL)
+    {
+      g_test_skip ("SIPSIM_SOURCE_ROOT not set (run through meson test)");
+      return;
+    }
+  g_autoptr (GHashTable) doc = doc_section (text, "device");
+  const DocRow *d = g_hash_table_lookup (doc, "profile");
+  g_assert_nonnull (d);
+  for (int p = 0; p < DEVICE_N_PROFILES; p++)
+    {
+      g_autofree char *q = g_strdup_printf ("`%s`", device_profile_to_string (p));
+      if (!strstr (d->type, q))
+        g_error ("doc/scenarios.md [device NAME] profile does not list %s", q);
+    }
+}
+
 /* The doc check can fail: a table default the doc does not show is found. */
 static void
 test_doc_check_can_fail (void)
@@ -445,6 +466,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/scenario/params/1-doc/tables-and-doc-agree", test_doc_agrees);
+  g_test_add_func ("/scenario/params/1-doc/profiles", test_doc_profiles);
   g_test_add_func ("/scenario/params/1-doc/check-can-fail", test_doc_check_can_fail);
   g_test_add_func ("/scenario/params/2-defaults/match-init", test_defaults_match_init);
   g_test_add_func ("/scenario/params/2-defaults/check-can-fail", test_defaults_check_can_fail);
