@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "experiment/scenario-build.h"
+#include "experiment/spec-build.h"
 #include "models/dns/params.h"
 #include "models/nat/params.h"
 #include "models/proxy/params.h"
@@ -399,13 +400,8 @@ build_dns (ScB *b, RunSpec *spec)
 static gboolean
 build_proxy (ScB *b, RunSpec *spec, const char *name, SpecLink def)
 {
-  SpecProxy px = { 0 };
-  px.name = g_strdup (name);
-  sip_proxy_config_init (&px.cfg);
-  px.cfg.realm = g_strdup (px.cfg.realm);   /* owned by the spec (spec.c) */
-  px.link = def;
-  g_array_append_val (spec->proxies, px);
-  SpecProxy *p = &g_array_index (spec->proxies, SpecProxy, spec->proxies->len - 1);
+  SpecProxy *p = spec_build_proxy (spec, name, 0, def.latency);   /* the model's defaults */
+  p->link = def;
   ScBound t[4];
   guint n = tables_of ("proxy", t, p, &p->cfg, &p->link);
   if (!sc_walk (b, t, n, NULL, NULL, NULL))
@@ -427,12 +423,9 @@ build_proxy (ScB *b, RunSpec *spec, const char *name, SpecLink def)
 static gboolean
 build_nat (ScB *b, RunSpec *spec, const char *name, SpecLink def)
 {
-  SpecNat nn = { 0 };
-  nn.name = g_strdup (name);
-  nat_settings_init_default (&nn.settings);
-  nn.uplink = def;
-  g_array_append_val (spec->nats, nn);
-  SpecNat *nat = &g_array_index (spec->nats, SpecNat, spec->nats->len - 1);
+  gint ni = spec_build_nat (spec, name, FALSE, 0, def.latency);   /* the model's defaults */
+  SpecNat *nat = &g_array_index (spec->nats, SpecNat, ni);   /* after the append moved it */
+  nat->uplink = def;
   ScBound t[4];
   guint n = tables_of ("nat", t, nat, &nat->settings, &nat->uplink);
   if (!sc_walk (b, t, n, NULL, NULL, NULL))
