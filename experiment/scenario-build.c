@@ -23,9 +23,8 @@
 
 /* --------------------------------------------------------- errors, readers */
 
-/* " (from '${x}', sweep point x=1)" when the value was swept. */
-static char *
-point_note (const ScB *b)
+char *
+sc_point_note (const ScB *b)
 {
   if (!b->pt || !b->pt->key[0] || !strstr (b->e->value, "${"))
     return g_strdup ("");
@@ -35,7 +34,7 @@ point_note (const ScB *b)
 gboolean
 sc_bad (ScB *b, ScenarioError code, const char *expected)
 {
-  g_autofree char *note = point_note (b);
+  g_autofree char *note = sc_point_note (b);
   sc_set_error (b->error, code, b->e->file, b->e->line, b->g->name, b->e->key,
                 "expected %s, got '%s'%s", expected, b->v, note);
   return FALSE;

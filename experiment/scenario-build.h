@@ -69,6 +69,9 @@ typedef struct {
 gboolean sc_bad       (ScB *b, ScenarioError code, const char *expected);
 gboolean sc_missing   (ScB *b, const char *key, const char *what);
 gboolean sc_unknown   (ScB *b, const char *allowed);
+/* " (from '${x}' at sweep point x=1)" when b->e's value was swept, else
+ * ""; newly allocated.  Every value error ends with it. */
+char    *sc_point_note (const ScB *b);
 /* Makes @e current: b->e, and b->v its expanded, unescaped value. */
 gboolean sc_load_entry (ScB *b, const ScKfEntry *e);
 

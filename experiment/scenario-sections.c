@@ -463,9 +463,7 @@ device_other (ScB *b, gpointer data)
                                   t[i].t.rows[j].name);
       own = g_string_free (s, FALSE);
     }
-  /* the point's note, as sc_bad gives it */
-  g_autofree char *note = (b->pt && b->pt->key[0] && strstr (b->e->value, "${"))
-    ? g_strdup_printf (" (from '%s' at sweep point %s)", b->e->value, b->pt->key) : g_strdup ("");
+  g_autofree char *note = sc_point_note (b);
   sc_set_error (b->error, unknown ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
                 b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s%s", derr->message,
                 unknown ? " (not a device parameter; the section's own keys are " : "",
