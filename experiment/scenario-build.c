@@ -331,8 +331,8 @@ find_row (const ScBound *tables, guint n_tables, const char *key, gpointer *obj)
   return NULL;
 }
 
-static char *
-keys_text (const ScBound *tables, guint n_tables, const char *more)
+char *
+sc_keys_text (const ScBound *tables, guint n_tables, const char *more)
 {
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < n_tables; i++)
@@ -369,7 +369,7 @@ sc_walk (ScB *b, const ScBound *tables, guint n_tables, ScOtherFunc other, gpoin
               return FALSE;
             if (r > 0)
               continue;
-            g_autofree char *keys = keys_text (tables, n_tables, more);
+            g_autofree char *keys = sc_keys_text (tables, n_tables, more);
             return sc_unknown (b, keys);
           }
         if (row->excludes)

@@ -126,6 +126,10 @@ typedef int (*ScOtherFunc) (ScB *b, gpointer data);
 gboolean        sc_walk (ScB *b, const ScBound *tables, guint n_tables, ScOtherFunc other,
                          gpointer other_data, const char *more);
 
+/* Every key of @tables, prefixes applied, ", "-separated, then ", @more"
+ * if given; newly allocated (what an UNKNOWN error lists). */
+char           *sc_keys_text (const ScBound *tables, guint n_tables, const char *more);
+
 /* Parses @text as @row's type and stores it in @obj, as a scenario would
  * (for tests: the defaults written in tables parse to what init sets). */
 gboolean        sc_param_apply_text (const SimParam *row, gpointer obj, const char *text,

@@ -451,18 +451,9 @@ device_other (ScB *b, gpointer data)
   if (device_config_set (&d->cfg, b->e->key, b->v, &derr))
     return 1;
   gboolean unknown = g_error_matches (derr, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_UNKNOWN);
-  g_autofree char *own = NULL;
-  if (unknown)
-    {
-      GString *s = g_string_new (NULL);
-      ScBound t[4];
-      guint n = tables_of ("device", t, NULL, NULL, NULL);
-      for (guint i = 0; i < n; i++)
-        for (guint j = 0; j < t[i].t.n; j++)
-          g_string_append_printf (s, "%s%s%s", s->len ? ", " : "", t[i].t.prefix,
-                                  t[i].t.rows[j].name);
-      own = g_string_free (s, FALSE);
-    }
+  ScBound t[4];
+  guint n = tables_of ("device", t, NULL, NULL, NULL);
+  g_autofree char *own = unknown ? sc_keys_text (t, n, NULL) : NULL;
   g_autofree char *note = sc_point_note (b);
   sc_set_error (b->error, unknown ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
                 b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s%s", derr->message,
