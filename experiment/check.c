@@ -484,8 +484,8 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
 /* ------------------------------------------------------------ command */
 
 static void
-print_golden (const Scenario *sc, const char *filter, const GArray *runs, gint64 exp,
-              const char *db_path)
+print_golden (const Scenario *sc, const char *filter, const GArray *pinned, const GArray *runs,
+              gint64 exp, const char *db_path)
 {
   printf ("# sipsim check --print-golden: experiment %" G_GINT64_FORMAT " of %s\n"
           "[golden]\n", exp, db_path);
@@ -497,7 +497,7 @@ print_golden (const Scenario *sc, const char *filter, const GArray *runs, gint64
       for (guint r = 0; r < scenario_get_replications (sc); r++)
         {
           const RunRow *row = find_run (runs, pt->key, r);
-          if (row == NULL)
+          if (row == NULL || !run_selected (sc, filter, pinned, pt, r))
             continue;
           g_autofree char *name = golden_name (pt->key, r);
           if (row->ok && row->fingerprint)
@@ -628,7 +628,7 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
 
   if (golden)
     {
-      print_golden (sc, filter, runs, exp, db_path);
+      print_golden (sc, filter, pinned, runs, exp, db_path);
       status = 0;
       goto out;
     }

@@ -4,7 +4,7 @@
 # --golden-only` runs just those runs and compares their fingerprints.  A
 # difference means the behaviour of a device, server or network model
 # changed: if that was meant, print the new values with
-#   sipsim check scenarios/NAME.ini --print-golden
+#   sipsim check scenarios/NAME.ini --golden-only --print-golden
 # and update the [golden] section in the same commit, saying why.
 #
 # The check itself is checked: a copy of one scenario with one changed
