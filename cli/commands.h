@@ -19,6 +19,8 @@ int cli_run_main   (int argc, char **argv);   /* cli/run.c */
 int cli_check_main (int argc, char **argv);   /* cli/check.c */
 int cli_plot_main  (int argc, char **argv);   /* cli/plot.c */
 int cli_trace_main (int argc, char **argv);   /* cli/trace.c */
+int cli_merge_main (int argc, char **argv);   /* cli/merge.c */
+int cli_slurm_main (int argc, char **argv);   /* cli/slurm.c */
 int cli_demo_main  (int argc, char **argv);   /* cli/demo.c: UDP ping-pong, pcap, trace */
 
 /* cli/bench/bench-kernel.c: the hold-model kernel benchmark, same

@@ -24,7 +24,12 @@ usage (FILE *fp)
            "  bench experiment scenario FILE [--runs N] | devices N [--hours H]\n"
            "                    whole runs, timed (doc/performance.md, Experiments)\n"
            "  run SCENARIO [-o DB] [-j N] [--filter EXPR] [--seed N] [--trace] [--pcap DIR]\n"
+           "               [--shard I/N|array]\n"
            "                    every run of a scenario not yet in DB (doc/guide.md)\n"
+           "  merge OUT.db IN.db...\n"
+           "                    join the shards' databases of one experiment (doc/cluster.md)\n"
+           "  slurm SCENARIO --shards N [-o DB] [--dir DIR] [--submit]\n"
+           "                    write (and submit) a Slurm job array and its merge job\n"
            "  trace DB --run N [--pcap FILE] [--only NODE]\n"
            "                    one stored run replayed as a ladder diagram\n"
            "  check SCENARIO [-o DB] [--baseline DB] [--junit FILE] [--no-run] [--print-golden]\n"
@@ -43,6 +48,8 @@ static const struct { const char *name; CommandMain main; } commands[] = {
   { "trace", cli_trace_main },
   { "check", cli_check_main },
   { "plot", cli_plot_main },
+  { "merge", cli_merge_main },
+  { "slurm", cli_slurm_main },
 };
 
 int

@@ -11,6 +11,8 @@
 #include "experiment/check.h"
 #include "experiment/runner.h"
 #include "experiment/scenario.h"
+#include "experiment/shard.h"
+#include "experiment/store.h"
 
 static gboolean
 parse_progress (const char *s, RunnerProgress *out)
@@ -28,7 +30,7 @@ parse_progress (const char *s, RunnerProgress *out)
 int
 cli_run_main (int argc, char **argv)
 {
-  char *db = NULL, *filter = NULL, *seed = NULL, *pcap = NULL, *progress = NULL;
+  char *db = NULL, *filter = NULL, *seed = NULL, *pcap = NULL, *progress = NULL, *shard = NULL;
   gint jobs = 0;
   gboolean trace = FALSE, quiet = FALSE;
   GOptionEntry entries[] = {
@@ -39,6 +41,7 @@ cli_run_main (int argc, char **argv)
     { "trace", 0, 0, G_OPTION_ARG_NONE, &trace, "store every run's event trace and probes", NULL },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "write each run's packets to DIR/NAME-pP-rR.pcap", "DIR" },
     { "progress", 0, 0, G_OPTION_ARG_STRING, &progress, "auto, bar, lines or none", "MODE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard, "only shard I of N (from 0) of the runs, or 'array': from SLURM_ARRAY_TASK_* (doc/cluster.md)", "I/N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress output", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -47,6 +50,9 @@ cli_run_main (int argc, char **argv)
   g_option_context_set_description (ctx,
     "Runs every sweep point x replication of SCENARIO not yet stored in DB (resumable),\n"
     "on N threads. Ctrl-C stops after the runs in progress; nothing committed is lost.\n"
+    "Runs another experiment in DB already has (same point, replication and seed) are\n"
+    "copied, not computed; two sipsim run on one DB share the runs (doc/results.md).\n"
+    "--shard I/N computes one of N disjoint parts; sipsim merge joins them (doc/cluster.md).\n"
     "See doc/guide.md and doc/scenarios.md.");
   GError *err = NULL;
   int status = 2;
@@ -76,6 +82,11 @@ cli_run_main (int argc, char **argv)
       fprintf (stderr, "sipsim run: --progress: expected auto, bar, lines or none, got '%s'\n", progress);
       goto out;
     }
+  if (shard && !shard_parse (shard, NULL, &opt.shard, &err))
+    {
+      fprintf (stderr, "sipsim run: %s\n", err->message);
+      goto out;
+    }
   sc = scenario_load (argv[1], &err);
   if (!sc)
     {
@@ -84,8 +95,11 @@ cli_run_main (int argc, char **argv)
     }
   if (seed)
     {
+      /* Decimal or 0x hex, as [scenario] seed reads it (base 0 is not
+       * a base GLib takes). */
+      gboolean hex = g_str_has_prefix (seed, "0x") || g_str_has_prefix (seed, "0X");
       guint64 s;
-      if (!g_ascii_string_to_unsigned (seed, 0, 0, G_MAXUINT64, &s, NULL))
+      if (!g_ascii_string_to_unsigned (seed + (hex ? 2 : 0), hex ? 16 : 10, 0, G_MAXUINT64, &s, NULL))
         {
           fprintf (stderr, "sipsim run: --seed: expected an unsigned 64-bit integer, got '%s'\n", seed);
           goto out;
@@ -101,15 +115,22 @@ cli_run_main (int argc, char **argv)
   if (!runner_run (sc, &opt, &sum, &err))
     {
       fprintf (stderr, "sipsim run: %s\n", err->message);
+      if (g_error_matches (err, STORE_ERROR, STORE_ERROR_SQL))
+        fprintf (stderr, "sipsim run: every run committed before the error is kept; "
+                 "fix the cause and run the same command again to resume\n");
       status = 1;
       goto out;
     }
   dflt = db ? NULL : runner_default_db_path (sc);
   if (!quiet)
     {
-      fprintf (stderr, "experiment %" G_GINT64_FORMAT ": %u ok, %u failed, %u skipped (already stored)%s\n",
-               sum.experiment, sum.ok, sum.failed, sum.skipped,
-               sum.interrupted ? "; interrupted: run again to resume" : "");
+      fprintf (stderr, "experiment %" G_GINT64_FORMAT ": %u ok, %u failed, %u skipped (already stored)",
+               sum.experiment, sum.ok, sum.failed, sum.skipped);
+      if (sum.reused)
+        fprintf (stderr, ", %u reused from another experiment", sum.reused);
+      if (sum.by_others)
+        fprintf (stderr, ", %u stored by another sipsim run", sum.by_others);
+      fprintf (stderr, "%s\n", sum.interrupted ? "; interrupted: run again to resume" : "");
       if (sum.failed)
         fprintf (stderr, "failed runs: SELECT point_key, replication, error FROM run WHERE status = 'failed';\n");
     }
@@ -124,5 +145,6 @@ out:
   g_free (seed);
   g_free (pcap);
   g_free (progress);
+  g_free (shard);
   return status;
 }

@@ -32,6 +32,7 @@
 
 #include "sipsim-config.h"
 #include "experiment/check.h"
+#include "experiment/claim.h"
 #include "experiment/progress.h"
 #include "experiment/run.h"
 #include "experiment/store.h"
@@ -51,16 +52,23 @@ typedef struct {
   guint replication;
 } Job;
 
+/* What the workers share (note 1).  The main thread alone claims runs
+ * (note 4) and feeds their indices to the workers through @ready; a
+ * worker stops at the stop mark (an index of -1). */
 typedef struct {
   const Scenario      *sc;
   const RunnerOptions *opt;
   gint64               experiment;
-  GArray              *jobs;        /* Job */
+  GArray              *jobs;        /* Job: every planned run not stored at start */
+  GAsyncQueue         *ready;       /* GINT_TO_POINTER (index + 1); 0 never; stop: -1 */
   StoreWriter         *writer;
-  gint                 next;        /* atomic: next job index */
-  gint                 done;        /* atomic */
+  gint                 done;        /* atomic: runs executed */
   gint                 failed;      /* atomic */
+  gint                 queued;      /* atomic: in @ready, not yet taken */
+  gint                 exited;      /* atomic: workers that took their stop mark */
 } Pool;
+
+#define STOP_MARK GINT_TO_POINTER (-1)
 
 char *
 runner_default_db_path (const Scenario *sc)
@@ -79,13 +87,15 @@ pcap_path (const Pool *pool, const Job *job)
 }
 
 StoreRun *
-runner_store_run_new (gint64 experiment, guint point, const ScenarioPoint *pt, guint replication,
+runner_store_run_new (gint64 experiment, const Scenario *sc, guint point, guint replication,
                       guint64 seed)
 {
+  const ScenarioPoint *pt = scenario_get_point (sc, point);
   StoreRun *sr = g_new0 (StoreRun, 1);
   sr->experiment = experiment;
   sr->point = point;
   sr->point_key = g_strdup (pt->key);
+  sr->point_hash = g_strdup (scenario_get_point_hash (sc, point));
   sr->n_params = pt->n_vars;
   sr->param_names = g_new0 (char *, pt->n_vars + 1);
   sr->param_values = g_new0 (char *, pt->n_vars + 1);
@@ -102,7 +112,6 @@ runner_store_run_new (gint64 experiment, guint point, const ScenarioPoint *pt, g
 static StoreRun *
 execute_job (Pool *pool, const Job *job)
 {
-  const ScenarioPoint *pt = scenario_get_point (pool->sc, job->point);
   g_autoptr (RunSpec) spec = scenario_instantiate (pool->sc, job->point, job->replication);
   g_autofree char *pcap = pool->opt->pcap_dir ? pcap_path (pool, job) : NULL;
   RunOptions ro = {
@@ -114,7 +123,7 @@ execute_job (Pool *pool, const Job *job)
   RunResult *res = run_execute (spec, &ro);
   double wall = progress_clock_s () - t0;
 
-  StoreRun *sr = runner_store_run_new (pool->experiment, job->point, pt, job->replication,
+  StoreRun *sr = runner_store_run_new (pool->experiment, pool->sc, job->point, job->replication,
                                        spec->seed);
   sr->wall_s = wall;
   sr->result = res;
@@ -127,12 +136,19 @@ worker (gpointer data)
   Pool *pool = data;
   for (;;)
     {
-      if (interrupted)
-        break;
-      gint i = g_atomic_int_add (&pool->next, 1);
-      if (i >= (gint) pool->jobs->len)
-        break;
-      StoreRun *sr = execute_job (pool, &g_array_index (pool->jobs, Job, i));
+      gpointer item = g_async_queue_pop (pool->ready);
+      if (item == STOP_MARK)
+        {
+          g_atomic_int_inc (&pool->exited);
+          break;
+        }
+      g_atomic_int_add (&pool->queued, -1);
+      /* Interrupted, or the store stopped taking runs (note 5): what is
+       * still queued is left (its claims are released at the end). */
+      if (interrupted || store_writer_stopped (pool->writer))
+        continue;
+      const Job *job = &g_array_index (pool->jobs, Job, GPOINTER_TO_INT (item) - 1);
+      StoreRun *sr = execute_job (pool, job);
       gboolean bad = sr->result->error != NULL;
       store_writer_submit (pool->writer, sr);   /* sr belongs to the writer now */
       if (bad)
@@ -140,6 +156,116 @@ worker (gpointer data)
       g_atomic_int_inc (&pool->done);
     }
   return NULL;
+}
+
+/* The main thread's claiming state (note 4). */
+typedef struct {
+  Claimer *claimer;
+  guint    next;          /* next job index not yet tried */
+  GArray  *busy;          /* guint: job indices claimed by live others */
+  guint    resolved;      /* jobs copied or stored by others */
+  double   busy_retry_at; /* progress_clock_s() of the next look at @busy */
+  gboolean waiting_said;
+} Dispatch;
+
+static ClaimJob
+claim_job (const Pool *pool, guint i)
+{
+  const Job *j = &g_array_index (pool->jobs, Job, i);
+  const ScenarioPoint *pt = scenario_get_point (pool->sc, j->point);
+  ClaimJob cj = {
+    .point = j->point,
+    .point_key = pt->key,
+    .point_hash = scenario_get_point_hash (pool->sc, j->point),
+    .replication = j->replication,
+    .seed = scenario_run_seed (pool->sc, pt, j->replication),
+  };
+  return cj;
+}
+
+/* Tries job @i; TRUE unless SQLite failed. */
+static gboolean
+try_one (Pool *pool, Dispatch *d, RunnerSummary *sum, guint i, GArray *busy, guint *claimed,
+         GError **error)
+{
+  ClaimJob cj = claim_job (pool, i);
+  switch (claimer_try (d->claimer, &cj, error))
+    {
+    case CLAIM_DONE:
+      sum->by_others++;
+      d->resolved++;
+      return TRUE;
+    case CLAIM_COPIED:
+      sum->reused++;
+      d->resolved++;
+      return TRUE;
+    case CLAIM_RUN:
+      g_atomic_int_inc (&pool->queued);
+      g_async_queue_push (pool->ready, GINT_TO_POINTER ((gint) i + 1));
+      (*claimed)++;
+      return TRUE;
+    case CLAIM_BUSY:
+      g_array_append_val (busy, i);
+      return TRUE;
+    case CLAIM_FAILED:
+    default:
+      return FALSE;
+    }
+}
+
+/* Claims up to @want more runs in one transaction (note 4): first the
+ * runs not tried yet, then, once a second, those claimed by others.
+ * FALSE with @error if SQLite failed. */
+static gboolean
+refill (Pool *pool, Dispatch *d, RunnerSummary *sum, guint want, FILE *out, GError **error)
+{
+  gboolean retry_busy = d->next >= pool->jobs->len && d->busy->len > 0
+                        && progress_clock_s () >= d->busy_retry_at;
+  if (d->next >= pool->jobs->len && !retry_busy)
+    return TRUE;
+  if (!claimer_begin (d->claimer, error))
+    return FALSE;
+  guint claimed = 0, tried = 0;
+  gboolean ok = TRUE;
+  /* A bounded transaction: the writer waits for it. */
+  while (ok && claimed < want && tried < 256 && d->next < pool->jobs->len)
+    {
+      ok = try_one (pool, d, sum, d->next, d->busy, &claimed, error);
+      d->next++;
+      tried++;
+    }
+  if (ok && retry_busy)
+    {
+      /* At most 256 a round, the rest keep their turn: thousands of runs
+       * claimed by another process must not make one long transaction a
+       * second that its writer has to wait for. */
+      guint n = MIN (d->busy->len, 256u);
+      g_autoptr (GArray) still = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint k = 0; ok && k < n; k++)
+        ok = try_one (pool, d, sum, g_array_index (d->busy, guint, k), still, &claimed, error);
+      g_array_remove_range (d->busy, 0, n);
+      g_array_append_vals (d->busy, still->data, still->len);
+      d->busy_retry_at = progress_clock_s () + (d->busy->len > still->len ? 0.0 : 1.0);
+    }
+  if (!ok)
+    {
+      GError *ignored = NULL;
+      claimer_commit (d->claimer, &ignored);   /* rolls back after the error */
+      g_clear_error (&ignored);
+      return FALSE;
+    }
+  if (!claimer_commit (d->claimer, error))
+    return FALSE;
+  if (d->next >= pool->jobs->len && d->busy->len > 0 && !d->waiting_said
+      && pool->opt->progress != RUNNER_PROGRESS_NONE)
+    {
+      ClaimJob cj = claim_job (pool, g_array_index (d->busy, guint, 0));
+      g_autofree char *who = claimer_holder (d->claimer, &cj);
+      fprintf (out, "waiting for %u runs claimed by another sipsim run (%s)\n", d->busy->len,
+               who ? who : "?");
+      d->waiting_said = TRUE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -163,15 +289,19 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
   gint64 exp = store_experiment (store, scenario_get_name (sc), scenario_get_text (sc),
                                  scenario_get_seed (sc), error);
   GHashTable *done = exp > 0 ? store_done_runs (store, exp, error) : NULL;
-  if (!done)
+  Claimer *claimer = done ? claimer_new (db_path, exp, error) : NULL;
+  if (!claimer)
     {
+      if (done)
+        g_hash_table_unref (done);
       store_close (store);
       return FALSE;
     }
   summary->experiment = exp;
 
   Pool pool = { .sc = sc, .opt = opt, .experiment = exp,
-                .jobs = g_array_new (FALSE, FALSE, sizeof (Job)) };
+                .jobs = g_array_new (FALSE, FALSE, sizeof (Job)),
+                .ready = g_async_queue_new () };
   guint reps = scenario_get_replications (sc);
   for (guint p = 0; p < scenario_get_n_points (sc); p++)
     {
@@ -180,7 +310,8 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
         continue;
       for (guint r = 0; r < reps; r++)
         {
-          if (opt->select && !opt->select (pt, r, opt->select_data))
+          if (!shard_selects (&opt->shard, pt->key, r)
+              || (opt->select && !opt->select (pt, r, opt->select_data)))
             continue;
           summary->planned++;
           g_autofree char *k = store_run_key (pt->key, r);
@@ -198,10 +329,12 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
   guint jobs = opt->jobs ? opt->jobs : g_get_num_processors ();
   jobs = MAX (1u, MIN (jobs, MAX (1u, pool.jobs->len)));
   FILE *out = stderr;
+  g_autofree char *shard = opt->shard.count
+    ? g_strdup_printf (", shard %u/%u", opt->shard.index, opt->shard.count) : g_strdup ("");
   if (opt->progress != RUNNER_PROGRESS_NONE)
-    fprintf (out, "%s: %u runs (%u points x %u replications%s), %u already stored, %u to run on %u thread%s -> %s\n",
+    fprintf (out, "%s: %u runs (%u points x %u replications%s%s), %u already stored, %u to run on %u thread%s -> %s\n",
              scenario_get_name (sc), summary->planned, scenario_get_n_points (sc), reps,
-             opt->filter && *opt->filter ? ", filtered" : "", summary->skipped,
+             opt->filter && *opt->filter ? ", filtered" : "", shard, summary->skipped,
              pool.jobs->len, jobs, jobs == 1 ? "" : "s", db_path);
 
   struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
@@ -215,33 +348,82 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
   GThread **threads = g_new0 (GThread *, jobs);
   for (guint i = 0; i < jobs; i++)
     threads[i] = g_thread_new ("sipsim-run", worker, &pool);
+
+  Dispatch d = { .claimer = claimer, .busy = g_array_new (FALSE, FALSE, sizeof (guint)) };
+  /* Runs claimed ahead of the workers: enough that a sweep of runs of a
+   * few milliseconds never waits for the 20 ms loop below, few enough
+   * that a second writer still finds work (measured in doc/cluster.md). */
+  const gint target = (gint) MIN (64u, MAX (4u, 8 * jobs));
+  GError *cerr = NULL;
+  gboolean stopped = FALSE;
+  double next_beat = progress_clock_s () + CLAIM_HEARTBEAT_S;
   for (;;)
     {
-      guint d = g_atomic_int_get (&pool.done);
-      if (d >= pool.jobs->len
-          || (interrupted && (gint) d >= MIN (g_atomic_int_get (&pool.next), (gint) pool.jobs->len)))
+      gboolean halt = interrupted || store_writer_stopped (pool.writer) || cerr != NULL;
+      gint queued = g_atomic_int_get (&pool.queued);
+      if (!halt && queued <= target / 2
+          && !refill (&pool, &d, summary, (guint) (target - queued), out, &cerr))
+        continue;   /* cerr is set: halts next time round */
+      gboolean all_claimed = d.next >= pool.jobs->len && d.busy->len == 0;
+      if (!stopped && (halt || all_claimed))
+        {
+          /* Workers take what is queued, then the stop marks. */
+          for (guint i = 0; i < jobs; i++)
+            g_async_queue_push (pool.ready, STOP_MARK);
+          stopped = TRUE;
+        }
+      if (stopped && g_atomic_int_get (&pool.exited) == (gint) jobs)
         break;
-      progress_update (prog, d, g_atomic_int_get (&pool.failed));
-      g_usleep (20 * 1000);
+      progress_update (prog, g_atomic_int_get (&pool.done) + d.resolved,
+                       g_atomic_int_get (&pool.failed));
+      if (progress_clock_s () >= next_beat)
+        {
+          GError *e = NULL;
+          if (!claimer_heartbeat (claimer, &e))
+            g_clear_error (&e);   /* a late heartbeat costs nothing; the next may pass */
+          next_beat = progress_clock_s () + CLAIM_HEARTBEAT_S;
+        }
+      /* Short naps while the queue is low: the workers are waiting. */
+      g_usleep (g_atomic_int_get (&pool.queued) <= target / 2 && !stopped ? 2 * 1000 : 20 * 1000);
     }
   for (guint i = 0; i < jobs; i++)
     g_thread_join (threads[i]);
   g_free (threads);
-  progress_finish (prog, g_atomic_int_get (&pool.done), g_atomic_int_get (&pool.failed));
+  progress_finish (prog, g_atomic_int_get (&pool.done) + d.resolved,
+                   g_atomic_int_get (&pool.failed));
 
   GError *werr = NULL;
-  gboolean ok = store_writer_finish (pool.writer, &werr);
+  guint lost = 0, committed = 0;
+  gboolean ok = store_writer_finish_counts (pool.writer, &committed, &lost, &werr);
   sigaction (SIGINT, &old_int, NULL);
   sigaction (SIGTERM, &old_term, NULL);
 
+  guint executed = g_atomic_int_get (&pool.done);
   summary->failed = g_atomic_int_get (&pool.failed);
-  summary->ok = g_atomic_int_get (&pool.done) - summary->failed;
   summary->interrupted = interrupted != 0;
+  g_array_unref (d.busy);
+  claimer_free (claimer);   /* releases claims of runs not stored */
   g_array_unref (pool.jobs);
+  g_async_queue_unref (pool.ready);
   store_close (store);
+  summary->ok = executed - summary->failed;
+  summary->lost = lost;
   if (!ok)
     {
-      g_propagate_prefixed_error (error, werr, "%s: ", db_path);
+      /* Note 5: what is committed stays; say so, and what was lost.
+       * The store's message names the file already. */
+      g_set_error (error, werr->domain, werr->code,
+                   "%s\n  no run started after it; the %u run%s stored by this command %s "
+                   "kept, %u computed run%s not stored", werr->message, committed,
+                   committed == 1 ? "" : "s", committed == 1 ? "is" : "are", lost,
+                   lost == 1 ? " was" : "s were");
+      g_error_free (werr);
+      g_clear_error (&cerr);
+      return FALSE;
+    }
+  if (cerr)
+    {
+      g_propagate_prefixed_error (error, cerr, "%s: ", db_path);
       return FALSE;
     }
   return TRUE;

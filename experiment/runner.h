@@ -17,11 +17,24 @@
  *    sweep's rate for the progress line (progress.c).  That is the only
  *    reading of the wall clock in the experiment layer and nothing of it
  *    reaches a simulation.
+ *
+ * 4. Shards and other writers.  With a shard (shard.h) only that shard's
+ *    runs are planned.  Planned runs are claimed in small batches
+ *    before they are computed (claim.h): a run another experiment of the
+ *    file already has is copied instead, a run another live process has
+ *    claimed is left to it, and when nothing else is left the runner
+ *    waits for those (taking them over if their owner dies), so that a
+ *    run that returns TRUE leaves every planned run stored.
+ *
+ * 5. Write errors.  When the store's writer stops (store.h note 6), no
+ *    new run starts; the runs in progress are dropped, runner_run()
+ *    fails with the store's error and the committed runs stay.
  */
 #pragma once
 #include <glib.h>
 
 #include "experiment/scenario.h"
+#include "experiment/shard.h"
 #include "experiment/store.h"
 
 G_BEGIN_DECLS
@@ -45,20 +58,24 @@ typedef struct {
   gboolean       trace;        /* store events and probes */
   const char    *pcap_dir;     /* non-NULL: one pcap per run there */
   RunnerProgress progress;
+  Shard          shard;        /* count 0: every run */
 } RunnerOptions;
 
 typedef struct {
   gint64 experiment;           /* its id in the database */
   guint  planned;              /* runs selected (filter applied) */
-  guint  skipped;              /* already stored */
+  guint  skipped;              /* already stored when planned */
+  guint  reused;               /* copied from another experiment (note 4) */
+  guint  by_others;            /* stored meanwhile by another process */
   guint  ok, failed;           /* run now */
+  guint  lost;                 /* computed, not stored: a write error (note 5) */
   gboolean interrupted;
 } RunnerSummary;
 
-/* The StoreRun of run (@point, @replication) of @experiment, without its
- * result: the point's key and variables copied.  The runner's, and the
- * tests' that store runs of their own. */
-StoreRun *runner_store_run_new (gint64 experiment, guint point, const ScenarioPoint *pt,
+/* The StoreRun of run (@point, @replication) of @sc in @experiment,
+ * without its result: the point's key, hash and variables copied.  The
+ * runner's, and the tests' that store runs of their own. */
+StoreRun *runner_store_run_new (gint64 experiment, const Scenario *sc, guint point,
                                 guint replication, guint64 seed);
 
 /* "results/NAME.db" */

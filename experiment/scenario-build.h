@@ -45,6 +45,7 @@ struct Scenario {
   SimTime   duration;
   SimTime   warmup;
   guint    *n_devices;    /* per point */
+  char    **point_hash;   /* per point, NULL-terminated (scenario-hash.c) */
   GArray   *entries;      /* ScenarioEntry: [expect], [golden] */
   char     *text;
   /* Each profile's defaults, made once: applying a profile's table costs

@@ -124,6 +124,11 @@ void        sc_sweep_free     (ScSweep *sw);
  * sc_sweep_build) or the syntax is bad; *@bad_name then names it. */
 char       *sc_expand         (const char *raw, const ScenarioPoint *point, char **bad_name);
 
+/* The content hash of @point (scenario-hash.c): SHA-256, 64 hex digits,
+ * newly allocated. */
+char       *sc_point_hash     (const ScKf *kf, const ScenarioPoint *point, SimTime duration,
+                               SimTime warmup);
+
 /* The error every check uses: "FILE:LINE: [GROUP] KEY: MESSAGE". */
 void        sc_set_error      (GError **error, ScenarioError code, const char *file, guint line,
                                const char *group, const char *key, const char *fmt, ...)

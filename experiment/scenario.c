@@ -130,6 +130,7 @@ scenario_free (Scenario *sc)
   sc_sweep_free (sc->sw);
   g_free (sc->name);
   g_free (sc->n_devices);
+  g_strfreev (sc->point_hash);
   if (sc->entries)
     g_array_unref (sc->entries);
   g_free (sc->text);
@@ -184,8 +185,11 @@ load (const char *text, const char *file, const char *dir, const char *canonical
 
   guint np = sc->sw->points->len;
   sc->n_devices = g_new0 (guint, np ? np : 1);
+  sc->point_hash = g_new0 (char *, np + 1);
   for (guint i = 0; i < np; i++)
     {
+      sc->point_hash[i] = sc_point_hash (sc->kf, sc->sw->points->pdata[i], sc->duration,
+                                         sc->warmup);
       RunSpec *spec = sc_build_spec (sc, sc->sw->points->pdata[i], error);
       if (!spec)
         return NULL;
@@ -307,6 +311,13 @@ scenario_get_n_points (const Scenario *sc)
 {
   g_return_val_if_fail (sc != NULL, 0);
   return sc->sw->points->len;
+}
+
+const char *
+scenario_get_point_hash (const Scenario *sc, guint index)
+{
+  g_return_val_if_fail (sc != NULL && index < sc->sw->points->len, NULL);
+  return sc->point_hash[index];
 }
 
 const ScenarioPoint *

@@ -36,6 +36,13 @@
  *    expected, got 'VALUE'" (line 0 and no key when the whole file is
  *    at fault).
  *
+ * 6. Point hashes.  Each point has a content hash (SHA-256 of what can
+ *    change its runs: duration, warm-up, its key and its world sections
+ *    with the values substituted; scenario-hash.c says exactly what).
+ *    The results store keys a run by (point hash, replication, run seed),
+ *    so an edit that leaves a point's hash alone (more replications, more
+ *    sweep values, [expect], comments) keeps its stored runs.
+ *
  * Ownership: a Scenario owns its text, points and expectations; RunSpecs
  * made from it are the caller's.
  */
@@ -104,6 +111,9 @@ guint       scenario_get_n_devices  (const Scenario *sc, guint point);
 
 guint       scenario_get_n_points   (const Scenario *sc);
 const ScenarioPoint *scenario_get_point (const Scenario *sc, guint index);
+/* The content hash of point @index (note 6): 64 hex digits, owned by
+ * the scenario. */
+const char *scenario_get_point_hash (const Scenario *sc, guint index);
 /* The sweep variable names, in definition order; NULL-terminated, owned. */
 const char * const *scenario_get_variables (const Scenario *sc);
 

@@ -1,5 +1,5 @@
 /*
- * experiment/store-schema.h - the results database schema, version 1
+ * experiment/store-schema.h - the results database schema, version 2
  * (doc/results.md explains every table and column, with SQL examples).
  *
  * Conventions: times in simulated seconds (REAL) unless the column says
@@ -10,7 +10,10 @@
  */
 #pragma once
 
-#define STORE_SCHEMA_VERSION 1
+/* 2: run.point_hash and the claim table (a run is identified by its
+ * point's content, its replication and its seed, doc/results.md "Which
+ * runs are reused"; two writers share the work through claims). */
+#define STORE_SCHEMA_VERSION 2
 
 #define STORE_SCHEMA_SQL \
   "CREATE TABLE meta (\n" \
@@ -30,6 +33,7 @@
   "  experiment_id INTEGER NOT NULL REFERENCES experiment(id),\n" \
   "  point         INTEGER NOT NULL,\n"         /* sweep point index */ \
   "  point_key     TEXT NOT NULL,\n"            /* 'ka=15,nat=30'; '' */ \
+  "  point_hash    TEXT NOT NULL DEFAULT '',\n" /* SHA-256 of the point content, hex; '': never reused */ \
   "  replication   INTEGER NOT NULL,\n" \
   "  seed          TEXT NOT NULL,\n"            /* run seed, hex */ \
   "  status        TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n" \
@@ -69,6 +73,17 @@
   "  reached  INTEGER NOT NULL,\n" \
   "  outcome  TEXT NOT NULL,\n" \
   "  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;\n" \
+  "CREATE TABLE claim (\n"                      /* runs being computed now */ \
+  "  point_hash  TEXT NOT NULL,\n" \
+  "  replication INTEGER NOT NULL,\n" \
+  "  seed        TEXT NOT NULL,\n" \
+  "  owner       TEXT NOT NULL,\n"               /* 'HOST:PID:START' */ \
+  "  host        TEXT NOT NULL,\n" \
+  "  pid         INTEGER NOT NULL,\n" \
+  "  heartbeat   TEXT NOT NULL,\n"               /* UTC, ISO 8601 */ \
+  "  PRIMARY KEY (point_hash, replication, seed)) WITHOUT ROWID;\n" \
+  "CREATE INDEX claim_owner ON claim (owner);\n" \
+  "CREATE INDEX run_identity ON run (point_hash, replication, seed);\n" \
   "CREATE INDEX run_experiment ON run (experiment_id, point, replication);\n" \
   "CREATE INDEX metric_name ON metric (name, unit, run_id);\n" \
   "CREATE INDEX param_name ON param (name, value);\n" \

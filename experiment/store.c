@@ -35,9 +35,15 @@
  * 5. Wall clock.  This file reads the UTC wall clock for three timestamps
  *    shown to the user (meta 'created', experiment.created, run.finished)
  *    and nothing else; none reaches a run or a fingerprint.
+ *
+ * 6. Write errors, claims and the file at rest: store.h notes 6 to 8.
+ *    The journal mode goes back to DELETE in store_close(); readers
+ *    connect as connect_reader() says.
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "sipsim-config.h"
@@ -46,15 +52,15 @@
 
 G_DEFINE_QUARK (store-error-quark, store_error)
 
-enum { ST_RUN, ST_PARAM, ST_METRIC, ST_EVENT, ST_PROBE, ST_N };
+enum { ST_RUN, ST_PARAM, ST_METRIC, ST_EVENT, ST_PROBE, ST_UNCLAIM, ST_N };
 
 static const char *const stmt_sql[ST_N] = {
   /* Parenthesised: one string each, as clang's -Wstring-concatenation
    * wants to be told. */
   [ST_RUN] =
     ("INSERT INTO run (experiment_id, point, point_key, replication, seed, status,"
-     " error, fingerprint, wall_s, sim_s, events, devices, finished)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+     " error, fingerprint, wall_s, sim_s, events, devices, finished, point_hash)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
      " ON CONFLICT (experiment_id, point_key, replication) DO NOTHING"),
   [ST_PARAM] = "INSERT INTO param (run_id, name, value) VALUES (?1, ?2, ?3)",
   [ST_METRIC] = "INSERT INTO metric (run_id, unit, name, value) VALUES (?1, ?2, ?3, ?4)",
@@ -62,12 +68,14 @@ static const char *const stmt_sql[ST_N] = {
   [ST_PROBE] =
     ("INSERT INTO probe (run_id, seq, unit, proxy, sent_s, done_s, reached, outcome)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+  [ST_UNCLAIM] = "DELETE FROM claim WHERE point_hash = ?1 AND replication = ?2 AND seed = ?3",
 };
 
 struct Store {
   sqlite3      *db;
   char         *path;
   gboolean      readonly;
+  int           last_rc;      /* primary result code of the last SQL error */
   sqlite3_stmt *stmt[ST_N];   /* prepared on first use, reused */
 };
 
@@ -77,6 +85,8 @@ struct StoreWriter {
   GThread     *thread;
   gint         committed;     /* atomic */
   gint         skipped;       /* atomic */
+  gint         stopped;       /* atomic: a write error ended storing (note 6) */
+  gint         dropped;       /* atomic: runs not written after the stop */
   GError      *error;         /* first error; written by the thread, read after join */
 };
 
@@ -85,6 +95,7 @@ struct StoreWriter {
 static void
 set_sql_error (Store *s, GError **error, const char *what)
 {
+  s->last_rc = sqlite3_errcode (s->db) & 0xff;
   g_set_error (error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s: %s", s->path, what,
                sqlite3_errmsg (s->db));
 }
@@ -95,6 +106,7 @@ exec (Store *s, const char *sql, GError **error)
   char *msg = NULL;
   if (sqlite3_exec (s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
     {
+      s->last_rc = sqlite3_errcode (s->db) & 0xff;
       g_set_error (error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s: %s", s->path, sql,
                    msg ? msg : sqlite3_errmsg (s->db));
       sqlite3_free (msg);
@@ -206,8 +218,11 @@ check_version (Store *s, GError **error)
   gboolean ok = v != NULL && strcmp (v, want) == 0;
   if (!ok)
     g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
-                 "%s: results database of schema version %s, this sipsim (%s) reads %d",
-                 s->path, v ? v : "(null)", SIPSIM_VERSION, STORE_SCHEMA_VERSION);
+                 "%s: results database of schema version %s, this sipsim (%s) reads %d%s%s",
+                 s->path, v ? v : "(null)", SIPSIM_VERSION, STORE_SCHEMA_VERSION,
+                 g_strcmp0 (v, "1") == 0 ? "; copy it into a new file with: sipsim merge NEW.db "
+                                         : "",
+                 g_strcmp0 (v, "1") == 0 ? s->path : "");
   sqlite3_finalize (st);
   return ok;
 }
@@ -251,25 +266,84 @@ create_schema_if_empty (Store *s, GError **error)
   return exec (s, "COMMIT", error);
 }
 
+/* Opens the connection of @s with @flags on @name (a path, or a URI
+ * with SQLITE_OPEN_URI). */
+static gboolean
+connect (Store *s, const char *name, int flags, GError **error)
+{
+  /* One thread at a time uses a connection (note 3), the writer hands it
+   * over: SQLite's own mutex is not needed. */
+  if (sqlite3_open_v2 (name, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_OPEN, "%s: cannot open: %s", s->path,
+                   s->db ? sqlite3_errmsg (s->db) : "out of memory");
+      sqlite3_close (s->db);
+      s->db = NULL;
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (s->db, 1);
+  sqlite3_busy_timeout (s->db, 10000);
+  return TRUE;
+}
+
+/* "file:PATH?QUERY" with PATH percent-encoded (a '?' or '#' in a file
+ * name would otherwise end it). */
+static char *
+file_uri (const char *path, const char *query)
+{
+  g_autofree char *abs = g_canonicalize_filename (path, NULL);
+  g_autofree char *esc = g_uri_escape_string (abs, "/", TRUE);
+  return g_strdup_printf ("file:%s?%s", esc, query);
+}
+
+/* Note 8: a reader's connection.  Read-write with query_only where the
+ * file and its directory are writable (so that closing it removes the
+ * -wal and -shm files it had to make for a WAL database), else mode=ro,
+ * else immutable=1 (read-only media, or a WAL database in a directory
+ * where nobody may create its -shm). */
+static gboolean
+connect_reader (Store *s, GError **error)
+{
+  if (!g_file_test (s->path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_OPEN, "%s: cannot open: no such file",
+                   s->path);
+      return FALSE;
+    }
+  g_autofree char *dir = g_path_get_dirname (s->path);
+  if (g_access (s->path, W_OK) == 0 && g_access (dir, W_OK) == 0)
+    {
+      if (!connect (s, s->path, SQLITE_OPEN_READWRITE, error))
+        return FALSE;
+      return exec (s, "PRAGMA query_only = 1", error);
+    }
+  g_autofree char *ro = file_uri (s->path, "mode=ro");
+  if (!connect (s, ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, error))
+    return FALSE;
+  /* mode=ro fails only at the first read, when a WAL database needs a
+   * -shm it cannot make. */
+  if (sqlite3_exec (s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  sqlite3_close (s->db);
+  s->db = NULL;
+  g_autofree char *imm = file_uri (s->path, "immutable=1");
+  return connect (s, imm, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, error);
+}
+
 static Store *
 open_common (const char *path, gboolean readonly, GError **error)
 {
   Store *s = g_new0 (Store, 1);
   s->path = g_strdup (path);
   s->readonly = readonly;
-  int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  /* One thread at a time uses a connection (note 3), the writer hands it
-   * over: SQLite's own mutex is not needed. */
-  flags |= SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2 (path, &s->db, flags, NULL) != SQLITE_OK)
+  gboolean ok = readonly ? connect_reader (s, error)
+                         : connect (s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+                                    error);
+  if (!ok)
     {
-      g_set_error (error, STORE_ERROR, STORE_ERROR_OPEN, "%s: cannot open: %s", path,
-                   s->db ? sqlite3_errmsg (s->db) : "out of memory");
       store_close (s);
       return NULL;
     }
-  sqlite3_extended_result_codes (s->db, 1);
-  sqlite3_busy_timeout (s->db, 10000);
 
   GError *e = NULL;
   if (!readonly
@@ -280,6 +354,14 @@ open_common (const char *path, gboolean readonly, GError **error)
       int code = sqlite3_errcode (s->db) == SQLITE_NOTADB ? STORE_ERROR_VERSION : STORE_ERROR_OPEN;
       g_set_error (error, STORE_ERROR, code, "%s", e->message);
       g_error_free (e);
+      store_close (s);
+      return NULL;
+    }
+  if (readonly && sqlite3_exec (s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)
+                    == SQLITE_NOTADB)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
+                   "%s: not a sipsim results database (not SQLite)", path);
       store_close (s);
       return NULL;
     }
@@ -326,6 +408,14 @@ store_close (Store *store)
     return;
   for (int i = 0; i < ST_N; i++)
     sqlite3_finalize (store->stmt[i]);
+  if (store->db && !store->readonly)
+    {
+      /* Note 8: at rest the file is one file.  Only the last connection
+       * can leave WAL mode; any other fails at once (no busy wait) and
+       * leaves it to the last. */
+      sqlite3_busy_timeout (store->db, 0);
+      sqlite3_exec (store->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+    }
   sqlite3_close (store->db);
   g_free (store->path);
   g_free (store);
@@ -454,6 +544,7 @@ store_run_free (StoreRun *run)
   if (run == NULL)
     return;
   g_free (run->point_key);
+  g_free (run->point_hash);
   g_strfreev (run->param_names);
   g_strfreev (run->param_values);
   run_result_free (run->result);
@@ -547,9 +638,19 @@ write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **error)
   sqlite3_bind_int64 (st, 11, (sqlite3_int64) r->events_executed);
   sqlite3_bind_int64 (st, 12, r->n_devices);
   sqlite3_bind_text (st, 13, finished, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 14, run->point_hash ? run->point_hash : "", -1, SQLITE_STATIC);
   if (!stmt_done (s, st, error, "storing the run"))
     goto out;
-  if (sqlite3_changes (s->db) == 0)
+  gboolean inserted = sqlite3_changes (s->db) > 0;
+  /* Stored (now or before): its claim, if any, has served (note 7). */
+  if (!(st = stmt_get (s, ST_UNCLAIM, error)))
+    goto out;
+  sqlite3_bind_text (st, 1, run->point_hash ? run->point_hash : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (st, 2, run->replication);
+  sqlite3_bind_text (st, 3, seedhex, -1, SQLITE_STATIC);
+  if (!stmt_done (s, st, error, "releasing the run's claim"))
+    goto out;
+  if (!inserted)
     {
       *skipped = TRUE;
       ok = TRUE;
@@ -680,6 +781,32 @@ writer_error (StoreWriter *w, GError *e)
     g_error_free (e);
 }
 
+/* Note 6: errors that end storing.  A constraint broken by one run
+ * (a duplicate metric, an unknown experiment) is that run's fault and
+ * rolled back alone; these mean the file or the disk cannot take more. */
+static gboolean
+fatal_rc (int rc)
+{
+  switch (rc)
+    {
+    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: case SQLITE_READONLY: case SQLITE_BUSY: case SQLITE_LOCKED:
+    case SQLITE_NOMEM: case SQLITE_PROTOCOL: case SQLITE_PERM: case SQLITE_AUTH:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Ends storing after error @e (note 6): everything still queued, and all
+ * that comes later, is dropped. */
+static void
+writer_stop (StoreWriter *w, GError *e)
+{
+  writer_error (w, e);
+  g_atomic_int_set (&w->stopped, 1);
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -692,34 +819,42 @@ writer_thread (gpointer data)
       gpointer item = g_async_queue_pop (w->queue);
       if (item == w)
         break;
+      if (g_atomic_int_get (&w->stopped))
+        {
+          store_run_free (item);
+          g_atomic_int_inc (&w->dropped);
+          continue;
+        }
       GError *e = NULL;
-      gboolean in_txn = exec (s, "BEGIN IMMEDIATE", &e);
-      if (!in_txn)
-        writer_error (w, e);
+      if (!exec (s, "BEGIN IMMEDIATE", &e))
+        {
+          writer_stop (w, e);
+          store_run_free (item);
+          g_atomic_int_inc (&w->dropped);
+          continue;
+        }
       guint n = 0, written = 0, skipped = 0;
+      gboolean lost = FALSE;
       while (item != NULL)
         {
           StoreRun *run = item;
           gboolean was_skipped = FALSE;
           e = NULL;
-          if (!in_txn)
-            ;   /* the batch is lost; its error is already kept */
+          if (lost)
+            g_atomic_int_inc (&w->dropped);
           else if (!write_run (s, run, &was_skipped, &e))
             {
-              writer_error (w, e);
-              /* Some errors (disk full, I/O) make SQLite roll the whole
-               * transaction back: the batch so far is gone; start anew. */
-              if (sqlite3_get_autocommit (s->db))
+              if (fatal_rc (s->last_rc) || sqlite3_get_autocommit (s->db))
                 {
-                  writer_error (w, g_error_new (STORE_ERROR, STORE_ERROR_SQL,
-                                                "%s: batch rolled back by SQLite, %u runs lost",
-                                                s->path, written));
-                  written = skipped = 0;
-                  e = NULL;
-                  in_txn = exec (s, "BEGIN IMMEDIATE", &e);
-                  if (!in_txn)
-                    writer_error (w, e);
+                  /* The batch cannot commit (or SQLite already rolled it
+                   * back): its runs are lost with it, nothing committed
+                   * before is. */
+                  writer_stop (w, e);
+                  g_atomic_int_add (&w->dropped, (gint) (written + 1));
+                  lost = TRUE;
                 }
+              else
+                writer_error (w, e);
             }
           else if (was_skipped)
             skipped++;
@@ -735,22 +870,27 @@ writer_thread (gpointer data)
               break;
             }
         }
-      if (in_txn)
+      if (lost)
         {
-          e = NULL;
-          if (exec (s, "COMMIT", &e))
-            {
-              g_atomic_int_add (&w->committed, (gint) written);
-              g_atomic_int_add (&w->skipped, (gint) skipped);
-            }
-          else
-            {
-              g_prefix_error (&e, "%u runs lost: ", written);
-              writer_error (w, e);
-              exec (s, "ROLLBACK", NULL);
-            }
+          if (!sqlite3_get_autocommit (s->db))
+            exec (s, "ROLLBACK", NULL);
+          continue;
+        }
+      e = NULL;
+      if (exec (s, "COMMIT", &e))
+        {
+          g_atomic_int_add (&w->committed, (gint) written);
+          g_atomic_int_add (&w->skipped, (gint) skipped);
+        }
+      else
+        {
+          writer_stop (w, e);
+          g_atomic_int_add (&w->dropped, (gint) written);
+          exec (s, "ROLLBACK", NULL);
         }
     }
+  /* Whatever is queued after a stop mark is impossible (the runner stops
+   * submitting before it finishes); nothing to drain. */
   return NULL;
 }
 
@@ -781,6 +921,20 @@ store_writer_committed (StoreWriter *w)
   return (guint) g_atomic_int_get (&w->committed);
 }
 
+gboolean
+store_writer_stopped (StoreWriter *w)
+{
+  g_return_val_if_fail (w != NULL, FALSE);
+  return g_atomic_int_get (&w->stopped) != 0;
+}
+
+guint
+store_writer_dropped (StoreWriter *w)
+{
+  g_return_val_if_fail (w != NULL, 0);
+  return (guint) g_atomic_int_get (&w->dropped);
+}
+
 guint
 store_writer_skipped (StoreWriter *w)
 {
@@ -791,10 +945,20 @@ store_writer_skipped (StoreWriter *w)
 gboolean
 store_writer_finish (StoreWriter *w, GError **error)
 {
+  return store_writer_finish_counts (w, NULL, NULL, error);
+}
+
+gboolean
+store_writer_finish_counts (StoreWriter *w, guint *committed, guint *dropped, GError **error)
+{
   g_return_val_if_fail (w != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   g_async_queue_push (w->queue, w);
   g_thread_join (w->thread);
+  if (committed)
+    *committed = (guint) w->committed;
+  if (dropped)
+    *dropped = (guint) w->dropped;
   g_async_queue_unref (w->queue);
   gboolean ok = w->error == NULL;
   if (w->error)

@@ -13,7 +13,10 @@
  *
  * 2. Resume.  An experiment is identified by (scenario text hash, seed);
  *    store_experiment() finds or makes it.  store_done_runs() gives the
- *    runs already stored (ok or failed), so `sipsim run` skips them.
+ *    runs already stored (ok or failed), so `sipsim run` skips them.  A
+ *    run itself is identified by (point hash, replication, run seed)
+ *    (scenario.h note 6): a run another experiment of the file already
+ *    has is copied, not computed again (claim.h).
  *
  * 3. Versions.  A database of another schema version is refused with a
  *    clear error (no silent migration).
@@ -25,6 +28,23 @@
  * 5. The wall clock is read here for two timestamps only (experiment
  *    .created, run.finished, and meta 'created'): reports for the user,
  *    never fed into a run or a fingerprint.
+ *
+ * 6. Write errors.  An error that means the file cannot take more (disk
+ *    full, I/O error, read-only, locked past the busy timeout) stops the
+ *    writer: the batch being written is lost, every committed run stays,
+ *    and later runs are dropped without a write (store_writer_stopped()
+ *    tells the runner to stop dispatching).  An error of one run (a
+ *    broken constraint) rolls back that run alone and storing goes on.
+ *
+ * 7. Claims.  Storing a run deletes its claim (claim.h) in the same
+ *    transaction, so a run is never both stored and claimed.
+ *
+ * 8. One file at rest.  Writers use WAL; the last writer to close puts
+ *    the file back in rollback-journal mode, so a finished database is a
+ *    single file that can be copied and read anywhere.  Readers
+ *    (store_open_readonly) open read-write with query_only where they
+ *    may, so a WAL file's -wal and -shm go away when they close, and fall
+ *    back to mode=ro, then immutable=1, on read-only files and media.
  *
  * Ownership: a Store owns its connection; a StoreRun submitted to a
  * writer belongs to the writer from then on.
@@ -56,7 +76,8 @@ typedef struct StoreWriter StoreWriter;
 /* Opens (creating the file and schema if needed) @path.  Parent
  * directories are created. */
 Store   *store_open        (const char *path, GError **error);
-/* Opens an existing database read-only (plot, check, trace). */
+/* Opens an existing database for reading only (plot, check, trace;
+ * note 8).  Writes through it fail with SQLITE_READONLY. */
 Store   *store_open_readonly (const char *path, GError **error);
 void     store_close       (Store *store);   /* NULL-safe */
 /* The connection, for read queries (plot, check, trace, tests).  Owned
@@ -79,6 +100,7 @@ typedef struct {
   gint64      experiment;
   guint       point;
   char       *point_key;
+  char       *point_hash;                     /* scenario_get_point_hash(); NULL: '' */
   guint       n_params;
   char      **param_names, **param_values;   /* the sweep point's variables */
   guint       replication;
@@ -99,9 +121,18 @@ void         store_writer_submit (StoreWriter *w, StoreRun *run);
 guint        store_writer_committed (StoreWriter *w);
 /* Runs skipped because already stored (note 4), thread-safe. */
 guint        store_writer_skipped   (StoreWriter *w);
+/* Has a write error ended storing (note 6)?  Thread-safe. */
+gboolean     store_writer_stopped   (StoreWriter *w);
+/* Runs lost to that error: the uncommitted batch and all submitted
+ * after it (thread-safe). */
+guint        store_writer_dropped   (StoreWriter *w);
 /* Commits what is queued, stops the thread, frees the writer.  FALSE with
- * the first error met (runs after an error are still attempted). */
+ * the first error met (note 6 says which errors end storing). */
 gboolean     store_writer_finish (StoreWriter *w, GError **error);
+/* The same, giving the final store_writer_committed() and
+ * store_writer_dropped() counts (either pointer may be NULL). */
+gboolean     store_writer_finish_counts (StoreWriter *w, guint *committed, guint *dropped,
+                                         GError **error);
 
 /* Synchronous form for tests and small tools: stores @run (consumed) in
  * its own transaction.  TRUE also when the run was already stored (note

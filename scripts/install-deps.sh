@@ -12,6 +12,8 @@ PACKAGES=(
   gnuplot-nox                                    # plots
   tshark                                         # the pcap test opens our captures with it
   python3                                        # test summary line in scripts/test.sh
+  munge slurmctld slurmd slurm-client            # tests/cluster/slurm.sh: a one-node Slurm cluster
+  parallel                                       # doc/cluster.md's GNU parallel recipe, tested
   clang libclang-rt-14-dev                       # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
 )
 

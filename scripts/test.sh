@@ -17,13 +17,13 @@ setup() { # dir, options...
   fi
 }
 
-# Every check runs everywhere: tshark is installed above, so its pcap check
-# must not skip.
-setup build --werror -Drequire_tshark=true
+# Every check runs everywhere: tshark, munge and Slurm are installed above,
+# so the pcap check and the Slurm cluster test must not skip.
+setup build --werror -Drequire_tshark=true -Drequire_slurm=true
 meson compile -C build
 meson test -C build --print-errorlogs
 
-setup build-asan --werror -Drequire_tshark=true -Db_sanitize=address,undefined -Db_lundef=false
+setup build-asan --werror -Drequire_tshark=true -Drequire_slurm=true -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

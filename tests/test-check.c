@@ -593,7 +593,7 @@ fill_db (const Scenario *sc, const char *db, const char *name, const char *text,
         if (i == 1 && (res->only_ka15 || (r == 2 && res->drop_run)))
           continue;
         const ScenarioPoint *pt = scenario_get_point (sc, i);
-        StoreRun *run = runner_store_run_new (exp, i, pt, r, scenario_run_seed (sc, pt, r));
+        StoreRun *run = runner_store_run_new (exp, sc, i, r, scenario_run_seed (sc, pt, r));
         RunResult *rr = g_new0 (RunResult, 1);
         rr->metrics = g_array_new (FALSE, TRUE, sizeof (RunMetric));
         g_array_set_clear_func (rr->metrics, metric_row_clear);

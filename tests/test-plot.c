@@ -666,7 +666,7 @@ stored_init (Stored *s)
       {
         const ScenarioPoint *pt = scenario_get_point (sc, p);
         RunSpec *spec = scenario_instantiate (sc, p, r);
-        StoreRun *run = runner_store_run_new (s->f.exp, p, pt, r, spec->seed);
+        StoreRun *run = runner_store_run_new (s->f.exp, sc, p, r, spec->seed);
         run->result = run_execute (spec, &opt);
         g_assert_null (run->result->error);
         s->fingerprint[p * 2 + r] = run->result->fingerprint;

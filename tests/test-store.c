@@ -196,7 +196,8 @@ test_open_schema (void)
   Store *s = open_new (&t);   /* sub/deeper/ do not exist yet */
   g_assert_true (g_file_test (t.path, G_FILE_TEST_IS_REGULAR));
 
-  const char *tables[] = { "meta", "experiment", "run", "param", "metric", "event", "probe" };
+  const char *tables[] = { "meta", "experiment", "run", "param", "metric", "event", "probe",
+                           "claim" };
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     {
       char *sql = g_strdup_printf (
@@ -207,10 +208,11 @@ test_open_schema (void)
   g_assert_cmpint (q_int (s, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"
                              " AND name = 'run_metric'"), ==, 1);
   g_assert_cmpint (q_int (s, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                             " AND name IN ('run_experiment', 'metric_name', 'param_name')"), ==, 3);
+                             " AND name IN ('run_experiment', 'metric_name', 'param_name',"
+                             " 'run_identity', 'claim_owner')"), ==, 5);
 
   char *v = q_text (s, "SELECT value FROM meta WHERE key = 'schema_version'");
-  g_assert_cmpstr (v, ==, "1");
+  g_assert_cmpstr (v, ==, "2");
   g_free (v);
   v = q_text (s, "SELECT value FROM meta WHERE key = 'sipsim_version'");
   g_assert_cmpstr (v, ==, SIPSIM_VERSION);
@@ -251,7 +253,7 @@ test_open_version_refused (void)
   g_assert_null (s);
   g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
   g_assert_nonnull (strstr (e->message, "schema version 999"));
-  g_assert_nonnull (strstr (e->message, "reads 1"));
+  g_assert_nonnull (strstr (e->message, "reads 2"));
   g_clear_error (&e);
 
   s = store_open_readonly (t.path, &e);
@@ -1033,7 +1035,7 @@ test_doc_examples (void)
   GError *e = NULL;
   g_assert_true (g_file_get_contents (doc, &md, NULL, &e));
   g_assert_no_error (e);
-  g_assert_nonnull (strstr (md, "schema version 1"));
+  g_assert_nonnull (strstr (md, "schema version 2"));
 
   Tmp t;
   tmp_init (&t);

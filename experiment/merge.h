@@ -1,0 +1,80 @@
+/*
+ * experiment/merge.h - copying stored runs between experiments and
+ * databases: `sipsim merge OUT.db IN.db...` (doc/cluster.md), and the
+ * runner's reuse of runs another experiment of the file already has
+ * (claim.h).
+ *
+ * Notes
+ *
+ * 1. One experiment.  Every input must hold exactly one experiment, all
+ *    of the same scenario text and seed (they are shards of one `sipsim
+ *    run`); OUT, if it exists, may hold only that experiment too.
+ *    Anything else is refused before a byte is written, naming the file
+ *    and the first line where the texts differ, or both seeds.
+ *
+ * 2. Runs are matched on (point key, replication).  A run already in OUT
+ *    with the same status and fingerprint (or error) is a duplicate and
+ *    skipped; with another one it is a conflict: same scenario, same
+ *    seed, different result, which determinism forbids (a build
+ *    difference between machines, or a bug).  Conflicts are listed; an
+ *    input with a conflict is not merged at all (each input is one
+ *    transaction), the others are, and merge_databases() fails.
+ *
+ * 3. Whole runs.  A run is copied with every row that refers to it: the
+ *    child tables are found in the schema (every table with a run_id
+ *    column), so a table added to the schema is copied without a change
+ *    here.  Ids are new; points, keys, seeds, fingerprints, metrics and
+ *    timestamps are copied as they are.
+ *
+ * 4. Schema 1.  An input of schema version 1 (before run.point_hash) is
+ *    merged too: the point hashes are computed from its stored scenario
+ *    text.  `sipsim merge NEW.db OLD.db` is thus how a version-1 file is
+ *    brought to version 2; the old file is only read.
+ *
+ * Ownership: a RunCopier borrows its connection, which must outlive it.
+ */
+#pragma once
+#include <stdio.h>
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+#define MERGE_ERROR (merge_error_quark ())
+GQuark merge_error_quark (void);
+typedef enum {
+  MERGE_ERROR_REFUSED,    /* another scenario text or seed, several experiments */
+  MERGE_ERROR_CONFLICT,   /* note 2 */
+  MERGE_ERROR_SQL,
+} MergeError;
+
+typedef struct RunCopier RunCopier;
+
+/* Copies runs from schema @src ("main" or an ATTACHed name) into main of
+ * @db; the schemas must have the same version. */
+RunCopier *run_copier_new  (sqlite3 *db, const char *src, GError **error);
+/* Copies run @src_run into experiment @experiment with point index
+ * @point; its new id in *@new_id.  Within the caller's transaction. */
+gboolean   run_copier_copy (RunCopier *c, gint64 src_run, gint64 experiment, guint point,
+                            gint64 *new_id, GError **error);
+void       run_copier_free (RunCopier *c);   /* NULL-safe */
+
+typedef struct {
+  gint64 experiment;          /* in OUT */
+  guint  copied, duplicates, conflicts;
+  guint  planned, stored;     /* runs the scenario has, runs OUT now has of them */
+  char  *first_missing;       /* "KEY#REP" of the first run OUT lacks, or NULL */
+} MergeSummary;
+
+void       merge_summary_clear (MergeSummary *s);
+
+/* Merges @inputs into @out (created if missing) as the notes say;
+ * progress and conflicts are written to @log (NULL: nowhere).  FALSE with
+ * MERGE_ERROR_REFUSED before anything is written, or MERGE_ERROR_CONFLICT
+ * after merging every input without conflict. */
+gboolean   merge_databases (const char *out, const char *const *inputs, guint n_inputs,
+                            FILE *log, MergeSummary *summary, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunCopier, run_copier_free)
+
+G_END_DECLS
