@@ -604,6 +604,25 @@ raw_send_later (Raw *r, SimTime delay, SipMsg *m, const SimSockAddr *to)
   g_ptr_array_add (r->later, l);
 }
 
+/* The two usual scenes: our layer as the client against a raw server,
+ * or a raw client against our layer as the server (SIP_PORT on the
+ * server host either way). */
+static void
+scene_raw_server (Fx *x, Owner *c, Raw *s, RawReact react)
+{
+  fx_init (x);
+  owner_init (c, x->ch, NULL, TRUE);
+  raw_init (s, x->sh, SIP_PORT, react);
+}
+
+static void
+scene_raw_client (Fx *x, Raw *c, Owner *s, RawReact react)
+{
+  fx_init (x);
+  raw_init (c, x->ch, SIP_PORT, react);
+  owner_init (s, x->sh, NULL, TRUE);
+}
+
 static SipMsg *
 raw_msg (Raw *r, guint i)
 {
@@ -722,11 +741,9 @@ static guint64
 silent_trace_fingerprint (GPtrArray **lines_out)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, NULL);
+  scene_raw_server (&x, &c, &s, NULL);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_REGISTER, "z9hG4bKtrace1");
   SipTxnPeer to = udp_peer (&x, &c);
   sip_txn_client_new (c.layer, req, &to, NULL, NULL, NULL);
@@ -870,11 +887,9 @@ static void
 test_ict_udp_silent (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, NULL);
+  scene_raw_server (&x, &c, &s, NULL);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_INVITE, "z9hG4bKinv1");
@@ -918,11 +933,9 @@ static void
 test_ict_ack_for_non_2xx (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_486_twice);
+  scene_raw_server (&x, &c, &s, react_486_twice);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) inv = make_request_full (SIP_METHOD_INVITE, "z9hG4bKack1", 314, "UDP",
@@ -996,11 +1009,9 @@ static void
 test_ict_2xx_to_tu (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_200_invite_twice);
+  scene_raw_server (&x, &c, &s, react_200_invite_twice);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bK2xx1");
@@ -1044,11 +1055,9 @@ static void
 test_ict_fork_2xx_in_completed (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_486_then_fork_200);
+  scene_raw_server (&x, &c, &s, react_486_then_fork_200);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKfork1");
@@ -1109,11 +1118,9 @@ static void
 test_ict_cancel_own_txn (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_cancel);
+  scene_raw_server (&x, &c, &s, react_cancel);
   Tu itu, ctu;
   tu_init (&itu, x.ch);
   tu_init (&ctu, x.ch);
@@ -1160,11 +1167,9 @@ static void
 test_nist_retransmitted_request (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.other_code = 200;
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_OPTIONS, "z9hG4bKnist1");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -1193,6 +1198,25 @@ test_nist_retransmitted_request (void)
   fx_clear (&x);
 }
 
+/* A raw client's ACK for final response @resp to its INVITE (CSeq 1):
+ * Request-URI @ruri, one Via with @branch, From/To/Call-ID copied from
+ * the response (§17.1.1.3 for a non-2xx; a 2xx's ACK is the same shape
+ * with a branch of its own, §13.2.2.4). */
+static void
+raw_send_ack (Raw *r, SipMsg *resp, const SimSockAddr *from, const char *ruri,
+              const char *branch)
+{
+  SipBuilder *b = sip_builder_request (SIP_METHOD_ACK, NULL, ruri);
+  sip_builder_add_via (b, "UDP", "10.0.1.2", SIP_PORT, branch, TRUE);
+  sip_builder_add (b, "Max-Forwards", "70");
+  sip_builder_copy_header (b, resp, SIP_HDR_FROM);
+  sip_builder_copy_header (b, resp, SIP_HDR_TO);
+  sip_builder_copy_header (b, resp, SIP_HDR_CALL_ID);
+  sip_builder_add (b, "CSeq", "1 ACK");
+  g_autoptr (SipMsg) ack = sip_builder_finish_msg (b);
+  raw_send (r, ack, from);
+}
+
 /* Raw client script: ACK the 486 when the @n-th copy arrives. */
 static guint ack_after;
 
@@ -1204,16 +1228,7 @@ react_ack_nth (Raw *r, SipMsg *resp, const SimSockAddr *from)
   if (++r->n != (int) ack_after)
     return;
   /* An ACK built from the INVITE by hand (§17.1.1.3). */
-  SipBuilder *b = sip_builder_request (SIP_METHOD_ACK, NULL,
-                                       "sip:registrar.example.test;transport=udp");
-  sip_builder_add_via (b, "UDP", "10.0.1.2", SIP_PORT, "z9hG4bKist1", TRUE);
-  sip_builder_add (b, "Max-Forwards", "70");
-  sip_builder_copy_header (b, resp, SIP_HDR_FROM);
-  sip_builder_copy_header (b, resp, SIP_HDR_TO);
-  sip_builder_copy_header (b, resp, SIP_HDR_CALL_ID);
-  sip_builder_add (b, "CSeq", "1 ACK");
-  g_autoptr (SipMsg) ack = sip_builder_finish_msg (b);
-  raw_send (r, ack, from);
+  raw_send_ack (r, resp, from, "sip:registrar.example.test;transport=udp", "z9hG4bKist1");
 }
 
 static void
@@ -1332,26 +1347,16 @@ react_ack_2xx (Raw *r, SipMsg *resp, const SimSockAddr *from)
 {
   if (sip_msg_is_request (resp) || sip_msg_status (resp) != 200)
     return;
-  SipBuilder *b = sip_builder_request (SIP_METHOD_ACK, NULL, "sip:1001@10.0.2.2");
-  sip_builder_add_via (b, "UDP", "10.0.1.2", SIP_PORT, "z9hG4bKack2xx", TRUE);
-  sip_builder_add (b, "Max-Forwards", "70");
-  sip_builder_copy_header (b, resp, SIP_HDR_FROM);
-  sip_builder_copy_header (b, resp, SIP_HDR_TO);
-  sip_builder_copy_header (b, resp, SIP_HDR_CALL_ID);
-  sip_builder_add (b, "CSeq", "1 ACK");
-  g_autoptr (SipMsg) ack = sip_builder_finish_msg (b);
-  raw_send (r, ack, from);
+  raw_send_ack (r, resp, from, "sip:1001@10.0.2.2", "z9hG4bKack2xx");   /* a new branch */
 }
 
 static void
 test_ist_2xx_terminates (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, react_ack_2xx);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, react_ack_2xx);
   s.policy.invite_code = 200;
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKist2");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -1517,11 +1522,9 @@ static void
 test_icmp_server (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, react_close_on_final);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, react_close_on_final);
   s.policy.invite_code = 486;
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKsicmp");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -1582,11 +1585,9 @@ test_per_txn_error (void)
 {
   /* NIST in Trying: the TU answers 10 s after the request. */
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.other_code = 200;
   s.policy.delay = SIM_S (10);
   g_autoptr (SipMsg) opt = make_request (SIP_METHOD_OPTIONS, "z9hG4bKpererr1");
@@ -1880,11 +1881,9 @@ static void
 test_match_client (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_mismatched);
+  scene_raw_server (&x, &c, &s, react_mismatched);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_REGISTER, "z9hG4bKmatch1");
@@ -1937,11 +1936,9 @@ static void
 test_match_server (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.invite_code = 486;
   s.policy.other_code = 200;
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -2032,11 +2029,9 @@ static void
 test_free_layer_in_callback (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.free_layer = 1;
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKfree1");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -2081,11 +2076,9 @@ static void
 test_detach (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_200_thrice);
+  scene_raw_server (&x, &c, &s, react_200_thrice);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_REGISTER, "z9hG4bKdetach");
