@@ -116,6 +116,15 @@ rec_peer_record_error (RecPeer *p, SimNetError err, const SimSockAddr *remote)
   p->last_err_time = rec_peer_now (p);
 }
 
+/* A datagram arrived: recorded, then the hook (if any) answers it. */
+static inline void
+rec_peer_received (RecPeer *p, const SimSockAddr *from, const guint8 *data, gsize len)
+{
+  rec_peer_record_rx (p, from, data, len);
+  if (p->on_rx)
+    p->on_rx (p, from, data, len);
+}
+
 /* ------------------------------------------------------- bare node, UDP */
 
 static inline void
@@ -123,9 +132,7 @@ rec_peer_sim_recv (SimUdpSocket *sock, const SimSockAddr *from, const guint8 *da
                    gpointer u)
 {
   RecPeer *p = u;
-  rec_peer_record_rx (p, from, data, len);
-  if (p->on_rx)
-    p->on_rx (p, from, data, len);
+  rec_peer_received (p, from, data, len);
   if (p->echo)
     g_assert_true (sim_udp_sendto (sock, from, data, len, NULL));
   if (p->close_on_rx)
@@ -141,19 +148,6 @@ rec_peer_sim_error (SimUdpSocket *sock, SimNetError err, const SimSockAddr *remo
   rec_peer_record_error (u, err, remote);
 }
 
-/* A UDP socket on @node bound to port @port (0: ephemeral), any address. */
-static inline void
-rec_peer_open (RecPeer *p, SimNode *node, guint16 port)
-{
-  rec_peer_init (p);
-  p->world = sim_node_get_world (node);
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  p->sock = sim_udp_open (node, &local, &err);
-  g_assert_no_error (err);
-  sim_udp_set_callbacks (p->sock, rec_peer_sim_recv, rec_peer_sim_error, p);
-}
-
 /* ---------------------------------------------------------- host, UDP */
 
 static inline void
@@ -161,9 +155,7 @@ rec_peer_host_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *dat
                     gpointer u)
 {
   RecPeer *p = u;
-  rec_peer_record_rx (p, from, data, len);
-  if (p->on_rx)
-    p->on_rx (p, from, data, len);
+  rec_peer_received (p, from, data, len);
   if (p->echo)
     host_udp_sendto (sock, from, data, len, NULL);
 }
@@ -174,16 +166,41 @@ rec_peer_host_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remot
   rec_peer_record_error (u, err, remote);
 }
 
-/* A UDP socket on @host bound to port @port (0: ephemeral). */
+/* A UDP socket bound to port @port (0: ephemeral), any address: on the
+ * bare @node, or on @host (exactly one of them). */
+static inline void
+rec_peer_open_udp (RecPeer *p, SimNode *node, SimHost *host, guint16 port)
+{
+  g_assert ((node == NULL) != (host == NULL));
+  rec_peer_init (p);
+  SimSockAddr local = { SIM_IP4_ANY, port };
+  g_autoptr (GError) err = NULL;
+  if (host)
+    {
+      p->host = host;
+      p->hsock = host_udp_open (host, &local, rec_peer_host_recv, rec_peer_host_error, p, &err);
+    }
+  else
+    {
+      p->world = sim_node_get_world (node);
+      p->sock = sim_udp_open (node, &local, &err);
+      if (p->sock)
+        sim_udp_set_callbacks (p->sock, rec_peer_sim_recv, rec_peer_sim_error, p);
+    }
+  g_assert_no_error (err);
+}
+
+/* The two flavours by name. */
+static inline void
+rec_peer_open (RecPeer *p, SimNode *node, guint16 port)
+{
+  rec_peer_open_udp (p, node, NULL, port);
+}
+
 static inline void
 rec_peer_open_host (RecPeer *p, SimHost *host, guint16 port)
 {
-  rec_peer_init (p);
-  p->host = host;
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  p->hsock = host_udp_open (host, &local, rec_peer_host_recv, rec_peer_host_error, p, &err);
-  g_assert_no_error (err);
+  rec_peer_open_udp (p, NULL, host, port);
 }
 
 /* ---------------------------------------------------------- host, TCP */
