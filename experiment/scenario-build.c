@@ -13,9 +13,11 @@
  *    "Adding a model setting"); nothing here changes.
  *
  * 2. Exclusions.  A row may name another it excludes (probe_rate and
- *    probe_interval describe one process); the walk remembers the rows it
- *    applied in this section and refuses the second of the pair, at the
- *    entry that comes second in the file.
+ *    probe_interval describe one process); exclusions are mutual (each
+ *    row of the pair names the other; test-scenario-params checks it).
+ *    The walk remembers the rows with an exclusion it applied in this
+ *    section and refuses the second of the pair, at the entry that comes
+ *    second in the file.
  */
 #include <string.h>
 
@@ -202,6 +204,29 @@ choices_text (const char *choices)
   return g_string_free (s, FALSE);
 }
 
+/* The index of @text (trimmed, any case) in the '|'-list @choices, or -1.
+ * No allocation: every point of a sweep reads every choice again. */
+static gint
+choice_index (const char *choices, const char *text)
+{
+  while (g_ascii_isspace (*text))
+    text++;
+  gsize len = strlen (text);
+  while (len > 0 && g_ascii_isspace (text[len - 1]))
+    len--;
+  gint i = 0;
+  for (const char *p = choices;; i++)
+    {
+      const char *bar = strchr (p, '|');
+      gsize seg = bar ? (gsize) (bar - p) : strlen (p);
+      if (seg == len && len > 0 && g_ascii_strncasecmp (p, text, len) == 0)
+        return i;
+      if (bar == NULL)
+        return -1;
+      p = bar + 1;
+    }
+}
+
 #define AT(type) (*(type *) ((char *) obj + row->offset))
 
 /* Parses b->v as @row's type and stores it (note 1). */
@@ -211,7 +236,6 @@ sc_apply_row (ScB *b, const SimParam *row, gpointer obj)
   SimParamValue v = { 0 };
   guint16 port;
   guint32 secs;
-  guint ci;
   SimIp4 ip;
   switch (row->type)
     {
@@ -252,13 +276,15 @@ sc_apply_row (ScB *b, const SimParam *row, gpointer obj)
       break;
     case SIM_PARAM_CHOICE:
       {
-        g_auto (GStrv) c = g_strsplit (row->choices, "|", -1);
-        g_autofree char *list = choices_text (row->choices);
-        /* the row's doc says what the choice is about: "(RFC 4787 §5 filtering ...)" */
-        g_autofree char *what = g_strdup_printf ("%s (%s)", list, row->doc);
-        if (!sc_b_choice (b, (const char *const *) c, g_strv_length (c), &ci, what))
-          return FALSE;
-        v.u = ci;
+        gint k = choice_index (row->choices, b->v);
+        if (k < 0)
+          {
+            g_autofree char *list = choices_text (row->choices);
+            /* the row's doc says what the choice is about: "(RFC 4787 §5 filtering ...)" */
+            g_autofree char *what = g_strdup_printf ("%s (%s)", list, row->doc);
+            return sc_bad (b, SCENARIO_ERROR_VALUE, what);
+          }
+        v.u = (guint) k;
       }
       break;
     case SIM_PARAM_TEXT:
@@ -348,7 +374,10 @@ gboolean
 sc_walk (ScB *b, const ScBound *tables, guint n_tables, ScOtherFunc other, gpointer other_data,
          const char *more)
 {
-  g_autoptr (GPtrArray) applied = g_ptr_array_new ();   /* rows, for exclusions (note 2) */
+  /* the rows with an exclusion applied so far (note 2; exclusions are
+   * mutual, so only those rows need remembering) */
+  const SimParam *applied[8];
+  guint n_applied = 0;
   for (int pass = 0; pass < 2; pass++)
     for (guint i = 0; i < b->g->entries->len; i++)
       {
@@ -373,8 +402,8 @@ sc_walk (ScB *b, const ScBound *tables, guint n_tables, ScOtherFunc other, gpoin
             return sc_unknown (b, keys);
           }
         if (row->excludes)
-          for (guint k = 0; k < applied->len; k++)
-            if (g_str_equal (((const SimParam *) applied->pdata[k])->name, row->excludes))
+          for (guint k = 0; k < n_applied; k++)
+            if (g_str_equal (applied[k]->name, row->excludes))
               {
                 g_autofree char *what = g_strdup_printf ("one of %s and %s, not both",
                                                          row->excludes, row->name);
@@ -382,7 +411,8 @@ sc_walk (ScB *b, const ScBound *tables, guint n_tables, ScOtherFunc other, gpoin
               }
         if (!sc_apply_row (b, row, obj))
           return FALSE;
-        g_ptr_array_add (applied, (gpointer) row);
+        if (row->excludes && n_applied < G_N_ELEMENTS (applied))
+          applied[n_applied++] = row;
       }
   return TRUE;
 }

@@ -175,11 +175,21 @@ static const struct {
   { "mode",       key_mode,       "answer, servfail, nxdomain or silent" },
 };
 
+/* Is @key an item of the ", "-separated @list?  No allocation (every
+ * point of a sweep builds every fault again). */
 static gboolean
 in_list (const char *list, const char *key)
 {
-  g_auto (GStrv) k = g_strsplit (list, ", ", -1);
-  return g_strv_contains ((const char *const *) k, key);
+  gsize n = strlen (key);
+  for (const char *p = list; p && *p;)
+    {
+      const char *comma = strstr (p, ", ");
+      gsize seg = comma ? (gsize) (comma - p) : strlen (p);
+      if (seg == n && strncmp (p, key, n) == 0)
+        return TRUE;
+      p = comma ? comma + 2 : NULL;
+    }
+  return FALSE;
 }
 
 /* ----------------------------------------------------------------- build */
@@ -188,16 +198,19 @@ gboolean
 sc_build_fault (ScB *b, const char *name)
 {
   RunSpec *spec = b->spec;
-  g_autofree char *names = fault_type_names ();
   const ScKfEntry *te = sc_kf_group_get (b->g, "type");
   if (!te)
-    return sc_missing (b, "type", names);
+    {
+      g_autofree char *names = fault_type_names ();
+      return sc_missing (b, "type", names);
+    }
   if (!sc_load_entry (b, te))
     return FALSE;
   g_autofree char *type = g_strstrip (g_strdup (b->v));
   const FaultType *ft = fault_type_lookup (type);
   if (!ft)
     {
+      g_autofree char *names = fault_type_names ();
       g_autofree char *what = g_strconcat ("a fault type: ", names, NULL);
       return sc_bad (b, SCENARIO_ERROR_VALUE, what);
     }
@@ -225,15 +238,22 @@ sc_build_fault (ScB *b, const char *name)
         if (g_str_equal (keys[k].key, b->e->key) && !keys[k].read (b, f, t))
           return FALSE;
     }
-  g_auto (GStrv) req = g_strsplit (ft->required, ", ", -1);
-  for (guint r = 0; req[r]; r++)
+  /* required keys, in the row's order */
+  for (const char *p = ft->required; p && *p;)
     {
-      if (sc_kf_group_get (b->g, req[r]))
+      const char *comma = strstr (p, ", ");
+      gsize n = comma ? (gsize) (comma - p) : strlen (p);
+      char req[32];
+      g_return_val_if_fail (n < sizeof req, FALSE);   /* key names are short */
+      memcpy (req, p, n);
+      req[n] = '\0';
+      p = comma ? comma + 2 : NULL;
+      if (sc_kf_group_get (b->g, req))
         continue;
       for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
-        if (g_str_equal (keys[k].key, req[r]))
-          return sc_missing (b, req[r], keys[k].missing ? keys[k].missing
-                                                         : target_text[ft->target].missing);
+        if (g_str_equal (keys[k].key, req))
+          return sc_missing (b, req, keys[k].missing ? keys[k].missing
+                                                     : target_text[ft->target].missing);
       g_return_val_if_reached (FALSE);   /* a row requiring a key no reader has */
     }
   return TRUE;

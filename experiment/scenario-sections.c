@@ -466,17 +466,22 @@ static gboolean
 build_device (ScB *b, RunSpec *spec, const char *name, SpecLink def)
 {
   const ScKfEntry *pe = sc_kf_group_get (b->g, "profile");
-  g_autofree char *names = device_profile_names (" or ");
   if (!pe)
-    return sc_missing (b, "profile", names);
+    {
+      g_autofree char *names = device_profile_names (" or ");
+      return sc_missing (b, "profile", names);
+    }
   if (!sc_load_entry (b, pe))
     return FALSE;
   SpecDevice dd = { 0 };
   g_autofree char *prof = g_strstrip (g_strdup (b->v));
-  g_autofree char *what = g_strconcat ("a profile: ", names, NULL);
   DeviceProfileId pid;
   if (!device_profile_from_string (prof, &pid))
-    return sc_bad (b, SCENARIO_ERROR_VALUE, what);
+    {
+      g_autofree char *names = device_profile_names (" or ");
+      g_autofree char *what = g_strconcat ("a profile: ", names, NULL);
+      return sc_bad (b, SCENARIO_ERROR_VALUE, what);
+    }
   device_config_copy (&dd.cfg, &b->sc->profiles[pid]);   /* = device_config_init_named */
   dd.name = g_strdup (name);
   dd.count = 1;

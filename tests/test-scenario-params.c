@@ -346,6 +346,32 @@ test_walk_excludes (void)
                                   0.05, 1e-12);
 }
 
+/* Exclusions are mutual and name a row of the same table (the walk
+ * remembers only rows with an exclusion: scenario-build.c note 2). */
+static void
+test_walk_excludes_mutual (void)
+{
+  guint found = 0;
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      guint nt;
+      const ScTable *t = sc_section_tables (kinds[k], &nt);
+      for (guint i = 0; i < nt; i++)
+        for (guint j = 0; j < t[i].n; j++)
+          {
+            const SimParam *row = &t[i].rows[j];
+            if (!row->excludes)
+              continue;
+            const SimParam *other = sim_param_find (t[i].rows, t[i].n, row->excludes);
+            if (other == NULL || g_strcmp0 (other->excludes, row->name) != 0)
+              g_error ("[%s] %s excludes %s, which does not exclude it back", kinds[k],
+                       row->name, row->excludes);
+            found++;
+          }
+    }
+  g_assert_cmpuint (found, >=, 2);   /* probe_rate and probe_interval */
+}
+
 /* udp_timeout is applied first: the specific key wins wherever it stands. */
 static void
 test_walk_first (void)
@@ -471,6 +497,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/params/2-defaults/match-init", test_defaults_match_init);
   g_test_add_func ("/scenario/params/2-defaults/check-can-fail", test_defaults_check_can_fail);
   g_test_add_func ("/scenario/params/3-walk/excludes", test_walk_excludes);
+  g_test_add_func ("/scenario/params/3-walk/excludes-mutual", test_walk_excludes_mutual);
   g_test_add_func ("/scenario/params/3-walk/first", test_walk_first);
   g_test_add_func ("/scenario/params/3-walk/unknown-lists-tables", test_walk_unknown_lists_tables);
   g_test_add_func ("/scenario/params/4-faults/registry", test_fault_registry);
