@@ -1,8 +1,9 @@
 /*
  * experiment/scenario-sections.c - [network], [dns], [proxy NAME],
- * [nat NAME], [device NAME] and [scenario] into a RunSpec, by walking
- * settings tables (scenario-build.h note 1), and build_spec, which runs
- * the sections in their order (scenario.c note 2).
+ * [nat NAME] and [device NAME] into a RunSpec and [scenario] into the
+ * Scenario, by walking settings tables (scenario-build.h note 1), and
+ * sc_build_spec, which runs the sections in their order (scenario.c
+ * note 2).
  *
  * Notes
  *
@@ -29,7 +30,6 @@
 #include "models/proxy/params.h"
 
 #define RUN(f)    G_STRUCT_OFFSET (RunSpec, f)
-#define PROXY(f)  G_STRUCT_OFFSET (SpecProxy, f)
 #define NAT(f)    G_STRUCT_OFFSET (SpecNat, f)
 #define DEVICE(f) G_STRUCT_OFFSET (SpecDevice, f)
 
