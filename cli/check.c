@@ -1,83 +1,101 @@
 /*
  * cli/check.c - `sipsim check SCENARIO`: the command line of
- * experiment/check.h (doc/check.md).  Exit status: 0 every check holds,
- * 1 a check is breached, 2 a usage or input error, 130 interrupted.
+ * experiment/check.h (doc/check.md).  Exit status (commands.h): 0 every
+ * check holds, 1 a check is breached, 2 a usage or input error, 130
+ * interrupted.
  */
 #include <stdio.h>
+#include <string.h>
 #include <glib.h>
 
 #include "cli/commands.h"
 #include "experiment/check.h"
+#include "experiment/lint.h"
 #include "experiment/scenario.h"
+
+typedef struct {
+  char    *db_path, *baseline, *junit, *filter, *seed;
+  char   **defines;
+  gint     jobs;
+  gboolean no_run, golden, golden_only, quiet;
+} CheckArgs;
+
+static void
+check_options (gpointer p, GOptionEntry *e)
+{
+  CheckArgs *a = p;
+  GOptionEntry t[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a->db_path, "results database (default results/NAME.db)", "DB" },
+    { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &a->baseline, "compare with this database's experiment of the same name", "DB" },
+    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &a->junit, "write JUnit XML here", "FILE" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "worker threads for missing runs (default: every core)", "N" },
+    { "no-run", 0, 0, G_OPTION_ARG_NONE, &a->no_run, "do not run missing runs: they are an error", NULL },
+    { "print-golden", 0, 0, G_OPTION_ARG_NONE, &a->golden, "print [golden] lines for the stored runs and exit", NULL },
+    { "golden-only", 0, 0, G_OPTION_ARG_NONE, &a->golden_only, "run and check only the runs pinned in [golden] (no [expect])", NULL },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &a->filter, "only the sweep points matching (as sipsim run --filter)", "EXPR" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "experiment seed (as given to sipsim run --seed)", "N" },
+    { "define", 'D', 0, G_OPTION_ARG_STRING_ARRAY, &a->defines, "override a scenario key (as sipsim run -D)", "SECTION.KEY=VALUE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "no progress output while running", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  memcpy (e, t, sizeof t);
+}
+
+const CliCommand cli_command_check = {
+  "check", "SCENARIO", "evaluate a scenario's [expect] and [golden] sections",
+  "Runs what is missing (as sipsim run), evaluates every [expect] statement on every\n"
+  "sweep point and every [golden] fingerprint, prints a report. Reference: doc/check.md",
+  cli_check_main, check_options, sizeof (CheckArgs), CLI_ARG_SCENARIO, NULL,
+};
 
 int
 cli_check_main (int argc, char **argv)
 {
-  g_autofree char *db_path = NULL, *baseline = NULL, *junit = NULL, *filter = NULL, *seed = NULL;
-  gint jobs = 0;
-  gboolean no_run = FALSE, golden = FALSE, golden_only = FALSE, quiet = FALSE;
-  GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &db_path, "results database (default results/NAME.db)", "DB" },
-    { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &baseline, "compare with this database's experiment of the same name", "DB" },
-    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "write JUnit XML here", "FILE" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "worker threads for missing runs (default: every core)", "N" },
-    { "no-run", 0, 0, G_OPTION_ARG_NONE, &no_run, "do not run missing runs: they are an error", NULL },
-    { "print-golden", 0, 0, G_OPTION_ARG_NONE, &golden, "print [golden] lines for the stored runs and exit", NULL },
-    { "golden-only", 0, 0, G_OPTION_ARG_NONE, &golden_only, "run and check only the runs pinned in [golden] (no [expect])", NULL },
-    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, "only the sweep points matching (as sipsim run --filter)", "FILTER" },
-    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "experiment seed (as given to sipsim run --seed)", "N" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress output while running", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
-  };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("SCENARIO - evaluate a scenario's [expect] and [golden] sections");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "Exit status: 0 every check holds, 1 a check is breached, 2 a usage or input error.\n"
-    "Reference: doc/check.md\n");
-  g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    {
-      fprintf (stderr, "sipsim check: %s\n", error->message);
-      return 2;
-    }
+  const CliCommand *cmd = &cli_command_check;
+  CheckArgs a = { 0 };
+  int status = CLI_EXIT_USAGE;
+  Scenario *sc = NULL;
+  GError *error = NULL;
+  if (!cli_parse (cmd, &a, &argc, &argv))
+    goto out;
   if (argc != 2)
     {
-      fprintf (stderr, "sipsim check: expected one SCENARIO file, got %d arguments "
-               "(sipsim check --help)\n", argc - 1);
-      return 2;
+      cli_error (cmd, "expected one SCENARIO file, got %d arguments (sipsim check --help)", argc - 1);
+      goto out;
     }
-  if (jobs < 0)
+  if (a.jobs < 0)
     {
-      fprintf (stderr, "sipsim check: -j: expected a number of jobs >= 0, got %d\n", jobs);
-      return 2;
+      cli_error (cmd, "-j: expected a number of jobs >= 0, got %d", a.jobs);
+      goto out;
     }
-
-  g_autoptr (Scenario) sc = scenario_load (argv[1], &error);
-  if (sc == NULL)
+  sc = cli_load_scenario (cmd, argv[1], a.defines, a.seed, a.filter, a.quiet);
+  if (!sc)
+    goto out;
+  LintEstimate est;
+  /* --golden-only runs a few pinned runs: nothing to estimate */
+  if (!a.no_run && !a.golden && !a.golden_only
+      && !lint_estimate (sc, a.filter, (guint) a.jobs, &est, &error))
     {
-      fprintf (stderr, "sipsim check: %s\n", error->message);
-      return 2;
+      cli_error (cmd, "%s", error->message);
+      goto out;
     }
-  if (seed)
-    {
-      guint64 s;
-      gboolean hex = g_str_has_prefix (seed, "0x");
-      if (!g_ascii_string_to_unsigned (seed + (hex ? 2 : 0), hex ? 16 : 10, 0, G_MAXUINT64, &s, NULL))
-        {
-          fprintf (stderr, "sipsim check: --seed: expected a number (decimal or 0x hex), got '%s'\n", seed);
-          return 2;
-        }
-      scenario_set_seed (sc, s);
-    }
-
   CheckOptions opt = {
-    .db_path = db_path, .baseline = baseline, .junit = junit, .filter = filter,
-    .jobs = (guint) jobs, .no_run = no_run, .print_golden = golden,
-    .golden_only = golden_only, .quiet = quiet,
+    .db_path = a.db_path, .baseline = a.baseline, .junit = a.junit, .filter = a.filter,
+    .jobs = (guint) a.jobs, .no_run = a.no_run, .print_golden = a.golden,
+    .golden_only = a.golden_only, .quiet = a.quiet,
     .label = argv[1],
   };
-  int status = check_scenario (sc, &opt, &error);
+  status = check_scenario (sc, &opt, &error);
   if (error != NULL)
-    fprintf (stderr, "sipsim check: %s\n", error->message);
+    cli_error (cmd, "%s", error->message);
+out:
+  scenario_free (sc);
+  g_clear_error (&error);
+  g_free (a.db_path);
+  g_free (a.baseline);
+  g_free (a.junit);
+  g_free (a.filter);
+  g_free (a.seed);
+  g_strfreev (a.defines);
   return status;
 }

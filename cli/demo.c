@@ -132,54 +132,72 @@ print_trace (SimWorld *w, const char *line, gpointer u)
   printf ("  | %s\n", line);
 }
 
+typedef struct {
+  char    *seed, *pings, *loss, *pcap;
+  gboolean trace;
+} DemoArgs;
+
+static void
+demo_options (gpointer p, GOptionEntry *e)
+{
+  DemoArgs *a = p;
+  GOptionEntry t[] = {
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "the world's seed, decimal or 0x hex (default 1)", "N" },
+    { "pings", 0, 0, G_OPTION_ARG_STRING, &a->pings, "pings to send, 1..100000 (default 20)", "N" },
+    { "loss", 0, 0, G_OPTION_ARG_STRING, &a->loss, "access link loss, 0..1 (default 0.05)", "P" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &a->pcap, "write the phone's packets to FILE", "FILE" },
+    { "trace", 0, 0, G_OPTION_ARG_NONE, &a->trace, "print every trace line", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  memcpy (e, t, sizeof t);
+}
+
+const CliCommand cli_command_demo = {
+  "demo", "", "UDP ping-pong over a simulated network (the kernel and network, no SIP)",
+  "Prints RTTs, losses, a cut link, an ICMP port-unreachable and the run fingerprint\n"
+  "(same seed, same fingerprint). For SIP, start with sipsim run scenarios/quick-start.ini.",
+  cli_demo_main, demo_options, sizeof (DemoArgs), CLI_ARG_NONE, NULL,
+};
+
 static gboolean
 parse_args (int argc, char **argv, guint64 *seed, guint *pings, double *loss,
-            const char **pcap, gboolean *trace)
+            const char **pcap, gboolean *trace, DemoArgs *a)
 {
-  for (int i = 1; i < argc; i++)
+  const CliCommand *cmd = &cli_command_demo;
+  if (!cli_parse (cmd, a, &argc, &argv))
+    return FALSE;
+  if (argc != 1)
     {
-      const char *a = argv[i];
-      const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-      char *end = NULL;
-      if (strcmp (a, "--trace") == 0)
-        *trace = TRUE;
-      else if (strcmp (a, "--seed") == 0 && v)
-        {
-          *seed = g_ascii_strtoull (v, &end, 10);
-          if (*end || *v == '-')
-            goto bad;
-          i++;
-        }
-      else if (strcmp (a, "--pings") == 0 && v)
-        {
-          guint64 n = g_ascii_strtoull (v, &end, 10);
-          if (*end || n == 0 || n > 100000)
-            goto bad;
-          *pings = (guint) n;
-          i++;
-        }
-      else if (strcmp (a, "--loss") == 0 && v)
-        {
-          *loss = g_ascii_strtod (v, &end);
-          if (*end || !(*loss >= 0 && *loss <= 1))
-            goto bad;
-          i++;
-        }
-      else if (strcmp (a, "--pcap") == 0 && v)
-        {
-          *pcap = v;
-          i++;
-        }
-      else
-        {
-          fprintf (stderr, "sipsim demo: unknown or incomplete option '%s'\n", a);
-          return FALSE;
-        }
-      continue;
-    bad:
-      fprintf (stderr, "sipsim demo: bad value '%s' for %s\n", v, a);
+      cli_error (cmd, "unexpected argument '%s' (sipsim demo --help)", argv[1]);
       return FALSE;
     }
+  char *end = NULL;
+  if (a->seed && !cli_parse_seed (a->seed, seed))
+    {
+      cli_error (cmd, "--seed: expected an unsigned 64-bit integer, got '%s'", a->seed);
+      return FALSE;
+    }
+  if (a->pings)
+    {
+      guint64 n = g_ascii_strtoull (a->pings, &end, 10);
+      if (*end || *a->pings == '-' || n == 0 || n > 100000)
+        {
+          cli_error (cmd, "--pings: expected 1..100000, got '%s'", a->pings);
+          return FALSE;
+        }
+      *pings = (guint) n;
+    }
+  if (a->loss)
+    {
+      *loss = g_ascii_strtod (a->loss, &end);
+      if (*end || !(*loss >= 0 && *loss <= 1))
+        {
+          cli_error (cmd, "--loss: expected a probability 0..1, got '%s'", a->loss);
+          return FALSE;
+        }
+    }
+  *pcap = a->pcap;
+  *trace = a->trace;
   return TRUE;
 }
 
@@ -191,11 +209,14 @@ cli_demo_main (int argc, char **argv)
   double loss = 0.05;
   const char *pcap_path = NULL;
   gboolean trace = FALSE;
-  if (!parse_args (argc, argv, &seed, &pings, &loss, &pcap_path, &trace))
-    {
-      fprintf (stderr, "usage: sipsim demo [--seed N] [--pings N] [--loss P] [--pcap FILE] [--trace]\n");
-      return 2;
-    }
+  DemoArgs args = { 0 };
+  gboolean parsed = parse_args (argc, argv, &seed, &pings, &loss, &pcap_path, &trace, &args);
+  g_free (args.seed);
+  g_free (args.pings);
+  g_free (args.loss);
+  g_autofree char *pcap_owned = args.pcap;   /* pcap_path points into it */
+  if (!parsed)
+    return CLI_EXIT_USAGE;
 
   SimWorld *world = sim_world_new (seed);
   SimNet *net = sim_net_new (world);

@@ -5,38 +5,48 @@
  * (another scenario text or seed; nothing written).
  */
 #include <stdio.h>
+#include <string.h>
 #include <glib.h>
 
 #include "cli/commands.h"
 #include "experiment/merge.h"
 
+typedef struct { gboolean quiet; } MergeArgs;
+
+static void
+merge_options (gpointer p, GOptionEntry *e)
+{
+  MergeArgs *a = p;
+  GOptionEntry t[] = {
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "no per-input lines", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  memcpy (e, t, sizeof t);
+}
+
+const CliCommand cli_command_merge = {
+  "merge", "OUT.db IN.db...", "merge the databases of one experiment's shards",
+  "Copies every run of the IN databases (the shards of one scenario and seed, from\n"
+  "sipsim run --shard) into OUT, created if missing.  Runs are matched on point and\n"
+  "replication: the same result twice is kept once, two different results are a\n"
+  "conflict and the input holding it is not merged.  Inputs of another scenario text\n"
+  "or seed are refused before anything is written.  See doc/cluster.md.",
+  cli_merge_main, merge_options, sizeof (MergeArgs), CLI_ARG_DB, NULL,
+};
+
 int
 cli_merge_main (int argc, char **argv)
 {
-  gboolean quiet = FALSE;
-  GOptionEntry entries[] = {
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no per-input lines", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  g_autoptr (GOptionContext) ctx =
-    g_option_context_new ("OUT.db IN.db... - merge the databases of one experiment's shards");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "Copies every run of the IN databases (the shards of one scenario and seed, from\n"
-    "sipsim run --shard) into OUT, created if missing.  Runs are matched on point and\n"
-    "replication: the same result twice is kept once, two different results are a\n"
-    "conflict and the input holding it is not merged.  Inputs of another scenario text\n"
-    "or seed are refused before anything is written.  See doc/cluster.md.");
+  const CliCommand *cmd = &cli_command_merge;
+  MergeArgs a = { 0 };
   g_autoptr (GError) err = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &err))
-    {
-      fprintf (stderr, "sipsim merge: %s\n", err->message);
-      return 2;
-    }
+  if (!cli_parse (cmd, &a, &argc, &argv))
+    return CLI_EXIT_USAGE;
+  gboolean quiet = a.quiet;
   if (argc < 3)
     {
-      fprintf (stderr, "sipsim merge: expected OUT.db and at least one IN.db (sipsim merge --help)\n");
-      return 2;
+      cli_error (cmd, "expected OUT.db and at least one IN.db (sipsim merge --help)");
+      return CLI_EXIT_USAGE;
     }
   MergeSummary sum;
   gboolean ok = merge_databases (argv[1], (const char *const *) argv + 2, (guint) argc - 2,

@@ -14,6 +14,41 @@
 #include "cli/commands.h"
 #include "experiment/plot.h"
 
+typedef struct {
+  gint64   experiment;
+  char    *format, *output, *metric, *x, *by;
+  gint64   run;
+  gboolean quiet;
+} PlotDocArgs;
+
+/* The table `sipsim man` and the completion print; the parser below reads
+ * the same names by hand, because kind options follow their kind word. */
+static void
+plot_options (gpointer p, GOptionEntry *e)
+{
+  PlotDocArgs *a = p;
+  GOptionEntry t[] = {
+    { "experiment", 0, 0, G_OPTION_ARG_INT64, &a->experiment, "which experiment (default: the latest)", "ID" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &a->format, "png (default), svg or dumb (text)", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output, "directory (default: beside DB, DB without .db + -plots)", "DIR" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "do not list the files written", NULL },
+    { "metric", 0, 0, G_OPTION_ARG_STRING, &a->metric, "after cdf or sweep: the metric", "M" },
+    { "x", 0, 0, G_OPTION_ARG_STRING, &a->x, "after sweep: the swept variable on the x axis", "VAR" },
+    { "by", 0, 0, G_OPTION_ARG_STRING, &a->by, "after sweep: one curve per value of VAR2 (other variables: one panel per value)", "VAR2" },
+    { "run", 0, 0, G_OPTION_ARG_INT64, &a->run, "after timeline: the run id", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+  memcpy (e, t, sizeof t);
+}
+
+const CliCommand cli_command_plot = {
+  "plot", "DB [KIND [KIND-OPTIONS]] ...", "gnuplot figures from a results database",
+  "Kinds: cdf [--metric M], sweep --metric M --x VAR [--by VAR2], timeline --run N.\n"
+  "No kind: the scenario's [plot] section, else a default set. Beside each image are\n"
+  "its .gp script and .dat data. See doc/plots.md.",
+  cli_plot_main, plot_options, sizeof (PlotDocArgs), CLI_ARG_DB, "cdf sweep timeline",
+};
+
 static void
 usage (FILE *fp)
 {

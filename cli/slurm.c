@@ -223,46 +223,60 @@ emit (const Scenario *sc, Plan *p, const char *out, const char *dir, const char 
   return 0;
 }
 
+typedef struct {
+  char    *out, *dir, *seed, *time, *partition, *sipsim, *filter;
+  char   **sbatch;
+  gint     shards, jobs, max_parallel;
+  gboolean submit, trace;
+} SlurmArgs;
+
+static void
+slurm_options (gpointer p, GOptionEntry *e)
+{
+  SlurmArgs *a = p;
+  GOptionEntry t[] = {
+    { "shards", 'n', 0, G_OPTION_ARG_INT, &a->shards, "array tasks, one shard each (required)", "N" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a->out, "merged database (default results/NAME.db)", "DB" },
+    { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &a->dir, "scripts, shard databases and logs (default results/NAME-slurm)", "DIR" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "threads per task, also --cpus-per-task (default 1)", "N" },
+    { "max-parallel", 0, 0, G_OPTION_ARG_INT, &a->max_parallel, "at most K tasks at once (--array=...%K)", "K" },
+    { "time", 0, 0, G_OPTION_ARG_STRING, &a->time, "time limit of each job (sbatch --time)", "T" },
+    { "partition", 'p', 0, G_OPTION_ARG_STRING, &a->partition, "partition (sbatch --partition)", "P" },
+    { "sbatch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->sbatch, "another #SBATCH option for both jobs (repeatable)", "OPT" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "experiment seed (overrides [scenario] seed)", "N" },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &a->filter, "only sweep points matching", "EXPR" },
+    { "trace", 0, 0, G_OPTION_ARG_NONE, &a->trace, "store every run's event trace and probes", NULL },
+    { "sipsim", 0, 0, G_OPTION_ARG_FILENAME, &a->sipsim, "the sipsim the jobs run (default: this one)", "PATH" },
+    { "submit", 0, 0, G_OPTION_ARG_NONE, &a->submit, "submit both jobs with sbatch", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  memcpy (e, t, sizeof t);
+}
+
+const CliCommand cli_command_slurm = {
+  "slurm", "SCENARIO", "run a scenario as a Slurm job array, then merge",
+  "Writes DIR/NAME.ini (the scenario, frozen), DIR/NAME.sbatch (a job array: task I runs\n"
+  "sipsim run --shard array into DIR/shards/NAME-I.db), DIR/NAME-merge.sbatch (sipsim\n"
+  "merge of the shards into DB) and DIR/submit.sh (submits the array, then the merge job\n"
+  "with --dependency=afterok).  --submit runs submit.sh.  See doc/cluster.md.",
+  cli_slurm_main, slurm_options, sizeof (SlurmArgs), CLI_ARG_SCENARIO, NULL,
+};
+
 int
 cli_slurm_main (int argc, char **argv)
 {
-  char *out = NULL, *dir = NULL, *seed = NULL, *time = NULL, *partition = NULL,
-       *sipsim = NULL, *filter = NULL;
-  char **sbatch = NULL;
-  gint shards = 0, jobs = 1, max_parallel = 0;
-  gboolean submit = FALSE, trace = FALSE;
-  GOptionEntry entries[] = {
-    { "shards", 'n', 0, G_OPTION_ARG_INT, &shards, "array tasks, one shard each (required)", "N" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "merged database (default results/NAME.db)", "DB" },
-    { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "scripts, shard databases and logs (default results/NAME-slurm)", "DIR" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "threads per task, also --cpus-per-task (default 1)", "N" },
-    { "max-parallel", 0, 0, G_OPTION_ARG_INT, &max_parallel, "at most K tasks at once (--array=...%K)", "K" },
-    { "time", 0, 0, G_OPTION_ARG_STRING, &time, "time limit of each job (sbatch --time)", "T" },
-    { "partition", 'p', 0, G_OPTION_ARG_STRING, &partition, "partition (sbatch --partition)", "P" },
-    { "sbatch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sbatch, "another #SBATCH option for both jobs (repeatable)", "OPT" },
-    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "experiment seed (overrides [scenario] seed)", "N" },
-    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, "only sweep points matching", "EXPR" },
-    { "trace", 0, 0, G_OPTION_ARG_NONE, &trace, "store every run's event trace and probes", NULL },
-    { "sipsim", 0, 0, G_OPTION_ARG_FILENAME, &sipsim, "the sipsim the jobs run (default: this one)", "PATH" },
-    { "submit", 0, 0, G_OPTION_ARG_NONE, &submit, "submit both jobs with sbatch", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  g_autoptr (GOptionContext) ctx =
-    g_option_context_new ("SCENARIO - run a scenario as a Slurm job array, then merge");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "Writes DIR/NAME.ini (the scenario, frozen), DIR/NAME.sbatch (a job array: task I runs\n"
-    "sipsim run --shard array into DIR/shards/NAME-I.db), DIR/NAME-merge.sbatch (sipsim\n"
-    "merge of the shards into DB) and DIR/submit.sh (submits the array, then the merge job\n"
-    "with --dependency=afterok).  --submit runs submit.sh.  See doc/cluster.md.");
+  SlurmArgs a = { .jobs = 1 };
+  gboolean parsed = cli_parse (&cli_command_slurm, &a, &argc, &argv);
+  char *out = a.out, *dir = a.dir, *seed = a.seed, *time = a.time, *partition = a.partition,
+       *sipsim = a.sipsim, *filter = a.filter;
+  char **sbatch = a.sbatch;
+  gint shards = a.shards, jobs = a.jobs, max_parallel = a.max_parallel;
+  gboolean submit = a.submit, trace = a.trace;
   g_autoptr (GError) err = NULL;
   int status = 2;
   Scenario *sc = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &err))
-    {
-      fprintf (stderr, "sipsim slurm: %s\n", err->message);
-      goto out;
-    }
+  if (!parsed)
+    goto out;
   if (argc != 2)
     {
       fprintf (stderr, "sipsim slurm: one SCENARIO file expected (sipsim slurm --help)\n");

@@ -30,6 +30,11 @@ static const FaultType types[] = {
     SIP_PROXY_FAULT_RESTART, 0, run_fault_proxy,
     OBS2 (OBS_FAULT_PROXY_RESTART, OBS_FAULT_PROXY_RECOVER),
     "crash, lose every binding, back after restart_downtime" },
+  { "proxy-kill", NULL, FAULT_TARGET_PROXY, PROXY_KEYS, "target, at",
+    SIP_PROXY_FAULT_KILL, 0, run_fault_proxy,
+    OBS2 (OBS_FAULT_PROXY_KILL, OBS_FAULT_PROXY_RECOVER),
+    "the process is killed: ICMP port unreachable and RST, every binding lost; back (empty) "
+    "after duration, or at a proxy-recover" },
   { "proxy-recover", NULL, FAULT_TARGET_PROXY, "target, at", "target, at",
     SIP_PROXY_FAULT_RECOVER, 0, run_fault_proxy, OBS1 (OBS_FAULT_PROXY_RECOVER),
     "back to normal service" },
@@ -101,7 +106,14 @@ static const FaultEffect effects[] = {
   { OBS_FAULT_DNS_CHANGE,    "DNS change",          "DNS change" },
   { OBS_FAULT_LINK_CUT,      "link cut",            "link cut" },
   { OBS_FAULT_LINK_RESTORE,  "link restored",       "link restored" },
+  { OBS_FAULT_PROXY_KILL,    "proxy killed (ICMP)", "kill" },
 };
+
+guint
+fault_effect_count (void)
+{
+  return G_N_ELEMENTS (effects);
+}
 
 const FaultEffect *
 fault_effect (ObsFaultKind kind)

@@ -74,5 +74,7 @@ typedef struct {
 
 /* The row of @kind; a row with name "fault" for a value outside the enum. */
 const FaultEffect *fault_effect (ObsFaultKind kind);
+/* How many effects there are: every ObsFaultKind from 0 has a row. */
+guint              fault_effect_count (void);
 
 G_END_DECLS

@@ -20,7 +20,10 @@
  * 3. outage_s keeps one binding per server (Reg): a binding left at the
  *    previous registrar still makes the unit reachable until it expires,
  *    if that registrar is up and its NAT pinhole is open (a crash keeps
- *    bindings; a restart loses them).  Reachability only changes at an
+ *    bindings; a restart loses them).  The B21 secondary registration
+ *    (DEVICE_EVENT_SECONDARY with an expiry) makes bindings the same way:
+ *    a phone registered at the backup too is reachable through it while
+ *    the primary is down (issue 14 item 8).  Reachability only changes at an
  *    observation or at a binding's end, so the sweep judges it once per
  *    instant, after every change at that instant.
  *
@@ -390,6 +393,7 @@ fault_state_apply (FaultState *fs, const ObsFault *f)
     case OBS_FAULT_PROXY_CRASH:
     case OBS_FAULT_PROXY_REJECT:
     case OBS_FAULT_PROXY_RESTART:
+    case OBS_FAULT_PROXY_KILL:
       if (is_proxy)
         fs->proxy_down[f->proxy] = TRUE;
       break;
@@ -475,7 +479,8 @@ is_registrar_fault (const ObsFault *f)
 {
   return f->proxy >= 0
          && (f->kind == OBS_FAULT_PROXY_CRASH || f->kind == OBS_FAULT_PROXY_REJECT
-             || f->kind == OBS_FAULT_PROXY_RESTART || f->kind == OBS_FAULT_LINK_CUT);
+             || f->kind == OBS_FAULT_PROXY_RESTART || f->kind == OBS_FAULT_PROXY_KILL
+             || f->kind == OBS_FAULT_LINK_CUT);
 }
 
 static inline SimTime
@@ -725,7 +730,7 @@ reach_apply (Reach *r, FaultState *fs, const Change *c)
         fault_state_apply (fs, f);
         /* RESTART: the registrar forgets every binding (proxy.h note on
          * faults); CRASH and REJECT keep them. */
-        if (f->kind == OBS_FAULT_PROXY_RESTART)
+        if (f->kind == OBS_FAULT_PROXY_RESTART || f->kind == OBS_FAULT_PROXY_KILL)
           for (guint i = 0; i < r->regs->len; i++)
             if (g_array_index (r->regs, Reg, i).proxy == f->proxy)
               g_array_index (r->regs, Reg, i).valid = FALSE;
@@ -749,8 +754,11 @@ reach_apply (Reach *r, FaultState *fs, const Change *c)
               g_array_index (r->regs, Reg, r->current).valid = FALSE;
             break;
           }
-        /* REGISTERED: the binding at that server is (re)made, carried by
-         * the NAT binding the REGISTER went out on. */
+        /* REGISTERED, or a successful SECONDARY (B21, note 3): the
+         * binding at that server is (re)made, carried by the NAT binding
+         * the REGISTER went out on.  Only the primary leg's REGISTERED
+         * moves `current` (the binding a REG_EXPIRED ends): the
+         * secondary's own binding ends at its time plus its expiry. */
         gint k = -1;
         for (guint i = 0; i < r->regs->len && k < 0; i++)
           if (sim_sockaddr_equal (&g_array_index (r->regs, Reg, i).server, &ev->server))
@@ -769,7 +777,8 @@ reach_apply (Reach *r, FaultState *fs, const Change *c)
                                                       &ev->server, ev->time)
                                   : 0;
         g->nat_dead = FALSE;
-        r->current = k;
+        if (ev->kind == DEVICE_EVENT_REGISTERED)
+          r->current = k;
       }
       break;
     case CH_BREAK:
@@ -820,12 +829,13 @@ compute_outage (const RunObservations *obs, const ObsIndex *ix, guint u, UnitVal
   EACH (ix, ev, u, i)
     {
       const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      gboolean secondary = e->ev.kind == DEVICE_EVENT_SECONDARY && e->ev.expires > 0;
       if (e->unit != u || (e->ev.kind != DEVICE_EVENT_REGISTERED
-                           && e->ev.kind != DEVICE_EVENT_REG_EXPIRED))
+                           && e->ev.kind != DEVICE_EVENT_REG_EXPIRED && !secondary))
         continue;
       Change c = { e->ev.time, CH_EVENT, i };
       g_array_append_val (changes, c);
-      if (e->ev.kind == DEVICE_EVENT_REGISTERED)
+      if (e->ev.kind == DEVICE_EVENT_REGISTERED || secondary)
         {
           Change b = { binding_end (&e->ev), CH_BREAK, i };
           g_array_append_val (changes, b);

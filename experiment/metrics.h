@@ -74,6 +74,7 @@ typedef enum {
   OBS_FAULT_DNS_CHANGE,
   OBS_FAULT_LINK_CUT,        /* a link goes down ... */
   OBS_FAULT_LINK_RESTORE,    /* ... and comes back */
+  OBS_FAULT_PROXY_KILL,      /* process killed: ICMP port unreachable, bindings lost, until RECOVER */
 } ObsFaultKind;
 
 /* A fault as it took effect (the executor records it when it fires). */
@@ -129,6 +130,29 @@ GArray *metrics_compute (const RunObservations *obs);   /* of RunMetric */
 
 /* The metric names, in a fixed order; NULL-terminated, static. */
 const char * const *metrics_names (void);
+
+/* The metric registry (metrics-info.c; doc/metrics.md's table): what a
+ * plot or a report needs to label a metric.  Static strings. */
+typedef enum {
+  METRIC_SECONDS,     /* a duration, >= 0 */
+  METRIC_FRACTION,    /* 0..1 */
+  METRIC_COUNT,       /* 0, 1, 2, ... */
+  METRIC_RATE,        /* per device-hour, >= 0 */
+} MetricKind;
+
+typedef struct {
+  const char *name;         /* "failover_s" */
+  const char *label;        /* "failover time" */
+  const char *unit;         /* "s", "fraction of probes", "count", "datagrams/h" */
+  MetricKind  kind;
+  double      min, max;     /* the range the definition allows; max INFINITY if none */
+} MetricInfo;
+
+/* @name's row, or NULL for a name that is not a metric. */
+const MetricInfo *metrics_info (const char *name);
+/* "failover time (s)": the axis label of @name; for an unknown name the
+ * name itself.  Newly allocated. */
+char             *metrics_axis_label (const char *name);
 
 /* Looks up @name for @unit ("" = aggregate) in @metrics; NULL if absent. */
 const RunMetric *metrics_find (const GArray *metrics, const char *unit, const char *name);

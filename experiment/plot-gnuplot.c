@@ -86,22 +86,26 @@ plot_write (PlotCtx *ctx, const char *file, const char *contents, GError **error
   return TRUE;
 }
 
-static const char *
-terminal_line (PlotFormat f)
+static char *
+terminal_line (PlotFormat f, guint height)
 {
+  guint h = height ? height : 600;
   switch (f)
     {
-    case PLOT_PNG: return "set terminal pngcairo size 1000,600 noenhanced font \"sans,10\"\n";
-    case PLOT_SVG: return "set terminal svg size 1000,600 dynamic noenhanced font \"sans,10\"\n";
-    case PLOT_DUMB: return "set terminal dumb size 110,32 noenhanced\n";
+    case PLOT_PNG: return g_strdup_printf ("set terminal pngcairo size 1000,%u noenhanced font \"sans,10\"\n", h);
+    case PLOT_SVG: return g_strdup_printf ("set terminal svg size 1000,%u dynamic noenhanced font \"sans,10\"\n", h);
+    case PLOT_DUMB: return g_strdup_printf ("set terminal dumb size 110,%u noenhanced\n", 32 * h / 600);
     }
-  return "";
+  return g_strdup ("");
 }
 
 gboolean
 plot_render (PlotCtx *ctx, const char *name, const char *body, GError **error)
 {
-  g_autofree char *gp_file = g_strconcat (name, ".gp", NULL);
+  /* Each format its own script (a dumb or SVG run must not overwrite the
+   * PNG's): NAME.gp for PNG, NAME.svg.gp, NAME.txt.gp. */
+  g_autofree char *gp_file = ctx->format == PLOT_PNG ? g_strconcat (name, ".gp", NULL)
+                           : g_strconcat (name, ".", plot_format_ext (ctx->format), ".gp", NULL);
   g_autofree char *out_file = g_strconcat (name, ".", plot_format_ext (ctx->format), NULL);
   g_autofree char *out_path = g_build_filename (ctx->outdir, out_file, NULL);
 
@@ -110,7 +114,9 @@ plot_render (PlotCtx *ctx, const char *name, const char *body, GError **error)
                           "# %s: written by `sipsim plot` from %s (experiment %" G_GINT64_FORMAT ").\n"
                           "# Edit and re-create the figure with: cd %s && gnuplot %s\n",
                           gp_file, ctx->db_path, ctx->experiment, ctx->outdir, gp_file);
-  g_string_append (gp, terminal_line (ctx->format));
+  g_autofree char *term = terminal_line (ctx->format, ctx->height);
+  ctx->height = 0;
+  g_string_append (gp, term);
   if (ctx->format != PLOT_DUMB)
     {
       g_autofree char *q = plot_gp_quote (out_file);

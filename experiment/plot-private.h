@@ -32,7 +32,19 @@ typedef struct {
   char       *outdir;
   gboolean    quiet;        /* -q: no dumb text, no paths on stdout */
   GPtrArray  *written;      /* char *: image paths (or .txt for dumb) */
+  char       *scenario_name;/* the experiment's name, first in every title */
+  char       *scenario_text;/* its stored scenario ([plot], variable uses) */
+  guint       height;       /* > 0: the next plot_render's image height (px), then reset */
 } PlotCtx;
+
+/* plot.c: "ka: [device phone] SP1::X_KeepAliveExpires (s)", the axis
+ * label of sweep variable @var (scenario-text.h);
+ * *@unit gets its unit or NULL.  Newly allocated. */
+char       *plot_variable_label (PlotCtx *ctx, const char *var, const char **unit);
+/* gnuplot lines for a y axis of metric @metric whose data span
+ * [@lo, @hi]: the range never below the metric's minimum (0 for every
+ * metric) nor above its maximum (1 for fractions). */
+char       *plot_y_range (const char *metric, double lo, double hi);
 
 /* plot-gnuplot.c */
 const char *plot_format_ext (PlotFormat f);        /* "png", "svg", "txt" */

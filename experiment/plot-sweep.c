@@ -6,18 +6,32 @@
  *
  * Notes
  *
- * 1. Grouping: runs are grouped by (value of VAR2, value of VAR); other
- *    swept variables are averaged over (the title says which), NULL
- *    values are left out (doc/metrics.md: NULL is "not defined", not 0).
+ * 1. Grouping: runs are grouped by (values of the other swept variables,
+ *    value of VAR2, value of VAR).  Runs of different sweep points are
+ *    never pooled: the replications of one point are the sample a mean
+ *    and its interval describe, and two points are different
+ *    experiments.  So every other variable gets one panel per value (a
+ *    multiplot, panels in sweep order, at most PLOT_MAX_PANELS), VAR2 one
+ *    curve per value.  NULL values are left out (doc/metrics.md: NULL is
+ *    "not defined", not 0); the title counts the runs drawn.
  *
  * 2. x axis: numeric when every value of VAR parses as a number (sorted
  *    numerically), else categories in sweep order at x = 0, 1, ... with
  *    their text as tic labels.  Curves (VAR2 values) likewise.
  *
  *    Numeric x is drawn with yerrorlines, categories with yerrorbars
- *    (points, no line: there is nothing between two categories).
+ *    (points, no line: there is nothing between two categories).  A
+ *    numeric x whose values are all > 0 and span two decades or more
+ *    (max / min >= 100) is drawn on a log axis.
  *
- * 3. Data: NAME.dat, one block per curve (gnuplot `index i`), columns
+ * 2b. y axis: the metric's label and unit from the registry (metrics.h);
+ *    a metric that cannot be negative is never drawn below zero, a
+ *    fraction never above one: the axis starts at 0 and an interval is
+ *    clipped to [min, max] of the metric's definition (the .dat keeps
+ *    the unclipped half-width in column 6).
+ *
+ * 3. Data: NAME.dat, one block per (panel, curve) that has values, in
+ *    that order (gnuplot `index i`; a comment line names each), columns
  *      1 x   2 mean   3 ci_low   4 ci_high   5 n   6 half_width   7 sd   8 label
  *    With n = 1 there is no interval: ci_low = ci_high = mean and
  *    half_width, sd are NaN.
@@ -27,6 +41,7 @@
 #include <string.h>
 
 #include "experiment/plot-private.h"
+#include "experiment/metrics.h"
 
 /* Student's t, 0.975 quantile, df = 1..30 (any statistics table, e.g.
  * NIST/SEMATECH e-Handbook 1.3.6.7.2). */
@@ -160,6 +175,8 @@ levels_sort (Levels *ls)
     ((Level *) ls->levels->pdata[i])->order = i;
 }
 
+#define PLOT_MAX_PANELS 16
+
 static gboolean
 variable_known (char **vars, const char *name)
 {
@@ -169,9 +186,12 @@ variable_known (char **vars, const char *name)
 typedef struct {
   const char *metric, *x, *by;
   char      **vars;
-  Levels      xs, bs;
-  GHashTable *cells;
+  char      **others;     /* the variables neither x nor by, sweep order */
+  Levels      xs, bs, ps; /* x values, curve values, panel keys */
+  GHashTable *cells;      /* "panel\x1fcurve\x1fx" -> GArray of double */
   guint       total;
+  guint       nulls;      /* runs whose value is NULL (left out) */
+  double      lo, hi;     /* range of the drawn intervals */
 } Sweep;
 
 /* %.12g, or "NaN" (which gnuplot reads as a missing value). */
@@ -184,9 +204,29 @@ append_num (GString *s, double v)
     g_string_append_printf (s, "%.12g", v);
 }
 
-static gboolean
-sweep_render (PlotCtx *ctx, const Sweep *sw, GError **error)
+/* The value of @var in point key "a=1,b=2"; newly allocated, NULL if absent. */
+static char *
+key_value (const char *key, const char *var)
 {
+  g_auto (GStrv) parts = g_strsplit (key, ",", -1);
+  gsize n = strlen (var);
+  for (guint i = 0; parts[i]; i++)
+    if (strncmp (parts[i], var, n) == 0 && parts[i][n] == '=')
+      return g_strdup (parts[i] + n + 1);
+  return NULL;
+}
+
+static char *
+cell_key (const char *p, const char *b, const char *x)
+{
+  return g_strconcat (p, "\x1f", b, "\x1f", x, NULL);
+}
+
+static gboolean
+sweep_render (PlotCtx *ctx, Sweep *sw, GError **error)
+{
+  const MetricInfo *mi = metrics_info (sw->metric);
+  double mmin = mi ? mi->min : -INFINITY, mmax = mi ? mi->max : INFINITY;
   g_autofree char *sm = plot_safe_name (sw->metric);
   g_autofree char *sx = plot_safe_name (sw->x);
   g_autofree char *sb = sw->by != NULL ? plot_safe_name (sw->by) : NULL;
@@ -195,78 +235,210 @@ sweep_render (PlotCtx *ctx, const Sweep *sw, GError **error)
   g_autofree char *dat_file = g_strconcat (name, ".dat", NULL);
   g_autofree char *dq = plot_gp_quote (dat_file);
 
+  guint n_panels = MIN (sw->ps.levels->len, PLOT_MAX_PANELS);
   g_autoptr (GString) dat = g_string_new (NULL);
-  g_autoptr (GString) plot = g_string_new ("plot ");
+  g_autoptr (GPtrArray) panel_plots = g_ptr_array_new_with_free_func (g_free);
   g_string_append_printf (dat,
-                          "# mean of %s against %s%s%s, 95 %% confidence interval (Student t, n-1 df)\n"
+                          "# %s: mean of %s against %s%s%s, 95 %% confidence interval (Student t, n-1 df)\n"
+                          "# over the replications of each sweep point; ci_low/ci_high clipped to "
+                          "the metric's range [%g, %g], half_width not\n"
                           "# columns: x mean ci_low ci_high n half_width sd label\n",
-                          sw->metric, sw->x, sw->by != NULL ? ", one block per value of " : "",
-                          sw->by != NULL ? sw->by : "");
-  for (guint b = 0; b < sw->bs.levels->len; b++)
+                          ctx->scenario_name, sw->metric, sw->x,
+                          sw->by != NULL ? ", one block per value of " : "",
+                          sw->by != NULL ? sw->by : "", mmin, mmax);
+  guint index = 0;
+  sw->lo = INFINITY;
+  sw->hi = -INFINITY;
+  for (guint p = 0; p < n_panels; p++)
     {
-      const Level *bl = sw->bs.levels->pdata[b];
-      if (sw->by != NULL)
-        g_string_append_printf (dat, "%s# %s=%s\n", b > 0 ? "\n\n" : "", sw->by, bl->text);
-      for (guint i = 0; i < sw->xs.levels->len; i++)
+      const Level *pl = sw->ps.levels->pdata[p];
+      GString *plot = g_string_new ("plot ");
+      guint curves = 0;
+      for (guint b = 0; b < sw->bs.levels->len; b++)
         {
-          const Level *xl = sw->xs.levels->pdata[i];
-          g_autofree char *k = g_strconcat (bl->text, "\x1f", xl->text, NULL);
-          GArray *a = g_hash_table_lookup (sw->cells, k);
-          if (a == NULL)
+          const Level *bl = sw->bs.levels->pdata[b];
+          gboolean any = FALSE;
+          for (guint i = 0; i < sw->xs.levels->len; i++)
+            {
+              const Level *xl = sw->xs.levels->pdata[i];
+              g_autofree char *k = cell_key (pl->text, bl->text, xl->text);
+              GArray *a = g_hash_table_lookup (sw->cells, k);
+              if (a == NULL)
+                continue;
+              if (!any)
+                g_string_append_printf (dat, "%s# block %u: %s%s%s%s\n", index > 0 ? "\n\n" : "",
+                                        index, pl->text, *pl->text && sw->by ? ", " : "",
+                                        sw->by ? sw->by : "", sw->by ? "=" : "");
+              if (!any && sw->by)
+                {
+                  g_string_truncate (dat, dat->len - 1);
+                  g_string_append_printf (dat, "%s\n", bl->text);
+                }
+              any = TRUE;
+              double mean = 0, half = NAN, sd = NAN;
+              plot_mean_ci ((const double *) a->data, a->len, &mean, &half, &sd);
+              double lo = isnan (half) ? mean : MAX (mmin, mean - half);
+              double hi = isnan (half) ? mean : MIN (mmax, mean + half);
+              sw->lo = MIN (sw->lo, lo);
+              sw->hi = MAX (sw->hi, hi);
+              g_autofree char *lq = plot_gp_quote (xl->text);
+              /* categories: the curves side by side around their
+               * category (a dodge), so equal means do not hide each other */
+              double nb = sw->bs.levels->len;
+              append_num (dat, sw->xs.numeric ? xl->num
+                               : (double) xl->order + (nb > 1 ? (b - (nb - 1) / 2) * 0.3 / nb : 0));
+              g_string_append_c (dat, ' ');
+              append_num (dat, mean);
+              g_string_append_c (dat, ' ');
+              append_num (dat, lo);
+              g_string_append_c (dat, ' ');
+              append_num (dat, hi);
+              g_string_append_printf (dat, " %u ", a->len);
+              append_num (dat, half);
+              g_string_append_c (dat, ' ');
+              append_num (dat, sd);
+              g_string_append_printf (dat, " %s\n", lq);
+            }
+          if (!any)
             continue;
-          double mean = 0, half = NAN, sd = NAN;
-          plot_mean_ci ((const double *) a->data, a->len, &mean, &half, &sd);
-          double lo = isnan (half) ? mean : mean - half, hi = isnan (half) ? mean : mean + half;
-          g_autofree char *lq = plot_gp_quote (xl->text);
-          append_num (dat, sw->xs.numeric ? xl->num : (double) xl->order);
-          g_string_append_c (dat, ' ');
-          append_num (dat, mean);
-          g_string_append_c (dat, ' ');
-          append_num (dat, lo);
-          g_string_append_c (dat, ' ');
-          append_num (dat, hi);
-          g_string_append_printf (dat, " %u ", a->len);
-          append_num (dat, half);
-          g_string_append_c (dat, ' ');
-          append_num (dat, sd);
-          g_string_append_printf (dat, " %s\n", lq);
+          g_autofree char *title = sw->by != NULL ? g_strdup_printf ("%s=%s", sw->by, bl->text)
+                                                  : g_strdup_printf ("mean %s", sw->metric);
+          g_autofree char *tq = plot_gp_quote (title);
+          /* categories are not on a scale: no line between them; the
+           * same colour for the same curve value in every panel */
+          static const guint point_types[] = { 7, 5, 9, 11, 13, 15, 4, 6, 8, 10, 12, 14 };
+          g_string_append_printf (plot, "%s%s index %u using 1:2:3:4 with %s lw 2 pt %u ps 1.2 lc %u title %s",
+                                  curves > 0 ? ", \\\n     " : "", dq, index,
+                                  sw->xs.numeric ? "yerrorlines" : "yerrorbars",
+                                  point_types[b % G_N_ELEMENTS (point_types)], b + 1, tq);
+          curves++;
+          index++;
         }
-      g_autofree char *title = sw->by != NULL ? g_strdup_printf ("%s=%s", sw->by, bl->text)
-                                              : g_strdup_printf ("mean %s", sw->metric);
-      g_autofree char *tq = plot_gp_quote (title);
-      /* categories are not on a scale: no line between them */
-      g_string_append_printf (plot, "%s%s index %u using 1:2:3:4%s with %s lw 2 pt 7 title %s",
-                              b > 0 ? ", \\\n     " : "", dq, b,
-                              sw->xs.numeric ? "" : ":xticlabels(8)",
-                              sw->xs.numeric ? "yerrorlines" : "yerrorbars", tq);
+      g_string_append_c (plot, '\n');
+      g_ptr_array_add (panel_plots, curves ? g_string_free (plot, FALSE) : (g_string_free (plot, TRUE), NULL));
     }
-  g_string_append_c (plot, '\n');
   if (!plot_write (ctx, dat_file, dat->str, error))
     return FALSE;
 
-  /* The variables averaged over, for the title. */
-  g_autoptr (GString) others = g_string_new (NULL);
-  for (guint i = 0; sw->vars[i] != NULL; i++)
-    if (strcmp (sw->vars[i], sw->x) != 0 && (sw->by == NULL || strcmp (sw->vars[i], sw->by) != 0))
-      g_string_append_printf (others, "%s%s", others->len > 0 ? ", " : "", sw->vars[i]);
-  g_autofree char *title = g_strdup_printf ("Mean %s against %s%s%s, 95 %% CI (Student t), %u runs%s%s",
-                                            sw->metric, sw->x,
-                                            sw->by != NULL ? ", one curve per " : "",
-                                            sw->by != NULL ? sw->by : "", sw->total,
-                                            others->len > 0 ? "\naveraged over " : "",
-                                            others->str);
-  g_autofree char *tq = plot_gp_quote (title);
-  g_autofree char *xq = plot_gp_quote (sw->x);
-  g_autofree char *yq = plot_gp_quote (sw->metric);
-  g_autofree char *body = g_strdup_printf ("set title %s\n"
-                                           "set xlabel %s\n"
-                                           "set ylabel %s\n"
-                                           "set grid\n"
-                                           "set key outside right\n"
-                                           "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"
-                                           "%s",
-                                           tq, xq, yq, plot->str);
-  return plot_render (ctx, name, body, error);
+  /* Titles: scenario, metric, what is drawn how. */
+  const char *xunit = NULL;
+  g_autofree char *xlabel = plot_variable_label (ctx, sw->x, &xunit);
+  g_autofree char *ylabel = metrics_axis_label (sw->metric);
+  g_autoptr (GString) how = g_string_new (NULL);
+  g_string_append_printf (how, "mean and 95 %% CI (Student t) over each point's replications, %u runs", sw->total);
+  if (sw->nulls)
+    g_string_append_printf (how, " (%u more with %s NULL, left out)", sw->nulls, sw->metric);
+  if (sw->by)
+    g_string_append_printf (how, "; one curve per %s", sw->by);
+  if (sw->others[0])
+    {
+      g_autofree char *o = g_strjoinv (", ", sw->others);
+      g_string_append_printf (how, "; one panel per %s", o);
+      if (sw->ps.levels->len > n_panels)
+        g_string_append_printf (how, " (first %u of %u: use --by or a [plot] entry)", n_panels,
+                                sw->ps.levels->len);
+    }
+  gboolean multi = MIN (sw->ps.levels->len, PLOT_MAX_PANELS) > 1;
+  g_autofree char *title = g_strdup_printf ("%s: %s against %s\n%s%s%s", ctx->scenario_name,
+                                            mi ? mi->label : sw->metric, sw->x, how->str,
+                                            multi ? "\n" : "", multi ? xlabel : "");
+  if (multi)
+    {
+      g_free (xlabel);
+      xlabel = g_strdup_printf ("%s%s%s%s", sw->x, xunit ? " (" : "", xunit ? xunit : "", xunit ? ")" : "");
+    }
+  char *tq = plot_gp_quote (title);
+  g_autofree char *xq = plot_gp_quote (xlabel);
+  g_autofree char *yq = plot_gp_quote (ylabel);
+  g_autofree char *yr = plot_y_range (sw->metric, sw->lo, sw->hi);
+  gboolean logx = FALSE;
+  if (sw->xs.numeric && sw->xs.levels->len >= 2)
+    {
+      const Level *first = sw->xs.levels->pdata[0];
+      const Level *last = sw->xs.levels->pdata[sw->xs.levels->len - 1];
+      logx = first->num > 0 && last->num / first->num >= 100;
+    }
+  GString *body = g_string_new (NULL);
+  /* text panels have no room for a rotated y label: it goes in the title */
+  gboolean text_panels = multi && ctx->format == PLOT_DUMB;
+  if (text_panels)
+    {
+      g_autofree char *t2 = g_strdup_printf ("%s\ny: %s", title, ylabel);
+      g_free (tq);
+      tq = plot_gp_quote (t2);
+    }
+  g_string_append_printf (body, "set xlabel %s\n%s%s%s\nset grid\n%s%s", xq,
+                          text_panels ? "unset ylabel" : "set ylabel ", text_panels ? "" : yq, "", yr,
+                          logx ? "set logscale x\nset xtics nomirror\n"
+                                 "# the x values span two decades or more: a log axis\n" : "");
+  if (!sw->xs.numeric)
+    {
+      /* category names as tics at 0, 1, ... (the curves sit around them) */
+      g_string_append (body, "set xtics (");
+      for (guint i = 0; i < sw->xs.levels->len; i++)
+        {
+          const Level *l = sw->xs.levels->pdata[i];
+          g_autofree char *lq = plot_gp_quote (l->text);
+          g_string_append_printf (body, "%s%s %u", i ? ", " : "", lq, i);
+        }
+      g_string_append_printf (body, ")\nset xrange [-0.5:%u.5]\n", sw->xs.levels->len - 1);
+    }
+  else
+    {
+      /* a tic at every swept value, so every point sits on one; a label
+       * only where it keeps its distance from the last labelled one (6 %
+       * of the axis, 10 % in a panel), the others as minor tics */
+      const Level *f = sw->xs.levels->pdata[0], *l = sw->xs.levels->pdata[sw->xs.levels->len - 1];
+      double span = logx ? log (l->num / f->num) : l->num - f->num;
+      double min_gap = n_panels > 1 ? 0.1 : 0.06, last = -INFINITY;
+      g_string_append (body, "set xtics (");
+      for (guint i = 0; i < sw->xs.levels->len; i++)
+        {
+          const Level *v = sw->xs.levels->pdata[i];
+          double pos = span > 0 ? (logx ? log (v->num / f->num) : v->num - f->num) / span : 0;
+          gboolean label = i == 0 || pos - last >= min_gap;
+          g_autofree char *lq = plot_gp_quote (label ? v->text : "");
+          g_string_append_printf (body, "%s%s %.12g%s", i ? ", " : "", lq, v->num, label ? "" : " 1");
+          if (label)
+            last = pos;
+        }
+      g_string_append (body, ")\n");
+    }
+  if (n_panels <= 1)
+    {
+      g_string_append_printf (body, "set title %s\n%s\n%s", tq,
+                              sw->by ? "set key outside right top" : "unset key",
+                              panel_plots->len && panel_plots->pdata[0] ? (char *) panel_plots->pdata[0] : "");
+    }
+  else
+    {
+      guint cols = n_panels <= 3 ? n_panels : n_panels <= 4 ? 2 : n_panels <= 9 ? 3 : 4;
+      guint rows = (n_panels + cols - 1) / cols;
+      ctx->height = MAX (520, 110 + 300 * rows);
+      double top = 1.0 - 105.0 / ctx->height;
+      g_string_append_printf (body,
+                              "# one panel per value of the other swept variables (never pooled)\n"
+                              "set multiplot layout %u,%u title %s margins 0.08,%.2f,%.3f,%.3f spacing 0.08,%.3f\n",
+                              rows, cols, tq, ctx->format == PLOT_DUMB ? 0.74 : 0.80,
+                              60.0 / ctx->height, top, 90.0 / ctx->height);
+      for (guint p = 0; p < n_panels; p++)
+        {
+          const Level *pl = sw->ps.levels->pdata[p];
+          g_autofree char *pt = plot_gp_quote (pl->text);
+          g_string_append_printf (body, "set title %s\n%s", pt,
+                                  p > 0 ? "unset key\n"
+                                  : ctx->format == PLOT_DUMB ? "set key at screen 0.76, screen 0.6 left top reverse Left\n"
+                                  : "set key at screen 0.995, screen 0.5 right center\n");
+          if (panel_plots->pdata[p])
+            g_string_append (body, panel_plots->pdata[p]);
+          else
+            g_string_append_printf (body, "set multiplot next\n");
+        }
+      g_string_append (body, "unset multiplot\n");
+    }
+  g_free (tq);
+  g_autofree char *b = g_string_free (body, FALSE);
+  return plot_render (ctx, name, b, error);
 }
 
 gboolean
@@ -302,39 +474,57 @@ plot_sweep (PlotCtx *ctx, const char *metric, const char *x, const char *by, GEr
     }
 
   sqlite3_stmt *st = NULL;
-  const char *sql = by != NULL
-    ? "SELECT px.value, pb.value, m.value FROM run_metric m"
-      " JOIN param px ON px.run_id = m.run_id AND px.name = ?3"
-      " JOIN param pb ON pb.run_id = m.run_id AND pb.name = ?4"
-      " WHERE m.experiment_id = ?1 AND m.name = ?2 AND m.value IS NOT NULL"
-      " ORDER BY m.point, m.replication"
-    : "SELECT px.value, '', m.value FROM run_metric m"
-      " JOIN param px ON px.run_id = m.run_id AND px.name = ?3"
-      " WHERE m.experiment_id = ?1 AND m.name = ?2 AND m.value IS NOT NULL"
-      " ORDER BY m.point, m.replication";
-  if (sqlite3_prepare_v2 (ctx->db, sql, -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (ctx->db,
+                          "SELECT point_key, value FROM run_metric"
+                          " WHERE experiment_id = ?1 AND name = ?2 AND value IS NOT NULL"
+                          " ORDER BY point, replication", -1, &st, NULL) != SQLITE_OK)
     return plot_sql_error (ctx, error);
   sqlite3_bind_int64 (st, 1, ctx->experiment);
   sqlite3_bind_text (st, 2, metric, -1, SQLITE_STATIC);
-  sqlite3_bind_text (st, 3, x, -1, SQLITE_STATIC);
-  if (by != NULL)
-    sqlite3_bind_text (st, 4, by, -1, SQLITE_STATIC);
 
-  Sweep sw = { .metric = metric, .x = x, .by = by, .vars = vars };
+  g_autoptr (GPtrArray) others = g_ptr_array_new ();
+  for (guint i = 0; vars[i]; i++)
+    if (strcmp (vars[i], x) != 0 && (by == NULL || strcmp (vars[i], by) != 0))
+      g_ptr_array_add (others, vars[i]);
+  g_ptr_array_add (others, NULL);
+  Sweep sw = { .metric = metric, .x = x, .by = by, .vars = vars, .others = (char **) others->pdata };
   levels_init (&sw.xs);
   levels_init (&sw.bs);
-  /* "b\x1fx" -> GArray of double */
+  levels_init (&sw.ps);
   sw.cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) g_array_unref);
+  sqlite3_stmt *nq = NULL;
+  if (sqlite3_prepare_v2 (ctx->db, "SELECT count(*) FROM run_metric WHERE experiment_id = ?1"
+                          " AND name = ?2 AND value IS NULL", -1, &nq, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (nq, 1, ctx->experiment);
+      sqlite3_bind_text (nq, 2, metric, -1, SQLITE_STATIC);
+      if (sqlite3_step (nq) == SQLITE_ROW)
+        sw.nulls = (guint) sqlite3_column_int (nq, 0);
+    }
+  sqlite3_finalize (nq);
   int rc;
   while ((rc = sqlite3_step (st)) == SQLITE_ROW)
     {
-      const char *xv = (const char *) sqlite3_column_text (st, 0);
-      const char *bv = (const char *) sqlite3_column_text (st, 1);
-      double v = sqlite3_column_double (st, 2);
+      const char *key = (const char *) sqlite3_column_text (st, 0);
+      double v = sqlite3_column_double (st, 1);
+      g_autofree char *xv = key_value (key, x);
+      g_autofree char *bv = by ? key_value (key, by) : g_strdup ("");
+      if (!xv || !bv)
+        continue;
+      GString *pk = g_string_new (NULL);
+      for (guint i = 0; sw.others[i]; i++)
+        {
+          g_autofree char *ov = key_value (key, sw.others[i]);
+          g_string_append_printf (pk, "%s%s=%s", i ? ", " : "", sw.others[i], ov ? ov : "");
+        }
       levels_add (&sw.xs, xv);
       levels_add (&sw.bs, bv);
-      char *k = g_strconcat (bv, "\x1f", xv, NULL);
+      Level *pl = levels_add (&sw.ps, pk->str);
+      pl->num = 0;
+      sw.ps.numeric = FALSE;   /* panels stay in sweep order */
+      char *k = cell_key (pk->str, bv, xv);
+      g_string_free (pk, TRUE);
       GArray *a = g_hash_table_lookup (sw.cells, k);
       if (a == NULL)
         {
@@ -357,10 +547,12 @@ plot_sweep (PlotCtx *ctx, const char *metric, const char *x, const char *by, GEr
     {
       levels_sort (&sw.xs);
       levels_sort (&sw.bs);
+      levels_sort (&sw.ps);
       ok = sweep_render (ctx, &sw, error);
     }
   g_hash_table_unref (sw.cells);
   levels_clear (&sw.xs);
   levels_clear (&sw.bs);
+  levels_clear (&sw.ps);
   return ok;
 }

@@ -51,6 +51,7 @@ sec (SimTime t)
 typedef struct {
   GString *reg, *pin, *ka, *probe, *fail;
   guint    n_reg, n_pin, n_ka, n_probe, n_fail;
+  guint    n_probe_ok, n_probe_failed, n_fail_reg, n_fail_ka;   /* per marker, for the key */
   guint64  servers;        /* bit p + 1: some segment at proxy p; bit 0: unknown */
 } Series;
 
@@ -139,10 +140,12 @@ series_fill (Series *s, const RunObservations *obs)
         case DEVICE_EVENT_REG_FAILED:
           g_string_append_printf (s->fail, "%.9f %.2f 1\n", sec (e->ev.time), y + 0.15);
           s->n_fail++;
+          s->n_fail_reg++;
           break;
         case DEVICE_EVENT_KA_FAILED:
           g_string_append_printf (s->fail, "%.9f %.2f 2\n", sec (e->ev.time), y + 0.35);
           s->n_fail++;
+          s->n_fail_ka++;
           break;
         default:
           break;
@@ -216,6 +219,10 @@ series_fill (Series *s, const RunObservations *obs)
       g_string_append_printf (s->probe, "%.9f %.2f %d\n", sec (p->done_at),
                               row_y (obs, p->unit) - 0.35, p->reached ? 1 : 0);
       s->n_probe++;
+      if (p->reached)
+        s->n_probe_ok++;
+      else
+        s->n_probe_failed++;
     }
 }
 
@@ -254,7 +261,7 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
 
   g_autofree char *name = g_strdup_printf ("timeline-run-%" G_GINT64_FORMAT, run_id);
   Series s = { g_string_new (NULL), g_string_new (NULL), g_string_new (NULL),
-               g_string_new (NULL), g_string_new (NULL), 0, 0, 0, 0, 0, 0 };
+               g_string_new (NULL), g_string_new (NULL), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
   series_fill (&s, obs);
   gboolean ok =
     write_series (ctx, name, "registered",
@@ -269,18 +276,30 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
                      "# failures: time_s row kind (1 registration attempt, 2 keep-alive)\n",
                      s.fail, error);
 
+  StoreRunInfo ri;
+  g_autofree char *which = NULL;
+  if (store_get_run_info (ctx->store, run_id, &ri, NULL))
+    {
+      which = ri.point_key[0] ? g_strdup_printf ("point %s, replication %u", ri.point_key, ri.replication)
+                              : g_strdup_printf ("replication %u", ri.replication);
+      store_run_info_clear (&ri);
+    }
+  g_autofree char *head = g_strdup_printf ("%s: timeline of run %" G_GINT64_FORMAT " (%s)\n"
+                                           "replayed, fingerprint checked: %u unit%s, %.0f s simulated",
+                                           ctx->scenario_name, run_id, which ? which : "?",
+                                           obs->units->len, obs->units->len == 1 ? "" : "s",
+                                           sec (obs->end));
+  g_autofree char *hq = plot_gp_quote (head);
   GString *body = g_string_new (NULL);
   g_string_append_printf (body,
-                          "set title \"Run %" G_GINT64_FORMAT " (replayed, fingerprint checked): "
-                          "%u unit%s, %.0f s simulated\"\n"
+                          "set title %s\n"
                           "set xlabel \"simulated time (s)\"\n"
                           "set xrange [0:%.9f]\n"
                           "set yrange [-0.8:%u]\n"
                           "set grid xtics\n"
                           "set key outside bottom center horizontal\n"
                           "set bmargin 7\n",
-                          run_id, obs->units->len, obs->units->len == 1 ? "" : "s",
-                          sec (obs->end), sec (obs->end), obs->units->len);
+                          hq, sec (obs->end), obs->units->len);
   g_string_append (body, "set ytics (");
   for (guint u = 0; u < obs->units->len; u++)
     {
@@ -322,23 +341,57 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
   if (s.n_pin > 0)
     add_plot (plot, name, "pinhole",
               "using 1:2:3:4 with vectors nohead lw 3 lc rgb \"royalblue\" title \"pinhole open (NAT binding)\"");
+  /* Markers: only those that occur are in the key, each with its count;
+   * many keep-alives are small dots (thousands of triangles would merge
+   * into a line nobody can read as markers). */
   if (s.n_ka > 0)
-    add_plot (plot, name, "keepalive",
-              "using 1:2 with points pt 9 ps 0.6 lc rgb \"dark-orange\" title \"keep-alive sent\"");
-  if (s.n_probe > 0)
     {
-      add_plot (plot, name, "probes",
-                "using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.8 lc rgb \"forest-green\" title \"probe reached\"");
-      add_plot (plot, name, "probes",
-                "using 1:($3 == 0 ? $2 : NaN) with points pt 2 ps 1 lc rgb \"red\" title \"probe failed\"");
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:2 with points pt %s lc rgb \"dark-orange\" title \"keep-alive sent (%u)\"",
+        s.n_ka > 200 ? "7 ps 0.25" : "9 ps 0.6", s.n_ka);
+      add_plot (plot, name, "keepalive", spec);
     }
-  if (s.n_fail > 0)
+  if (s.n_probe_ok > 0)
     {
-      add_plot (plot, name, "failures",
-                "using 1:($3 == 1 ? $2 : NaN) with points pt 6 ps 1 lc rgb \"red\" title \"registration attempt failed\"");
-      add_plot (plot, name, "failures",
-                "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive failed\"");
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.8 lc rgb \"forest-green\" title \"registrar probe reached the phone (%u)\"",
+        s.n_probe_ok);
+      add_plot (plot, name, "probes", spec);
     }
+  if (s.n_probe_failed > 0)
+    {
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:($3 == 0 ? $2 : NaN) with points pt 2 ps 1 lc rgb \"red\" title \"registrar probe lost (%u)\"",
+        s.n_probe_failed);
+      add_plot (plot, name, "probes", spec);
+    }
+  if (s.n_fail_reg > 0)
+    {
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:($3 == 1 ? $2 : NaN) with points pt 6 ps 1 lc rgb \"red\" title \"registration attempt failed (%u)\"",
+        s.n_fail_reg);
+      add_plot (plot, name, "failures", spec);
+    }
+  if (s.n_fail_ka > 0)
+    {
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive failed (%u)\"",
+        s.n_fail_ka);
+      add_plot (plot, name, "failures", spec);
+    }
+  /* The lanes of a row, named on the right of the top row. */
+  {
+    double top = row_y (obs, 0);
+    const struct { double dy; const char *text; gboolean used; } lanes[] = {
+      { 0.35, "keep-alives", s.n_ka + s.n_fail_ka > 0 }, { 0.15, "registered", TRUE },
+      { -0.15, "pinhole", s.n_pin > 0 }, { -0.35, "probes", s.n_probe > 0 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (lanes); i++)
+      if (lanes[i].used)
+        g_string_append_printf (body, "set label \"%s\" at graph 1, first %.2f left offset 0.5,0 font \",8\"\n",
+                              lanes[i].text, top + lanes[i].dy);
+    g_string_append (body, "set rmargin 11\n");
+  }
   if (plot->len == 5)
     g_string_append (plot, "NaN notitle");
   g_string_append_c (plot, '\n');

@@ -26,6 +26,8 @@
 #include <glib/gstdio.h>
 
 #include "experiment/plot-private.h"
+#include "experiment/scenario-text.h"
+#include "experiment/metrics.h"
 #include "experiment/replay.h"
 
 gboolean
@@ -112,6 +114,34 @@ plot_variables (PlotCtx *ctx, GError **error)
   return vars;
 }
 
+char *
+plot_variable_label (PlotCtx *ctx, const char *var, const char **unit)
+{
+  const char *u = NULL;
+  g_autofree char *use = ctx->scenario_text
+    ? scenario_text_variable_use (ctx->scenario_text, var, &u) : NULL;
+  if (unit)
+    *unit = u;
+  if (!use)
+    return g_strdup (var);
+  return g_strdup_printf ("%s: %s%s%s%s", var, use, u ? " (" : "", u ? u : "", u ? ")" : "");
+}
+
+char *
+plot_y_range (const char *metric, double lo, double hi)
+{
+  const MetricInfo *m = metrics_info (metric);
+  if (!m)
+    return g_strdup ("set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
+  if (m->kind == METRIC_FRACTION)
+    return g_strdup ("set yrange [0:1.05]\nset offsets graph 0.05, graph 0.05, 0, 0\n");
+  /* never below the minimum: the axis starts at 0 (a bar of zero height
+   * is a result, not an empty plot) and leaves 5 % above the highest */
+  double top = hi > 0 ? hi * 1.08 : 1;
+  (void) lo;
+  return g_strdup_printf ("set yrange [0:%.6g]\nset offsets graph 0.05, graph 0.05, 0, 0\n", top);
+}
+
 gboolean
 plot_metric_exists (PlotCtx *ctx, const char *name, guint *n_values)
 {
@@ -184,42 +214,102 @@ draw (PlotCtx *ctx, const PlotFigure *f, GError **error)
   return FALSE;
 }
 
-/* The default set (note 1); FALSE with PLOT_ERROR_NOTHING when it is
- * empty, or with the first error met (the others are still drawn). */
+/* The [plot] entries of the stored scenario, in file order: key, value,
+ * key, value, ...; NULL-terminated (empty when there is none). */
+static char **
+scenario_plots (const char *text)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  gboolean in = FALSE;
+  g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char *l = g_strstrip (lines[i]);
+      if (*l == '[')
+        {
+          in = g_str_equal (l, "[plot]");
+          continue;
+        }
+      char *eq = strchr (l, '=');
+      if (!in || *l == '#' || *l == '\0' || !eq)
+        continue;
+      *eq = '\0';
+      g_ptr_array_add (out, g_strdup (g_strstrip (l)));
+      g_ptr_array_add (out, g_strdup (g_strstrip (eq + 1)));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+static void
+keep_first (GError **first, GError *e)
+{
+  if (*first == NULL)
+    *first = e;
+  else
+    g_error_free (e);
+}
+
+/* The default set (note 1): the scenario's [plot] entries when it has
+ * any; else the CDF of failover_s (when it has values) and, for each
+ * swept variable as x, pinhole_survival, outage_s and failover_s against
+ * it, one curve per value of the next swept variable and one panel per
+ * value of the rest, so that no two sweep points are pooled.  FALSE with
+ * PLOT_ERROR_NOTHING when it is empty, or with the first error met (the
+ * others are still drawn). */
 static gboolean
 draw_defaults (PlotCtx *ctx, GError **error)
 {
   static const char *const metrics[] = { "pinhole_survival", "outage_s", "failover_s" };
   GError *first = NULL;
   guint drawn = 0, n = 0;
-  if (plot_metric_exists (ctx, "failover_s", &n) && n > 0)
-    {
-      GError *e = NULL;
-      if (plot_cdf (ctx, "failover_s", &e))
-        drawn++;
-      else if (first == NULL)
-        first = e;
-      else
-        g_error_free (e);
-    }
   g_auto (GStrv) vars = plot_variables (ctx, error);
   if (vars == NULL)
+    return FALSE;
+  g_auto (GStrv) preferred = scenario_plots (ctx->scenario_text);
+  if (preferred[0])
     {
-      g_clear_error (&first);
-      return FALSE;
+      for (guint i = 0; preferred[i]; i += 2)
+        {
+          PlotFigure f;
+          char **strings = NULL;
+          GError *e = NULL;
+          if (plot_figure_parse (preferred[i + 1], &f, &strings, &e)
+              && plot_check_figure (&f, (const char *const *) vars, &e)
+              && (f.kind == PLOT_KIND_CDF ? plot_cdf (ctx, f.metric ? f.metric : "failover_s", &e)
+                                          : plot_sweep (ctx, f.metric, f.x, f.by, &e)))
+            drawn++;
+          else
+            {
+              g_prefix_error (&e, "[plot] %s: ", preferred[i]);
+              keep_first (&first, e);
+            }
+          g_strfreev (strings);
+        }
     }
-  for (guint v = 0; vars[v] != NULL; v++)
-    for (guint m = 0; m < G_N_ELEMENTS (metrics); m++)
-      if (plot_metric_exists (ctx, metrics[m], &n) && n > 0)
+  else
+    {
+      if (plot_metric_exists (ctx, "failover_s", &n) && n > 0)
         {
           GError *e = NULL;
-          if (plot_sweep (ctx, metrics[m], vars[v], NULL, &e))
+          if (plot_cdf (ctx, "failover_s", &e))
             drawn++;
-          else if (first == NULL)
-            first = e;
           else
-            g_error_free (e);
+            keep_first (&first, e);
         }
+      guint nv = g_strv_length (vars);
+      for (guint v = 0; v < nv; v++)
+        for (guint m = 0; m < G_N_ELEMENTS (metrics); m++)
+          if (plot_metric_exists (ctx, metrics[m], &n) && n > 0)
+            {
+              GError *e = NULL;
+              const char *by = nv > 1 ? vars[(v + 1) % nv] : NULL;
+              if (plot_sweep (ctx, metrics[m], vars[v], by, &e))
+                drawn++;
+              else
+                keep_first (&first, e);
+            }
+    }
   if (first != NULL)
     {
       g_propagate_error (error, first);
@@ -301,6 +391,15 @@ plot_run (const PlotOptions *opt, const PlotFigure *figs, guint n_figs)
       status = 2;
       goto out;
     }
+  StoreExperimentInfo info;
+  if (store_get_experiment_info (ctx.store, ctx.experiment, &info, NULL))
+    {
+      ctx.scenario_name = g_strdup (info.name);
+      ctx.scenario_text = g_strdup (info.scenario);
+      store_experiment_info_clear (&info);
+    }
+  else
+    ctx.scenario_name = g_strdup_printf ("experiment %" G_GINT64_FORMAT, ctx.experiment);
   ctx.outdir = outdir != NULL ? g_strdup (outdir) : default_outdir (db);
   if (g_mkdir_with_parents (ctx.outdir, 0777) != 0)
     {
@@ -333,13 +432,18 @@ plot_run (const PlotOptions *opt, const PlotFigure *figs, guint n_figs)
       for (guint i = 0; i < ctx.written->len; i++)
         printf ("%s\n", (const char *) ctx.written->pdata[i]);
       if (ctx.written->len > 0)
-        printf ("(each with its .gp script and .dat data beside it: "
-                "cd %s && gnuplot NAME.gp)\n", ctx.outdir);
+        printf ("(each with its %s script and .dat data beside it: "
+                "cd %s && gnuplot NAME%s)\n",
+                ctx.format == PLOT_PNG ? ".gp" : ctx.format == PLOT_SVG ? ".svg.gp" : ".txt.gp",
+                ctx.outdir,
+                ctx.format == PLOT_PNG ? ".gp" : ctx.format == PLOT_SVG ? ".svg.gp" : ".txt.gp");
     }
 out:
   g_ptr_array_unref (ctx.written);
   g_free (ctx.outdir);
   g_free (ctx.db_path);
+  g_free (ctx.scenario_name);
+  g_free (ctx.scenario_text);
   store_close (ctx.store);
   return status;
 }

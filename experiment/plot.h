@@ -33,6 +33,18 @@ typedef struct {
   gint64      run;
 } PlotFigure;
 
+/* Parses one figure written as words ("sweep --metric M --x VAR --by
+ * V2", "cdf", "timeline --run 3"): the [plot] section of a scenario and
+ * the command line share it.  @fig's strings point into *@strings
+ * (g_strfreev it after use).  FALSE with a PLOT_ERROR otherwise. */
+gboolean plot_figure_parse (const char *text, PlotFigure *fig, char ***strings, GError **error);
+/* Are @f's metric and variables (among @variables, NULL-terminated)
+ * known, and its options complete?  Errors suggest the closest name. */
+gboolean plot_check_figure (const PlotFigure *f, const char *const *variables, GError **error);
+/* Checks every [plot] entry of @sc; the error names file, line and key. */
+struct Scenario;
+gboolean plot_check_scenario (const struct Scenario *sc, GError **error);
+
 /* Where and how (strings borrowed): @experiment 0 is the latest one,
  * @format NULL is "png", @outdir NULL is DB without .db + "-plots". */
 typedef struct {

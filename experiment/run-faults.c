@@ -91,6 +91,7 @@ proxy_kind (SipProxyFault a)
     case SIP_PROXY_FAULT_REJECT:  return OBS_FAULT_PROXY_REJECT;
     case SIP_PROXY_FAULT_SLOW:    return OBS_FAULT_PROXY_SLOW;
     case SIP_PROXY_FAULT_RESTART: return OBS_FAULT_PROXY_RESTART;
+    case SIP_PROXY_FAULT_KILL:    return OBS_FAULT_PROXY_KILL;
     case SIP_PROXY_FAULT_RECOVER: break;
     }
   return OBS_FAULT_PROXY_RECOVER;

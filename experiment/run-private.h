@@ -87,6 +87,7 @@ struct Run {
   guint             n_core_servers, n_uplinks;
   char             *error;        /* first error; the run stops being built */
   GPtrArray        *trace;
+  GPtrArray        *pcaps;        /* RunPcap * (run-pcap.c), NULL without pcap */
 };
 
 /* run-world.c */
@@ -97,6 +98,13 @@ gboolean run_fail        (Run *run, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* Draws a SpecTime from @rng (spec.h note 3). */
 SimTime  run_draw_time   (SimRng *rng, const SpecTime *t);
 void     run_add_host    (Run *run, SimIp4 addr, const char *name);
+
+/* run-pcap.c: opens the run's pcap files and attaches them where
+ * RunOptions says; FALSE (run_fail) if a file cannot be created or
+ * pcap_at names no node.  run_pcap_close() closes them after the net is
+ * freed. */
+gboolean run_pcap_open   (Run *run);
+void     run_pcap_close  (Run *run);
 
 /* run-faults.c */
 gboolean run_faults_schedule (Run *run);

@@ -88,22 +88,7 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
   if (run->trace || run->opt.trace_file)
     sim_world_set_trace_func (run->world, on_trace, run, NULL);
 
-  SimPcap *pcap = NULL;
-  gboolean ok = run_world_build (run) && run_faults_schedule (run);
-  if (ok && run->opt.pcap_path)
-    {
-      GError *err = NULL;
-      pcap = sim_pcap_open (run->opt.pcap_path, &err);
-      if (!pcap)
-        {
-          ok = run_fail (run, "pcap %s: %s", run->opt.pcap_path, err->message);
-          g_error_free (err);
-        }
-      else
-        for (guint i = 0; i < run->links->len; i++)
-          sim_link_set_pcap (run->links->pdata[i], pcap);
-    }
-
+  gboolean ok = run_world_build (run) && run_faults_schedule (run) && run_pcap_open (run);
   if (ok)
     {
       gboolean counted = spec->warmup < spec->duration;
@@ -131,15 +116,7 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
   /* Models before the net, the net (and its pcap taps) before the pcap
    * file, the world last (its pending events are discarded unrun). */
   run_world_free (run);
-  if (pcap)
-    {
-      GError *err = NULL;
-      if (!sim_pcap_close (pcap, &err))
-        {
-          run_fail (run, "pcap %s: %s", run->opt.pcap_path, err->message);
-          g_error_free (err);
-        }
-    }
+  run_pcap_close (run);
   sim_world_free (run->world);
   run_faults_free (run);
 

@@ -33,7 +33,17 @@ G_BEGIN_DECLS
 typedef struct {
   gboolean    keep_trace;         /* RunResult.trace gets every trace line */
   gboolean    keep_observations;  /* RunResult.obs is kept (timelines, probes table) */
-  const char *pcap_path;          /* non-NULL: every packet on every link, one pcap file */
+  const char *pcap_path;          /* non-NULL: a pcap file, captured where pcap_at says */
+  /* Where pcap_path captures (run-pcap.c): NULL or "": every device's
+   * access link, so each packet a phone sends or receives is in the file
+   * once, as Wireshark on the phone's cable would see it; "all": every
+   * link (a packet once per link it crosses); otherwise the node(s) of
+   * that name (a section name: every instance "phone-1", "phone-2"...;
+   * or an instance name; "dns", "core"). */
+  const char *pcap_at;
+  /* TRUE: one file per captured node (per device for the default),
+   * pcap_path with ".pcap" replaced by "-NODE.pcap". */
+  gboolean    pcap_per_node;
   FILE       *trace_file;         /* non-NULL: trace lines written here as they come */
 } RunOptions;
 

@@ -20,7 +20,11 @@
  *    static mutable state of the experiment layer, never seen by a
  *    simulation).  The first SIGINT/SIGTERM stops dispatch; workers finish
  *    the run in hand; the writer commits; exit 130.  A second one ends
- *    the process at once (WAL keeps every committed run).
+ *    the process at once (WAL keeps every committed run).  What it says
+ *    then is formatted before the handler is installed (abort_msg), since
+ *    a handler may only write(2) what is ready; it is the second static,
+ *    for the same reason.  The first one's message, which runs it waits
+ *    for, is printed by the main thread (say_waiting).
  */
 #include "experiment/runner.h"
 
@@ -38,12 +42,17 @@
 #include "experiment/store.h"
 
 static volatile sig_atomic_t interrupted;   /* note 3 */
+static char abort_msg[1024];                 /* note 3 */
 
 static void
 on_signal (int sig)
 {
   if (interrupted)
-    _exit (130);
+    {
+      ssize_t n = write (STDERR_FILENO, abort_msg, strlen (abort_msg));
+      (void) n;
+      _exit (130);
+    }
   interrupted = sig;
 }
 
@@ -66,7 +75,13 @@ typedef struct {
   gint                 failed;      /* atomic */
   gint                 queued;      /* atomic: in @ready, not yet taken */
   gint                 exited;      /* atomic: workers that took their stop mark */
+  gint                *current;     /* per worker: job index in hand + 1, 0 idle (atomic) */
 } Pool;
+
+typedef struct {
+  Pool *pool;
+  guint index;
+} Worker;
 
 #define STOP_MARK GINT_TO_POINTER (-1)
 
@@ -77,12 +92,71 @@ runner_default_db_path (const Scenario *sc)
   return g_build_filename ("results", base, NULL);
 }
 
-/* A file name that says which run it is: NAME-p3-r0.pcap. */
+char *
+runner_pcap_name (const Scenario *sc, const char *point_key, guint replication)
+{
+  GString *s = g_string_new (scenario_get_name (sc));
+  if (point_key && *point_key)
+    {
+      g_string_append_c (s, '-');
+      for (const char *p = point_key; *p; p++)
+        g_string_append_c (s, g_ascii_isalnum (*p) || strchr ("=,._+-", *p) ? *p : '_');
+    }
+  g_string_append_printf (s, "-r%u.pcap", replication);
+  return g_string_free (s, FALSE);
+}
+
+/* Is @at the name of section @nm or of one of its instances (NAME-3)? */
+static gboolean
+names_node (const char *at, const char *nm)
+{
+  gsize n = strlen (nm), l = strlen (at);
+  if (g_str_equal (at, nm))
+    return TRUE;
+  return l > n + 1 && strncmp (at, nm, n) == 0 && at[n] == '-'
+         && strspn (at + n + 1, "0123456789") == l - n - 1;
+}
+
+gboolean
+runner_check_pcap_at (const Scenario *sc, const char *at, GError **error)
+{
+  if (!at || !*at || g_str_equal (at, "all") || g_str_equal (at, "dns") || g_str_equal (at, "core"))
+    return TRUE;
+  g_autoptr (RunSpec) spec = scenario_instantiate (sc, 0, 0);
+  GString *names = g_string_new ("all, dns, core");
+  gboolean found = FALSE;
+  for (guint i = 0; i < spec->devices->len; i++)
+    {
+      const char *nm = g_array_index (spec->devices, SpecDevice, i).name;
+      g_string_append_printf (names, ", %s", nm);
+      found |= names_node (at, nm);
+    }
+  for (guint i = 0; i < spec->nats->len; i++)
+    {
+      const char *nm = g_array_index (spec->nats, SpecNat, i).name;
+      g_string_append_printf (names, ", %s", nm);
+      found |= names_node (at, nm);
+    }
+  for (guint i = 0; i < spec->proxies->len; i++)
+    {
+      const char *nm = g_array_index (spec->proxies, SpecProxy, i).name;
+      g_string_append_printf (names, ", %s", nm);
+      found |= names_node (at, nm);
+    }
+  if (!found)
+    g_set_error (error, SCENARIO_ERROR, SCENARIO_ERROR_REFERENCE,
+                 "--pcap-at %s: no such node; nodes are %s (a section name taps "
+                 "every instance, NAME-3 one of them)", at, names->str);
+  g_string_free (names, TRUE);
+  return found;
+}
+
+/* A file name that says which run it is (runner_pcap_name). */
 static char *
 pcap_path (const Pool *pool, const Job *job)
 {
-  g_autofree char *base = g_strdup_printf ("%s-p%u-r%u.pcap", scenario_get_name (pool->sc),
-                                           job->point, job->replication);
+  const ScenarioPoint *pt = scenario_get_point (pool->sc, job->point);
+  g_autofree char *base = runner_pcap_name (pool->sc, pt->key, job->replication);
   return g_build_filename (pool->opt->pcap_dir, base, NULL);
 }
 
@@ -118,6 +192,8 @@ execute_job (Pool *pool, const Job *job)
     .keep_trace = pool->opt->trace,
     .keep_observations = pool->opt->trace,   /* the probe table */
     .pcap_path = pcap,
+    .pcap_at = pool->opt->pcap_at,
+    .pcap_per_node = pool->opt->pcap_per_node,
   };
   double t0 = progress_clock_s ();
   RunResult *res = run_execute (spec, &ro);
@@ -133,7 +209,8 @@ execute_job (Pool *pool, const Job *job)
 static gpointer
 worker (gpointer data)
 {
-  Pool *pool = data;
+  Worker *w = data;
+  Pool *pool = w->pool;
   for (;;)
     {
       gpointer item = g_async_queue_pop (pool->ready);
@@ -148,14 +225,45 @@ worker (gpointer data)
       if (interrupted || store_writer_stopped (pool->writer))
         continue;
       const Job *job = &g_array_index (pool->jobs, Job, GPOINTER_TO_INT (item) - 1);
+      g_atomic_int_set (&pool->current[w->index], GPOINTER_TO_INT (item));
       StoreRun *sr = execute_job (pool, job);
       gboolean bad = sr->result->error != NULL;
       store_writer_submit (pool->writer, sr);   /* sr belongs to the writer now */
       if (bad)
         g_atomic_int_inc (&pool->failed);
       g_atomic_int_inc (&pool->done);
+      g_atomic_int_set (&pool->current[w->index], 0);
     }
   return NULL;
+}
+
+/* Note 2 of runner.h: what the first interrupt waits for. */
+static void
+say_waiting (const Pool *pool, guint n_workers, const char *db_path, FILE *out)
+{
+  GString *s = g_string_new (NULL);
+  guint busy = 0;
+  for (guint i = 0; i < n_workers; i++)
+    {
+      gint c = g_atomic_int_get (&pool->current[i]);
+      if (c <= 0)
+        continue;
+      const Job *j = &g_array_index (pool->jobs, Job, c - 1);
+      const ScenarioPoint *pt = scenario_get_point (pool->sc, j->point);
+      if (busy < 4)
+        g_string_append_printf (s, "%s%s rep %u", busy ? ", " : "", pt->key[0] ? pt->key : "run",
+                                j->replication);
+      busy++;
+    }
+  if (busy > 4)
+    g_string_append_printf (s, " and %u more", busy - 4);
+  fprintf (out, "\ninterrupted: no new runs start; waiting for the %u run%s in progress (%s) "
+           "to finish and be stored in %s.\nPress Ctrl-C again to abandon %s at once "
+           "(every run stored so far is kept; run the same command again to resume).\n",
+           busy, busy == 1 ? "" : "s", busy ? s->str : "none", db_path,
+           busy == 1 ? "it" : "them");
+  fflush (out);
+  g_string_free (s, TRUE);
 }
 
 /* The main thread's claiming state (note 4). */
@@ -340,14 +448,24 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
   struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
   sigemptyset (&sa.sa_mask);
   interrupted = 0;
+  g_snprintf (abort_msg, sizeof abort_msg,
+              "\naborted: the runs in progress are abandoned; every run stored before this "
+              "second Ctrl-C is kept in %s (%u were there before this command). Run the same "
+              "command again to resume.\n", db_path, summary->skipped);
   sigaction (SIGINT, &sa, &old_int);
   sigaction (SIGTERM, &sa, &old_term);
 
   pool.writer = store_writer_start (store);
   Progress *prog = progress_new (opt->progress, pool.jobs->len, out);
   GThread **threads = g_new0 (GThread *, jobs);
+  Worker *workers = g_new0 (Worker, jobs);
+  pool.current = g_new0 (gint, jobs);
   for (guint i = 0; i < jobs; i++)
-    threads[i] = g_thread_new ("sipsim-run", worker, &pool);
+    {
+      workers[i] = (Worker) { &pool, i };
+      threads[i] = g_thread_new ("sipsim-run", worker, &workers[i]);
+    }
+  gboolean said = FALSE;
 
   Dispatch d = { .claimer = claimer, .busy = g_array_new (FALSE, FALSE, sizeof (guint)) };
   /* Runs claimed ahead of the workers: enough that a sweep of runs of a
@@ -359,6 +477,11 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
   double next_beat = progress_clock_s () + CLAIM_HEARTBEAT_S;
   for (;;)
     {
+      if (interrupted && !said)
+        {
+          said = TRUE;
+          say_waiting (&pool, jobs, db_path, out);
+        }
       gboolean halt = interrupted || store_writer_stopped (pool.writer) || cerr != NULL;
       gint queued = g_atomic_int_get (&pool.queued);
       if (!halt && queued <= target / 2
@@ -389,6 +512,8 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
   for (guint i = 0; i < jobs; i++)
     g_thread_join (threads[i]);
   g_free (threads);
+  g_free (workers);
+  g_free (pool.current);
   progress_finish (prog, g_atomic_int_get (&pool.done) + d.resolved,
                    g_atomic_int_get (&pool.failed));
 

@@ -9,9 +9,12 @@
  *    order (seeds come from scenario_run_seed), so -j 1 and -j N store
  *    the same fingerprints.
  *
- * 2. Interrupts.  The first SIGINT/SIGTERM stops dispatching: runs in
- *    progress finish and are committed, then the command exits 130.  A
- *    second one exits at once; committed runs are never lost (WAL).
+ * 2. Interrupts.  The first SIGINT/SIGTERM stops dispatching and says
+ *    so on stderr: which runs are still in progress (their point keys)
+ *    and that a second Ctrl-C abandons them.  Those runs finish and are
+ *    committed, then the command exits 130.  A second one exits at once,
+ *    saying how many runs are kept in which database and that the same
+ *    command resumes; committed runs are never lost (WAL).
  *
  * 3. Wall clock.  The runner measures each run's wall time and the
  *    sweep's rate for the progress line (progress.c).  That is the only
@@ -56,7 +59,9 @@ typedef struct {
   gboolean     (*select) (const ScenarioPoint *pt, guint rep, gpointer data);
   gpointer       select_data;
   gboolean       trace;        /* store events and probes */
-  const char    *pcap_dir;     /* non-NULL: one pcap per run there */
+  const char    *pcap_dir;     /* non-NULL: one pcap per run there, NAME-KEY-rR.pcap */
+  const char    *pcap_at;      /* RunOptions.pcap_at (NULL: the phones' access links) */
+  gboolean       pcap_per_node;/* RunOptions.pcap_per_node */
   RunnerProgress progress;
   Shard          shard;        /* count 0: every run */
 } RunnerOptions;
@@ -80,6 +85,14 @@ StoreRun *runner_store_run_new (gint64 experiment, const Scenario *sc, guint poi
 
 /* "results/NAME.db" */
 char    *runner_default_db_path (const Scenario *sc);
+
+/* The file name of (@point_key, @replication)'s pcap: "NAME-KEY-rR.pcap"
+ * ("NAME-rR.pcap" without a sweep), KEY with every character other than
+ * [A-Za-z0-9=,._+-] as '_' (a value may hold '/').  Newly allocated. */
+char    *runner_pcap_name (const Scenario *sc, const char *point_key, guint replication);
+/* FALSE with an error naming the nodes there are, if @at (RunOptions
+ * .pcap_at) names no node of @sc's first sweep point. */
+gboolean runner_check_pcap_at (const Scenario *sc, const char *at, GError **error);
 
 /* Runs what is missing.  FALSE with an error if the database cannot be
  * used; failed runs are not errors (they are stored and counted). */

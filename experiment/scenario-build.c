@@ -53,8 +53,9 @@ sc_missing (ScB *b, const char *key, const char *what)
 gboolean
 sc_unknown (ScB *b, const char *allowed)
 {
+  g_autofree char *note = sc_suggest_note (b->e->key, allowed);
   sc_set_error (b->error, SCENARIO_ERROR_UNKNOWN, b->e->file, b->e->line, b->g->name, b->e->key,
-                "unknown key, expected one of: %s", allowed);
+                "unknown key%s, expected one of: %s", note, allowed);
   return FALSE;
 }
 
@@ -172,8 +173,7 @@ sc_param_type_name (const SimParam *row)
 {
   switch (row->type)
     {
-    case SIM_PARAM_BOOL:
-    case SIM_PARAM_NOT_BOOL:    return "boolean";
+    case SIM_PARAM_BOOL:        return "boolean";
     case SIM_PARAM_UINT:        return "integer";
     case SIM_PARAM_PORT:        return "port";
     case SIM_PARAM_SECONDS:     return "whole seconds";
@@ -240,7 +240,6 @@ sc_apply_row (ScB *b, const SimParam *row, gpointer obj)
   switch (row->type)
     {
     case SIM_PARAM_BOOL:
-    case SIM_PARAM_NOT_BOOL:
       if (!sc_b_bool (b, &v.b))
         return FALSE;
       break;
@@ -315,7 +314,6 @@ sc_apply_row (ScB *b, const SimParam *row, gpointer obj)
   switch (row->type)
     {
     case SIM_PARAM_BOOL:        AT (gboolean) = v.b; break;
-    case SIM_PARAM_NOT_BOOL:    AT (gboolean) = !v.b; break;
     case SIM_PARAM_UINT:        AT (guint) = (guint) v.u; break;
     case SIM_PARAM_PORT:        AT (guint16) = (guint16) v.u; break;
     case SIM_PARAM_SECONDS:     AT (guint32) = (guint32) v.u; break;

@@ -3,7 +3,9 @@
  * share: the line-tracking key-file document (scenario-keyfile.c), value
  * parsers (scenario-values.c) and sweep expansion (scenario-sweep.c).
  * The section builders' own header is scenario-build.h.  Not installed;
- * only scenario*.c (and their tests) include it.
+ * scenario*.c include it, and the two that read a scenario's key file
+ * beside the loader: lint.c (warnings) and override.c (-D as a child
+ * file).
  *
  * Notes
  *
@@ -94,6 +96,9 @@ gboolean    sc_parse_number   (const char *s, double *out);
 gboolean    sc_parse_rate     (const char *s, double *out);
 /* A host name: labels of [A-Za-z0-9_-], 1..63 each, <= 253 in all. */
 gboolean    sc_is_dns_name    (const char *s);
+/* A scenario name that is one file name component: no '/', '\\', no
+ * "..", no control characters, not "." (it becomes results/NAME.db). */
+gboolean    sc_is_safe_name   (const char *s);
 /* A section name: [A-Za-z0-9_.-]+. */
 gboolean    sc_is_ident       (const char *s);
 
@@ -129,9 +134,20 @@ char       *sc_expand         (const char *raw, const ScenarioPoint *point, char
 char       *sc_point_hash     (const ScKf *kf, const ScenarioPoint *point, SimTime duration,
                                SimTime warmup);
 
+/* Does @raw use ${var} (or define it inline, ${var = ...})?  (lint.c,
+ * scenario-text.c) */
+gboolean    sc_value_uses_var (const char *raw, const char *var);
+
 /* The error every check uses: "FILE:LINE: [GROUP] KEY: MESSAGE". */
 void        sc_set_error      (GError **error, ScenarioError code, const char *file, guint line,
                                const char *group, const char *key, const char *fmt, ...)
                                G_GNUC_PRINTF (7, 8);
+
+/* " (did you mean 'X'?)" or "" for an unknown @word among @allowed (a
+ * list as the error prints it: "a, b, [proxy NAME]"), and for an unknown
+ * device parameter among the device table and the section's @own_keys
+ * (scenario-suggest.c; suggest.h).  Newly allocated, never NULL. */
+char       *sc_suggest_note   (const char *word, const char *allowed);
+char       *sc_suggest_device_param (const char *key, const char *own_keys);
 
 G_END_DECLS

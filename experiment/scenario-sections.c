@@ -134,10 +134,18 @@ set_scenario_name (gpointer obj, const SimParamValue *v, gpointer ctx, const cha
   Scenario *sc = obj;
   g_free (sc->name);
   sc->name = g_strdup (v->s);
-  if (*sc->name)
-    return SIM_PARAM_OK;
-  *expected = "a non-empty name";
-  return SIM_PARAM_BAD_VALUE;
+  if (!*sc->name)
+    {
+      *expected = "a non-empty name";
+      return SIM_PARAM_BAD_VALUE;
+    }
+  if (!sc_is_safe_name (sc->name))
+    {
+      *expected = "a name without '/', '\\', '..' or control characters (it names "
+                  "results/NAME.db and plot directories)";
+      return SIM_PARAM_BAD_VALUE;
+    }
+  return SIM_PARAM_OK;
 }
 
 /* description: free text; extends: merged by the key-file loader
@@ -455,9 +463,10 @@ device_other (ScB *b, gpointer data)
   guint n = tables_of ("device", t, NULL, NULL, NULL);
   g_autofree char *own = unknown ? sc_keys_text (t, n, NULL) : NULL;
   g_autofree char *note = sc_point_note (b);
+  g_autofree char *dym = unknown ? sc_suggest_device_param (b->e->key, own) : g_strdup ("");
   sc_set_error (b->error, unknown ? SCENARIO_ERROR_UNKNOWN : SCENARIO_ERROR_VALUE,
-                b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s%s", derr->message,
-                unknown ? " (not a device parameter; the section's own keys are " : "",
+                b->e->file, b->e->line, b->g->name, b->e->key, "%s%s%s%s%s%s", derr->message,
+                dym, unknown ? " (not a device parameter; the section's own keys are " : "",
                 unknown ? own : "", unknown ? ")" : "", note);
   return 0;
 }

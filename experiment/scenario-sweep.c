@@ -15,8 +15,12 @@
  *    range "A..B [step S]" (S defaults to 1, may be negative when B < A,
  *    decimals allowed) is computed in scaled integers so 0.1 steps do not
  *    drift, and printed with the fewest decimals ("0.5", "1", "1.25").
- *    B is included when A + k*S lands on it.  A value listed twice is an
- *    error: two points with the same key would share their seeds.
+ *    B is included when A + k*S lands on it.  Two points with the same
+ *    key would share their seeds, so a value listed twice in a variable of
+ *    its own is an error, and so is a zip group whose variables repeat the
+ *    same combination; one variable of a zip group may repeat a value when
+ *    another tells the points apart ("a = 1, 1, 2" zipped with "b = 10,
+ *    20, 20" makes three different points; check_repeats, issue 14).
  *
  * 3. Zip: [sweep] zip = a, b; c, d.  Each group is one dimension of the
  *    grid, its variables stepping together, so they must have equal
@@ -30,7 +34,8 @@
 gboolean
 sc_group_is_raw (const char *group)
 {
-  return g_str_equal (group, "expect") || g_str_equal (group, "golden");
+  return g_str_equal (group, "expect") || g_str_equal (group, "golden")
+    || g_str_equal (group, "plot");
 }
 
 static gboolean
@@ -289,13 +294,6 @@ parse_values (const char *text, char **why)
           g_ptr_array_unref (vals);
           return NULL;
         }
-      for (guint j = 0; j < vals->len; j++)
-        if (g_str_equal (vals->pdata[j], v))
-          {
-            *why = g_strdup_printf ("expected each value once ('%s' is listed twice)", v);
-            g_ptr_array_unref (vals);
-            return NULL;
-          }
       g_ptr_array_add (vals, g_strdup (v));
     }
   return vals;
@@ -420,6 +418,50 @@ read_zip (ScSweep *sw, const ScKfEntry *e, GError **error)
   return TRUE;
 }
 
+/* Note 2: no two points of one dimension alike.  An unzipped variable
+ * may not list a value twice; the variables of a zip group may not repeat
+ * one combination (each may repeat a value on its own). */
+static gboolean
+check_repeats (ScSweep *sw, GError **error)
+{
+  for (guint i = 0; i < sw->vars->len; i++)
+    {
+      const ScVar *v = sw->vars->pdata[i];
+      gboolean first_of_group = TRUE;
+      for (guint k = 0; k < i && v->zip >= 0; k++)
+        if (((const ScVar *) sw->vars->pdata[k])->zip == v->zip)
+          first_of_group = FALSE;
+      if (!first_of_group)
+        continue;
+      for (guint a = 0; a < v->values->len; a++)
+        for (guint b = a + 1; b < v->values->len; b++)
+          {
+            gboolean same = TRUE;
+            for (guint k = i; k < sw->vars->len && same; k++)
+              {
+                const ScVar *w = sw->vars->pdata[k];
+                if (k != i && (v->zip < 0 || w->zip != v->zip))
+                  continue;
+                same = g_str_equal (w->values->pdata[a], w->values->pdata[b]);
+              }
+            if (!same)
+              continue;
+            if (v->zip < 0)
+              sc_set_error (error, SCENARIO_ERROR_VALUE, v->where->file, v->where->line,
+                            v->section, v->where->key,
+                            "expected each value once ('%s' is listed twice)",
+                            (const char *) v->values->pdata[a]);
+            else
+              sc_set_error (error, SCENARIO_ERROR_VALUE, v->where->file, v->where->line,
+                            v->section, v->where->key,
+                            "expected zipped points that differ, got points %u and %u of the "
+                            "zip group of '%s' alike", a + 1, b + 1, v->name);
+            return FALSE;
+          }
+    }
+  return TRUE;
+}
+
 ScSweep *
 sc_sweep_build (const ScKf *kf, GError **error)
 {
@@ -518,6 +560,8 @@ sc_sweep_build (const ScKf *kf, GError **error)
 
   if (zip && !read_zip (sw, zip, error))
     goto fail;
+  if (!check_repeats (sw, error))
+    goto fail;
 
   /* Dimensions: each unzipped variable, each zip group at its first
    * member's place (note 3). */
@@ -591,4 +635,20 @@ sc_sweep_build (const ScKf *kf, GError **error)
 fail:
   sc_sweep_free (sw);
   return NULL;
+}
+
+/* scenario-private.h; lint.c (unused variables) and scenario-text.c. */
+gboolean
+sc_value_uses_var (const char *raw, const char *var)
+{
+  gsize n = strlen (var);
+  for (const char *p = strstr (raw, "${"); p; p = strstr (p + 2, "${"))
+    {
+      const char *q = p + 2;
+      while (*q == ' ' || *q == '\t')
+        q++;
+      if (strncmp (q, var, n) == 0 && !g_ascii_isalnum (q[n]) && q[n] != '_')
+        return TRUE;
+    }
+  return FALSE;
 }

@@ -323,3 +323,14 @@ sc_is_ident (const char *s)
       return FALSE;
   return TRUE;
 }
+
+gboolean
+sc_is_safe_name (const char *s)
+{
+  if (!*s || g_str_equal (s, ".") || strstr (s, "..") || strpbrk (s, "/\\"))
+    return FALSE;
+  for (const guchar *p = (const guchar *) s; *p; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      return FALSE;
+  return TRUE;
+}

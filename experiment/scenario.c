@@ -53,6 +53,7 @@ static const struct { const char *word; ScKind kind; gboolean named; } kinds[] =
   { "dns", SC_K_DNS, FALSE }, { "proxy", SC_K_PROXY, TRUE }, { "nat", SC_K_NAT, TRUE },
   { "device", SC_K_DEVICE, TRUE }, { "fault", SC_K_FAULT, TRUE }, { "sweep", SC_K_SWEEP, FALSE },
   { "expect", SC_K_EXPECT, FALSE }, { "golden", SC_K_GOLDEN, FALSE },
+  { "plot", SC_K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
 };
 
 ScKind
@@ -78,10 +79,13 @@ check_sections (const ScKf *kf, GError **error)
       ScKind k = sc_group_kind (g->name, &name);
       if (k == SC_K_UNKNOWN)
         {
+          g_autofree char *word = g_strndup (g->name, strcspn (g->name, " "));
+          g_autofree char *note = sc_suggest_note (word, "scenario, network, dns, proxy, nat, "
+                                                   "device, fault, sweep, expect, golden, plot");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
                         "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [sweep], "
-                        "[expect], [golden]");
+                        "[expect], [golden], [plot]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;

@@ -7,7 +7,7 @@
  *
  * 1. Sections.  [scenario] (name, duration, warmup, seed, replications,
  *    extends), [network], [dns], [proxy NAME], [nat NAME], [device NAME],
- *    [fault NAME], [sweep], [expect], [golden].  Unknown sections and
+ *    [fault NAME], [sweep], [expect], [golden], [plot].  Unknown sections and
  *    unknown keys are errors.  In [device NAME] every key that is not one
  *    of the section's own keys (profile, count, nat, start, access_*) is a
  *    device parameter under its vendor name (models/device/config.h),
@@ -76,9 +76,10 @@ typedef struct {
   char  **values;
 } ScenarioPoint;
 
-/* One [expect] or [golden] entry, raw: check.h parses the value. */
+/* One [expect], [golden] or [plot] entry, raw: check.h and plot.h parse
+ * the value. */
 typedef struct {
-  char  *section;           /* "expect" or "golden" */
+  char  *section;           /* "expect", "golden" or "plot" */
   char  *key;
   char  *value;
   char  *file;
@@ -138,7 +139,8 @@ guint64     scenario_seed_mix       (guint64 seed, const char *point_key, guint 
  * Cannot fail for a scenario that loaded (note: scenario_load checked). */
 RunSpec    *scenario_instantiate    (const Scenario *sc, guint point, guint replication);
 
-/* [expect] and [golden] entries in file order; owned by the scenario. */
+/* [expect], [golden] and [plot] entries in file order; owned by the
+ * scenario. */
 const ScenarioEntry *scenario_get_entries (const Scenario *sc, guint *n_entries);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Scenario, scenario_free)

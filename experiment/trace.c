@@ -102,18 +102,26 @@ trace_run_ladder (Store *store, gint64 run_id, const TraceOptions *opt,
   char *tmpdir = NULL, *tmp_pcap = NULL, *text = NULL;
   RunResult *res = NULL;
   Ladder *l = NULL;
-  if (opt->pcap_path == NULL)
-    {
-      tmpdir = g_dir_make_tmp ("sipsim-trace-XXXXXX", error);
-      if (tmpdir == NULL)
-        return NULL;
-      tmp_pcap = g_build_filename (tmpdir, "run.pcap", NULL);
-    }
-  RunOptions ro = { .keep_observations = TRUE,
-                    .pcap_path = opt->pcap_path ? opt->pcap_path : tmp_pcap };
+  /* The ladder is drawn from every link (ladder.h merges a packet's
+   * hops); the user's pcap is captured where they asked (run-pcap.c
+   * note 1), in a second replay, since a link has one tap. */
+  tmpdir = g_dir_make_tmp ("sipsim-trace-XXXXXX", error);
+  if (tmpdir == NULL)
+    return NULL;
+  tmp_pcap = g_build_filename (tmpdir, "run.pcap", NULL);
+  RunOptions ro = { .keep_observations = TRUE, .pcap_path = tmp_pcap, .pcap_at = "all" };
   res = replay_run (store, run_id, &ro, error);
   if (res == NULL)
     goto out;
+  if (opt->pcap_path)
+    {
+      RunOptions uo = { .pcap_path = opt->pcap_path, .pcap_at = opt->pcap_at,
+                        .pcap_per_node = opt->pcap_per_node };
+      RunResult *ur = replay_run (store, run_id, &uo, error);
+      if (ur == NULL)
+        goto out;
+      run_result_free (ur);
+    }
   l = ladder_new (res->obs->hosts);
   if (!ladder_read_pcap (l, ro.pcap_path, error))
     goto out;

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
  * temporary file that is removed again. */
 typedef struct {
   const char *pcap_path;
+  const char *pcap_at;         /* RunOptions.pcap_at for pcap_path (NULL: the phones' access links) */
+  gboolean    pcap_per_node;   /* RunOptions.pcap_per_node */
   const char *only;       /* rows involving nodes whose name starts with this */
   gboolean    notes;      /* device events and faults as notes */
 } TraceOptions;

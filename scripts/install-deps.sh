@@ -15,6 +15,7 @@ PACKAGES=(
   munge slurmctld slurmd slurm-client            # tests/cluster/slurm.sh: a one-node Slurm cluster
   parallel                                       # doc/cluster.md's GNU parallel recipe, tested
   clang libclang-rt-14-dev                       # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
+  baresip-core kamailio dnsmasq-base             # tests/live/baresip-failover.py (issue 14)
 )
 
 missing=()

@@ -317,16 +317,46 @@ test_b40_custom_send (void)
   Script sc;
   script_open (&sc, t.fx.proxy_host[0], 5080, SCRIPT_OK);
   DeviceKaCustom c;
-  g_assert_true (device_ka_custom_parse ("mtd=SUBSCRIBE;event=check-sync;user=2000", &c, NULL));
+  /* Seed 004: user= is the user of the Request-URI and of To; event=
+   * goes on a NOTIFY. */
+  g_assert_true (device_ka_custom_parse ("mtd=NOTIFY;event=check-sync;user=2000", &c, NULL));
   SimTime t0 = send_one (&t, DEVICE_KA_CUSTOM, &c, (SimSockAddr) { t.fx.proxy_ip[0], 5080 },
                          SIM_S (10), SIM_S (30));
   g_assert_cmpint (t.res.outcome, ==, DEVICE_KA_ANSWERED);
   g_assert_cmpint (t.done_at, ==, t0 + RTT (&t));
   g_assert_cmpuint (sc.rx->len, ==, 1);
   SipMsg *m = sc.rx->pdata[0];
-  g_assert_cmpint (sip_msg_method (m), ==, SIP_METHOD_SUBSCRIBE);
+  g_assert_cmpint (sip_msg_method (m), ==, SIP_METHOD_NOTIFY);
   g_assert_true (sip_str_eq (sip_msg_request_uri_str (m), "sip:2000@" DOMAIN));
+  g_assert_true (sip_str_eq (sip_msg_to (m)->uri.user, "2000"));
   g_assert_true (sip_str_eq (sip_msg_header (m, "Event", 0), "check-sync"));
+  device_ka_custom_clear (&c);
+
+  /* Issue 14 item 4, seed 004: without user= "the request-uri will not
+   * have a userid, and the TO header field will use the same userid as
+   * the FROM header"; "event parameter is optional and is only
+   * applicable if method is NOTIFY": a PING carries no Event, even with
+   * event= given. */
+  g_assert_true (device_ka_custom_parse ("mtd=PING;event=check-sync", &c, NULL));
+  send_one (&t, DEVICE_KA_CUSTOM, &c, (SimSockAddr) { t.fx.proxy_ip[0], 5080 },
+            SIM_S (10), SIM_S (30));
+  g_assert_cmpuint (sc.rx->len, ==, 2);
+  m = sc.rx->pdata[1];
+  g_assert_true (sip_str_eq (sip_msg_method_str (m), "PING"));
+  g_assert_true (sip_str_eq (sip_msg_request_uri_str (m), "sip:" DOMAIN));
+  g_assert_true (sip_str_eq (sip_msg_to (m)->uri.user, USER));
+  g_assert_true (sip_str_eq (sip_msg_from (m)->uri.user, USER));
+  g_assert_false (sip_str_present (sip_msg_header (m, "Event", 0)));
+  device_ka_custom_clear (&c);
+  /* A NOTIFY without event= uses 'keep-alive', without user= no userid. */
+  g_assert_true (device_ka_custom_parse ("mtd=NOTIFY", &c, NULL));
+  send_one (&t, DEVICE_KA_CUSTOM, &c, (SimSockAddr) { t.fx.proxy_ip[0], 5080 },
+            SIM_S (10), SIM_S (30));
+  g_assert_cmpuint (sc.rx->len, ==, 3);
+  m = sc.rx->pdata[2];
+  g_assert_true (sip_str_eq (sip_msg_request_uri_str (m), "sip:" DOMAIN));
+  g_assert_true (sip_str_eq (sip_msg_to (m)->uri.user, USER));
+  g_assert_true (sip_str_eq (sip_msg_header (m, "Event", 0), "keep-alive"));
   device_ka_custom_clear (&c);
 
   /* An extension method goes out as written; the registrar model answers

@@ -141,6 +141,8 @@ test_b6_retry_after_wins (void)
   sim_rng_init (&rng, 6, "retry-after");
   for (int p = DEVICE_PROFILE_OBIHAI; p < DEVICE_N_PROFILES; p++)
     {
+      if (p == DEVICE_PROFILE_BARESIP)
+        continue;   /* never reads Retry-After: B46, below */
       DeviceConfig c;
       device_config_init (&c, (DeviceProfileId) p);
       for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
@@ -152,6 +154,49 @@ test_b6_retry_after_wins (void)
         }
       device_config_clear (&c);
     }
+}
+
+/* B46 (libre reg.c failwait, response_handler): refresh at 90 % of the
+ * granted expiry; after the n-th failure in a row wait
+ * min(1800, 30 x 2^min(n, 6)) x U[0.5, 1.0] s, whatever the failure, a
+ * Retry-After included (never read); 408 and 403 are not server failures,
+ * 503 is (request.c response_handler: the next target on 503). */
+static void
+test_b46_baresip (void)
+{
+  DeviceConfig c;
+  device_config_init (&c, DEVICE_PROFILE_BARESIP);
+  const DeviceAccountConfig *a = &c.accounts[0];
+  g_assert_cmpint (device_refresh_delay (a, 60), ==, SIM_S (54));
+  g_assert_cmpint (device_refresh_delay (a, 3600), ==, SIM_S (3240));
+  g_assert_true (device_status_is_server_failure (a, 503));
+  g_assert_false (device_status_is_server_failure (a, 408));
+  g_assert_false (device_status_is_server_failure (a, 403));
+  SimRng rng;
+  sim_rng_init (&rng, 46, "b46");
+  for (guint n = 1; n <= 8; n++)
+    {
+      double w = MIN (1800.0, 30.0 * (double) (1u << MIN (n, 6u)));
+      double lo = 1e18, hi = 0, sum = 0;
+      const guint draws = 4000;
+      for (guint k = 0; k < draws; k++)
+        {
+          /* a Retry-After of 5 s changes nothing */
+          double t = (double) device_retry_wait (a, DEVICE_FAIL_SERVER, 5, n, &rng) / SIM_S (1);
+          lo = MIN (lo, t);
+          hi = MAX (hi, t);
+          sum += t;
+        }
+      g_assert_cmpfloat (lo, >=, 0.5 * w);
+      g_assert_cmpfloat (hi, <=, w);
+      /* spread over the whole window: min and max within 1 % of its ends */
+      g_assert_cmpfloat (lo, <=, 0.5 * w + 0.01 * w);
+      g_assert_cmpfloat (hi, >=, w - 0.01 * w);
+      /* mean 0.75 W; sd of U over W/2 is W/(2 sqrt 12); 5 sigma of the mean */
+      double tol = 5.0 * (w / (2.0 * sqrt (12.0))) / sqrt ((double) draws);
+      g_assert_cmpfloat (fabs (sum / draws - 0.75 * w), <=, tol);
+    }
+  device_config_clear (&c);
 }
 
 static void
@@ -299,6 +344,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device/timing/2-backoff/rfc5626-4.5-range-and-mean", test_rfc5626_backoff);
   g_test_add_func ("/device/timing/3-retry/B6-retry-after-wins", test_b6_retry_after_wins);
   g_test_add_func ("/device/timing/3-retry/B8-aastra-fixed-rfc5626", test_b8_waits);
+  g_test_add_func ("/device/timing/3-retry/B46-baresip-failwait-no-retry-after", test_b46_baresip);
   g_test_add_func ("/device/timing/4-codes/B38-server-failure", test_b38_server_failure);
   g_test_add_func ("/device/timing/4-codes/wildcard-lists", test_status_lists);
   g_test_add_func ("/device/timing/5-outbound/rfc5626-4.4.1-ka-interval",

@@ -551,6 +551,158 @@ test_b40_keepalive_keeps_pinhole (void)
   }
 }
 
+/* RFC 3581 §4 (issue 14 item 10): the phone answering an inbound OPTIONS
+ * whose top Via carries an empty rport fills in rport=<the request's
+ * source port> and received=<its source address>; a tester socket on the
+ * proxy's host sends it from port 5999 (sent-by says 5060, so the answer
+ * must go to 5999 and say so). */
+typedef struct { SipMsg *resp; SimSockAddr from; } Answer;
+
+static void
+on_answer (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
+           gpointer user_data)
+{
+  Answer *a = user_data;
+  (void) sock;
+  g_clear_pointer (&a->resp, sip_msg_unref);
+  a->resp = sip_msg_parse (data, len, NULL);
+  a->from = *from;
+}
+
+static void
+test_inbound_options_rport_value (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 16, .n_proxies = 1 });
+  device_fixture_add_a (&fx, "voip.test", fx.proxy_ip[0], 3600);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (5));
+  Answer a = { 0 };
+  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = 5999 };
+  g_autoptr (GError) err = NULL;
+  SimHostUdp *sock = host_udp_open (fx.proxy_host[0], &local, on_answer, NULL, &a, &err);
+  g_assert_no_error (err);
+  static const char req[] =
+    "OPTIONS sip:1000@192.168.1.10:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKprobe1;rport\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:probe@voip.test>;tag=p1\r\n"
+    "To: <sip:1000@voip.test>\r\n"
+    "Call-ID: probe-1\r\n"
+    "CSeq: 1 OPTIONS\r\n"
+    "Content-Length: 0\r\n\r\n";
+  SimSockAddr phone = { DEVICE_FIXTURE_PHONE_IP, 5060 };
+  g_assert_true (host_udp_sendto (sock, &phone, (const guint8 *) req, sizeof req - 1, &err));
+  sim_world_run_until (fx.world, SIM_S (6));
+  g_assert_nonnull (a.resp);
+  g_assert_cmpuint (sip_msg_status (a.resp), ==, 200);
+  const SipVia *via = sip_msg_via (a.resp, 0);
+  g_assert_true (via->has_rport);
+  g_assert_cmpuint (via->rport, ==, 5999);
+  g_autofree char *received = sip_str_dup (via->received);
+  g_assert_cmpstr (received, ==, "198.51.100.10");
+  g_clear_pointer (&a.resp, sip_msg_unref);
+  host_udp_close (sock);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* Issue 14 item 3, B23 / seed 004 ("No response to this request from the
+ * server will trigger a proxy failover"): the keep-alive's silence counts
+ * even while a refresh to the same dead server is in flight.  E = 600 s,
+ * so the refresh leaves at r0 + 540 s (0.9 E) and the binding lasts to
+ * r0 + 600 s; OPTIONS every 20 s from r0; the primary crashes at 510 s,
+ * so the keep-alive of r0 + 520 s goes unanswered and fails at r0 + 552
+ * s, during the refresh (which would only end at r0 + 572 s).  Expected:
+ * the failover starts at the keep-alive failure, REGISTERED at p1 =
+ * KA_FAILED + DNS + RTT. */
+static void
+test_b23_keepalive_failure_during_refresh (void)
+{
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 5 });
+  add_srv_servers (&fx, 2);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_ProxyServerRedundancy", "true");
+  set (&cfg, "RegisterExpires", "600");
+  set (&cfg, "X_KeepAliveEnable", "true");
+  set (&cfg, "X_KeepAliveExpires", "20");
+  set (&cfg, "X_KeepAliveMsgType", "options");
+  set (&cfg, "keepalive_timeout", "32");
+  device_fixture_start_device (&fx, &cfg);
+  sip_proxy_schedule_fault (fx.proxy[0], SIM_S (510), SIP_PROXY_FAULT_CRASH);
+  sim_world_run_until (fx.world, SIM_S (800));
+
+  const DeviceEvent *r0 = registered_at (&fx, 0, 0);
+  g_assert_nonnull (r0);
+  const DeviceEvent *refresh = device_fixture_find_event (&fx, DEVICE_EVENT_REGISTER_SENT, 1,
+                                                          SIM_S (510), 0);
+  g_assert_nonnull (refresh);
+  g_assert_cmpint (refresh->time, ==, r0->time + SIM_S (540));
+  const DeviceEvent *kf = device_fixture_find_event (&fx, DEVICE_EVENT_KA_FAILED, 1, 0, 0);
+  g_assert_nonnull (kf);
+  g_assert_cmpint (kf->time, ==, r0->time + SIM_S (520) + SIM_S (32));
+  g_assert_cmpint (kf->time, <, refresh->time + TIMER_F);      /* the refresh is in flight */
+  const DeviceEvent *fo = registered_at (&fx, 1, 0);
+  g_assert_nonnull (fo);
+  const DeviceEvent *lk = lookup_after (&fx, kf->time);
+  g_assert_nonnull (lk);
+  g_assert_cmpint (fo->time, ==, lk->time + RTT);
+  g_assert_cmpint (lk->time, <, refresh->time + TIMER_F);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* Issue 14 item 5, B39: behind an address-dependent NAT (RFC 4787 ADM:
+ * one public port per remote address) with the STUN keep-alive server
+ * (proxy 1) other than the registrar (proxy 0), STUN and rport report
+ * different public ports.  The one the registrar sees is the one that
+ * routes inbound requests (its binding's flow), so rport wins and a STUN
+ * answer from another server never rewrites the Contact.  Expected over
+ * 20 minutes of 60 s STUN keep-alives, RegisterExpires 3600 (no
+ * refresh): one mapping (the first 2xx's), two REGISTERs (the first, then
+ * the B45 re-REGISTER with the learnt contact), every inbound probe of
+ * the registrar answered.  Before the fix each STUN answer and each
+ * following 2xx flipped the Contact: ~20 changes and 4 REGISTERs per
+ * keep-alive. */
+static void
+test_b39_rport_wins_over_foreign_stun (void)
+{
+  NatSettings ns;
+  nat_settings_init_default (&ns);
+  ns.mapping = NAT_MAPPING_ADDRESS_DEPENDENT;
+  SipProxyConfig pc;
+  sip_proxy_config_init (&pc);
+  pc.stun = TRUE;
+  pc.probe_rate = 1.0 / 30;
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 17, .nat = TRUE,
+                                                      .nat_settings = &ns, .proxy_cfg = &pc,
+                                                      .n_proxies = 2 });
+  device_fixture_add_a (&fx, "voip.test", fx.proxy_ip[0], 3600);
+  DeviceConfig cfg;
+  obihai_config (&cfg);
+  set (&cfg, "X_KeepAliveEnable", "true");
+  set (&cfg, "X_KeepAliveExpires", "60");
+  set (&cfg, "X_KeepAliveMsgType", "stun");
+  set (&cfg, "X_KeepAliveServer", "198.51.100.20");
+  set (&cfg, "X_KeepAliveServerPort", "5060");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (1200));
+  const DeviceStats *st = device_get_stats (fx.device);
+  g_assert_cmpuint (st->keepalives_sent, >=, 19);
+  g_assert_cmpuint (st->mapping_changes, ==, 1);
+  g_assert_cmpuint (st->registers_sent, ==, 2);
+  guint total, reached = probes_reached (fx.proxy[0], &total);
+  g_assert_cmpuint (total, >, 20);
+  g_assert_cmpuint (reached, ==, total);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
 /* ------------------------------------------------------------- RFC 5626 */
 
 /* RFC 5626 §4.4.1: with outbound on and no Flow-Timer, STUN keep-alives
@@ -558,8 +710,14 @@ test_b40_keepalive_keeps_pinhole (void)
 static void
 test_rfc5626_keepalive_interval (void)
 {
+  /* A registrar with outbound and STUN on (both off by default). */
+  SipProxyConfig pc;
+  sip_proxy_config_init (&pc);
+  pc.outbound = TRUE;
+  pc.stun = TRUE;
   DeviceFixture fx;
-  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15, .nat = TRUE, .n_proxies = 1 });
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15, .nat = TRUE, .n_proxies = 1,
+                                                      .proxy_cfg = &pc });
   device_fixture_add_srv (&fx, "_sip._udp.voip.test", 10, 10, 5060, "p0.voip.test", 3600);
   device_fixture_add_a (&fx, "p0.voip.test", fx.proxy_ip[0], 3600);
   DeviceConfig cfg;
@@ -584,6 +742,43 @@ test_rfc5626_keepalive_interval (void)
   }
   g_assert_cmpuint (n, >=, 30);
   g_assert_cmpuint (device_get_stats (fx.device)->keepalives_failed, ==, 0);
+  device_config_clear (&cfg);
+  device_fixture_clear (&fx);
+}
+
+/* Issue 14 item 6: against a registrar as shipped (outbound and STUN
+ * off), the rfc profile asks for outbound, gets a 2xx without Require:
+ * outbound, and so runs none of RFC 5626's flow keep-alives (§4.4 applies
+ * to flows the registrar confirmed): it stays registered by refreshing,
+ * sends no STUN, and the registrar sees no STUN to ignore. */
+static void
+test_rfc5626_unconfirmed_no_flow_keepalive (void)
+{
+  SipProxyConfig shipped;
+  sip_proxy_config_init (&shipped);
+  DeviceFixture fx;
+  device_fixture_init (&fx, &(DeviceFixtureOptions) { .seed = 15, .nat = TRUE, .n_proxies = 1,
+                                                      .proxy_cfg = &shipped });
+  device_fixture_add_srv (&fx, "_sip._udp.voip.test", 10, 10, 5060, "p0.voip.test", 3600);
+  device_fixture_add_a (&fx, "p0.voip.test", fx.proxy_ip[0], 3600);
+  DeviceConfig cfg;
+  device_config_init (&cfg, DEVICE_PROFILE_RFC);
+  set (&cfg, "ProxyServer", "voip.test");
+  set (&cfg, "AuthUserName", "1000");
+  set (&cfg, "sip.reg_surge_prevention", "0");
+  device_fixture_start_device (&fx, &cfg);
+  sim_world_run_until (fx.world, SIM_S (1000));
+  guint ka = 0, reg = 0;
+  for (guint i = 0; i < fx.events->len; i++) {
+    const DeviceEvent *ev = &g_array_index (fx.events, DeviceEvent, i);
+    ka += ev->kind == DEVICE_EVENT_KEEPALIVE;
+    reg += ev->kind == DEVICE_EVENT_REGISTERED;
+  }
+  g_assert_cmpuint (reg, >=, 1);
+  g_assert_cmpuint (ka, ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (fx.proxy[0])->stun_ignored, ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (fx.proxy[0])->stun_answered, ==, 0);
+  g_assert_cmpuint (sip_proxy_binding_count (fx.proxy[0]), ==, 1);
   device_config_clear (&cfg);
   device_fixture_clear (&fx);
 }
@@ -685,6 +880,14 @@ main (int argc, char **argv)
   g_test_add_func ("/device/4-keepalive/RFC5626-stun-interval-24-29s",
                    test_rfc5626_keepalive_interval);
   g_test_add_func ("/device/7-determinism/same-seed-same-trace", test_determinism);
+  g_test_add_func ("/device/5-nat/B39-rport-wins-over-foreign-stun",
+                   test_b39_rport_wins_over_foreign_stun);
+  g_test_add_func ("/device/4-keepalive/B23-failure-during-refresh-fails-over",
+                   test_b23_keepalive_failure_during_refresh);
+  g_test_add_func ("/device/4-keepalive/RFC5626-unconfirmed-no-flow-keepalive",
+                   test_rfc5626_unconfirmed_no_flow_keepalive);
+  g_test_add_func ("/device/5-nat/RFC3581-inbound-options-answer-has-rport-value",
+                   test_inbound_options_rport_value);
   g_test_add_func ("/device/1-enable/B9-alternate-local-ports", test_b9_alternate_ports);
   return g_test_run ();
 }

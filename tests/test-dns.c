@@ -8,6 +8,7 @@
  * expected time is computed from that, the settings and the retry rule of
  * resolver.h (attempt k waits timeout << (k / n_servers)).
  */
+#include <math.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -307,7 +308,7 @@ static void
 test_srv (void)
 {
   Dns d;
-  DnsServerConfig sc = { .no_rotate = TRUE };
+  DnsServerConfig sc = { .order = DNS_ORDER_FIXED };
   dns_init (&d, &sc, NULL);
   add_srv (&d, "_sip._udp.example.test", 10, 60, 5060, "a.example.test", 120);
   add_srv (&d, "_sip._udp.example.test", 20, 0, 5070, "b.example.test.", 90);
@@ -379,6 +380,40 @@ test_nxdomain_refused (void)
   dns_server_get_stats (d.dns, &st);
   g_assert_cmpuint (st.nxdomain, ==, 1);
   g_assert_cmpuint (st.refused, ==, 3);
+  got_clear (&g);
+  dns_clear (&d);
+}
+
+/* Issue 14 item 10: a name with no records of its own but a descendant
+ * with some (an empty non-terminal, `_udp.example.test` under
+ * `_sip._udp.example.test`) exists, and so does the zone origin: RFC 8020
+ * §2 / RFC 4592 §2.2.2, NOERROR with no answers, as BIND and dnsmasq
+ * answer.  A sibling that exists nowhere is still NXDOMAIN. */
+static void
+test_empty_non_terminal_nodata (void)
+{
+  Dns d;
+  dns_init (&d, NULL, NULL);
+  add_srv (&d, "_sip._udp.example.test", 10, 0, 5060, "sip.example.test", 300);
+  add_a (&d, "a.b.c.example.test", SIM_IP4 (192, 0, 2, 10), 300);
+  static const char *const exist[] = { "_udp.example.test", "c.example.test",
+                                       "b.c.example.test", "example.test" };
+  Got g = { 0 };
+  for (guint i = 0; i < G_N_ELEMENTS (exist); i++)
+    {
+      g_test_message ("%s", exist[i]);
+      run_a (&d, exist[i], &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, HOST_DNS_NODATA);
+      g_assert_cmpuint (g.n_a, ==, 0);
+    }
+  run_a (&d, "_tcp.example.test", &g, SIM_S (60));
+  g_assert_cmpint (g.status, ==, HOST_DNS_NXDOMAIN);
+  run_a (&d, "x.c.example.test", &g, SIM_S (60));
+  g_assert_cmpint (g.status, ==, HOST_DNS_NXDOMAIN);
+  DnsServerStats st;
+  dns_server_get_stats (d.dns, &st);
+  g_assert_cmpuint (st.nodata, ==, 4);
+  g_assert_cmpuint (st.nxdomain, ==, 2);
   got_clear (&g);
   dns_clear (&d);
 }
@@ -619,27 +654,35 @@ test_concurrent (void)
 
 /* ---------------------------------------------------------- 4-changes */
 
+/* DNS_ORDER_CYCLIC: successive answers rotate by one position (answer k+1
+ * starts where answer k's second record was), from whatever start; and
+ * DNS_ORDER_FIXED answers in the order added. */
 static void
 test_round_robin (void)
 {
   Dns d;
-  dns_init (&d, NULL, NULL);
+  DnsServerConfig cyc = { .order = DNS_ORDER_CYCLIC };
+  dns_init (&d, &cyc, NULL);
   SimIp4 ip[3] = { SIM_IP4 (192, 0, 2, 1), SIM_IP4 (192, 0, 2, 2), SIM_IP4 (192, 0, 2, 3) };
   for (guint i = 0; i < 3; i++)
     add_a (&d, "sip.example.test", ip[i], 60);
   Got g = { 0 };
-  /* answer k lists the records starting from k mod 3 */
+  guint start = 0;
   for (guint k = 0; k < 4; k++)
     {
       run_a (&d, "sip.example.test", &g, SIM_S (10));
       g_assert_cmpuint (g.n_a, ==, 3);
+      if (k == 0)
+        for (start = 0; start < 3 && ip[start] != g.a[0].ip; start++)
+          ;
+      g_assert_cmpuint (start, <, 3);
       for (guint i = 0; i < 3; i++)
-        g_assert_cmpuint (g.a[i].ip, ==, ip[(k + i) % 3]);
+        g_assert_cmpuint (g.a[i].ip, ==, ip[(start + k + i) % 3]);
     }
   got_clear (&g);
   dns_clear (&d);
 
-  DnsServerConfig sc = { .no_rotate = TRUE };
+  DnsServerConfig sc = { .order = DNS_ORDER_FIXED };
   dns_init (&d, &sc, NULL);
   for (guint i = 0; i < 3; i++)
     add_a (&d, "sip.example.test", ip[i], 60);
@@ -651,6 +694,71 @@ test_round_robin (void)
     }
   got_clear (&g);
   dns_clear (&d);
+}
+
+/* Issue 14 item 2: the first answer of a run, over many runs (seeds).  A
+ * real server has been answering long before a scenario starts, so the
+ * order a device sees first must not be the zone file's in every run.
+ * Expected: with the default (random) and with cyclic, each of three
+ * equal A records heads the first answer with probability 1/3; with
+ * random each of the 6 orders has 1/6.  Tolerance 5 binomial sigma over
+ * RUNS seeds: 5 * sqrt(1/3 * 2/3 / 600) = 0.096, 5 * sqrt(1/6 * 5/6 / 600)
+ * = 0.076.  Fixed: the file order in every run. */
+#define RUNS 600
+static void
+test_order_across_runs (void)
+{
+  SimIp4 ip[3] = { SIM_IP4 (192, 0, 2, 1), SIM_IP4 (192, 0, 2, 2), SIM_IP4 (192, 0, 2, 3) };
+  const DnsRrsetOrder orders[] = { DNS_ORDER_RANDOM, DNS_ORDER_CYCLIC, DNS_ORDER_FIXED };
+  for (guint o = 0; o < G_N_ELEMENTS (orders); o++)
+    {
+      guint first[3] = { 0 }, perm[6] = { 0 };
+      for (guint64 seed = 1; seed <= RUNS; seed++)
+        {
+          Dns d;
+          DnsServerConfig sc = { .order = orders[o] };
+          /* The default config is the random order. */
+          dns_init_full (&d, seed, orders[o] == DNS_ORDER_RANDOM ? NULL : &sc, NULL, NULL, 0);
+          for (guint i = 0; i < 3; i++)
+            add_a (&d, "sip.example.test", ip[i], 60);
+          Got g = { 0 };
+          run_a (&d, "sip.example.test", &g, SIM_S (10));
+          g_assert_cmpuint (g.n_a, ==, 3);
+          guint pos[3];
+          for (guint i = 0; i < 3; i++)
+            {
+              pos[i] = 3;
+              for (guint j = 0; j < 3; j++)
+                if (g.a[i].ip == ip[j])
+                  pos[i] = j;
+              g_assert_cmpuint (pos[i], <, 3);
+            }
+          first[pos[0]]++;
+          /* permutation index: first record * 2 + whether the rest is reversed */
+          perm[pos[0] * 2 + (pos[1] > pos[2])]++;
+          got_clear (&g);
+          dns_clear (&d);
+        }
+      const char *name = dns_rrset_order_to_string (orders[o]);
+      if (orders[o] == DNS_ORDER_FIXED)
+        {
+          g_assert_cmpuint (first[0], ==, RUNS);
+          continue;
+        }
+      for (guint i = 0; i < 3; i++)
+        {
+          double f = (double) first[i] / RUNS, p = 1.0 / 3.0;
+          if (fabs (f - p) > 5 * sqrt (p * (1 - p) / RUNS))
+            g_error ("%s: record %u first in %.3f of runs, expected %.3f", name, i, f, p);
+        }
+      if (orders[o] == DNS_ORDER_RANDOM)
+        for (guint i = 0; i < 6; i++)
+          {
+            double f = (double) perm[i] / RUNS, p = 1.0 / 6.0;
+            if (fabs (f - p) > 5 * sqrt (p * (1 - p) / RUNS))
+              g_error ("random: order %u in %.3f of runs, expected %.3f", i, f, p);
+          }
+    }
 }
 
 static void
@@ -833,6 +941,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/2-answers/srv-sip-udp", test_srv);
   g_test_add_func ("/dns/2-answers/srv-only", test_srv_only);
   g_test_add_func ("/dns/2-answers/nxdomain-refused", test_nxdomain_refused);
+  g_test_add_func ("/dns/2-answers/empty-non-terminal-nodata", test_empty_non_terminal_nodata);
   g_test_add_func ("/dns/2-answers/servfail-and-modes", test_servfail_and_modes);
   g_test_add_func ("/dns/3-timing/silent-timeout", test_silent_timeout);
   g_test_add_func ("/dns/3-timing/default-timeout", test_default_timeout);
@@ -842,6 +951,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/3-timing/port-unreachable", test_port_unreachable);
   g_test_add_func ("/dns/3-timing/concurrent-and-cancel", test_concurrent);
   g_test_add_func ("/dns/4-changes/round-robin", test_round_robin);
+  g_test_add_func ("/dns/4-changes/order-across-runs", test_order_across_runs);
   g_test_add_func ("/dns/4-changes/scheduled", test_scheduled_changes);
   g_test_add_func ("/dns/4-changes/replace-skipped", test_scheduled_replace_skipped);
   g_test_add_func ("/dns/5-malformed/counted-and-dropped", test_malformed_counted);

@@ -372,6 +372,42 @@ test_outage_no_nat_failover (void)
   assert_val (m, "", "outage_s", 33.18);
 }
 
+/* Issue 14 item 8, B21: a phone with a secondary registration at B (every
+ * 1800 s, as its refreshes run) while registered at A is reachable
+ * through B when A crashes at 100 s: the doc's reachability rule (a
+ * binding at an up registrar, pinhole open) holds all the time after the
+ * first registration.  outage = the 1.06 s before it; failover_s still
+ * measures the move of the primary leg (crash to REGISTERED at B, 32.12
+ * s), which is what it defines. */
+static void
+test_outage_secondary_registration (void)
+{
+  g_autoptr (RunObservations) obs = world (0, S (600));
+  guint u = add_unit (obs, "phone/SP1", 0, LOCAL, 0);
+  add_reg (obs, u, MS (1060), A, 3600);
+  ObsEvent sec = { .unit = u, .ev = { .kind = DEVICE_EVENT_SECONDARY, .time = MS (1120),
+                                      .account = 1, .server = B, .expires = 1800 } };
+  g_array_append_val (obs->events, sec);
+  add_fault (obs, S (100), OBS_FAULT_PROXY_CRASH, 0);
+  add_event (obs, u, DEVICE_EVENT_SERVER_CHANGE, MS (132060));
+  add_reg (obs, u, MS (132120), B, 3600);
+  g_autoptr (GArray) m = metrics_compute (obs);
+  assert_val (m, "", "outage_s", 1.06);
+  assert_val (m, "", "failover_s", 32.12);
+  /* A failed secondary REGISTER (no expiry) makes no binding: without
+   * the successful one the crash costs 32.12 s again. */
+  g_autoptr (RunObservations) o2 = world (0, S (600));
+  u = add_unit (o2, "phone/SP1", 0, LOCAL, 0);
+  add_reg (o2, u, MS (1060), A, 3600);
+  ObsEvent fail = { .unit = u, .ev = { .kind = DEVICE_EVENT_SECONDARY, .time = MS (1120),
+                                       .account = 1, .server = B, .status = 503 } };
+  g_array_append_val (o2->events, fail);
+  add_fault (o2, S (100), OBS_FAULT_PROXY_CRASH, 0);
+  add_reg (o2, u, MS (132120), B, 3600);
+  g_autoptr (GArray) m2 = metrics_compute (o2);
+  assert_val (m2, "", "outage_s", 33.18);
+}
+
 static void
 test_outage_binding_expires (void)
 {
@@ -721,11 +757,38 @@ test_doc_example (void)
   assert_val (m, "", "bytes_per_device_hour", 216000);
 }
 
+/* The registry (metrics-info.c) covers every metric, with a unit, and
+ * its ranges are those doc/metrics.md states: fractions in [0, 1],
+ * everything else >= 0. */
+static void
+test_registry (void)
+{
+  const char * const *names = metrics_names ();
+  for (guint i = 0; names[i]; i++)
+    {
+      const MetricInfo *m = metrics_info (names[i]);
+      g_assert_nonnull (m);
+      g_assert_cmpstr (m->name, ==, names[i]);
+      g_assert_true (m->unit && *m->unit && m->label && *m->label);
+      g_assert_cmpfloat (m->min, ==, 0);
+      if (m->kind == METRIC_FRACTION)
+        g_assert_cmpfloat (m->max, ==, 1);
+      if (g_str_has_suffix (names[i], "_s"))
+        g_assert_cmpint (m->kind, ==, METRIC_SECONDS);
+    }
+  g_assert_null (metrics_info ("no_such_metric"));
+  g_autofree char *l = metrics_axis_label ("failover_s");
+  g_assert_cmpstr (l, ==, "failover time (s)");
+  g_autofree char *u = metrics_axis_label ("x");
+  g_assert_cmpstr (u, ==, "x");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/metrics/1-rows/single-unit", test_rows_single_unit);
+  g_test_add_func ("/metrics/1-rows/registry", test_registry);
   g_test_add_func ("/metrics/1-rows/no-units", test_rows_no_units);
   g_test_add_func ("/metrics/2-ttfr/power-on-to-first", test_ttfr);
   g_test_add_func ("/metrics/3-failover/crash-to-backup", test_failover_basic);
@@ -739,6 +802,8 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/3-failover/count", test_failover_count);
   g_test_add_func ("/metrics/4-outage/no-nat-failover", test_outage_no_nat_failover);
   g_test_add_func ("/metrics/4-outage/binding-expires", test_outage_binding_expires);
+  g_test_add_func ("/metrics/4-outage/B21-secondary-registration-reachable",
+                   test_outage_secondary_registration);
   g_test_add_func ("/metrics/4-outage/never-registered", test_outage_never_registered);
   g_test_add_func ("/metrics/4-outage/nat-expiry", test_outage_nat_expiry);
   g_test_add_func ("/metrics/4-outage/nat-expiry-warmup", test_outage_nat_expiry_warmup);

@@ -314,12 +314,12 @@ test_cdf_data (void)
   g_assert_nonnull (strstr (dat, "# point ka=15: 4 values, 1 NULL"));
 
   /* the script: both curves by index, titles with n, NULL runs counted */
-  g_autofree char *gp = read_out (&f, "cdf-failover_s.gp");
+  g_autofree char *gp = read_out (&f, "cdf-failover_s.svg.gp");
   g_assert_nonnull (strstr (gp, "\"cdf-failover_s.dat\" index 0"));
   g_assert_nonnull (strstr (gp, "\"cdf-failover_s.dat\" index 1"));
   g_assert_null (strstr (gp, "index 2"));
   g_assert_nonnull (strstr (gp, "ka=15 (n=4"));
-  g_assert_nonnull (strstr (gp, "5 values from 8 runs; 3 runs with failover_s NULL"));
+  g_assert_nonnull (strstr (gp, "5 values from 8 runs, 2 sweep points; 3 runs with failover_s NULL"));
   g_assert_nonnull (strstr (gp, "set output \"cdf-failover_s.svg\""));
   fx_clear (&f);
 }
@@ -357,7 +357,7 @@ test_sweep_by (void)
   g_autofree char *dat = read_out (&f, "sweep-pinhole_survival-ka-by-nat.dat");
   g_autoptr (GPtrArray) b = parse_dat (dat);
   g_assert_cmpuint (b->len, ==, 2);      /* nat=30, nat=60 */
-  g_assert_nonnull (strstr (dat, "# nat=30"));
+  g_assert_nonnull (strstr (dat, "nat=30\n"));
   /* block nat=30: x=15 first (numeric order), values 1.0, 1.0: s = 0 */
   g_assert_cmpfloat (field (b, 0, 0, 0), ==, 15);
   g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 1), 1.0, 1e-12);
@@ -367,8 +367,10 @@ test_sweep_by (void)
   g_assert_cmpfloat (field (b, 0, 1, 0), ==, 100);
   g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 1), 0.1, 1e-12);
   g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 5), 1.2706, 1e-9);
-  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 2), 0.1 - 1.2706, 1e-9);
-  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 3), 0.1 + 1.2706, 1e-9);
+  /* pinhole_survival is a fraction (doc/metrics.md): the interval drawn
+   * is clipped to [0, 1], never below zero; the half-width stays */
+  g_assert_cmpfloat (field (b, 0, 1, 2), ==, 0.0);
+  g_assert_cmpfloat (field (b, 0, 1, 3), ==, 1.0);
   g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 6), 0.1 * sqrt (2.0), 1e-12);
   /* block nat=60, x=15: one value (the other run NULL): no interval */
   g_assert_cmpfloat_with_epsilon (field (b, 1, 0, 1), 0.9, 1e-12);
@@ -376,15 +378,19 @@ test_sweep_by (void)
   g_assert_cmpfloat (field (b, 1, 0, 2), ==, field (b, 1, 0, 1));
   g_assert_cmpfloat (field (b, 1, 0, 3), ==, field (b, 1, 0, 1));
   g_assert_true (isnan (field (b, 1, 0, 5)));
-  g_autofree char *gp = read_out (&f, "sweep-pinhole_survival-ka-by-nat.gp");
+  g_autofree char *gp = read_out (&f, "sweep-pinhole_survival-ka-by-nat.svg.gp");
   g_assert_nonnull (strstr (gp, "title \"nat=30\""));
   g_assert_nonnull (strstr (gp, "yerrorlines"));
   g_assert_null (strstr (gp, "averaged over"));
   fx_clear (&f);
 }
 
+/* Issue 19: runs of different sweep points are never pooled.  Without
+ * --by, the other variable (nat) gets one panel per value; each block
+ * holds one point's replications only (n <= 2 here, never the 3 or 4 a
+ * mean "over nat" would pool). */
 static void
-test_sweep_averaged (void)
+test_sweep_panels (void)
 {
   Fx f;
   fx_init (&f);
@@ -393,19 +399,58 @@ test_sweep_averaged (void)
                              "--x", "ka", NULL), ==, 0);
   g_autofree char *dat = read_out (&f, "sweep-pinhole_survival-ka.dat");
   g_autoptr (GPtrArray) b = parse_dat (dat);
-  g_assert_cmpuint (b->len, ==, 1);
-  /* ka=15 over nat: 1.0, 1.0, 0.9 (the NULL left out) */
+  g_assert_cmpuint (b->len, ==, 2);            /* panels nat=30, nat=60 */
+  g_assert_nonnull (strstr (dat, "# block 0: nat=30"));
+  g_assert_nonnull (strstr (dat, "# block 1: nat=60"));
+  /* nat=30: ka=15 -> 1.0, 1.0; ka=100 -> 0.0, 0.2 */
   g_assert_cmpfloat (field (b, 0, 0, 0), ==, 15);
-  g_assert_cmpfloat (field (b, 0, 0, 4), ==, 3);
-  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 1), 2.9 / 3, 1e-12);
-  double m = 2.9 / 3, ss = 2 * (1 - m) * (1 - m) + (0.9 - m) * (0.9 - m);
-  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 5), 4.303 * sqrt (ss / 2) / sqrt (3.0), 1e-12);
-  /* ka=100 over nat: 0.0, 0.2, 0.5, 0.7: mean 0.35 */
-  g_assert_cmpfloat (field (b, 0, 1, 0), ==, 100);
-  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 1), 0.35, 1e-12);
-  g_assert_cmpfloat (field (b, 0, 1, 4), ==, 4);
-  g_autofree char *gp = read_out (&f, "sweep-pinhole_survival-ka.gp");
-  g_assert_nonnull (strstr (gp, "averaged over nat"));
+  g_assert_cmpfloat (field (b, 0, 0, 4), ==, 2);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 0, 1), 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (field (b, 0, 1, 1), 0.1, 1e-12);
+  /* nat=60: ka=15 -> 0.9 (the NULL left out), ka=100 -> 0.5, 0.7 */
+  g_assert_cmpfloat (field (b, 1, 0, 4), ==, 1);
+  g_assert_cmpfloat_with_epsilon (field (b, 1, 0, 1), 0.9, 1e-12);
+  g_assert_cmpfloat_with_epsilon (field (b, 1, 1, 1), 0.6, 1e-12);
+  g_assert_cmpfloat (field (b, 1, 1, 4), ==, 2);
+  g_autofree char *gp = read_out (&f, "sweep-pinhole_survival-ka.svg.gp");
+  g_assert_nonnull (strstr (gp, "set multiplot layout 1,2"));
+  g_assert_nonnull (strstr (gp, "one panel per nat"));
+  g_assert_null (strstr (gp, "averaged over"));
+  /* a fraction's axis: [0, 1] plus room; the label has its unit */
+  g_assert_nonnull (strstr (gp, "set yrange [0:1.05]"));
+  g_assert_nonnull (strstr (gp, "pinhole survival (fraction of probes)"));
+  fx_clear (&f);
+}
+
+/* A swept value spanning two decades or more gets a log axis; a metric
+ * that cannot be negative an axis from zero. */
+static void
+test_sweep_log_axis (void)
+{
+  Fx f;
+  fx_init (&f);
+  const char *ttl[] = { "60", "600", "7200" };
+  for (guint p = 0; p < 3; p++)
+    for (guint r = 0; r < 2; r++)
+      {
+        g_autofree char *key = g_strdup_printf ("ttl=%s", ttl[p]);
+        add_run (&f, p, key, r, "outage_s", 5 + p + r);
+      }
+  g_assert_cmpint (run_plot (&f, "--format", "svg", "sweep", "--metric", "outage_s",
+                             "--x", "ttl", NULL), ==, 0);
+  g_autofree char *gp = read_out (&f, "sweep-outage_s-ttl.svg.gp");
+  g_assert_nonnull (strstr (gp, "set logscale x"));
+  g_assert_nonnull (strstr (gp, "set yrange [0:"));
+  g_assert_nonnull (strstr (gp, "outage (s)"));
+  /* 15..100 is less than two decades: linear */
+  Fx g;
+  fx_init (&g);
+  fill_grid (&g);
+  g_assert_cmpint (run_plot (&g, "--format", "svg", "sweep", "--metric", "outage_s",
+                             "--x", "ka", "--by", "nat", NULL), ==, 0);
+  g_autofree char *gp2 = read_out (&g, "sweep-outage_s-ka-by-nat.svg.gp");
+  g_assert_null (strstr (gp2, "set logscale x"));
+  fx_clear (&g);
   fx_clear (&f);
 }
 
@@ -435,8 +480,8 @@ test_sweep_categorical (void)
       g_autofree char *want = g_strdup_printf ("\"%s\"", msg[p]);
       g_assert_cmpstr (row[7], ==, want);
     }
-  g_autofree char *gp = read_out (&f, "sweep-outage_s-msg.gp");
-  g_assert_nonnull (strstr (gp, "xticlabels(8)"));
+  g_autofree char *gp = read_out (&f, "sweep-outage_s-msg.svg.gp");
+  g_assert_nonnull (strstr (gp, "set xtics (\"options\" 0, \"crlf\" 1, \"stun\" 2)"));
   g_assert_nonnull (strstr (gp, "with yerrorbars"));
   g_assert_null (strstr (gp, "yerrorlines"));
   fx_clear (&f);
@@ -529,10 +574,14 @@ test_formats (void)
   g_assert_cmpint (run_plot (&f, "--format", "dumb", "cdf", NULL), ==, 0);
   g_autofree char *txt = read_out (&f, "cdf-failover_s.txt");
   g_assert_cmpuint (strlen (txt), >, 500);
-  g_assert_nonnull (strstr (txt, "failover_s"));
-  g_autofree char *gp = read_out (&f, "cdf-failover_s.gp");
+  /* the axis label comes from the metric registry, with its unit */
+  g_assert_nonnull (strstr (txt, "failover time (s)"));
+  g_autofree char *gp = read_out (&f, "cdf-failover_s.txt.gp");
   g_assert_nonnull (strstr (gp, "set terminal dumb"));
   g_assert_null (strstr (gp, "set output"));
+  /* each format its own script: the dumb run left the PNG's alone */
+  g_autofree char *png_gp = read_out (&f, "cdf-failover_s.gp");
+  g_assert_nonnull (strstr (png_gp, "set terminal pngcairo"));
   g_assert_true (out_exists (&f, "cdf-failover_s.dat"));
 
   /* gnuplot failing is reported (exit 1), e.g. a program that is not gnuplot */
@@ -560,8 +609,10 @@ test_default_set (void)
   g_autofree char *def = g_build_filename (f.dir, "res-plots", NULL);
   const char *want[] = {
     "cdf-failover_s.svg",
-    "sweep-pinhole_survival-ka.svg", "sweep-outage_s-ka.svg", "sweep-failover_s-ka.svg",
-    "sweep-pinhole_survival-nat.svg", "sweep-outage_s-nat.svg", "sweep-failover_s-nat.svg",
+    /* each variable against the next, never pooled */
+    "sweep-pinhole_survival-ka-by-nat.svg", "sweep-outage_s-ka-by-nat.svg",
+    "sweep-failover_s-ka-by-nat.svg", "sweep-pinhole_survival-nat-by-ka.svg",
+    "sweep-outage_s-nat-by-ka.svg", "sweep-failover_s-nat-by-ka.svg",
   };
   for (guint i = 0; i < G_N_ELEMENTS (want); i++)
     {
@@ -820,7 +871,7 @@ test_timeline (void)
   g_assert_cmpint (run_plot (&s.f, "--format", "svg", "timeline", "--run", run, NULL), ==, 0);
 
   g_autofree char *svg_file = g_strconcat (name, ".svg", NULL);
-  g_autofree char *gp_file = g_strconcat (name, ".gp", NULL);
+  g_autofree char *gp_file = g_strconcat (name, ".svg.gp", NULL);
   g_autofree char *svg = read_out (&s.f, svg_file);
   g_assert_true (g_str_has_prefix (svg, "<?xml") || g_str_has_prefix (svg, "<svg"));
   g_autofree char *gp = read_out (&s.f, gp_file);
@@ -901,7 +952,8 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/1-ci/mean-ci", test_mean_ci);
   g_test_add_func ("/plot/2-cdf/data", test_cdf_data);
   g_test_add_func ("/plot/3-sweep/by", test_sweep_by);
-  g_test_add_func ("/plot/3-sweep/averaged", test_sweep_averaged);
+  g_test_add_func ("/plot/3-sweep/panels-not-pooled", test_sweep_panels);
+  g_test_add_func ("/plot/3-sweep/log-axis", test_sweep_log_axis);
   g_test_add_func ("/plot/3-sweep/categorical", test_sweep_categorical);
   g_test_add_func ("/plot/4-errors", test_errors);
   g_test_add_func ("/plot/5-formats", test_formats);

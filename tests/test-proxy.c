@@ -298,6 +298,7 @@ contact_expires (const SipMsg *m, const char *uri)
   return -1;
 }
 
+#define INSTANCE "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"
 #define CONTACT(user) "sip:" user "@10.0.1.2:5062"
 #define AOR(user)     user "@" DOMAIN
 
@@ -445,9 +446,149 @@ test_register_cseq_order (void)
   Req *c = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "1001", NULL, "other@10.0.1.2", 1,
                         "Contact: <sip:1001@10.0.1.2:5062>\r\nExpires: 120\r\n");
   fx_run (&x, SIM_S (1));
-  g_assert_cmpuint (status_of (b), ==, 500);
+  /* Kamailio: "400 Invalid CSeq number" (issue 14 item 6; was 500). */
+  g_assert_cmpuint (status_of (b), ==, 400);
   g_assert_cmpuint (status_of (c), ==, 200);
   g_assert_cmpint (contact_expires (c->final, CONTACT ("1001")), ==, 120);
+  fx_clear (&x);
+}
+
+/* Issue 14 item 6: a Contact with the same +sip.instance and reg-id as a
+ * binding replaces it whatever its URI (Kamailio's usrloc matches on the
+ * instance), so a phone that moves to another port (B9) or address leaves
+ * no stale binding behind; with match_instance off the URI decides and
+ * the old binding stays until it expires. */
+static void
+test_register_instance_replaces (void)
+{
+  for (guint on = 0; on <= 1; on++)
+    {
+      SipProxyConfig cfg;
+      sip_proxy_config_init (&cfg);
+      g_assert_true (cfg.match_instance);           /* the default */
+      cfg.match_instance = on;
+      Fx x;
+      fx_init (&x, &cfg);
+      Req *a = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "1001", NULL, NULL, 0,
+                            "Contact: <sip:1001@10.0.1.2:5062>;+sip.instance=\"" INSTANCE
+                            "\";reg-id=1\r\nExpires: 600\r\n");
+      fx_run (&x, SIM_S (1));
+      /* New port, new Call-ID (a new boot or a B9 port change). */
+      Req *b = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "1001", NULL, "moved@10.0.1.2", 0,
+                            "Contact: <sip:1001@10.0.1.2:5063>;+sip.instance=\"" INSTANCE
+                            "\";reg-id=1\r\nExpires: 600\r\n");
+      fx_run (&x, SIM_S (1));
+      g_assert_cmpuint (status_of (a), ==, 200);
+      g_assert_cmpuint (status_of (b), ==, 200);
+      g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("1001")), ==, on ? 1 : 2);
+      g_assert_true (sip_proxy_lookup (x.proxy, AOR ("1001"), "sip:1001@10.0.1.2:5063",
+                                       NULL, NULL));
+      g_assert_cmpint (sip_proxy_lookup (x.proxy, AOR ("1001"), "sip:1001@10.0.1.2:5062",
+                                         NULL, NULL), ==, !on);
+      g_assert_cmpuint (sip_msg_contact_count (b->final), ==, on ? 1 : 2);
+      /* Another instance is another device: a binding of its own. */
+      Req *c = ua_send_req (&x.ua, SIP_METHOD_REGISTER, "1001", NULL, "other@10.0.1.2", 0,
+                            "Contact: <sip:1001@10.0.1.2:5063>;+sip.instance=\""
+                            "<urn:uuid:00000000-0000-1000-8000-000A95A0E129>\";reg-id=1\r\n"
+                            "Expires: 600\r\n");
+      fx_run (&x, SIM_S (1));
+      g_assert_cmpuint (status_of (c), ==, 200);
+      g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("1001")), ==,
+                        on ? 2 : 2);   /* off: same URI as b's, so it refreshes b's */
+      fx_clear (&x);
+    }
+}
+
+/* Issue 14 item 6: min_expires_raise grants the minimum to a request
+ * below it (Kamailio's registrar: 60 s for a request of 10 s) instead of
+ * 423; Expires 0 still removes. */
+static void
+test_register_raise_to_minimum (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  g_assert_false (cfg.min_expires_raise);           /* default: 423 */
+  cfg.min_expires = 60;
+  cfg.min_expires_raise = TRUE;
+  Fx x;
+  fx_init (&x, &cfg);
+  Req *a = ua_register (&x.ua, "1001", "", 10, NULL);
+  Req *b = ua_register (&x.ua, "1002", ";expires=59", 10, NULL);
+  Req *c = ua_register (&x.ua, "1003", "", 61, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (a), ==, 200);
+  g_assert_cmpint (contact_expires (a->final, CONTACT ("1001")), ==, 60);
+  g_assert_cmpint (contact_expires (b->final, CONTACT ("1002")), ==, 60);
+  g_assert_cmpint (contact_expires (c->final, CONTACT ("1003")), ==, 61);
+  Req *rm = ua_register (&x.ua, "1001", "", 0, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (rm), ==, 200);
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, AOR ("1001")), ==, 0);
+  fx_clear (&x);
+}
+
+/* Issue 14 item 6: a REGISTER that does not parse but shows its request
+ * line and the five headers a response copies gets 400 (Kamailio's
+ * sl_reply_error), with those lines copied and a To tag; one without them
+ * (no Call-ID) and an ACK are only counted. */
+typedef struct { GPtrArray *got; } Raw;
+
+static void
+raw_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
+{
+  Raw *r = u;
+  (void) s; (void) from;
+  g_ptr_array_add (r->got, g_strndup ((const char *) data, len));
+}
+
+static void
+test_register_malformed_400 (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  Raw r = { g_ptr_array_new_with_free_func (g_free) };
+  SimSockAddr local = { 0, 5999 };
+  SimHostUdp *sock = host_udp_open (x.ch, &local, raw_recv, NULL, &r, NULL);
+  g_assert_nonnull (sock);
+  static const char *const msgs[] = {
+    /* a Contact without its closing '>': unparseable */
+    "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.1.2:5999;branch=z9hG4bKbad1;rport\r\n"
+    "From: <sip:1001@" DOMAIN ">;tag=f1\r\n"
+    "To: <sip:1001@" DOMAIN ">\r\n"
+    "Call-ID: bad-1@10.0.1.2\r\n"
+    "CSeq: 7 REGISTER\r\n"
+    "Contact: <sip:1001@10.0.1.2:5999\r\n"
+    "Content-Length: 0\r\n\r\n",
+    /* the same without Call-ID: nothing to answer with */
+    "REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.1.2:5999;branch=z9hG4bKbad2;rport\r\n"
+    "From: <sip:1001@" DOMAIN ">;tag=f1\r\n"
+    "To: <sip:1001@" DOMAIN ">\r\n"
+    "CSeq: 8 REGISTER\r\n"
+    "Contact: <sip:1001@10.0.1.2:5999\r\n"
+    "Content-Length: 0\r\n\r\n",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (msgs); i++)
+    g_assert_true (host_udp_sendto (sock, &x.ua.server, (const guint8 *) msgs[i],
+                                    strlen (msgs[i]), NULL));
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (r.got->len, ==, 1);
+  g_autoptr (GError) err = NULL;
+  const char *txt = r.got->pdata[0];
+  g_autoptr (SipMsg) m = sip_msg_parse ((const guint8 *) txt, strlen (txt), &err);
+  g_assert_no_error (err);
+  g_assert_cmpuint (sip_msg_status (m), ==, 400);
+  g_assert_true (sip_str_eq (sip_msg_call_id (m), "bad-1@10.0.1.2"));
+  g_assert_cmpuint (sip_msg_cseq (m)->seq, ==, 7);
+  g_assert_true (sip_str_present (sip_msg_to (m)->tag));
+  const SipProxyStats *st = sip_proxy_get_stats (x.proxy);
+  g_assert_cmpuint (st->malformed, ==, 2);
+  g_assert_cmpuint (st->malformed_400, ==, 1);
+  g_assert_cmpuint (st->r400, ==, 1);
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 0);
+  host_udp_close (sock);
+  g_ptr_array_unref (r.got);
   fx_clear (&x);
 }
 
@@ -730,10 +871,25 @@ test_options_notify (void)
 static void
 test_stun (void)
 {
-  Fx x;
-  fx_init (&x, NULL);
   guint8 txid[STUN_TXID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
   g_autoptr (GBytes) req = stun_binding_request_new (txid, NULL, TRUE);
+  /* Default (issue 14 item 6): no STUN on the SIP port, as Kamailio and
+   * Asterisk out of the box: read, counted, unanswered. */
+  Fx d;
+  fx_init (&d, NULL);
+  host_udp_sendto (d.ua.udp, &d.ua.server, g_bytes_get_data (req, NULL),
+                   g_bytes_get_size (req), NULL);
+  fx_run (&d, SIM_S (1));
+  g_assert_cmpuint (d.ua.stun->len, ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (d.proxy)->stun_ignored, ==, 1);
+  g_assert_cmpuint (sip_proxy_get_stats (d.proxy)->stun_answered, ==, 0);
+  fx_clear (&d);
+
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.stun = TRUE;
+  Fx x;
+  fx_init (&x, &cfg);
   host_udp_sendto (x.ua.udp, &x.ua.server, g_bytes_get_data (req, NULL),
                    g_bytes_get_size (req), NULL);
   fx_run (&x, SIM_S (1));
@@ -865,6 +1021,37 @@ test_fault_restart (void)
   g_assert_cmpuint (status_of (a), ==, 200);
   g_assert_cmpint (a->final_at - a->sent_at, ==, sim_time_from_s (23.5) + RTT);
   g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+  fx_clear (&x);
+}
+
+/* Issue 14 item 9: KILL closes the sockets, so the host answers a REGISTER
+ * with ICMP port unreachable one round trip after it was sent (the UA's
+ * transaction ends with a transport error then, RFC 3261 §17.1.4, instead
+ * of Timer F), and the bindings are gone; RECOVER listens again. */
+static void
+test_fault_kill (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+  sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_KILL);
+  g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->bindings_lost, ==, 1);
+  Req *a = ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (40));
+  g_assert_null (a->final);
+  g_assert_cmpint (a->timer, ==, 0);
+  g_assert_cmpint (a->error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  /* nothing reached the registrar */
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->dropped_down, ==, 0);
+  g_assert_cmpuint (sip_proxy_get_stats (x.proxy)->registers, ==, 1);
+  sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_RECOVER);
+  Req *b = ua_register (&x.ua, "1001", "", 600, NULL);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (status_of (b), ==, 200);
+  g_assert_cmpint (b->final_at - b->sent_at, ==, RTT);
   fx_clear (&x);
 }
 
@@ -1230,13 +1417,27 @@ test_nat_mapping_and_pinhole (void)
 
 /* ========================================================= 9-outbound */
 
-#define INSTANCE "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"
 
 static void
 test_outbound (void)
 {
   SipProxyConfig cfg;
   sip_proxy_config_init (&cfg);
+  /* Off by default (issue 14 item 6): then even Supported: outbound gets
+   * a plain 200. */
+  g_assert_false (cfg.outbound);
+  {
+    Fx d;
+    fx_init (&d, &cfg);
+    Req *r = ua_send_req (&d.ua, SIP_METHOD_REGISTER, "1001", NULL, NULL, 0,
+                          "Contact: <sip:1001@10.0.1.2:5062>;reg-id=1;+sip.instance=\""
+                          INSTANCE "\"\r\nSupported: outbound\r\nExpires: 600\r\n");
+    fx_run (&d, SIM_S (1));
+    g_assert_cmpuint (status_of (r), ==, 200);
+    g_assert_false (sip_msg_has_option_tag (r->final, SIP_HDR_REQUIRE, "outbound"));
+    fx_clear (&d);
+  }
+  cfg.outbound = TRUE;
   cfg.flow_timer = 29;
   Fx x;
   fx_init (&x, &cfg);
@@ -1473,12 +1674,16 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/3-auth/challenge-verify", test_auth);
   g_test_add_func ("/proxy/4-keepalive/options-notify", test_options_notify);
   g_test_add_func ("/proxy/4-keepalive/stun", test_stun);
+  g_test_add_func ("/proxy/1-register/same-instance-replaces", test_register_instance_replaces);
+  g_test_add_func ("/proxy/1-register/raise-to-minimum", test_register_raise_to_minimum);
+  g_test_add_func ("/proxy/1-register/malformed-400", test_register_malformed_400);
   g_test_add_func ("/proxy/4-keepalive/crlf-udp", test_crlf_udp);
   g_test_add_func ("/proxy/4-keepalive/crlf-tcp", test_crlf_tcp);
   g_test_add_func ("/proxy/5-faults/crash-silent", test_fault_crash);
   g_test_add_func ("/proxy/5-faults/reject-503-retry-after", test_fault_reject);
   g_test_add_func ("/proxy/5-faults/restart-loses-bindings", test_fault_restart);
   g_test_add_func ("/proxy/5-faults/slow-exact-delay", test_fault_slow);
+  g_test_add_func ("/proxy/5-faults/kill-icmp-port-unreachable", test_fault_kill);
   g_test_add_func ("/proxy/5-faults/random-reproducible", test_fault_random);
   g_test_add_func ("/proxy/6-capacity/overload-503", test_capacity_503);
   g_test_add_func ("/proxy/6-capacity/overload-drop", test_capacity_drop);

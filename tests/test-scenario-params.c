@@ -16,6 +16,7 @@
  *   doc/scenarios.md lists every type with its keys.
  */
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "experiment/fault.h"
 #include "experiment/scenario-build.h"
@@ -202,8 +203,7 @@ field_size (const SimParam *row)
 {
   switch (row->type)
     {
-    case SIM_PARAM_BOOL:
-    case SIM_PARAM_NOT_BOOL:    return sizeof (gboolean);
+    case SIM_PARAM_BOOL:        return sizeof (gboolean);
     case SIM_PARAM_UINT:        return sizeof (guint);
     case SIM_PARAM_PORT:        return sizeof (guint16);
     case SIM_PARAM_SECONDS:     return sizeof (guint32);
@@ -413,6 +413,49 @@ test_walk_unknown_lists_tables (void)
       }
 }
 
+/* --------------------------------------------------------------- golden */
+
+/* A child scenario (extends) keeps its parent's [expect] but not its
+ * [golden]: the pins are fingerprints of the parent's own runs, and a
+ * child that sweeps has other points (doc/guide.md section 6). */
+static void
+test_golden_not_inherited (void)
+{
+  g_autoptr (GError) err = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("sipsim-golden-XXXXXX", &err);
+  g_assert_no_error (err);
+  g_autofree char *parent = g_build_filename (dir, "parent.ini", NULL);
+  g_autofree char *child = g_build_filename (dir, "child.ini", NULL);
+  g_assert_true (g_file_set_contents (parent,
+    "[scenario]\nduration = 1h\n[expect]\nok = registrations min >= 0\n"
+    "[golden]\nr0 = #0 0123456789abcdef\n", -1, NULL));
+  g_assert_true (g_file_set_contents (child,
+    "[scenario]\nextends = parent.ini\n[sweep]\nx = 1, 2\n"
+    "[network]\nlatency = ${x}ms\n", -1, NULL));
+  g_autoptr (Scenario) sc = scenario_load (child, &err);
+  g_assert_no_error (err);
+  guint n, n_expect = 0, n_golden = 0;
+  const ScenarioEntry *en = scenario_get_entries (sc, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      n_expect += g_str_equal (en[i].section, "expect");
+      n_golden += g_str_equal (en[i].section, "golden");
+    }
+  g_assert_cmpuint (n_expect, ==, 1);
+  g_assert_cmpuint (n_golden, ==, 0);
+  /* the parent alone keeps its pin */
+  g_autoptr (Scenario) ps = scenario_load (parent, &err);
+  g_assert_no_error (err);
+  en = scenario_get_entries (ps, &n);
+  n_golden = 0;
+  for (guint i = 0; i < n; i++)
+    n_golden += g_str_equal (en[i].section, "golden");
+  g_assert_cmpuint (n_golden, ==, 1);
+  g_unlink (child);
+  g_unlink (parent);
+  g_rmdir (dir);
+}
+
 /* ---------------------------------------------------------------- faults */
 
 /* The fault registry: unique names, every key readable, a schedule
@@ -424,7 +467,8 @@ test_fault_registry (void)
   guint n;
   const FaultType *t = fault_types (&n);
   g_assert_cmpuint (n, >=, 12);
-  gboolean observed[OBS_FAULT_LINK_RESTORE + 1] = { FALSE };
+  guint n_effects = fault_effect_count ();
+  g_autofree gboolean *observed = g_new0 (gboolean, n_effects);
   g_autofree char *text = read_doc ();
   const char *sec = text ? strstr (text, "\n### [fault NAME]") : NULL;
   g_autofree char *fault_doc = NULL;
@@ -448,7 +492,7 @@ test_fault_registry (void)
                        (strstr (t[i].keys, "target") != NULL));
       for (guint k = 0; k < 2; k++)
         {
-          g_assert_cmpuint (t[i].observed[k], <=, OBS_FAULT_LINK_RESTORE);
+          g_assert_cmpuint (t[i].observed[k], <, n_effects);
           g_assert_cmpstr (fault_effect (t[i].observed[k])->name, !=, "fault");
           observed[t[i].observed[k]] = TRUE;
         }
@@ -475,7 +519,7 @@ test_fault_registry (void)
             }
         }
     }
-  for (guint k = 0; k <= OBS_FAULT_LINK_RESTORE; k++)
+  for (guint k = 0; k < n_effects; k++)
     {
       if (!observed[k])
         g_error ("effect %s: no fault type records it", fault_effect (k)->name);
@@ -501,5 +545,6 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/params/3-walk/first", test_walk_first);
   g_test_add_func ("/scenario/params/3-walk/unknown-lists-tables", test_walk_unknown_lists_tables);
   g_test_add_func ("/scenario/params/4-faults/registry", test_fault_registry);
+  g_test_add_func ("/scenario/params/5-golden/not-inherited", test_golden_not_inherited);
   return g_test_run ();
 }

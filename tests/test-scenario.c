@@ -14,6 +14,8 @@
 #include "experiment/scenario.h"
 #include "experiment/scenario-private.h"
 #include "experiment/fault.h"
+#include "experiment/suggest.h"
+#include "experiment/override.h"
 
 static Scenario *
 load_ok (const char *text)
@@ -229,6 +231,37 @@ static const char WORLD[] =
   "[golden]\n"
   "g = ka=15#1 0123456789abcdef\n";
 
+/* Keys added by issue 14: [dns] order, [proxy] stun, match_instance,
+ * min_expires_mode; and their defaults when absent. */
+static void
+test_fidelity_keys (void)
+{
+  g_autoptr (Scenario) sc = load_ok ("[scenario]\nduration = 1h\n"
+                                     "[dns]\norder = cyclic\n_sip._udp.voip.test = SRV 1 1 5060 a.voip.test\n"
+                                     "[proxy a]\naddress = 198.51.100.10\nstun = true\n"
+                                     "match_instance = false\nmin_expires_mode = raise\n"
+                                     "[proxy b]\naddress = 198.51.100.11\n");
+  g_autoptr (RunSpec) s = scenario_instantiate (sc, 0, 0);
+  g_assert_cmpint (s->dns_cfg.order, ==, DNS_ORDER_CYCLIC);
+  SpecProxy *a = &g_array_index (s->proxies, SpecProxy, 0);
+  g_assert_true (a->cfg.stun);
+  g_assert_false (a->cfg.match_instance);
+  g_assert_true (a->cfg.min_expires_raise);
+  SpecProxy *b = &g_array_index (s->proxies, SpecProxy, 1);
+  g_assert_false (b->cfg.stun);
+  g_assert_false (b->cfg.outbound);
+  g_assert_true (b->cfg.match_instance);
+  g_assert_false (b->cfg.min_expires_raise);
+  g_autoptr (Scenario) d = load_ok ("[scenario]\nduration = 1h\n");
+  g_autoptr (RunSpec) ds = scenario_instantiate (d, 0, 0);
+  g_assert_cmpint (ds->dns_cfg.order, ==, DNS_ORDER_RANDOM);
+  load_err ("[scenario]\nduration = 1h\n[dns]\norder = round\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [dns] order: expected random, cyclic or fixed", NULL);
+  load_err ("[scenario]\nduration = 1h\n[proxy a]\naddress = 198.51.100.10\n"
+            "min_expires_mode = 423\n", SCENARIO_ERROR_VALUE,
+            "t.ini:5: [proxy a] min_expires_mode: expected reject or raise", NULL);
+}
+
 static void
 test_world (void)
 {
@@ -240,7 +273,7 @@ test_world (void)
   g_assert_cmpuint (s->dns_addr, ==, SIM_IP4 (192, 0, 2, 99));
   g_assert_cmpint (s->dns_cfg.latency, ==, SIM_MS (3));
   g_assert_true (s->dns_cfg.loss == 0.5);
-  g_assert_true (s->dns_cfg.no_rotate);
+  g_assert_cmpint (s->dns_cfg.order, ==, DNS_ORDER_FIXED);
   g_assert_cmpint (s->dns_link.latency, ==, SIM_MS (2));
   g_assert_cmpint (s->dns_link.jitter, ==, SIM_MS (1));      /* [network] default */
   g_assert_true (s->dns_link.loss == 0.01);
@@ -482,6 +515,30 @@ test_zip (void)
   static const char *keys2[] = { "a=1,b=3,c=5,d=7", "a=1,b=3,c=6,d=8",
                                  "a=2,b=4,c=5,d=7", "a=2,b=4,c=6,d=8", NULL };
   assert_keys (two, keys2);
+
+  /* Issue 14 item 10: one zipped variable may repeat a value when the
+   * other tells the points apart: three different points. */
+  g_autoptr (Scenario) rep = load_ok ("[scenario]\nduration = 1h\n"
+                                      "[sweep]\nka = 15, 15, 30\nt = 60, 120, 120\n"
+                                      "zip = ka, t\n");
+  static const char *keys3[] = { "ka=15,t=60", "ka=15,t=120", "ka=30,t=120", NULL };
+  assert_keys (rep, keys3);
+}
+
+/* Two points alike would share a key and seeds: a value twice in an
+ * unzipped variable, or a combination twice in a zip group, is an error
+ * at the first variable's line. */
+static void
+test_err_repeated_points (void)
+{
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2, 1\n", SCENARIO_ERROR_VALUE,
+            "t.ini:4: [sweep] a: expected each value once ('1' is listed twice)", NULL);
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2, 1\nb = 5, 6, 5\nzip = a, b\n",
+            SCENARIO_ERROR_VALUE, "t.ini:4: [sweep] a: expected zipped points that differ",
+            "points 1 and 3", NULL);
+  /* Zipped with a, b may not repeat; c (unzipped) may not either. */
+  load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2\nb = 5, 6\nc = x, x\nzip = a, b\n",
+            SCENARIO_ERROR_VALUE, "t.ini:6: [sweep] c: expected each value once", NULL);
 }
 
 static void
@@ -988,11 +1045,116 @@ test_err_reference (void)
             "defined once", "t.ini:4", NULL);
 }
 
+/* ======================================================== 9-did-you-mean */
+
+/* suggest.h: the distance counts insertions, deletions, substitutions and
+ * neighbour swaps (each 1), case ignored; at most a third of the word's
+ * length (1..3); a unique prefix also suggests. */
+static void
+test_suggest (void)
+{
+  static const char *const words[] = { "duration", "warmup", "seed", "replications", "name" };
+  g_assert_cmpstr (suggest_closest ("duraton", words, 5), ==, "duration");   /* deletion */
+  g_assert_cmpstr (suggest_closest ("durration", words, 5), ==, "duration"); /* insertion */
+  g_assert_cmpstr (suggest_closest ("duratoin", words, 5), ==, "duration");  /* swap */
+  g_assert_cmpstr (suggest_closest ("SEED", words, 5), ==, NULL);            /* same word: not a typo */
+  g_assert_cmpstr (suggest_closest ("sede", words, 5), ==, "seed");          /* swap, len 4: limit 1 */
+  g_assert_cmpstr (suggest_closest ("replic", words, 5), ==, "replications");/* unique prefix */
+  g_assert_null (suggest_closest ("xyz", words, 5));
+  g_assert_null (suggest_closest ("wxyzup", words, 5));   /* 3 edits from warmup, limit 6 / 3 = 2 */
+  g_assert_cmpstr (suggest_closest ("wxyzupqqq", words, 5), ==, NULL);  /* 6 edits */
+  g_assert_cmpstr (suggest_closest ("waarmmupp", words, 5), ==, "warmup"); /* 3 edits, limit 9 / 3 = 3 */
+  g_autofree char *n = suggest_note_list ("udp_timout", "mapping, udp_timeout, [proxy NAME]");
+  g_assert_cmpstr (n, ==, " (did you mean 'udp_timeout'?)");
+  g_autofree char *p = suggest_note_list ("prxy", "scenario, [proxy NAME]");
+  g_assert_cmpstr (p, ==, " (did you mean 'proxy'?)");
+  g_autofree char *none = suggest_note_list ("zzz", "a, b");
+  g_assert_cmpstr (none, ==, "");
+}
+
+/* Every unknown-name error of the loader suggests: section, [scenario]
+ * key, a section's key, a device parameter (with its account prefix). */
+static void
+test_did_you_mean (void)
+{
+  load_err ("[scenario]\nduraton = 1h\n", SCENARIO_ERROR_UNKNOWN,
+            "t.ini:2: [scenario] duraton: unknown key (did you mean 'duration'?)", NULL);
+  load_err ("[scenario]\nduration = 1h\n[devce p]\n", SCENARIO_ERROR_UNKNOWN,
+            "t.ini:3: [devce p]: unknown section", "(did you mean 'device'?)", NULL);
+  load_err ("[scenario]\nduration = 1h\n[nat home]\nudp_timout = 30\n", SCENARIO_ERROR_UNKNOWN,
+            "(did you mean 'udp_timeout'?)", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device p]\nprofile = obihai\nSP2::RegisterExpire = 60\n",
+            SCENARIO_ERROR_UNKNOWN, "(did you mean 'SP2::RegisterExpires'?)", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device p]\nprofile = obihai\ncont = 2\n",
+            SCENARIO_ERROR_UNKNOWN, "(did you mean 'count'?)", NULL);
+}
+
+/* A name becomes results/NAME.db: one path component only. */
+static void
+test_safe_name (void)
+{
+  load_err ("[scenario]\nname = ../../x\nduration = 1h\n", SCENARIO_ERROR_VALUE,
+            "t.ini:2: [scenario] name: expected a name without '/'", NULL);
+  load_err ("[scenario]\nname = a/b\nduration = 1h\n", SCENARIO_ERROR_VALUE, "name", NULL);
+  load_err ("[scenario]\nname = ..\nduration = 1h\n", SCENARIO_ERROR_VALUE, "name", NULL);
+  g_autoptr (Scenario) sc = load_ok ("[scenario]\nname = a.b-c_1\nduration = 1h\n");
+  g_assert_cmpstr (scenario_get_name (sc), ==, "a.b-c_1");
+}
+
+/* -D: the override replaces the key in place (the parent's key order
+ * kept), is recorded in the stored text, and errors name the argument. */
+static void
+test_overrides (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-scenario-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "base.ini", NULL);
+  g_assert_true (g_file_set_contents (path,
+    "[scenario]\nname = base\nduration = 1h\nreplications = 3\n"
+    "[sweep]\nka = 15, 30\n"
+    "[device phone]\nprofile = obihai\nSP1::ProxyServer = 192.0.2.1\n"
+    "SP1::AuthUserName = a\nSP1::X_KeepAliveExpires = ${ka}\n", -1, NULL));
+  const char *defs[] = { "scenario.replications=2", "sweep.ka=15, 30, 60",
+                         "device phone.SP1::RegisterExpires=120", NULL };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (Scenario) sc = scenario_load_overridden (path, defs, &err);
+  g_assert_no_error (err);
+  g_assert_cmpstr (scenario_get_name (sc), ==, "base");
+  g_assert_cmpuint (scenario_get_replications (sc), ==, 2);
+  g_assert_cmpuint (scenario_get_n_points (sc), ==, 3);
+  const char *text = scenario_get_text (sc);
+  g_assert_nonnull (strstr (text, "# -D device phone.SP1::RegisterExpires=120 (command line)\n"
+                                  "SP1::RegisterExpires = 120"));
+  g_assert_null (strstr (text, "extends"));
+  /* the same file without -D is another experiment text */
+  g_autoptr (Scenario) plain = scenario_load (path, &err);
+  g_assert_no_error (err);
+  g_assert_cmpstr (scenario_get_text (plain), !=, text);
+
+  const char *bad_syntax[] = { "replications=2", NULL };
+  g_assert_null (scenario_load_overridden (path, bad_syntax, &err));
+  g_assert_nonnull (strstr (err->message, "-D replications=2: expected SECTION.KEY=VALUE"));
+  g_clear_error (&err);
+  const char *bad_section[] = { "devic phone.count=2", NULL };
+  g_assert_null (scenario_load_overridden (path, bad_section, &err));
+  g_assert_nonnull (strstr (err->message, "has no section [devic phone] (did you mean 'device phone'?)"));
+  g_clear_error (&err);
+  const char *bad_value[] = { "scenario.duration=soon", NULL };
+  g_assert_null (scenario_load_overridden (path, bad_value, &err));
+  g_assert_nonnull (strstr (err->message, "[scenario] duration: expected a duration"));
+  g_clear_error (&err);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/scenario/1-keys/durations", test_durations);
+  g_test_add_func ("/scenario/9-names/suggest", test_suggest);
+  g_test_add_func ("/scenario/9-names/did-you-mean", test_did_you_mean);
+  g_test_add_func ("/scenario/9-names/safe-name", test_safe_name);
+  g_test_add_func ("/scenario/9-names/overrides", test_overrides);
   g_test_add_func ("/scenario/1-keys/distributions", test_distributions);
   g_test_add_func ("/scenario/1-keys/small-values", test_small_values);
   g_test_add_func ("/scenario/1-keys/scenario-section", test_scenario_section);
@@ -1001,6 +1163,8 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/1-keys/keyfile-syntax", test_keyfile_syntax);
   g_test_add_func ("/scenario/2-sweep/grid", test_grid);
   g_test_add_func ("/scenario/2-sweep/zip", test_zip);
+  g_test_add_func ("/scenario/1-world/fidelity-keys", test_fidelity_keys);
+  g_test_add_func ("/scenario/2-sweep/repeated-points", test_err_repeated_points);
   g_test_add_func ("/scenario/2-sweep/ranges", test_ranges);
   g_test_add_func ("/scenario/2-sweep/inline", test_inline);
   g_test_add_func ("/scenario/2-sweep/extends", test_extends);

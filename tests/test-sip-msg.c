@@ -814,6 +814,40 @@ expect_header_error (const char *hdr, SipParseError code)
   expect_error (lf, strlen (lf), code);
 }
 
+/* Issue 14 item 7: RFC 3261 §20.19 / §20.10 "Malformed values SHOULD be
+ * treated as equivalent to 3600", RFC 4475 §3.1.2.4: a bad expiry, in the
+ * Expires header or a Contact's parameter, does not drop the message; it
+ * reads as 3600.  The other values of the same message are untouched. */
+static void
+test_malformed_expires_3600 (void)
+{
+  static const char *const bad[] = {
+    "soon", "\"60\"", "4294967296", "99999999999999999999", "-1", "1.5",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_test_message ("expires %s", bad[i]);
+      g_autofree char *lf = g_strdup_printf (
+          "SIP/2.0 200 OK\n"
+          "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\n"
+          "From: <sip:b@example.com>;tag=1\n"
+          "To: <sip:b@example.com>;tag=2\n"
+          "Call-ID: c1\n"
+          "CSeq: 1 REGISTER\n"
+          "Contact: <sip:b@192.0.2.1:5060>;expires=%s, <sip:b@192.0.2.2>;expires=120\n"
+          "Expires: %s\n"
+          "Content-Length: 0\n\n", bad[i], bad[i]);
+      g_autoptr(SipMsg) m = must_parse_lf (lf);
+      g_assert_cmpuint (sip_msg_status (m), ==, 200);
+      g_assert_cmpint (sip_msg_expires (m), ==, 3600);
+      g_assert_cmpint (sip_msg_contact (m, 0)->expires, ==, 3600);
+      g_assert_cmpint (sip_msg_contact (m, 1)->expires, ==, 120);
+    }
+  /* The largest legal value is kept as it is. */
+  g_autoptr(SipMsg) m = must_parse_lf (MIN_REQ_TOP MIN_HDRS "Expires: 4294967295\n\n");
+  g_assert_cmpint (sip_msg_expires (m), ==, 4294967295);
+}
+
 static void
 test_malformed_framing (void)
 {
@@ -889,14 +923,12 @@ test_malformed_headers (void)
     { "Max-Forwards: 256\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Max-Forwards: -1\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Max-Forwards: 70\nMax-Forwards: 69\n", SIP_PARSE_ERROR_HEADER_VALUE },
-    { "Expires: 4294967296\n", SIP_PARSE_ERROR_HEADER_VALUE },
-    { "Expires: soon\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Min-Expires: 1 2\n", SIP_PARSE_ERROR_HEADER_VALUE },
+    { "Expires: 60\nExpires: 70\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Flow-Timer: x\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Retry-After: (no number)\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Retry-After: 5 (unterminated\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Retry-After: 5 junk\n", SIP_PARSE_ERROR_HEADER_VALUE },
-    { "Contact: <sip:c@example.com>;expires=x\n", SIP_PARSE_ERROR_HEADER_VALUE },
     /* RFC 5626 §4.2: reg-id is "an integer between 1 and 2^31 - 1". */
     { "Contact: <sip:c@example.com>;reg-id=2147483648\n", SIP_PARSE_ERROR_HEADER_VALUE },
     { "Contact: <sip:c@example.com>;reg-id=0\n", SIP_PARSE_ERROR_HEADER_VALUE },
@@ -1417,6 +1449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/msg/5-malformed/framing", test_malformed_framing);
   g_test_add_func ("/sip/msg/5-malformed/start-line", test_malformed_start_line);
   g_test_add_func ("/sip/msg/5-malformed/headers", test_malformed_headers);
+  g_test_add_func ("/sip/msg/5-malformed/expires-treated-as-3600", test_malformed_expires_3600);
   g_test_add_func ("/sip/msg/5-malformed/required", test_malformed_required);
   g_test_add_func ("/sip/msg/6-headers/via", test_headers_via);
   g_test_add_func ("/sip/msg/6-headers/contact", test_headers_contact);

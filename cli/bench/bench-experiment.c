@@ -154,7 +154,7 @@ bench_scenario (int argc, char **argv)
     {
       fprintf (stderr, "bench experiment: %s\n", err->message);
       g_error_free (err);
-      return 1;
+      return CLI_EXIT_USAGE;   /* a scenario error is an input error, as for sipsim run */
     }
   if (point >= scenario_get_n_points (sc))
     {
@@ -351,9 +351,41 @@ usage:
   return 2;
 }
 
+typedef struct { char *runs, *point, *hours, *seed; } BenchExpArgs;
+
+static void
+bench_exp_options (gpointer p, GOptionEntry *e)
+{
+  BenchExpArgs *a = p;
+  GOptionEntry t[] = {
+    { "runs", 0, 0, G_OPTION_ARG_STRING, &a->runs, "runs to time (median reported)", "N" },
+    { "point", 0, 0, G_OPTION_ARG_STRING, &a->point, "scenario: the sweep point to run (default 0)", "P" },
+    { "hours", 0, 0, G_OPTION_ARG_STRING, &a->hours, "devices: simulated hours per run (default 1)", "H" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "devices: the run seed (default 1)", "S" },
+    G_OPTION_ENTRY_NULL
+  };
+  memcpy (e, t, sizeof t);
+}
+
+const CliCommand cli_command_bench_experiment = {
+  "bench experiment", "scenario FILE | devices N", "whole runs, timed (never a test)",
+  "scenario FILE: N runs of one point, wall and CPU medians, events/s, x real time;\n"
+  "devices N: the quick-start world with N phones, wall, CPU, events, peak RSS\n"
+  "(doc/performance.md, Experiments).",
+  cli_bench_experiment_main, bench_exp_options, sizeof (BenchExpArgs), CLI_ARG_NONE, "scenario devices",
+};
+
 int
 cli_bench_experiment_main (int argc, char **argv)
 {
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+      {
+        printf ("usage: sipsim bench experiment scenario FILE [--runs N] [--point P]\n"
+                "       sipsim bench experiment devices N [--hours H] [--runs R] [--seed S]\n%s\n",
+                cli_command_bench_experiment.description);
+        return CLI_EXIT_OK;
+      }
   if (argc >= 2 && strcmp (argv[1], "scenario") == 0)
     return bench_scenario (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "devices") == 0)

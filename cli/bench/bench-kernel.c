@@ -86,6 +86,26 @@ parse_u64 (const char *s, guint64 *out)
   return end != NULL && *end == '\0';
 }
 
+typedef struct { gboolean timers; } BenchKernelArgs;
+
+static void
+bench_kernel_options (gpointer p, GOptionEntry *e)
+{
+  BenchKernelArgs *a = p;
+  GOptionEntry t[] = {
+    { "timers", 0, 0, G_OPTION_ARG_NONE, &a->timers, "embedded cancellable timers instead of plain events", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  memcpy (e, t, sizeof t);
+}
+
+const CliCommand cli_command_bench_kernel = {
+  "bench kernel", "K N [SEED] [MAXDELAY_NS]", "hold-model event-queue benchmark (never a test)",
+  "K > 0 pending events, N > 0 executed events; prints 'name K N init_s run_s events_per_s'\n"
+  "as ../shared/bench's C heap and ns-3 benchmarks do (doc/performance.md).",
+  cli_bench_kernel_main, bench_kernel_options, sizeof (BenchKernelArgs), CLI_ARG_NONE, NULL,
+};
+
 int
 cli_bench_kernel_main (int argc, char **argv)
 {
@@ -97,6 +117,12 @@ cli_bench_kernel_main (int argc, char **argv)
     {
       if (strcmp (argv[i], "--timers") == 0)
         timers = TRUE;
+      else if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+        {
+          printf ("usage: sipsim bench kernel K N [SEED] [MAXDELAY_NS] [--timers]\n  %s\n%s\n",
+                  cli_command_bench_kernel.summary, cli_command_bench_kernel.description);
+          return CLI_EXIT_OK;
+        }
       else if (npos < 4)
         pos[npos++] = argv[i];
       else

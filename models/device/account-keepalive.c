@@ -11,7 +11,9 @@
  *    (default: the registered server); options, notify and custom kinds
  *    that get no answer within keepalive_timeout count as a server failure
  *    of the registered server when redundancy is on: a FAILOVER round
- *    starts at once (if no other round is running).
+ *    starts at once, replacing a refresh, remap or failback probe in
+ *    flight (seed 004); an INITIAL or FAILOVER round already under way is
+ *    left to finish.
  *
  * 2. RFC 5626 (outbound on and Require: outbound in the 2xx): a STUN
  *    keep-alive every 80-100 % of Flow-Timer or 24-29 s; no answer or a
@@ -42,6 +44,18 @@ static void
 acc_ka_outcome (DeviceAccount *acc, const DeviceKaResult *r)
 {
   if (r->outcome == DEVICE_KA_ANSWERED && r->mapped_known) {
+    /* B39, issue 14 item 5: the address the registrar sees (rport of its
+     * 2xx) is the one its binding routes inbound requests to.  A STUN
+     * server elsewhere may see another one (an address-dependent NAT maps
+     * each destination apart); it never overrides the registrar's. */
+    if (acc->mapped_by_registrar && !sim_sockaddr_equal (&r->to, &acc->server)) {
+      char b[SIM_SOCKADDR_STRLEN], b2[SIM_SOCKADDR_STRLEN], b3[SIM_SOCKADDR_STRLEN];
+      if (!sim_sockaddr_equal (&r->mapped, &acc->mapped))
+        acc_trace (acc, "stun mapping %s from %s not used: the registrar sees %s",
+                   addr_str (&r->mapped, b), addr_str (&r->to, b2),
+                   addr_str (&acc->mapped, b3));
+      return;
+    }
     acc_on_mapped (acc, &r->mapped, "stun", TRUE);     /* B39 */
     return;
   }
@@ -63,8 +77,15 @@ acc_ka_outcome (DeviceAccount *acc, const DeviceKaResult *r)
   ev.detail = device_ka_type_to_string (r->type);
   device_emit (acc->dev, &ev);
   /* B23: with redundancy on, no answer is a failure of the server in use;
-   * RFC 5626 §4.4.2: a failed flow is re-created (here: re-registered). */
-  if (acc->registered && acc->round == ROUND_NONE && sim_sockaddr_equal (&r->to, &acc->server)
+   * RFC 5626 §4.4.2: a failed flow is re-created (here: re-registered).
+   * Seed 004 ("no response ... will trigger a proxy failover") makes no
+   * exception for a refresh or a failback probe in flight: the failover
+   * replaces them at once rather than waiting for their own Timer F
+   * (issue 14 item 3).  Only a round that is already moving away (INITIAL,
+   * FAILOVER) is left alone. */
+  gboolean movable = acc->round == ROUND_NONE || acc->round == ROUND_REFRESH
+                     || acc->round == ROUND_REMAP || acc->round == ROUND_PROBE;
+  if (acc->registered && movable && sim_sockaddr_equal (&r->to, &acc->server)
       && (flow || (acc->cfg->redundancy && acc_redundancy (acc))))
     acc_failover (acc, &acc->server);
 }

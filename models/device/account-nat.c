@@ -19,6 +19,14 @@
  * 2. At most MAX_REMAPS REMAPs in a row, so a NAT that gives a new port
  *    to every packet cannot make the device loop.  A 2xx of any other
  *    round resets the count.
+ *
+ * 3. Which address wins (issue 14 item 5): the registrar's.  The rport of
+ *    a 2xx is what the registrar's binding routes inbound requests to; a
+ *    STUN answer from the registrar itself says the same, but one from
+ *    another X_KeepAliveServer may not (an address-dependent NAT maps each
+ *    destination apart), so once the registrar has spoken such an answer
+ *    is not used (account-keepalive.c).  A STUN answer is used when it
+ *    comes from the server in use or before any 2xx.
  */
 #include "models/device/account-private.h"
 
@@ -33,6 +41,7 @@ acc_on_mapped (DeviceAccount *acc, const SimSockAddr *mapped, const char *source
   const DeviceAccountConfig *cfg = acc->cfg;
   gboolean had = acc->mapped_known;
   gboolean changed = !had || !sim_sockaddr_equal (&acc->mapped, mapped);
+  acc->mapped_by_registrar = g_str_equal (source, "rport");
   if (changed) {
     acc->mapped = *mapped;
     acc->mapped_known = TRUE;
@@ -89,6 +98,7 @@ acc_next_port (DeviceAccount *acc)
     host_udp_get_local (sock, &acc->local);
     acc->port_index = idx;
     acc->mapped_known = FALSE;
+    acc->mapped_by_registrar = FALSE;
     return;
   }
 }

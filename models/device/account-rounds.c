@@ -31,7 +31,11 @@
  *    (RFC 3263 §4.3); an account failure (403, 404, auth failure, ...)
  *    ends the round.  Without redundancy (X_ProxyServerRedundancy off, or
  *    one candidate) only the first candidate is ever tried.  A candidate
- *    that answered 503 with Retry-After is skipped until it expires (B7).
+ *    that answered 503 with Retry-After is skipped until it expires (B7),
+ *    unless the profile never reads Retry-After (honour_retry_after, B46).
+ *    With failover_next_target (B47, libre) a server failure in a REFRESH
+ *    or REMAP round moves on within the same list as INITIAL does,
+ *    instead of a FAILOVER round with its own lookup.
  *
  * 2. After a round fails.  SEARCH with redundancy: the short break, or the
  *    Retry-After of the last answer (B19, B6).  Otherwise the profile's
@@ -168,6 +172,7 @@
  */
 #include "models/device/account-private.h"
 #include "models/device/timing.h"
+#include "models/device/srv.h"
 
 static void acc_try_next        (DeviceAccount *acc);
 static void acc_round_exhausted (DeviceAccount *acc);
@@ -307,6 +312,11 @@ acc_resolve (DeviceAccount *acc, gboolean fresh)
   acc->locate = device_locator_resolve (acc->dev->locator, acc->target, acc->target_port,
                                         acc->cfg->lookup_order, acc->cfg->dns_cache, fresh,
                                         acc_on_located, acc);
+  if (acc->cfg->srv_order == DEVICE_SRV_HASH) {
+    /* B47: libre's sort key is the dialog's hash of the From URI. */
+    g_autofree char *from = g_strdup_printf ("sip:%s@%s", acc->user, acc->domain);
+    device_locate_set_order (acc->locate, DEVICE_SRV_HASH, device_srv_hash (from));
+  }
 }
 
 /* ------------------------------------------------------------ REGISTER */
@@ -433,6 +443,8 @@ acc_failover (DeviceAccount *acc, const SimSockAddr *failed)
     return;
 
   acc->failed_server = *failed;
+  /* A probe holding a refresh back is replaced: the failover registers. */
+  acc->refresh_due = FALSE;
   acc_start_round (acc, ROUND_FAILOVER, acc->cfg->fresh_lookup_on_failover);
 }
 
@@ -569,7 +581,9 @@ acc_reg_outcome (DeviceAccount *acc, const DeviceRegResult *r)
   device_emit (acc->dev, &ev);
 
   gboolean server_fail = kind != DEVICE_FAIL_REJECTED;
-  if (server_fail && r->retry_after >= 0)
+  if (!acc->cfg->honour_retry_after)
+    acc->last_retry_after = -1;                        /* B46: never read */
+  else if (server_fail && r->retry_after >= 0)
     acc_block (acc, &r->server, r->retry_after);       /* B7 */
   if (r->outcome == DEVICE_REG_TIMEOUT && acc->cfg->n_alt_ports > 0)
     acc_next_port (acc);                               /* B9 */
@@ -581,6 +595,13 @@ acc_reg_outcome (DeviceAccount *acc, const DeviceRegResult *r)
     return;
   case ROUND_REFRESH:
   case ROUND_REMAP:
+    if (server_fail && acc_redundancy (acc) && acc->cfg->failover_next_target) {
+      /* B47 (libre request.c): the same request goes to the next target
+       * of the answer it was resolved from, at once, without a query. */
+      acc->cursor++;
+      acc_try_next (acc);
+      return;
+    }
     if (server_fail && acc_redundancy (acc)) {
       acc->round = ROUND_NONE;
       acc_failover (acc, &r->server);

@@ -217,6 +217,14 @@ void
 acc_on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
 {
   DeviceAccount *acc = u;
+  if (!acc->cfg->icmp_ends_transaction) {
+    /* B48 (libre): the SIP socket is unconnected and has no error
+     * handler, so an ICMP error changes nothing: Timer F runs. */
+    char b[SIM_SOCKADDR_STRLEN];
+    acc_trace (acc, "icmp %s from %s ignored", sim_net_error_to_string (err),
+               addr_str (remote, b));
+    return;
+  }
   /* An ICMP error ends the transactions toward @remote at once (B38). */
   sip_txn_layer_transport_error (acc->layer, sock, remote, err);
   stun_client_transport_error (acc->stun, remote, err);

@@ -42,6 +42,7 @@ G_DEFINE_QUARK (device-config-error-quark, device_config_error)
  * values and fit an int). */
 G_STATIC_ASSERT (sizeof (DeviceRetryMode) == sizeof (int));
 G_STATIC_ASSERT (sizeof (DeviceLookupOrder) == sizeof (int));
+G_STATIC_ASSERT (sizeof (DeviceSrvOrder) == sizeof (int));
 G_STATIC_ASSERT (sizeof (DeviceRedundancyMode) == sizeof (int));
 G_STATIC_ASSERT (sizeof (DeviceKeepAliveType) == sizeof (int));
 
@@ -160,8 +161,11 @@ typedef struct {
   P ("Try Backup RSC", "try_backup_codes", ACC, STRING, NULL, "B36, B38", \
      "response codes that count as a server failure (\"503,5??\"); 503 always does", \
      S_STR, A (try_backup_codes), 0, 0, dcfg_check_codes) \
-  P ("lookup_order", NULL, ACC, ENUM, "obi|rfc3263|aastra", "B11, B13, RFC 3263 §4", \
-     "how the server name becomes a candidate list", S_ENUM, A (lookup_order), 0, 2, NULL) \
+  P ("lookup_order", NULL, ACC, ENUM, "obi|rfc3263|aastra|libre", "B11, B13, B47, RFC 3263 §4", \
+     "how the server name becomes a candidate list", S_ENUM, A (lookup_order), 0, 3, NULL) \
+  P ("srv_order", NULL, ACC, ENUM, "rfc2782|hash", "B47, RFC 2782", \
+     "order within one SRV priority: RFC 2782 weighted draw, or libre's fixed hash order", \
+     S_ENUM, A (srv_order), 0, 1, NULL) \
   P ("dns_cache", NULL, ACC, BOOL, NULL, "B17", "keep DNS answers for their TTL", \
      S_BOOL, A (dns_cache), 0, 1, NULL) \
   P ("X_ProxyServerRedundancy", NULL, ACC, BOOL, NULL, "B18", \
@@ -180,6 +184,15 @@ typedef struct {
      S_TIME, A (failback_interval), 0, MAXS, NULL) \
   P ("fresh_lookup_on_failover", NULL, ACC, BOOL, NULL, "B17", \
      "query DNS again before failing over", S_BOOL, A (fresh_lookup_on_failover), 0, 1, NULL) \
+  P ("icmp_ends_transaction", NULL, ACC, BOOL, NULL, "B38, B48", \
+     "an ICMP error (port unreachable) ends a UDP transaction at once; false: ignored, Timer F runs", \
+     S_BOOL, A (icmp_ends_transaction), 0, 1, NULL) \
+  P ("honour_retry_after", NULL, ACC, BOOL, NULL, "B6, B7, B46", \
+     "a Retry-After in a failure response sets the next attempt and blocks that server", \
+     S_BOOL, A (honour_retry_after), 0, 1, NULL) \
+  P ("failover_next_target", NULL, ACC, BOOL, NULL, "B47", \
+     "a server failure of any REGISTER, refreshes included, moves to the next candidate of the same answer at once (no new query)", \
+     S_BOOL, A (failover_next_target), 0, 1, NULL) \
   P ("X_KeepAliveEnable", NULL, ACC, BOOL, NULL, "B40", "send keep-alives", \
      S_BOOL, A (ka_enable), 0, 1, NULL) \
   P ("X_KeepAliveExpires", NULL, ACC, SECONDS, NULL, "B40", "keep-alive period, s", \
@@ -734,7 +747,19 @@ device_lookup_order_to_string (DeviceLookupOrder o)
     case DEVICE_LOOKUP_OBI:     return "obi";
     case DEVICE_LOOKUP_RFC3263: return "rfc3263";
     case DEVICE_LOOKUP_AASTRA:  return "aastra";
+    case DEVICE_LOOKUP_LIBRE:   return "libre";
     default:                    return "?";
+    }
+}
+
+const char *
+device_srv_order_to_string (DeviceSrvOrder o)
+{
+  switch (o)
+    {
+    case DEVICE_SRV_RFC2782: return "rfc2782";
+    case DEVICE_SRV_HASH:    return "hash";
+    default:                 return "?";
     }
 }
 

@@ -59,8 +59,8 @@ typedef enum {
 /* One value per line of the profile registry (profiles/list.h):
  * DEVICE_PROFILE_OBIHAI (Obihai and Polycom OBi edition),
  * DEVICE_PROFILE_AASTRA (Aastra/Mitel 6700i/9000i, firmware >= 3.x),
- * DEVICE_PROFILE_RFC (RFC 3261 / 3263 / 5626), and whatever is added
- * there; DEVICE_N_PROFILES counts them.  Loop over every profile with
+ * DEVICE_PROFILE_RFC (RFC 3261 / 3263 / 5626), DEVICE_PROFILE_BARESIP
+ * (baresip 1.0 on libre 1.1, B46-B50), and whatever is added there; DEVICE_N_PROFILES counts them.  Loop over every profile with
  * `p < DEVICE_N_PROFILES`, never up to a named one. */
 typedef enum {
 #define DEVICE_PROFILE(ID, name) DEVICE_PROFILE_##ID,
@@ -74,7 +74,15 @@ typedef enum {
   DEVICE_LOOKUP_OBI,               /* A, then SRV on the bare name, then _sip._udp SRV (B11) */
   DEVICE_LOOKUP_RFC3263,           /* port given: A; else _sip._udp SRV, then A (§4.2) */
   DEVICE_LOOKUP_AASTRA,            /* FQDN and port 0: _sip._udp SRV; else A (B13) */
+  DEVICE_LOOKUP_LIBRE,             /* port given: A; else NAPTR, _sip._udp SRV, A (B47) */
 } DeviceLookupOrder;
+
+/* How the records of one SRV priority (and equal A records) are ordered. */
+typedef enum {
+  DEVICE_SRV_RFC2782,              /* weighted random draw (RFC 2782, srv.h) */
+  DEVICE_SRV_HASH,                 /* libre: a fixed order from a hash of target and
+                                      AOR, weight added (B47, srv.h) */
+} DeviceSrvOrder;
 
 /* What happens when the server in use fails (B18-B25). */
 typedef enum {
@@ -143,6 +151,7 @@ typedef struct {
   char               *try_backup_codes;      /* B36/B38: "503" or "5??,6??": server failure */
   /* lookup (B11-B17) */
   DeviceLookupOrder   lookup_order;
+  DeviceSrvOrder      srv_order;             /* B47: RFC 2782 draw or libre's hash order */
   gboolean            dns_cache;             /* B17: keep answers for their TTL */
   /* redundancy (B18-B25) */
   gboolean            redundancy;            /* X_ProxyServerRedundancy */
@@ -151,6 +160,13 @@ typedef struct {
   SimTime             short_break;           /* B19 [U]: pause after the whole list failed */
   SimTime             failback_interval;     /* B20 [U]: period of higher-priority probing */
   gboolean            fresh_lookup_on_failover; /* B17: re-query DNS before failing over */
+  /* what a failure is (B7, B38, B46-B48) */
+  gboolean            icmp_ends_transaction; /* B38: an ICMP error ends a UDP transaction;
+                                                FALSE: ignored, Timer F runs (B48) */
+  gboolean            honour_retry_after;    /* B6, B7: Retry-After read; FALSE: never (B46) */
+  gboolean            failover_next_target;  /* B47: a server failure of any REGISTER moves
+                                                to the next candidate of the same answer at
+                                                once, no new query (refreshes included) */
   /* keep-alive (B23, B40) */
   gboolean            ka_enable;             /* X_KeepAliveEnable */
   SimTime             ka_period;             /* X_KeepAliveExpires */
@@ -213,6 +229,7 @@ const char  *device_profile_doc (DeviceProfileId p);
  * " or "), for messages; newly allocated. */
 char        *device_profile_names (const char *last_sep);
 const char  *device_lookup_order_to_string (DeviceLookupOrder o);
+const char  *device_srv_order_to_string (DeviceSrvOrder o);
 const char  *device_redundancy_mode_to_string (DeviceRedundancyMode m);
 const char  *device_retry_mode_to_string (DeviceRetryMode m);
 const char  *device_ka_type_to_string (DeviceKeepAliveType t);   /* "keep-alive", ... */

@@ -88,6 +88,7 @@ struct DeviceAccount {
 
   /* NAT (B39, B45) */
   gboolean                   mapped_known;
+  gboolean                   mapped_by_registrar; /* acc->mapped came from a 2xx's rport */
   SimSockAddr                mapped;
   SimSockAddr                contact;         /* the contact registered last */
   gboolean                   contact_known;

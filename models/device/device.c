@@ -99,6 +99,12 @@ device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
     break;
   }
   SipBuilder *b = sip_builder_response (request, code, NULL, tag);
+  /* RFC 3581 §4: a server answering a request whose top Via has rport
+   * fills in rport=<source port> (and received); an empty rport left in
+   * the answer tells the prober nothing (issue 14 item 10). */
+  char ip[SIM_IP4_STRLEN];
+  sim_ip4_to_string (from->addr.ip, ip);
+  sip_builder_stamp_via (b, request, ip, from->addr.port);
   if (code == 405 || m == SIP_METHOD_OPTIONS)
     sip_builder_add (b, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY");
   if (dev->cfg.user_agent && dev->cfg.user_agent[0])

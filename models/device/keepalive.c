@@ -10,7 +10,9 @@
  *      stun        a 20-byte RFC 5389 Binding request (stun_client_binding_once)
  *      options     OPTIONS sip:DOMAIN
  *      notify      NOTIFY sip:USER@DOMAIN, Event: keep-alive
- *      custom      METHOD sip:USER@DOMAIN, Event: EVENT
+ *      custom      METHOD sip:[user@]DOMAIN, To <sip:user@DOMAIN> (user= of
+ *                  the message, else the account's: seed 004), Event:
+ *                  EVENT (default keep-alive) on NOTIFY only
  *    The SIP kinds carry what RFC 3261 §8.1.1 requires and no more: Via
  *    with rport (RFC 3581, B39), Max-Forwards, From with a tag, To,
  *    Call-ID (new per keep-alive: each is its own request outside any
@@ -329,15 +331,25 @@ build_sip (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCustom *
   const char *method = type == DEVICE_KA_OPTIONS ? "OPTIONS" : "NOTIFY";
   const char *event = type == DEVICE_KA_NOTIFY ? "keep-alive" : NULL;
   const char *ruser = type == DEVICE_KA_OPTIONS ? NULL : id->user;
+  const char *to_user = ruser;
   if (type == DEVICE_KA_CUSTOM)
     {
+      /* Seed 004, X_CustomKeepAliveMsg: "event parameter is optional and
+       * is only applicable if method is NOTIFY" (NOTIFY without one uses
+       * 'keep-alive'); "if [user is] not specified, the request-uri will
+       * not have a userid, and the TO header field will use the same
+       * userid as the FROM header"; if given, it is the user of both. */
       method = custom->method;
-      event = custom->event ? custom->event : "keep-alive";
-      ruser = custom->user ? custom->user : id->user;
+      gboolean notify = g_ascii_strcasecmp (method, "NOTIFY") == 0;
+      event = notify ? (custom->event ? custom->event : "keep-alive") : NULL;
+      ruser = custom->user;
+      to_user = custom->user ? custom->user : id->user;
     }
   SipMethod m = sip_method_from_str ((SipStr) { method, strlen (method) });
   g_autofree char *ruri = ruser ? g_strdup_printf ("sip:%s@%s", ruser, id->domain)
                                 : g_strdup_printf ("sip:%s", id->domain);
+  g_autofree char *to_uri = to_user ? g_strdup_printf ("sip:%s@%s", to_user, id->domain)
+                                    : g_strdup (ruri);
   char via[SIM_IP4_STRLEN], cip[SIM_IP4_STRLEN];
   sim_ip4_to_string (id->via_ip, via);
   sim_ip4_to_string (id->contact_ip, cip);
@@ -349,7 +361,7 @@ build_sip (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCustom *
   sip_builder_add_via (b, "UDP", via, id->via_port, branch, TRUE);
   sip_builder_add (b, "Max-Forwards", "70");
   sip_builder_add (b, "From", "<sip:%s@%s>;tag=%s", id->user, id->domain, tag);
-  sip_builder_add (b, "To", "<%s>", ruri);
+  sip_builder_add (b, "To", "<%s>", to_uri);
   sip_builder_add (b, "Call-ID", "%s", call_id);
   sip_builder_add (b, "CSeq", "1 %s", method);
   sip_builder_add (b, "Contact", "<sip:%s@%s:%u>", id->user, cip, id->contact_port);

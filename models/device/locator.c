@@ -14,7 +14,11 @@
  *      RFC3263   p      A(name) on p
  *      AASTRA    0      SRV(_sip._udp.name) | A(name) on 5060          (B13)
  *      AASTRA    p      A(name) on p
- *      (OBI's A step uses p, or 5060 when p is 0)
+ *      LIBRE     0      NAPTR(name) | SRV(_sip._udp.name) | A(name) on 5060  (B47)
+ *      LIBRE     p      A(name) on p
+ *      (OBI's A step uses p, or 5060 when p is 0; the NAPTR step never
+ *      yields candidates: the DNS model has no NAPTR, so it costs one
+ *      question and moves on)
  *
  *    A step moves on when its question ends other than OK (NXDOMAIN,
  *    NODATA, SERVFAIL, timeout ...) and also when an SRV answer gives no
@@ -23,7 +27,8 @@
  *    with the last question's outcome as dns_status.
  *
  * 2. SRV steps.  The records are put in RFC 2782 order once (srv.c, the
- *    locator's SimRng), then A(target) is asked for every distinct target
+ *    locator's SimRng), or in libre's hash order (DEVICE_SRV_HASH, set by
+ *    device_locate_set_order; also the A records of a step or target), then A(target) is asked for every distinct target
  *    at the same time (c-ares 1.18 does not hand over the additional
  *    section, so the addresses need questions of their own).  The list is
  *    built when the last of them has ended, in the RFC 2782 order of the
@@ -53,7 +58,7 @@
 
 #define SIP_DEFAULT_PORT 5060      /* RFC 3261 §19.1.2 */
 
-typedef enum { STEP_A, STEP_SRV } StepKind;
+typedef enum { STEP_A, STEP_SRV, STEP_NAPTR } StepKind;
 
 typedef struct {
   StepKind kind;
@@ -98,13 +103,15 @@ struct DeviceLocateRequest {
   char            *name;
   guint16          port;
   DeviceLookupOrder order;
+  DeviceSrvOrder   srv_order;   /* B47: RFC 2782 draw or libre's hash order */
+  guint32          sort_key;    /* DEVICE_SRV_HASH: the request's key */
   gboolean         use_cache, fresh;
   DeviceLocateFunc func;
   gpointer         user_data;
   HostTimer        kick;
   gboolean         in_callback;
 
-  Step             steps[3];
+  Step             steps[4];
   guint            n_steps, step;
   GPtrArray       *questions;   /* Question, in flight */
   guint            queries;
@@ -302,7 +309,7 @@ request_free (DeviceLocateRequest *req)
 static const char *
 kind_name (StepKind k)
 {
-  return k == STEP_A ? "A" : "SRV";
+  return k == STEP_A ? "A" : k == STEP_NAPTR ? "NAPTR" : "SRV";
 }
 
 /* Hands @list to the callback and frees the request (note 4). */
@@ -358,8 +365,18 @@ finish_a (DeviceLocateRequest *req, const HostDnsA *a, guint n)
 {
   const Step *st = &req->steps[req->step];
   DeviceServerList *list = list_new (req, n);
+  g_autofree guint *order = g_new (guint, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  if (req->srv_order == DEVICE_SRV_HASH) {
+    /* B47: libre's dns_rrlist_sort_addr, not the answer's order. */
+    g_autofree guint32 *ips = g_new (guint32, MAX (n, 1));
+    for (guint i = 0; i < n; i++)
+      ips[i] = a[i].ip;
+    device_addr_order_hash (ips, n, req->sort_key, order);
+  }
   for (guint i = 0; i < n; i++) {
-    list->c[i].addr = (SimSockAddr) { a[i].ip, st->port };
+    list->c[i].addr = (SimSockAddr) { a[order[i]].ip, st->port };
     list->c[i].host = g_strdup (st->qname);
   }
   list->description = g_strdup_printf ("A %s", st->qname);
@@ -396,9 +413,15 @@ finish_srv (DeviceLocateRequest *req)
     Target *t = g_ptr_array_index (req->targets, req->srv_target[i]);
     if (t->status != HOST_DNS_OK)
       continue;
+    g_autofree guint *ord = g_new (guint, MAX (t->ips->len, 1));
+    for (guint j = 0; j < t->ips->len; j++)
+      ord[j] = j;
+    if (req->srv_order == DEVICE_SRV_HASH)
+      device_addr_order_hash ((const guint32 *) (void *) t->ips->data, t->ips->len,
+                              req->sort_key, ord);
     for (guint j = 0; j < t->ips->len; j++) {
       DeviceCandidate *c = &list->c[k++];
-      c->addr = (SimSockAddr) { g_array_index (t->ips, SimIp4, j), s->port };
+      c->addr = (SimSockAddr) { g_array_index (t->ips, SimIp4, ord[j]), s->port };
       c->priority = s->priority;
       c->weight = s->weight;
       c->host = g_strdup (s->target);
@@ -441,6 +464,13 @@ on_answer (HostResolver *resolver, const HostDnsResult *res, gpointer user_data)
   req->last_status = res->status;
   gboolean ok = res->status == HOST_DNS_OK;
   StepKind kind = target >= 0 ? STEP_A : req->steps[req->step].kind;
+  if (kind == STEP_NAPTR) {
+    /* B47: libre asks NAPTR first; the DNS model serves no NAPTR, and a
+     * NAPTR answer would not be followed here (note 1): the step only
+     * costs its question and moves on, whatever the outcome. */
+    request_next_step (req);
+    return;
+  }
   SimTime expires = ok ? answer_expiry (res, now) : now;
   if (ok && req->use_cache)
     cache_put (loc, kind, res, expires);
@@ -471,6 +501,8 @@ ask (DeviceLocateRequest *req, StepKind kind, const char *name, gint target)
   req->queries++;
   q->lookup = kind == STEP_A
     ? host_resolver_lookup_a (req->loc->resolver, name, on_answer, q)
+    : kind == STEP_NAPTR
+    ? host_resolver_lookup_naptr (req->loc->resolver, name, on_answer, q)
     : host_resolver_lookup_srv (req->loc->resolver, name, on_answer, q);
   return q;
 }
@@ -486,7 +518,14 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
   g_autofree guint *order = g_new (guint, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     keys[i] = (DeviceSrvKey) { recs[i].priority, recs[i].weight };
-  device_srv_order (keys, n, loc->rng, order);
+  if (req->srv_order == DEVICE_SRV_HASH) {
+    g_autofree const char **names = g_new (const char *, MAX (n, 1));
+    for (guint i = 0; i < n; i++)
+      names[i] = recs[i].target ? recs[i].target : "";
+    device_srv_order_hash (keys, (const char *const *) names, n, req->sort_key, order);
+  } else {
+    device_srv_order (keys, n, loc->rng, order);
+  }
 
   req->srv = g_array_new (FALSE, FALSE, sizeof (HostDnsSrv));
   req->srv_target = g_new0 (guint, MAX (n, 1));
@@ -559,8 +598,8 @@ static void
 request_run_step (DeviceLocateRequest *req)
 {
   const Step *st = &req->steps[req->step];
-  const CacheEntry *e =
-    req->use_cache && !req->fresh ? cache_get (req->loc, st->kind, st->qname) : NULL;
+  const CacheEntry *e = req->use_cache && !req->fresh && st->kind != STEP_NAPTR
+                          ? cache_get (req->loc, st->kind, st->qname) : NULL;
   if (e == NULL) {
     ask (req, st->kind, st->qname, -1);
     return;
@@ -613,6 +652,18 @@ plan_steps (DeviceLocateRequest *req)
     add_step (req, STEP_SRV, g_strdup (name), 0);
     add_step (req, STEP_SRV, g_strconcat ("_sip._udp.", name, NULL), 0);
     break;
+  case DEVICE_LOOKUP_LIBRE:
+    /* B47 (libre request.c sip_request, naptr_handler, srv_handler): a
+     * port given means A only; else NAPTR, then the SRV of the transport
+     * (UDP here), then A on 5060. */
+    if (port != 0) {
+      add_step (req, STEP_A, g_strdup (name), port);
+    } else {
+      add_step (req, STEP_NAPTR, g_strdup (name), 0);
+      add_step (req, STEP_SRV, g_strconcat ("_sip._udp.", name, NULL), 0);
+      add_step (req, STEP_A, g_strdup (name), SIP_DEFAULT_PORT);
+    }
+    break;
   case DEVICE_LOOKUP_RFC3263:   /* §4.2: a port given means A only */
   case DEVICE_LOOKUP_AASTRA:    /* B13: SRV only for an FQDN with port 0 */
   default:
@@ -657,6 +708,14 @@ device_locator_resolve (DeviceLocator *loc, const char *name, guint16 port,
   host_timer_init (loc->host, &req->kick, on_kick, req);
   host_timer_start (&req->kick, 0);
   return req;
+}
+
+void
+device_locate_set_order (DeviceLocateRequest *req, DeviceSrvOrder order, guint32 sort_key)
+{
+  g_return_if_fail (req != NULL);
+  req->srv_order = order;
+  req->sort_key = sort_key;
 }
 
 void

@@ -102,6 +102,11 @@ DeviceLocateRequest *device_locator_resolve (DeviceLocator *loc, const char *nam
                                              gboolean fresh, DeviceLocateFunc func,
                                              gpointer user_data);
 void           device_locate_cancel (DeviceLocateRequest *req);
+/* How the request orders records of one priority (default RFC 2782) and
+ * the key of DEVICE_SRV_HASH (srv.h).  Call right after
+ * device_locator_resolve(), before the event loop runs. */
+void           device_locate_set_order (DeviceLocateRequest *req, DeviceSrvOrder order,
+                                        guint32 sort_key);
 
 /* Drops every cached answer. */
 void           device_locator_flush (DeviceLocator *loc);

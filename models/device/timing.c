@@ -117,13 +117,14 @@ device_backoff_rfc5626 (SimRng *rng, guint n, SimTime base, SimTime max)
   return sim_rng_int_range (rng, w / 2, w);
 }
 
-/* B6-B8: Retry-After wins; otherwise the account's retry mode. */
+/* B6-B8: Retry-After wins (unless the profile never reads it, B46);
+ * otherwise the account's retry mode. */
 SimTime
 device_retry_wait (const DeviceAccountConfig *acc, DeviceFailKind kind,
                    gint64 retry_after, guint failures, SimRng *rng)
 {
   g_return_val_if_fail (acc != NULL, 0);
-  if (retry_after >= 0)
+  if (retry_after >= 0 && acc->honour_retry_after)
     return SIM_S (MIN (retry_after, G_GINT64_CONSTANT (2147483647)));
   switch (acc->retry_mode)
     {

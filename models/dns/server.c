@@ -32,7 +32,8 @@ typedef struct {
 
 typedef struct {
   GPtrArray *recs;       /* Rec*, owned */
-  guint      rot_a, rot_srv;
+  guint      rot_a, rot_srv;           /* DNS_ORDER_CYCLIC counters */
+  gboolean   rot_a_set, rot_srv_set;   /* their random start drawn */
 } Node;
 
 typedef struct {
@@ -74,6 +75,18 @@ dns_answer_mode_to_string (DnsAnswerMode mode)
     case DNS_MODE_SERVFAIL: return "servfail";
     case DNS_MODE_NXDOMAIN: return "nxdomain";
     case DNS_MODE_SILENT:   return "silent";
+    }
+  return "?";
+}
+
+const char *
+dns_rrset_order_to_string (DnsRrsetOrder order)
+{
+  switch (order)
+    {
+    case DNS_ORDER_RANDOM: return "random";
+    case DNS_ORDER_CYCLIC: return "cyclic";
+    case DNS_ORDER_FIXED:  return "fixed";
     }
   return "?";
 }
@@ -434,7 +447,11 @@ on_pending_timer (HostTimer *t, gpointer user_data)
   g_free (p);
 }
 
-/* The records of @type at @n, rotated by the node's counter. */
+/* The records of @type at @n, in the configured order (server.h): fixed as
+ * added; cyclic rotated by the node's counter, whose start is drawn from
+ * the server's stream the first time (a real server has been answering
+ * long before the scenario starts, so the rotation is at an unknown
+ * place); random shuffled by Fisher-Yates from the same stream. */
 static guint
 collect (DnsServer *s, Node *n, guint16 type, DnsRr *out, guint max)
 {
@@ -448,16 +465,65 @@ collect (DnsServer *s, Node *n, guint16 type, DnsRr *out, guint max)
                            .priority = r->priority, .weight = r->weight,
                            .port = r->port, .target = r->target };
     }
-  if (k > 1 && !s->cfg.no_rotate)
+  if (k <= 1)
+    return k;
+  switch (s->cfg.order)
     {
-      guint *rot = type == DNS_TYPE_A ? &n->rot_a : &n->rot_srv;
-      guint shift = (*rot)++ % k;
-      DnsRr tmp[MAX_ANSWER_RRS];
-      for (guint i = 0; i < k; i++)
-        tmp[i] = out[(i + shift) % k];
-      memcpy (out, tmp, k * sizeof *out);
+    case DNS_ORDER_FIXED:
+      break;
+    case DNS_ORDER_CYCLIC:
+      {
+        guint *rot = type == DNS_TYPE_A ? &n->rot_a : &n->rot_srv;
+        gboolean *set = type == DNS_TYPE_A ? &n->rot_a_set : &n->rot_srv_set;
+        if (!*set)
+          {
+            *rot = (guint) sim_rng_below (&s->rng, k);
+            *set = TRUE;
+          }
+        guint shift = (*rot)++ % k;
+        DnsRr tmp[MAX_ANSWER_RRS];
+        for (guint i = 0; i < k; i++)
+          tmp[i] = out[(i + shift) % k];
+        memcpy (out, tmp, k * sizeof *out);
+        break;
+      }
+    case DNS_ORDER_RANDOM:
+      for (guint i = k - 1; i > 0; i--)
+        {
+          guint j = (guint) sim_rng_below (&s->rng, (guint64) i + 1);
+          DnsRr t = out[i];
+          out[i] = out[j];
+          out[j] = t;
+        }
+      break;
     }
   return k;
+}
+
+/* Whether @norm, which holds no records, still exists: a zone origin (a
+ * real zone has its SOA and NS there), or an empty non-terminal, a name
+ * with a descendant that holds records (`_udp.voip.test` when
+ * `_sip._udp.voip.test` has an SRV).  RFC 4592 §2.2.2 and RFC 8020 §2:
+ * such a name exists and is answered NOERROR with no data, not NXDOMAIN
+ * (issue 14 item 10).  O(names): zones here are small. */
+static gboolean
+name_exists_empty (const DnsServer *s, const char *norm)
+{
+  for (guint i = 0; i < s->zones->len; i++)
+    if (strcmp (s->zones->pdata[i], norm) == 0)
+      return TRUE;
+  gsize nl = strlen (norm);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, s->names);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      const char *name = key;
+      gsize l = strlen (name);
+      if (l > nl && name[l - nl - 1] == '.' && strcmp (name + l - nl, norm) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -504,8 +570,10 @@ on_query (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize l
   else
     {
       Node *node = g_hash_table_lookup (s->names, norm);
-      if (!node)
+      if (!node && !name_exists_empty (s, norm))
         rcode = DNS_RCODE_NXDOMAIN;
+      else if (!node)
+        ;                                   /* NODATA: NOERROR, no answers */
       else if (q.qclass == DNS_CLASS_IN && (q.qtype == DNS_TYPE_A || q.qtype == DNS_TYPE_SRV))
         n = collect (s, node, q.qtype, rrs, G_N_ELEMENTS (rrs));
     }
@@ -553,11 +621,12 @@ dns_server_new (SimHost *host, const DnsServerConfig *cfg, GError **error)
   DnsServerConfig c = cfg ? *cfg : (DnsServerConfig) { 0 };
   if (c.port == 0)
     c.port = DNS_PORT;
-  if (!(c.loss >= 0.0 && c.loss <= 1.0) || c.latency < 0)
+  if (!(c.loss >= 0.0 && c.loss <= 1.0) || c.latency < 0 || (guint) c.order > DNS_ORDER_FIXED)
     {
       g_set_error (error, DNS_ERROR, DNS_ERROR_SETTINGS,
-                   "invalid DNS server settings: loss %g (0..1), latency %" G_GINT64_FORMAT " ns (>= 0)",
-                   c.loss, (gint64) c.latency);
+                   "invalid DNS server settings: loss %g (0..1), latency %" G_GINT64_FORMAT
+                   " ns (>= 0), order %d (random, cyclic or fixed)",
+                   c.loss, (gint64) c.latency, (int) c.order);
       return NULL;
     }
   DnsServer *s = g_new0 (DnsServer, 1);

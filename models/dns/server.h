@@ -6,11 +6,15 @@
  * What it answers (RFC 1034 §4.3.2, reduced to what a SIP device asks):
  *  - A name outside every zone: REFUSED (we are not its authority).
  *  - A name inside a zone with records of the asked type: NOERROR with
- *    them, AA set.  Equal-type records are rotated by one position per
- *    answer when rotation is on (as BIND's default rrset-order cyclic does),
- *    so successive clients spread over A records of equal standing.
+ *    them, AA set, in the order the `order` setting gives (DnsRrsetOrder,
+ *    BIND's rrset-order): a fresh random permutation per answer by
+ *    default, as BIND 9 does without an rrset-order statement, so
+ *    successive clients and successive runs spread over records of equal
+ *    standing.
  *  - A name with records of other types only: NOERROR, no answers (NODATA,
- *    RFC 2308 §2.2).  A name with no records at all: NXDOMAIN.
+ *    RFC 2308 §2.2); so do a zone origin and an empty non-terminal (a name
+ *    with no records of its own but a descendant with some, RFC 8020 §2).
+ *    A name that does not exist at all: NXDOMAIN.
  *  - A question of another class or type (not A/SRV): NODATA if the name
  *    exists, NXDOMAIN otherwise.  OPCODE != 0: NOTIMP.
  *  - Malformed queries are counted and dropped (no FORMERR: a stub
@@ -18,8 +22,12 @@
  * Faults are settings: an answer mode per name or subtree (SERVFAIL,
  * NXDOMAIN, silent), loss, latency, and changes at scheduled times.
  *
- * Randomness: one stream "host/NAME/dns-server:PORT", drawn once per
- * well-formed query, only when loss > 0.
+ * Randomness: one stream "host/NAME/dns-server:PORT": one draw per
+ * well-formed query when loss > 0; with DNS_ORDER_RANDOM k - 1 draws per
+ * answer of k > 1 records of the asked type (a Fisher-Yates shuffle); with
+ * DNS_ORDER_CYCLIC one draw the first time a name and type is answered
+ * with k > 1 records (the rotation's starting offset).  So the order
+ * differs between runs (seeds) but not between two runs of one seed.
  */
 #pragma once
 #include <glib.h>
@@ -38,11 +46,21 @@ typedef enum {
   DNS_MODE_SILENT,     /* no answer at all: the client's timeout runs */
 } DnsAnswerMode;
 
+/* The order of the records of one type in an answer (BIND's rrset-order
+ * values, ARM "RRset Ordering"). */
+typedef enum {
+  DNS_ORDER_RANDOM,      /* default: a uniform random permutation per answer
+                          * (BIND 9's implicit default) */
+  DNS_ORDER_CYCLIC,      /* rotated by one per answer, from a random start per
+                          * name and type (round robin, BIND 8 / older 9) */
+  DNS_ORDER_FIXED,       /* the order the records were added (zone file order) */
+} DnsRrsetOrder;
+
 typedef struct {
   guint16 port;          /* 0: 53 (RFC 1035 §4.2.1) */
   SimTime latency;       /* added between a query's arrival and its answer */
   double  loss;          /* probability a query is dropped unanswered, 0..1 */
-  gboolean no_rotate;    /* FALSE (default): rotate equal records */
+  DnsRrsetOrder order;   /* 0 (default): DNS_ORDER_RANDOM */
 } DnsServerConfig;
 
 /* One record.  Strings are borrowed by the calls that take it, and copied. */
@@ -64,7 +82,7 @@ typedef struct {
 } DnsServerStats;
 
 /* Opens the server's socket on @host (not owned; must outlive the server).
- * @cfg may be NULL (port 53, no latency, no loss, rotation on).  NULL with
+ * @cfg may be NULL (port 53, no latency, no loss, random order).  NULL with
  * a GError if the port cannot be bound or @cfg is invalid (loss outside
  * 0..1, negative latency). */
 DnsServer *dns_server_new     (SimHost *host, const DnsServerConfig *cfg, GError **error);
@@ -75,7 +93,7 @@ void       dns_server_free    (DnsServer *server);
  * Names are compared without case and without a trailing dot. */
 gboolean   dns_server_add_zone (DnsServer *server, const char *origin, GError **error);
 /* Adds a record to @name, which must be inside a zone.  Records are kept in
- * the order added (rotation starts from it). */
+ * the order added (DNS_ORDER_FIXED answers in it). */
 gboolean   dns_server_add     (DnsServer *server, const char *name, const DnsRecord *rr,
                                GError **error);
 /* Removes every record of @type at @name; returns how many.  A name left
@@ -110,5 +128,6 @@ guint64    dns_server_get_query_count (const DnsServer *server, const char *name
 void       dns_server_get_local (const DnsServer *server, SimSockAddr *out);
 
 const char *dns_answer_mode_to_string (DnsAnswerMode mode);   /* static string */
+const char *dns_rrset_order_to_string (DnsRrsetOrder order);  /* "random", "cyclic", "fixed" */
 
 G_END_DECLS

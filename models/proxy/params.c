@@ -15,6 +15,9 @@
 
 #define F(f) offsetof (SipProxyConfig, f)
 
+/* min_expires_mode is a choice stored in a gboolean (reject 0, raise 1). */
+G_STATIC_ASSERT (sizeof (gboolean) == sizeof (int));
+
 static void
 users_clear (SipProxyConfig *c)
 {
@@ -79,6 +82,12 @@ static const SimParam rows[] = {
   SIM_PARAM_ROW ("min_expires", SIM_PARAM_SECONDS, "60", "s",
     "423 below this (0: no minimum); must be <= max_expires",
     .offset = F (min_expires)),
+  SIM_PARAM_ROW ("min_expires_mode", SIM_PARAM_CHOICE, "reject", "",
+    "below min_expires: 423 (reject), or grant min_expires (raise, Kamailio's default)",
+    .offset = F (min_expires_raise), .choices = "reject|raise"),
+  SIM_PARAM_ROW ("match_instance", SIM_PARAM_BOOL, "true", "",
+    "a Contact with the same +sip.instance and reg-id replaces that binding (Kamailio)",
+    .offset = F (match_instance)),
   SIM_PARAM_ROW ("max_expires", SIM_PARAM_SECONDS, "7200", "s",
     "granted expiry cap",
     .offset = F (max_expires)),
@@ -89,9 +98,12 @@ static const SimParam rows[] = {
   SIM_PARAM_ROW ("nonce_lifetime", SIM_PARAM_DURATION, "300s", "",
     "nonces older than this are stale (0: never)",
     .offset = F (nonce_lifetime)),
-  SIM_PARAM_ROW ("outbound", SIM_PARAM_BOOL, "true", "",
+  SIM_PARAM_ROW ("outbound", SIM_PARAM_BOOL, "false", "",
     "honour RFC 5626 Supported: outbound",
     .offset = F (outbound)),
+  SIM_PARAM_ROW ("stun", SIM_PARAM_BOOL, "false", "",
+    "answer STUN Binding requests on the SIP port",
+    .offset = F (stun)),
   SIM_PARAM_ROW ("flow_timer", SIM_PARAM_SECONDS, "0", "s",
     "Flow-Timer in outbound 200s (0: none)",
     .offset = F (flow_timer)),

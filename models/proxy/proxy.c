@@ -17,9 +17,13 @@
  *    recorded as ABORTED; a fresh empty layer takes its place at once and
  *    sees nothing until the proxy is up again.
  *
- * 3. The response's Vias are rebuilt by hand (response_builder()) because
- *    the builder copies Vias verbatim and the top one must carry received
- *    and rport (RFC 3581 §4); the other headers keep their §8.2.6.2 order.
+ * 3. The response's top Via is rewritten by sip_builder_stamp_via()
+ *    because the builder copies Vias verbatim and the top one must carry
+ *    received and rport (RFC 3581 §4); the other headers keep their
+ *    §8.2.6.2 order.  A request that does not parse is answered 400 from
+ *    its raw lines (bad_request_400) when it shows a request line and
+ *    Via, From, To, Call-ID and CSeq; that answer copies those lines as
+ *    they are (no received/rport: the Via may be what failed to parse).
  *
  * 4. Re-entrancy.  The only outside code the proxy calls is the probe
  *    callback, and it is called last: a probe is detached from its
@@ -75,8 +79,10 @@ struct Binding {
   char       *aor;
   char       *contact;       /* URI text */
   SipUri      uri;           /* parsed from contact (slices into it) */
-  char       *instance;      /* +sip.instance, NULL if none (RFC 5626) */
+  char       *instance;      /* +sip.instance of an outbound flow, NULL if none (RFC 5626) */
   gint32      reg_id;        /* -1 if none */
+  char       *match_instance;  /* +sip.instance as registered, NULL if none (match_instance) */
+  gint32      match_reg_id;    /* its reg-id, -1 if none */
   char       *call_id;
   guint32     cseq;
   SimTime     expires_at;
@@ -135,6 +141,7 @@ struct SipProxy {
 };
 
 static void layer_reset (SipProxy *p);
+static gboolean open_sockets (SipProxy *p, GError **error);
 
 /* ------------------------------------------------------------- strings */
 
@@ -148,6 +155,7 @@ sip_proxy_fault_to_string (SipProxyFault f)
     case SIP_PROXY_FAULT_REJECT:  return "reject";
     case SIP_PROXY_FAULT_SLOW:    return "slow";
     case SIP_PROXY_FAULT_RESTART: return "restart";
+    case SIP_PROXY_FAULT_KILL:    return "kill";
     }
   return "?";
 }
@@ -178,7 +186,10 @@ sip_proxy_config_init (SipProxyConfig *cfg)
   cfg->max_expires = 7200;             /* modelling choice */
   cfg->realm = "sipsim.test";
   cfg->nonce_lifetime = SIM_S (300);   /* modelling choice */
-  cfg->outbound = TRUE;
+  cfg->outbound = FALSE;                /* off out of the box (doc/models.md) */
+  cfg->stun = FALSE;                    /* off out of the box (doc/models.md) */
+  cfg->match_instance = TRUE;           /* Kamailio (doc/models.md) */
+  cfg->min_expires_raise = FALSE;       /* RFC 3261 §10.3 step 7: 423 */
   cfg->retry_after = 60;               /* modelling choice */
   cfg->slow_delay = SIM_S (2);         /* modelling choice */
   cfg->restart_downtime = SIM_S (10);  /* modelling choice */
@@ -188,108 +199,26 @@ sip_proxy_config_init (SipProxyConfig *cfg)
 static gboolean
 is_down (const SipProxy *p)
 {
-  return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART;
-}
-
-/* Appends [s, s+len) without CR and LF, so obsolete folding (CRLF WS)
- * becomes its WS (§7.3.1). */
-static void
-append_unfolded (GString *out, const char *s, gsize len)
-{
-  for (gsize i = 0; i < len; i++)
-    if (s[i] != '\r' && s[i] != '\n')
-      g_string_append_c (out, s[i]);
+  return p->state == SIP_PROXY_FAULT_CRASH || p->state == SIP_PROXY_FAULT_RESTART
+         || p->state == SIP_PROXY_FAULT_KILL;
 }
 
 /* ----------------------------------------------------------- responses */
 
-/* The top Via of the response (note 3): the request's, without any
- * received/rport, plus received (RFC 3581 §4: always with rport; §18.2.1:
- * when sent-by differs from the source) and rport=<source port>. */
-static char *
-top_via_value (const SipMsg *req, const SimSockAddr *src)
-{
-  SipStr raw = sip_msg_header_by_id (req, SIP_HDR_VIA, 0);
-  const SipVia *via = sip_msg_via (req, 0);
-  char ip[SIM_IP4_STRLEN];
-  sim_ip4_to_string (src->ip, ip);
-  GString *out = g_string_sized_new (raw.len + 48);
-  gboolean quoted = FALSE;
-  gsize start = 0;
-  guint seg = 0;
-  for (gsize i = 0; i <= raw.len; i++)
-    {
-      if (i < raw.len)
-        {
-          if (raw.p[i] == '"')
-            quoted = !quoted;
-          if (quoted || raw.p[i] != ';')
-            continue;
-        }
-      const char *s = raw.p + start;
-      gsize len = i - start;
-      start = i + 1;
-      if (seg++ == 0)
-        {
-          append_unfolded (out, s, len);
-          continue;
-        }
-      while (len && g_ascii_isspace (*s))
-        s++, len--;
-      while (len && g_ascii_isspace (s[len - 1]))
-        len--;
-      gsize nlen = 0;
-      while (nlen < len && s[nlen] != '=' && !g_ascii_isspace (s[nlen]))
-        nlen++;
-      SipStr name = { s, nlen };
-      if (sip_str_caseeq (name, "received") || sip_str_caseeq (name, "rport"))
-        continue;
-      g_string_append_c (out, ';');
-      append_unfolded (out, s, len);
-    }
-  while (out->len && g_ascii_isspace (out->str[out->len - 1]))
-    g_string_truncate (out, out->len - 1);
-  if (via->has_rport || !sip_str_eq (via->host, ip))
-    g_string_append_printf (out, ";received=%s", ip);
-  if (via->has_rport)
-    g_string_append_printf (out, ";rport=%u", src->port);
-  return g_string_free (out, FALSE);
-}
-
-/* A response to @req from @src (§8.2.6.2), with the top Via of note 3. */
+/* A response to @req from @src (§8.2.6.2), with the top Via of note 3
+ * (sip_builder_stamp_via: received and rport=<source port>, RFC 3581 §4). */
 static SipBuilder *
 response_builder (SipProxy *p, const SipMsg *req, const SimSockAddr *src, guint code,
                   const char *reason)
 {
-  SipBuilder *b = sip_builder_response (req, code, reason, NULL);
-  static const char *const copied[] = { "Via", "From", "To", "Call-ID", "CSeq" };
-  for (guint i = 0; i < G_N_ELEMENTS (copied); i++)
-    sip_builder_remove (b, copied[i]);
-
-  g_autofree char *top = top_via_value (req, src);
-  sip_builder_add (b, "Via", "%s", top);
-  for (guint i = 1;; i++)
-    {
-      SipStr v = sip_msg_header_by_id (req, SIP_HDR_VIA, i);
-      if (!sip_str_present (v))
-        break;
-      g_autoptr (GString) s = g_string_new (NULL);
-      append_unfolded (s, v.p, v.len);
-      sip_builder_add (b, "Via", "%s", s->str);
-    }
-  sip_builder_copy_header (b, req, SIP_HDR_FROM);
-  g_autoptr (GString) to = g_string_new (NULL);
-  SipStr tov = sip_msg_header_by_id (req, SIP_HDR_TO, 0);
-  append_unfolded (to, tov.p, tov.len);
+  /* §8.2.6.2: a UAS adds a To tag to every response but 100. */
+  g_autofree char *tag = NULL;
   if (!sip_str_present (sip_msg_to (req)->tag) && code != 100)
-    {
-      /* §8.2.6.2: a UAS adds a To tag to every response but 100. */
-      g_autofree char *tag = sip_gen_tag (&p->rng);
-      g_string_append_printf (to, ";tag=%s", tag);
-    }
-  sip_builder_add (b, "To", "%s", to->str);
-  sip_builder_copy_header (b, req, SIP_HDR_CALL_ID);
-  sip_builder_copy_header (b, req, SIP_HDR_CSEQ);
+    tag = sip_gen_tag (&p->rng);
+  SipBuilder *b = sip_builder_response (req, code, reason, tag);
+  char ip[SIM_IP4_STRLEN];
+  sim_ip4_to_string (src->ip, ip);
+  sip_builder_stamp_via (b, req, ip, src->port);
   return b;
 }
 
@@ -345,6 +274,7 @@ binding_free (Binding *b)
   g_free (b->aor);
   g_free (b->contact);
   g_free (b->instance);
+  g_free (b->match_instance);
   g_free (b->call_id);
   g_free (b);
 }
@@ -445,6 +375,10 @@ binding_matches (const Binding *b, const char *aor, const SipContact *c, gboolea
   /* RFC 5626 §6: with outbound the flow is named by instance and reg-id. */
   if (outbound && b->instance != NULL)
     return sip_str_eq (c->instance, b->instance) && c->reg_id == b->reg_id;
+  /* match_instance (Kamailio's usrloc): the same instance and reg-id is
+   * the same device, whatever URI it registers now (issue 14 item 6). */
+  if (b->p->cfg.match_instance && b->match_instance != NULL && sip_str_present (c->instance))
+    return sip_str_eq (c->instance, b->match_instance) && c->reg_id == b->match_reg_id;
   return sip_uri_equal (&b->uri, &c->addr.uri);
 }
 
@@ -598,14 +532,15 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
               Binding *b = a->pdata[j];
               if (sip_str_eq (call_id, b->call_id) && cseq <= b->cseq)
                 {
-                  respond_simple (p, txn, req, &from->addr, 500);
+                  respond_simple (p, txn, req, &from->addr, 400);
                   return;
                 }
             }
           continue;
         }
       gint64 exp = asked_expires (p, c, hdr_exp);
-      if (exp != 0 && p->cfg.min_expires && exp < p->cfg.min_expires)
+      if (exp != 0 && p->cfg.min_expires && exp < p->cfg.min_expires
+          && !p->cfg.min_expires_raise)
         {
           /* §10.3 step 7, §21.4.17: 423 with Min-Expires. */
           SipBuilder *b = response_builder (p, req, &from->addr, 423, NULL);
@@ -618,8 +553,9 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
       Binding *b = binding_find (p, aor, c, ob);
       if (b && sip_str_eq (call_id, b->call_id) && cseq <= b->cseq)
         {
-          /* §10.3 step 7: out of order; the RFC names no code. */
-          respond_simple (p, txn, req, &from->addr, 500);
+          /* §10.3 step 7: out of order; the RFC names no code, Kamailio
+           * answers "400 Invalid CSeq number" (was 500 until issue 14). */
+          respond_simple (p, txn, req, &from->addr, 400);
           return;
         }
     }
@@ -640,6 +576,10 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
       gint64 exp = asked_expires (p, c, hdr_exp);
       if (p->cfg.max_expires && exp > p->cfg.max_expires)
         exp = p->cfg.max_expires;
+      /* min_expires_raise: grant the minimum instead of 423 (Kamailio's
+       * registrar default; a request for 10 s gets 60 s). */
+      if (exp != 0 && p->cfg.min_expires && exp < p->cfg.min_expires)
+        exp = p->cfg.min_expires;
       gboolean ob = contact_is_outbound (c, outbound);
       used_outbound |= ob;
       Binding *b = binding_find (p, aor, c, ob);
@@ -665,6 +605,7 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
           p->stats.bindings_refreshed++;
           g_free (b->contact);
           g_free (b->instance);
+          g_free (b->match_instance);
           g_free (b->call_id);
         }
       b->contact = sip_str_dup (c->addr.uri_str);
@@ -673,6 +614,8 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
         memset (&b->uri, 0, sizeof b->uri);
       b->instance = ob ? sip_str_dup (c->instance) : NULL;
       b->reg_id = ob ? c->reg_id : -1;
+      b->match_instance = sip_str_present (c->instance) ? sip_str_dup (c->instance) : NULL;
+      b->match_reg_id = c->reg_id;
       b->call_id = sip_str_dup (call_id);
       b->cseq = cseq;
       b->expires_at = now + SIM_S (exp);
@@ -961,6 +904,8 @@ layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize 
             gpointer u)
 {
   SipProxy *p = u;
+  if (p->udp == NULL)
+    return SIM_NET_ERR_NO_ROUTE;          /* killed: nothing can leave */
   if (to->reliable)
     {
       Conn *c = to->flow;
@@ -972,6 +917,94 @@ layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize 
                                                               : SIM_NET_ERR_NO_ROUTE;
 }
 
+/* The header @name (or its compact form @compact, 0 for none) of a raw
+ * header line, else NULL; the value after the colon otherwise. */
+static const char *
+raw_header_value (const char *line, const char *name, char compact)
+{
+  const char *colon = strchr (line, ':');
+  if (colon == NULL)
+    return NULL;
+  gsize n = (gsize) (colon - line);
+  while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+    n--;
+  gboolean hit = (n == strlen (name) && g_ascii_strncasecmp (line, name, n) == 0)
+                 || (compact && n == 1 && g_ascii_tolower (line[0]) == compact);
+  return hit ? colon + 1 : NULL;
+}
+
+/* Note 3: a request that did not parse gets 400 when its raw text still
+ * shows a request line ("METHOD URI SIP/2.0") and the Via, From, To,
+ * Call-ID and CSeq lines a response copies (§8.2.6.2), CSeq not ACK.
+ * Those lines are copied as they are (folding undone), To gets a tag.
+ * Returns whether an answer was sent. */
+static gboolean
+bad_request_400 (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *from)
+{
+  if (memchr (data, '\0', len) != NULL)
+    return FALSE;                       /* not text */
+  g_autofree char *text = g_strndup ((const char *) data, len);
+  char *body = strstr (text, "\r\n\r\n");
+  if (body)
+    *body = '\0';
+  g_auto (GStrv) raw = g_strsplit (text, "\r\n", -1);
+  if (raw[0] == NULL || !g_str_has_suffix (raw[0], " SIP/2.0"))
+    return FALSE;
+  g_auto (GStrv) start = g_strsplit (raw[0], " ", -1);
+  if (g_strv_length (start) != 3 || !g_regex_match_simple ("^[A-Za-z]+$", start[0], 0, 0)
+      || g_ascii_strcasecmp (start[0], "ACK") == 0)
+    return FALSE;
+  /* Undo folding: a line starting with SP or HT continues the previous. */
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 1; raw[i] && raw[i][0]; i++)
+    {
+      if ((raw[i][0] == ' ' || raw[i][0] == '\t') && lines->len)
+        {
+          char *prev = lines->pdata[lines->len - 1];
+          lines->pdata[lines->len - 1] = g_strconcat (prev, " ", g_strstrip (raw[i]), NULL);
+          g_free (prev);
+        }
+      else
+        g_ptr_array_add (lines, g_strdup (raw[i]));
+    }
+  static const struct { const char *name; char compact; } need[] = {
+    { "Via", 'v' }, { "From", 'f' }, { "To", 't' }, { "Call-ID", 'i' }, { "CSeq", 0 },
+  };
+  GString *out = g_string_new ("SIP/2.0 400 Bad Request\r\n");
+  for (guint k = 0; k < G_N_ELEMENTS (need); k++)
+    {
+      guint found = 0;
+      for (guint i = 0; i < lines->len; i++)
+        {
+          const char *v = raw_header_value (lines->pdata[i], need[k].name, need[k].compact);
+          if (v == NULL)
+            continue;
+          g_autofree char *val = g_strstrip (g_strdup (v));
+          if (k == 2 && !strstr (val, "tag="))
+            {
+              g_autofree char *tag = sip_gen_tag (&p->rng);
+              g_string_append_printf (out, "To: %s;tag=%s\r\n", val, tag);
+            }
+          else
+            g_string_append_printf (out, "%s: %s\r\n", need[k].name, val);
+          found++;
+          if (k != 0)
+            break;            /* only Via may repeat */
+        }
+      if (found == 0)
+        {
+          g_string_free (out, TRUE);
+          return FALSE;
+        }
+    }
+  g_string_append (out, "Content-Length: 0\r\n\r\n");
+  layer_send (p->layer, from, (const guint8 *) out->str, out->len, p);
+  g_string_free (out, TRUE);
+  p->stats.malformed_400++;
+  count_status (p, 400);
+  return TRUE;
+}
+
 static void
 deliver_sip (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *from)
 {
@@ -980,7 +1013,9 @@ deliver_sip (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *from)
   if (msg == NULL)
     {
       p->stats.malformed++;
-      host_trace (p->host, "proxy malformed SIP: %s", err->message);
+      gboolean answered = bad_request_400 (p, data, len, from);
+      host_trace (p->host, "proxy malformed SIP: %s%s", err->message,
+                  answered ? " (400 sent)" : "");
       return;
     }
   sip_txn_layer_receive (p->layer, msg, from);
@@ -990,6 +1025,13 @@ deliver_sip (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *from)
 static GBytes *
 stun_answer (SipProxy *p, const guint8 *data, gsize len, const SimSockAddr *from)
 {
+  if (!p->cfg.stun)
+    {
+      /* Off out of the box (Kamailio without its stun module, Asterisk):
+       * the request is read and dropped. */
+      p->stats.stun_ignored++;
+      return NULL;
+    }
   g_autoptr (StunMsg) m = stun_msg_parse (data, len, NULL);
   if (m == NULL)
     {
@@ -1206,9 +1248,32 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
   host_trace (p->host, "proxy fault %s", sip_proxy_fault_to_string (fault));
   host_timer_cancel (&p->restart);
   gboolean was_down = is_down (p);
+  gboolean was_killed = p->state == SIP_PROXY_FAULT_KILL;
   p->state = fault;
+  if (was_killed && fault != SIP_PROXY_FAULT_KILL)
+    {
+      /* Started again: listening on the same port, nothing remembered. */
+      g_autoptr (GError) err = NULL;
+      if (!open_sockets (p, &err))
+        host_log (p->host, SIM_LOG_WARNING, "proxy restart after kill failed: %s",
+                  err->message);
+    }
   switch (fault)
     {
+    case SIP_PROXY_FAULT_KILL:
+      if (was_killed)
+        break;
+      layer_reset (p);
+      p->stats.bindings_lost += p->bindings->len;
+      while (p->bindings->len)
+        binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
+      while (p->conns->len)
+        conn_destroy (p->conns->pdata[p->conns->len - 1]);
+      /* The sockets go with the process: the kernel answers ICMP port
+       * unreachable (UDP) and RST (TCP) from now on (sim/net/node.c). */
+      g_clear_pointer (&p->listener, host_tcp_listener_close);
+      g_clear_pointer (&p->udp, host_udp_close);
+      break;
     case SIP_PROXY_FAULT_CRASH:
       if (!was_down)
         layer_reset (p);
@@ -1291,6 +1356,23 @@ probe_clear (gpointer data)
   g_free (pr->contact);
 }
 
+/* The UDP socket and (with tcp) the TCP listener on the configured port. */
+static gboolean
+open_sockets (SipProxy *p, GError **error)
+{
+  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = p->cfg.port };
+  p->udp = host_udp_open (p->host, &local, on_udp_recv, on_udp_error, p, error);
+  if (p->udp == NULL)
+    return FALSE;
+  if (p->cfg.tcp)
+    {
+      p->listener = host_tcp_listen (p->host, &local, on_accept, p, error);
+      if (p->listener == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 SipProxy *
 sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
 {
@@ -1334,21 +1416,10 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   host_timer_init (host, &p->restart, restart_done, p);
   layer_new (p);
 
-  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = cfg->port };
-  p->udp = host_udp_open (host, &local, on_udp_recv, on_udp_error, p, error);
-  if (p->udp == NULL)
+  if (!open_sockets (p, error))
     {
       sip_proxy_free (p);
       return NULL;
-    }
-  if (cfg->tcp)
-    {
-      p->listener = host_tcp_listen (host, &local, on_accept, p, error);
-      if (p->listener == NULL)
-        {
-          sip_proxy_free (p);
-          return NULL;
-        }
     }
   return p;
 }

@@ -15,20 +15,29 @@
  *    bytes, parsed with models/sip and models/stun.
  *
  * 2. Demultiplexing.  Each UDP datagram is classified
- *    (sip_classify_datagram): SIP is parsed (malformed counted and
- *    dropped) and handed to a SipTxnLayer, whose server transactions
- *    absorb retransmissions (§17.2.2); STUN Binding requests are answered
- *    (stun_responder_answer, RFC 5626 §8.4); CRLFCRLF gets a CRLF pong;
+ *    (sip_classify_datagram): SIP is parsed (malformed counted, answered
+ *    400 when possible, note 3) and handed to a SipTxnLayer, whose server
+ *    transactions absorb retransmissions (§17.2.2); STUN Binding requests
+ *    are answered when the stun setting is on (stun_responder_answer,
+ *    RFC 5626 §8.4), else dropped unanswered; CRLFCRLF gets a CRLF pong;
  *    vendor keep-alives are counted.  A TCP connection is framed by a
  *    SipStreamReader in the server role (CRLFCRLF ping -> CRLF pong).
  *
  * 3. Registration (§10.3): the AOR is the To URI's user@host; each
  *    Contact's expiry is its expires parameter, else the Expires header,
  *    else default_expires; a non-zero expiry below min_expires rejects
- *    the whole request with 423 + Min-Expires; above max_expires it is cut
- *    to max_expires.  "*" with Expires 0 removes all; same Call-ID with a
- *    CSeq not above the binding's fails with 500 (§10.3 step 7 leaves the
- *    code open).  The request is checked whole before anything changes.
+ *    the whole request with 423 + Min-Expires, or, with min_expires_raise,
+ *    is granted min_expires (Kamailio's registrar does that by default);
+ *    above max_expires it is cut to max_expires.  "*" with Expires 0
+ *    removes all; same Call-ID with a CSeq not above the binding's fails
+ *    with 400 (§10.3 step 7 leaves the code open; Kamailio answers "400
+ *    Invalid CSeq number").  The request is checked whole before anything
+ *    changes.  A Contact with +sip.instance matches the binding of the same
+ *    instance and reg-id whatever its URI (match_instance, as Kamailio
+ *    does), so a phone that changes port or address replaces its binding
+ *    instead of adding one.  A request that does not parse but still shows
+ *    a request line and the five headers a response needs gets 400
+ *    (§8.2.6.1 style; Kamailio's sl_reply_error); anything less is dropped.
  *    The 200 lists every binding of the AOR with its remaining seconds.
  *    A binding remembers the flow it came from (source address, port,
  *    transport, connection) and expires exactly at its registration time
@@ -68,7 +77,12 @@
  *      RESTART  as CRASH, and every binding is lost and TCP connections
  *               are reset; after restart_downtime the proxy comes back
  *               (RECOVER) on its own.
- *      RECOVER  back to normal service (ends CRASH, REJECT, SLOW).
+ *      KILL     the process is killed (SIGKILL) and stays dead: its UDP
+ *               socket and TCP listener close, so the host's stack
+ *               answers UDP with ICMP port unreachable and TCP SYNs with
+ *               RST; every binding and connection is lost.  RECOVER
+ *               starts it again (empty, listening).
+ *      RECOVER  back to normal service (ends CRASH, REJECT, SLOW, KILL).
  *    Faults replace each other: the proxy is in one state at a time.
  *
  * 8. Capacity: with capacity_rps > 0, requests that create a server
@@ -106,6 +120,7 @@ typedef enum {
   SIP_PROXY_FAULT_REJECT,
   SIP_PROXY_FAULT_SLOW,
   SIP_PROXY_FAULT_RESTART,
+  SIP_PROXY_FAULT_KILL,
 } SipProxyFault;
 
 const char *sip_proxy_fault_to_string (SipProxyFault f);   /* "crash", ... */
@@ -131,9 +146,17 @@ typedef struct {
   const SipProxyUser *users;
   guint               n_users;
   SimTime             nonce_lifetime;    /* 300 s; 0: never stale by age */
+  gboolean            min_expires_raise; /* below min_expires: grant min_expires instead
+                                          * of 423 (Kamailio's default); FALSE */
+  gboolean            match_instance;    /* a Contact with +sip.instance (and reg-id)
+                                          * replaces the binding of the same instance
+                                          * whatever its URI (Kamailio); TRUE */
   /* RFC 5626 */
-  gboolean            outbound;          /* honour Supported: outbound; TRUE */
+  gboolean            outbound;          /* honour Supported: outbound; FALSE (Kamailio
+                                          * without its outbound module, Asterisk) */
   guint32             flow_timer;        /* s, Flow-Timer in outbound 200s; 0: none */
+  gboolean            stun;              /* answer STUN Binding requests on the SIP port
+                                          * (RFC 5626 §8.4); FALSE (off out of the box) */
   /* faults and overload */
   guint32             retry_after;       /* s, in every 503; 0: no Retry-After; 60 */
   SimTime             slow_delay;        /* added delay under SLOW; 2 s */
@@ -152,8 +175,10 @@ typedef struct {
   guint64 datagrams;          /* UDP datagrams received (any kind) */
   guint64 stream_frames;      /* frames read from TCP connections */
   guint64 malformed;          /* SIP that did not parse, garbage datagrams, bad frames */
+  guint64 malformed_400;      /* of those, requests answered 400 (note 3) */
   guint64 dropped_down;       /* packets dropped while crashed or restarting */
   guint64 stun_answered;
+  guint64 stun_ignored;       /* Binding requests dropped: stun setting off */
   guint64 pings_answered;     /* CRLFCRLF -> CRLF */
   guint64 keepalives;         /* vendor keep-alives and stray CRLFs, counted only */
   guint64 requests;           /* requests handed to the TU (new server transactions) */

@@ -178,6 +178,73 @@ sip_builder_remove (SipBuilder *b, const char *name)
       g_ptr_array_remove_index (b->lines, i);
 }
 
+/* The request's top Via value without any received/rport parameter, plus
+ * received (RFC 3581 §4: always with rport; §18.2.1: when sent-by differs
+ * from the source) and rport=<source port> when the Via asked for it. */
+static char *
+via_with_received (const SipMsg *req, const char *src_ip, guint16 src_port)
+{
+  SipStr raw = sip_msg_header_by_id (req, SIP_HDR_VIA, 0);
+  const SipVia *via = sip_msg_via (req, 0);
+  GString *out = g_string_sized_new (raw.len + 48);
+  gboolean quoted = FALSE;
+  gsize start = 0;
+  guint seg = 0;
+  for (gsize i = 0; i <= raw.len; i++)
+    {
+      if (i < raw.len)
+        {
+          if (raw.p[i] == '"')
+            quoted = !quoted;
+          if (quoted || raw.p[i] != ';')
+            continue;
+        }
+      SipStr part = { raw.p + start, i - start };
+      start = i + 1;
+      if (seg++ == 0)
+        {
+          sip_append_unfolded (out, part);
+          continue;
+        }
+      while (part.len && g_ascii_isspace (*part.p))
+        part.p++, part.len--;
+      while (part.len && g_ascii_isspace (part.p[part.len - 1]))
+        part.len--;
+      gsize nlen = 0;
+      while (nlen < part.len && part.p[nlen] != '=' && !g_ascii_isspace (part.p[nlen]))
+        nlen++;
+      SipStr name = { part.p, nlen };
+      if (sip_str_caseeq (name, "received") || sip_str_caseeq (name, "rport"))
+        continue;
+      g_string_append_c (out, ';');
+      sip_append_unfolded (out, part);
+    }
+  while (out->len && g_ascii_isspace (out->str[out->len - 1]))
+    g_string_truncate (out, out->len - 1);
+  if (via->has_rport || !sip_str_eq (via->host, src_ip))
+    g_string_append_printf (out, ";received=%s", src_ip);
+  if (via->has_rport)
+    g_string_append_printf (out, ";rport=%u", src_port);
+  return g_string_free (out, FALSE);
+}
+
+void
+sip_builder_stamp_via (SipBuilder *b, const SipMsg *request, const char *src_ip,
+                       guint16 src_port)
+{
+  g_return_if_fail (b != NULL && request != NULL && request->is_request && src_ip != NULL);
+  int def = sip_hdr_def_lookup ("Via", 3);
+  for (guint i = 0; i < b->lines->len; i++)
+    if (line_has_name (b->lines->pdata[i], def, "Via", 3))
+      {
+        g_autofree char *v = via_with_received (request, src_ip, src_port);
+        GString *line = b->lines->pdata[i];
+        g_string_printf (line, "Via: %s", v);
+        return;
+      }
+  g_return_if_reached ();   /* a response builder always holds the request's Vias */
+}
+
 void
 sip_builder_set_body (SipBuilder *b, const char *content_type, const guint8 *body, gsize len)
 {

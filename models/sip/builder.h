@@ -45,6 +45,13 @@ void        sip_builder_copy_header (SipBuilder *b, const SipMsg *msg, SipHeader
 /* Removes every header named @name added so far (case-insensitive,
  * compact forms folded). */
 void        sip_builder_remove    (SipBuilder *b, const char *name);
+/* For a response builder: rewrites the first Via (the request's top one)
+ * as RFC 3581 §4 and RFC 3261 §18.2.1 ask of a server answering over UDP:
+ * any received/rport dropped, then ";received=@src_ip" when the Via has
+ * rport or its sent-by differs from @src_ip, and ";rport=@src_port" when
+ * the Via has rport.  @src_ip and @src_port: where the request came from. */
+void        sip_builder_stamp_via (SipBuilder *b, const SipMsg *request,
+                                   const char *src_ip, guint16 src_port);
 /* Sets the body (copied) and Content-Type; NULL @content_type for none. */
 void        sip_builder_set_body  (SipBuilder *b, const char *content_type,
                                    const guint8 *body, gsize len);

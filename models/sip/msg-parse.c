@@ -285,6 +285,23 @@ sip_parse_name_addr (const char *p, gsize len, SipNameAddr *na,
   return name_addr_parse (p, len, na, what, names, lens, 1, vals, &got, error);
 }
 
+/* An expiry value, header or Contact parameter.  RFC 3261 §20.19 (Expires)
+ * and §20.10 (the Contact "expires" parameter): "Malformed values SHOULD
+ * be treated as equivalent to 3600"; RFC 4475 §3.1.2.4 (scalar02): an
+ * element "could treat them as if they contained the default values for
+ * expiration (3600 in this case)".  Non-numeric, quoted, empty and
+ * over-2^32-1 values all count as malformed: rejecting the message
+ * instead turns one bad parameter in a 200 into a lost registration
+ * (issue 14 item 7). */
+static gint64
+expires_value (SipStr v)
+{
+  guint64 n;
+  if (!sip_parse_uint (v.p, v.len, G_MAXUINT32, &n))
+    return 3600;
+  return (gint64) n;
+}
+
 static gboolean
 sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
 {
@@ -311,12 +328,7 @@ sip_parse_contact (const char *p, gsize len, SipContact *c, GError **error)
   c->reg_id = -1;
   c->instance = SIP_STR_NULL;
   if (got & 2)
-    {
-      v = vals[1];
-      if (!sip_parse_uint (v.p, v.len, G_MAXUINT32, &n))
-        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Contact: bad expires parameter");
-      c->expires = (gint64) n;
-    }
+    c->expires = expires_value (vals[1]);
   if (got & 4)
     {
       v = vals[2];
@@ -509,7 +521,10 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
     case SIP_HDR_MAX_FORWARDS:
       return parse_delta (v, 255, "Max-Forwards", &m->max_forwards, error);
     case SIP_HDR_EXPIRES:
-      return parse_delta (v, G_MAXUINT32, "Expires", &m->expires, error);
+      if (m->expires != -1)
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Expires appears more than once");
+      m->expires = expires_value (v);   /* malformed -> 3600, §20.19 */
+      return TRUE;
     case SIP_HDR_MIN_EXPIRES:
       return parse_delta (v, G_MAXUINT32, "Min-Expires", &m->min_expires, error);
     case SIP_HDR_FLOW_TIMER:

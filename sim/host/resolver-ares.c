@@ -61,6 +61,7 @@
 #define MAX_RECORDS    64
 #define T_A_           1
 #define T_SRV_         33
+#define T_NAPTR_       35      /* RFC 3403 */
 #define C_IN_          1
 
 typedef struct Sock Sock;
@@ -419,7 +420,8 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
   /* One protocol-visible line.  No query ID: the wire ID is seeded (note
    * "Query IDs"), but c-ares' own is OS entropy (STYLE.md 15). */
   host_trace (r->host, "DNS %s %s: %s, %u records, %u queries",
-              lk->qtype == T_A_ ? "A" : "SRV", name, host_dns_status_to_string (status),
+              lk->qtype == T_A_ ? "A" : lk->qtype == T_NAPTR_ ? "NAPTR" : "SRV", name,
+              host_dns_status_to_string (status),
               n_a + n_srv, lk->attempts);
   /* The channel and its sockets go first: the callback may free @r. */
   lookup_free (lk);
@@ -443,6 +445,14 @@ finish_answer (HostDnsLookup *lk)
 {
   const guint8 *abuf = lk->abuf ? lk->abuf->data : NULL;
   int alen = lk->abuf ? (int) lk->abuf->len : 0;
+  if (lk->qtype == T_NAPTR_)
+    {
+      /* Only the outcome is reported (resolver.h): records present or
+       * NODATA; their contents are not parsed. */
+      guint an = alen >= 12 ? sim_get_be16 (abuf + 6) : 0;
+      finish (lk, an > 0 ? HOST_DNS_OK : HOST_DNS_NODATA, NULL, 0, NULL, 0);
+      return;
+    }
   if (lk->qtype == T_A_)
     {
       struct ares_addrttl ttls[MAX_RECORDS];
@@ -636,6 +646,13 @@ host_resolver_lookup_srv (HostResolver *r, const char *name, HostDnsFunc func,
                           gpointer user_data)
 {
   return lookup_start (r, name, T_SRV_, func, user_data);
+}
+
+HostDnsLookup *
+host_resolver_lookup_naptr (HostResolver *r, const char *name, HostDnsFunc func,
+                            gpointer user_data)
+{
+  return lookup_start (r, name, T_NAPTR_, func, user_data);
 }
 
 void

@@ -103,6 +103,11 @@ HostDnsLookup *host_resolver_lookup_a   (HostResolver *resolver, const char *nam
                                          HostDnsFunc func, gpointer user_data);
 HostDnsLookup *host_resolver_lookup_srv (HostResolver *resolver, const char *name,
                                          HostDnsFunc func, gpointer user_data);
+/* A NAPTR lookup (RFC 3403) of @name: only its outcome is reported (OK
+ * when the answer holds records, NODATA, NXDOMAIN, ...); the records are
+ * not parsed (the DNS model has none; libre asks NAPTR first, B47). */
+HostDnsLookup *host_resolver_lookup_naptr (HostResolver *resolver, const char *name,
+                                           HostDnsFunc func, gpointer user_data);
 /* Stops a lookup in progress; its callback is not called. */
 void           host_dns_lookup_cancel   (HostDnsLookup *lookup);
 

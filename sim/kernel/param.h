@@ -37,7 +37,6 @@ G_BEGIN_DECLS
 
 typedef enum {
   SIM_PARAM_BOOL,          /* gboolean */
-  SIM_PARAM_NOT_BOOL,      /* gboolean holding the negation (a field whose zero is the default) */
   SIM_PARAM_UINT,          /* guint in [min, max] */
   SIM_PARAM_PORT,          /* guint16, 1..65535 */
   SIM_PARAM_SECONDS,       /* guint32, a whole number of seconds */
@@ -52,7 +51,7 @@ typedef enum {
 
 /* A parsed value; the member of the row's type is set. */
 typedef struct {
-  gboolean    b;           /* BOOL, NOT_BOOL (as written, not negated) */
+  gboolean    b;           /* BOOL */
   guint64     u;           /* UINT, PORT, SECONDS, CHOICE (the index), ADDRESS */
   SimTime     t;           /* DURATION */
   double      d;           /* PROBABILITY, NUMBER, RATE */

@@ -48,6 +48,7 @@ static const DeviceParamDefault base_defaults[] = {
   { "Try Backup RSC",                 "503" },    /* B7, B38 */
   /* lookup */
   { "lookup_order",                   "rfc3263" },
+  { "srv_order",                      "rfc2782" },/* RFC 2782 */
   { "dns_cache",                      "true" },   /* B17 */
   /* redundancy */
   { "X_ProxyServerRedundancy",        "true" },
@@ -56,6 +57,10 @@ static const DeviceParamDefault base_defaults[] = {
   { "short_break",                    "30" },     /* B19 [U]: "probably the register-retry interval" */
   { "failback_interval",              "3600" },   /* B20 [U]; SPA Proxy Fallback Intvl (B35) */
   { "fresh_lookup_on_failover",       "true" },   /* B17 */
+  /* what a failure is */
+  { "icmp_ends_transaction",          "true" },   /* B38, B30 (Polycom: "UDP: ICMP unreachable") */
+  { "honour_retry_after",             "true" },   /* B6, B7 (RFC 3261 §21.5.4) */
+  { "failover_next_target",           "false" },  /* B17: a fresh lookup before failing over */
   /* keep-alive (B40 defaults all [U]) */
   { "X_KeepAliveEnable",              "false" },
   { "X_KeepAliveExpires",             "15" },     /* [U]; SPA NAT Keep Alive Intvl (B41) */
