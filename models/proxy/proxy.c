@@ -44,12 +44,12 @@
  *    then answered from the AOR's array alone: a REGISTER costs
  *    O(bindings of its AOR), not O(bindings of the proxy).
  *
- *    Size: about 1450 lines, well over the ~900 the layout allows a file
- *    without a reason.  It is one model (transport, TU, registrar,
+ *    Size: well over the ~900 lines the layout allows a file without a
+ *    reason.  It is one model (transport, TU, registrar,
  *    bindings, faults, overload, probes) whose parts share the SipProxy
  *    struct; the cut is along those parts behind a proxy-private.h, left
- *    until the branches rewriting its transport and faults (TCP/TLS
- *    flows, registrar fidelity) have landed, so the split is one move.
+ *    until the branches rewriting its transport (TCP/TLS flows, live
+ *    runs) have landed, so the split is one move.
  */
 #include <string.h>
 
