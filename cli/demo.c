@@ -215,6 +215,7 @@ cli_demo_main (int argc, char **argv)
   g_free (args.pings);
   g_free (args.loss);
   g_autofree char *pcap_owned = args.pcap;   /* pcap_path points into it */
+  (void) pcap_owned;                         /* read only by its cleanup (clang -Wunused) */
   if (!parsed)
     return CLI_EXIT_USAGE;
 

@@ -4,16 +4,17 @@ profile (issue 14, doc/device.md "baresip profile", BEHAVIOUR.md B46-B50).
 
 What it does
 ------------
-For each trial, on its own loopback addresses 127.77.T.0/24 (T = trial),
+For each trial, on its own loopback addresses 127.B.T.0/24 (T = trial; B
+from the pid, so two copies of the test do not collide),
 it starts
 
-  dnsmasq    127.77.T.1:15353  voip.test: _sip._udp SRV 10 -> pbx-a:15060,
+  dnsmasq    127.B.T.1:15353  voip.test: _sip._udp SRV 10 -> pbx-a:15060,
                                SRV 20 -> pbx-b:15060, A records
-  kamailio   127.77.T.10:15060 (pbx-a) and 127.77.T.11:15060 (pbx-b):
+  kamailio   127.B.T.10:15060 (pbx-a) and 127.B.T.11:15060 (pbx-b):
              registrar only (usrloc in memory, min_expires 5), one xlog
              line per REGISTER
-  dumpcap    on lo, UDP of 127.77.T.0/24
-  baresip    Debian's, config written here: sip_listen 127.77.T.2:15060,
+  dumpcap    on lo, UDP of 127.B.T.0/24
+  baresip    Debian's, config written here: sip_listen 127.B.T.2:15060,
              dns_server dnsmasq, account <sip:1000@voip.test>;regint=10
 
 waits for the first registration at pbx-a, kills pbx-a with SIGKILL (its
@@ -92,10 +93,10 @@ def which_all():
 
 
 class Trial:
-    def __init__(self, n, bins, root, rng):
+    def __init__(self, n, bins, root, rng, base):
         self.n = n
         self.bins = bins
-        self.net = "127.77.%d" % n
+        self.net = "127.%d.%d" % (base, n)
         self.dir = os.path.join(root, "trial%d" % n)
         os.makedirs(self.dir)
         self.procs = {}
@@ -263,7 +264,11 @@ def main():
         return 77
     work = tempfile.mkdtemp(prefix="sipsim-baresip-")
     rng = random.Random(args.seed)
-    trials = [Trial(i + 1, bins, work, rng) for i in range(args.trials)]
+    # Two copies of this test at once (a developer's tree and a worktree)
+    # must not collide on addresses: the second octet comes from the pid,
+    # away from 127.0.x and 127.255.x.
+    base = 20 + os.getpid() % 200
+    trials = [Trial(i + 1, bins, work, rng, base) for i in range(args.trials)]
     try:
         for t in trials:
             t.start()
