@@ -472,7 +472,9 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
           pass = row->fingerprint && g_ascii_strcasecmp (row->fingerprint, want) == 0;
           t = pass ? g_strdup_printf ("%s#%u: fingerprint %s as pinned", g->point_key,
                                       g->replication, want)
-                   : g_strdup_printf ("%s#%u: fingerprint %s, pinned %s (behaviour changed)",
+                   : g_strdup_printf ("%s#%u: fingerprint %s, pinned %s (behaviour changed, "
+                                      "or the pin predates fingerprint version "
+                                      G_STRINGIFY (SIM_FINGERPRINT_VERSION) ")",
                                       g->point_key, g->replication,
                                       row->fingerprint ? row->fingerprint : "NULL", want);
         }

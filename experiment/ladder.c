@@ -199,11 +199,97 @@ describe_stun (const guint8 *p, gsize n)
   return g_strdup_printf ("STUN %s %s", method == 1 ? "Binding" : "method?", classes[cls]);
 }
 
+static void
+tls_item (GString *s, guint reps, const char *name, gboolean more)
+{
+  if (reps > 1)
+    g_string_append_printf (s, " %u x %s", reps, name);
+  else
+    g_string_append_printf (s, " %s", name);
+  if (more)
+    g_string_append_c (s, ',');
+}
+
+/* The handshake messages in a plaintext handshake record, "ServerHello
+ * Certificate ServerKeyExchange ServerHelloDone"; an encrypted one (TLS
+ * 1.2 Finished) does not parse as messages: "handshake". */
+static const char *
+hs_names (const guint8 *p, gsize n, char *buf, gsize size)
+{
+  buf[0] = 0;
+  for (gsize off = 0; off + 4 <= n;)
+    {
+      const char *m;
+      switch (p[off])
+        {
+        case 1:  m = "ClientHello"; break;
+        case 2:  m = "ServerHello"; break;
+        case 11: m = "Certificate"; break;
+        case 12: m = "ServerKeyExchange"; break;
+        case 14: m = "ServerHelloDone"; break;
+        case 16: m = "ClientKeyExchange"; break;
+        default: return "handshake";
+        }
+      gsize len = (gsize) p[off + 1] << 16 | (gsize) p[off + 2] << 8 | p[off + 3];
+      if (off + 4 + len > n)
+        return "handshake";
+      if (buf[0])
+        g_strlcat (buf, " ", size);
+      g_strlcat (buf, m, size);
+      off += 4 + len;
+    }
+  return buf[0] ? buf : "handshake";
+}
+
+/* TLS records (models/tls): the record types and, for plaintext
+ * handshake records, the message types; repeats folded ("4 x application
+ * data").  NULL if @p does not start with a TLS record header. */
+static char *
+describe_tls (const guint8 *p, gsize n)
+{
+  if (n < 5 || p[0] < 20 || p[0] > 23 || p[1] != 3)
+    return NULL;
+  GString *s = g_string_new ("TLS");
+  char names[160];
+  const char *last = NULL;
+  guint reps = 0;
+  for (gsize off = 0; off + 5 <= n;)
+    {
+      gsize len = (gsize) p[off + 3] << 8 | p[off + 4];
+      const char *name;
+      switch (p[off])
+        {
+        case 20: name = "ChangeCipherSpec"; break;
+        case 21: name = "alert"; break;
+        case 23: name = "application data"; break;
+        default:
+          name = hs_names (p + off + 5, MIN (len, n - off - 5), names, sizeof names);
+          break;
+        }
+      if (last && strcmp (last, name) == 0)
+        reps++;
+      else
+        {
+          if (last)
+            tls_item (s, reps, last, TRUE);
+          last = name;
+          reps = 1;
+        }
+      off += 5 + len;
+    }
+  if (last)
+    tls_item (s, reps, last, FALSE);
+  return g_string_free (s, FALSE);
+}
+
 static char *
 describe_payload (const guint8 *p, gsize n, guint16 sport, guint16 dport)
 {
   if (sport == 53 || dport == 53)
     return describe_dns (p, n);
+  char *tls = describe_tls (p, n);
+  if (tls)
+    return tls;
   switch (sip_classify_datagram (p, n))
     {
     case SIP_DGRAM_SIP:       return describe_sip (p, n);

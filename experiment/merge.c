@@ -89,16 +89,18 @@ copy_statement (sqlite3 *db, const char *src, const char *table, const char *key
   return st;
 }
 
-/* @hash_expr: the expression for run.point_hash, when the source has no
- * such column (a schema-1 database, note 4); NULL: copied as it is. */
+/* @old: the source is of schema 1 or 2 (note 4): its runs get an empty
+ * point hash and fingerprint_version 1; otherwise both are copied. */
 static RunCopier *
-copier_new (sqlite3 *db, const char *src, const char *hash_expr, GError **error)
+copier_new (sqlite3 *db, const char *src, gboolean old, GError **error)
 {
   RunCopier *c = g_new0 (RunCopier, 1);
   c->db = db;
   c->children = g_array_new (FALSE, TRUE, sizeof (Child));
   const char *const run_subst[] = { "experiment_id", "?2", "point", "?3",
-                                    hash_expr ? "point_hash" : NULL, hash_expr, NULL };
+                                    old ? "point_hash" : NULL, "''",
+                                    "fingerprint_version",
+                                    "CASE WHEN \"status\" = 'ok' THEN 1 END", NULL };
   static const char *const child_subst[] = { "run_id", "?2", NULL };
   c->run = copy_statement (db, src, "run", "id", "id", run_subst, error);
   if (!c->run)
@@ -139,7 +141,7 @@ RunCopier *
 run_copier_new (sqlite3 *db, const char *src, GError **error)
 {
   g_return_val_if_fail (db != NULL && src != NULL, NULL);
-  return copier_new (db, src, NULL, error);
+  return copier_new (db, src, FALSE, error);
 }
 
 gboolean
@@ -202,7 +204,7 @@ typedef struct {
   char   *hash;
   guint64 seed;
   gint64  id;
-  gboolean v1;        /* a schema-1 database (note 4) */
+  gboolean old;       /* a schema-1 or -2 database (note 4) */
 } Input;
 
 static void
@@ -214,10 +216,10 @@ input_clear (Input *in)
   g_free (in->hash);
 }
 
-/* Note 4: @path as a schema-1 database of one experiment; FALSE if it
- * is not one (the caller reports the version error). */
+/* Note 4: @path as a schema-1 or -2 database of one experiment; FALSE if
+ * it is not one (the caller reports the version error). */
 static gboolean
-read_v1 (const char *path, Input *out)
+read_old (const char *path, Input *out)
 {
   sqlite3 *db = NULL;
   g_autofree char *abs = g_canonicalize_filename (path, NULL);
@@ -230,7 +232,8 @@ read_v1 (const char *path, Input *out)
                              " (SELECT count(*) FROM experiment), id, name, scenario,"
                              " scenario_hash, seed FROM experiment", -1, &q, NULL) == SQLITE_OK
       && sqlite3_step (q) == SQLITE_ROW
-      && g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "1") == 0
+      && (g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "1") == 0
+          || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "2") == 0)
       && sqlite3_column_int64 (q, 1) == 1)
     {
       out->id = sqlite3_column_int64 (q, 2);
@@ -238,7 +241,7 @@ read_v1 (const char *path, Input *out)
       out->text = g_strdup ((const char *) sqlite3_column_text (q, 4));
       out->hash = g_strdup ((const char *) sqlite3_column_text (q, 5));
       ok = store_hex64_parse ((const char *) sqlite3_column_text (q, 6), &out->seed);
-      out->v1 = TRUE;
+      out->old = TRUE;
     }
   sqlite3_finalize (q);
   sqlite3_close (db);
@@ -255,7 +258,7 @@ read_input (const char *path, gboolean allow_none, Input *out, GError **error)
   GError *verr = NULL;
   g_autoptr (Store) st = store_open_readonly (path, &verr);
   if (!st && g_error_matches (verr, STORE_ERROR, STORE_ERROR_VERSION) && !allow_none
-      && read_v1 (path, out))
+      && read_old (path, out))
     {
       g_error_free (verr);
       return TRUE;
@@ -370,44 +373,6 @@ attach (sqlite3 *db, const char *path, GError **error)
   return TRUE;
 }
 
-/* temp.sipsim_point_hash (k point key, h point hash) for the scenario
- * text of @in; empty when the text no longer loads (its runs then get
- * '' and are never reused, which @log says). */
-static gboolean
-v1_hash_table (sqlite3 *db, const Input *in, FILE *log, GError **error)
-{
-  if (!exec_sql (db, "CREATE TEMP TABLE IF NOT EXISTS sipsim_point_hash"
-                     " (k TEXT PRIMARY KEY, h TEXT NOT NULL)", error)
-      || !exec_sql (db, "DELETE FROM temp.sipsim_point_hash", error))
-    return FALSE;
-  g_autoptr (GError) e = NULL;
-  g_autoptr (Scenario) sc = scenario_load_from_data (in->text, in->name, NULL, &e);
-  if (!sc)
-    {
-      if (log)
-        fprintf (log, "%s: its scenario text no longer loads (%s): its runs are merged "
-                 "without point hashes and will not be reused\n", in->path, e->message);
-      return TRUE;
-    }
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (db, "INSERT INTO temp.sipsim_point_hash (k, h) VALUES (?1, ?2)", -1,
-                          &st, NULL) != SQLITE_OK)
-    return copier_sql_error (db, error, "point hashes");
-  for (guint p = 0; p < scenario_get_n_points (sc); p++)
-    {
-      sqlite3_reset (st);
-      sqlite3_bind_text (st, 1, scenario_get_point (sc, p)->key, -1, SQLITE_STATIC);
-      sqlite3_bind_text (st, 2, scenario_get_point_hash (sc, p), -1, SQLITE_STATIC);
-      if (sqlite3_step (st) != SQLITE_DONE)
-        {
-          sqlite3_finalize (st);
-          return copier_sql_error (db, error, "point hashes");
-        }
-    }
-  sqlite3_finalize (st);
-  return TRUE;
-}
-
 /* Merges the runs of @in (attached as src) into @exp; counts into @sum,
  * conflicts into *@conflicts and @log. */
 static gboolean
@@ -415,17 +380,13 @@ merge_one (sqlite3 *db, const Input *in, gint64 exp, FILE *log, MergeSummary *su
            guint *conflicts, GError **error)
 {
   g_autoptr (RunCopier) cp = NULL;
-  if (in->v1)
-    {
-      /* Note 4: the point hashes a schema-1 file lacks, from its text. */
-      if (!v1_hash_table (db, in, log, error))
-        return FALSE;
-      cp = copier_new (db, "src",
-                       "coalesce((SELECT h FROM temp.sipsim_point_hash WHERE k = \"point_key\"), '')",
-                       error);
-    }
-  else
-    cp = run_copier_new (db, "src", error);
+  /* Note 4: the runs of an old file keep their version-1 fingerprints and
+   * are never reused. */
+  if (in->old && log)
+    fprintf (log, "%s: schema of fingerprint version 1: its runs are copied with "
+             "fingerprint_version 1 and no point hash, so no run of this sipsim reuses them\n",
+             in->path);
+  cp = copier_new (db, "src", in->old, error);
   if (!cp)
     return FALSE;
   sqlite3_stmt *src = NULL, *dst = NULL;

@@ -26,10 +26,16 @@
  *    here.  Ids are new; points, keys, seeds, fingerprints, metrics and
  *    timestamps are copied as they are.
  *
- * 4. Schema 1.  An input of schema version 1 (before run.point_hash) is
- *    merged too: the point hashes are computed from its stored scenario
- *    text.  `sipsim merge NEW.db OLD.db` is thus how a version-1 file is
- *    brought to version 2; the old file is only read.
+ * 4. Schemas 1 and 2.  An input of schema version 1 (before
+ *    run.point_hash) or 2 (before run.fingerprint_version) is merged too.
+ *    Its runs have fingerprints of version 1 (doc/results.md "Fingerprint
+ *    versions"), which this sipsim no longer computes, so they are copied
+ *    with fingerprint_version 1 and an empty point hash: kept (metrics,
+ *    plots) but never reused by a run, which would compute another
+ *    fingerprint.  `sipsim merge NEW.db OLD.db` is thus how an old file
+ *    is brought to version 3; the old file is only read.  Merged into an
+ *    OUT that already holds the same runs with version-2 fingerprints,
+ *    they are conflicts (note 2): the fingerprints differ.
  *
  * Ownership: a RunCopier borrows its connection, which must outlive it.
  */

@@ -21,6 +21,9 @@ static const MetricInfo infos[] = {
   { "registrations", "registrations", "count", METRIC_COUNT, 0, INFINITY },
   { "messages_per_device_hour", "messages sent", "datagrams per device-hour", METRIC_RATE, 0, INFINITY },
   { "bytes_per_device_hour", "bytes sent", "bytes per device-hour", METRIC_RATE, 0, INFINITY },
+  { "detect_s", "time to notice the fault", "s", METRIC_SECONDS, 0, INFINITY },
+  { "flow_failures", "connection failures", "count", METRIC_COUNT, 0, INFINITY },
+  { "reconnects", "re-connections", "count", METRIC_COUNT, 0, INFINITY },
 };
 
 const MetricInfo *

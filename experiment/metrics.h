@@ -127,6 +127,15 @@ typedef struct {
 /* Every metric of doc/metrics.md, run aggregates first, then per unit
  * (note 2).  Never fails: what cannot be computed is NULL. */
 GArray *metrics_compute (const RunObservations *obs);   /* of RunMetric */
+/* Whether metrics_compute() may read device events of @kind.  The
+ * executor keeps only these (and only the NAT records of units' own
+ * sockets, the only ones metrics_compute reads) unless the observations
+ * are kept whole for a timeline, so a run's memory does not grow with
+ * every keep-alive.  It names the kinds no metric reads (the per-message
+ * ones), so a new kind is kept by default; whoever makes a metric read
+ * one of those takes it off the list.  tests/test-run.c and
+ * tests/e2e/scenarios-tcp.sh check the metrics are the same either way. */
+gboolean metrics_uses_event (DeviceEventKind kind);
 
 /* The metric names, in a fixed order; NULL-terminated, static. */
 const char * const *metrics_names (void);

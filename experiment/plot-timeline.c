@@ -11,7 +11,8 @@
  *    of the run that was measured.
  *
  * 2. One row per unit (metrics.h note 2), first unit on top; within a row
- *      y + 0.35  keep-alive sent (KEEPALIVE), keep-alive failed (KA_FAILED)
+ *      y + 0.35  keep-alive sent (KEEPALIVE), keep-alive failed (KA_FAILED),
+ *                a TCP/TLS connection failed (FLOW_FAILED)
  *      y + 0.15  registered: from a STATE event into REGISTERED to the
  *                next STATE event out of it (or the run's end), split
  *                where a 2xx comes from another server (a failover while
@@ -143,6 +144,7 @@ series_fill (Series *s, const RunObservations *obs)
           s->n_fail_reg++;
           break;
         case DEVICE_EVENT_KA_FAILED:
+        case DEVICE_EVENT_FLOW_FAILED:
           g_string_append_printf (s->fail, "%.9f %.2f 2\n", sec (e->ev.time), y + 0.35);
           s->n_fail++;
           s->n_fail_ka++;
@@ -375,7 +377,7 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
   if (s.n_fail_ka > 0)
     {
       g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive failed (%u)\"",
+        "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive or connection failed (%u)\"",
         s.n_fail_ka);
       add_plot (plot, name, "failures", spec);
     }

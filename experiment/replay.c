@@ -50,6 +50,15 @@ replay_run (Store *store, gint64 run_id, const RunOptions *opt, GError **error)
                    run.error != NULL ? run.error : "no error text");
       goto out;
     }
+  if (run.fingerprint_version != SIM_FINGERPRINT_VERSION)
+    {
+      g_set_error (error, REPLAY_ERROR, REPLAY_ERROR_MISMATCH,
+                   "run %" G_GINT64_FORMAT " was stored with fingerprint version %u, this "
+                   "sipsim computes version %d (doc/results.md): run the scenario again "
+                   "into a new database to replay it", run_id, run.fingerprint_version,
+                   SIM_FINGERPRINT_VERSION);
+      goto out;
+    }
   if (!store_get_experiment_info (store, run.experiment, &exp, error))
     goto out;
 

@@ -82,6 +82,7 @@ struct Run {
   GPtrArray        *events;       /* scheduled fault events (run-faults.c), freed at the end */
   GHashTable       *addrs;        /* SimIp4 -> owner name (borrowed): duplicates are errors */
   GHashTable       *unit_by_aor;  /* char * (ObsUnit.aor, borrowed) -> unit + 1 */
+  GHashTable       *unit_locals;  /* every ObsUnit.local as (ip << 16 | port): NAT records kept */
   SimRng            start_rng, fault_rng;
   RunObservations  *obs;
   guint             n_core_servers, n_uplinks;

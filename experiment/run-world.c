@@ -151,6 +151,13 @@ attach_uplink (Run *run, SimNode *node, const char *owner, const SpecLink *l,
 
 /* ------------------------------------------------------------ observers */
 
+/* A socket address as one hash key (Run.unit_locals). */
+static gsize
+local_key (const SimSockAddr *a)
+{
+  return (gsize) ((guint64) a->ip << 16 | a->port);
+}
+
 static void
 on_probe (SipProxy *proxy, const SipProxyProbe *probe, gpointer user_data)
 {
@@ -173,6 +180,12 @@ on_nat_record (Nat *nat, const NatRecord *rec, gpointer user_data)
 {
   Run *run = user_data;
   (void) nat;
+  /* metrics_compute reads only the records of units' own sockets
+   * (metrics.h); the rest (a DNS lookup's port, two per lookup) is kept
+   * only for a timeline. */
+  if (!run->opt.keep_observations
+      && !g_hash_table_contains (run->unit_locals, GSIZE_TO_POINTER (local_key (&rec->internal))))
+    return;
   g_array_append_val (run->obs->nat_records, *rec);
 }
 
@@ -186,6 +199,8 @@ on_device_event (Device *dev, const DeviceEvent *ev, gpointer user_data)
   guint unit = rd->unit_of_account[ev->account];
   if (unit == G_MAXUINT)
     return;
+  if (!rd->run->opt.keep_observations && !metrics_uses_event (ev->kind))
+    return;   /* e.g. every keep-alive: no metric reads it (metrics.h) */
   ObsEvent o = { .unit = unit, .ev = *ev };
   o.ev.detail = NULL;
   g_array_append_val (rd->run->obs->events, o);
@@ -286,6 +301,7 @@ new_nat_instance (Run *run, guint spec_index, const char *name)
   SimIface *outside = sim_node_get_iface (rn->node, 0);
   rn->nat = nat_new (rn->node, outside, &sn->settings, name);
   nat_set_record_func (rn->nat, on_nat_record, run);
+  nat_set_keep_records (rn->nat, FALSE);   /* on_nat_record keeps what is needed */
   return rn;
 }
 
@@ -356,6 +372,7 @@ build_device (Run *run, RunDevice *rd, const SpecDevice *sd, guint k, RunNat *rn
         .aor = g_strdup_printf ("%s@%s", user, host),
         .powered_on = rd->start,
       };
+      g_hash_table_add (run->unit_locals, GSIZE_TO_POINTER (local_key (&u.local)));
       rd->unit_of_account[n] = run->obs->units->len;
       g_array_append_val (run->obs->units, u);
       const ObsUnit *stored = &g_array_index (run->obs->units, ObsUnit, run->obs->units->len - 1);
@@ -450,6 +467,7 @@ run_world_build (Run *run)
   run->links = g_ptr_array_new ();
   run->addrs = g_hash_table_new (g_direct_hash, g_direct_equal);
   run->unit_by_aor = g_hash_table_new (g_str_hash, g_str_equal);
+  run->unit_locals = g_hash_table_new (g_direct_hash, g_direct_equal);
   sim_world_rng_init (run->world, &run->start_rng, "experiment/start");
   sim_world_rng_init (run->world, &run->fault_rng, "experiment/faults");
 
@@ -495,5 +513,6 @@ run_world_free (Run *run)
   g_clear_pointer (&run->links, g_ptr_array_unref);
   g_clear_pointer (&run->addrs, g_hash_table_unref);
   g_clear_pointer (&run->unit_by_aor, g_hash_table_unref);
+  g_clear_pointer (&run->unit_locals, g_hash_table_unref);
   g_clear_pointer (&run->net, sim_net_free);
 }

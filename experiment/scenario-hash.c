@@ -36,7 +36,9 @@
 
 #include "experiment/scenario-private.h"
 
-#define SC_POINT_HASH_SALT "sipsim point v1"   /* note 3 */
+/* v2: fingerprint version 2 (issue 17), so no run stored with a version-1
+ * fingerprint is reused. */
+#define SC_POINT_HASH_SALT "sipsim point v2"   /* note 3 */
 
 static void
 put (GChecksum *cs, const char *s)

@@ -30,7 +30,7 @@ key_unit (const char *group, const char *key)
             return t[i].type == DEVICE_PARAM_SECONDS ? "s" : t[i].type == DEVICE_PARAM_MS ? "ms" : NULL;
         }
     }
-  static const char *const words[] = { "timeout", "interval", "ttl", "expires", "latency",
+  static const char *const words[] = { "timeout", "timer", "interval", "ttl", "expires", "latency",
                                        "jitter", "delay", "duration", "mtbf", "mttr", "warmup" };
   g_autofree char *lk = g_ascii_strdown (key, -1);
   if (g_str_equal (lk, "at"))

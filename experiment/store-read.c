@@ -113,7 +113,8 @@ store_get_run_info (Store *store, gint64 run_id, StoreRunInfo *out, GError **err
   sqlite3_stmt *st;
   if (!select_by_id (store,
                      "SELECT id, experiment_id, point, point_key, replication, seed, status,"
-                     " error, fingerprint, wall_s, sim_s, events, devices, finished"
+                     " error, fingerprint, wall_s, sim_s, events, devices, finished,"
+                     " fingerprint_version"
                      " FROM run WHERE id = ?1",
                      run_id, "run", &st, error))
     return FALSE;
@@ -133,6 +134,7 @@ store_get_run_info (Store *store, gint64 run_id, StoreRunInfo *out, GError **err
   out->events = (guint64) sqlite3_column_int64 (st, 11);
   out->devices = (guint) sqlite3_column_int64 (st, 12);
   out->finished = col_strdup (st, 13);
+  out->fingerprint_version = (guint) sqlite3_column_int64 (st, 14);
   sqlite3_finalize (st);
   return TRUE;
 }

@@ -1,5 +1,5 @@
 /*
- * experiment/store-schema.h - the results database schema, version 2
+ * experiment/store-schema.h - the results database schema, version 3
  * (doc/results.md explains every table and column, with SQL examples).
  *
  * Conventions: times in simulated seconds (REAL) unless the column says
@@ -13,7 +13,11 @@
 /* 2: run.point_hash and the claim table (a run is identified by its
  * point's content, its replication and its seed, doc/results.md "Which
  * runs are reused"; two writers share the work through claims). */
-#define STORE_SCHEMA_VERSION 2
+/* 3: run.fingerprint_version (the fingerprint's definition changed from a
+ * hash of the trace text to a hash of the traced values, issue 17;
+ * sim/kernel/world.h SIM_FINGERPRINT_VERSION).  `sipsim merge` brings a
+ * version 1 or 2 file to 3 (merge.h note 4). */
+#define STORE_SCHEMA_VERSION 3
 
 #define STORE_SCHEMA_SQL \
   "CREATE TABLE meta (\n" \
@@ -39,6 +43,7 @@
   "  status        TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n" \
   "  error         TEXT,\n" \
   "  fingerprint   TEXT,\n"                     /* hex; NULL if failed */ \
+  "  fingerprint_version INTEGER,\n"           /* SIM_FINGERPRINT_VERSION; NULL if failed */ \
   "  wall_s        REAL NOT NULL,\n" \
   "  sim_s         REAL NOT NULL,\n" \
   "  events        INTEGER NOT NULL,\n" \

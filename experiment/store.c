@@ -62,8 +62,9 @@ static const char *const stmt_sql[ST_N] = {
    * wants to be told. */
   [ST_RUN] =
     ("INSERT INTO run (experiment_id, point, point_key, replication, seed, status,"
-     " error, fingerprint, wall_s, sim_s, events, devices, finished, point_hash)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+     " error, fingerprint, wall_s, sim_s, events, devices, finished, point_hash,"
+     " fingerprint_version)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
      " ON CONFLICT (experiment_id, point_key, replication) DO NOTHING"),
   [ST_PARAM] = "INSERT INTO param (run_id, name, value) VALUES (?1, ?2, ?3)",
   [ST_METRIC] = "INSERT INTO metric (run_id, unit, name, value) VALUES (?1, ?2, ?3, ?4)",
@@ -202,13 +203,17 @@ check_version (Store *s, GError **error)
   char want[16];
   g_snprintf (want, sizeof want, "%d", STORE_SCHEMA_VERSION);
   gboolean ok = v != NULL && strcmp (v, want) == 0;
+  /* 1 and 2: fingerprints of version 1; merge copies them (merge.h note 4). */
+  gboolean old_schema = g_strcmp0 (v, "1") == 0 || g_strcmp0 (v, "2") == 0;
   if (!ok)
     g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
-                 "%s: results database of schema version %s, this sipsim (%s) reads %d%s%s",
+                 "%s: results database of schema version %s, this sipsim (%s) reads %d%s%s%s",
                  s->path, v ? v : "(null)", SIPSIM_VERSION, STORE_SCHEMA_VERSION,
-                 g_strcmp0 (v, "1") == 0 ? "; copy it into a new file with: sipsim merge NEW.db "
-                                         : "",
-                 g_strcmp0 (v, "1") == 0 ? s->path : "");
+                 old_schema ? "; its runs have fingerprints of version 1 (doc/results.md, "
+                              "\"Fingerprint versions\"); copy it into a new file with: "
+                              "sipsim merge NEW.db " : "",
+                 old_schema ? s->path : "",
+                 old_schema ? " (its runs are kept, and computed again when needed)" : "");
   sqlite3_finalize (st);
   return ok;
 }
@@ -618,7 +623,10 @@ store_write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **erro
   if (r->error)
     sqlite3_bind_text (st, 7, r->error, -1, SQLITE_STATIC);
   else
-    sqlite3_bind_text (st, 8, store_hex64_format (r->fingerprint, fphex), -1, SQLITE_STATIC);
+    {
+      sqlite3_bind_text (st, 8, store_hex64_format (r->fingerprint, fphex), -1, SQLITE_STATIC);
+      sqlite3_bind_int (st, 15, SIM_FINGERPRINT_VERSION);
+    }
   sqlite3_bind_double (st, 9, run->wall_s);
   sqlite3_bind_double (st, 10, sim_time_to_s (r->sim_time));
   sqlite3_bind_int64 (st, 11, (sqlite3_int64) r->events_executed);

@@ -180,6 +180,7 @@ typedef struct {
   char    *error;            /* NULL when ok */
   gboolean has_fingerprint;  /* FALSE for a failed run */
   guint64  fingerprint;
+  guint    fingerprint_version;   /* SIM_FINGERPRINT_VERSION when stored; 0 if failed */
   double   wall_s, sim_s;
   guint64  events;
   guint    devices;

@@ -66,6 +66,10 @@ event_note (const RunObservations *obs, const ObsEvent *oe)
       }
     case DEVICE_EVENT_KA_FAILED:
       return g_strdup_printf ("%s keep-alive to %s unanswered", acc, srv);
+    case DEVICE_EVENT_FLOW_UP:
+      return g_strdup_printf ("%s connection to %s up", acc, srv);
+    case DEVICE_EVENT_FLOW_FAILED:
+      return g_strdup_printf ("%s connection to %s failed", acc, srv);
     case DEVICE_EVENT_LOOKUP:
       return ev->n_candidates ? NULL : g_strdup_printf ("%s DNS lookup failed", acc);
     default:

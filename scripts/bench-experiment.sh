@@ -18,6 +18,14 @@
 #     model of doc/performance.md at K = 1000), so the experiment's events/s
 #     can be quoted as a fraction of the kernel's raw rate on the same
 #     machine at the same time.
+#  5. instructions (once, before the timed repetitions): valgrind's
+#     callgrind counts the instructions executed inside run_execute() for
+#     CG_RUNS runs of quick-start, and inside sim_world_run_until() for the
+#     kernel hold model (K = 1000, 10^5 events).  Unlike times these do not
+#     depend on the load of this shared machine, so they are the figures
+#     to quote for claims: instructions per simulated phone-day (target
+#     <= 60 M, issue 17) and per event, beside the kernel's per event.
+#     Needs valgrind: scripts/install-deps.sh --bench.  CG=0 skips it.
 #
 # Every item runs once per repetition, in turn, so load on this shared VM
 # hits them alike; the summary gives medians over the repetitions.  Wall
@@ -36,8 +44,13 @@
 #   SIZES       device counts (default "1 100 10000"; "" for none)
 #   HOURS       simulated hours per devices run (default 1)
 #   SWEEP       1 to run the sweep speed-up (default 1)
+#   DUR_N       devices for the memory-against-duration item (default 0: off;
+#               issue 17 uses 1000): `devices DUR_N --hours H` for each H in
+#               DUR_HOURS (default "1 6"), once, peak RSS compared
 #   BENCH_BUILD meson build dir, release (default <repo>/build-bench)
 #   PIN         command prefix for every run, e.g. "taskset -c 1"
+#   CG          1 to count instructions with callgrind (default 1)
+#   CG_RUNS     quick-start runs counted by callgrind (default 2)
 set -euo pipefail
 
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -49,7 +62,11 @@ RUNS=${RUNS:-5}
 SIZES=${SIZES-"1 100 10000"}
 HOURS=${HOURS:-1}
 SWEEP=${SWEEP:-1}
+DUR_N=${DUR_N:-0}
+DUR_HOURS=${DUR_HOURS:-"1 6"}
 PIN=${PIN:-}
+CG=${CG:-1}
+CG_RUNS=${CG_RUNS:-2}
 QUICK=$ROOT/scenarios/quick-start.ini
 SWEEP_INI=$ROOT/cli/bench/scenarios/sweep-1000.ini
 
@@ -70,7 +87,10 @@ LOG="$BENCH_BUILD/experiment-build.log"
 } > "$LOG" 2>&1 || { cat "$LOG" >&2; die "sipsim build failed (log above)"; }
 SIPSIM="$BENCH_BUILD/sipsim"
 [ -x "$SIPSIM" ] || die "no $SIPSIM after the build"
-[ -x /usr/bin/time ] || die "/usr/bin/time missing (apt-get install -y time)"
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (scripts/install-deps.sh --bench)"
+if [ "$CG" = 1 ]; then
+  command -v valgrind > /dev/null || die "valgrind missing (scripts/install-deps.sh --bench, or CG=0)"
+fi
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -111,6 +131,28 @@ sweep() {
   rm -f "$db" "$db"-*
 }
 
+# callgrind ITEM FUNC CMD...: instructions executed inside FUNC (and what it
+# calls) by CMD; CMD's stdout goes to $TMP/ITEM.out.
+callgrind() {
+  local item=$1 func=$2; shift 2
+  local n
+  n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect="$func" \
+        "$@" 2>&1 > "$TMP/$item.out" | awk '/Collected :/ {print $4}')
+  [ -n "$n" ] || die "callgrind of $item gave no count"
+  echo "$n"
+}
+
+if [ "$CG" = 1 ]; then
+  echo "== instructions (callgrind)" >&2
+  n=$(callgrind cg-quick run_execute "$SIPSIM" bench experiment scenario "$QUICK" --runs "$CG_RUNS")
+  line=$(cat "$TMP/cg-quick.out")
+  record cg-quick 1 "instructions=$n runs=$CG_RUNS ${line#scenario }"
+  echo "  quick-start x $CG_RUNS: $n instructions" >&2
+  n=$(callgrind cg-kernel sim_world_run_until "$SIPSIM" bench kernel 1000 100000 1 1000)
+  record cg-kernel 1 "instructions=$n events=100000"
+  echo "  kernel hold model K=1000, 10^5 events: $n instructions" >&2
+fi
+
 echo "== REPS=$REPS RUNS=$RUNS SIZES='$SIZES' HOURS=$HOURS -> $OUT" >&2
 for rep in $(seq 1 "$REPS"); do
   echo "-- repetition $rep" >&2
@@ -139,6 +181,15 @@ for rep in $(seq 1 "$REPS"); do
     sweep 2 "$rep"
   fi
 done
+if [ "$DUR_N" -gt 0 ]; then
+  echo "== memory against simulated duration: $DUR_N devices, hours: $DUR_HOURS" >&2
+  for h in $DUR_HOURS; do
+    # shellcheck disable=SC2086
+    line=$($PIN "$SIPSIM" bench experiment devices "$DUR_N" --hours "$h" 2>/dev/null)
+    record duration-"$h" 1 "${line#devices }"
+    echo "  $DUR_N devices, $h h: $(tr ' ' '\n' <<< "$line" | grep -E '^(cpu_s|peak_rss_kb)=' | tr '\n' ' ')" >&2
+  done
+fi
 echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
 # ------------------------------------------------------------------ summary
@@ -158,6 +209,24 @@ def med(item, key):
 kernel = med("kernel", "events_per_s")
 print(f"Reference: kernel hold model K = 1000, median {kernel/1e6:.2f} M events/s "
       f"({len(rows['kernel'])} runs).\n")
+
+if "cg-quick" in rows:
+    q = rows["cg-quick"][0]
+    k = rows["cg-kernel"][0]
+    runs = int(q["runs"])
+    phone_days = runs * int(q["devices"]) * float(q["sim_s"]) / 86400.0
+    ev = float(q["events_median"]) * runs
+    per_day = float(q["instructions"]) / phone_days
+    k_ev = float(k["instructions"]) / float(k["events"])
+    print("| instructions (callgrind, load-independent) | value |")
+    print("|---|---:|")
+    print(f"| quick-start, per simulated phone-day ({runs} runs, inside run_execute) "
+          f"| **{per_day/1e6:.1f} M** |")
+    print(f"| quick-start, per event | {float(q['instructions'])/ev:,.0f} |")
+    print(f"| kernel hold model K = 1000, per event (inside sim_world_run_until) | {k_ev:,.0f} |")
+    print(f"| quick-start per event / kernel per event | {float(q['instructions'])/ev/k_ev:.1f}x |")
+    print(f"| target <= 60 M per phone-day (issue 17) | {'met' if per_day <= 60e6 else 'missed'} |")
+    print()
 
 if "quick-start" in rows:
     q = "quick-start"
@@ -194,6 +263,17 @@ if len(sizes) >= 2 and all(f"devices-{n}" in rows for n in (sizes[0], sizes[-1])
     d = med(f"devices-{hi}", "peak_rss_kb") - med(f"devices-{lo}", "peak_rss_kb")
     print(f"\nMarginal memory per device = (peak RSS at {hi} - at {lo}) / {hi - lo} "
           f"= {d/(hi-lo):.1f} KiB.")
+
+dur = sorted((float(k.split("-", 1)[1]), k) for k in rows if k.startswith("duration-"))
+if dur:
+    first = float(rows[dur[0][1]][0]["peak_rss_kb"])
+    print(f"\n| {rows[dur[0][1]][0]['n']} devices | CPU (s) | peak RSS (MiB) | vs {dur[0][0]:g} h |")
+    print("|---|---:|---:|---:|")
+    for h, k in dur:
+        r = rows[k][0]
+        rss = float(r["peak_rss_kb"])
+        print(f"| {h:g} simulated hours | {float(r['cpu_s']):.2f} | {rss/1024:.1f} | {100*(rss/first-1):+.1f} % |")
+    print("\nIssue 17's target: the longest within 10 % of the shortest.")
 
 if "sweep-j1" in rows and "sweep-j2" in rows:
     w1, w2 = med("sweep-j1", "wall_s"), med("sweep-j2", "wall_s")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what sipsim needs to build, test and plot on Debian 12 (bookworm).
 # Idempotent and quiet when everything is present.  Run as root, or as a user
-# with sudo.
+# with sudo.  Usage: scripts/install-deps.sh [--bench]
 set -euo pipefail
 
 PACKAGES=(
@@ -17,6 +17,15 @@ PACKAGES=(
   clang libclang-rt-14-dev                       # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes
   baresip-core kamailio dnsmasq-base             # tests/live/baresip-failover.py (issue 14)
 )
+
+# --bench: also what the benchmarks (scripts/bench-*.sh) use; never needed
+# by a build or a test.
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(
+    valgrind                                     # bench-experiment.sh: callgrind instruction counts
+    time                                         # /usr/bin/time -v: peak RSS of benchmark runs
+  )
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -930,6 +930,78 @@ test_same_seed_same_trace (void)
   g_assert_nonnull (strstr (t1->str, "DNS SRV _sip._udp.example.test: ok, 1 records"));
 }
 
+/* The resolver reuses idle c-ares channels of its thread (resolver-ares.c,
+ * note "Channel pool").  A channel given back in any state (answered,
+ * timed out at a dead server, cancelled mid-query, abandoned by a freed
+ * resolver with its query pending) must carry nothing into the next run:
+ * the scenario above, run after such a workload on this thread, gives the
+ * trace and the wire bytes it gives on a fresh thread, whose pool is
+ * empty. */
+static void
+dirty_channels (void)
+{
+  Dns d;
+  SimSockAddr servers[2];
+  HostResolverConfig rc = { .timeout = SIM_MS (300), .tries = 2 };
+  servers[0] = (SimSockAddr) { SIM_IP4 (10, 0, 2, 9), 53 };     /* nobody there */
+  servers[1] = (SimSockAddr) { SIM_IP4 (10, 0, 2, 2), 53 };     /* NetFixture's server */
+  dns_init_full (&d, 7, NULL, &rc, servers, 2);
+  add_a (&d, "sip.example.test", SIM_IP4 (192, 0, 2, 7), 5);
+  dns_server_set_mode (d.dns, "slow.example.test", DNS_MODE_SILENT);
+  Got g = { 0 };
+  run_a (&d, "sip.example.test", &g, SIM_S (20));     /* first server times out */
+  g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+  run_a (&d, "nothere.example.test", &g, SIM_S (20));
+  got_clear (&g);
+  for (guint i = 0; i < 12; i++)                     /* more than the pool holds */
+    {
+      HostDnsLookup *lk = host_resolver_lookup_a (d.res, "slow.example.test", on_result, &g);
+      sim_world_run_for (d.f.world, SIM_MS (1 + 50 * i));
+      if (i % 2 == 0)
+        host_dns_lookup_cancel (lk);
+    }
+  sim_world_run_for (d.f.world, SIM_MS (100));
+  g_assert_cmpuint (host_resolver_get_pending (d.res), >, 0);
+  host_resolver_free (d.res);                          /* with those still pending */
+  d.res = NULL;
+  dns_clear (&d);
+}
+
+static gpointer
+scenario_thread (gpointer data)
+{
+  gpointer *a = data;
+  guint64 *fp = a[2];
+  *fp = scenario (a[0], a[1]);
+  return NULL;
+}
+
+static void
+test_pooled_channel_carries_nothing (void)
+{
+  g_autoptr (GString) cold = g_string_new (NULL);
+  g_autoptr (GString) warm = g_string_new (NULL);
+  g_autofree char *dir = g_dir_make_tmp ("test-dns-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  g_autofree char *p1 = g_build_filename (dir, "cold.pcap", NULL);
+  g_autofree char *p2 = g_build_filename (dir, "warm.pcap", NULL);
+  guint64 f1 = 0, f2;
+  gpointer args[] = { cold, p1, &f1 };
+  g_thread_join (g_thread_new ("cold", scenario_thread, args));
+  dirty_channels ();
+  f2 = scenario (warm, p2);
+  g_assert_cmpstr (cold->str, ==, warm->str);
+  g_assert_cmpuint (f1, ==, f2);
+  g_autofree char *b1 = NULL, *b2 = NULL;
+  gsize n1 = 0, n2 = 0;
+  g_assert_true (g_file_get_contents (p1, &b1, &n1, NULL));
+  g_assert_true (g_file_get_contents (p2, &b2, &n2, NULL));
+  g_assert_cmpmem (b1, n1, b2, n2);
+  g_unlink (p1);
+  g_unlink (p2);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -956,5 +1028,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/4-changes/replace-skipped", test_scheduled_replace_skipped);
   g_test_add_func ("/dns/5-malformed/counted-and-dropped", test_malformed_counted);
   g_test_add_func ("/dns/6-determinism/same-seed-same-trace", test_same_seed_same_trace);
+  g_test_add_func ("/dns/6-determinism/pooled-channel-carries-nothing",
+                   test_pooled_channel_carries_nothing);
   return g_test_run ();
 }

@@ -549,18 +549,49 @@ test_delay_saturates (void)
 
 /* ------------------------------------------------------ 5-trace */
 
-/* FNV-1a 64 straight from its definition (offset basis and prime from
- * draft-eastlake-fnv), checked on the published vector for "a". */
-static guint64
-fnv1a64 (const char *s)
+/* The fingerprint, version 2, straight from its definition in world.c
+ * (doc/results.md): from FNV-1a's offset basis, each value v is folded as
+ * h = (h ^ v) * 0x9e3779b97f4a7c15, h ^= h >> 31; a line starts with the
+ * tag 0x4c494e45, the time in ns and who; a string piece is
+ * (1 << 56 | length) then its bytes as little-endian 64-bit words (the
+ * last one zero-padded); a number piece (2 << 56) ^ v; a printf piece is
+ * its format string as a string with tag 5 << 56, then each argument:
+ * strings as string pieces, unsigned as (2 << 56) ^ v, signed as
+ * (3 << 56) ^ v. */
+typedef struct { guint64 h; } FpRef;
+
+static void
+ref_fold (FpRef *r, guint64 v)
 {
-  guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
-  for (; *s; s++)
+  r->h = (r->h ^ v) * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  r->h ^= r->h >> 31;
+}
+
+static void
+ref_bytes (FpRef *r, guint64 tag, const char *s)
+{
+  gsize n = strlen (s);
+  ref_fold (r, tag | n);
+  for (gsize i = 0; i < n; i += 8)
     {
-      h ^= (guchar) *s;
-      h *= G_GUINT64_CONSTANT (1099511628211);
+      guint64 v = 0;
+      for (gsize k = 0; k < 8 && i + k < n; k++)
+        v |= (guint64) (guchar) s[i + k] << (8 * k);
+      ref_fold (r, v);
     }
-  return h;
+}
+
+#define REF_STR  (G_GUINT64_CONSTANT (1) << 56)
+#define REF_UINT (G_GUINT64_CONSTANT (2) << 56)
+#define REF_INT  (G_GUINT64_CONSTANT (3) << 56)
+#define REF_FMT  (G_GUINT64_CONSTANT (5) << 56)
+
+static void
+ref_line (FpRef *r, SimTime t, const char *who)
+{
+  ref_fold (r, 0x4c494e45);
+  ref_fold (r, (guint64) t);
+  ref_bytes (r, REF_STR, who);
 }
 
 static void
@@ -575,25 +606,131 @@ on_trace_event (SimWorld *w, gpointer data)
   sim_trace (w, "phone1", "REGISTER sent to %s", (const char *) data);
 }
 
-static void
-test_trace_fingerprint (void)
+static guint64
+trace_two_events (GString *all)
 {
-  g_assert_cmphex (fnv1a64 ("a"), ==, G_GUINT64_CONSTANT (0xaf63dc4c8601ec8c));
-
   SimWorld *w = sim_world_new (1);
-  GString *all = g_string_new (NULL);
-  sim_world_set_trace_func (w, collect_line, all, NULL);
-  g_assert_cmphex (sim_world_get_fingerprint (w), ==, fnv1a64 (""));
+  if (all)
+    sim_world_set_trace_func (w, collect_line, all, NULL);
+  g_assert_cmphex (sim_world_get_fingerprint (w), ==, G_GUINT64_CONSTANT (14695981039346656037));
   sim_schedule (w, SIM_MS (1500), on_trace_event, (gpointer) "10.0.0.1:5060");
   sim_schedule (w, SIM_NS (3600000000123), on_trace_event, (gpointer) "b");
   sim_world_run_until (w, SIM_TIME_MAX);
+  g_assert_cmpuint (sim_world_get_trace_lines (w), ==, 2);
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_trace_fingerprint (void)
+{
+  g_assert_cmpint (SIM_FINGERPRINT_VERSION, ==, 2);
+  FpRef r = { G_GUINT64_CONSTANT (14695981039346656037) };
+  ref_line (&r, SIM_MS (1500), "phone1");
+  ref_bytes (&r, REF_FMT, "REGISTER sent to %s");
+  ref_bytes (&r, REF_STR, "10.0.0.1:5060");
+  ref_line (&r, SIM_NS (3600000000123), "phone1");
+  ref_bytes (&r, REF_FMT, "REGISTER sent to %s");
+  ref_bytes (&r, REF_STR, "b");
+
+  g_autoptr (GString) all = g_string_new (NULL);
+  guint64 with_text = trace_two_events (all);
   const char *expect = "1.500000000 phone1 REGISTER sent to 10.0.0.1:5060\n"
                        "3600.000000123 phone1 REGISTER sent to b\n";
   g_assert_cmpstr (all->str, ==, expect);
-  g_assert_cmphex (sim_world_get_fingerprint (w), ==, fnv1a64 (expect));
+  g_assert_cmphex (with_text, ==, r.h);
+  /* The same run without anyone reading the text: the same fingerprint
+   * (it is folded from the values, not from the text). */
+  g_assert_cmphex (trace_two_events (NULL), ==, r.h);
+}
+
+/* A line in pieces (sim_trace_begin/_end, the hot paths) reads as the
+ * sim_trace() line with the same text; its fingerprint is the fold of its
+ * pieces, so it differs from the printf line's, and from the same text cut
+ * into other pieces. */
+static void
+on_trace_pieces (SimWorld *w, gpointer data)
+{
+  sim_trace_begin (w, "phone1");
+  sim_trace_str (w, "REGISTER sent to ");
+  sim_trace_str (w, data);
+  sim_trace_printf (w, " n=%u,%" G_GUINT64_FORMAT "%c%d%.*s", 0u, G_MAXUINT64, ',', -5, 2, "xyz");
+  sim_trace_uint (w, 7);
+  sim_trace_end (w);
+}
+
+static void
+on_trace_pieces_cut (SimWorld *w, gpointer data)
+{
+  sim_trace_begin (w, "phone1");
+  sim_trace_str (w, "REGISTER sent to");
+  sim_trace_str (w, " ");
+  sim_trace_str (w, data);
+  sim_trace_printf (w, " n=%u,%" G_GUINT64_FORMAT "%c%d%.*s", 0u, G_MAXUINT64, ',', -5, 2, "xyz");
+  sim_trace_uint (w, 7);
+  sim_trace_end (w);
+}
+
+static void
+on_trace_printf (SimWorld *w, gpointer data)
+{
+  sim_trace (w, "phone1", "REGISTER sent to %s n=%u,%" G_GUINT64_FORMAT ",-5xy7",
+             (const char *) data, 0u, G_MAXUINT64);
+}
+
+static guint64
+trace_twice (SimEventFunc func, GString *all)
+{
+  SimWorld *w = sim_world_new (1);
+  if (all)
+    sim_world_set_trace_func (w, collect_line, all, NULL);
+  sim_schedule (w, SIM_MS (1500), func, (gpointer) "10.0.0.1:5060");
+  sim_schedule (w, SIM_NS (3600000000123), func, (gpointer) "b");
+  sim_world_run_until (w, SIM_TIME_MAX);
   g_assert_cmpuint (sim_world_get_trace_lines (w), ==, 2);
-  g_string_free (all, TRUE);
+  guint64 fp = sim_world_get_fingerprint (w);
   sim_world_free (w);
+  return fp;
+}
+
+static void
+test_trace_in_pieces (void)
+{
+  g_autoptr (GString) a = g_string_new (NULL);
+  g_autoptr (GString) b = g_string_new (NULL);
+  g_autoptr (GString) c = g_string_new (NULL);
+  guint64 fa = trace_twice (on_trace_pieces, a);
+  guint64 fb = trace_twice (on_trace_printf, b);
+  guint64 fc = trace_twice (on_trace_pieces_cut, c);
+  const char *expect =
+      "1.500000000 phone1 REGISTER sent to 10.0.0.1:5060 n=0,18446744073709551615,-5xy7\n"
+      "3600.000000123 phone1 REGISTER sent to b n=0,18446744073709551615,-5xy7\n";
+  g_assert_cmpstr (a->str, ==, expect);
+  g_assert_cmpstr (b->str, ==, expect);
+  g_assert_cmpstr (c->str, ==, expect);
+  g_assert_cmphex (fa, !=, fb);
+  g_assert_cmphex (fa, !=, fc);
+  g_assert_cmphex (trace_twice (on_trace_pieces, NULL), ==, fa);
+
+  /* The pieces' fold, from the definition above (first line). */
+  FpRef r = { G_GUINT64_CONSTANT (14695981039346656037) };
+  const char *dst[] = { "10.0.0.1:5060", "b" };
+  SimTime at[] = { SIM_MS (1500), SIM_NS (3600000000123) };
+  for (guint i = 0; i < 2; i++)
+    {
+      ref_line (&r, at[i], "phone1");
+      ref_bytes (&r, REF_STR, "REGISTER sent to ");
+      ref_bytes (&r, REF_STR, dst[i]);
+      ref_bytes (&r, REF_FMT, " n=%u,%" G_GUINT64_FORMAT "%c%d%.*s");
+      ref_fold (&r, REF_UINT ^ 0);
+      ref_fold (&r, REF_UINT ^ G_MAXUINT64);
+      ref_fold (&r, REF_INT ^ (guint64) ',');
+      ref_fold (&r, REF_INT ^ (guint64) (gint64) -5);
+      ref_bytes (&r, REF_STR, "xy");   /* "%.*s": the bytes the precision selects */
+      ref_fold (&r, REF_UINT ^ 7);
+    }
+  g_assert_cmphex (fa, ==, r.h);
 }
 
 static void
@@ -685,6 +822,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/4-run/delay-saturates", test_delay_saturates);
   g_test_add_func ("/kernel/5-trace/time-format", test_time_format);
   g_test_add_func ("/kernel/5-trace/fingerprint", test_trace_fingerprint);
+  g_test_add_func ("/kernel/5-trace/in-pieces", test_trace_in_pieces);
   g_test_add_func ("/kernel/5-trace/determinism", test_determinism);
   g_test_add_func ("/kernel/5-trace/duplicate-stream", test_duplicate_stream_reported);
   return g_test_run ();

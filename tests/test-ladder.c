@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "experiment/ladder.h"
+#include "models/tls/tls.h"
 #include "sim/net/packet.h"
 #include "sim/net/net.h"
 #include "models/dns/wire.h"
@@ -89,6 +90,29 @@ test_labels (void)
   guint8 junk[3] = { 1, 2, 3 };
   g_autofree char *j = ladder_describe (junk, sizeof junk);
   g_assert_true (g_str_has_prefix (j, "(malformed: "));
+
+  /* TLS (models/tls): a ClientHello record, and a TLS 1.2 server flight
+   * (one handshake record of four messages). */
+  SimRng crng, srng;
+  sim_rng_init (&crng, 1, "c");
+  sim_rng_init (&srng, 1, "s");
+  TlsConfig tc;
+  tls_config_init (&tc);
+  tc.max_version = TLS_VERSION_1_2;
+  g_autoptr (TlsSession) cs = tls_session_new (TLS_ROLE_CLIENT, &tc, &crng);
+  g_autoptr (TlsSession) ss = tls_session_new (TLS_ROLE_SERVER, NULL, &srng);
+  g_autoptr (GByteArray) ch = g_byte_array_new ();
+  g_autoptr (GByteArray) fl = g_byte_array_new ();
+  g_autoptr (GByteArray) app = g_byte_array_new ();
+  tls_session_start (cs, ch);
+  tls_session_input (ss, ch->data, ch->len, fl, app);
+  SimSockAddr ta = { PHONE, 40000 }, tb = { PBX, 5061 };
+  g_autofree char *k = label (sim_packet_new_tcp (&ta, &tb, 8, 64, 1, 1, 0x18, 65535, 0,
+                                                  ch->data, ch->len));
+  g_assert_cmpstr (k, ==, "TCP [ACK] TLS ClientHello");
+  g_autofree char *l = label (sim_packet_new_tcp (&tb, &ta, 9, 64, 1, 1, 0x18, 65535, 0,
+                                                  fl->data, fl->len));
+  g_assert_cmpstr (l, ==, "TCP [ACK] TLS ServerHello Certificate ServerKeyExchange ServerHelloDone");
 }
 
 /* A NATed REGISTER crosses the access link with the private source, then

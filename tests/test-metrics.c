@@ -148,7 +148,7 @@ test_rows_single_unit (void)
 {
   const char * const *names = metrics_names ();
   guint n = g_strv_length ((char **) names);
-  g_assert_cmpuint (n, ==, 11);
+  g_assert_cmpuint (n, ==, 14);
   for (guint i = 0; i < n; i++)
     for (guint j = i + 1; j < n; j++)
       g_assert_cmpstr (names[i], !=, names[j]);
@@ -173,7 +173,7 @@ test_rows_no_units (void)
 {
   g_autoptr (RunObservations) obs = world (0, S (600));
   g_autoptr (GArray) m = metrics_compute (obs);
-  g_assert_cmpuint (m->len, ==, 11);
+  g_assert_cmpuint (m->len, ==, 14);
   for (guint i = 0; i < m->len; i++)
     g_assert_true (g_array_index (m, RunMetric, i).null);
 }
@@ -706,11 +706,64 @@ test_aggregate_three_units (void)
   /* registrations 2, 1, 2 -> 5/3 */
   assert_val (m, "", "registrations", 5.0 / 3.0);
 
-  /* rows: 11 aggregates first, then 11 per unit in unit order */
-  g_assert_cmpuint (m->len, ==, 44);
-  g_assert_cmpstr (g_array_index (m, RunMetric, 10).unit, ==, "");
-  g_assert_cmpstr (g_array_index (m, RunMetric, 11).unit, ==, "phone-1/SP1");
-  g_assert_cmpstr (g_array_index (m, RunMetric, 43).unit, ==, "phone-3/SP1");
+  /* rows: 14 aggregates first, then 14 per unit in unit order */
+  g_assert_cmpuint (m->len, ==, 56);
+  g_assert_cmpstr (g_array_index (m, RunMetric, 13).unit, ==, "");
+  g_assert_cmpstr (g_array_index (m, RunMetric, 14).unit, ==, "phone-1/SP1");
+  g_assert_cmpstr (g_array_index (m, RunMetric, 55).unit, ==, "phone-3/SP1");
+}
+
+
+/* ---- detect_s, flow_failures, reconnects (doc/metrics.md) ---- */
+
+/* A TCP unit registered at A; A crashes at 100 s.  The connection fails
+ * at 100.03 s (detect_s = 0.03), a REGISTER fails at 130 s, the unit
+ * reconnects at 150 s (its power-on connection at 0 s is not a
+ * reconnect) and loses that connection again at 200 s: flow_failures 2,
+ * reconnects 1.  A UDP unit registered at A notices only when its REGISTER
+ * times out at 140 s (detect_s 40) and has no flow metrics (NULL). */
+static void
+test_detect_and_flows (void)
+{
+  g_autoptr (RunObservations) obs = world (0, S (600));
+  guint t = add_unit (obs, "tcp/SP1", 0, LOCAL, 0);
+  guint u = add_unit (obs, "udp/SP1", 1, LOCAL2, 0);
+  add_event (obs, t, DEVICE_EVENT_FLOW_UP, MS (60));
+  add_reg (obs, t, MS (120), A, 3600);
+  add_reg (obs, u, MS (120), A, 3600);
+  add_fault (obs, S (100), OBS_FAULT_PROXY_CRASH, 0);
+  add_event (obs, t, DEVICE_EVENT_FLOW_FAILED, MS (100030));
+  add_event (obs, t, DEVICE_EVENT_REG_FAILED, S (130));
+  add_event (obs, u, DEVICE_EVENT_REG_FAILED, S (140));
+  add_event (obs, t, DEVICE_EVENT_FLOW_UP, S (150));
+  add_event (obs, t, DEVICE_EVENT_FLOW_FAILED, S (200));
+  g_autoptr (GArray) m = metrics_compute (obs);
+  assert_val (m, "tcp/SP1", "detect_s", 0.03);
+  assert_val (m, "udp/SP1", "detect_s", 40);
+  assert_val (m, "", "detect_s", (0.03 + 40) / 2);
+  assert_val (m, "tcp/SP1", "flow_failures", 2);
+  assert_val (m, "tcp/SP1", "reconnects", 1);
+  g_assert_true (is_null (m, "udp/SP1", "flow_failures"));
+  g_assert_true (is_null (m, "udp/SP1", "reconnects"));
+  /* the aggregate is over the units that have a value */
+  assert_val (m, "", "flow_failures", 2);
+}
+
+/* No registrar fault: detect_s is NULL even when a connection fails (a
+ * NAT that forgot its mapping is not a fault event); flow_failures counts
+ * it. */
+static void
+test_detect_without_fault (void)
+{
+  g_autoptr (RunObservations) obs = world (0, S (600));
+  guint t = add_unit (obs, "tcp/SP1", 0, LOCAL, 0);
+  add_event (obs, t, DEVICE_EVENT_FLOW_UP, MS (60));
+  add_reg (obs, t, MS (120), A, 3600);
+  add_event (obs, t, DEVICE_EVENT_FLOW_FAILED, S (310));
+  g_autoptr (GArray) m = metrics_compute (obs);
+  g_assert_true (is_null (m, "", "detect_s"));
+  assert_val (m, "", "flow_failures", 1);
+  assert_val (m, "", "reconnects", 0);
 }
 
 /* ---- 7. the worked example of doc/metrics.md ---- */
@@ -787,6 +840,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/metrics/detect/flows-and-udp", test_detect_and_flows);
+  g_test_add_func ("/metrics/detect/without-fault", test_detect_without_fault);
   g_test_add_func ("/metrics/1-rows/single-unit", test_rows_single_unit);
   g_test_add_func ("/metrics/1-rows/registry", test_registry);
   g_test_add_func ("/metrics/1-rows/no-units", test_rows_no_units);

@@ -18,6 +18,8 @@
 
 #include "sim/net/net.h"
 #include "models/nat/nat.h"
+#include "models/sip/transport.h"
+#include "sim/host/host-sim.h"
 #include "tests/recording-peer.h"
 
 #define L SIM_MS (10)
@@ -662,6 +664,162 @@ test_tcp_timeouts (void)
   topo_clear (&t);
 }
 
+
+/* ---------------------------------------------- 7 TCP flows over the NAT */
+
+/* SIP flows (models/sip/transport.h) from c1 to s1 through the NAT.  A
+ * segment from c1 reaches the NAT after L and s1 after 3L; the handshake
+ * puts the client UP at 6L and its ACK, which makes the mapping
+ * established, passes the NAT at 7L. */
+typedef struct {
+  SimHost      *host;
+  SipTransport *tp;
+  GArray       *downs;      /* SipFlowEvent */
+  GArray       *down_at;    /* SimTime */
+  SipFlowId     last_up;
+  SimSockAddr   last_up_remote;
+} FlowEnd;
+
+static void
+fe_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
+{
+  FlowEnd *e = u;
+  if (ev->kind != SIP_FLOW_DOWN)
+    {
+      e->last_up = ev->flow;
+      e->last_up_remote = ev->remote;
+      return;
+    }
+  SimTime now = host_now (e->host);
+  g_array_append_val (e->downs, *ev);
+  g_array_append_val (e->down_at, now);
+}
+
+static void
+fe_init (FlowEnd *e, SimNode *node, const char *name)
+{
+  e->host = sim_host_new (node, name);
+  SipTransportFuncs f = { .flow = fe_flow };
+  e->tp = sip_transport_new (e->host, NULL, &f, e);
+  e->downs = g_array_new (FALSE, FALSE, sizeof (SipFlowEvent));
+  e->down_at = g_array_new (FALSE, FALSE, sizeof (SimTime));
+}
+
+static void
+fe_clear (FlowEnd *e)
+{
+  sip_transport_free (e->tp);
+  host_free (e->host);
+  g_array_unref (e->downs);
+  g_array_unref (e->down_at);
+}
+
+/* A home router's 300 s established timeout against CRLF keep-alives:
+ * every 240 s the mapping survives (no failure in an hour); every 400 s
+ * the mapping is forgotten at 7L + 300 s and the first ping at
+ * 6L + 400 s meets no mapping.  DROP: no pong, the flow fails with
+ * KEEPALIVE 10 s later (RFC 5626 §4.4.1).  RESET: the NAT answers the
+ * ping with RST, back at the client 2L later. */
+static void
+test_tcp_flow_vs_timeout (void)
+{
+  for (int mode = 0; mode < 3; mode++)
+    {
+      NatSettings s;
+      nat_settings_init_default (&s);
+      s.tcp_timeout_established = SIM_S (300);
+      s.tcp_unmapped = mode == 2 ? NAT_TCP_UNMAPPED_RESET : NAT_TCP_UNMAPPED_DROP;
+      Topo t;
+      topo_init (&t, &s, 1);
+      FlowEnd c, srv;
+      fe_init (&c, t.c1, "c1");
+      fe_init (&srv, t.s1, "s1");
+      g_assert_true (sip_transport_listen (srv.tp, SIP_TRANSPORT_TCP, 5060, NULL));
+      SimTime ka = mode == 0 ? SIM_S (240) : SIM_S (400);
+      SipFlowParams fp = { .ka_min = ka, .ka_max = ka };
+      SimSockAddr to = { S1, 5060 };
+      g_assert_cmpuint (sip_transport_connect (c.tp, SIP_TRANSPORT_TCP, &to, &fp, NULL), !=, 0);
+      sim_world_run_until (t.world, SIM_S (3600));
+      if (mode == 0)
+        {
+          g_assert_cmpuint (c.downs->len, ==, 0);
+          g_assert_cmpuint (sip_transport_get_stats (c.tp)->pongs_received, >=, 14);
+        }
+      else
+        {
+          g_assert_cmpuint (c.downs->len, ==, 1);
+          const SipFlowEvent *ev = &g_array_index (c.downs, SipFlowEvent, 0);
+          SimTime at = g_array_index (c.down_at, SimTime, 0);
+          if (mode == 1)
+            {
+              g_assert_cmpint (ev->failure, ==, SIP_FLOW_FAIL_KEEPALIVE);
+              g_assert_cmpint (at, ==, 6 * L + SIM_S (400) + SIM_S (10));
+              g_assert_cmpuint (nat_get_stats (t.nat)->tcp_resets_sent, ==, 0);
+              g_assert_cmpuint (nat_get_stats (t.nat)->dropped_no_mapping, >=, 1);
+            }
+          else
+            {
+              g_assert_cmpint (ev->failure, ==, SIP_FLOW_FAIL_RESET);
+              g_assert_cmpint (at, ==, 6 * L + SIM_S (400) + 2 * L);
+              g_assert_cmpuint (nat_get_stats (t.nat)->tcp_resets_sent, ==, 1);
+            }
+        }
+      fe_clear (&c);
+      fe_clear (&srv);
+      topo_clear (&t);
+    }
+}
+
+/* The server side of a forgotten mapping: after the mapping expired
+ * (no keep-alives), the server sends down its flow.  RESET: the NAT
+ * answers from the public address; the RST is back at s1 4L after the
+ * send (s1 -> NAT is 2L).  DROP: the server's TCP retransmits unanswered
+ * and nothing fails within a minute. */
+static void
+test_tcp_unmapped_inbound (void)
+{
+  for (int reset = 0; reset < 2; reset++)
+    {
+      NatSettings s;
+      nat_settings_init_default (&s);
+      s.tcp_timeout_established = SIM_S (300);
+      s.tcp_unmapped = reset ? NAT_TCP_UNMAPPED_RESET : NAT_TCP_UNMAPPED_DROP;
+      Topo t;
+      topo_init (&t, &s, 1);
+      FlowEnd c, srv;
+      fe_init (&c, t.c1, "c1");
+      fe_init (&srv, t.s1, "s1");
+      g_assert_true (sip_transport_listen (srv.tp, SIP_TRANSPORT_TCP, 5060, NULL));
+      SimSockAddr to = { S1, 5060 };
+      sip_transport_connect (c.tp, SIP_TRANSPORT_TCP, &to, NULL, NULL);
+      sim_world_run_until (t.world, SIM_S (400));
+      g_assert_cmpuint (nat_get_n_bindings (t.nat), ==, 0);
+      SimSockAddr pub = srv.last_up_remote;
+      SipFlowId sf = srv.last_up;
+      g_assert_cmpuint (pub.ip, ==, PUB);
+      g_assert_true (sip_transport_flow_is_up (srv.tp, sf));
+      SipTxnPeer peer = { .addr = pub, .reliable = TRUE, .flow = sip_flow_to_handle (sf) };
+      g_assert_cmpint (sip_transport_send (srv.tp, &peer, (const guint8 *) "\r\n\r\n", 4), ==,
+                       SIM_NET_OK);
+      sim_world_run_until (t.world, SIM_S (460));
+      if (reset)
+        {
+          g_assert_cmpuint (srv.downs->len, ==, 1);
+          g_assert_cmpint (g_array_index (srv.downs, SipFlowEvent, 0).failure, ==,
+                           SIP_FLOW_FAIL_RESET);
+          g_assert_cmpint (g_array_index (srv.down_at, SimTime, 0), ==, SIM_S (400) + 4 * L);
+        }
+      else
+        {
+          g_assert_cmpuint (srv.downs->len, ==, 0);
+          g_assert_cmpuint (nat_get_stats (t.nat)->dropped_unsolicited, >=, 2);
+        }
+      fe_clear (&c);
+      fe_clear (&srv);
+      topo_clear (&t);
+    }
+}
+
 /* ------------------------------------------------------------ 8 ICMP */
 
 /* c1 sends to s1:9999 where nothing listens: s1's port unreachable (about
@@ -780,6 +938,8 @@ main (int argc, char **argv)
   g_test_add_func ("/nat/5-hairpin/on-off", test_hairpin);
   g_test_add_func ("/nat/6-reboot/drops-bindings-new-address", test_reboot);
   g_test_add_func ("/nat/7-tcp/established-transitory", test_tcp_timeouts);
+  g_test_add_func ("/nat/7-tcp/flow-keepalive-vs-timeout", test_tcp_flow_vs_timeout);
+  g_test_add_func ("/nat/7-tcp/unmapped-inbound-drop-reset", test_tcp_unmapped_inbound);
   g_test_add_func ("/nat/8-icmp/port-unreachable-both-ways", test_icmp_translation);
   g_test_add_func ("/nat/9-records/callback-determinism", test_records_and_determinism);
   return g_test_run ();

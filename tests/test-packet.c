@@ -239,6 +239,98 @@ test_addr_parse (void)
   g_assert_cmphex (sim_ip4_mask (32), ==, 0xffffffff);
 }
 
+/* sim_packet_describe writes by hand what these printf formats wrote
+ * before (the trace lines, hence the fingerprints, must not change); the
+ * formats are the reference here, with every field at its widest. */
+static void
+test_describe_matches_printf (void)
+{
+  SimPacketInfo i = { 0 };
+  i.src = G_MAXUINT32;
+  i.dst = SIM_IP4 (10, 0, 0, 2);
+  i.sport = 65535;
+  i.dport = 0;
+  i.payload_len = G_MAXSIZE;
+  i.tcp_seq = G_MAXUINT32;
+  i.tcp_ack = 0;
+  i.total_len = 65535;
+  i.icmp_type = 255;
+  i.icmp_code = 3;
+  const char *s = "255.255.255.255", *t = "10.0.0.2";
+
+  struct { guint8 proto, flags; char *want; } cases[] = {
+    { SIM_IPPROTO_UDP, 0, g_strdup_printf ("UDP %s:%u > %s:%u len=%" G_GSIZE_FORMAT,
+                                           s, 65535, t, 0, G_MAXSIZE) },
+    { SIM_IPPROTO_TCP, SIM_TCP_SYN | SIM_TCP_FIN | SIM_TCP_RST | SIM_TCP_PSH | SIM_TCP_ACK,
+      g_strdup_printf ("TCP %s:%u > %s:%u [SFRP.] seq=%u ack=%u len=%" G_GSIZE_FORMAT,
+                       s, 65535, t, 0, G_MAXUINT32, 0, G_MAXSIZE) },
+    { SIM_IPPROTO_TCP, SIM_TCP_ACK,
+      g_strdup_printf ("TCP %s:%u > %s:%u [.] seq=%u ack=%u len=%" G_GSIZE_FORMAT,
+                       s, 65535, t, 0, G_MAXUINT32, 0, G_MAXSIZE) },
+    { SIM_IPPROTO_TCP, 0,
+      g_strdup_printf ("TCP %s:%u > %s:%u [] seq=%u ack=%u len=%" G_GSIZE_FORMAT,
+                       s, 65535, t, 0, G_MAXUINT32, 0, G_MAXSIZE) },
+    { SIM_IPPROTO_ICMP, 0, g_strdup_printf ("ICMP %s > %s type=%u code=%u", s, t, 255, 3) },
+    { 47, 0, g_strdup_printf ("IP proto=%u %s > %s len=%u", 47, s, t, 65535) },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      i.proto = cases[k].proto;
+      i.tcp_flags = cases[k].flags;
+      g_autofree char *got = sim_packet_describe (&i);
+      g_assert_cmpstr (got, ==, cases[k].want);
+      g_autoptr (GString) line = g_string_new ("drop ");
+      sim_packet_describe_append (line, &i);
+      g_assert_cmpstr (line->str + 5, ==, cases[k].want);
+      g_free (cases[k].want);
+    }
+}
+
+/* sim_packet_trace: the trace text is sim_packet_describe's, and every
+ * field the text shows is in the fingerprint (fingerprint version 2 folds
+ * the values, not the text), whether or not the text is made. */
+static void
+collect (SimWorld *w, const char *line, gpointer data)
+{
+  g_string_assign (data, line);
+}
+
+static guint64
+trace_packet (const SimPacketInfo *i, GString *text)
+{
+  SimWorld *w = sim_world_new (1);
+  if (text)
+    sim_world_set_trace_func (w, collect, text, NULL);
+  sim_trace_begin (w, "net:x");
+  sim_trace_str (w, "rx ");
+  sim_packet_trace (w, i);
+  sim_trace_end (w);
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_packet_trace (void)
+{
+  SimPacketInfo i = { .src = SIM_IP4 (10, 0, 0, 1), .dst = SIM_IP4 (10, 0, 0, 2),
+                      .proto = SIM_IPPROTO_TCP, .sport = 5060, .dport = 40000,
+                      .tcp_seq = 7, .tcp_ack = 9, .tcp_flags = SIM_TCP_SYN | SIM_TCP_ACK,
+                      .payload_len = 12, .total_len = 52 };
+  g_autoptr (GString) text = g_string_new (NULL);
+  guint64 fp = trace_packet (&i, text);
+  g_autofree char *desc = sim_packet_describe (&i);
+  g_autofree char *want = g_strdup_printf ("0.000000000 net:x rx %s", desc);
+  g_assert_cmpstr (text->str, ==, want);
+  g_assert_cmphex (trace_packet (&i, NULL), ==, fp);
+
+  SimPacketInfo v[] = { i, i, i, i, i, i, i, i };
+  v[0].src++; v[1].dst++; v[2].sport++; v[3].dport++; v[4].tcp_seq++; v[5].tcp_ack++;
+  v[6].tcp_flags = SIM_TCP_SYN; v[7].payload_len++;
+  for (guint k = 0; k < G_N_ELEMENTS (v); k++)
+    g_assert_cmphex (trace_packet (&v[k], NULL), !=, fp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -253,5 +345,7 @@ main (int argc, char **argv)
   g_test_add_func ("/packet/6-malformed/cases", test_malformed_cases);
   g_test_add_func ("/packet/6-malformed/random-garbage", test_random_garbage);
   g_test_add_func ("/packet/7-addr/parse", test_addr_parse);
+  g_test_add_func ("/packet/8-describe/matches-printf", test_describe_matches_printf);
+  g_test_add_func ("/packet/8-describe/trace", test_packet_trace);
   return g_test_run ();
 }

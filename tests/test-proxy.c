@@ -21,6 +21,7 @@
 #include "models/sip/digest.h"
 #include "models/sip/framing.h"
 #include "models/sip/transaction.h"
+#include "models/sip/transport.h"
 #include "models/stun/msg.h"
 #include "tests/net-fixture.h"
 #include "tests/recording-peer.h"
@@ -1594,6 +1595,41 @@ test_tcp_register_and_probe (void)
   fx_clear (&x);
 }
 
+
+/* A request whose connection is gone before it is answered: with the
+ * capacity server (1 request per s) the REGISTER waits 1 s, and the UA
+ * resets its connection right after sending it.  The answer must find no
+ * connection and end as a transport error, not write through a dangling
+ * handle (before the transport's flow ids, the transaction kept a pointer
+ * to the freed connection: a use after free under ASan).  The binding is
+ * made without a flow, so its probes find none. */
+static void
+test_tcp_answer_after_reset (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.capacity_rps = 1;
+  cfg.probe_rate = 0.01;
+  Fx x;
+  fx_init (&x, &cfg);
+  TcpUa t = { 0 };
+  tcpua_register (&t, &x);
+  host_tcp_abort (t.sock);          /* RST behind the REGISTER */
+  fx_run (&x, SIM_S (5));
+  const SipProxyStats *st = sip_proxy_get_stats (x.proxy);
+  g_assert_cmpuint (st->registers, ==, 1);
+  g_assert_cmpuint (t.responses->len, ==, 0);
+  fx_run (&x, SIM_S (3000));
+  const GArray *pr = sip_proxy_get_probes (x.proxy);
+  g_assert_cmpuint (pr->len, >, 0);
+  for (guint i = 0; i < pr->len; i++)
+    g_assert_cmpint (g_array_index (pr, SipProxyProbe, i).outcome, ==, SIP_PROXY_PROBE_NO_FLOW);
+  host_tcp_free (t.sock);
+  sip_stream_reader_free (t.reader);
+  g_ptr_array_unref (t.responses);
+  fx_clear (&x);
+}
+
 static void
 crash_on_probe (SipProxy *proxy, const SipProxyProbe *probe, gpointer u)
 {
@@ -1658,6 +1694,299 @@ test_malformed_and_keepalives (void)
   fx_clear (&x);
 }
 
+
+/* ===================================================== 12-flows (RFC 5626) */
+
+/* A UA on the SipTransport: its own flows to the registrar, a transaction
+ * layer on top, and a record of its flows' reports and of the flow each
+ * incoming OPTIONS came down. */
+typedef struct {
+  SimHost      *host;
+  SipTransport *tp;
+  SipTxnLayer  *layer;
+  GPtrArray    *finals;         /* SipMsg *, final responses */
+  GArray       *downs;          /* SipFlowEvent of DOWN reports */
+  GArray       *down_at;        /* SimTime */
+  GArray       *options_flow;   /* SipFlowId each OPTIONS came on */
+  guint         cseq;
+} FlowUa;
+
+static void
+fua_resp (SipTxn *txn, const SipTxnEvent *ev, gpointer u)
+{
+  FlowUa *a = u;
+  if (ev->outcome == SIP_TXN_RESPONSE && ev->status >= 200)
+    g_ptr_array_add (a->finals, sip_msg_ref (ev->msg));
+}
+
+static void
+fua_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from, gpointer u)
+{
+  FlowUa *a = u;
+  SipFlowId id = sip_flow_from_handle (from->flow);
+  g_array_append_val (a->options_flow, id);
+  g_autoptr (SipMsg) r = sip_builder_finish_msg (sip_builder_response (req, 200, NULL, "fu"));
+  sip_txn_respond (txn, r);
+}
+
+static void
+fua_msg (SipTransport *tp, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  sip_txn_layer_receive (((FlowUa *) u)->layer, msg, from);
+}
+
+static void
+fua_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
+{
+  FlowUa *a = u;
+  if (ev->kind != SIP_FLOW_DOWN)
+    return;
+  SimTime now = host_now (a->host);
+  g_array_append_val (a->downs, *ev);
+  g_array_append_val (a->down_at, now);
+  sip_txn_layer_transport_error (a->layer, sip_flow_to_handle (ev->flow), NULL, ev->error);
+}
+
+static void
+fua_init (FlowUa *a, SimHost *host)
+{
+  memset (a, 0, sizeof *a);
+  a->host = host;
+  SipTransportFuncs f = { .message = fua_msg, .flow = fua_flow };
+  a->tp = sip_transport_new (host, NULL, &f, a);
+  a->layer = sip_txn_layer_new (host, NULL, sip_transport_txn_send, a->tp);
+  SipTxnTuFuncs tu = { .request = fua_request };
+  sip_txn_layer_set_tu (a->layer, &tu, a);
+  a->finals = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref);
+  a->downs = g_array_new (FALSE, FALSE, sizeof (SipFlowEvent));
+  a->down_at = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  a->options_flow = g_array_new (FALSE, FALSE, sizeof (SipFlowId));
+}
+
+static void
+fua_clear (FlowUa *a)
+{
+  sip_txn_layer_free (a->layer);
+  sip_transport_free (a->tp);
+  g_ptr_array_unref (a->finals);
+  g_array_unref (a->downs);
+  g_array_unref (a->down_at);
+  g_array_unref (a->options_flow);
+}
+
+/* Sends an RFC 5626 REGISTER (instance, reg-id) on @flow. */
+static void
+fua_register (FlowUa *a, SipFlowId flow, gint reg_id)
+{
+  SimSockAddr local, remote;
+  g_assert_true (sip_transport_flow_addrs (a->tp, flow, &local, &remote));
+  g_autofree char *branch = g_strdup_printf ("z9hG4bKfu%u", ++a->cseq);
+  SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL, "sip:" DOMAIN);
+  sip_builder_add_via (b, "TCP", "10.0.1.2", local.port, branch, TRUE);
+  sip_builder_add (b, "Max-Forwards", "70");
+  sip_builder_add (b, "From", "<sip:1001@" DOMAIN ">;tag=fu");
+  sip_builder_add (b, "To", "<sip:1001@" DOMAIN ">");
+  sip_builder_add (b, "Call-ID", "fu-call@10.0.1.2");
+  sip_builder_add (b, "CSeq", "%u REGISTER", a->cseq);
+  sip_builder_add (b, "Supported", "outbound, path");
+  sip_builder_add (b, "Contact", "<sip:1001@10.0.1.2:%u;transport=tcp;ob>"
+                   ";reg-id=%d;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-000000000001>\"",
+                   local.port, reg_id);
+  sip_builder_add (b, "Expires", "3600");
+  g_autoptr (SipMsg) m = sip_builder_finish_msg (b);
+  SipTxnPeer to = { .addr = remote, .reliable = TRUE, .flow = sip_flow_to_handle (flow) };
+  g_assert_nonnull (sip_txn_client_new (a->layer, m, &to, NULL, fua_resp, a));
+}
+
+/* Two flows (reg-id 1 and 2) to the edge registrar: each REGISTER gets
+ * 200 with Require: outbound and a Path whose URI has "ob" (§5.1); each
+ * binding's probes come down the flow it was made on (§5.3). */
+static void
+test_flows_bound (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.outbound = TRUE;                 /* off out of the box */
+  cfg.path_ob = TRUE;
+  cfg.probe_rate = 0.02;
+  Fx x;
+  fx_init (&x, &cfg);
+  FlowUa a;
+  fua_init (&a, x.ch);
+  SipFlowId f1 = sip_transport_connect (a.tp, SIP_TRANSPORT_TCP, &x.ua.server, NULL, NULL);
+  SipFlowId f2 = sip_transport_connect (a.tp, SIP_TRANSPORT_TCP, &x.ua.server, NULL, NULL);
+  fx_run (&x, SIM_S (1));
+  fua_register (&a, f1, 1);
+  fua_register (&a, f2, 2);
+  fx_run (&x, SIM_S (1));
+  g_assert_cmpuint (a.finals->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      SipMsg *ok = a.finals->pdata[i];
+      g_assert_cmpuint (sip_msg_status (ok), ==, 200);
+      g_assert_true (sip_msg_has_option_tag (ok, SIP_HDR_REQUIRE, "outbound"));
+      SipStr path = sip_msg_header (ok, "Path", 0);
+      g_autofree char *ps = g_strndup (path.p, path.len);
+      g_assert_nonnull (strstr (ps, ";lr;ob>"));
+    }
+  g_assert_cmpuint (sip_proxy_aor_binding_count (x.proxy, "1001@" DOMAIN), ==, 2);
+  fx_run (&x, SIM_S (600));
+  const GArray *pr = sip_proxy_get_probes (x.proxy);
+  g_assert_cmpuint (pr->len, >, 4);
+  g_assert_cmpuint (a.options_flow->len, ==, pr->len);
+  guint on1 = 0, on2 = 0;
+  for (guint i = 0; i < pr->len; i++)
+    {
+      const SipProxyProbe *p = &g_array_index (pr, SipProxyProbe, i);
+      g_assert_true (p->reached);
+      SipFlowId came = g_array_index (a.options_flow, SipFlowId, i);
+      SimSockAddr local;
+      sip_transport_flow_addrs (a.tp, came, &local, NULL);
+      /* the probe's flow address is the UA's end of the flow it came on */
+      g_assert_cmpuint (p->to.port, ==, local.port);
+      on1 += came == f1;
+      on2 += came == f2;
+    }
+  g_assert_cmpuint (on1, >, 0);
+  g_assert_cmpuint (on2, >, 0);
+  fua_clear (&a);
+  fx_clear (&x);
+}
+
+
+/* The same over TLS (5061): a verifying UA registers over a TLS 1.3 flow
+ * and the registrar's probes come down it (Via transport TLS); an
+ * untrusted registrar certificate fails the flow with tls-certificate. */
+static void
+test_flows_tls (void)
+{
+  for (int bad = 0; bad < 2; bad++)
+    {
+      SipProxyConfig cfg;
+      sip_proxy_config_init (&cfg);
+      cfg.probe_rate = 0.05;
+      cfg.tls_cert_trusted = !bad;
+      Fx x;
+      fx_init (&x, &cfg);
+      FlowUa a;
+      fua_init (&a, x.ch);
+      SimSockAddr tls_srv = { x.ua.server.ip, 5061 };
+      SipFlowId f1 = sip_transport_connect (a.tp, SIP_TRANSPORT_TLS, &tls_srv, NULL, NULL);
+      fx_run (&x, SIM_S (1));
+      if (bad)
+        {
+          g_assert_cmpuint (a.downs->len, ==, 1);
+          g_assert_cmpint (g_array_index (a.downs, SipFlowEvent, 0).failure, ==,
+                           SIP_FLOW_FAIL_TLS_CERT);
+          fua_clear (&a);
+          fx_clear (&x);
+          continue;
+        }
+      fua_register (&a, f1, 1);
+      fx_run (&x, SIM_S (300));
+      g_assert_cmpuint (a.finals->len, ==, 1);
+      g_assert_cmpuint (sip_msg_status (a.finals->pdata[0]), ==, 200);
+      const GArray *pr = sip_proxy_get_probes (x.proxy);
+      g_assert_cmpuint (pr->len, >, 3);
+      g_assert_cmpuint (a.options_flow->len, ==, pr->len);
+      for (guint i = 0; i < pr->len; i++)
+        {
+          g_assert_true (g_array_index (pr, SipProxyProbe, i).reached);
+          g_assert_cmpuint (g_array_index (a.options_flow, SipFlowId, i), ==, f1);
+        }
+      fua_clear (&a);
+      fx_clear (&x);
+    }
+}
+
+/* RESTART with connections reset (the default): the UA's flow is reset
+ * when the RST arrives (fault + 2L); a connect during the downtime is
+ * refused (no listener: RST back at +4L); after restart_downtime it
+ * succeeds.  With SILENT the flow survives until the UA sends: the
+ * restarted kernel answers that segment with RST, 4L after the send. */
+static void
+test_flows_restart (void)
+{
+  for (int silent = 0; silent < 2; silent++)
+    {
+      SipProxyConfig cfg;
+      sip_proxy_config_init (&cfg);
+      cfg.restart_conns = silent ? SIP_PROXY_CONNS_SILENT : SIP_PROXY_CONNS_RESET;
+      Fx x;
+      fx_init (&x, &cfg);
+      FlowUa a;
+      fua_init (&a, x.ch);
+      SipFlowId f1 = sip_transport_connect (a.tp, SIP_TRANSPORT_TCP, &x.ua.server, NULL, NULL);
+      fx_run (&x, SIM_S (1));
+      fua_register (&a, f1, 1);
+      fx_run (&x, SIM_S (1));
+      g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+      SimTime t_fault = sim_world_now (x.f.world);
+      sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_RESTART);
+      g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 0);
+      fx_run (&x, SIM_S (1));
+      if (!silent)
+        {
+          g_assert_cmpuint (a.downs->len, ==, 1);
+          g_assert_cmpint (g_array_index (a.downs, SipFlowEvent, 0).failure, ==,
+                           SIP_FLOW_FAIL_RESET);
+          g_assert_cmpint (g_array_index (a.down_at, SimTime, 0), ==, t_fault + 2 * L);
+          SimTime t_try = sim_world_now (x.f.world);
+          sip_transport_connect (a.tp, SIP_TRANSPORT_TCP, &x.ua.server, NULL, NULL);
+          fx_run (&x, SIM_S (1));
+          g_assert_cmpuint (a.downs->len, ==, 2);
+          g_assert_cmpint (g_array_index (a.downs, SipFlowEvent, 1).failure, ==,
+                           SIP_FLOW_FAIL_REFUSED);
+          g_assert_cmpint (g_array_index (a.down_at, SimTime, 1), ==, t_try + RTT);
+        }
+      else
+        {
+          g_assert_cmpuint (a.downs->len, ==, 0);
+          SimTime t_send = sim_world_now (x.f.world);
+          fua_register (&a, f1, 1);
+          fx_run (&x, SIM_S (1));
+          g_assert_cmpuint (a.downs->len, ==, 1);
+          g_assert_cmpint (g_array_index (a.downs, SipFlowEvent, 0).failure, ==,
+                           SIP_FLOW_FAIL_RESET);
+          g_assert_cmpint (g_array_index (a.down_at, SimTime, 0), ==, t_send + RTT);
+        }
+      /* Back after restart_downtime (10 s): a new flow registers again. */
+      fx_run (&x, cfg.restart_downtime);
+      SipFlowId f3 = sip_transport_connect (a.tp, SIP_TRANSPORT_TCP, &x.ua.server, NULL, NULL);
+      fx_run (&x, SIM_S (1));
+      g_assert_true (sip_transport_flow_is_up (a.tp, f3));
+      fua_register (&a, f3, 1);
+      fx_run (&x, SIM_S (1));
+      g_assert_cmpuint (sip_proxy_binding_count (x.proxy), ==, 1);
+      fua_clear (&a);
+      fx_clear (&x);
+    }
+}
+
+/* CRASH (a hung process, connections kept): the kernel still ACKs, so only
+ * the CRLF keep-alive finds out: no pong, KEEPALIVE 10 s after the first
+ * ping that follows the crash (RFC 5626 §4.4.1). */
+static void
+test_flows_crash_hang (void)
+{
+  Fx x;
+  fx_init (&x, NULL);
+  FlowUa a;
+  fua_init (&a, x.ch);
+  SipFlowParams fp = { .ka_min = SIM_S (25), .ka_max = SIM_S (25) };
+  sip_transport_connect (a.tp, SIP_TRANSPORT_TCP, &x.ua.server, &fp, NULL);
+  /* UP at RTT; pings at RTT + 25 s, then 25 s after each pong (RTT later). */
+  fx_run (&x, SIM_S (30));
+  sip_proxy_fault (x.proxy, SIP_PROXY_FAULT_CRASH);
+  fx_run (&x, SIM_S (60));
+  SimTime ping2 = RTT + SIM_S (25) + RTT + SIM_S (25);
+  g_assert_cmpuint (a.downs->len, ==, 1);
+  g_assert_cmpint (g_array_index (a.downs, SipFlowEvent, 0).failure, ==, SIP_FLOW_FAIL_KEEPALIVE);
+  g_assert_cmpint (g_array_index (a.down_at, SimTime, 0), ==, ping2 + SIM_S (10));
+  fua_clear (&a);
+  fx_clear (&x);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1695,6 +2024,11 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/8-nat/mapping-and-pinhole", test_nat_mapping_and_pinhole);
   g_test_add_func ("/proxy/9-outbound/require-flow-timer", test_outbound);
   g_test_add_func ("/proxy/10-tcp/register-and-probe", test_tcp_register_and_probe);
+  g_test_add_func ("/proxy/10-tcp/answer-after-reset", test_tcp_answer_after_reset);
   g_test_add_func ("/proxy/11-counters/malformed-keepalives", test_malformed_and_keepalives);
+  g_test_add_func ("/proxy/12-flows/bound-path-ob", test_flows_bound);
+  g_test_add_func ("/proxy/12-flows/tls", test_flows_tls);
+  g_test_add_func ("/proxy/12-flows/restart-reset-silent", test_flows_restart);
+  g_test_add_func ("/proxy/12-flows/crash-hang-keepalive", test_flows_crash_hang);
   return g_test_run ();
 }

@@ -435,6 +435,72 @@ test_run_fingerprint (void)
   g_assert_cmpuint (a->fingerprint, !=, c->fingerprint);
 }
 
+/* Without keep_observations the executor keeps only the observations
+ * metrics_compute reads (metrics.h: metrics_uses_event, the NAT records of
+ * units' sockets), so memory does not grow with every keep-alive.  The
+ * metrics must not notice: the same run with everything kept gives the
+ * same values.  The run has what each kept kind is for: two phones behind
+ * NATs (one shared), keep-alives slower than the NAT timeout (expiries),
+ * an SRV failover (a crash), a NAT reboot (new mappings, B45), both
+ * registrars down (registrations expire), DNS lookups (bindings of other
+ * ports, which are dropped). */
+static void
+test_run_observations_trimmed (void)
+{
+  g_autoptr (RunSpec) s = srv_spec (12, SIM_S (900));
+  gint nat = add_nat (s, "home", FALSE, SIM_S (60));
+  SpecDevice *d = add_phone (s, "phone", 2, nat);
+  set (&d->cfg, "X_ProxyServerRedundancy", "true");
+  set (&d->cfg, "X_KeepAliveEnable", "true");
+  set (&d->cfg, "X_KeepAliveExpires", "90");
+  set (&d->cfg, "RegisterExpires", "120");
+  SpecFault *f = add_fault (s, "crash", "proxy-crash", "p0", SIM_S (200));
+  f->action = SIP_PROXY_FAULT_CRASH;
+  f = add_fault (s, "boot", "nat-reboot", "home", SIM_S (350));
+  f->new_public = SIM_IP4 (100, 127, 0, 9);
+  f = add_fault (s, "crash-b", "proxy-crash", "p1", SIM_S (500));   /* registrations expire */
+  f->action = SIP_PROXY_FAULT_CRASH;
+  g_autoptr (RunResult) all = run (s, TRUE);
+  g_autoptr (RunResult) trimmed = run (s, FALSE);
+  g_assert_cmpuint (all->fingerprint, ==, trimmed->fingerprint);
+
+  /* the kinds the trimmed run drops did happen */
+  guint dropped = 0, nat_other = 0;
+  for (guint i = 0; i < all->obs->events->len; i++)
+    dropped += !metrics_uses_event (g_array_index (all->obs->events, ObsEvent, i).ev.kind);
+  for (guint i = 0; i < all->obs->nat_records->len; i++)
+    {
+      const NatRecord *rec = &g_array_index (all->obs->nat_records, NatRecord, i);
+      gboolean unit = FALSE;
+      for (guint u = 0; u < all->obs->units->len; u++)
+        unit = unit || sim_sockaddr_equal (&rec->internal,
+                                           &g_array_index (all->obs->units, ObsUnit, u).local);
+      nat_other += !unit;
+    }
+  g_assert_cmpuint (dropped, >, 10);
+  for (DeviceEventKind k = DEVICE_EVENT_REGISTERED; k <= DEVICE_EVENT_MAPPING; k++)
+    if (metrics_uses_event (k))
+      g_assert_nonnull (find_event (all->obs, k, 0, 0, 0));
+  g_assert_cmpuint (nat_other, >, 2);
+
+  g_assert_cmpuint (all->metrics->len, ==, trimmed->metrics->len);
+  guint defined = 0;
+  for (guint i = 0; i < all->metrics->len; i++)
+    {
+      const RunMetric *a = &g_array_index (all->metrics, RunMetric, i);
+      const RunMetric *b = &g_array_index (trimmed->metrics, RunMetric, i);
+      g_assert_cmpstr (a->unit, ==, b->unit);
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpint (a->null, ==, b->null);
+      if (!a->null)
+        {
+          g_assert_cmpfloat (a->value, ==, b->value);
+          defined++;
+        }
+    }
+  g_assert_cmpuint (defined, >, 10);
+}
+
 static gpointer
 thread_run (gpointer data)
 {
@@ -580,6 +646,7 @@ main (int argc, char **argv)
   g_test_add_func ("/experiment/run/2-faults/nat-timeout-and-reboot", test_fault_nat_timeout_and_reboot);
   g_test_add_func ("/experiment/run/2-faults/probes-attributed", test_probes_attributed);
   g_test_add_func ("/experiment/run/3-run/fingerprint", test_run_fingerprint);
+  g_test_add_func ("/experiment/run/3-run/observations-trimmed", test_run_observations_trimmed);
   g_test_add_func ("/experiment/run/3-run/threads", test_run_threads);
   g_test_add_func ("/experiment/run/3-run/trace-and-pcap", test_run_trace_and_pcap);
   g_test_add_func ("/experiment/run/3-run/errors", test_run_errors);

@@ -1003,6 +1003,31 @@ test_err_value (void)
             "sweep point t=0x,u=a", NULL);
 }
 
+/* The TCP keys of [proxy] and [nat] (issue 13). */
+static void
+test_tcp_keys (void)
+{
+  g_autoptr (Scenario) sc = load_ok ("[scenario]\nduration = 1h\n"
+                                     "[proxy a]\naddress = 10.0.0.1\ncrash_conns = reset\n"
+                                     "restart_conns = silent\npath_ob = yes\n"
+                                     "tcp_idle_timeout = 2m\n"
+                                     "[nat n]\ntcp_unmapped = reset\ntcp_timeout = 300s\n");
+  g_autoptr (RunSpec) s = scenario_instantiate (sc, 0, 0);
+  SpecProxy *p = &g_array_index (s->proxies, SpecProxy, 0);
+  g_assert_cmpint (p->cfg.crash_conns, ==, SIP_PROXY_CONNS_RESET);
+  g_assert_cmpint (p->cfg.restart_conns, ==, SIP_PROXY_CONNS_SILENT);
+  g_assert_true (p->cfg.path_ob);
+  g_assert_cmpint (p->cfg.tcp_idle_timeout, ==, SIM_S (120));
+  SpecNat *n = &g_array_index (s->nats, SpecNat, 0);
+  g_assert_cmpint (n->settings.tcp_unmapped, ==, NAT_TCP_UNMAPPED_RESET);
+  g_assert_cmpint (n->settings.tcp_timeout_established, ==, SIM_S (300));
+  load_err ("[scenario]\nduration = 1h\n[proxy p]\naddress = 10.0.0.1\nrestart_conns = hang\n",
+            SCENARIO_ERROR_VALUE, "t.ini:5: [proxy p] restart_conns: expected reset or silent",
+            NULL);
+  load_err ("[scenario]\nduration = 1h\n[nat n]\ntcp_unmapped = rst\n",
+            SCENARIO_ERROR_VALUE, "t.ini:4: [nat n] tcp_unmapped: expected drop or reset", NULL);
+}
+
 static void
 test_err_missing (void)
 {
@@ -1150,6 +1175,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/scenario/tcp-keys", test_tcp_keys);
   g_test_add_func ("/scenario/1-keys/durations", test_durations);
   g_test_add_func ("/scenario/9-names/suggest", test_suggest);
   g_test_add_func ("/scenario/9-names/did-you-mean", test_did_you_mean);

@@ -226,6 +226,41 @@ all_hex (const char *s, gsize n)
   return s[n] == '\0' || s[n] == '@';
 }
 
+/* sip_builder_add formats %s, %.*s, %u and %% by hand (the hot path) and
+ * anything else with printf: the header text is printf's either way,
+ * with the widest and the odd values (0, G_MAXUINT, NULL, an empty
+ * string, a precision below, at and above the length, a negative one). */
+static void
+test_add_formats_as_printf (void)
+{
+  struct { const char *fmt; char *want; } c[6];
+  SipBuilder *b = sip_builder_request (SIP_METHOD_OPTIONS, NULL, "sip:a@example.com");
+  sip_builder_add (b, "X-A", "%u %s%%<%s>%u", 0u, "", "abc", G_MAXUINT);
+  c[0].want = g_strdup_printf ("%u %s%%<%s>%u", 0u, "", "abc", G_MAXUINT);
+  sip_builder_add (b, "X-B", "[%.*s|%.*s|%.*s|%.*s]", 2, "abc", 3, "abc", 9, "abc", -1, "abc");
+  c[1].want = g_strdup_printf ("[%.*s|%.*s|%.*s|%.*s]", 2, "abc", 3, "abc", 9, "abc", -1, "abc");
+  sip_builder_add (b, "X-C", "no conversion");
+  c[2].want = g_strdup ("no conversion");
+  sip_builder_add (b, "X-D", "%s", (const char *) NULL);
+  c[3].want = g_strdup ("(null)");
+  sip_builder_add (b, "X-E", "%d and %x", -5, 255u);      /* printf's path */
+  c[4].want = g_strdup_printf ("%d and %x", -5, 255u);
+  sip_builder_add (b, "X-F", "%s@%s:%u;x", "u", "h", 5060u);
+  c[5].want = g_strdup_printf ("%s@%s:%u;x", "u", "h", 5060u);
+  g_autoptr(GBytes) bytes = sip_builder_finish (b);
+  gsize n;
+  const char *text = g_bytes_get_data (bytes, &n);
+  g_autofree char *msg = g_strndup (text, n);
+  const char *names[] = { "X-A", "X-B", "X-C", "X-D", "X-E", "X-F" };
+  for (guint i = 0; i < G_N_ELEMENTS (c); i++)
+    {
+      g_autofree char *line = g_strdup_printf ("\r\n%s: %s\r\n", names[i], c[i].want);
+      g_assert_nonnull (strstr (msg, line));
+      g_free (c[i].want);
+    }
+  g_assert_nonnull (strstr (msg, "\r\nContent-Length: 0\r\n\r\n"));
+}
+
 static void
 test_identifiers (void)
 {
@@ -272,6 +307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/builder/1-request/via-order-and-remove", test_request_via_order_and_remove);
   g_test_add_func ("/sip/builder/2-response/rfc3261-24.1-register-ok", test_response_rfc3261_register_ok);
   g_test_add_func ("/sip/builder/2-response/folded-vias-and-tags", test_response_folded_vias_and_tags);
+  g_test_add_func ("/sip/builder/1-request/add-formats-as-printf", test_add_formats_as_printf);
   g_test_add_func ("/sip/builder/2-response/nul-in-copied-value", test_response_nul_in_value);
   g_test_add_func ("/sip/builder/3-ids/branch-tag-call-id", test_identifiers);
   return g_test_run ();

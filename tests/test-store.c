@@ -212,7 +212,7 @@ test_open_schema (void)
                              " 'run_identity', 'claim_owner')"), ==, 5);
 
   char *v = q_text (s, "SELECT value FROM meta WHERE key = 'schema_version'");
-  g_assert_cmpstr (v, ==, "2");
+  g_assert_cmpstr (v, ==, "3");
   g_free (v);
   v = q_text (s, "SELECT value FROM meta WHERE key = 'sipsim_version'");
   g_assert_cmpstr (v, ==, SIPSIM_VERSION);
@@ -253,7 +253,24 @@ test_open_version_refused (void)
   g_assert_null (s);
   g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
   g_assert_nonnull (strstr (e->message, "schema version 999"));
-  g_assert_nonnull (strstr (e->message, "reads 2"));
+  g_assert_nonnull (strstr (e->message, "reads 3"));
+  g_clear_error (&e);
+
+  /* schemas 1 and 2 (fingerprints of version 1): refused with what to do */
+  for (const char *const *v = (const char *const[]) { "1", "2", NULL }; *v; v++)
+    {
+      g_autofree char *upd = g_strdup_printf ("UPDATE meta SET value = '%s'"
+                                              " WHERE key = 'schema_version'", *v);
+      raw_exec (t.path, upd);
+      s = store_open (t.path, &e);
+      g_assert_null (s);
+      g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
+      g_autofree char *what = g_strdup_printf ("schema version %s, this sipsim", *v);
+      g_assert_nonnull (strstr (e->message, what));
+      g_assert_nonnull (strstr (e->message, "fingerprints of version 1"));
+      g_assert_nonnull (strstr (e->message, "sipsim merge NEW.db"));
+      g_clear_error (&e);
+    }
   g_clear_error (&e);
 
   s = store_open_readonly (t.path, &e);
@@ -486,6 +503,8 @@ test_run_metrics (void)
   g_assert_null (info.error);
   g_assert_true (info.has_fingerprint);
   g_assert_cmpuint (info.fingerprint, ==, G_GUINT64_CONSTANT (0xfedcba9876543210));
+  g_assert_cmpuint (info.fingerprint_version, ==, SIM_FINGERPRINT_VERSION);
+  g_assert_cmpint (q_int (s, "SELECT fingerprint_version FROM run"), ==, 2);
   g_assert_cmpuint (info.events, ==, 123456);
   g_assert_cmpuint (info.devices, ==, 2);
   store_run_info_clear (&info);
@@ -518,6 +537,7 @@ test_run_failed (void)
   g_assert_cmpstr (v, ==, "failed|proxy pbx-a: no such registrar");
   g_free (v);
   g_assert_true (q_null (s, "SELECT fingerprint FROM run"));
+  g_assert_true (q_null (s, "SELECT fingerprint_version FROM run"));
   g_assert_cmpint (q_int (s, "SELECT count(*) FROM run_metric"), ==, 0);
 
   StoreRunInfo info;
@@ -1035,7 +1055,7 @@ test_doc_examples (void)
   GError *e = NULL;
   g_assert_true (g_file_get_contents (doc, &md, NULL, &e));
   g_assert_no_error (e);
-  g_assert_nonnull (strstr (md, "schema version 2"));
+  g_assert_nonnull (strstr (md, "schema version 3"));
 
   Tmp t;
   tmp_init (&t);

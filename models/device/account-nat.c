@@ -87,15 +87,11 @@ acc_next_port (DeviceAccount *acc)
     guint16 port = idx == 0 ? acc->base_port : cfg->alt_ports[idx - 1];
     if (port == acc->local.port)
       continue;
-    SimSockAddr local = { SIM_IP4_ANY, port };
-    SimHostUdp *sock = host_udp_open (acc_host (acc), &local, acc_on_recv, acc_on_udp_error,
-                                      acc, NULL);
-    if (sock == NULL)
+    guint16 was = acc->local.port;
+    if (!sip_transport_udp_bind (acc->tp, port, NULL))
       continue;
-    acc_trace (acc, "no response on port %u: moving to port %u (B9)", acc->local.port, port);
-    host_udp_close (acc->sock);
-    acc->sock = sock;
-    host_udp_get_local (sock, &acc->local);
+    acc_trace (acc, "no response on port %u: moving to port %u (B9)", was, port);
+    sip_transport_udp_local (acc->tp, &acc->local);
     acc->port_index = idx;
     acc->mapped_known = FALSE;
     acc->mapped_by_registrar = FALSE;

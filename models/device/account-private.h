@@ -69,11 +69,34 @@ void     acc_block       (DeviceAccount *acc, const SimSockAddr *a, gint64 secon
  * register or advertise toward @dst (B39). */
 SimIp4   acc_local_ip    (DeviceAccount *acc, SimIp4 dst);
 void     acc_contact_for (DeviceAccount *acc, SimIp4 dst, SimSockAddr *out);
-/* The socket's callbacks, for a socket opened on another port (B9). */
-void     acc_on_recv      (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data,
-                           gsize len, gpointer u);
-void     acc_on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote,
-                           gpointer u);
+/* ---------------------------------------------------------- account-conn.c */
+
+/* The connection a REGISTER to @server goes on (B24): the one in use if it
+ * goes there, else a new one (opened now; the transport queues the
+ * request until it is up).  NULL for UDP or if no connection can start. */
+gpointer acc_flow_for        (DeviceAccount *acc, const SimSockAddr *server);
+/* Over a connection, an unmapped contact is the connection's local end
+ * (account-rounds.c acc_request_for); no-op for UDP or a mapped contact. */
+void     acc_contact_on_flow (DeviceAccount *acc, SimSockAddr *contact);
+/* A flow report of the account's transport (up, or failed with why). */
+void     acc_on_flow         (DeviceAccount *acc, const SipFlowEvent *ev);
+/* After a 2xx over a connection: keep-alives (RFC 5626 §4.4.1, B43) and
+ * the background restore of the primary (B28). */
+void     acc_conn_registered (DeviceAccount *acc, gboolean outbound, guint32 flow_timer);
+/* B24: the wait before re-connecting after @k consecutive failures. */
+SimTime  acc_reconnect_wait  (DeviceAccount *acc, guint k);
+void     acc_on_conn_timer    (SimTimer *t, gpointer u);
+
+/* --------------------------------------------------------- account-flow2.c */
+
+/* RFC 5626 §4.2: a second flow is configured and possible now. */
+gboolean acc_f2_wanted   (const DeviceAccount *acc);
+/* After the first flow's 2xx: register the second if it is not. */
+void     acc_f2_start    (DeviceAccount *acc);
+void     acc_on_f2_timer (SimTimer *t, gpointer u);
+/* TRUE if @ev was about the second flow's connection (and handled). */
+gboolean acc_f2_on_flow  (DeviceAccount *acc, const SipFlowEvent *ev);
+void     acc_on_restore_timer (SimTimer *t, gpointer u);
 
 /* ------------------------------------------------------ account-rounds.c */
 

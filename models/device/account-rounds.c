@@ -231,9 +231,21 @@ acc_located (DeviceAccount *acc, DeviceServerList *list)
     return;
   }
 
-  /* Aastra's backup registrar (B25) is the last candidate. */
+  /* Aastra's backup outbound proxy (B26, B27) and backup registrar (B25)
+   * come last, in that order. */
   const DeviceAccountConfig *cfg = acc->cfg;
   SimIp4 bip;
+  if (cfg->outbound_proxy && cfg->outbound_proxy[0] && cfg->backup_obp && cfg->backup_obp[0]
+      && sim_ip4_parse (cfg->backup_obp, &bip) && bip != SIM_IP4_ANY) {
+    guint16 dport = acc->transport == DEVICE_TRANSPORT_TLS ? 5061 : 5060;
+    SimSockAddr ba = { bip, cfg->backup_obp_port ? cfg->backup_obp_port : dport };
+    if (device_server_list_find (list, &ba) < 0) {
+      list->c = g_renew (DeviceCandidate, list->c, list->n + 1);
+      list->c[list->n] = (DeviceCandidate) { .addr = ba, .priority = G_MAXUINT16 - 1,
+                                             .weight = 0, .host = g_strdup (cfg->backup_obp) };
+      list->n++;
+    }
+  }
   if (cfg->backup_registrar && cfg->backup_registrar[0]
       && sim_ip4_parse (cfg->backup_registrar, &bip) && bip != SIM_IP4_ANY) {
     SimSockAddr ba = { bip, cfg->backup_registrar_port ? cfg->backup_registrar_port : 5060 };
@@ -331,10 +343,21 @@ acc_request_for (DeviceAccount *acc, const SimSockAddr *server, DeviceRegRequest
 {
   *req = (DeviceRegRequest) { 0 };
   req->server = *server;
-  req->flow = acc->sock;
+  req->transport = acc->transport;
+  req->flow = acc_flow_for (acc, server);
   req->via_ip = acc_local_ip (acc, server->ip);
   req->via_port = acc->local.port;
   acc_contact_for (acc, server->ip, contact);
+  SimSockAddr flow_local;
+  if (req->flow && sip_transport_flow_addrs (acc->tp, sip_flow_from_handle (req->flow),
+                                             &flow_local, NULL)) {
+    /* Over a connection the sent-by and the unmapped contact are the
+     * connection's own end, as libre's transport gives them (its laddr):
+     * the answer comes back on it, and received/rport then differ from it
+     * only behind a NAT (B39). */
+    acc_contact_on_flow (acc, contact);
+    req->via_port = flow_local.port;
+  }
   req->contact_ip = contact->ip;
   req->contact_port = contact->port;
 }
@@ -421,6 +444,10 @@ acc_round_exhausted (DeviceAccount *acc)
     /* B19: the whole list failed: short break, then the same walk again;
      * a Retry-After asks for exactly that long (B6). */
     wait = acc->last_retry_after >= 0 ? SIM_S (acc->last_retry_after) : cfg->short_break;
+  else if (acc->transport != DEVICE_TRANSPORT_UDP && acc->last_fail == DEVICE_FAIL_TRANSPORT)
+    /* B24: the connection could not be (re-)established: exponential
+     * back-off (account-conn.c note 3), one step per failure in a row. */
+    wait = acc_reconnect_wait (acc, acc->conn_failures++);
   else
     wait = device_retry_wait (cfg, acc->last_fail, acc->last_retry_after, acc->failures,
                               &acc->rng);
@@ -487,6 +514,7 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
   acc->server_priority = new_priority;
   acc->registered = TRUE;
   acc_contact_for (acc, r->server.ip, &acc->contact);
+  acc_contact_on_flow (acc, &acc->contact);
   acc->contact_known = TRUE;
   if (was != ROUND_REMAP)
     acc->remaps = 0;
@@ -527,7 +555,10 @@ acc_on_registered (DeviceAccount *acc, const DeviceRegResult *r)
    * flow alive with STUN (UDP). */
   acc->outbound_active = cfg->outbound && r->outbound;
   acc->flow_timer = r->flow_timer;
-  if (acc->outbound_active && !host_timer_is_pending (&acc->ob_timer))
+  acc_conn_registered (acc, acc->outbound_active, r->flow_timer);   /* B24, B43 */
+  acc_f2_start (acc);                                                /* RFC 5626 §4.2 */
+  if (acc->outbound_active && acc->transport == DEVICE_TRANSPORT_UDP
+      && !host_timer_is_pending (&acc->ob_timer))
     host_timer_start (&acc->ob_timer, device_outbound_ka_interval (&acc->rng, acc->flow_timer));
   if (cfg->ka_enable && cfg->ka_period > 0 && !host_timer_is_pending (&acc->ka_timer))
     host_timer_start (&acc->ka_timer, cfg->ka_period);
@@ -777,9 +808,14 @@ acc_invariant_violation (const DeviceAccount *acc)
   if (acc->sec_registered && (sec_busy || !host_timer_is_pending (&acc->sec_timer)))
     return "registered secondary busy or without its refresh timer";
 
-  /* keep-alive */
-  if (acc->outbound_active && !host_timer_is_pending (&acc->ob_timer))
+  /* keep-alive (a TCP/TLS flow keeps itself alive: account-conn.c note 4) */
+  if (acc->outbound_active && acc->transport == DEVICE_TRANSPORT_UDP
+      && !host_timer_is_pending (&acc->ob_timer))
     return "RFC 5626 outbound active without the flow keep-alive timer";
+  if (host_timer_is_pending (&acc->ob_timer) && acc->transport != DEVICE_TRANSPORT_UDP)
+    return "STUN flow keep-alive on a connection-oriented account";
+  if (acc->flow == 0 && acc->transport == DEVICE_TRANSPORT_UDP && acc->restore_flow != 0)
+    return "a connection on a UDP account";
   if (host_timer_is_pending (&acc->ka_timer) && (!cfg->ka_enable || cfg->ka_period <= 0))
     return "keep-alive timer running while keep-alives are off";
 

@@ -18,13 +18,15 @@
  *
  * 1. One socket per account (B3, B44): REGISTER, keep-alives, STUN and
  *    inbound requests share it, so the NAT binding that carries the
- *    registration is the one the keep-alives refresh.  acc_on_recv()
- *    classifies each datagram (SIP, STUN, keep-alive ping, garbage);
- *    malformed ones are counted and dropped.  A STUN request that is not
- *    an answer to ours is answered (RFC 5389 binding server).
+ *    registration is the one the keep-alives refresh.  The account's
+ *    SipTransport (models/sip/transport.h) classifies each datagram (SIP,
+ *    STUN, keep-alive ping, garbage) and frames the connections of a
+ *    TCP/TLS account (account-conn.c); malformed ones are counted and
+ *    dropped.  A STUN request that is not an answer to ours is answered
+ *    (RFC 5389 binding server).
  *
  * 2. Ownership.  The Device owns its accounts (device_account_new/free).
- *    An account owns its socket, transaction layer, STUN client,
+ *    An account owns its transport, transaction layer, STUN client,
  *    keep-alive sender, both registration legs, the candidate list, the
  *    blocked-server array, its strings and all six timers (embedded, so
  *    device_account_free() cancels them).  acc->cfg points into the
@@ -47,11 +49,16 @@
 void
 acc_trace (DeviceAccount *acc, const char *fmt, ...)
 {
+  /* In pieces, so the message is formatted once, and only if read. */
+  host_trace_begin (acc_host (acc));
+  host_trace_str (acc_host (acc), "dev ");
+  host_trace_str (acc_host (acc), acc->name);
+  host_trace_str (acc_host (acc), " ");
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  host_trace_printfv (acc_host (acc), fmt, ap);
   va_end (ap);
-  host_trace (acc_host (acc), "dev %s %s", acc->name, msg);
+  host_trace_end (acc_host (acc));
 }
 
 /* The state shown while no binding is in force. */
@@ -78,6 +85,11 @@ acc_redundancy (const DeviceAccount *acc)
   /* B18: redundancy needs the switch and a name with several candidates
    * (an IP literal gives one, so the "domain name" precondition holds by
    * construction). */
+  /* With two RFC 5626 flows each belongs to its outbound proxy (§4.2):
+   * no failover between them (account-flow2.c note 1). */
+  if (acc->cfg->outbound_flows > 1 && acc->cfg->outbound
+      && acc->transport != DEVICE_TRANSPORT_UDP)
+    return FALSE;
   return acc->cfg->redundancy && acc->list != NULL && acc->list->n > 1;
 }
 
@@ -134,7 +146,7 @@ acc_layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gs
                 gpointer u)
 {
   (void) layer;
-  return device_account_send (u, &to->addr, data, len);
+  return device_account_send_peer (u, to, data, len);
 }
 
 static SimNetError
@@ -151,70 +163,52 @@ acc_on_layer_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *request,
   device_answer_request (u, txn, request, from);
 }
 
-/* One datagram on the account's socket (note 1). */
+/* Note 1: what the transport classified and parsed (models/sip/transport.h
+ * counts and drops what does not parse; those are added to malformed in
+ * device_get_stats). */
 static void
-acc_receive (DeviceAccount *acc, SimHostUdp *sock, const SimSockAddr *from, const guint8 *data,
-             gsize len)
-{
-  DeviceStats *st = &acc->dev->stats;
-  st->datagrams_received++;
-  st->bytes_received += len;
-  switch (sip_classify_datagram (data, len)) {
-  case SIP_DGRAM_SIP:
-    {
-      g_autoptr (GError) err = NULL;
-      g_autoptr (SipMsg) msg = sip_msg_parse (data, len, &err);
-      if (msg == NULL) {
-        st->malformed++;
-        acc_trace (acc, "malformed SIP from %s dropped: %s",
-                   sim_sockaddr_to_string (from, (char[SIM_SOCKADDR_STRLEN]) { 0 }),
-                   err->message);
-        return;
-      }
-      if (!sip_msg_is_request (msg) && sip_msg_via_count (msg) != 1) {
-        st->malformed++;                       /* §18.1.2: discard */
-        return;
-      }
-      SipTxnPeer peer = { .addr = *from, .reliable = FALSE, .flow = sock };
-      sip_txn_layer_receive (acc->layer, msg, &peer);
-      return;
-    }
-  case SIP_DGRAM_STUN:
-    {
-      if (stun_client_receive (acc->stun, from, data, len))
-        return;
-      g_autoptr (StunMsg) m = stun_msg_parse (data, len, NULL);
-      if (m == NULL) {
-        st->malformed++;
-        return;
-      }
-      g_autoptr (GBytes) ans = stun_responder_answer (m, from, NULL);
-      if (ans)
-        device_account_send (acc, from, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans));
-      return;
-    }
-  case SIP_DGRAM_PING:
-  case SIP_DGRAM_PONG:
-  case SIP_DGRAM_KEEPALIVE:
-    return;                                    /* nothing for a UA to do on UDP */
-  case SIP_DGRAM_GARBAGE:
-  default:
-    st->malformed++;
-    return;
-  }
-}
-
-void
-acc_on_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
-             gpointer u)
+acc_on_tp_message (SipTransport *tp, SipMsg *msg, const SipTxnPeer *from, gpointer u)
 {
   DeviceAccount *acc = u;
-  acc_receive (acc, sock, from, data, len);
+  DeviceStats *st = &acc->dev->stats;
+  st->bytes_received += sip_msg_raw (msg).len;
+  if (!sip_msg_is_request (msg) && sip_msg_via_count (msg) != 1) {
+    acc->dev->malformed_own++;                 /* §18.1.2: discard */
+    return;
+  }
+  sip_txn_layer_receive (acc->layer, msg, from);
   acc_check_invariants (acc);
 }
 
-void
-acc_on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
+static void
+acc_on_tp_stun (SipTransport *tp, const guint8 *data, gsize len, const SipTxnPeer *from,
+                gpointer u)
+{
+  DeviceAccount *acc = u;
+  DeviceStats *st = &acc->dev->stats;
+  st->bytes_received += len;
+  if (!from->reliable && stun_client_receive (acc->stun, &from->addr, data, len)) {
+    acc_check_invariants (acc);
+    return;
+  }
+  g_autoptr (StunMsg) m = stun_msg_parse (data, len, NULL);
+  if (m == NULL) {
+    acc->dev->malformed_own++;
+    return;
+  }
+  g_autoptr (GBytes) ans = stun_responder_answer (m, &from->addr, NULL);
+  if (ans)
+    device_account_send_peer (acc, from, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans));
+}
+
+static void
+acc_on_tp_keepalive (SipTransport *tp, SipDgramKind kind, const SipTxnPeer *from, gpointer u)
+{
+  (void) u;                                    /* nothing for a UA to do */
+}
+
+static void
+acc_on_tp_udp_error (SipTransport *tp, SimNetError err, const SimSockAddr *remote, gpointer u)
 {
   DeviceAccount *acc = u;
   if (!acc->cfg->icmp_ends_transaction) {
@@ -226,8 +220,16 @@ acc_on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote, 
     return;
   }
   /* An ICMP error ends the transactions toward @remote at once (B38). */
-  sip_txn_layer_transport_error (acc->layer, sock, remote, err);
+  sip_txn_layer_transport_error (acc->layer, NULL, remote, err);
   stun_client_transport_error (acc->stun, remote, err);
+  acc_check_invariants (acc);
+}
+
+static void
+acc_on_tp_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
+{
+  DeviceAccount *acc = u;
+  acc_on_flow (acc, ev);
   acc_check_invariants (acc);
 }
 
@@ -247,23 +249,35 @@ device_account_new (Device *dev, guint n, GError **error)
   acc->state = DEVICE_ACC_DISABLED;
   acc->last_retry_after = -1;
 
-  /* B3: one port per account. */
+  /* B3: one port per account; the transport also holds the account's
+   * connections (B24). */
   guint16 port = cfg->local_port ? cfg->local_port : (guint16) (5060 + n - 1);
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  acc->sock = host_udp_open (dev->host, &local, acc_on_recv, acc_on_udp_error, acc, error);
-  if (acc->sock == NULL) {
+  acc->transport = cfg->outbound_proxy && cfg->outbound_proxy[0] ? cfg->obp_transport
+                                                                  : cfg->proxy_transport;
+  SipTransportConfig tpc;
+  sip_transport_config_init (&tpc);
+  tpc.tag = acc->name;
+  tpc.answer_pings = FALSE;                  /* a UA is not pinged (RFC 5626 §3.5.1) */
+  tpc.tls.verify = cfg->tls_verify;
+  tpc.tls.server_name = device_account_config_registrar (cfg);
+  SipTransportFuncs tpf = { .message = acc_on_tp_message, .stun = acc_on_tp_stun,
+                            .keepalive = acc_on_tp_keepalive, .flow = acc_on_tp_flow,
+                            .udp_error = acc_on_tp_udp_error };
+  acc->tp = sip_transport_new (dev->host, &tpc, &tpf, acc);
+  if (!sip_transport_udp_bind (acc->tp, port, error)) {
     g_prefix_error (error, "%s: cannot bind UDP port %u: ", acc->name, port);
+    sip_transport_free (acc->tp);
     g_array_free (acc->blocked, TRUE);
     g_free (acc);
     return NULL;
   }
-  host_udp_get_local (acc->sock, &acc->local);
+  sip_transport_udp_local (acc->tp, &acc->local);
   acc->base_port = port;
 
   if (cfg->ka_custom && cfg->ka_custom[0]
       && !device_ka_custom_parse (cfg->ka_custom, &acc->ka_custom, error)) {
     g_prefix_error (error, "%s: X_CustomKeepAliveMsg: ", acc->name);
-    host_udp_close (acc->sock);
+    sip_transport_free (acc->tp);
     g_array_free (acc->blocked, TRUE);
     g_free (acc);
     return NULL;
@@ -303,6 +317,8 @@ device_account_new (Device *dev, guint n, GError **error)
   };
   acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
   acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
+  acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
+  acc->f2_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
 
   host_timer_init (dev->host, &acc->next_timer, acc_on_next_timer, acc);
   acc->refresh_at = -1;
@@ -311,6 +327,9 @@ device_account_new (Device *dev, guint n, GError **error)
   host_timer_init (dev->host, &acc->ka_timer, acc_on_ka_timer, acc);
   host_timer_init (dev->host, &acc->ob_timer, acc_on_ob_timer, acc);
   host_timer_init (dev->host, &acc->sec_timer, acc_on_sec_timer, acc);
+  host_timer_init (dev->host, &acc->conn_timer, acc_on_conn_timer, acc);
+  host_timer_init (dev->host, &acc->restore_timer, acc_on_restore_timer, acc);
+  host_timer_init (dev->host, &acc->f2_timer, acc_on_f2_timer, acc);
   return acc;
 }
 
@@ -340,14 +359,19 @@ device_account_free (DeviceAccount *acc)
   host_timer_cancel (&acc->ka_timer);
   host_timer_cancel (&acc->ob_timer);
   host_timer_cancel (&acc->sec_timer);
+  host_timer_cancel (&acc->conn_timer);
+  host_timer_cancel (&acc->restore_timer);
+  host_timer_cancel (&acc->f2_timer);
   if (acc->locate)
     device_locate_cancel (acc->locate);
   device_reg_free (acc->reg);
   device_reg_free (acc->sec_reg);
+  device_reg_free (acc->unreg);
+  device_reg_free (acc->f2_reg);
   device_ka_free (acc->ka);
   stun_client_free (acc->stun);
   sip_txn_layer_free (acc->layer);
-  host_udp_close (acc->sock);
+  sip_transport_free (acc->tp);
   device_server_list_free (acc->list);
   device_ka_custom_clear (&acc->ka_custom);
   g_array_free (acc->blocked, TRUE);

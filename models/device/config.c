@@ -222,6 +222,47 @@ typedef struct {
      "Supported: outbound, reg-id, keep-alives per flow", S_BOOL, A (outbound), 0, 1, NULL) \
   P ("reg_id", NULL, ACC, UINT, NULL, "RFC 5626 §4.2", "reg-id on the Contact", \
      S_UINT, A (reg_id), 1, MAXS, NULL) \
+  P ("ProxyServerTransport", "sip proxy transport", ACC, ENUM, "UDP|TCP|TLS", "B24", \
+     "transport to the proxy/registrar (without an OutboundProxy)", \
+     S_ENUM, A (proxy_transport), 0, 2, NULL) \
+  P ("OutboundProxyTransport", "sip outbound proxy transport", ACC, ENUM, "UDP|TCP|TLS", "B24", \
+     "transport to the OutboundProxy; TCP/TLS: one connection carries everything", \
+     S_ENUM, A (obp_transport), 0, 2, NULL) \
+  P ("sip backup outbound proxy", "backup_outbound_proxy", ACC, STRING, NULL, "B26, B27", \
+     "backup outbound proxy (IPv4), tried after the primary; blank/0.0.0.0 = none", \
+     S_STR, A (backup_obp), 0, 0, NULL) \
+  P ("sip backup outbound proxy port", NULL, ACC, PORT, NULL, "B26, B27", \
+     "backup outbound proxy port; 0 = 5060 (5061 over TLS)", S_U16, A (backup_obp_port), 0, 65535, NULL) \
+  P ("sip persistent tls", "Persistent TLS", ACC, BOOL, NULL, "B43 (AAS 4-59)", \
+     "TLS connections from local port 5061 (so at most one at a time); off: a random port each", \
+     S_BOOL, A (persistent_tls), 0, 1, NULL) \
+  P ("tls_verify", NULL, ACC, BOOL, NULL, "doc/tls.md", \
+     "reject a server certificate the phone does not trust (fatal bad_certificate alert)", \
+     S_BOOL, A (tls_verify), 0, 1, NULL) \
+  P ("flow_keepalive_interval", NULL, ACC, SECONDS, NULL, "B43, RFC 5626 §4.4.1", \
+     "CRLF keep-alive on a TCP/TLS outbound flow without Flow-Timer, s (each drawn in 80-100 %)", \
+     S_TIME, A (flow_ka_interval), 1, MAXS, NULL) \
+  P ("pong_timeout", NULL, ACC, SECONDS, NULL, "B43, RFC 5626 §4.4.1", \
+     "wait for the CRLF pong; none = the flow failed, s", S_TIME, A (pong_timeout), 1, MAXS, NULL) \
+  P ("connect_timeout", NULL, ACC, SECONDS, NULL, "B38 [U]", \
+     "give up a TCP connect after this, s; 0 = the kernel's SYN retries (127 s)", \
+     S_TIME, A (connect_timeout), 0, MAXS, NULL) \
+  P ("reconnect_base", NULL, ACC, SECONDS, NULL, "B24 [U], RFC 5626 §4.5", \
+     "connection re-establishment back-off: first wait W0, s", \
+     S_TIME, A (reconnect_base), 0, MAXS, NULL) \
+  P ("reconnect_factor", NULL, ACC, UINT, NULL, "B24 [U], RFC 5626 §4.5", \
+     "back-off growth: W_k = min(max, base * factor^k)", S_UINT, A (reconnect_factor), 1, 16, NULL) \
+  P ("reconnect_max", NULL, ACC, SECONDS, NULL, "B24 [U], RFC 5626 §4.5", \
+     "back-off cap, s", S_TIME, A (reconnect_max), 0, MAXS, NULL) \
+  P ("reconnect_base_ok", NULL, ACC, SECONDS, NULL, "RFC 5626 §4.5", \
+     "re-connection back-off base while another flow of the account is up, s", \
+     S_TIME, A (reconnect_base_ok), 0, MAXS, NULL) \
+  P ("outbound_flows", NULL, ACC, UINT, NULL, "RFC 5626 §4.2", \
+     "flows registered at once over TCP/TLS with outbound: 2 = reg-id 1 and 2 to the first two candidates (more act as 2)", \
+     S_UINT, A (outbound_flows), 1, 8, NULL) \
+  P ("reconnect_jitter", NULL, ACC, FRACTION, NULL, "B24 [U], RFC 5626 §4.5", \
+     "the wait is uniform in [(1 - jitter) W_k, W_k]", \
+     S_DOUBLE, A (reconnect_jitter), 0, 1, NULL) \
   P ("MACAddress", NULL, DEV, MAC, NULL, "B4", \
      "MAC address, 12 hex digits; the +sip.instance urn:uuid is made from it", \
      S_MAC, D (mac), 0, 0, NULL) \

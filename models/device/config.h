@@ -110,6 +110,13 @@ typedef enum {
   DEVICE_KA_NOTIFY,                /* SIP NOTIFY Event: keep-alive, sent once (B23) */
 } DeviceKeepAliveType;
 
+/* ProxyServerTransport, OutboundProxyTransport (B24). */
+typedef enum {
+  DEVICE_TRANSPORT_UDP,
+  DEVICE_TRANSPORT_TCP,
+  DEVICE_TRANSPORT_TLS,
+} DeviceTransport;
+
 /* One account slot.  Plain data; strings owned by the DeviceConfig (set
  * them through device_config_set(), or g_free()/g_strdup() them yourself).
  * Times are SimTime; a 0 port means "not given". */
@@ -181,6 +188,23 @@ typedef struct {
   gboolean            reregister_on_change;  /* B45: re-REGISTER at once on a new mapping */
   gboolean            outbound;              /* RFC 5626: Supported: outbound, reg-id */
   guint               reg_id;                /* RFC 5626 reg-id; 1 */
+  /* connections (B24, B26-B28, B43; account-conn.c) */
+  DeviceTransport     proxy_transport;       /* ProxyServerTransport */
+  DeviceTransport     obp_transport;         /* OutboundProxyTransport (with an OutboundProxy) */
+  char               *backup_obp;            /* Aastra "sip backup outbound proxy"; blank = none */
+  guint16             backup_obp_port;
+  gboolean            persistent_tls;        /* Aastra "sip persistent tls": TLS from local port 5061 */
+  gboolean            tls_verify;            /* reject a certificate the phone does not trust */
+  SimTime             flow_ka_interval;      /* CRLF keep-alive when the 2xx has no Flow-Timer (B43: 120 s) */
+  SimTime             pong_timeout;          /* RFC 5626 §4.4.1: 10 s */
+  SimTime             connect_timeout;       /* give up a TCP connect after this; 0 = the kernel's 127 s */
+  SimTime             reconnect_base;        /* B24 [U] back-off: W_k = min(max, base * factor^k) */
+  guint               reconnect_factor;
+  SimTime             reconnect_max;
+  double              reconnect_jitter;      /* the wait is uniform in [(1 - jitter) W, W] */
+  SimTime             reconnect_base_ok;     /* RFC 5626 §4.5 base-time while another flow is up: 90 s */
+  guint               outbound_flows;        /* RFC 5626 §4.2: flows (reg-id 1, 2) to the first
+                                                outbound proxies; 1 or 2 */
 } DeviceAccountConfig;
 
 /* The whole device. */

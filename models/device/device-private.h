@@ -7,6 +7,7 @@
 #pragma once
 #include "sim/host/resolver.h"
 #include "models/sip/transaction.h"
+#include "models/sip/transport.h"
 #include "models/stun/client.h"
 #include "models/device/device.h"
 #include "models/device/locator.h"
@@ -39,9 +40,9 @@ struct DeviceAccount {
   const DeviceAccountConfig *cfg;             /* inside dev->cfg */
   SimRng                     rng;             /* "host/NAME/SPn" */
 
-  /* transport: one socket for everything (B44) */
-  SimHostUdp                *sock;
-  SimSockAddr                local;           /* bound address (ip may be ANY) */
+  /* transport: one socket for everything (B44); TCP/TLS flows (B24) */
+  SipTransport              *tp;              /* the UDP socket and the flows */
+  SimSockAddr                local;           /* UDP bound address (ip may be ANY) */
   guint16                    base_port;       /* X_UserAgentPort (B3) */
   guint                      port_index;      /* B9: 0 = base_port, k = alt_ports[k-1] */
   SipTxnLayer               *layer;
@@ -97,6 +98,27 @@ struct DeviceAccount {
   gboolean                   outbound_active;
   guint32                    flow_timer;
 
+  /* connections (account-conn.c: B24, B26-B28, B43) */
+  DeviceTransport            transport;       /* of the registration target */
+  SipFlowId                  flow;            /* the connection in use; 0: none */
+  SimSockAddr                flow_server;     /* where it goes */
+  guint                      conn_failures;   /* consecutive connection failures */
+  HostTimer                  conn_timer;      /* reconnect after a loss (back-off) */
+  SipFlowId                  restore_flow;    /* background restore of the primary (B28) */
+  guint                      restore_tries;   /* failed restores since on the primary */
+  SipFlowId                  old_flow;        /* the backup's connection, kept for the unregister */
+  SimSockAddr                old_server;
+  SimSockAddr                old_contact;     /* the contact registered there */
+  DeviceReg                 *unreg;           /* B28: expires=0 at the backup after a restore */
+  /* RFC 5626 second flow (account-flow2.c) */
+  DeviceReg                 *f2_reg;
+  SipFlowId                  f2_flow;
+  SimSockAddr                f2_server;
+  gboolean                   f2_registered;
+  guint                      f2_failures;
+  HostTimer                  f2_timer;
+  HostTimer                  restore_timer;
+
   /* B21 */
   DeviceReg                 *sec_reg;
   gboolean                   sec_registered;
@@ -115,13 +137,18 @@ struct Device {
   DeviceAccount    *accounts[DEVICE_MAX_ACCOUNTS];
   DeviceEventFunc   event_func;
   gpointer          event_data;
-  DeviceStats       stats;
+  DeviceStats       stats;                    /* malformed, datagrams_received: see
+                                                 device_get_stats() */
+  guint64           malformed_own;            /* malformed found by the accounts */
 };
 
 /* device.c */
 void      device_emit        (Device *dev, DeviceEvent *ev);
 SimNetError device_account_send (DeviceAccount *acc, const SimSockAddr *to, const guint8 *data,
                                  gsize len);
+/* As device_account_send, to a transaction's peer (reliable: on its flow). */
+SimNetError device_account_send_peer (DeviceAccount *acc, const SipTxnPeer *to,
+                                      const guint8 *data, gsize len);
 
 /* Answers a request the account's transaction layer handed up (inbound
  * OPTIONS, NOTIFY, INVITE, ...; device.h note 3). */

@@ -41,6 +41,8 @@ device_event_kind_to_string (DeviceEventKind k)
   case DEVICE_EVENT_KA_FAILED:     return "keepalive-failed";
   case DEVICE_EVENT_INBOUND:       return "inbound";
   case DEVICE_EVENT_SECONDARY:     return "secondary";
+  case DEVICE_EVENT_FLOW_UP:       return "flow-up";
+  case DEVICE_EVENT_FLOW_FAILED:   return "flow-failed";
   default:                         return "?";
   }
 }
@@ -57,11 +59,20 @@ device_emit (Device *dev, DeviceEvent *ev)
 SimNetError
 device_account_send (DeviceAccount *acc, const SimSockAddr *to, const guint8 *data, gsize len)
 {
-  /* The seam reports why a datagram could not leave only as text; for a
-   * transaction any such failure is "no route" (nothing left the host). */
-  if (!host_udp_sendto (acc->sock, to, data, len, NULL))
-    return SIM_NET_ERR_NO_ROUTE;
-  acc->dev->stats.datagrams_sent++;
+  SipTxnPeer peer = { .addr = *to, .reliable = FALSE, .flow = NULL };
+  return device_account_send_peer (acc, &peer, data, len);
+}
+
+SimNetError
+device_account_send_peer (DeviceAccount *acc, const SipTxnPeer *to, const guint8 *data,
+                          gsize len)
+{
+  /* Any failure to leave is "no route" (UDP) or "reset" (a closed flow),
+   * as the transport says. */
+  SimNetError err = sip_transport_send (acc->tp, to, data, len);
+  if (err != SIM_NET_OK)
+    return err;
+  acc->dev->stats.datagrams_sent++;            /* messages, on a connection */
   acc->dev->stats.bytes_sent += len;
   return SIM_NET_OK;
 }
@@ -219,6 +230,17 @@ device_set_event_func (Device *dev, DeviceEventFunc func, gpointer user_data)
 const DeviceStats *
 device_get_stats (const Device *dev)
 {
+  /* What the accounts' transports received and could not parse is theirs
+   * to count (models/sip/transport.h); added here to the device's own. */
+  DeviceStats *st = (DeviceStats *) &dev->stats;
+  st->datagrams_received = 0;
+  st->malformed = dev->malformed_own;
+  for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++)
+    if (dev->accounts[i]) {
+      const SipTransportStats *ts = sip_transport_get_stats (dev->accounts[i]->tp);
+      st->datagrams_received += ts->datagrams + ts->stream_frames;
+      st->malformed += ts->malformed;
+    }
   return &dev->stats;
 }
 

@@ -11,6 +11,8 @@
  *    same code registers with a real registrar in live mode.  Random
  *    streams: "host/NAME/device" (start-up delays, SRV weights),
  *    "host/NAME/SPn" (per account: identifiers, back-off draws),
+ *    "host/NAME/SPn-tp" (the account's transport: TLS bytes, keep-alive
+ *    intervals),
  *    "host/NAME/dns-resolver" (query ids).  An account's draws never
  *    depend on another account's.
  *
@@ -18,7 +20,10 @@
  *    5060 + n - 1) on the device's address and sends and receives all its
  *    SIP, STUN and keep-alives on that one socket (symmetric signalling,
  *    RFC 3581), so answers and inbound requests come back through the NAT
- *    binding the account's own traffic opened.
+ *    binding the account's own traffic opened.  With a TCP or TLS
+ *    transport (ProxyServerTransport, OutboundProxyTransport: B24) the
+ *    account's one connection carries everything instead (account-conn.c).
+ *    Both go through one SipTransport per account (models/sip/transport.h).
  *
  * 3. Inbound (B44, issue 5 item 6).  OPTIONS and NOTIFY get 200; INVITE
  *    gets 180 then 486 Busy Here (calls are not modelled: the probe only
@@ -68,6 +73,9 @@ typedef enum {
   DEVICE_EVENT_KA_FAILED,      /* a keep-alive that expects an answer got none */
   DEVICE_EVENT_INBOUND,        /* an inbound request was answered: method, status */
   DEVICE_EVENT_SECONDARY,      /* the secondary registration (B21) is at server (or lost) */
+  DEVICE_EVENT_FLOW_UP,        /* a TCP/TLS connection to server is up (B24) */
+  DEVICE_EVENT_FLOW_FAILED,    /* the connection in use failed: detail = the reason
+                                  (reset, peer-closed, connect-timeout, keepalive, ...) */
 } DeviceEventKind;
 
 const char *device_event_kind_to_string (DeviceEventKind k);
@@ -107,6 +115,9 @@ typedef struct {
   guint64 mapping_changes;
   guint64 inbound_requests;
   guint64 dns_lookups;                         /* resolves that went to the network */
+  guint64 flows_opened;                        /* TCP/TLS connections started */
+  guint64 flow_failures;                       /* connections in use that failed (B24, B38) */
+  guint64 reconnects;                          /* re-connections after a loss (B24 back-off) */
 } DeviceStats;
 
 /* A device on @host (not owned; must outlive it) with @cfg (copied).

@@ -182,7 +182,9 @@ static char *
 contact_uri (const DeviceReg *r, SimIp4 ip, guint16 port)
 {
   char a[SIM_IP4_STRLEN];
-  return g_strdup_printf ("sip:%s@%s:%u", r->user, sim_ip4_to_string (ip, a), port);
+  const char *tp = r->req.transport == DEVICE_TRANSPORT_TCP ? ";transport=tcp"
+                   : r->req.transport == DEVICE_TRANSPORT_TLS ? ";transport=tls" : "";
+  return g_strdup_printf ("sip:%s@%s:%u%s", r->user, sim_ip4_to_string (ip, a), port, tp);
 }
 
 /* Builds and sends the next REGISTER of the attempt (reg.h note 1). */
@@ -201,7 +203,8 @@ send_register (DeviceReg *r)
 
   g_autofree char *branch = sip_gen_branch (r->rng);
   SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL, r->request_uri);
-  sip_builder_add_via (b, "UDP", via, q->via_port, branch, acc->rport);
+  static const char *const via_tp[] = { "UDP", "TCP", "TLS" };
+  sip_builder_add_via (b, via_tp[q->transport], via, q->via_port, branch, acc->rport);
   sip_builder_add (b, "Max-Forwards", "70");
   sip_builder_add (b, "From", "<sip:%s@%s>;tag=%s", r->user, r->domain, r->from_tag);
   sip_builder_add (b, "To", "<sip:%s@%s>", r->user, r->domain);
@@ -221,7 +224,7 @@ send_register (DeviceReg *r)
       /* RFC 5626 §4.1; reg-id only beside an instance (§4.2). */
       g_string_append_printf (c, ";+sip.instance=\"%s\"", r->instance);
       if (acc->outbound)
-        g_string_append_printf (c, ";reg-id=%u", acc->reg_id);
+        g_string_append_printf (c, ";reg-id=%u", q->reg_id ? q->reg_id : acc->reg_id);
     }
   sip_builder_add (b, "Contact", "%s", c->str);
   g_string_free (c, TRUE);
@@ -250,7 +253,8 @@ send_register (DeviceReg *r)
   host_trace (r->host, "dev %s REGISTER -> %s cseq %u expires %u", r->trace_name,
               sim_sockaddr_to_string (&r->server, a), r->cseq, r->asked);
 
-  SipTxnPeer to = { .addr = r->server, .reliable = FALSE, .flow = q->flow };
+  SipTxnPeer to = { .addr = r->server, .reliable = q->transport != DEVICE_TRANSPORT_UDP,
+                    .flow = q->flow };
   SipTxnConfig tc = { .t1 = acc->t1, .t2 = acc->t2, .timer_f = acc->transaction_timeout };
   r->txn = sip_txn_client_new (r->layer, msg, &to, &tc, txn_func, r);
   g_assert (r->txn != NULL);    /* a fresh branch never collides */

@@ -12,13 +12,13 @@
  *
  * 1. Shape (B4, RFC 3261 §10.2, RFC 3581, RFC 5626 §5.2):
  *      REGISTER sip:DOMAIN[:PORT] SIP/2.0
- *      Via: SIP/2.0/UDP VIA_HOST:VIA_PORT;branch=z9hG4bK...;rport
+ *      Via: SIP/2.0/UDP VIA_HOST:VIA_PORT;branch=z9hG4bK...;rport   (TCP, TLS: B24)
  *      Max-Forwards: 70
  *      From: <sip:USER@DOMAIN>;tag=...        (tag fixed for the leg)
  *      To: <sip:USER@DOMAIN>
  *      Call-ID: ...@VIA_HOST                  (fixed for the leg: B4)
  *      CSeq: N REGISTER                       (+1 on every REGISTER, auth retries too)
- *      Contact: <sip:USER@CONTACT_IP:PORT>;expires=E;+sip.instance="<urn:uuid:...>"[;reg-id=1]
+ *      Contact: <sip:USER@CONTACT_IP:PORT[;transport=tcp|tls]>;expires=E;+sip.instance="<urn:uuid:...>"[;reg-id=1]
  *      [Expires: E]                           (when expires_in_contact is off)
  *      [Supported: outbound, path]            (outbound on)
  *      [Authorization: Digest ...]            (after a challenge)
@@ -71,7 +71,9 @@ typedef struct {
 
 typedef struct {
   SimSockAddr server;          /* where the REGISTER goes */
-  gpointer    flow;            /* SipTxnPeer.flow for the account's socket */
+  gpointer    flow;            /* SipTxnPeer.flow: the connection (TCP/TLS), NULL for UDP */
+  DeviceTransport transport;   /* Via transport; TCP/TLS also ;transport= on the Contact
+                                  URI and a reliable send (B24) */
   SimIp4      via_ip;          /* sent-by: the local address and port */
   guint16     via_port;
   SimIp4      contact_ip;      /* the contact to register (B39: mapped or local) */
@@ -80,6 +82,7 @@ typedef struct {
   SimIp4      old_ip;
   guint16     old_port;
   gboolean    unregister;      /* expires=0 for the contact (removal) */
+  guint       reg_id;          /* RFC 5626 reg-id; 0: the account's (reg_id) */
 } DeviceRegRequest;
 
 typedef enum {

@@ -46,6 +46,15 @@
  *     looked at, pings to it are answered by the node, the rest dropped.
  *     Unsolicited inbound packets are dropped silently, as home routers
  *     do (no ICMP port unreachable).
+ *  7. Unmapped TCP (tcp_unmapped): an inside segment other than a SYN
+ *     whose mapping is gone, and an outside TCP segment to a public port
+ *     with no mapping, are dropped (DROP) or answered with RFC 793's reset
+ *     (RESET: sim_tcp_send_reset, from the segment's destination, so the
+ *     inside host sees the server reset it and the outside sender sees
+ *     the public address reset it).  Either way the packet itself is
+ *     dropped and counted; the RST is counted in tcp_resets_sent.  With
+ *     DROP a phone learns of a forgotten mapping only from its own
+ *     retransmission or keep-alive timeout; with RESET at its next send.
  */
 #include "models/nat/nat.h"
 
@@ -105,6 +114,7 @@ struct Nat {
   GArray      *records;       /* NatRecord */
   NatRecordFunc rec_func;
   gpointer     rec_data;
+  gboolean     keep_records;  /* append to records (default); see nat_set_keep_records */
   NatStats     stats;
 };
 
@@ -217,7 +227,8 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
   rec.external = b->external;
   rec.remote = b->remote;
   rec.lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0;
-  g_array_append_val (nat->records, rec);
+  if (nat->keep_records)
+    g_array_append_val (nat->records, rec);
   char i[SIM_SOCKADDR_STRLEN], e[SIM_SOCKADDR_STRLEN], r[SIM_SOCKADDR_STRLEN];
   sim_sockaddr_to_string (&b->internal, i);
   sim_sockaddr_to_string (&b->external, e);
@@ -460,8 +471,12 @@ static SimHookVerdict
 drop (Nat *nat, guint64 *counter, const char *why, const SimPacketInfo *info)
 {
   (*counter)++;
-  g_autofree char *desc = sim_packet_describe (info);
-  sim_trace (nat->world, nat->who, "drop %s %s", why, desc);
+  sim_trace_begin (nat->world, nat->who);
+  sim_trace_str (nat->world, "drop ");
+  sim_trace_str (nat->world, why);
+  sim_trace_str (nat->world, " ");
+  sim_packet_trace (nat->world, info);
+  sim_trace_end (nat->world);
   return SIM_HOOK_DROP;
 }
 
@@ -563,6 +578,16 @@ icmp_outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
   return SIM_HOOK_ACCEPT;
 }
 
+/* Note 7. */
+static void
+maybe_reset (Nat *nat, const SimPacketInfo *info)
+{
+  if (nat->s.tcp_unmapped != NAT_TCP_UNMAPPED_RESET || (info->tcp_flags & SIM_TCP_RST))
+    return;
+  nat->stats.tcp_resets_sent++;
+  sim_tcp_send_reset (nat->node, info);
+}
+
 static SimHookVerdict
 outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
 {
@@ -575,7 +600,11 @@ outbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
   const char *why = NULL;
   NatBinding *b = outbound_binding (nat, info, &remote, &counter, &why);
   if (b == NULL)
-    return drop (nat, counter, why, info);
+    {
+      if (counter == &nat->stats.dropped_no_mapping)
+        maybe_reset (nat, info);
+      return drop (nat, counter, why, info);
+    }
   sim_packet_rewrite_src (pkt, &b->external);
   nat->stats.translated_out++;
   return SIM_HOOK_ACCEPT;
@@ -594,7 +623,11 @@ inbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
     return drop (nat, &nat->stats.dropped_other, "not-translated", info);
   NatBinding *b = g_hash_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
   if (b == NULL)
-    return drop (nat, &nat->stats.dropped_unsolicited, "unsolicited", info);
+    {
+      if (info->proto == SIM_IPPROTO_TCP)
+        maybe_reset (nat, info);
+      return drop (nat, &nat->stats.dropped_unsolicited, "unsolicited", info);
+    }
   SimSockAddr from = { info->src, info->sport };
   if (!filter_admits (nat, b, &from))
     return drop (nat, &nat->stats.dropped_filtered, "filtered", info);
@@ -727,6 +760,7 @@ nat_new (SimNode *node, SimIface *outside, const NatSettings *settings, const ch
   nat->reboots = g_array_new (FALSE, FALSE, sizeof (NatReboot));
   sim_timer_init (&nat->reboot_timer, nat->world, reboot_fire, nat);
   nat->records = g_array_new (FALSE, FALSE, sizeof (NatRecord));
+  nat->keep_records = TRUE;
   sim_node_set_forwarding (node, TRUE);
   sim_node_set_hook (node, nat_hook, nat);
   return nat;
@@ -763,6 +797,13 @@ nat_get_stats (const Nat *nat)
 {
   g_return_val_if_fail (nat != NULL, NULL);
   return &nat->stats;
+}
+
+void
+nat_set_keep_records (Nat *nat, gboolean keep)
+{
+  g_return_if_fail (nat != NULL);
+  nat->keep_records = keep;
 }
 
 void

@@ -53,6 +53,15 @@ typedef enum {
   NAT_PORTS_RANDOM,      /* uniform in [port_lo, port_hi] from "nat/NAME" */
 } NatPortAlloc;
 
+/* What the NAT does with a TCP segment it has no mapping for: an inside
+ * segment other than a SYN (the mapping was forgotten: idle timeout,
+ * reboot) or an outside segment to a public port with no mapping. */
+typedef enum {
+  NAT_TCP_UNMAPPED_DROP,   /* silently (most home routers' WAN firewall) */
+  NAT_TCP_UNMAPPED_RESET,  /* answer with RST (iptables REJECT --reject-with
+                            * tcp-reset; a router whose own stack answers) */
+} NatTcpUnmapped;
+
 /* Plain data; nat_settings_init_default() fills the documented defaults. */
 typedef struct {
   NatMapping   mapping;
@@ -72,6 +81,7 @@ typedef struct {
   /* TCP (RFC 5382 §5): any packet in either direction refreshes. */
   SimTime      tcp_timeout_established;
   SimTime      tcp_timeout_transitory;
+  NatTcpUnmapped tcp_unmapped;
   gboolean     hairpinning;              /* RFC 4787 REQ-9 */
   SimTime      reboot_downtime;          /* packets dropped for this long after a reboot */
 } NatSettings;
@@ -110,6 +120,7 @@ typedef struct {
   guint64 dropped_filtered;      /* a binding exists but the filter refuses the source */
   guint64 dropped_no_ports;      /* external port range exhausted */
   guint64 dropped_no_mapping;    /* outbound TCP other than a SYN with no binding */
+  guint64 tcp_resets_sent;       /* RSTs answering unmapped TCP (tcp_unmapped = RESET) */
   guint64 dropped_down;          /* during reboot_downtime */
   guint64 dropped_other;         /* outside packets not for the public address,
                                   * hairpinning off, protocols not translated */
@@ -133,8 +144,14 @@ const NatSettings *nat_get_settings (const Nat *nat);
 SimIp4        nat_get_public_addr   (const Nat *nat);
 const NatStats *nat_get_stats       (const Nat *nat);
 void          nat_set_record_func   (Nat *nat, NatRecordFunc func, gpointer user_data);
-/* Every record so far, in order; valid until the next packet or timer. */
+/* Every record so far, in order; valid until the next packet or timer.
+ * Empty after nat_set_keep_records (FALSE). */
 const NatRecord *nat_get_records    (const Nat *nat, guint *n_records);
+/* Whether the NAT keeps its records for nat_get_records (default TRUE).
+ * A record func sees every record either way; an owner that keeps what
+ * it needs from there turns this off, so a long run's memory does not
+ * grow with every binding ever made (two records per DNS lookup's port). */
+void          nat_set_keep_records  (Nat *nat, gboolean keep);
 guint         nat_get_n_bindings    (const Nat *nat);
 /* The live binding for @internal (@proto UDP or TCP) towards @remote
  * (keyed per the mapping type): its external endpoint and due expiry.

@@ -17,6 +17,7 @@
 G_STATIC_ASSERT (sizeof (NatMapping) == sizeof (int));
 G_STATIC_ASSERT (sizeof (NatFilter) == sizeof (int));
 G_STATIC_ASSERT (sizeof (NatPortAlloc) == sizeof (int));
+G_STATIC_ASSERT (sizeof (NatTcpUnmapped) == sizeof (int));
 
 static SimParamStatus
 set_udp_timeout (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
@@ -66,6 +67,9 @@ static const SimParam rows[] = {
   SIM_PARAM_ROW ("tcp_transitory", SIM_PARAM_DURATION, "4m", "",
     "TCP opening/closing",
     .offset = F (tcp_timeout_transitory)),
+  SIM_PARAM_ROW ("tcp_unmapped", SIM_PARAM_CHOICE, "drop", "",
+    "a TCP segment with no mapping (forgotten by timeout or reboot): dropped, or answered with RST",
+    .offset = F (tcp_unmapped), .choices = "drop|reset"),
   SIM_PARAM_ROW ("hairpinning", SIM_PARAM_BOOL, "true", "",
     "RFC 4787 REQ-9",
     .offset = F (hairpinning)),

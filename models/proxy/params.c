@@ -15,7 +15,8 @@
 
 #define F(f) offsetof (SipProxyConfig, f)
 
-/* min_expires_mode is a choice stored in a gboolean (reject 0, raise 1). */
+/* min_expires_mode and tls_cert are choices stored in a gboolean (index 0
+ * FALSE, 1 TRUE). */
 G_STATIC_ASSERT (sizeof (gboolean) == sizeof (int));
 
 static void
@@ -72,10 +73,44 @@ set_probe_interval (gpointer obj, const SimParamValue *v, gpointer ctx, const ch
   return SIM_PARAM_OK;
 }
 
+G_STATIC_ASSERT (sizeof (TlsVersion) == sizeof (int));
+G_STATIC_ASSERT (sizeof (SipProxyConnFate) == sizeof (int));
+
+/* restart_conns offers two of the three fates: index 0 is RESET. */
+static SimParamStatus
+set_restart_conns (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  ((SipProxyConfig *) obj)->restart_conns = v->u == 0 ? SIP_PROXY_CONNS_RESET
+                                                      : SIP_PROXY_CONNS_SILENT;
+  return SIM_PARAM_OK;
+}
+
 /* name, type, default, unit, doc; then where the value goes */
 static const SimParam rows[] = {
   SIM_PARAM_ROW ("port", SIM_PARAM_PORT, "5060", "", "UDP (and TCP) port", .offset = F (port)),
   SIM_PARAM_ROW ("tcp", SIM_PARAM_BOOL, "true", "", "also listen on TCP", .offset = F (tcp)),
+  SIM_PARAM_ROW ("tls", SIM_PARAM_BOOL, "true", "", "also listen for TLS (doc/tls.md)",
+    .offset = F (tls)),
+  SIM_PARAM_ROW ("tls_port", SIM_PARAM_PORT, NULL, "", "TLS port; default port + 1",
+    .offset = F (tls_port)),
+  SIM_PARAM_ROW ("tls_version", SIM_PARAM_CHOICE, "1.3", "",
+    "the highest TLS version accepted",
+    .offset = F (tls_max_version), .choices = "1.2|1.3"),
+  SIM_PARAM_ROW ("tls_cert", SIM_PARAM_CHOICE, "trusted", "",
+    "the certificate presented; a verifying phone rejects untrusted",
+    .offset = F (tls_cert_trusted), .choices = "untrusted|trusted"),
+  SIM_PARAM_ROW ("tcp_idle_timeout", SIM_PARAM_DURATION, "0", "",
+    "close a TCP connection silent this long (0: never)",
+    .offset = F (tcp_idle_timeout)),
+  SIM_PARAM_ROW ("crash_conns", SIM_PARAM_CHOICE, "hang", "",
+    "TCP under proxy-crash: kept and unread, reset, or forgotten without a segment",
+    .offset = F (crash_conns), .choices = "hang|reset|silent"),
+  SIM_PARAM_ROW ("restart_conns", SIM_PARAM_CHOICE, "reset", "",
+    "TCP under proxy-restart (a restarted process cannot keep its connections)",
+    .choices = "reset|silent", .set = set_restart_conns),
+  SIM_PARAM_ROW ("path_ob", SIM_PARAM_BOOL, "false", "",
+    "edge proxy: Path with ob in outbound 200s (RFC 5626 §5.1)",
+    .offset = F (path_ob)),
   SIM_PARAM_ROW ("default_expires", SIM_PARAM_SECONDS, "3600", "s",
     "expiry when a REGISTER gives none",
     .offset = F (default_expires)),

@@ -4,7 +4,8 @@
  *
  * Notes
  *
- * 1. Pieces.  A UDP socket and a TCP listener feed one SipTxnLayer; its
+ * 1. Pieces.  A SipTransport (UDP socket, TCP listener and the flows it
+ *    accepts) feeds one SipTxnLayer; its
  *    request callback is the TU.  A request becomes a Work item, which
  *    waits for the capacity server (note 8 of proxy.h) and the SLOW delay
  *    before handle_request() answers it.  Bindings, Work items, probes in
@@ -56,23 +57,12 @@
 #include "models/proxy/proxy.h"
 #include "models/sip/builder.h"
 #include "models/sip/digest.h"
-#include "models/sip/framing.h"
-#include "models/stun/msg.h"
-#include "models/stun/responder.h"
+#include "models/sip/transport.h"
 
-typedef struct Conn    Conn;
 typedef struct Binding Binding;
 typedef struct Work    Work;
 typedef struct ProbeTx ProbeTx;
 typedef struct Sched   Sched;
-
-struct Conn {
-  SipProxy        *p;
-  SimHostTcp      *sock;
-  SipStreamReader *reader;
-  SimSockAddr      remote;
-  gboolean         closing;
-};
 
 struct Binding {
   SipProxy   *p;
@@ -89,7 +79,7 @@ struct Binding {
   guint       gidx;          /* index in p->bindings (note 5) */
   SimSockAddr source;        /* the flow (note 3 of proxy.h) */
   gboolean    reliable;
-  Conn       *conn;          /* TCP: the connection; NULL for UDP or when gone */
+  SipFlowId   flow;          /* TCP: the connection; 0 for UDP or once it failed */
   HostTimer   expiry, probe;
 };
 
@@ -119,9 +109,10 @@ struct SipProxy {
   char               *realm;
   GHashTable         *users;        /* user -> password */
   SimRng              rng, probe_rng, fault_rng;
-  SimHostUdp         *udp;
-  SimHostTcpListener *listener;
-  GPtrArray          *conns;        /* Conn * */
+  SipTransport       *tp;           /* UDP socket, TCP listener and flows */
+  gboolean            listening;    /* the TCP and TLS listeners are open */
+  guint64             malformed_extra; /* malformed requests the TU found (none yet) */
+  GHashTable         *by_flow;      /* flow id -> GPtrArray of Binding * on it */
   SipTxnLayer        *layer;
   SipDigestServer    *digest;
   GPtrArray          *bindings;     /* Binding *, every one (note 5) */
@@ -142,6 +133,12 @@ struct SipProxy {
 
 static void layer_reset (SipProxy *p);
 static gboolean open_sockets (SipProxy *p, GError **error);
+
+static guint16
+proxy_tls_port (const SipProxy *p)
+{
+  return p->cfg.tls_port ? p->cfg.tls_port : (guint16) (p->cfg.port + 1);
+}
 
 /* ------------------------------------------------------------- strings */
 
@@ -181,6 +178,11 @@ sip_proxy_config_init (SipProxyConfig *cfg)
   memset (cfg, 0, sizeof *cfg);
   cfg->port = 5060;                    /* RFC 3261 §19.1.2 */
   cfg->tcp = TRUE;
+  cfg->tls = TRUE;
+  cfg->tls_max_version = TLS_VERSION_1_3;
+  cfg->tls_cert_trusted = TRUE;
+  cfg->crash_conns = SIP_PROXY_CONNS_HANG;      /* the CRASH of a hung process */
+  cfg->restart_conns = SIP_PROXY_CONNS_RESET;   /* a process that dies and restarts */
   cfg->default_expires = 3600;         /* §10.3 step 7 example / BEHAVIOUR.md (c) */
   cfg->min_expires = 60;               /* §10.2.8: Min-Expires example; modelling choice */
   cfg->max_expires = 7200;             /* modelling choice */
@@ -266,6 +268,32 @@ respond_simple (SipProxy *p, SipTxn *txn, const SipMsg *req, const SimSockAddr *
 static void binding_probe_fire (HostTimer *t, gpointer u);
 static void binding_expire (HostTimer *t, gpointer u);
 
+/* Moves @b to @flow's list in p->by_flow (0: no flow). */
+static void
+binding_set_flow (SipProxy *p, Binding *b, SipFlowId flow)
+{
+  if (b->flow == flow)
+    return;
+  if (b->flow)
+    {
+      GPtrArray *a = g_hash_table_lookup (p->by_flow, GUINT_TO_POINTER (b->flow));
+      g_ptr_array_remove_fast (a, b);
+      if (a->len == 0)
+        g_hash_table_remove (p->by_flow, GUINT_TO_POINTER (b->flow));   /* frees a */
+    }
+  b->flow = flow;
+  if (flow)
+    {
+      GPtrArray *a = g_hash_table_lookup (p->by_flow, GUINT_TO_POINTER (flow));
+      if (a == NULL)
+        {
+          a = g_ptr_array_new ();
+          g_hash_table_insert (p->by_flow, GUINT_TO_POINTER (flow), a);
+        }
+      g_ptr_array_add (a, b);
+    }
+}
+
 static void
 binding_free (Binding *b)
 {
@@ -344,6 +372,7 @@ binding_remove (SipProxy *p, Binding *b)
       last->gidx = i;
       g_ptr_array_insert (la, (gint) aor_position (la, i), last);
     }
+  binding_set_flow (p, b, 0);
   binding_free (b);
 }
 
@@ -621,7 +650,12 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
       b->expires_at = now + SIM_S (exp);
       b->source = from->addr;
       b->reliable = from->reliable;
-      b->conn = from->reliable ? from->flow : NULL;
+      /* The request's connection may be gone already (an answer delayed
+       * by the capacity server): then the binding has no flow. */
+      SipFlowId fid = from->reliable ? sip_flow_from_handle (from->flow) : 0;
+      if (fid && !sip_transport_flow_addrs (p->tp, fid, NULL, NULL))
+        fid = 0;
+      binding_set_flow (p, b, fid);
       host_timer_start (&b->expiry, SIM_S (exp));
       char src[SIM_SOCKADDR_STRLEN];
       host_trace (p->host, "proxy binding %s %s expires %" G_GINT64_FORMAT " flow %s %s",
@@ -645,6 +679,18 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
     {
       /* RFC 5626 §6: Require: outbound; §8.4 Flow-Timer. */
       sip_builder_add (rb, "Require", "outbound");
+      if (p->cfg.path_ob)
+        {
+          /* §5.1: the edge proxy's Path entry, with "ob" because it will
+           * send requests for this binding down the flow it came on; the
+           * registrar echoes Path in the 200 (RFC 3327 §5.3).  Here both
+           * are this model, so the 200 carries it directly. */
+          SimIp4 me = 0;
+          char ip[SIM_IP4_STRLEN];
+          host_get_local_addr (p->host, from->addr.ip, &me);
+          sip_builder_add (rb, "Path", "<sip:%s:%u;%slr;ob>", sim_ip4_to_string (me, ip),
+                           p->cfg.port, from->reliable ? "transport=tcp;" : "");
+        }
       if (p->cfg.flow_timer)
         sip_builder_add (rb, "Flow-Timer", "%u", p->cfg.flow_timer);
     }
@@ -869,7 +915,7 @@ binding_probe_fire (HostTimer *t, gpointer u)
   pt->rec.contact = g_strdup (b->contact);
   pt->rec.to = b->source;
   g_ptr_array_add (p->probes_live, pt);
-  if (b->reliable && b->conn == NULL)
+  if (b->reliable && b->flow == 0)
     {
       probe_finish (pt, SIP_PROXY_PROBE_NO_FLOW, 0);
       return;
@@ -883,7 +929,10 @@ binding_probe_fire (HostTimer *t, gpointer u)
   g_autofree char *tag = sip_gen_tag (&p->rng);
   g_autofree char *cid = sip_gen_call_id (&p->rng, lip);
   SipBuilder *mb = sip_builder_request (SIP_METHOD_OPTIONS, NULL, b->contact);
-  sip_builder_add_via (mb, b->reliable ? "TCP" : "UDP", lip, p->cfg.port, branch, TRUE);
+  SipTransportProto proto = sip_transport_flow_get_proto (p->tp, b->flow);
+  sip_builder_add_via (mb, sip_transport_proto_to_string (proto), lip,
+                       proto == SIP_TRANSPORT_TLS ? proxy_tls_port (p) : p->cfg.port, branch,
+                       TRUE);
   sip_builder_add (mb, "Max-Forwards", "70");
   sip_builder_add (mb, "From", "<sip:probe@%s>;tag=%s", p->realm, tag);
   sip_builder_add (mb, "To", "<sip:%s>", b->aor);
@@ -891,7 +940,7 @@ binding_probe_fire (HostTimer *t, gpointer u)
   sip_builder_add (mb, "CSeq", "1 OPTIONS");
   g_autoptr (SipMsg) msg = sip_builder_finish_msg (mb);
   SipTxnPeer to = { .addr = b->source, .reliable = b->reliable,
-                    .flow = b->reliable ? (gpointer) b->conn : (gpointer) p->udp };
+                    .flow = sip_flow_to_handle (b->flow) };
   pt->txn = sip_txn_client_new (p->layer, msg, &to, NULL, probe_func, pt);
   if (pt->txn == NULL)
     probe_finish (pt, SIP_PROXY_PROBE_ABORTED, 0);
@@ -899,23 +948,10 @@ binding_probe_fire (HostTimer *t, gpointer u)
 
 /* ------------------------------------------------------------ transport */
 
-static SimNetError
-layer_send (SipTxnLayer *layer, const SipTxnPeer *to, const guint8 *data, gsize len,
-            gpointer u)
-{
-  SipProxy *p = u;
-  if (p->udp == NULL)
-    return SIM_NET_ERR_NO_ROUTE;          /* killed: nothing can leave */
-  if (to->reliable)
-    {
-      Conn *c = to->flow;
-      if (c == NULL || c->sock == NULL || c->closing)
-        return SIM_NET_ERR_RESET;
-      return host_tcp_send (c->sock, data, len, NULL) ? SIM_NET_OK : SIM_NET_ERR_RESET;
-    }
-  return host_udp_sendto (p->udp, &to->addr, data, len, NULL) ? SIM_NET_OK
-                                                              : SIM_NET_ERR_NO_ROUTE;
-}
+/* Everything below the transaction layer is the SipTransport's
+ * (models/sip/transport.h): it classifies datagrams, frames streams,
+ * answers STUN (with the stun setting) and CRLF pings, and tells us when a
+ * flow fails. */
 
 /* The header @name (or its compact form @compact, 0 for none) of a raw
  * header line, else NULL; the value after the colon otherwise. */
@@ -998,7 +1034,7 @@ bad_request_400 (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *f
         }
     }
   g_string_append (out, "Content-Length: 0\r\n\r\n");
-  layer_send (p->layer, from, (const guint8 *) out->str, out->len, p);
+  sip_transport_send (p->tp, from, (const guint8 *) out->str, out->len);
   g_string_free (out, TRUE);
   p->stats.malformed_400++;
   count_status (p, 400);
@@ -1006,208 +1042,58 @@ bad_request_400 (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *f
 }
 
 static void
-deliver_sip (SipProxy *p, const guint8 *data, gsize len, const SipTxnPeer *from)
+on_tp_message (SipTransport *tp, SipMsg *msg, const SipTxnPeer *from, gpointer u)
 {
-  g_autoptr (GError) err = NULL;
-  g_autoptr (SipMsg) msg = sip_msg_parse (data, len, &err);
-  if (msg == NULL)
-    {
-      p->stats.malformed++;
-      gboolean answered = bad_request_400 (p, data, len, from);
-      host_trace (p->host, "proxy malformed SIP: %s%s", err->message,
-                  answered ? " (400 sent)" : "");
-      return;
-    }
+  SipProxy *p = u;
   sip_txn_layer_receive (p->layer, msg, from);
 }
 
-/* The STUN answer (RFC 5389 §10, RFC 5626 §8.4), or NULL. */
-static GBytes *
-stun_answer (SipProxy *p, const guint8 *data, gsize len, const SimSockAddr *from)
+/* SIP that did not parse (counted by the transport): 400 when possible
+ * (note 3). */
+static void
+on_tp_malformed (SipTransport *tp, const guint8 *data, gsize len, const GError *err,
+                 const SipTxnPeer *from, gpointer u)
 {
+  SipProxy *p = u;
+  gboolean answered = bad_request_400 (p, data, len, from);
+  host_trace (p->host, "proxy malformed SIP: %s%s", err ? err->message : "?",
+              answered ? " (400 sent)" : "");
+}
+
+/* STUN the transport did not answer: with the stun setting off (Kamailio
+ * without its stun module, Asterisk) a request is read and dropped. */
+static void
+on_tp_stun (SipTransport *tp, const guint8 *data, gsize len, const SipTxnPeer *from,
+            gpointer u)
+{
+  SipProxy *p = u;
   if (!p->cfg.stun)
-    {
-      /* Off out of the box (Kamailio without its stun module, Asterisk):
-       * the request is read and dropped. */
-      p->stats.stun_ignored++;
-      return NULL;
-    }
-  g_autoptr (StunMsg) m = stun_msg_parse (data, len, NULL);
-  if (m == NULL)
-    {
-      p->stats.malformed++;
-      return NULL;
-    }
-  GBytes *ans = stun_responder_answer (m, from, NULL);
-  if (ans)
-    p->stats.stun_answered++;
-  return ans;
+    p->stats.stun_ignored++;
 }
 
+/* The bindings made over @flow lose it (their probes then find no flow,
+ * proxy.h note 9); the transactions on it end with a transport error. */
 static void
-on_udp_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize len,
-             gpointer u)
+on_tp_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
 {
   SipProxy *p = u;
-  p->stats.datagrams++;
-  if (is_down (p))
+  if (ev->kind != SIP_FLOW_DOWN)
+    return;
+  sip_txn_layer_transport_error (p->layer, sip_flow_to_handle (ev->flow), NULL, ev->error);
+  GPtrArray *a = g_hash_table_lookup (p->by_flow, GUINT_TO_POINTER (ev->flow));
+  while (a != NULL && a->len > 0)
     {
-      p->stats.dropped_down++;
-      return;
-    }
-  switch (sip_classify_datagram (data, len))
-    {
-    case SIP_DGRAM_SIP:
-      {
-        SipTxnPeer peer = { .addr = *from, .reliable = FALSE, .flow = sock };
-        deliver_sip (p, data, len, &peer);
-        break;
-      }
-    case SIP_DGRAM_STUN:
-      {
-        g_autoptr (GBytes) ans = stun_answer (p, data, len, from);
-        if (ans)
-          host_udp_sendto (sock, from, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans),
-                           NULL);
-        break;
-      }
-    case SIP_DGRAM_PING:
-      /* RFC 5626 §3.5.1 style: CRLFCRLF ping, CRLF pong. */
-      p->stats.pings_answered++;
-      host_udp_sendto (sock, from, "\r\n", 2, NULL);
-      break;
-    case SIP_DGRAM_PONG:
-    case SIP_DGRAM_KEEPALIVE:
-      p->stats.keepalives++;
-      break;
-    case SIP_DGRAM_GARBAGE:
-      p->stats.malformed++;
-      break;
+      Binding *b = a->pdata[a->len - 1];
+      binding_set_flow (p, b, 0);
+      a = g_hash_table_lookup (p->by_flow, GUINT_TO_POINTER (ev->flow));
     }
 }
 
 static void
-on_udp_error (SimHostUdp *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
+on_tp_udp_error (SipTransport *tp, SimNetError err, const SimSockAddr *remote, gpointer u)
 {
   SipProxy *p = u;
-  sip_txn_layer_transport_error (p->layer, sock, remote, err);
-}
-
-static void
-conn_destroy (Conn *c)
-{
-  SipProxy *p = c->p;
-  for (guint i = 0; i < p->bindings->len; i++)
-    {
-      Binding *b = p->bindings->pdata[i];
-      if (b->conn == c)
-        b->conn = NULL;
-    }
-  g_ptr_array_remove_fast (p->conns, c);
-  sip_stream_reader_free (c->reader);
-  host_tcp_free (c->sock);
-  g_free (c);
-}
-
-static void
-conn_event (SimHostTcp *sock, HostTcpEvent ev, gpointer u)
-{
-  Conn *c = u;
-  SipProxy *p = c->p;
-  switch (ev)
-    {
-    case HOST_TCP_CONNECTED:
-      break;
-    case HOST_TCP_PEER_CLOSED:
-      sip_txn_layer_transport_error (p->layer, c, NULL, SIM_NET_ERR_RESET);
-      if (!c->closing)
-        {
-          c->closing = TRUE;
-          host_tcp_close (sock);
-        }
-      break;
-    case HOST_TCP_ERROR:
-      sip_txn_layer_transport_error (p->layer, c, NULL, host_tcp_get_error (sock));
-      conn_destroy (c);
-      break;
-    case HOST_TCP_CLOSED:
-      conn_destroy (c);
-      break;
-    }
-}
-
-static void
-conn_recv (SimHostTcp *sock, const guint8 *data, gsize len, gpointer u)
-{
-  Conn *c = u;
-  SipProxy *p = c->p;
-  if (is_down (p))
-    {
-      p->stats.dropped_down++;
-      return;
-    }
-  if (!sip_stream_reader_push (c->reader, data, len, NULL))
-    {
-      p->stats.malformed++;
-      sip_txn_layer_transport_error (p->layer, c, NULL, SIM_NET_ERR_RESET);
-      conn_destroy (c);
-      return;
-    }
-  for (;;)
-    {
-      g_autoptr (GBytes) frame = NULL;
-      SipFrameKind k = sip_stream_reader_pop (c->reader, &frame, NULL);
-      if (k == SIP_FRAME_NEED_MORE)
-        return;
-      p->stats.stream_frames++;
-      switch (k)
-        {
-        case SIP_FRAME_MESSAGE:
-          {
-            SipTxnPeer peer = { .addr = c->remote, .reliable = TRUE, .flow = c };
-            deliver_sip (p, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), &peer);
-            break;
-          }
-        case SIP_FRAME_PING:
-          p->stats.pings_answered++;
-          host_tcp_send (c->sock, "\r\n", 2, NULL);
-          break;
-        case SIP_FRAME_PONG:
-          p->stats.keepalives++;
-          break;
-        case SIP_FRAME_STUN:
-          {
-            g_autoptr (GBytes) ans = stun_answer (p, g_bytes_get_data (frame, NULL),
-                                                  g_bytes_get_size (frame), &c->remote);
-            if (ans)
-              host_tcp_send (c->sock, g_bytes_get_data (ans, NULL), g_bytes_get_size (ans),
-                             NULL);
-            break;
-          }
-        case SIP_FRAME_ERROR:
-        default:
-          /* framing.h note 4: nothing after garbage can be found again. */
-          p->stats.malformed++;
-          sip_txn_layer_transport_error (p->layer, c, NULL, SIM_NET_ERR_RESET);
-          conn_destroy (c);
-          return;
-        }
-      if (c->closing)
-        return;
-    }
-}
-
-static void
-on_accept (SimHostTcpListener *l, SimHostTcp *sock, gpointer u)
-{
-  SipProxy *p = u;
-  Conn *c = g_new0 (Conn, 1);
-  c->p = p;
-  c->sock = sock;
-  c->reader = sip_stream_reader_new (SIP_FRAME_ROLE_SERVER, 0);
-  host_tcp_get_remote (sock, &c->remote);
-  g_ptr_array_add (p->conns, c);
-  host_tcp_set_callbacks (sock, conn_event, conn_recv, c);
+  sip_txn_layer_transport_error (p->layer, NULL, remote, err);
 }
 
 /* --------------------------------------------------------------- faults */
@@ -1215,7 +1101,7 @@ on_accept (SimHostTcpListener *l, SimHostTcp *sock, gpointer u)
 static void
 layer_new (SipProxy *p)
 {
-  p->layer = sip_txn_layer_new (p->host, &p->cfg.txn, layer_send, p);
+  p->layer = sip_txn_layer_new (p->host, &p->cfg.txn, sip_transport_txn_send, p->tp);
   SipTxnTuFuncs tu = { .request = on_request };
   sip_txn_layer_set_tu (p->layer, &tu, p);
 }
@@ -1239,6 +1125,39 @@ static void
 restart_done (HostTimer *t, gpointer u)
 {
   sip_proxy_fault (u, SIP_PROXY_FAULT_RECOVER);
+}
+
+/* Opens the TCP listener on port and the TLS one on tls_port (port + 1
+ * if 0), as configured. */
+static gboolean
+proxy_listen (SipProxy *p, GError **error)
+{
+  if (p->cfg.tcp && !sip_transport_listen (p->tp, SIP_TRANSPORT_TCP, p->cfg.port, error))
+    return FALSE;
+  if (p->cfg.tls && !sip_transport_listen (p->tp, SIP_TRANSPORT_TLS, proxy_tls_port (p), error))
+    return FALSE;
+  p->listening = TRUE;
+  return TRUE;
+}
+
+/* What going down does to the TCP connections (proxy.h note 7).  The
+ * transport reports nothing for flows it is told to drop, so the bindings
+ * lose their flows here. */
+static void
+conns_fate (SipProxy *p, SipProxyConnFate fate)
+{
+  if (fate == SIP_PROXY_CONNS_HANG)
+    return;
+  sip_transport_drop_flows (p->tp, fate == SIP_PROXY_CONNS_RESET ? SIP_TRANSPORT_DROP_RESET
+                                                                 : SIP_TRANSPORT_DROP_SILENT);
+  for (guint i = 0; i < p->bindings->len; i++)
+    binding_set_flow (p, p->bindings->pdata[i], 0);
+  if (fate == SIP_PROXY_CONNS_RESET && p->listening)
+    {
+      /* No process, no listening socket: SYNs are refused until it is back. */
+      sip_transport_listen_stop (p->tp);
+      p->listening = FALSE;
+    }
 }
 
 void
@@ -1267,30 +1186,40 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
       p->stats.bindings_lost += p->bindings->len;
       while (p->bindings->len)
         binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
-      while (p->conns->len)
-        conn_destroy (p->conns->pdata[p->conns->len - 1]);
-      /* The sockets go with the process: the kernel answers ICMP port
-       * unreachable (UDP) and RST (TCP) from now on (sim/net/node.c). */
-      g_clear_pointer (&p->listener, host_tcp_listener_close);
-      g_clear_pointer (&p->udp, host_udp_close);
+      /* The sockets go with the process: the kernel resets the
+       * connections and answers ICMP port unreachable (UDP) and RST (TCP)
+       * from now on (sim/net/node.c). */
+      sip_transport_drop_flows (p->tp, SIP_TRANSPORT_DROP_RESET);
+      for (guint i = 0; i < p->bindings->len; i++)
+        binding_set_flow (p, p->bindings->pdata[i], 0);
+      sip_transport_listen_stop (p->tp);
+      p->listening = FALSE;
+      sip_transport_udp_close (p->tp);
       break;
     case SIP_PROXY_FAULT_CRASH:
       if (!was_down)
         layer_reset (p);
+      sip_transport_set_deaf (p->tp, TRUE);
+      conns_fate (p, p->cfg.crash_conns);
       break;
     case SIP_PROXY_FAULT_RESTART:
       layer_reset (p);
       p->stats.bindings_lost += p->bindings->len;
       while (p->bindings->len)
         binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
-      /* The process died: its connections are reset. */
-      while (p->conns->len)
-        conn_destroy (p->conns->pdata[p->conns->len - 1]);
+      sip_transport_set_deaf (p->tp, TRUE);
+      conns_fate (p, p->cfg.restart_conns);
       host_timer_start (&p->restart, p->cfg.restart_downtime);
       break;
     case SIP_PROXY_FAULT_RECOVER:
     case SIP_PROXY_FAULT_REJECT:
     case SIP_PROXY_FAULT_SLOW:
+      if (was_down)
+        {
+          sip_transport_set_deaf (p->tp, FALSE);
+          if (!p->listening)
+            proxy_listen (p, NULL);
+        }
       break;
     }
 }
@@ -1356,21 +1285,14 @@ probe_clear (gpointer data)
   g_free (pr->contact);
 }
 
-/* The UDP socket and (with tcp) the TCP listener on the configured port. */
+/* The UDP socket and (with tcp, tls) the listeners on the configured
+ * ports, all the transport's. */
 static gboolean
 open_sockets (SipProxy *p, GError **error)
 {
-  SimSockAddr local = { .ip = SIM_IP4_ANY, .port = p->cfg.port };
-  p->udp = host_udp_open (p->host, &local, on_udp_recv, on_udp_error, p, error);
-  if (p->udp == NULL)
+  if (!sip_transport_udp_bind (p->tp, p->cfg.port, error))
     return FALSE;
-  if (p->cfg.tcp)
-    {
-      p->listener = host_tcp_listen (p->host, &local, on_accept, p, error);
-      if (p->listener == NULL)
-        return FALSE;
-    }
-  return TRUE;
+  return proxy_listen (p, error);
 }
 
 SipProxy *
@@ -1402,7 +1324,8 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   SipDigestServerConfig dc = { .realm = p->realm, .algorithm = SIP_DIGEST_MD5,
                                .qop_auth = TRUE, .nonce_lifetime = cfg->nonce_lifetime };
   p->digest = sip_digest_server_new (&dc, &p->rng);
-  p->conns = g_ptr_array_new ();
+  p->by_flow = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                      (GDestroyNotify) g_ptr_array_unref);
   p->bindings = g_ptr_array_new ();
   p->by_aor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) g_ptr_array_unref);
@@ -1414,6 +1337,17 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   g_queue_init (&p->queue);
   host_timer_init (host, &p->service, service_done, p);
   host_timer_init (host, &p->restart, restart_done, p);
+  SipTransportConfig tc;
+  sip_transport_config_init (&tc);
+  tc.tag = "proxy";
+  tc.stun_server = cfg->stun;            /* RFC 5626 §8.4, a setting */
+  tc.idle_timeout = cfg->tcp_idle_timeout;
+  tc.tls.max_version = cfg->tls_max_version;
+  tc.tls.cert_trusted = cfg->tls_cert_trusted;
+  SipTransportFuncs tf = { .message = on_tp_message, .malformed = on_tp_malformed,
+                           .stun = on_tp_stun, .flow = on_tp_flow,
+                           .udp_error = on_tp_udp_error };
+  p->tp = sip_transport_new (host, &tc, &tf, p);
   layer_new (p);
 
   if (!open_sockets (p, error))
@@ -1435,8 +1369,6 @@ sip_proxy_free (SipProxy *p)
   host_timer_cancel (&p->restart);
   while (p->bindings->len)
     binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
-  while (p->conns->len)
-    conn_destroy (p->conns->pdata[p->conns->len - 1]);
   while (p->scheds->len)
     {
       Sched *s = p->scheds->pdata[p->scheds->len - 1];
@@ -1444,11 +1376,10 @@ sip_proxy_free (SipProxy *p)
       g_ptr_array_remove_fast (p->scheds, s);
       g_free (s);
     }
-  host_tcp_listener_close (p->listener);
-  host_udp_close (p->udp);
+  sip_transport_free (p->tp);
   sip_digest_server_free (p->digest);
   g_hash_table_unref (p->users);
-  g_ptr_array_unref (p->conns);
+  g_hash_table_unref (p->by_flow);
   g_ptr_array_unref (p->bindings);
   g_hash_table_unref (p->by_aor);
   g_ptr_array_unref (p->works);
@@ -1465,6 +1396,17 @@ const SipProxyStats *
 sip_proxy_get_stats (const SipProxy *p)
 {
   g_return_val_if_fail (p != NULL, NULL);
+  /* The receive-side counters are the transport's; copied on demand
+   * into the proxy's (logically const) stats record. */
+  SipProxyStats *st = (SipProxyStats *) &p->stats;
+  const SipTransportStats *ts = sip_transport_get_stats (p->tp);
+  st->datagrams = ts->datagrams;
+  st->stream_frames = ts->stream_frames;
+  st->malformed = ts->malformed + p->malformed_extra;
+  st->dropped_down = ts->dropped_deaf;
+  st->stun_answered = ts->stun_answered;
+  st->pings_answered = ts->pings_answered;
+  st->keepalives = ts->keepalives;
   return &p->stats;
 }
 

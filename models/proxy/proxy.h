@@ -7,21 +7,24 @@
  *
  * Notes
  *
- * 1. Seam.  Written against sim/host/host.h only: one UDP socket and
- *    (optionally) one TCP listener on the same port, its own random
- *    streams ("host/NAME/proxy" for identifiers, ".../proxy-probes" for
- *    probe times, ".../proxy-faults" for random fault times), traces
- *    through host_trace().  Everything it sends and receives is real
- *    bytes, parsed with models/sip and models/stun.
+ * 1. Seam.  Written against sim/host/host.h only, through one SipTransport
+ *    (models/sip/transport.h): a UDP socket, (optionally) a TCP listener
+ *    on the same port and a TLS one on tls_port (models/tls: a
+ *    byte-accurate TLS model, doc/tls.md), its own random streams
+ *    ("host/NAME/proxy" for identifiers, ".../proxy-probes" for probe
+ *    times, ".../proxy-faults" for random fault times, ".../proxy-tp" for
+ *    the transport's TLS bytes), traces through host_trace().  Everything
+ *    it sends and receives is real bytes, parsed with models/sip,
+ *    models/stun and models/tls.
  *
- * 2. Demultiplexing.  Each UDP datagram is classified
- *    (sip_classify_datagram): SIP is parsed (malformed counted, answered
+ * 2. Demultiplexing is the transport's: datagrams are classified, streams
+ *    framed in the server role; SIP is parsed (malformed counted, answered
  *    400 when possible, note 3) and handed to a SipTxnLayer, whose server
  *    transactions absorb retransmissions (§17.2.2); STUN Binding requests
- *    are answered when the stun setting is on (stun_responder_answer,
- *    RFC 5626 §8.4), else dropped unanswered; CRLFCRLF gets a CRLF pong;
- *    vendor keep-alives are counted.  A TCP connection is framed by a
- *    SipStreamReader in the server role (CRLFCRLF ping -> CRLF pong).
+ *    are answered when the stun setting is on (RFC 5626 §8.4), else
+ *    dropped unanswered; CRLFCRLF gets a CRLF pong, on UDP and on
+ *    connections; vendor keep-alives are counted.  The receive counters
+ *    of SipProxyStats (datagrams ... keepalives) are the transport's.
  *
  * 3. Registration (§10.3): the AOR is the To URI's user@host; each
  *    Contact's expiry is its expires parameter, else the Expires header,
@@ -44,8 +47,11 @@
  *    plus the granted seconds (one embedded timer each).  With outbound
  *    on and a REGISTER that has Supported: outbound, +sip.instance and
  *    reg-id (RFC 5626 §6), the binding is keyed by (AOR, instance,
- *    reg-id), the 200 carries Require: outbound and, if flow_timer > 0,
- *    Flow-Timer.
+ *    reg-id), the 200 carries Require: outbound, if flow_timer > 0
+ *    Flow-Timer, and with path_ob the edge proxy's Path entry with "ob"
+ *    (§5.1; the model is edge proxy and registrar in one).  A binding
+ *    made over TCP is bound to that connection (§5.3): probes go down it
+ *    and nowhere else; once it has failed they find no flow.
  *
  * 4. Via (RFC 3581 §4, RFC 3261 §18.2.1): the response's top Via gets
  *    received = the packet's source address whenever the request's top
@@ -67,21 +73,26 @@
  * 7. Faults (sip_proxy_fault, sip_proxy_schedule_fault):
  *      CRASH    silent: every packet is dropped (SIP, STUN, pings), every
  *               transaction is forgotten; bindings are kept and keep
- *               expiring; probes are not sent.  (TCP connections are
- *               still accepted by the host's stack, as a hung process's
- *               kernel would, but nothing on them is read.)
+ *               expiring; probes are not sent.  TCP as crash_conns says:
+ *               HANG (default: a hung process; its kernel keeps the
+ *               connections, accepts new ones and ACKs, nothing is
+ *               read), RESET (the process died: every connection is reset
+ *               and SYNs are refused until RECOVER) or SILENT (the host
+ *               lost power: the connections vanish without a segment and
+ *               the peer's next segment is answered with RST).
  *      REJECT   every request is answered 503 with Retry-After
  *               (retry_after s; 0 = no Retry-After); STUN and pings are
  *               still answered (the process is up).
  *      SLOW     every answer to a request goes out slow_delay later.
- *      RESTART  as CRASH, and every binding is lost and TCP connections
- *               are reset; after restart_downtime the proxy comes back
- *               (RECOVER) on its own.
+ *      RESTART  as CRASH, and every binding is lost; TCP as
+ *               restart_conns says (default RESET); after
+ *               restart_downtime the proxy comes back (RECOVER) on its
+ *               own and listens again.
  *      KILL     the process is killed (SIGKILL) and stays dead: its UDP
- *               socket and TCP listener close, so the host's stack
+ *               socket and TCP/TLS listeners close, so the host's stack
  *               answers UDP with ICMP port unreachable and TCP SYNs with
- *               RST; every binding and connection is lost.  RECOVER
- *               starts it again (empty, listening).
+ *               RST; every binding and connection is lost (reset).
+ *               RECOVER starts it again (empty, listening).
  *      RECOVER  back to normal service (ends CRASH, REJECT, SLOW, KILL).
  *    Faults replace each other: the proxy is in one state at a time.
  *
@@ -109,10 +120,19 @@
 #include "sim/host/host.h"
 #include "models/sip/msg.h"
 #include "models/sip/transaction.h"
+#include "models/tls/tls.h"
 
 G_BEGIN_DECLS
 
 typedef struct SipProxy SipProxy;
+
+/* What a CRASH or RESTART does to the TCP connections (note 7). */
+typedef enum {
+  SIP_PROXY_CONNS_HANG,     /* kept: the kernel ACKs, nothing is read (hung process) */
+  SIP_PROXY_CONNS_RESET,    /* reset, listener closed until back (process died) */
+  SIP_PROXY_CONNS_SILENT,   /* forgotten without a segment (host lost power);
+                               the peer's next segment is answered with RST */
+} SipProxyConnFate;
 
 typedef enum {
   SIP_PROXY_FAULT_RECOVER,
@@ -138,6 +158,13 @@ typedef struct {
 typedef struct {
   guint16             port;              /* 5060 */
   gboolean            tcp;               /* also listen on TCP port; TRUE */
+  gboolean            tls;               /* listen for TLS on tls_port; TRUE */
+  guint16             tls_port;          /* 0: port + 1 (5061) */
+  TlsVersion          tls_max_version;   /* highest TLS version accepted; 1.3 */
+  gboolean            tls_cert_trusted;  /* present the certificate phones trust; TRUE */
+  SimTime             tcp_idle_timeout;  /* close a silent connection; 0: never */
+  SipProxyConnFate    crash_conns;       /* TCP and TLS under CRASH; HANG */
+  SipProxyConnFate    restart_conns;     /* TCP under RESTART; RESET */
   guint32             default_expires;   /* s, when the REGISTER gives none; 3600 */
   guint32             min_expires;       /* s, 423 below this; 0: no minimum; 60 */
   guint32             max_expires;       /* s, granted expiry cap; 7200 */
@@ -155,6 +182,8 @@ typedef struct {
   gboolean            outbound;          /* honour Supported: outbound; FALSE (Kamailio
                                           * without its outbound module, Asterisk) */
   guint32             flow_timer;        /* s, Flow-Timer in outbound 200s; 0: none */
+  gboolean            path_ob;           /* act as the edge proxy: Path with ;ob in
+                                            outbound 200s (§5.1); FALSE */
   gboolean            stun;              /* answer STUN Binding requests on the SIP port
                                           * (RFC 5626 §8.4); FALSE (off out of the box) */
   /* faults and overload */

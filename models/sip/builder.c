@@ -17,6 +17,7 @@
  *    caller added or copied is dropped then.
  */
 #include <stdarg.h>
+#include <string.h>
 #include "models/sip/builder.h"
 #include "models/sip/msg-private.h"
 
@@ -115,6 +116,72 @@ sip_builder_free (SipBuilder *b)
   g_free (b);
 }
 
+/* Decimal digits of @v appended to @s, no printf. */
+static void
+append_uint (GString *s, guint64 v)
+{
+  char tmp[20];
+  guint n = 0;
+  do
+    tmp[n++] = (char) ('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n > 0)
+    g_string_append_c (s, tmp[--n]);
+}
+
+/* Whether @fmt has only the conversions %s, %.*s, %u and %% (every header
+ * a model adds; builder.h), which append_simple() formats by hand. */
+static gboolean
+format_is_simple (const char *fmt)
+{
+  for (const char *p = strchr (fmt, '%'); p; p = strchr (p, '%'))
+    {
+      if (p[1] == 's' || p[1] == 'u' || p[1] == '%')
+        p += 2;
+      else if (p[1] == '.' && p[2] == '*' && p[3] == 's')
+        p += 4;
+      else
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* printf of a simple format (format_is_simple), byte for byte: a message
+ * is built for every request and answer, so this is on the hot path. */
+static void
+append_simple (GString *s, const char *fmt, va_list *ap)
+{
+  const char *p = fmt;
+  for (const char *q = strchr (p, '%'); q; q = strchr (p, '%'))
+    {
+      g_string_append_len (s, p, q - p);
+      if (q[1] == 's')
+        {
+          const char *v = va_arg (*ap, const char *);
+          g_string_append (s, v ? v : "(null)");
+          p = q + 2;
+        }
+      else if (q[1] == 'u')
+        {
+          append_uint (s, va_arg (*ap, unsigned int));
+          p = q + 2;
+        }
+      else if (q[1] == '%')
+        {
+          g_string_append_c (s, '%');
+          p = q + 2;
+        }
+      else
+        {
+          int n = va_arg (*ap, int);
+          const char *v = va_arg (*ap, const char *);
+          g_string_append_len (s, v, n < 0 ? (gssize) -1 : (gssize) strnlen (v, (gsize) n));
+          p = q + 4;
+        }
+    }
+  g_string_append (s, p);
+}
+
 void
 sip_builder_add (SipBuilder *b, const char *name, const char *fmt, ...)
 {
@@ -124,7 +191,15 @@ sip_builder_add (SipBuilder *b, const char *name, const char *fmt, ...)
   g_string_append (s, name);
   g_string_append (s, ": ");
   va_start (ap, fmt);
-  g_string_append_vprintf (s, fmt, ap);
+  if (format_is_simple (fmt))
+    {
+      va_list walk;
+      va_copy (walk, ap);
+      append_simple (s, fmt, &walk);
+      va_end (walk);
+    }
+  else
+    g_string_append_vprintf (s, fmt, ap);
   va_end (ap);
   g_ptr_array_add (b->lines, s);
 }
@@ -277,7 +352,9 @@ sip_builder_finish (SipBuilder *b)
       g_string_append_len (out, line->str, (gssize) line->len);
       g_string_append (out, "\r\n");
     }
-  g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", b->body_len);
+  g_string_append (out, "Content-Length: ");
+  append_uint (out, b->body_len);
+  g_string_append (out, "\r\n\r\n");
   if (b->body_len)
     g_string_append_len (out, (const char *) b->body, (gssize) b->body_len);
   sip_builder_free (b);

@@ -379,12 +379,21 @@ txn_link (SipTxn *t, char *key)
 void
 txn_trace (SipTxn *t, const char *fmt, ...)
 {
+  /* In pieces: formatted once, and only when the trace is read. */
+  SimHost *h = t->layer->host;
+  host_trace_begin (h);
+  host_trace_str (h, "txn ");
+  host_trace_str (h, sip_txn_kind_to_string (t->kind));
+  host_trace_str (h, " ");
+  host_trace_str (h, t->branch);
+  host_trace_str (h, " ");
+  host_trace_str (h, t->method);
+  host_trace_str (h, " ");
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *what = g_strdup_vprintf (fmt, ap);
+  host_trace_printfv (h, fmt, ap);
   va_end (ap);
-  host_trace (t->layer->host, "txn %s %s %s %s", sip_txn_kind_to_string (t->kind),
-              t->branch, t->method, what);
+  host_trace_end (h);
 }
 
 SimNetError

@@ -16,12 +16,16 @@ typedef struct {
   void        (*udp_close)       (SimHostUdp *sock);
 
   SimHostTcp *(*tcp_connect)     (SimHost *host, const SimSockAddr *remote, GError **error);
+  /* Optional (NULL: host_tcp_connect_from with a local address fails). */
+  SimHostTcp *(*tcp_connect_from) (SimHost *host, const SimSockAddr *local,
+                                   const SimSockAddr *remote, GError **error);
   SimHostTcpListener *(*tcp_listen) (SimHost *host, const SimSockAddr *local, GError **error);
   void        (*tcp_listener_close) (SimHostTcpListener *listener);
   gboolean    (*tcp_send)        (SimHostTcp *sock, const void *data, gsize len, GError **error);
   void        (*tcp_close)       (SimHostTcp *sock);
   void        (*tcp_abort)       (SimHostTcp *sock);
   void        (*tcp_free)        (SimHostTcp *sock);
+  void        (*tcp_forget)      (SimHostTcp *sock);   /* optional: abort instead */
   SimNetError (*tcp_get_error)   (const SimHostTcp *sock);
   void        (*tcp_get_local)   (const SimHostTcp *sock, SimSockAddr *out);
   void        (*tcp_get_remote)  (const SimHostTcp *sock, SimSockAddr *out);

@@ -145,6 +145,14 @@ sim_tcp_connect_op (SimHost *host, const SimSockAddr *remote, GError **error)
   return s ? &tcp_wrap (host, s)->base : NULL;
 }
 
+static SimHostTcp *
+sim_tcp_connect_from_op (SimHost *host, const SimSockAddr *local, const SimSockAddr *remote,
+                         GError **error)
+{
+  SimTcpSocket *s = sim_tcp_connect (node_of (host), local, remote, error);
+  return s ? &tcp_wrap (host, s)->base : NULL;
+}
+
 static void
 tcp_accept (SimTcpListener *l, SimTcpSocket *s, gpointer u)
 {
@@ -194,6 +202,12 @@ sim_tcp_abort_op (SimHostTcp *sock)
 }
 
 static void
+sim_tcp_forget_op (SimHostTcp *sock)
+{
+  sim_tcp_forget (((TcpAdapter *) sock)->sock);
+}
+
+static void
 sim_tcp_free_op (SimHostTcp *sock)
 {
   TcpAdapter *a = (TcpAdapter *) sock;
@@ -227,12 +241,14 @@ static const SimHostOps sim_host_ops = {
   .udp_get_local      = sim_udp_get_local_op,
   .udp_close          = sim_udp_close_op,
   .tcp_connect        = sim_tcp_connect_op,
+  .tcp_connect_from   = sim_tcp_connect_from_op,
   .tcp_listen         = sim_tcp_listen_op,
   .tcp_listener_close = sim_tcp_listener_close_op,
   .tcp_send           = sim_tcp_send_op,
   .tcp_close          = sim_tcp_close_op,
   .tcp_abort          = sim_tcp_abort_op,
   .tcp_free           = sim_tcp_free_op,
+  .tcp_forget         = sim_tcp_forget_op,
   .tcp_get_error      = sim_tcp_get_error_op,
   .tcp_get_local      = sim_tcp_get_local_op,
   .tcp_get_remote     = sim_tcp_get_remote_op,

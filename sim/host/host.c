@@ -3,6 +3,7 @@
  * implementation's operations.
  */
 #include "sim/host/host-private.h"
+#include "sim/net/net.h"          /* SIM_NET_ERROR: the seam's error domain */
 
 #include <stdarg.h>
 
@@ -93,9 +94,32 @@ host_trace (SimHost *host, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  sim_tracev (host->world, host->trace_who, fmt, ap);
   va_end (ap);
-  sim_trace (host->world, host->trace_who, "%s", msg);
+}
+
+void
+host_trace_begin (SimHost *host)
+{
+  sim_trace_begin (host->world, host->trace_who);
+}
+
+void
+host_trace_str (SimHost *host, const char *s)
+{
+  sim_trace_str (host->world, s);
+}
+
+void
+host_trace_printfv (SimHost *host, const char *fmt, va_list ap)
+{
+  sim_trace_printfv (host->world, fmt, ap);
+}
+
+void
+host_trace_end (SimHost *host)
+{
+  sim_trace_end (host->world);
 }
 
 /* ------------------------------------------------------------------ UDP */
@@ -148,6 +172,26 @@ host_tcp_connect (SimHost *host, const SimSockAddr *remote, HostTcpEventFunc eve
   return sock;
 }
 
+SimHostTcp *
+host_tcp_connect_from (SimHost *host, const SimSockAddr *local, const SimSockAddr *remote,
+                       HostTcpEventFunc event, HostTcpRecvFunc recv, gpointer user_data,
+                       GError **error)
+{
+  g_return_val_if_fail (host != NULL && remote != NULL, NULL);
+  if (local == NULL || (local->ip == SIM_IP4_ANY && local->port == 0))
+    return host_tcp_connect (host, remote, event, recv, user_data, error);
+  if (host->ops->tcp_connect_from == NULL)
+    {
+      g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_ADDR_NOT_AVAILABLE,
+                   "host %s cannot bind the local end of a connection", host->name);
+      return NULL;
+    }
+  SimHostTcp *sock = host->ops->tcp_connect_from (host, local, remote, error);
+  if (sock)
+    host_tcp_set_callbacks (sock, event, recv, user_data);
+  return sock;
+}
+
 SimHostTcpListener *
 host_tcp_listen (SimHost *host, const SimSockAddr *local, HostTcpAcceptFunc accept,
                  gpointer user_data, GError **error)
@@ -194,6 +238,15 @@ void
 host_tcp_abort (SimHostTcp *sock)
 {
   sock->host->ops->tcp_abort (sock);
+}
+
+void
+host_tcp_forget (SimHostTcp *sock)
+{
+  if (sock->host->ops->tcp_forget)
+    sock->host->ops->tcp_forget (sock);
+  else
+    sock->host->ops->tcp_abort (sock);
 }
 
 void

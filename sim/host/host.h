@@ -98,6 +98,13 @@ void        host_log          (SimHost *host, SimLogLevel level, const char *fmt
 /* A protocol-visible event, e.g. "REGISTER sent to 192.0.2.10:5060": one
  * line of the run's trace and fingerprint (see sim_trace()). */
 void        host_trace        (SimHost *host, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* host_trace() in pieces (see sim_trace_begin()): begin writes the time
+ * and "host:<name>", each piece is folded into the fingerprint by value
+ * and formatted only when the trace is read, end closes the line. */
+void        host_trace_begin  (SimHost *host);
+void        host_trace_str    (SimHost *host, const char *s);
+void        host_trace_printfv (SimHost *host, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
+void        host_trace_end    (SimHost *host);
 
 /* ------------------------------------------------------------------ UDP */
 
@@ -118,6 +125,13 @@ void        host_udp_close    (SimHostUdp *sock);        /* NULL-safe */
 SimHostTcp *host_tcp_connect  (SimHost *host, const SimSockAddr *remote,
                                HostTcpEventFunc event, HostTcpRecvFunc recv,
                                gpointer user_data, GError **error);
+/* As host_tcp_connect, from @local (NULL or ip 0: the route's address;
+ * port 0: ephemeral).  A fixed port is how a phone keeps one local port
+ * for its connections (Aastra "Persistent TLS" from 5061).  Errors as
+ * host_udp_open's, and SIM_NET_ERROR_NO_ROUTE. */
+SimHostTcp *host_tcp_connect_from (SimHost *host, const SimSockAddr *local,
+                                   const SimSockAddr *remote, HostTcpEventFunc event,
+                                   HostTcpRecvFunc recv, gpointer user_data, GError **error);
 SimHostTcpListener *host_tcp_listen (SimHost *host, const SimSockAddr *local,
                                      HostTcpAcceptFunc accept, gpointer user_data,
                                      GError **error);
@@ -128,6 +142,11 @@ gboolean    host_tcp_send     (SimHostTcp *sock, const void *data, gsize len, GE
 void        host_tcp_close    (SimHostTcp *sock);        /* graceful: FIN */
 void        host_tcp_abort    (SimHostTcp *sock);        /* RST */
 void        host_tcp_free     (SimHostTcp *sock);        /* NULL-safe; aborts if open */
+/* Fault injection: the connection's state vanishes and nothing is sent (a
+ * host that lost power: the peer's next segment is answered with RST).
+ * Nothing is reported; free the handle afterwards.  A live host, which
+ * cannot do this, aborts instead. */
+void        host_tcp_forget   (SimHostTcp *sock);
 SimNetError host_tcp_get_error (const SimHostTcp *sock);
 void        host_tcp_get_local (const SimHostTcp *sock, SimSockAddr *out);
 void        host_tcp_get_remote (const SimHostTcp *sock, SimSockAddr *out);

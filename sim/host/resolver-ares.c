@@ -6,9 +6,10 @@
  * ares_process_fds) in one place (STYLE.md 15).
  *
  * Shape:
- *  - One c-ares channel per lookup.  ares_cancel() ends every query of a
- *    channel, so a shared channel could not time out one lookup without
- *    killing the others.  Before each attempt the channel is pointed at one
+ *  - One c-ares channel per lookup in progress (taken from and given back
+ *    to a per-thread pool of idle ones, note "Channel pool").  ares_cancel()
+ *    ends every query of a channel, so a shared channel could not time out
+ *    one lookup without killing the others.  Before each attempt the channel is pointed at one
  *    server (ares_set_servers_ports: allowed because no query is pending).
  *  - c-ares is configured with one try and a timeout of 7 days per query,
  *    so its wall-clock timers (checked in every ares_process_fd) never fire;
@@ -44,6 +45,35 @@
  * (allocator hooks; on Windows, WinSock).  It holds no simulation state and
  * cannot change a run's results, so it is done once per process (g_once)
  * and never cleaned up.
+ *
+ * Channel pool (per thread).  A channel is about 74 KB with some 3,000
+ * list heads that ares_init_options sets up and ares_destroy checks again,
+ * plus an RC4 key from /dev/urandom: 18-27 us, a quarter of a one-phone
+ * run when every lookup made its own (doc/performance.md).  So a finished
+ * lookup gives its channel back to a small per-thread stack of idle
+ * channels (at most POOL_MAX; the rest are destroyed) and the next lookup
+ * on that thread takes one from there.  A pooled channel carries nothing
+ * that can reach a run:
+ *  - every channel is made with the same options (lookup_start) and no
+ *    function here changes them afterwards (no ares_set_sortlist, no
+ *    ares_set_local_*, no callbacks but the socket functions);
+ *  - on release its queries are cancelled and ares_set_servers_ports(NULL)
+ *    closes its sockets (through aclose, while the lookup still exists)
+ *    and empties its server list; start_attempt sets the one server before
+ *    every query anyway;
+ *  - its socket functions' user data is cleared, and set to the new lookup
+ *    on reuse;
+ *  - c-ares 1.18 has no answer cache (that came in 1.23);
+ *  - what does survive is the RC4 state of c-ares' own query IDs, which is
+ *    OS entropy either way and never reaches the wire, a trace or a
+ *    fingerprint (note "Query IDs").
+ * The pool is per thread (GPrivate) because c-ares channels are not to be
+ * shared between threads and runs execute on runner threads; a pool per
+ * resolver was measured as fast but tripled memory with many phones.  Its
+ * channels are destroyed when the thread ends.  Runs on one thread
+ * therefore share idle channels but no state, so they stay independent:
+ * tests/test-dns.c checks a lookup's trace and bytes do not depend on
+ * what the pooled channel did before.
  */
 #include <errno.h>
 #include <string.h>
@@ -377,6 +407,104 @@ srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
   return k;
 }
 
+/* ------------------------------------------------------- channel pool */
+
+#define POOL_MAX 8
+
+typedef struct {
+  ares_channel ch[POOL_MAX];
+  guint        n;
+} ChannelPool;
+
+static void
+pool_free (gpointer p)
+{
+  ChannelPool *pool = p;
+  for (guint i = 0; i < pool->n; i++)
+    ares_destroy (pool->ch[i]);
+  g_free (pool);
+}
+
+static GPrivate pool_key = G_PRIVATE_INIT (pool_free);   /* see the notes */
+
+static ChannelPool *
+pool_get (void)
+{
+  ChannelPool *pool = g_private_get (&pool_key);
+  if (!pool)
+    {
+      pool = g_new0 (ChannelPool, 1);
+      g_private_set (&pool_key, pool);
+    }
+  return pool;
+}
+
+/* A channel configured as lookup_start says, idle: from the pool or new.
+ * NULL only when c-ares cannot allocate one. */
+static ares_channel
+channel_take (const HostResolver *r)
+{
+  ChannelPool *pool = pool_get ();
+  if (pool->n > 0)
+    return pool->ch[--pool->n];
+
+  struct in_addr first = { .s_addr = htonl (r->servers[0].ip) };
+  struct ares_options o = { 0 };
+  /* NOCHECKRESP: c-ares 1.18 turns SERVFAIL/REFUSED/NOTIMP into a skip to
+   * the next server and, with one server and one try, reports the query's
+   * initial status ARES_ECONNREFUSED, losing the RCODE.  With the flag the
+   * RCODE reaches on_ares and the binding applies the skip itself. */
+  o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP;
+  o.timeout = ARES_TIMEOUT_MS;
+  o.tries = 1;
+  o.ndots = 1;
+  o.servers = &first;   /* replaced before every query (start_attempt) */
+  o.nservers = 1;
+  o.domains = NULL;
+  o.ndomains = 0;
+  o.lookups = (char *) "b";
+  /* An empty sortlist completes the configuration: with every field set,
+   * c-ares 1.18 skips reading /etc/resolv.conf (and nsswitch.conf,
+   * host.conf) at each ares_init_options (ARES_CONFIG_CHECK in
+   * init_by_resolv_conf).  Nothing there could change a lookup (every
+   * value it may set is set above; a sortlist only orders
+   * ares_gethostbyname results), but the reads were a quarter of a
+   * one-phone run's time (doc/performance.md, "Experiments"), and the
+   * simulation no longer opens host files at all. */
+  o.sortlist = NULL;
+  o.nsort = 0;
+  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_NDOTS
+             | ARES_OPT_SERVERS | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_NOROTATE
+             | ARES_OPT_SORTLIST;
+  ares_channel ch = NULL;
+  int st = ares_init_options (&ch, &o, mask);
+  if (st != ARES_SUCCESS)
+    {
+      /* Only ENOMEM-like failures: treated as a programming/environment fault. */
+      g_critical ("ares_init_options: %s", ares_strerror (st));
+      return NULL;
+    }
+  return ch;
+}
+
+/* Gives @ch back, emptied (note "Channel pool").  Its socket functions
+ * must still point at the lookup that used it: closing its sockets goes
+ * through a_close.  Not from inside a c-ares callback. */
+static void
+channel_give (ares_channel ch)
+{
+  ares_cancel (ch);   /* ECANCELLED to a pending query, ignored by on_ares */
+  int st = ares_set_servers_ports (ch, NULL);   /* closes its sockets */
+  ChannelPool *pool = pool_get ();
+  if (st != ARES_SUCCESS || pool->n == POOL_MAX)
+    {
+      ares_destroy (ch);
+      return;
+    }
+  ares_set_socket_functions (ch, &sock_funcs, NULL);
+  pool->ch[pool->n++] = ch;
+}
+
 /* ----------------------------------------------------------- the lookups */
 
 static void start_attempt (HostDnsLookup *lk);
@@ -393,7 +521,7 @@ lookup_free (HostDnsLookup *lk)
   host_timer_cancel (&lk->try_timer);
   host_timer_cancel (&lk->step_timer);
   if (lk->ch)
-    ares_destroy (lk->ch);   /* EDESTRUCTION to a pending query (ignored); closes sockets */
+    channel_give (lk->ch);   /* cancels a pending query, closes its sockets */
   /* c-ares closes every socket it opened; this only guards against a
    * version that would not, so no Sock outlives its lookup. */
   g_hash_table_foreach_remove (lk->r->socks, sock_is_of, lk);
@@ -584,43 +712,11 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
               gpointer user_data)
 {
   g_return_val_if_fail (r != NULL && name != NULL && func != NULL, NULL);
-  struct in_addr first = { .s_addr = htonl (r->servers[0].ip) };
-  struct ares_options o = { 0 };
-  /* NOCHECKRESP: c-ares 1.18 turns SERVFAIL/REFUSED/NOTIMP into a skip to
-   * the next server and, with one server and one try, reports the query's
-   * initial status ARES_ECONNREFUSED, losing the RCODE.  With the flag the
-   * RCODE reaches on_ares and the binding applies the skip itself. */
-  o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP;
-  o.timeout = ARES_TIMEOUT_MS;
-  o.tries = 1;
-  o.ndots = 1;
-  o.servers = &first;
-  o.nservers = 1;
-  o.domains = NULL;
-  o.ndomains = 0;
-  o.lookups = (char *) "b";
-  /* An empty sortlist completes the configuration: with every field set,
-   * c-ares 1.18 skips reading /etc/resolv.conf (and nsswitch.conf,
-   * host.conf) at each ares_init_options (ARES_CONFIG_CHECK in
-   * init_by_resolv_conf).  Nothing there could change a lookup (every
-   * value it may set is set above; a sortlist only orders
-   * ares_gethostbyname results), but the reads were a quarter of a
-   * one-phone run's time (doc/performance.md, "Experiments"), and the
-   * simulation no longer opens host files at all. */
-  o.sortlist = NULL;
-  o.nsort = 0;
-  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_NDOTS
-             | ARES_OPT_SERVERS | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_NOROTATE
-             | ARES_OPT_SORTLIST;
+  ares_channel ch = channel_take (r);
+  if (!ch)
+    return NULL;
   HostDnsLookup *lk = g_new0 (HostDnsLookup, 1);
-  int st = ares_init_options (&lk->ch, &o, mask);
-  if (st != ARES_SUCCESS)
-    {
-      /* Only ENOMEM-like failures: treated as a programming/environment fault. */
-      g_critical ("ares_init_options: %s", ares_strerror (st));
-      g_free (lk);
-      return NULL;
-    }
+  lk->ch = ch;
   ares_set_socket_functions (lk->ch, &sock_funcs, lk);
   lk->r = r;
   lk->name = g_strdup (name);

@@ -122,13 +122,58 @@ SimTime       sim_timer_get_due    (const SimTimer *timer);
  * g_critical, since two models sharing draws breaks independence). */
 void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *name);
 
+/* The fingerprint's definition; stored with every run (doc/results.md).
+ * 1: FNV-1a over the formatted trace text.  2 (now): a hash of each line's
+ * values (time, who, format string, arguments) as they are traced, so the
+ * text is formatted only when someone reads it. */
+#define SIM_FINGERPRINT_VERSION 2
+
 /* Appends one canonical trace line "<time> <who> <text>" and folds it into
  * the run's fingerprint.  Use it for protocol-visible events only (message
  * sent/received/dropped, timer fired, state change), and keep values that
- * are not derived from the seed (DNS ids from OS entropy) out of it. */
+ * are not derived from the seed (DNS ids from OS entropy) out of it.
+ * Conversions: %s %.*s %c %d %i %u %x %X %o %p %f %g %e %%, with flags,
+ * width, precision and the length modifiers hh h l ll z j t L.  The text is
+ * formatted only when a trace func is set; the fingerprint (version 2) is
+ * folded from the values either way, so it does not depend on whether the
+ * trace is kept. */
 void          sim_trace            (SimWorld *world, const char *who,
                                     const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-/* 64-bit FNV-1a over every trace line so far, each followed by '\n'. */
+/* As sim_trace() with a va_list. */
+void          sim_tracev           (SimWorld *world, const char *who,
+                                    const char *fmt, va_list ap) G_GNUC_PRINTF (3, 0);
+/* One trace line in pieces, for the hot paths (packets, keep-alives) and
+ * for wrappers that add a prefix:
+ *
+ *   sim_trace_begin (world, who);          time and who
+ *   sim_trace_str (world, "fwd ");         text, folded as a string
+ *   sim_trace_uint (world, len);           a number, folded as its value
+ *   sim_trace_printf (world, "%s", x);     a format and its arguments
+ *   sim_trace_end (world);                 the line is done
+ *
+ * Each piece is folded into the fingerprint by value and appended to the
+ * line only when a trace func is set.  No other sim_trace* line may start
+ * between begin and end (asserted); the text should not contain '\n'.  The
+ * text is the concatenation of the pieces, so a line written in pieces reads
+ * as the sim_trace() line with the same text; its fingerprint differs if the
+ * pieces differ (a number traced with sim_trace_uint is not the same piece
+ * as its digits inside a format). */
+void          sim_trace_begin      (SimWorld *world, const char *who);
+void          sim_trace_str        (SimWorld *world, const char *s);
+void          sim_trace_uint       (SimWorld *world, guint64 v);
+void          sim_trace_printf     (SimWorld *world, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+void          sim_trace_printfv    (SimWorld *world, const char *fmt, va_list ap)
+                                    G_GNUC_PRINTF (2, 0);
+void          sim_trace_end        (SimWorld *world);
+/* For pieces with their own formatting (e.g. an address in dotted form):
+ * the line so far when it is wanted, NULL when no one reads the text.  The
+ * caller appends its text there (if non-NULL) and folds the values it
+ * formats with sim_trace_fold (always). */
+GString *     sim_trace_text       (SimWorld *world);
+void          sim_trace_fold       (SimWorld *world, guint64 v);
+/* Appends @v in decimal to @out, no printf. */
+void          sim_string_append_uint (GString *out, guint64 v);
+/* The run's fingerprint so far (SIM_FINGERPRINT_VERSION). */
 guint64       sim_world_get_fingerprint (const SimWorld *world);
 guint64       sim_world_get_trace_lines (const SimWorld *world);
 /* Also hands every trace line to @func.  @notify frees @user_data on

@@ -77,6 +77,7 @@ sim_link_transmit (SimIface *iface, SimPacket *pkt)
     {
       link->stats.corrupted[dir]++;
       pkt->data[sim_rng_below (&link->rng, pkt->len)] ^= 0xff;
+      pkt->checked = FALSE;   /* the next hop must find it */
     }
 
   SimTime t = now;

@@ -28,6 +28,7 @@
 
 #include "sim/kernel/world.h"
 #include "sim/net/addr.h"
+#include "sim/net/packet.h"       /* SimPacketInfo (sim_tcp_send_reset) */
 #include "sim/net/packet.h"
 
 G_BEGIN_DECLS
@@ -288,6 +289,16 @@ void          sim_tcp_abort          (SimTcpSocket *sock);
  * connection in a graceful close finishes it (FIN_WAIT/TIME_WAIT) inside
  * the stack without the handle. */
 void          sim_tcp_free           (SimTcpSocket *sock);
+/* Sends from @node RFC 793's answer to the TCP segment @info that matched
+ * nothing (note 2 of tcp.c): from its destination to its source, RST with
+ * seq = SEG.ACK, or RST+ACK acknowledging it; nothing for a RST.  For
+ * middleboxes that reset what they cannot translate (a NAT's forgotten
+ * mapping, iptables REJECT --reject-with tcp-reset). */
+void          sim_tcp_send_reset     (SimNode *node, const SimPacketInfo *info);
+/* Fault injection: the connection's state vanishes without a segment
+ * sent (a host that lost power); the peer's next segment is answered with
+ * RST.  Nothing is reported; the handle must still be freed. */
+void          sim_tcp_forget         (SimTcpSocket *sock);
 SimNetError   sim_tcp_get_error      (const SimTcpSocket *sock);
 void          sim_tcp_get_local      (const SimTcpSocket *sock, SimSockAddr *out);
 void          sim_tcp_get_remote     (const SimTcpSocket *sock, SimSockAddr *out);

@@ -13,6 +13,7 @@
 #pragma once
 #include <glib.h>
 #include "sim/net/addr.h"
+#include "sim/kernel/world.h"
 
 G_BEGIN_DECLS
 
@@ -139,6 +140,11 @@ guint16        sim_inet_checksum   (const guint8 *data, gsize len, guint32 sum);
 
 /* One line for traces: "UDP 10.0.0.1:5060 > 10.0.0.2:5060 len=312". */
 char          *sim_packet_describe (const SimPacketInfo *info);
+/* The same text appended to @out, formatted in place (no printf). */
+void           sim_packet_describe_append (GString *out, const SimPacketInfo *info);
+/* The same text as a piece of the trace line in progress (sim_trace_begin;
+ * folded by value, formatted only when the trace is read). */
+void           sim_packet_trace    (SimWorld *world, const SimPacketInfo *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimPacket, sim_packet_free)
 

@@ -205,6 +205,7 @@
  *                                retries (TIMED_OUT or the soft error);
  *                                conn_input: data after our close (RESET);
  *                                sim_tcp_abort; sim_tcp_free]
+ *   any         -> CLOSED       [sim_tcp_forget: nothing sent]
  *
  * Invariants (check_invariants; "in flight" means SND.UNA != SND.MAX, and
  * the retransmission timer runs exactly when something is in flight):
@@ -662,6 +663,13 @@ reset_reply (SimNode *node, const SimPacketInfo *info)
              sim_sockaddr_to_string (&dst, b));
   sim_node_output (node, sim_packet_new_tcp (&src, &dst, sim_node_next_ip_id (node), TCP_TTL,
                                              seq, ack, flags, 0, 0, NULL, 0));
+}
+
+void
+sim_tcp_send_reset (SimNode *node, const SimPacketInfo *info)
+{
+  g_return_if_fail (node != NULL && info != NULL && info->proto == SIM_IPPROTO_TCP);
+  reset_reply (node, info);
 }
 
 static void
@@ -1473,6 +1481,20 @@ sim_tcp_connect (SimNode *node, const SimSockAddr *local, const SimSockAddr *rem
   sim_timer_start (&s->rto_timer, s->rto);
   set_state (s, TCPS_SYN_SENT);
   return s;
+}
+
+/* Note 10a: the state vanishes without a segment, as when the host loses
+ * power; a later segment of the peer finds no connection and is answered
+ * with RST (note 2).  The handle stays owned until sim_tcp_free(). */
+void
+sim_tcp_forget (SimTcpSocket *s)
+{
+  g_return_if_fail (s != NULL && s->owned);
+  s->abort_gen++;
+  s->notify_closed = FALSE;
+  sim_timer_cancel (&s->notify_timer);
+  if (s->state != TCPS_CLOSED)
+    set_state (s, TCPS_CLOSED);
 }
 
 /* A listener may take a port whose accepted connections are still closing

@@ -127,20 +127,28 @@ set -e
   || { cat "$T/conf.err"; fail "a conflict was not reported with exit 1"; }
 dump "$T/m3.db" | diff "$T/one.txt" - >&2 || fail "a conflicting input changed the output"
 
-step "2. a schema-1 file (no point hashes) is refused (with a hint), upgraded by merge, then reused"
+step "2. a schema-1 file (no point hashes, fingerprints of version 1) is refused (with a hint), copied by merge, and not reused"
 cp "$T/one.db" "$T/v1.db"
-# What schema 1 was: no run.point_hash, no claim table.
+# What schema 1 was: no run.point_hash, no claim table, no run.fingerprint_version.
 sqlite3 "$T/v1.db" "DROP INDEX run_identity; ALTER TABLE run DROP COLUMN point_hash; DROP TABLE claim;
-                    DROP INDEX IF EXISTS claim_owner; UPDATE meta SET value = '1' WHERE key = 'schema_version'"
+                    DROP INDEX IF EXISTS claim_owner; ALTER TABLE run DROP COLUMN fingerprint_version;
+                    UPDATE meta SET value = '1' WHERE key = 'schema_version'"
 set +e
 "$SIPSIM" plot "$T/v1.db" -o "$T/v1plots" >/dev/null 2>"$T/v1.err"; rc=$?
 set -e
-[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 2; copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
+[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 3; its runs have fingerprints of version 1 .* copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
   || { cat "$T/v1.err"; fail "a schema-1 file was not refused with the upgrade hint"; }
-"$SIPSIM" merge "$T/v2.db" "$T/v1.db" >/dev/null 2>"$T/up.err" || { cat "$T/up.err"; fail "merge did not upgrade a schema-1 file"; }
-dump "$T/v2.db" | diff "$T/one.txt" - >&2 || fail "the upgraded file differs from the original runs"
-[ "$(count "$T/v2.db" "SELECT count(*) FROM run r WHERE r.point_hash = (SELECT point_hash FROM run o WHERE o.point_key = r.point_key LIMIT 1) AND length(point_hash) = 64")" -eq 12 ] \
-  || fail "the upgraded runs lack their point hashes"
+"$SIPSIM" merge "$T/v2.db" "$T/v1.db" >/dev/null 2>"$T/up.err" || { cat "$T/up.err"; fail "merge did not copy a schema-1 file"; }
+grep -q "fingerprint_version 1 and no point hash" "$T/up.err" || { cat "$T/up.err"; fail "merge did not say the old runs are not reused"; }
+dump "$T/v2.db" | diff "$T/one.txt" - >&2 || fail "the copied file differs from the original runs"
+[ "$(count "$T/v2.db" "SELECT count(*) FROM run WHERE point_hash = '' AND fingerprint_version = 1")" -eq 12 ] \
+  || fail "the copied runs are not marked as version-1 runs that are never reused"
+# a schema-2 file (point hashes, but fingerprints of version 1) likewise
+cp "$T/one.db" "$T/v2src.db"
+sqlite3 "$T/v2src.db" "ALTER TABLE run DROP COLUMN fingerprint_version; UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+"$SIPSIM" merge "$T/v2b.db" "$T/v2src.db" >/dev/null 2>"$T/up2b.err" || { cat "$T/up2b.err"; fail "merge did not copy a schema-2 file"; }
+[ "$(count "$T/v2b.db" "SELECT count(*) FROM run WHERE point_hash = '' AND fingerprint_version = 1")" -eq 12 ] \
+  || fail "the copied schema-2 runs are not marked as version-1 runs"
 
 step "3. more replications: the 12 stored runs are reused, 8 computed"
 cp "$T/one.db" "$T/grow.db"
@@ -157,8 +165,8 @@ dump "$T/grow.db" 2 | grep -v "|[34]|" >"$T/grow-first.txt" || true
 diff "$T/one.txt" "$T/grow-first.txt" >&2 || fail "reused runs differ from the runs they copy"
 
 "$SIPSIM" run "$T/reps5.ini" -o "$T/v2.db" --progress none 2>"$T/up2.err" >/dev/null
-grep -q "8 ok, 0 failed, 0 skipped (already stored), 12 reused" "$T/up2.err" \
-  || { cat "$T/up2.err"; fail "the runs of an upgraded schema-1 file are not reused"; }
+grep -q "20 ok, 0 failed, 0 skipped (already stored)$" "$T/up2.err" \
+  || { cat "$T/up2.err"; fail "the version-1 runs of a copied schema-1 file were reused"; }
 
 step "3. one more sweep value and an [expect] edit: only the new point is computed"
 cat >"$T/wider.ini" <<EOF2

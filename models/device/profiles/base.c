@@ -75,6 +75,22 @@ static const DeviceParamDefault base_defaults[] = {
   { "reregister_on_mapping_change",   "true" },
   { "sip outbound support",           "false" },
   { "reg_id",                         "1" },
+  /* connections (B24, B26-B28, B43) */
+  { "ProxyServerTransport",           "UDP" },
+  { "OutboundProxyTransport",         "UDP" },
+  { "sip backup outbound proxy",      "" },
+  { "sip backup outbound proxy port", "0" },
+  { "sip persistent tls",             "false" },
+  { "tls_verify",                     "true" },   /* [U] a phone with a provisioned CA */
+  { "flow_keepalive_interval",        "120" },    /* B43: M5T 120 s; RFC 5626 §4.4.1 recommends 95-120 s */
+  { "pong_timeout",                   "10" },     /* RFC 5626 §4.4.1 */
+  { "connect_timeout",                "0" },      /* [U] the kernel's SYN retries */
+  { "reconnect_base",                 "30" },     /* B24 [U]: RFC 5626 §4.5 base-time (all flows failed) */
+  { "reconnect_factor",               "2" },      /* RFC 5626 §4.5 */
+  { "reconnect_max",                  "1800" },   /* RFC 5626 §4.5 max-time */
+  { "reconnect_jitter",               "0.5" },    /* RFC 5626 §4.5: 50-100 % of W */
+  { "reconnect_base_ok",              "90" },     /* RFC 5626 §4.5: some flow still up */
+  { "outbound_flows",                 "1" },
   /* device */
   { "MACAddress",                     "9C:AD:EF:00:00:01" },  /* an Obihai OUI */
   { "DNSServer1",                     "" },
