@@ -234,16 +234,19 @@ step "4. a live writer's claims are waited for, not computed twice"
 cat >"$T/live.ini" <<EOF2
 [scenario]
 extends = $SC
-duration = 2h
+duration = 24h
 replications = 10
 EOF2
+# Runs of a simulated day (about 50 ms each, far more under ASan), so the
+# first writer is still busy when it is stopped: with 2 h runs it finished
+# all 40 before the poll below saw its claims, and there was nothing to stop.
 "$SIPSIM" run "$T/live.ini" -o "$T/live.db" -j 1 --progress none >/dev/null 2>"$T/l1.err" &
 l1=$!; bg+=($l1)
-for _ in $(seq 100); do
+for _ in $(seq 1000); do
   [ "$(count "$T/live.db" "SELECT count(*) FROM claim" 2>/dev/null || echo 0)" -gt 0 ] && break
-  sleep 0.1
+  sleep 0.01
 done
-kill -STOP $l1
+kill -STOP $l1 || fail "the first writer ended before it could be stopped (runs too short?)"
 "$SIPSIM" run "$T/live.ini" -o "$T/live.db" -j 1 --progress lines >/dev/null 2>"$T/l2.err" &
 l2=$!; bg+=($l2)
 for _ in $(seq 300); do grep -q "waiting for" "$T/l2.err" && break; sleep 0.1; done
