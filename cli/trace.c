@@ -15,7 +15,7 @@
 typedef struct {
   gint64   run_id;
   char    *pcap, *pcap_at, *only;
-  gboolean no_notes, pcap_per_node;
+  gboolean no_notes, pcap_per_node, lines;
 } TraceArgs;
 
 static void
@@ -29,6 +29,7 @@ trace_options (gpointer p, GOptionEntry *e)
     { "pcap-per-node", 0, 0, G_OPTION_ARG_NONE, &a->pcap_per_node, "one pcap file per captured node (FILE-NODE.pcap)", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &a->only, "only rows involving nodes whose name starts with NODE", "NODE" },
     { "no-notes", 0, 0, G_OPTION_ARG_NONE, &a->no_notes, "packets only, no device events or faults", NULL },
+    { "lines", 0, 0, G_OPTION_ARG_NONE, &a->lines, "print the trace stored by sipsim run --trace, one TIME WHO TEXT line each (no replay)", NULL },
     G_OPTION_ENTRY_NULL
   };
   memcpy (e, t, sizeof t);
@@ -37,7 +38,7 @@ trace_options (gpointer p, GOptionEntry *e)
 const CliCommand cli_command_trace = {
   "trace", "DB --run N", "one stored run as a ladder diagram, and its packets as pcap",
   "The run is replayed from the scenario stored in DB and must give the stored\n"
-  "fingerprint. Find run ids with sipsim info DB or: SELECT id, point_key, replication FROM run;",
+  "fingerprint. With --lines, the trace stored by sipsim run --trace is printed instead. Find run ids with sipsim info DB or: SELECT id, point_key, replication FROM run;",
   cli_trace_main, trace_options, sizeof (TraceArgs), CLI_ARG_DB, NULL,
 };
 
@@ -77,6 +78,25 @@ cli_trace_main (int argc, char **argv)
     }
   gint64 exp = ri.experiment;
   store_run_info_clear (&ri);
+  if (a.lines)
+    {
+      /* The stored trace, unpacked (store-schema.h version 4); the
+       * ladder's options do not apply to it. */
+      if (a.pcap || a.only || a.no_notes)
+        {
+          cli_error (cmd, "--lines prints the stored trace as it is: no --pcap, --only or --no-notes");
+          goto out;
+        }
+      if (!store_write_trace (store, a.run_id, stdout, NULL, &err))
+        {
+          cli_error (cmd, "%s", err->message);
+          status = g_error_matches (err, STORE_ERROR, STORE_ERROR_NOT_FOUND) ? CLI_EXIT_USAGE
+                                                                               : CLI_EXIT_FAILED;
+          goto out;
+        }
+      status = CLI_EXIT_OK;
+      goto out;
+    }
   if (a.pcap_at)
     {
       /* an unknown node is an input error too, found before the replay */

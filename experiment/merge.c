@@ -12,6 +12,7 @@
 
 #include "experiment/scenario.h"
 #include "experiment/store.h"
+#include "experiment/trace-blob.h"
 
 G_DEFINE_QUARK (merge-error-quark, merge_error)
 
@@ -89,10 +90,51 @@ copy_statement (sqlite3 *db, const char *src, const char *table, const char *key
   return st;
 }
 
+/* A schema 1 to 3 source keeps its trace as `event` rows, one per line:
+ * they are packed into one `trace` row per run (store-schema.h version 4)
+ * with the trace_pack() aggregate the store registered on @db.  The
+ * subquery's ORDER BY gives the lines in seq order (SQLite 3.40 feeds an
+ * aggregate in the order its FROM subquery yields); HAVING leaves a run
+ * without lines without a row, as the writer does. */
+static sqlite3_stmt *
+pack_event_rows_statement (sqlite3 *db, const char *src, GError **error)
+{
+  char *sql = sqlite3_mprintf ("INSERT INTO main.trace (run_id, format, lines, data)"
+                               " SELECT ?2, %d, count(*), trace_pack(time_ns, who, text)"
+                               " FROM (SELECT time_ns, who, text FROM \"%w\".event"
+                               " WHERE run_id = ?1 ORDER BY seq) HAVING count(*) > 0",
+                               TRACE_BLOB_FORMAT, src);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, MERGE_ERROR, MERGE_ERROR_SQL, "preparing the copy of event rows: %s",
+                   sqlite3_errmsg (db));
+      sqlite3_finalize (st);
+      st = NULL;
+    }
+  sqlite3_free (sql);
+  return st;
+}
+
+static gboolean
+src_has_table (sqlite3 *db, const char *src, const char *table)
+{
+  char *sql = sqlite3_mprintf ("SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' AND name = %Q",
+                               src, table);
+  sqlite3_stmt *st = NULL;
+  gboolean has = sqlite3_prepare_v2 (db, sql, -1, &st, NULL) == SQLITE_OK
+                 && sqlite3_step (st) == SQLITE_ROW;
+  sqlite3_finalize (st);
+  sqlite3_free (sql);
+  return has;
+}
+
 /* @old: the source is of schema 1 or 2 (note 4): its runs get an empty
- * point hash and fingerprint_version 1; otherwise both are copied. */
+ * point hash and fingerprint_version 1; otherwise both are copied.
+ * @event_rows: its traces are `event` rows (schema 1 to 3), packed when
+ * the source has that table. */
 static RunCopier *
-copier_new (sqlite3 *db, const char *src, gboolean old, GError **error)
+copier_new (sqlite3 *db, const char *src, gboolean old, gboolean event_rows, GError **error)
 {
   RunCopier *c = g_new0 (RunCopier, 1);
   c->db = db;
@@ -123,8 +165,10 @@ copier_new (sqlite3 *db, const char *src, gboolean old, GError **error)
     }
   while (sqlite3_step (st) == SQLITE_ROW)
     {
-      Child ch = { copy_statement (db, src, (const char *) sqlite3_column_text (st, 0), "run_id",
-                                   NULL, child_subst, error) };
+      const char *table = (const char *) sqlite3_column_text (st, 0);
+      gboolean pack = event_rows && g_str_equal (table, "trace") && src_has_table (db, src, "event");
+      Child ch = { pack ? pack_event_rows_statement (db, src, error)
+                        : copy_statement (db, src, table, "run_id", NULL, child_subst, error) };
       if (!ch.st)
         {
           sqlite3_finalize (st);
@@ -141,7 +185,7 @@ RunCopier *
 run_copier_new (sqlite3 *db, const char *src, GError **error)
 {
   g_return_val_if_fail (db != NULL && src != NULL, NULL);
-  return copier_new (db, src, FALSE, error);
+  return copier_new (db, src, FALSE, FALSE, error);
 }
 
 gboolean
@@ -205,6 +249,7 @@ typedef struct {
   guint64 seed;
   gint64  id;
   gboolean old;       /* a schema-1 or -2 database (note 4) */
+  gboolean event_rows;   /* schema 1 to 3: the trace as `event` rows (note 5) */
 } Input;
 
 static void
@@ -216,8 +261,9 @@ input_clear (Input *in)
   g_free (in->hash);
 }
 
-/* Note 4: @path as a schema-1 or -2 database of one experiment; FALSE if
- * it is not one (the caller reports the version error). */
+/* Notes 4 and 5: @path as a schema-1, -2 or -3 database of one
+ * experiment; FALSE if it is not one (the caller reports the version
+ * error). */
 static gboolean
 read_old (const char *path, Input *out)
 {
@@ -233,7 +279,8 @@ read_old (const char *path, Input *out)
                              " scenario_hash, seed FROM experiment", -1, &q, NULL) == SQLITE_OK
       && sqlite3_step (q) == SQLITE_ROW
       && (g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "1") == 0
-          || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "2") == 0)
+          || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "2") == 0
+          || g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "3") == 0)
       && sqlite3_column_int64 (q, 1) == 1)
     {
       out->id = sqlite3_column_int64 (q, 2);
@@ -241,7 +288,8 @@ read_old (const char *path, Input *out)
       out->text = g_strdup ((const char *) sqlite3_column_text (q, 4));
       out->hash = g_strdup ((const char *) sqlite3_column_text (q, 5));
       ok = store_hex64_parse ((const char *) sqlite3_column_text (q, 6), &out->seed);
-      out->old = TRUE;
+      out->old = g_strcmp0 ((const char *) sqlite3_column_text (q, 0), "3") != 0;
+      out->event_rows = TRUE;
     }
   sqlite3_finalize (q);
   sqlite3_close (db);
@@ -386,7 +434,7 @@ merge_one (sqlite3 *db, const Input *in, gint64 exp, FILE *log, MergeSummary *su
     fprintf (log, "%s: schema of fingerprint version 1: its runs are copied with "
              "fingerprint_version 1 and no point hash, so no run of this sipsim reuses them\n",
              in->path);
-  cp = copier_new (db, "src", in->old, error);
+  cp = copier_new (db, "src", in->old, in->event_rows, error);
   if (!cp)
     return FALSE;
   sqlite3_stmt *src = NULL, *dst = NULL;

@@ -33,9 +33,17 @@
  *    with fingerprint_version 1 and an empty point hash: kept (metrics,
  *    plots) but never reused by a run, which would compute another
  *    fingerprint.  `sipsim merge NEW.db OLD.db` is thus how an old file
- *    is brought to version 3; the old file is only read.  Merged into an
- *    OUT that already holds the same runs with version-2 fingerprints,
- *    they are conflicts (note 2): the fingerprints differ.
+ *    is brought to the current version; the old file is only read.
+ *    Merged into an OUT that already holds the same runs with version-2
+ *    fingerprints, they are conflicts (note 2): the fingerprints differ.
+ *
+ * 5. Schema 3 and the trace.  Schemas 1 to 3 stored a trace as one
+ *    `event` row per line; schema 4 keeps one compressed `trace` row per
+ *    run (trace-blob.h).  Such an input's `event` rows are packed into
+ *    `trace` rows as they are copied (the same lines, in seq order, so
+ *    the `event` view gives them back unchanged); a schema-3 input's runs
+ *    are otherwise copied as they are (fingerprints of version 2, point
+ *    hashes kept, reusable).
  *
  * Ownership: a RunCopier borrows its connection, which must outlive it.
  */

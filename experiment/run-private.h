@@ -88,6 +88,7 @@ struct Run {
   guint             n_core_servers, n_uplinks;
   char             *error;        /* first error; the run stops being built */
   GPtrArray        *trace;
+  struct TraceBlobWriter *trace_blob;   /* pack_trace: owned until the result takes the blob */
   GPtrArray        *pcaps;        /* RunPcap * (run-pcap.c), NULL without pcap */
 };
 

@@ -23,6 +23,8 @@
 
 #include <string.h>
 
+#include "experiment/trace-blob.h"
+
 static void
 on_trace (SimWorld *world, const char *line, gpointer user_data)
 {
@@ -30,6 +32,9 @@ on_trace (SimWorld *world, const char *line, gpointer user_data)
   (void) world;
   if (run->trace)
     g_ptr_array_add (run->trace, g_strdup (line));
+  if (run->trace_blob && !trace_blob_writer_add_line (run->trace_blob, line))
+    run_fail (run, "trace line %u is not \"TIME WHO TEXT\": %.80s",
+              trace_blob_writer_lines (run->trace_blob), line);
   if (run->opt.trace_file)
     {
       fputs (line, run->opt.trace_file);
@@ -81,11 +86,13 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
   run->obs->end = spec->duration;
   if (run->opt.keep_trace)
     run->trace = g_ptr_array_new_with_free_func (g_free);
+  if (run->opt.pack_trace)
+    run->trace_blob = trace_blob_writer_new ();
 
   run->world = sim_world_new (spec->seed);
   /* Before anything is built: construction traces count too, so the kept
    * lines and trace_lines agree. */
-  if (run->trace || run->opt.trace_file)
+  if (run->trace || run->trace_blob || run->opt.trace_file)
     sim_world_set_trace_func (run->world, on_trace, run, NULL);
 
   gboolean ok = run_world_build (run) && run_faults_schedule (run) && run_pcap_open (run);
@@ -132,6 +139,12 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
   else
     g_clear_pointer (&run->obs, run_observations_free);
   res->trace = g_steal_pointer (&run->trace);
+  if (run->trace_blob)
+    {
+      /* deflated here, on the worker's thread, not the store's one writer */
+      res->trace_blob_lines = trace_blob_writer_lines (run->trace_blob);
+      res->trace_blob = trace_blob_writer_finish (g_steal_pointer (&run->trace_blob), NULL);
+    }
   g_free (run);
   return res;
 }
@@ -146,6 +159,8 @@ run_result_free (RunResult *result)
     g_array_unref (result->metrics);
   if (result->trace)
     g_ptr_array_unref (result->trace);
+  if (result->trace_blob)
+    g_bytes_unref (result->trace_blob);
   run_observations_free (result->obs);
   g_free (result);
 }

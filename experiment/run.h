@@ -45,6 +45,9 @@ typedef struct {
    * pcap_path with ".pcap" replaced by "-NODE.pcap". */
   gboolean    pcap_per_node;
   FILE       *trace_file;         /* non-NULL: trace lines written here as they come */
+  /* RunResult.trace_blob gets every trace line, packed as they come (no
+   * string per line; trace-blob.h), for the store's `trace` table. */
+  gboolean    pack_trace;
 } RunOptions;
 
 typedef struct {
@@ -57,6 +60,8 @@ typedef struct {
   GArray          *metrics;       /* RunMetric (metrics.h) */
   GPtrArray       *trace;         /* char *, "TIME WHO TEXT"; NULL unless keep_trace */
   RunObservations *obs;           /* NULL unless keep_observations */
+  GBytes          *trace_blob;    /* trace-blob.h, deflated; NULL unless pack_trace */
+  guint64          trace_blob_lines;
 } RunResult;
 
 /* Never NULL; a failure (a model refusing the spec, pcap cannot be

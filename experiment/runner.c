@@ -189,7 +189,7 @@ execute_job (Pool *pool, const Job *job)
   g_autoptr (RunSpec) spec = scenario_instantiate (pool->sc, job->point, job->replication);
   g_autofree char *pcap = pool->opt->pcap_dir ? pcap_path (pool, job) : NULL;
   RunOptions ro = {
-    .keep_trace = pool->opt->trace,
+    .pack_trace = pool->opt->trace,
     .keep_observations = pool->opt->trace,   /* the probe table */
     .pcap_path = pcap,
     .pcap_at = pool->opt->pcap_at,

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "experiment/store-private.h"
+#include "experiment/trace-blob.h"
 
 /* -------------------------------------------------------- read helpers */
 
@@ -205,4 +206,61 @@ store_get_run_params (Store *store, gint64 run_id, GError **error)
     }
   sqlite3_finalize (st);
   return h;
+}
+
+gboolean
+store_write_trace (Store *store, gint64 run_id, FILE *out, guint64 *n_lines, GError **error)
+{
+  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (store->db, "SELECT format, data FROM trace WHERE run_id = ?1", -1, &st,
+                          NULL) != SQLITE_OK)
+    {
+      store_set_sql_error (store, error, "reading the trace");
+      return FALSE;
+    }
+  sqlite3_bind_int64 (st, 1, run_id);
+  int rc = sqlite3_step (st);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc == SQLITE_DONE)
+        g_set_error (error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
+                     "%s: run %" G_GINT64_FORMAT " has no stored trace (run it with --trace)",
+                     store->path, run_id);
+      else
+        store_set_sql_error (store, error, "reading the trace");
+      sqlite3_finalize (st);
+      return FALSE;
+    }
+  if (sqlite3_column_int (st, 0) != TRACE_BLOB_FORMAT)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID,
+                   "%s: run %" G_GINT64_FORMAT ": trace of format %d, this sipsim reads %d",
+                   store->path, run_id, sqlite3_column_int (st, 0), TRACE_BLOB_FORMAT);
+      sqlite3_finalize (st);
+      return FALSE;
+    }
+  GError *e = NULL;
+  g_autoptr (TraceBlobReader) r = trace_blob_reader_new (sqlite3_column_blob (st, 1),
+                                                         (gsize) sqlite3_column_bytes (st, 1), &e);
+  sqlite3_finalize (st);
+  TraceBlobLine l;
+  guint64 n = 0;
+  while (r && trace_blob_reader_next (r, &l, &e))
+    {
+      char tb[SIM_TIME_STRLEN];
+      fprintf (out, "%s %.*s%s%.*s\n", sim_time_format (l.time_ns, tb), (int) l.who_len, l.who,
+               l.text_len ? " " : "", (int) l.text_len, l.text);
+      n++;
+    }
+  if (n_lines)
+    *n_lines = n;
+  if (e)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID, "%s: run %" G_GINT64_FORMAT ": %s",
+                   store->path, run_id, e->message);
+      g_error_free (e);
+      return FALSE;
+    }
+  return TRUE;
 }

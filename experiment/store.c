@@ -31,7 +31,8 @@
  *
  * 4. Trace lines are "TIME WHO TEXT" with TIME as sim_time_format()
  *    writes it ("S.NNNNNNNNN", an optional '-'): parsed exactly into
- *    integer nanoseconds, never through a double.
+ *    integer nanoseconds, never through a double, and packed into one
+ *    `trace` row per run (trace-blob.h; the `event` view unpacks it).
  *
  * 5. Wall clock.  This file reads the UTC wall clock for three timestamps
  *    shown to the user (meta 'created', experiment.created, run.finished)
@@ -51,10 +52,11 @@
 #include "experiment/store.h"
 #include "experiment/store-private.h"
 #include "experiment/store-schema.h"
+#include "experiment/trace-blob.h"
 
 G_DEFINE_QUARK (store-error-quark, store_error)
 
-enum { ST_RUN, ST_PARAM, ST_METRIC, ST_EVENT, ST_PROBE, ST_UNCLAIM, ST_N };
+enum { ST_RUN, ST_PARAM, ST_METRIC, ST_TRACE, ST_PROBE, ST_UNCLAIM, ST_N };
 G_STATIC_ASSERT (ST_N == STORE_N_STMTS);   /* struct Store's array (store-private.h) */
 
 static const char *const stmt_sql[ST_N] = {
@@ -68,7 +70,7 @@ static const char *const stmt_sql[ST_N] = {
      " ON CONFLICT (experiment_id, point_key, replication) DO NOTHING"),
   [ST_PARAM] = "INSERT INTO param (run_id, name, value) VALUES (?1, ?2, ?3)",
   [ST_METRIC] = "INSERT INTO metric (run_id, unit, name, value) VALUES (?1, ?2, ?3, ?4)",
-  [ST_EVENT] = "INSERT INTO event (run_id, seq, time_ns, who, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+  [ST_TRACE] = "INSERT INTO trace (run_id, format, lines, data) VALUES (?1, ?2, ?3, ?4)",
   [ST_PROBE] =
     ("INSERT INTO probe (run_id, seq, unit, proxy, sent_s, done_s, reached, outcome)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
@@ -203,17 +205,22 @@ check_version (Store *s, GError **error)
   char want[16];
   g_snprintf (want, sizeof want, "%d", STORE_SCHEMA_VERSION);
   gboolean ok = v != NULL && strcmp (v, want) == 0;
-  /* 1 and 2: fingerprints of version 1; merge copies them (merge.h note 4). */
-  gboolean old_schema = g_strcmp0 (v, "1") == 0 || g_strcmp0 (v, "2") == 0;
+  /* 1 and 2: fingerprints of version 1; 3: traces as `event` rows; merge
+   * copies them all (merge.h notes 4 and 5). */
+  gboolean fp1 = g_strcmp0 (v, "1") == 0 || g_strcmp0 (v, "2") == 0;
+  gboolean rows = g_strcmp0 (v, "3") == 0;
   if (!ok)
     g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
                  "%s: results database of schema version %s, this sipsim (%s) reads %d%s%s%s",
                  s->path, v ? v : "(null)", SIPSIM_VERSION, STORE_SCHEMA_VERSION,
-                 old_schema ? "; its runs have fingerprints of version 1 (doc/results.md, "
-                              "\"Fingerprint versions\"); copy it into a new file with: "
-                              "sipsim merge NEW.db " : "",
-                 old_schema ? s->path : "",
-                 old_schema ? " (its runs are kept, and computed again when needed)" : "");
+                 fp1 ? "; its runs have fingerprints of version 1 (doc/results.md, "
+                       "\"Fingerprint versions\"); copy it into a new file with: "
+                       "sipsim merge NEW.db "
+                 : rows ? "; it stores traces one row per line (doc/results.md, \"trace\"); "
+                          "copy it into a new file with: sipsim merge NEW.db " : "",
+                 fp1 || rows ? s->path : "",
+                 fp1 ? " (its runs are kept, and computed again when needed)"
+                 : rows ? " (its runs and traces are kept)" : "");
   sqlite3_finalize (st);
   return ok;
 }
@@ -274,6 +281,16 @@ connect (Store *s, const char *name, int flags, GError **error)
     }
   sqlite3_extended_result_codes (s->db, 1);
   sqlite3_busy_timeout (s->db, 10000);
+  /* The `event` view (open_common) reads the trace blobs through
+   * trace_lines(), which lives in this connection only. */
+  if (trace_blob_sql_register (s->db) != SQLITE_OK)
+    {
+      g_set_error (error, STORE_ERROR, STORE_ERROR_OPEN, "%s: registering trace_lines: %s",
+                   s->path, sqlite3_errmsg (s->db));
+      sqlite3_close (s->db);
+      s->db = NULL;
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -321,6 +338,21 @@ connect_reader (Store *s, GError **error)
   return connect (s, imm, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, error);
 }
 
+/* The `event` view of schema 4, in this connection's temp schema
+ * (store-schema.h).  A query_only reader lifts query_only for it: the
+ * view touches no file. */
+static gboolean
+create_event_view (Store *s, GError **error)
+{
+  gboolean qo = s->readonly && sqlite3_exec (s->db, "PRAGMA query_only", NULL, NULL, NULL) == SQLITE_OK;
+  if (qo && !store_exec (s, "PRAGMA query_only = 0", error))
+    return FALSE;
+  gboolean ok = store_exec (s, STORE_EVENT_VIEW_SQL, error);
+  if (qo && !store_exec (s, "PRAGMA query_only = 1", ok ? error : NULL))
+    ok = FALSE;
+  return ok;
+}
+
 static Store *
 open_common (const char *path, gboolean readonly, GError **error)
 {
@@ -358,7 +390,8 @@ open_common (const char *path, gboolean readonly, GError **error)
     }
   if (!store_exec (s, "PRAGMA foreign_keys = ON", error)
       || (!readonly && !create_schema_if_empty (s, error))
-      || !check_version (s, error))
+      || !check_version (s, error)
+      || !create_event_view (s, error))
     {
       store_close (s);
       return NULL;
@@ -542,55 +575,6 @@ store_run_free (StoreRun *run)
   g_free (run);
 }
 
-/* Note 4.  Splits "TIME WHO TEXT"; @who and @text point into @line. */
-static gboolean
-parse_trace_line (const char *line, gint64 *time_ns, const char **who, gsize *who_len,
-                  const char **text)
-{
-  const char *p = line;
-  gboolean neg = FALSE;
-  if (*p == '-')
-    {
-      neg = TRUE;
-      p++;
-    }
-  guint64 sec = 0;
-  const char *digits = p;
-  while (g_ascii_isdigit (*p))
-    {
-      if (sec > (guint64) G_MAXINT64 / G_GUINT64_CONSTANT (1000000000))
-        return FALSE;
-      sec = sec * 10 + (guint64) (*p - '0');
-      p++;
-    }
-  if (p == digits || *p != '.')
-    return FALSE;
-  p++;
-  guint64 ns = 0;
-  for (int i = 0; i < 9; i++, p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      ns = ns * 10 + (guint64) (*p - '0');
-    }
-  if (*p != ' ')
-    return FALSE;
-  p++;
-  guint64 total = sec * G_GUINT64_CONSTANT (1000000000) + ns;
-  if (total > (guint64) G_MAXINT64)
-    return FALSE;
-  *time_ns = neg ? -(gint64) total : (gint64) total;
-  const char *w = p;
-  while (*p && *p != ' ')
-    p++;
-  if (p == w)
-    return FALSE;
-  *who = w;
-  *who_len = (gsize) (p - w);
-  *text = *p == ' ' ? p + 1 : p;   /* a line may have no text */
-  return TRUE;
-}
-
 /* Writes @run's rows inside the caller's transaction, within its own
  * savepoint (note 2).  *@skipped: already stored, nothing written. */
 gboolean
@@ -611,6 +595,7 @@ store_write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **erro
   char *finished = utc_now_iso8601 ();
   gboolean ok = FALSE;
   sqlite3_stmt *st;
+  GBytes *blob = NULL;
 
   if (!(st = stmt_get (s, ST_RUN, error)))
     goto out;
@@ -677,27 +662,43 @@ store_write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **erro
         goto out;
     }
 
-  for (guint i = 0; r->trace && i < r->trace->len; i++)
+  /* Note 4: one blob per run (trace-blob.h note 1); a run without lines
+   * has no row. */
+  blob = r->trace_blob ? g_bytes_ref (r->trace_blob) : NULL;
+  guint64 n_lines = r->trace_blob_lines;
+  if (!blob && r->trace && r->trace->len > 0)
     {
-      const char *line = g_ptr_array_index (r->trace, i);
-      gint64 t;
-      const char *who, *text;
-      gsize who_len;
-      if (!parse_trace_line (line, &t, &who, &who_len, &text))
+      TraceBlobWriter *tw = trace_blob_writer_new ();
+      for (guint i = 0; i < r->trace->len; i++)
         {
-          g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID,
-                       "run point %u replication %u: trace line %u is not \"TIME WHO TEXT\": %.80s",
-                       run->point, run->replication, i, line);
-          goto out;
+          const char *line = g_ptr_array_index (r->trace, i);
+          gint64 t;
+          const char *who, *text;
+          gsize who_len;
+          if (!trace_line_parse (line, &t, &who, &who_len, &text))
+            {
+              g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID,
+                           "run point %u replication %u: trace line %u is not \"TIME WHO TEXT\": %.80s",
+                           run->point, run->replication, i, line);
+              trace_blob_writer_free (tw);
+              goto out;
+            }
+          trace_blob_writer_add (tw, t, who, who_len, text, strlen (text));
         }
-      if (!(st = stmt_get (s, ST_EVENT, error)))
+      n_lines = trace_blob_writer_lines (tw);
+      blob = trace_blob_writer_finish (tw, NULL);
+    }
+  if (blob && n_lines > 0)
+    {
+      if (!(st = stmt_get (s, ST_TRACE, error)))
         goto out;
+      gsize blob_len;
+      const void *blob_data = g_bytes_get_data (blob, &blob_len);
       sqlite3_bind_int64 (st, 1, run_id);
-      sqlite3_bind_int64 (st, 2, i);
-      sqlite3_bind_int64 (st, 3, t);
-      sqlite3_bind_text (st, 4, who, (int) who_len, SQLITE_STATIC);
-      sqlite3_bind_text (st, 5, text, -1, SQLITE_STATIC);
-      if (!stmt_done (s, st, error, "storing an event"))
+      sqlite3_bind_int (st, 2, TRACE_BLOB_FORMAT);
+      sqlite3_bind_int64 (st, 3, n_lines);
+      sqlite3_bind_blob64 (st, 4, blob_data, blob_len, SQLITE_STATIC);
+      if (!stmt_done (s, st, error, "storing the trace"))
         goto out;
     }
 
@@ -733,6 +734,8 @@ store_write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **erro
 
 out:
   g_free (finished);
+  if (blob)
+    g_bytes_unref (blob);
   if (!ok)
     store_exec (s, "ROLLBACK TO store_run", NULL);
   /* RELEASE after ROLLBACK TO ends the (now empty) savepoint. */

@@ -50,6 +50,7 @@
  * writer belongs to the writer from then on.
  */
 #pragma once
+#include <stdio.h>
 #include <glib.h>
 
 #include "experiment/run.h"
@@ -198,6 +199,14 @@ gint64   store_find_run       (Store *store, gint64 experiment, const char *poin
  * strings); empty for a run without sweep; NULL with @error if SQLite
  * failed. */
 GHashTable *store_get_run_params (Store *store, gint64 run_id, GError **error);
+
+/* Writes the stored trace of @run_id (the `trace` table, unpacked) to
+ * @out, one "TIME WHO TEXT" line each, as `sipsim run --trace-file`
+ * would have; *@n_lines the count.  FALSE with STORE_ERROR_NOT_FOUND if
+ * the run has no stored trace (not run with --trace), STORE_ERROR_SQL or
+ * STORE_ERROR_INVALID (a blob that does not unpack). */
+gboolean store_write_trace (Store *store, gint64 run_id, FILE *out, guint64 *n_lines,
+                            GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Store, store_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StoreRun, store_run_free)

@@ -196,7 +196,7 @@ test_open_schema (void)
   Store *s = open_new (&t);   /* sub/deeper/ do not exist yet */
   g_assert_true (g_file_test (t.path, G_FILE_TEST_IS_REGULAR));
 
-  const char *tables[] = { "meta", "experiment", "run", "param", "metric", "event", "probe",
+  const char *tables[] = { "meta", "experiment", "run", "param", "metric", "trace", "probe",
                            "claim" };
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     {
@@ -207,12 +207,16 @@ test_open_schema (void)
     }
   g_assert_cmpint (q_int (s, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"
                              " AND name = 'run_metric'"), ==, 1);
+  /* event: a view of this connection only, never stored in the file */
+  g_assert_cmpint (q_int (s, "SELECT count(*) FROM sqlite_temp_master WHERE type = 'view'"
+                             " AND name = 'event'"), ==, 1);
+  g_assert_cmpint (q_int (s, "SELECT count(*) FROM sqlite_master WHERE name = 'event'"), ==, 0);
   g_assert_cmpint (q_int (s, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                              " AND name IN ('run_experiment', 'metric_name', 'param_name',"
                              " 'run_identity', 'claim_owner')"), ==, 5);
 
   char *v = q_text (s, "SELECT value FROM meta WHERE key = 'schema_version'");
-  g_assert_cmpstr (v, ==, "3");
+  g_assert_cmpstr (v, ==, "4");
   g_free (v);
   v = q_text (s, "SELECT value FROM meta WHERE key = 'sipsim_version'");
   g_assert_cmpstr (v, ==, SIPSIM_VERSION);
@@ -253,7 +257,7 @@ test_open_version_refused (void)
   g_assert_null (s);
   g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
   g_assert_nonnull (strstr (e->message, "schema version 999"));
-  g_assert_nonnull (strstr (e->message, "reads 3"));
+  g_assert_nonnull (strstr (e->message, "reads 4"));
   g_clear_error (&e);
 
   /* schemas 1 and 2 (fingerprints of version 1): refused with what to do */
@@ -271,6 +275,15 @@ test_open_version_refused (void)
       g_assert_nonnull (strstr (e->message, "sipsim merge NEW.db"));
       g_clear_error (&e);
     }
+  g_clear_error (&e);
+  /* schema 3 (a trace as one event row per line): refused with what to do */
+  raw_exec (t.path, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  s = store_open (t.path, &e);
+  g_assert_null (s);
+  g_assert_error (e, STORE_ERROR, STORE_ERROR_VERSION);
+  g_assert_nonnull (strstr (e->message, "schema version 3, this sipsim"));
+  g_assert_nonnull (strstr (e->message, "traces one row per line"));
+  g_assert_nonnull (strstr (e->message, "sipsim merge NEW.db"));
   g_clear_error (&e);
 
   s = store_open_readonly (t.path, &e);
@@ -855,6 +868,28 @@ test_trace_events (void)
   v = q_text (s, "SELECT who || '|' || text FROM event WHERE seq = 3");
   g_assert_cmpstr (v, ==, "end|");
   g_free (v);
+  /* one row, not one per line (schema 4) */
+  g_assert_cmpint (q_int (s, "SELECT count(*) FROM trace"), ==, 1);
+  g_assert_cmpint (q_int (s, "SELECT lines FROM trace"), ==, 4);
+  /* `sipsim trace --lines` gives the lines back as they were written */
+  {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&buf, &len);
+    guint64 n = 0;
+    g_assert_true (store_write_trace (s, 1, f, &n, &e));
+    g_assert_no_error (e);
+    fclose (f);
+    g_assert_cmpuint (n, ==, 4);
+    g_assert_cmpstr (buf, ==, "0.000000000 kernel start\n"
+                              "12.345678901 phone-3 REGISTER sent to 192.0.2.10:5060\n"
+                              "3600.000000001 pbx-a 200 OK  (two spaces kept)\n"
+                              "9223372036.854775807 end\n");
+    free (buf);
+  }
+  g_assert_false (store_write_trace (s, 99, stdout, NULL, &e));
+  g_assert_error (e, STORE_ERROR, STORE_ERROR_NOT_FOUND);
+  g_clear_error (&e);
 
   /* malformed lines: the run is refused whole */
   const char *bad[] = {
@@ -1055,7 +1090,7 @@ test_doc_examples (void)
   GError *e = NULL;
   g_assert_true (g_file_get_contents (doc, &md, NULL, &e));
   g_assert_no_error (e);
-  g_assert_nonnull (strstr (md, "schema version 3"));
+  g_assert_nonnull (strstr (md, "schema version 4"));
 
   Tmp t;
   tmp_init (&t);

@@ -237,6 +237,14 @@ grep -q "no such node; nodes are all, dns, core, phone, home, pbx-a, pbx-b" "$T/
 expect_status 2 "$SIPSIM" trace "$T/pc.db" --run 1 --pcap "$T/t.pcap" --pcap-at nope
 expect_status 0 "$SIPSIM" trace "$T/pc.db" --run 1 --pcap "$T/t.pcap"
 cmp -s "$T/t.pcap" "$T/pc/one-ka=20,expires=300-r0.pcap" || fail "trace --pcap differs from run --pcap of the same run"
+step "trace --lines: the trace run --trace stored (one packed row per run), as text"
+"$SIPSIM" run "$T/one.ini" -o "$T/tr.db" -q -j 1 --trace >/dev/null
+expect_status 0 "$SIPSIM" trace "$T/tr.db" --run 1 --lines
+head -1 "$T/out" | grep -qE '^-?[0-9]+\.[0-9]{9} [^ ]+' || { head -3 "$T/out"; fail "trace --lines is not TIME WHO TEXT"; }
+[ "$(wc -l <"$T/out")" = "$(sqlite3 "$T/tr.db" 'SELECT lines FROM trace WHERE run_id = 1')" ] \
+  || fail "trace --lines does not print the stored number of lines"
+expect_status 2 "$SIPSIM" trace "$T/pc.db" --run 1 --lines
+grep -q "run 1 has no stored trace (run it with --trace)" "$T/err" || { cat "$T/err"; fail "trace --lines of a run without a trace"; }
 python3 - "$T/pc/one-ka=20,expires=300-r0.pcap" "$T/pc-all/one-ka=20,expires=300-r0.pcap" <<'EOF'
 import struct, sys
 def packets(path):

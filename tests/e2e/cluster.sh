@@ -136,7 +136,7 @@ sqlite3 "$T/v1.db" "DROP INDEX run_identity; ALTER TABLE run DROP COLUMN point_h
 set +e
 "$SIPSIM" plot "$T/v1.db" -o "$T/v1plots" >/dev/null 2>"$T/v1.err"; rc=$?
 set -e
-[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 3; its runs have fingerprints of version 1 .* copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
+[ $rc -ne 0 ] && grep -q "schema version 1, this sipsim .* reads 4; its runs have fingerprints of version 1 .* copy it into a new file with: sipsim merge NEW.db" "$T/v1.err" \
   || { cat "$T/v1.err"; fail "a schema-1 file was not refused with the upgrade hint"; }
 "$SIPSIM" merge "$T/v2.db" "$T/v1.db" >/dev/null 2>"$T/up.err" || { cat "$T/up.err"; fail "merge did not copy a schema-1 file"; }
 grep -q "fingerprint_version 1 and no point hash" "$T/up.err" || { cat "$T/up.err"; fail "merge did not say the old runs are not reused"; }
