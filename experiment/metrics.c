@@ -115,6 +115,14 @@ enum {
   M_REGISTRATIONS,
   M_MESSAGES_PER_HOUR,
   M_BYTES_PER_HOUR,
+  M_CALL_ATTEMPTS,
+  M_CALL_SETUP_RATIO,
+  M_CALL_SETUP,
+  M_CALLS_FAILED_FAILOVER,
+  M_CALLS_LOST,
+  M_INBOUND_ATTEMPTS,
+  M_INBOUND_SETUP_RATIO,
+  M_SUB_GAP,
   M_DETECT,
   M_FLOW_FAILURES,
   M_RECONNECTS,
@@ -133,6 +141,14 @@ static const char * const metric_names[N_METRICS + 1] = {
   [M_REGISTRATIONS]      = "registrations",
   [M_MESSAGES_PER_HOUR]  = "messages_per_device_hour",
   [M_BYTES_PER_HOUR]     = "bytes_per_device_hour",
+  [M_CALL_ATTEMPTS]      = "call_attempts",
+  [M_CALL_SETUP_RATIO]   = "call_setup_ratio",
+  [M_CALL_SETUP]         = "call_setup_s",
+  [M_CALLS_FAILED_FAILOVER] = "calls_failed_failover",
+  [M_CALLS_LOST]         = "calls_lost",
+  [M_INBOUND_ATTEMPTS]   = "inbound_call_attempts",
+  [M_INBOUND_SETUP_RATIO] = "inbound_setup_ratio",
+  [M_SUB_GAP]            = "subscription_gap_s",
   [M_DETECT]             = "detect_s",
   [M_FLOW_FAILURES]      = "flow_failures",
   [M_RECONNECTS]         = "reconnects",
@@ -284,6 +300,10 @@ static void compute_outage (const RunObservations *obs, const ObsIndex *ix, guin
                             UnitValues *out);
 static void compute_reregistrations (const RunObservations *obs, const ObsIndex *ix, guint u,
                                      UnitValues *out);
+static void compute_calls (const RunObservations *obs, const ObsIndex *ix, guint u,
+                           UnitValues *out);
+static void compute_sub_gap (const RunObservations *obs, const ObsIndex *ix, guint u,
+                             UnitValues *out);
 
 static void
 compute_unit (const RunObservations *obs, const ObsIndex *ix, guint u, UnitValues *out)
@@ -342,6 +362,8 @@ compute_unit (const RunObservations *obs, const ObsIndex *ix, guint u, UnitValue
       out->null[M_FLOW_FAILURES] = out->null[M_RECONNECTS] = FALSE;
     }
   compute_reregistrations (obs, ix, u, out);
+  compute_calls (obs, ix, u, out);
+  compute_sub_gap (obs, ix, u, out);
 
   /* pinhole_survival */
   guint probes = 0, reached = 0;
@@ -598,6 +620,244 @@ compute_failover (const RunObservations *obs, const ObsIndex *ix, guint u, UnitV
       out->v[M_FAILOVER_COMPLETED] = 1;
       break;
     }
+}
+
+/* ---- calls (doc/metrics.md "Calls") ---- */
+
+/* One call of the unit as its events tell it. */
+typedef struct {
+  SimTime  started, established, over;   /* -1: not seen */
+  gboolean failed, lost;
+} CallRec;
+
+/* The unit's failover periods: from a registrar fault that hit its
+ * serving registrar to its next REGISTERED at a server that is up (or the
+ * end).  Appends [from, to) pairs of SimTime to @periods. */
+static void
+failover_periods (const RunObservations *obs, const ObsIndex *ix, guint u, GArray *periods)
+{
+  for (guint i = 0; i < obs->faults->len; i++)
+    {
+      const ObsFault *f = &g_array_index (obs->faults, ObsFault, i);
+      if (!is_registrar_fault (f))
+        continue;
+      const DeviceEvent *reg = serving_at (obs, ix, u, f->time);
+      if (reg == NULL || proxy_index (obs, &reg->server) != f->proxy)
+        continue;
+      SimTime to = obs->end;
+      EACH (ix, ev, u, k)
+        {
+          const ObsEvent *e = &g_array_index (obs->events, ObsEvent, k);
+          if (e->unit != u || e->ev.kind != DEVICE_EVENT_REGISTERED || e->ev.time <= f->time)
+            continue;
+          if (!proxy_up_at (obs, proxy_index (obs, &e->ev.server), e->ev.time))
+            continue;
+          to = e->ev.time;
+          break;
+        }
+      SimTime p[2] = { f->time, to };
+      g_array_append_vals (periods, p, 2);
+    }
+}
+
+static void
+compute_calls (const RunObservations *obs, const ObsIndex *ix, guint u, UnitValues *out)
+{
+  /* Calls by (generator, id): device ids and generator ids are apart. */
+  g_autoptr (GHashTable) calls = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  GQueue order = G_QUEUE_INIT;
+  EACH (ix, ev, u, i)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->unit != u || e->ev.kind != DEVICE_EVENT_CALL)
+        continue;
+      /* Device-side incoming calls are the callee's view of someone else's
+       * attempt: only their loss counts (calls_lost). */
+      gint64 key = ((gint64) (e->generator ? 2 : e->ev.incoming ? 1 : 0) << 32) | e->ev.call_id;
+      CallRec *c = g_hash_table_lookup (calls, &key);
+      if (c == NULL)
+        {
+          c = g_new0 (CallRec, 1);
+          c->started = c->established = c->over = -1;
+          gint64 *k = g_new (gint64, 1);
+          *k = key;
+          g_hash_table_insert (calls, k, c);
+          g_queue_push_tail (&order, k);
+        }
+      switch (e->ev.call_phase)
+        {
+        case DEVICE_CALL_STARTED:     c->started = e->ev.time; break;
+        case DEVICE_CALL_ESTABLISHED: c->established = e->ev.time; break;
+        case DEVICE_CALL_FAILED:      c->failed = TRUE; c->over = e->ev.time; break;
+        case DEVICE_CALL_LOST:        c->lost = TRUE; c->over = e->ev.time; break;
+        case DEVICE_CALL_ENDED:       c->over = e->ev.time; break;
+        default: break;
+        }
+    }
+  g_autoptr (GArray) periods = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  failover_periods (obs, ix, u, periods);
+
+  guint attempts = 0, done = 0, up = 0, failed_fo = 0, lost = 0;
+  guint in_attempts = 0, in_done = 0, in_up = 0;
+  SimTime setup_sum = 0;
+  gboolean in_period_seen = FALSE;
+  for (GList *l = order.head; l; l = l->next)
+    {
+      gint64 key = *(gint64 *) l->data;
+      guint kind = (guint) (key >> 32);
+      const CallRec *c = g_hash_table_lookup (calls, &key);
+      if (c->established >= 0 && c->lost && in_window (obs, c->established) && kind != 2)
+        lost++;
+      if (c->started < 0 || !in_window (obs, c->started))
+        continue;
+      gboolean completed = c->established >= 0 || c->failed;
+      if (kind == 2)
+        {
+          in_attempts++;
+          in_done += completed;
+          in_up += c->established >= 0;
+          continue;
+        }
+      if (kind == 1)
+        continue;
+      attempts++;
+      done += completed;
+      if (c->established >= 0)
+        {
+          up++;
+          setup_sum += c->established - c->started;
+        }
+      for (guint p = 0; p + 1 < periods->len; p += 2)
+        if (c->started >= g_array_index (periods, SimTime, p)
+            && c->started < g_array_index (periods, SimTime, p + 1))
+          {
+            in_period_seen = TRUE;
+            if (c->failed)
+              failed_fo++;
+            break;
+          }
+    }
+  g_queue_clear (&order);
+  out->v[M_CALL_ATTEMPTS] = attempts;
+  out->null[M_CALL_ATTEMPTS] = FALSE;
+  if (done > 0)
+    {
+      out->v[M_CALL_SETUP_RATIO] = (double) up / done;
+      out->null[M_CALL_SETUP_RATIO] = FALSE;
+    }
+  if (up > 0)
+    {
+      out->v[M_CALL_SETUP] = secs (setup_sum) / up;
+      out->null[M_CALL_SETUP] = FALSE;
+    }
+  /* Defined when the unit had a failover period in the window, or a call
+   * started in one (doc/metrics.md). */
+  gboolean had_period = in_period_seen;
+  for (guint p = 0; p + 1 < periods->len; p += 2)
+    if (g_array_index (periods, SimTime, p + 1) > obs->warmup
+        && g_array_index (periods, SimTime, p) < obs->end)
+      had_period = TRUE;
+  if (had_period)
+    {
+      out->v[M_CALLS_FAILED_FAILOVER] = failed_fo;
+      out->null[M_CALLS_FAILED_FAILOVER] = FALSE;
+    }
+  out->v[M_CALLS_LOST] = lost;
+  out->null[M_CALLS_LOST] = FALSE;
+  out->v[M_INBOUND_ATTEMPTS] = in_attempts;
+  out->null[M_INBOUND_ATTEMPTS] = FALSE;
+  if (in_done > 0)
+    {
+      out->v[M_INBOUND_SETUP_RATIO] = (double) in_up / in_done;
+      out->null[M_INBOUND_SETUP_RATIO] = FALSE;
+    }
+}
+
+/* ---- subscription_gap_s ---- */
+
+/* From the unit's first SUB_ACTIVE (or the warm-up, if later) to the end:
+ * the time without an active subscription at a registrar that is up
+ * (doc/metrics.md).  A subscription is active at its server from its
+ * ACTIVE until MOVED, EXPIRED, a 481 FAILED or an ACTIVE elsewhere. */
+static void
+compute_sub_gap (const RunObservations *obs, const ObsIndex *ix, guint u, UnitValues *out)
+{
+  /* Change points: the unit's subscription events and every fault. */
+  typedef struct { SimTime t; gint kind; const ObsEvent *e; const ObsFault *f; } Pt;
+  g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (Pt));
+  SimTime first = -1;
+  EACH (ix, ev, u, i)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->unit != u || e->ev.kind != DEVICE_EVENT_SUBSCRIPTION)
+        continue;
+      if (first < 0 && e->ev.sub_phase == DEVICE_SUB_ACTIVE)
+        first = e->ev.time;
+      Pt p = { e->ev.time, 0, e, NULL };
+      g_array_append_val (pts, p);
+    }
+  if (first < 0)
+    return;                                     /* NULL: never subscribed */
+  /* Merge the faults (both lists are in time order; faults first at a tie:
+   * a crash and an ACTIVE at one instant leave the subscription down). */
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (Pt));
+  guint a = 0, b = 0;
+  while (a < pts->len || b < obs->faults->len)
+    {
+      const ObsFault *f = b < obs->faults->len ? &g_array_index (obs->faults, ObsFault, b) : NULL;
+      const Pt *p = a < pts->len ? &g_array_index (pts, Pt, a) : NULL;
+      if (f && (!p || f->time <= p->t))
+        {
+          Pt q = { f->time, 1, NULL, f };
+          g_array_append_val (all, q);
+          b++;
+        }
+      else
+        {
+          g_array_append_val (all, *p);
+          a++;
+        }
+    }
+  FaultState fs;
+  fault_state_init (&fs, obs);
+  gboolean active = FALSE;
+  gint server = -1;
+  SimTime from = MAX (first, obs->warmup), gap = 0;
+  gboolean covered = FALSE;
+  for (guint i = 0; i <= all->len; i++)
+    {
+      SimTime t = i < all->len ? MIN (g_array_index (all, Pt, i).t, obs->end) : obs->end;
+      if (t > from && !covered)
+        gap += t - from;
+      from = MAX (from, t);
+      if (i == all->len)
+        break;
+      const Pt *p = &g_array_index (all, Pt, i);
+      if (p->kind == 1)
+        fault_state_apply (&fs, p->f);
+      else
+        switch (p->e->ev.sub_phase)
+          {
+          case DEVICE_SUB_ACTIVE:
+            active = TRUE;
+            server = proxy_index (obs, &p->e->ev.server);
+            break;
+          case DEVICE_SUB_MOVED:
+          case DEVICE_SUB_EXPIRED:
+            active = FALSE;
+            break;
+          case DEVICE_SUB_FAILED:
+            if (p->e->ev.status == 481)
+              active = FALSE;
+            break;
+          default:
+            break;
+          }
+      covered = active && fault_state_proxy_up (&fs, server);
+    }
+  fault_state_clear (&fs);
+  out->v[M_SUB_GAP] = secs (gap);
+  out->null[M_SUB_GAP] = FALSE;
 }
 
 /* ---- reregistrations ---- */

@@ -52,6 +52,9 @@ typedef struct {
 typedef struct {
   guint        unit;
   DeviceEvent  ev;
+  gboolean     generator;    /* a CALL event seen by the call generator behind a proxy
+                                (an inbound call toward the unit, run-calls.c), not by
+                                the device */
 } ObsEvent;
 
 /* A completed registrar probe (SipProxyProbe) attributed to a unit by its

@@ -21,6 +21,9 @@
  *      y - 0.15  pinhole open: a NAT binding whose internal address is
  *                the unit's socket, from its CREATED record to its
  *                EXPIRED record (or the run's end)
+ *      y         calls (issue 16): established, failed (never set up),
+ *                lost (set up, then its BYE found no path); the
+ *                generator's inbound calls too
  *      y - 0.35  registrar probes toward the unit: reached / failed
  *    Faults are vertical lines across every row, labelled with the
  *    [fault NAME] and what it did; the warm-up end is a dashed line.
@@ -28,9 +31,10 @@
  * 3. Data files: NAME-registered.dat (x y dx 0 proxy) and
  *    NAME-pinhole.dat (x y dx 0), for `with vectors nohead`;
  *    NAME-keepalive.dat (x y), NAME-probes.dat (x y reached),
- *    NAME-failures.dat (x y kind); empty ones are written too (with a
- *    comment) but left out of the plot command, because gnuplot refuses
- *    a plot whose every source is empty.
+ *    NAME-failures.dat (x y kind), NAME-calls.dat (x y kind); empty
+ *    ones are written too (with a comment) but left out of the plot
+ *    command, because gnuplot refuses a plot whose every source is
+ *    empty.
  *
  * 4. NAT records are matched to a unit by its socket address (address
  *    and port): the executor gives every device its own private address
@@ -53,6 +57,8 @@ typedef struct {
   GString *reg, *pin, *ka, *probe, *fail;
   guint    n_reg, n_pin, n_ka, n_probe, n_fail;
   guint    n_probe_ok, n_probe_failed, n_fail_reg, n_fail_ka;   /* per marker, for the key */
+  GString *call;                             /* issue 16 */
+  guint    n_call, n_call_up, n_call_failed, n_call_lost;
   guint64  servers;        /* bit p + 1: some segment at proxy p; bit 0: unknown */
 } Series;
 
@@ -148,6 +154,25 @@ series_fill (Series *s, const RunObservations *obs)
           g_string_append_printf (s->fail, "%.9f %.2f 2\n", sec (e->ev.time), y + 0.35);
           s->n_fail++;
           s->n_fail_ka++;
+          break;
+        case DEVICE_EVENT_CALL:
+          {
+            /* The callee phone's ESTABLISHED of a generator call would
+             * double the dot: the generator's view is drawn instead. */
+            int kind = e->ev.call_phase == DEVICE_CALL_ESTABLISHED ? 1
+                       : e->ev.call_phase == DEVICE_CALL_FAILED ? 2
+                       : e->ev.call_phase == DEVICE_CALL_LOST ? 3 : 0;
+            if (kind == 0 || (e->ev.incoming && !e->generator && kind != 3))
+              break;
+            g_string_append_printf (s->call, "%.9f %.2f %d\n", sec (e->ev.time), y, kind);
+            s->n_call++;
+            if (kind == 1)
+              s->n_call_up++;
+            else if (kind == 2)
+              s->n_call_failed++;
+            else
+              s->n_call_lost++;
+          }
           break;
         default:
           break;
@@ -262,8 +287,9 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
     }
 
   g_autofree char *name = g_strdup_printf ("timeline-run-%" G_GINT64_FORMAT, run_id);
-  Series s = { g_string_new (NULL), g_string_new (NULL), g_string_new (NULL),
-               g_string_new (NULL), g_string_new (NULL), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+  Series s = { .reg = g_string_new (NULL), .pin = g_string_new (NULL),
+               .ka = g_string_new (NULL), .probe = g_string_new (NULL),
+               .fail = g_string_new (NULL), .call = g_string_new (NULL) };
   series_fill (&s, obs);
   gboolean ok =
     write_series (ctx, name, "registered",
@@ -276,7 +302,10 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
                      s.probe, error)
     && write_series (ctx, name, "failures",
                      "# failures: time_s row kind (1 registration attempt, 2 keep-alive)\n",
-                     s.fail, error);
+                     s.fail, error)
+    && write_series (ctx, name, "calls",
+                     "# calls: time_s row kind (1 established, 2 failed, 3 lost)\n",
+                     s.call, error);
 
   StoreRunInfo ri;
   g_autofree char *which = NULL;
@@ -381,12 +410,34 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
         s.n_fail_ka);
       add_plot (plot, name, "failures", spec);
     }
+  if (s.n_call_up > 0)
+    {
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.5 lc rgb \"forest-green\" title \"call set up (%u)\"",
+        s.n_call_up);
+      add_plot (plot, name, "calls", spec);
+    }
+  if (s.n_call_failed > 0)
+    {
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:($3 == 2 ? $2 : NaN) with points pt 3 ps 1 lc rgb \"red\" title \"call failed (%u)\"",
+        s.n_call_failed);
+      add_plot (plot, name, "calls", spec);
+    }
+  if (s.n_call_lost > 0)
+    {
+      g_autofree char *spec = g_strdup_printf (
+        "using 1:($3 == 3 ? $2 : NaN) with points pt 11 ps 1 lc rgb \"dark-orange\" title \"call lost (%u)\"",
+        s.n_call_lost);
+      add_plot (plot, name, "calls", spec);
+    }
   /* The lanes of a row, named on the right of the top row. */
   {
     double top = row_y (obs, 0);
     const struct { double dy; const char *text; gboolean used; } lanes[] = {
       { 0.35, "keep-alives", s.n_ka + s.n_fail_ka > 0 }, { 0.15, "registered", TRUE },
-      { -0.15, "pinhole", s.n_pin > 0 }, { -0.35, "probes", s.n_probe > 0 },
+      { 0, "calls", s.n_call > 0 }, { -0.15, "pinhole", s.n_pin > 0 },
+      { -0.35, "probes", s.n_probe > 0 },
     };
     for (guint i = 0; i < G_N_ELEMENTS (lanes); i++)
       if (lanes[i].used)
@@ -407,5 +458,6 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
   g_string_free (s.ka, TRUE);
   g_string_free (s.probe, TRUE);
   g_string_free (s.fail, TRUE);
+  g_string_free (s.call, TRUE);
   return ok;
 }

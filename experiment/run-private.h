@@ -26,6 +26,7 @@
 #include "models/device/device.h"
 
 typedef struct Run Run;
+typedef struct RunCalls RunCalls;
 
 typedef struct {
   Run       *run;
@@ -88,6 +89,7 @@ struct Run {
   guint             n_core_servers, n_uplinks;
   char             *error;        /* first error; the run stops being built */
   GPtrArray        *trace;
+  RunCalls         *calls;        /* run-calls.c; NULL without [calls] sections */
   struct TraceBlobWriter *trace_blob;   /* pack_trace: owned until the result takes the blob */
   GPtrArray        *pcaps;        /* RunPcap * (run-pcap.c), NULL without pcap */
 };
@@ -101,6 +103,14 @@ gboolean run_fail        (Run *run, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 SimTime  run_draw_time   (SimRng *rng, const SpecTime *t);
 void     run_add_host    (Run *run, SimIp4 addr, const char *name);
 
+/* A server-like node @name at @addr on the core (reserved, linked with the
+ * DNS server's link properties); its host, or NULL (the run's error set).
+ * The caller frees the host before run_world_free(). */
+SimHost *run_world_server_host (Run *run, SimIp4 addr, const char *name);
+
+/* run-calls.c: the call workloads ([calls NAME], spec.h SpecCalls). */
+gboolean run_calls_build (Run *run);
+void     run_calls_free  (Run *run);
 /* run-pcap.c: opens the run's pcap files and attaches them where
  * RunOptions says; FALSE (run_fail) if a file cannot be created or
  * pcap_at names no node.  run_pcap_close() closes them after the net is

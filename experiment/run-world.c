@@ -457,6 +457,18 @@ build_devices (Run *run)
   return TRUE;
 }
 
+SimHost *
+run_world_server_host (Run *run, SimIp4 addr, const char *name)
+{
+  SimNode *n;
+  if (!reserve (run, addr, name) || !(n = new_node (run, name)))
+    return NULL;
+  if (!attach_server (run, n, addr, &run->spec->dns_link))
+    return NULL;
+  run_add_host (run, addr, name);
+  return sim_host_new (n, name);
+}
+
 gboolean
 run_world_build (Run *run)
 {

@@ -95,7 +95,8 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
   if (run->trace || run->trace_blob || run->opt.trace_file)
     sim_world_set_trace_func (run->world, on_trace, run, NULL);
 
-  gboolean ok = run_world_build (run) && run_faults_schedule (run) && run_pcap_open (run);
+  gboolean ok = run_world_build (run) && run_calls_build (run) && run_faults_schedule (run)
+              && run_pcap_open (run);
   if (ok)
     {
       gboolean counted = spec->warmup < spec->duration;
@@ -122,6 +123,7 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
   sim_world_set_trace_func (run->world, NULL, NULL, NULL);
   /* Models before the net, the net (and its pcap taps) before the pcap
    * file, the world last (its pending events are discarded unrun). */
+  run_calls_free (run);
   run_world_free (run);
   run_pcap_close (run);
   sim_world_free (run->world);

@@ -30,7 +30,7 @@ G_BEGIN_DECLS
 /* Section kinds, in the order build_spec reads them from K_NETWORK on
  * (scenario.c note 2). */
 typedef enum { SC_K_SCENARIO, SC_K_NETWORK, SC_K_DNS, SC_K_PROXY, SC_K_NAT, SC_K_DEVICE,
-               SC_K_FAULT, SC_K_SWEEP, SC_K_EXPECT, SC_K_GOLDEN, SC_K_PLOT,
+               SC_K_FAULT, SC_K_CALLS, SC_K_SWEEP, SC_K_EXPECT, SC_K_GOLDEN, SC_K_PLOT,
                SC_K_UNKNOWN } ScKind;
 
 /* "device phone" -> SC_K_DEVICE and "phone" (borrowed from @group). */

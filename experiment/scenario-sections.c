@@ -196,6 +196,87 @@ static const SimParam scenario_rows[] = {
     .offset = G_STRUCT_OFFSET (Scenario, replications), .min = 1, .max = SC_MAX_REPLICATIONS),
 };
 
+/* ---------------------------------------------------------- [calls] keys */
+
+#define CALLS(f) G_STRUCT_OFFSET (SpecCalls, f)
+
+static gint
+device_named (const RunSpec *spec, const char *t)
+{
+  for (guint j = 0; j < spec->devices->len; j++)
+    if (g_str_equal (g_array_index (spec->devices, SpecDevice, j).name, t))
+      return (gint) j;
+  return -1;
+}
+
+static SimParamStatus
+set_calls_from (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  SpecCalls *w = obj;
+  const RunSpec *spec = ((ScB *) ctx)->spec;
+  w->from_device = device_named (spec, v->s);
+  w->from_proxy = -1;
+  for (guint j = 0; w->from_device < 0 && j < spec->proxies->len; j++)
+    if (g_str_equal (g_array_index (spec->proxies, SpecProxy, j).name, v->s))
+      w->from_proxy = (gint) j;
+  if (w->from_device >= 0 || w->from_proxy >= 0)
+    return SIM_PARAM_OK;
+  *expected = "the name of a [device NAME] (its instances call) or a [proxy NAME] "
+              "(the generator behind it calls the 'to' devices)";
+  return SIM_PARAM_BAD_REFERENCE;
+}
+
+static SimParamStatus
+set_calls_to (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  SpecCalls *w = obj;
+  w->to_device = g_str_equal (v->s, "sink") ? -1 : device_named (((ScB *) ctx)->spec, v->s);
+  if (w->to_device >= 0 || g_str_equal (v->s, "sink"))
+    return SIM_PARAM_OK;
+  *expected = "the name of a [device NAME], or sink";
+  return SIM_PARAM_BAD_REFERENCE;
+}
+
+static SimParamStatus
+set_calls_rate (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  if (v->d > 0)
+    {
+      ((SpecCalls *) obj)->rate = v->d;
+      return SIM_PARAM_OK;
+    }
+  *expected = "a rate > 0 per second per calling instance (\"1/600\", \"0.002\")";
+  return SIM_PARAM_BAD_VALUE;
+}
+
+static SimParamStatus
+set_calls_hold (gpointer obj, const SimParamValue *v, gpointer ctx, const char **expected)
+{
+  if (v->t > 0)
+    {
+      ((SpecCalls *) obj)->hold = v->t;
+      return SIM_PARAM_OK;
+    }
+  *expected = "a mean hold time > 0";
+  return SIM_PARAM_BAD_VALUE;
+}
+
+/* [calls NAME]: a call workload (spec.h SpecCalls, doc/scenarios.md "Calls"). */
+static const SimParam calls_rows[] = {
+  SIM_PARAM_ROW ("from", SIM_PARAM_TEXT, NULL, "",
+    "required: a [device NAME] whose instances call, or a [proxy NAME] whose generator calls",
+    .set = set_calls_from),
+  SIM_PARAM_ROW ("to", SIM_PARAM_TEXT, "sink", "",
+    "a [device NAME] (a random instance other than the caller) or sink",
+    .set = set_calls_to),
+  SIM_PARAM_ROW ("rate", SIM_PARAM_RATE, NULL, "1/s",
+    "required: calls per second per calling instance", .set = set_calls_rate),
+  SIM_PARAM_ROW ("hold", SIM_PARAM_DURATION, "120s", "", "mean hold time; the caller hangs up",
+    .set = set_calls_hold),
+  SIM_PARAM_ROW ("start", SIM_PARAM_DURATION, "0", "", "no call before this",
+    .offset = CALLS (start)),
+};
+
 /* ------------------------------------------------------- section tables */
 
 /* name, type, default, unit, doc; then where the value goes */
@@ -278,6 +359,8 @@ tables_of (const char *kind, ScBound *out, gpointer o_section, gpointer o_model,
       out[n++] = (ScBound) { T ("", device_rows), o_section };
       out[n++] = (ScBound) { { "access_", link, nl }, o_link };
     }
+  else if (g_str_equal (kind, "calls"))
+    out[n++] = (ScBound) { T ("", calls_rows), o_section };
   return n;
 }
 
@@ -285,7 +368,8 @@ const ScTable *
 sc_section_tables (const char *kind, guint *n_out)
 {
   /* static: the rows are static and the objects NULL; built once per kind */
-  static const char *const kinds[] = { "scenario", "network", "dns", "proxy", "nat", "device" };
+  static const char *const kinds[] = { "scenario", "network", "dns", "proxy", "nat", "device",
+                                       "calls" };
   static ScTable tables[G_N_ELEMENTS (kinds)][4];
   static guint counts[G_N_ELEMENTS (kinds)];
   static gsize once = 0;
@@ -503,6 +587,28 @@ build_device (ScB *b, RunSpec *spec, const char *name, SpecLink def)
   return sc_walk (b, t, n, device_other, d, NULL);
 }
 
+/* ------------------------------------------------------------- [calls] */
+
+static gboolean
+build_calls (ScB *b, RunSpec *spec, const char *name)
+{
+  SpecCalls c = { .name = g_strdup (name), .from_device = -1, .from_proxy = -1,
+                  .to_device = -1, .hold = SIM_S (120) };
+  g_array_append_val (spec->calls, c);
+  SpecCalls *w = &g_array_index (spec->calls, SpecCalls, spec->calls->len - 1);
+  ScBound t[4];
+  guint n = tables_of ("calls", t, w, NULL, NULL);
+  if (!sc_walk (b, t, n, NULL, NULL, NULL))
+    return FALSE;
+  if (!sc_kf_group_get (b->g, "from"))
+    return sc_missing (b, "from", "a [device NAME] or [proxy NAME] that places the calls");
+  if (!sc_kf_group_get (b->g, "rate"))
+    return sc_missing (b, "rate", "calls per second per calling instance");
+  if (w->from_proxy >= 0 && w->to_device < 0)
+    return sc_missing (b, "to", "the [device NAME] the generator calls");
+  return TRUE;
+}
+
 /* ------------------------------------------------------------- the spec */
 
 RunSpec *
@@ -516,7 +622,7 @@ sc_build_spec (const Scenario *sc, const ScenarioPoint *pt, GError **error)
   SpecLink def = spec_link_default;
   gboolean ok = TRUE;
 
-  for (ScKind pass = SC_K_NETWORK; ok && pass <= SC_K_FAULT; pass++)
+  for (ScKind pass = SC_K_NETWORK; ok && pass <= SC_K_CALLS; pass++)
     {
       if (pass == SC_K_DNS)
         spec->dns_link = def;
@@ -535,6 +641,7 @@ sc_build_spec (const Scenario *sc, const ScenarioPoint *pt, GError **error)
             case SC_K_NAT: ok = build_nat (&b, spec, name, def); break;
             case SC_K_DEVICE: ok = build_device (&b, spec, name, def); break;
             case SC_K_FAULT: ok = sc_build_fault (&b, name); break;
+            case SC_K_CALLS: ok = build_calls (&b, spec, name); break;
             default: break;
             }
         }

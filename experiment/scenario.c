@@ -51,7 +51,8 @@ G_DEFINE_QUARK (scenario-error-quark, scenario_error)
 static const struct { const char *word; ScKind kind; gboolean named; } kinds[] = {
   { "scenario", SC_K_SCENARIO, FALSE }, { "network", SC_K_NETWORK, FALSE },
   { "dns", SC_K_DNS, FALSE }, { "proxy", SC_K_PROXY, TRUE }, { "nat", SC_K_NAT, TRUE },
-  { "device", SC_K_DEVICE, TRUE }, { "fault", SC_K_FAULT, TRUE }, { "sweep", SC_K_SWEEP, FALSE },
+  { "device", SC_K_DEVICE, TRUE }, { "fault", SC_K_FAULT, TRUE }, { "calls", SC_K_CALLS, TRUE },
+  { "sweep", SC_K_SWEEP, FALSE },
   { "expect", SC_K_EXPECT, FALSE }, { "golden", SC_K_GOLDEN, FALSE },
   { "plot", SC_K_PLOT, FALSE },   /* preferred figures, checked by plot_check_scenario */
 };
@@ -84,8 +85,8 @@ check_sections (const ScKf *kf, GError **error)
                                                    "device, fault, sweep, expect, golden, plot");
           sc_set_error (error, SCENARIO_ERROR_UNKNOWN, g->file, g->line, g->name, NULL,
                         "unknown section, expected one of [scenario], [network], [dns], "
-                        "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [sweep], "
-                        "[expect], [golden], [plot]%s", note);
+                        "[proxy NAME], [nat NAME], [device NAME], [fault NAME], [calls NAME], "
+                        "[sweep], [expect], [golden], [plot]%s", note);
           return FALSE;
         }
       gboolean named = FALSE;

@@ -74,6 +74,12 @@ clear_fault (gpointer p)
   clear_record (&f->record);
 }
 
+static void
+clear_calls (gpointer p)
+{
+  g_free (((SpecCalls *) p)->name);
+}
+
 RunSpec *
 run_spec_new (void)
 {
@@ -89,7 +95,9 @@ run_spec_new (void)
   ARR (nats, SpecNat, clear_nat);
   ARR (devices, SpecDevice, clear_device);
   ARR (faults, SpecFault, clear_fault);
+  ARR (calls, SpecCalls, clear_calls);
 #undef ARR
+  s->callgen_addr = SIM_IP4 (192, 0, 2, 80);
   return s;
 }
 
@@ -105,6 +113,7 @@ run_spec_free (RunSpec *s)
   g_array_unref (s->nats);
   g_array_unref (s->devices);
   g_array_unref (s->faults);
+  g_array_unref (s->calls);
   g_free (s);
 }
 

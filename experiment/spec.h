@@ -122,6 +122,21 @@ typedef struct {
   DnsAnswerMode  dns_mode;  /* dns-mode (record.name is the name) */
 } SpecFault;
 
+/* A call workload, "[calls NAME]" (doc/scenarios.md "Calls"): Poisson
+ * arrivals, exponential hold times (run-calls.c). */
+typedef struct {
+  char       *name;
+  gint        from_device;  /* index into devices: each instance calls; -1: from_proxy */
+  gint        from_proxy;   /* index into proxies: the generator behind it calls the `to`
+                               instances (inbound calls); -1: from_device */
+  gint        to_device;    /* index into devices: a random instance (never the caller);
+                               -1: the sink, a UA on the core that answers at once */
+  double      rate;         /* calls per second per calling instance (generator: per
+                               called instance) */
+  SimTime     hold;         /* mean hold time (exponential); > 0 */
+  SimTime     start;        /* no call before this */
+} SpecCalls;
+
 typedef struct {
   char       *scenario_name;
   SimTime     duration;     /* the run ends here */
@@ -138,6 +153,8 @@ typedef struct {
   GArray     *nats;         /* SpecNat */
   GArray     *devices;      /* SpecDevice */
   GArray     *faults;       /* SpecFault */
+  GArray     *calls;        /* SpecCalls */
+  SimIp4      callgen_addr; /* the call generator and sink (192.0.2.80 unless given) */
 } RunSpec;
 
 RunSpec *run_spec_new  (void);         /* empty: arrays allocated, defaults set */

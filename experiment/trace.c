@@ -72,6 +72,24 @@ event_note (const RunObservations *obs, const ObsEvent *oe)
       return g_strdup_printf ("%s connection to %s failed", acc, srv);
     case DEVICE_EVENT_LOOKUP:
       return ev->n_candidates ? NULL : g_strdup_printf ("%s DNS lookup failed", acc);
+    case DEVICE_EVENT_CALL:
+      /* Outcomes only (issue 16); the generator's view is marked. */
+      if (ev->call_phase != DEVICE_CALL_ESTABLISHED && ev->call_phase != DEVICE_CALL_FAILED
+          && ev->call_phase != DEVICE_CALL_LOST && ev->call_phase != DEVICE_CALL_RETRIED)
+        return NULL;
+      return g_strdup_printf ("%s %scall %u %s%s%s%s%.0u", acc,
+                              oe->generator ? "generator " : ev->incoming ? "incoming " : "",
+                              ev->call_id, device_call_phase_to_string (ev->call_phase),
+                              oe->generator ? "" : " via ", oe->generator ? "" : srv,
+                              ev->status ? " " : "", ev->status);
+    case DEVICE_EVENT_SUBSCRIPTION:
+      if (ev->sub_phase != DEVICE_SUB_MOVED && ev->sub_phase != DEVICE_SUB_FAILED
+          && ev->sub_phase != DEVICE_SUB_EXPIRED && ev->sub_phase != DEVICE_SUB_ACTIVE)
+        return NULL;
+      return g_strdup_printf ("%s subscription %s at %s%s%.0u", acc,
+                              device_sub_phase_to_string (ev->sub_phase), srv,
+                              ev->status && ev->sub_phase == DEVICE_SUB_FAILED ? " " : "",
+                              ev->sub_phase == DEVICE_SUB_FAILED ? ev->status : 0);
     default:
       return NULL;
     }

@@ -908,6 +908,8 @@ test_validate (void)
                 ":21: [expect] fast: expected a metric (time_to_first_registration_s, failover_s, "
                 "failover_completed, failovers, outage_s, pinhole_survival, pinhole_expiries, "
                 "reregistrations, registrations, messages_per_device_hour, bytes_per_device_hour, "
+                "call_attempts, call_setup_ratio, call_setup_s, calls_failed_failover, calls_lost, "
+                "inbound_call_attempts, inbound_setup_ratio, subscription_gap_s, "
                 "detect_s, flow_failures, reconnects), "
                 "got 'failover'");
   validate_bad ("[expect]\nfast = failover_s p95 <= 40 where kaa=15\n",

@@ -148,7 +148,8 @@ test_rows_single_unit (void)
 {
   const char * const *names = metrics_names ();
   guint n = g_strv_length ((char **) names);
-  g_assert_cmpuint (n, ==, 14);
+  g_assert_cmpuint (n, ==, 22);   /* 11 registration metrics, 8 call metrics (issue 16),
+                                     3 connection metrics (issue 13) */
   for (guint i = 0; i < n; i++)
     for (guint j = i + 1; j < n; j++)
       g_assert_cmpstr (names[i], !=, names[j]);
@@ -173,7 +174,7 @@ test_rows_no_units (void)
 {
   g_autoptr (RunObservations) obs = world (0, S (600));
   g_autoptr (GArray) m = metrics_compute (obs);
-  g_assert_cmpuint (m->len, ==, 14);
+  g_assert_cmpuint (m->len, ==, 22);
   for (guint i = 0; i < m->len; i++)
     g_assert_true (g_array_index (m, RunMetric, i).null);
 }
@@ -706,11 +707,11 @@ test_aggregate_three_units (void)
   /* registrations 2, 1, 2 -> 5/3 */
   assert_val (m, "", "registrations", 5.0 / 3.0);
 
-  /* rows: 14 aggregates first, then 14 per unit in unit order */
-  g_assert_cmpuint (m->len, ==, 56);
-  g_assert_cmpstr (g_array_index (m, RunMetric, 13).unit, ==, "");
-  g_assert_cmpstr (g_array_index (m, RunMetric, 14).unit, ==, "phone-1/SP1");
-  g_assert_cmpstr (g_array_index (m, RunMetric, 55).unit, ==, "phone-3/SP1");
+  /* rows: 22 aggregates first, then 22 per unit in unit order */
+  g_assert_cmpuint (m->len, ==, 88);
+  g_assert_cmpstr (g_array_index (m, RunMetric, 21).unit, ==, "");
+  g_assert_cmpstr (g_array_index (m, RunMetric, 22).unit, ==, "phone-1/SP1");
+  g_assert_cmpstr (g_array_index (m, RunMetric, 87).unit, ==, "phone-3/SP1");
 }
 
 
@@ -810,6 +811,116 @@ test_doc_example (void)
   assert_val (m, "", "bytes_per_device_hour", 216000);
 }
 
+
+/* ---- 8. calls and subscriptions (doc/metrics.md "Calls") ---- */
+
+static void
+add_call (RunObservations *obs, guint unit, guint id, DeviceCallPhase phase, SimTime t,
+          gboolean incoming, gboolean generator)
+{
+  ObsEvent e = { .unit = unit, .generator = generator,
+                 .ev = { .kind = DEVICE_EVENT_CALL, .time = t, .account = 1, .call_id = id,
+                         .call_phase = phase, .incoming = incoming } };
+  g_array_append_val (obs->events, e);
+}
+
+static void
+add_sub (RunObservations *obs, guint unit, DeviceSubPhase phase, SimTime t, SimSockAddr server,
+         guint status)
+{
+  ObsEvent e = { .unit = unit, .ev = { .kind = DEVICE_EVENT_SUBSCRIPTION, .time = t, .account = 1,
+                                       .sub_phase = phase, .server = server, .status = status } };
+  g_array_append_val (obs->events, e);
+}
+
+/* Window [60 s, 1000 s).  Registered at A from 1 s; A crashes at 280 s,
+ * the unit registers at B at 350 s: one failover period [280, 350).
+ *   call 1  10 s .. 11 s established            before the window: not counted
+ *   call 2  100 s, established 102.5 s, ended    setup 2.5 s
+ *   call 3  300 s, failed 332 s                  in the failover period
+ *   call 4  400 s, established 401 s, lost 500 s setup 1 s, lost
+ *   call 5  990 s, no outcome by the end         an attempt, not completed
+ *   incoming (device side) established 500.2 s, lost 650 s: lost
+ *   generator 1: 500 s, established; generator 2: 700 s, failed
+ * attempts 4; setup ratio 2/3 (calls 2 and 4 of the three completed);
+ * setup 1.75 s; failed in failover 1; lost 2; inbound 2 attempts, 1/2. */
+static void
+test_calls (void)
+{
+  g_autoptr (RunObservations) obs = world (S (60), S (1000));
+  guint u = add_unit (obs, "phone/SP1", 0, LOCAL, 0);
+  add_reg (obs, u, S (1), A, 3600);
+  add_call (obs, u, 1, DEVICE_CALL_STARTED, S (10), FALSE, FALSE);
+  add_call (obs, u, 1, DEVICE_CALL_ESTABLISHED, S (11), FALSE, FALSE);
+  add_call (obs, u, 2, DEVICE_CALL_STARTED, S (100), FALSE, FALSE);
+  add_call (obs, u, 2, DEVICE_CALL_ESTABLISHED, MS (102500), FALSE, FALSE);
+  add_call (obs, u, 2, DEVICE_CALL_ENDED, S (200), FALSE, FALSE);
+  add_fault (obs, S (280), OBS_FAULT_PROXY_CRASH, 0);
+  add_call (obs, u, 3, DEVICE_CALL_STARTED, S (300), FALSE, FALSE);
+  add_call (obs, u, 3, DEVICE_CALL_FAILED, S (332), FALSE, FALSE);
+  add_reg (obs, u, S (350), B, 3600);
+  add_call (obs, u, 4, DEVICE_CALL_STARTED, S (400), FALSE, FALSE);
+  add_call (obs, u, 4, DEVICE_CALL_ESTABLISHED, S (401), FALSE, FALSE);
+  add_call (obs, u, 4, DEVICE_CALL_LOST, S (500), FALSE, FALSE);
+  add_call (obs, u, 1, DEVICE_CALL_STARTED, S (500), TRUE, TRUE);
+  add_call (obs, u, 7, DEVICE_CALL_STARTED, MS (500100), TRUE, FALSE);
+  add_call (obs, u, 1, DEVICE_CALL_ESTABLISHED, MS (500200), TRUE, TRUE);
+  add_call (obs, u, 7, DEVICE_CALL_ESTABLISHED, MS (500200), TRUE, FALSE);
+  add_call (obs, u, 1, DEVICE_CALL_ENDED, S (600), TRUE, TRUE);
+  add_call (obs, u, 7, DEVICE_CALL_LOST, S (650), TRUE, FALSE);
+  add_call (obs, u, 2, DEVICE_CALL_STARTED, S (700), TRUE, TRUE);
+  add_call (obs, u, 2, DEVICE_CALL_FAILED, S (732), TRUE, TRUE);
+  add_call (obs, u, 5, DEVICE_CALL_STARTED, S (990), FALSE, FALSE);
+  g_autoptr (GArray) m = metrics_compute (obs);
+  assert_val (m, "", "call_attempts", 4);
+  assert_val (m, "", "call_setup_ratio", 2.0 / 3.0);
+  assert_val (m, "", "call_setup_s", 1.75);
+  assert_val (m, "", "calls_failed_failover", 1);
+  assert_val (m, "", "calls_lost", 2);
+  assert_val (m, "", "inbound_call_attempts", 2);
+  assert_val (m, "", "inbound_setup_ratio", 0.5);
+  g_assert_true (is_null (m, "", "subscription_gap_s"));
+}
+
+/* No calls, no fault: counts are 0, ratios and times NULL (not 0), and
+ * calls_failed_failover NULL (there was no failover to fail in). */
+static void
+test_calls_none (void)
+{
+  g_autoptr (RunObservations) obs = world (0, S (1000));
+  guint u = add_unit (obs, "phone/SP1", 0, LOCAL, 0);
+  add_reg (obs, u, S (1), A, 3600);
+  g_autoptr (GArray) m = metrics_compute (obs);
+  assert_val (m, "", "call_attempts", 0);
+  assert_val (m, "", "calls_lost", 0);
+  g_assert_true (is_null (m, "", "call_setup_ratio"));
+  g_assert_true (is_null (m, "", "call_setup_s"));
+  g_assert_true (is_null (m, "", "calls_failed_failover"));
+  g_assert_true (is_null (m, "", "inbound_setup_ratio"));
+}
+
+/* Window [0, 1000).  Subscribed at A from 10 s; A crashes at 100 s and
+ * recovers at 400 s; the subscription moves at 300 s and is active at B
+ * at 300.06 s; at 800 s B answers a refresh 481 and the new one is active
+ * at 800.06 s.  Gap: [100, 300) A down + [300, 300.06) + [800, 800.06) =
+ * 200.12 s; [0, 10) is before the first subscription and does not count. */
+static void
+test_subscription_gap (void)
+{
+  g_autoptr (RunObservations) obs = world (0, S (1000));
+  guint u = add_unit (obs, "phone/SP1", 0, LOCAL, 0);
+  add_reg (obs, u, S (1), A, 3600);
+  add_sub (obs, u, DEVICE_SUB_ACTIVE, S (10), A, 200);
+  add_fault (obs, S (100), OBS_FAULT_PROXY_CRASH, 0);
+  add_sub (obs, u, DEVICE_SUB_MOVED, S (300), B, 0);
+  add_sub (obs, u, DEVICE_SUB_ACTIVE, MS (300060), B, 200);
+  add_fault (obs, S (400), OBS_FAULT_PROXY_RECOVER, 0);
+  add_sub (obs, u, DEVICE_SUB_FAILED, S (800), B, 481);
+  add_sub (obs, u, DEVICE_SUB_ACTIVE, MS (800060), B, 200);
+  g_autoptr (GArray) m = metrics_compute (obs);
+  assert_val (m, "", "subscription_gap_s", 200.12);
+}
+
 /* The registry (metrics-info.c) covers every metric, with a unit, and
  * its ranges are those doc/metrics.md states: fractions in [0, 1],
  * everything else >= 0. */
@@ -872,5 +983,8 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/5-counts/load", test_load);
   g_test_add_func ("/metrics/6-aggregate/three-units", test_aggregate_three_units);
   g_test_add_func ("/metrics/7-doc/worked-example", test_doc_example);
+  g_test_add_func ("/metrics/8-calls/outcomes", test_calls);
+  g_test_add_func ("/metrics/8-calls/none", test_calls_none);
+  g_test_add_func ("/metrics/8-calls/subscription-gap", test_subscription_gap);
   return g_test_run ();
 }

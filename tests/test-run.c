@@ -417,6 +417,76 @@ test_probes_attributed (void)
   g_assert_cmpuint (per_unit[1], >, 5);
 }
 
+
+/* ------------------------------------------------------------ 5 calls */
+
+/* [calls] workloads (run-calls.c): phone a calls phone b (which answers
+ * after call_ring_time = 1 s) through p0's location service, and the
+ * generator behind p0 calls b.  Every link is L, so a -> p0 -> b is four
+ * links each way and every set-up takes exactly 1 s + 2 x 4 L; the
+ * generator (callgen -> p0 -> b) likewise.  Nothing fails: both ratios 1. */
+static void
+test_calls_workloads (void)
+{
+  g_autoptr (RunSpec) s = simple_spec (11, SIM_S (900));
+  add_phone (s, "a", 1, -1);
+  SpecDevice *b = add_phone (s, "b", 1, -1);
+  set (&b->cfg, "AuthUserName", "2000");
+  set (&b->cfg, "call_answer", "answer");
+  set (&b->cfg, "call_ring_time", "1");
+  SpecCalls out = { .name = g_strdup ("out"), .from_device = 0, .from_proxy = -1,
+                    .to_device = 1, .rate = 1.0 / 30, .hold = SIM_S (20) };
+  SpecCalls in = { .name = g_strdup ("in"), .from_device = -1, .from_proxy = 0,
+                   .to_device = 1, .rate = 1.0 / 60, .hold = SIM_S (20) };
+  g_array_append_val (s->calls, out);
+  g_array_append_val (s->calls, in);
+  g_autoptr (RunResult) r = run (s, TRUE);
+  const RunObservations *obs = r->obs;
+  guint outgoing = 0, inbound = 0;
+  SimTime started[64] = { 0 }, gen_started[64] = { 0 };
+  for (guint i = 0; i < obs->events->len; i++)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->ev.kind != DEVICE_EVENT_CALL || e->ev.call_id >= 64)
+        continue;
+      if (e->generator)
+        {
+          g_assert_cmpuint (e->unit, ==, 1);
+          if (e->ev.call_phase == DEVICE_CALL_STARTED)
+            gen_started[e->ev.call_id] = e->ev.time;
+          else if (e->ev.call_phase == DEVICE_CALL_ESTABLISHED)
+            {
+              g_assert_cmpint (e->ev.time - gen_started[e->ev.call_id], ==, SIM_S (1) + 8 * L);
+              inbound++;
+            }
+          g_assert_cmpint (e->ev.call_phase, !=, DEVICE_CALL_FAILED);
+          continue;
+        }
+      if (e->unit != 0 || e->ev.incoming)
+        continue;
+      if (e->ev.call_phase == DEVICE_CALL_STARTED)
+        started[e->ev.call_id] = e->ev.time;
+      else if (e->ev.call_phase == DEVICE_CALL_ESTABLISHED)
+        {
+          g_assert_cmpint (e->ev.time - started[e->ev.call_id], ==, SIM_S (1) + 8 * L);
+          outgoing++;
+        }
+      g_assert_cmpint (e->ev.call_phase, !=, DEVICE_CALL_FAILED);
+      g_assert_cmpint (e->ev.call_phase, !=, DEVICE_CALL_LOST);
+    }
+  /* 900 s at 1/30 and 1/60: about 30 and 15 (Poisson; far from 0). */
+  g_assert_cmpuint (outgoing, >, 10);
+  g_assert_cmpuint (inbound, >, 4);
+  const RunMetric *ratio = metrics_find (r->metrics, "a/SP1", "call_setup_ratio");
+  g_assert_nonnull (ratio);
+  g_assert_cmpfloat (ratio->value, ==, 1.0);
+  const RunMetric *in_ratio = metrics_find (r->metrics, "b/SP1", "inbound_setup_ratio");
+  g_assert_nonnull (in_ratio);
+  g_assert_cmpfloat (in_ratio->value, ==, 1.0);
+  const RunMetric *setup = metrics_find (r->metrics, "a/SP1", "call_setup_s");
+  g_assert_cmpfloat_with_epsilon (setup->value, 1.08, 1e-9);
+}
+
 /* ------------------------------------------------------------ 3 run */
 
 static void
@@ -659,5 +729,6 @@ main (int argc, char **argv)
   g_test_add_func ("/experiment/run/3-run/trace-and-pcap", test_run_trace_and_pcap);
   g_test_add_func ("/experiment/run/3-run/errors", test_run_errors);
   g_test_add_func ("/experiment/run/4-scale/phones-behind-nats", test_scale);
+  g_test_add_func ("/experiment/run/5-calls/workloads", test_calls_workloads);
   return g_test_run ();
 }

@@ -91,7 +91,8 @@ read_doc (void)
   return text;
 }
 
-static const char *const kinds[] = { "scenario", "network", "dns", "proxy", "nat", "device" };
+static const char *const kinds[] = { "scenario", "network", "dns", "proxy", "nat", "device",
+                                     "calls" };
 
 static void
 test_doc_agrees (void)

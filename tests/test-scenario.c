@@ -1068,6 +1068,51 @@ test_err_reference (void)
   load_err ("[scenario]\nduration = 1h\n[sweep]\na = 1, 2\n[nat n]\nudp_timeout = ${a = 3}\n",
             SCENARIO_ERROR_VALUE, "t.ini:6: [nat n] udp_timeout: expected each sweep variable "
             "defined once", "t.ini:4", NULL);
+  /* [calls NAME] (issue 16): references, values, required keys. */
+  load_err ("[scenario]\nduration = 1h\n[calls c]\nfrom = nobody\nrate = 1/60\n",
+            SCENARIO_ERROR_REFERENCE, "t.ini:4: [calls c] from: expected the name of a "
+            "[device NAME]", "got 'nobody'", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n"
+            "to = e\nrate = 1/60\n", SCENARIO_ERROR_REFERENCE,
+            "t.ini:7: [calls c] to: expected the name of a [device NAME], or sink", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n"
+            "rate = 0\n", SCENARIO_ERROR_VALUE, "t.ini:7: [calls c] rate: expected a rate > 0",
+            NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n",
+            SCENARIO_ERROR_MISSING, "[calls c]", "rate", NULL);
+  load_err ("[scenario]\nduration = 1h\n[device d]\nprofile = rfc\n[calls c]\nfrom = d\n"
+            "rate = 1\nhold = 0s\n", SCENARIO_ERROR_VALUE, "[calls c] hold: expected a mean hold "
+            "time > 0", NULL);
+}
+
+/* Every ready scenario in scenarios/ loads: a key renamed in the code, or
+ * a section kind added, cannot leave one of them broken unnoticed. */
+static void
+test_ready_scenarios_load (void)
+{
+  const char *root = g_getenv ("SIPSIM_SOURCE_ROOT");
+  if (root == NULL)
+    {
+      g_test_skip ("SIPSIM_SOURCE_ROOT not set (meson test sets it)");
+      return;
+    }
+  g_autofree char *dir = g_build_filename (root, "scenarios", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  guint n = 0;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      if (!g_str_has_suffix (name, ".ini"))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GError) err = NULL;
+      g_autoptr (Scenario) sc = scenario_load (path, &err);
+      if (sc == NULL)
+        g_error ("%s: %s", name, err->message);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 7);
 }
 
 /* ======================================================== 9-did-you-mean */
@@ -1203,5 +1248,6 @@ main (int argc, char **argv)
   g_test_add_func ("/scenario/3-errors/value", test_err_value);
   g_test_add_func ("/scenario/3-errors/missing", test_err_missing);
   g_test_add_func ("/scenario/3-errors/reference", test_err_reference);
+  g_test_add_func ("/scenario/4-ready/every-scenario-loads", test_ready_scenarios_load);
   return g_test_run ();
 }

@@ -124,6 +124,7 @@ test_damaged (void)
   trace_blob_writer_add (ok, 0, "a", 1, "x", 1);
   gsize raw_len;
   g_autoptr (GBytes) good = trace_blob_writer_finish (ok, &raw_len);
+  g_assert_nonnull (good);             /* (clang: a g_autoptr never read is an unused variable) */
   g_assert_cmpuint (raw_len, ==, 7);   /* zz 0, who 0 new, len 1, 'a', text 0 new, len 1, 'x' */
   const guint8 bad_raw[] = { 0, 5, 1, 'x' };   /* who 5 of none */
   g_autoptr (GZlibCompressor) z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 1);

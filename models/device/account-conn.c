@@ -150,6 +150,34 @@ acc_flow_for (DeviceAccount *acc, const SimSockAddr *server)
 }
 
 void
+acc_hop_for (DeviceAccount *acc, const SimSockAddr *server, const SipTxnPeer *received,
+             AccHop *out)
+{
+  static const char *const via_tp[] = { "UDP", "TCP", "TLS" };
+  static const char *const param[] = { "", ";transport=tcp", ";transport=tls" };
+  DeviceTransport t = acc->transport;
+  if (received)
+    t = !received->reliable ? DEVICE_TRANSPORT_UDP
+        : sip_transport_flow_get_proto (acc->tp, sip_flow_from_handle (received->flow))
+            == SIP_TRANSPORT_TLS ? DEVICE_TRANSPORT_TLS : DEVICE_TRANSPORT_TCP;
+  *out = (AccHop) { .peer = { .addr = *server }, .via_transport = via_tp[t],
+                    .via_port = acc->local.port, .contact_param = param[t] };
+  acc_contact_for (acc, server->ip, &out->contact);
+  if (t == DEVICE_TRANSPORT_UDP)
+    return;                                       /* the socket: no flow */
+  out->peer.reliable = TRUE;
+  out->peer.flow = received ? received->flow : acc_flow_for (acc, server);
+  SimSockAddr local;
+  if (sip_transport_flow_addrs (acc->tp, sip_flow_from_handle (out->peer.flow), &local, NULL)) {
+    /* As acc_contact_on_flow, for the flow this hop uses. */
+    if (out->contact.port == acc->local.port
+        && !(acc->cfg->use_mapped_contact && acc->mapped_known))
+      out->contact.port = local.port;
+    out->via_port = local.port;
+  }
+}
+
+void
 acc_contact_on_flow (DeviceAccount *acc, SimSockAddr *contact)
 {
   SimSockAddr local;

@@ -78,6 +78,24 @@ gpointer acc_flow_for        (DeviceAccount *acc, const SimSockAddr *server);
 /* Over a connection, an unmapped contact is the connection's local end
  * (account-rounds.c acc_request_for); no-op for UDP or a mapped contact. */
 void     acc_contact_on_flow (DeviceAccount *acc, SimSockAddr *contact);
+/* Where a call's or a subscription's request to @server goes (B22, B24):
+ * over UDP the account's socket; over TCP/TLS the one connection that
+ * carries everything (note 1, acc_flow_for: the one in use when it goes
+ * to @server).  Fills @peer, the Via's transport name and sent-by port,
+ * the contact (as a REGISTER to @server would carry it) and the contact
+ * URI's transport parameter ("" for UDP, ";transport=tcp", ...).
+ * @received (NULL: none): answering a request that came on it (an
+ * incoming call), the hop is where it came from, on its flow, and no
+ * connection is opened or moved. */
+typedef struct {
+  SipTxnPeer  peer;
+  const char *via_transport;     /* "UDP", "TCP", "TLS" (static) */
+  guint16     via_port;
+  SimSockAddr contact;
+  const char *contact_param;     /* static */
+} AccHop;
+void     acc_hop_for         (DeviceAccount *acc, const SimSockAddr *server,
+                              const SipTxnPeer *received, AccHop *out);
 /* A flow report of the account's transport (up, or failed with why). */
 void     acc_on_flow         (DeviceAccount *acc, const SipFlowEvent *ev);
 /* After a 2xx over a connection: keep-alives (RFC 5626 §4.4.1, B43) and

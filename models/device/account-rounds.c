@@ -151,6 +151,13 @@
  *      keep-alive RFC 5626 outbound active implies the flow keep-alive
  *                 timer is pending; the B40 timer runs only when enabled.
  *      DISABLED   no round, no binding, no timer pending, both legs idle.
+ *      calls      (call.c note 5) every live call has a dialog that is not
+ *                 TERMINATED; an established one a CONFIRMED or
+ *                 TERMINATING dialog and no setup timer; a B25 walk stays
+ *                 in the candidate list.
+ *      subscription (subscription.c note 4) active iff its expiry timer
+ *                 runs; with a server known, a SUBSCRIBE in flight xor
+ *                 the next timer pending.
  *
  * 5. The state shown to the owner (DeviceAccountState; REGISTERED
  *    overrides the others while a binding is in force):
@@ -360,6 +367,9 @@ acc_request_for (DeviceAccount *acc, const SimSockAddr *server, DeviceRegRequest
   }
   req->contact_ip = contact->ip;
   req->contact_port = contact->port;
+  /* B25: the backup registrar gets the backup AOR (call.c). */
+  const char *dom = device_acc_aor_domain (acc, server);
+  req->aor_domain = dom != acc->domain ? dom : NULL;
 }
 
 static void
@@ -729,6 +739,13 @@ acc_invariant_violation (const DeviceAccount *acc)
   RoundPhase phase = acc_phase (acc);
   gboolean busy = device_reg_is_busy (acc->reg);
   gboolean next = host_timer_is_pending (&acc->next_timer);
+
+  /* calls and the subscription (call.c, subscription.c notes) */
+  const char *why = device_calls_invariant_violation (acc);
+  if (why == NULL)
+    why = device_sub_invariant_violation (acc);
+  if (why)
+    return why;
 
   /* phases */
   if (phase == PHASE_IDLE && (acc->locate != NULL || busy || acc->has_trying))

@@ -163,6 +163,21 @@ acc_on_layer_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *request,
   device_answer_request (u, txn, request, from);
 }
 
+/* ACK to a 2xx and 2xx retransmissions: the calls' (call.c). */
+static void
+acc_on_layer_ack (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  (void) layer;
+  device_calls_on_ack (u, msg, from);
+}
+
+static void
+acc_on_layer_stray (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  (void) layer;
+  device_calls_on_stray (u, msg, from);
+}
+
 /* Note 1: what the transport classified and parsed (models/sip/transport.h
  * counts and drops what does not parse; those are added to malformed in
  * device_get_stats). */
@@ -285,7 +300,8 @@ device_account_new (Device *dev, guint n, GError **error)
 
   SipTxnConfig tc = { .t1 = cfg->t1, .t2 = cfg->t2 };
   acc->layer = sip_txn_layer_new (dev->host, &tc, acc_layer_send, acc);
-  SipTxnTuFuncs tu = { .request = acc_on_layer_request };
+  SipTxnTuFuncs tu = { .request = acc_on_layer_request, .ack = acc_on_layer_ack,
+                       .stray_response = acc_on_layer_stray };
   sip_txn_layer_set_tu (acc->layer, &tu, acc);
   acc->stun = stun_client_new (dev->host, &acc->rng, NULL, acc_stun_send, acc);
   acc->ka = device_ka_new (dev->host, acc->layer, acc->stun, &acc->rng,
@@ -319,6 +335,8 @@ device_account_new (Device *dev, guint n, GError **error)
   acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
   acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
   acc->f2_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
+  device_calls_init (acc);
+  device_sub_init (acc);
 
   host_timer_init (dev->host, &acc->next_timer, acc_on_next_timer, acc);
   acc->refresh_at = -1;
@@ -364,6 +382,8 @@ device_account_free (DeviceAccount *acc)
   host_timer_cancel (&acc->f2_timer);
   if (acc->locate)
     device_locate_cancel (acc->locate);
+  device_sub_clear (acc);
+  device_calls_clear (acc);
   device_reg_free (acc->reg);
   device_reg_free (acc->sec_reg);
   device_reg_free (acc->unreg);

@@ -222,6 +222,28 @@ typedef struct {
      "Supported: outbound, reg-id, keep-alives per flow", S_BOOL, A (outbound), 0, 1, NULL) \
   P ("reg_id", NULL, ACC, UINT, NULL, "RFC 5626 §4.2", "reg-id on the Contact", \
      S_UINT, A (reg_id), 1, MAXS, NULL) \
+  P ("X_BypassOutboundProxyInCall", NULL, ACC, BOOL, NULL, "B24", \
+     "after the initial INVITE, in-dialog requests follow the route set instead of the outbound proxy (no effect over TCP/TLS)", \
+     S_BOOL, A (bypass_obp_in_call), 0, 1, NULL) \
+  P ("call_answer", NULL, ACC, ENUM, "busy|answer|ring", "issue 16", \
+     "incoming INVITE: 180 + 486 (busy), 180 + 200 after call_ring_time (answer), 180 only (ring)", \
+     S_ENUM, A (call_answer), 0, 2, NULL) \
+  P ("call_ring_time", NULL, ACC, SECONDS, NULL, "issue 16", \
+     "answer mode: ring this long before the 200, s", S_TIME, A (call_ring_time), 0, MAXS, NULL) \
+  P ("call_setup_timeout", NULL, ACC, SECONDS, NULL, "issue 16", \
+     "outgoing call: give up (CANCEL) after this long without an answer, s", \
+     S_TIME, A (call_setup_timeout), 1, MAXS, NULL) \
+  P ("mwi_subscribe", NULL, ACC, BOOL, NULL, "B22, B25, RFC 3842", \
+     "SUBSCRIBE to message-summary at the server in use, refreshed before it expires", \
+     S_BOOL, A (mwi_subscribe), 0, 1, NULL) \
+  P ("mwi_expires", NULL, ACC, SECONDS, NULL, "RFC 6665 §4.1.2.1", \
+     "Expires asked for in SUBSCRIBE, s", S_U32, A (mwi_expires), 1, MAXS, NULL) \
+  P ("sip subscription timeout retry timer", "sub_timeout_retry", ACC, SECONDS, NULL, "B29", \
+     "wait after a SUBSCRIBE got 408, 503 or no answer, s; 0 = not used (the failed timer, else 30 s)", \
+     S_TIME, A (sub_timeout_retry), 0, MAXS, NULL) \
+  P ("sip subscription failed retry timer", "sub_failed_retry", ACC, SECONDS, NULL, "B29", \
+     "wait after a SUBSCRIBE got another error, s; 0 = not used (30 s)", \
+     S_TIME, A (sub_failed_retry), 0, MAXS, NULL) \
   P ("ProxyServerTransport", "sip proxy transport", ACC, ENUM, "UDP|TCP|TLS", "B24", \
      "transport to the proxy/registrar (without an OutboundProxy)", \
      S_ENUM, A (proxy_transport), 0, 2, NULL) \
@@ -839,5 +861,17 @@ device_ka_type_to_string (DeviceKeepAliveType t)
     case DEVICE_KA_OPTIONS:   return "options";
     case DEVICE_KA_NOTIFY:    return "notify";
     default:                  return "?";
+    }
+}
+
+const char *
+device_call_answer_to_string (DeviceCallAnswer a)
+{
+  switch (a)
+    {
+    case DEVICE_CALL_BUSY:   return "busy";
+    case DEVICE_CALL_ANSWER: return "answer";
+    case DEVICE_CALL_RING:   return "ring";
+    default:                 return "?";
     }
 }

@@ -110,6 +110,12 @@ typedef enum {
   DEVICE_KA_NOTIFY,                /* SIP NOTIFY Event: keep-alive, sent once (B23) */
 } DeviceKeepAliveType;
 
+/* What an account does with an incoming INVITE (issue 16). */
+typedef enum {
+  DEVICE_CALL_BUSY,                /* 180 then 486 Busy Here at once */
+  DEVICE_CALL_ANSWER,              /* 180, then 200 after call_ring_time */
+  DEVICE_CALL_RING,                /* 180 and ring until the caller gives up */
+} DeviceCallAnswer;
 /* ProxyServerTransport, OutboundProxyTransport (B24). */
 typedef enum {
   DEVICE_TRANSPORT_UDP,
@@ -188,6 +194,15 @@ typedef struct {
   gboolean            reregister_on_change;  /* B45: re-REGISTER at once on a new mapping */
   gboolean            outbound;              /* RFC 5626: Supported: outbound, reg-id */
   guint               reg_id;                /* RFC 5626 reg-id; 1 */
+  /* calls and subscriptions (call.c, subscription.c; B22, B24, B25, B29) */
+  gboolean            bypass_obp_in_call;    /* X_BypassOutboundProxyInCall (B24) */
+  DeviceCallAnswer    call_answer;           /* incoming INVITE: busy, answer, ring */
+  SimTime             call_ring_time;        /* ANSWER: ring this long first */
+  SimTime             call_setup_timeout;    /* outgoing: CANCEL after ringing this long */
+  gboolean            mwi_subscribe;         /* SUBSCRIBE message-summary to the server in use */
+  guint32             mwi_expires;           /* s, Expires asked for in SUBSCRIBE */
+  SimTime             sub_timeout_retry;     /* B29: wait after 408/503/timeout; 0 = not used */
+  SimTime             sub_failed_retry;      /* B29: wait after other failures; 0 = not used */
   /* connections (B24, B26-B28, B43; account-conn.c) */
   DeviceTransport     proxy_transport;       /* ProxyServerTransport */
   DeviceTransport     obp_transport;         /* OutboundProxyTransport (with an OutboundProxy) */
@@ -257,6 +272,7 @@ const char  *device_srv_order_to_string (DeviceSrvOrder o);
 const char  *device_redundancy_mode_to_string (DeviceRedundancyMode m);
 const char  *device_retry_mode_to_string (DeviceRetryMode m);
 const char  *device_ka_type_to_string (DeviceKeepAliveType t);   /* "keep-alive", ... */
+const char  *device_call_answer_to_string (DeviceCallAnswer a);  /* "busy", ... */
 
 /* ------------------------------------------------ the parameter table */
 

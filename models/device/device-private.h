@@ -7,6 +7,7 @@
 #pragma once
 #include "sim/host/resolver.h"
 #include "models/sip/transaction.h"
+#include "models/sip/dialog.h"
 #include "models/sip/transport.h"
 #include "models/stun/client.h"
 #include "models/device/device.h"
@@ -15,6 +16,8 @@
 #include "models/device/keepalive.h"
 
 typedef struct DeviceAccount DeviceAccount;
+typedef struct DeviceCall    DeviceCall;
+typedef struct DeviceSub     DeviceSub;
 
 /* What the walk over the candidate list is for (account-rounds.c). */
 typedef enum {
@@ -125,6 +128,11 @@ struct DeviceAccount {
   SimSockAddr                sec_server;
   guint                      sec_cursor;
   HostTimer                  sec_timer;
+
+  /* calls and subscriptions (call.c, subscription.c; issue 16) */
+  SipDialogSet              *dialogs;
+  GPtrArray                 *calls;           /* DeviceCall *, not over yet */
+  DeviceSub                 *sub;             /* message-summary, NULL unless mwi_subscribe */
 };
 
 struct Device {
@@ -135,6 +143,7 @@ struct Device {
   DeviceLocator    *locator;
   char             *instance;                 /* "<urn:uuid:...>" */
   DeviceAccount    *accounts[DEVICE_MAX_ACCOUNTS];
+  guint             next_call_id;             /* call.c */
   DeviceEventFunc   event_func;
   gpointer          event_data;
   DeviceStats       stats;                    /* malformed, datagrams_received: see
@@ -154,6 +163,35 @@ SimNetError device_account_send_peer (DeviceAccount *acc, const SipTxnPeer *to,
  * OPTIONS, NOTIFY, INVITE, ...; device.h note 3). */
 void      device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
                                  const SipTxnPeer *from);
+
+/* call.c: the account's calls (opened and closed with the account).  The
+ * _on_ functions take what the account's transaction layer hands up and
+ * return TRUE when a call took it. */
+void      device_calls_init      (DeviceAccount *acc);
+void      device_calls_clear     (DeviceAccount *acc);
+gboolean  device_calls_on_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
+                                   const SipTxnPeer *from);
+void      device_calls_on_ack    (DeviceAccount *acc, SipMsg *ack, const SipTxnPeer *from);
+void      device_calls_on_stray  (DeviceAccount *acc, SipMsg *resp, const SipTxnPeer *from);
+/* NULL when the calls' invariants hold (call.c notes), else the first
+ * that does not; part of the account's invariants. */
+const char *device_calls_invariant_violation (const DeviceAccount *acc);
+/* B22: the server the account registers with (or, before the first 2xx,
+ * is trying); FALSE if none. */
+gboolean  device_acc_request_server (const DeviceAccount *acc, SimSockAddr *out);
+/* B25: the AOR domain to use toward @server: the backup registrar's
+ * host when @server is the backup, else the account's domain.  Borrowed. */
+const char *device_acc_aor_domain (const DeviceAccount *acc, const SimSockAddr *server);
+
+/* subscription.c: the message-summary subscription (B22, B25, B29). */
+void      device_sub_init        (DeviceAccount *acc);
+void      device_sub_clear       (DeviceAccount *acc);
+/* The account registered at @server: start, or move the subscription there. */
+void      device_sub_on_registered (DeviceAccount *acc, const SimSockAddr *server);
+/* A NOTIFY for the subscription: answered, TRUE. */
+gboolean  device_sub_on_request  (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
+                                  const SipTxnPeer *from);
+const char *device_sub_invariant_violation (const DeviceAccount *acc);
 
 /* account.c: the socket and demultiplexing of one account, and its
  * lifecycle; its registration policy is in the other account*.c files.

@@ -41,6 +41,8 @@ device_event_kind_to_string (DeviceEventKind k)
   case DEVICE_EVENT_KA_FAILED:     return "keepalive-failed";
   case DEVICE_EVENT_INBOUND:       return "inbound";
   case DEVICE_EVENT_SECONDARY:     return "secondary";
+  case DEVICE_EVENT_CALL:          return "call";
+  case DEVICE_EVENT_SUBSCRIPTION:  return "subscription";
   case DEVICE_EVENT_FLOW_UP:       return "flow-up";
   case DEVICE_EVENT_FLOW_FAILED:   return "flow-failed";
   default:                         return "?";
@@ -52,6 +54,13 @@ device_event_kind_to_string (DeviceEventKind k)
 void
 device_emit (Device *dev, DeviceEvent *ev)
 {
+  /* B22, B25: a 2xx to REGISTER (or a B21 promotion, which has no 2xx
+   * of its own) names the server in use; the subscription follows it
+   * (subscription.c note 1). */
+  if ((ev->kind == DEVICE_EVENT_REGISTERED || ev->kind == DEVICE_EVENT_SERVER_CHANGE)
+      && ev->account >= 1
+      && dev->accounts[ev->account - 1] != NULL)
+    device_sub_on_registered (dev->accounts[ev->account - 1], &ev->server);
   if (dev->event_func)
     dev->event_func (dev, ev, dev->event_data);
 }
@@ -85,6 +94,11 @@ device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
                        const SipTxnPeer *from)
 {
   Device *dev = acc->dev;
+  /* The subscription's NOTIFY first: the dialog set answers 481 to any
+   * other request with a To tag. */
+  if (device_sub_on_request (acc, txn, request, from)
+      || device_calls_on_request (acc, txn, request, from))
+    return;
   g_autofree char *tag = sip_gen_tag (&acc->rng);
   SipMethod m = sip_msg_method (request);
   guint code;

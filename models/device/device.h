@@ -26,10 +26,19 @@
  *    Both go through one SipTransport per account (models/sip/transport.h).
  *
  * 3. Inbound (B44, issue 5 item 6).  OPTIONS and NOTIFY get 200; INVITE
- *    gets 180 then 486 Busy Here (calls are not modelled: the probe only
- *    needs to know the device was reached); other methods 405 with Allow.
+ *    follows call_answer (issue 16): busy (the default) is 180 then 486
+ *    Busy Here, answer rings call_ring_time and sends 200, ring rings
+ *    until the caller gives up (call.c); other methods 405 with Allow.
  *    STUN Binding requests are answered; malformed datagrams are counted
  *    and dropped.
+ *
+ * 5. Calls and subscriptions (call.c, subscription.c; issue 16).
+ *    device_call_start() places a call; where its INVITE goes follows the
+ *    rules: the server the account registers with (B22), every candidate
+ *    from the primary down in primary_first mode (B25); in-dialog
+ *    requests go through the outbound proxy unless
+ *    X_BypassOutboundProxyInCall (B24).  Each step of a call is a
+ *    DEVICE_EVENT_CALL, each of a subscription a DEVICE_EVENT_SUBSCRIPTION.
  *
  * 4. Events.  Every state change and outcome is one DeviceEvent, given to
  *    the event callback and traced (host_trace), so a run reads as a
@@ -73,10 +82,38 @@ typedef enum {
   DEVICE_EVENT_KA_FAILED,      /* a keep-alive that expects an answer got none */
   DEVICE_EVENT_INBOUND,        /* an inbound request was answered: method, status */
   DEVICE_EVENT_SECONDARY,      /* the secondary registration (B21) is at server (or lost) */
+  DEVICE_EVENT_CALL,           /* a step of call call_id: call_phase, server, status */
+  DEVICE_EVENT_SUBSCRIPTION,   /* message-summary subscription: sub_phase, server, status */
   DEVICE_EVENT_FLOW_UP,        /* a TCP/TLS connection to server is up (B24) */
   DEVICE_EVENT_FLOW_FAILED,    /* the connection in use failed: detail = the reason
                                   (reset, peer-closed, connect-timeout, keepalive, ...) */
 } DeviceEventKind;
+
+/* The steps of one call (DEVICE_EVENT_CALL). */
+typedef enum {
+  DEVICE_CALL_STARTED,         /* outgoing: the INVITE left for server; incoming: one arrived */
+  DEVICE_CALL_RETRIED,         /* outgoing: the INVITE moved on to server (B25) */
+  DEVICE_CALL_RINGING,         /* a 180 (sent or received) */
+  DEVICE_CALL_ESTABLISHED,     /* outgoing: the 2xx; incoming: the ACK */
+  DEVICE_CALL_FAILED,          /* never established: status (0: timeout, transport, no server) */
+  DEVICE_CALL_ENDED,           /* an established call ended with an answered BYE */
+  DEVICE_CALL_LOST,            /* an established call whose BYE got no answer, 408 or 481,
+                                  or whose 2xx was never ACKed: its signalling path was lost */
+} DeviceCallPhase;
+
+const char *device_call_phase_to_string (DeviceCallPhase p);
+
+/* The steps of the message-summary subscription (DEVICE_EVENT_SUBSCRIPTION). */
+typedef enum {
+  DEVICE_SUB_SENT,             /* a SUBSCRIBE (initial or refresh) left for server */
+  DEVICE_SUB_ACTIVE,           /* its 2xx: expires */
+  DEVICE_SUB_NOTIFY,           /* a NOTIFY arrived */
+  DEVICE_SUB_FAILED,           /* a SUBSCRIBE failed: status (0: timeout, transport) */
+  DEVICE_SUB_MOVED,            /* the server in use changed: the subscription moves (B25) */
+  DEVICE_SUB_EXPIRED,          /* the subscription lapsed with no successful refresh */
+} DeviceSubPhase;
+
+const char *device_sub_phase_to_string (DeviceSubPhase p);
 
 const char *device_event_kind_to_string (DeviceEventKind k);
 
@@ -96,6 +133,10 @@ typedef struct {
   DeviceFailKind     fail;           /* REG_FAILED, KA_FAILED */
   guint              status;         /* REG_FAILED, INBOUND: the status code */
   SimSockAddr        mapped;         /* MAPPING */
+  guint              call_id;        /* CALL: the call (1, 2, ... per device) */
+  DeviceCallPhase    call_phase;     /* CALL */
+  gboolean           incoming;       /* CALL: the device is the callee */
+  DeviceSubPhase     sub_phase;      /* SUBSCRIPTION */
   const char        *detail;         /* short text: method, source of a mapping, ... */
 } DeviceEvent;
 
@@ -115,6 +156,9 @@ typedef struct {
   guint64 mapping_changes;
   guint64 inbound_requests;
   guint64 dns_lookups;                         /* resolves that went to the network */
+  guint64 calls_started, calls_established, calls_failed, calls_ended, calls_lost;
+  guint64 calls_incoming;                      /* INVITEs taken as calls (not busy) */
+  guint64 subscribes_sent, subscribe_failures, notifies_received;
   guint64 flows_opened;                        /* TCP/TLS connections started */
   guint64 flow_failures;                       /* connections in use that failed (B24, B38) */
   guint64 reconnects;                          /* re-connections after a loss (B24 back-off) */
@@ -147,6 +191,19 @@ gboolean    device_account_get_server    (const Device *dev, guint n, SimSockAdd
 gboolean    device_account_get_contact   (const Device *dev, guint n, SimSockAddr *out);
 /* The secondary registration's server (B21); FALSE if none. */
 gboolean    device_account_get_secondary (const Device *dev, guint n, SimSockAddr *out);
+
+/* Places a call from account @n (note 5) to @callee: a user ("1002",
+ * made "sip:1002@DOMAIN" with the account's domain) or a SIP URI.  The
+ * caller hangs up @hold after the call is established (0: never; see
+ * device_call_hangup).  Returns the call's id (> 0), or 0 if the account
+ * is not enabled; a call that cannot be sent (no server yet) still gets
+ * an id and fails with DEVICE_CALL_FAILED from the event loop. */
+guint       device_call_start   (Device *dev, guint n, const char *callee, SimTime hold);
+/* Hangs up call @call_id (CANCEL before the answer, BYE after); nothing
+ * if it is over. */
+void        device_call_hangup  (Device *dev, guint call_id);
+/* Calls not yet over. */
+guint       device_call_count   (const Device *dev);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Device, device_free)
 

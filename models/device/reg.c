@@ -202,12 +202,16 @@ send_register (DeviceReg *r)
   r->asked = q->unregister ? 0 : r->expires;
 
   g_autofree char *branch = sip_gen_branch (r->rng);
-  SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL, r->request_uri);
+  /* B25: toward the backup registrar the backup AOR. */
+  const char *domain = q->aor_domain ? q->aor_domain : r->domain;
+  g_autofree char *backup_uri = q->aor_domain ? g_strdup_printf ("sip:%s", q->aor_domain) : NULL;
+  SipBuilder *b = sip_builder_request (SIP_METHOD_REGISTER, NULL,
+                                       backup_uri ? backup_uri : r->request_uri);
   static const char *const via_tp[] = { "UDP", "TCP", "TLS" };
   sip_builder_add_via (b, via_tp[q->transport], via, q->via_port, branch, acc->rport);
   sip_builder_add (b, "Max-Forwards", "70");
-  sip_builder_add (b, "From", "<sip:%s@%s>;tag=%s", r->user, r->domain, r->from_tag);
-  sip_builder_add (b, "To", "<sip:%s@%s>", r->user, r->domain);
+  sip_builder_add (b, "From", "<sip:%s@%s>;tag=%s", r->user, domain, r->from_tag);
+  sip_builder_add (b, "To", "<sip:%s@%s>", r->user, domain);
   sip_builder_add (b, "Call-ID", "%s", r->call_id);
   sip_builder_add (b, "CSeq", "%u REGISTER", r->cseq);
 
@@ -240,8 +244,10 @@ send_register (DeviceReg *r)
   if (r->challenge && r->digest)
     {
       g_autoptr (GError) err = NULL;
+      /* RFC 2617 §3.2.2.5: the uri is the Request-URI (the backup's, B25). */
       g_autofree char *auth = sip_digest_client_authorize (r->digest, r->challenge, "REGISTER",
-                                                           r->request_uri, &err);
+                                                           backup_uri ? backup_uri
+                                                                      : r->request_uri, &err);
       if (auth)
         sip_builder_add (b, r->proxy_auth ? "Proxy-Authorization" : "Authorization", "%s", auth);
     }

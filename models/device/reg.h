@@ -82,6 +82,9 @@ typedef struct {
   SimIp4      old_ip;
   guint16     old_port;
   gboolean    unregister;      /* expires=0 for the contact (removal) */
+  const char *aor_domain;      /* B25: the AOR's host for this request (the backup
+                                  AOR); NULL = the identity's domain.  Borrowed:
+                                  must outlive the attempt */
   guint       reg_id;          /* RFC 5626 reg-id; 0: the account's (reg_id) */
 } DeviceRegRequest;
 

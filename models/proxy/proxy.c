@@ -55,6 +55,8 @@
 #include <string.h>
 
 #include "models/proxy/proxy.h"
+#include "models/proxy/forward.h"
+#include "models/proxy/subscriptions.h"
 #include "models/sip/builder.h"
 #include "models/sip/digest.h"
 #include "models/sip/transport.h"
@@ -129,6 +131,8 @@ struct SipProxy {
   SipProxyStats       stats;
   SipProxyProbeFunc   probe_func;
   gpointer            probe_data;
+  ProxyForward       *fwd;          /* calls: forward.c (forward.h) */
+  ProxySubs          *subs;         /* SUBSCRIBE/NOTIFY: subscriptions.c */
 };
 
 static void layer_reset (SipProxy *p);
@@ -196,6 +200,7 @@ sip_proxy_config_init (SipProxyConfig *cfg)
   cfg->slow_delay = SIM_S (2);         /* modelling choice */
   cfg->restart_downtime = SIM_S (10);  /* modelling choice */
   cfg->queue_limit = 100;              /* modelling choice */
+  cfg->record_route = TRUE;            /* §16.6 step 4: most deployed proxies do */
 }
 
 static gboolean
@@ -706,6 +711,16 @@ handle_request (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *f
       respond_simple (p, txn, req, &from->addr, 503);
       return;
     }
+  if (proxy_forward_wants (p->fwd, req))
+    {
+      proxy_forward_request (p->fwd, txn, (SipMsg *) req, from);
+      return;
+    }
+  if (sip_msg_method (req) == SIP_METHOD_SUBSCRIBE)
+    {
+      proxy_subs_request (p->subs, txn, (SipMsg *) req, from);
+      return;
+    }
   switch (sip_msg_method (req))
     {
     case SIP_METHOD_REGISTER:
@@ -747,8 +762,13 @@ static void
 work_process (Work *w)
 {
   SipProxy *p = w->p;
-  if (w->txn)
-    handle_request (p, w->txn, w->req, &w->from);
+  SipTxn *txn = g_steal_pointer (&w->txn);
+  if (txn)
+    {
+      /* Detached first: the forwarder may take the transaction over. */
+      sip_txn_set_func (txn, NULL, NULL);
+      handle_request (p, txn, w->req, &w->from);
+    }
   work_free (w);
 }
 
@@ -1099,11 +1119,29 @@ on_tp_udp_error (SipTransport *tp, SimNetError err, const SimSockAddr *remote, g
 /* --------------------------------------------------------------- faults */
 
 static void
+on_ack (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  SipProxy *p = u;
+  if (p->state != SIP_PROXY_FAULT_REJECT)
+    proxy_forward_ack (p->fwd, msg, from);
+}
+
+static void
+on_stray (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from, gpointer u)
+{
+  SipProxy *p = u;
+  if (p->state != SIP_PROXY_FAULT_REJECT)
+    proxy_forward_stray (p->fwd, msg, from);
+}
+
+static void
 layer_new (SipProxy *p)
 {
   p->layer = sip_txn_layer_new (p->host, &p->cfg.txn, sip_transport_txn_send, p->tp);
-  SipTxnTuFuncs tu = { .request = on_request };
+  SipTxnTuFuncs tu = { .request = on_request, .ack = on_ack, .stray_response = on_stray };
   sip_txn_layer_set_tu (p->layer, &tu, p);
+  proxy_forward_reset (p->fwd, p->layer);
+  proxy_subs_reset (p->subs, p->layer, FALSE);
 }
 
 /* Note 2: forget every transaction. */
@@ -1117,6 +1155,7 @@ layer_reset (SipProxy *p)
     work_free (p->works->pdata[p->works->len - 1]);
   while (p->probes_live->len)
     probe_finish (p->probes_live->pdata[p->probes_live->len - 1], SIP_PROXY_PROBE_ABORTED, 0);
+  proxy_forward_reset (p->fwd, NULL);       /* forward.h note 4 */
   sip_txn_layer_free (p->layer);
   layer_new (p);
 }
@@ -1183,6 +1222,7 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
       if (was_killed)
         break;
       layer_reset (p);
+      proxy_subs_reset (p->subs, p->layer, TRUE);   /* subscriptions.h note 2 */
       p->stats.bindings_lost += p->bindings->len;
       while (p->bindings->len)
         binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
@@ -1204,6 +1244,7 @@ sip_proxy_fault (SipProxy *p, SipProxyFault fault)
       break;
     case SIP_PROXY_FAULT_RESTART:
       layer_reset (p);
+      proxy_subs_reset (p->subs, p->layer, TRUE);   /* subscriptions.h note 2 */
       p->stats.bindings_lost += p->bindings->len;
       while (p->bindings->len)
         binding_remove (p, p->bindings->pdata[p->bindings->len - 1]);
@@ -1285,6 +1326,55 @@ probe_clear (gpointer data)
   g_free (pr->contact);
 }
 
+/* The location service for forward.c (forward.h note 2): the AOR's
+ * newest binding (the last in its array), its flow and contact. */
+static gboolean
+proxy_locate (gpointer data, const char *aor, SipTxnPeer *flow, char **contact_out)
+{
+  SipProxy *p = data;
+  GPtrArray *a = aor_bindings (p, aor);
+  if (a == NULL || a->len == 0)
+    return FALSE;
+  Binding *b = a->pdata[a->len - 1];
+  if (b->reliable && b->flow == 0)
+    return FALSE;                        /* its connection is gone */
+  flow->addr = b->source;
+  flow->reliable = b->reliable;
+  flow->flow = sip_flow_to_handle (b->flow);    /* UDP: 0, no flow */
+  *contact_out = g_strdup (b->contact);
+  return TRUE;
+}
+
+/* forward.h note 2: an in-dialog request to a registered contact goes
+ * over that binding's flow.  Linear in the bindings. */
+static gboolean
+proxy_locate_contact (gpointer data, const SipUri *uri, SipTxnPeer *flow)
+{
+  SipProxy *p = data;
+  for (guint i = 0; i < p->bindings->len; i++)
+    {
+      Binding *b = p->bindings->pdata[i];
+      if (!sip_uri_equal (&b->uri, uri) || (b->reliable && b->flow == 0))
+        continue;
+      flow->addr = b->source;
+      flow->reliable = b->reliable;
+      flow->flow = sip_flow_to_handle (b->flow);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+sip_proxy_get_call_stats (const SipProxy *p, SipProxyCallStats *out)
+{
+  const ProxyForwardStats *f = proxy_forward_get_stats (p->fwd);
+  *out = (SipProxyCallStats) { .forwarded = f->forwarded, .not_found = f->not_found,
+                               .timeouts = f->timeouts, .acks_forwarded = f->acks_forwarded,
+                               .ok_forwarded = f->ok_forwarded, .cancels = f->cancels,
+                               .subscriptions = proxy_subs_count (p->subs),
+                               .notifies_sent = proxy_subs_notifies_sent (p->subs) };
+}
+
 /* The UDP socket and (with tcp, tls) the listeners on the configured
  * ports, all the transport's. */
 static gboolean
@@ -1348,6 +1438,12 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
                            .stun = on_tp_stun, .flow = on_tp_flow,
                            .udp_error = on_tp_udp_error };
   p->tp = sip_transport_new (host, &tc, &tf, p);
+  ProxyForwardConfig fc = { .host = host, .rng = &p->rng, .port = cfg->port,
+                            .domain = p->realm, .record_route = cfg->record_route,
+                            .txn = cfg->txn, .tp = p->tp, .locate = proxy_locate,
+                            .locate_contact = proxy_locate_contact, .locate_data = p };
+  p->fwd = proxy_forward_new (&fc);
+  p->subs = proxy_subs_new (host, &p->rng, p->tp, cfg->port, cfg->max_expires, &cfg->txn);
   layer_new (p);
 
   if (!open_sockets (p, error))
@@ -1365,6 +1461,8 @@ sip_proxy_free (SipProxy *p)
     return;
   p->probe_func = NULL;            /* no callbacks from inside free */
   layer_reset (p);
+  proxy_forward_free (g_steal_pointer (&p->fwd));
+  proxy_subs_free (g_steal_pointer (&p->subs));
   sip_txn_layer_free (p->layer);
   host_timer_cancel (&p->restart);
   while (p->bindings->len)

@@ -67,8 +67,12 @@
  *    rejected.  A user who authenticates but is not the AOR's user gets
  *    403 (§10.3 step 3).  Unparsable credentials get 400.
  *
- * 6. Other requests: OPTIONS and NOTIFY get 200 (keep-alives); anything
- *    else but ACK gets 405 with Allow.  The model does not route calls.
+ * 6. Other requests: OPTIONS and NOTIFY get 200 (keep-alives).  INVITE,
+ *    BYE and CANCEL are proxied statefully (forward.h: the location
+ *    service, Record-Route as a setting; ACK to 2xx and 2xx
+ *    retransmissions statelessly); SUBSCRIBE to message-summary is
+ *    answered and followed by a NOTIFY (subscriptions.h); anything else
+ *    but ACK gets 405 with Allow.
  *
  * 7. Faults (sip_proxy_fault, sip_proxy_schedule_fault):
  *      CRASH    silent: every packet is dropped (SIP, STUN, pings), every
@@ -196,6 +200,8 @@ typedef struct {
   /* reachability probes */
   double              probe_rate;        /* per s per binding; 0: none */
   SipTxnConfig        txn;               /* transaction timers; zeros: RFC 3261 */
+  /* calls (forward.h) */
+  gboolean            record_route;      /* Record-Route on forwarded INVITEs; TRUE */
 } SipProxyConfig;
 
 void sip_proxy_config_init (SipProxyConfig *cfg);
@@ -280,6 +286,20 @@ guint       sip_proxy_aor_binding_count (const SipProxy *proxy, const char *aor)
  * §19.1.4); FALSE if none.  Outputs may be NULL. */
 gboolean    sip_proxy_lookup       (const SipProxy *proxy, const char *aor, const char *contact,
                                     SimTime *expires_at, SimSockAddr *flow);
+
+/* Forwarded calls (forward.h). */
+typedef struct {
+  guint64 forwarded;          /* requests proxied statefully (INVITE, BYE) */
+  guint64 not_found;          /* 480: the AOR had no binding */
+  guint64 timeouts;           /* 408: downstream timed out */
+  guint64 acks_forwarded;     /* ACKs to 2xx, stateless */
+  guint64 ok_forwarded;       /* 2xx retransmissions, stateless */
+  guint64 cancels;            /* CANCELs sent downstream */
+  guint64 subscriptions;      /* message-summary subscriptions now (subscriptions.h) */
+  guint64 notifies_sent;
+} SipProxyCallStats;
+
+void        sip_proxy_get_call_stats (const SipProxy *proxy, SipProxyCallStats *out);
 
 /* Probes, in order of completion; owned by the proxy. */
 const GArray *sip_proxy_get_probes (const SipProxy *proxy);   /* of SipProxyProbe */

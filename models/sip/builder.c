@@ -57,6 +57,15 @@ sip_builder_request (SipMethod method, const char *method_str, const char *reque
   return b;
 }
 
+SipBuilder *
+sip_builder_status (guint code, const char *reason)
+{
+  g_return_val_if_fail (code >= 100 && code <= 699, NULL);
+  SipBuilder *b = builder_new ();
+  g_string_printf (b->start, "SIP/2.0 %u %s", code, reason ? reason : sip_status_reason (code));
+  return b;
+}
+
 static void
 add_value (SipBuilder *b, const char *name, SipStr v, const char *suffix)
 {

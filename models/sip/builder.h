@@ -28,6 +28,10 @@ SipBuilder *sip_builder_request   (SipMethod method, const char *method_str,
  * @reason NULL means sip_status_reason(@code). */
 SipBuilder *sip_builder_response  (const SipMsg *request, guint code,
                                    const char *reason, const char *to_tag);
+/* A bare status line "SIP/2.0 @code @reason" and no headers: a proxy
+ * copies a response's headers itself (§16.7).  @reason NULL means
+ * sip_status_reason(@code). */
+SipBuilder *sip_builder_status    (guint code, const char *reason);
 void        sip_builder_free      (SipBuilder *b);        /* NULL-safe */
 
 /* Appends "Name: value".  @name is used as given. */

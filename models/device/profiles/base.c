@@ -91,6 +91,15 @@ static const DeviceParamDefault base_defaults[] = {
   { "reconnect_jitter",               "0.5" },    /* RFC 5626 §4.5: 50-100 % of W */
   { "reconnect_base_ok",              "90" },     /* RFC 5626 §4.5: some flow still up */
   { "outbound_flows",                 "1" },
+  /* calls and subscriptions (issue 16) */
+  { "X_BypassOutboundProxyInCall",    "false" },  /* B24: default not found [U] */
+  { "call_answer",                    "busy" },   /* the pre-issue-16 behaviour */
+  { "call_ring_time",                 "2" },      /* modelling choice */
+  { "call_setup_timeout",             "60" },     /* modelling choice */
+  { "mwi_subscribe",                  "false" },
+  { "mwi_expires",                    "3600" },   /* RFC 3842 §7 has no default; 3600 common */
+  { "sip subscription timeout retry timer", "0" },  /* B29: 0 = not used */
+  { "sip subscription failed retry timer",  "0" },  /* B29 */
   /* device */
   { "MACAddress",                     "9C:AD:EF:00:00:01" },  /* an Obihai OUI */
   { "DNSServer1",                     "" },
