@@ -17,7 +17,7 @@ typedef struct {
   char    *db_path, *baseline, *junit, *filter, *seed;
   char   **defines;
   gint     jobs;
-  gboolean no_run, golden, quiet, live;
+  gboolean no_run, golden, golden_only, quiet, live;
 } CheckArgs;
 
 static void
@@ -31,6 +31,7 @@ check_options (gpointer p, GOptionEntry *e)
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "worker threads for missing runs (default: every core)", "N" },
     { "no-run", 0, 0, G_OPTION_ARG_NONE, &a->no_run, "do not run missing runs: they are an error", NULL },
     { "print-golden", 0, 0, G_OPTION_ARG_NONE, &a->golden, "print [golden] lines for the stored runs and exit", NULL },
+    { "golden-only", 0, 0, G_OPTION_ARG_NONE, &a->golden_only, "run and check only the runs pinned in [golden] (no [expect])", NULL },
     { "filter", 0, 0, G_OPTION_ARG_STRING, &a->filter, "only the sweep points matching (as sipsim run --filter)", "EXPR" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "experiment seed (as given to sipsim run --seed)", "N" },
     { "define", 'D', 0, G_OPTION_ARG_STRING_ARRAY, &a->defines, "override a scenario key (as sipsim run -D)", "SECTION.KEY=VALUE" },
@@ -72,15 +73,17 @@ cli_check_main (int argc, char **argv)
   if (!sc)
     goto out;
   LintEstimate est;
-  if (!a.no_run && !a.golden && !a.live && !lint_estimate (sc, a.filter, (guint) a.jobs, &est, &error))
+  /* --golden-only runs a few pinned runs, --live none: nothing to estimate */
+  if (!a.no_run && !a.golden && !a.golden_only && !a.live
+      && !lint_estimate (sc, a.filter, (guint) a.jobs, &est, &error))
     {
       cli_error (cmd, "%s", error->message);
       goto out;
     }
   CheckOptions opt = {
     .db_path = a.db_path, .baseline = a.baseline, .junit = a.junit, .filter = a.filter,
-    .jobs = (guint) a.jobs, .no_run = a.no_run, .print_golden = a.golden, .quiet = a.quiet,
-    .live = a.live,
+    .jobs = (guint) a.jobs, .no_run = a.no_run, .print_golden = a.golden,
+    .golden_only = a.golden_only, .quiet = a.quiet, .live = a.live,
     .label = argv[1],
   };
   status = check_scenario (sc, &opt, &error);

@@ -350,9 +350,34 @@ golden_name (const char *point_key, guint rep)
   return g_string_free (s, FALSE);
 }
 
+/* --golden-only: is (@pt, @rep) one of the runs [golden] pins?  The
+ * runner's select function (runner.h) and the choice of runs checked. */
+static gboolean
+run_pinned (const ScenarioPoint *pt, guint rep, gpointer data)
+{
+  const GArray *goldens = data;
+  for (guint k = 0; k < goldens->len; k++)
+    {
+      const CheckGolden *g = &g_array_index (goldens, CheckGolden, k);
+      if (g->replication == rep && strcmp (g->point_key, pt->key) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Is run (@pt, @rep) one of those checked: its point passes @filter and,
+ * with @pinned (--golden-only), [golden] names it. */
+static gboolean
+run_selected (const Scenario *sc, const char *filter, const GArray *pinned,
+              const ScenarioPoint *pt, guint rep)
+{
+  return point_selected (sc, pt, filter) && (pinned == NULL || run_pinned (pt, rep, (gpointer) pinned));
+}
+
 typedef struct {
   const Scenario *sc;
   const char     *filter;
+  const GArray   *pinned;     /* --golden-only: the goldens; NULL: every run */
   sqlite3        *db;
   gint64          exp;
   guint           n_reps;     /* replications to look at (note 3) */
@@ -376,7 +401,7 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
       for (guint r = 0; r < cx->n_reps; r++)
         {
           const RunRow *row = find_run (runs, pt->key, r);
-          if (row == NULL)
+          if (row == NULL || !run_selected (cx->sc, cx->filter, cx->pinned, pt, r))
             continue;
           n_runs++;
           if (!row->ok)
@@ -402,7 +427,8 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
 
   g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) bvalues = g_array_new (FALSE, FALSE, sizeof (double));
-  for (guint k = 0; k < plan->expects->len; k++)
+  /* --golden-only: a statistic over two pinned runs would say nothing */
+  for (guint k = 0; cx->pinned == NULL && k < plan->expects->len; k++)
     {
       const CheckExpect *e = &g_array_index (plan->expects, CheckExpect, k);
       for (guint i = 0; i < scenario_get_n_points (cx->sc); i++)
@@ -469,8 +495,8 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
 /* ------------------------------------------------------------ command */
 
 static void
-print_golden (const Scenario *sc, const char *filter, const GArray *runs, gint64 exp,
-              const char *db_path)
+print_golden (const Scenario *sc, const char *filter, const GArray *pinned, const GArray *runs,
+              gint64 exp, const char *db_path)
 {
   printf ("# sipsim check --print-golden: experiment %" G_GINT64_FORMAT " of %s\n"
           "[golden]\n", exp, db_path);
@@ -482,7 +508,7 @@ print_golden (const Scenario *sc, const char *filter, const GArray *runs, gint64
       for (guint r = 0; r < scenario_get_replications (sc); r++)
         {
           const RunRow *row = find_run (runs, pt->key, r);
-          if (row == NULL)
+          if (row == NULL || !run_selected (sc, filter, pinned, pt, r))
             continue;
           g_autofree char *name = golden_name (pt->key, r);
           if (row->ok && row->fingerprint)
@@ -516,7 +542,14 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
       g_propagate_error (err_out, error);
       return 2;
     }
-  if (plan_uses_baseline (plan) && baseline == NULL && !golden)
+  const GArray *pinned = opt->golden_only ? plan->goldens : NULL;
+  if (pinned && pinned->len == 0)
+    {
+      g_set_error (err_out, CHECK_ERROR, CHECK_ERROR_INPUT,
+                   "%s has no [golden] entries: --golden-only has nothing to check", opt->label);
+      return 2;
+    }
+  if (plan_uses_baseline (plan) && baseline == NULL && !golden && !pinned)
     {
       g_set_error (err_out, CHECK_ERROR, CHECK_ERROR_INPUT,
                    "%s uses 'baseline' in a bound: give --baseline DB", opt->label);
@@ -538,6 +571,8 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
         .db_path = db_path,
         .jobs = opt->jobs,
         .filter = filter,
+        .select = pinned ? run_pinned : NULL,
+        .select_data = (gpointer) pinned,
         .progress = opt->quiet ? RUNNER_PROGRESS_NONE : RUNNER_PROGRESS_AUTO,
       };
       RunnerSummary sum = { 0 };
@@ -601,9 +636,14 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
       const ScenarioPoint *pt = scenario_get_point (sc, i);
       if (!point_selected (sc, pt, filter))
         continue;
-      for (guint r = 0; r < scenario_get_replications (sc); r++, planned++)
-        if (find_run (runs, pt->key, r) == NULL && missing++ == 0)
-          first_missing = g_strdup_printf ("%s#%u", pt->key, r);
+      for (guint r = 0; r < scenario_get_replications (sc); r++)
+        {
+          if (!run_selected (sc, filter, pinned, pt, r))
+            continue;
+          planned++;
+          if (find_run (runs, pt->key, r) == NULL && missing++ == 0)
+            first_missing = g_strdup_printf ("%s#%u", pt->key, r);
+        }
     }
   if (missing)
     {
@@ -615,14 +655,14 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
 
   if (golden)
     {
-      print_golden (sc, filter, runs, exp, db_path);
+      print_golden (sc, filter, pinned, runs, exp, db_path);
       status = 0;
       goto out;
     }
 
-  EvalCtx cx = { .sc = sc, .filter = filter, .db = db, .exp = exp, .n_reps = n_reps,
-                 .live = opt->live };
-  if (baseline)
+  EvalCtx cx = { .sc = sc, .filter = filter, .pinned = pinned, .db = db, .exp = exp,
+                 .n_reps = n_reps, .live = opt->live };
+  if (baseline && !pinned)
     {
       base_store = store_open_readonly (baseline, &error);
       if (base_store == NULL)
@@ -643,7 +683,7 @@ check_scenario (const Scenario *sc, const CheckOptions *opt, GError **err_out)
   if (!evaluate (&cx, plan, runs, report, &error))
     goto out;
   printf ("sipsim check %s: experiment %" G_GINT64_FORMAT " in %s", opt->label, exp, db_path);
-  if (baseline)
+  if (cx.base_db)
     printf (", baseline experiment %" G_GINT64_FORMAT " in %s", cx.base_exp, baseline);
   printf ("\n");
   check_report_print (report, stdout);

@@ -37,6 +37,7 @@ typedef struct {
   guint       jobs;           /* worker threads for missing runs; 0 every core */
   gboolean    no_run;         /* missing runs are an error */
   gboolean    print_golden;   /* print [golden] lines for the stored runs */
+  gboolean    golden_only;    /* run and check only the runs [golden] pins (no [expect]) */
   gboolean    quiet;          /* no progress output while running */
   gboolean    live;           /* check the scenario's live experiment (`sipsim live`,
                                  doc/live.md): nothing is run, every stored live

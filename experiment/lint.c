@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 
+#include "experiment/fault.h"
 #include "experiment/scenario-private.h"
 
 static void
@@ -69,7 +70,7 @@ lint_spec (const Scenario *sc, const RunSpec *spec, const ScenarioPoint *pt, GHa
           after = f->at.a - 3 * f->at.b >= end;
           break;
         }
-      if (f->kind == SPEC_FAULT_PROXY_RANDOM)
+      if (f->type == fault_type_lookup ("proxy-random"))   /* from `at` to the end */
         after = may = FALSE;
       sim_time_format (first, at);
       if (after)

@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "experiment/plot-private.h"
+#include "experiment/fault.h"
 #include "experiment/replay.h"
 
 static double
@@ -51,24 +52,6 @@ sec (SimTime t)
   return (double) t / 1e9;
 }
 
-static const char *
-fault_text (ObsFaultKind k)
-{
-  switch (k)
-    {
-    case OBS_FAULT_PROXY_CRASH: return "crash";
-    case OBS_FAULT_PROXY_REJECT: return "503";
-    case OBS_FAULT_PROXY_SLOW: return "slow";
-    case OBS_FAULT_PROXY_RESTART: return "restart";
-    case OBS_FAULT_PROXY_KILL: return "kill";
-    case OBS_FAULT_PROXY_RECOVER: return "recover";
-    case OBS_FAULT_NAT_REBOOT: return "NAT reboot";
-    case OBS_FAULT_DNS_CHANGE: return "DNS change";
-    case OBS_FAULT_LINK_CUT: return "link cut";
-    case OBS_FAULT_LINK_RESTORE: return "link restored";
-    }
-  return "fault";
-}
 
 typedef struct {
   GString *reg, *pin, *ka, *probe, *fail;
@@ -363,7 +346,7 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
   for (guint i = 0; i < obs->faults->len; i++)
     {
       const ObsFault *f = &g_array_index (obs->faults, ObsFault, i);
-      g_autofree char *label = g_strdup_printf ("%s: %s%s%s", f->fault, fault_text (f->kind),
+      g_autofree char *label = g_strdup_printf ("%s: %s%s%s", f->fault, fault_effect (f->kind)->label,
                                                 f->target != NULL ? " " : "",
                                                 f->target != NULL ? f->target : "");
       g_autofree char *q = plot_gp_quote (label);

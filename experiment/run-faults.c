@@ -14,16 +14,18 @@
  *    sip_proxy_schedule_random_faults(), so that every fault is an event
  *    of ours and is observed.
  *
- * 2. What each kind does (doc/runs.md "Faults"):
- *      PROXY         sip_proxy_fault(action); CRASH/REJECT/SLOW with a
+ * 2. What each type does (doc/runs.md "Faults"); the registry (fault.c)
+ *    names the function that schedules each type:
+ *      proxy-*       run_fault_proxy: sip_proxy_fault(action); CRASH/REJECT/SLOW with a
  *                    duration > 0 get a RECOVER that much later; RESTART
  *                    comes back by itself after the proxy's
  *                    restart_downtime, recorded as PROXY_RECOVER then.
- *      NAT_REBOOT    nat_reboot() on every instance of the NAT; with a
+ *      proxy-random  run_fault_proxy_random: note 1.
+ *      nat-reboot    nat_reboot() on every instance of the NAT; with a
  *                    new public address, instance i (0-based) takes
  *                    new_public + i and the core routes it there.
- *      DNS           dns_server_schedule() at the firing instant.
- *      LINK_CUT      sim_link_set_up(FALSE) on the target's links (a
+ *      dns-*         dns_server_schedule() at the firing instant.
+ *      link-cut      sim_link_set_up(FALSE) on the target's links (a
  *                    proxy's or the DNS server's link, every uplink of a
  *                    NAT, every access link of a device group), up again
  *                    after duration; one LINK_CUT and one LINK_RESTORE
@@ -31,28 +33,24 @@
  *    A fault whose time is at or after the end never fires and is not
  *    observed.
  */
+#include "experiment/fault.h"
 #include "experiment/run-private.h"
-
-typedef enum {
-  EV_PROXY,            /* apply action to the proxy */
-  EV_PROXY_BACK,       /* RESTART's own recovery: observe only */
-  EV_NAT_REBOOT,
-  EV_DNS,
-  EV_LINK_CUT,
-  EV_LINK_RESTORE,
-} EvKind;
 
 typedef enum { LT_PROXY, LT_DNS, LT_NAT, LT_DEVICE } LinkTarget;
 
-typedef struct {
+typedef struct FaultEv FaultEv;
+
+/* One scheduled event: what it does when it fires is @fire (no kind enum:
+ * the fault's type chose the function when it scheduled it). */
+struct FaultEv {
   Run             *run;
-  EvKind           kind;
+  void           (*fire) (Run *run, FaultEv *ev);
   const SpecFault *f;
-  SipProxyFault    action;   /* EV_PROXY */
-  LinkTarget       lt;       /* EV_LINK_* */
+  SipProxyFault    action;   /* proxy events */
+  LinkTarget       lt;       /* link events */
   guint            target;   /* proxy index, spec NAT index or spec device index */
-  SimTime          duration; /* EV_PROXY: RECOVER after this (0: none) */
-} FaultEv;
+  SimTime          duration; /* proxy events: RECOVER after this (0: none) */
+};
 
 static void fire (SimWorld *world, gpointer user_data);
 
@@ -83,6 +81,7 @@ observe (Run *run, const FaultEv *ev, ObsFaultKind kind, const char *target)
   return &g_array_index (run->obs->faults, ObsFault, run->obs->faults->len - 1);
 }
 
+/* The effect of a proxy action (the registry's effect rows). */
 static ObsFaultKind
 proxy_kind (SipProxyFault a)
 {
@@ -115,6 +114,8 @@ cut_one (Run *run, const FaultEv *ev, SimLink *link, gboolean up, const char *ta
   o->nat_public = nat_public;
   o->unit_device = device;
 }
+
+static void fire_link_restore (Run *run, FaultEv *ev);
 
 static void
 fire_link (Run *run, FaultEv *ev, gboolean up)
@@ -151,77 +152,93 @@ fire_link (Run *run, FaultEv *ev, gboolean up)
   if (!up)
     {
       FaultEv back = *ev;
-      back.kind = EV_LINK_RESTORE;
+      back.fire = fire_link_restore;
       schedule (run, sim_world_now (run->world) + ev->f->duration, &back);
     }
+}
+
+static void
+fire_link_cut (Run *run, FaultEv *ev)
+{
+  fire_link (run, ev, FALSE);
+}
+
+static void
+fire_link_restore (Run *run, FaultEv *ev)
+{
+  fire_link (run, ev, TRUE);
+}
+
+static void fire_proxy_back (Run *run, FaultEv *ev);
+
+static void
+fire_proxy (Run *run, FaultEv *ev)
+{
+  RunProxy *rp = run->proxies->pdata[ev->target];
+  const char *name = spec_proxy (run, ev->target)->name;
+  SimTime now = sim_world_now (run->world);
+  sip_proxy_fault (rp->proxy, ev->action);
+  observe (run, ev, proxy_kind (ev->action), name)->proxy = (gint) ev->target;
+  FaultEv next = *ev;
+  if (ev->action == SIP_PROXY_FAULT_RESTART)
+    {
+      /* The proxy comes back by itself (proxy.h note 7). */
+      next.fire = fire_proxy_back;
+      schedule (run, now + spec_proxy (run, ev->target)->cfg.restart_downtime, &next);
+    }
+  else if (ev->action != SIP_PROXY_FAULT_RECOVER && ev->duration > 0)
+    {
+      next.action = SIP_PROXY_FAULT_RECOVER;
+      next.duration = 0;
+      schedule (run, now + ev->duration, &next);
+    }
+}
+
+/* RESTART's own recovery: observe only. */
+static void
+fire_proxy_back (Run *run, FaultEv *ev)
+{
+  observe (run, ev, OBS_FAULT_PROXY_RECOVER, spec_proxy (run, ev->target)->name)->proxy
+    = (gint) ev->target;
+}
+
+static void
+fire_nat_reboot (Run *run, FaultEv *ev)
+{
+  for (guint i = 0; i < run->nats->len; i++)
+    {
+      RunNat *rn = run->nats->pdata[i];
+      if (rn->spec_index != ev->target)
+        continue;
+      SimIp4 np = ev->f->new_public == SIM_IP4_ANY ? SIM_IP4_ANY
+                                                   : ev->f->new_public + rn->ordinal;
+      ObsFault *o = observe (run, ev, OBS_FAULT_NAT_REBOOT, rn->name);
+      o->nat = (gint) i;
+      o->nat_public = rn->public_addr;
+      nat_reboot (rn->nat, np);
+      if (np != SIM_IP4_ANY && np != rn->public_addr)
+        {
+          sim_node_add_route (run->core, np, 32, rn->core_iface);
+          run_add_host (run, np, rn->name);
+          rn->public_addr = np;
+        }
+    }
+}
+
+static void
+fire_dns (Run *run, FaultEv *ev)
+{
+  dns_server_schedule (run->dns, sim_world_now (run->world), ev->f->dns_kind,
+                       ev->f->record.name, &ev->f->record.rr, ev->f->dns_mode);
+  observe (run, ev, OBS_FAULT_DNS_CHANGE, NULL);
 }
 
 static void
 fire (SimWorld *world, gpointer user_data)
 {
   FaultEv *ev = user_data;
-  Run *run = ev->run;
   (void) world;
-  switch (ev->kind)
-    {
-    case EV_PROXY:
-      {
-        RunProxy *rp = run->proxies->pdata[ev->target];
-        const char *name = spec_proxy (run, ev->target)->name;
-        sip_proxy_fault (rp->proxy, ev->action);
-        observe (run, ev, proxy_kind (ev->action), name)->proxy = (gint) ev->target;
-        FaultEv next = *ev;
-        if (ev->action == SIP_PROXY_FAULT_RESTART)
-          {
-            /* The proxy comes back by itself (proxy.h note 7). */
-            next.kind = EV_PROXY_BACK;
-            schedule (run, sim_world_now (world) + spec_proxy (run, ev->target)->cfg.restart_downtime,
-                      &next);
-          }
-        else if (ev->action != SIP_PROXY_FAULT_RECOVER && ev->duration > 0)
-          {
-            next.action = SIP_PROXY_FAULT_RECOVER;
-            next.duration = 0;
-            schedule (run, sim_world_now (world) + ev->duration, &next);
-          }
-        break;
-      }
-    case EV_PROXY_BACK:
-      observe (run, ev, OBS_FAULT_PROXY_RECOVER, spec_proxy (run, ev->target)->name)->proxy
-        = (gint) ev->target;
-      break;
-    case EV_NAT_REBOOT:
-      for (guint i = 0; i < run->nats->len; i++)
-        {
-          RunNat *rn = run->nats->pdata[i];
-          if (rn->spec_index != ev->target)
-            continue;
-          SimIp4 np = ev->f->new_public == SIM_IP4_ANY ? SIM_IP4_ANY
-                                                       : ev->f->new_public + rn->ordinal;
-          ObsFault *o = observe (run, ev, OBS_FAULT_NAT_REBOOT, rn->name);
-          o->nat = (gint) i;
-          o->nat_public = rn->public_addr;
-          nat_reboot (rn->nat, np);
-          if (np != SIM_IP4_ANY && np != rn->public_addr)
-            {
-              sim_node_add_route (run->core, np, 32, rn->core_iface);
-              run_add_host (run, np, rn->name);
-              rn->public_addr = np;
-            }
-        }
-      break;
-    case EV_DNS:
-      dns_server_schedule (run->dns, sim_world_now (world), ev->f->dns_kind, ev->f->record.name,
-                           &ev->f->record.rr, ev->f->dns_mode);
-      observe (run, ev, OBS_FAULT_DNS_CHANGE, NULL);
-      break;
-    case EV_LINK_CUT:
-      fire_link (run, ev, FALSE);
-      break;
-    case EV_LINK_RESTORE:
-      fire_link (run, ev, TRUE);
-      break;
-    }
+  ev->fire (ev->run, ev);
 }
 
 static gint
@@ -265,7 +282,8 @@ schedule_random (Run *run, const SpecFault *f, gint p, SimTime at)
       t += sim_time_from_s (sim_rng_exponential (&run->fault_rng, sim_time_to_s (f->mtbf)));
       if (t >= end)
         break;
-      FaultEv ev = { run, EV_PROXY, f, f->action, 0, (guint) p, 0 };
+      FaultEv ev = { .run = run, .fire = fire_proxy, .f = f, .action = f->action,
+                     .target = (guint) p };
       if (f->action == SIP_PROXY_FAULT_RESTART)
         {
           schedule (run, t, &ev);   /* its RECOVER is observed by fire() */
@@ -283,6 +301,89 @@ schedule_random (Run *run, const SpecFault *f, gint p, SimTime at)
   return TRUE;
 }
 
+/* ------------------------------------------ schedule functions (fault.h) */
+
+gboolean
+run_fault_proxy (Run *run, const SpecFault *f, SimTime at)
+{
+  gint p = find_proxy (run, f->target);
+  if (p < 0)
+    return run_fail (run, "fault %s: no proxy named %s", f->name, f->target);
+  FaultEv ev = { .run = run, .fire = fire_proxy, .f = f, .action = f->action,
+                 .target = (guint) p, .duration = f->duration };
+  schedule (run, at, &ev);
+  return TRUE;
+}
+
+gboolean
+run_fault_proxy_random (Run *run, const SpecFault *f, SimTime at)
+{
+  gint p = find_proxy (run, f->target);
+  if (p < 0)
+    return run_fail (run, "fault %s: no proxy named %s", f->name, f->target);
+  return schedule_random (run, f, p, at);
+}
+
+gboolean
+run_fault_nat_reboot (Run *run, const SpecFault *f, SimTime at)
+{
+  gint n = find_nat (run, f->target);
+  if (n < 0)
+    return run_fail (run, "fault %s: no NAT named %s", f->name, f->target);
+  if (f->new_public != SIM_IP4_ANY)
+    for (guint j = 0; j < run->nats->len; j++)
+      {
+        /* Claim the new addresses now: a clash is the run's error
+         * before it starts, not a misrouted packet later. */
+        RunNat *rn = run->nats->pdata[j];
+        if (rn->spec_index != (guint) n)
+          continue;
+        SimIp4 np = f->new_public + rn->ordinal;
+        const char *owner = g_hash_table_lookup (run->addrs, GUINT_TO_POINTER (np));
+        if (owner && owner != rn->name)
+          {
+            char b[SIM_IP4_STRLEN];
+            return run_fail (run, "fault %s: new address %s of %s is already %s's",
+                             f->name, sim_ip4_to_string (np, b), rn->name, owner);
+          }
+        g_hash_table_insert (run->addrs, GUINT_TO_POINTER (np), rn->name);
+      }
+  FaultEv ev = { .run = run, .fire = fire_nat_reboot, .f = f, .target = (guint) n };
+  schedule (run, at, &ev);
+  return TRUE;
+}
+
+gboolean
+run_fault_dns (Run *run, const SpecFault *f, SimTime at)
+{
+  FaultEv ev = { .run = run, .fire = fire_dns, .f = f };
+  schedule (run, at, &ev);
+  return TRUE;
+}
+
+gboolean
+run_fault_link_cut (Run *run, const SpecFault *f, SimTime at)
+{
+  gint x;
+  FaultEv ev = { .run = run, .fire = fire_link_cut, .f = f };
+  if (f->duration <= 0)
+    return run_fail (run, "fault %s: a link cut needs a duration > 0", f->name);
+  if ((x = find_proxy (run, f->target)) >= 0)
+    ev.lt = LT_PROXY;
+  else if (g_strcmp0 (f->target, "dns") == 0)
+    ev.lt = LT_DNS, x = 0;
+  else if ((x = find_nat (run, f->target)) >= 0)
+    ev.lt = LT_NAT;
+  else if ((x = find_device (run, f->target)) >= 0)
+    ev.lt = LT_DEVICE;
+  else
+    return run_fail (run, "fault %s: no proxy, NAT or device named %s (or \"dns\")",
+                     f->name, f->target ? f->target : "(none)");
+  ev.target = (guint) x;
+  schedule (run, at, &ev);
+  return TRUE;
+}
+
 gboolean
 run_faults_schedule (Run *run)
 {
@@ -292,81 +393,9 @@ run_faults_schedule (Run *run)
     {
       const SpecFault *f = &g_array_index (spec->faults, SpecFault, i);
       SimTime at = MAX (run_draw_time (&run->fault_rng, &f->at), 0);
-      FaultEv ev = { .run = run, .f = f, .action = f->action };
-      switch (f->kind)
-        {
-        case SPEC_FAULT_PROXY:
-        case SPEC_FAULT_PROXY_RANDOM:
-          {
-            gint p = find_proxy (run, f->target);
-            if (p < 0)
-              return run_fail (run, "fault %s: no proxy named %s", f->name, f->target);
-            if (f->kind == SPEC_FAULT_PROXY_RANDOM)
-              {
-                if (!schedule_random (run, f, p, at))
-                  return FALSE;
-                break;
-              }
-            ev.kind = EV_PROXY;
-            ev.target = (guint) p;
-            ev.duration = f->duration;
-            schedule (run, at, &ev);
-            break;
-          }
-        case SPEC_FAULT_NAT_REBOOT:
-          {
-            gint n = find_nat (run, f->target);
-            if (n < 0)
-              return run_fail (run, "fault %s: no NAT named %s", f->name, f->target);
-            if (f->new_public != SIM_IP4_ANY)
-              for (guint j = 0; j < run->nats->len; j++)
-                {
-                  /* Claim the new addresses now: a clash is the run's error
-                   * before it starts, not a misrouted packet later. */
-                  RunNat *rn = run->nats->pdata[j];
-                  if (rn->spec_index != (guint) n)
-                    continue;
-                  SimIp4 np = f->new_public + rn->ordinal;
-                  const char *owner = g_hash_table_lookup (run->addrs, GUINT_TO_POINTER (np));
-                  if (owner && owner != rn->name)
-                    {
-                      char b[SIM_IP4_STRLEN];
-                      return run_fail (run, "fault %s: new address %s of %s is already %s's",
-                                       f->name, sim_ip4_to_string (np, b), rn->name, owner);
-                    }
-                  g_hash_table_insert (run->addrs, GUINT_TO_POINTER (np), rn->name);
-                }
-            ev.kind = EV_NAT_REBOOT;
-            ev.target = (guint) n;
-            schedule (run, at, &ev);
-            break;
-          }
-        case SPEC_FAULT_DNS:
-          ev.kind = EV_DNS;
-          schedule (run, at, &ev);
-          break;
-        case SPEC_FAULT_LINK_CUT:
-          {
-            gint x;
-            if (f->duration <= 0)
-              return run_fail (run, "fault %s: a link cut needs a duration > 0", f->name);
-            if ((x = find_proxy (run, f->target)) >= 0)
-              ev.lt = LT_PROXY;
-            else if (g_strcmp0 (f->target, "dns") == 0)
-              ev.lt = LT_DNS, x = 0;
-            else if ((x = find_nat (run, f->target)) >= 0)
-              ev.lt = LT_NAT;
-            else if ((x = find_device (run, f->target)) >= 0)
-              ev.lt = LT_DEVICE;
-            else
-              return run_fail (run, "fault %s: no proxy, NAT or device named %s (or \"dns\")",
-                               f->name, f->target ? f->target : "(none)");
-            ev.kind = EV_LINK_CUT;
-            ev.target = (guint) x;
-            schedule (run, at, &ev);
-            break;
-          }
-        }
+      g_return_val_if_fail (f->type != NULL && f->type->schedule != NULL, FALSE);
+      if (!f->type->schedule (run, f, at))
+        return FALSE;
     }
   return TRUE;
 }

@@ -120,4 +120,10 @@ void     run_pcap_close  (Run *run);
 
 /* run-faults.c */
 gboolean run_faults_schedule (Run *run);
+/* The fault types' schedule functions (fault.h, FaultScheduleFunc). */
+gboolean run_fault_proxy        (Run *run, const SpecFault *f, SimTime at);
+gboolean run_fault_proxy_random (Run *run, const SpecFault *f, SimTime at);
+gboolean run_fault_nat_reboot   (Run *run, const SpecFault *f, SimTime at);
+gboolean run_fault_dns          (Run *run, const SpecFault *f, SimTime at);
+gboolean run_fault_link_cut     (Run *run, const SpecFault *f, SimTime at);
 void     run_faults_free     (Run *run);

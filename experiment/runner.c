@@ -160,10 +160,32 @@ pcap_path (const Pool *pool, const Job *job)
   return g_build_filename (pool->opt->pcap_dir, base, NULL);
 }
 
+StoreRun *
+runner_store_run_new (gint64 experiment, const Scenario *sc, guint point, guint replication,
+                      guint64 seed)
+{
+  const ScenarioPoint *pt = scenario_get_point (sc, point);
+  StoreRun *sr = g_new0 (StoreRun, 1);
+  sr->experiment = experiment;
+  sr->point = point;
+  sr->point_key = g_strdup (pt->key);
+  sr->point_hash = g_strdup (scenario_get_point_hash (sc, point));
+  sr->n_params = pt->n_vars;
+  sr->param_names = g_new0 (char *, pt->n_vars + 1);
+  sr->param_values = g_new0 (char *, pt->n_vars + 1);
+  for (guint i = 0; i < pt->n_vars; i++)
+    {
+      sr->param_names[i] = g_strdup (pt->names[i]);
+      sr->param_values[i] = g_strdup (pt->values[i]);
+    }
+  sr->replication = replication;
+  sr->seed = seed;
+  return sr;
+}
+
 static StoreRun *
 execute_job (Pool *pool, const Job *job)
 {
-  const ScenarioPoint *pt = scenario_get_point (pool->sc, job->point);
   g_autoptr (RunSpec) spec = scenario_instantiate (pool->sc, job->point, job->replication);
   g_autofree char *pcap = pool->opt->pcap_dir ? pcap_path (pool, job) : NULL;
   RunOptions ro = {
@@ -177,21 +199,8 @@ execute_job (Pool *pool, const Job *job)
   RunResult *res = run_execute (spec, &ro);
   double wall = progress_clock_s () - t0;
 
-  StoreRun *sr = g_new0 (StoreRun, 1);
-  sr->experiment = pool->experiment;
-  sr->point = job->point;
-  sr->point_key = g_strdup (pt->key);
-  sr->point_hash = g_strdup (scenario_get_point_hash (pool->sc, job->point));
-  sr->n_params = pt->n_vars;
-  sr->param_names = g_new0 (char *, pt->n_vars + 1);
-  sr->param_values = g_new0 (char *, pt->n_vars + 1);
-  for (guint i = 0; i < pt->n_vars; i++)
-    {
-      sr->param_names[i] = g_strdup (pt->names[i]);
-      sr->param_values[i] = g_strdup (pt->values[i]);
-    }
-  sr->replication = job->replication;
-  sr->seed = spec->seed;
+  StoreRun *sr = runner_store_run_new (pool->experiment, pool->sc, job->point, job->replication,
+                                       spec->seed);
   sr->wall_s = wall;
   sr->result = res;
   return sr;
@@ -409,7 +418,8 @@ runner_run (const Scenario *sc, const RunnerOptions *opt, RunnerSummary *summary
         continue;
       for (guint r = 0; r < reps; r++)
         {
-          if (!shard_selects (&opt->shard, pt->key, r))
+          if (!shard_selects (&opt->shard, pt->key, r)
+              || (opt->select && !opt->select (pt, r, opt->select_data)))
             continue;
           summary->planned++;
           g_autofree char *k = store_run_key (pt->key, r);

@@ -38,6 +38,7 @@
 
 #include "experiment/scenario.h"
 #include "experiment/shard.h"
+#include "experiment/store.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,11 @@ typedef struct {
   const char    *db_path;      /* NULL: runner_default_db_path() */
   guint          jobs;         /* 0: every core */
   const char    *filter;       /* scenario_point_matches() filter; NULL: all */
+  /* A further choice of single runs among the filtered points: TRUE runs
+   * (@pt, @rep).  NULL: every replication.  `sipsim check --golden-only`
+   * runs only the pinned runs with it. */
+  gboolean     (*select) (const ScenarioPoint *pt, guint rep, gpointer data);
+  gpointer       select_data;
   gboolean       trace;        /* store events and probes */
   const char    *pcap_dir;     /* non-NULL: one pcap per run there, NAME-KEY-rR.pcap */
   const char    *pcap_at;      /* RunOptions.pcap_at (NULL: the phones' access links) */
@@ -70,6 +76,12 @@ typedef struct {
   guint  lost;                 /* computed, not stored: a write error (note 5) */
   gboolean interrupted;
 } RunnerSummary;
+
+/* The StoreRun of run (@point, @replication) of @sc in @experiment,
+ * without its result: the point's key, hash and variables copied.  The
+ * runner's, and the tests' that store runs of their own. */
+StoreRun *runner_store_run_new (gint64 experiment, const Scenario *sc, guint point,
+                                guint replication, guint64 seed);
 
 /* "results/NAME.db" */
 char    *runner_default_db_path (const Scenario *sc);

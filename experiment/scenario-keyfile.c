@@ -21,7 +21,10 @@
  *    order device parameters are applied in, is kept); new keys and new
  *    groups are appended.  Each value keeps the file and line it came
  *    from, so a bad value inherited from a parent names the parent.
- *    Comments travel with their key or group; the child's win.
+ *    Comments travel with their key or group; the child's win.  The one
+ *    group not inherited is [golden]: it pins fingerprints of the
+ *    parent's own runs, and a child (other text, often other points) is
+ *    another experiment.
  */
 #include <string.h>
 
@@ -430,6 +433,11 @@ load_chain (const char *text, const char *file, const char *dir, GPtrArray *stac
       return NULL;
     }
   sc_kf_group_remove (sg, "extends");
+  /* A parent's [golden] pins runs of the parent's own experiment; a child
+   * is another experiment (note 2), so its pins do not carry over. */
+  for (guint i = parent->groups->len; i-- > 0;)
+    if (g_str_equal (((ScKfGroup *) parent->groups->pdata[i])->name, "golden"))
+      g_ptr_array_remove_index (parent->groups, i);
   merge (parent, kf);
   /* Stolen slots are NULL; the free funcs must not see them. */
   for (guint i = 0; i < kf->groups->len; i++)

@@ -2,9 +2,10 @@
  * experiment/scenario-private.h - what the scenario loader's files
  * share: the line-tracking key-file document (scenario-keyfile.c), value
  * parsers (scenario-values.c) and sweep expansion (scenario-sweep.c).
- * Not installed; scenario*.c include it, and the two that read a
- * scenario's key file beside the loader: lint.c (warnings) and override.c
- * (-D as a child file).
+ * The section builders' own header is scenario-build.h.  Not installed;
+ * scenario*.c include it, and the two that read a scenario's key file
+ * beside the loader: lint.c (warnings) and override.c (-D as a child
+ * file).
  *
  * Notes
  *

@@ -3,6 +3,32 @@
  */
 #include "experiment/spec.h"
 
+const SpecLink spec_link_default = { .latency = SIM_MS (10), .jitter = 0, .loss = 0.0 };
+
+/* SpecLink as a settings table.  It lives with the spec, not in sim/net:
+ * a scenario gives three of SimLinkConfig's five settings (corruption and
+ * bandwidth are the engine's, not scenario keys), under a prefix that
+ * depends on the section (link_, uplink_, access_, none in [network]), and
+ * the defaults are the experiment's choice (spec_link_default). */
+static const SimParam link_rows[] = {
+  SIM_PARAM_ROW ("latency", SIM_PARAM_DURATION, "10ms", "",
+    "one-way delay of each link",
+    .offset = G_STRUCT_OFFSET (SpecLink, latency)),
+  SIM_PARAM_ROW ("jitter", SIM_PARAM_DURATION, "0", "",
+    "uniform extra delay in [0, jitter] per packet",
+    .offset = G_STRUCT_OFFSET (SpecLink, jitter)),
+  SIM_PARAM_ROW ("loss", SIM_PARAM_PROBABILITY, "0", "",
+    "per packet, each direction",
+    .offset = G_STRUCT_OFFSET (SpecLink, loss)),
+};
+
+const SimParam *
+spec_link_params (guint *n_out)
+{
+  *n_out = G_N_ELEMENTS (link_rows);
+  return link_rows;
+}
+
 static void
 clear_record (gpointer p)
 {
@@ -61,6 +87,7 @@ run_spec_new (void)
   s->dns_addr = SIM_IP4 (192, 0, 2, 53);
   s->live.rate = 10;
   s->live.max_devices = 100;
+  s->dns_cfg.port = 53;          /* what 0 means to the server; written as the doc says */
   s->zones = g_new0 (char *, 1);
 #define ARR(field, type, clear) \
   s->field = g_array_new (FALSE, TRUE, sizeof (type)); \

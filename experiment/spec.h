@@ -38,6 +38,7 @@
 #pragma once
 #include <glib.h>
 
+#include "sim/kernel/param.h"
 #include "sim/kernel/time.h"
 #include "sim/net/addr.h"
 #include "models/dns/server.h"
@@ -67,6 +68,14 @@ typedef struct {
   double  loss;            /* 0..1 per packet */
 } SpecLink;
 
+/* A link's settings where [network] gives none: 10 ms, no jitter, no loss
+ * (doc/scenarios.md [network]; the link table's defaults, checked by
+ * test-scenario-params). */
+extern const SpecLink spec_link_default;
+/* The link settings a scenario gives (latency, jitter, loss) as a settings
+ * table (sim/kernel/param.h) over SpecLink; *@n_out rows.  Static. */
+const SimParam *spec_link_params (guint *n_out);
+
 typedef struct {
   char          *name;      /* "[proxy NAME]" */
   SimIp4         addr;      /* required in the scenario */
@@ -95,27 +104,22 @@ typedef struct {
   SpecLink      access;     /* device to its NAT (or to the core) */
 } SpecDevice;
 
-typedef enum {
-  SPEC_FAULT_PROXY,         /* target proxy: action = a SipProxyFault */
-  SPEC_FAULT_PROXY_RANDOM,  /* target proxy: mtbf/mttr alternation (sip_proxy_schedule_random_faults) */
-  SPEC_FAULT_NAT_REBOOT,    /* target nat (every instance of it) */
-  SPEC_FAULT_DNS,           /* DNS change: dns_kind on record / mode */
-  SPEC_FAULT_LINK_CUT,      /* target: a proxy, "dns", a nat (its uplinks) or a device (its access links) */
-} SpecFaultKind;
+/* A fault type: a row of the fault registry (fault.h). */
+typedef struct FaultType FaultType;
 
 typedef struct {
   char          *name;      /* "[fault NAME]" */
-  SpecFaultKind  kind;
-  char          *target;    /* a section name (see kind); NULL for DNS */
+  const FaultType *type;    /* its row in the registry (static) */
+  char          *target;    /* a section name (see type->target); NULL for DNS */
   SpecTime       at;        /* when it starts */
-  SimTime        duration;  /* PROXY CRASH/REJECT/SLOW: RECOVER after this (0: stays);
-                               LINK_CUT: the cut's length (> 0) */
-  SipProxyFault  action;    /* PROXY, PROXY_RANDOM */
-  SimTime        mtbf, mttr;/* PROXY_RANDOM */
-  SimIp4         new_public;/* NAT_REBOOT: SIM_IP4_ANY keeps the address */
-  DnsChangeKind  dns_kind;  /* DNS */
-  SpecRecord     record;    /* DNS ADD/REMOVE/REPLACE */
-  DnsAnswerMode  dns_mode;  /* DNS MODE (record.name is the name) */
+  SimTime        duration;  /* proxy-crash/-reject/-slow: RECOVER after this (0: stays);
+                               link-cut: the cut's length (> 0) */
+  SipProxyFault  action;    /* proxy faults, proxy-random */
+  SimTime        mtbf, mttr;/* proxy-random */
+  SimIp4         new_public;/* nat-reboot: SIM_IP4_ANY keeps the address */
+  DnsChangeKind  dns_kind;  /* dns-* */
+  SpecRecord     record;    /* dns-add, dns-remove, dns-replace */
+  DnsAnswerMode  dns_mode;  /* dns-mode (record.name is the name) */
 } SpecFault;
 
 /* [live]: how `sipsim live` runs the devices on real sockets (doc/live.md).

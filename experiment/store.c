@@ -1,7 +1,8 @@
 /*
- * experiment/store.c - the results database: opening (schema v1 of
- * store-schema.h, version check), experiments, runs, and the writer
- * thread.  doc/results.md is the user's side of it.
+ * experiment/store.c - the results database: opening (schema of
+ * store-schema.h, version check), experiments and runs.  The writer
+ * thread is store-writer.c, reading runs back store-read.c;
+ * doc/results.md is the user's side of it.
  *
  * Notes
  *
@@ -20,7 +21,7 @@
  *    point_key, replication) key: a run already stored keeps its first
  *    row and the new one is skipped (store.h note 4).
  *
- * 3. The writer (store.h note 1).  One GThread owns the connection from
+ * 3. The writer (store.h note 1; store-writer.c).  One GThread owns the connection from
  *    store_writer_start() to store_writer_finish(); workers push StoreRuns
  *    on a GAsyncQueue.  The thread blocks for the first run of a batch,
  *    then takes what is queued without waiting, up to STORE_BATCH_RUNS,
@@ -49,12 +50,14 @@
 
 #include "sipsim-config.h"
 #include "experiment/store.h"
+#include "experiment/store-private.h"
 #include "experiment/store-schema.h"
 #include "experiment/trace-blob.h"
 
 G_DEFINE_QUARK (store-error-quark, store_error)
 
 enum { ST_RUN, ST_PARAM, ST_METRIC, ST_TRACE, ST_PROBE, ST_UNCLAIM, ST_N };
+G_STATIC_ASSERT (ST_N == STORE_N_STMTS);   /* struct Store's array (store-private.h) */
 
 static const char *const stmt_sql[ST_N] = {
   /* Parenthesised: one string each, as clang's -Wstring-concatenation
@@ -74,37 +77,20 @@ static const char *const stmt_sql[ST_N] = {
   [ST_UNCLAIM] = "DELETE FROM claim WHERE point_hash = ?1 AND replication = ?2 AND seed = ?3",
 };
 
-struct Store {
-  sqlite3      *db;
-  char         *path;
-  gboolean      readonly;
-  int           last_rc;      /* primary result code of the last SQL error */
-  sqlite3_stmt *stmt[ST_N];   /* prepared on first use, reused */
-};
 
-struct StoreWriter {
-  Store       *store;
-  GAsyncQueue *queue;         /* StoreRun *, then the writer itself as stop mark */
-  GThread     *thread;
-  gint         committed;     /* atomic */
-  gint         skipped;       /* atomic */
-  gint         stopped;       /* atomic: a write error ended storing (note 6) */
-  gint         dropped;       /* atomic: runs not written after the stop */
-  GError      *error;         /* first error; written by the thread, read after join */
-};
 
 /* ------------------------------------------------------------- helpers */
 
-static void
-set_sql_error (Store *s, GError **error, const char *what)
+void
+store_set_sql_error (Store *s, GError **error, const char *what)
 {
   s->last_rc = sqlite3_errcode (s->db) & 0xff;
   g_set_error (error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s: %s", s->path, what,
                sqlite3_errmsg (s->db));
 }
 
-static gboolean
-exec (Store *s, const char *sql, GError **error)
+gboolean
+store_exec (Store *s, const char *sql, GError **error)
 {
   char *msg = NULL;
   if (sqlite3_exec (s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
@@ -163,7 +149,7 @@ stmt_get (Store *s, int which, GError **error)
       && sqlite3_prepare_v3 (s->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
                              &s->stmt[which], NULL) != SQLITE_OK)
     {
-      set_sql_error (s, error, "prepare");
+      store_set_sql_error (s, error, "prepare");
       return NULL;
     }
   sqlite3_reset (s->stmt[which]);
@@ -178,7 +164,7 @@ stmt_done (Store *s, sqlite3_stmt *st, GError **error, const char *what)
   int rc = sqlite3_step (st);
   if (rc != SQLITE_DONE)
     {
-      set_sql_error (s, error, what);
+      store_set_sql_error (s, error, what);
       sqlite3_reset (st);
       return FALSE;
     }
@@ -211,7 +197,7 @@ check_version (Store *s, GError **error)
         g_set_error (error, STORE_ERROR, STORE_ERROR_VERSION,
                      "%s: not a sipsim results database (meta has no schema_version)", s->path);
       else
-        set_sql_error (s, error, "reading the schema version");
+        store_set_sql_error (s, error, "reading the schema version");
       sqlite3_finalize (st);
       return FALSE;
     }
@@ -249,7 +235,7 @@ check_version (Store *s, GError **error)
 static gboolean
 create_schema_if_empty (Store *s, GError **error)
 {
-  if (!exec (s, "BEGIN IMMEDIATE", error))
+  if (!store_exec (s, "BEGIN IMMEDIATE", error))
     return FALSE;
   sqlite3_stmt *st = NULL;
   gint64 n = -1;
@@ -259,8 +245,8 @@ create_schema_if_empty (Store *s, GError **error)
   sqlite3_finalize (st);
   if (n < 0)
     {
-      set_sql_error (s, error, "reading the schema");
-      exec (s, "ROLLBACK", NULL);
+      store_set_sql_error (s, error, "reading the schema");
+      store_exec (s, "ROLLBACK", NULL);
       return FALSE;
     }
   if (n == 0)
@@ -270,16 +256,16 @@ create_schema_if_empty (Store *s, GError **error)
           "INSERT INTO meta (key, value) VALUES ('schema_version', '%d'),"
           " ('created', %Q), ('sipsim_version', %Q);",
           STORE_SCHEMA_VERSION, created, SIPSIM_VERSION);
-      gboolean ok = exec (s, STORE_SCHEMA_SQL, error) && exec (s, meta, error);
+      gboolean ok = store_exec (s, STORE_SCHEMA_SQL, error) && store_exec (s, meta, error);
       sqlite3_free (meta);
       g_free (created);
       if (!ok)
         {
-          exec (s, "ROLLBACK", NULL);
+          store_exec (s, "ROLLBACK", NULL);
           return FALSE;
         }
     }
-  return exec (s, "COMMIT", error);
+  return store_exec (s, "COMMIT", error);
 }
 
 /* Opens the connection of @s with @flags on @name (a path, or a URI
@@ -341,7 +327,7 @@ connect_reader (Store *s, GError **error)
     {
       if (!connect (s, s->path, SQLITE_OPEN_READWRITE, error))
         return FALSE;
-      return exec (s, "PRAGMA query_only = 1", error);
+      return store_exec (s, "PRAGMA query_only = 1", error);
     }
   g_autofree char *ro = file_uri (s->path, "mode=ro");
   if (!connect (s, ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, error))
@@ -363,10 +349,10 @@ static gboolean
 create_event_view (Store *s, GError **error)
 {
   gboolean qo = s->readonly && sqlite3_exec (s->db, "PRAGMA query_only", NULL, NULL, NULL) == SQLITE_OK;
-  if (qo && !exec (s, "PRAGMA query_only = 0", error))
+  if (qo && !store_exec (s, "PRAGMA query_only = 0", error))
     return FALSE;
-  gboolean ok = exec (s, STORE_EVENT_VIEW_SQL, error);
-  if (qo && !exec (s, "PRAGMA query_only = 1", ok ? error : NULL))
+  gboolean ok = store_exec (s, STORE_EVENT_VIEW_SQL, error);
+  if (qo && !store_exec (s, "PRAGMA query_only = 1", ok ? error : NULL))
     ok = FALSE;
   return ok;
 }
@@ -388,8 +374,8 @@ open_common (const char *path, gboolean readonly, GError **error)
 
   GError *e = NULL;
   if (!readonly
-      && !(exec (s, "PRAGMA journal_mode = WAL", &e)
-           && exec (s, "PRAGMA synchronous = NORMAL", &e)))
+      && !(store_exec (s, "PRAGMA journal_mode = WAL", &e)
+           && store_exec (s, "PRAGMA synchronous = NORMAL", &e)))
     {
       /* The first read of a file that is not SQLite fails here. */
       int code = sqlite3_errcode (s->db) == SQLITE_NOTADB ? STORE_ERROR_VERSION : STORE_ERROR_OPEN;
@@ -406,7 +392,7 @@ open_common (const char *path, gboolean readonly, GError **error)
       store_close (s);
       return NULL;
     }
-  if (!exec (s, "PRAGMA foreign_keys = ON", error)
+  if (!store_exec (s, "PRAGMA foreign_keys = ON", error)
       || (!readonly && !create_schema_if_empty (s, error))
       || !check_version (s, error)
       || !create_event_view (s, error))
@@ -502,7 +488,7 @@ store_experiment_mode (Store *store, const char *name, const char *scenario_text
                           " ON CONFLICT (scenario_hash, seed, mode) DO NOTHING",
                           -1, &st, NULL) != SQLITE_OK)
     {
-      set_sql_error (store, error, "adding the experiment");
+      store_set_sql_error (store, error, "adding the experiment");
       goto out;
     }
   sqlite3_bind_text (st, 1, name, -1, SQLITE_STATIC);
@@ -514,7 +500,7 @@ store_experiment_mode (Store *store, const char *name, const char *scenario_text
   sqlite3_bind_text (st, 7, mode, -1, SQLITE_STATIC);
   if (sqlite3_step (st) != SQLITE_DONE)
     {
-      set_sql_error (store, error, "adding the experiment");
+      store_set_sql_error (store, error, "adding the experiment");
       goto out;
     }
   sqlite3_finalize (st);
@@ -523,7 +509,7 @@ store_experiment_mode (Store *store, const char *name, const char *scenario_text
                           "SELECT id FROM experiment WHERE scenario_hash = ?1 AND seed = ?2 AND mode = ?3",
                           -1, &st, NULL) != SQLITE_OK)
     {
-      set_sql_error (store, error, "finding the experiment");
+      store_set_sql_error (store, error, "finding the experiment");
       goto out;
     }
   sqlite3_bind_text (st, 1, hash, -1, SQLITE_STATIC);
@@ -532,7 +518,7 @@ store_experiment_mode (Store *store, const char *name, const char *scenario_text
   if (sqlite3_step (st) == SQLITE_ROW)
     id = sqlite3_column_int64 (st, 0);
   else
-    set_sql_error (store, error, "finding the experiment");
+    store_set_sql_error (store, error, "finding the experiment");
 out:
   sqlite3_finalize (st);
   g_free (created);
@@ -569,7 +555,7 @@ store_done_runs (Store *store, gint64 experiment, GError **error)
                           "SELECT point_key, replication FROM run WHERE experiment_id = ?1",
                           -1, &st, NULL) != SQLITE_OK)
     {
-      set_sql_error (store, error, "reading stored runs");
+      store_set_sql_error (store, error, "reading stored runs");
       return NULL;
     }
   sqlite3_bind_int64 (st, 1, experiment);
@@ -580,7 +566,7 @@ store_done_runs (Store *store, gint64 experiment, GError **error)
                                            (guint) sqlite3_column_int64 (st, 1)));
   if (rc != SQLITE_DONE)
     {
-      set_sql_error (store, error, "reading stored runs");
+      store_set_sql_error (store, error, "reading stored runs");
       g_clear_pointer (&done, g_hash_table_unref);
     }
   sqlite3_finalize (st);
@@ -604,8 +590,8 @@ store_run_free (StoreRun *run)
 
 /* Writes @run's rows inside the caller's transaction, within its own
  * savepoint (note 2).  *@skipped: already stored, nothing written. */
-static gboolean
-write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **error)
+gboolean
+store_write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **error)
 {
   *skipped = FALSE;
   if (run->result == NULL)
@@ -614,7 +600,7 @@ write_run (Store *s, const StoreRun *run, gboolean *skipped, GError **error)
                    "run point %u replication %u: no result", run->point, run->replication);
       return FALSE;
     }
-  if (!exec (s, "SAVEPOINT store_run", error))
+  if (!store_exec (s, "SAVEPOINT store_run", error))
     return FALSE;
 
   const RunResult *r = run->result;
@@ -764,9 +750,9 @@ out:
   if (blob)
     g_bytes_unref (blob);
   if (!ok)
-    exec (s, "ROLLBACK TO store_run", NULL);
+    store_exec (s, "ROLLBACK TO store_run", NULL);
   /* RELEASE after ROLLBACK TO ends the (now empty) savepoint. */
-  if (!exec (s, "RELEASE store_run", ok ? error : NULL))
+  if (!store_exec (s, "RELEASE store_run", ok ? error : NULL))
     ok = FALSE;
   return ok;
 }
@@ -778,15 +764,15 @@ store_put_run (Store *store, StoreRun *run, GError **error)
   g_return_val_if_fail (run != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   gboolean skipped;
-  gboolean ok = exec (store, "BEGIN IMMEDIATE", error);
+  gboolean ok = store_exec (store, "BEGIN IMMEDIATE", error);
   if (ok)
     {
-      ok = write_run (store, run, &skipped, error);
+      ok = store_write_run (store, run, &skipped, error);
       /* A failed run left nothing behind (its savepoint is rolled back):
        * committing the empty transaction is harmless. */
-      if (!exec (store, "COMMIT", ok ? error : NULL))
+      if (!store_exec (store, "COMMIT", ok ? error : NULL))
         {
-          exec (store, "ROLLBACK", NULL);
+          store_exec (store, "ROLLBACK", NULL);
           ok = FALSE;
         }
     }
@@ -794,457 +780,3 @@ store_put_run (Store *store, StoreRun *run, GError **error)
   return ok;
 }
 
-/* -------------------------------------------------------------- writer */
-
-static void
-writer_error (StoreWriter *w, GError *e)
-{
-  if (w->error == NULL)
-    w->error = e;
-  else
-    g_error_free (e);
-}
-
-/* Note 6: errors that end storing.  A constraint broken by one run
- * (a duplicate metric, an unknown experiment) is that run's fault and
- * rolled back alone; these mean the file or the disk cannot take more. */
-static gboolean
-fatal_rc (int rc)
-{
-  switch (rc)
-    {
-    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: case SQLITE_READONLY: case SQLITE_BUSY: case SQLITE_LOCKED:
-    case SQLITE_NOMEM: case SQLITE_PROTOCOL: case SQLITE_PERM: case SQLITE_AUTH:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-/* Ends storing after error @e (note 6): everything still queued, and all
- * that comes later, is dropped. */
-static void
-writer_stop (StoreWriter *w, GError *e)
-{
-  writer_error (w, e);
-  g_atomic_int_set (&w->stopped, 1);
-}
-
-static gpointer
-writer_thread (gpointer data)
-{
-  StoreWriter *w = data;
-  Store *s = w->store;
-  gboolean stop = FALSE;
-
-  while (!stop)
-    {
-      gpointer item = g_async_queue_pop (w->queue);
-      if (item == w)
-        break;
-      if (g_atomic_int_get (&w->stopped))
-        {
-          store_run_free (item);
-          g_atomic_int_inc (&w->dropped);
-          continue;
-        }
-      GError *e = NULL;
-      if (!exec (s, "BEGIN IMMEDIATE", &e))
-        {
-          writer_stop (w, e);
-          store_run_free (item);
-          g_atomic_int_inc (&w->dropped);
-          continue;
-        }
-      guint n = 0, written = 0, skipped = 0;
-      gboolean lost = FALSE;
-      while (item != NULL)
-        {
-          StoreRun *run = item;
-          gboolean was_skipped = FALSE;
-          e = NULL;
-          if (lost)
-            g_atomic_int_inc (&w->dropped);
-          else if (!write_run (s, run, &was_skipped, &e))
-            {
-              if (fatal_rc (s->last_rc) || sqlite3_get_autocommit (s->db))
-                {
-                  /* The batch cannot commit (or SQLite already rolled it
-                   * back): its runs are lost with it, nothing committed
-                   * before is. */
-                  writer_stop (w, e);
-                  g_atomic_int_add (&w->dropped, (gint) (written + 1));
-                  lost = TRUE;
-                }
-              else
-                writer_error (w, e);
-            }
-          else if (was_skipped)
-            skipped++;
-          else
-            written++;
-          store_run_free (run);
-          if (++n >= STORE_BATCH_RUNS)
-            break;
-          item = g_async_queue_try_pop (w->queue);
-          if (item == w)
-            {
-              stop = TRUE;
-              break;
-            }
-        }
-      if (lost)
-        {
-          if (!sqlite3_get_autocommit (s->db))
-            exec (s, "ROLLBACK", NULL);
-          continue;
-        }
-      e = NULL;
-      if (exec (s, "COMMIT", &e))
-        {
-          g_atomic_int_add (&w->committed, (gint) written);
-          g_atomic_int_add (&w->skipped, (gint) skipped);
-        }
-      else
-        {
-          writer_stop (w, e);
-          g_atomic_int_add (&w->dropped, (gint) written);
-          exec (s, "ROLLBACK", NULL);
-        }
-    }
-  /* Whatever is queued after a stop mark is impossible (the runner stops
-   * submitting before it finishes); nothing to drain. */
-  return NULL;
-}
-
-StoreWriter *
-store_writer_start (Store *store)
-{
-  g_return_val_if_fail (store != NULL, NULL);
-  g_return_val_if_fail (!store->readonly, NULL);
-  StoreWriter *w = g_new0 (StoreWriter, 1);
-  w->store = store;
-  w->queue = g_async_queue_new ();
-  w->thread = g_thread_new ("store-writer", writer_thread, w);
-  return w;
-}
-
-void
-store_writer_submit (StoreWriter *w, StoreRun *run)
-{
-  g_return_if_fail (w != NULL);
-  g_return_if_fail (run != NULL);
-  g_async_queue_push (w->queue, run);
-}
-
-guint
-store_writer_committed (StoreWriter *w)
-{
-  g_return_val_if_fail (w != NULL, 0);
-  return (guint) g_atomic_int_get (&w->committed);
-}
-
-gboolean
-store_writer_stopped (StoreWriter *w)
-{
-  g_return_val_if_fail (w != NULL, FALSE);
-  return g_atomic_int_get (&w->stopped) != 0;
-}
-
-guint
-store_writer_dropped (StoreWriter *w)
-{
-  g_return_val_if_fail (w != NULL, 0);
-  return (guint) g_atomic_int_get (&w->dropped);
-}
-
-guint
-store_writer_skipped (StoreWriter *w)
-{
-  g_return_val_if_fail (w != NULL, 0);
-  return (guint) g_atomic_int_get (&w->skipped);
-}
-
-gboolean
-store_writer_finish (StoreWriter *w, GError **error)
-{
-  return store_writer_finish_counts (w, NULL, NULL, error);
-}
-
-gboolean
-store_writer_finish_counts (StoreWriter *w, guint *committed, guint *dropped, GError **error)
-{
-  g_return_val_if_fail (w != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  g_async_queue_push (w->queue, w);
-  g_thread_join (w->thread);
-  if (committed)
-    *committed = (guint) w->committed;
-  if (dropped)
-    *dropped = (guint) w->dropped;
-  g_async_queue_unref (w->queue);
-  gboolean ok = w->error == NULL;
-  if (w->error)
-    g_propagate_error (error, w->error);
-  g_free (w);
-  return ok;
-}
-
-/* -------------------------------------------------------- read helpers */
-
-static char *
-col_strdup (sqlite3_stmt *st, int i)
-{
-  const unsigned char *t = sqlite3_column_text (st, i);
-  return t ? g_strdup ((const char *) t) : NULL;
-}
-
-static guint64
-col_hex64 (sqlite3_stmt *st, int i)
-{
-  guint64 v = 0;
-  store_hex64_parse ((const char *) sqlite3_column_text (st, i), &v);
-  return v;
-}
-
-/* Prepares @sql with @id bound as ?1 and steps once: SQLITE_ROW with the
- * statement in *@out, else FALSE with @error (NOT_FOUND naming @what). */
-static gboolean
-select_by_id (Store *s, const char *sql, gint64 id, const char *what, sqlite3_stmt **out,
-              GError **error)
-{
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (s->db, sql, -1, &st, NULL) != SQLITE_OK)
-    {
-      set_sql_error (s, error, what);
-      return FALSE;
-    }
-  sqlite3_bind_int64 (st, 1, id);
-  int rc = sqlite3_step (st);
-  if (rc == SQLITE_ROW)
-    {
-      *out = st;
-      return TRUE;
-    }
-  if (rc == SQLITE_DONE)
-    g_set_error (error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "%s: no %s %" G_GINT64_FORMAT,
-                 s->path, what, id);
-  else
-    set_sql_error (s, error, what);
-  sqlite3_finalize (st);
-  return FALSE;
-}
-
-gboolean
-store_get_experiment_info (Store *store, gint64 experiment, StoreExperimentInfo *out,
-                           GError **error)
-{
-  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  memset (out, 0, sizeof *out);
-  sqlite3_stmt *st;
-  if (!select_by_id (store,
-                     "SELECT id, name, scenario, scenario_hash, seed, version, created, mode"
-                     " FROM experiment WHERE id = ?1",
-                     experiment, "experiment", &st, error))
-    return FALSE;
-  out->id = sqlite3_column_int64 (st, 0);
-  out->name = col_strdup (st, 1);
-  out->scenario = col_strdup (st, 2);
-  out->scenario_hash = col_strdup (st, 3);
-  out->seed = col_hex64 (st, 4);
-  out->version = col_strdup (st, 5);
-  out->created = col_strdup (st, 6);
-  out->mode = col_strdup (st, 7);
-  sqlite3_finalize (st);
-  return TRUE;
-}
-
-void
-store_experiment_info_clear (StoreExperimentInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->mode);
-  g_free (info->name);
-  g_free (info->scenario);
-  g_free (info->scenario_hash);
-  g_free (info->version);
-  g_free (info->created);
-  memset (info, 0, sizeof *info);
-}
-
-char *
-store_get_experiment_scenario (Store *store, gint64 experiment, GError **error)
-{
-  g_return_val_if_fail (store != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  sqlite3_stmt *st;
-  if (!select_by_id (store, "SELECT scenario FROM experiment WHERE id = ?1", experiment,
-                     "experiment", &st, error))
-    return NULL;
-  char *text = col_strdup (st, 0);
-  sqlite3_finalize (st);
-  return text;
-}
-
-gboolean
-store_get_run_info (Store *store, gint64 run_id, StoreRunInfo *out, GError **error)
-{
-  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  memset (out, 0, sizeof *out);
-  sqlite3_stmt *st;
-  if (!select_by_id (store,
-                     "SELECT id, experiment_id, point, point_key, replication, seed, status,"
-                     " error, fingerprint, wall_s, sim_s, events, devices, finished,"
-                     " fingerprint_version"
-                     " FROM run WHERE id = ?1",
-                     run_id, "run", &st, error))
-    return FALSE;
-  out->id = sqlite3_column_int64 (st, 0);
-  out->experiment = sqlite3_column_int64 (st, 1);
-  out->point = (guint) sqlite3_column_int64 (st, 2);
-  out->point_key = col_strdup (st, 3);
-  out->replication = (guint) sqlite3_column_int64 (st, 4);
-  out->seed = col_hex64 (st, 5);
-  out->ok = g_strcmp0 ((const char *) sqlite3_column_text (st, 6), "ok") == 0;
-  out->error = col_strdup (st, 7);
-  out->has_fingerprint = sqlite3_column_type (st, 8) != SQLITE_NULL;
-  if (out->has_fingerprint)
-    out->fingerprint = col_hex64 (st, 8);
-  out->wall_s = sqlite3_column_double (st, 9);
-  out->sim_s = sqlite3_column_double (st, 10);
-  out->events = (guint64) sqlite3_column_int64 (st, 11);
-  out->devices = (guint) sqlite3_column_int64 (st, 12);
-  out->finished = col_strdup (st, 13);
-  out->fingerprint_version = (guint) sqlite3_column_int64 (st, 14);
-  sqlite3_finalize (st);
-  return TRUE;
-}
-
-void
-store_run_info_clear (StoreRunInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->point_key);
-  g_free (info->error);
-  g_free (info->finished);
-  memset (info, 0, sizeof *info);
-}
-
-gint64
-store_find_run (Store *store, gint64 experiment, const char *point_key, guint replication,
-                GError **error)
-{
-  g_return_val_if_fail (store != NULL && point_key != NULL, -1);
-  g_return_val_if_fail (error == NULL || *error == NULL, -1);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (store->db,
-                          "SELECT id FROM run WHERE experiment_id = ?1 AND point_key = ?2"
-                          " AND replication = ?3",
-                          -1, &st, NULL) != SQLITE_OK)
-    {
-      set_sql_error (store, error, "finding a run");
-      return -1;
-    }
-  sqlite3_bind_int64 (st, 1, experiment);
-  sqlite3_bind_text (st, 2, point_key, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (st, 3, replication);
-  gint64 id = 0;
-  int rc = sqlite3_step (st);
-  if (rc == SQLITE_ROW)
-    id = sqlite3_column_int64 (st, 0);
-  else if (rc != SQLITE_DONE)
-    {
-      set_sql_error (store, error, "finding a run");
-      id = -1;
-    }
-  sqlite3_finalize (st);
-  return id;
-}
-
-GHashTable *
-store_get_run_params (Store *store, gint64 run_id, GError **error)
-{
-  g_return_val_if_fail (store != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (store->db, "SELECT name, value FROM param WHERE run_id = ?1", -1,
-                          &st, NULL) != SQLITE_OK)
-    {
-      set_sql_error (store, error, "reading parameters");
-      return NULL;
-    }
-  sqlite3_bind_int64 (st, 1, run_id);
-  GHashTable *h = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  int rc;
-  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
-    g_hash_table_insert (h, col_strdup (st, 0), col_strdup (st, 1));
-  if (rc != SQLITE_DONE)
-    {
-      set_sql_error (store, error, "reading parameters");
-      g_clear_pointer (&h, g_hash_table_unref);
-    }
-  sqlite3_finalize (st);
-  return h;
-}
-
-gboolean
-store_write_trace (Store *store, gint64 run_id, FILE *out, guint64 *n_lines, GError **error)
-{
-  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (store->db, "SELECT format, data FROM trace WHERE run_id = ?1", -1, &st,
-                          NULL) != SQLITE_OK)
-    {
-      set_sql_error (store, error, "reading the trace");
-      return FALSE;
-    }
-  sqlite3_bind_int64 (st, 1, run_id);
-  int rc = sqlite3_step (st);
-  if (rc != SQLITE_ROW)
-    {
-      if (rc == SQLITE_DONE)
-        g_set_error (error, STORE_ERROR, STORE_ERROR_NOT_FOUND,
-                     "%s: run %" G_GINT64_FORMAT " has no stored trace (run it with --trace)",
-                     store->path, run_id);
-      else
-        set_sql_error (store, error, "reading the trace");
-      sqlite3_finalize (st);
-      return FALSE;
-    }
-  if (sqlite3_column_int (st, 0) != TRACE_BLOB_FORMAT)
-    {
-      g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID,
-                   "%s: run %" G_GINT64_FORMAT ": trace of format %d, this sipsim reads %d",
-                   store->path, run_id, sqlite3_column_int (st, 0), TRACE_BLOB_FORMAT);
-      sqlite3_finalize (st);
-      return FALSE;
-    }
-  GError *e = NULL;
-  g_autoptr (TraceBlobReader) r = trace_blob_reader_new (sqlite3_column_blob (st, 1),
-                                                         (gsize) sqlite3_column_bytes (st, 1), &e);
-  sqlite3_finalize (st);
-  TraceBlobLine l;
-  guint64 n = 0;
-  while (r && trace_blob_reader_next (r, &l, &e))
-    {
-      char tb[SIM_TIME_STRLEN];
-      fprintf (out, "%s %.*s%s%.*s\n", sim_time_format (l.time_ns, tb), (int) l.who_len, l.who,
-               l.text_len ? " " : "", (int) l.text_len, l.text);
-      n++;
-    }
-  if (n_lines)
-    *n_lines = n;
-  if (e)
-    {
-      g_set_error (error, STORE_ERROR, STORE_ERROR_INVALID, "%s: run %" G_GINT64_FORMAT ": %s",
-                   store->path, run_id, e->message);
-      g_error_free (e);
-      return FALSE;
-    }
-  return TRUE;
-}

@@ -17,28 +17,11 @@
 #include <glib/gstdio.h>
 
 #include "experiment/ladder.h"
+#include "experiment/fault.h"
 #include "experiment/replay.h"
 #include "experiment/store.h"
 #include "experiment/trace-private.h"
 
-static const char *
-fault_kind_name (ObsFaultKind k)
-{
-  switch (k)
-    {
-    case OBS_FAULT_PROXY_CRASH:   return "proxy crash";
-    case OBS_FAULT_PROXY_REJECT:  return "proxy rejects (503)";
-    case OBS_FAULT_PROXY_SLOW:    return "proxy slow";
-    case OBS_FAULT_PROXY_RESTART: return "proxy restart";
-    case OBS_FAULT_PROXY_KILL:    return "proxy killed (ICMP)";
-    case OBS_FAULT_PROXY_RECOVER: return "proxy recovers";
-    case OBS_FAULT_NAT_REBOOT:    return "NAT reboot";
-    case OBS_FAULT_DNS_CHANGE:    return "DNS change";
-    case OBS_FAULT_LINK_CUT:      return "link cut";
-    case OBS_FAULT_LINK_RESTORE:  return "link restored";
-    default:                      return "fault";
-    }
-}
 
 /* The name of the node that has @addr; NULL if none. */
 static const char *
@@ -129,7 +112,7 @@ add_notes (Ladder *l, const RunObservations *obs)
   for (guint i = 0; i < obs->faults->len; i++)
     {
       const ObsFault *f = &g_array_index (obs->faults, ObsFault, i);
-      g_autofree char *note = g_strdup_printf ("*** %s (fault %s)", fault_kind_name (f->kind),
+      g_autofree char *note = g_strdup_printf ("*** %s (fault %s)", fault_effect (f->kind)->name,
                                                f->fault ? f->fault : "?");
       ladder_add_note (l, f->time, f->target ? f->target : "dns", note);
     }

@@ -19,6 +19,8 @@
 #include "models/sip/framing.h"
 #include "models/sip/transaction.h"
 #include "models/stun/client.h"
+#include "tests/recording-peer.h"
+#include "tests/sip-test-udp.h"
 
 typedef struct {
   SimHost     *host;
@@ -56,17 +58,10 @@ static void
 owner_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
 {
   Owner *o = u;
-  switch (sip_classify_datagram (data, len))
+  switch (sip_test_udp_deliver (o->layer, s, from, data, len))
     {
     case SIP_DGRAM_SIP:
-      {
-        g_autoptr (GError) err = NULL;
-        g_autoptr (SipMsg) m = sip_msg_parse (data, len, &err);
-        g_assert_no_error (err);
-        SipTxnPeer peer = { .addr = *from, .flow = s };
-        sip_txn_layer_receive (o->layer, m, &peer);
-        break;
-      }
+      break;
     case SIP_DGRAM_STUN:
       if (!stun_client_receive (o->stun, from, data, len))
         o->other_rx++;
@@ -119,30 +114,26 @@ typedef enum {
 } ScriptMode;
 
 typedef struct {
-  SimHost    *host;
-  SimHostUdp *udp;
+  RecPeer     peer;           /* the socket; peer.datagrams: every datagram, SIP or not */
   ScriptMode  mode;
   SimSockAddr redirect_to;
   guint       status;
   const char *hname, *hvalue;
   GPtrArray  *rx;             /* SipMsg * received, in order */
   GArray     *rx_at;          /* SimTime */
-  GPtrArray  *raw;            /* GBytes * of every datagram, SIP or not */
 } Script;
 
 static void
-script_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len,
-             gpointer u)
+script_on_rx (RecPeer *p, const SimSockAddr *from, const guint8 *data, gsize len)
 {
-  Script *sc = u;
-  g_ptr_array_add (sc->raw, g_bytes_new (data, len));
+  Script *sc = p->user_data;
   if (sip_classify_datagram (data, len) != SIP_DGRAM_SIP)
     return;
   g_autoptr (GError) err = NULL;
   SipMsg *m = sip_msg_parse (data, len, &err);
   g_assert_no_error (err);
   g_ptr_array_add (sc->rx, m);
-  SimTime now = host_now (sc->host);
+  SimTime now = host_now (p->host);
   g_array_append_val (sc->rx_at, now);
   if (!sip_msg_is_request (m) || sc->mode == SCRIPT_SILENT)
     return;
@@ -171,31 +162,27 @@ script_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize l
   g_autoptr (GBytes) out = sip_builder_finish (b);
   gsize n;
   const guint8 *d = g_bytes_get_data (out, &n);
-  g_assert_true (host_udp_sendto (s, from, d, n, NULL));
+  g_assert_true (host_udp_sendto (p->hsock, from, d, n, NULL));
 }
 
 static void
 script_open (Script *sc, SimHost *host, guint16 port, ScriptMode mode)
 {
   memset (sc, 0, sizeof *sc);
-  sc->host = host;
   sc->mode = mode;
   sc->rx = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref);
   sc->rx_at = g_array_new (FALSE, FALSE, sizeof (SimTime));
-  sc->raw = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  sc->udp = host_udp_open (host, &local, script_recv, NULL, sc, &err);
-  g_assert_no_error (err);
+  rec_peer_open_host (&sc->peer, host, port);
+  sc->peer.on_rx = script_on_rx;
+  sc->peer.user_data = sc;
 }
 
 static void
 script_close (Script *sc)
 {
-  host_udp_close (sc->udp);
+  rec_peer_clear (&sc->peer);
   g_ptr_array_unref (sc->rx);
   g_array_unref (sc->rx_at);
-  g_ptr_array_unref (sc->raw);
 }
 
 /* The fixture's teardown without the device (these tests have none). */
@@ -203,16 +190,5 @@ static void
 fx_clear_no_device (DeviceFixture *fx)
 {
   g_assert_null (fx->device);
-  dns_server_free (fx->dns);
-  for (guint i = 0; i < fx->n_proxies; i++)
-    {
-      sip_proxy_free (fx->proxy[i]);
-      host_free (fx->proxy_host[i]);
-    }
-  nat_free (fx->nat);
-  host_free (fx->phone_host);
-  host_free (fx->dns_host);
-  g_array_free (fx->events, TRUE);
-  sim_net_free (fx->net);
-  sim_world_free (fx->world);
+  device_fixture_clear_world (fx);
 }

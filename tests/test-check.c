@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "experiment/check.h"
+#include "experiment/runner.h"
 #include "cli/commands.h"
 #include "experiment/check-private.h"
 #include "experiment/run.h"
@@ -592,20 +593,7 @@ fill_db (const Scenario *sc, const char *db, const char *name, const char *text,
         if (i == 1 && (res->only_ka15 || (r == 2 && res->drop_run)))
           continue;
         const ScenarioPoint *pt = scenario_get_point (sc, i);
-        StoreRun *run = g_new0 (StoreRun, 1);
-        run->experiment = exp;
-        run->point = i;
-        run->point_key = g_strdup (pt->key);
-        run->n_params = pt->n_vars;
-        run->param_names = g_new0 (char *, pt->n_vars + 1);
-        run->param_values = g_new0 (char *, pt->n_vars + 1);
-        for (guint v = 0; v < pt->n_vars; v++)
-          {
-            run->param_names[v] = g_strdup (pt->names[v]);
-            run->param_values[v] = g_strdup (pt->values[v]);
-          }
-        run->replication = r;
-        run->seed = scenario_run_seed (sc, pt, r);
+        StoreRun *run = runner_store_run_new (exp, sc, i, r, scenario_run_seed (sc, pt, r));
         RunResult *rr = g_new0 (RunResult, 1);
         rr->metrics = g_array_new (FALSE, TRUE, sizeof (RunMetric));
         g_array_set_clear_func (rr->metrics, metric_row_clear);

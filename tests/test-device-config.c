@@ -132,8 +132,10 @@ test_rfc_defaults (void)
 static void
 test_common_defaults (void)
 {
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_RFC; p++)
+  for (int p = DEVICE_PROFILE_OBIHAI; p < DEVICE_N_PROFILES; p++)
     {
+      if (p == DEVICE_PROFILE_BARESIP)
+        continue;   /* its own test */
       DeviceConfig c;
       device_config_init (&c, (DeviceProfileId) p);
       for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++)
@@ -186,13 +188,42 @@ test_profile_lookup (void)
   g_assert_error (err, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_PROFILE);
   g_assert_nonnull (strstr (err->message, "snom"));
 
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_LAST; p++)
+  for (int p = DEVICE_PROFILE_OBIHAI; p < DEVICE_N_PROFILES; p++)
     {
       DeviceProfileId back;
       g_assert_true (device_profile_from_string (device_profile_to_string ((DeviceProfileId) p),
                                                  &back));
       g_assert_cmpint (back, ==, p);
     }
+}
+
+/* The registry (profiles/list.h): every profile has a unique name and a
+ * description, each of its rows names a parameter of the table and is a
+ * value that parameter accepts, and the names in messages are all of them. */
+static void
+test_profile_registry (void)
+{
+  g_assert_cmpint (DEVICE_N_PROFILES, >=, 3);
+  g_autofree char *names = device_profile_names (" or ");
+  for (int p = 0; p < DEVICE_N_PROFILES; p++)
+    {
+      const char *name = device_profile_to_string ((DeviceProfileId) p);
+      g_assert_cmpstr (name, !=, "?");
+      g_assert_nonnull (device_profile_doc ((DeviceProfileId) p));
+      g_assert_nonnull (strstr (names, name));
+      for (int q = 0; q < p; q++)
+        g_assert_cmpstr (device_profile_to_string ((DeviceProfileId) q), !=, name);
+    }
+  g_assert_cmpstr (device_profile_to_string (DEVICE_N_PROFILES), ==, "?");
+  g_assert_null (device_profile_doc (DEVICE_N_PROFILES));
+  /* the three the scenarios use, in registry order */
+  g_autofree char *plain = device_profile_names (", ");
+  g_assert_true (g_str_has_prefix (plain, "obihai, aastra, rfc"));
+  g_assert_true (g_str_has_prefix (names, "obihai, aastra"));
+  DeviceConfig c;
+  g_autoptr (GError) err = NULL;
+  g_assert_false (device_config_init_named (&c, "snom", &err));
+  g_assert_nonnull (strstr (err->message, names));
 }
 
 /* --------------------------------------------------------------- names */
@@ -344,7 +375,7 @@ test_value_errors (void)
     { "dns_tries",                 "0",            "number" },
     { "reg_id",                    "0",            "number" },
   };
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_LAST; p++)
+  for (int p = DEVICE_PROFILE_OBIHAI; p < DEVICE_N_PROFILES; p++)
     {
       DeviceConfig c;
       device_config_init (&c, (DeviceProfileId) p);
@@ -454,7 +485,7 @@ test_roundtrip_every_row (void)
   guint n;
   const DeviceParamInfo *t = device_param_table (&n);
   g_assert_cmpuint (n, >=, 50);
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_LAST; p++)
+  for (int p = DEVICE_PROFILE_OBIHAI; p < DEVICE_N_PROFILES; p++)
     for (guint i = 0; i < n; i++)
       {
         DeviceConfig c;
@@ -611,6 +642,34 @@ test_doc_lists_every_name (void)
     }
 }
 
+/* doc/device.md "What each profile does differently" has a column for
+ * every profile of the registry (a new profile is documented). */
+static void
+test_doc_lists_every_profile (void)
+{
+  const char *root = g_getenv ("SIPSIM_SOURCE_ROOT");
+  if (root == NULL)
+    {
+      g_test_skip ("SIPSIM_SOURCE_ROOT not set (run through meson test)");
+      return;
+    }
+  g_autofree char *path = g_build_filename (root, "doc", "device.md", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  const char *sec = strstr (text, "\n## What each profile does differently");
+  g_assert_nonnull (sec);
+  const char *head = strstr (sec, "\n| behaviour |");
+  g_assert_nonnull (head);
+  const char *eol = strchr (head + 1, '\n');
+  g_autofree char *line = g_strndup (head, (gsize) (eol - head));
+  for (int p = 0; p < DEVICE_N_PROFILES; p++)
+    {
+      g_autofree char *col = g_strdup_printf ("| %s |", device_profile_to_string (p));
+      if (!strstr (line, col))
+        g_error ("doc/device.md: the profile table has no column for %s", device_profile_to_string (p));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -620,6 +679,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device/config/1-profiles/rfc-3261-5626", test_rfc_defaults);
   g_test_add_func ("/device/config/1-profiles/common-B1-B6-B7-B10", test_common_defaults);
   g_test_add_func ("/device/config/1-profiles/profile-default-lookup", test_profile_lookup);
+  g_test_add_func ("/device/config/1-profiles/registry", test_profile_registry);
   g_test_add_func ("/device/config/2-names/account-prefixes", test_prefixes);
   g_test_add_func ("/device/config/2-names/aliases", test_aliases);
   g_test_add_func ("/device/config/2-names/case-insensitive", test_case_insensitive);
@@ -631,5 +691,6 @@ main (int argc, char **argv)
   g_test_add_func ("/device/config/5-values/typed", test_typed_values);
   g_test_add_func ("/device/config/6-copy/deep", test_copy_deep);
   g_test_add_func ("/device/config/7-doc/every-name-in-device-md", test_doc_lists_every_name);
+  g_test_add_func ("/device/config/7-doc/every-profile-in-device-md", test_doc_lists_every_profile);
   return g_test_run ();
 }

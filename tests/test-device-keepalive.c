@@ -106,9 +106,9 @@ run_raw (DeviceKeepAliveType type, const char *bytes)
   g_assert_cmpint (t.res.sent_at, ==, t0);
   g_assert_cmpint (t.done_at, ==, t0);             /* reported at once, from the loop */
   g_assert_cmpuint (t.o.sent_at->len, ==, 1);
-  g_assert_cmpuint (sc.raw->len, ==, 1);
+  g_assert_cmpuint (sc.peer.datagrams->len, ==, 1);
   gsize n;
-  const guint8 *d = g_bytes_get_data (sc.raw->pdata[0], &n);
+  const guint8 *d = g_bytes_get_data (sc.peer.datagrams->pdata[0], &n);
   g_assert_cmpmem (d, n, bytes, strlen (bytes));
 
   /* The registrar model counts them as keep-alives (B40). */

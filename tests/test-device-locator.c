@@ -66,18 +66,7 @@ loc_clear (Loc *t)
 {
   device_locator_free (t->loc);
   host_resolver_free (t->res);
-  DeviceFixture *fx = &t->fx;
-  dns_server_free (fx->dns);
-  for (guint i = 0; i < fx->n_proxies; i++) {
-    sip_proxy_free (fx->proxy[i]);
-    host_free (fx->proxy_host[i]);
-  }
-  nat_free (fx->nat);
-  host_free (fx->phone_host);
-  host_free (fx->dns_host);
-  g_array_free (fx->events, TRUE);
-  sim_net_free (fx->net);
-  sim_world_free (fx->world);
+  device_fixture_clear_world (&t->fx);
   g_string_free (t->trace, TRUE);
 }
 

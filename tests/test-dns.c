@@ -18,6 +18,7 @@
 #include "models/dns/server.h"
 #include "models/dns/wire.h"
 #include "tests/net-fixture.h"
+#include "tests/recording-peer.h"
 
 #define L SIM_MS (5)
 
@@ -832,23 +833,15 @@ test_scheduled_replace_skipped (void)
 
 /* ------------------------------------------------------ 5-malformed */
 
-typedef struct { int rx; } Sink;
-
-static void
-sink_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
-{
-  ((Sink *) u)->rx++;
-}
-
 static void
 test_malformed_counted (void)
 {
   Dns d;
   dns_init (&d, NULL, NULL);
   add_a (&d, "sip.example.test", SIM_IP4 (192, 0, 2, 10), 300);
-  Sink sink = { 0 };
-  SimHostUdp *u = host_udp_open (d.client, NULL, sink_recv, NULL, &sink, NULL);
-  g_assert_nonnull (u);
+  RecPeer sink;
+  rec_peer_open_host (&sink, d.client, 0);
+  SimHostUdp *u = sink.hsock;
   guint8 bad[sizeof query_bytes];
   memcpy (bad, query_bytes, sizeof bad);
   bad[2] |= 0x80;
@@ -862,10 +855,10 @@ test_malformed_counted (void)
   g_assert_cmpuint (st.queries, ==, 4);
   g_assert_cmpuint (st.malformed, ==, 3);
   g_assert_cmpuint (st.answered, ==, 1);
-  g_assert_cmpint (sink.rx, ==, 1);
+  g_assert_cmpint (sink.n_rx, ==, 1);
   g_assert_cmpuint (dns_server_get_query_count (d.dns, "sip.example.test", DNS_TYPE_A), ==, 1);
   g_assert_cmpuint (dns_server_get_query_count (d.dns, "sip.example.test", DNS_TYPE_SRV), ==, 0);
-  host_udp_close (u);
+  rec_peer_clear (&sink);
   dns_clear (&d);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "sim/host/host-sim.h"
 #include "tests/net-fixture.h"
+#include "tests/recording-peer.h"
 
 typedef struct {
   NetFixture f;
@@ -66,68 +67,15 @@ test_time_and_timers (void)
 
 /* -------------------------------------------------------------- 2-udp */
 
-typedef struct {
-  SimHost    *host;
-  SimHostUdp *sock;
-  int         rx, errors;
-  SimSockAddr from, err_remote;
-  SimNetError err;
-  SimTime     rx_at, err_at;
-  GString    *data;
-  gboolean    echo;
-} Endpoint;
-
-static void
-ep_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
-{
-  Endpoint *e = u;
-  e->rx++;
-  e->from = *from;
-  e->rx_at = host_now (e->host);
-  g_string_truncate (e->data, 0);
-  g_string_append_len (e->data, (const char *) data, (gssize) len);
-  if (e->echo)
-    host_udp_sendto (s, from, data, len, NULL);
-}
-
-static void
-ep_error (SimHostUdp *s, SimNetError err, const SimSockAddr *remote, gpointer u)
-{
-  Endpoint *e = u;
-  e->errors++;
-  e->err = err;
-  e->err_remote = *remote;
-  e->err_at = host_now (e->host);
-}
-
-static void
-ep_open (Endpoint *e, SimHost *host, guint16 port)
-{
-  memset (e, 0, sizeof *e);
-  e->host = host;
-  e->data = g_string_new (NULL);
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  e->sock = host_udp_open (host, &local, ep_recv, ep_error, e, &err);
-  g_assert_no_error (err);
-}
-
-static void
-ep_clear (Endpoint *e)
-{
-  host_udp_close (e->sock);
-  g_string_free (e->data, TRUE);
-}
-
 static void
 test_udp_echo (void)
 {
   const SimTime L = SIM_MS (20);
   HostFixture h;
   hf_init (&h, 1, L);
-  Endpoint c, s;
-  ep_open (&c, h.client, 0);
-  ep_open (&s, h.server, 5060);
+  RecPeer c, s;
+  rec_peer_open_host (&c, h.client, 0);
+  rec_peer_open_host (&s, h.server, 5060);
   s.echo = TRUE;
 
   SimIp4 local;
@@ -135,19 +83,19 @@ test_udp_echo (void)
   g_assert_cmphex (local, ==, h.f.client_ip);
 
   SimSockAddr to = { h.f.server_ip, 5060 };
-  g_assert_true (host_udp_sendto (c.sock, &to, "OPTIONS", 7, NULL));
+  g_assert_true (host_udp_sendto (c.hsock, &to, "OPTIONS", 7, NULL));
   sim_world_run_until (h.f.world, SIM_S (1));
   SimSockAddr mine;
-  host_udp_get_local (c.sock, &mine);
-  g_assert_cmpint (s.rx, ==, 1);
-  g_assert_cmpint (s.rx_at, ==, 2 * L);
-  g_assert_cmphex (s.from.ip, ==, h.f.client_ip);
-  g_assert_cmpuint (s.from.port, ==, mine.port);
-  g_assert_cmpint (c.rx, ==, 1);
-  g_assert_cmpint (c.rx_at, ==, 4 * L);
-  g_assert_cmpstr (c.data->str, ==, "OPTIONS");
-  ep_clear (&c);
-  ep_clear (&s);
+  host_udp_get_local (c.hsock, &mine);
+  g_assert_cmpint (s.n_rx, ==, 1);
+  g_assert_cmpint (s.last_rx, ==, 2 * L);
+  g_assert_cmphex (s.last_from.ip, ==, h.f.client_ip);
+  g_assert_cmpuint (s.last_from.port, ==, mine.port);
+  g_assert_cmpint (c.n_rx, ==, 1);
+  g_assert_cmpint (c.last_rx, ==, 4 * L);
+  g_assert_cmpstr (c.last_data->str, ==, "OPTIONS");
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   hf_clear (&h);
 }
 
@@ -157,16 +105,16 @@ test_udp_icmp_error (void)
   const SimTime L = SIM_MS (7);
   HostFixture h;
   hf_init (&h, 1, L);
-  Endpoint c;
-  ep_open (&c, h.client, 5060);
+  RecPeer c;
+  rec_peer_open_host (&c, h.client, 5060);
   SimSockAddr to = { h.f.server_ip, 5060 };      /* nothing listens there */
-  g_assert_true (host_udp_sendto (c.sock, &to, "REGISTER", 8, NULL));
+  g_assert_true (host_udp_sendto (c.hsock, &to, "REGISTER", 8, NULL));
   sim_world_run_until (h.f.world, SIM_S (1));
-  g_assert_cmpint (c.errors, ==, 1);
-  g_assert_cmpint (c.err, ==, SIM_NET_ERR_PORT_UNREACHABLE);
-  g_assert_cmpint (c.err_at, ==, 4 * L);
-  g_assert_true (sim_sockaddr_equal (&c.err_remote, &to));
-  ep_clear (&c);
+  g_assert_cmpint (c.n_err, ==, 1);
+  g_assert_cmpint (c.last_err, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  g_assert_cmpint (c.last_err_time, ==, 4 * L);
+  g_assert_true (sim_sockaddr_equal (&c.last_err_remote, &to));
+  rec_peer_clear (&c);
   hf_clear (&h);
 }
 

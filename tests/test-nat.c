@@ -20,6 +20,7 @@
 #include "models/nat/nat.h"
 #include "models/sip/transport.h"
 #include "sim/host/host-sim.h"
+#include "tests/recording-peer.h"
 
 #define L SIM_MS (10)
 
@@ -82,63 +83,17 @@ topo_clear (Topo *t)
   sim_world_free (t->world);
 }
 
-/* A UDP socket that records what it gets. */
-typedef struct {
-  SimUdpSocket *sock;
-  guint         n_rx;
-  SimSockAddr   last_from;
-  SimTime       last_rx;
-  gboolean      echo;
-  guint         n_err;
-  SimNetError   last_err;
-  SimSockAddr   last_err_remote;
-  SimWorld     *world;
-} Peer;
-
 static void
-peer_recv (SimUdpSocket *sock, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
-{
-  Peer *p = u;
-  p->n_rx++;
-  p->last_from = *from;
-  p->last_rx = sim_world_now (p->world);
-  if (p->echo)
-    g_assert_true (sim_udp_sendto (sock, from, data, len, NULL));
-}
-
-static void
-peer_error (SimUdpSocket *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
-{
-  Peer *p = u;
-  p->n_err++;
-  p->last_err = err;
-  p->last_err_remote = *remote;
-}
-
-static void
-peer_open (Peer *p, SimNode *node, guint16 port)
-{
-  memset (p, 0, sizeof *p);
-  p->world = sim_node_get_world (node);
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  p->sock = sim_udp_open (node, &local, &err);
-  g_assert_no_error (err);
-  sim_udp_set_callbacks (p->sock, peer_recv, peer_error, p);
-}
-
-static void
-peer_send (Peer *p, SimIp4 ip, guint16 port)
+peer_send (RecPeer *p, SimIp4 ip, guint16 port)
 {
   SimSockAddr to = { ip, port };
   g_assert_true (sim_udp_sendto (p->sock, &to, "x", 1, NULL));
 }
 
 static void
-peer_close (Peer *p)
+peer_close (RecPeer *p)
 {
-  sim_udp_close (p->sock);
-  p->sock = NULL;
+  rec_peer_clear (p);
 }
 
 /* The time the binding of @internal (towards @remote) is due to expire. */
@@ -179,8 +134,8 @@ test_unreplied_expires (void)
   nat_settings_init_default (&s);
   Topo t;
   topo_init (&t, &s, 1);
-  Peer c;
-  peer_open (&c, t.c1, 5060);
+  RecPeer c;
+  rec_peer_open (&c, t.c1, 5060);
   peer_send (&c, S1, 5060);
   sim_world_run_until (t.world, L);
   g_assert_cmpint (due_of (&t, SIM_IPPROTO_UDP, C1, 5060, S1, 5060), ==, L + SIM_S (30));
@@ -211,8 +166,8 @@ test_outbound_refresh (void)
   nat_settings_init_default (&s);
   Topo t;
   topo_init (&t, &s, 1);
-  Peer c;
-  peer_open (&c, t.c1, 5060);
+  RecPeer c;
+  rec_peer_open (&c, t.c1, 5060);
   peer_send (&c, S1, 5060);
   sim_world_run_until (t.world, SIM_S (20));
   peer_send (&c, S1, 5060);
@@ -238,9 +193,9 @@ test_replied_timeout (void)
       s.udp_inbound_refresh = inbound;
       Topo t;
       topo_init (&t, &s, 1);
-      Peer c, srv;
-      peer_open (&c, t.c1, 5060);
-      peer_open (&srv, t.s1, 5060);
+      RecPeer c, srv;
+      rec_peer_open (&c, t.c1, 5060);
+      rec_peer_open (&srv, t.s1, 5060);
       srv.echo = TRUE;
       peer_send (&c, S1, 5060);
       sim_world_run_until (t.world, SIM_S (1));
@@ -273,9 +228,9 @@ test_inbound_refresh_setting (void)
       s.udp_inbound_refresh = inbound;
       Topo t;
       topo_init (&t, &s, 1);
-      Peer c, srv;
-      peer_open (&c, t.c1, 5060);
-      peer_open (&srv, t.s1, 5060);
+      RecPeer c, srv;
+      rec_peer_open (&c, t.c1, 5060);
+      rec_peer_open (&srv, t.s1, 5060);
       peer_send (&c, S1, 5060);
       sim_world_run_until (t.world, SIM_MS (500));
       peer_send (&srv, PUB, 5060);   /* reply: replied from 0.5 s + 2L */
@@ -303,9 +258,9 @@ test_stream_grace (void)
   s.udp_stream_grace = SIM_S (2);
   Topo t;
   topo_init (&t, &s, 1);
-  Peer c, srv;
-  peer_open (&c, t.c1, 5060);
-  peer_open (&srv, t.s1, 5060);
+  RecPeer c, srv;
+  rec_peer_open (&c, t.c1, 5060);
+  rec_peer_open (&srv, t.s1, 5060);
   srv.echo = TRUE;
   peer_send (&c, S1, 5060);
   sim_world_run_until (t.world, SIM_S (1));
@@ -338,11 +293,11 @@ test_mapping_types (void)
       s.port_lo = 40000;
       Topo t;
       topo_init (&t, &s, 1);
-      Peer c, a, b, d;
-      peer_open (&c, t.c1, 5060);
-      peer_open (&a, t.s1, 5060);
-      peer_open (&b, t.s1, 5070);
-      peer_open (&d, t.s2, 5060);
+      RecPeer c, a, b, d;
+      rec_peer_open (&c, t.c1, 5060);
+      rec_peer_open (&a, t.s1, 5060);
+      rec_peer_open (&b, t.s1, 5070);
+      rec_peer_open (&d, t.s2, 5060);
       peer_send (&c, S1, 5060);
       peer_send (&c, S1, 5070);
       peer_send (&c, S2, 5060);
@@ -384,11 +339,11 @@ test_filtering_types (void)
       s.filtering = types[i];
       Topo t;
       topo_init (&t, &s, 1);
-      Peer c, a, b, d;
-      peer_open (&c, t.c1, 5060);
-      peer_open (&a, t.s1, 5060);
-      peer_open (&b, t.s1, 5070);
-      peer_open (&d, t.s2, 5060);
+      RecPeer c, a, b, d;
+      rec_peer_open (&c, t.c1, 5060);
+      rec_peer_open (&a, t.s1, 5060);
+      rec_peer_open (&b, t.s1, 5070);
+      rec_peer_open (&d, t.s2, 5060);
       peer_send (&c, S1, 5060);
       sim_world_run_until (t.world, SIM_S (1));
 
@@ -461,9 +416,9 @@ test_port_allocation (void)
       s.port_hi = 29999;
       Topo t;
       topo_init (&t, &s, 42);
-      Peer c1, c2;
-      peer_open (&c1, t.c1, 5060);
-      peer_open (&c2, t.c2, 5060);
+      RecPeer c1, c2;
+      rec_peer_open (&c1, t.c1, 5060);
+      rec_peer_open (&c2, t.c2, 5060);
       peer_send (&c1, S1, 5060);
       sim_world_run_until (t.world, SIM_S (1));
       peer_send (&c2, S1, 5060);
@@ -507,12 +462,12 @@ test_port_exhaustion (void)
   s.port_hi = 30001;
   Topo t;
   topo_init (&t, &s, 1);
-  Peer c, srv;
-  peer_open (&c, t.c1, 5060);
-  peer_open (&srv, t.s1, 5060);
-  Peer c2, c3;
-  peer_open (&c2, t.c1, 5061);
-  peer_open (&c3, t.c1, 5062);
+  RecPeer c, srv;
+  rec_peer_open (&c, t.c1, 5060);
+  rec_peer_open (&srv, t.s1, 5060);
+  RecPeer c2, c3;
+  rec_peer_open (&c2, t.c1, 5061);
+  rec_peer_open (&c3, t.c1, 5062);
   peer_send (&c, S1, 5060);
   peer_send (&c2, S1, 5060);
   peer_send (&c3, S1, 5060);
@@ -548,10 +503,10 @@ test_hairpin (void)
       s.hairpinning = on;
       Topo t;
       topo_init (&t, &s, 1);
-      Peer c1, c2, srv;
-      peer_open (&c1, t.c1, 5060);
-      peer_open (&c2, t.c2, 6000);
-      peer_open (&srv, t.s1, 5060);
+      RecPeer c1, c2, srv;
+      rec_peer_open (&c1, t.c1, 5060);
+      rec_peer_open (&c2, t.c2, 6000);
+      rec_peer_open (&srv, t.s1, 5060);
       peer_send (&c1, S1, 5060);
       sim_world_run_until (t.world, SIM_S (1));
       peer_send (&c2, PUB, 5060);
@@ -596,10 +551,10 @@ test_reboot (void)
   topo_init (&t, &s, 1);
   SimIp4 pub2 = SIM_IP4 (203, 0, 113, 3);
   nat_schedule_reboot (t.nat, SIM_S (10), pub2);
-  Peer c1, c2, srv;
-  peer_open (&c1, t.c1, 5060);
-  peer_open (&c2, t.c2, 5060);
-  peer_open (&srv, t.s1, 5060);
+  RecPeer c1, c2, srv;
+  rec_peer_open (&c1, t.c1, 5060);
+  rec_peer_open (&c2, t.c2, 5060);
+  rec_peer_open (&srv, t.s1, 5060);
   peer_send (&c1, S1, 5060);
   peer_send (&c2, S1, 5060);
   sim_world_run_until (t.world, SIM_S (10) - 1);
@@ -880,9 +835,9 @@ test_icmp_translation (void)
   nat_settings_init_default (&s);
   Topo t;
   topo_init (&t, &s, 1);
-  Peer c, srv;
-  peer_open (&c, t.c1, 5060);
-  peer_open (&srv, t.s1, 5060);
+  RecPeer c, srv;
+  rec_peer_open (&c, t.c1, 5060);
+  rec_peer_open (&srv, t.s1, 5060);
   peer_send (&c, S1, 9999);
   sim_world_run_until (t.world, SIM_S (1));
   g_assert_cmpuint (c.n_err, ==, 1);
@@ -936,8 +891,8 @@ records_run (guint64 seed, GArray *seen)
   Topo t;
   topo_init (&t, &s, seed);
   nat_set_record_func (t.nat, count_record, seen);
-  Peer c;
-  peer_open (&c, t.c1, 5060);
+  RecPeer c;
+  rec_peer_open (&c, t.c1, 5060);
   for (guint16 p = 1; p <= 5; p++)
     peer_send (&c, S1, (guint16) (7000 + p));
   sim_world_run_until (t.world, SIM_S (60));

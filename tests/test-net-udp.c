@@ -7,78 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include "tests/net-fixture.h"
-
-/* A socket that records what it receives and the errors it gets. */
-typedef struct {
-  SimUdpSocket *sock;
-  SimWorld     *world;
-  GArray       *rx_times;    /* SimTime */
-  GArray       *rx_seq;      /* guint32 from the first 4 payload bytes */
-  SimSockAddr   last_from;
-  GString      *last_data;
-  int           errors;
-  SimNetError   last_error;
-  SimSockAddr   last_error_remote;
-  SimTime       last_error_time;
-  gboolean      echo;        /* send every datagram back */
-  gboolean      close_on_rx; /* close itself from the callback */
-} Peer;
-
-static void
-peer_recv (SimUdpSocket *sock, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
-{
-  Peer *p = u;
-  SimTime now = sim_world_now (p->world);
-  guint32 seq = 0;
-  if (len >= 4)
-    memcpy (&seq, data, 4);
-  g_array_append_val (p->rx_times, now);
-  g_array_append_val (p->rx_seq, seq);
-  p->last_from = *from;
-  g_string_assign (p->last_data, "");
-  g_string_append_len (p->last_data, (const char *) data, (gssize) len);
-  if (p->echo)
-    g_assert_true (sim_udp_sendto (sock, from, data, len, NULL));
-  if (p->close_on_rx)
-    {
-      sim_udp_close (sock);
-      p->sock = NULL;
-    }
-}
-
-static void
-peer_error (SimUdpSocket *sock, SimNetError err, const SimSockAddr *remote, gpointer u)
-{
-  Peer *p = u;
-  p->errors++;
-  p->last_error = err;
-  p->last_error_remote = *remote;
-  p->last_error_time = sim_world_now (p->world);
-}
-
-static void
-peer_open (Peer *p, SimNode *node, guint16 port)
-{
-  memset (p, 0, sizeof *p);
-  p->world = sim_node_get_world (node);
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  p->sock = sim_udp_open (node, &local, &err);
-  g_assert_no_error (err);
-  p->rx_times = g_array_new (FALSE, FALSE, sizeof (SimTime));
-  p->rx_seq = g_array_new (FALSE, FALSE, sizeof (guint32));
-  p->last_data = g_string_new (NULL);
-  sim_udp_set_callbacks (p->sock, peer_recv, peer_error, p);
-}
-
-static void
-peer_clear (Peer *p)
-{
-  sim_udp_close (p->sock);
-  g_array_unref (p->rx_times);
-  g_array_unref (p->rx_seq);
-  g_string_free (p->last_data, TRUE);
-}
+#include "tests/recording-peer.h"
 
 /* Sends datagram number i (payload = 4-byte i + padding) at times[i]. */
 typedef struct {
@@ -125,9 +54,9 @@ test_echo_rtt (void)
   const SimTime L = SIM_MS (10);
   NetFixture f;
   net_fixture_init (&f, 1, L);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   s.echo = TRUE;
   SimSockAddr to = { f.server_ip, 5060 };
   g_assert_true (sim_udp_sendto (c.sock, &to, "ping-abc", 8, NULL));
@@ -143,8 +72,8 @@ test_echo_rtt (void)
   g_assert_cmpstr (c.last_data->str, ==, "ping-abc");
   g_assert_cmphex (c.last_from.ip, ==, f.server_ip);
   g_assert_cmpuint (sim_node_get_stats (f.router)->forwarded, ==, 2);
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -207,9 +136,9 @@ test_close_in_callback (void)
   const SimTime L = SIM_MS (5);
   NetFixture f;
   net_fixture_init (&f, 1, L);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   s.close_on_rx = TRUE;
   SimSockAddr to = { f.server_ip, 5060 };
   SimTime times[] = { 0, SIM_MS (100) };
@@ -217,10 +146,10 @@ test_close_in_callback (void)
   sender_start (&snd, f.world, c.sock, &to, times, 2, 16);
   sim_world_run_until (f.world, SIM_S (1));
   g_assert_cmpuint (s.rx_times->len, ==, 1);
-  g_assert_cmpint (c.errors, ==, 1);
-  g_assert_cmpint (c.last_error_time, ==, SIM_MS (100) + 4 * L);
-  peer_clear (&c);
-  peer_clear (&s);
+  g_assert_cmpint (c.n_err, ==, 1);
+  g_assert_cmpint (c.last_err_time, ==, SIM_MS (100) + 4 * L);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -232,22 +161,22 @@ test_port_unreachable (void)
   const SimTime L = SIM_MS (15);
   NetFixture f;
   net_fixture_init (&f, 1, L);
-  Peer c;
-  peer_open (&c, f.client, 5060);
+  RecPeer c;
+  rec_peer_open (&c, f.client, 5060);
   SimSockAddr closed = { f.server_ip, 9999 };
   g_assert_true (sim_udp_sendto (c.sock, &closed, "REGISTER", 8, NULL));
   sim_world_run_until (f.world, SIM_S (1));
   /* The datagram reaches the server at 2L; its ICMP error is back at 4L. */
-  g_assert_cmpint (c.errors, ==, 1);
-  g_assert_cmpint (c.last_error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
-  g_assert_cmphex (c.last_error_remote.ip, ==, f.server_ip);
-  g_assert_cmpuint (c.last_error_remote.port, ==, 9999);
-  g_assert_cmpint (c.last_error_time, ==, 4 * L);
+  g_assert_cmpint (c.n_err, ==, 1);
+  g_assert_cmpint (c.last_err, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  g_assert_cmphex (c.last_err_remote.ip, ==, f.server_ip);
+  g_assert_cmpuint (c.last_err_remote.port, ==, 9999);
+  g_assert_cmpint (c.last_err_time, ==, 4 * L);
   g_assert_cmpuint (sim_node_get_stats (f.server)->udp_no_socket, ==, 1);
   g_assert_cmpuint (sim_node_get_stats (f.server)->icmp_sent, ==, 1);
   g_assert_cmpuint (sim_node_get_stats (f.client)->icmp_received, ==, 1);
   g_assert_cmpuint (c.rx_times->len, ==, 0);
-  peer_clear (&c);
+  rec_peer_clear (&c);
   net_fixture_clear (&f);
 }
 
@@ -264,17 +193,17 @@ test_port_unreachable_other_address (void)
   SimSockAddr bound = { second, 5060 };
   SimUdpSocket *only_second = sim_udp_open (f.server, &bound, NULL);
   g_assert_nonnull (only_second);
-  Peer c;
-  peer_open (&c, f.client, 5060);
+  RecPeer c;
+  rec_peer_open (&c, f.client, 5060);
   SimSockAddr to = { f.server_ip, 5060 };
   g_assert_true (sim_udp_sendto (c.sock, &to, "x", 1, NULL));
   sim_world_run_until (f.world, SIM_S (1));
-  g_assert_cmpint (c.errors, ==, 1);
-  g_assert_cmpint (c.last_error, ==, SIM_NET_ERR_PORT_UNREACHABLE);
-  g_assert_cmpint (c.last_error_time, ==, 4 * L);
+  g_assert_cmpint (c.n_err, ==, 1);
+  g_assert_cmpint (c.last_err, ==, SIM_NET_ERR_PORT_UNREACHABLE);
+  g_assert_cmpint (c.last_err_time, ==, 4 * L);
   g_assert_cmpuint (sim_node_get_stats (f.server)->udp_no_socket, ==, 1);
   sim_udp_close (only_second);
-  peer_clear (&c);
+  rec_peer_clear (&c);
   net_fixture_clear (&f);
 }
 
@@ -289,9 +218,9 @@ run_jitter (guint64 seed, GArray *arrivals, GArray *order)
   SimLinkConfig cfg = { .latency = L, .jitter = J };
   sim_link_set_config (f.link0, &cfg);
   sim_link_set_config (f.link1, &cfg);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   enum { N = 1000 };
   SimTime times[N];
   for (int i = 0; i < N; i++)
@@ -313,8 +242,8 @@ run_jitter (guint64 seed, GArray *arrivals, GArray *order)
       g_assert_cmpint (at - times[seq], <=, 2 * L + 2 * J);
       g_assert_cmpuint (seq, ==, (guint32) i);     /* never reordered */
     }
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -341,9 +270,9 @@ run_loss (guint64 seed, double p, GArray *got)
   net_fixture_init (&f, seed, SIM_MS (1));
   SimLinkConfig cfg = { .latency = SIM_MS (1), .loss = p };
   sim_link_set_config (f.link0, &cfg);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   enum { N = 20000 };
   SimTime *times = g_new (SimTime, N);
   for (int i = 0; i < N; i++)
@@ -359,8 +288,8 @@ run_loss (guint64 seed, double p, GArray *got)
   g_array_append_vals (got, s.rx_seq->data, s.rx_seq->len);
   guint n = s.rx_seq->len;
   g_free (times);
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
   return n;
 }
@@ -394,9 +323,9 @@ test_loss_one_direction (void)
   NetFixture f;
   net_fixture_init (&f, 1, SIM_MS (1));
   sim_link_set_loss (f.link0, 1, 1.0);          /* router -> client */
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   s.echo = TRUE;
   SimTime times[50];
   for (int i = 0; i < 50; i++)
@@ -409,8 +338,8 @@ test_loss_one_direction (void)
   g_assert_cmpuint (c.rx_times->len, ==, 0);
   g_assert_cmpuint (sim_link_get_stats (f.link0)->lost[1], ==, 50);
   g_assert_cmpuint (sim_link_get_stats (f.link0)->lost[0], ==, 0);
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -426,9 +355,9 @@ test_bandwidth (void)
   SimIface *ib = sim_node_add_iface (b, SIM_IP4 (10, 9, 0, 2), 30);
   SimLinkConfig cfg = { .latency = SIM_MS (1), .bandwidth_bps = 1000000 };
   sim_link_new (net, ia, ib, &cfg);
-  Peer pa, pb;
-  peer_open (&pa, a, 1000);
-  peer_open (&pb, b, 2000);
+  RecPeer pa, pb;
+  rec_peer_open (&pa, a, 1000);
+  rec_peer_open (&pb, b, 2000);
   guint8 buf[1000] = { 0 };
   SimSockAddr to = { SIM_IP4 (10, 9, 0, 2), 2000 };
   g_assert_true (sim_udp_sendto (pa.sock, &to, buf, sizeof buf, NULL));
@@ -437,8 +366,8 @@ test_bandwidth (void)
   g_assert_cmpuint (pb.rx_times->len, ==, 2);
   g_assert_cmpint (g_array_index (pb.rx_times, SimTime, 0), ==, SIM_US (8224) + SIM_MS (1));
   g_assert_cmpint (g_array_index (pb.rx_times, SimTime, 1), ==, 2 * SIM_US (8224) + SIM_MS (1));
-  peer_clear (&pa);
-  peer_clear (&pb);
+  rec_peer_clear (&pa);
+  rec_peer_clear (&pb);
   sim_net_free (net);
   sim_world_free (w);
 }
@@ -455,9 +384,9 @@ test_cut_and_restore (void)
   NetFixture f;
   net_fixture_init (&f, 1, L);
   sim_link_schedule_cut (f.link1, SIM_S (1), SIM_S (2));
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   SimTime times[52];
   guint n = 0;
   for (int i = 0; i <= 50; i++)
@@ -484,8 +413,8 @@ test_cut_and_restore (void)
       SimTime sent = times[g_array_index (s.rx_seq, guint32, i)];
       g_assert_true (sent < SIM_MS (985) || sent >= SIM_S (3));
     }
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -498,9 +427,9 @@ test_corruption_counted (void)
   net_fixture_init (&f, 3, SIM_MS (1));
   SimLinkConfig cfg = { .latency = SIM_MS (1), .corrupt = 0.25 };
   sim_link_set_config (f.link0, &cfg);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   enum { N = 4000 };
   SimTime *times = g_new (SimTime, N);
   for (int i = 0; i < N; i++)
@@ -515,8 +444,8 @@ test_corruption_counted (void)
   double sd = sqrt (N * 0.25 * 0.75);
   g_assert_cmpfloat (fabs ((double) bad - N * 0.25), <, 5 * sd);
   g_free (times);
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -528,16 +457,16 @@ test_forwarding_off (void)
   NetFixture f;
   net_fixture_init (&f, 1, SIM_MS (1));
   sim_node_set_forwarding (f.router, FALSE);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   SimSockAddr to = { f.server_ip, 5060 };
   g_assert_true (sim_udp_sendto (c.sock, &to, "x", 1, NULL));
   sim_world_run_until (f.world, SIM_S (1));
   g_assert_cmpuint (s.rx_times->len, ==, 0);
   g_assert_cmpuint (sim_node_get_stats (f.router)->not_for_us, ==, 1);
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -570,9 +499,9 @@ test_renumber (void)
 {
   NetFixture f;
   net_fixture_init (&f, 1, SIM_MS (1));
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 7000);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 7000);
   s.echo = TRUE;
   SimIface *s0 = sim_node_get_iface (f.server, 0);
   SimIp4 new_ip = SIM_IP4 (10, 0, 2, 9);
@@ -597,8 +526,8 @@ test_renumber (void)
   sim_iface_set_addr (r1, SIM_IP4 (10, 0, 3, 1));
   g_assert_true (sim_node_route (f.router, SIM_IP4 (10, 0, 3, 7)) == r1);
   g_assert_null (sim_node_route (f.router, SIM_IP4 (10, 0, 2, 9)));
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -622,8 +551,8 @@ test_star_router (void)
   sim_node_add_route (hub, SIM_IP4 (198, 51, 100, 10), 32, hs);
   sim_node_set_default_route (srv, si);
   sim_link_new (net, hs, si, &cfg);
-  Peer server;
-  peer_open (&server, srv, 5060);
+  RecPeer server;
+  rec_peer_open (&server, srv, 5060);
   SimUdpSocket **socks = g_new (SimUdpSocket *, SPOKES);
   SimSockAddr to = { SIM_IP4 (198, 51, 100, 10), 5060 };
   for (guint i = 0; i < SPOKES; i++)
@@ -649,7 +578,7 @@ test_star_router (void)
   for (guint i = 0; i < SPOKES; i++)
     sim_udp_close (socks[i]);
   g_free (socks);
-  peer_clear (&server);
+  rec_peer_clear (&server);
   sim_net_free (net);
   sim_world_free (w);
 }
@@ -695,9 +624,9 @@ test_hook_rewrite_and_drop (void)
   net_fixture_init (&f, 1, L);
   Forward fw = { SIM_IP4 (10, 0, 1, 1), f.server_ip, { 0, 0 } };
   sim_node_set_hook (f.router, forward_hook, &fw);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 9000);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 9000);
   s.echo = TRUE;
   SimSockAddr fwd = { fw.outside_ip, 7000 }, blocked = { f.server_ip, 6666 };
   g_assert_true (sim_udp_sendto (c.sock, &fwd, "hello", 5, NULL));
@@ -714,9 +643,9 @@ test_hook_rewrite_and_drop (void)
   g_assert_cmpint (fw.seen_in[0], ==, 2);   /* hello + nope from the client side */
   g_assert_cmpint (fw.seen_in[1], ==, 1);   /* the echo from the server side */
   g_assert_cmpuint (sim_node_get_stats (f.router)->hook_dropped, ==, 1);
-  g_assert_cmpint (c.errors, ==, 0);        /* a dropped packet is silent */
-  peer_clear (&c);
-  peer_clear (&s);
+  g_assert_cmpint (c.n_err, ==, 0);        /* a dropped packet is silent */
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
 }
 
@@ -730,9 +659,9 @@ random_traffic_fingerprint (guint64 seed)
   SimLinkConfig cfg = { .latency = SIM_MS (3), .jitter = SIM_MS (2), .loss = 0.1 };
   sim_link_set_config (f.link0, &cfg);
   sim_link_set_config (f.link1, &cfg);
-  Peer c, s;
-  peer_open (&c, f.client, 5060);
-  peer_open (&s, f.server, 5060);
+  RecPeer c, s;
+  rec_peer_open (&c, f.client, 5060);
+  rec_peer_open (&s, f.server, 5060);
   s.echo = TRUE;
   SimTime times[500];
   for (int i = 0; i < 500; i++)
@@ -743,8 +672,8 @@ random_traffic_fingerprint (guint64 seed)
   sim_world_run_until (f.world, SIM_S (10));
   guint64 fp = sim_world_get_fingerprint (f.world);
   g_assert_cmpuint (sim_world_get_trace_lines (f.world), >, 1000);
-  peer_clear (&c);
-  peer_clear (&s);
+  rec_peer_clear (&c);
+  rec_peer_clear (&s);
   net_fixture_clear (&f);
   return fp;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "tests/net-fixture.h"
+#include "tests/tshark.h"
 
 static guint32
 le32 (const guint8 *p)
@@ -258,57 +259,17 @@ make_tcp_capture (const char *path)
 static char *
 run_tshark (const char *tshark, const char *path, const char *filter, const char *fields)
 {
-  const char *argv[32];
-  int k = 0;
-  argv[k++] = tshark;
-  argv[k++] = "-n";
-  argv[k++] = "-r";
-  argv[k++] = path;
-  argv[k++] = "-o"; argv[k++] = "ip.check_checksum:TRUE";
-  argv[k++] = "-o"; argv[k++] = "udp.check_checksum:TRUE";
-  argv[k++] = "-o"; argv[k++] = "tcp.check_checksum:TRUE";
-  if (filter)
-    {
-      argv[k++] = "-Y";
-      argv[k++] = filter;
-    }
-  argv[k++] = "-T";
-  argv[k++] = "fields";
-  argv[k++] = "-e";
-  argv[k++] = fields;
-  argv[k] = NULL;
-  char *out = NULL, *errout = NULL;
-  int status = 0;
-  g_autoptr (GError) err = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &errout, &status, &err));
-  g_assert_no_error (err);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("tshark failed on %s: %s", path, errout);
-  g_free (errout);
-  return out;
+  return test_tshark_fields (tshark, path, NULL, filter, fields);
 }
 
-static guint
-count_lines (const char *s)
-{
-  guint n = 0;
-  for (; *s; s++)
-    n += *s == '\n';
-  return n;
-}
+#define count_lines test_count_lines
 
 static void
 test_tshark_reads_cleanly (void)
 {
-  const char *tshark = g_getenv ("SIPSIM_TSHARK");
-  if (tshark == NULL || !g_file_test (tshark, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      if (g_getenv ("SIPSIM_REQUIRE_TSHARK"))
-        g_error ("tshark is required (SIPSIM_REQUIRE_TSHARK) but was not found");
-      g_test_skip ("tshark not installed");
-      return;
-    }
+  const char *tshark = test_tshark_or_skip ();
+  if (tshark == NULL)
+    return;
   g_autofree char *dir = g_dir_make_tmp ("sipsim-pcap-XXXXXX", NULL);
   g_autofree char *pn = g_build_filename (dir, "client.pcap", NULL);
   g_autofree char *pl = g_build_filename (dir, "link1.pcap", NULL);

@@ -18,6 +18,7 @@
 #include "experiment/plot.h"
 #include "cli/commands.h"
 #include "experiment/replay.h"
+#include "experiment/runner.h"
 #include "experiment/scenario.h"
 #include "experiment/store.h"
 
@@ -716,20 +717,7 @@ stored_init (Stored *s)
       {
         const ScenarioPoint *pt = scenario_get_point (sc, p);
         RunSpec *spec = scenario_instantiate (sc, p, r);
-        StoreRun *run = g_new0 (StoreRun, 1);
-        run->experiment = s->f.exp;
-        run->point = p;
-        run->point_key = g_strdup (pt->key);
-        run->n_params = pt->n_vars;
-        run->param_names = g_new0 (char *, pt->n_vars + 1);
-        run->param_values = g_new0 (char *, pt->n_vars + 1);
-        for (guint v = 0; v < pt->n_vars; v++)
-          {
-            run->param_names[v] = g_strdup (pt->names[v]);
-            run->param_values[v] = g_strdup (pt->values[v]);
-          }
-        run->replication = r;
-        run->seed = spec->seed;
+        StoreRun *run = runner_store_run_new (s->f.exp, sc, p, r, spec->seed);
         run->result = run_execute (spec, &opt);
         g_assert_null (run->result->error);
         s->fingerprint[p * 2 + r] = run->result->fingerprint;

@@ -24,6 +24,8 @@
 #include "models/sip/transport.h"
 #include "models/stun/msg.h"
 #include "tests/net-fixture.h"
+#include "tests/recording-peer.h"
+#include "tests/sip-test-udp.h"
 
 #define L        SIM_MS (10)
 #define ONE_WAY  (2 * L)
@@ -87,17 +89,10 @@ static void
 ua_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
 {
   Ua *ua = u;
-  switch (sip_classify_datagram (data, len))
+  switch (sip_test_udp_deliver (ua->layer, s, from, data, len))
     {
     case SIP_DGRAM_SIP:
-      {
-        g_autoptr (GError) err = NULL;
-        g_autoptr (SipMsg) m = sip_msg_parse (data, len, &err);
-        g_assert_no_error (err);
-        SipTxnPeer peer = { .addr = *from, .flow = s };
-        sip_txn_layer_receive (ua->layer, m, &peer);
-        break;
-      }
+      break;
     case SIP_DGRAM_STUN:
       g_ptr_array_add (ua->stun, g_bytes_new (data, len));
       break;
@@ -927,48 +922,24 @@ test_crlf_udp (void)
   fx_clear (&x);
 }
 
-typedef struct {
-  SimHost   *host;
-  GString   *rx;
-  gboolean   connected;
-  SimTime    rx_at;
-} TcpPeer;
-
-static void
-tcp_ev (SimHostTcp *s, HostTcpEvent ev, gpointer u)
-{
-  TcpPeer *t = u;
-  if (ev == HOST_TCP_CONNECTED)
-    t->connected = TRUE;
-}
-
-static void
-tcp_rx (SimHostTcp *s, const guint8 *d, gsize n, gpointer u)
-{
-  TcpPeer *t = u;
-  g_string_append_len (t->rx, (const char *) d, (gssize) n);
-  t->rx_at = host_now (t->host);
-}
-
 static void
 test_crlf_tcp (void)
 {
   Fx x;
   fx_init (&x, NULL);
-  TcpPeer t = { .host = x.ch, .rx = g_string_new (NULL) };
-  SimHostTcp *s = host_tcp_connect (x.ch, &x.ua.server, tcp_ev, tcp_rx, &t, NULL);
+  RecPeer t;
+  rec_peer_connect_tcp (&t, x.ch, &x.ua.server);
   fx_run (&x, SIM_S (1));
   g_assert_true (t.connected);
   SimTime t0 = now (&x);
-  host_tcp_send (s, "\r\n\r\n", 4, NULL);
+  host_tcp_send (t.tcp, "\r\n\r\n", 4, NULL);
   fx_run (&x, SIM_S (1));
   /* RFC 5626 §3.5.1: a single CRLF back, one round trip later. */
-  g_assert_cmpuint (t.rx->len, ==, 2);
-  g_assert_cmpmem (t.rx->str, 2, "\r\n", 2);
-  g_assert_cmpint (t.rx_at - t0, ==, RTT);
-  host_tcp_free (s);
+  g_assert_cmpuint (t.stream->len, ==, 2);
+  g_assert_cmpmem (t.stream->str, 2, "\r\n", 2);
+  g_assert_cmpint (t.last_rx - t0, ==, RTT);
+  rec_peer_clear (&t);
   fx_run (&x, SIM_S (1));
-  g_string_free (t.rx, TRUE);
   fx_clear (&x);
 }
 

@@ -16,7 +16,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "experiment/fault.h"
 #include "experiment/run.h"
+#include "experiment/spec-build.h"
 
 #define L     SIM_MS (10)
 #define RTT2  (4 * L)
@@ -34,57 +36,42 @@ set (DeviceConfig *cfg, const char *name, const char *value)
   g_assert_no_error (err);
 }
 
-static void
-add_record (RunSpec *s, const char *name, DnsRecord rr)
-{
-  SpecRecord r = { g_strdup (name), rr };
-  r.rr.target = g_strdup (rr.target);
-  g_array_append_val (s->records, r);
-}
+/* The world pieces come from the shared builder (experiment/spec-build.h);
+ * these wrappers fix the latency L and the phone every test uses. */
+#define add_record spec_build_record
 
 static void
 add_proxy (RunSpec *s, const char *name, SimIp4 addr)
 {
-  SpecProxy p = { .name = g_strdup (name), .addr = addr, .link = { .latency = L } };
-  sip_proxy_config_init (&p.cfg);
-  p.cfg.realm = g_strdup (p.cfg.realm);
-  g_array_append_val (s->proxies, p);
+  spec_build_proxy (s, name, addr, L);
 }
 
 static gint
 add_nat (RunSpec *s, const char *name, gboolean shared, SimTime udp_timeout)
 {
-  SpecNat n = { .name = g_strdup (name), .shared = shared, .uplink = { .latency = L } };
-  nat_settings_init_default (&n.settings);
-  if (udp_timeout > 0)
-    n.settings.udp_timeout_unreplied = n.settings.udp_timeout_replied = udp_timeout;
-  g_array_append_val (s->nats, n);
-  return (gint) s->nats->len - 1;
+  return spec_build_nat (s, name, shared, udp_timeout, L);
 }
 
 /* An OBi phone "1000" at voip.test, first REGISTER at power-on (time 0). */
 static SpecDevice *
 add_phone (RunSpec *s, const char *name, guint count, gint nat)
 {
-  SpecDevice d = { .name = g_strdup (name), .count = count, .nat = nat,
-                   .access = { .latency = L } };
-  device_config_init (&d.cfg, DEVICE_PROFILE_OBIHAI);
-  set (&d.cfg, "ProxyServer", "voip.test");
-  set (&d.cfg, "AuthUserName", "1000");
-  set (&d.cfg, "AuthPassword", "secret");
-  set (&d.cfg, "sip.reg_surge_prevention", "0");
-  set (&d.cfg, "RegisterExpires", "300");
-  g_array_append_val (s->devices, d);
-  return &g_array_index (s->devices, SpecDevice, s->devices->len - 1);
+  static const char *const params[] = {
+    "ProxyServer", "voip.test", "AuthUserName", "1000", "AuthPassword", "secret",
+    "sip.reg_surge_prevention", "0", "RegisterExpires", "300", NULL,
+  };
+  g_autoptr (GError) err = NULL;
+  SpecDevice *d = spec_build_device (s, name, count, nat, DEVICE_PROFILE_OBIHAI, L, params, &err);
+  g_assert_no_error (err);
+  return d;
 }
 
 static SpecFault *
-add_fault (RunSpec *s, const char *name, SpecFaultKind kind, const char *target, SimTime at)
+add_fault (RunSpec *s, const char *name, const char *type, const char *target, SimTime at)
 {
-  SpecFault f = { .name = g_strdup (name), .kind = kind, .target = g_strdup (target),
-                  .at = { SPEC_DIST_FIXED, at, 0 } };
-  g_array_append_val (s->faults, f);
-  return &g_array_index (s->faults, SpecFault, s->faults->len - 1);
+  SpecFault *f = spec_build_fault (s, name, type, target, at);
+  g_assert_nonnull (f);
+  return f;
 }
 
 /* One proxy p0 at 198.51.100.10 with voip.test A -> p0; @n_phones obihai
@@ -92,13 +79,7 @@ add_fault (RunSpec *s, const char *name, SpecFaultKind kind, const char *target,
 static RunSpec *
 simple_spec (guint64 seed, SimTime duration)
 {
-  RunSpec *s = run_spec_new ();
-  s->scenario_name = g_strdup ("test");
-  s->seed = seed;
-  s->duration = duration;
-  s->dns_link.latency = L;
-  g_strfreev (s->zones);
-  s->zones = g_strsplit ("test", ",", -1);
+  RunSpec *s = spec_build_new ("test", seed, duration, "test", L);
   add_record (s, "voip.test", (DnsRecord) { .type = DNS_TYPE_A, .ttl_s = 3600, .ip = P0 });
   add_proxy (s, "p0", P0);
   return s;
@@ -108,13 +89,7 @@ simple_spec (guint64 seed, SimTime duration)
 static RunSpec *
 srv_spec (guint64 seed, SimTime duration)
 {
-  RunSpec *s = run_spec_new ();
-  s->scenario_name = g_strdup ("srv");
-  s->seed = seed;
-  s->duration = duration;
-  s->dns_link.latency = L;
-  g_strfreev (s->zones);
-  s->zones = g_strsplit ("test", ",", -1);
+  RunSpec *s = spec_build_new ("srv", seed, duration, "test", L);
   add_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 3600,
               .priority = 10, .weight = 10, .port = 5060, .target = "p0.voip.test" });
   add_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 3600,
@@ -279,7 +254,7 @@ test_fault_srv_failover (void)
   g_autoptr (RunSpec) s = srv_spec (4, SIM_S (400));
   SpecDevice *d = add_phone (s, "phone", 1, -1);
   set (&d->cfg, "X_ProxyServerRedundancy", "true");
-  SpecFault *f = add_fault (s, "crash", SPEC_FAULT_PROXY, "p0", SIM_S (100));
+  SpecFault *f = add_fault (s, "crash", "proxy-crash", "p0", SIM_S (100));
   f->action = SIP_PROXY_FAULT_CRASH;
   g_autoptr (RunResult) r = run (s, TRUE);
   const RunObservations *obs = r->obs;
@@ -306,10 +281,10 @@ test_fault_crash_recover_and_restart (void)
 {
   g_autoptr (RunSpec) s = simple_spec (5, SIM_S (300));
   add_phone (s, "phone", 1, -1);
-  SpecFault *f = add_fault (s, "c", SPEC_FAULT_PROXY, "p0", SIM_S (10));
+  SpecFault *f = add_fault (s, "c", "proxy-crash", "p0", SIM_S (10));
   f->action = SIP_PROXY_FAULT_CRASH;
   f->duration = SIM_S (20);
-  f = add_fault (s, "r", SPEC_FAULT_PROXY, "p0", SIM_S (100));
+  f = add_fault (s, "r", "proxy-crash", "p0", SIM_S (100));
   f->action = SIP_PROXY_FAULT_RESTART;
   g_autoptr (RunResult) r = run (s, TRUE);
   const GArray *fa = r->obs->faults;
@@ -331,7 +306,7 @@ test_fault_proxy_random (void)
 {
   g_autoptr (RunSpec) s = simple_spec (6, SIM_S (3600));
   add_phone (s, "phone", 1, -1);
-  SpecFault *f = add_fault (s, "flaky", SPEC_FAULT_PROXY_RANDOM, "p0", 0);
+  SpecFault *f = add_fault (s, "flaky", "proxy-random", "p0", 0);
   f->action = SIP_PROXY_FAULT_REJECT;
   f->mtbf = SIM_S (300);
   f->mttr = SIM_S (30);
@@ -354,7 +329,7 @@ test_fault_link_cut (void)
 {
   g_autoptr (RunSpec) s = simple_spec (7, SIM_S (120));
   add_phone (s, "phone", 1, -1);
-  SpecFault *f = add_fault (s, "cut", SPEC_FAULT_LINK_CUT, "p0", SIM_S (50));
+  SpecFault *f = add_fault (s, "cut", "link-cut", "p0", SIM_S (50));
   f->duration = SIM_S (10);
   g_autoptr (RunResult) r = run (s, TRUE);
   const GArray *fa = r->obs->faults;
@@ -380,7 +355,7 @@ test_fault_nat_timeout_and_reboot (void)
   SpecDevice *d = add_phone (s, "phone", 1, nat);
   set (&d->cfg, "X_KeepAliveEnable", "true");
   set (&d->cfg, "X_KeepAliveExpires", "90");
-  SpecFault *f = add_fault (s, "boot", SPEC_FAULT_NAT_REBOOT, "home", SIM_S (150));
+  SpecFault *f = add_fault (s, "boot", "nat-reboot", "home", SIM_S (150));
   f->new_public = SIM_IP4 (100, 127, 0, 9);
   g_autoptr (RunResult) r = run (s, TRUE);
   const RunObservations *obs = r->obs;
@@ -549,11 +524,11 @@ test_run_observations_trimmed (void)
   set (&d->cfg, "X_KeepAliveEnable", "true");
   set (&d->cfg, "X_KeepAliveExpires", "90");
   set (&d->cfg, "RegisterExpires", "120");
-  SpecFault *f = add_fault (s, "crash", SPEC_FAULT_PROXY, "p0", SIM_S (200));
+  SpecFault *f = add_fault (s, "crash", "proxy-crash", "p0", SIM_S (200));
   f->action = SIP_PROXY_FAULT_CRASH;
-  f = add_fault (s, "boot", SPEC_FAULT_NAT_REBOOT, "home", SIM_S (350));
+  f = add_fault (s, "boot", "nat-reboot", "home", SIM_S (350));
   f->new_public = SIM_IP4 (100, 127, 0, 9);
-  f = add_fault (s, "crash-b", SPEC_FAULT_PROXY, "p1", SIM_S (500));   /* registrations expire */
+  f = add_fault (s, "crash-b", "proxy-crash", "p1", SIM_S (500));   /* registrations expire */
   f->action = SIP_PROXY_FAULT_CRASH;
   g_autoptr (RunResult) all = run (s, TRUE);
   g_autoptr (RunResult) trimmed = run (s, FALSE);
@@ -617,7 +592,7 @@ test_run_threads (void)
   g_autoptr (RunSpec) s = srv_spec (12, SIM_S (900));
   gint nat = add_nat (s, "home", FALSE, 0);
   add_phone (s, "phone", 4, nat);
-  SpecFault *f = add_fault (s, "crash", SPEC_FAULT_PROXY, "p0", SIM_S (100));
+  SpecFault *f = add_fault (s, "crash", "proxy-crash", "p0", SIM_S (100));
   f->action = SIP_PROXY_FAULT_CRASH;
   g_autoptr (RunResult) ref = run (s, FALSE);
   GThread *t1 = g_thread_new ("run1", thread_run, s);
@@ -676,7 +651,7 @@ test_run_errors (void)
   g_assert_cmpuint (r->metrics->len, ==, 0);
 
   g_autoptr (RunSpec) t = simple_spec (15, SIM_S (60));
-  add_fault (t, "x", SPEC_FAULT_PROXY, "nobody", SIM_S (1));
+  add_fault (t, "x", "proxy-crash", "nobody", SIM_S (1));
   g_autoptr (RunResult) r2 = run_execute (t, NULL);
   g_assert_nonnull (r2->error);
   g_assert_nonnull (strstr (r2->error, "nobody"));

@@ -717,37 +717,7 @@ check_roundtrip (const SipMsg *a)
   g_autoptr(SipMsg) b = sip_msg_parse ((const guint8 *) s->str, s->len, &error);
   g_assert_no_error (error);
 
-  g_assert_cmpint (sip_msg_is_request (a), ==, sip_msg_is_request (b));
-  g_assert_cmpuint (sip_msg_status (a), ==, sip_msg_status (b));
-  g_autofree char *ma = sip_str_dup (sip_msg_method_str (a));
-  g_autofree char *mb = sip_str_dup (sip_msg_method_str (b));
-  g_assert_cmpstr (ma, ==, mb);
-  g_autofree char *ua = sip_str_dup (sip_msg_request_uri_str (a));
-  g_autofree char *ub = sip_str_dup (sip_msg_request_uri_str (b));
-  g_assert_cmpstr (ua, ==, ub);
-
-  guint nb = 0;
-  for (guint i = 0; i < sip_msg_header_count (a); i++)
-    {
-      const SipHeader *ha = sip_msg_header_nth (a, i);
-      if (ha->id == SIP_HDR_CONTENT_LENGTH)
-        continue;
-      const SipHeader *hb = sip_msg_header_nth (b, nb++);
-      g_assert_nonnull (hb);
-      g_assert_cmpint (ha->id, ==, hb->id);
-      /* Folding becomes one SP (§7.3.1); nothing else changes. */
-      g_autoptr(GString) va = g_string_new (NULL);
-      g_autoptr(GString) vb = g_string_new (NULL);
-      sip_test_unfold (va, ha->value.p, ha->value.len);
-      sip_test_unfold (vb, hb->value.p, hb->value.len);
-      g_assert_cmpstr (va->str, ==, vb->str);
-    }
-  g_assert_cmpint (sip_msg_header_by_id (b, SIP_HDR_CONTENT_LENGTH, 0).len, >, 0);
-  g_assert_cmpuint (nb + 1, ==, sip_msg_header_count (b));
-  g_assert_cmpuint (sip_msg_via_count (a), ==, sip_msg_via_count (b));
-  g_assert_cmpuint (sip_msg_contact_count (a), ==, sip_msg_contact_count (b));
-  g_assert_cmpuint (sip_msg_body (a).len, ==, sip_msg_body (b).len);
-  g_assert_true (memcmp (sip_msg_body (a).p, sip_msg_body (b).p, sip_msg_body (a).len) == 0);
+  g_assert_cmpstr (sip_test_msg_difference (a, b), ==, NULL);
 
   /* The canonical form is a fixed point. */
   g_autoptr(GString) s2 = g_string_new (NULL);

@@ -29,6 +29,7 @@
 #include "models/sip/transport.h"
 #include "models/stun/msg.h"
 #include "tests/net-fixture.h"
+#include "tests/tshark.h"
 
 #define L        SIM_MS (10)
 #define ONE_WAY  (2 * L)
@@ -766,48 +767,15 @@ test_tls_handshake_timeout (void)
   fx_clear (&x);
 }
 
+/* TLS is on 5061 here, which tshark does not assume. */
 static char *
 run_tshark (const char *tshark, const char *path, const char *filter, const char *field)
 {
-  const char *argv[24];
-  int k = 0;
-  argv[k++] = tshark;
-  argv[k++] = "-n";
-  argv[k++] = "-r";
-  argv[k++] = path;
-  argv[k++] = "-d";
-  argv[k++] = "tcp.port==5061,tls";
-  argv[k++] = "-o"; argv[k++] = "tcp.check_checksum:TRUE";
-  if (filter)
-    {
-      argv[k++] = "-Y";
-      argv[k++] = filter;
-    }
-  argv[k++] = "-T";
-  argv[k++] = "fields";
-  argv[k++] = "-e";
-  argv[k++] = field;
-  argv[k] = NULL;
-  char *out = NULL, *errout = NULL;
-  int status = 0;
-  g_autoptr (GError) err = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &errout, &status, &err));
-  g_assert_no_error (err);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("tshark failed on %s: %s", path, errout);
-  g_free (errout);
-  return out;
+  static const char *const tls_port[] = { "-d", "tcp.port==5061,tls", NULL };
+  return test_tshark_fields (tshark, path, tls_port, filter, field);
 }
 
-static guint
-count_lines (const char *s)
-{
-  guint n = 0;
-  for (; *s; s++)
-    n += *s == '\n';
-  return n;
-}
+#define count_lines test_count_lines
 
 /* TCP and TLS 1.2 and 1.3 flows captured on the client's link: tshark
  * dissects every packet without a malformed one or a bad checksum, and
@@ -817,14 +785,9 @@ count_lines (const char *s)
 static void
 test_tls_tshark (void)
 {
-  const char *tshark = g_getenv ("SIPSIM_TSHARK");
-  if (tshark == NULL || !g_file_test (tshark, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      if (g_getenv ("SIPSIM_REQUIRE_TSHARK"))
-        g_error ("tshark is required (SIPSIM_REQUIRE_TSHARK) but was not found");
-      g_test_skip ("tshark not installed");
-      return;
-    }
+  const char *tshark = test_tshark_or_skip ();
+  if (tshark == NULL)
+    return;
   g_autofree char *dir = g_dir_make_tmp ("sipsim-tls-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "tls.pcap", NULL);
   Fx x;

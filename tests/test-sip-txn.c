@@ -25,6 +25,7 @@
 #include "models/sip/builder.h"
 #include "models/sip/transaction.h"
 #include "tests/net-fixture.h"
+#include "tests/recording-peer.h"
 
 #define L          SIM_MS (10)
 #define ONE_WAY    (2 * L)
@@ -520,8 +521,7 @@ typedef struct {
 } Later;
 
 struct Raw {
-  SimHost    *host;
-  SimHostUdp *sock;
+  RecPeer     peer;               /* the socket and what arrived, raw */
   GPtrArray  *rx;                 /* SipMsg */
   GArray     *rx_at;              /* SimTime */
   RawReact    react;
@@ -530,13 +530,13 @@ struct Raw {
 };
 
 static void
-raw_recv (SimHostUdp *s, const SimSockAddr *from, const guint8 *data, gsize len, gpointer u)
+raw_on_rx (RecPeer *p, const SimSockAddr *from, const guint8 *data, gsize len)
 {
-  Raw *r = u;
+  Raw *r = p->user_data;
   g_autoptr (GError) err = NULL;
   SipMsg *m = sip_msg_parse (data, len, &err);
   g_assert_no_error (err);
-  SimTime now = host_now (r->host);
+  SimTime now = host_now (p->host);
   g_ptr_array_add (r->rx, m);
   g_array_append_val (r->rx_at, now);
   if (r->react)
@@ -547,15 +547,13 @@ static void
 raw_init (Raw *r, SimHost *host, guint16 port, RawReact react)
 {
   memset (r, 0, sizeof *r);
-  r->host = host;
   r->rx = g_ptr_array_new_with_free_func ((GDestroyNotify) sip_msg_unref);
   r->rx_at = g_array_new (FALSE, FALSE, sizeof (SimTime));
   r->later = g_ptr_array_new ();
   r->react = react;
-  SimSockAddr local = { SIM_IP4_ANY, port };
-  g_autoptr (GError) err = NULL;
-  r->sock = host_udp_open (host, &local, raw_recv, NULL, r, &err);
-  g_assert_no_error (err);
+  rec_peer_open_host (&r->peer, host, port);
+  r->peer.on_rx = raw_on_rx;
+  r->peer.user_data = r;
 }
 
 static void
@@ -574,14 +572,14 @@ raw_clear (Raw *r)
   g_ptr_array_unref (r->later);
   g_ptr_array_unref (r->rx);
   g_array_unref (r->rx_at);
-  host_udp_close (r->sock);
+  rec_peer_clear (&r->peer);
 }
 
 static void
 raw_send (Raw *r, SipMsg *m, const SimSockAddr *to)
 {
   SipStr raw = sip_msg_raw (m);
-  g_assert_true (host_udp_sendto (r->sock, to, raw.p, raw.len, NULL));
+  g_assert_true (host_udp_sendto (r->peer.hsock, to, raw.p, raw.len, NULL));
 }
 
 static void
@@ -590,7 +588,7 @@ later_fire (HostTimer *t, gpointer u)
   Later *l = u;
   gsize len;
   const guint8 *d = g_bytes_get_data (l->bytes, &len);
-  g_assert_true (host_udp_sendto (l->raw->sock, &l->to, d, len, NULL));
+  g_assert_true (host_udp_sendto (l->raw->peer.hsock, &l->to, d, len, NULL));
 }
 
 static void
@@ -601,9 +599,28 @@ raw_send_later (Raw *r, SimTime delay, SipMsg *m, const SimSockAddr *to)
   l->raw = r;
   l->bytes = g_bytes_new (raw.p, raw.len);
   l->to = *to;
-  host_timer_init (r->host, &l->timer, later_fire, l);
+  host_timer_init (r->peer.host, &l->timer, later_fire, l);
   host_timer_start (&l->timer, delay);
   g_ptr_array_add (r->later, l);
+}
+
+/* The two usual scenes: our layer as the client against a raw server,
+ * or a raw client against our layer as the server (SIP_PORT on the
+ * server host either way). */
+static void
+scene_raw_server (Fx *x, Owner *c, Raw *s, RawReact react)
+{
+  fx_init (x);
+  owner_init (c, x->ch, NULL, TRUE);
+  raw_init (s, x->sh, SIP_PORT, react);
+}
+
+static void
+scene_raw_client (Fx *x, Raw *c, Owner *s, RawReact react)
+{
+  fx_init (x);
+  raw_init (c, x->ch, SIP_PORT, react);
+  owner_init (s, x->sh, NULL, TRUE);
 }
 
 static SipMsg *
@@ -724,11 +741,9 @@ static guint64
 silent_trace_fingerprint (GPtrArray **lines_out)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, NULL);
+  scene_raw_server (&x, &c, &s, NULL);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_REGISTER, "z9hG4bKtrace1");
   SipTxnPeer to = udp_peer (&x, &c);
   sip_txn_client_new (c.layer, req, &to, NULL, NULL, NULL);
@@ -872,11 +887,9 @@ static void
 test_ict_udp_silent (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, NULL);
+  scene_raw_server (&x, &c, &s, NULL);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_INVITE, "z9hG4bKinv1");
@@ -920,11 +933,9 @@ static void
 test_ict_ack_for_non_2xx (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_486_twice);
+  scene_raw_server (&x, &c, &s, react_486_twice);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) inv = make_request_full (SIP_METHOD_INVITE, "z9hG4bKack1", 314, "UDP",
@@ -998,11 +1009,9 @@ static void
 test_ict_2xx_to_tu (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_200_invite_twice);
+  scene_raw_server (&x, &c, &s, react_200_invite_twice);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bK2xx1");
@@ -1046,11 +1055,9 @@ static void
 test_ict_fork_2xx_in_completed (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_486_then_fork_200);
+  scene_raw_server (&x, &c, &s, react_486_then_fork_200);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKfork1");
@@ -1111,11 +1118,9 @@ static void
 test_ict_cancel_own_txn (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_cancel);
+  scene_raw_server (&x, &c, &s, react_cancel);
   Tu itu, ctu;
   tu_init (&itu, x.ch);
   tu_init (&ctu, x.ch);
@@ -1162,11 +1167,9 @@ static void
 test_nist_retransmitted_request (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.other_code = 200;
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_OPTIONS, "z9hG4bKnist1");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -1195,6 +1198,25 @@ test_nist_retransmitted_request (void)
   fx_clear (&x);
 }
 
+/* A raw client's ACK for final response @resp to its INVITE (CSeq 1):
+ * Request-URI @ruri, one Via with @branch, From/To/Call-ID copied from
+ * the response (§17.1.1.3 for a non-2xx; a 2xx's ACK is the same shape
+ * with a branch of its own, §13.2.2.4). */
+static void
+raw_send_ack (Raw *r, SipMsg *resp, const SimSockAddr *from, const char *ruri,
+              const char *branch)
+{
+  SipBuilder *b = sip_builder_request (SIP_METHOD_ACK, NULL, ruri);
+  sip_builder_add_via (b, "UDP", "10.0.1.2", SIP_PORT, branch, TRUE);
+  sip_builder_add (b, "Max-Forwards", "70");
+  sip_builder_copy_header (b, resp, SIP_HDR_FROM);
+  sip_builder_copy_header (b, resp, SIP_HDR_TO);
+  sip_builder_copy_header (b, resp, SIP_HDR_CALL_ID);
+  sip_builder_add (b, "CSeq", "1 ACK");
+  g_autoptr (SipMsg) ack = sip_builder_finish_msg (b);
+  raw_send (r, ack, from);
+}
+
 /* Raw client script: ACK the 486 when the @n-th copy arrives. */
 static guint ack_after;
 
@@ -1206,16 +1228,7 @@ react_ack_nth (Raw *r, SipMsg *resp, const SimSockAddr *from)
   if (++r->n != (int) ack_after)
     return;
   /* An ACK built from the INVITE by hand (§17.1.1.3). */
-  SipBuilder *b = sip_builder_request (SIP_METHOD_ACK, NULL,
-                                       "sip:registrar.example.test;transport=udp");
-  sip_builder_add_via (b, "UDP", "10.0.1.2", SIP_PORT, "z9hG4bKist1", TRUE);
-  sip_builder_add (b, "Max-Forwards", "70");
-  sip_builder_copy_header (b, resp, SIP_HDR_FROM);
-  sip_builder_copy_header (b, resp, SIP_HDR_TO);
-  sip_builder_copy_header (b, resp, SIP_HDR_CALL_ID);
-  sip_builder_add (b, "CSeq", "1 ACK");
-  g_autoptr (SipMsg) ack = sip_builder_finish_msg (b);
-  raw_send (r, ack, from);
+  raw_send_ack (r, resp, from, "sip:registrar.example.test;transport=udp", "z9hG4bKist1");
 }
 
 static void
@@ -1334,26 +1347,16 @@ react_ack_2xx (Raw *r, SipMsg *resp, const SimSockAddr *from)
 {
   if (sip_msg_is_request (resp) || sip_msg_status (resp) != 200)
     return;
-  SipBuilder *b = sip_builder_request (SIP_METHOD_ACK, NULL, "sip:1001@10.0.2.2");
-  sip_builder_add_via (b, "UDP", "10.0.1.2", SIP_PORT, "z9hG4bKack2xx", TRUE);
-  sip_builder_add (b, "Max-Forwards", "70");
-  sip_builder_copy_header (b, resp, SIP_HDR_FROM);
-  sip_builder_copy_header (b, resp, SIP_HDR_TO);
-  sip_builder_copy_header (b, resp, SIP_HDR_CALL_ID);
-  sip_builder_add (b, "CSeq", "1 ACK");
-  g_autoptr (SipMsg) ack = sip_builder_finish_msg (b);
-  raw_send (r, ack, from);
+  raw_send_ack (r, resp, from, "sip:1001@10.0.2.2", "z9hG4bKack2xx");   /* a new branch */
 }
 
 static void
 test_ist_2xx_terminates (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, react_ack_2xx);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, react_ack_2xx);
   s.policy.invite_code = 200;
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKist2");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -1510,7 +1513,7 @@ static void
 react_close_on_final (Raw *r, SipMsg *resp, const SimSockAddr *from)
 {
   if (!sip_msg_is_request (resp) && sip_msg_status (resp) >= 300)
-    g_clear_pointer (&r->sock, host_udp_close);
+    g_clear_pointer (&r->peer.hsock, host_udp_close);
 }
 
 /* The server's Timer G retransmission meets a closed port: the ICMP error
@@ -1519,11 +1522,9 @@ static void
 test_icmp_server (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, react_close_on_final);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, react_close_on_final);
   s.policy.invite_code = 486;
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKsicmp");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -1584,11 +1585,9 @@ test_per_txn_error (void)
 {
   /* NIST in Trying: the TU answers 10 s after the request. */
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.other_code = 200;
   s.policy.delay = SIM_S (10);
   g_autoptr (SipMsg) opt = make_request (SIP_METHOD_OPTIONS, "z9hG4bKpererr1");
@@ -1882,11 +1881,9 @@ static void
 test_match_client (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_mismatched);
+  scene_raw_server (&x, &c, &s, react_mismatched);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_REGISTER, "z9hG4bKmatch1");
@@ -1939,11 +1936,9 @@ static void
 test_match_server (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.invite_code = 486;
   s.policy.other_code = 200;
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -2034,11 +2029,9 @@ static void
 test_free_layer_in_callback (void)
 {
   Fx x;
-  fx_init (&x);
   Raw c;
-  raw_init (&c, x.ch, SIP_PORT, NULL);
   Owner s;
-  owner_init (&s, x.sh, NULL, TRUE);
+  scene_raw_client (&x, &c, &s, NULL);
   s.policy.free_layer = 1;
   g_autoptr (SipMsg) inv = make_request (SIP_METHOD_INVITE, "z9hG4bKfree1");
   SimSockAddr srv = { x.f.server_ip, SIP_PORT };
@@ -2083,11 +2076,9 @@ static void
 test_detach (void)
 {
   Fx x;
-  fx_init (&x);
   Owner c;
-  owner_init (&c, x.ch, NULL, TRUE);
   Raw s;
-  raw_init (&s, x.sh, SIP_PORT, react_200_thrice);
+  scene_raw_server (&x, &c, &s, react_200_thrice);
   Tu tu;
   tu_init (&tu, x.ch);
   g_autoptr (SipMsg) req = make_request (SIP_METHOD_REGISTER, "z9hG4bKdetach");

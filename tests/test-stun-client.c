@@ -194,6 +194,7 @@ owner_open (Owner *o, SimHost *host, const StunClientConfig *cfg, SimSockAddr se
   host_timer_init (host, &o->kick, owner_kick, o);
 }
 
+
 static void
 owner_close (Owner *o)
 {
@@ -215,6 +216,15 @@ fx_init (Fx *x, SimTime latency)
   net_fixture_init (&x->f, 11, latency);
   x->client = sim_host_new (x->f.client, NULL);
   x->server = sim_host_new (x->f.server, "stun-server");
+}
+
+/* The usual owner: default client settings, toward the fixture's STUN
+ * server, its first binding request kicked off at @t0. */
+static void
+owner_start (Owner *o, Fx *x, SimTime t0)
+{
+  owner_open (o, x->client, NULL, (SimSockAddr) { x->f.server_ip, STUN_PORT });
+  host_timer_start (&o->kick, t0);
 }
 
 static void
@@ -435,8 +445,7 @@ test_responding_server (void)
   Server srv;
   server_open (&srv, x.server, SERVER_ANSWER);
   Owner o;
-  owner_open (&o, x.client, NULL, (SimSockAddr) { x.f.server_ip, STUN_PORT });
-  host_timer_start (&o.kick, t0);
+  owner_start (&o, &x, t0);
   sim_world_run_until (x.f.world, t0 + SIM_S (60));
 
   g_assert_cmpint (o.done, ==, 1);
@@ -473,8 +482,7 @@ test_success_after_lost_requests (void)
   Server srv;
   server_open (&srv, x.server, SERVER_ANSWER);
   Owner o;
-  owner_open (&o, x.client, NULL, (SimSockAddr) { x.f.server_ip, STUN_PORT });
-  host_timer_start (&o.kick, t0);
+  owner_start (&o, &x, t0);
   sim_world_run_until (x.f.world, SIM_S (60));
 
   SimTime want[7], fail;
@@ -505,8 +513,7 @@ test_slow_path_duplicate_response (void)
   Server srv;
   server_open (&srv, x.server, SERVER_ANSWER);
   Owner o;
-  owner_open (&o, x.client, NULL, (SimSockAddr) { x.f.server_ip, STUN_PORT });
-  host_timer_start (&o.kick, t0);
+  owner_start (&o, &x, t0);
   sim_world_run_until (x.f.world, SIM_S (60));
 
   SimTime want[7], fail;
@@ -535,8 +542,7 @@ run_bad_server (ServerMode mode, StunOutcome want, guint want_code)
   Server srv;
   server_open (&srv, x.server, mode);
   Owner o;
-  owner_open (&o, x.client, NULL, (SimSockAddr) { x.f.server_ip, STUN_PORT });
-  host_timer_start (&o.kick, 0);
+  owner_start (&o, &x, 0);
   sim_world_run_until (x.f.world, SIM_S (60));
   g_assert_cmpint (o.done, ==, 1);
   g_assert_cmpint (o.result.outcome, ==, want);
@@ -577,8 +583,7 @@ test_icmp_port_unreachable (void)
   Fx x;
   fx_init (&x, L);
   Owner o;
-  owner_open (&o, x.client, NULL, (SimSockAddr) { x.f.server_ip, STUN_PORT });
-  host_timer_start (&o.kick, t0);
+  owner_start (&o, &x, t0);
   sim_world_run_until (x.f.world, t0 + SIM_S (60));
   g_assert_cmpint (o.done, ==, 1);
   g_assert_cmpint (o.result.outcome, ==, STUN_RESULT_TRANSPORT_ERROR);

@@ -39,6 +39,7 @@
 #include <sys/resource.h>
 
 #include "experiment/run.h"
+#include "experiment/spec-build.h"
 #include "experiment/scenario.h"
 
 static double
@@ -228,75 +229,41 @@ usage:
 #define P_A SIM_IP4 (198, 51, 100, 10)
 #define P_B SIM_IP4 (198, 51, 100, 20)
 
-static void
-add_record (RunSpec *s, const char *name, DnsRecord rr)
-{
-  SpecRecord r = { g_strdup (name), rr };
-  r.rr.target = g_strdup (rr.target);
-  g_array_append_val (s->records, r);
-}
-
-static void
-add_proxy (RunSpec *s, const char *name, SimIp4 addr, SimTime latency)
-{
-  SpecProxy p = { .name = g_strdup (name), .addr = addr, .link = { .latency = latency } };
-  sip_proxy_config_init (&p.cfg);
-  p.cfg.realm = g_strdup (p.cfg.realm);
-  p.cfg.probe_rate = 1.0 / 600.0;                 /* probe_interval = 10m */
-  g_array_append_val (s->proxies, p);
-}
-
 /* The world of scenarios/quick-start.ini without its fault, with @n
- * phones; NULL if a device parameter is refused (a bug here). */
+ * phones, built with the shared builder (experiment/spec-build.h); NULL
+ * if a device parameter is refused (a bug here). */
 static RunSpec *
 devices_spec (guint n, SimTime duration, guint64 seed)
 {
   const SimTime lat = SIM_MS (10);
-  RunSpec *s = run_spec_new ();
-  s->scenario_name = g_strdup ("bench-devices");
-  s->seed = seed;
-  s->duration = duration;
-  s->dns_link.latency = lat;
-  g_strfreev (s->zones);
-  s->zones = g_strsplit ("voip.test", ",", -1);
-  add_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 300,
-              .priority = 10, .weight = 0, .port = 5060, .target = "pbx-a.voip.test" });
-  add_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 300,
-              .priority = 20, .weight = 0, .port = 5060, .target = "pbx-b.voip.test" });
-  add_record (s, "pbx-a.voip.test", (DnsRecord) { .type = DNS_TYPE_A, .ttl_s = 300, .ip = P_A });
-  add_record (s, "pbx-b.voip.test", (DnsRecord) { .type = DNS_TYPE_A, .ttl_s = 300, .ip = P_B });
-  add_proxy (s, "pbx-a", P_A, lat);
-  add_proxy (s, "pbx-b", P_B, lat);
-
-  SpecNat nat = { .name = g_strdup ("home"), .shared = FALSE, .uplink = { .latency = lat } };
-  nat_settings_init_default (&nat.settings);
-  nat.settings.udp_timeout_unreplied = nat.settings.udp_timeout_replied = SIM_S (60);
-  g_array_append_val (s->nats, nat);
-
-  SpecDevice d = { .name = g_strdup ("phone"), .count = n, .nat = 0,
-                   .access = { .latency = lat } };
-  device_config_init (&d.cfg, DEVICE_PROFILE_OBIHAI);
-  static const char * const params[][2] = {
-    { "SP1::AuthUserName", "alice" },
-    { "SP1::ProxyServer", "voip.test" },
-    { "SP1::X_ProxyServerRedundancy", "true" },
-    { "SP1::RegisterExpires", "600" },
-    { "SP1::X_KeepAliveEnable", "true" },
-    { "SP1::X_KeepAliveExpires", "20" },
+  RunSpec *s = spec_build_new ("bench-devices", seed, duration, "voip.test", lat);
+  spec_build_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 300,
+                     .priority = 10, .weight = 0, .port = 5060, .target = "pbx-a.voip.test" });
+  spec_build_record (s, "_sip._udp.voip.test", (DnsRecord) { .type = DNS_TYPE_SRV, .ttl_s = 300,
+                     .priority = 20, .weight = 0, .port = 5060, .target = "pbx-b.voip.test" });
+  spec_build_record (s, "pbx-a.voip.test", (DnsRecord) { .type = DNS_TYPE_A, .ttl_s = 300,
+                     .ip = P_A });
+  spec_build_record (s, "pbx-b.voip.test", (DnsRecord) { .type = DNS_TYPE_A, .ttl_s = 300,
+                     .ip = P_B });
+  spec_build_proxy (s, "pbx-a", P_A, lat)->cfg.probe_rate = 1.0 / 600.0;   /* probe_interval = 10m */
+  spec_build_proxy (s, "pbx-b", P_B, lat)->cfg.probe_rate = 1.0 / 600.0;
+  gint nat = spec_build_nat (s, "home", FALSE, SIM_S (60), lat);
+  static const char *const params[] = {
+    "SP1::AuthUserName", "alice",
+    "SP1::ProxyServer", "voip.test",
+    "SP1::X_ProxyServerRedundancy", "true",
+    "SP1::RegisterExpires", "600",
+    "SP1::X_KeepAliveEnable", "true",
+    "SP1::X_KeepAliveExpires", "20",
+    NULL,
   };
-  g_array_append_val (s->devices, d);
-  DeviceConfig *cfg = &g_array_index (s->devices, SpecDevice, 0).cfg;
-  for (guint i = 0; i < G_N_ELEMENTS (params); i++)
+  GError *err = NULL;
+  if (!spec_build_device (s, "phone", n, nat, DEVICE_PROFILE_OBIHAI, lat, params, &err))
     {
-      GError *err = NULL;
-      if (!device_config_set (cfg, params[i][0], params[i][1], &err))
-        {
-          fprintf (stderr, "bench experiment: %s = %s: %s\n", params[i][0], params[i][1],
-                   err->message);
-          g_error_free (err);
-          run_spec_free (s);
-          return NULL;
-        }
+      fprintf (stderr, "bench experiment: %s\n", err->message);
+      g_error_free (err);
+      run_spec_free (s);
+      return NULL;
     }
   return s;
 }

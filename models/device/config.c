@@ -1,6 +1,7 @@
 /*
- * models/device/config.c - the parameter table, name resolution, typed
- * parsing and printing of parameter values (config.h notes 2-4).
+ * models/device/config.c - the parameter table, name resolution, storing
+ * and printing of parameter values (config.h notes 2-4); the text forms
+ * themselves are parsed in config-parse.c.
  *
  * Notes
  *
@@ -68,8 +69,6 @@ typedef struct {
   CheckFunc check;      /* extra check for strings; NULL = any text */
 } ParamImpl;
 
-static gboolean check_codes (const char *value, GError **error, const char *who);
-static gboolean check_ka_custom (const char *value, GError **error, const char *who);
 
 #define ACC  TRUE
 #define DEV  FALSE
@@ -161,7 +160,7 @@ static gboolean check_ka_custom (const char *value, GError **error, const char *
      S_TIME, A (startup_delay_max), 0, MAXS, NULL) \
   P ("Try Backup RSC", "try_backup_codes", ACC, STRING, NULL, "B36, B38", \
      "response codes that count as a server failure (\"503,5??\"); 503 always does", \
-     S_STR, A (try_backup_codes), 0, 0, check_codes) \
+     S_STR, A (try_backup_codes), 0, 0, dcfg_check_codes) \
   P ("lookup_order", NULL, ACC, ENUM, "obi|rfc3263|aastra|libre", "B11, B13, B47, RFC 3263 §4", \
      "how the server name becomes a candidate list", S_ENUM, A (lookup_order), 0, 3, NULL) \
   P ("srv_order", NULL, ACC, ENUM, "rfc2782|hash", "B47, RFC 2782", \
@@ -207,7 +206,7 @@ static gboolean check_ka_custom (const char *value, GError **error, const char *
      "what a keep-alive is", S_ENUM, A (ka_type), 0, 5, NULL) \
   P ("X_CustomKeepAliveMsg", NULL, ACC, STRING, NULL, "B40", \
      "custom keep-alive \"mtd=NOTIFY;event=...;user=...\"", \
-     S_STR, A (ka_custom), 0, 0, check_ka_custom) \
+     S_STR, A (ka_custom), 0, 0, dcfg_check_ka_custom) \
   P ("keepalive_timeout", NULL, ACC, SECONDS, NULL, "B23 [U]", \
      "wait for an answer to a keep-alive; none from options/notify/custom (or an RFC 5626 STUN flow keep-alive) = server failure, s", \
      S_TIME, A (ka_timeout), 1, MAXS, NULL) \
@@ -444,177 +443,6 @@ resolve (const char *name, int *account, GError **error)
   return info;
 }
 
-/* --------------------------------------------------------------- values */
-
-static gboolean
-value_error (GError **error, const char *who, const char *expected, const char *value)
-{
-  g_set_error (error, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_VALUE,
-               "parameter '%s': expected %s, got '%s'", who, expected, value);
-  return FALSE;
-}
-
-static gboolean
-parse_bool (const char *s, gboolean *out)
-{
-  static const char *const yes[] = { "true", "yes", "1", "on" };
-  static const char *const no[] = { "false", "no", "0", "off" };
-  for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
-    {
-      if (g_ascii_strcasecmp (s, yes[i]) == 0)
-        return (*out = TRUE, TRUE);
-      if (g_ascii_strcasecmp (s, no[i]) == 0)
-        return (*out = FALSE, TRUE);
-    }
-  return FALSE;
-}
-
-/* Decimal digits only, within [min, max]. */
-static gboolean
-parse_int (const char *s, gint64 min, gint64 max, gint64 *out)
-{
-  if (*s == '\0')
-    return FALSE;
-  gint64 v = 0;
-  for (const char *p = s; *p; p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      v = v * 10 + (*p - '0');
-      if (v > max)
-        return FALSE;
-    }
-  if (v < min)
-    return FALSE;
-  *out = v;
-  return TRUE;
-}
-
-/* Index of @s in the '|'-list @values (case-insensitive), or -1. */
-static int
-enum_index (const char *values, const char *s)
-{
-  int i = 0;
-  const char *p = values;
-  gsize len = strlen (s);
-  for (;;)
-    {
-      const char *bar = strchr (p, '|');
-      gsize seg = bar ? (gsize) (bar - p) : strlen (p);
-      if (seg == len && len > 0 && g_ascii_strncasecmp (p, s, len) == 0)
-        return i;
-      if (bar == NULL)
-        return -1;
-      p = bar + 1;
-      i++;
-    }
-}
-
-/* The @i-th entry of the '|'-list @values, newly allocated. */
-static char *
-enum_name (const char *values, int i)
-{
-  char **parts = g_strsplit (values, "|", -1);
-  char *r = (i >= 0 && (guint) i < g_strv_length (parts)) ? g_strdup (parts[i]) : g_strdup ("?");
-  g_strfreev (parts);
-  return r;
-}
-
-static gboolean
-parse_ports (const char *s, gint64 min, gint64 max, guint16 *ports, guint *n)
-{
-  *n = 0;
-  if (*s == '\0')
-    return TRUE;
-  char **parts = g_strsplit (s, ",", -1);
-  gboolean ok = TRUE;
-  for (guint i = 0; parts[i] && ok; i++)
-    {
-      gint64 v;
-      if (*n >= DEVICE_MAX_ALT_PORTS || !parse_int (g_strstrip (parts[i]), min, max, &v))
-        ok = FALSE;
-      else
-        ports[(*n)++] = (guint16) v;
-    }
-  g_strfreev (parts);
-  return ok;
-}
-
-static gboolean
-parse_addr (const char *s, SimSockAddr *out)
-{
-  if (*s == '\0')
-    {
-      out->ip = 0;
-      out->port = 0;
-      return TRUE;
-    }
-  if (strchr (s, ':'))
-    return sim_sockaddr_parse (s, out);
-  out->port = 0;
-  return sim_ip4_parse (s, &out->ip);
-}
-
-static gboolean
-parse_mac (const char *s, guint8 mac[6])
-{
-  guint nd = 0;
-  guint8 m[6] = { 0 };
-  for (const char *p = s; *p; p++)
-    {
-      if (*p == ':' || *p == '-')
-        continue;
-      if (!g_ascii_isxdigit (*p) || nd >= 12)
-        return FALSE;
-      m[nd / 2] = (guint8) ((m[nd / 2] << 4) | g_ascii_xdigit_value (*p));
-      nd++;
-    }
-  if (nd != 12)
-    return FALSE;
-  memcpy (mac, m, 6);
-  return TRUE;
-}
-
-/* B36/B38: a comma list of 3-character codes of digits and 'x'/'?'. */
-static gboolean
-check_codes (const char *value, GError **error, const char *who)
-{
-  char **parts = g_strsplit (value, ",", -1);
-  gboolean ok = TRUE;
-  for (guint i = 0; parts[i] && ok; i++)
-    {
-      const char *c = g_strstrip (parts[i]);
-      ok = strlen (c) == 3 && c[0] >= '3' && c[0] <= '6';
-      for (guint k = 1; k < 3 && ok; k++)
-        ok = g_ascii_isdigit (c[k]) || c[k] == 'x' || c[k] == 'X' || c[k] == '?';
-    }
-  g_strfreev (parts);
-  if (!ok)
-    return value_error (error, who, "a comma list of final response codes 300-699 like \"503,5??,6xx\"", value);
-  return TRUE;
-}
-
-/* X_CustomKeepAliveMsg (B40): blank, or what the keep-alive code will
- * accept when it sends one (device_ka_custom_parse, keepalive.c), so a
- * bad value is refused when it is set rather than at the first send. */
-static gboolean
-check_ka_custom (const char *value, GError **error, const char *who)
-{
-  if (*value == '\0')
-    return TRUE;
-  DeviceKaCustom parsed = { NULL, NULL, NULL };
-  g_autoptr (GError) inner = NULL;
-  gboolean ok = device_ka_custom_parse (value, &parsed, &inner);
-  device_ka_custom_clear (&parsed);
-  if (ok)
-    return TRUE;
-  g_set_error (error, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_VALUE,
-               "parameter '%s': expected name=value parts separated by ';' with a SIP method "
-               "in mtd= (\"mtd=NOTIFY;event=keep-alive;user=1000\"), got '%s' (%s)",
-               who, value, inner ? inner->message : "invalid");
-  return FALSE;
-}
-
 static void
 recount_dns (DeviceConfig *cfg)
 {
@@ -670,8 +498,8 @@ apply (DeviceConfig *cfg, const DeviceParamInfo *info, int account, const char *
     case S_BOOL:
       {
         gboolean b;
-        if (!parse_bool (v, &b))
-          return value_error (error, who, "a boolean (true/false, yes/no, 1/0, on/off)", text);
+        if (!dcfg_parse_bool (v, &b))
+          return dcfg_value_error (error, who, "a boolean (true/false, yes/no, 1/0, on/off)", text);
         *(gboolean *) field = b;
         return TRUE;
       }
@@ -681,8 +509,8 @@ apply (DeviceConfig *cfg, const DeviceParamInfo *info, int account, const char *
     case S_TIME:
       {
         gint64 n;
-        if (!parse_int (v, im->min, im->max, &n))
-          return value_error (error, who, expected_int (info, im, buf, sizeof buf), text);
+        if (!dcfg_parse_int (v, im->min, im->max, &n))
+          return dcfg_value_error (error, who, expected_int (info, im, buf, sizeof buf), text);
         if (im->st == S_UINT)
           *(guint *) field = (guint) n;
         else if (im->st == S_U32)
@@ -698,7 +526,7 @@ apply (DeviceConfig *cfg, const DeviceParamInfo *info, int account, const char *
         char *end = NULL;
         double d = *v ? g_ascii_strtod (v, &end) : NAN;
         if (end == NULL || *end != '\0' || !isfinite (d) || d < 0.0 || d > 1.0)
-          return value_error (error, who, "a fraction 0..1 (\"0.5\")", text);
+          return dcfg_value_error (error, who, "a fraction 0..1 (\"0.5\")", text);
         *(double *) field = d;
         return TRUE;
       }
@@ -714,11 +542,11 @@ apply (DeviceConfig *cfg, const DeviceParamInfo *info, int account, const char *
       }
     case S_ENUM:
       {
-        int i = enum_index (info->enum_values, v);
+        int i = dcfg_enum_index (info->enum_values, v);
         if (i < 0)
           {
             g_autofree char *exp = g_strdup_printf ("one of %s", info->enum_values);
-            return value_error (error, who, exp, text);
+            return dcfg_value_error (error, who, exp, text);
           }
         memcpy (field, &i, sizeof i);
         return TRUE;
@@ -727,8 +555,8 @@ apply (DeviceConfig *cfg, const DeviceParamInfo *info, int account, const char *
       {
         guint16 ports[DEVICE_MAX_ALT_PORTS];
         guint n;
-        if (!parse_ports (v, im->min, im->max, ports, &n))
-          return value_error (error, who, "up to 10 ports 1..65535 separated by ','", text);
+        if (!dcfg_parse_ports (v, im->min, im->max, ports, &n))
+          return dcfg_value_error (error, who, "up to 10 ports 1..65535 separated by ','", text);
         DeviceAccountConfig *acc = &cfg->accounts[account];
         memset (acc->alt_ports, 0, sizeof acc->alt_ports);
         memcpy (acc->alt_ports, ports, n * sizeof ports[0]);
@@ -738,8 +566,8 @@ apply (DeviceConfig *cfg, const DeviceParamInfo *info, int account, const char *
     case S_ADDR:
       {
         SimSockAddr a;
-        if (!parse_addr (v, &a))
-          return value_error (error, who, "an IPv4 address a.b.c.d[:port], or blank", text);
+        if (!dcfg_parse_addr (v, &a))
+          return dcfg_value_error (error, who, "an IPv4 address a.b.c.d[:port], or blank", text);
         *(SimSockAddr *) field = a;
         recount_dns (cfg);
         return TRUE;
@@ -747,8 +575,8 @@ apply (DeviceConfig *cfg, const DeviceParamInfo *info, int account, const char *
     case S_MAC:
       {
         guint8 mac[6];
-        if (!parse_mac (v, mac))
-          return value_error (error, who, "12 hex digits, ':' or '-' allowed (9C:AD:EF:00:00:01)",
+        if (!dcfg_parse_mac (v, mac))
+          return dcfg_value_error (error, who, "12 hex digits, ':' or '-' allowed (9C:AD:EF:00:00:01)",
                               text);
         memcpy (field, mac, 6);
         return TRUE;
@@ -800,7 +628,7 @@ format (const DeviceConfig *cfg, const DeviceParamInfo *info, int account)
       {
         int i;
         memcpy (&i, field, sizeof i);
-        return enum_name (info->enum_values, i);
+        return dcfg_enum_name (info->enum_values, i);
       }
     case S_PORTS:
       {
@@ -832,7 +660,7 @@ format (const DeviceConfig *cfg, const DeviceParamInfo *info, int account)
 
 /* ------------------------------------------------------------ lifecycle */
 
-/* Applies a defaults table (profiles.c) to the device and every slot.
+/* Applies a defaults table (profiles/) to the device and every slot.
  * The tables are ours, so a row that does not apply is a programming
  * error. */
 static void
@@ -856,7 +684,7 @@ void
 device_config_init (DeviceConfig *cfg, DeviceProfileId profile)
 {
   g_return_if_fail (cfg != NULL);
-  g_return_if_fail (profile <= DEVICE_PROFILE_LAST);
+  g_return_if_fail ((guint) profile < DEVICE_N_PROFILES);
   memset (cfg, 0, sizeof *cfg);
   cfg->profile = profile;
   guint n;
@@ -873,9 +701,9 @@ device_config_init_named (DeviceConfig *cfg, const char *profile, GError **error
   DeviceProfileId p;
   if (profile == NULL || !device_profile_from_string (profile, &p))
     {
+      g_autofree char *names = device_profile_names (" or ");
       g_set_error (error, DEVICE_CONFIG_ERROR, DEVICE_CONFIG_ERROR_PROFILE,
-                   "unknown profile '%s': expected obihai, aastra, rfc or baresip",
-                   profile ? profile : "(null)");
+                   "unknown profile '%s': expected %s", profile ? profile : "(null)", names);
       return FALSE;
     }
   device_config_init (cfg, p);
@@ -973,34 +801,6 @@ device_account_config_registrar (const DeviceAccountConfig *acc)
 }
 
 /* -------------------------------------------------------------- strings */
-
-const char *
-device_profile_to_string (DeviceProfileId p)
-{
-  switch (p)
-    {
-    case DEVICE_PROFILE_OBIHAI: return "obihai";
-    case DEVICE_PROFILE_AASTRA: return "aastra";
-    case DEVICE_PROFILE_RFC:    return "rfc";
-    case DEVICE_PROFILE_BARESIP: return "baresip";
-    default:                    return "?";
-    }
-}
-
-gboolean
-device_profile_from_string (const char *s, DeviceProfileId *out)
-{
-  g_return_val_if_fail (out != NULL, FALSE);
-  if (s == NULL)
-    return FALSE;
-  for (int p = DEVICE_PROFILE_OBIHAI; p <= DEVICE_PROFILE_LAST; p++)
-    if (g_ascii_strcasecmp (s, device_profile_to_string ((DeviceProfileId) p)) == 0)
-      {
-        *out = (DeviceProfileId) p;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 const char *
 device_lookup_order_to_string (DeviceLookupOrder o)

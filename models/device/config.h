@@ -1,14 +1,15 @@
 /*
  * models/device/config.h - a device's configuration: named parameters with
- * the vendors' own names, and the three profiles (obihai, aastra, rfc) as
- * tables of defaults and behaviour switches.
+ * the vendors' own names, and the vendor profiles (obihai, aastra, rfc,
+ * ...: the registry in profiles/list.h) as tables of defaults and
+ * behaviour switches.
  *
  * Notes
  *
  * 1. Profiles are data.  A profile is a list of (parameter name, default
  *    value) pairs applied through the same setter a user's scenario file
  *    goes through (device_config_set), so "what the aastra profile does
- *    differently" is a row in a table (profiles.c), never an `if (aastra)`
+ *    differently" is a row in a table (profiles/NAME.c), never an `if (aastra)`
  *    in the device code.  The behaviour switches (lookup order, redundancy
  *    mode, retry mode, where the expiry goes) are ordinary enum parameters.
  *
@@ -55,14 +56,18 @@ typedef enum {
   DEVICE_CONFIG_ERROR_PROFILE,     /* unknown profile name */
 } DeviceConfigError;
 
+/* One value per line of the profile registry (profiles/list.h):
+ * DEVICE_PROFILE_OBIHAI (Obihai and Polycom OBi edition),
+ * DEVICE_PROFILE_AASTRA (Aastra/Mitel 6700i/9000i, firmware >= 3.x),
+ * DEVICE_PROFILE_RFC (RFC 3261 / 3263 / 5626), DEVICE_PROFILE_BARESIP
+ * (baresip 1.0 on libre 1.1, B46-B50), and whatever is added there; DEVICE_N_PROFILES counts them.  Loop over every profile with
+ * `p < DEVICE_N_PROFILES`, never up to a named one. */
 typedef enum {
-  DEVICE_PROFILE_OBIHAI,           /* Obihai and Polycom OBi edition */
-  DEVICE_PROFILE_AASTRA,           /* Aastra/Mitel 6700i/9000i, firmware >= 3.x */
-  DEVICE_PROFILE_RFC,              /* RFC 3261 / 3263 / 5626 */
-  DEVICE_PROFILE_BARESIP,          /* baresip 1.0 on libre 1.1 (B46-B50) */
+#define DEVICE_PROFILE(ID, name) DEVICE_PROFILE_##ID,
+#include "models/device/profiles/list.h"
+#undef DEVICE_PROFILE
+  DEVICE_N_PROFILES
 } DeviceProfileId;
-
-#define DEVICE_PROFILE_LAST DEVICE_PROFILE_BARESIP
 
 /* How the server name becomes a candidate list (B11, B13, RFC 3263 §4). */
 typedef enum {
@@ -234,8 +239,8 @@ typedef struct {
 /* Fills @cfg with @profile's defaults for the device and every account
  * slot (every slot disabled until ProxyServer and AuthUserName are set). */
 void         device_config_init      (DeviceConfig *cfg, DeviceProfileId profile);
-/* As device_config_init() with a profile name: "obihai", "aastra", "rfc",
- * "baresip". */
+/* As device_config_init() with a profile name ("obihai", "aastra", ...;
+ * any case); an unknown name is DEVICE_CONFIG_ERROR_PROFILE listing them. */
 gboolean     device_config_init_named (DeviceConfig *cfg, const char *profile, GError **error);
 /* Frees the strings; @cfg can be initialised again.  NULL-safe. */
 void         device_config_clear     (DeviceConfig *cfg);
@@ -257,6 +262,11 @@ const char  *device_account_config_registrar  (const DeviceAccountConfig *acc);
 
 const char  *device_profile_to_string (DeviceProfileId p);       /* "obihai", ... */
 gboolean     device_profile_from_string (const char *s, DeviceProfileId *out);
+/* The profile's one-line description (profiles/NAME.c); NULL if none. */
+const char  *device_profile_doc (DeviceProfileId p);
+/* Every profile name in registry order, "a, b" + @last_sep + "c" (e.g.
+ * " or "), for messages; newly allocated. */
+char        *device_profile_names (const char *last_sep);
 const char  *device_lookup_order_to_string (DeviceLookupOrder o);
 const char  *device_srv_order_to_string (DeviceSrvOrder o);
 const char  *device_redundancy_mode_to_string (DeviceRedundancyMode m);

@@ -44,6 +44,13 @@
  *    (binary search, O(bindings of that AOR)).  Every per-AOR question is
  *    then answered from the AOR's array alone: a REGISTER costs
  *    O(bindings of its AOR), not O(bindings of the proxy).
+ *
+ *    Size: well over the ~900 lines the layout allows a file without a
+ *    reason.  It is one model (transport, TU, registrar,
+ *    bindings, faults, overload, probes) whose parts share the SipProxy
+ *    struct; the cut is along those parts behind a proxy-private.h, left
+ *    until the branches rewriting its transport (TCP/TLS flows, live
+ *    runs) have landed, so the split is one move.
  */
 #include <string.h>
 

@@ -113,7 +113,7 @@ gboolean  txn_check_invariants (const SipTxn *t);
 void      txn_layer_to_stray  (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from);
 
 /* The client key, "branch method" (newly allocated; the server key is
- * txn-layer.c's business). */
+ * txn-dispatch.c's business). */
 char     *txn_client_key      (const char *branch, gsize branch_len,
                                const char *method, gsize method_len);
 
@@ -127,6 +127,19 @@ gboolean  txn_branch_has_cookie (SipStr branch);
 /* Timers off, out of the tables, state TERMINATED (traced, checked); no
  * report. */
 void      txn_enter_terminated (SipTxn *t);
+
+/* What txn-layer.c shares with txn-dispatch.c (txn-layer.c note 1). */
+/* Unlinks and cancels @t at once; its memory goes when no call holds it. */
+void      txn_destroy          (SipTxn *t);
+/* A call on the stack of @layer: the busy count up / down; layer_leave()
+ * is FALSE if the layer was freed meanwhile. */
+void      layer_enter          (SipTxnLayer *layer);
+gboolean  layer_leave          (SipTxnLayer *layer);
+/* As layer_leave() for one transaction. */
+gboolean  txn_leave            (SipTxn *t);
+/* Whether a transport error concerns @t: it has sent something still in
+ * question. */
+gboolean  txn_error_applies    (const SipTxn *t);
 
 /* ---------------------------------------------------- txn-client.c */
 

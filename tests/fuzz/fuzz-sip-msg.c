@@ -97,35 +97,7 @@ walk (const SipMsg *m)
 static void
 same_or_abort (const SipMsg *a, const SipMsg *b)
 {
-  check (sip_msg_is_request (a) == sip_msg_is_request (b));
-  check (sip_msg_status (a) == sip_msg_status (b));
-  check (str_same (sip_msg_method_str (a), sip_msg_method_str (b)));
-  check (str_same (sip_msg_request_uri_str (a), sip_msg_request_uri_str (b)));
-  check (str_same (sip_msg_reason (a), sip_msg_reason (b)));
-  check (str_same (sip_msg_body (a), sip_msg_body (b)));
-
-  guint nb = 0;
-  for (guint i = 0; i < sip_msg_header_count (a); i++)
-    {
-      const SipHeader *ha = sip_msg_header_nth (a, i);
-      if (ha->id == SIP_HDR_CONTENT_LENGTH)
-        continue;
-      const SipHeader *hb = sip_msg_header_nth (b, nb++);
-      check (hb != NULL && hb->id == ha->id);
-      GString *va = g_string_new (NULL), *vb = g_string_new (NULL);
-      sip_test_unfold (va, ha->value.p, ha->value.len);
-      sip_test_unfold (vb, hb->value.p, hb->value.len);
-      check (g_string_equal (va, vb));
-      g_string_free (va, TRUE);
-      g_string_free (vb, TRUE);
-    }
-  /* b has exactly one more: the Content-Length the serialiser wrote. */
-  check (nb + 1 == sip_msg_header_count (b));
-  check (sip_msg_header_nth (b, nb)->id == SIP_HDR_CONTENT_LENGTH);
-  check (sip_msg_via_count (a) == sip_msg_via_count (b));
-  check (sip_msg_contact_count (a) == sip_msg_contact_count (b));
-  check (sip_msg_expires (a) == sip_msg_expires (b));
-  check (sip_msg_cseq (a)->seq == sip_msg_cseq (b)->seq);
+  check (sip_test_msg_difference (a, b) == NULL);
 }
 
 int
