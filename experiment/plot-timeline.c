@@ -382,55 +382,27 @@ plot_timeline (PlotCtx *ctx, gint64 run_id, GError **error)
         s.n_ka > 200 ? "7 ps 0.25" : "9 ps 0.6", s.n_ka);
       add_plot (plot, name, "keepalive", spec);
     }
-  if (s.n_probe_ok > 0)
-    {
-      g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.8 lc rgb \"forest-green\" title \"registrar probe reached the phone (%u)\"",
-        s.n_probe_ok);
-      add_plot (plot, name, "probes", spec);
-    }
-  if (s.n_probe_failed > 0)
-    {
-      g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 0 ? $2 : NaN) with points pt 2 ps 1 lc rgb \"red\" title \"registrar probe lost (%u)\"",
-        s.n_probe_failed);
-      add_plot (plot, name, "probes", spec);
-    }
-  if (s.n_fail_reg > 0)
-    {
-      g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 1 ? $2 : NaN) with points pt 6 ps 1 lc rgb \"red\" title \"registration attempt failed (%u)\"",
-        s.n_fail_reg);
-      add_plot (plot, name, "failures", spec);
-    }
-  if (s.n_fail_ka > 0)
-    {
-      g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 2 ? $2 : NaN) with points pt 8 ps 1 lc rgb \"red\" title \"keep-alive or connection failed (%u)\"",
-        s.n_fail_ka);
-      add_plot (plot, name, "failures", spec);
-    }
-  if (s.n_call_up > 0)
-    {
-      g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 0.5 lc rgb \"forest-green\" title \"call set up (%u)\"",
-        s.n_call_up);
-      add_plot (plot, name, "calls", spec);
-    }
-  if (s.n_call_failed > 0)
-    {
-      g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 2 ? $2 : NaN) with points pt 3 ps 1 lc rgb \"red\" title \"call failed (%u)\"",
-        s.n_call_failed);
-      add_plot (plot, name, "calls", spec);
-    }
-  if (s.n_call_lost > 0)
-    {
-      g_autofree char *spec = g_strdup_printf (
-        "using 1:($3 == 3 ? $2 : NaN) with points pt 11 ps 1 lc rgb \"dark-orange\" title \"call lost (%u)\"",
-        s.n_call_lost);
-      add_plot (plot, name, "calls", spec);
-    }
+  /* The other markers: which data file, which value of its third column
+   * selects the point, and how it is drawn; one row each. */
+  const struct {
+    guint n; const char *data; int code; const char *pt, *colour, *title;
+  } markers[] = {
+    { s.n_probe_ok, "probes", 1, "7 ps 0.8", "forest-green", "registrar probe reached the phone" },
+    { s.n_probe_failed, "probes", 0, "2 ps 1", "red", "registrar probe lost" },
+    { s.n_fail_reg, "failures", 1, "6 ps 1", "red", "registration attempt failed" },
+    { s.n_fail_ka, "failures", 2, "8 ps 1", "red", "keep-alive or connection failed" },
+    { s.n_call_up, "calls", 1, "7 ps 0.5", "forest-green", "call set up" },
+    { s.n_call_failed, "calls", 2, "3 ps 1", "red", "call failed" },
+    { s.n_call_lost, "calls", 3, "11 ps 1", "dark-orange", "call lost" },
+  };
+  for (guint m = 0; m < G_N_ELEMENTS (markers); m++)
+    if (markers[m].n > 0)
+      {
+        g_autofree char *spec = g_strdup_printf (
+          "using 1:($3 == %d ? $2 : NaN) with points pt %s lc rgb \"%s\" title \"%s (%u)\"",
+          markers[m].code, markers[m].pt, markers[m].colour, markers[m].title, markers[m].n);
+        add_plot (plot, name, markers[m].data, spec);
+      }
   /* The lanes of a row, named on the right of the top row. */
   {
     double top = row_y (obs, 0);
