@@ -6,6 +6,12 @@
 #include "sim/net/packet.h"
 #include "sim/kernel/rng.h"
 
+static guint16
+sim_get_be16_for_test (const guint8 *p)
+{
+  return (guint16) ((p[0] << 8) | p[1]);
+}
+
 /* The worked example of an IPv4 header checksum that most references use
  * (e.g. Wikipedia "Internet checksum"): 192.168.0.1 -> 192.168.0.199, UDP,
  * TTL 64, DF, id 0, total length 0x73, checksum 0xb861. */
@@ -165,6 +171,89 @@ test_rewrite (void)
   g_assert_cmpint (sim_packet_parse (sim_packet_data (p), sim_packet_len (p), &i), ==, SIM_PACKET_OK);
   g_assert_cmpuint (i.dst, ==, src.ip);
   g_assert_cmpuint (i.dport, ==, src.port);
+}
+
+/* packet.c note 4: a rewrite or a TTL decrement of a packet whose
+ * checksums are known valid (built here: sim_packet_new_*) updates them
+ * incrementally (RFC 1624); one whose checksums are not known (a copy:
+ * sim_packet_copy) gets them recomputed from the bytes.  Both must give
+ * the same bytes for every starting checksum: the payload word (UDP, TCP)
+ * or the IP ID (IP header) runs through all 65536 values, so the
+ * transport checksum takes every value, including UDP's computed 0 sent
+ * as 0xffff and results that come out 0. */
+static void
+expect_same_rewrite (SimPacket *built, const SimSockAddr *to, gboolean src)
+{
+  g_autoptr (SimPacket) copy = sim_packet_copy (built);
+  if (src)
+    {
+      g_assert_true (sim_packet_rewrite_src (built, to));
+      g_assert_true (sim_packet_rewrite_src (copy, to));
+    }
+  else
+    {
+      g_assert_true (sim_packet_rewrite_dst (built, to));
+      g_assert_true (sim_packet_rewrite_dst (copy, to));
+    }
+  g_assert_cmpmem (sim_packet_data (built), sim_packet_len (built),
+                   sim_packet_data (copy), sim_packet_len (copy));
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (built), sim_packet_len (built), &i), ==,
+                   SIM_PACKET_OK);
+}
+
+static void
+test_rewrite_incremental (void)
+{
+  SimSockAddr in = { SIM_IP4 (192, 168, 1, 10), 5060 }, srv = { SIM_IP4 (198, 51, 100, 1), 5060 };
+  SimSockAddr pub = { SIM_IP4 (203, 0, 113, 5), 40001 }, back = { SIM_IP4 (10, 255, 0, 2), 1 };
+  guint seen_udp_ffff = 0, seen_tcp_zero = 0;
+  for (guint w = 0; w < 65536; w++)
+    {
+      guint8 payload[3] = { (guint8) (w >> 8), (guint8) w, 0x5a };
+      g_autoptr (SimPacket) u = sim_packet_new_udp (&in, &srv, 7, 64, payload, sizeof payload);
+      seen_udp_ffff += sim_get_be16_for_test (sim_packet_data (u) + 26) == 0xffff;
+      expect_same_rewrite (u, &pub, TRUE);
+      expect_same_rewrite (u, &back, FALSE);
+      g_autoptr (SimPacket) t = sim_packet_new_tcp (&in, &srv, 7, 64, 1000, 2000, SIM_TCP_ACK,
+                                                    65535, 0, payload, 2);
+      seen_tcp_zero += sim_get_be16_for_test (sim_packet_data (t) + 36) == 0;
+      expect_same_rewrite (t, &pub, TRUE);
+      expect_same_rewrite (t, &back, FALSE);
+    }
+  /* The sweep did reach the two special values. */
+  g_assert_cmpuint (seen_udp_ffff, >=, 1);
+  g_assert_cmpuint (seen_tcp_zero, >=, 1);
+
+  /* A UDP datagram sent without a checksum (0) gets one, as before. */
+  g_autoptr (SimPacket) none = sim_packet_new_udp (&in, &srv, 7, 64, "ab", 2);
+  guint8 *d = sim_packet_data_mut (none);
+  d[26] = d[27] = 0;
+  g_assert_true (sim_packet_rewrite_src (none, &pub));
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (none), sim_packet_len (none), &i), ==, SIM_PACKET_OK);
+  g_assert_cmphex (sim_get_be16_for_test (sim_packet_data (none) + 26), !=, 0);
+}
+
+static void
+test_forward_ttl_incremental (void)
+{
+  SimSockAddr a = { SIM_IP4 (10, 0, 0, 1), 1000 }, b = { SIM_IP4 (10, 0, 0, 2), 2000 };
+  for (guint id = 0; id < 65536; id++)
+    {
+      g_autoptr (SimPacket) p = sim_packet_new_udp (&a, &b, (guint16) id, 64, "hello", 5);
+      g_autoptr (SimPacket) q = sim_packet_copy (p);
+      sim_packet_forward_ttl (p);
+      sim_packet_forward_ttl (q);
+      g_assert_cmpuint (sim_packet_data (p)[8], ==, 63);
+      g_assert_cmpmem (sim_packet_data (p), sim_packet_len (p), sim_packet_data (q), sim_packet_len (q));
+      /* And against the header recomputed by hand. */
+      guint8 h[20];
+      memcpy (h, sim_packet_data (q), 20);
+      h[10] = h[11] = 0;
+      guint16 c = sim_inet_checksum (h, 20, 0);
+      g_assert_cmphex (sim_get_be16_for_test (sim_packet_data (p) + 10), ==, c);
+    }
 }
 
 static void
@@ -379,6 +468,8 @@ main (int argc, char **argv)
   g_test_add_func ("/packet/3-tcp/roundtrip", test_tcp_roundtrip);
   g_test_add_func ("/packet/4-icmp/quotes-original", test_icmp_error_quotes_original);
   g_test_add_func ("/packet/5-rewrite/src-dst", test_rewrite);
+  g_test_add_func ("/packet/5-rewrite/incremental-equals-recomputed", test_rewrite_incremental);
+  g_test_add_func ("/packet/5-rewrite/forward-ttl", test_forward_ttl_incremental);
   g_test_add_func ("/packet/6-malformed/cases", test_malformed_cases);
   g_test_add_func ("/packet/6-malformed/random-garbage", test_random_garbage);
   g_test_add_func ("/packet/7-addr/parse", test_addr_parse);

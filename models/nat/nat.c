@@ -671,8 +671,10 @@ nat_hook (SimNode *node, SimIface *in_iface, SimPacket *pkt, gpointer user_data)
 {
   Nat *nat = user_data;
   SimPacketInfo info;
-  if (sim_packet_parse (sim_packet_data (pkt), sim_packet_len (pkt), &info) != SIM_PACKET_OK)
-    return SIM_HOOK_ACCEPT;   /* the node parsed it already; cannot happen */
+  /* The node parsed and verified it just now: only the header is read
+   * again (sim_packet_parse_pkt skips the sums of a verified packet). */
+  if (sim_packet_parse_pkt (pkt, &info) != SIM_PACKET_OK)
+    return SIM_HOOK_ACCEPT;   /* cannot happen */
   if (sim_world_now (nat->world) < nat->down_until)
     return drop (nat, &nat->stats.dropped_down, "rebooting", &info);
   if (in_iface == nat->outside)

@@ -671,12 +671,8 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
       sim_packet_free (pkt);
       return;
     }
-  gboolean checked = pkt->checked;
-  guint8 *d = sim_packet_data_mut (pkt);
-  d[8] = (guint8) (info.ttl - 1);
+  sim_packet_forward_ttl (pkt);       /* keeps pkt->checked: still valid */
   info.ttl--;
-  sim_packet_fix_ip_checksum (pkt);   /* TTL is not in the pseudo-header */
-  pkt->checked = checked;             /* both checksums valid again */
   node->stats.forwarded++;
   sim_node_trace_packet (node, FALSE, "fwd", &info);
   ip_transmit (node, pkt, &info);

@@ -9,6 +9,18 @@
  *     target of a later issue drives it.
  *  3. A UDP checksum of zero means "none" (RFC 768) and is accepted; we
  *     always send one.  TCP and ICMP checksums are mandatory.
+ *  4. Rewrites (NAT) and the TTL decrement of forwarding update checksums
+ *     incrementally (RFC 1624) when the packet's checksums are known valid
+ *     (pkt->checked), instead of summing the header and the whole payload
+ *     again; the result is byte for byte what the recomputation writes.
+ *     Why: both are ones' complement sums of the same words mod 0xffff,
+ *     and both are in 1..0xffff (never the other zero, 0) as long as ~HC
+ *     is not 0 (a valid header or segment is never all zero words), so
+ *     they are the same representative.  HC = 0xffff in an IP or TCP
+ *     header (a valid alternative to 0 that sipsim never writes but a raw
+ *     packet may carry), unverified packets and UDP without a checksum
+ *     are recomputed; UDP's 0xffff is its computed 0 (csum_adjust).  tests/test-packet.c compares the two on random
+ *     packets and rewrites.
  */
 #include "sim/net/packet-private.h"
 
@@ -405,6 +417,30 @@ sim_packet_parse_quoted (const guint8 *data, gsize len, SimPacketInfo *info)
   return parse_l4 (data + ihl, len - ihl, TRUE, info);
 }
 
+/* Note 4: the checksum at @field, valid before @n 16-bit words changed
+ * from @old[i] to @new[i], updated to what a full recomputation would
+ * write (RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), all words in one sum).
+ * @udp: a UDP checksum, where a computed 0 is sent as 0xffff (RFC 768),
+ * so HC = 0xffff stands for a sum of 0xffff and a result of 0 is written
+ * as 0xffff, as fix_l4_checksum does.  Otherwise FALSE, and nothing
+ * written, when HC = 0xffff: there ~HC is 0 and the update could pick
+ * the other ones' complement zero than the recomputation. */
+static gboolean
+csum_adjust (guint8 *field, const guint16 *old, const guint16 *new, guint n, gboolean udp)
+{
+  guint16 hc = sim_get_be16 (field);
+  if (hc == 0xffff && !udp)
+    return FALSE;
+  guint32 sum = (guint16) ~hc;
+  for (guint i = 0; i < n; i++)
+    sum += (guint16) ~old[i] + (guint32) new[i];
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  guint16 c = (guint16) ~sum;
+  sim_put_be16 (field, udp && c == 0 ? 0xffff : c);
+  return TRUE;
+}
+
 static gboolean
 rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
 {
@@ -412,9 +448,32 @@ rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
   if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
     return FALSE;
   guint8 *d = pkt->data;
-  sim_put_be32 (d + (src ? 12 : 16), addr->ip);
-  if (info.proto == SIM_IPPROTO_UDP || info.proto == SIM_IPPROTO_TCP)
-    sim_put_be16 (d + info.hdr_len + (src ? 0 : 2), addr->port);
+  guint8 *ipf = d + (src ? 12 : 16);
+  gboolean ports = info.proto == SIM_IPPROTO_UDP || info.proto == SIM_IPPROTO_TCP;
+  guint8 *portf = d + info.hdr_len + (src ? 0 : 2);
+  guint16 old[3] = { sim_get_be16 (ipf), sim_get_be16 (ipf + 2), ports ? sim_get_be16 (portf) : 0 };
+  guint16 new[3] = { (guint16) (addr->ip >> 16), (guint16) addr->ip, ports ? addr->port : 0 };
+  sim_put_be32 (ipf, addr->ip);
+  if (ports)
+    sim_put_be16 (portf, addr->port);
+
+  /* Note 4: checksums known valid are updated, others recomputed.  The
+   * address is in the IP header and in the UDP/TCP pseudo-header; the
+   * port only in the transport header; an ICMP checksum covers neither.
+   * A UDP checksum of 0 (none sent) is recomputed, as before. */
+  if (pkt->checked)
+    {
+      gboolean ok = csum_adjust (d + 10, old, new, 2, FALSE);
+      if (ok && info.proto == SIM_IPPROTO_UDP)
+        ok = sim_get_be16 (d + info.hdr_len + 6) != 0
+             && csum_adjust (d + info.hdr_len + 6, old, new, 3, TRUE);
+      else if (ok && info.proto == SIM_IPPROTO_TCP)
+        ok = csum_adjust (d + info.hdr_len + 16, old, new, 3, FALSE);
+      if (ok)
+        return TRUE;
+      /* A word was already partly updated: recompute both from the bytes,
+       * which is what every packet got before note 4. */
+    }
   sim_packet_fix_checksums (pkt);
   return TRUE;
 }
@@ -442,6 +501,26 @@ sim_packet_fix_ip_checksum (SimPacket *pkt)
     return;
   sim_put_be16 (d + 10, 0);
   sim_put_be16 (d + 10, sim_inet_checksum (d, ihl, 0));
+}
+
+void
+sim_packet_forward_ttl (SimPacket *pkt)
+{
+  g_return_if_fail (pkt->len >= SIM_IPV4_HDR_LEN && pkt->data[8] > 0);
+  guint8 *d = pkt->data;
+  guint16 old = sim_get_be16 (d + 8);   /* TTL and protocol: one word */
+  d[8]--;
+  guint16 new = sim_get_be16 (d + 8);
+  /* Note 4; the TTL is not in the pseudo-header, so the transport
+   * checksum stays as it is. */
+  if (!pkt->checked || !csum_adjust (d + 10, &old, &new, 1, FALSE))
+    sim_packet_fix_ip_checksum (pkt);
+}
+
+SimPacketError
+sim_packet_parse_pkt (const SimPacket *pkt, SimPacketInfo *info)
+{
+  return sim_packet_parse_full (pkt->data, pkt->len, info, !pkt->checked);
 }
 
 void
