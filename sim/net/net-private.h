@@ -6,6 +6,7 @@
 #pragma once
 #include "sim/net/net.h"
 #include "sim/net/packet-private.h"
+#include "sim/kernel/inttable.h"
 
 struct SimNet {
   SimWorld    *world;
@@ -39,12 +40,12 @@ struct SimNode {
   char        *name;
   char        *trace_who;    /* "net:NAME" */
   GPtrArray   *ifaces;       /* owned SimIface* */
-  GHashTable  *local_addrs;  /* GUINT_TO_POINTER(ip) -> first SimIface* with it: every
-                              * packet asks "is it for me?", and a star router has
-                              * one interface per spoke */
+  SimIntTable *local_addrs;  /* ip -> first SimIface* with it: every packet asks
+                              * "is it for me?", and a star router has one
+                              * interface per spoke */
   GArray      *routes;       /* SimRoute, longest prefix first */
-  GHashTable  *host_routes;  /* /32 routes: GUINT_TO_POINTER(ip) -> SimIface*; a star
-                              * router has one per spoke, so lookups stay O(1) */
+  SimIntTable *host_routes;  /* /32 routes: ip -> SimIface*; a star router has one
+                              * per spoke, so lookups stay O(1) */
   gboolean     forwarding;
   SimNodeHookFunc hook;
   gpointer     hook_data;
@@ -52,7 +53,7 @@ struct SimNode {
   SimRng       rng;
   guint16      ip_id;
   guint16      port_lo, port_hi, port_next;
-  GHashTable  *udp_ports;    /* port -> SimUdpSocket*, not owned */
+  SimIntTable *udp_ports;    /* port -> SimUdpSocket*, not owned */
   SimTcpStack *tcp;          /* created on first use by tcp.c */
   SimTcpConfig tcp_config;
   SimNodeStats stats;
