@@ -356,6 +356,16 @@ test_addr_parse (void)
   char buf[SIM_SOCKADDR_STRLEN];
   SimSockAddr max = { G_MAXUINT32, 65535 };
   g_assert_cmpstr (sim_sockaddr_to_string (&max, buf), ==, "255.255.255.255:65535");
+  /* Every octet value in every position prints as "%u" would. */
+  for (guint v = 0; v < 256; v++)
+    for (guint pos = 0; pos < 4; pos++)
+      {
+        SimIp4 a = (SimIp4) (v << (8 * pos)) | (pos ? 7u : 0x0b000000u);
+        char ib[SIM_IP4_STRLEN];
+        g_autofree char *want = g_strdup_printf ("%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
+                                                 (a >> 8) & 255, a & 255);
+        g_assert_cmpstr (sim_ip4_to_string (a, ib), ==, want);
+      }
 
   g_assert_true (sim_ip4_in_prefix (SIM_IP4 (10, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
   g_assert_false (sim_ip4_in_prefix (SIM_IP4 (11, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
