@@ -15,6 +15,7 @@ struct SimNet {
   GHashTable  *node_by_name;   /* name -> SimNode*, not owned */
   gboolean     trace_packets;
   SimPacket   *in_flight;      /* packets owned by pending delivery events */
+  SimPacketPool *pool;         /* buffers of the net's own packets (packet.c note 5) */
 };
 
 typedef struct {

@@ -47,6 +47,7 @@ sim_net_new (SimWorld *world)
   net->links = g_ptr_array_new ();
   net->node_by_name = g_hash_table_new (g_str_hash, g_str_equal);
   net->trace_packets = TRUE;
+  net->pool = sim_packet_pool_new ();
   return net;
 }
 
@@ -116,6 +117,7 @@ sim_net_free (SimNet *net)
   g_ptr_array_free (net->links, TRUE);
   g_ptr_array_free (net->nodes, TRUE);
   g_hash_table_destroy (net->node_by_name);
+  sim_packet_pool_release (net->pool);
   g_free (net);
 }
 
@@ -527,8 +529,8 @@ send_icmp_error (SimNode *node, SimIp4 src, const SimPacket *orig, const SimPack
 {
   if (info->proto == SIM_IPPROTO_ICMP)
     return;   /* note 2 */
-  SimPacket *icmp = sim_packet_new_icmp_error (src, sim_node_next_ip_id (node), 64,
-                                               type, code, orig->data, orig->len);
+  SimPacket *icmp = sim_packet_new_icmp_error_in (node->net->pool, src, sim_node_next_ip_id (node),
+                                                  64, type, code, orig->data, orig->len);
   node->stats.icmp_sent++;
   sim_node_output (node, icmp);
 }

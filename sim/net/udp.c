@@ -74,7 +74,8 @@ sim_udp_sendto (SimUdpSocket *sock, const SimSockAddr *to, const void *data, gsi
                    "node %s has no route to %s", node->name, sim_sockaddr_to_string (to, b));
       return FALSE;
     }
-  SimPacket *pkt = sim_packet_new_udp (&src, to, sim_node_next_ip_id (node), 64, data, len);
+  SimPacket *pkt = sim_packet_new_udp_in (node->net->pool, &src, to, sim_node_next_ip_id (node),
+                                          64, data, len);
   if (sim_node_output (node, pkt) != SIM_NET_OK)
     {
       char b[SIM_SOCKADDR_STRLEN];
