@@ -794,13 +794,14 @@ fp_fold_args (guint64 h, const char *fmt, va_list *ap)
 }
 
 void
-sim_trace_begin (SimWorld *w, const char *who)
+sim_trace_begin_len (SimWorld *w, const char *who, gsize who_len)
 {
   g_assert (!w->line_open);
+  g_assert (who[who_len] == '\0');
   w->line_open = TRUE;
   w->line_text = w->trace_func != NULL;
   w->fingerprint = fp_fold (fp_fold (w->fingerprint, FP_LINE), (guint64) w->now);
-  w->fingerprint = fp_fold_bytes (w->fingerprint, FP_STR, who, strlen (who));
+  w->fingerprint = fp_fold_bytes (w->fingerprint, FP_STR, who, who_len);
   if (!w->line_text)
     return;
   /* The time written straight into the line (at most SIM_TIME_STRLEN). */
@@ -808,18 +809,29 @@ sim_trace_begin (SimWorld *w, const char *who)
   sim_time_format (w->now, w->line->str);
   g_string_truncate (w->line, strlen (w->line->str));
   g_string_append_c (w->line, ' ');
-  g_string_append (w->line, who);
+  g_string_append_len (w->line, who, (gssize) who_len);
   g_string_append_c (w->line, ' ');
+}
+
+void
+sim_trace_begin (SimWorld *w, const char *who)
+{
+  sim_trace_begin_len (w, who, strlen (who));
+}
+
+void
+sim_trace_str_len (SimWorld *w, const char *s, gsize n)
+{
+  g_assert (w->line_open);
+  w->fingerprint = fp_fold_bytes (w->fingerprint, FP_STR, s, n);
+  if (w->line_text)
+    g_string_append_len (w->line, s, (gssize) n);
 }
 
 void
 sim_trace_str (SimWorld *w, const char *s)
 {
-  g_assert (w->line_open);
-  gsize n = strlen (s);
-  w->fingerprint = fp_fold_bytes (w->fingerprint, FP_STR, s, n);
-  if (w->line_text)
-    g_string_append_len (w->line, s, (gssize) n);
+  sim_trace_str_len (w, s, strlen (s));
 }
 
 void

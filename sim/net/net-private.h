@@ -40,6 +40,7 @@ struct SimNode {
   SimNet      *net;
   char        *name;
   char        *trace_who;    /* "net:NAME" */
+  gsize        trace_who_len;
   GPtrArray   *ifaces;       /* owned SimIface* */
   SimIntTable *local_addrs;  /* ip -> first SimIface* with it: every packet asks
                               * "is it for me?", and a star router has one

@@ -155,6 +155,7 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->net = net;
   node->name = g_strdup (name);
   node->trace_who = g_strdup_printf ("net:%s", name);
+  node->trace_who_len = strlen (node->trace_who);
   node->ifaces = g_ptr_array_new ();
   node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
   node->host_routes = sim_int_table_new ();
@@ -454,11 +455,11 @@ sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
     return;
   /* In pieces, no printf: one of the most frequent trace lines. */
   SimWorld *w = node->net->world;
-  sim_trace_begin (w, node->trace_who);
+  sim_trace_begin_len (w, node->trace_who, node->trace_who_len);
   sim_trace_str (w, what);
   if (info)
     {
-      sim_trace_str (w, " ");
+      sim_trace_str_len (w, " ", 1);
       sim_packet_trace (w, info);
     }
   sim_trace_end (w);
