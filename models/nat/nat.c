@@ -671,10 +671,13 @@ static SimHookVerdict
 nat_hook (SimNode *node, SimIface *in_iface, SimPacket *pkt, gpointer user_data)
 {
   Nat *nat = user_data;
+  /* The node parsed and verified it just now: use its parse (or, called
+   * some other way, parse it without summing a verified packet again). */
   SimPacketInfo info;
-  /* The node parsed and verified it just now: only the header is read
-   * again (sim_packet_parse_pkt skips the sums of a verified packet). */
-  if (sim_packet_parse_pkt (pkt, &info) != SIM_PACKET_OK)
+  const SimPacketInfo *parsed = sim_node_hook_info (node);
+  if (parsed)
+    info = *parsed;
+  else if (sim_packet_parse_pkt (pkt, &info) != SIM_PACKET_OK)
     return SIM_HOOK_ACCEPT;   /* cannot happen */
   if (sim_world_now (nat->world) < nat->down_until)
     return drop (nat, &nat->stats.dropped_down, "rebooting", &info);

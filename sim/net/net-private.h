@@ -51,6 +51,7 @@ struct SimNode {
   gboolean     forwarding;
   SimNodeHookFunc hook;
   gpointer     hook_data;
+  const SimPacketInfo *hook_info;  /* during a hook call: the packet's parse */
   SimPcap     *pcap;
   SimRng       rng;
   guint16      ip_id;

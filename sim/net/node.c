@@ -342,6 +342,12 @@ sim_node_set_hook (SimNode *node, SimNodeHookFunc hook, gpointer user_data)
   node->hook_data = user_data;
 }
 
+const SimPacketInfo *
+sim_node_hook_info (const SimNode *node)
+{
+  return node->hook_info;
+}
+
 void
 sim_node_set_pcap (SimNode *node, SimPcap *pcap)
 {
@@ -628,7 +634,11 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
 
   if (node->hook)
     {
-      switch (node->hook (node, iface, pkt, node->hook_data))
+      const SimPacketInfo *outer = node->hook_info;   /* NULL unless nested */
+      node->hook_info = &info;
+      SimHookVerdict verdict = node->hook (node, iface, pkt, node->hook_data);
+      node->hook_info = outer;
+      switch (verdict)
         {
         case SIM_HOOK_DROP:
           node->stats.hook_dropped++;
