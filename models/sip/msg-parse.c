@@ -624,6 +624,22 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, gboolea
 
   if (p == e)
     return add_value (m, def, name, sip_str (p, 0), defer, error);
+  /* Most values hold no quoted string and no <...> (Via, Allow,
+   * Supported): then every comma splits, and memchr finds them. */
+  if (memchr (p, '"', (gsize) (e - p)) == NULL && memchr (p, '<', (gsize) (e - p)) == NULL)
+    for (;;)
+      {
+        const char *q = memchr (s, ',', (gsize) (e - s));
+        if (q == NULL)
+          q = e;
+        SipStr v = sip_str_trim (s, q);
+        if (v.len || eager)
+          if (!add_value (m, def, name, v, defer, error))
+            return FALSE;
+        if (q == e)
+          return TRUE;
+        s = q + 1;
+      }
   for (const char *q = p;;)
     {
       if (q < e && *q == '"')
