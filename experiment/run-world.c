@@ -278,6 +278,7 @@ build_proxies (Run *run)
           return FALSE;
         }
       sip_proxy_set_probe_func (rp->proxy, on_probe, rp);
+      sip_proxy_set_keep_probes (rp->proxy, FALSE);   /* on_probe takes what is needed */
       ObsProxy op = { g_strdup (sp->name), { sp->addr, sp->cfg.port ? sp->cfg.port : 5060 } };
       g_array_append_val (run->obs->proxies, op);
     }
