@@ -90,9 +90,10 @@ typedef struct {
   GHashTable *calls;
 } UnitAcc;
 
+/* One observation of one unit at the instant being gathered. */
 typedef struct {
-  guint unit, next;
-  guint idx;                   /* into events or nats */
+  guint    next;               /* the unit's next item, G_MAXUINT */
+  guint    idx;                /* into events or nats */
   gboolean nat;
 } Item;
 
@@ -410,9 +411,8 @@ close_periods (MetricsAcc *a, UnitAcc *s, SimTime t)
 }
 
 static void
-call_event (MetricsAcc *a, UnitAcc *s, const ObsEvent *e)
+call_event (UnitAcc *s, const ObsEvent *e)
 {
-  (void) a;
   /* Calls by (generator, id): device ids and generator ids are apart.
    * Device-side incoming calls are the callee's view of someone else's
    * attempt: only their loss counts (calls_lost). */
@@ -488,7 +488,7 @@ unit_event (MetricsAcc *a, UnitAcc *s, const ObsEvent *e)
       s->flow_fails += win;
       break;
     case DEVICE_EVENT_CALL:
-      call_event (a, s, e);
+      call_event (s, e);
       break;
     case DEVICE_EVENT_SUBSCRIPTION:
       switch (ev->sub_phase)
@@ -634,7 +634,7 @@ static void
 add_item (MetricsAcc *a, guint u, gboolean nat, guint idx)
 {
   UnitAcc *s = &a->u[u];
-  Item it = { u, G_MAXUINT, idx, nat };
+  Item it = { G_MAXUINT, idx, nat };
   g_array_append_val (a->items, it);
   guint i = a->items->len - 1;
   if (s->head == G_MAXUINT)
