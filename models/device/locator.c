@@ -177,18 +177,36 @@ cache_entry_free (gpointer p)
   g_free (e);
 }
 
-static char *
-cache_key (StepKind kind, const char *name)
+/* The cache key "A name" / "SRV name", the name in lower case, written
+ * into @buf (@size bytes) when it fits, else into a new string set in
+ * *@heap (the caller frees it).  A cache lookup is made for every step of
+ * every resolution, so the usual key (a DNS name is at most 255 bytes)
+ * costs no allocation (issue 17). */
+static const char *
+cache_key_into (StepKind kind, const char *name, char *buf, gsize size, char **heap)
 {
-  g_autofree char *lower = g_ascii_strdown (name, -1);
-  return g_strconcat (kind == STEP_A ? "A " : "SRV ", lower, NULL);
+  const char *prefix = kind == STEP_A ? "A " : "SRV ";
+  gsize plen = strlen (prefix), nlen = strlen (name);
+  char *k = buf;
+  *heap = NULL;
+  if (plen + nlen + 1 > size)
+    k = *heap = g_malloc (plen + nlen + 1);
+  memcpy (k, prefix, plen);
+  for (gsize i = 0; i < nlen; i++)
+    k[plen + i] = g_ascii_tolower (name[i]);
+  k[plen + nlen] = '\0';
+  return k;
 }
+
+#define CACHE_KEY_BUF 272
 
 /* The fresh entry for (kind, name), or NULL. */
 static const CacheEntry *
 cache_get (DeviceLocator *loc, StepKind kind, const char *name)
 {
-  g_autofree char *key = cache_key (kind, name);
+  char buf[CACHE_KEY_BUF];
+  g_autofree char *heap = NULL;
+  const char *key = cache_key_into (kind, name, buf, sizeof buf, &heap);
   CacheEntry *e = g_hash_table_lookup (loc->cache, key);
   if (e == NULL)
     return NULL;
@@ -227,7 +245,10 @@ cache_put (DeviceLocator *loc, StepKind kind, const HostDnsResult *res, SimTime 
       g_array_append_val (e->srv, s);
     }
   }
-  g_hash_table_replace (loc->cache, cache_key (kind, res->name), e);
+  char buf[CACHE_KEY_BUF];
+  char *heap;
+  const char *key = cache_key_into (kind, res->name, buf, sizeof buf, &heap);
+  g_hash_table_replace (loc->cache, heap ? heap : g_strdup (key), e);
 }
 
 void
