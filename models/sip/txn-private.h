@@ -41,8 +41,8 @@ struct SipTxn {
   gpointer     user_data;
 
   SipMsg      *request;            /* ref */
-  char        *branch;             /* top Via branch of the request */
-  char        *method;             /* CSeq method of the request */
+  char        *branch;             /* top Via branch of the request, in text[] */
+  char        *method;             /* CSeq method of the request, in text[] */
   char        *key;                /* match-table key (note 7 of the header) */
   SipTxnPeer   peer;               /* where we send */
   GList        link;               /* in layer->all until released */
@@ -69,6 +69,10 @@ struct SipTxn {
 
   guint        busy;               /* TU callbacks on the stack */
   gboolean     dead;               /* terminated and reported; freed at busy 0 */
+
+  /* "branch\0method\0": the strings live in the transaction's own block,
+   * one allocation instead of three per transaction (issue 17). */
+  char         text[];
 };
 
 /* ---------------------------------------------------- txn-layer.c */
@@ -116,6 +120,10 @@ void      txn_layer_to_stray  (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer
  * txn-dispatch.c's business). */
 char     *txn_client_key      (const char *branch, gsize branch_len,
                                const char *method, gsize method_len);
+/* The same in @buf (@size bytes) when it fits, else newly allocated in
+ * *@heap (the caller frees it): for lookups, which keep no key. */
+const char *txn_client_key_in (char *buf, gsize size, char **heap, const char *branch,
+                               gsize branch_len, const char *method, gsize method_len);
 
 /* Extracts @msg's top Via branch and CSeq method; FALSE if either is
  * missing. */
