@@ -462,7 +462,7 @@ device_ka_send (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCus
 
   char a[SIM_SOCKADDR_STRLEN];
   host_trace (ka->host, "dev keep-alive %s -> %s", device_ka_type_to_string (type),
-              sim_sockaddr_to_string (to, a));
+              id != NULL && id->to_text != NULL ? id->to_text : sim_sockaddr_to_string (to, a));
   switch (type)
     {
     case DEVICE_KA_KEEPALIVE:
