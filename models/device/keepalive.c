@@ -52,8 +52,9 @@
 #define ASAN_UNPOISON_MEMORY_REGION(a, n) ((void) (a), (void) (n))
 #endif
 
-/* Note 4: more than two in flight at once is rare; four is plenty. */
-#define KA_SPARE_MAX 4
+/* Note 4: one keep-alive is usually in flight (two while a STUN and a
+ * SIP kind overlap), so two spares, at most 2 x 168 bytes per account. */
+#define KA_SPARE_MAX 2
 
 typedef struct Item Item;
 struct Item {
