@@ -58,6 +58,14 @@
 
 #define SIP_DEFAULT_PORT 5060      /* RFC 3261 §19.1.2 */
 
+/* Scratch arrays of a step (orders, keys): on the stack for up to
+ * SCRATCH_N records, which every answer of the scenarios has, else in
+ * @heap (a g_autofree pointer, NULL before).  A resolution made about ten
+ * small allocations for them (issue 17). */
+#define SCRATCH_N 16
+#define SCRATCH(buf, heap, n) \
+  ((n) <= G_N_ELEMENTS (buf) ? (buf) : ((heap) = g_new (__typeof__ (*(buf)), (n))))
+
 typedef enum { STEP_A, STEP_SRV, STEP_NAPTR } StepKind;
 
 typedef struct {
@@ -386,12 +394,16 @@ finish_a (DeviceLocateRequest *req, const HostDnsA *a, guint n)
 {
   const Step *st = &req->steps[req->step];
   DeviceServerList *list = list_new (req, n);
-  g_autofree guint *order = g_new (guint, MAX (n, 1));
+  guint order_buf[SCRATCH_N];
+  g_autofree guint *order_heap = NULL;
+  guint *order = SCRATCH (order_buf, order_heap, n);
   for (guint i = 0; i < n; i++)
     order[i] = i;
   if (req->srv_order == DEVICE_SRV_HASH) {
     /* B47: libre's dns_rrlist_sort_addr, not the answer's order. */
-    g_autofree guint32 *ips = g_new (guint32, MAX (n, 1));
+    guint32 ips_buf[SCRATCH_N];
+    g_autofree guint32 *ips_heap = NULL;
+    guint32 *ips = SCRATCH (ips_buf, ips_heap, n);
     for (guint i = 0; i < n; i++)
       ips[i] = a[i].ip;
     device_addr_order_hash (ips, n, req->sort_key, order);
@@ -400,7 +412,7 @@ finish_a (DeviceLocateRequest *req, const HostDnsA *a, guint n)
     list->c[i].addr = (SimSockAddr) { a[order[i]].ip, st->port };
     list->c[i].host = g_strdup (st->qname);
   }
-  list->description = g_strdup_printf ("A %s", st->qname);
+  list->description = g_strconcat ("A ", st->qname, NULL);
   request_finish (req, list);
 }
 
@@ -434,7 +446,9 @@ finish_srv (DeviceLocateRequest *req)
     Target *t = g_ptr_array_index (req->targets, req->srv_target[i]);
     if (t->status != HOST_DNS_OK)
       continue;
-    g_autofree guint *ord = g_new (guint, MAX (t->ips->len, 1));
+    guint ord_buf[SCRATCH_N];
+    g_autofree guint *ord_heap = NULL;
+    guint *ord = SCRATCH (ord_buf, ord_heap, t->ips->len);
     for (guint j = 0; j < t->ips->len; j++)
       ord[j] = j;
     if (req->srv_order == DEVICE_SRV_HASH)
@@ -448,7 +462,7 @@ finish_srv (DeviceLocateRequest *req)
       c->host = g_strdup (s->target);
     }
   }
-  list->description = g_strdup_printf ("SRV %s", st->qname);
+  list->description = g_strconcat ("SRV ", st->qname, NULL);
   targets_clear (req);
   request_finish (req, list);
 }
@@ -535,12 +549,18 @@ static void
 srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
 {
   DeviceLocator *loc = req->loc;
-  g_autofree DeviceSrvKey *keys = g_new (DeviceSrvKey, MAX (n, 1));
-  g_autofree guint *order = g_new (guint, MAX (n, 1));
+  DeviceSrvKey keys_buf[SCRATCH_N];
+  guint order_buf[SCRATCH_N];
+  g_autofree DeviceSrvKey *keys_heap = NULL;
+  g_autofree guint *order_heap = NULL;
+  DeviceSrvKey *keys = SCRATCH (keys_buf, keys_heap, n);
+  guint *order = SCRATCH (order_buf, order_heap, n);
   for (guint i = 0; i < n; i++)
     keys[i] = (DeviceSrvKey) { recs[i].priority, recs[i].weight };
   if (req->srv_order == DEVICE_SRV_HASH) {
-    g_autofree const char **names = g_new (const char *, MAX (n, 1));
+    const char *names_buf[SCRATCH_N];
+    g_autofree const char **names_heap = NULL;
+    const char **names = SCRATCH (names_buf, names_heap, n);
     for (guint i = 0; i < n; i++)
       names[i] = recs[i].target ? recs[i].target : "";
     device_srv_order_hash (keys, (const char *const *) names, n, req->sort_key, order);
@@ -579,7 +599,9 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
   req->targets_left = nt;
   /* Cache hits first (they complete synchronously and may finish the
    * step when every target is cached), then the questions. */
-  g_autofree gboolean *need = g_new (gboolean, nt);
+  gboolean need_buf[SCRATCH_N];
+  g_autofree gboolean *need_heap = NULL;
+  gboolean *need = SCRATCH (need_buf, need_heap, nt);
   for (guint i = 0; i < nt; i++)
     need[i] = TRUE;
   for (guint i = 0; i < nt; i++) {
