@@ -42,9 +42,13 @@
  *      error_status (skip_server + next_server with no try left).
  *    - receive (read_udp_packets): a datagram is read into a buffer of
  *      MAXENDSSZ + 1 = 4097 bytes (longer ones are cut, as recvfrom
- *      does).  Zero bytes, or an ICMP error (a recvfrom failing with
- *      ECONNREFUSED), is handle_error: ARES_ECONNREFUSED, whatever its
- *      source.  A datagram from another address than the server's is
+ *      does).  An ICMP error (a recvfrom failing with ECONNREFUSED) is
+ *      handle_error: ARES_ECONNREFUSED.  A datagram of zero bytes is
+ *      ignored: upstream 1.18.1 took it for an error too, but Debian's
+ *      1.18.1-3 carries the fix of CVE-2023-32067 (upstream 1.19.1,
+ *      read_udp_packets: "a result code of 0 is a 0-length UDP packet"),
+ *      and tests/test-dns.c "7-matching" showed the channel binding
+ *      ignoring it.  A datagram from another address than the server's is
  *      dropped (same_address; c-ares compares the address, and its
  *      socket is connect()ed, so the kernel drops other source ports:
  *      here the port is compared too, the host sockets being
@@ -96,7 +100,7 @@
  *
  *   event              attempt running                outcome stored
  *   matching answer    close, store, step_timer       -
- *   ICMP / 0 bytes     close, store ECONNREFUSED      -
+ *   ICMP error         close, store ECONNREFUSED      -
  *   other datagram     drop                           -
  *   try_timer          close, next attempt or finish  (ignored: reported)
  *   step_timer         -                              on_step
@@ -417,10 +421,7 @@ on_udp_recv (SimHostUdp *udp, const SimSockAddr *from, const guint8 *data, gsize
   g_assert (udp == lk->udp && !lk->reported);
   gsize n = MIN (len, READ_MAX_);
   if (n == 0)
-    {
-      report (lk, ARES_ECONNREFUSED, NULL, 0);   /* handle_error */
-      return;
-    }
+    return;                                       /* CVE-2023-32067 fix (note 3) */
   if (from->ip != lk->peer.ip || from->port != lk->peer.port)
     return;                                       /* same_address */
   if (n < HDR_LEN_ || sim_get_be16 (data) != lk->wire_id || !same_question (lk, data, n))
