@@ -613,7 +613,7 @@ test_port_unreachable (void)
 }
 
 /* Two lookups at once: one times out, the other is answered; each keeps
- * its own timing (one c-ares channel per lookup). */
+ * its own timing (each lookup has its own socket, ID and timer). */
 static void
 test_concurrent (void)
 {
@@ -954,7 +954,7 @@ busy_resolver (void)
   g_assert_cmpint (g.status, ==, HOST_DNS_OK);
   run_a (&d, "nothere.example.test", &g, SIM_S (20));
   got_clear (&g);
-  for (guint i = 0; i < 12; i++)                     /* more than the pool holds */
+  for (guint i = 0; i < 12; i++)                     /* some cancelled mid-query */
     {
       HostDnsLookup *lk = host_resolver_lookup_a (d.res, "slow.example.test", on_result, &g);
       sim_world_run_for (d.f.world, SIM_MS (1 + 50 * i));
