@@ -95,7 +95,8 @@
  * finish or cancel):
  *
  *   attempt running:  udp != NULL, try_timer pending, !reported
- *   outcome stored:   udp == NULL, step_timer pending, reported
+ *   outcome stored:   udp == NULL, step_timer pending, reported (try_timer
+ *                     may still be pending: on_step cancels it)
  *   (between attempts nothing is pending; start_attempt runs at once)
  *
  *   event              attempt running                outcome stored
