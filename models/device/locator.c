@@ -74,11 +74,14 @@ typedef struct {
   guint16  port;            /* STEP_A: the port of its candidates */
 } Step;
 
-/* One cached answer set. */
+/* One cached answer set, in one block: the entry, its n records, then the
+ * SRV targets' text (an answer is cached for every lookup: one allocation
+ * instead of three to six, issue 17).  g_free() frees it all. */
 typedef struct {
-  SimTime expires_at;
-  GArray *a;                /* HostDnsA (A) */
-  GArray *srv;              /* HostDnsSrv with target owned (SRV) */
+  SimTime           expires_at;
+  guint             n;
+  const HostDnsA   *a;      /* A: n records in the block; else NULL */
+  const HostDnsSrv *srv;    /* SRV: n records in the block, targets too; else NULL */
 } CacheEntry;
 
 struct DeviceLocator {
@@ -171,20 +174,6 @@ device_server_list_find (const DeviceServerList *list, const SimSockAddr *addr)
 
 /* ------------------------------------------------------------ cache */
 
-static void
-cache_entry_free (gpointer p)
-{
-  CacheEntry *e = p;
-  if (e->srv)
-    for (guint i = 0; i < e->srv->len; i++)
-      g_free ((char *) g_array_index (e->srv, HostDnsSrv, i).target);
-  if (e->a)
-    g_array_unref (e->a);
-  if (e->srv)
-    g_array_unref (e->srv);
-  g_free (e);
-}
-
 /* The cache key "A name" / "SRV name", the name in lower case, written
  * into @buf (@size bytes) when it fits, else into a new string set in
  * *@heap (the caller frees it).  A cache lookup is made for every step of
@@ -240,18 +229,37 @@ answer_expiry (const HostDnsResult *res, SimTime now)
 static void
 cache_put (DeviceLocator *loc, StepKind kind, const HostDnsResult *res, SimTime expires_at)
 {
-  CacheEntry *e = g_new0 (CacheEntry, 1);
+  G_STATIC_ASSERT (sizeof (CacheEntry) % G_ALIGNOF (HostDnsSrv) == 0);
+  G_STATIC_ASSERT (sizeof (CacheEntry) % G_ALIGNOF (HostDnsA) == 0);
+  guint n = kind == STEP_A ? res->n_a : res->n_srv;
+  gsize rec = kind == STEP_A ? sizeof (HostDnsA) : sizeof (HostDnsSrv);
+  gsize text = 0;
+  if (kind != STEP_A)
+    for (guint i = 0; i < n; i++)
+      text += res->srv[i].target ? strlen (res->srv[i].target) + 1 : 0;
+  CacheEntry *e = g_malloc (sizeof *e + n * rec + text);
   e->expires_at = expires_at;
+  e->n = n;
+  e->a = NULL;
+  e->srv = NULL;
+  char *recs = (char *) (e + 1);
   if (kind == STEP_A) {
-    e->a = g_array_sized_new (FALSE, FALSE, sizeof (HostDnsA), res->n_a);
-    g_array_append_vals (e->a, res->a, res->n_a);
+    if (n)
+      memcpy (recs, res->a, n * rec);
+    e->a = (const HostDnsA *) (void *) recs;
   } else {
-    e->srv = g_array_sized_new (FALSE, FALSE, sizeof (HostDnsSrv), res->n_srv);
-    for (guint i = 0; i < res->n_srv; i++) {
-      HostDnsSrv s = res->srv[i];
-      s.target = g_strdup (s.target);
-      g_array_append_val (e->srv, s);
+    HostDnsSrv *srv = (HostDnsSrv *) (void *) recs;
+    char *t = recs + n * rec;
+    for (guint i = 0; i < n; i++) {
+      srv[i] = res->srv[i];
+      if (srv[i].target) {
+        gsize len = strlen (srv[i].target) + 1;
+        memcpy (t, srv[i].target, len);
+        srv[i].target = t;
+        t += len;
+      }
     }
+    e->srv = srv;
   }
   char buf[CACHE_KEY_BUF];
   char *heap;
@@ -613,11 +621,11 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
     req->last_status = HOST_DNS_OK;
     if (req->targets_left == 1) {
       /* The last one: this call ends the step (and may free req). */
-      target_done (req, i, HOST_DNS_OK, (const HostDnsA *) (void *) e->a->data, e->a->len,
+      target_done (req, i, HOST_DNS_OK, e->a, e->n,
                    e->expires_at);
       return;
     }
-    target_done (req, i, HOST_DNS_OK, (const HostDnsA *) (void *) e->a->data, e->a->len,
+    target_done (req, i, HOST_DNS_OK, e->a, e->n,
                  e->expires_at);
   }
   for (guint i = 0; i < nt; i++)
@@ -650,9 +658,9 @@ request_run_step (DeviceLocateRequest *req)
   req->last_status = HOST_DNS_OK;
   req->expires_at = MIN (req->expires_at, e->expires_at);
   if (st->kind == STEP_A)
-    finish_a (req, (const HostDnsA *) (void *) e->a->data, e->a->len);
+    finish_a (req, e->a, e->n);
   else
-    srv_step (req, (const HostDnsSrv *) (void *) e->srv->data, e->srv->len);
+    srv_step (req, e->srv, e->n);
 }
 
 static void
@@ -780,7 +788,7 @@ device_locator_new (SimHost *host, HostResolver *resolver, SimRng *rng)
   loc->host = host;
   loc->resolver = resolver;
   loc->rng = rng;
-  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
+  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&loc->pending);
   return loc;
 }
