@@ -251,9 +251,9 @@ acc_on_tp_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
 /* ----------------------------------------------------------- lifecycle */
 
 DeviceAccount *
-device_account_new (Device *dev, guint n, GError **error)
+device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GError **error)
 {
-  const DeviceAccountConfig *cfg = &dev->cfg.accounts[n - 1];
+  const DeviceAccountConfig *cfg = &dev->cfg->accounts[n - 1];
   DeviceAccount *acc = g_new0 (DeviceAccount, 1);
   acc->dev = dev;
   acc->n = n;
@@ -307,7 +307,10 @@ device_account_new (Device *dev, guint n, GError **error)
   acc->ka = device_ka_new (dev->host, acc->layer, acc->stun, &acc->rng,
                            acc_stun_send, acc);
 
-  acc->user = g_strdup (cfg->user_id && cfg->user_id[0] ? cfg->user_id : cfg->auth_username);
+  const char *user_id = id && id->user_id ? id->user_id : cfg->user_id;
+  acc->auth_username = g_strdup (id && id->auth_username ? id->auth_username
+                                                         : cfg->auth_username);
+  acc->user = g_strdup (user_id && user_id[0] ? user_id : acc->auth_username);
   acc->domain = g_strdup (device_account_config_registrar (cfg));
   if (cfg->outbound_proxy && cfg->outbound_proxy[0]) {
     /* B11, B18: lookups and redundancy follow the outbound proxy. */
@@ -321,20 +324,20 @@ device_account_new (Device *dev, guint n, GError **error)
                        : cfg->proxy_server_port;
   }
 
-  DeviceRegIdentity id = {
+  DeviceRegIdentity rid = {
     .user = acc->user,
     .domain = acc->domain,
     .domain_port = 0,
-    .auth_username = cfg->auth_username,
+    .auth_username = acc->auth_username,
     .auth_password = cfg->auth_password,
     .instance = cfg->include_instance ? dev->instance : NULL,
-    .user_agent = dev->cfg.user_agent && dev->cfg.user_agent[0] ? dev->cfg.user_agent : NULL,
+    .user_agent = dev->cfg->user_agent && dev->cfg->user_agent[0] ? dev->cfg->user_agent : NULL,
     .trace_name = acc->name,
   };
-  acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
-  acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
-  acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
-  acc->f2_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
+  acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
+  acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
+  acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
+  acc->f2_reg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
   device_calls_init (acc);
   device_sub_init (acc);
 
@@ -484,6 +487,7 @@ device_account_free (DeviceAccount *acc)
   device_ka_custom_clear (&acc->ka_custom);
   g_array_free (acc->blocked, TRUE);
   g_free (acc->user);
+  g_free (acc->auth_username);
   g_free (acc->domain);
   g_free (acc->target);
   g_free (acc);

@@ -178,7 +178,7 @@ call_dialog_config (DeviceCall *c, const SimSockAddr *server, const AccHop *hop,
   strings[1] = g_strdup_printf ("sip:%s@%s:%u%s", acc->user, cip, hop->contact.port,
                                 hop->contact_param);
   strings[2] = g_strdup (vip);
-  const char *ua = acc->dev->cfg.user_agent;
+  const char *ua = acc->dev->cfg->user_agent;
   *cfg = (SipDialogConfig) {
     .local_uri = strings[0], .contact_uri = strings[1], .via_host = strings[2],
     .via_port = hop->via_port, .via_transport = hop->via_transport, .rport = acc->cfg->rport,
