@@ -324,6 +324,9 @@ device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GErro
                        : cfg->proxy_server_port;
   }
 
+  /* The legs borrow these (reg.h): acc->user, domain and auth_username
+   * are freed after the legs (device_account_free), the config and
+   * dev->instance outlive the account. */
   DeviceRegIdentity rid = {
     .user = acc->user,
     .domain = acc->domain,

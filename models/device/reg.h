@@ -117,7 +117,9 @@ typedef void (*DeviceRegFunc) (DeviceReg *reg, const DeviceRegResult *result, gp
 
 /* A leg sending through @layer (not owned), drawing Call-ID, tag, branches
  * and cnonces from @rng (not owned); @acc (not owned, must outlive the leg)
- * gives timers, expiry and limits; @id is copied. */
+ * gives timers, expiry and limits.  @id's strings are borrowed and must
+ * outlive the leg: an account's four legs share the account's (issue 17;
+ * the account owns them, account.c). */
 DeviceReg  *device_reg_new     (SipTxnLayer *layer, SimRng *rng, const DeviceAccountConfig *acc,
                                 const DeviceRegIdentity *id);
 /* Aborts an attempt in progress without calling back.  NULL-safe. */
