@@ -250,6 +250,40 @@ acc_on_tp_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
 
 /* ----------------------------------------------------------- lifecycle */
 
+/* What every leg of @acc is made with.  The legs borrow these strings
+ * (reg.h): acc->user, domain and auth_username are freed after the legs
+ * (device_account_free); the config and dev->instance outlive the
+ * account. */
+static void
+acc_reg_identity (const DeviceAccount *acc, DeviceRegIdentity *rid)
+{
+  const Device *dev = acc->dev;
+  *rid = (DeviceRegIdentity) {
+    .user = acc->user,
+    .domain = acc->domain,
+    .domain_port = 0,
+    .auth_username = acc->auth_username,
+    .auth_password = acc->cfg->auth_password,
+    .instance = acc->cfg->include_instance ? dev->instance : NULL,
+    .user_agent = dev->cfg->user_agent && dev->cfg->user_agent[0] ? dev->cfg->user_agent : NULL,
+    .trace_name = acc->name,
+  };
+}
+
+DeviceReg *
+acc_leg (DeviceAccount *acc, DeviceReg **leg, char **tag)
+{
+  if (*leg == NULL)
+    {
+      g_assert (*tag != NULL);
+      DeviceRegIdentity rid;
+      acc_reg_identity (acc, &rid);
+      *leg = device_reg_new_tagged (acc->layer, &acc->rng, acc->cfg, &rid,
+                                    g_steal_pointer (tag));
+    }
+  return *leg;
+}
+
 DeviceAccount *
 device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GError **error)
 {
@@ -324,23 +358,16 @@ device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GErro
                        : cfg->proxy_server_port;
   }
 
-  /* The legs borrow these (reg.h): acc->user, domain and auth_username
-   * are freed after the legs (device_account_free), the config and
-   * dev->instance outlive the account. */
-  DeviceRegIdentity rid = {
-    .user = acc->user,
-    .domain = acc->domain,
-    .domain_port = 0,
-    .auth_username = acc->auth_username,
-    .auth_password = cfg->auth_password,
-    .instance = cfg->include_instance ? dev->instance : NULL,
-    .user_agent = dev->cfg->user_agent && dev->cfg->user_agent[0] ? dev->cfg->user_agent : NULL,
-    .trace_name = acc->name,
-  };
+  DeviceRegIdentity rid;
+  acc_reg_identity (acc, &rid);
   acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
-  acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
-  acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
-  acc->f2_reg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
+  /* The other three legs (B21's secondary, B28's removal at the backup,
+   * RFC 5626's second flow) are made when first used (acc_leg); their
+   * From tags are drawn here, where making them drew them, so the
+   * account's stream is drawn in the same order as ever. */
+  acc->sec_tag = sip_gen_tag (&acc->rng);
+  acc->unreg_tag = sip_gen_tag (&acc->rng);
+  acc->f2_tag = sip_gen_tag (&acc->rng);
   device_calls_init (acc);
   device_sub_init (acc);
 
@@ -482,6 +509,9 @@ device_account_free (DeviceAccount *acc)
   device_reg_free (acc->sec_reg);
   device_reg_free (acc->unreg);
   device_reg_free (acc->f2_reg);
+  g_free (acc->sec_tag);
+  g_free (acc->unreg_tag);
+  g_free (acc->f2_tag);
   device_ka_free (acc->ka);
   stun_client_free (acc->stun);
   sip_txn_layer_free (acc->layer);

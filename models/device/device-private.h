@@ -63,6 +63,10 @@ struct DeviceAccount {
   /* state */
   DeviceAccountState         state;
   DeviceReg                 *reg;             /* the registration leg */
+  /* The From tags of sec_reg, unreg and f2_reg, drawn when the account is
+   * made; each leg is made (acc_leg) the first time it is used, taking
+   * its tag (then NULL). */
+  char                      *sec_tag, *unreg_tag, *f2_tag;
   DeviceLocateRequest       *locate;
   DeviceServerList          *list;            /* candidates in try order */
   RoundKind                  round;

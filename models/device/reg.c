@@ -83,7 +83,16 @@ DeviceReg *
 device_reg_new (SipTxnLayer *layer, SimRng *rng, const DeviceAccountConfig *acc,
                 const DeviceRegIdentity *id)
 {
+  g_return_val_if_fail (rng != NULL, NULL);
+  return device_reg_new_tagged (layer, rng, acc, id, sip_gen_tag (rng));
+}
+
+DeviceReg *
+device_reg_new_tagged (SipTxnLayer *layer, SimRng *rng, const DeviceAccountConfig *acc,
+                       const DeviceRegIdentity *id, char *from_tag)
+{
   g_return_val_if_fail (layer != NULL && rng != NULL && acc != NULL && id != NULL, NULL);
+  g_return_val_if_fail (from_tag != NULL, NULL);
   g_return_val_if_fail (id->user != NULL && id->domain != NULL, NULL);
   DeviceReg *r = g_new0 (DeviceReg, 1);
   r->layer = layer;
@@ -100,7 +109,7 @@ device_reg_new (SipTxnLayer *layer, SimRng *rng, const DeviceAccountConfig *acc,
   r->trace_name = id->trace_name ? id->trace_name : "SP?";
   r->request_uri = id->domain_port ? g_strdup_printf ("sip:%s:%u", id->domain, id->domain_port)
                                    : g_strdup_printf ("sip:%s", id->domain);
-  r->from_tag = sip_gen_tag (rng);
+  r->from_tag = from_tag;
   r->expires = acc->register_expires;
   return r;
 }
@@ -134,15 +143,14 @@ device_reg_free (DeviceReg *r)
 void
 device_reg_cancel (DeviceReg *r)
 {
-  g_return_if_fail (r != NULL);
-  attempt_reset (r);
+  if (r != NULL)
+    attempt_reset (r);
 }
 
 gboolean
 device_reg_is_busy (const DeviceReg *r)
 {
-  g_return_val_if_fail (r != NULL, FALSE);
-  return r->busy;
+  return r != NULL && r->busy;
 }
 
 const char *
