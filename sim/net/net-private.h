@@ -52,7 +52,9 @@ struct SimNode {
   SimRng       rng;
   guint16      ip_id;
   guint16      port_lo, port_hi, port_next;
-  GHashTable  *udp_ports;    /* port -> SimUdpSocket*, not owned */
+  GHashTable  *udp_ports;    /* port -> SimUdpSocket*, not owned; made with the first
+                              * socket: routers and NATs (one per phone in a run)
+                              * never open one (issue 17) */
   SimTcpStack *tcp;          /* created on first use by tcp.c */
   SimTcpConfig tcp_config;
   SimNodeStats stats;

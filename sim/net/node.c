@@ -57,7 +57,8 @@ node_free (SimNode *node)
     sim_tcp_stack_free (node->tcp);
   /* Sockets still open belong to their users; they must be closed before
    * the net is freed (a UDP socket holds no timers, so only the table). */
-  g_hash_table_destroy (node->udp_ports);
+  if (node->udp_ports)
+    g_hash_table_destroy (node->udp_ports);
   g_hash_table_destroy (node->host_routes);
   g_hash_table_destroy (node->local_addrs);
   for (guint i = 0; i < node->ifaces->len; i++)
@@ -157,7 +158,6 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
   node->host_routes = g_hash_table_new (g_direct_hash, g_direct_equal);
   node->local_addrs = g_hash_table_new (g_direct_hash, g_direct_equal);
-  node->udp_ports = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_autofree char *stream = g_strdup_printf ("net/node/%s", name);
   sim_world_rng_init (net->world, &node->rng, stream);
   /* Linux randomises the IP ID and the ephemeral port start; so do we,

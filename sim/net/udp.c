@@ -21,7 +21,7 @@ struct SimUdpSocket {
 gboolean
 sim_udp_port_in_use (SimNode *node, guint16 port)
 {
-  return g_hash_table_contains (node->udp_ports, GUINT_TO_POINTER (port));
+  return node->udp_ports && g_hash_table_contains (node->udp_ports, GUINT_TO_POINTER (port));
 }
 
 SimUdpSocket *
@@ -36,6 +36,8 @@ sim_udp_open (SimNode *node, const SimSockAddr *local, GError **error)
   SimUdpSocket *sock = g_new0 (SimUdpSocket, 1);
   sock->node = node;
   sock->local = want;
+  if (node->udp_ports == NULL)          /* the node's first socket (net-private.h) */
+    node->udp_ports = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_hash_table_insert (node->udp_ports, GUINT_TO_POINTER (want.port), sock);
   return sock;
 }
@@ -109,7 +111,8 @@ sim_udp_close (SimUdpSocket *sock)
 gboolean
 sim_udp_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
 {
-  SimUdpSocket *sock = g_hash_table_lookup (node->udp_ports, GUINT_TO_POINTER (info->dport));
+  SimUdpSocket *sock = node->udp_ports
+                       ? g_hash_table_lookup (node->udp_ports, GUINT_TO_POINTER (info->dport)) : NULL;
   if (sock == NULL || (sock->local.ip != SIM_IP4_ANY && sock->local.ip != info->dst))
     return FALSE;
   SimSockAddr from = { info->src, info->sport };
@@ -123,7 +126,8 @@ sim_udp_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
 void
 sim_udp_icmp_error (SimNode *node, SimNetError err, const SimPacketInfo *quoted)
 {
-  SimUdpSocket *sock = g_hash_table_lookup (node->udp_ports, GUINT_TO_POINTER (quoted->sport));
+  SimUdpSocket *sock = node->udp_ports
+                       ? g_hash_table_lookup (node->udp_ports, GUINT_TO_POINTER (quoted->sport)) : NULL;
   if (sock == NULL)
     return;
   SimSockAddr remote = { quoted->dst, quoted->dport };
