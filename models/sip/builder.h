@@ -4,7 +4,7 @@
  *
  * A SipBuilder accumulates a start line and headers as text and finishes
  * into wire bytes (Content-Length added from the body) or straight into a
- * parsed SipMsg.  Everything passed in is copied.  Identifiers (branch,
+ * SipMsg, which is not parsed again (sip_builder_finish_msg()).  Everything passed in is copied.  Identifiers (branch,
  * tag, Call-ID) are drawn from a SimRng the caller owns: no global state,
  * so the same seed gives the same bytes.
  */
@@ -60,11 +60,18 @@ void        sip_builder_stamp_via (SipBuilder *b, const SipMsg *request,
 void        sip_builder_set_body  (SipBuilder *b, const char *content_type,
                                    const guint8 *body, gsize len);
 
-/* Finishes: adds Content-Length, frees @b, returns the wire bytes. */
+/* Finishes: adds Content-Length, frees @b, returns the wire bytes (the
+ * caller owns the GBytes). */
 GBytes     *sip_builder_finish    (SipBuilder *b);
-/* As sip_builder_finish() but parsed.  The builder's output is always
- * valid SIP, so a parse failure here is a programming error (g_critical,
- * NULL). */
+/* Finishes into a SipMsg (the caller owns its one reference; frees @b)
+ * whose sip_msg_raw() is what sip_builder_finish() returns, without
+ * parsing those bytes: the message is filled from the builder's parts and
+ * each header's parsed struct is filled when it is first read (builder.c
+ * note 4).  Every accessor gives what sip_msg_parse() of the same bytes
+ * gives; non-release builds check that on every call.  The builder's
+ * output is always valid SIP, so bytes the parser would refuse (a value
+ * holding CR/LF, a bad URI) are a programming error: g_critical and NULL,
+ * or, for a header that is parsed only when read, g_critical then. */
 SipMsg     *sip_builder_finish_msg (SipBuilder *b);
 
 /* Identifiers.  Each returns a newly allocated string; g_free() it. */

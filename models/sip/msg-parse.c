@@ -37,6 +37,13 @@
  *    rule); sip_frame() (framing.h) enforces the stream rule that
  *    Content-Length is mandatory.  CRLFs before the start line are skipped
  *    (§7.5).
+ *
+ * 5. The line, start-line and end-of-headers steps are also what the
+ *    builder fills its messages with (msg-private.h note 3), with @defer
+ *    set; that is why duplicate single-valued headers are refused in
+ *    add_value() from the seen bits, before and apart from parsing the
+ *    value (parse_eager()), so a deferred parse refuses the same
+ *    messages.
  */
 #include "models/sip/msg-private.h"
 
@@ -371,8 +378,6 @@ static gboolean
 parse_delta (SipStr v, guint64 max, const char *name, gint64 *out, GError **error)
 {
   guint64 n;
-  if (*out != -1)
-    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s appears more than once", name);
   if (!sip_parse_uint (v.p, v.len, max, &n))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s \"%.*s\" is not a number in range",
           name, (int) MIN (v.len, 40), v.p);
@@ -387,8 +392,6 @@ parse_retry_after (SipMsg *m, SipStr v, GError **error)
   const char *p = v.p, *e = v.p + v.len, *d = p;
   guint64 n;
 
-  if (m->retry_after != -1)
-    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Retry-After appears more than once");
   while (p < e && SIP_CC (*p, CC_DIGIT))
     p++;
   if (!sip_parse_uint (d, (gsize) (p - d), G_MAXUINT32, &n))
@@ -425,8 +428,6 @@ parse_cseq (SipMsg *m, SipStr v, GError **error)
   const char *p = v.p, *e = v.p + v.len, *d = p;
   guint64 n;
 
-  if (m->has_cseq)
-    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq appears more than once");
   while (p < e && SIP_CC (*p, CC_DIGIT))
     p++;
   if (!sip_parse_uint (d, (gsize) (p - d), G_MAXINT32, &n))
@@ -442,7 +443,19 @@ parse_cseq (SipMsg *m, SipStr v, GError **error)
   m->cseq.seq = (guint32) n;
   m->cseq.method_str = sip_str (ms, (gsize) (p - ms));
   m->cseq.method = sip_method_from_str (m->cseq.method_str);
-  m->has_cseq = TRUE;
+  return TRUE;
+}
+
+/* §8.2 / RFC 4475 §3.1.2.?: a request's CSeq method must be its own. */
+static gboolean
+check_cseq_method (const SipMsg *m, GError **error)
+{
+  if (m->is_request
+      && (m->cseq.method_str.len != m->method_str.len
+          || memcmp (m->cseq.method_str.p, m->method_str.p, m->method_str.len) != 0))
+    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq method %.*s does not match request method %.*s",
+          (int) MIN (m->cseq.method_str.len, 40), m->cseq.method_str.p,
+          (int) MIN (m->method_str.len, 40), m->method_str.p);
   return TRUE;
 }
 
@@ -457,21 +470,48 @@ push_name_addr (SipNameAddrList *l, SipStr v, const char *what, GError **error)
   return TRUE;
 }
 
-/* Stores one header value and parses it if msg.h says it is eager. */
-static gboolean
-add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
+/* The headers msg.h parses eagerly that may appear once (note 3), and
+ * the name their duplicate error gives. */
+static const char *
+single_name (SipHeaderId id)
 {
-  SipHeaderId id = def > 0 ? (SipHeaderId) sip_hdr_defs[def].id : SIP_HDR_OTHER;
+  switch (id)
+    {
+    case SIP_HDR_FROM:         return "From";
+    case SIP_HDR_TO:           return "To";
+    case SIP_HDR_CALL_ID:      return "Call-ID";
+    case SIP_HDR_CSEQ:         return "CSeq";
+    case SIP_HDR_MAX_FORWARDS: return "Max-Forwards";
+    case SIP_HDR_EXPIRES:      return "Expires";
+    case SIP_HDR_MIN_EXPIRES:  return "Min-Expires";
+    case SIP_HDR_FLOW_TIMER:   return "Flow-Timer";
+    case SIP_HDR_RETRY_AFTER:  return "Retry-After";
+    default:                   return NULL;
+    }
+}
 
-  if (m->n_hdr >= SIP_MSG_MAX_HEADERS)
-    FAIL (SIP_PARSE_ERROR_TOO_LARGE, "more than %d header values", SIP_MSG_MAX_HEADERS);
-  if (m->n_hdr == m->cap_hdr)
-    m->hdr = grow (m->hdr, m->hdr_inline, &m->cap_hdr, sizeof (SipHeader));
-  SipHeader *h = &m->hdr[m->n_hdr++];
-  h->id = id;
-  h->name = name;
-  h->value = v;
+/* Whether @id's value fills an eager struct that a built message may
+ * fill on first read (msg-private.h note 3).  Call-ID (a slice) and
+ * Content-Length (the body needs it) are always done at once. */
+static gboolean
+deferrable (SipHeaderId id)
+{
+  switch (id)
+    {
+    case SIP_HDR_VIA: case SIP_HDR_FROM: case SIP_HDR_TO: case SIP_HDR_CSEQ:
+    case SIP_HDR_CONTACT: case SIP_HDR_ROUTE: case SIP_HDR_RECORD_ROUTE: case SIP_HDR_PATH:
+    case SIP_HDR_MAX_FORWARDS: case SIP_HDR_EXPIRES: case SIP_HDR_MIN_EXPIRES:
+    case SIP_HDR_FLOW_TIMER: case SIP_HDR_RETRY_AFTER:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
 
+/* Parses one value of an eager header into its struct. */
+static gboolean
+parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
+{
   switch (id)
     {
     case SIP_HDR_VIA:
@@ -482,20 +522,11 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
       m->n_via++;
       return TRUE;
     case SIP_HDR_FROM:
+      return sip_parse_name_addr (v.p, v.len, &m->from, "From", error);
     case SIP_HDR_TO:
-      {
-        gboolean *has = id == SIP_HDR_FROM ? &m->has_from : &m->has_to;
-        const char *what = id == SIP_HDR_FROM ? "From" : "To";
-        if (*has)
-          FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s appears more than once", what);
-        *has = TRUE;
-        return sip_parse_name_addr (v.p, v.len, id == SIP_HDR_FROM ? &m->from : &m->to,
-                                    what, error);
-      }
+      return sip_parse_name_addr (v.p, v.len, &m->to, "To", error);
     case SIP_HDR_CALL_ID:
       /* callid = word [ "@" word ]: no whitespace inside. */
-      if (m->call_id.p)
-        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID appears more than once");
       if (v.len == 0)
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "empty Call-ID");
       for (gsize i = 0; i < v.len; i++)
@@ -521,8 +552,6 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
     case SIP_HDR_MAX_FORWARDS:
       return parse_delta (v, 255, "Max-Forwards", &m->max_forwards, error);
     case SIP_HDR_EXPIRES:
-      if (m->expires != -1)
-        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Expires appears more than once");
       m->expires = expires_value (v);   /* malformed -> 3600, §20.19 */
       return TRUE;
     case SIP_HDR_MIN_EXPIRES:
@@ -534,8 +563,6 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
     case SIP_HDR_CONTENT_LENGTH:
       {
         guint64 n;
-        if (m->content_length != -1)
-          FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH, "Content-Length appears more than once");
         if (!sip_parse_uint (v.p, v.len, SIP_MSG_MAX_SIZE, &n))
           FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH, "Content-Length \"%.*s\" is not a number up to %d",
                 (int) MIN (v.len, 40), v.p, SIP_MSG_MAX_SIZE);
@@ -547,9 +574,48 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, GError **error)
     }
 }
 
+/* Stores one header value and parses it if msg.h says it is eager, or,
+ * with @defer, marks it for sip_msg_realize_() (msg-private.h note 3).
+ * Duplicates of a single-valued header are refused here, in both cases,
+ * before its value is looked at. */
+static gboolean
+add_value (SipMsg *m, int def, SipStr name, SipStr v, gboolean defer, GError **error)
+{
+  SipHeaderId id = def > 0 ? (SipHeaderId) sip_hdr_defs[def].id : SIP_HDR_OTHER;
+
+  if (m->n_hdr >= SIP_MSG_MAX_HEADERS)
+    FAIL (SIP_PARSE_ERROR_TOO_LARGE, "more than %d header values", SIP_MSG_MAX_HEADERS);
+  if (m->n_hdr == m->cap_hdr)
+    m->hdr = grow (m->hdr, m->hdr_inline, &m->cap_hdr, sizeof (SipHeader));
+  SipHeader *h = &m->hdr[m->n_hdr++];
+  h->id = id;
+  h->name = name;
+  h->value = v;
+  if (id == SIP_HDR_OTHER)
+    return TRUE;
+
+  guint32 bit = 1u << id;
+  if (m->seen & bit)
+    {
+      if (id == SIP_HDR_CONTENT_LENGTH)
+        FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH, "Content-Length appears more than once");
+      const char *single = single_name (id);
+      if (single)
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s appears more than once", single);
+    }
+  m->seen |= bit;
+  if (defer && deferrable (id))
+    {
+      m->pending |= bit;
+      return TRUE;
+    }
+  return parse_eager (m, id, v, error);
+}
+
 /* Splits a list header's value (note 2) and adds each element. */
 static gboolean
-add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError **error)
+add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, gboolean defer,
+          GError **error)
 {
   SipHeaderId id = (SipHeaderId) sip_hdr_defs[def].id;
   gboolean eager = id == SIP_HDR_VIA || id == SIP_HDR_CONTACT || id == SIP_HDR_ROUTE
@@ -557,7 +623,23 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError 
   const char *s = p;
 
   if (p == e)
-    return add_value (m, def, name, sip_str (p, 0), error);
+    return add_value (m, def, name, sip_str (p, 0), defer, error);
+  /* Most values hold no quoted string and no <...> (Via, Allow,
+   * Supported): then every comma splits, and memchr finds them. */
+  if (memchr (p, '"', (gsize) (e - p)) == NULL && memchr (p, '<', (gsize) (e - p)) == NULL)
+    for (;;)
+      {
+        const char *q = memchr (s, ',', (gsize) (e - s));
+        if (q == NULL)
+          q = e;
+        SipStr v = sip_str_trim (s, q);
+        if (v.len || eager)
+          if (!add_value (m, def, name, v, defer, error))
+            return FALSE;
+        if (q == e)
+          return TRUE;
+        s = q + 1;
+      }
   for (const char *q = p;;)
     {
       if (q < e && *q == '"')
@@ -580,7 +662,7 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError 
         {
           SipStr v = sip_str_trim (s, q);
           if (v.len || eager)
-            if (!add_value (m, def, name, v, error))
+            if (!add_value (m, def, name, v, defer, error))
               return FALSE;
           if (q >= e)
             return TRUE;
@@ -590,8 +672,24 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, GError 
     }
 }
 
+/* The Request-URI, once the request line around it has been checked. */
 static gboolean
-parse_start_line (SipMsg *m, const char *p, const char *e, GError **error)
+parse_ruri (SipMsg *m, GError **error)
+{
+  if (!sip_uri_parse (m->ruri_str.p, m->ruri_str.len, &m->ruri, error))
+    {
+      g_prefix_error (error, "Request-URI: ");
+      return FALSE;
+    }
+  /* §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475
+   * §3.1.2.11). */
+  if (m->ruri.headers.p)
+    FAIL (SIP_PARSE_ERROR_URI, "Request-URI carries URI headers");
+  return TRUE;
+}
+
+gboolean
+sip_msg_start_line_ (SipMsg *m, const char *p, const char *e, gboolean defer, GError **error)
 {
   /* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (§7.2) */
   if (e - p >= 4 && sip_caseeq_n (p, "SIP/", 4))
@@ -639,17 +737,95 @@ parse_start_line (SipMsg *m, const char *p, const char *e, GError **error)
     FAIL (SIP_PARSE_ERROR_VERSION, "request line: version \"%.*s\" is not SIP/2.0",
           (int) MIN (e - ver, 20), ver);
   m->ruri_str = sip_str (u, (gsize) (sp - u));
-  if (!sip_uri_parse (u, (gsize) (sp - u), &m->ruri, error))
-    {
-      g_prefix_error (error, "Request-URI: ");
-      return FALSE;
-    }
-  /* §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475
-   * §3.1.2.11). */
-  if (m->ruri.headers.p)
-    FAIL (SIP_PARSE_ERROR_URI, "Request-URI carries URI headers");
+  if (defer)
+    m->pending |= 1u;                     /* msg-private.h note 3 */
+  else if (!parse_ruri (m, error))
+    return FALSE;
   m->is_request = TRUE;
   return TRUE;
+}
+
+gboolean
+sip_msg_header_line_ (SipMsg *m, const char *ls, const char *colon, const char *le, int def,
+                      gboolean folded, gboolean defer, GError **error)
+{
+  /* header-name HCOLON value: HCOLON = *( SP / HTAB ) ":" SWS */
+  const char *ne = colon;
+  while (ne > ls && SIP_CC (ne[-1], CC_WS))
+    ne--;
+  if (ne == ls)
+    FAIL (SIP_PARSE_ERROR_HEADER, "empty header name");
+  for (const char *c = ls; c < ne; c++)
+    if (!SIP_CC (*c, CC_TOKEN))
+      FAIL (SIP_PARSE_ERROR_HEADER, "bad header name \"%.*s\"", (int) MIN (ne - ls, 40), ls);
+  SipStr name = sip_str (ls, (gsize) (ne - ls));
+  SipStr v = sip_str_trim (colon + 1, le);
+  m->folded |= folded;
+
+  if (def == SIP_HDR_DEF_UNKNOWN)
+    def = sip_hdr_def_lookup (name.p, name.len);
+  if (def > 0 && (sip_hdr_defs[def].flags & SIP_HDEF_LIST))
+    return add_list (m, def, name, v.p, v.p + v.len, defer, error);
+  return add_value (m, def, name, v, defer, error);
+}
+
+gboolean
+sip_msg_end_headers_ (SipMsg *m, const char *start, const char *p, const char *end,
+                      GError **error)
+{
+  /* Mandatory headers (§8.1.1). */
+  if (!(m->seen & (1u << SIP_HDR_VIA)))
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no Via");
+  if (!(m->seen & (1u << SIP_HDR_FROM)))
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no From");
+  if (!(m->seen & (1u << SIP_HDR_TO)))
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no To");
+  if (m->call_id.p == NULL)
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no Call-ID");
+  if (!(m->seen & (1u << SIP_HDR_CSEQ)))
+    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no CSeq");
+  /* A deferred CSeq is checked when it is parsed (sip_msg_realize_slow_). */
+  if (!(m->pending & (1u << SIP_HDR_CSEQ)) && !check_cseq_method (m, error))
+    return FALSE;
+
+  /* Body (note 4). */
+  gsize left = (gsize) (end - p);
+  gsize blen = left;
+  if (m->content_length >= 0)
+    {
+      if ((gsize) m->content_length > left)
+        FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH,
+              "Content-Length %" G_GINT64_FORMAT " but only %" G_GSIZE_FORMAT " body bytes",
+              m->content_length, left);
+      blen = (gsize) m->content_length;
+    }
+  m->body = sip_str (p, blen);
+  m->raw = sip_str (start, (gsize) (p + blen - start));
+  return TRUE;
+}
+
+void
+sip_msg_realize_slow_ (SipMsg *m, guint bit)
+{
+  g_autoptr (GError) error = NULL;
+  m->pending &= ~(1u << bit);
+  if (bit == 0)
+    {
+      if (!parse_ruri (m, &error))
+        goto bad;
+      return;
+    }
+  for (guint i = 0; i < m->n_hdr; i++)
+    if ((guint) m->hdr[i].id == bit && !parse_eager (m, (SipHeaderId) bit, m->hdr[i].value, &error))
+      goto bad;
+  if (bit == SIP_HDR_CSEQ && !check_cseq_method (m, &error))
+    goto bad;
+  return;
+
+bad:
+  /* The builder's output is always valid SIP (builder.h). */
+  g_critical ("built SIP message does not parse: %s\n%.*s", error->message,
+              (int) m->raw.len, m->raw.p);
 }
 
 static gboolean
@@ -669,7 +845,7 @@ parse_msg (SipMsg *m, const char *b, const char *end, GError **error)
     FAIL (SIP_PARSE_ERROR_INCOMPLETE, "start line not terminated");
   if (nl == p || nl[-1] != '\r' || memchr (p, '\r', (gsize) (nl - 1 - p)))
     FAIL (SIP_PARSE_ERROR_START_LINE, "start line does not end in CRLF");
-  if (!parse_start_line (m, p, nl - 1, error))
+  if (!sip_msg_start_line_ (m, p, nl - 1, FALSE, error))
     return FALSE;
   p = nl + 1;
 
@@ -709,66 +885,35 @@ parse_msg (SipMsg *m, const char *b, const char *end, GError **error)
       const char *le = nl - 1;
       p = nl + 1;
 
-      /* header-name HCOLON value: HCOLON = *( SP / HTAB ) ":" SWS */
       const char *colon = memchr (ls, ':', (gsize) (le - ls));
       if (colon == NULL)
         FAIL (SIP_PARSE_ERROR_HEADER, "header line without ':': \"%.*s\"",
               (int) MIN (le - ls, 40), ls);
-      const char *ne = colon;
-      while (ne > ls && SIP_CC (ne[-1], CC_WS))
-        ne--;
-      if (ne == ls)
-        FAIL (SIP_PARSE_ERROR_HEADER, "empty header name");
-      for (const char *c = ls; c < ne; c++)
-        if (!SIP_CC (*c, CC_TOKEN))
-          FAIL (SIP_PARSE_ERROR_HEADER, "bad header name \"%.*s\"", (int) MIN (ne - ls, 40), ls);
-      SipStr name = sip_str (ls, (gsize) (ne - ls));
-      SipStr v = sip_str_trim (colon + 1, le);
-      m->folded |= folded;
-
-      int def = sip_hdr_def_lookup (name.p, name.len);
-      if (def > 0 && (sip_hdr_defs[def].flags & SIP_HDEF_LIST))
-        {
-          if (!add_list (m, def, name, v.p, v.p + v.len, error))
-            return FALSE;
-        }
-      else if (!add_value (m, def, name, v, error))
+      if (!sip_msg_header_line_ (m, ls, colon, le, SIP_HDR_DEF_UNKNOWN, folded, FALSE, error))
         return FALSE;
     }
 
-  /* Mandatory headers (§8.1.1). */
-  if (m->n_via == 0)
-    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no Via");
-  if (!m->has_from)
-    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no From");
-  if (!m->has_to)
-    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no To");
-  if (m->call_id.p == NULL)
-    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no Call-ID");
-  if (!m->has_cseq)
-    FAIL (SIP_PARSE_ERROR_MISSING_HEADER, "no CSeq");
-  /* §8.2 / RFC 4475 §3.1.2.?: the CSeq method must match the request's. */
-  if (m->is_request
-      && (m->cseq.method_str.len != m->method_str.len
-          || memcmp (m->cseq.method_str.p, m->method_str.p, m->method_str.len) != 0))
-    FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "CSeq method %.*s does not match request method %.*s",
-          (int) MIN (m->cseq.method_str.len, 40), m->cseq.method_str.p,
-          (int) MIN (m->method_str.len, 40), m->method_str.p);
+  return sip_msg_end_headers_ (m, start, p, end, error);
+}
 
-  /* Body (note 4). */
-  gsize left = (gsize) (end - p);
-  gsize blen = left;
-  if (m->content_length >= 0)
-    {
-      if ((gsize) m->content_length > left)
-        FAIL (SIP_PARSE_ERROR_CONTENT_LENGTH,
-              "Content-Length %" G_GINT64_FORMAT " but only %" G_GSIZE_FORMAT " body bytes",
-              m->content_length, left);
-      blen = (gsize) m->content_length;
-    }
-  m->body = sip_str (p, blen);
-  m->raw = sip_str (start, (gsize) (p + blen - start));
-  return TRUE;
+SipMsg *
+sip_msg_alloc_ (gsize len)
+{
+  /* One allocation: struct, inline arrays, bytes (msg-private.h note 1).
+   * Only the scalar fields are initialised; arrays are filled as used. */
+  SipMsg *m = g_malloc (sizeof (SipMsg) + len + 1);
+  memset (m, 0, G_STRUCT_OFFSET (SipMsg, hdr_inline));
+  m->ref = 1;
+  m->max_forwards = m->expires = m->min_expires = m->retry_after = m->flow_timer = -1;
+  m->content_length = -1;
+  m->hdr = m->hdr_inline;
+  m->cap_hdr = SIP_MSG_INLINE_HEADERS;
+  m->via = m->via_inline;
+  m->cap_via = SIP_MSG_INLINE_VIAS;
+  m->contact = m->contact_inline;
+  m->cap_contact = SIP_MSG_INLINE_CONTACTS;
+  m->bytes[len] = '\0';
+  return m;
 }
 
 SipMsg *
@@ -783,22 +928,9 @@ sip_msg_parse (const guint8 *data, gsize len, GError **error)
                    "message of %" G_GSIZE_FORMAT " bytes is above %d", len, SIP_MSG_MAX_SIZE);
       return NULL;
     }
-  /* One allocation: struct, inline arrays, bytes (msg-private.h note 1).
-   * Only the scalar fields are initialised; arrays are filled as used. */
-  SipMsg *m = g_malloc (sizeof (SipMsg) + len + 1);
-  memset (m, 0, G_STRUCT_OFFSET (SipMsg, hdr_inline));
-  m->ref = 1;
-  m->max_forwards = m->expires = m->min_expires = m->retry_after = m->flow_timer = -1;
-  m->content_length = -1;
-  m->hdr = m->hdr_inline;
-  m->cap_hdr = SIP_MSG_INLINE_HEADERS;
-  m->via = m->via_inline;
-  m->cap_via = SIP_MSG_INLINE_VIAS;
-  m->contact = m->contact_inline;
-  m->cap_contact = SIP_MSG_INLINE_CONTACTS;
+  SipMsg *m = sip_msg_alloc_ (len);
   if (len)
     memcpy (m->bytes, data, len);
-  m->bytes[len] = '\0';
 
   if (!parse_msg (m, m->bytes, m->bytes + len, error))
     {

@@ -14,6 +14,24 @@
  * 2. Character classes are one table lookup (sip_cc[]), built from the
  *    RFC 3261 §25.1 ABNF sets; the parser never calls ctype.h (locale) or
  *    a regex.
+ *
+ * 3. Built messages are parsed on first read.  The builder (builder.c)
+ *    hands back the SipMsg it built without parsing its own bytes: it
+ *    knows where every line, name and value is, and fills the start line
+ *    and the header table through the same functions the parser uses
+ *    (sip_msg_start_line_(), sip_msg_header_line_(), sip_msg_end_headers_()),
+ *    but with @defer set: the eager structs of a header (Via, From, To,
+ *    CSeq, Contact, the route lists, the numeric headers) and the
+ *    Request-URI are not parsed then.  Bit i of SipMsg.pending says header
+ *    id i (bit 0: the Request-URI) still waits; each accessor in msg.c
+ *    calls sip_msg_realize_() first, which runs the parser's value parser
+ *    on every value of that header, in order, exactly as sip_msg_parse()
+ *    would have.  So a reader sees the same fields either way (a test
+ *    compares them field by field: sip_msg_same_fields_()), and a sender
+ *    pays only for the headers it reads.  A received message never has a
+ *    pending bit: the receiver must reject malformed input at once.
+ *    Realising mutates a message readers hold as const: one run is one
+ *    thread, and the values it fills never change once filled.
  */
 #pragma once
 #include <string.h>
@@ -136,7 +154,9 @@ struct SipMsg {
   SipStr       body;
 
   SipNameAddr  from, to;
-  gboolean     has_from, has_to, has_cseq;
+  guint32      seen;           /* bit id: header id appeared (duplicates, §8.1.1) */
+  guint32      pending;        /* bit id: id's values not parsed yet; bit 0:
+                                * the Request-URI (note 3; built messages only) */
   SipStr       call_id;
   SipCSeq      cseq;
   gint64       max_forwards, expires, min_expires, retry_after, flow_timer;
@@ -158,6 +178,47 @@ struct SipMsg {
 };
 
 void sip_msg_free_ (SipMsg *msg);
+
+/* ------------------------------------------------------------- built messages (note 3) */
+
+/* A message over @len bytes the caller writes into msg->bytes (a NUL is
+ * set after them); scalars initialised as sip_msg_parse() does.  One
+ * reference, the caller's. */
+SipMsg  *sip_msg_alloc_       (gsize len);
+/* The start line [p, e) (no CRLF), as the parser reads it; with @defer the
+ * Request-URI is parsed on first read. */
+gboolean sip_msg_start_line_  (SipMsg *m, const char *p, const char *e, gboolean defer,
+                               GError **error);
+/* One header line [ls, le) (no CRLF) whose name ends at the first ':',
+ * @colon; @def is sip_hdr_def_lookup() of the name trimmed of SP/HT, or
+ * SIP_HDR_DEF_UNKNOWN to look it up here.  @folded: the line holds an
+ * obsolete fold.  With @defer the header's eager struct is parsed on
+ * first read. */
+#define SIP_HDR_DEF_UNKNOWN (-2)
+gboolean sip_msg_header_line_ (SipMsg *m, const char *ls, const char *colon, const char *le,
+                               int def, gboolean folded, gboolean defer, GError **error);
+/* After the empty line: the mandatory headers (§8.1.1), the CSeq method
+ * (if parsed), the body from @p to @end (Content-Length rules, msg-parse.c
+ * note 4) and raw from @start. */
+gboolean sip_msg_end_headers_ (SipMsg *m, const char *start, const char *p, const char *end,
+                               GError **error);
+/* Parses what @bit (a SipHeaderId, or 0 for the Request-URI) still waits
+ * for.  A failure is a programming error in the code that built the
+ * message: g_critical, the fields stay as far as they got. */
+void     sip_msg_realize_slow_ (SipMsg *m, guint bit);
+
+static inline void
+sip_msg_realize_ (const SipMsg *m, guint bit)
+{
+  if (G_UNLIKELY (m->pending & (1u << bit)))
+    sip_msg_realize_slow_ ((SipMsg *) m, bit);
+}
+
+/* Every parsed field of @a and @b equal (slices at the same offsets into
+ * equal bytes, URIs part by part, every list entry), after realising
+ * both.  FALSE with the first difference appended to @why (may be NULL).
+ * For tests and the builder's self-check (builder.c note 4). */
+gboolean sip_msg_same_fields_ (const SipMsg *a, const SipMsg *b, GString *why);
 
 /* ------------------------------------------------------------- shared parsers */
 

@@ -300,6 +300,7 @@ const SipUri *
 sip_msg_request_uri (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, NULL);
+  sip_msg_realize_ (msg, 0);
   return msg->is_request ? &msg->ruri : NULL;
 }
 
@@ -328,6 +329,7 @@ guint
 sip_msg_via_count (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, 0);
+  sip_msg_realize_ (msg, SIP_HDR_VIA);
   return msg->n_via;
 }
 
@@ -335,6 +337,7 @@ const SipVia *
 sip_msg_via (const SipMsg *msg, guint n)
 {
   g_return_val_if_fail (msg != NULL, NULL);
+  sip_msg_realize_ (msg, SIP_HDR_VIA);
   return n < msg->n_via ? &msg->via[n] : NULL;
 }
 
@@ -342,6 +345,7 @@ const SipNameAddr *
 sip_msg_from (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, NULL);
+  sip_msg_realize_ (msg, SIP_HDR_FROM);
   return &msg->from;
 }
 
@@ -349,6 +353,7 @@ const SipNameAddr *
 sip_msg_to (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, NULL);
+  sip_msg_realize_ (msg, SIP_HDR_TO);
   return &msg->to;
 }
 
@@ -363,6 +368,7 @@ const SipCSeq *
 sip_msg_cseq (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, NULL);
+  sip_msg_realize_ (msg, SIP_HDR_CSEQ);
   return &msg->cseq;
 }
 
@@ -370,6 +376,7 @@ guint
 sip_msg_contact_count (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, 0);
+  sip_msg_realize_ (msg, SIP_HDR_CONTACT);
   return msg->n_contact;
 }
 
@@ -377,12 +384,15 @@ const SipContact *
 sip_msg_contact (const SipMsg *msg, guint n)
 {
   g_return_val_if_fail (msg != NULL, NULL);
+  sip_msg_realize_ (msg, SIP_HDR_CONTACT);
   return n < msg->n_contact ? &msg->contact[n] : NULL;
 }
 
 static const SipNameAddrList *
 route_list (const SipMsg *msg, SipHeaderId id)
 {
+  if (id == SIP_HDR_ROUTE || id == SIP_HDR_RECORD_ROUTE || id == SIP_HDR_PATH)
+    sip_msg_realize_ (msg, id);
   switch (id)
     {
     case SIP_HDR_ROUTE:        return &msg->route;
@@ -414,6 +424,7 @@ gint64
 sip_msg_max_forwards (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, -1);
+  sip_msg_realize_ (msg, SIP_HDR_MAX_FORWARDS);
   return msg->max_forwards;
 }
 
@@ -421,6 +432,7 @@ gint64
 sip_msg_expires (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, -1);
+  sip_msg_realize_ (msg, SIP_HDR_EXPIRES);
   return msg->expires;
 }
 
@@ -428,6 +440,7 @@ gint64
 sip_msg_min_expires (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, -1);
+  sip_msg_realize_ (msg, SIP_HDR_MIN_EXPIRES);
   return msg->min_expires;
 }
 
@@ -435,6 +448,7 @@ gint64
 sip_msg_retry_after (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, -1);
+  sip_msg_realize_ (msg, SIP_HDR_RETRY_AFTER);
   return msg->retry_after;
 }
 
@@ -442,6 +456,7 @@ gint64
 sip_msg_flow_timer (const SipMsg *msg)
 {
   g_return_val_if_fail (msg != NULL, -1);
+  sip_msg_realize_ (msg, SIP_HDR_FLOW_TIMER);
   return msg->flow_timer;
 }
 

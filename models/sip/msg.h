@@ -14,7 +14,10 @@
  *
  * 2. Immutable.  A parsed SipMsg never changes.  To forward or answer one,
  *    build a new message with SipBuilder (models/sip/builder.h), which can
- *    copy headers from a parsed message.
+ *    copy headers from a parsed message.  A message the builder hands back
+ *    fills each eagerly parsed header's struct when it is first read
+ *    (msg-private.h note 3); what a reader sees never changes, and is
+ *    what sip_msg_parse() of the same bytes gives.
  *
  * 3. Header lists.  A header line whose grammar is a comma-separated list
  *    (Via, Contact, Route, Record-Route, Path, Supported, Require, Allow,

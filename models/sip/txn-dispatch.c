@@ -26,10 +26,27 @@ txn_msg_branch_method (SipMsg *msg, SipStr *branch, SipStr *method)
   return sip_str_present (*method) && method->len > 0;
 }
 
+/* Keys are built by hand, not with printf: one is made for every message
+ * the layer sends or receives.  "%.*s" semantics are kept (a slice ends
+ * at a NUL, which a parsed branch, host or method never holds). */
+static char *
+key_put (char *d, const char *p, gsize n)
+{
+  n = p ? strnlen (p, n) : 0;
+  memcpy (d, p, n);
+  return d + n;
+}
+
 char *
 txn_client_key (const char *branch, gsize branch_len, const char *method, gsize method_len)
 {
-  return g_strdup_printf ("%.*s %.*s", (int) branch_len, branch, (int) method_len, method);
+  /* "branch method" */
+  char *key = g_malloc (branch_len + 1 + method_len + 1);
+  char *d = key_put (key, branch, branch_len);
+  *d++ = ' ';
+  d = key_put (d, method, method_len);
+  *d = '\0';
+  return key;
 }
 
 /* "branch host:port method", the host lower-cased and ACK counted as
@@ -37,13 +54,28 @@ txn_client_key (const char *branch, gsize branch_len, const char *method, gsize 
 static char *
 txn_server_key (const SipVia *via, SipStr method)
 {
-  g_autofree char *host = g_ascii_strdown (via->host.p ? via->host.p : "",
-                                           via->host.p ? (gssize) via->host.len : 0);
   /* §17.2.3: the ACK for a non-2xx belongs to the INVITE transaction. */
   if (sip_str_eq (method, "ACK"))
     method = (SipStr) { "INVITE", 6 };
-  return g_strdup_printf ("%.*s %s:%u %.*s", (int) via->branch.len, via->branch.p, host,
-                          via->port, (int) method.len, method.p);
+  char *key = g_malloc (via->branch.len + 1 + via->host.len + 1 + 5 + 1 + method.len + 1);
+  char *d = key_put (key, via->branch.p, via->branch.len);
+  *d++ = ' ';
+  char *h = d;
+  d = key_put (d, via->host.p, via->host.len);
+  for (; h < d; h++)
+    *h = g_ascii_tolower (*h);
+  *d++ = ':';
+  char digits[5];
+  guint n = 0, port = via->port;
+  do
+    digits[n++] = (char) ('0' + port % 10);
+  while ((port /= 10) != 0);
+  while (n > 0)
+    *d++ = digits[--n];
+  *d++ = ' ';
+  d = key_put (d, method.p, method.len);
+  *d = '\0';
+  return key;
 }
 
 gboolean
