@@ -21,6 +21,10 @@
  *    warmup is ignored, as are registrations before it (except
  *    time_to_first_registration_s, measured from power-on).
  *
+ * 4. As the run goes.  metrics_compute() is a MetricsAcc fed the kept
+ *    lists; a run without a timeline feeds one as it goes and keeps no
+ *    events, NAT records or probes (below).
+ *
  * Ownership: the observations own their arrays and strings
  * (run_observations_free); the metrics array returned is the caller's
  * (g_array_unref; its element clear function frees the strings).
@@ -109,9 +113,9 @@ typedef struct {
   GArray  *hosts;            /* ObsHost */
   GArray  *units;            /* ObsUnit */
   GArray  *proxies;          /* ObsProxy */
-  GArray  *events;           /* ObsEvent, in time order */
-  GArray  *nat_records;      /* NatRecord of every NAT instance, in time order */
-  GArray  *probes;           /* ObsProbe, in completion order */
+  GArray  *events;           /* ObsEvent, in time order; empty in a run without keep_observations (note 4) */
+  GArray  *nat_records;      /* NatRecord of every NAT instance, in time order; likewise */
+  GArray  *probes;           /* ObsProbe, in completion order; likewise */
   GArray  *faults;           /* ObsFault, in time order */
 } RunObservations;
 
@@ -128,17 +132,39 @@ typedef struct {
 } RunMetric;
 
 /* Every metric of doc/metrics.md, run aggregates first, then per unit
- * (note 2).  Never fails: what cannot be computed is NULL. */
+ * (note 2).  Never fails: what cannot be computed is NULL.  The events
+ * and the NAT records must each be in time order (as the executor records
+ * them); it is metrics_acc_feed() and metrics_acc_finish() of a new
+ * accumulator (note 4). */
 GArray *metrics_compute (const RunObservations *obs);   /* of RunMetric */
-/* Whether metrics_compute() may read device events of @kind.  The
- * executor keeps only these (and only the NAT records of units' own
- * sockets, the only ones metrics_compute reads) unless the observations
- * are kept whole for a timeline, so a run's memory does not grow with
- * every keep-alive.  It names the kinds no metric reads (the per-message
- * ones), so a new kind is kept by default; whoever makes a metric read
- * one of those takes it off the list.  tests/test-run.c and
- * tests/e2e/scenarios-tcp.sh check the metrics are the same either way. */
+/* Whether a metric may read device events of @kind.  The executor feeds
+ * its accumulator only these, and keeps whole observations only for a
+ * timeline.  It names the kinds no metric reads (the per-message ones),
+ * so a new kind is fed by default; whoever makes a metric read one of
+ * those takes it off the list.  tests/test-metrics-stream.c,
+ * tests/test-run.c and tests/e2e/scenarios-tcp.sh check the metrics are
+ * the same either way. */
 gboolean metrics_uses_event (DeviceEventKind kind);
+
+/* Note 4. The accumulator: metrics computed as the run goes, so a run
+ * that keeps no observations needs memory per unit, not per observation
+ * (metrics-acc.c notes).  Feed it what happens, in time order: device
+ * events and NAT records with nondecreasing times (within one instant in
+ * any order; NAT records of sockets that are no unit's are ignored),
+ * probes in any order.  Faults it reads from @obs->faults, which may grow
+ * while it runs.  It borrows @obs (window, units, proxies, faults) until
+ * finished or freed; units' datagrams_sent and bytes_sent are read at
+ * the end.  metrics_acc_finish() returns the rows of metrics_compute()
+ * and frees the accumulator. */
+typedef struct MetricsAcc MetricsAcc;
+MetricsAcc *metrics_acc_new    (const RunObservations *obs);
+void        metrics_acc_event  (MetricsAcc *acc, const ObsEvent *e);    /* copied; ev.detail unread */
+void        metrics_acc_nat    (MetricsAcc *acc, const NatRecord *r);   /* copied */
+void        metrics_acc_probe  (MetricsAcc *acc, const ObsProbe *p);
+/* Feeds what @obs holds (probes; events and NAT records merged by time). */
+void        metrics_acc_feed   (MetricsAcc *acc, const RunObservations *obs);
+GArray     *metrics_acc_finish (MetricsAcc *acc);                       /* of RunMetric */
+void        metrics_acc_free   (MetricsAcc *acc);                       /* NULL-safe; without rows */
 
 /* The metric names, in a fixed order; NULL-terminated, static. */
 const char * const *metrics_names (void);
@@ -170,5 +196,6 @@ char             *metrics_axis_label (const char *name);
 const RunMetric *metrics_find (const GArray *metrics, const char *unit, const char *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunObservations, run_observations_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MetricsAcc, metrics_acc_free)
 
 G_END_DECLS

@@ -175,7 +175,7 @@ gen_observe (GenCall *g, DeviceCallPhase phase, guint status)
   o.ev.call_phase = phase;
   o.ev.incoming = TRUE;
   o.ev.status = status;
-  g_array_append_val (run->obs->events, o);
+  run_observe_event (run, &o);
   host_trace (g->rc->host, "callgen call %u %s %u", g->id, device_call_phase_to_string (phase),
               status);
 }

@@ -88,9 +88,9 @@ struct Run {
   GPtrArray        *events;       /* scheduled fault events (run-faults.c), freed at the end */
   GHashTable       *addrs;        /* SimIp4 -> owner name (borrowed): duplicates are errors */
   GHashTable       *unit_by_aor;  /* char * (ObsUnit.aor, borrowed) -> unit + 1 */
-  GHashTable       *unit_locals;  /* every ObsUnit.local as (ip << 16 | port): NAT records kept */
   SimRng            start_rng, fault_rng;
   RunObservations  *obs;
+  MetricsAcc       *acc;          /* metrics as the run goes; NULL with keep_observations (run-world.c) */
   guint             n_core_servers, n_uplinks;
   char             *error;        /* first error; the run stops being built */
   GPtrArray        *trace;
@@ -104,6 +104,8 @@ gboolean run_world_build (Run *run);
 void     run_world_free  (Run *run);
 /* Records @fmt as the run's error (the first one wins); returns FALSE. */
 gboolean run_fail        (Run *run, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Hands a unit's event to the metrics (or keeps it for a timeline). */
+void     run_observe_event (Run *run, const ObsEvent *o);
 /* Draws a SpecTime from @rng (spec.h note 3). */
 SimTime  run_draw_time   (SimRng *rng, const SpecTime *t);
 void     run_add_host    (Run *run, SimIp4 addr, const char *name);

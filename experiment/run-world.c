@@ -158,11 +158,17 @@ attach_uplink (Run *run, SimNode *node, const char *owner, const SpecLink *l,
 
 /* ------------------------------------------------------------ observers */
 
-/* A socket address as one hash key (Run.unit_locals). */
-static gsize
-local_key (const SimSockAddr *a)
+/* Observations (metrics.h note 4): with keep_observations (a timeline)
+ * everything is kept for metrics_compute() and the plot; otherwise the
+ * run's MetricsAcc gets what a metric may read as it happens and nothing
+ * is kept, so memory does not grow with simulated time. */
+void
+run_observe_event (Run *run, const ObsEvent *o)
 {
-  return (gsize) ((guint64) a->ip << 16 | a->port);
+  if (run->acc == NULL)
+    g_array_append_val (run->obs->events, *o);
+  else if (metrics_uses_event (o->ev.kind))
+    metrics_acc_event (run->acc, o);   /* e.g. every keep-alive is not (metrics.h) */
 }
 
 static void
@@ -179,7 +185,10 @@ on_probe (SipProxy *proxy, const SipProxyProbe *probe, gpointer user_data)
     .reached = probe->reached,
     .outcome = probe->outcome,
   };
-  g_array_append_val (rp->run->obs->probes, o);
+  if (rp->run->acc)
+    metrics_acc_probe (rp->run->acc, &o);
+  else
+    g_array_append_val (rp->run->obs->probes, o);
 }
 
 static void
@@ -187,13 +196,10 @@ on_nat_record (Nat *nat, const NatRecord *rec, gpointer user_data)
 {
   Run *run = user_data;
   (void) nat;
-  /* metrics_compute reads only the records of units' own sockets
-   * (metrics.h); the rest (a DNS lookup's port, two per lookup) is kept
-   * only for a timeline. */
-  if (!run->opt.keep_observations
-      && !g_hash_table_contains (run->unit_locals, GSIZE_TO_POINTER (local_key (&rec->internal))))
-    return;
-  g_array_append_val (run->obs->nat_records, *rec);
+  if (run->acc)
+    metrics_acc_nat (run->acc, rec);   /* it reads only the units' own sockets' */
+  else
+    g_array_append_val (run->obs->nat_records, *rec);
 }
 
 static void
@@ -206,11 +212,9 @@ on_device_event (Device *dev, const DeviceEvent *ev, gpointer user_data)
   guint unit = rd->unit_of_account[ev->account];
   if (unit == G_MAXUINT)
     return;
-  if (!rd->run->opt.keep_observations && !metrics_uses_event (ev->kind))
-    return;   /* e.g. every keep-alive: no metric reads it (metrics.h) */
   ObsEvent o = { .unit = unit, .ev = *ev };
   o.ev.detail = NULL;
-  g_array_append_val (rd->run->obs->events, o);
+  run_observe_event (rd->run, &o);
 }
 
 static void
@@ -281,6 +285,7 @@ build_proxies (Run *run)
           return FALSE;
         }
       sip_proxy_set_probe_func (rp->proxy, on_probe, rp);
+      sip_proxy_set_keep_probes (rp->proxy, FALSE);   /* on_probe takes what is needed */
       ObsProxy op = { g_strdup (sp->name), { sp->addr, sp->cfg.port ? sp->cfg.port : 5060 } };
       g_array_append_val (run->obs->proxies, op);
     }
@@ -393,7 +398,6 @@ build_device (Run *run, RunDevice *rd, const SpecDevice *sd, guint k, RunNat *rn
         .aor = g_strdup_printf ("%s@%s", user, host),
         .powered_on = rd->start,
       };
-      g_hash_table_add (run->unit_locals, GSIZE_TO_POINTER (local_key (&u.local)));
       rd->unit_of_account[n] = run->obs->units->len;
       g_array_append_val (run->obs->units, u);
       const ObsUnit *stored = &g_array_index (run->obs->units, ObsUnit, run->obs->units->len - 1);
@@ -502,7 +506,6 @@ run_world_build (Run *run)
   run->links = g_ptr_array_new ();
   run->addrs = g_hash_table_new (g_direct_hash, g_direct_equal);
   run->unit_by_aor = g_hash_table_new (g_str_hash, g_str_equal);
-  run->unit_locals = g_hash_table_new (g_direct_hash, g_direct_equal);
   sim_world_rng_init (run->world, &run->start_rng, "experiment/start");
   sim_world_rng_init (run->world, &run->fault_rng, "experiment/faults");
 
@@ -557,6 +560,5 @@ run_world_free (Run *run)
   g_clear_pointer (&run->links, g_ptr_array_unref);
   g_clear_pointer (&run->addrs, g_hash_table_unref);
   g_clear_pointer (&run->unit_by_aor, g_hash_table_unref);
-  g_clear_pointer (&run->unit_locals, g_hash_table_unref);
   g_clear_pointer (&run->net, sim_net_free);
 }

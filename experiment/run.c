@@ -97,6 +97,16 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
 
   gboolean ok = run_world_build (run) && run_calls_build (run) && run_faults_schedule (run)
               && run_pcap_open (run);
+  if (ok && !run->opt.keep_observations)
+    {
+      /* metrics as the run goes (metrics.h note 4); anything observed
+       * while the world was built goes first */
+      run->acc = metrics_acc_new (run->obs);
+      metrics_acc_feed (run->acc, run->obs);
+      g_array_set_size (run->obs->events, 0);
+      g_array_set_size (run->obs->nat_records, 0);
+      g_array_set_size (run->obs->probes, 0);
+    }
   if (ok)
     {
       gboolean counted = spec->warmup < spec->duration;
@@ -133,7 +143,10 @@ run_execute (const RunSpec *spec, const RunOptions *opt)
     {
       res->error = g_steal_pointer (&run->error);
       res->metrics = g_array_new (FALSE, TRUE, sizeof (RunMetric));
+      g_clear_pointer (&run->acc, metrics_acc_free);
     }
+  else if (run->acc)
+    res->metrics = metrics_acc_finish (g_steal_pointer (&run->acc));
   else
     res->metrics = metrics_compute (run->obs);
   if (run->opt.keep_observations)

@@ -552,6 +552,51 @@ test_outage_link_cuts (void)
   g_assert_true (is_null (m, "", "failover_s"));
 }
 
+/* The two things outage_s reads of the whole run (doc/metrics.md "The NAT
+ * binding that carried a registration", condition 1): they hold for the
+ * whole window even when the record that shows them comes later, which
+ * the accumulator settles at the end (experiment/metrics-reach.c note 3). */
+static void
+test_outage_nat_known_later (void)
+{
+  static const SimIp4 PUB2 = SIM_IP4 (203, 0, 113, 9);
+  /* the NAT's uplink is cut 100..160 s while its public address is PUB2,
+   * which the unit uses only from 200 s on (a binding created then):
+   * the cut is its NAT's, 1.06 + 60 = 61.06 s */
+  g_autoptr (RunObservations) obs = world (0, S (600));
+  guint u = add_unit (obs, "phone/SP1", 0, LOCAL, 0);
+  created (obs, S (1), 1, LOCAL, 40001, A);
+  add_reg (obs, u, MS (1060), A, 3600);
+  add_fault_full (obs, S (100), OBS_FAULT_LINK_CUT, -1, 0, PUB2, -1);
+  add_fault_full (obs, S (160), OBS_FAULT_LINK_RESTORE, -1, 0, PUB2, -1);
+  NatRecord r = { .kind = NAT_RECORD_CREATED, .time = S (200), .binding_id = 2, .proto = 17,
+                  .internal = LOCAL, .external = { PUB2, 40002 }, .remote = STUN };
+  g_array_append_val (obs->nat_records, r);
+  g_autoptr (GArray) m = metrics_compute (obs);
+  assert_val (m, "", "outage_s", 61.06);
+
+  /* without that binding PUB2 is another NAT's: 1.06 s */
+  g_autoptr (RunObservations) other = world (0, S (600));
+  u = add_unit (other, "phone/SP1", 0, LOCAL, 0);
+  created (other, S (1), 1, LOCAL, 40001, A);
+  add_reg (other, u, MS (1060), A, 3600);
+  add_fault_full (other, S (100), OBS_FAULT_LINK_CUT, -1, 0, PUB2, -1);
+  add_fault_full (other, S (160), OBS_FAULT_LINK_RESTORE, -1, 0, PUB2, -1);
+  g_autoptr (GArray) m2 = metrics_compute (other);
+  assert_val (m2, "", "outage_s", 1.06);
+
+  /* a unit whose first NAT record comes at 300 s is behind a NAT from
+   * the start: its registration at 1.06 s had no binding to carry it, so
+   * it is reachable only from its registration at 301 s: 301 s */
+  g_autoptr (RunObservations) late = world (0, S (600));
+  u = add_unit (late, "phone/SP1", 0, LOCAL, 0);
+  add_reg (late, u, MS (1060), A, 3600);
+  created (late, S (300), 1, LOCAL, 40001, A);
+  add_reg (late, u, S (301), A, 3600);
+  g_autoptr (GArray) m3 = metrics_compute (late);
+  assert_val (m3, "", "outage_s", 301);
+}
+
 static void
 test_outage_crash_keeps_restart_loses (void)
 {
@@ -990,6 +1035,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/4-outage/eim-vs-apdm", test_outage_eim_vs_apdm);
   g_test_add_func ("/metrics/4-outage/nat-reboot", test_outage_nat_reboot);
   g_test_add_func ("/metrics/4-outage/link-cuts", test_outage_link_cuts);
+  g_test_add_func ("/metrics/4-outage/nat-known-later", test_outage_nat_known_later);
   g_test_add_func ("/metrics/4-outage/crash-keeps-restart-loses", test_outage_crash_keeps_restart_loses);
   g_test_add_func ("/metrics/5-counts/pinhole-survival", test_pinhole_survival);
   g_test_add_func ("/metrics/5-counts/pinhole-expiries", test_pinhole_expiries);

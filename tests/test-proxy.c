@@ -1220,6 +1220,39 @@ test_probe_rate (void)
   fx_clear (&x);
 }
 
+static void
+count_probe (SipProxy *proxy, const SipProxyProbe *probe, gpointer user_data)
+{
+  (void) proxy;
+  g_assert_nonnull (probe->aor);
+  g_assert_cmpstr (probe->contact, ==, CONTACT ("1001"));
+  (*(guint *) user_data)++;
+}
+
+/* sip_proxy_set_keep_probes (FALSE): the probe func still sees every
+ * probe, complete, and the proxy keeps none (a run takes them there, so
+ * its memory does not grow with every probe: doc/performance.md). */
+static void
+test_probe_not_kept (void)
+{
+  SipProxyConfig cfg;
+  sip_proxy_config_init (&cfg);
+  cfg.probe_rate = 0.1;
+  Fx x;
+  fx_init (&x, &cfg);
+  guint seen = 0;
+  sip_proxy_set_probe_func (x.proxy, count_probe, &seen);
+  sip_proxy_set_keep_probes (x.proxy, FALSE);
+  ua_register (&x.ua, "1001", "", 3600, NULL);
+  fx_run (&x, SIM_S (600));
+  g_assert_cmpuint (sip_proxy_get_probes (x.proxy)->len, ==, 0);
+  /* Poisson at 0.1/s for ~600 s: mean 60; at least one for sure */
+  g_assert_cmpuint (seen, >, 0);
+  g_assert_cmpuint (seen, ==, x.ua.options_rx);
+  g_assert_cmpuint (seen, ==, sip_proxy_get_stats (x.proxy)->probes_reached);
+  fx_clear (&x);
+}
+
 static GArray *
 probe_times (guint64 seed)
 {
@@ -2021,6 +2054,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/7-probes/closed-socket-icmp", test_probe_closed_socket);
   g_test_add_func ("/proxy/7-probes/silent-timer-f", test_probe_silent);
   g_test_add_func ("/proxy/7-probes/callback-may-fault", test_probe_callback_faults);
+  g_test_add_func ("/proxy/7-probes/not-kept", test_probe_not_kept);
   g_test_add_func ("/proxy/8-nat/mapping-and-pinhole", test_nat_mapping_and_pinhole);
   g_test_add_func ("/proxy/9-outbound/require-flow-timer", test_outbound);
   g_test_add_func ("/proxy/10-tcp/register-and-probe", test_tcp_register_and_probe);

@@ -566,10 +566,12 @@ test_run_fingerprint (void)
   g_assert_cmpuint (a->fingerprint, !=, c->fingerprint);
 }
 
-/* Without keep_observations the executor keeps only the observations
- * metrics_compute reads (metrics.h: metrics_uses_event, the NAT records of
- * units' sockets), so memory does not grow with every keep-alive.  The
- * metrics must not notice: the same run with everything kept gives the
+/* Without keep_observations the executor keeps no observation and feeds
+ * its metrics accumulator only what a metric may read (metrics.h note 4,
+ * metrics_uses_event; the accumulator ignores NAT records of sockets that
+ * are no unit's), so memory does not grow with simulated time.  The
+ * metrics must not notice (tests/test-metrics-stream.c does the same over
+ * every scenario): the same run with everything kept gives the
  * same values.  The run has what each kept kind is for: two phones behind
  * NATs (one shared), keep-alives slower than the NAT timeout (expiries),
  * an SRV failover (a crash), a NAT reboot (new mappings, B45), both

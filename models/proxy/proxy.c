@@ -124,7 +124,8 @@ struct SipProxy {
   HostTimer           service;
   GPtrArray          *works;        /* every live Work * */
   GPtrArray          *probes_live;  /* ProbeTx * */
-  GArray             *probes;       /* SipProxyProbe, completed */
+  GArray             *probes;       /* SipProxyProbe, completed (unless !keep_probes) */
+  gboolean            keep_probes;  /* default TRUE; sip_proxy_set_keep_probes */
   GPtrArray          *scheds;       /* Sched * */
   SipProxyFault       state;
   HostTimer           restart;
@@ -864,6 +865,8 @@ on_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from
 
 /* --------------------------------------------------------------- probes */
 
+static void probe_clear (gpointer data);
+
 /* Completes @pt (note 4): detaches its transaction, moves its record to
  * the completed list, frees it and only then calls the probe callback, so
  * a callback that applies a fault (which aborts every probe still live)
@@ -887,9 +890,12 @@ probe_finish (ProbeTx *pt, SipProxyProbeOutcome outcome, guint status)
     p->stats.probes_failed++;
   host_trace (p->host, "proxy probe %s %s %s %u", rec.aor, rec.contact,
               sip_proxy_probe_outcome_to_string (outcome), status);
-  g_array_append_val (p->probes, rec);
+  if (p->keep_probes)
+    g_array_append_val (p->probes, rec);
   if (p->probe_func)
     p->probe_func (p, &rec, p->probe_data);
+  if (!p->keep_probes)
+    probe_clear (&rec);
 }
 
 static void
@@ -1424,6 +1430,7 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   p->scheds = g_ptr_array_new ();
   p->probes = g_array_new (FALSE, TRUE, sizeof (SipProxyProbe));
   g_array_set_clear_func (p->probes, probe_clear);
+  p->keep_probes = TRUE;
   g_queue_init (&p->queue);
   host_timer_init (host, &p->service, service_done, p);
   host_timer_init (host, &p->restart, restart_done, p);
@@ -1559,6 +1566,13 @@ sip_proxy_get_probes (const SipProxy *p)
 {
   g_return_val_if_fail (p != NULL, NULL);
   return p->probes;
+}
+
+void
+sip_proxy_set_keep_probes (SipProxy *p, gboolean keep)
+{
+  g_return_if_fail (p != NULL);
+  p->keep_probes = keep;
 }
 
 void

@@ -301,8 +301,14 @@ typedef struct {
 
 void        sip_proxy_get_call_stats (const SipProxy *proxy, SipProxyCallStats *out);
 
-/* Probes, in order of completion; owned by the proxy. */
+/* Probes, in order of completion; owned by the proxy.  Empty after
+ * sip_proxy_set_keep_probes (FALSE). */
 const GArray *sip_proxy_get_probes (const SipProxy *proxy);   /* of SipProxyProbe */
+/* Whether the proxy keeps its completed probes (default TRUE).  The probe
+ * func sees every probe either way; an owner that takes what it needs
+ * there turns this off, so a long run's memory does not grow with every
+ * probe (one per binding per probe interval). */
+void        sip_proxy_set_keep_probes (SipProxy *proxy, gboolean keep);
 void        sip_proxy_set_probe_func (SipProxy *proxy, SipProxyProbeFunc func,
                                       gpointer user_data);
 
