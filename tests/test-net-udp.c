@@ -598,6 +598,17 @@ forward_hook (SimNode *node, SimIface *in, SimPacket *pkt, gpointer u)
   Forward *fw = u;
   SimPacketInfo i;
   g_assert_cmpint (sim_packet_parse (sim_packet_data (pkt), sim_packet_len (pkt), &i), ==, SIM_PACKET_OK);
+  /* The node hands the hook its own parse of the packet: the same. */
+  const SimPacketInfo *ni = sim_node_hook_info (node);
+  g_assert_nonnull (ni);
+  g_assert_cmphex (ni->src, ==, i.src);
+  g_assert_cmphex (ni->dst, ==, i.dst);
+  g_assert_cmpuint (ni->proto, ==, i.proto);
+  g_assert_cmpuint (ni->sport, ==, i.sport);
+  g_assert_cmpuint (ni->dport, ==, i.dport);
+  g_assert_cmpuint (ni->ttl, ==, i.ttl);
+  g_assert_true (ni->payload == i.payload);
+  g_assert_cmpuint (ni->payload_len, ==, i.payload_len);
   fw->seen_in[sim_node_get_iface (node, 0) == in ? 0 : 1]++;
   if (i.proto != SIM_IPPROTO_UDP)
     return SIM_HOOK_ACCEPT;
@@ -643,6 +654,7 @@ test_hook_rewrite_and_drop (void)
   g_assert_cmpint (fw.seen_in[0], ==, 2);   /* hello + nope from the client side */
   g_assert_cmpint (fw.seen_in[1], ==, 1);   /* the echo from the server side */
   g_assert_cmpuint (sim_node_get_stats (f.router)->hook_dropped, ==, 1);
+  g_assert_null (sim_node_hook_info (f.router));   /* only inside the hook */
   g_assert_cmpint (c.n_err, ==, 0);        /* a dropped packet is silent */
   rec_peer_clear (&c);
   rec_peer_clear (&s);

@@ -4,7 +4,14 @@
  */
 #include <string.h>
 #include "sim/net/packet.h"
+#include "sim/net/packet-private.h"   /* the packet pool (packet.c note 5) */
 #include "sim/kernel/rng.h"
+
+static guint16
+sim_get_be16_for_test (const guint8 *p)
+{
+  return (guint16) ((p[0] << 8) | p[1]);
+}
 
 /* The worked example of an IPv4 header checksum that most references use
  * (e.g. Wikipedia "Internet checksum"): 192.168.0.1 -> 192.168.0.199, UDP,
@@ -167,6 +174,89 @@ test_rewrite (void)
   g_assert_cmpuint (i.dport, ==, src.port);
 }
 
+/* packet.c note 4: a rewrite or a TTL decrement of a packet whose
+ * checksums are known valid (built here: sim_packet_new_*) updates them
+ * incrementally (RFC 1624); one whose checksums are not known (a copy:
+ * sim_packet_copy) gets them recomputed from the bytes.  Both must give
+ * the same bytes for every starting checksum: the payload word (UDP, TCP)
+ * or the IP ID (IP header) runs through all 65536 values, so the
+ * transport checksum takes every value, including UDP's computed 0 sent
+ * as 0xffff and results that come out 0. */
+static void
+expect_same_rewrite (SimPacket *built, const SimSockAddr *to, gboolean src)
+{
+  g_autoptr (SimPacket) copy = sim_packet_copy (built);
+  if (src)
+    {
+      g_assert_true (sim_packet_rewrite_src (built, to));
+      g_assert_true (sim_packet_rewrite_src (copy, to));
+    }
+  else
+    {
+      g_assert_true (sim_packet_rewrite_dst (built, to));
+      g_assert_true (sim_packet_rewrite_dst (copy, to));
+    }
+  g_assert_cmpmem (sim_packet_data (built), sim_packet_len (built),
+                   sim_packet_data (copy), sim_packet_len (copy));
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (built), sim_packet_len (built), &i), ==,
+                   SIM_PACKET_OK);
+}
+
+static void
+test_rewrite_incremental (void)
+{
+  SimSockAddr in = { SIM_IP4 (192, 168, 1, 10), 5060 }, srv = { SIM_IP4 (198, 51, 100, 1), 5060 };
+  SimSockAddr pub = { SIM_IP4 (203, 0, 113, 5), 40001 }, back = { SIM_IP4 (10, 255, 0, 2), 1 };
+  guint seen_udp_ffff = 0, seen_tcp_zero = 0;
+  for (guint w = 0; w < 65536; w++)
+    {
+      guint8 payload[3] = { (guint8) (w >> 8), (guint8) w, 0x5a };
+      g_autoptr (SimPacket) u = sim_packet_new_udp (&in, &srv, 7, 64, payload, sizeof payload);
+      seen_udp_ffff += sim_get_be16_for_test (sim_packet_data (u) + 26) == 0xffff;
+      expect_same_rewrite (u, &pub, TRUE);
+      expect_same_rewrite (u, &back, FALSE);
+      g_autoptr (SimPacket) t = sim_packet_new_tcp (&in, &srv, 7, 64, 1000, 2000, SIM_TCP_ACK,
+                                                    65535, 0, payload, 2);
+      seen_tcp_zero += sim_get_be16_for_test (sim_packet_data (t) + 36) == 0;
+      expect_same_rewrite (t, &pub, TRUE);
+      expect_same_rewrite (t, &back, FALSE);
+    }
+  /* The sweep did reach the two special values. */
+  g_assert_cmpuint (seen_udp_ffff, >=, 1);
+  g_assert_cmpuint (seen_tcp_zero, >=, 1);
+
+  /* A UDP datagram sent without a checksum (0) gets one, as before. */
+  g_autoptr (SimPacket) none = sim_packet_new_udp (&in, &srv, 7, 64, "ab", 2);
+  guint8 *d = sim_packet_data_mut (none);
+  d[26] = d[27] = 0;
+  g_assert_true (sim_packet_rewrite_src (none, &pub));
+  SimPacketInfo i;
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (none), sim_packet_len (none), &i), ==, SIM_PACKET_OK);
+  g_assert_cmphex (sim_get_be16_for_test (sim_packet_data (none) + 26), !=, 0);
+}
+
+static void
+test_forward_ttl_incremental (void)
+{
+  SimSockAddr a = { SIM_IP4 (10, 0, 0, 1), 1000 }, b = { SIM_IP4 (10, 0, 0, 2), 2000 };
+  for (guint id = 0; id < 65536; id++)
+    {
+      g_autoptr (SimPacket) p = sim_packet_new_udp (&a, &b, (guint16) id, 64, "hello", 5);
+      g_autoptr (SimPacket) q = sim_packet_copy (p);
+      sim_packet_forward_ttl (p);
+      sim_packet_forward_ttl (q);
+      g_assert_cmpuint (sim_packet_data (p)[8], ==, 63);
+      g_assert_cmpmem (sim_packet_data (p), sim_packet_len (p), sim_packet_data (q), sim_packet_len (q));
+      /* And against the header recomputed by hand. */
+      guint8 h[20];
+      memcpy (h, sim_packet_data (q), 20);
+      h[10] = h[11] = 0;
+      guint16 c = sim_inet_checksum (h, 20, 0);
+      g_assert_cmphex (sim_get_be16_for_test (sim_packet_data (p) + 10), ==, c);
+    }
+}
+
 static void
 test_malformed_cases (void)
 {
@@ -267,6 +357,16 @@ test_addr_parse (void)
   char buf[SIM_SOCKADDR_STRLEN];
   SimSockAddr max = { G_MAXUINT32, 65535 };
   g_assert_cmpstr (sim_sockaddr_to_string (&max, buf), ==, "255.255.255.255:65535");
+  /* Every octet value in every position prints as "%u" would. */
+  for (guint v = 0; v < 256; v++)
+    for (guint pos = 0; pos < 4; pos++)
+      {
+        SimIp4 a = (SimIp4) (v << (8 * pos)) | (pos ? 7u : 0x0b000000u);
+        char ib[SIM_IP4_STRLEN];
+        g_autofree char *want = g_strdup_printf ("%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
+                                                 (a >> 8) & 255, a & 255);
+        g_assert_cmpstr (sim_ip4_to_string (a, ib), ==, want);
+      }
 
   g_assert_true (sim_ip4_in_prefix (SIM_IP4 (10, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
   g_assert_false (sim_ip4_in_prefix (SIM_IP4 (11, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
@@ -367,6 +467,110 @@ test_packet_trace (void)
     g_assert_cmphex (trace_packet (&v[k], NULL), !=, fp);
 }
 
+/* packet.c note 5: a buffer given back to the pool is handed out again
+ * only to a packet of its size class, with every field set afresh: the
+ * new packet is byte for byte and field for field what a g_malloc'd one
+ * would be. */
+static void
+test_pool_reuse (void)
+{
+  SimPacketPool *pool = sim_packet_pool_new ();
+  SimSockAddr a = { SIM_IP4 (10, 0, 0, 1), 5060 }, b = { SIM_IP4 (10, 0, 0, 2), 5060 };
+  guint8 big[500], other[480];
+  memset (big, 'x', sizeof big);
+  memset (other, 'y', sizeof other);
+
+  SimPacket *p1 = sim_packet_new_udp_in (pool, &a, &b, 1, 64, big, sizeof big);
+  g_assert_true (p1->pool == pool);
+  g_assert_cmpuint (sim_packet_pool_outstanding (pool), ==, 1);
+  /* The old owner dirties every bookkeeping field before giving it back. */
+  p1->hop = p1;
+  p1->hop_epoch = 99;
+  p1->fl_prev = p1;
+  sim_packet_data_mut (p1)[30] = 0;
+  SimPacket *old = p1;
+  sim_packet_free (p1);
+  g_assert_cmpuint (sim_packet_pool_outstanding (pool), ==, 0);
+  g_assert_cmpuint (sim_packet_pool_idle (pool), ==, 1);
+
+  /* Another size class does not take it. */
+  SimPacket *small = sim_packet_new_udp_in (pool, &a, &b, 2, 64, "s", 1);
+  g_assert_true (small != old);
+  g_assert_cmpuint (sim_packet_pool_idle (pool), ==, 1);
+
+  /* The same class does, and it comes out as new. */
+  SimPacket *p2 = sim_packet_new_udp_in (pool, &b, &a, 3, 32, other, sizeof other);
+  g_assert_true (p2 == old);
+  g_assert_cmpuint (sim_packet_pool_idle (pool), ==, 0);
+  g_autoptr (SimPacket) ref = sim_packet_new_udp (&b, &a, 3, 32, other, sizeof other);
+  g_assert_null (p2->hop);
+  g_assert_null (p2->fl_prev);
+  g_assert_null (p2->fl_next);
+  g_assert_cmpuint (p2->hop_epoch, ==, 0);
+  g_assert_cmpint (p2->checked, ==, ref->checked);
+  g_assert_cmpmem (sim_packet_data (p2), sim_packet_len (p2), sim_packet_data (ref), sim_packet_len (ref));
+  /* A copy of a pooled packet comes from the pool too. */
+  SimPacket *cp = sim_packet_copy (p2);
+  g_assert_true (cp->pool == pool);
+  g_assert_cmpmem (sim_packet_data (cp), sim_packet_len (cp), sim_packet_data (ref), sim_packet_len (ref));
+  g_assert_cmpuint (sim_packet_pool_outstanding (pool), ==, 3);
+
+  /* Too big for any class: g_malloc'd, not counted. */
+  guint8 *huge = g_malloc0 (9000);
+  g_autoptr (SimPacket) h = sim_packet_new_udp_in (pool, &a, &b, 4, 64, huge, 9000);
+  g_free (huge);
+  g_assert_null (h->pool);
+  g_assert_cmpuint (sim_packet_pool_outstanding (pool), ==, 3);
+
+  /* The net lets go while packets are out: the pool lives until the last
+   * one is back (ASan's leak check sees it freed). */
+  sim_packet_free (small);
+  sim_packet_pool_release (pool);
+  sim_packet_free (cp);
+  sim_packet_free (p2);
+}
+
+/* The free lists are bounded: a burst's packets do not all stay. */
+static void
+test_pool_bounded (void)
+{
+  SimPacketPool *pool = sim_packet_pool_new ();
+  SimSockAddr a = { SIM_IP4 (10, 0, 0, 1), 1 }, b = { SIM_IP4 (10, 0, 0, 2), 2 };
+  SimPacket *p[1000];
+  for (guint i = 0; i < G_N_ELEMENTS (p); i++)
+    p[i] = sim_packet_new_udp_in (pool, &a, &b, (guint16) i, 64, "k", 1);
+  for (guint i = 0; i < G_N_ELEMENTS (p); i++)
+    sim_packet_free (p[i]);
+  g_assert_cmpuint (sim_packet_pool_idle (pool), >, 0);
+  g_assert_cmpuint (sim_packet_pool_idle (pool), <=, 256);
+  sim_packet_pool_release (pool);
+}
+
+/* Under ASan, reading a packet after giving it back to the pool is caught
+ * as a use after free would be (the old owner cannot see the next one's
+ * bytes unnoticed).  Without ASan there is nothing to check. */
+static void
+test_pool_use_after_free_caught (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  if (g_test_subprocess ())
+    {
+      SimPacketPool *pool = sim_packet_pool_new ();
+      SimSockAddr a = { SIM_IP4 (10, 0, 0, 1), 1 }, b = { SIM_IP4 (10, 0, 0, 2), 2 };
+      SimPacket *p = sim_packet_new_udp_in (pool, &a, &b, 1, 64, "k", 1);
+      sim_packet_free (p);
+      volatile gsize n = sim_packet_len (p);   /* use after free */
+      (void) n;
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*use-after-poison*");
+#else
+  g_test_skip ("needs an ASan build (-Db_sanitize=address)");
+#endif
+}
+
 int
 main (int argc, char **argv)
 {
@@ -379,10 +583,15 @@ main (int argc, char **argv)
   g_test_add_func ("/packet/3-tcp/roundtrip", test_tcp_roundtrip);
   g_test_add_func ("/packet/4-icmp/quotes-original", test_icmp_error_quotes_original);
   g_test_add_func ("/packet/5-rewrite/src-dst", test_rewrite);
+  g_test_add_func ("/packet/5-rewrite/incremental-equals-recomputed", test_rewrite_incremental);
+  g_test_add_func ("/packet/5-rewrite/forward-ttl", test_forward_ttl_incremental);
   g_test_add_func ("/packet/6-malformed/cases", test_malformed_cases);
   g_test_add_func ("/packet/6-malformed/random-garbage", test_random_garbage);
   g_test_add_func ("/packet/7-addr/parse", test_addr_parse);
   g_test_add_func ("/packet/8-describe/matches-printf", test_describe_matches_printf);
   g_test_add_func ("/packet/8-describe/trace", test_packet_trace);
+  g_test_add_func ("/packet/9-pool/reuse", test_pool_reuse);
+  g_test_add_func ("/packet/9-pool/bounded", test_pool_bounded);
+  g_test_add_func ("/packet/9-pool/use-after-free-caught", test_pool_use_after_free_caught);
   return g_test_run ();
 }

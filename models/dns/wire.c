@@ -110,22 +110,30 @@ dns_query_parse (const guint8 *data, gsize len, DnsQuery *out, GError **error)
   return TRUE;
 }
 
-/* Appends @name as labels; FALSE if a label is empty or over 63 octets,
- * or the name over 255. */
-static gboolean
-put_name (GByteArray *out, const char *name, GError **error)
+/* Encoding.  Each piece (the header, a name, the fixed part of a record)
+ * is assembled in a small local buffer and appended to @out in one call:
+ * g_byte_array_append per field cost about 100 instructions a byte or
+ * two, and an answer three thousand (doc/performance.md, "Kernel, network
+ * and host instructions"). */
+
+/* The wire form of a dotted name (§3.1) into @wire (at least
+ * DNS_NAME_MAX bytes); returns its length, or 0 with @error set if a label
+ * is empty or over 63 octets or the name over 255. */
+static gsize
+encode_name (guint8 *wire, const char *name, GError **error)
 {
   gsize n = strlen (name);
   if (n == 0)
     {
-      g_byte_array_append (out, (const guint8 *) "", 1);
-      return TRUE;
+      wire[0] = 0;
+      return 1;
     }
   if (n + 2 > DNS_NAME_MAX)
     {
       g_set_error (error, DNS_ERROR, DNS_ERROR_BAD_NAME, "name \"%.40s...\" longer than 255 octets", name);
-      return FALSE;
+      return 0;
     }
+  gsize o = 0;
   const char *s = name;
   for (;;)
     {
@@ -135,45 +143,45 @@ put_name (GByteArray *out, const char *name, GError **error)
         {
           g_set_error (error, DNS_ERROR, DNS_ERROR_BAD_NAME,
                        "label of %" G_GSIZE_FORMAT " octets in \"%s\"", l, name);
-          return FALSE;
+          return 0;
         }
-      guint8 lb = (guint8) l;
-      g_byte_array_append (out, &lb, 1);
-      g_byte_array_append (out, (const guint8 *) s, (guint) l);
+      wire[o++] = (guint8) l;
+      memcpy (wire + o, s, l);
+      o += l;
       if (!dot)
         break;
       s = dot + 1;
     }
-  g_byte_array_append (out, (const guint8 *) "", 1);
-  return TRUE;
-}
-
-static void
-put16 (GByteArray *out, guint16 v)
-{
-  guint8 b[2];
-  sim_put_be16 (b, v);
-  g_byte_array_append (out, b, 2);
-}
-
-static void
-put32 (GByteArray *out, guint32 v)
-{
-  guint8 b[4];
-  sim_put_be32 (b, v);
-  g_byte_array_append (out, b, 4);
+  wire[o++] = 0;            /* n + 2 <= 255 bounds o */
+  return o;
 }
 
 static void
 put_header (GByteArray *out, guint16 id, guint8 b2, guint8 b3, guint16 an)
 {
-  put16 (out, id);
-  g_byte_array_append (out, &b2, 1);
-  g_byte_array_append (out, &b3, 1);
-  put16 (out, 1);    /* QDCOUNT */
-  put16 (out, an);   /* ANCOUNT */
-  put16 (out, 0);    /* NSCOUNT */
-  put16 (out, 0);    /* ARCOUNT */
+  guint8 h[HDR_LEN];
+  sim_put_be16 (h, id);
+  h[2] = b2;
+  h[3] = b3;
+  sim_put_be16 (h + 4, 1);    /* QDCOUNT */
+  sim_put_be16 (h + 6, an);   /* ANCOUNT */
+  sim_put_be16 (h + 8, 0);    /* NSCOUNT */
+  sim_put_be16 (h + 10, 0);   /* ARCOUNT */
+  g_byte_array_append (out, h, HDR_LEN);
+}
+
+/* The question's name, type and class. */
+static gboolean
+put_question (GByteArray *out, const DnsQuery *q, GError **error)
+{
+  guint8 b[DNS_NAME_MAX + 4];
+  gsize n = encode_name (b, q->qname, error);
+  if (n == 0)
+    return FALSE;
+  sim_put_be16 (b + n, q->qtype);
+  sim_put_be16 (b + n + 2, q->qclass);
+  g_byte_array_append (out, b, (guint) n + 4);
+  return TRUE;
 }
 
 gboolean
@@ -182,13 +190,11 @@ dns_query_encode (const DnsQuery *q, GByteArray *out, GError **error)
   g_return_val_if_fail (q != NULL && out != NULL, FALSE);
   guint start = out->len;
   put_header (out, q->id, (guint8) (((q->opcode & 0x0f) << 3) | (q->rd ? 1 : 0)), 0, 0);
-  if (!put_name (out, q->qname, error))
+  if (!put_question (out, q, error))
     {
       g_byte_array_set_size (out, start);
       return FALSE;
     }
-  put16 (out, q->qtype);
-  put16 (out, q->qclass);
   return TRUE;
 }
 
@@ -203,35 +209,39 @@ dns_answer_encode (const DnsQuery *q, guint rcode, const DnsRr *rrs, guint n,
   /* QR = 1, OPCODE echoed, AA = 1 (§4.1.1: we are the authority), RD copied */
   guint8 b2 = (guint8) (0x80 | ((q->opcode & 0x0f) << 3) | 0x04 | (q->rd ? 1 : 0));
   put_header (out, q->id, b2, (guint8) rcode, (guint16) n);
-  if (!put_name (out, q->qname, error))
+  if (!put_question (out, q, error))
     goto fail;
-  put16 (out, q->qtype);
-  put16 (out, q->qclass);
   for (guint i = 0; i < n; i++)
     {
       const DnsRr *rr = &rrs[i];
-      put16 (out, 0xc000 | HDR_LEN);   /* owner = the question's name (§4.1.4) */
-      put16 (out, rr->type);
-      put16 (out, DNS_CLASS_IN);
-      put32 (out, rr->ttl_s);
+      /* Owner, type, class, TTL, RDLENGTH, then RDATA: at most
+       * 12 + 6 + 255 bytes (SRV). */
+      guint8 b[18 + DNS_NAME_MAX];
+      sim_put_be16 (b, 0xc000 | HDR_LEN);   /* owner = the question's name (§4.1.4) */
+      sim_put_be16 (b + 2, rr->type);
+      sim_put_be16 (b + 4, DNS_CLASS_IN);
+      sim_put_be32 (b + 6, rr->ttl_s);
+      gsize len;
       if (rr->type == DNS_TYPE_A)
         {
-          put16 (out, 4);
-          put32 (out, rr->ip);
+          sim_put_be16 (b + 10, 4);
+          sim_put_be32 (b + 12, rr->ip);
+          len = 16;
         }
       else if (rr->type == DNS_TYPE_SRV)
         {
-          guint len_at = out->len;
-          put16 (out, 0);
-          put16 (out, rr->priority);
-          put16 (out, rr->weight);
-          put16 (out, rr->port);
-          if (!put_name (out, rr->target ? rr->target : "", error))
+          sim_put_be16 (b + 12, rr->priority);
+          sim_put_be16 (b + 14, rr->weight);
+          sim_put_be16 (b + 16, rr->port);
+          gsize nl = encode_name (b + 18, rr->target ? rr->target : "", error);
+          if (nl == 0)
             goto fail;
-          sim_put_be16 (out->data + len_at, (guint16) (out->len - len_at - 2));
+          sim_put_be16 (b + 10, (guint16) (6 + nl));
+          len = 18 + nl;
         }
       else
         g_return_val_if_reached (FALSE);
+      g_byte_array_append (out, b, (guint) len);
     }
   if (out->len - start > DNS_UDP_MAX)
     {

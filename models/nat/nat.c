@@ -61,6 +61,7 @@
 #include <string.h>
 
 #include "sim/net/bytes.h"
+#include "sim/kernel/inttable.h"
 
 typedef struct {
   SimIp4  iip, rip;
@@ -111,7 +112,7 @@ struct Nat {
   char        *who;           /* "nat:NAME" */
   SimRng       rng;
   GHashTable  *by_key;        /* NatKey* -> NatBinding*, not owned */
-  GHashTable  *by_ext;        /* (proto << 16 | port) -> NatBinding*, not owned */
+  SimIntTable *by_ext;        /* (proto << 16 | port) -> NatBinding*, not owned */
   GQueue       bindings;      /* owned, creation order */
   guint64      next_id;
   guint16      seq_next;
@@ -192,10 +193,10 @@ key_equal (gconstpointer a, gconstpointer b)
          && x->rport == y->rport && x->proto == y->proto;
 }
 
-static gpointer
+static guint64
 ext_key (guint8 proto, guint16 port)
 {
-  return GUINT_TO_POINTER (((guint) proto << 16) | port);
+  return ((guint) proto << 16) | port;
 }
 
 /* Note 2: the mapping key of a flow from @internal to @remote. */
@@ -273,7 +274,7 @@ static void
 binding_remove (Nat *nat, NatBinding *b, NatExpiryReason reason)
 {
   g_hash_table_remove (nat->by_key, &b->key);
-  g_hash_table_remove (nat->by_ext, ext_key (b->key.proto, b->external.port));
+  sim_int_table_remove (nat->by_ext, ext_key (b->key.proto, b->external.port));
   g_queue_unlink (&nat->bindings, &b->link);
   nat->stats.bindings_expired++;
   add_record (nat, b, NAT_RECORD_EXPIRED, reason);
@@ -309,7 +310,7 @@ binding_refresh (Nat *nat, NatBinding *b)
 static gboolean
 ext_port_used (const Nat *nat, guint8 proto, guint16 port)
 {
-  return port == 0 || g_hash_table_contains (nat->by_ext, ext_key (proto, port));
+  return port == 0 || sim_int_table_lookup (nat->by_ext, ext_key (proto, port)) != NULL;
 }
 
 /* Next free port at or after the sequential counter; 0 if none. */
@@ -375,7 +376,7 @@ binding_create (Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSo
   b->link.data = b;
   sim_timer_init (&b->timer, nat->world, binding_timeout, b);
   g_hash_table_insert (nat->by_key, &b->key, b);
-  g_hash_table_insert (nat->by_ext, ext_key (proto, port), b);
+  sim_int_table_insert (nat->by_ext, ext_key (proto, port), b);
   g_queue_push_tail_link (&nat->bindings, &b->link);
   nat->stats.bindings_created++;
   add_record (nat, b, NAT_RECORD_CREATED, NAT_EXPIRY_NONE);
@@ -562,7 +563,7 @@ icmp_inbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
       || (q.proto != SIM_IPPROTO_UDP && q.proto != SIM_IPPROTO_TCP)
       || q.src != nat_get_public_addr (nat))
     return drop (nat, &nat->stats.dropped_other, "icmp-unmatched", info);
-  NatBinding *b = g_hash_table_lookup (nat->by_ext, ext_key (q.proto, q.sport));
+  NatBinding *b = sim_int_table_lookup (nat->by_ext, ext_key (q.proto, q.sport));
   if (b == NULL)
     return drop (nat, &nat->stats.dropped_unsolicited, "icmp-unsolicited", info);
   SimSockAddr quoted_dst = { q.dst, q.dport };
@@ -647,7 +648,7 @@ inbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
     return SIM_HOOK_ACCEPT;   /* the router answers pings itself */
   if (info->proto != SIM_IPPROTO_UDP && info->proto != SIM_IPPROTO_TCP)
     return drop (nat, &nat->stats.dropped_other, "not-translated", info);
-  NatBinding *b = g_hash_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
+  NatBinding *b = sim_int_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
   if (b == NULL)
     {
       if (info->proto == SIM_IPPROTO_TCP)
@@ -680,7 +681,7 @@ hairpin (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
   NatBinding *src = outbound_binding (nat, info, &remote, &counter, &why);
   if (src == NULL)
     return drop (nat, counter, why, info);
-  NatBinding *dst = g_hash_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
+  NatBinding *dst = sim_int_table_lookup (nat->by_ext, ext_key (info->proto, info->dport));
   if (dst == NULL)
     return drop (nat, &nat->stats.dropped_unsolicited, "unsolicited", info);
   if (!filter_admits (nat, dst, &src->external))
@@ -696,9 +697,14 @@ static SimHookVerdict
 nat_hook (SimNode *node, SimIface *in_iface, SimPacket *pkt, gpointer user_data)
 {
   Nat *nat = user_data;
+  /* The node parsed and verified it just now: use its parse (or, called
+   * some other way, parse it without summing a verified packet again). */
   SimPacketInfo info;
-  if (sim_packet_parse (sim_packet_data (pkt), sim_packet_len (pkt), &info) != SIM_PACKET_OK)
-    return SIM_HOOK_ACCEPT;   /* the node parsed it already; cannot happen */
+  const SimPacketInfo *parsed = sim_node_hook_info (node);
+  if (parsed)
+    info = *parsed;
+  else if (sim_packet_parse_pkt (pkt, &info) != SIM_PACKET_OK)
+    return SIM_HOOK_ACCEPT;   /* cannot happen */
   if (sim_world_now (nat->world) < nat->down_until)
     return drop (nat, &nat->stats.dropped_down, "rebooting", &info);
   if (in_iface == nat->outside)
@@ -782,7 +788,7 @@ nat_new (SimNode *node, SimIface *outside, const NatSettings *settings, const ch
   g_autofree char *stream = g_strdup_printf ("nat/%s", name);
   sim_world_rng_init (nat->world, &nat->rng, stream);
   nat->by_key = g_hash_table_new (key_hash, key_equal);
-  nat->by_ext = g_hash_table_new (g_direct_hash, g_direct_equal);
+  nat->by_ext = sim_int_table_new ();
   g_queue_init (&nat->bindings);
   nat->seq_next = settings->port_lo;
   sim_timer_init (&nat->reboot_timer, nat->world, reboot_fire, nat);
@@ -802,7 +808,7 @@ nat_free (Nat *nat)
   while ((l = g_queue_pop_head_link (&nat->bindings)) != NULL)
     binding_free (l->data);
   g_hash_table_unref (nat->by_key);
-  g_hash_table_unref (nat->by_ext);
+  sim_int_table_free (nat->by_ext);
   sim_timer_cancel (&nat->reboot_timer);
   if (nat->reboots)
     g_array_unref (nat->reboots);

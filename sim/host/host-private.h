@@ -37,6 +37,7 @@ struct SimHost {
   SimWorld         *world;
   char             *name;
   char             *trace_who;   /* "host:NAME" */
+  gsize             trace_who_len;
 };
 
 struct SimHostUdp {

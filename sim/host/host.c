@@ -6,6 +6,7 @@
 #include "sim/net/net.h"          /* SIM_NET_ERROR: the seam's error domain */
 
 #include <stdarg.h>
+#include <string.h>
 
 void
 host_init_common (SimHost *host, const SimHostOps *ops, SimWorld *world, const char *name)
@@ -14,6 +15,7 @@ host_init_common (SimHost *host, const SimHostOps *ops, SimWorld *world, const c
   host->world = world;
   host->name = g_strdup (name);
   host->trace_who = g_strdup_printf ("host:%s", name);
+  host->trace_who_len = strlen (host->trace_who);
 }
 
 void
@@ -92,16 +94,19 @@ host_log (SimHost *host, SimLogLevel level, const char *fmt, ...)
 void
 host_trace (SimHost *host, const char *fmt, ...)
 {
+  /* sim_tracev() in its pieces, with the name's length known. */
   va_list ap;
   va_start (ap, fmt);
-  sim_tracev (host->world, host->trace_who, fmt, ap);
+  sim_trace_begin_len (host->world, host->trace_who, host->trace_who_len);
+  sim_trace_printfv (host->world, fmt, ap);
+  sim_trace_end (host->world);
   va_end (ap);
 }
 
 void
 host_trace_begin (SimHost *host)
 {
-  sim_trace_begin (host->world, host->trace_who);
+  sim_trace_begin_len (host->world, host->trace_who, host->trace_who_len);
 }
 
 void

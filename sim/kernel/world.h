@@ -160,6 +160,10 @@ void          sim_tracev           (SimWorld *world, const char *who,
  * as its digits inside a format). */
 void          sim_trace_begin      (SimWorld *world, const char *who);
 void          sim_trace_str        (SimWorld *world, const char *s);
+/* The same with the length given (strlen (@who), strlen (@s)), for
+ * callers that know it: the same line and the same fingerprint. */
+void          sim_trace_begin_len  (SimWorld *world, const char *who, gsize who_len);
+void          sim_trace_str_len    (SimWorld *world, const char *s, gsize len);
 void          sim_trace_uint       (SimWorld *world, guint64 v);
 void          sim_trace_printf     (SimWorld *world, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 void          sim_trace_printfv    (SimWorld *world, const char *fmt, va_list ap)

@@ -55,16 +55,40 @@ put_uint (char *p, guint v)
   return p;
 }
 
+/* One octet (0..255) in decimal, no padding: at most three digits, so
+ * no loop and no reversal (put_uint's general loop was most of an
+ * address's cost, and addresses are printed for every NAT binding and
+ * every keep-alive's destination). */
+static inline char *
+put_octet (char *p, guint v)
+{
+  if (v >= 100)
+    {
+      *p++ = (char) ('0' + v / 100);
+      v %= 100;
+      *p++ = (char) ('0' + v / 10);
+      *p++ = (char) ('0' + v % 10);
+    }
+  else if (v >= 10)
+    {
+      *p++ = (char) ('0' + v / 10);
+      *p++ = (char) ('0' + v % 10);
+    }
+  else
+    *p++ = (char) ('0' + v);
+  return p;
+}
+
 static char *
 put_ip4 (char *p, SimIp4 ip)
 {
-  p = put_uint (p, ip >> 24);
+  p = put_octet (p, ip >> 24);
   *p++ = '.';
-  p = put_uint (p, (ip >> 16) & 0xff);
+  p = put_octet (p, (ip >> 16) & 0xff);
   *p++ = '.';
-  p = put_uint (p, (ip >> 8) & 0xff);
+  p = put_octet (p, (ip >> 8) & 0xff);
   *p++ = '.';
-  return put_uint (p, ip & 0xff);
+  return put_octet (p, ip & 0xff);
 }
 
 const char *

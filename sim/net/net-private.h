@@ -6,6 +6,7 @@
 #pragma once
 #include "sim/net/net.h"
 #include "sim/net/packet-private.h"
+#include "sim/kernel/inttable.h"
 
 struct SimNet {
   SimWorld    *world;
@@ -14,6 +15,7 @@ struct SimNet {
   GHashTable  *node_by_name;   /* name -> SimNode*, not owned */
   gboolean     trace_packets;
   SimPacket   *in_flight;      /* packets owned by pending delivery events */
+  SimPacketPool *pool;         /* buffers of the net's own packets (packet.c note 5) */
 };
 
 typedef struct {
@@ -38,23 +40,23 @@ struct SimNode {
   SimNet      *net;
   char        *name;
   char        *trace_who;    /* "net:NAME" */
+  gsize        trace_who_len;
   GPtrArray   *ifaces;       /* owned SimIface* */
-  GHashTable  *local_addrs;  /* GUINT_TO_POINTER(ip) -> first SimIface* with it: every
-                              * packet asks "is it for me?", and a star router has
-                              * one interface per spoke */
+  SimIntTable *local_addrs;  /* ip -> first SimIface* with it: every packet asks
+                              * "is it for me?", and a star router has one
+                              * interface per spoke */
   GArray      *routes;       /* SimRoute, longest prefix first */
-  GHashTable  *host_routes;  /* /32 routes: GUINT_TO_POINTER(ip) -> SimIface*; a star
-                              * router has one per spoke, so lookups stay O(1) */
+  SimIntTable *host_routes;  /* /32 routes: ip -> SimIface*; a star router has one
+                              * per spoke, so lookups stay O(1) */
   gboolean     forwarding;
   SimNodeHookFunc hook;
   gpointer     hook_data;
+  const SimPacketInfo *hook_info;  /* during a hook call: the packet's parse */
   SimPcap     *pcap;
   SimRng       rng;
   guint16      ip_id;
   guint16      port_lo, port_hi, port_next;
-  GHashTable  *udp_ports;    /* port -> SimUdpSocket*, not owned; made with the first
-                              * socket: routers and NATs (one per phone in a run)
-                              * never open one (issue 17) */
+  SimIntTable *udp_ports;    /* port -> SimUdpSocket*, not owned */
   SimTcpStack *tcp;          /* created on first use by tcp.c */
   SimTcpConfig tcp_config;
   SimNodeStats stats;

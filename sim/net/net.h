@@ -147,6 +147,10 @@ SimIface     *sim_node_route         (SimNode *node, SimIp4 dst);
 SimIp4        sim_node_source_for    (SimNode *node, SimIp4 dst);
 void          sim_node_set_forwarding (SimNode *node, gboolean on);
 void          sim_node_set_hook      (SimNode *node, SimNodeHookFunc hook, gpointer user_data);
+/* Inside the hook: the node's parse of the packet being hooked (checked,
+ * as the hook sees it on entry), so the hook need not parse it again;
+ * NULL outside a hook call.  Its payload pointer points into the packet. */
+const SimPacketInfo *sim_node_hook_info (const SimNode *node);
 /* Sends @pkt (taking ownership) as if @node had originated it: routed and
  * transmitted, or delivered locally if addressed to @node.  Returns FALSE
  * (and frees it) if there is no route. */

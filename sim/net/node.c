@@ -47,6 +47,7 @@ sim_net_new (SimWorld *world)
   net->links = g_ptr_array_new ();
   net->node_by_name = g_hash_table_new (g_str_hash, g_str_equal);
   net->trace_packets = TRUE;
+  net->pool = sim_packet_pool_new ();
   return net;
 }
 
@@ -57,10 +58,9 @@ node_free (SimNode *node)
     sim_tcp_stack_free (node->tcp);
   /* Sockets still open belong to their users; they must be closed before
    * the net is freed (a UDP socket holds no timers, so only the table). */
-  if (node->udp_ports)
-    g_hash_table_destroy (node->udp_ports);
-  g_hash_table_destroy (node->host_routes);
-  g_hash_table_destroy (node->local_addrs);
+  sim_int_table_free (node->udp_ports);
+  sim_int_table_free (node->host_routes);
+  sim_int_table_free (node->local_addrs);
   for (guint i = 0; i < node->ifaces->len; i++)
     {
       SimIface *ifc = node->ifaces->pdata[i];
@@ -117,6 +117,7 @@ sim_net_free (SimNet *net)
   g_ptr_array_free (net->links, TRUE);
   g_ptr_array_free (net->nodes, TRUE);
   g_hash_table_destroy (net->node_by_name);
+  sim_packet_pool_release (net->pool);
   g_free (net);
 }
 
@@ -154,10 +155,12 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->net = net;
   node->name = g_strdup (name);
   node->trace_who = g_strdup_printf ("net:%s", name);
+  node->trace_who_len = strlen (node->trace_who);
   node->ifaces = g_ptr_array_new ();
   node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
-  node->host_routes = g_hash_table_new (g_direct_hash, g_direct_equal);
-  node->local_addrs = g_hash_table_new (g_direct_hash, g_direct_equal);
+  node->host_routes = sim_int_table_new ();
+  node->local_addrs = sim_int_table_new ();
+  node->udp_ports = sim_int_table_new ();
   g_autofree char *stream = g_strdup_printf ("net/node/%s", name);
   sim_world_rng_init (net->world, &node->rng, stream);
   /* Linux randomises the IP ID and the ephemeral port start; so do we,
@@ -213,8 +216,8 @@ sim_node_add_iface (SimNode *node, SimIp4 addr, guint prefix_len)
   ifc->prefix_len = (guint8) prefix_len;
   ifc->name = g_strdup_printf ("%s/eth%u", node->name, ifc->index);
   g_ptr_array_add (node->ifaces, ifc);
-  if (!g_hash_table_contains (node->local_addrs, GUINT_TO_POINTER (addr)))
-    g_hash_table_insert (node->local_addrs, GUINT_TO_POINTER (addr), ifc);
+  if (!sim_int_table_lookup (node->local_addrs, addr))
+    sim_int_table_insert (node->local_addrs, addr, ifc);
   sim_node_add_route (node, addr, prefix_len, ifc);
   return ifc;
 }
@@ -228,22 +231,22 @@ sim_iface_set_addr (SimIface *iface, SimIp4 addr)
   if (old == addr)
     return;
   iface->addr = addr;
-  if (g_hash_table_lookup (node->local_addrs, GUINT_TO_POINTER (old)) == iface)
+  if (sim_int_table_lookup (node->local_addrs, old) == iface)
     {
       /* The old address stays local if another interface has it too. */
-      g_hash_table_remove (node->local_addrs, GUINT_TO_POINTER (old));
+      sim_int_table_remove (node->local_addrs, old);
       for (guint i = 0; i < node->ifaces->len; i++)
         {
           SimIface *other = node->ifaces->pdata[i];
           if (other->addr == old)
             {
-              g_hash_table_insert (node->local_addrs, GUINT_TO_POINTER (old), other);
+              sim_int_table_insert (node->local_addrs, old, other);
               break;
             }
         }
     }
-  if (!g_hash_table_contains (node->local_addrs, GUINT_TO_POINTER (addr)))
-    g_hash_table_insert (node->local_addrs, GUINT_TO_POINTER (addr), iface);
+  if (!sim_int_table_lookup (node->local_addrs, addr))
+    sim_int_table_insert (node->local_addrs, addr, iface);
 
   /* Move the connected route sim_node_add_iface() added; it keeps its
    * place among routes of its length. */
@@ -253,9 +256,9 @@ sim_iface_set_addr (SimIface *iface, SimIp4 addr)
     return;
   if (len == 32)
     {
-      if (g_hash_table_lookup (node->host_routes, GUINT_TO_POINTER (old)) == iface)
-        g_hash_table_remove (node->host_routes, GUINT_TO_POINTER (old));
-      g_hash_table_insert (node->host_routes, GUINT_TO_POINTER (addr), iface);
+      if (sim_int_table_lookup (node->host_routes, old) == iface)
+        sim_int_table_remove (node->host_routes, old);
+      sim_int_table_insert (node->host_routes, addr, iface);
       return;
     }
   for (guint i = 0; i < node->routes->len; i++)
@@ -285,7 +288,7 @@ sim_node_get_n_ifaces (const SimNode *node)
 gboolean
 sim_node_has_addr (const SimNode *node, SimIp4 ip)
 {
-  return g_hash_table_contains (node->local_addrs, GUINT_TO_POINTER (ip));
+  return sim_int_table_lookup (node->local_addrs, ip) != NULL;
 }
 
 void
@@ -294,7 +297,7 @@ sim_node_add_route (SimNode *node, SimIp4 prefix, guint len, SimIface *out)
   g_return_if_fail (node != NULL && out != NULL && out->node == node && len <= 32);
   if (len == 32)
     {
-      g_hash_table_insert (node->host_routes, GUINT_TO_POINTER (prefix), out);
+      sim_int_table_insert (node->host_routes, prefix, out);
       return;
     }
   SimRoute r = { prefix & sim_ip4_mask (len), (guint8) len, out };
@@ -314,7 +317,7 @@ sim_node_set_default_route (SimNode *node, SimIface *out)
 SimIface *
 sim_node_route (SimNode *node, SimIp4 dst)
 {
-  SimIface *ifc = g_hash_table_lookup (node->host_routes, GUINT_TO_POINTER (dst));
+  SimIface *ifc = sim_int_table_lookup (node->host_routes, dst);
   if (ifc)
     return ifc;
   for (guint i = 0; i < node->routes->len; i++)
@@ -337,6 +340,12 @@ sim_node_set_hook (SimNode *node, SimNodeHookFunc hook, gpointer user_data)
 {
   node->hook = hook;
   node->hook_data = user_data;
+}
+
+const SimPacketInfo *
+sim_node_hook_info (const SimNode *node)
+{
+  return node->hook_info;
 }
 
 void
@@ -452,11 +461,11 @@ sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
     return;
   /* In pieces, no printf: one of the most frequent trace lines. */
   SimWorld *w = node->net->world;
-  sim_trace_begin (w, node->trace_who);
+  sim_trace_begin_len (w, node->trace_who, node->trace_who_len);
   sim_trace_str (w, what);
   if (info)
     {
-      sim_trace_str (w, " ");
+      sim_trace_str_len (w, " ", 1);
       sim_packet_trace (w, info);
     }
   sim_trace_end (w);
@@ -504,7 +513,7 @@ sim_node_output (SimNode *node, SimPacket *pkt)
   if (sim_node_has_addr (node, info.dst))
     {
       /* Note 1.  Deliver through the interface that owns the address. */
-      pkt->hop = g_hash_table_lookup (node->local_addrs, GUINT_TO_POINTER (info.dst));
+      pkt->hop = sim_int_table_lookup (node->local_addrs, info.dst);
       sim_net_flight_add (node->net, pkt);
       sim_schedule (node->net->world, 0, loopback_deliver, pkt);
       return SIM_NET_OK;
@@ -527,8 +536,8 @@ send_icmp_error (SimNode *node, SimIp4 src, const SimPacket *orig, const SimPack
 {
   if (info->proto == SIM_IPPROTO_ICMP)
     return;   /* note 2 */
-  SimPacket *icmp = sim_packet_new_icmp_error (src, sim_node_next_ip_id (node), 64,
-                                               type, code, orig->data, orig->len);
+  SimPacket *icmp = sim_packet_new_icmp_error_in (node->net->pool, src, sim_node_next_ip_id (node),
+                                                  64, type, code, orig->data, orig->len);
   node->stats.icmp_sent++;
   sim_node_output (node, icmp);
 }
@@ -625,7 +634,11 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
 
   if (node->hook)
     {
-      switch (node->hook (node, iface, pkt, node->hook_data))
+      const SimPacketInfo *outer = node->hook_info;   /* NULL unless nested */
+      node->hook_info = &info;
+      SimHookVerdict verdict = node->hook (node, iface, pkt, node->hook_data);
+      node->hook_info = outer;
+      switch (verdict)
         {
         case SIM_HOOK_DROP:
           node->stats.hook_dropped++;
@@ -671,12 +684,8 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
       sim_packet_free (pkt);
       return;
     }
-  gboolean checked = pkt->checked;
-  guint8 *d = sim_packet_data_mut (pkt);
-  d[8] = (guint8) (info.ttl - 1);
+  sim_packet_forward_ttl (pkt);       /* keeps pkt->checked: still valid */
   info.ttl--;
-  sim_packet_fix_ip_checksum (pkt);   /* TTL is not in the pseudo-header */
-  pkt->checked = checked;             /* both checksums valid again */
   node->stats.forwarded++;
   sim_node_trace_packet (node, FALSE, "fwd", &info);
   ip_transmit (node, pkt, &info);

@@ -9,6 +9,18 @@
  *     target of a later issue drives it.
  *  3. A UDP checksum of zero means "none" (RFC 768) and is accepted; we
  *     always send one.  TCP and ICMP checksums are mandatory.
+ *  4. Rewrites (NAT) and the TTL decrement of forwarding update checksums
+ *     incrementally (RFC 1624) when the packet's checksums are known valid
+ *     (pkt->checked), instead of summing the header and the whole payload
+ *     again; the result is byte for byte what the recomputation writes.
+ *     Why: both are ones' complement sums of the same words mod 0xffff,
+ *     and both are in 1..0xffff (never the other zero, 0) as long as ~HC
+ *     is not 0 (a valid header or segment is never all zero words), so
+ *     they are the same representative.  HC = 0xffff in an IP or TCP
+ *     header (a valid alternative to 0 that sipsim never writes but a raw
+ *     packet may carry), unverified packets and UDP without a checksum
+ *     are recomputed; UDP's 0xffff is its computed 0 (csum_adjust).  tests/test-packet.c compares the two on random
+ *     packets and rewrites.
  */
 #include "sim/net/packet-private.h"
 
@@ -16,6 +28,13 @@
 #include "sim/kernel/world.h"
 
 #include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(a, n) ((void) (a), (void) (n))
+#define ASAN_UNPOISON_MEMORY_REGION(a, n) ((void) (a), (void) (n))
+#endif
 
 const char *
 sim_packet_error_to_string (SimPacketError err)
@@ -68,11 +87,98 @@ pseudo_sum (SimIp4 src, SimIp4 dst, guint8 proto, gsize l4_len)
   return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + (guint32) l4_len;
 }
 
+/* ------------------------------------------------------------------ pool */
+
+/* Note 5: size classes of data[] capacity; a larger packet is g_malloc'd
+ * and g_free'd as before.  POOL_KEEP bounds each free list, so the pool
+ * holds at most the packets of a burst, not a run's worth. */
+static const guint32 pool_class_cap[] = { 256, 640, 1536, 4096 };
+#define POOL_CLASSES G_N_ELEMENTS (pool_class_cap)
+#define POOL_KEEP 256
+
+struct SimPacketPool {
+  SimPacket *free_list[POOL_CLASSES];
+  guint      n_free[POOL_CLASSES];
+  guint      outstanding;
+  gboolean   released;      /* the net has let go; free when outstanding = 0 */
+};
+
+SimPacketPool *
+sim_packet_pool_new (void)
+{
+  return g_new0 (SimPacketPool, 1);
+}
+
+static void
+pool_drain (SimPacketPool *pool)
+{
+  for (guint c = 0; c < POOL_CLASSES; c++)
+    while (pool->free_list[c])
+      {
+        SimPacket *p = pool->free_list[c];
+        ASAN_UNPOISON_MEMORY_REGION (p, sizeof (SimPacket) + pool_class_cap[c]);
+        pool->free_list[c] = p->fl_next;
+        g_free (p);
+      }
+  memset (pool->n_free, 0, sizeof pool->n_free);
+}
+
+void
+sim_packet_pool_release (SimPacketPool *pool)
+{
+  if (pool == NULL)
+    return;
+  pool_drain (pool);
+  pool->released = TRUE;
+  if (pool->outstanding == 0)
+    g_free (pool);
+}
+
+guint
+sim_packet_pool_outstanding (const SimPacketPool *pool)
+{
+  return pool->outstanding;
+}
+
+guint
+sim_packet_pool_idle (const SimPacketPool *pool)
+{
+  guint n = 0;
+  for (guint c = 0; c < POOL_CLASSES; c++)
+    n += pool->n_free[c];
+  return n;
+}
+
 static SimPacket *
-packet_alloc (gsize len)
+packet_alloc (SimPacketPool *pool, gsize len)
 {
   g_return_val_if_fail (len <= SIM_IP_MAX_LEN, NULL);
-  SimPacket *p = g_malloc (sizeof (SimPacket) + len);
+  SimPacket *p = NULL;
+  guint c = 0;
+  if (pool)
+    while (c < POOL_CLASSES && pool_class_cap[c] < len)
+      c++;
+  if (pool && c < POOL_CLASSES)
+    {
+      p = pool->free_list[c];
+      if (p)
+        {
+          ASAN_UNPOISON_MEMORY_REGION (p, sizeof (SimPacket) + pool_class_cap[c]);
+          pool->free_list[c] = p->fl_next;
+          pool->n_free[c]--;
+        }
+      else
+        p = g_malloc (sizeof (SimPacket) + pool_class_cap[c]);
+      p->cap = pool_class_cap[c];
+      p->pool = pool;
+      pool->outstanding++;
+    }
+  else
+    {
+      p = g_malloc (sizeof (SimPacket) + len);
+      p->cap = (guint32) len;
+      p->pool = NULL;
+    }
   p->fl_prev = p->fl_next = NULL;
   p->hop = NULL;
   p->hop_epoch = 0;
@@ -142,12 +248,19 @@ SimPacket *
 sim_packet_new_udp (const SimSockAddr *src, const SimSockAddr *dst, guint16 ip_id, guint8 ttl,
                     const void *payload, gsize len)
 {
+  return sim_packet_new_udp_in (NULL, src, dst, ip_id, ttl, payload, len);
+}
+
+SimPacket *
+sim_packet_new_udp_in (SimPacketPool *pool, const SimSockAddr *src, const SimSockAddr *dst,
+                       guint16 ip_id, guint8 ttl, const void *payload, gsize len)
+{
   g_return_val_if_fail (src != NULL && dst != NULL, NULL);
   g_return_val_if_fail (len <= SIM_UDP_MAX_PAYLOAD, NULL);
   g_return_val_if_fail (payload != NULL || len == 0, NULL);
 
   gsize total = SIM_IPV4_HDR_LEN + SIM_UDP_HDR_LEN + len;
-  SimPacket *p = packet_alloc (total);
+  SimPacket *p = packet_alloc (pool, total);
   guint8 *d = p->data;
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_UDP, src->ip, dst->ip);
   guint8 *u = d + SIM_IPV4_HDR_LEN;
@@ -167,6 +280,15 @@ sim_packet_new_tcp (const SimSockAddr *src, const SimSockAddr *dst, guint16 ip_i
                     guint32 seq, guint32 ack, guint8 flags, guint16 window,
                     guint16 mss_option, const void *payload, gsize len)
 {
+  return sim_packet_new_tcp_in (NULL, src, dst, ip_id, ttl, seq, ack, flags, window,
+                                mss_option, payload, len);
+}
+
+SimPacket *
+sim_packet_new_tcp_in (SimPacketPool *pool, const SimSockAddr *src, const SimSockAddr *dst,
+                       guint16 ip_id, guint8 ttl, guint32 seq, guint32 ack, guint8 flags,
+                       guint16 window, guint16 mss_option, const void *payload, gsize len)
+{
   g_return_val_if_fail (src != NULL && dst != NULL, NULL);
   gsize opt_len = mss_option ? 4 : 0;
   gsize hdr = SIM_TCP_HDR_LEN + opt_len;
@@ -174,7 +296,7 @@ sim_packet_new_tcp (const SimSockAddr *src, const SimSockAddr *dst, guint16 ip_i
   g_return_val_if_fail (payload != NULL || len == 0, NULL);
 
   gsize total = SIM_IPV4_HDR_LEN + hdr + len;
-  SimPacket *p = packet_alloc (total);
+  SimPacket *p = packet_alloc (pool, total);
   guint8 *d = p->data;
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_TCP, src->ip, dst->ip);
   guint8 *t = d + SIM_IPV4_HDR_LEN;
@@ -204,13 +326,20 @@ SimPacket *
 sim_packet_new_icmp_error (SimIp4 src, guint16 ip_id, guint8 ttl, guint8 type, guint8 code,
                            const guint8 *orig, gsize orig_len)
 {
+  return sim_packet_new_icmp_error_in (NULL, src, ip_id, ttl, type, code, orig, orig_len);
+}
+
+SimPacket *
+sim_packet_new_icmp_error_in (SimPacketPool *pool, SimIp4 src, guint16 ip_id, guint8 ttl,
+                              guint8 type, guint8 code, const guint8 *orig, gsize orig_len)
+{
   g_return_val_if_fail (orig != NULL && orig_len >= SIM_IPV4_HDR_LEN, NULL);
   gsize ihl = (gsize) (orig[0] & 0x0f) * 4;
   if (ihl < SIM_IPV4_HDR_LEN)
     ihl = SIM_IPV4_HDR_LEN;
   gsize quote = MIN (orig_len, ihl + 8);      /* RFC 792 */
   gsize total = SIM_IPV4_HDR_LEN + SIM_ICMP_HDR_LEN + quote;
-  SimPacket *p = packet_alloc (total);
+  SimPacket *p = packet_alloc (pool, total);
   guint8 *d = p->data;
   SimIp4 dst = sim_get_be32 (orig + 12);             /* back to the original sender */
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_ICMP, src, dst);
@@ -228,7 +357,7 @@ sim_packet_new_icmp_error (SimIp4 src, guint16 ip_id, guint8 ttl, guint8 type, g
 SimPacket *
 sim_packet_new_raw (const void *bytes, gsize len)
 {
-  SimPacket *p = packet_alloc (len);
+  SimPacket *p = packet_alloc (NULL, len);
   if (len)
     memcpy (p->data, bytes, len);
   return p;
@@ -237,13 +366,42 @@ sim_packet_new_raw (const void *bytes, gsize len)
 SimPacket *
 sim_packet_copy (const SimPacket *pkt)
 {
-  return sim_packet_new_raw (pkt->data, pkt->len);
+  SimPacketPool *pool = pkt->pool && !pkt->pool->released ? pkt->pool : NULL;
+  SimPacket *p = packet_alloc (pool, pkt->len);
+  memcpy (p->data, pkt->data, pkt->len);
+  return p;
 }
 
 void
 sim_packet_free (SimPacket *pkt)
 {
-  g_free (pkt);
+  if (pkt == NULL)
+    return;
+  SimPacketPool *pool = pkt->pool;
+  if (pool == NULL)
+    {
+      g_free (pkt);
+      return;
+    }
+  g_assert (pool->outstanding > 0);
+  pool->outstanding--;
+  guint c = 0;
+  while (pool_class_cap[c] != pkt->cap)
+    c++;
+  if (pool->released || pool->n_free[c] >= POOL_KEEP)
+    {
+      g_free (pkt);
+      if (pool->released && pool->outstanding == 0)
+        g_free (pool);
+      return;
+    }
+  pkt->fl_next = pool->free_list[c];
+  pool->free_list[c] = pkt;
+  pool->n_free[c]++;
+  /* Under ASan a pooled packet is as unreadable as a freed one, so a use
+   * after sim_packet_free() is still caught (the fields after fl_next). */
+  ASAN_POISON_MEMORY_REGION ((char *) pkt + G_STRUCT_OFFSET (SimPacket, pool),
+                             sizeof (SimPacket) - G_STRUCT_OFFSET (SimPacket, pool) + pkt->cap);
 }
 
 const guint8 *
@@ -405,6 +563,30 @@ sim_packet_parse_quoted (const guint8 *data, gsize len, SimPacketInfo *info)
   return parse_l4 (data + ihl, len - ihl, TRUE, info);
 }
 
+/* Note 4: the checksum at @field, valid before @n 16-bit words changed
+ * from @old[i] to @new[i], updated to what a full recomputation would
+ * write (RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), all words in one sum).
+ * @udp: a UDP checksum, where a computed 0 is sent as 0xffff (RFC 768),
+ * so HC = 0xffff stands for a sum of 0xffff and a result of 0 is written
+ * as 0xffff, as fix_l4_checksum does.  Otherwise FALSE, and nothing
+ * written, when HC = 0xffff: there ~HC is 0 and the update could pick
+ * the other ones' complement zero than the recomputation. */
+static gboolean
+csum_adjust (guint8 *field, const guint16 *old, const guint16 *new, guint n, gboolean udp)
+{
+  guint16 hc = sim_get_be16 (field);
+  if (hc == 0xffff && !udp)
+    return FALSE;
+  guint32 sum = (guint16) ~hc;
+  for (guint i = 0; i < n; i++)
+    sum += (guint16) ~old[i] + (guint32) new[i];
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  guint16 c = (guint16) ~sum;
+  sim_put_be16 (field, udp && c == 0 ? 0xffff : c);
+  return TRUE;
+}
+
 static gboolean
 rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
 {
@@ -412,9 +594,32 @@ rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
   if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
     return FALSE;
   guint8 *d = pkt->data;
-  sim_put_be32 (d + (src ? 12 : 16), addr->ip);
-  if (info.proto == SIM_IPPROTO_UDP || info.proto == SIM_IPPROTO_TCP)
-    sim_put_be16 (d + info.hdr_len + (src ? 0 : 2), addr->port);
+  guint8 *ipf = d + (src ? 12 : 16);
+  gboolean ports = info.proto == SIM_IPPROTO_UDP || info.proto == SIM_IPPROTO_TCP;
+  guint8 *portf = d + info.hdr_len + (src ? 0 : 2);
+  guint16 old[3] = { sim_get_be16 (ipf), sim_get_be16 (ipf + 2), ports ? sim_get_be16 (portf) : 0 };
+  guint16 new[3] = { (guint16) (addr->ip >> 16), (guint16) addr->ip, ports ? addr->port : 0 };
+  sim_put_be32 (ipf, addr->ip);
+  if (ports)
+    sim_put_be16 (portf, addr->port);
+
+  /* Note 4: checksums known valid are updated, others recomputed.  The
+   * address is in the IP header and in the UDP/TCP pseudo-header; the
+   * port only in the transport header; an ICMP checksum covers neither.
+   * A UDP checksum of 0 (none sent) is recomputed, as before. */
+  if (pkt->checked)
+    {
+      gboolean ok = csum_adjust (d + 10, old, new, 2, FALSE);
+      if (ok && info.proto == SIM_IPPROTO_UDP)
+        ok = sim_get_be16 (d + info.hdr_len + 6) != 0
+             && csum_adjust (d + info.hdr_len + 6, old, new, 3, TRUE);
+      else if (ok && info.proto == SIM_IPPROTO_TCP)
+        ok = csum_adjust (d + info.hdr_len + 16, old, new, 3, FALSE);
+      if (ok)
+        return TRUE;
+      /* A word was already partly updated: recompute both from the bytes,
+       * which is what every packet got before note 4. */
+    }
   sim_packet_fix_checksums (pkt);
   return TRUE;
 }
@@ -442,6 +647,26 @@ sim_packet_fix_ip_checksum (SimPacket *pkt)
     return;
   sim_put_be16 (d + 10, 0);
   sim_put_be16 (d + 10, sim_inet_checksum (d, ihl, 0));
+}
+
+void
+sim_packet_forward_ttl (SimPacket *pkt)
+{
+  g_return_if_fail (pkt->len >= SIM_IPV4_HDR_LEN && pkt->data[8] > 0);
+  guint8 *d = pkt->data;
+  guint16 old = sim_get_be16 (d + 8);   /* TTL and protocol: one word */
+  d[8]--;
+  guint16 new = sim_get_be16 (d + 8);
+  /* Note 4; the TTL is not in the pseudo-header, so the transport
+   * checksum stays as it is. */
+  if (!pkt->checked || !csum_adjust (d + 10, &old, &new, 1, FALSE))
+    sim_packet_fix_ip_checksum (pkt);
+}
+
+SimPacketError
+sim_packet_parse_pkt (const SimPacket *pkt, SimPacketInfo *info)
+{
+  return sim_packet_parse_full (pkt->data, pkt->len, info, !pkt->checked);
 }
 
 void

@@ -130,6 +130,13 @@ gsize          sim_packet_len      (const SimPacket *pkt);
  * Returns FALSE if @pkt does not parse. */
 gboolean       sim_packet_rewrite_src (SimPacket *pkt, const SimSockAddr *addr);
 gboolean       sim_packet_rewrite_dst (SimPacket *pkt, const SimSockAddr *addr);
+/* Decrements the TTL (which must be > 0) and updates the header checksum,
+ * as a router forwarding the packet does. */
+void           sim_packet_forward_ttl (SimPacket *pkt);
+/* sim_packet_parse() of @pkt's bytes, skipping the checksum sums when they
+ * were verified at an earlier hop and the bytes have not changed since
+ * (only the network's own code, which keeps them valid, has changed them). */
+SimPacketError sim_packet_parse_pkt (const SimPacket *pkt, SimPacketInfo *info);
 /* Recomputes the IPv4 header checksum only (after a TTL change). */
 void           sim_packet_fix_ip_checksum (SimPacket *pkt);
 /* Recomputes the IPv4 header checksum and the transport checksum. */

@@ -605,8 +605,8 @@ xmit (SimTcpSocket *s, guint8 flags, guint32 seq, const guint8 *data, gsize len)
       ack = s->rcv_nxt;
     }
   guint16 mss = (flags & SIM_TCP_SYN) ? (s->cfg.mss ? s->cfg.mss : TCP_DEFAULT_MSS) : 0;
-  SimPacket *pkt = sim_packet_new_tcp (&src, &dst, sim_node_next_ip_id (node), TCP_TTL,
-                                       seq, ack, flags, TCP_WINDOW, mss, data, len);
+  SimPacket *pkt = sim_packet_new_tcp_in (node->net->pool, &src, &dst, sim_node_next_ip_id (node),
+                                          TCP_TTL, seq, ack, flags, TCP_WINDOW, mss, data, len);
   s->ack_due = FALSE;
   /* No route is a lost segment: the retransmission timer copes (note 4). */
   sim_node_output (node, pkt);
@@ -661,8 +661,9 @@ reset_reply (SimNode *node, const SimPacketInfo *info)
   char a[SIM_SOCKADDR_STRLEN], b[SIM_SOCKADDR_STRLEN];
   sim_trace (node->net->world, node->trace_who, "tcp %s>%s reset", sim_sockaddr_to_string (&src, a),
              sim_sockaddr_to_string (&dst, b));
-  sim_node_output (node, sim_packet_new_tcp (&src, &dst, sim_node_next_ip_id (node), TCP_TTL,
-                                             seq, ack, flags, 0, 0, NULL, 0));
+  sim_node_output (node, sim_packet_new_tcp_in (node->net->pool, &src, &dst,
+                                                sim_node_next_ip_id (node), TCP_TTL,
+                                                seq, ack, flags, 0, 0, NULL, 0));
 }
 
 void

@@ -21,7 +21,7 @@ struct SimUdpSocket {
 gboolean
 sim_udp_port_in_use (SimNode *node, guint16 port)
 {
-  return node->udp_ports && g_hash_table_contains (node->udp_ports, GUINT_TO_POINTER (port));
+  return sim_int_table_lookup (node->udp_ports, port) != NULL;
 }
 
 SimUdpSocket *
@@ -36,9 +36,7 @@ sim_udp_open (SimNode *node, const SimSockAddr *local, GError **error)
   SimUdpSocket *sock = g_new0 (SimUdpSocket, 1);
   sock->node = node;
   sock->local = want;
-  if (node->udp_ports == NULL)          /* the node's first socket (net-private.h) */
-    node->udp_ports = g_hash_table_new (g_direct_hash, g_direct_equal);
-  g_hash_table_insert (node->udp_ports, GUINT_TO_POINTER (want.port), sock);
+  sim_int_table_insert (node->udp_ports, want.port, sock);
   return sock;
 }
 
@@ -76,7 +74,8 @@ sim_udp_sendto (SimUdpSocket *sock, const SimSockAddr *to, const void *data, gsi
                    "node %s has no route to %s", node->name, sim_sockaddr_to_string (to, b));
       return FALSE;
     }
-  SimPacket *pkt = sim_packet_new_udp (&src, to, sim_node_next_ip_id (node), 64, data, len);
+  SimPacket *pkt = sim_packet_new_udp_in (node->net->pool, &src, to, sim_node_next_ip_id (node),
+                                          64, data, len);
   if (sim_node_output (node, pkt) != SIM_NET_OK)
     {
       char b[SIM_SOCKADDR_STRLEN];
@@ -104,15 +103,14 @@ sim_udp_close (SimUdpSocket *sock)
 {
   if (sock == NULL)
     return;
-  g_hash_table_remove (sock->node->udp_ports, GUINT_TO_POINTER (sock->local.port));
+  sim_int_table_remove (sock->node->udp_ports, sock->local.port);
   g_free (sock);
 }
 
 gboolean
 sim_udp_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
 {
-  SimUdpSocket *sock = node->udp_ports
-                       ? g_hash_table_lookup (node->udp_ports, GUINT_TO_POINTER (info->dport)) : NULL;
+  SimUdpSocket *sock = sim_int_table_lookup (node->udp_ports, info->dport);
   if (sock == NULL || (sock->local.ip != SIM_IP4_ANY && sock->local.ip != info->dst))
     return FALSE;
   SimSockAddr from = { info->src, info->sport };
@@ -126,8 +124,7 @@ sim_udp_input (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
 void
 sim_udp_icmp_error (SimNode *node, SimNetError err, const SimPacketInfo *quoted)
 {
-  SimUdpSocket *sock = node->udp_ports
-                       ? g_hash_table_lookup (node->udp_ports, GUINT_TO_POINTER (quoted->sport)) : NULL;
+  SimUdpSocket *sock = sim_int_table_lookup (node->udp_ports, quoted->sport);
   if (sock == NULL)
     return;
   SimSockAddr remote = { quoted->dst, quoted->dport };
