@@ -613,7 +613,7 @@ test_port_unreachable (void)
 }
 
 /* Two lookups at once: one times out, the other is answered; each keeps
- * its own timing (one c-ares channel per lookup). */
+ * its own timing (each lookup has its own socket, ID and timer). */
 static void
 test_concurrent (void)
 {
@@ -930,15 +930,16 @@ test_same_seed_same_trace (void)
   g_assert_nonnull (strstr (t1->str, "DNS SRV _sip._udp.example.test: ok, 1 records"));
 }
 
-/* The resolver reuses idle c-ares channels of its thread (resolver-ares.c,
- * note "Channel pool").  A channel given back in any state (answered,
+/* Lookups share nothing but the thread and c-ares' process-wide set-up
+ * (resolver-ares.c: no channel since issue 17; it used to reuse idle
+ * channels of its thread).  A lookup that ended in any state (answered,
  * timed out at a dead server, cancelled mid-query, abandoned by a freed
- * resolver with its query pending) must carry nothing into the next run:
- * the scenario above, run after such a workload on this thread, gives the
- * trace and the wire bytes it gives on a fresh thread, whose pool is
- * empty. */
+ * resolver with its query pending) must leave nothing that reaches a
+ * later run: the scenario above, run after such a workload on this
+ * thread, gives the trace and the wire bytes it gives on a fresh
+ * thread. */
 static void
-dirty_channels (void)
+busy_resolver (void)
 {
   Dns d;
   SimSockAddr servers[2];
@@ -953,7 +954,7 @@ dirty_channels (void)
   g_assert_cmpint (g.status, ==, HOST_DNS_OK);
   run_a (&d, "nothere.example.test", &g, SIM_S (20));
   got_clear (&g);
-  for (guint i = 0; i < 12; i++)                     /* more than the pool holds */
+  for (guint i = 0; i < 12; i++)                     /* some cancelled mid-query */
     {
       HostDnsLookup *lk = host_resolver_lookup_a (d.res, "slow.example.test", on_result, &g);
       sim_world_run_for (d.f.world, SIM_MS (1 + 50 * i));
@@ -977,7 +978,7 @@ scenario_thread (gpointer data)
 }
 
 static void
-test_pooled_channel_carries_nothing (void)
+test_earlier_lookups_leave_nothing (void)
 {
   g_autoptr (GString) cold = g_string_new (NULL);
   g_autoptr (GString) warm = g_string_new (NULL);
@@ -988,7 +989,7 @@ test_pooled_channel_carries_nothing (void)
   guint64 f1 = 0, f2;
   gpointer args[] = { cold, p1, &f1 };
   g_thread_join (g_thread_new ("cold", scenario_thread, args));
-  dirty_channels ();
+  busy_resolver ();
   f2 = scenario (warm, p2);
   g_assert_cmpstr (cold->str, ==, warm->str);
   g_assert_cmpuint (f1, ==, f2);
@@ -1000,6 +1001,204 @@ test_pooled_channel_carries_nothing (void)
   g_unlink (p1);
   g_unlink (p2);
   g_rmdir (dir);
+}
+
+/* ---------------------------------------------------------- 7-matching */
+
+/* Which answer the resolver takes, and what it makes of it: the rules of
+ * c-ares 1.18.1 for one server and one try (resolver-ares.c, note 3:
+ * read_udp_packets, process_answer, same_questions, qcallback).  A
+ * scripted server on port 5353 answers each query at once with the
+ * datagrams of the case, in order; a second socket (port 5354) sends the
+ * ones "from another port".  A datagram that must be dropped carries
+ * NXDOMAIN, so taking it would show; it is followed by the right answer
+ * (an A record), which must then end the lookup after one round trip. */
+
+#define SCRIPT_PORT 5353
+
+typedef enum {
+  AS_IS,            /* the answer as built */
+  WRONG_ID,         /* ID + 1 */
+  WRONG_NAME,       /* one letter of the question's name changed */
+  NAME_CASE,        /* the question's name upper-cased (still the same) */
+  WRONG_TYPE,       /* question type SRV for an A query */
+  WRONG_CLASS,      /* question class CH (3) */
+  TWO_QUESTIONS,    /* QDCOUNT 2: the question twice */
+  SHORT,            /* the first 11 bytes */
+  TRUNCATED,        /* TC set */
+  OVERSIZE,         /* 600 bytes, TC clear */
+  EMPTY,            /* zero bytes */
+} Mutation;
+
+typedef struct {
+  Mutation mut;
+  guint    rcode;        /* RFC 1035 §4.1.1 */
+  guint    n_a;          /* A records in the answer section */
+  gboolean other_port;   /* sent from port 5354 */
+} Datagram;
+
+typedef struct {
+  const char   *what;
+  Datagram      dg[2];
+  guint         n_dg;
+  HostDnsStatus want;
+  guint         want_attempts;   /* of tries = 2, one server */
+  SimTime       want_duration;   /* in units computed below */
+} MatchCase;
+
+typedef struct {
+  RecPeer         srv, other;
+  const MatchCase *c;
+} Script;
+
+/* The answer to @q (one question, as the resolver sends): its header and
+ * question, QR and RA set, @rcode, then @n_a A records naming the question
+ * by pointer (RFC 1035 §4.1.4), 192.0.2.1 .. */
+static GByteArray *
+answer_build (const guint8 *q, gsize qlen, const Datagram *dg)
+{
+  GByteArray *a = g_byte_array_new ();
+  g_byte_array_append (a, q, (guint) qlen);
+  a->data[2] |= 0x80;                                  /* QR */
+  a->data[3] = (guint8) (0x80 | dg->rcode);            /* RA, RCODE */
+  a->data[7] = (guint8) dg->n_a;                       /* ANCOUNT */
+  for (guint i = 0; i < dg->n_a; i++)
+    {
+      const guint8 rr[] = { 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3c,
+                            0x00, 0x04, 192, 0, 2, (guint8) (1 + i) };
+      g_byte_array_append (a, rr, sizeof rr);
+    }
+  gsize qname_end = 12;
+  while (a->data[qname_end] != 0)
+    qname_end += 1u + a->data[qname_end];
+  switch (dg->mut)
+    {
+    case AS_IS:
+      break;
+    case WRONG_ID:
+      a->data[1] ^= 1;
+      break;
+    case WRONG_NAME:
+      a->data[13] ^= 0x01;                              /* 's' -> 'r' */
+      break;
+    case NAME_CASE:
+      for (gsize i = 13; i < qname_end; i++)
+        a->data[i] = (guint8) g_ascii_toupper (a->data[i]);
+      break;
+    case WRONG_TYPE:
+      a->data[qname_end + 2] = 33;
+      break;
+    case WRONG_CLASS:
+      a->data[qname_end + 4] = 3;
+      break;
+    case TWO_QUESTIONS:
+      a->data[5] = 2;
+      g_byte_array_remove_range (a, (guint) qlen, a->len - (guint) qlen);
+      g_byte_array_append (a, q + 12, (guint) (qlen - 12));
+      break;
+    case SHORT:
+      g_byte_array_set_size (a, 11);
+      break;
+    case TRUNCATED:
+      a->data[2] |= 0x02;
+      break;
+    case OVERSIZE:
+      {
+        guint n = a->len;
+        g_byte_array_set_size (a, 600);                 /* trailing bytes: c-ares
+                                                           looks at the size first */
+        memset (a->data + n, 0, 600 - n);
+      }
+      break;
+    case EMPTY:
+      g_byte_array_set_size (a, 0);
+      break;
+    }
+  return a;
+}
+
+static void
+script_on_rx (RecPeer *p, const SimSockAddr *from, const guint8 *data, gsize len)
+{
+  Script *s = p->user_data;
+  for (guint i = 0; i < s->c->n_dg; i++)
+    {
+      const Datagram *dg = &s->c->dg[i];
+      g_autoptr (GByteArray) a = answer_build (data, len, dg);
+      SimHostUdp *u = dg->other_port ? s->other.hsock : s->srv.hsock;
+      g_assert_true (host_udp_sendto (u, from, a->data, a->len, NULL));
+    }
+}
+
+#define NX(m)      { m, 3, 0, FALSE }
+#define GOOD       { AS_IS, 0, 1, FALSE }
+
+static void
+test_answer_matching (void)
+{
+  const SimTime T = SIM_S (1);
+  const SimTime RTT = 4 * L;                      /* query and answer, two links each */
+  const MatchCase cases[] = {
+    /* dropped (process_answer finds no query), so the next one counts */
+    { "wrong ID", { NX (WRONG_ID), GOOD }, 2, HOST_DNS_OK, 1, RTT },
+    { "wrong name", { NX (WRONG_NAME), GOOD }, 2, HOST_DNS_OK, 1, RTT },
+    { "wrong type", { NX (WRONG_TYPE), GOOD }, 2, HOST_DNS_OK, 1, RTT },
+    { "wrong class", { NX (WRONG_CLASS), GOOD }, 2, HOST_DNS_OK, 1, RTT },
+    { "QDCOUNT differs", { NX (TWO_QUESTIONS), GOOD }, 2, HOST_DNS_OK, 1, RTT },
+    { "shorter than a header", { NX (SHORT), GOOD }, 2, HOST_DNS_OK, 1, RTT },
+    { "from another port", { { AS_IS, 3, 0, TRUE }, GOOD }, 2, HOST_DNS_OK, 1, RTT },
+    /* strcasecmp: the name in other case is the same question */
+    { "name in upper case", { { NAME_CASE, 0, 1, FALSE } }, 1, HOST_DNS_OK, 1, RTT },
+    /* nothing acceptable: every attempt times out, T then 2T */
+    { "only wrong IDs", { NX (WRONG_ID) }, 1, HOST_DNS_TIMEOUT, 2, T + 2 * T },
+    /* RCODEs (qcallback): these three go on to the next attempt */
+    { "SERVFAIL", { { AS_IS, 2, 0, FALSE } }, 1, HOST_DNS_SERVFAIL, 2, 2 * RTT },
+    { "REFUSED", { { AS_IS, 5, 0, FALSE } }, 1, HOST_DNS_REFUSED, 2, 2 * RTT },
+    { "NOTIMP", { { AS_IS, 4, 0, FALSE } }, 1, HOST_DNS_REFUSED, 2, 2 * RTT },
+    /* ... these end the lookup */
+    { "NXDOMAIN", { NX (AS_IS) }, 1, HOST_DNS_NXDOMAIN, 1, RTT },
+    { "NOERROR, no answer", { { AS_IS, 0, 0, FALSE } }, 1, HOST_DNS_NODATA, 1, RTT },
+    { "FORMERR", { { AS_IS, 1, 0, FALSE } }, 1, HOST_DNS_BAD_RESPONSE, 1, RTT },
+    /* an RCODE qcallback does not convert stays ARES_SUCCESS: parsed */
+    { "RCODE 6 with a record", { { AS_IS, 6, 1, FALSE } }, 1, HOST_DNS_OK, 1, RTT },
+    /* TC, or more than 512 bytes: c-ares goes to TCP, which the binding
+     * never had: ARES_ECONNREFUSED, next attempt */
+    { "truncated", { { TRUNCATED, 0, 1, FALSE } }, 1, HOST_DNS_CONN_REFUSED, 2, 2 * RTT },
+    { "over 512 bytes", { { OVERSIZE, 0, 1, FALSE } }, 1, HOST_DNS_CONN_REFUSED, 2, 2 * RTT },
+    /* zero bytes: ignored by Debian's 1.18.1-3 (CVE-2023-32067 fix;
+     * upstream 1.18.1 took it for a socket error) */
+    { "empty", { { EMPTY, 0, 0, FALSE }, GOOD }, 2, HOST_DNS_OK, 1, RTT },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const MatchCase *c = &cases[i];
+      g_test_message ("case: %s", c->what);
+      Dns d;
+      HostResolverConfig rc = { .timeout = T, .tries = 2 };
+      SimSockAddr scripted = { SIM_IP4 (10, 0, 2, 2), SCRIPT_PORT };   /* fixture's server */
+      dns_init_full (&d, 1, NULL, &rc, &scripted, 1);
+      Script s = { .c = c };
+      rec_peer_open_host (&s.srv, d.srvhost, SCRIPT_PORT);
+      rec_peer_open_host (&s.other, d.srvhost, SCRIPT_PORT + 1);
+      s.srv.on_rx = script_on_rx;
+      s.srv.user_data = &s;
+      Got g = { 0 };
+      run_a (&d, "sip.example.test", &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, c->want);
+      g_assert_cmpuint (g.attempts, ==, c->want_attempts);
+      g_assert_cmpint (g.finished - g.started, ==, c->want_duration);
+      g_assert_cmpuint (s.srv.n_rx, ==, c->want_attempts);
+      if (c->want == HOST_DNS_OK)
+        {
+          g_assert_cmpuint (g.n_a, ==, 1);
+          g_assert_cmpuint (g.a[0].ip, ==, SIM_IP4 (192, 0, 2, 1));
+          g_assert_cmpuint (g.a[0].ttl_s, ==, 60);
+        }
+      got_clear (&g);
+      rec_peer_clear (&s.srv);
+      rec_peer_clear (&s.other);
+      dns_clear (&d);
+    }
 }
 
 int
@@ -1028,7 +1227,8 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/4-changes/replace-skipped", test_scheduled_replace_skipped);
   g_test_add_func ("/dns/5-malformed/counted-and-dropped", test_malformed_counted);
   g_test_add_func ("/dns/6-determinism/same-seed-same-trace", test_same_seed_same_trace);
-  g_test_add_func ("/dns/6-determinism/pooled-channel-carries-nothing",
-                   test_pooled_channel_carries_nothing);
+  g_test_add_func ("/dns/6-determinism/earlier-lookups-leave-nothing",
+                   test_earlier_lookups_leave_nothing);
+  g_test_add_func ("/dns/7-matching/answers-as-c-ares-1.18", test_answer_matching);
   return g_test_run ();
 }

@@ -1,84 +1,112 @@
 /*
- * sim/host/resolver-ares.c - HostResolver on c-ares 1.18 (Debian 12).
+ * sim/host/resolver-ares.c - HostResolver: c-ares 1.18 (Debian 12) as the
+ * DNS codec, without a c-ares channel.
  *
  * Every c-ares call of the project is in this file, so the binding can move
- * to the cleaner API of newer c-ares (ares_set_socket_functions_ex,
- * ares_process_fds) in one place (STYLE.md 15).
+ * to a newer c-ares in one place (STYLE.md 15).
  *
- * Shape:
- *  - One c-ares channel per lookup in progress (taken from and given back
- *    to a per-thread pool of idle ones, note "Channel pool").  ares_cancel()
- *    ends every query of a channel, so a shared channel could not time out
- *    one lookup without killing the others.  Before each attempt the channel is pointed at one
- *    server (ares_set_servers_ports: allowed because no query is pending).
- *  - c-ares is configured with one try and a timeout of 7 days per query,
- *    so its wall-clock timers (checked in every ares_process_fd) never fire;
- *    the attempt timer is a host timer.  On expiry: ares_cancel() (its
- *    ARES_ECANCELLED callback is ignored), then the next attempt.
- *  - Sockets: ares_set_socket_functions() maps socket/connect/sendv/
- *    recvfrom/close onto host_udp_* (host.h's top comment).  c-ares needs
- *    integer descriptors: each resolver hands out its own, from 1 << 20 up,
- *    so a number can never be a real descriptor of the process should some
- *    c-ares path call the OS on it (1.18 skips fcntl/setsockopt for
- *    user-managed sockets, configure_socket()).  A datagram arriving on a
- *    host socket is queued, then ares_process_fd(fd) makes c-ares read it
- *    through arecvfrom; an ICMP error is queued as an ECONNREFUSED read,
- *    which c-ares treats as the server failing (handle_error).
- *  - c-ares' answer callback runs inside ares_process_fd (or inside
- *    ares_query when sending fails).  It only stores the outcome and starts
- *    a zero-delay host timer; the outcome is handled from that timer, where
- *    destroying the channel and calling the user are safe (c-ares forbids
- *    ares_destroy() from its own callbacks).
- *  - Query IDs.  c-ares 1.18 draws its IDs from OS entropy, which would make
- *    the bytes on the wire (and so every pcap) differ from run to run.  The
- *    binding translates at the socket seam: asendv replaces c-ares' ID with
- *    one drawn from the resolver's own SimRng stream and remembers the pair;
- *    arecvfrom puts c-ares' ID back into an answer carrying a remembered
- *    wire ID.  An answer with an ID never sent on that socket gets an ID
- *    c-ares is not waiting for, so c-ares drops it exactly as it drops a
- *    spoofed answer.  The wire still carries ordinary, unpredictable-looking
- *    16-bit IDs; only their source is the run's seed.
- *  - TCP (after a truncated answer) is refused at asocket(): the DNS model
- *    answers within 512 bytes, so this never happens in a simulation.
+ * 1. What c-ares does here.  It is THE codec of the DNS bytes:
+ *    ares_create_query builds each query (RD set, no EDNS: what ares_query
+ *    builds with this binding's old flags), ares_expand_name decodes the
+ *    questions compared in note 3, and ares_parse_a_reply /
+ *    ares_parse_srv_reply parse the answers (ares_expand_name also walks
+ *    the SRV records for their TTLs).  What it does NOT do any more: hold
+ *    a channel (ares_init_options), send, receive, keep timers, match
+ *    answers or pick servers.  ares_init is called only by
+ *    host_resolver_system_servers, for `sipsim live`.
+ *
+ * 2. Why no channel.  A c-ares 1.18 channel is about 74 KB of hash-table
+ *    heads that ares_init_options sets up; this binding gave every lookup
+ *    in progress its own (one per lookup, so a timeout could cancel just
+ *    that lookup), taken from a per-thread pool.  In the registration
+ *    storm every phone looks up at the same instant, so a run held
+ *    74 KB x phones: 74 MB at 1,000 phones, 10 GB at 100,000
+ *    (doc/performance.md, "Registration storm").  The binding already did
+ *    most of the channel's work itself (one try, one server per attempt,
+ *    its own attempt timer on simulated time, its own wire IDs), so what
+ *    was left - sending, matching an answer to the query, turning its
+ *    header into a status - is done here, exactly as c-ares 1.18.1 did it
+ *    for a channel with tries = 1, one server and ARES_FLAG_NOCHECKRESP
+ *    (note 3).  A lookup now costs its struct, its query bytes (about 40)
+ *    and, while an attempt runs, one host socket.
+ *
+ * 3. One attempt, as c-ares 1.18.1 ran it (src/lib/ares_process.c,
+ *    ares_query.c and ares_send.c at tag cares-1_18_1; the names below
+ *    are its functions):
+ *    - send (ares__send_query, open_udp_socket): a fresh host UDP socket
+ *      on an ephemeral port per attempt (c-ares closed its sockets when its
+ *      last query ended, end_query / ares_cancel, and the old binding
+ *      re-pointed the channel before every attempt), then the query with
+ *      a new wire ID drawn from the resolver's SimRng.  No socket, or a
+ *      send that fails: ARES_ECONNREFUSED, the query's initial
+ *      error_status (skip_server + next_server with no try left).
+ *    - receive (read_udp_packets): a datagram is read into a buffer of
+ *      MAXENDSSZ + 1 = 4097 bytes (longer ones are cut, as recvfrom
+ *      does).  An ICMP error (a recvfrom failing with ECONNREFUSED) is
+ *      handle_error: ARES_ECONNREFUSED.  A datagram of zero bytes is
+ *      ignored: upstream 1.18.1 took it for an error too, but Debian's
+ *      1.18.1-3 carries the fix of CVE-2023-32067 (upstream 1.19.1,
+ *      read_udp_packets: "a result code of 0 is a 0-length UDP packet"),
+ *      and tests/test-dns.c "7-matching" showed the channel binding
+ *      ignoring it.  A datagram from another address than the server's is
+ *      dropped (same_address; c-ares compares the address, and its
+ *      socket is connect()ed, so the kernel drops other source ports:
+ *      here the port is compared too, the host sockets being
+ *      unconnected).
+ *    - match (process_answer): shorter than the 12-byte header: dropped.
+ *      Otherwise it must carry the attempt's wire ID and the same
+ *      questions as the query (same_questions: the same QDCOUNT, and
+ *      each question of the query found among the answer's, name
+ *      compared case-insensitively, type and class equal); if not,
+ *      dropped and the attempt goes on waiting.
+ *    - TC set or more than PACKETSZ = 512 bytes: c-ares retries over TCP,
+ *      which this binding always refused at asocket (the DNS model
+ *      answers within 512 bytes), so open_tcp_socket failed and the
+ *      query ended with ARES_ECONNREFUSED.  Kept as that.
+ *    - status (ares_query.c, qcallback; with NOCHECKRESP process_answer
+ *      passes every RCODE on): NOERROR with ANCOUNT > 0 ARES_SUCCESS, with
+ *      ANCOUNT 0 ARES_ENODATA; FORMERR ARES_EFORMERR; SERVFAIL
+ *      ARES_ESERVFAIL; NXDOMAIN ARES_ENOTFOUND; NOTIMP ARES_ENOTIMP;
+ *      REFUSED ARES_EREFUSED; any other RCODE stays ARES_SUCCESS and the
+ *      answer is parsed.  on_step maps the status to HostDnsStatus and
+ *      decides between the next attempt and the end (resolver.h).
+ *    Dropped datagrams are not reported anywhere (as before): the attempt
+ *    simply goes on and, if nothing better comes, times out.
+ *
+ * 4. Timing.  The attempt timer is a host timer (timeout << round, as
+ *    c-ares' ares__send_query computed it).  An outcome found while a
+ *    datagram is being delivered, or inside start_attempt, is stored and
+ *    handled from a zero-delay host timer (step_timer), as the old
+ *    binding handled c-ares' callback: the user's callback never runs
+ *    inside the call that started the lookup (resolver.h), and the trace
+ *    keeps its order.  The attempt's socket is closed the moment its
+ *    outcome is known (c-ares closed it inside end_query).
+ *
+ * 5. Query IDs come from the resolver's own SimRng stream, one draw per
+ *    query sent (after its socket is open), so the same seed gives the
+ *    same bytes; c-ares' own ID generator (OS entropy) is never used.
  *
  * The one global: ares_library_init() is c-ares' process-wide set-up
  * (allocator hooks; on Windows, WinSock).  It holds no simulation state and
  * cannot change a run's results, so it is done once per process (g_once)
  * and never cleaned up.
  *
- * Channel pool (per thread).  A channel is about 74 KB with some 3,000
- * list heads that ares_init_options sets up and ares_destroy checks again,
- * plus an RC4 key from /dev/urandom: 18-27 us, a quarter of a one-phone
- * run when every lookup made its own (doc/performance.md).  So a finished
- * lookup gives its channel back to a small per-thread stack of idle
- * channels (at most POOL_MAX; the rest are destroyed) and the next lookup
- * on that thread takes one from there.  A pooled channel carries nothing
- * that can reach a run:
- *  - every channel is made with the same options (lookup_start) and no
- *    function here changes them afterwards (no ares_set_sortlist, no
- *    ares_set_local_*, no callbacks but the socket functions);
- *  - on release its queries are cancelled and ares_set_servers_ports(NULL)
- *    closes its sockets (through aclose, while the lookup still exists)
- *    and empties its server list; start_attempt sets the one server before
- *    every query anyway;
- *  - its socket functions' user data is cleared, and set to the new lookup
- *    on reuse;
- *  - c-ares 1.18 has no answer cache (that came in 1.23);
- *  - what does survive is the RC4 state of c-ares' own query IDs, which is
- *    OS entropy either way and never reaches the wire, a trace or a
- *    fingerprint (note "Query IDs").
- * The pool is per thread (GPrivate) because c-ares channels are not to be
- * shared between threads and runs execute on runner threads; a pool per
- * resolver was measured as fast but tripled memory with many phones.  Its
- * channels are destroyed when the thread ends.  Runs on one thread
- * therefore share idle channels but no state, so they stay independent:
- * tests/test-dns.c checks a lookup's trace and bytes do not depend on
- * what the pooled channel did before.
+ * Lookup states (one attempt at a time; the lookup is in r->lookups until
+ * finish or cancel):
+ *
+ *   attempt running:  udp != NULL, try_timer pending, !reported
+ *   outcome stored:   udp == NULL, step_timer pending, reported (try_timer
+ *                     may still be pending: on_step cancels it)
+ *   (between attempts nothing is pending; start_attempt runs at once)
+ *
+ *   event              attempt running                outcome stored
+ *   matching answer    close, store, step_timer       -
+ *   ICMP error         close, store ECONNREFUSED      -
+ *   other datagram     drop                           -
+ *   try_timer          close, next attempt or finish  (ignored: reported)
+ *   step_timer         -                              on_step
  */
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <ares.h>
@@ -86,37 +114,21 @@
 #include "sim/host/resolver.h"
 #include "sim/net/bytes.h"
 
-#define FD_BASE        (1 << 20)
-#define ARES_TIMEOUT_MS (7 * 24 * 3600 * 1000)   /* 7 days: never reached */
 #define MAX_RECORDS    64
 #define T_A_           1
 #define T_SRV_         33
 #define T_NAPTR_       35      /* RFC 3403 */
 #define C_IN_          1
-
-typedef struct Sock Sock;
-
-typedef struct {
-  SimSockAddr from;
-  gboolean    refused;      /* an ICMP error, not a datagram */
-  gsize       len;
-  guint8      data[];
-} RxItem;
-
-/* Query IDs sent on one socket: wire ID -> c-ares ID (note "Query IDs").
- * A lookup sends at most tries x servers queries, each on a new socket or
- * the same one; the last few pairs are all an answer can refer to. */
-#define ID_PAIRS 8
-
-struct Sock {
-  HostDnsLookup *lk;
-  int            fd;
-  SimHostUdp    *udp;
-  SimSockAddr    peer;
-  GQueue         rx;        /* RxItem* */
-  guint16        wire_id[ID_PAIRS], ares_id[ID_PAIRS];
-  guint          n_ids;     /* pairs sent so far; the ring holds the last ID_PAIRS */
-};
+#define HDR_LEN_       12      /* RFC 1035 §4.1.1; c-ares' HFIXEDSZ */
+#define QFIXED_LEN_    4       /* QTYPE + QCLASS; c-ares' QFIXEDSZ */
+#define UDP_MAX_       512     /* c-ares' PACKETSZ: more goes over TCP */
+#define READ_MAX_      4097    /* c-ares 1.18 read_udp_packets: MAXENDSSZ + 1 */
+#define RCODE_NOERROR_  0
+#define RCODE_FORMERR_  1
+#define RCODE_SERVFAIL_ 2
+#define RCODE_NXDOMAIN_ 3
+#define RCODE_NOTIMP_   4
+#define RCODE_REFUSED_  5
 
 struct HostResolver {
   SimHost     *host;
@@ -124,9 +136,7 @@ struct HostResolver {
   guint        n_servers;
   SimTime      timeout;
   guint        tries;
-  GHashTable  *socks;       /* fd -> Sock* (owned) */
-  int          next_fd;
-  SimRng       rng;         /* wire query IDs */
+  SimRng       rng;         /* wire query IDs (note 5) */
   GList       *lookups;     /* HostDnsLookup*, in progress */
 };
 
@@ -136,14 +146,20 @@ struct HostDnsLookup {
   guint16       qtype;
   HostDnsFunc   func;
   gpointer      user_data;
-  ares_channel  ch;
+  unsigned char *qbuf;      /* the query, built once by ares_create_query
+                               (ares_free_string); its ID is set per attempt */
+  int           qlen;
+  char         *qname;      /* its question's name as ares_expand_name
+                               gives it (ares_free_string), for note 3 */
+  SimHostUdp   *udp;        /* the running attempt's socket (owned), or NULL */
+  SimSockAddr   peer;       /* the running attempt's server */
+  guint16       wire_id;    /* the running attempt's query ID */
   guint         attempts;   /* started so far */
   HostTimer     try_timer;  /* the current attempt's timeout */
-  HostTimer     step_timer; /* zero-delay: handle what c-ares reported */
-  gboolean      reported;   /* c-ares called back; step_timer pending */
+  HostTimer     step_timer; /* zero-delay: handle the stored outcome */
+  gboolean      reported;   /* outcome stored; step_timer pending */
   int           ares_status;
-  GByteArray   *abuf;
-  HostDnsStatus last;
+  GByteArray   *abuf;       /* the answer of the stored outcome, if any */
   SimTime       started_at;
 };
 
@@ -164,208 +180,6 @@ host_dns_status_to_string (HostDnsStatus status)
   return "?";
 }
 
-/* ------------------------------------------------------ socket functions */
-
-static Sock *
-sock_get (HostDnsLookup *lk, ares_socket_t fd)
-{
-  return g_hash_table_lookup (lk->r->socks, GINT_TO_POINTER (fd));
-}
-
-static void
-sock_free (gpointer p)
-{
-  Sock *s = p;
-  host_udp_close (s->udp);
-  g_queue_clear_full (&s->rx, g_free);
-  g_free (s);
-}
-
-static void
-sock_push_and_process (Sock *s, RxItem *item)
-{
-  g_queue_push_tail (&s->rx, item);
-  /* c-ares reads through arecvfrom until it would block; @s may be closed
-   * (and freed) inside, so nothing of it is touched afterwards. */
-  ares_process_fd (s->lk->ch, s->fd, ARES_SOCKET_BAD);
-}
-
-static void
-on_udp_recv (SimHostUdp *udp, const SimSockAddr *from, const guint8 *data, gsize len,
-             gpointer user_data)
-{
-  RxItem *item = g_malloc (sizeof *item + len);
-  item->from = *from;
-  item->refused = FALSE;
-  item->len = len;
-  memcpy (item->data, data, len);
-  sock_push_and_process (user_data, item);
-}
-
-static void
-on_udp_error (SimHostUdp *udp, SimNetError err, const SimSockAddr *remote, gpointer user_data)
-{
-  if (err != SIM_NET_ERR_PORT_UNREACHABLE && err != SIM_NET_ERR_HOST_UNREACHABLE)
-    return;
-  RxItem *item = g_malloc0 (sizeof *item);
-  item->refused = TRUE;
-  sock_push_and_process (user_data, item);
-}
-
-static ares_socket_t
-a_socket (int domain, int type, int protocol, void *user_data)
-{
-  HostDnsLookup *lk = user_data;
-  if (domain != AF_INET || type != SOCK_DGRAM)
-    {
-      errno = EAFNOSUPPORT;
-      return ARES_SOCKET_BAD;
-    }
-  Sock *s = g_new0 (Sock, 1);
-  g_autoptr (GError) err = NULL;
-  s->udp = host_udp_open (lk->r->host, NULL, on_udp_recv, on_udp_error, s, &err);
-  if (!s->udp)
-    {
-      host_log (lk->r->host, SIM_LOG_INFO, "dns: no socket: %s", err->message);
-      g_free (s);
-      errno = EMFILE;
-      return ARES_SOCKET_BAD;
-    }
-  s->lk = lk;
-  s->fd = lk->r->next_fd++;
-  g_queue_init (&s->rx);
-  g_hash_table_insert (lk->r->socks, GINT_TO_POINTER (s->fd), s);
-  return s->fd;
-}
-
-static int
-a_close (ares_socket_t fd, void *user_data)
-{
-  HostDnsLookup *lk = user_data;
-  if (!g_hash_table_remove (lk->r->socks, GINT_TO_POINTER (fd)))
-    {
-      errno = EBADF;
-      return -1;
-    }
-  return 0;
-}
-
-static int
-a_connect (ares_socket_t fd, const struct sockaddr *addr, ares_socklen_t len, void *user_data)
-{
-  Sock *s = sock_get (user_data, fd);
-  if (!s || addr->sa_family != AF_INET || len < (ares_socklen_t) sizeof (struct sockaddr_in))
-    {
-      errno = s ? EAFNOSUPPORT : EBADF;
-      return -1;
-    }
-  struct sockaddr_in sin;
-  memcpy (&sin, addr, sizeof sin);
-  s->peer.ip = ntohl (sin.sin_addr.s_addr);
-  s->peer.port = ntohs (sin.sin_port);
-  return 0;
-}
-
-static ares_ssize_t
-a_sendv (ares_socket_t fd, const struct iovec *iov, int n, void *user_data)
-{
-  HostDnsLookup *lk = user_data;
-  Sock *s = sock_get (lk, fd);
-  if (!s)
-    {
-      errno = EBADF;
-      return -1;
-    }
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
-  for (int i = 0; i < n; i++)
-    g_byte_array_append (buf, iov[i].iov_base, (guint) iov[i].iov_len);
-  if (buf->len >= 2)
-    {
-      guint slot = s->n_ids++ % ID_PAIRS;
-      s->ares_id[slot] = sim_get_be16 (buf->data);
-      s->wire_id[slot] = (guint16) sim_rng_below (&lk->r->rng, 65536);
-      sim_put_be16 (buf->data, s->wire_id[slot]);
-    }
-  g_autoptr (GError) err = NULL;
-  if (!host_udp_sendto (s->udp, &s->peer, buf->data, buf->len, &err))
-    {
-      host_log (lk->r->host, SIM_LOG_INFO, "dns: query not sent: %s", err->message);
-      errno = ENETUNREACH;
-      return -1;
-    }
-  return (ares_ssize_t) buf->len;
-}
-
-/* c-ares' ID for an answer carrying @wire (note "Query IDs"): the newest
- * pair sent with that wire ID; for an unknown ID, one no query of this
- * socket used, so c-ares discards the answer. */
-static guint16
-ares_id_for (const Sock *s, guint16 wire)
-{
-  guint n = MIN (s->n_ids, ID_PAIRS);
-  for (guint k = 0; k < n; k++)
-    {
-      guint slot = (s->n_ids - 1 - k) % ID_PAIRS;
-      if (s->wire_id[slot] == wire)
-        return s->ares_id[slot];
-    }
-  guint16 id = wire;
-  for (gboolean used = TRUE; used; )
-    {
-      used = FALSE;
-      for (guint k = 0; k < n && !used; k++)
-        used = s->ares_id[k] == id;
-      if (used)
-        id++;
-    }
-  return id;
-}
-
-static ares_ssize_t
-a_recvfrom (ares_socket_t fd, void *buf, size_t len, int flags, struct sockaddr *from,
-            ares_socklen_t *from_len, void *user_data)
-{
-  Sock *s = sock_get (user_data, fd);
-  if (!s)
-    {
-      errno = EBADF;
-      return -1;
-    }
-  g_autofree RxItem *item = g_queue_pop_head (&s->rx);
-  if (!item)
-    {
-      errno = EAGAIN;
-      return -1;
-    }
-  if (item->refused)
-    {
-      errno = ECONNREFUSED;
-      return -1;
-    }
-  gsize n = MIN (len, item->len);   /* a longer datagram is cut, as recvfrom does */
-  memcpy (buf, item->data, n);
-  if (n >= 2)
-    sim_put_be16 (buf, ares_id_for (s, sim_get_be16 (buf)));
-  if (from && from_len && *from_len >= (ares_socklen_t) sizeof (struct sockaddr_in))
-    {
-      struct sockaddr_in sin = { 0 };
-      sin.sin_family = AF_INET;
-      sin.sin_addr.s_addr = htonl (item->from.ip);
-      sin.sin_port = htons (item->from.port);
-      memcpy (from, &sin, sizeof sin);
-      *from_len = sizeof sin;
-    }
-  return (ares_ssize_t) n;
-}
-
-static const struct ares_socket_functions sock_funcs = {
-  .asocket = a_socket,
-  .aclose = a_close,
-  .aconnect = a_connect,
-  .arecvfrom = a_recvfrom,
-  .asendv = a_sendv,
-};
-
 /* --------------------------------------------------------- answer parsing */
 
 /* TTLs of the SRV records of an answer, in order (ares_srv_reply has no
@@ -374,10 +188,10 @@ static const struct ares_socket_functions sock_funcs = {
 static guint
 srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
 {
-  if (alen < 12)
+  if (alen < HDR_LEN_)
     return 0;
   guint qd = sim_get_be16 (abuf + 4), an = sim_get_be16 (abuf + 6), k = 0;
-  const guint8 *p = abuf + 12, *end = abuf + alen;
+  const guint8 *p = abuf + HDR_LEN_, *end = abuf + alen;
   for (guint i = 0; i < qd + an; i++)
     {
       char *name = NULL;
@@ -388,9 +202,9 @@ srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
       p += enclen;
       if (i < qd)
         {
-          if (end - p < 4)
+          if (end - p < QFIXED_LEN_)
             return k;
-          p += 4;
+          p += QFIXED_LEN_;
           continue;
         }
       if (end - p < 10)
@@ -407,118 +221,55 @@ srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
   return k;
 }
 
-/* ------------------------------------------------------- channel pool */
-
-/* Idle channels kept per thread.  Phones that start together look up
- * together: with 8, a 1,000-phone hour created and destroyed 2,458
- * channels (3.8 % of its instructions) for the bursts of simultaneous
- * lookups; with 64 it creates 48, the most ever in use at once.  An idle
- * channel is mostly untouched memory: peak RSS of that run +360 KiB
- * (doc/performance.md, "Kernel, network and host instructions"). */
-#define POOL_MAX 64
-
-typedef struct {
-  ares_channel ch[POOL_MAX];
-  guint        n;
-} ChannelPool;
-
-static void
-pool_free (gpointer p)
+/* c-ares 1.18.1 same_questions() for a query of one question (@lk's):
+ * the answer has exactly one question too (QDCOUNT equal), and it is the
+ * query's - name equal ignoring ASCII case (c-ares: strcasecmp on the
+ * ares_expand_name forms), type and class equal.  A question that cannot
+ * be decoded is no match. */
+static gboolean
+same_question (const HostDnsLookup *lk, const guint8 *abuf, gsize alen)
 {
-  ChannelPool *pool = p;
-  for (guint i = 0; i < pool->n; i++)
-    ares_destroy (pool->ch[i]);
-  g_free (pool);
-}
-
-static GPrivate pool_key = G_PRIVATE_INIT (pool_free);   /* see the notes */
-
-static ChannelPool *
-pool_get (void)
-{
-  ChannelPool *pool = g_private_get (&pool_key);
-  if (!pool)
-    {
-      pool = g_new0 (ChannelPool, 1);
-      g_private_set (&pool_key, pool);
-    }
-  return pool;
-}
-
-/* A channel configured as lookup_start says, idle: from the pool or new.
- * NULL only when c-ares cannot allocate one. */
-static ares_channel
-channel_take (const HostResolver *r)
-{
-  ChannelPool *pool = pool_get ();
-  if (pool->n > 0)
-    return pool->ch[--pool->n];
-
-  struct in_addr first = { .s_addr = htonl (r->servers[0].ip) };
-  struct ares_options o = { 0 };
-  /* NOCHECKRESP: c-ares 1.18 turns SERVFAIL/REFUSED/NOTIMP into a skip to
-   * the next server and, with one server and one try, reports the query's
-   * initial status ARES_ECONNREFUSED, losing the RCODE.  With the flag the
-   * RCODE reaches on_ares and the binding applies the skip itself. */
-  o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP;
-  o.timeout = ARES_TIMEOUT_MS;
-  o.tries = 1;
-  o.ndots = 1;
-  o.servers = &first;   /* replaced before every query (start_attempt) */
-  o.nservers = 1;
-  o.domains = NULL;
-  o.ndomains = 0;
-  o.lookups = (char *) "b";
-  /* An empty sortlist completes the configuration: with every field set,
-   * c-ares 1.18 skips reading /etc/resolv.conf (and nsswitch.conf,
-   * host.conf) at each ares_init_options (ARES_CONFIG_CHECK in
-   * init_by_resolv_conf).  Nothing there could change a lookup (every
-   * value it may set is set above; a sortlist only orders
-   * ares_gethostbyname results), but the reads were a quarter of a
-   * one-phone run's time (doc/performance.md, "Experiments"), and the
-   * simulation no longer opens host files at all. */
-  o.sortlist = NULL;
-  o.nsort = 0;
-  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_NDOTS
-             | ARES_OPT_SERVERS | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_NOROTATE
-             | ARES_OPT_SORTLIST;
-  ares_channel ch = NULL;
-  int st = ares_init_options (&ch, &o, mask);
-  if (st != ARES_SUCCESS)
-    {
-      /* Only ENOMEM-like failures: treated as a programming/environment fault. */
-      g_critical ("ares_init_options: %s", ares_strerror (st));
-      return NULL;
-    }
-  return ch;
-}
-
-/* Gives @ch back, emptied (note "Channel pool").  Its socket functions
- * must still point at the lookup that used it: closing its sockets goes
- * through a_close.  Not from inside a c-ares callback. */
-static void
-channel_give (ares_channel ch)
-{
-  ares_cancel (ch);   /* ECANCELLED to a pending query, ignored by on_ares */
-  int st = ares_set_servers_ports (ch, NULL);   /* closes its sockets */
-  ChannelPool *pool = pool_get ();
-  if (st != ARES_SUCCESS || pool->n == POOL_MAX)
-    {
-      ares_destroy (ch);
-      return;
-    }
-  ares_set_socket_functions (ch, &sock_funcs, NULL);
-  pool->ch[pool->n++] = ch;
+  if (sim_get_be16 (abuf + 4) != 1)
+    return FALSE;
+  char *name = NULL;
+  long enclen = 0;
+  if (ares_expand_name (abuf + HDR_LEN_, abuf, (int) alen, &name, &enclen) != ARES_SUCCESS)
+    return FALSE;
+  gboolean same = FALSE;
+  const guint8 *p = abuf + HDR_LEN_ + enclen;
+  if (p + QFIXED_LEN_ <= abuf + alen)
+    same = g_ascii_strcasecmp (name, lk->qname) == 0
+           && sim_get_be16 (p) == lk->qtype && sim_get_be16 (p + 2) == C_IN_;
+  ares_free_string (name);
+  return same;
 }
 
 /* ----------------------------------------------------------- the lookups */
 
 static void start_attempt (HostDnsLookup *lk);
 
-static gboolean
-sock_is_of (gpointer key, gpointer value, gpointer lk)
+static void
+attempt_close (HostDnsLookup *lk)
 {
-  return ((Sock *) value)->lk == lk;
+  host_udp_close (g_steal_pointer (&lk->udp));
+}
+
+/* The attempt's outcome (an ares status, @abuf the answer if any): the
+ * socket goes now, the outcome is handled from step_timer (note 4). */
+static void
+report (HostDnsLookup *lk, int status, const guint8 *abuf, gsize alen)
+{
+  g_assert (!lk->reported);
+  attempt_close (lk);
+  lk->ares_status = status;
+  if (lk->abuf)
+    g_byte_array_set_size (lk->abuf, 0);
+  else
+    lk->abuf = g_byte_array_new ();
+  if (abuf && alen > 0)
+    g_byte_array_append (lk->abuf, abuf, (guint) alen);
+  lk->reported = TRUE;
+  host_timer_start (&lk->step_timer, 0);
 }
 
 static void
@@ -526,13 +277,13 @@ lookup_free (HostDnsLookup *lk)
 {
   host_timer_cancel (&lk->try_timer);
   host_timer_cancel (&lk->step_timer);
-  if (lk->ch)
-    channel_give (lk->ch);   /* cancels a pending query, closes its sockets */
-  /* c-ares closes every socket it opened; this only guards against a
-   * version that would not, so no Sock outlives its lookup. */
-  g_hash_table_foreach_remove (lk->r->socks, sock_is_of, lk);
+  attempt_close (lk);
   if (lk->abuf)
     g_byte_array_unref (lk->abuf);
+  if (lk->qbuf)
+    ares_free_string (lk->qbuf);
+  if (lk->qname)
+    ares_free_string (lk->qname);
   g_free (lk->name);
   g_free (lk);
 }
@@ -551,13 +302,13 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
   HostDnsFunc func = lk->func;
   gpointer user_data = lk->user_data;
   char *name = g_steal_pointer (&lk->name);
-  /* One protocol-visible line.  No query ID: the wire ID is seeded (note
-   * "Query IDs"), but c-ares' own is OS entropy (STYLE.md 15). */
+  /* One protocol-visible line, unchanged since the binding used a channel
+   * (fingerprints).  No query ID: the outcome is what a model sees. */
   host_trace (r->host, "DNS %s %s: %s, %u records, %u queries",
               lk->qtype == T_A_ ? "A" : lk->qtype == T_NAPTR_ ? "NAPTR" : "SRV", name,
               host_dns_status_to_string (status),
               n_a + n_srv, lk->attempts);
-  /* The channel and its sockets go first: the callback may free @r. */
+  /* The lookup and its socket go first: the callback may free @r. */
   lookup_free (lk);
   res.name = name;
   func (r, &res, user_data);
@@ -567,7 +318,6 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
 static void
 next_or_finish (HostDnsLookup *lk, HostDnsStatus status)
 {
-  lk->last = status;
   if (lk->attempts < lk->r->tries * lk->r->n_servers)
     start_attempt (lk);
   else
@@ -583,7 +333,7 @@ finish_answer (HostDnsLookup *lk)
     {
       /* Only the outcome is reported (resolver.h): records present or
        * NODATA; their contents are not parsed. */
-      guint an = alen >= 12 ? sim_get_be16 (abuf + 6) : 0;
+      guint an = alen >= HDR_LEN_ ? sim_get_be16 (abuf + 6) : 0;
       finish (lk, an > 0 ? HOST_DNS_OK : HOST_DNS_NODATA, NULL, 0, NULL, 0);
       return;
     }
@@ -639,11 +389,12 @@ finish_answer (HostDnsLookup *lk)
   ares_free_data (list);
 }
 
-/* What c-ares reported for the current attempt (from step_timer). */
+/* The stored outcome of the current attempt (from step_timer). */
 static void
 on_step (HostTimer *t, gpointer user_data)
 {
   HostDnsLookup *lk = user_data;
+  g_assert (lk->reported && lk->udp == NULL);
   lk->reported = FALSE;
   host_timer_cancel (&lk->try_timer);
   switch (lk->ares_status)
@@ -651,32 +402,60 @@ on_step (HostTimer *t, gpointer user_data)
     case ARES_SUCCESS:      finish_answer (lk); break;
     case ARES_ENOTFOUND:    finish (lk, HOST_DNS_NXDOMAIN, NULL, 0, NULL, 0); break;
     case ARES_ENODATA:      finish (lk, HOST_DNS_NODATA, NULL, 0, NULL, 0); break;
-    /* c-ares moves to the next server on these (process_answer, handle_error) */
+    /* c-ares moves to the next server on these (process_answer without
+     * NOCHECKRESP, handle_error, next_server) */
     case ARES_ESERVFAIL:    next_or_finish (lk, HOST_DNS_SERVFAIL); break;
     case ARES_EREFUSED:
     case ARES_ENOTIMP:      next_or_finish (lk, HOST_DNS_REFUSED); break;
     case ARES_ECONNREFUSED: next_or_finish (lk, HOST_DNS_CONN_REFUSED); break;
-    case ARES_ETIMEOUT:     next_or_finish (lk, HOST_DNS_TIMEOUT); break;
     default:                finish (lk, HOST_DNS_BAD_RESPONSE, NULL, 0, NULL, 0); break;
     }
 }
 
-/* c-ares' callback: inside ares_process_fd or ares_query, so only record. */
+/* A datagram on the attempt's socket: c-ares 1.18.1 read_udp_packets,
+ * process_answer and qcallback for one server, one try (note 3). */
 static void
-on_ares (void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+on_udp_recv (SimHostUdp *udp, const SimSockAddr *from, const guint8 *data, gsize len,
+             gpointer user_data)
 {
-  HostDnsLookup *lk = arg;
-  if (status == ARES_ECANCELLED || status == ARES_EDESTRUCTION)
-    return;   /* we cancelled it (attempt timeout) or are freeing it */
-  lk->ares_status = status;
-  if (lk->abuf)
-    g_byte_array_set_size (lk->abuf, 0);
-  else
-    lk->abuf = g_byte_array_new ();
-  if (abuf && alen > 0)
-    g_byte_array_append (lk->abuf, abuf, (guint) alen);
-  lk->reported = TRUE;
-  host_timer_start (&lk->step_timer, 0);
+  HostDnsLookup *lk = user_data;
+  g_assert (udp == lk->udp && !lk->reported);
+  gsize n = MIN (len, READ_MAX_);
+  if (n == 0)
+    return;                                       /* CVE-2023-32067 fix (note 3) */
+  if (from->ip != lk->peer.ip || from->port != lk->peer.port)
+    return;                                       /* same_address */
+  if (n < HDR_LEN_ || sim_get_be16 (data) != lk->wire_id || !same_question (lk, data, n))
+    return;                                       /* not this query's answer */
+  if ((data[2] & 0x02) || n > UDP_MAX_)
+    {
+      report (lk, ARES_ECONNREFUSED, NULL, 0);    /* TC: TCP, refused (note 3) */
+      return;
+    }
+  int status = ARES_SUCCESS;
+  switch (data[3] & 0x0f)
+    {
+    case RCODE_NOERROR_:  status = sim_get_be16 (data + 6) > 0 ? ARES_SUCCESS : ARES_ENODATA; break;
+    case RCODE_FORMERR_:  status = ARES_EFORMERR; break;
+    case RCODE_SERVFAIL_: status = ARES_ESERVFAIL; break;
+    case RCODE_NXDOMAIN_: status = ARES_ENOTFOUND; break;
+    case RCODE_NOTIMP_:   status = ARES_ENOTIMP; break;
+    case RCODE_REFUSED_:  status = ARES_EREFUSED; break;
+    default:              break;   /* qcallback leaves ARES_SUCCESS */
+    }
+  report (lk, status, data, n);
+}
+
+/* An ICMP error on the attempt's socket: c-ares read it as a recvfrom
+ * failing with ECONNREFUSED, handle_error (note 3). */
+static void
+on_udp_error (SimHostUdp *udp, SimNetError err, const SimSockAddr *remote, gpointer user_data)
+{
+  HostDnsLookup *lk = user_data;
+  g_assert (udp == lk->udp && !lk->reported);
+  if (err != SIM_NET_ERR_PORT_UNREACHABLE && err != SIM_NET_ERR_HOST_UNREACHABLE)
+    return;
+  report (lk, ARES_ECONNREFUSED, NULL, 0);
 }
 
 static void
@@ -684,15 +463,40 @@ on_try_timeout (HostTimer *t, gpointer user_data)
 {
   HostDnsLookup *lk = user_data;
   if (lk->reported)
-    return;   /* an answer came at this very instant: on_step takes it */
-  ares_cancel (lk->ch);
+    return;   /* an outcome came at this very instant: on_step takes it */
+  attempt_close (lk);
   next_or_finish (lk, HOST_DNS_TIMEOUT);
+}
+
+/* Builds the query once (c-ares' codec); FALSE with @status if c-ares
+ * refuses the name (ares_query reported that status). */
+static gboolean
+query_build (HostDnsLookup *lk, int *status)
+{
+  /* ID 0 here: each attempt writes its own (note 5).  rd = 1, no EDNS:
+   * what ares_query built for the channel this binding used to make. */
+  int st = ares_create_query (lk->name, C_IN_, lk->qtype, 0, 1, &lk->qbuf, &lk->qlen, 0);
+  if (st != ARES_SUCCESS)
+    {
+      if (lk->qbuf)
+        ares_free_string (g_steal_pointer (&lk->qbuf));
+      *status = st;
+      return FALSE;
+    }
+  /* ares_create_query keeps names under 256 bytes: a query always fits
+   * UDP (ares_send would otherwise have gone to TCP). */
+  g_assert (lk->qlen >= HDR_LEN_ && lk->qlen <= UDP_MAX_);
+  long enclen = 0;
+  st = ares_expand_name (lk->qbuf + HDR_LEN_, lk->qbuf, lk->qlen, &lk->qname, &enclen);
+  g_assert (st == ARES_SUCCESS);   /* c-ares decodes what it encoded */
+  return TRUE;
 }
 
 static void
 start_attempt (HostDnsLookup *lk)
 {
   HostResolver *r = lk->r;
+  g_assert (lk->udp == NULL && !lk->reported);
   guint k = lk->attempts++;
   const SimSockAddr *srv = &r->servers[k % r->n_servers];
   guint round = k / r->n_servers;
@@ -701,16 +505,30 @@ start_attempt (HostDnsLookup *lk)
   SimTime to = r->timeout;
   for (guint i = 0; i < round && to < SIM_TIME_MAX / 2; i++)
     to <<= 1;
-
-  struct ares_addr_port_node node = { 0 };
-  node.family = AF_INET;
-  node.addr.addr4.s_addr = htonl (srv->ip);
-  node.udp_port = srv->port;
-  node.tcp_port = srv->port;
-  int st = ares_set_servers_ports (lk->ch, &node);
-  g_assert (st == ARES_SUCCESS);   /* only fails with queries pending or ENOMEM */
   host_timer_start (&lk->try_timer, to);
-  ares_query (lk->ch, lk->name, C_IN_, lk->qtype, on_ares, lk);
+
+  int st;
+  if (!lk->qbuf && !query_build (lk, &st))
+    {
+      report (lk, st, NULL, 0);
+      return;
+    }
+  g_autoptr (GError) err = NULL;
+  lk->udp = host_udp_open (r->host, NULL, on_udp_recv, on_udp_error, lk, &err);
+  if (!lk->udp)
+    {
+      host_log (r->host, SIM_LOG_INFO, "dns: no socket: %s", err->message);
+      report (lk, ARES_ECONNREFUSED, NULL, 0);
+      return;
+    }
+  lk->peer = *srv;
+  lk->wire_id = (guint16) sim_rng_below (&r->rng, 65536);
+  sim_put_be16 (lk->qbuf, lk->wire_id);
+  if (!host_udp_sendto (lk->udp, srv, lk->qbuf, (gsize) lk->qlen, &err))
+    {
+      host_log (r->host, SIM_LOG_INFO, "dns: query not sent: %s", err->message);
+      report (lk, ARES_ECONNREFUSED, NULL, 0);
+    }
 }
 
 static HostDnsLookup *
@@ -718,12 +536,7 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
               gpointer user_data)
 {
   g_return_val_if_fail (r != NULL && name != NULL && func != NULL, NULL);
-  ares_channel ch = channel_take (r);
-  if (!ch)
-    return NULL;
   HostDnsLookup *lk = g_new0 (HostDnsLookup, 1);
-  lk->ch = ch;
-  ares_set_socket_functions (lk->ch, &sock_funcs, lk);
   lk->r = r;
   lk->name = g_strdup (name);
   lk->qtype = qtype;
@@ -838,8 +651,6 @@ host_resolver_new (SimHost *host, const SimSockAddr *servers, guint n_servers,
   r->n_servers = n_servers;
   r->timeout = cfg && cfg->timeout > 0 ? cfg->timeout : SIM_S (5);
   r->tries = cfg && cfg->tries > 0 ? cfg->tries : 4;
-  r->socks = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, sock_free);
-  r->next_fd = FD_BASE;
   host_rng_init (host, &r->rng, cfg && cfg->rng_stream ? cfg->rng_stream : "dns-resolver");
   return r;
 }
@@ -851,7 +662,6 @@ host_resolver_free (HostResolver *r)
     return;
   while (r->lookups)
     host_dns_lookup_cancel (r->lookups->data);
-  g_hash_table_unref (r->socks);
   g_free (r->servers);
   g_free (r);
 }

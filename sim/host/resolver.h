@@ -18,15 +18,15 @@
  *  - SERVFAIL, REFUSED, NOTIMP and an ICMP port unreachable end an attempt
  *    at once and the next one starts (c-ares skips to the next server);
  *  - NXDOMAIN, NODATA and answers end the lookup.
- * The outcome of the last attempt is the lookup's outcome.  c-ares itself
- * is given one server, one try and a timeout of days per attempt, so its
- * wall-clock timers never fire; the binding cancels it on expiry.
+ * The outcome of the last attempt is the lookup's outcome.  c-ares builds
+ * and parses the bytes; sending, timers and matching an answer to its
+ * query are the binding's, by c-ares 1.18.1's rules (resolver-ares.c).
  *
  * No caching: every lookup goes to the network.  The records' TTLs are
  * reported so a caller can cache (BEHAVIOUR.md B17).
  *
- * Query IDs are drawn by c-ares from OS entropy: they differ from run to
- * run and never appear in traces; everything else is deterministic.
+ * Query IDs are drawn from the resolver's own random stream
+ * (HostResolverConfig.rng_stream): the same seed gives the same bytes.
  */
 #pragma once
 #include <glib.h>
@@ -46,7 +46,8 @@ typedef enum {
   HOST_DNS_REFUSED,         /* RCODE 5 or 4 (NOTIMP) from the last server tried */
   HOST_DNS_TIMEOUT,         /* the last attempt went unanswered */
   HOST_DNS_CONN_REFUSED,    /* the last server's port was unreachable (ICMP),
-                               or the query could not be sent (no route) */
+                               the query could not be sent (no route), or the
+                               answer was truncated (TCP is not offered) */
   HOST_DNS_BAD_RESPONSE,    /* an answer c-ares could not parse, or FORMERR */
 } HostDnsStatus;
 
