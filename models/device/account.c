@@ -96,6 +96,8 @@ acc_redundancy (const DeviceAccount *acc)
 gboolean
 acc_is_blocked (DeviceAccount *acc, const SimSockAddr *a)
 {
+  if (acc->blocked == NULL)
+    return FALSE;
   SimTime now = host_now (acc_host (acc));
   for (guint i = 0; i < acc->blocked->len; i++) {
     BlockedServer *b = &g_array_index (acc->blocked, BlockedServer, i);
@@ -109,6 +111,8 @@ void
 acc_block (DeviceAccount *acc, const SimSockAddr *a, gint64 seconds)
 {
   SimTime until = host_now (acc_host (acc)) + SIM_S (seconds);
+  if (acc->blocked == NULL)              /* the first Retry-After (device-private.h) */
+    acc->blocked = g_array_new (FALSE, FALSE, sizeof (BlockedServer));
   for (guint i = 0; i < acc->blocked->len; i++) {
     BlockedServer *b = &g_array_index (acc->blocked, BlockedServer, i);
     if (sim_sockaddr_equal (&b->addr, a)) {
@@ -294,7 +298,6 @@ device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GErro
   acc->cfg = cfg;
   g_snprintf (acc->name, sizeof acc->name, "SP%u", n);
   host_rng_init (dev->host, &acc->rng, acc->name);
-  acc->blocked = g_array_new (FALSE, FALSE, sizeof (BlockedServer));
   acc->state = DEVICE_ACC_DISABLED;
   acc->last_retry_after = -1;
 
@@ -316,7 +319,6 @@ device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GErro
   if (!sip_transport_udp_bind (acc->tp, port, error)) {
     g_prefix_error (error, "%s: cannot bind UDP port %u: ", acc->name, port);
     sip_transport_free (acc->tp);
-    g_array_free (acc->blocked, TRUE);
     g_free (acc);
     return NULL;
   }
@@ -327,7 +329,6 @@ device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GErro
       && !device_ka_custom_parse (cfg->ka_custom, &acc->ka_custom, error)) {
     g_prefix_error (error, "%s: X_CustomKeepAliveMsg: ", acc->name);
     sip_transport_free (acc->tp);
-    g_array_free (acc->blocked, TRUE);
     g_free (acc);
     return NULL;
   }
@@ -518,7 +519,8 @@ device_account_free (DeviceAccount *acc)
   sip_transport_free (acc->tp);
   device_server_list_free (acc->list);
   device_ka_custom_clear (&acc->ka_custom);
-  g_array_free (acc->blocked, TRUE);
+  if (acc->blocked)
+    g_array_free (acc->blocked, TRUE);
   g_free (acc->user);
   g_free (acc->auth_username);
   g_free (acc->domain);

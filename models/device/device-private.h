@@ -78,7 +78,8 @@ struct DeviceAccount {
   DeviceFailKind             last_fail;
   gint64                     last_retry_after;
   guint                      remaps;          /* immediate re-REGISTERs in a row (B45) */
-  GArray                    *blocked;         /* BlockedServer */
+  GArray                    *blocked;         /* BlockedServer; NULL until the first
+                                                 Retry-After (most accounts never get one) */
 
   gboolean                   registered;      /* a binding is in force */
   gboolean                   stopping;        /* device_stop(): removals only */
