@@ -13,15 +13,12 @@
  * event queue in real time (as ns-3's RealtimeSimulatorImpl does), so
  * timer semantics (FIFO ties, cancel is a no-op when idle) are identical.
  *
- * DNS: the c-ares binding (sim/host/resolver.h) is written against this header too.
- * ares_set_socket_functions() wants socket/close/connect/recvfrom/sendv:
- *   asocket   -> host_udp_open (ephemeral port) or host_tcp_connect
- *   aconnect  -> remember the peer (UDP) / the TCP connect already has it
- *   asendv    -> host_udp_sendto / host_tcp_send of the gathered iovecs
- *   arecvfrom -> pop from a queue the binding fills in its recv callback,
- *                then ares_process_fd() from that same callback
- *   aclose    -> host_udp_close / host_tcp_free
- * so one binding serves both the simulator and live mode.
+ * DNS: the c-ares binding (sim/host/resolver.h) is written against this
+ * header too.  c-ares only builds queries and parses answers (no channel,
+ * resolver-ares.c note 1); each attempt opens its own socket with
+ * host_udp_open, sends with host_udp_sendto and matches what its recv
+ * callback gets, ICMP errors included, so one binding serves both the
+ * simulator and live mode.
  *
  * Rules for callers:
  *  - Every callback runs from the event loop, never inside the call that
