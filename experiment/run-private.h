@@ -79,6 +79,11 @@ struct Run {
   GPtrArray        *proxies;      /* RunProxy *, spec order */
   GPtrArray        *nats;         /* RunNat *, instance order */
   GPtrArray        *devices;      /* RunDevice *, instance order */
+  DeviceConfig    **device_cfgs;  /* one per RunSpec.devices entry, made at its first
+                                     instance: the section's config with the run's DNS
+                                     server filled in.  Owned by the run; every device
+                                     of the section borrows it (device.h note 6), so it
+                                     is freed after the devices. */
   GPtrArray        *links;        /* SimLink *, every link (pcap) */
   GPtrArray        *events;       /* scheduled fault events (run-faults.c), freed at the end */
   GHashTable       *addrs;        /* SimIp4 -> owner name (borrowed): duplicates are errors */

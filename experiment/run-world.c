@@ -22,6 +22,13 @@
  *    account's UserID, else AuthUserName, at its registrar host (B2),
  *    lower-cased.  Probes are attributed by AOR; when two units share
  *    one, the first has it.
+ *
+ * 4. One configuration per section (issue 17).  The N phones of a
+ *    `count = N` section share one DeviceConfig (Run.device_cfgs, owned
+ *    by the run, borrowed by each device: device.h note 6); only their
+ *    credentials differ (UserID and AuthUserName suffixed "-k"), and
+ *    those go to device_new_shared() as the device's own
+ *    DeviceAccountIdentity.  A copy per phone cost about 4 KiB.
  */
 #include "experiment/run-private.h"
 
@@ -312,20 +319,35 @@ new_nat_instance (Run *run, guint spec_index, const char *name)
 
 /* ------------------------------------------------------------ devices */
 
-static void
-suffix (char **s, guint k)
+/* @s with "-k" appended (newly allocated), or NULL when @s is NULL or
+ * blank: a blank UserID stays blank (B2: AuthUserName is the user). */
+static char *
+suffixed (const char *s, guint k)
 {
-  if (*s == NULL || **s == '\0')
-    return;
-  char *n = g_strdup_printf ("%s-%u", *s, k);
-  g_free (*s);
-  *s = n;
+  return s && s[0] ? g_strdup_printf ("%s-%u", s, k) : NULL;
+}
+
+/* Note 4: the section's shared config, made at its first instance. */
+static const DeviceConfig *
+section_config (Run *run, guint spec_index, const SpecDevice *sd)
+{
+  DeviceConfig *c = run->device_cfgs[spec_index];
+  if (c)
+    return c;
+  c = run->device_cfgs[spec_index] = g_new (DeviceConfig, 1);
+  device_config_copy (c, &sd->cfg);
+  if (c->n_dns_servers == 0)
+    {
+      const RunSpec *spec = run->spec;
+      c->dns_servers[0] = (SimSockAddr) { spec->dns_addr, spec->dns_cfg.port ? spec->dns_cfg.port : 53 };
+      c->n_dns_servers = 1;
+    }
+  return c;
 }
 
 static gboolean
 build_device (Run *run, RunDevice *rd, const SpecDevice *sd, guint k, RunNat *rn)
 {
-  const RunSpec *spec = run->spec;
   if (!(rd->node = new_node (run, rd->name)))
     return FALSE;
   if (rn)
@@ -349,25 +371,24 @@ build_device (Run *run, RunDevice *rd, const SpecDevice *sd, guint k, RunNat *rn
     return FALSE;
   run_add_host (run, rd->addr, rd->name);
 
-  DeviceConfig c;
-  device_config_copy (&c, &sd->cfg);
-  if (c.n_dns_servers == 0)
-    {
-      c.dns_servers[0] = (SimSockAddr) { spec->dns_addr, spec->dns_cfg.port ? spec->dns_cfg.port : 53 };
-      c.n_dns_servers = 1;
-    }
+  const DeviceConfig *c = section_config (run, rd->spec_index, sd);
+  /* Note 4: the credentials of instance k; NULL = the config's. */
+  DeviceAccountIdentity ids[DEVICE_MAX_ACCOUNTS] = { { NULL, NULL } };
+  char *owned[2 * DEVICE_MAX_ACCOUNTS] = { NULL };
   for (guint n = 1; n <= DEVICE_MAX_ACCOUNTS; n++)
     {
-      DeviceAccountConfig *acc = &c.accounts[n - 1];
+      const DeviceAccountConfig *acc = &c->accounts[n - 1];
       rd->unit_of_account[n] = G_MAXUINT;
       if (!device_account_config_is_enabled (acc))
         continue;
+      const char *user_id = acc->user_id, *auth_username = acc->auth_username;
       if (sd->count > 1)
         {
-          suffix (&acc->user_id, k);
-          suffix (&acc->auth_username, k);
+          user_id = owned[2 * (n - 1)] = suffixed (acc->user_id, k);
+          auth_username = owned[2 * (n - 1) + 1] = suffixed (acc->auth_username, k);
+          ids[n - 1] = (DeviceAccountIdentity) { user_id, auth_username };
         }
-      const char *user = acc->user_id && acc->user_id[0] ? acc->user_id : acc->auth_username;
+      const char *user = user_id && user_id[0] ? user_id : auth_username;
       g_autofree char *host = g_ascii_strdown (device_account_config_registrar (acc), -1);
       ObsUnit u = {
         .name = g_strdup_printf ("%s/SP%u", rd->name, n),
@@ -385,8 +406,9 @@ build_device (Run *run, RunDevice *rd, const SpecDevice *sd, guint k, RunNat *rn
     }
   rd->host = sim_host_new (rd->node, rd->name);
   GError *err = NULL;
-  rd->device = device_new (rd->host, &c, &err);
-  device_config_clear (&c);
+  rd->device = device_new_shared (rd->host, c, ids, &err);
+  for (guint i = 0; i < G_N_ELEMENTS (owned); i++)
+    g_free (owned[i]);
   if (!rd->device)
     {
       run_fail (run, "device %s: %s", rd->name, err ? err->message : "refused");
@@ -480,6 +502,7 @@ run_world_build (Run *run)
   run->proxies = g_ptr_array_new ();
   run->nats = g_ptr_array_new ();
   run->devices = g_ptr_array_new ();
+  run->device_cfgs = g_new0 (DeviceConfig *, run->spec->devices->len);
   run->links = g_ptr_array_new ();
   run->addrs = g_hash_table_new (g_direct_hash, g_direct_equal);
   run->unit_by_aor = g_hash_table_new (g_str_hash, g_str_equal);
@@ -504,6 +527,15 @@ run_world_free (Run *run)
         g_free (rd->name);
         g_free (rd);
       }
+  /* After the devices: they borrow these (note 4). */
+  if (run->device_cfgs)
+    for (guint i = 0; i < run->spec->devices->len; i++)
+      if (run->device_cfgs[i])
+        {
+          device_config_clear (run->device_cfgs[i]);
+          g_free (run->device_cfgs[i]);
+        }
+  g_clear_pointer (&run->device_cfgs, g_free);
   dns_server_free (run->dns);
   host_free (run->dns_host);
   if (run->proxies)

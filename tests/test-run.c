@@ -241,6 +241,67 @@ test_world_count_shared_nat (void)
   g_hash_table_unref (ext);
 }
 
+/* Issue 17: the phones of a section share one DeviceConfig (run-world.c
+ * note 4, device.h note 6); what is per phone must still reach only that
+ * phone, and what is per section only that section's phones.  Section a
+ * (count 3, UserID "alice", AuthUserName 1000): each phone registers as
+ * its own user alice-k (the registrar keys its bindings by the REGISTER's
+ * To user, and its probes name that AOR, so a probe attributed to unit k
+ * proves phone k's REGISTER carried alice-k).  Section b (one phone,
+ * 2000) asks for 60 s instead of 300 s: its edit reaches b only.  The
+ * spec's own configs are not written by the run. */
+static void
+test_world_shared_config (void)
+{
+  g_autoptr (RunSpec) s = simple_spec (10, SIM_S (600));
+  g_array_index (s->proxies, SpecProxy, 0).cfg.probe_rate = 0.05;
+  SpecDevice *a = add_phone (s, "a", 3, -1);
+  set (&a->cfg, "UserID", "alice");
+  SpecDevice *b = add_phone (s, "b", 1, -1);
+  set (&b->cfg, "AuthUserName", "2000");
+  set (&b->cfg, "RegisterExpires", "60");
+  g_autoptr (RunResult) r = run (s, TRUE);
+  const RunObservations *obs = r->obs;
+  static const char *const aors[] = { "alice-1@voip.test", "alice-2@voip.test",
+                                      "alice-3@voip.test", "2000@voip.test" };
+  g_assert_cmpuint (obs->units->len, ==, 4);
+  for (guint u = 0; u < 4; u++)
+    g_assert_cmpstr (g_array_index (obs->units, ObsUnit, u).aor, ==, aors[u]);
+  guint per_unit[4] = { 0 };
+  for (guint i = 0; i < obs->probes->len; i++)
+    {
+      const ObsProbe *p = &g_array_index (obs->probes, ObsProbe, i);
+      g_assert_cmpuint (p->unit, <, 4);          /* every probed AOR is a unit's */
+      per_unit[p->unit]++;
+    }
+  guint granted[4] = { 0 };
+  for (guint i = 0; i < obs->events->len; i++)
+    {
+      const ObsEvent *e = &g_array_index (obs->events, ObsEvent, i);
+      if (e->ev.kind != DEVICE_EVENT_REGISTERED)
+        continue;
+      g_assert_cmpuint (e->ev.expires, ==, e->unit < 3 ? 300 : 60);
+      granted[e->unit]++;
+    }
+  for (guint u = 0; u < 4; u++)
+    {
+      g_assert_cmpuint (per_unit[u], >, 3);      /* 0.05/s over 4 bindings, 600 s: ~7 each */
+      g_assert_cmpuint (granted[u], >, 0);
+    }
+  /* B5 with the obihai lead fraction 0.1: a refreshes every 300 - 30 =
+   * 270 s, b every 60 - 6 = 54 s, after a first 2xx at t0 = 2 RTT2 (well
+   * under a second).  In 600 s: 2xx at t0 + 270 k for k = 0..2, and at
+   * t0 + 54 k for k = 0..11. */
+  for (guint u = 0; u < 3; u++)
+    g_assert_cmpuint (granted[u], ==, 3);
+  g_assert_cmpuint (granted[3], ==, 12);
+  /* The spec's configs as they were: no suffix, no DNS server filled in. */
+  const SpecDevice *sa = &g_array_index (s->devices, SpecDevice, 0);
+  g_assert_cmpstr (sa->cfg.accounts[0].user_id, ==, "alice");
+  g_assert_cmpstr (sa->cfg.accounts[0].auth_username, ==, "1000");
+  g_assert_cmpuint (sa->cfg.n_dns_servers, ==, 0);
+}
+
 /* ------------------------------------------------------------ 2 faults */
 
 /* doc/device.md timeline (a) in this world: the lookup is 4 DNS round
@@ -719,6 +780,7 @@ main (int argc, char **argv)
   g_test_add_func ("/experiment/run/1-world/one-phone", test_world_one_phone);
   g_test_add_func ("/experiment/run/1-world/count-3-nat-each", test_world_count_each_nat);
   g_test_add_func ("/experiment/run/1-world/count-3-shared-nat", test_world_count_shared_nat);
+  g_test_add_func ("/experiment/run/1-world/shared-config", test_world_shared_config);
   g_test_add_func ("/experiment/run/2-faults/srv-failover", test_fault_srv_failover);
   g_test_add_func ("/experiment/run/2-faults/crash-recover-restart", test_fault_crash_recover_and_restart);
   g_test_add_func ("/experiment/run/2-faults/proxy-random", test_fault_proxy_random);

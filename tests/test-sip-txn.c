@@ -354,8 +354,16 @@ owner_answer (Owner *o, SipTxn *txn)
                                                          : o->policy.other_code;
   if (code == 0)
     return;
+  gboolean invite = sip_msg_method (req) == SIP_METHOD_INVITE;
   SipMsg *resp = make_response (req, code);
   g_assert_true (sip_txn_respond (txn, resp));
+  /* A non-INVITE transaction lets its request go once Completed (issue
+   * 17: transaction.h); an INVITE one keeps it (the 100 Trying, a 2xx's
+   * ACK and a CANCEL are built from it). */
+  if (code >= 200 && !invite && sip_txn_get_state (txn) == SIP_TXN_STATE_COMPLETED)
+    g_assert_null (sip_txn_get_request (txn));
+  else if (sip_txn_get_state (txn) != SIP_TXN_STATE_TERMINATED)
+    g_assert_true (sip_txn_get_request (txn) == req);
   /* A second final response is refused. */
   if (code >= 200)
     g_assert_false (sip_txn_respond (txn, resp));

@@ -299,7 +299,7 @@ acc_unregister_old (DeviceAccount *acc)
   req.unregister = TRUE;
   char b[SIM_SOCKADDR_STRLEN];
   acc_trace (acc, "unregister at %s (B28)", addr_str (&acc->old_server, b));
-  device_reg_start (acc->unreg, &req, acc_on_unreg, acc);
+  device_reg_start (acc_leg (acc, &acc->unreg, &acc->unreg_tag), &req, acc_on_unreg, acc);
 }
 
 void

@@ -137,7 +137,7 @@ f2_register (DeviceAccount *acc)
   req.reg_id = acc->cfg->reg_id + 1;
   char b[SIM_SOCKADDR_STRLEN];
   acc_trace (acc, "flow 2 register to %s (reg-id %u)", addr_str (&c->addr, b), req.reg_id);
-  device_reg_start (acc->f2_reg, &req, acc_on_f2_reg, acc);
+  device_reg_start (acc_leg (acc, &acc->f2_reg, &acc->f2_tag), &req, acc_on_f2_reg, acc);
 }
 
 void

@@ -34,8 +34,8 @@ acc_ka_identity (DeviceAccount *acc, const SimSockAddr *to, DeviceKaIdentity *id
     .via_ip = acc_local_ip (acc, to->ip), .via_port = acc->local.port,
     .contact_ip = contact.ip, .contact_port = contact.port,
     .flow = NULL,                                    /* UDP: the account's socket */
-    .user_agent = acc->dev->cfg.user_agent && acc->dev->cfg.user_agent[0]
-                  ? acc->dev->cfg.user_agent : NULL,
+    .user_agent = acc->dev->cfg->user_agent && acc->dev->cfg->user_agent[0]
+                  ? acc->dev->cfg->user_agent : NULL,
   };
 }
 

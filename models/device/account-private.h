@@ -60,6 +60,10 @@ list_position (const DeviceServerList *list, const SimSockAddr *a)
 void     acc_trace       (DeviceAccount *acc, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* The state shown while no binding is in force (REGISTERED wins while one is). */
 void     acc_set_state   (DeviceAccount *acc, DeviceAccountState s);
+/* The leg *@leg (acc->sec_reg, unreg or f2_reg), made now if it was not
+ * yet, with the From tag drawn for it when the account was made (*@tag,
+ * taken): most accounts never use those three legs (account.c). */
+DeviceReg *acc_leg       (DeviceAccount *acc, DeviceReg **leg, char **tag);
 /* B18: the switch is on and the list has several candidates. */
 gboolean acc_redundancy  (const DeviceAccount *acc);
 /* B7: a server that answered 503 with Retry-After, until it expires. */

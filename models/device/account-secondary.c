@@ -40,7 +40,7 @@ acc_sec_try (DeviceAccount *acc)
     acc_request_for (acc, &c->addr, &req, &contact);
     char b[SIM_SOCKADDR_STRLEN];
     acc_trace (acc, "secondary register to %s", addr_str (&c->addr, b));
-    device_reg_start (acc->sec_reg, &req, acc_on_sec_reg, acc);
+    device_reg_start (acc_leg (acc, &acc->sec_reg, &acc->sec_tag), &req, acc_on_sec_reg, acc);
     return;
   }
   /* None: try again after the short break. */

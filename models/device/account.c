@@ -96,6 +96,8 @@ acc_redundancy (const DeviceAccount *acc)
 gboolean
 acc_is_blocked (DeviceAccount *acc, const SimSockAddr *a)
 {
+  if (acc->blocked == NULL)
+    return FALSE;
   SimTime now = host_now (acc_host (acc));
   for (guint i = 0; i < acc->blocked->len; i++) {
     BlockedServer *b = &g_array_index (acc->blocked, BlockedServer, i);
@@ -109,6 +111,8 @@ void
 acc_block (DeviceAccount *acc, const SimSockAddr *a, gint64 seconds)
 {
   SimTime until = host_now (acc_host (acc)) + SIM_S (seconds);
+  if (acc->blocked == NULL)              /* the first Retry-After (device-private.h) */
+    acc->blocked = g_array_new (FALSE, FALSE, sizeof (BlockedServer));
   for (guint i = 0; i < acc->blocked->len; i++) {
     BlockedServer *b = &g_array_index (acc->blocked, BlockedServer, i);
     if (sim_sockaddr_equal (&b->addr, a)) {
@@ -250,17 +254,50 @@ acc_on_tp_flow (SipTransport *tp, const SipFlowEvent *ev, gpointer u)
 
 /* ----------------------------------------------------------- lifecycle */
 
-DeviceAccount *
-device_account_new (Device *dev, guint n, GError **error)
+/* What every leg of @acc is made with.  The legs borrow these strings
+ * (reg.h): acc->user, domain and auth_username are freed after the legs
+ * (device_account_free); the config and dev->instance outlive the
+ * account. */
+static void
+acc_reg_identity (const DeviceAccount *acc, DeviceRegIdentity *rid)
 {
-  const DeviceAccountConfig *cfg = &dev->cfg.accounts[n - 1];
+  const Device *dev = acc->dev;
+  *rid = (DeviceRegIdentity) {
+    .user = acc->user,
+    .domain = acc->domain,
+    .domain_port = 0,
+    .auth_username = acc->auth_username,
+    .auth_password = acc->cfg->auth_password,
+    .instance = acc->cfg->include_instance ? dev->instance : NULL,
+    .user_agent = dev->cfg->user_agent && dev->cfg->user_agent[0] ? dev->cfg->user_agent : NULL,
+    .trace_name = acc->name,
+  };
+}
+
+DeviceReg *
+acc_leg (DeviceAccount *acc, DeviceReg **leg, char **tag)
+{
+  if (*leg == NULL)
+    {
+      g_assert (*tag != NULL);
+      DeviceRegIdentity rid;
+      acc_reg_identity (acc, &rid);
+      *leg = device_reg_new_tagged (acc->layer, &acc->rng, acc->cfg, &rid,
+                                    g_steal_pointer (tag));
+    }
+  return *leg;
+}
+
+DeviceAccount *
+device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GError **error)
+{
+  const DeviceAccountConfig *cfg = &dev->cfg->accounts[n - 1];
   DeviceAccount *acc = g_new0 (DeviceAccount, 1);
   acc->dev = dev;
   acc->n = n;
   acc->cfg = cfg;
   g_snprintf (acc->name, sizeof acc->name, "SP%u", n);
   host_rng_init (dev->host, &acc->rng, acc->name);
-  acc->blocked = g_array_new (FALSE, FALSE, sizeof (BlockedServer));
   acc->state = DEVICE_ACC_DISABLED;
   acc->last_retry_after = -1;
 
@@ -282,7 +319,6 @@ device_account_new (Device *dev, guint n, GError **error)
   if (!sip_transport_udp_bind (acc->tp, port, error)) {
     g_prefix_error (error, "%s: cannot bind UDP port %u: ", acc->name, port);
     sip_transport_free (acc->tp);
-    g_array_free (acc->blocked, TRUE);
     g_free (acc);
     return NULL;
   }
@@ -293,7 +329,6 @@ device_account_new (Device *dev, guint n, GError **error)
       && !device_ka_custom_parse (cfg->ka_custom, &acc->ka_custom, error)) {
     g_prefix_error (error, "%s: X_CustomKeepAliveMsg: ", acc->name);
     sip_transport_free (acc->tp);
-    g_array_free (acc->blocked, TRUE);
     g_free (acc);
     return NULL;
   }
@@ -307,7 +342,10 @@ device_account_new (Device *dev, guint n, GError **error)
   acc->ka = device_ka_new (dev->host, acc->layer, acc->stun, &acc->rng,
                            acc_stun_send, acc);
 
-  acc->user = g_strdup (cfg->user_id && cfg->user_id[0] ? cfg->user_id : cfg->auth_username);
+  const char *user_id = id && id->user_id ? id->user_id : cfg->user_id;
+  acc->auth_username = g_strdup (id && id->auth_username ? id->auth_username
+                                                         : cfg->auth_username);
+  acc->user = g_strdup (user_id && user_id[0] ? user_id : acc->auth_username);
   acc->domain = g_strdup (device_account_config_registrar (cfg));
   if (cfg->outbound_proxy && cfg->outbound_proxy[0]) {
     /* B11, B18: lookups and redundancy follow the outbound proxy. */
@@ -321,20 +359,16 @@ device_account_new (Device *dev, guint n, GError **error)
                        : cfg->proxy_server_port;
   }
 
-  DeviceRegIdentity id = {
-    .user = acc->user,
-    .domain = acc->domain,
-    .domain_port = 0,
-    .auth_username = cfg->auth_username,
-    .auth_password = cfg->auth_password,
-    .instance = cfg->include_instance ? dev->instance : NULL,
-    .user_agent = dev->cfg.user_agent && dev->cfg.user_agent[0] ? dev->cfg.user_agent : NULL,
-    .trace_name = acc->name,
-  };
-  acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
-  acc->sec_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
-  acc->unreg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
-  acc->f2_reg = device_reg_new (acc->layer, &acc->rng, cfg, &id);
+  DeviceRegIdentity rid;
+  acc_reg_identity (acc, &rid);
+  acc->reg = device_reg_new (acc->layer, &acc->rng, cfg, &rid);
+  /* The other three legs (B21's secondary, B28's removal at the backup,
+   * RFC 5626's second flow) are made when first used (acc_leg); their
+   * From tags are drawn here, where making them drew them, so the
+   * account's stream is drawn in the same order as ever. */
+  acc->sec_tag = sip_gen_tag (&acc->rng);
+  acc->unreg_tag = sip_gen_tag (&acc->rng);
+  acc->f2_tag = sip_gen_tag (&acc->rng);
   device_calls_init (acc);
   device_sub_init (acc);
 
@@ -476,14 +510,19 @@ device_account_free (DeviceAccount *acc)
   device_reg_free (acc->sec_reg);
   device_reg_free (acc->unreg);
   device_reg_free (acc->f2_reg);
+  g_free (acc->sec_tag);
+  g_free (acc->unreg_tag);
+  g_free (acc->f2_tag);
   device_ka_free (acc->ka);
   stun_client_free (acc->stun);
   sip_txn_layer_free (acc->layer);
   sip_transport_free (acc->tp);
   device_server_list_free (acc->list);
   device_ka_custom_clear (&acc->ka_custom);
-  g_array_free (acc->blocked, TRUE);
+  if (acc->blocked)
+    g_array_free (acc->blocked, TRUE);
   g_free (acc->user);
+  g_free (acc->auth_username);
   g_free (acc->domain);
   g_free (acc->target);
   g_free (acc);

@@ -178,7 +178,7 @@ call_dialog_config (DeviceCall *c, const SimSockAddr *server, const AccHop *hop,
   strings[1] = g_strdup_printf ("sip:%s@%s:%u%s", acc->user, cip, hop->contact.port,
                                 hop->contact_param);
   strings[2] = g_strdup (vip);
-  const char *ua = acc->dev->cfg.user_agent;
+  const char *ua = acc->dev->cfg->user_agent;
   *cfg = (SipDialogConfig) {
     .local_uri = strings[0], .contact_uri = strings[1], .via_host = strings[2],
     .via_port = hop->via_port, .via_transport = hop->via_transport, .rport = acc->cfg->rport,
@@ -250,6 +250,8 @@ call_pick_server (DeviceCall *c, SimSockAddr *out)
   return device_acc_request_server (acc, out);
 }
 
+static SipDialogSet *acc_dialogs (DeviceAccount *acc);
+
 static void
 call_send_invite (DeviceCall *c)
 {
@@ -260,7 +262,7 @@ call_send_invite (DeviceCall *c)
   acc_hop_for (acc, &c->server, NULL, &hop);     /* over TCP/TLS: the connection (B24) */
   call_dialog_config (c, &c->server, &hop, &cfg, strings);
   SipDialogFuncs f = { .event = call_on_dialog, .next_hop = call_next_hop };
-  c->dlg = sip_dialog_new_uac (acc->dialogs, &cfg, c->request_uri, NULL, &hop.peer, &f, c);
+  c->dlg = sip_dialog_new_uac (acc_dialogs (acc), &cfg, c->request_uri, NULL, &hop.peer, &f, c);
   for (guint i = 0; i < 3; i++)
     g_free (strings[i]);
 }
@@ -426,10 +428,23 @@ device_call_count (const Device *dev)
 
 /* ----------------------------------------------------- account glue */
 
+/* The account's dialog set, made the first time anything needs it (a
+ * call, or a request, ACK or response for the dialog layer): most phones
+ * of a run never see one, and an empty set costs about 360 bytes
+ * (issue 17).  Making it draws nothing, so when it is made cannot change
+ * a run. */
+static SipDialogSet *
+acc_dialogs (DeviceAccount *acc)
+{
+  if (acc->dialogs == NULL)
+    acc->dialogs = sip_dialog_set_new (acc->layer, &acc->rng);
+  return acc->dialogs;
+}
+
 void
 device_calls_init (DeviceAccount *acc)
 {
-  acc->dialogs = sip_dialog_set_new (acc->layer, &acc->rng);
+  acc->dialogs = NULL;                            /* acc_dialogs() */
   acc->calls = g_ptr_array_new ();
 }
 
@@ -449,7 +464,14 @@ gboolean
 device_calls_on_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
                          const SipTxnPeer *from)
 {
-  if (sip_dialog_set_request (acc->dialogs, txn, request, from))
+  /* Without a set yet, the set would take only a CANCEL or a request with
+   * a To tag (sip_dialog_set_request: 481 to an unknown dialog); anything
+   * else (the registrar's OPTIONS probes) does not need one made. */
+  const SipNameAddr *to = sip_msg_to (request);
+  gboolean for_set = sip_msg_method (request) == SIP_METHOD_CANCEL
+                     || (to != NULL && sip_str_present (to->tag));
+  if ((acc->dialogs || for_set)
+      && sip_dialog_set_request (acc_dialogs (acc), txn, request, from))
     return TRUE;
   if (sip_msg_method (request) != SIP_METHOD_INVITE || acc->cfg->call_answer == DEVICE_CALL_BUSY)
     return FALSE;                                 /* note 3 */
@@ -462,7 +484,7 @@ device_calls_on_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
   acc_hop_for (acc, &toward, from, &hop);        /* answered where it came from */
   call_dialog_config (c, &toward, &hop, &cfg, strings);
   SipDialogFuncs f = { .event = call_on_dialog, .next_hop = call_next_hop };
-  c->dlg = sip_dialog_new_uas (acc->dialogs, &cfg, txn, request, from, &f, c);
+  c->dlg = sip_dialog_new_uas (acc_dialogs (acc), &cfg, txn, request, from, &f, c);
   for (guint i = 0; i < 3; i++)
     g_free (strings[i]);
   g_ptr_array_add (acc->calls, c);
@@ -477,13 +499,15 @@ device_calls_on_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
 void
 device_calls_on_ack (DeviceAccount *acc, SipMsg *ack, const SipTxnPeer *from)
 {
-  sip_dialog_set_ack (acc->dialogs, ack, from);
+  if (acc->dialogs)                               /* none: no dialog to find */
+    sip_dialog_set_ack (acc->dialogs, ack, from);
 }
 
 void
 device_calls_on_stray (DeviceAccount *acc, SipMsg *resp, const SipTxnPeer *from)
 {
-  sip_dialog_set_stray_response (acc->dialogs, resp, from);
+  if (acc->dialogs)                               /* none: no dialog to find */
+    sip_dialog_set_stray_response (acc->dialogs, resp, from);
 }
 
 const char *

@@ -55,6 +55,7 @@ struct DeviceAccount {
 
   /* identity */
   char                      *user;
+  char                      *auth_username;   /* the config's, or the device's own (note 6 of device.h) */
   char                      *domain;
   char                      *target;          /* what is looked up: OBP or registrar */
   guint16                    target_port;
@@ -62,6 +63,10 @@ struct DeviceAccount {
   /* state */
   DeviceAccountState         state;
   DeviceReg                 *reg;             /* the registration leg */
+  /* The From tags of sec_reg, unreg and f2_reg, drawn when the account is
+   * made; each leg is made (acc_leg) the first time it is used, taking
+   * its tag (then NULL). */
+  char                      *sec_tag, *unreg_tag, *f2_tag;
   DeviceLocateRequest       *locate;
   DeviceServerList          *list;            /* candidates in try order */
   RoundKind                  round;
@@ -73,7 +78,8 @@ struct DeviceAccount {
   DeviceFailKind             last_fail;
   gint64                     last_retry_after;
   guint                      remaps;          /* immediate re-REGISTERs in a row (B45) */
-  GArray                    *blocked;         /* BlockedServer */
+  GArray                    *blocked;         /* BlockedServer; NULL until the first
+                                                 Retry-After (most accounts never get one) */
 
   gboolean                   registered;      /* a binding is in force */
   gboolean                   stopping;        /* device_stop(): removals only */
@@ -138,7 +144,10 @@ struct DeviceAccount {
 
 struct Device {
   SimHost          *host;
-  DeviceConfig      cfg;
+  /* Read-only for the device (device.h note 6): own_cfg when device_new()
+   * copied it, else the caller's, borrowed (device_new_shared()). */
+  const DeviceConfig *cfg;
+  DeviceConfig     *own_cfg;
   SimRng            rng;                      /* "host/NAME/device" */
   HostResolver     *resolver;
   DeviceLocator    *locator;
@@ -203,8 +212,9 @@ const char *device_sub_invariant_violation (const DeviceAccount *acc);
 /* account.c: the socket and demultiplexing of one account, and its
  * lifecycle; its registration policy is in the other account*.c files.
  * device_account_new() opens the socket (NULL with @error if the port is
- * taken). */
-DeviceAccount *device_account_new   (Device *dev, guint n, GError **error);
+ * taken); @id (may be NULL) overrides the configuration's credentials. */
+DeviceAccount *device_account_new   (Device *dev, guint n, const DeviceAccountIdentity *id,
+                                     GError **error);
 void           device_account_free  (DeviceAccount *acc);
 void           device_account_start (DeviceAccount *acc);
 /* device_stop() for one account: stops everything; returns how many

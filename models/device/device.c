@@ -132,8 +132,8 @@ device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
   sip_builder_stamp_via (b, request, ip, from->addr.port);
   if (code == 405 || m == SIP_METHOD_OPTIONS)
     sip_builder_add (b, "Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY");
-  if (dev->cfg.user_agent && dev->cfg.user_agent[0])
-    sip_builder_add (b, "Server", "%s", dev->cfg.user_agent);
+  if (dev->cfg->user_agent && dev->cfg->user_agent[0])
+    sip_builder_add (b, "Server", "%s", dev->cfg->user_agent);
   g_autoptr (SipMsg) resp = sip_builder_finish_msg (b);
   sip_txn_respond (txn, resp);
 
@@ -195,23 +195,26 @@ device_stop (Device *dev, DeviceStopFunc func, gpointer user_data)
 }
 
 
-Device *
-device_new (SimHost *host, const DeviceConfig *cfg, GError **error)
+/* device_new() and device_new_shared(): @cfg is already the device's
+ * (own_cfg set) or borrowed (device.h note 6). */
+static Device *
+device_build (SimHost *host, const DeviceConfig *cfg, DeviceConfig *own_cfg,
+              const DeviceAccountIdentity *ids, GError **error)
 {
-  g_return_val_if_fail (host != NULL && cfg != NULL, NULL);
   Device *dev = g_new0 (Device, 1);
   dev->host = host;
   host_timer_init (host, &dev->stop_timer, on_stop_timer, dev);
-  device_config_copy (&dev->cfg, cfg);
+  dev->cfg = cfg;
+  dev->own_cfg = own_cfg;
   host_rng_init (host, &dev->rng, "device");
   /* B4: +sip.instance from the MAC, RFC 4122 §4.1.6 style node field. */
-  const guint8 *m = dev->cfg.mac;
+  const guint8 *m = dev->cfg->mac;
   dev->instance = g_strdup_printf ("<urn:uuid:00000000-0000-1000-8000-%02x%02x%02x%02x%02x%02x>",
                                    m[0], m[1], m[2], m[3], m[4], m[5]);
 
   gboolean need_dns = FALSE;
   for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++) {
-    const DeviceAccountConfig *a = &dev->cfg.accounts[i];
+    const DeviceAccountConfig *a = &dev->cfg->accounts[i];
     if (!device_account_config_is_enabled (a))
       continue;
     SimIp4 ip;
@@ -221,15 +224,15 @@ device_new (SimHost *host, const DeviceConfig *cfg, GError **error)
       if (names[k] && names[k][0] && !sim_ip4_parse (names[k], &ip))
         need_dns = TRUE;
   }
-  if (dev->cfg.n_dns_servers > 0) {
+  if (dev->cfg->n_dns_servers > 0) {
     SimSockAddr servers[DEVICE_MAX_DNS];
-    for (guint i = 0; i < dev->cfg.n_dns_servers; i++) {
-      servers[i] = dev->cfg.dns_servers[i];
+    for (guint i = 0; i < dev->cfg->n_dns_servers; i++) {
+      servers[i] = dev->cfg->dns_servers[i];
       if (servers[i].port == 0)
         servers[i].port = 53;
     }
-    HostResolverConfig rc = { .timeout = dev->cfg.dns_timeout, .tries = dev->cfg.dns_tries };
-    dev->resolver = host_resolver_new (host, servers, dev->cfg.n_dns_servers, &rc, error);
+    HostResolverConfig rc = { .timeout = dev->cfg->dns_timeout, .tries = dev->cfg->dns_tries };
+    dev->resolver = host_resolver_new (host, servers, dev->cfg->n_dns_servers, &rc, error);
     if (dev->resolver == NULL)
       goto fail;
   } else if (need_dns) {
@@ -240,9 +243,9 @@ device_new (SimHost *host, const DeviceConfig *cfg, GError **error)
   dev->locator = device_locator_new (host, dev->resolver, &dev->rng);
 
   for (guint i = 0; i < DEVICE_MAX_ACCOUNTS; i++) {
-    if (!device_account_config_is_enabled (&dev->cfg.accounts[i]))
+    if (!device_account_config_is_enabled (&dev->cfg->accounts[i]))
       continue;
-    dev->accounts[i] = device_account_new (dev, i + 1, error);
+    dev->accounts[i] = device_account_new (dev, i + 1, ids ? &ids[i] : NULL, error);
     if (dev->accounts[i] == NULL)
       goto fail;
   }
@@ -251,6 +254,23 @@ device_new (SimHost *host, const DeviceConfig *cfg, GError **error)
 fail:
   device_free (dev);
   return NULL;
+}
+
+Device *
+device_new (SimHost *host, const DeviceConfig *cfg, GError **error)
+{
+  g_return_val_if_fail (host != NULL && cfg != NULL, NULL);
+  DeviceConfig *own = g_new (DeviceConfig, 1);
+  device_config_copy (own, cfg);
+  return device_build (host, own, own, NULL, error);
+}
+
+Device *
+device_new_shared (SimHost *host, const DeviceConfig *cfg, const DeviceAccountIdentity *ids,
+                   GError **error)
+{
+  g_return_val_if_fail (host != NULL && cfg != NULL, NULL);
+  return device_build (host, cfg, NULL, ids, error);
 }
 
 void
@@ -273,7 +293,11 @@ device_free (Device *dev)
     device_account_free (dev->accounts[i]);
   device_locator_free (dev->locator);
   host_resolver_free (dev->resolver);
-  device_config_clear (&dev->cfg);
+  if (dev->own_cfg)
+    {
+      device_config_clear (dev->own_cfg);
+      g_free (dev->own_cfg);
+    }
   g_free (dev->instance);
   g_free (dev);
 }
@@ -305,7 +329,7 @@ device_get_stats (const Device *dev)
 const DeviceConfig *
 device_get_config (const Device *dev)
 {
-  return &dev->cfg;
+  return dev->cfg;
 }
 
 /* ------------------------------------------------------------ accessors */

@@ -45,6 +45,16 @@
  *    ladder diagram and the experiment layer can compute failover time,
  *    outage and re-registrations from the events alone.
  *
+ * 6. Configuration ownership (issue 17).  device_new() copies the
+ *    DeviceConfig (about 4 KiB with its eight account slots) into a copy
+ *    the device owns.  device_new_shared() borrows it instead: a run
+ *    builds one DeviceConfig per device section and every one of the
+ *    section's N phones reads it; what differs per phone (the
+ *    credentials of `count = N`, run-world.c) is given as a
+ *    DeviceAccountIdentity and copied into the account.  Nothing in the
+ *    device ever writes its configuration, shared or not: the device
+ *    code sees it through `const DeviceConfig *` only.
+ *
  * The account state machine is drawn in account-rounds.c.
  */
 #pragma once
@@ -170,6 +180,23 @@ typedef struct {
  * inconsistent (e.g. a custom keep-alive that does not parse).  Nothing is
  * sent until device_start(). */
 Device     *device_new          (SimHost *host, const DeviceConfig *cfg, GError **error);
+
+/* Per-device values over a shared configuration (device_new_shared()):
+ * what differs between the phones of one `count = N` section.  NULL
+ * means "the configuration's own value". */
+typedef struct {
+  const char *user_id;         /* UserID of this device's account */
+  const char *auth_username;   /* AuthUserName of this device's account */
+} DeviceAccountIdentity;
+
+/* As device_new(), but @cfg is borrowed, not copied (note 6): the caller
+ * owns it, keeps it unchanged and alive until device_free().  @ids, if
+ * not NULL, has DEVICE_MAX_ACCOUNTS entries (SP1 first), copied: the
+ * credentials of this device's accounts, which take the place of the
+ * configuration's.  What device_get_config() returns is then @cfg
+ * itself, without @ids. */
+Device     *device_new_shared   (SimHost *host, const DeviceConfig *cfg,
+                                 const DeviceAccountIdentity *ids, GError **error);
 /* Closes sockets, cancels timers and lookups; sends nothing.  NULL-safe. */
 void        device_free         (Device *dev);
 /* Power on (B10): each enabled account waits its start-up delay, then

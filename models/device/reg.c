@@ -42,7 +42,9 @@ struct DeviceReg {
   SimHost                   *host;
   SimRng                    *rng;
   const DeviceAccountConfig *acc;
-  char *user, *domain, *auth_username, *auth_password, *instance, *user_agent, *trace_name;
+  /* Borrowed from the caller (reg.h): an account's four legs read the
+   * same strings, which the account owns. */
+  const char *user, *domain, *auth_username, *auth_password, *instance, *user_agent, *trace_name;
   guint16 domain_port;
   char *request_uri;
   /* fixed for the leg (B4, §10.2.4) */
@@ -50,7 +52,7 @@ struct DeviceReg {
   char            *from_tag;
   guint32          cseq;          /* last sent */
   guint32          expires;       /* next asked: register_expires, raised by a 423 */
-  SipDigestClient *digest;
+  SipDigestClient *digest;       /* made at the first challenge (most legs never see one) */
   /* the attempt in progress */
   gboolean            busy;
   DeviceRegRequest    req;
@@ -81,27 +83,34 @@ DeviceReg *
 device_reg_new (SipTxnLayer *layer, SimRng *rng, const DeviceAccountConfig *acc,
                 const DeviceRegIdentity *id)
 {
+  g_return_val_if_fail (rng != NULL, NULL);
+  return device_reg_new_tagged (layer, rng, acc, id, sip_gen_tag (rng));
+}
+
+DeviceReg *
+device_reg_new_tagged (SipTxnLayer *layer, SimRng *rng, const DeviceAccountConfig *acc,
+                       const DeviceRegIdentity *id, char *from_tag)
+{
   g_return_val_if_fail (layer != NULL && rng != NULL && acc != NULL && id != NULL, NULL);
+  g_return_val_if_fail (from_tag != NULL, NULL);
   g_return_val_if_fail (id->user != NULL && id->domain != NULL, NULL);
   DeviceReg *r = g_new0 (DeviceReg, 1);
   r->layer = layer;
   r->host = sip_txn_layer_get_host (layer);
   r->rng = rng;
   r->acc = acc;
-  r->user = g_strdup (id->user);
-  r->domain = g_strdup (id->domain);
+  r->user = id->user;
+  r->domain = id->domain;
   r->domain_port = id->domain_port;
-  r->auth_username = g_strdup (id->auth_username);
-  r->auth_password = g_strdup (id->auth_password ? id->auth_password : "");
-  r->instance = g_strdup (id->instance);
-  r->user_agent = g_strdup (id->user_agent);
-  r->trace_name = g_strdup (id->trace_name ? id->trace_name : "SP?");
+  r->auth_username = id->auth_username;
+  r->auth_password = id->auth_password ? id->auth_password : "";
+  r->instance = id->instance;
+  r->user_agent = id->user_agent;
+  r->trace_name = id->trace_name ? id->trace_name : "SP?";
   r->request_uri = id->domain_port ? g_strdup_printf ("sip:%s:%u", id->domain, id->domain_port)
                                    : g_strdup_printf ("sip:%s", id->domain);
-  r->from_tag = sip_gen_tag (rng);
+  r->from_tag = from_tag;
   r->expires = acc->register_expires;
-  if (r->auth_username)
-    r->digest = sip_digest_client_new (r->auth_username, r->auth_password, rng);
   return r;
 }
 
@@ -125,13 +134,6 @@ device_reg_free (DeviceReg *r)
     return;
   attempt_reset (r);
   sip_digest_client_free (r->digest);
-  g_free (r->user);
-  g_free (r->domain);
-  g_free (r->auth_username);
-  g_free (r->auth_password);
-  g_free (r->instance);
-  g_free (r->user_agent);
-  g_free (r->trace_name);
   g_free (r->request_uri);
   g_free (r->call_id);
   g_free (r->from_tag);
@@ -141,15 +143,14 @@ device_reg_free (DeviceReg *r)
 void
 device_reg_cancel (DeviceReg *r)
 {
-  g_return_if_fail (r != NULL);
-  attempt_reset (r);
+  if (r != NULL)
+    attempt_reset (r);
 }
 
 gboolean
 device_reg_is_busy (const DeviceReg *r)
 {
-  g_return_val_if_fail (r != NULL, FALSE);
-  return r->busy;
+  return r != NULL && r->busy;
 }
 
 const char *
@@ -415,7 +416,7 @@ static gboolean
 on_challenge (DeviceReg *r, const SipMsg *msg, guint status)
 {
   r->n_redirects = 0;
-  if (++r->n_auth >= MAX (r->acc->max_auth, 1u) || r->digest == NULL)
+  if (++r->n_auth >= MAX (r->acc->max_auth, 1u) || r->auth_username == NULL)
     return FALSE;
   SipStr v = sip_msg_header_by_id (msg, status == 407 ? SIP_HDR_PROXY_AUTHENTICATE
                                                       : SIP_HDR_WWW_AUTHENTICATE, 0);
@@ -440,6 +441,8 @@ on_challenge (DeviceReg *r, const SipMsg *msg, guint status)
   sip_digest_challenge_free (r->challenge);
   r->challenge = ch;
   r->proxy_auth = status == 407;
+  if (r->digest == NULL)   /* it draws nothing when made: only cnonces, when used */
+    r->digest = sip_digest_client_new (r->auth_username, r->auth_password, r->rng);
   send_register (r);
   return TRUE;
 }

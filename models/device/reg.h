@@ -117,9 +117,19 @@ typedef void (*DeviceRegFunc) (DeviceReg *reg, const DeviceRegResult *result, gp
 
 /* A leg sending through @layer (not owned), drawing Call-ID, tag, branches
  * and cnonces from @rng (not owned); @acc (not owned, must outlive the leg)
- * gives timers, expiry and limits; @id is copied. */
+ * gives timers, expiry and limits.  @id's strings are borrowed and must
+ * outlive the leg: an account's four legs share the account's (issue 17;
+ * the account owns them, account.c). */
 DeviceReg  *device_reg_new     (SipTxnLayer *layer, SimRng *rng, const DeviceAccountConfig *acc,
                                 const DeviceRegIdentity *id);
+/* As device_reg_new(), with the From tag @from_tag (taken) drawn by the
+ * caller: device_reg_new() draws it from @rng at once, so a caller that
+ * makes the leg later (when it is first used) draws the tag at the
+ * moment device_reg_new() would have, and the run's random streams are
+ * the same either way. */
+DeviceReg  *device_reg_new_tagged (SipTxnLayer *layer, SimRng *rng,
+                                   const DeviceAccountConfig *acc,
+                                   const DeviceRegIdentity *id, char *from_tag);
 /* Aborts an attempt in progress without calling back.  NULL-safe. */
 void        device_reg_free    (DeviceReg *reg);
 
@@ -128,7 +138,8 @@ void        device_reg_free    (DeviceReg *reg);
  * always comes from the event loop. */
 gboolean    device_reg_start   (DeviceReg *reg, const DeviceRegRequest *req,
                                 DeviceRegFunc func, gpointer user_data);
-/* Aborts the attempt in progress (no callback).  No-op when idle. */
+/* Aborts the attempt in progress (no callback).  No-op when idle.  Both
+ * take NULL, a leg not made yet, as idle. */
 void        device_reg_cancel  (DeviceReg *reg);
 gboolean    device_reg_is_busy (const DeviceReg *reg);
 

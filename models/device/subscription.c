@@ -131,7 +131,7 @@ sub_send (DeviceSub *s)
   sip_builder_add (b, "Event", "message-summary");
   sip_builder_add (b, "Accept", "application/simple-message-summary");
   sip_builder_add (b, "Expires", "%u", cfg->mwi_expires);
-  const char *ua = acc->dev->cfg.user_agent;
+  const char *ua = acc->dev->cfg->user_agent;
   if (ua && ua[0])
     sip_builder_add (b, "User-Agent", "%s", ua);
   g_autoptr (SipMsg) msg = sip_builder_finish_msg (b);

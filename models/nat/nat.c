@@ -83,7 +83,14 @@ typedef struct {
   guint64     id;
   NatKey      key;
   SimSockAddr internal, external, remote;
-  GArray     *peers;          /* SimSockAddr the binding has sent to */
+  /* The remote endpoints the binding has sent to, in first-sent order:
+   * peer0, then more[0..].  Nearly every binding has one (a phone's
+   * registrar, a lookup's DNS server), so that one is inline and the
+   * array is made at the second (issue 17: the GArray cost about 80
+   * bytes per binding). */
+  SimSockAddr peer0;
+  guint       n_peers;
+  GArray     *more;           /* SimSockAddr, NULL until n_peers > 1 */
   gboolean    replied;
   guint       tcp;            /* TCP_* bits */
   SimTime     created;
@@ -110,9 +117,9 @@ struct Nat {
   guint64      next_id;
   guint16      seq_next;
   SimTime      down_until;
-  GArray      *reboots;       /* NatReboot, sorted by time */
+  GArray      *reboots;       /* NatReboot, sorted by time; NULL until one is scheduled */
   SimTimer     reboot_timer;
-  GArray      *records;       /* NatRecord */
+  GArray      *records;       /* NatRecord; NULL until one is kept */
   NatRecordFunc rec_func;
   gpointer     rec_data;
   gboolean     keep_records;  /* append to records (default); see nat_set_keep_records */
@@ -229,7 +236,11 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
   rec.remote = b->remote;
   rec.lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0;
   if (nat->keep_records)
-    g_array_append_val (nat->records, rec);
+    {
+      if (nat->records == NULL)
+        nat->records = g_array_new (FALSE, FALSE, sizeof (NatRecord));
+      g_array_append_val (nat->records, rec);
+    }
   char i[SIM_SOCKADDR_STRLEN], e[SIM_SOCKADDR_STRLEN], r[SIM_SOCKADDR_STRLEN];
   sim_sockaddr_to_string (&b->internal, i);
   sim_sockaddr_to_string (&b->external, e);
@@ -254,7 +265,8 @@ static void
 binding_free (NatBinding *b)
 {
   sim_timer_cancel (&b->timer);
-  g_array_unref (b->peers);
+  if (b->more)
+    g_array_unref (b->more);
   g_free (b);
 }
 
@@ -360,7 +372,6 @@ binding_create (Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSo
   b->external.ip = nat_get_public_addr (nat);
   b->external.port = port;
   b->remote = *remote;
-  b->peers = g_array_new (FALSE, FALSE, sizeof (SimSockAddr));
   b->created = sim_world_now (nat->world);
   b->link.data = b;
   sim_timer_init (&b->timer, nat->world, binding_timeout, b);
@@ -372,13 +383,28 @@ binding_create (Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSo
   return b;
 }
 
+/* Peer @i of @b, i < b->n_peers. */
+static inline const SimSockAddr *
+peer_at (const NatBinding *b, guint i)
+{
+  return i == 0 ? &b->peer0 : &g_array_index (b->more, SimSockAddr, i - 1);
+}
+
 static void
 note_peer (NatBinding *b, const SimSockAddr *remote)
 {
-  for (guint i = 0; i < b->peers->len; i++)
-    if (sim_sockaddr_equal (&g_array_index (b->peers, SimSockAddr, i), remote))
+  for (guint i = 0; i < b->n_peers; i++)
+    if (sim_sockaddr_equal (peer_at (b, i), remote))
       return;
-  g_array_append_val (b->peers, *remote);
+  if (b->n_peers == 0)
+    b->peer0 = *remote;
+  else
+    {
+      if (b->more == NULL)
+        b->more = g_array_new (FALSE, FALSE, sizeof (SimSockAddr));
+      g_array_append_val (b->more, *remote);
+    }
+  b->n_peers++;
 }
 
 /* RFC 4787 §5. */
@@ -387,9 +413,9 @@ filter_admits (const Nat *nat, const NatBinding *b, const SimSockAddr *from)
 {
   if (nat->s.filtering == NAT_FILTER_ENDPOINT_INDEPENDENT)
     return TRUE;
-  for (guint i = 0; i < b->peers->len; i++)
+  for (guint i = 0; i < b->n_peers; i++)
     {
-      const SimSockAddr *p = &g_array_index (b->peers, SimSockAddr, i);
+      const SimSockAddr *p = peer_at (b, i);
       if (p->ip == from->ip
           && (nat->s.filtering == NAT_FILTER_ADDRESS_DEPENDENT || p->port == from->port))
         return TRUE;
@@ -542,8 +568,8 @@ icmp_inbound (Nat *nat, SimPacket *pkt, const SimPacketInfo *info)
     return drop (nat, &nat->stats.dropped_unsolicited, "icmp-unsolicited", info);
   SimSockAddr quoted_dst = { q.dst, q.dport };
   gboolean peer = FALSE;
-  for (guint i = 0; i < b->peers->len && !peer; i++)
-    peer = sim_sockaddr_equal (&g_array_index (b->peers, SimSockAddr, i), &quoted_dst);
+  for (guint i = 0; i < b->n_peers && !peer; i++)
+    peer = sim_sockaddr_equal (peer_at (b, i), &quoted_dst);
   if (!peer)
     return drop (nat, &nat->stats.dropped_filtered, "icmp-filtered", info);
   guint8 *d = sim_packet_data_mut (pkt);
@@ -713,7 +739,7 @@ nat_reboot (Nat *nat, SimIp4 new_public)
 static void
 reboot_timer_arm (Nat *nat)
 {
-  if (nat->reboots->len > 0)
+  if (nat->reboots && nat->reboots->len > 0)
     sim_timer_start_at (&nat->reboot_timer, g_array_index (nat->reboots, NatReboot, 0).at);
   else
     sim_timer_cancel (&nat->reboot_timer);
@@ -735,6 +761,8 @@ nat_schedule_reboot (Nat *nat, SimTime at, SimIp4 new_public)
 {
   g_return_if_fail (nat != NULL && at >= sim_world_now (nat->world));
   NatReboot r = { at, new_public };
+  if (nat->reboots == NULL)
+    nat->reboots = g_array_new (FALSE, FALSE, sizeof (NatReboot));
   guint i = 0;
   while (i < nat->reboots->len && g_array_index (nat->reboots, NatReboot, i).at <= at)
     i++;
@@ -763,9 +791,7 @@ nat_new (SimNode *node, SimIface *outside, const NatSettings *settings, const ch
   nat->by_ext = sim_int_table_new ();
   g_queue_init (&nat->bindings);
   nat->seq_next = settings->port_lo;
-  nat->reboots = g_array_new (FALSE, FALSE, sizeof (NatReboot));
   sim_timer_init (&nat->reboot_timer, nat->world, reboot_fire, nat);
-  nat->records = g_array_new (FALSE, FALSE, sizeof (NatRecord));
   nat->keep_records = TRUE;
   sim_node_set_forwarding (node, TRUE);
   sim_node_set_hook (node, nat_hook, nat);
@@ -784,8 +810,10 @@ nat_free (Nat *nat)
   g_hash_table_unref (nat->by_key);
   sim_int_table_free (nat->by_ext);
   sim_timer_cancel (&nat->reboot_timer);
-  g_array_unref (nat->reboots);
-  g_array_unref (nat->records);
+  if (nat->reboots)
+    g_array_unref (nat->reboots);
+  if (nat->records)
+    g_array_unref (nat->records);
   g_free (nat->name);
   g_free (nat->who);
   g_free (nat);
@@ -824,8 +852,8 @@ const NatRecord *
 nat_get_records (const Nat *nat, guint *n_records)
 {
   g_return_val_if_fail (nat != NULL && n_records != NULL, NULL);
-  *n_records = nat->records->len;
-  return (const NatRecord *) (gconstpointer) nat->records->data;
+  *n_records = nat->records ? nat->records->len : 0;
+  return nat->records ? (const NatRecord *) (gconstpointer) nat->records->data : NULL;
 }
 
 guint

@@ -489,7 +489,12 @@ void         sip_txn_transport_error (SipTxn *txn, SimNetError err);
 SipTxnKind   sip_txn_get_kind        (const SipTxn *txn);
 SipTxnState  sip_txn_get_state       (const SipTxn *txn);
 SipTxnLayer *sip_txn_get_layer       (const SipTxn *txn);
-/* The request that created the transaction; owned by @txn. */
+/* The request that created the transaction; owned by @txn.  A non-INVITE
+ * transaction drops it on entering Completed (its final response sent or
+ * reported), when only retransmissions are left to absorb or answer:
+ * NULL from then on, and a TU that wants the request after responding
+ * holds its own reference (issue 17: a registrar would otherwise keep
+ * every REGISTER for Timer J's 32 s). */
 SipMsg      *sip_txn_get_request     (const SipTxn *txn);
 /* Its top Via branch and CSeq method, NUL-terminated; owned by @txn. */
 const char  *sip_txn_get_branch      (const SipTxn *txn);

@@ -47,7 +47,8 @@ check_invariants (const Flow *f)
   gboolean idle_t = host_timer_is_pending (&f->idle_timer);
   gboolean hs_t = host_timer_is_pending (&f->hs_timer);
   gboolean is_tls = f->proto == SIP_TRANSPORT_TLS;
-  gboolean in_table = g_hash_table_lookup (f->tp->flows, GUINT_TO_POINTER (f->id)) == f;
+  gboolean in_table = f->tp->flows != NULL
+                      && g_hash_table_lookup (f->tp->flows, GUINT_TO_POINTER (f->id)) == f;
 
   switch (f->state)
     {
@@ -134,6 +135,8 @@ flow_alloc (SipTransport *tp, SipTransportProto proto, gboolean accepted)
 static void
 flow_insert (Flow *f)
 {
+  if (f->tp->flows == NULL)                 /* the first flow (transport-private.h) */
+    f->tp->flows = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_hash_table_insert (f->tp->flows, GUINT_TO_POINTER (f->id), f);
   g_ptr_array_add (f->tp->order, f);
 }
@@ -189,7 +192,8 @@ flow_retire (Flow *f, FlowEnd how)
     }
   host_tcp_free (f->sock);
   f->sock = NULL;
-  g_hash_table_remove (tp->flows, GUINT_TO_POINTER (f->id));
+  if (tp->flows)
+    g_hash_table_remove (tp->flows, GUINT_TO_POINTER (f->id));
   g_ptr_array_remove (tp->order, f);
   set_state (f, FLOW_DOWN);
   g_ptr_array_add (tp->graveyard, f);

@@ -49,7 +49,9 @@ struct SipTransport {
   SimRng              rng;
   SimHostUdp         *udp;
   GPtrArray          *listeners;    /* Listener *: TCP and TLS ports */
-  GHashTable         *flows;        /* id -> Flow *, every flow not DOWN */
+  GHashTable         *flows;        /* id -> Flow *, every flow not DOWN; made with the
+                                       first flow: a UDP-only account (most phones of a
+                                       run) never needs it (issue 17, ~230 bytes) */
   GPtrArray          *order;        /* Flow *, not DOWN, oldest first (determinism) */
   GPtrArray          *graveyard;    /* DOWN flows whose memory waits for busy == 0 */
   SipFlowId           next_id;

@@ -313,7 +313,7 @@ sip_transport_listen_stop (SipTransport *tp)
 static Flow *
 flow_lookup (const SipTransport *tp, SipFlowId id)
 {
-  return id ? g_hash_table_lookup (tp->flows, GUINT_TO_POINTER (id)) : NULL;
+  return id && tp->flows ? g_hash_table_lookup (tp->flows, GUINT_TO_POINTER (id)) : NULL;
 }
 
 SipFlowId
@@ -467,7 +467,6 @@ sip_transport_new (SimHost *host, const SipTransportConfig *cfg,
   tp->user_data = user_data;
   g_autofree char *stream = g_strdup_printf ("%s-tp", tp->tag);
   host_rng_init (host, &tp->rng, stream);
-  tp->flows = g_hash_table_new (g_direct_hash, g_direct_equal);
   tp->order = g_ptr_array_new ();
   tp->graveyard = g_ptr_array_new ();
   tp->listeners = g_ptr_array_new ();
@@ -485,7 +484,8 @@ tp_destroy (SipTransport *tp)
   listeners_close (tp);
   g_ptr_array_unref (tp->listeners);
   host_udp_close (tp->udp);
-  g_hash_table_unref (tp->flows);
+  if (tp->flows)
+    g_hash_table_unref (tp->flows);
   g_ptr_array_unref (tp->order);
   g_ptr_array_unref (tp->graveyard);
   g_free (tp->tag);

@@ -181,7 +181,7 @@ ict_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from)
            * ACK again and not passed to the TU. */
           t->ack_sends++;
           txn_trace (t, "absorb %u, ACK send #%u", code, t->ack_sends);
-          SimNetError err = txn_send (t, t->last);
+          SimNetError err = txn_send_last (t);
           if (err != SIM_NET_OK)
             txn_fail_transport (t, err);
         }
@@ -216,14 +216,16 @@ ict_on_response (SipTxn *t, SipMsg *resp, const SipTxnPeer *from)
     }
 
   /* 300-699: ACK, Completed, Timer D (§17.1.1.2, §17.1.1.3). */
-  t->last = build_ack_or_cancel (t->request, SIP_METHOD_ACK, resp);
+  SipMsg *ack = build_ack_or_cancel (t->request, SIP_METHOD_ACK, resp);
+  txn_set_last (t, ack);
+  sip_msg_unref (ack);
   t->ack_sends = 1;
   host_timer_cancel (&t->retx);
   host_timer_cancel (&t->timeout);
   host_timer_start (&t->wait, t->wait_value);
   txn_set_state (t, SIP_TXN_STATE_COMPLETED);
   txn_trace (t, "ACK send #1");
-  SimNetError err = txn_send (t, t->last);
+  SimNetError err = txn_send_last (t);
   if (!report_response (t, resp))
     return;
   /* The TU has its answer; a dead path just ends the wait for
@@ -256,7 +258,8 @@ nict_on_response (SipTxn *t, SipMsg *resp)
   host_timer_cancel (&t->timeout);
   host_timer_start (&t->wait, t->wait_value);          /* Timer K */
   txn_set_state (t, SIP_TXN_STATE_COMPLETED);
-  report_response (t, resp);
+  if (report_response (t, resp) && t->state == SIP_TXN_STATE_COMPLETED)
+    txn_release_request (t);                           /* Timer K needs only the key */
 }
 
 void

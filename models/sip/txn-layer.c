@@ -191,7 +191,7 @@ static void
 txn_free_mem (SipTxn *t)
 {
   sip_msg_unref (t->request);
-  sip_msg_unref (t->last);
+  g_free (t->last);
   g_free (t->key);
   g_free (t);
 }
@@ -407,6 +407,30 @@ txn_send (SipTxn *t, SipMsg *msg)
 }
 
 void
+txn_set_last (SipTxn *t, SipMsg *msg)
+{
+  SipStr raw = sip_msg_raw (msg);
+  g_free (t->last);
+  t->last = g_memdup2 (raw.p, raw.len);
+  t->last_len = raw.len;
+}
+
+SimNetError
+txn_send_last (SipTxn *t)
+{
+  g_assert (t->last != NULL);
+  return t->layer->send (t->layer, &t->peer, t->last, t->last_len, t->layer->send_data);
+}
+
+void
+txn_release_request (SipTxn *t)
+{
+  g_assert (t->kind == SIP_TXN_KIND_NICT || t->kind == SIP_TXN_KIND_NIST);
+  g_assert (t->state == SIP_TXN_STATE_COMPLETED);
+  g_clear_pointer (&t->request, sip_msg_unref);
+}
+
+void
 txn_set_state (SipTxn *t, SipTxnState state)
 {
   SipTxnState old = t->state;
@@ -599,7 +623,11 @@ txn_check_invariants (const SipTxn *t)
   if (t->pending_err != SIM_NET_OK)
     return !retx && !timeout && wait;
 
-  guint st = t->last ? sip_msg_status (t->last) : 0;
+  guint st = t->last ? t->last_status : 0;
+  /* Non-INVITE: the request is dropped on entering Completed (issue 17). */
+  if ((t->kind == SIP_TXN_KIND_NICT || t->kind == SIP_TXN_KIND_NIST)
+      && t->state != SIP_TXN_STATE_COMPLETED && t->request == NULL)
+    return FALSE;
   switch (t->kind)
     {
     case SIP_TXN_KIND_ICT:

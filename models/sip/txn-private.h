@@ -40,7 +40,8 @@ struct SipTxn {
   SipTxnFunc   func;
   gpointer     user_data;
 
-  SipMsg      *request;            /* ref */
+  SipMsg      *request;            /* ref; NULL once a non-INVITE transaction is
+                                      Completed (txn_release_request) */
   char        *branch;             /* top Via branch of the request, in text[] */
   char        *method;             /* CSeq method of the request, in text[] */
   char        *key;                /* match-table key (note 7 of the header) */
@@ -57,8 +58,13 @@ struct SipTxn {
   HostTimer    timeout;            /* B, F, H */
   HostTimer    wait;               /* D, K, I, J; deferred reports */
 
-  /* Client: the ACK (ICT, after a 300-699).  Server: the last response. */
-  SipMsg      *last;               /* ref, or NULL */
+  /* Client: the ACK (ICT, after a 300-699).  Server: the last response.
+   * Only its wire bytes are kept (txn_set_last): resending them is all it
+   * is for, and the parsed SipMsg beside them is about 2.5 KiB, which a
+   * registrar holding every REGISTER's answer for Timer J's 32 s pays
+   * per phone (issue 17). */
+  guint8      *last;               /* owned, or NULL */
+  gsize        last_len;
   guint        sends;              /* of the request (client) or of last (server) */
   guint        ack_sends;          /* ICT: of the ACK in last */
   guint        last_status;        /* server: status of last */
@@ -92,6 +98,16 @@ SipTxn   *txn_alloc           (SipTxnLayer *layer, SipTxnKind kind, SipTxnState 
 void      txn_link            (SipTxn *t, char *key);
 /* Sends @msg to t->peer.  Returns the send function's result. */
 SimNetError txn_send          (SipTxn *t, SipMsg *msg);
+/* t->last becomes a copy of @msg's wire bytes (the old ones freed). */
+void      txn_set_last        (SipTxn *t, SipMsg *msg);
+/* Sends t->last to t->peer. */
+SimNetError txn_send_last     (SipTxn *t);
+/* A non-INVITE transaction in Completed needs its request no more (it
+ * only absorbs or answers retransmissions, from t->last and the match
+ * key): the reference is dropped, so the message's memory goes as soon
+ * as nobody else holds it (issue 17).  sip_txn_get_request() is NULL
+ * from then on (transaction.h). */
+void      txn_release_request (SipTxn *t);
 void      txn_trace           (SipTxn *t, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* Moves @t to @state, traces "OLD -> NEW" and asserts the invariants.
  * The caller has set the timers for @state first. */

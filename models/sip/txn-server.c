@@ -71,14 +71,13 @@ send_last (SipTxn *t)
 {
   t->sends++;
   txn_trace (t, "%u send #%u", t->last_status, t->sends);
-  return txn_send (t, t->last);
+  return txn_send_last (t);
 }
 
 static void
 set_last (SipTxn *t, SipMsg *resp)
 {
-  sip_msg_unref (t->last);
-  t->last = sip_msg_ref (resp);
+  txn_set_last (t, resp);
   t->last_status = sip_msg_status (resp);
   t->sends = 0;
 }
@@ -142,6 +141,7 @@ sip_txn_respond (SipTxn *txn, SipMsg *response)
         {
           host_timer_start (&t->wait, t->wait_value);         /* J */
           txn_set_state (t, SIP_TXN_STATE_COMPLETED);
+          txn_release_request (t);
         }
     }
   SimNetError err = send_last (t);
