@@ -406,6 +406,46 @@ test_api_cancel_and_free (void)
   t_clear (&t);
 }
 
+/* keepalive.c note 4: finished items are handed out again.  A reused item
+ * must start as a fresh one: after SIP keep-alives answered 200 (status,
+ * a transaction, awaiting set), a raw keep-alive reports SENT with no
+ * status, and more items in flight than spares are kept all report. */
+static void
+test_api_reused_items_start_clean (void)
+{
+  T t;
+  t_init (&t, FALSE);
+  SimSockAddr p0 = { t.fx.proxy_ip[0], 5060 };
+  send_one (&t, DEVICE_KA_OPTIONS, NULL, p0, SIM_S (10), SIM_S (1));
+  g_assert_cmpint (t.res.outcome, ==, DEVICE_KA_ANSWERED);
+  g_assert_cmpuint (t.res.status, ==, 200);
+
+  /* Three at once: more than the object keeps spare. */
+  DeviceKaIdentity id = ident ();
+  id.flow = t.o.udp;
+  t.calls = 0;
+  SimTime t0 = host_now (t.fx.phone_host);
+  device_ka_send (t.ka, DEVICE_KA_OPTIONS, NULL, &p0, &id, SIM_S (10), on_ka, &t);
+  device_ka_send (t.ka, DEVICE_KA_NOTIFY, NULL, &p0, &id, SIM_S (10), on_ka, &t);
+  device_ka_send (t.ka, DEVICE_KA_OPTIONS, NULL, &p0, &id, SIM_S (10), on_ka, &t);
+  g_assert_cmpuint (device_ka_pending (t.ka), ==, 3);
+  sim_world_run_until (t.fx.world, t0 + SIM_S (1));
+  g_assert_cmpuint (t.calls, ==, 3);
+  g_assert_cmpuint (device_ka_pending (t.ka), ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      send_one (&t, DEVICE_KA_KEEPALIVE, NULL, p0, SIM_S (10), SIM_S (1));
+      g_assert_cmpuint (t.calls, ==, 1);
+      g_assert_cmpint (t.res.outcome, ==, DEVICE_KA_SENT);
+      g_assert_cmpint (t.res.type, ==, DEVICE_KA_KEEPALIVE);
+      g_assert_cmpuint (t.res.status, ==, 0);
+      g_assert_false (t.res.mapped_known);
+      g_assert_cmpint (t.res.net_error, ==, SIM_NET_OK);
+    }
+  t_clear (&t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -422,5 +462,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device/keepalive/4-custom/B40-parse", test_b40_custom_parse);
   g_test_add_func ("/device/keepalive/4-custom/B40-send", test_b40_custom_send);
   g_test_add_func ("/device/keepalive/5-api/cancel-and-free-in-callback", test_api_cancel_and_free);
+  g_test_add_func ("/device/keepalive/5-api/reused-items-start-clean",
+                   test_api_reused_items_start_clean);
   return g_test_run ();
 }

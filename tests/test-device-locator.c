@@ -449,6 +449,39 @@ test_srv_targets (void)
   loc_clear (&t);
 }
 
+/* More SRV records than locator.c keeps its scratch arrays for on the
+ * stack (SCRATCH_N = 16): 17 targets, inserted in falling priority, come
+ * back in rising priority (RFC 2782), each with its own address, and no
+ * target is asked twice.  Names are one letter so the answer stays within
+ * 512 bytes. */
+static void
+test_srv_many_records (void)
+{
+  Loc t;
+  loc_init (&t);
+  const char *s = "_sip._udp.voip.test";
+  for (guint i = 0; i < 17; i++)
+    {
+      char target[16];
+      g_snprintf (target, sizeof target, "%c.test", 'a' + i);
+      device_fixture_add_srv (&t.fx, s, (guint16) (17 - i), 0, 5060, target, 300);
+      device_fixture_add_a (&t.fx, target, SIM_IP4 (192, 0, 2, 17 - i), 300);
+    }
+  Got g = { 0 };
+  resolve (&t, &g, "voip.test", 0, DEVICE_LOOKUP_RFC3263, FALSE, FALSE, SIM_S (60));
+  g_assert_cmpuint (g.list->n, ==, 17);
+  for (guint i = 0; i < 17; i++)
+    assert_cand (g.list, i, SIM_IP4 (192, 0, 2, i + 1), 5060, (guint16) (i + 1));
+  for (guint i = 0; i < 17; i++)
+    {
+      char target[16];
+      g_snprintf (target, sizeof target, "%c.test", 'a' + i);
+      g_assert_cmpuint (qcount (&t, target, DNS_TYPE_A), ==, 1);
+    }
+  got_clear (&g);
+  loc_clear (&t);
+}
+
 /* ------------------------------------------------------------ 5-cache */
 
 /* B17: within the TTL a second resolve asks nothing and returns the same
@@ -816,6 +849,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device/locator/3-aastra/B13-srv-then-a-5060", test_srv_then_a_fallback);
   g_test_add_func ("/device/locator/4-rfc3263/srv-or-a", test_rfc3263);
   g_test_add_func ("/device/locator/4-rfc3263/srv-targets", test_srv_targets);
+  g_test_add_func ("/device/locator/4-rfc3263/srv-17-records", test_srv_many_records);
   g_test_add_func ("/device/locator/5-cache/B17-a-ttl", test_cache_a);
   g_test_add_func ("/device/locator/5-cache/B17-fresh-and-off", test_cache_fresh_and_off);
   g_test_add_func ("/device/locator/5-cache/B17-srv-and-targets", test_cache_srv);

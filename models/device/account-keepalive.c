@@ -105,7 +105,8 @@ acc_send_ka (DeviceAccount *acc, DeviceKeepAliveType type, const SimSockAddr *to
   DeviceKaIdentity id;
   acc_ka_identity (acc, to, &id);
   char b[SIM_SOCKADDR_STRLEN];
-  acc_trace (acc, "keep-alive %s to %s", device_ka_type_to_string (type), addr_str (to, b));
+  id.to_text = addr_str (to, b);          /* formatted once for both trace lines */
+  acc_trace (acc, "keep-alive %s to %s", device_ka_type_to_string (type), id.to_text);
   acc->dev->stats.keepalives_sent++;
   DeviceEvent ev;
   acc_event_init (acc, &ev, DEVICE_EVENT_KEEPALIVE);

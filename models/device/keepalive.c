@@ -30,13 +30,35 @@
  *    and STUN from their transaction's callbacks.  An entry is off the
  *    list and its transaction detached before the callback runs, so the
  *    callback may send more, cancel everything or free the object.
+ *
+ * 4. Spare items.  A phone sends a keep-alive every few seconds to
+ *    minutes, one or two at a time, and each took a g_malloc0 and a
+ *    g_free (about 400 instructions together, issue 17).  The object keeps
+ *    up to KA_SPARE_MAX finished items on its own list (owned by the
+ *    DeviceKeepAlive, freed with it) and hands them out again zeroed, so
+ *    an item is the same as a fresh one.  Under ASan a spare item is
+ *    poisoned past its list pointer, so a use after finish is still
+ *    caught as a use after free would be.
  */
 #include <string.h>
 
 #include "models/device/keepalive.h"
 #include "models/sip/builder.h"
 
-typedef struct {
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(a, n) ((void) (a), (void) (n))
+#define ASAN_UNPOISON_MEMORY_REGION(a, n) ((void) (a), (void) (n))
+#endif
+
+/* Note 4: one keep-alive is usually in flight (two while a STUN and a
+ * SIP kind overlap), so two spares, at most 2 x 168 bytes per account. */
+#define KA_SPARE_MAX 2
+
+typedef struct Item Item;
+struct Item {
+  Item            *spare_next; /* on ka->spare only (note 4); first field */
   DeviceKeepAlive *ka;
   GList            link;       /* in ka->items */
   DeviceKaResult   result;
@@ -46,7 +68,7 @@ typedef struct {
   StunTransaction *stxn;       /* STUN */
   HostTimer        timer;      /* raw kinds: the report */
   gboolean         awaiting;   /* SIP, STUN: counted by device_ka_pending() */
-} Item;
+};
 
 struct DeviceKeepAlive {
   SimHost         *host;
@@ -56,6 +78,8 @@ struct DeviceKeepAlive {
   DeviceKaSendFunc send;
   gpointer         send_data;
   GQueue           items;      /* of Item */
+  Item            *spare;      /* finished items kept for reuse (note 4) */
+  guint            n_spare;    /* <= KA_SPARE_MAX */
 };
 
 /* ------------------------------------------------------ custom message */
@@ -180,6 +204,36 @@ device_ka_new (SimHost *host, SipTxnLayer *layer, StunClient *stun, SimRng *rng,
   return ka;
 }
 
+/* A zeroed item: a spare one if there is one (note 4). */
+static Item *
+item_take (DeviceKeepAlive *ka)
+{
+  Item *it = ka->spare;
+  if (it == NULL)
+    return g_new0 (Item, 1);
+  ASAN_UNPOISON_MEMORY_REGION (it, sizeof *it);
+  ka->spare = it->spare_next;
+  ka->n_spare--;
+  memset (it, 0, sizeof *it);
+  return it;
+}
+
+/* @it is unlinked and done with: kept as a spare or freed (note 4). */
+static void
+item_release (DeviceKeepAlive *ka, Item *it)
+{
+  if (ka->n_spare >= KA_SPARE_MAX)
+    {
+      g_free (it);
+      return;
+    }
+  it->spare_next = ka->spare;
+  ka->spare = it;
+  ka->n_spare++;
+  ASAN_POISON_MEMORY_REGION ((char *) it + sizeof it->spare_next,
+                             sizeof *it - sizeof it->spare_next);
+}
+
 /* Off the list, its transaction and timer let go; not freed. */
 static void
 item_unlink (Item *it)
@@ -203,7 +257,7 @@ device_ka_cancel_all (DeviceKeepAlive *ka)
     {
       Item *it = l->data;
       item_unlink (it);
-      g_free (it);
+      item_release (ka, it);
     }
 }
 
@@ -213,6 +267,13 @@ device_ka_free (DeviceKeepAlive *ka)
   if (ka == NULL)
     return;
   device_ka_cancel_all (ka);
+  while (ka->spare != NULL)
+    {
+      Item *it = ka->spare;
+      ASAN_UNPOISON_MEMORY_REGION (it, sizeof *it);
+      ka->spare = it->spare_next;
+      g_free (it);
+    }
   g_free (ka);
 }
 
@@ -234,7 +295,9 @@ item_finish (Item *it)
   DeviceKeepAlive *ka = it->ka;
   char a[SIM_SOCKADDR_STRLEN];
   const DeviceKaResult *r = &it->result;
-  sim_sockaddr_to_string (&r->to, a);
+  /* A raw kind's SENT report has no trace line: no address text. */
+  if (r->outcome != DEVICE_KA_SENT)
+    sim_sockaddr_to_string (&r->to, a);
   switch (r->outcome)
     {
     case DEVICE_KA_SENT:
@@ -258,7 +321,7 @@ item_finish (Item *it)
   DeviceKaResult res = it->result;
   DeviceKaFunc func = it->func;
   gpointer ud = it->user_data;
-  g_free (it);
+  item_release (ka, it);
   if (func)
     func (ka, &res, ud);
 }
@@ -387,7 +450,7 @@ device_ka_send (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCus
   g_return_if_fail (sip || type == DEVICE_KA_STUN || ka->send != NULL);
   g_return_if_fail ((!sip && type != DEVICE_KA_STUN) || timeout > 0);
 
-  Item *it = g_new0 (Item, 1);
+  Item *it = item_take (ka);
   it->ka = ka;
   it->link.data = it;
   it->func = func;
@@ -400,7 +463,7 @@ device_ka_send (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCus
 
   char a[SIM_SOCKADDR_STRLEN];
   host_trace (ka->host, "dev keep-alive %s -> %s", device_ka_type_to_string (type),
-              sim_sockaddr_to_string (to, a));
+              id != NULL && id->to_text != NULL ? id->to_text : sim_sockaddr_to_string (to, a));
   switch (type)
     {
     case DEVICE_KA_KEEPALIVE:

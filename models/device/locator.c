@@ -58,6 +58,14 @@
 
 #define SIP_DEFAULT_PORT 5060      /* RFC 3261 §19.1.2 */
 
+/* Scratch arrays of a step (orders, keys): on the stack for up to
+ * SCRATCH_N records, which every answer of the scenarios has, else in
+ * @heap (a g_autofree pointer, NULL before).  A resolution made about ten
+ * small allocations for them (issue 17). */
+#define SCRATCH_N 16
+#define SCRATCH(buf, heap, n) \
+  ((n) <= G_N_ELEMENTS (buf) ? (buf) : ((heap) = g_new (__typeof__ (*(buf)), (n))))
+
 typedef enum { STEP_A, STEP_SRV, STEP_NAPTR } StepKind;
 
 typedef struct {
@@ -66,11 +74,14 @@ typedef struct {
   guint16  port;            /* STEP_A: the port of its candidates */
 } Step;
 
-/* One cached answer set. */
+/* One cached answer set, in one block: the entry, its n records, then the
+ * SRV targets' text (an answer is cached for every lookup: one allocation
+ * instead of three to six, issue 17).  g_free() frees it all. */
 typedef struct {
-  SimTime expires_at;
-  GArray *a;                /* HostDnsA (A) */
-  GArray *srv;              /* HostDnsSrv with target owned (SRV) */
+  SimTime           expires_at;
+  guint             n;
+  const HostDnsA   *a;      /* A: n records in the block; else NULL */
+  const HostDnsSrv *srv;    /* SRV: n records in the block, targets too; else NULL */
 } CacheEntry;
 
 struct DeviceLocator {
@@ -163,32 +174,36 @@ device_server_list_find (const DeviceServerList *list, const SimSockAddr *addr)
 
 /* ------------------------------------------------------------ cache */
 
-static void
-cache_entry_free (gpointer p)
+/* The cache key "A name" / "SRV name", the name in lower case, written
+ * into @buf (@size bytes) when it fits, else into a new string set in
+ * *@heap (the caller frees it).  A cache lookup is made for every step of
+ * every resolution, so the usual key (a DNS name is at most 255 bytes)
+ * costs no allocation (issue 17). */
+static const char *
+cache_key_into (StepKind kind, const char *name, char *buf, gsize size, char **heap)
 {
-  CacheEntry *e = p;
-  if (e->srv)
-    for (guint i = 0; i < e->srv->len; i++)
-      g_free ((char *) g_array_index (e->srv, HostDnsSrv, i).target);
-  if (e->a)
-    g_array_unref (e->a);
-  if (e->srv)
-    g_array_unref (e->srv);
-  g_free (e);
+  const char *prefix = kind == STEP_A ? "A " : "SRV ";
+  gsize plen = strlen (prefix), nlen = strlen (name);
+  char *k = buf;
+  *heap = NULL;
+  if (plen + nlen + 1 > size)
+    k = *heap = g_malloc (plen + nlen + 1);
+  memcpy (k, prefix, plen);
+  for (gsize i = 0; i < nlen; i++)
+    k[plen + i] = g_ascii_tolower (name[i]);
+  k[plen + nlen] = '\0';
+  return k;
 }
 
-static char *
-cache_key (StepKind kind, const char *name)
-{
-  g_autofree char *lower = g_ascii_strdown (name, -1);
-  return g_strconcat (kind == STEP_A ? "A " : "SRV ", lower, NULL);
-}
+#define CACHE_KEY_BUF 272
 
 /* The fresh entry for (kind, name), or NULL. */
 static const CacheEntry *
 cache_get (DeviceLocator *loc, StepKind kind, const char *name)
 {
-  g_autofree char *key = cache_key (kind, name);
+  char buf[CACHE_KEY_BUF];
+  g_autofree char *heap = NULL;
+  const char *key = cache_key_into (kind, name, buf, sizeof buf, &heap);
   CacheEntry *e = g_hash_table_lookup (loc->cache, key);
   if (e == NULL)
     return NULL;
@@ -214,20 +229,42 @@ answer_expiry (const HostDnsResult *res, SimTime now)
 static void
 cache_put (DeviceLocator *loc, StepKind kind, const HostDnsResult *res, SimTime expires_at)
 {
-  CacheEntry *e = g_new0 (CacheEntry, 1);
+  G_STATIC_ASSERT (sizeof (CacheEntry) % G_ALIGNOF (HostDnsSrv) == 0);
+  G_STATIC_ASSERT (sizeof (CacheEntry) % G_ALIGNOF (HostDnsA) == 0);
+  guint n = kind == STEP_A ? res->n_a : res->n_srv;
+  gsize rec = kind == STEP_A ? sizeof (HostDnsA) : sizeof (HostDnsSrv);
+  gsize text = 0;
+  if (kind != STEP_A)
+    for (guint i = 0; i < n; i++)
+      text += res->srv[i].target ? strlen (res->srv[i].target) + 1 : 0;
+  CacheEntry *e = g_malloc (sizeof *e + n * rec + text);
   e->expires_at = expires_at;
+  e->n = n;
+  e->a = NULL;
+  e->srv = NULL;
+  char *recs = (char *) (e + 1);
   if (kind == STEP_A) {
-    e->a = g_array_sized_new (FALSE, FALSE, sizeof (HostDnsA), res->n_a);
-    g_array_append_vals (e->a, res->a, res->n_a);
+    if (n)
+      memcpy (recs, res->a, n * rec);
+    e->a = (const HostDnsA *) (void *) recs;
   } else {
-    e->srv = g_array_sized_new (FALSE, FALSE, sizeof (HostDnsSrv), res->n_srv);
-    for (guint i = 0; i < res->n_srv; i++) {
-      HostDnsSrv s = res->srv[i];
-      s.target = g_strdup (s.target);
-      g_array_append_val (e->srv, s);
+    HostDnsSrv *srv = (HostDnsSrv *) (void *) recs;
+    char *t = recs + n * rec;
+    for (guint i = 0; i < n; i++) {
+      srv[i] = res->srv[i];
+      if (srv[i].target) {
+        gsize len = strlen (srv[i].target) + 1;
+        memcpy (t, srv[i].target, len);
+        srv[i].target = t;
+        t += len;
+      }
     }
+    e->srv = srv;
   }
-  g_hash_table_replace (loc->cache, cache_key (kind, res->name), e);
+  char buf[CACHE_KEY_BUF];
+  char *heap;
+  const char *key = cache_key_into (kind, res->name, buf, sizeof buf, &heap);
+  g_hash_table_replace (loc->cache, heap ? heap : g_strdup (key), e);
 }
 
 void
@@ -365,12 +402,16 @@ finish_a (DeviceLocateRequest *req, const HostDnsA *a, guint n)
 {
   const Step *st = &req->steps[req->step];
   DeviceServerList *list = list_new (req, n);
-  g_autofree guint *order = g_new (guint, MAX (n, 1));
+  guint order_buf[SCRATCH_N];
+  g_autofree guint *order_heap = NULL;
+  guint *order = SCRATCH (order_buf, order_heap, n);
   for (guint i = 0; i < n; i++)
     order[i] = i;
   if (req->srv_order == DEVICE_SRV_HASH) {
     /* B47: libre's dns_rrlist_sort_addr, not the answer's order. */
-    g_autofree guint32 *ips = g_new (guint32, MAX (n, 1));
+    guint32 ips_buf[SCRATCH_N];
+    g_autofree guint32 *ips_heap = NULL;
+    guint32 *ips = SCRATCH (ips_buf, ips_heap, n);
     for (guint i = 0; i < n; i++)
       ips[i] = a[i].ip;
     device_addr_order_hash (ips, n, req->sort_key, order);
@@ -379,7 +420,7 @@ finish_a (DeviceLocateRequest *req, const HostDnsA *a, guint n)
     list->c[i].addr = (SimSockAddr) { a[order[i]].ip, st->port };
     list->c[i].host = g_strdup (st->qname);
   }
-  list->description = g_strdup_printf ("A %s", st->qname);
+  list->description = g_strconcat ("A ", st->qname, NULL);
   request_finish (req, list);
 }
 
@@ -413,7 +454,9 @@ finish_srv (DeviceLocateRequest *req)
     Target *t = g_ptr_array_index (req->targets, req->srv_target[i]);
     if (t->status != HOST_DNS_OK)
       continue;
-    g_autofree guint *ord = g_new (guint, MAX (t->ips->len, 1));
+    guint ord_buf[SCRATCH_N];
+    g_autofree guint *ord_heap = NULL;
+    guint *ord = SCRATCH (ord_buf, ord_heap, t->ips->len);
     for (guint j = 0; j < t->ips->len; j++)
       ord[j] = j;
     if (req->srv_order == DEVICE_SRV_HASH)
@@ -427,7 +470,7 @@ finish_srv (DeviceLocateRequest *req)
       c->host = g_strdup (s->target);
     }
   }
-  list->description = g_strdup_printf ("SRV %s", st->qname);
+  list->description = g_strconcat ("SRV ", st->qname, NULL);
   targets_clear (req);
   request_finish (req, list);
 }
@@ -514,12 +557,18 @@ static void
 srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
 {
   DeviceLocator *loc = req->loc;
-  g_autofree DeviceSrvKey *keys = g_new (DeviceSrvKey, MAX (n, 1));
-  g_autofree guint *order = g_new (guint, MAX (n, 1));
+  DeviceSrvKey keys_buf[SCRATCH_N];
+  guint order_buf[SCRATCH_N];
+  g_autofree DeviceSrvKey *keys_heap = NULL;
+  g_autofree guint *order_heap = NULL;
+  DeviceSrvKey *keys = SCRATCH (keys_buf, keys_heap, n);
+  guint *order = SCRATCH (order_buf, order_heap, n);
   for (guint i = 0; i < n; i++)
     keys[i] = (DeviceSrvKey) { recs[i].priority, recs[i].weight };
   if (req->srv_order == DEVICE_SRV_HASH) {
-    g_autofree const char **names = g_new (const char *, MAX (n, 1));
+    const char *names_buf[SCRATCH_N];
+    g_autofree const char **names_heap = NULL;
+    const char **names = SCRATCH (names_buf, names_heap, n);
     for (guint i = 0; i < n; i++)
       names[i] = recs[i].target ? recs[i].target : "";
     device_srv_order_hash (keys, (const char *const *) names, n, req->sort_key, order);
@@ -558,7 +607,9 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
   req->targets_left = nt;
   /* Cache hits first (they complete synchronously and may finish the
    * step when every target is cached), then the questions. */
-  g_autofree gboolean *need = g_new (gboolean, nt);
+  gboolean need_buf[SCRATCH_N];
+  g_autofree gboolean *need_heap = NULL;
+  gboolean *need = SCRATCH (need_buf, need_heap, nt);
   for (guint i = 0; i < nt; i++)
     need[i] = TRUE;
   for (guint i = 0; i < nt; i++) {
@@ -570,11 +621,11 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
     req->last_status = HOST_DNS_OK;
     if (req->targets_left == 1) {
       /* The last one: this call ends the step (and may free req). */
-      target_done (req, i, HOST_DNS_OK, (const HostDnsA *) (void *) e->a->data, e->a->len,
+      target_done (req, i, HOST_DNS_OK, e->a, e->n,
                    e->expires_at);
       return;
     }
-    target_done (req, i, HOST_DNS_OK, (const HostDnsA *) (void *) e->a->data, e->a->len,
+    target_done (req, i, HOST_DNS_OK, e->a, e->n,
                  e->expires_at);
   }
   for (guint i = 0; i < nt; i++)
@@ -607,9 +658,9 @@ request_run_step (DeviceLocateRequest *req)
   req->last_status = HOST_DNS_OK;
   req->expires_at = MIN (req->expires_at, e->expires_at);
   if (st->kind == STEP_A)
-    finish_a (req, (const HostDnsA *) (void *) e->a->data, e->a->len);
+    finish_a (req, e->a, e->n);
   else
-    srv_step (req, (const HostDnsSrv *) (void *) e->srv->data, e->srv->len);
+    srv_step (req, e->srv, e->n);
 }
 
 static void
@@ -737,7 +788,7 @@ device_locator_new (SimHost *host, HostResolver *resolver, SimRng *rng)
   loc->host = host;
   loc->resolver = resolver;
   loc->rng = rng;
-  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
+  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&loc->pending);
   return loc;
 }

@@ -178,14 +178,57 @@ device_reg_get_expires (const DeviceReg *r)
 
 static void txn_func (SipTxn *txn, const SipTxnEvent *ev, gpointer user_data);
 
-/* "sip:USER@IP:PORT", the contact URI (reg.h note 1). */
-static char *
-contact_uri (const DeviceReg *r, SimIp4 ip, guint16 port)
+/* @v in decimal in @out (11 bytes), as "%u" writes it. */
+static const char *
+dec_u32 (guint32 v, char out[11])
 {
-  char a[SIM_IP4_STRLEN];
+  char *w = out + 10;
+  *w = '\0';
+  do
+    *--w = (char) ('0' + v % 10);
+  while ((v /= 10) != 0);
+  return w;
+}
+
+/* The concatenation of @parts (NULL-terminated) in @buf (@size bytes) when
+ * it fits, else in a new string set in *@heap (the caller frees it). */
+static const char *
+join (const char *const *parts, char *buf, gsize size, char **heap)
+{
+  gsize n = 0;
+  for (guint i = 0; parts[i]; i++)
+    n += strlen (parts[i]);
+  char *out = buf;
+  *heap = NULL;
+  if (n + 1 > size)
+    out = *heap = g_malloc (n + 1);
+  char *w = out;
+  for (guint i = 0; parts[i]; i++)
+    {
+      gsize l = strlen (parts[i]);
+      memcpy (w, parts[i], l);
+      w += l;
+    }
+  *w = '\0';
+  return out;
+}
+
+/* Room for the usual contact URI and Contact value; a longer one (a long
+ * user or instance) takes the heap. */
+#define CONTACT_BUF 160
+
+/* "sip:USER@IP:PORT", the contact URI (reg.h note 1), in @buf or *@heap
+ * (join()).  It is made for every REGISTER and every 2xx, so it is
+ * written without printf or, usually, an allocation (issue 17). */
+static const char *
+contact_uri (const DeviceReg *r, SimIp4 ip, guint16 port, char buf[CONTACT_BUF], char **heap)
+{
+  char a[SIM_IP4_STRLEN], p[11];
   const char *tp = r->req.transport == DEVICE_TRANSPORT_TCP ? ";transport=tcp"
                    : r->req.transport == DEVICE_TRANSPORT_TLS ? ";transport=tls" : "";
-  return g_strdup_printf ("sip:%s@%s:%u%s", r->user, sim_ip4_to_string (ip, a), port, tp);
+  const char *parts[] = { "sip:", r->user, "@", sim_ip4_to_string (ip, a), ":",
+                          dec_u32 (port, p), tp, NULL };
+  return join (parts, buf, CONTACT_BUF, heap);
 }
 
 /* Builds and sends the next REGISTER of the attempt (reg.h note 1). */
@@ -219,24 +262,27 @@ send_register (DeviceReg *r)
   /* B4: ;expires on the Contact, or an Expires header.  With an old
    * contact listed for removal (B45) each contact carries its own. */
   gboolean per_contact = acc->expires_in_contact || q->remove_old;
-  g_autofree char *curi = contact_uri (r, q->contact_ip, q->contact_port);
-  GString *c = g_string_new (NULL);
-  g_string_append_printf (c, "<%s>", curi);
-  if (per_contact)
-    g_string_append_printf (c, ";expires=%u", r->asked);
-  if (r->instance)
-    {
-      /* RFC 5626 §4.1; reg-id only beside an instance (§4.2). */
-      g_string_append_printf (c, ";+sip.instance=\"%s\"", r->instance);
-      if (acc->outbound)
-        g_string_append_printf (c, ";reg-id=%u", q->reg_id ? q->reg_id : acc->reg_id);
-    }
-  sip_builder_add (b, "Contact", "%s", c->str);
-  g_string_free (c, TRUE);
+  char cbuf[CONTACT_BUF], vbuf[CONTACT_BUF], e[11], id[11];
+  g_autofree char *cheap = NULL, *vheap = NULL;
+  const char *curi = contact_uri (r, q->contact_ip, q->contact_port, cbuf, &cheap);
+  /* <URI>[;expires=N][;+sip.instance="I"[;reg-id=N]]; RFC 5626 §4.1:
+   * reg-id only beside an instance (§4.2). */
+  gboolean reg_id = r->instance && acc->outbound;
+  const char *parts[] = {
+    "<", curi, ">",
+    per_contact ? ";expires=" : "", per_contact ? dec_u32 (r->asked, e) : "",
+    r->instance ? ";+sip.instance=\"" : "", r->instance ? r->instance : "",
+    r->instance ? "\"" : "",
+    reg_id ? ";reg-id=" : "", reg_id ? dec_u32 (q->reg_id ? q->reg_id : acc->reg_id, id) : "",
+    NULL
+  };
+  sip_builder_add (b, "Contact", "%s", join (parts, vbuf, sizeof vbuf, &vheap));
   if (q->remove_old)
     {
-      g_autofree char *ouri = contact_uri (r, q->old_ip, q->old_port);
-      sip_builder_add (b, "Contact", "<%s>;expires=0", ouri);
+      char obuf[CONTACT_BUF];
+      g_autofree char *oheap = NULL;
+      sip_builder_add (b, "Contact", "<%s>;expires=0",
+                       contact_uri (r, q->old_ip, q->old_port, obuf, &oheap));
     }
   if (!per_contact)
     sip_builder_add (b, "Expires", "%u", r->asked);
@@ -321,7 +367,9 @@ finish (DeviceReg *r, DeviceRegResult *res)
 static guint32
 granted_expiry (const DeviceReg *r, const SipMsg *msg)
 {
-  g_autofree char *ours = contact_uri (r, r->req.contact_ip, r->req.contact_port);
+  char buf[CONTACT_BUF];
+  g_autofree char *heap = NULL;
+  const char *ours = contact_uri (r, r->req.contact_ip, r->req.contact_port, buf, &heap);
   SipUri our_uri;
   if (sip_uri_parse (ours, strlen (ours), &our_uri, NULL))
     for (guint i = 0; i < sip_msg_contact_count (msg); i++)

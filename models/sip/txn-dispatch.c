@@ -37,16 +37,34 @@ key_put (char *d, const char *p, gsize n)
   return d + n;
 }
 
-char *
-txn_client_key (const char *branch, gsize branch_len, const char *method, gsize method_len)
+/* "branch method" into @key, which has room. */
+static void
+client_key_put (char *key, const char *branch, gsize branch_len, const char *method,
+                gsize method_len)
 {
-  /* "branch method" */
-  char *key = g_malloc (branch_len + 1 + method_len + 1);
   char *d = key_put (key, branch, branch_len);
   *d++ = ' ';
   d = key_put (d, method, method_len);
   *d = '\0';
+}
+
+char *
+txn_client_key (const char *branch, gsize branch_len, const char *method, gsize method_len)
+{
+  char *key = g_malloc (branch_len + 1 + method_len + 1);
+  client_key_put (key, branch, branch_len, method, method_len);
   return key;
+}
+
+const char *
+txn_client_key_in (char *buf, gsize size, char **heap, const char *branch, gsize branch_len,
+                   const char *method, gsize method_len)
+{
+  *heap = NULL;
+  if (branch_len + 1 + method_len + 1 > size)
+    return *heap = txn_client_key (branch, branch_len, method, method_len);
+  client_key_put (buf, branch, branch_len, method, method_len);
+  return buf;
 }
 
 /* "branch host:port method", the host lower-cased and ACK counted as
@@ -145,8 +163,12 @@ receive_response (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer *from)
   SipTxn *t = NULL;
   if (txn_msg_branch_method (msg, &branch, &method))
     {
-      g_autofree char *key = txn_client_key (branch.p, branch.len, method.p, method.len);
-      t = g_hash_table_lookup (layer->clients, key);
+      /* Every response is looked up: the usual key needs no allocation. */
+      char buf[128];
+      g_autofree char *heap = NULL;
+      t = g_hash_table_lookup (layer->clients,
+                               txn_client_key_in (buf, sizeof buf, &heap, branch.p, branch.len,
+                                                  method.p, method.len));
     }
   if (t == NULL)
     {

@@ -192,8 +192,6 @@ txn_free_mem (SipTxn *t)
 {
   sip_msg_unref (t->request);
   g_free (t->last);
-  g_free (t->branch);
-  g_free (t->method);
   g_free (t->key);
   g_free (t);
 }
@@ -349,18 +347,22 @@ SipTxn *
 txn_alloc (SipTxnLayer *layer, SipTxnKind kind, SipTxnState state, SipMsg *request,
            const SipTxnPeer *peer, HostTimerFunc on_retx)
 {
-  SipTxn *t = g_new0 (SipTxn, 1);
+  SipStr branch, method;
+  gboolean ok = txn_msg_branch_method (request, &branch, &method);
+  g_assert (ok);
+  /* The strings as sip_str_dup() made them ("%.*s": up to a NUL). */
+  gsize blen = strnlen (branch.p, branch.len), mlen = strnlen (method.p, method.len);
+  SipTxn *t = g_malloc0 (sizeof (SipTxn) + blen + 1 + mlen + 1);
   t->layer = layer;
   t->kind = kind;
   t->state = state;
   t->request = sip_msg_ref (request);
   t->peer = *peer;
   t->link.data = t;
-  SipStr branch, method;
-  gboolean ok = txn_msg_branch_method (request, &branch, &method);
-  g_assert (ok);
-  t->branch = sip_str_dup (branch);
-  t->method = sip_str_dup (method);
+  t->branch = t->text;
+  memcpy (t->branch, branch.p, blen);
+  t->method = t->branch + blen + 1;
+  memcpy (t->method, method.p, mlen);
   host_timer_init (layer->host, &t->retx, on_retx, t);
   host_timer_init (layer->host, &t->timeout, txn_on_timeout, t);
   host_timer_init (layer->host, &t->wait, txn_on_wait, t);

@@ -42,8 +42,8 @@ struct SipTxn {
 
   SipMsg      *request;            /* ref; NULL once a non-INVITE transaction is
                                       Completed (txn_release_request) */
-  char        *branch;             /* top Via branch of the request */
-  char        *method;             /* CSeq method of the request */
+  char        *branch;             /* top Via branch of the request, in text[] */
+  char        *method;             /* CSeq method of the request, in text[] */
   char        *key;                /* match-table key (note 7 of the header) */
   SipTxnPeer   peer;               /* where we send */
   GList        link;               /* in layer->all until released */
@@ -75,6 +75,10 @@ struct SipTxn {
 
   guint        busy;               /* TU callbacks on the stack */
   gboolean     dead;               /* terminated and reported; freed at busy 0 */
+
+  /* "branch\0method\0": the strings live in the transaction's own block,
+   * one allocation instead of three per transaction (issue 17). */
+  char         text[];
 };
 
 /* ---------------------------------------------------- txn-layer.c */
@@ -132,6 +136,10 @@ void      txn_layer_to_stray  (SipTxnLayer *layer, SipMsg *msg, const SipTxnPeer
  * txn-dispatch.c's business). */
 char     *txn_client_key      (const char *branch, gsize branch_len,
                                const char *method, gsize method_len);
+/* The same in @buf (@size bytes) when it fits, else newly allocated in
+ * *@heap (the caller frees it): for lookups, which keep no key. */
+const char *txn_client_key_in (char *buf, gsize size, char **heap, const char *branch,
+                               gsize branch_len, const char *method, gsize method_len);
 
 /* Extracts @msg's top Via branch and CSeq method; FALSE if either is
  * missing. */
