@@ -211,7 +211,7 @@ lint_estimate (const Scenario *sc, const char *filter, guint jobs, LintEstimate 
       g_autofree char *t = lint_format_seconds (est->wall_s);
       g_set_error (error, SCENARIO_ERROR, SCENARIO_ERROR_VALUE,
                    "cannot fit: the largest run has %.0f devices, about %s each (doc/performance.md: "
-                   "66 KiB per device), %s for %.0f at once, and this machine has %s "
+                   "16-18 KB per device), %s for %.0f at once, and this machine has %s "
                    "(it would also take about %s); lower count or -j",
                    est->max_devices, one, need, in_flight, have, t);
       return FALSE;

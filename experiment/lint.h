@@ -15,10 +15,12 @@
  *    seeds); a warm-up that leaves less than 10 % of the run measured.
  *
  * 2. The estimate is a model of doc/performance.md's measurements, not a
- *    measurement: LINT_DEVICE_BYTES per device (66 KiB measured, rounded
- *    up) plus LINT_RUN_BYTES per run in memory, for each of the runs in
+ *    measurement: LINT_DEVICE_BYTES per device (16-18 KB measured at
+ *    1,000 to 100,000 phones, rounded up; a storm in which every phone
+ *    starts in the same instant peaks at about 43 KB, "Registration
+ *    storm") plus LINT_RUN_BYTES per run in memory, for each of the runs in
  *    flight at once; LINT_DEVICE_S_PER_SIM_S wall seconds per device per
- *    simulated second (1,343 events per device-hour at 1.5 to 2.8 us per
+ *    simulated second (1,343 events per device-hour at 0.5 to 2 us per
  *    event, rounded up).  It errs on the high side on purpose.
  *
  * 3. Refusals: a plan of more than LINT_MAX_RUNS runs, or whose runs in
@@ -33,7 +35,7 @@
 
 G_BEGIN_DECLS
 
-#define LINT_DEVICE_BYTES        (72.0 * 1024)
+#define LINT_DEVICE_BYTES        (24.0 * 1024)
 #define LINT_RUN_BYTES           (2.0 * 1024 * 1024)
 #define LINT_DEVICE_S_PER_SIM_S  (1.0e-6)
 #define LINT_RUN_S               (5.0e-4)

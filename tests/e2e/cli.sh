@@ -93,7 +93,7 @@ grep -q "matches none of the 4 sweep points (ka takes 20, 90; expires takes 300,
 [ ! -e "$T/f.db" ] || fail "a database was made for an empty filter"
 
 step "sizes that cannot fit are refused before anything runs, with an estimate"
-expect_status 2 "$SIPSIM" run "$T/one.ini" -o "$T/big.db" -D 'device phone.count=1000000' -j 64
+expect_status 2 "$SIPSIM" run "$T/one.ini" -o "$T/big.db" -D 'device phone.count=1000000' -D 'scenario.replications=64' -j 64
 grep -q "cannot fit: the largest run has 1000000 devices" "$T/err" || { cat "$T/err"; fail "no memory refusal"; }
 [ ! -e "$T/big.db" ] || fail "a database was made for a refused plan"
 printf '[scenario]\nduration = 1h\nreplications = 1000000\n\n[sweep]\na = 1..100000\n\n[device d]\nprofile = obihai\nSP1::X_KeepAliveExpires = ${a}\n' >"$T/huge.ini"
