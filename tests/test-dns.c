@@ -1046,6 +1046,23 @@ typedef struct {
   SimTime       want_duration;   /* in units computed below */
 } MatchCase;
 
+/* Datagrams of @c the resolver must drop (and count): every one that
+ * carries a mutation making it no answer, once per attempt it meets. */
+static guint
+match_case_drops (const MatchCase *c)
+{
+  guint n = 0;
+  for (guint i = 0; i < c->n_dg; i++)
+    {
+      const Datagram *dg = &c->dg[i];
+      gboolean drop = dg->other_port || dg->mut == WRONG_ID || dg->mut == WRONG_NAME
+                      || dg->mut == WRONG_TYPE || dg->mut == WRONG_CLASS
+                      || dg->mut == TWO_QUESTIONS || dg->mut == SHORT || dg->mut == EMPTY;
+      n += drop ? c->want_attempts : 0;
+    }
+  return n;
+}
+
 typedef struct {
   RecPeer         srv, other;
   const MatchCase *c;
@@ -1188,6 +1205,7 @@ test_answer_matching (void)
       g_assert_cmpuint (g.attempts, ==, c->want_attempts);
       g_assert_cmpint (g.finished - g.started, ==, c->want_duration);
       g_assert_cmpuint (s.srv.n_rx, ==, c->want_attempts);
+      g_assert_cmpuint (host_resolver_get_dropped (d.res), ==, match_case_drops (c));
       if (c->want == HOST_DNS_OK)
         {
           g_assert_cmpuint (g.n_a, ==, 1);

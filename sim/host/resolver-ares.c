@@ -58,7 +58,9 @@
  *      questions as the query (same_questions: the same QDCOUNT, and
  *      each question of the query found among the answer's, name
  *      compared case-insensitively, type and class equal); if not,
- *      dropped and the attempt goes on waiting.
+ *      dropped and the attempt goes on waiting.  Every datagram dropped
+ *      here is counted (host_resolver_get_dropped) and logged at debug
+ *      level, never traced.
  *    - TC set or more than PACKETSZ = 512 bytes: c-ares retries over TCP,
  *      which this binding always refused at asocket (the DNS model
  *      answers within 512 bytes), so open_tcp_socket failed and the
@@ -138,6 +140,7 @@ struct HostResolver {
   guint        tries;
   SimRng       rng;         /* wire query IDs (note 5) */
   GList       *lookups;     /* HostDnsLookup*, in progress */
+  guint        dropped;     /* datagrams not taken as an answer (note 3) */
 };
 
 struct HostDnsLookup {
@@ -421,12 +424,21 @@ on_udp_recv (SimHostUdp *udp, const SimSockAddr *from, const guint8 *data, gsize
   HostDnsLookup *lk = user_data;
   g_assert (udp == lk->udp && !lk->reported);
   gsize n = MIN (len, READ_MAX_);
+  const char *why = NULL;
   if (n == 0)
-    return;                                       /* CVE-2023-32067 fix (note 3) */
-  if (from->ip != lk->peer.ip || from->port != lk->peer.port)
-    return;                                       /* same_address */
-  if (n < HDR_LEN_ || sim_get_be16 (data) != lk->wire_id || !same_question (lk, data, n))
-    return;                                       /* not this query's answer */
+    why = "empty";                                /* CVE-2023-32067 fix (note 3) */
+  else if (from->ip != lk->peer.ip || from->port != lk->peer.port)
+    why = "not from the server";                  /* same_address */
+  else if (n < HDR_LEN_ || sim_get_be16 (data) != lk->wire_id || !same_question (lk, data, n))
+    why = "not this query's answer";
+  if (why)
+    {
+      /* Counted and logged, not traced: the attempt goes on waiting, as
+       * c-ares' did, and the trace (so the fingerprint) stays what it was. */
+      lk->r->dropped++;
+      host_log (lk->r->host, SIM_LOG_DEBUG, "dns: datagram dropped (%s): %zu bytes", why, len);
+      return;
+    }
   if ((data[2] & 0x02) || n > UDP_MAX_)
     {
       report (lk, ARES_ECONNREFUSED, NULL, 0);    /* TC: TCP, refused (note 3) */
@@ -583,6 +595,13 @@ host_resolver_get_pending (const HostResolver *r)
 {
   g_return_val_if_fail (r != NULL, 0);
   return g_list_length (r->lookups);
+}
+
+guint
+host_resolver_get_dropped (const HostResolver *r)
+{
+  g_return_val_if_fail (r != NULL, 0);
+  return r->dropped;
 }
 
 /* ------------------------------------------------- the system's servers */

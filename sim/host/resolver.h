@@ -125,5 +125,10 @@ guint          host_resolver_system_servers (SimSockAddr *out, guint max, GError
 
 /* Lookups in progress. */
 guint          host_resolver_get_pending (const HostResolver *resolver);
+/* Datagrams that reached a lookup's socket and were not taken as its
+ * answer (empty, from another address or port, too short, another ID or
+ * question: resolver-ares.c note 3), since the resolver was made.  Each
+ * is also logged at SIM_LOG_DEBUG; none is traced. */
+guint          host_resolver_get_dropped (const HostResolver *resolver);
 
 G_END_DECLS
