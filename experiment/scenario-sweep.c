@@ -418,9 +418,32 @@ read_zip (ScSweep *sw, const ScKfEntry *e, GError **error)
   return TRUE;
 }
 
+/* The key of point @a of the dimension of @v (a variable, or the zip
+ * group it opens at index @i): its value, or the group members' values,
+ * each prefixed with its length so no two combinations share a key. */
+static char *
+point_key (ScSweep *sw, guint i, const ScVar *v, guint a)
+{
+  GString *key = g_string_new (NULL);
+  for (guint k = i; k < sw->vars->len; k++)
+    {
+      const ScVar *w = sw->vars->pdata[k];
+      if (k != i && (v->zip < 0 || w->zip != v->zip))
+        continue;
+      const char *val = w->values->pdata[a];
+      g_string_append_printf (key, "%zu:", strlen (val));
+      g_string_append (key, val);
+    }
+  return g_string_free (key, FALSE);
+}
+
 /* Note 2: no two points of one dimension alike.  An unzipped variable
  * may not list a value twice; the variables of a zip group may not repeat
- * one combination (each may repeat a value on its own). */
+ * one combination (each may repeat a value on its own).  Reported is the
+ * first point that has a later twin, with that twin's first occurrence
+ * after it (what comparing every pair in order finds), in time linear in
+ * the points: a range may have up to SC_MAX_POINTS values, and comparing
+ * every pair of 100,000 took minutes (the scenario fuzzer's timeout). */
 static gboolean
 check_repeats (ScSweep *sw, GError **error)
 {
@@ -433,31 +456,44 @@ check_repeats (ScSweep *sw, GError **error)
           first_of_group = FALSE;
       if (!first_of_group)
         continue;
-      for (guint a = 0; a < v->values->len; a++)
-        for (guint b = a + 1; b < v->values->len; b++)
-          {
-            gboolean same = TRUE;
-            for (guint k = i; k < sw->vars->len && same; k++)
-              {
-                const ScVar *w = sw->vars->pdata[k];
-                if (k != i && (v->zip < 0 || w->zip != v->zip))
-                  continue;
-                same = g_str_equal (w->values->pdata[a], w->values->pdata[b]);
-              }
-            if (!same)
-              continue;
-            if (v->zip < 0)
-              sc_set_error (error, SCENARIO_ERROR_VALUE, v->where->file, v->where->line,
-                            v->section, v->where->key,
-                            "expected each value once ('%s' is listed twice)",
-                            (const char *) v->values->pdata[a]);
-            else
-              sc_set_error (error, SCENARIO_ERROR_VALUE, v->where->file, v->where->line,
-                            v->section, v->where->key,
-                            "expected zipped points that differ, got points %u and %u of the "
-                            "zip group of '%s' alike", a + 1, b + 1, v->name);
-            return FALSE;
-          }
+      guint n = v->values->len;
+      /* key -> index of its first point; twin[a] = the next point with the
+       * key of point a, if a is the key's first point (else G_MAXUINT). */
+      g_autoptr (GHashTable) first = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                            NULL);
+      g_autofree guint *twin = g_new (guint, n ? n : 1);
+      for (guint b = 0; b < n; b++)
+        {
+          twin[b] = G_MAXUINT;
+          char *key = point_key (sw, i, v, b);
+          gpointer at;
+          if (g_hash_table_lookup_extended (first, key, NULL, &at))
+            {
+              guint a = GPOINTER_TO_UINT (at);
+              if (twin[a] == G_MAXUINT)
+                twin[a] = b;
+              g_free (key);
+            }
+          else
+            g_hash_table_insert (first, key, GUINT_TO_POINTER (b));
+        }
+      for (guint a = 0; a < n; a++)
+        {
+          if (twin[a] == G_MAXUINT)
+            continue;
+          guint b = twin[a];
+          if (v->zip < 0)
+            sc_set_error (error, SCENARIO_ERROR_VALUE, v->where->file, v->where->line,
+                          v->section, v->where->key,
+                          "expected each value once ('%s' is listed twice)",
+                          (const char *) v->values->pdata[a]);
+          else
+            sc_set_error (error, SCENARIO_ERROR_VALUE, v->where->file, v->where->line,
+                          v->section, v->where->key,
+                          "expected zipped points that differ, got points %u and %u of the "
+                          "zip group of '%s' alike", a + 1, b + 1, v->name);
+          return FALSE;
+        }
     }
   return TRUE;
 }
