@@ -440,8 +440,10 @@ acc_unregister (DeviceAccount *acc, DeviceReg *leg, const SimSockAddr *server)
   device_reg_start (leg, &req, acc_on_unreg, acc);
 }
 
-guint
-device_account_stop (DeviceAccount *acc)
+/* Every timer of the account (device-private.h), the connections' too
+ * (account-conn.c: no reconnect, no restore, no second flow). */
+static void
+acc_cancel_timers (DeviceAccount *acc)
 {
   host_timer_cancel (&acc->next_timer);
   host_timer_cancel (&acc->expiry_timer);
@@ -449,23 +451,27 @@ device_account_stop (DeviceAccount *acc)
   host_timer_cancel (&acc->ka_timer);
   host_timer_cancel (&acc->ob_timer);
   host_timer_cancel (&acc->sec_timer);
-  /* connections (account-conn.c): no reconnect, no restore, no second
-   * flow; the RFC 5626 second flow's binding is left to expire */
   host_timer_cancel (&acc->conn_timer);
   host_timer_cancel (&acc->restore_timer);
   host_timer_cancel (&acc->f2_timer);
+}
+
+guint
+device_account_stop (DeviceAccount *acc)
+{
+  /* the RFC 5626 second flow's binding is left to expire */
+  acc_cancel_timers (acc);
   if (acc->locate)
     {
       device_locate_cancel (acc->locate);
       acc->locate = NULL;
     }
   device_ka_cancel_all (acc->ka);
+  /* legs made on first use may be NULL: device_reg_cancel takes it */
   device_reg_cancel (acc->reg);
   device_reg_cancel (acc->sec_reg);
-  if (acc->f2_reg)
-    device_reg_cancel (acc->f2_reg);
-  if (acc->unreg)
-    device_reg_cancel (acc->unreg);
+  device_reg_cancel (acc->f2_reg);
+  device_reg_cancel (acc->unreg);
   acc->stopping = TRUE;
   acc->round = ROUND_NONE;
   acc->refresh_at = -1;
@@ -493,15 +499,7 @@ device_account_free (DeviceAccount *acc)
 {
   if (acc == NULL)
     return;
-  host_timer_cancel (&acc->next_timer);
-  host_timer_cancel (&acc->expiry_timer);
-  host_timer_cancel (&acc->failback_timer);
-  host_timer_cancel (&acc->ka_timer);
-  host_timer_cancel (&acc->ob_timer);
-  host_timer_cancel (&acc->sec_timer);
-  host_timer_cancel (&acc->conn_timer);
-  host_timer_cancel (&acc->restore_timer);
-  host_timer_cancel (&acc->f2_timer);
+  acc_cancel_timers (acc);
   if (acc->locate)
     device_locate_cancel (acc->locate);
   device_sub_clear (acc);
