@@ -399,6 +399,152 @@ test_timer_random_vs_reference (void)
   rec_clear (&r);
 }
 
+/* Starts, restarts and cancels made from inside timer callbacks, against
+ * a reference model: the firing timer's entry stays in the heap as a dead
+ * root while its callback runs (world.c note 3), so every operation a
+ * callback can make is exercised there: restarting the firing timer,
+ * starting idle ones (the first replaces the root), restarting and
+ * cancelling pending ones, and the pending count and next due time seen
+ * from inside.  One-shot events are mixed in, so both queues' roots are
+ * compared.  Each firing must be the reference's (due, last start) minimum. */
+enum { CB_N = 64 };
+
+typedef struct {
+  SimWorld *w;
+  SimRng    rng;
+  SimTimer  t[CB_N];
+  int       idx[CB_N];
+  SimTime   due[CB_N];     /* reference: SIM_TIME_MAX = idle */
+  guint64   order[CB_N];   /* reference: stamp of the last start */
+  guint64   stamp;
+  GArray   *ev_due;        /* reference: due times of pending events */
+  int       budget;        /* starts left; then only cancels */
+  int       fired, events;
+} CbModel;
+
+static CbModel *cb_model;
+
+static int
+cb_ref_min (const CbModel *m)
+{
+  int best = -1;
+  for (int i = 0; i < CB_N; i++)
+    if (m->due[i] != SIM_TIME_MAX
+        && (best < 0 || m->due[i] < m->due[best]
+            || (m->due[i] == m->due[best] && m->order[i] < m->order[best])))
+      best = i;
+  return best;
+}
+
+static void
+cb_check_view (const CbModel *m)
+{
+  guint pending = m->ev_due->len;
+  for (int i = 0; i < CB_N; i++)
+    pending += m->due[i] != SIM_TIME_MAX;
+  g_assert_cmpuint (sim_world_get_pending (m->w), ==, pending);
+  int best = cb_ref_min (m);
+  SimTime next = best < 0 ? SIM_TIME_MAX : m->due[best];
+  for (guint k = 0; k < m->ev_due->len; k++)
+    next = MIN (next, g_array_index (m->ev_due, SimTime, k));
+  g_assert_cmpint (sim_world_next_due (m->w), ==, next);
+  for (int i = 0; i < CB_N; i++)
+    g_assert_cmpint (sim_timer_get_due (&m->t[i]), ==, m->due[i]);
+}
+
+static void
+cb_start (CbModel *m, int j, SimTime delay)
+{
+  sim_timer_start (&m->t[j], delay);
+  m->due[j] = sim_world_now (m->w) + delay;
+  m->order[j] = m->stamp++;
+  m->budget--;
+}
+
+static void
+on_cb_event (SimWorld *w, gpointer data)
+{
+  CbModel *m = cb_model;
+  SimTime now = sim_world_now (w);
+  guint k = 0;
+  while (k < m->ev_due->len && g_array_index (m->ev_due, SimTime, k) != now)
+    k++;
+  g_assert_cmpuint (k, <, m->ev_due->len);       /* one was due now */
+  g_array_remove_index_fast (m->ev_due, k);
+  int best = cb_ref_min (m);
+  g_assert_true (best < 0 || m->due[best] >= now);
+  m->events++;
+}
+
+static void
+on_cb_timer (SimTimer *timer, gpointer data)
+{
+  CbModel *m = cb_model;
+  int i = *(int *) data;
+  g_assert_cmpint (i, ==, cb_ref_min (m));
+  g_assert_cmpint (sim_world_now (m->w), ==, m->due[i]);
+  g_assert_false (sim_timer_is_pending (timer));
+  m->due[i] = SIM_TIME_MAX;
+  m->fired++;
+  cb_check_view (m);
+  /* On average 2 starts and half a cancel per firing: the population
+   * grows until the budget of starts is spent, then drains. */
+  guint ops = 1 + (guint) sim_rng_below (&m->rng, 5);
+  for (guint k = 0; k < ops; k++)
+    {
+      int j = sim_rng_below (&m->rng, 4) == 0 ? i : (int) sim_rng_below (&m->rng, CB_N);
+      SimTime d = SIM_MS (sim_rng_below (&m->rng, 20));    /* 0 too: same instant */
+      switch (sim_rng_below (&m->rng, 6))
+        {
+        case 0:
+          sim_timer_cancel (&m->t[j]);
+          m->due[j] = SIM_TIME_MAX;
+          break;
+        case 1:
+          {
+            sim_schedule (m->w, d, on_cb_event, NULL);
+            SimTime at = sim_world_now (m->w) + d;
+            g_array_append_val (m->ev_due, at);
+            break;
+          }
+        default:
+          if (m->budget > 0)
+            cb_start (m, j, d);
+          break;
+        }
+      cb_check_view (m);
+    }
+}
+
+static void
+test_timer_ops_in_callbacks (void)
+{
+  CbModel *m = g_new0 (CbModel, 1);
+  cb_model = m;
+  m->w = sim_world_new (1);
+  m->ev_due = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  sim_rng_init (&m->rng, 77, "test/timer-callbacks");
+  m->budget = 30000;
+  for (int i = 0; i < CB_N; i++)
+    {
+      m->idx[i] = i;
+      m->due[i] = SIM_TIME_MAX;
+      sim_timer_init (&m->t[i], m->w, on_cb_timer, &m->idx[i]);
+    }
+  for (int i = 0; i < CB_N; i += 2)
+    cb_start (m, i, SIM_MS (sim_rng_below (&m->rng, 20)));
+  g_assert_cmpint (sim_world_run_until (m->w, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_cmpint (m->fired, >, 10000);
+  g_assert_cmpint (m->events, >, 1000);
+  g_assert_cmpint (cb_ref_min (m), ==, -1);
+  g_assert_cmpuint (m->ev_due->len, ==, 0);
+  g_assert_cmpuint (sim_world_get_pending (m->w), ==, 0);
+  g_array_unref (m->ev_due);
+  sim_world_free (m->w);
+  g_free (m);
+  cb_model = NULL;
+}
+
 /* ---------------------------------------------------- 3-zero-delay */
 
 typedef struct { Rec *rec; int runs; int max; } Spinner;
@@ -813,6 +959,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/2-timer/periodic", test_timer_periodic);
   g_test_add_func ("/kernel/2-timer/owner-freed", test_timer_owner_freed);
   g_test_add_func ("/kernel/2-timer/random-vs-reference", test_timer_random_vs_reference);
+  g_test_add_func ("/kernel/2-timer/ops-in-callbacks", test_timer_ops_in_callbacks);
   g_test_add_func ("/kernel/3-zero-delay/no-starvation", test_zero_delay_no_starvation);
   g_test_add_func ("/kernel/3-zero-delay/stalled", test_zero_delay_stalled);
   g_test_add_func ("/kernel/4-run/until-bounds", test_run_until_bounds);

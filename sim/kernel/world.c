@@ -23,8 +23,16 @@
  *     a push's sift-up (Python's heapreplace).  Keys are unique, so the order
  *     of execution is the same either way; only the work differs.  If the
  *     handler schedules nothing, the root is popped after it returns.
- *     Timers are popped before their callback runs, because the callback
- *     may free the timer's owner.
+ *     Timers do the same (a keep-alive restarts its own timer from its
+ *     callback): the firing timer is taken out at once (heap_index IDLE,
+ *     so the callback may restart it, cancel others, or free its owner),
+ *     but its entry stays at tm[0] as a dead root (tm_top_dead) whose
+ *     timer pointer is never followed again.  Its key (now, seq) is below
+ *     every other pending key and below any key stamped from now on, so
+ *     the rest of the heap stays a heap under it: restarts and cancels of
+ *     other timers never move it.  The first idle timer started by the
+ *     callback takes the root's place and sifts down once; if there is
+ *     none, the dead root is popped after the callback returns.
  *  4. Time only moves forward: the run loop asserts it, and scheduling into
  *     the past is refused with g_return_if_fail (a programming error).
  *  5. A zero-delay loop cannot starve others (FIFO ties put it behind them)
@@ -70,6 +78,7 @@ struct SimWorld {
 
   TmEntry      *tm;
   guint         tm_n, tm_cap;
+  gboolean      tm_top_dead; /* note 3: tm[0] is the timer now firing */
 
   gboolean      running;
   gboolean      stop_requested;
@@ -136,6 +145,7 @@ sim_time_format (SimTime t, char buf[SIM_TIME_STRLEN])
  * and the compiler emits a branch-free cmp/sbb instead of two data-dependent
  * branches per comparison (note 2). */
 typedef unsigned __int128 SimKey;
+#define KEY_NONE (~(SimKey) 0)
 
 static inline SimKey
 ev_key (const EvEntry *e)
@@ -242,11 +252,16 @@ ev_pop (SimWorld *w)
 
 /* ------------------------------------------------------------ timer heap */
 
+static inline SimKey
+tm_key (const TmEntry *e)
+{
+  return ((SimKey) (guint64) e->due << 64) | e->seq;
+}
+
 static inline gboolean
 tm_less (const TmEntry *a, const TmEntry *b)
 {
-  return (((SimKey) (guint64) a->due << 64) | a->seq)
-         < (((SimKey) (guint64) b->due << 64) | b->seq);
+  return tm_key (a) < tm_key (b);
 }
 
 static inline void
@@ -308,6 +323,15 @@ tm_fix (TmEntry *h, guint n, guint i, const TmEntry *e)
     tm_sift_up (h, i, e);
   else
     tm_sift_down (h, n, i, e);
+}
+
+/* Pops the (dead) root: the last entry fills the hole from the top. */
+static inline void
+tm_pop_root (SimWorld *w)
+{
+  guint n = --w->tm_n;
+  if (n > 0)
+    tm_sift_down (w->tm, n, 0, &w->tm[n]);
 }
 
 static void
@@ -382,7 +406,7 @@ sim_world_get_events_executed (const SimWorld *w)
 guint
 sim_world_get_pending (const SimWorld *w)
 {
-  return w->ev_n - (w->ev_top_live ? 1 : 0) + w->tm_n;
+  return w->ev_n - (w->ev_top_live ? 1 : 0) + w->tm_n - (w->tm_top_dead ? 1 : 0);
 }
 
 void
@@ -404,7 +428,12 @@ sim_world_next_due (const SimWorld *w)
     }
   else if (w->ev_n)
     t = w->ev[0].due;
-  if (w->tm_n)
+  if (w->tm_top_dead)
+    {
+      for (guint j = 1; j <= 4 && j < w->tm_n; j++)
+        t = MIN (t, w->tm[j].due);
+    }
+  else if (w->tm_n)
     t = MIN (t, w->tm[0].due);
   return t;
 }
@@ -415,12 +444,9 @@ add_delay (SimTime now, SimTime delay)
   return delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
 }
 
-void
-sim_schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_data)
+static inline void
+schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_data)
 {
-  g_return_if_fail (w != NULL && func != NULL);
-  g_return_if_fail (when >= w->now);
-
   EvEntry e = { when, w->next_seq++, func, user_data };
   if (w->ev_top_live)
     {
@@ -432,10 +458,19 @@ sim_schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_dat
 }
 
 void
+sim_schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_data)
+{
+  g_return_if_fail (w != NULL && func != NULL);
+  g_return_if_fail (when >= w->now);
+  schedule_at (w, when, func, user_data);
+}
+
+void
 sim_schedule (SimWorld *w, SimTime delay, SimEventFunc func, gpointer user_data)
 {
+  g_return_if_fail (w != NULL && func != NULL);
   g_return_if_fail (delay >= 0);
-  sim_schedule_at (w, add_delay (w->now, delay), func, user_data);
+  schedule_at (w, add_delay (w->now, delay), func, user_data);
 }
 
 SimRunResult
@@ -453,21 +488,19 @@ sim_world_run_until (SimWorld *w, SimTime end)
   w->stop_requested = FALSE;
   for (;;)
     {
-      gboolean take_ev;
-      if (w->ev_n && w->tm_n)
-        take_ev = w->ev[0].due < w->tm[0].due
-                  || (w->ev[0].due == w->tm[0].due && w->ev[0].seq < w->tm[0].seq);
-      else if (w->ev_n)
-        take_ev = TRUE;
-      else if (w->tm_n)
-        take_ev = FALSE;
-      else
+      /* The smaller of the two roots; an empty queue reads as KEY_NONE,
+       * above every real key (due >= 0 leaves the top bit clear). */
+      SimKey ek = w->ev_n ? ev_key (&w->ev[0]) : KEY_NONE;
+      SimKey tk = w->tm_n ? tm_key (&w->tm[0]) : KEY_NONE;
+      gboolean take_ev = ek < tk;
+      SimKey k = take_ev ? ek : tk;
+      if (k == KEY_NONE)
         {
           result = end == SIM_TIME_MAX ? SIM_RUN_EMPTY : SIM_RUN_DONE;
           break;
         }
 
-      SimTime due = take_ev ? w->ev[0].due : w->tm[0].due;
+      SimTime due = (SimTime) (guint64) (k >> 64);
       if (due > end)
         {
           result = SIM_RUN_DONE;
@@ -500,9 +533,17 @@ sim_world_run_until (SimWorld *w, SimTime end)
         }
       else
         {
+          /* Note 3: idle from here on, its entry a dead root. */
           SimTimer *t = w->tm[0].timer;
-          tm_remove (w, 0);
+          t->heap_index = SIM_TIMER_IDLE;
+          t->due = SIM_TIME_MAX;
+          w->tm_top_dead = TRUE;
           t->func (t, t->user_data);
+          if (w->tm_top_dead)
+            {
+              w->tm_top_dead = FALSE;
+              tm_pop_root (w);
+            }
         }
 
       if (w->stop_requested)
@@ -543,21 +584,29 @@ sim_timer_init (SimTimer *t, SimWorld *world, SimTimerFunc func, gpointer user_d
   t->heap_index = SIM_TIMER_IDLE;
 }
 
-void
-sim_timer_start_at (SimTimer *t, SimTime when)
+static inline void
+timer_start_at (SimWorld *w, SimTimer *t, SimTime when)
 {
-  g_return_if_fail (t != NULL && t->world != NULL);
-  SimWorld *w = t->world;
-  g_return_if_fail (when >= w->now);
-
   TmEntry e = { when, w->next_seq++, t };
-  t->due = when;
   if (t->heap_index != SIM_TIMER_IDLE)
     {
-      tm_fix (w->tm, w->tm_n, t->heap_index, &e);
+      /* A later key can only go down; an earlier one may go either way. */
+      if (when >= t->due)
+        tm_sift_down (w->tm, w->tm_n, t->heap_index, &e);
+      else
+        tm_fix (w->tm, w->tm_n, t->heap_index, &e);
+      t->due = when;
       return;
     }
-  if (w->tm_n == w->tm_cap)
+  t->due = when;
+  if (w->tm_top_dead)
+    {
+      /* Note 3: replace the timer that is firing. */
+      w->tm_top_dead = FALSE;
+      tm_sift_down (w->tm, w->tm_n, 0, &e);
+      return;
+    }
+  if (G_UNLIKELY (w->tm_n == w->tm_cap))
     {
       w->tm_cap = w->tm_cap ? w->tm_cap * 2 : 64;
       w->tm = g_renew (TmEntry, w->tm, w->tm_cap);
@@ -567,11 +616,21 @@ sim_timer_start_at (SimTimer *t, SimTime when)
 }
 
 void
+sim_timer_start_at (SimTimer *t, SimTime when)
+{
+  g_return_if_fail (t != NULL && t->world != NULL);
+  SimWorld *w = t->world;
+  g_return_if_fail (when >= w->now);
+  timer_start_at (w, t, when);
+}
+
+void
 sim_timer_start (SimTimer *t, SimTime delay)
 {
   g_return_if_fail (t != NULL && t->world != NULL);
   g_return_if_fail (delay >= 0);
-  sim_timer_start_at (t, add_delay (t->world->now, delay));
+  SimWorld *w = t->world;
+  timer_start_at (w, t, add_delay (w->now, delay));
 }
 
 void
