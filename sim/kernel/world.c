@@ -643,18 +643,6 @@ sim_timer_cancel (SimTimer *t)
   tm_remove (t->world, t->heap_index);
 }
 
-gboolean
-sim_timer_is_pending (const SimTimer *t)
-{
-  return t->heap_index != SIM_TIMER_IDLE;
-}
-
-SimTime
-sim_timer_get_due (const SimTimer *t)
-{
-  return t->heap_index != SIM_TIMER_IDLE ? t->due : SIM_TIME_MAX;
-}
-
 /* -------------------------------------------------------------- rng, trace */
 
 void

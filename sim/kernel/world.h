@@ -113,9 +113,18 @@ void          sim_timer_start      (SimTimer *timer, SimTime delay);
 void          sim_timer_start_at   (SimTimer *timer, SimTime when);
 /* No-op when not pending.  The callback is not called. */
 void          sim_timer_cancel     (SimTimer *timer);
-gboolean      sim_timer_is_pending (const SimTimer *timer);
+/* Inline (models ask this in their invariant checks, often per event). */
+static inline gboolean
+sim_timer_is_pending (const SimTimer *timer)
+{
+  return timer->heap_index != SIM_TIMER_IDLE;
+}
 /* Due time while pending, SIM_TIME_MAX otherwise. */
-SimTime       sim_timer_get_due    (const SimTimer *timer);
+static inline SimTime
+sim_timer_get_due (const SimTimer *timer)
+{
+  return timer->heap_index != SIM_TIMER_IDLE ? timer->due : SIM_TIME_MAX;
+}
 
 /* Seeds @rng as the world's stream @name: sim_rng_init (rng, seed, name).
  * Each name should be used once per world (a duplicate is reported with
