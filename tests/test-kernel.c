@@ -365,7 +365,11 @@ test_timer_random_vs_reference (void)
         }
       else
         {
-          SimTime d = SIM_MS (sim_rng_below (&rng, 100));
+          /* Mostly 0..99 ms (ties), sometimes any bit length up to 40. */
+          SimTime d = sim_rng_below (&rng, 4) != 0
+                      ? SIM_MS (sim_rng_below (&rng, 100))
+                      : (SimTime) sim_rng_below (&rng, G_GUINT64_CONSTANT (1)
+                                                       << sim_rng_below (&rng, 41));
           sim_timer_start (&t[i], d);
           due[i] = d;
           order[i] = stamp++;
@@ -420,6 +424,7 @@ typedef struct {
   GArray   *ev_due;        /* reference: due times of pending events */
   int       budget;        /* starts left; then only cancels */
   int       fired, events;
+  gboolean  wide;          /* delays from 0 ns to hours, not 0..19 ms */
 } CbModel;
 
 static CbModel *cb_model;
@@ -493,7 +498,12 @@ on_cb_timer (SimTimer *timer, gpointer data)
   for (guint k = 0; k < ops; k++)
     {
       int j = sim_rng_below (&m->rng, 4) == 0 ? i : (int) sim_rng_below (&m->rng, CB_N);
-      SimTime d = SIM_MS (sim_rng_below (&m->rng, 20));    /* 0 too: same instant */
+      /* 0 too: same instant.  Wide: every bit length from 0 to 42 (73
+       * minutes), so timers land in every far bucket (world.c note 6). */
+      SimTime d = m->wide
+                  ? (SimTime) sim_rng_below (&m->rng, G_GUINT64_CONSTANT (1)
+                                                      << sim_rng_below (&m->rng, 43))
+                  : SIM_MS (sim_rng_below (&m->rng, 20));
       switch (sim_rng_below (&m->rng, 6))
         {
         case 0:
@@ -517,10 +527,11 @@ on_cb_timer (SimTimer *timer, gpointer data)
 }
 
 static void
-test_timer_ops_in_callbacks (void)
+test_timer_ops_in_callbacks (gconstpointer wide)
 {
   CbModel *m = g_new0 (CbModel, 1);
   cb_model = m;
+  m->wide = GPOINTER_TO_INT (wide);
   m->w = sim_world_new (1);
   m->ev_due = g_array_new (FALSE, FALSE, sizeof (SimTime));
   sim_rng_init (&m->rng, 77, "test/timer-callbacks");
@@ -532,7 +543,8 @@ test_timer_ops_in_callbacks (void)
       sim_timer_init (&m->t[i], m->w, on_cb_timer, &m->idx[i]);
     }
   for (int i = 0; i < CB_N; i += 2)
-    cb_start (m, i, SIM_MS (sim_rng_below (&m->rng, 20)));
+    cb_start (m, i, m->wide ? SIM_S (sim_rng_below (&m->rng, 600))
+                            : SIM_MS (sim_rng_below (&m->rng, 20)));
   g_assert_cmpint (sim_world_run_until (m->w, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
   g_assert_cmpint (m->fired, >, 10000);
   g_assert_cmpint (m->events, >, 1000);
@@ -959,7 +971,10 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/2-timer/periodic", test_timer_periodic);
   g_test_add_func ("/kernel/2-timer/owner-freed", test_timer_owner_freed);
   g_test_add_func ("/kernel/2-timer/random-vs-reference", test_timer_random_vs_reference);
-  g_test_add_func ("/kernel/2-timer/ops-in-callbacks", test_timer_ops_in_callbacks);
+  g_test_add_data_func ("/kernel/2-timer/ops-in-callbacks", GINT_TO_POINTER (FALSE),
+                        test_timer_ops_in_callbacks);
+  g_test_add_data_func ("/kernel/2-timer/ops-in-callbacks-wide", GINT_TO_POINTER (TRUE),
+                        test_timer_ops_in_callbacks);
   g_test_add_func ("/kernel/3-zero-delay/no-starvation", test_zero_delay_no_starvation);
   g_test_add_func ("/kernel/3-zero-delay/stalled", test_zero_delay_stalled);
   g_test_add_func ("/kernel/4-run/until-bounds", test_run_until_bounds);

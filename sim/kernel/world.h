@@ -21,8 +21,9 @@
  *  - sim_schedule(): fire-and-forget.  The callback and its pointer live in
  *    the queue entry itself (32 bytes), nothing is allocated, it cannot be
  *    cancelled.  Packets in flight and one-off actions use this.
- *  - SimTimer: embedded in its owner, cancellable and restartable in
- *    O(log n), for protocol timers.  The owner's destructor must cancel it.
+ *  - SimTimer: embedded in its owner, cancellable and restartable (O(1)
+ *    while it is far ahead, O(log n) near its due time; world.c note 6),
+ *    for protocol timers.  The owner's destructor must cancel it.
  */
 #pragma once
 #include <stdio.h>
@@ -47,6 +48,7 @@ struct SimTimer {
   gpointer      user_data;
   SimTime       due;
   guint32       heap_index;   /* SIM_TIMER_IDLE when not pending */
+  guint32       bucket;       /* where: 0 the heap, else a far bucket (world.c note 6) */
 };
 #define SIM_TIMER_IDLE G_MAXUINT32
 
