@@ -45,6 +45,10 @@
 
 /* ---------------------------------------------------------- keep-alive */
 
+/* Who a SIP keep-alive toward @to is from (Via, Contact: B39).  Only the
+ * SIP kinds read it (keepalive.h): the raw and STUN kinds, a keep-alive
+ * every few seconds on most phones, skip the route lookup behind
+ * acc_local_ip(). */
 static void
 acc_ka_identity (DeviceAccount *acc, const SimSockAddr *to, DeviceKaIdentity *id)
 {
@@ -125,8 +129,9 @@ acc_on_ka (DeviceKeepAlive *ka, const DeviceKaResult *r, gpointer u)
 static void
 acc_send_ka (DeviceAccount *acc, DeviceKeepAliveType type, const SimSockAddr *to)
 {
-  DeviceKaIdentity id;
-  acc_ka_identity (acc, to, &id);
+  DeviceKaIdentity id = { NULL };
+  if (type == DEVICE_KA_OPTIONS || type == DEVICE_KA_NOTIFY || type == DEVICE_KA_CUSTOM)
+    acc_ka_identity (acc, to, &id);
   char b[SIM_SOCKADDR_STRLEN];
   id.to_text = addr_str (to, b);          /* formatted once for both trace lines */
   acc_trace (acc, "keep-alive %s to %s", device_ka_type_to_string (type), id.to_text);
