@@ -503,12 +503,44 @@ ip_transmit (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
   return SIM_NET_OK;
 }
 
+/* What sim_packet_parse_quoted() gives for a packet whose full parse is
+ * @info: the output path has always read its packets that way, and its
+ * "drop no-route" trace line shows what it read (len=0, and for TCP no
+ * flags and ack=0), so the lines stay as they were. */
+static void
+quoted_view (SimPacketInfo *info)
+{
+  switch (info->proto)
+    {
+    case SIM_IPPROTO_TCP:
+      info->tcp_ack = 0;
+      info->tcp_flags = 0;
+      info->tcp_window = 0;
+      /* fall through */
+    case SIM_IPPROTO_UDP:
+      info->payload = NULL;
+      info->payload_len = 0;
+      break;
+    default:
+      break;
+    }
+}
+
 SimNetError
 sim_node_output (SimNode *node, SimPacket *pkt)
 {
   SimPacketInfo info;
-  SimPacketError perr = sim_packet_parse_quoted (pkt->data, pkt->len, &info);
-  g_return_val_if_fail (perr == SIM_PACKET_OK, (sim_packet_free (pkt), SIM_NET_ERR_NO_ROUTE));
+  if (pkt->checked)
+    {
+      /* A packet built just now carries its parse (packet.c note 6). */
+      info = pkt->info;
+      quoted_view (&info);
+    }
+  else
+    {
+      SimPacketError perr = sim_packet_parse_quoted (pkt->data, pkt->len, &info);
+      g_return_val_if_fail (perr == SIM_PACKET_OK, (sim_packet_free (pkt), SIM_NET_ERR_NO_ROUTE));
+    }
 
   if (sim_node_has_addr (node, info.dst))
     {
@@ -620,8 +652,10 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
   if (node->pcap)
     sim_pcap_write (node->pcap, sim_world_now (world), pkt->data, pkt->len);
 
+  /* Parsed and verified once, at the first hop that sees the bytes as they
+   * are now (packet.c note 6). */
   SimPacketInfo info;
-  SimPacketError perr = sim_packet_parse_full (pkt->data, pkt->len, &info, !pkt->checked);
+  SimPacketError perr = sim_packet_parse_hop (pkt, &info);
   if (perr != SIM_PACKET_OK)
     {
       node->stats.malformed++;
@@ -630,7 +664,6 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
       sim_packet_free (pkt);
       return;
     }
-  pkt->checked = TRUE;
 
   if (node->hook)
     {
@@ -650,10 +683,11 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
         case SIM_HOOK_ACCEPT:
           break;
         }
-      /* The hook may have rewritten addresses: read them again (and check
-       * the checksums again if it did, so a NAT's incremental update is
-       * verified where it is made). */
-      perr = sim_packet_parse_full (pkt->data, pkt->len, &info, !pkt->checked);
+      /* The hook may have rewritten addresses: read them again.  A rewrite
+       * through sim_packet_rewrite_*() updates the carried parse with the
+       * bytes; bytes changed any other way are parsed and verified here
+       * (packet.c note 6). */
+      perr = sim_packet_parse_hop (pkt, &info);
       if (perr != SIM_PACKET_OK)
         {
           g_critical ("sim: hook on node %s left a malformed packet: %s",
@@ -661,7 +695,6 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
           sim_packet_free (pkt);
           return;
         }
-      pkt->checked = TRUE;
     }
 
   if (sim_node_has_addr (node, info.dst))
@@ -684,7 +717,7 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
       sim_packet_free (pkt);
       return;
     }
-  sim_packet_forward_ttl (pkt);       /* keeps pkt->checked: still valid */
+  sim_packet_forward_ttl (pkt);       /* keeps pkt->checked and its parse valid */
   info.ttl--;
   node->stats.forwarded++;
   sim_node_trace_packet (node, FALSE, "fwd", &info);

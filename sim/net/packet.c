@@ -21,8 +21,21 @@
  *     packet may carry), unverified packets and UDP without a checksum
  *     are recomputed; UDP's 0xffff is its computed 0 (csum_adjust).  tests/test-packet.c compares the two on random
  *     packets and rewrites.
+ *  5. The packet pool (see "pool" below).
+ *  6. A checked packet carries its parse (SimPacket.info): the
+ *     constructors fill it, the first hop that parses and verifies the
+ *     bytes keeps it, and the only changes the network makes to a checked
+ *     packet's bytes (the TTL decrement, a rewrite) update it with the
+ *     bytes; anything else that may change bytes (sim_packet_data_mut,
+ *     link corruption) clears checked, so the next hop parses and verifies
+ *     again.  Every hop used to parse the headers it had already parsed
+ *     (95 instructions a hop, twice at a NAT) and the sender parsed what it
+ *     had just written.  What a hop sees is still the bytes' parse: every
+ *     build but a release build compares the carried info with a fresh,
+ *     verifying parse at every hop (sim_packet_parse_hop).
  */
 #include "sim/net/packet-private.h"
+#include "sipsim-config.h"
 
 #include "sim/net/bytes.h"
 #include "sim/kernel/world.h"
@@ -272,6 +285,20 @@ sim_packet_new_udp_in (SimPacketPool *pool, const SimSockAddr *src, const SimSoc
     memcpy (u + SIM_UDP_HDR_LEN, payload, len);
   fix_l4_checksum (d, total);
   p->checked = TRUE;   /* summed just now: the first hop need not again */
+  /* Note 6: what sim_packet_parse() reads back from these bytes. */
+  SimPacketInfo *in = &p->info;
+  memset (in, 0, sizeof *in);
+  in->src = src->ip;
+  in->dst = dst->ip;
+  in->proto = SIM_IPPROTO_UDP;
+  in->ttl = ttl;
+  in->ip_id = ip_id;
+  in->hdr_len = SIM_IPV4_HDR_LEN;
+  in->total_len = (guint16) total;
+  in->sport = src->port;
+  in->dport = dst->port;
+  in->payload = u + SIM_UDP_HDR_LEN;
+  in->payload_len = len;
   return p;
 }
 
@@ -318,7 +345,8 @@ sim_packet_new_tcp_in (SimPacketPool *pool, const SimSockAddr *src, const SimSoc
   if (len)
     memcpy (t + hdr, payload, len);
   fix_l4_checksum (d, total);
-  p->checked = TRUE;   /* summed just now: the first hop need not again */
+  /* Summed just now: the first hop need not again; note 6. */
+  p->checked = sim_packet_parse_full (d, total, &p->info, FALSE) == SIM_PACKET_OK;
   return p;
 }
 
@@ -350,7 +378,8 @@ sim_packet_new_icmp_error_in (SimPacketPool *pool, SimIp4 src, guint16 ip_id, gu
   sim_put_be32 (ic + 4, 0);                          /* unused */
   memcpy (ic + SIM_ICMP_HDR_LEN, orig, quote);
   fix_l4_checksum (d, total);
-  p->checked = TRUE;   /* summed just now: the first hop need not again */
+  /* Summed just now: the first hop need not again; note 6. */
+  p->checked = sim_packet_parse_full (d, total, &p->info, FALSE) == SIM_PACKET_OK;
   return p;
 }
 
@@ -591,7 +620,9 @@ static gboolean
 rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
 {
   SimPacketInfo info;
-  if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
+  if (pkt->checked)
+    info = pkt->info;     /* note 6 */
+  else if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
     return FALSE;
   guint8 *d = pkt->data;
   guint8 *ipf = d + (src ? 12 : 16);
@@ -609,6 +640,15 @@ rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
    * A UDP checksum of 0 (none sent) is recomputed, as before. */
   if (pkt->checked)
     {
+      /* Note 6: the carried parse follows the bytes. */
+      if (src)
+        pkt->info.src = addr->ip;
+      else
+        pkt->info.dst = addr->ip;
+      if (ports && src)
+        pkt->info.sport = addr->port;
+      else if (ports)
+        pkt->info.dport = addr->port;
       gboolean ok = csum_adjust (d + 10, old, new, 2, FALSE);
       if (ok && info.proto == SIM_IPPROTO_UDP)
         ok = sim_get_be16 (d + info.hdr_len + 6) != 0
@@ -661,12 +701,59 @@ sim_packet_forward_ttl (SimPacket *pkt)
    * checksum stays as it is. */
   if (!pkt->checked || !csum_adjust (d + 10, &old, &new, 1, FALSE))
     sim_packet_fix_ip_checksum (pkt);
+  pkt->info.ttl = d[8];   /* note 6 (meaningless unless checked) */
 }
 
 SimPacketError
 sim_packet_parse_pkt (const SimPacket *pkt, SimPacketInfo *info)
 {
-  return sim_packet_parse_full (pkt->data, pkt->len, info, !pkt->checked);
+  if (pkt->checked)
+    {
+      *info = pkt->info;   /* note 6 */
+      return SIM_PACKET_OK;
+    }
+  return sim_packet_parse_full (pkt->data, pkt->len, info, TRUE);
+}
+
+#if SIPSIM_PACKET_CHECK
+static gboolean
+info_same (const SimPacketInfo *a, const SimPacketInfo *b)
+{
+  return a->src == b->src && a->dst == b->dst && a->proto == b->proto && a->ttl == b->ttl
+         && a->ip_id == b->ip_id && a->hdr_len == b->hdr_len && a->total_len == b->total_len
+         && a->sport == b->sport && a->dport == b->dport && a->tcp_seq == b->tcp_seq
+         && a->tcp_ack == b->tcp_ack && a->tcp_flags == b->tcp_flags
+         && a->tcp_window == b->tcp_window && a->icmp_type == b->icmp_type
+         && a->icmp_code == b->icmp_code && a->payload == b->payload
+         && a->payload_len == b->payload_len;
+}
+#endif
+
+SimPacketError
+sim_packet_parse_hop (SimPacket *pkt, SimPacketInfo *info)
+{
+  if (pkt->checked)
+    {
+      *info = pkt->info;
+#if SIPSIM_PACKET_CHECK
+      /* Note 6: the carried parse must be the bytes' parse, checksums and all. */
+      SimPacketInfo fresh;
+      SimPacketError e = sim_packet_parse_full (pkt->data, pkt->len, &fresh, TRUE);
+      if (e != SIM_PACKET_OK)
+        g_critical ("sim_packet_parse_hop: a checked packet does not parse: %s",
+                    sim_packet_error_to_string (e));
+      else if (!info_same (&fresh, info))
+        g_critical ("sim_packet_parse_hop: the carried parse is not the bytes' parse");
+#endif
+      return SIM_PACKET_OK;
+    }
+  SimPacketError e = sim_packet_parse_full (pkt->data, pkt->len, info, TRUE);
+  if (e == SIM_PACKET_OK)
+    {
+      pkt->info = *info;
+      pkt->checked = TRUE;
+    }
+  return e;
 }
 
 void
