@@ -36,6 +36,18 @@ struct SimIface {
 
 typedef struct SimTcpStack SimTcpStack;
 
+/* One entry of a node's next-hop cache (node.c note 3): for @dst, the
+ * interface that has it as its address (NULL: not ours) and the
+ * interface sim_node_route() picks (NULL: no route). */
+typedef struct {
+  SimIp4    dst;
+  gboolean  valid;
+  SimIface *local;
+  SimIface *out;
+} SimNextHop;
+
+#define SIM_NEXT_HOP_BITS 3   /* 8 entries */
+
 struct SimNode {
   SimNet      *net;
   char        *name;
@@ -48,6 +60,9 @@ struct SimNode {
   GArray      *routes;       /* SimRoute, longest prefix first */
   SimIntTable *host_routes;  /* /32 routes: ip -> SimIface*; a star router has one
                               * per spoke, so lookups stay O(1) */
+  SimNextHop  *next_hops;    /* owned, 1 << SIM_NEXT_HOP_BITS entries: a cache
+                              * of the two lookups above (node.c note 3); behind
+                              * a pointer so that const queries can fill it */
   gboolean     forwarding;
   SimNodeHookFunc hook;
   gpointer     hook_data;
