@@ -236,6 +236,37 @@ test_rewrite_incremental (void)
   g_assert_cmphex (sim_get_be16_for_test (sim_packet_data (none) + 26), !=, 0);
 }
 
+/* packet.c note 7: the checksums the constructors sum from values are
+ * those summed from the bytes written (sim_packet_fix_checksums()), for
+ * random addresses, ports, IDs, TTLs and payloads of every length parity;
+ * the UDP sweep reaches a computed 0 (sent as 0xffff). */
+static void
+test_constructor_checksums (void)
+{
+  SimRng rng;
+  sim_rng_init (&rng, 17, "test/constructor-checksums");
+  guint8 payload[64];
+  guint udp_ffff = 0;
+  for (guint n = 0; n < 200000; n++)
+    {
+      SimSockAddr a = { (SimIp4) sim_rng_u64 (&rng), (guint16) sim_rng_below (&rng, 65536) };
+      SimSockAddr b = { (SimIp4) sim_rng_u64 (&rng), (guint16) sim_rng_below (&rng, 65536) };
+      guint16 id = (guint16) sim_rng_below (&rng, 65536);
+      guint8 ttl = (guint8) sim_rng_below (&rng, 256);
+      gsize len = sim_rng_below (&rng, sizeof payload + 1);
+      for (gsize i = 0; i < len; i++)
+        payload[i] = (guint8) sim_rng_below (&rng, 256);
+      g_autoptr (SimPacket) p = n % 4 == 3
+        ? sim_packet_new_tcp (&a, &b, id, ttl, 1, 2, SIM_TCP_ACK, 100, 0, payload, len)
+        : sim_packet_new_udp (&a, &b, id, ttl, payload, len);
+      g_autoptr (SimPacket) q = sim_packet_copy (p);
+      sim_packet_fix_checksums (q);
+      g_assert_cmpmem (sim_packet_data (p), sim_packet_len (p), sim_packet_data (q), sim_packet_len (q));
+      udp_ffff += n % 4 != 3 && sim_get_be16_for_test (sim_packet_data (p) + 26) == 0xffff;
+    }
+  g_assert_cmpuint (udp_ffff, >=, 1);
+}
+
 /* packet.c note 6: the parse a checked packet carries is, after each change
  * the network makes, what a fresh parse of the bytes gives. */
 static void
@@ -644,6 +675,7 @@ main (int argc, char **argv)
   g_test_add_func ("/packet/1-ip/checksum-rfc1071", test_inet_checksum_rfc1071);
   g_test_add_func ("/packet/1-ip/checksum-wordwise", test_inet_checksum_wordwise);
   g_test_add_func ("/packet/2-udp/roundtrip", test_udp_roundtrip);
+  g_test_add_func ("/packet/2-udp/constructor-checksums", test_constructor_checksums);
   g_test_add_func ("/packet/2-udp/every-byte-flip-detected", test_every_byte_flip_detected);
   g_test_add_func ("/packet/3-tcp/roundtrip", test_tcp_roundtrip);
   g_test_add_func ("/packet/4-icmp/quotes-original", test_icmp_error_quotes_original);

@@ -33,6 +33,11 @@
  *     had just written.  What a hop sees is still the bytes' parse: every
  *     build but a release build compares the carried info with a fresh,
  *     verifying parse at every hop (sim_packet_parse_hop).
+ *  7. Constructors sum the header words they know from the values they
+ *     write, and only the payload's bytes from memory: the same ones'
+ *     complement sum as summing the written bytes (both sums are nonzero,
+ *     so they fold to the same representative; tests/test-packet.c
+ *     compares with sim_inet_checksum() over the bytes).
  */
 #include "sim/net/packet-private.h"
 #include "sipsim-config.h"
@@ -91,6 +96,16 @@ sim_inet_checksum (const guint8 *data, gsize len, guint32 sum)
   while (acc >> 16)
     acc = (acc & 0xffff) + (acc >> 16);
   return (guint16) ~acc;
+}
+
+/* ~(the ones' complement sum of 16-bit words whose plain sum is @sum): what
+ * sim_inet_checksum() ends with, for a @sum that is not 0. */
+static inline guint16
+fold_complement (guint32 sum)
+{
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return (guint16) ~sum;
 }
 
 /* RFC 768/793 pseudo-header sum: addresses, protocol, transport length. */
@@ -211,10 +226,12 @@ write_ip_header (guint8 *h, gsize total, guint16 id, guint8 ttl, guint8 proto,
   sim_put_be16 (h + 6, 0x4000);   /* DF: we never fragment */
   h[8] = ttl;
   h[9] = proto;
-  sim_put_be16 (h + 10, 0);
   sim_put_be32 (h + 12, src);
   sim_put_be32 (h + 16, dst);
-  sim_put_be16 (h + 10, sim_inet_checksum (h, SIM_IPV4_HDR_LEN, 0));
+  /* Note 7: the header's words summed from the values just written. */
+  guint32 sum = 0x4500u + (guint32) total + id + 0x4000u + ((guint32) ttl << 8 | proto)
+                + (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+  sim_put_be16 (h + 10, fold_complement (sum));
 }
 
 /* Recomputes the transport checksum of a packet whose IP header is valid. */
@@ -277,13 +294,18 @@ sim_packet_new_udp_in (SimPacketPool *pool, const SimSockAddr *src, const SimSoc
   guint8 *d = p->data;
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_UDP, src->ip, dst->ip);
   guint8 *u = d + SIM_IPV4_HDR_LEN;
+  guint16 ulen = (guint16) (SIM_UDP_HDR_LEN + len);
   sim_put_be16 (u, src->port);
   sim_put_be16 (u + 2, dst->port);
-  sim_put_be16 (u + 4, (guint16) (SIM_UDP_HDR_LEN + len));
-  sim_put_be16 (u + 6, 0);
+  sim_put_be16 (u + 4, ulen);
   if (len)
     memcpy (u + SIM_UDP_HDR_LEN, payload, len);
-  fix_l4_checksum (d, total);
+  /* Note 7: the pseudo-header and the UDP header's words from the values,
+   * then the payload (at an even offset, so its words are the segment's). */
+  guint16 c = sim_inet_checksum (u + SIM_UDP_HDR_LEN, len,
+                                 pseudo_sum (src->ip, dst->ip, SIM_IPPROTO_UDP, ulen)
+                                 + src->port + dst->port + ulen);
+  sim_put_be16 (u + 6, c == 0 ? 0xffff : c);   /* RFC 768: 0 is sent as all ones */
   p->checked = TRUE;   /* summed just now: the first hop need not again */
   /* Note 6: what sim_packet_parse() reads back from these bytes. */
   SimPacketInfo *in = &p->info;
