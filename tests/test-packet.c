@@ -463,6 +463,14 @@ test_addr_parse (void)
                                                  (a >> 8) & 255, a & 255);
         g_assert_cmpstr (sim_ip4_to_string (a, ib), ==, want);
       }
+  /* Every port prints as "%u" would. */
+  for (guint port = 0; port < 65536; port++)
+    {
+      SimSockAddr sp = { SIM_IP4 (10, 0, 0, 1), (guint16) port };
+      char want[SIM_SOCKADDR_STRLEN];
+      g_snprintf (want, sizeof want, "10.0.0.1:%u", port);
+      g_assert_cmpstr (sim_sockaddr_to_string (&sp, buf), ==, want);
+    }
 
   g_assert_true (sim_ip4_in_prefix (SIM_IP4 (10, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
   g_assert_false (sim_ip4_in_prefix (SIM_IP4 (11, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));

@@ -41,18 +41,21 @@ sim_ip4_parse (const char *s, SimIp4 *out)
   return TRUE;
 }
 
-/* Decimal digits of @v at @p, no padding; returns the end. */
+/* Decimal digits of @v at @p, no padding; returns the end.  The digits
+ * are counted first and written from the last one back, so nothing is
+ * reversed through a buffer (a port is printed with every NAT binding and
+ * every keep-alive's destination). */
 static char *
 put_uint (char *p, guint v)
 {
-  char tmp[10];
-  guint n = 0;
+  guint n = 1;
+  for (guint t = v; t >= 10; t /= 10)
+    n++;
+  char *e = p + n;
   do
-    tmp[n++] = (char) ('0' + v % 10);
+    *--e = (char) ('0' + v % 10);
   while ((v /= 10) != 0);
-  while (n > 0)
-    *p++ = tmp[--n];
-  return p;
+  return p + n;
 }
 
 /* One octet (0..255) in decimal, no padding: at most three digits, so

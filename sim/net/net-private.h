@@ -118,8 +118,27 @@ void         sim_node_receive      (SimIface *iface, SimPacket *pkt);
  * that sim_net_free() can free those the world never delivered (one-shot
  * events have no destructor).  Put on before scheduling, take off first
  * thing in the event. */
-void         sim_net_flight_add    (SimNet *net, SimPacket *pkt);
-void         sim_net_flight_remove (SimNet *net, SimPacket *pkt);
+static inline void
+sim_net_flight_add (SimNet *net, SimPacket *pkt)
+{
+  pkt->fl_prev = NULL;
+  pkt->fl_next = net->in_flight;
+  if (net->in_flight)
+    net->in_flight->fl_prev = pkt;
+  net->in_flight = pkt;
+}
+
+static inline void
+sim_net_flight_remove (SimNet *net, SimPacket *pkt)
+{
+  if (pkt->fl_prev)
+    pkt->fl_prev->fl_next = pkt->fl_next;
+  else
+    net->in_flight = pkt->fl_next;
+  if (pkt->fl_next)
+    pkt->fl_next->fl_prev = pkt->fl_prev;
+  pkt->fl_prev = pkt->fl_next = NULL;
+}
 
 /* ---- link.c */
 

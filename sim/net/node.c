@@ -89,28 +89,6 @@ node_free (SimNode *node)
 }
 
 void
-sim_net_flight_add (SimNet *net, SimPacket *pkt)
-{
-  pkt->fl_prev = NULL;
-  pkt->fl_next = net->in_flight;
-  if (net->in_flight)
-    net->in_flight->fl_prev = pkt;
-  net->in_flight = pkt;
-}
-
-void
-sim_net_flight_remove (SimNet *net, SimPacket *pkt)
-{
-  if (pkt->fl_prev)
-    pkt->fl_prev->fl_next = pkt->fl_next;
-  else
-    net->in_flight = pkt->fl_next;
-  if (pkt->fl_next)
-    pkt->fl_next->fl_prev = pkt->fl_prev;
-  pkt->fl_prev = pkt->fl_next = NULL;
-}
-
-void
 sim_net_free (SimNet *net)
 {
   if (net == NULL)

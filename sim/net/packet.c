@@ -614,23 +614,30 @@ sim_packet_parse_quoted (const guint8 *data, gsize len, SimPacketInfo *info)
   return parse_l4 (data + ihl, len - ihl, TRUE, info);
 }
 
-/* Note 4: the checksum at @field, valid before @n 16-bit words changed
- * from @old[i] to @new[i], updated to what a full recomputation would
- * write (RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), all words in one sum).
- * @udp: a UDP checksum, where a computed 0 is sent as 0xffff (RFC 768),
- * so HC = 0xffff stands for a sum of 0xffff and a result of 0 is written
- * as 0xffff, as fix_l4_checksum does.  Otherwise FALSE, and nothing
- * written, when HC = 0xffff: there ~HC is 0 and the update could pick
- * the other ones' complement zero than the recomputation. */
+/* The change term of RFC 1624 eqn. 3 for one 16-bit word going from
+ * @old to @new: ~m + m', summed (not folded) with the others. */
+static inline guint32
+word_delta (guint16 old, guint16 new)
+{
+  return (guint16) ~old + (guint32) new;
+}
+
+/* Note 4: the checksum at @field, valid before some 16-bit words changed,
+ * updated to what a full recomputation would write (RFC 1624 eqn. 3,
+ * HC' = ~(~HC + ~m + m'), all words in one sum); @delta is the sum of
+ * word_delta() over the changed words.  @udp: a UDP checksum, where a
+ * computed 0 is sent as 0xffff (RFC 768), so HC = 0xffff stands for a sum
+ * of 0xffff and a result of 0 is written as 0xffff, as fix_l4_checksum
+ * does.  Otherwise FALSE, and nothing written, when HC = 0xffff: there ~HC
+ * is 0 and the update could pick the other ones' complement zero than the
+ * recomputation. */
 static gboolean
-csum_adjust (guint8 *field, const guint16 *old, const guint16 *new, guint n, gboolean udp)
+csum_adjust (guint8 *field, guint32 delta, gboolean udp)
 {
   guint16 hc = sim_get_be16 (field);
   if (hc == 0xffff && !udp)
     return FALSE;
-  guint32 sum = (guint16) ~hc;
-  for (guint i = 0; i < n; i++)
-    sum += (guint16) ~old[i] + (guint32) new[i];
+  guint32 sum = (guint16) ~hc + delta;
   while (sum >> 16)
     sum = (sum & 0xffff) + (sum >> 16);
   guint16 c = (guint16) ~sum;
@@ -641,17 +648,23 @@ csum_adjust (guint8 *field, const guint16 *old, const guint16 *new, guint n, gbo
 static gboolean
 rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
 {
-  SimPacketInfo info;
-  if (pkt->checked)
-    info = pkt->info;     /* note 6 */
-  else if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
-    return FALSE;
+  SimPacketInfo quoted;
+  const SimPacketInfo *info = &pkt->info;   /* note 6 */
+  if (!pkt->checked)
+    {
+      if (sim_packet_parse_quoted (pkt->data, pkt->len, &quoted) != SIM_PACKET_OK)
+        return FALSE;
+      info = &quoted;
+    }
+  guint8 proto = info->proto;
+  gsize hl = info->hdr_len;
   guint8 *d = pkt->data;
   guint8 *ipf = d + (src ? 12 : 16);
-  gboolean ports = info.proto == SIM_IPPROTO_UDP || info.proto == SIM_IPPROTO_TCP;
-  guint8 *portf = d + info.hdr_len + (src ? 0 : 2);
-  guint16 old[3] = { sim_get_be16 (ipf), sim_get_be16 (ipf + 2), ports ? sim_get_be16 (portf) : 0 };
-  guint16 new[3] = { (guint16) (addr->ip >> 16), (guint16) addr->ip, ports ? addr->port : 0 };
+  gboolean ports = proto == SIM_IPPROTO_UDP || proto == SIM_IPPROTO_TCP;
+  guint8 *portf = d + hl + (src ? 0 : 2);
+  guint32 ip_delta = word_delta (sim_get_be16 (ipf), (guint16) (addr->ip >> 16))
+                     + word_delta (sim_get_be16 (ipf + 2), (guint16) addr->ip);
+  guint32 port_delta = ports ? word_delta (sim_get_be16 (portf), addr->port) : word_delta (0, 0);
   sim_put_be32 (ipf, addr->ip);
   if (ports)
     sim_put_be16 (portf, addr->port);
@@ -671,12 +684,12 @@ rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
         pkt->info.sport = addr->port;
       else if (ports)
         pkt->info.dport = addr->port;
-      gboolean ok = csum_adjust (d + 10, old, new, 2, FALSE);
-      if (ok && info.proto == SIM_IPPROTO_UDP)
-        ok = sim_get_be16 (d + info.hdr_len + 6) != 0
-             && csum_adjust (d + info.hdr_len + 6, old, new, 3, TRUE);
-      else if (ok && info.proto == SIM_IPPROTO_TCP)
-        ok = csum_adjust (d + info.hdr_len + 16, old, new, 3, FALSE);
+      gboolean ok = csum_adjust (d + 10, ip_delta, FALSE);
+      if (ok && proto == SIM_IPPROTO_UDP)
+        ok = sim_get_be16 (d + hl + 6) != 0
+             && csum_adjust (d + hl + 6, ip_delta + port_delta, TRUE);
+      else if (ok && proto == SIM_IPPROTO_TCP)
+        ok = csum_adjust (d + hl + 16, ip_delta + port_delta, FALSE);
       if (ok)
         return TRUE;
       /* A word was already partly updated: recompute both from the bytes,
@@ -721,7 +734,7 @@ sim_packet_forward_ttl (SimPacket *pkt)
   guint16 new = sim_get_be16 (d + 8);
   /* Note 4; the TTL is not in the pseudo-header, so the transport
    * checksum stays as it is. */
-  if (!pkt->checked || !csum_adjust (d + 10, &old, &new, 1, FALSE))
+  if (!pkt->checked || !csum_adjust (d + 10, word_delta (old, new), FALSE))
     sim_packet_fix_ip_checksum (pkt);
   pkt->info.ttl = d[8];   /* note 6 (meaningless unless checked) */
 }
