@@ -41,21 +41,18 @@ sim_ip4_parse (const char *s, SimIp4 *out)
   return TRUE;
 }
 
-/* Decimal digits of @v at @p, no padding; returns the end.  The digits
- * are counted first and written from the last one back, so nothing is
- * reversed through a buffer (a port is printed with every NAT binding and
- * every keep-alive's destination). */
+/* Decimal digits of @v at @p, no padding; returns the end. */
 static char *
 put_uint (char *p, guint v)
 {
-  guint n = 1;
-  for (guint t = v; t >= 10; t /= 10)
-    n++;
-  char *e = p + n;
+  char tmp[10];
+  guint n = 0;
   do
-    *--e = (char) ('0' + v % 10);
+    tmp[n++] = (char) ('0' + v % 10);
   while ((v /= 10) != 0);
-  return p + n;
+  while (n > 0)
+    *p++ = tmp[--n];
+  return p;
 }
 
 /* One octet (0..255) in decimal, no padding: at most three digits, so
