@@ -81,6 +81,8 @@ struct SimLink {
   SimNet        *net;
   SimIface      *end[2];
   SimLinkConfig  config[2];
+  gboolean       plain[2];       /* config[dir] has no loss, corruption, bandwidth
+                                  * limit or jitter (link.c: the short path) */
   gboolean       up;
   guint32        epoch;          /* bumped when the link goes down */
   SimTime        busy_until[2];  /* serialisation queue per direction */
