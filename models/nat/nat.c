@@ -415,9 +415,10 @@ binding_create (Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSo
   guint16 port = alloc_port (nat, proto, internal->port);
   if (port == 0)
     return NULL;
-  NatBinding *b = g_new0 (NatBinding, 1);
-  b->nat = nat;
-  b->id = ++nat->next_id;
+  /* g_new and an initializer, not g_new0: glibc's calloc bypasses its
+   * thread cache (about 250 instructions against 50 here). */
+  NatBinding *b = g_new (NatBinding, 1);
+  *b = (NatBinding) { .nat = nat, .id = ++nat->next_id };
   b->key = make_key (nat, proto, internal, remote);
   b->internal = *internal;
   b->external.ip = nat_get_public_addr (nat);
