@@ -100,6 +100,13 @@ struct SimLink {
  * if addressed to this node).  Takes ownership.  Returns SIM_NET_OK or
  * SIM_NET_ERR_NO_ROUTE (packet freed). */
 SimNetError  sim_node_output       (SimNode *node, SimPacket *pkt);
+/* node.c note 3: where @node sends a packet for @dst: returns the route's
+ * interface (NULL: no route) and sets *@local to the interface that has
+ * @dst as its address (NULL: not ours).  A sender that asked this (to pick
+ * its source address) hands the answers to sim_node_output_hop(), which is
+ * sim_node_output() without asking again. */
+SimIface    *sim_node_next_hop     (SimNode *node, SimIp4 dst, SimIface **local);
+SimNetError  sim_node_output_hop   (SimNode *node, SimPacket *pkt, SimIface *local, SimIface *out);
 guint16      sim_node_next_ip_id   (SimNode *node);
 /* A free ephemeral port for @proto, or 0 when the range is exhausted.
  * @in_use is asked about each candidate. */

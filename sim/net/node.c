@@ -508,7 +508,8 @@ loopback_deliver (SimWorld *world, gpointer data)
 }
 
 /* Transmits @pkt whose header is final by @out, the route to its
- * destination (NULL: none).  Takes ownership. */
+ * destination (NULL: none).  Takes ownership.  @info is read only for the
+ * trace line of a drop (no route), and may be NULL when @out can send. */
 static SimNetError
 ip_transmit (SimNode *node, SimPacket *pkt, const SimPacketInfo *info, SimIface *out)
 {
@@ -550,32 +551,58 @@ quoted_view (SimPacketInfo *info)
     }
 }
 
-SimNetError
-sim_node_output (SimNode *node, SimPacket *pkt)
+SimIface *
+sim_node_next_hop (SimNode *node, SimIp4 dst, SimIface **local)
 {
-  SimPacketInfo info;
-  if (pkt->checked)
-    {
-      /* A packet built just now carries its parse (packet.c note 6). */
-      info = pkt->info;
-      quoted_view (&info);
-    }
-  else
-    {
-      SimPacketError perr = sim_packet_parse_quoted (pkt->data, pkt->len, &info);
-      g_return_val_if_fail (perr == SIM_PACKET_OK, (sim_packet_free (pkt), SIM_NET_ERR_NO_ROUTE));
-    }
+  const SimNextHop *h = next_hop (node, dst);
+  *local = h->local;
+  return h->out;
+}
 
-  const SimNextHop *h = next_hop (node, info.dst);
-  if (h->local)
+SimNetError
+sim_node_output_hop (SimNode *node, SimPacket *pkt, SimIface *local, SimIface *out)
+{
+  if (local)
     {
       /* Note 1.  Deliver through the interface that owns the address. */
-      pkt->hop = h->local;
+      pkt->hop = local;
       sim_net_flight_add (node->net, pkt);
       sim_schedule (node->net->world, 0, loopback_deliver, pkt);
       return SIM_NET_OK;
     }
-  return ip_transmit (node, pkt, &info, h->out);
+  if (out == NULL || out->link == NULL)
+    {
+      /* The drop's trace line shows the packet as the output path reads
+       * it (quoted_view); only a drop needs it. */
+      SimPacketInfo info;
+      if (pkt->checked)
+        {
+          info = pkt->info;
+          quoted_view (&info);
+        }
+      else if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
+        memset (&info, 0, sizeof info);   /* sim_node_output() checked it */
+      return ip_transmit (node, pkt, &info, out);
+    }
+  return ip_transmit (node, pkt, NULL, out);
+}
+
+SimNetError
+sim_node_output (SimNode *node, SimPacket *pkt)
+{
+  SimIp4 dst;
+  if (pkt->checked)
+    dst = pkt->info.dst;   /* a packet built just now carries its parse (packet.c note 6) */
+  else
+    {
+      SimPacketInfo info;
+      SimPacketError perr = sim_packet_parse_quoted (pkt->data, pkt->len, &info);
+      g_return_val_if_fail (perr == SIM_PACKET_OK, (sim_packet_free (pkt), SIM_NET_ERR_NO_ROUTE));
+      dst = info.dst;
+    }
+  SimIface *local;
+  SimIface *out = sim_node_next_hop (node, dst, &local);
+  return sim_node_output_hop (node, pkt, local, out);
 }
 
 gboolean

@@ -65,9 +65,13 @@ sim_udp_sendto (SimUdpSocket *sock, const SimSockAddr *to, const void *data, gsi
                    "UDP datagram of %" G_GSIZE_FORMAT " bytes exceeds %d", len, SIM_UDP_MAX_PAYLOAD);
       return FALSE;
     }
+  /* The next hop is asked once, for the source address (as
+   * sim_node_source_for) and for sending. */
+  SimIface *local;
+  SimIface *out = sim_node_next_hop (node, to->ip, &local);
   SimSockAddr src = sock->local;
   if (src.ip == SIM_IP4_ANY)
-    src.ip = sim_node_source_for (node, to->ip);
+    src.ip = local ? to->ip : out ? out->addr : SIM_IP4_ANY;
   if (src.ip == SIM_IP4_ANY)
     {
       char b[SIM_SOCKADDR_STRLEN];
@@ -78,7 +82,7 @@ sim_udp_sendto (SimUdpSocket *sock, const SimSockAddr *to, const void *data, gsi
     }
   SimPacket *pkt = sim_packet_new_udp_in (node->net->pool, &src, to, sim_node_next_ip_id (node),
                                           64, data, len);
-  if (sim_node_output (node, pkt) != SIM_NET_OK)
+  if (sim_node_output_hop (node, pkt, local, out) != SIM_NET_OK)
     {
       char b[SIM_SOCKADDR_STRLEN];
       g_set_error (error, SIM_NET_ERROR, SIM_NET_ERROR_NO_ROUTE,
