@@ -624,19 +624,22 @@ sim_world_run_until (SimWorld *w, SimTime end)
     {
       /* The smaller of the two roots; an empty queue reads as KEY_NONE,
        * above every real key (due >= 0 leaves the top bit clear). */
-      if (G_UNLIKELY (w->tm_n == 0) && w->far_n != 0)
+      gboolean take_ev;
+      if (w->tm_n == 0 && w->far_n != 0)
         far_pull (w);                         /* note 6 */
-      SimKey ek = w->ev_n ? ev_key (&w->ev[0]) : KEY_NONE;
-      SimKey tk = w->tm_n ? tm_key (&w->tm[0]) : KEY_NONE;
-      gboolean take_ev = ek < tk;
-      SimKey k = take_ev ? ek : tk;
-      if (k == KEY_NONE)
+      if (w->tm_n == 0)
         {
-          result = end == SIM_TIME_MAX ? SIM_RUN_EMPTY : SIM_RUN_DONE;
-          break;
+          if (w->ev_n == 0)
+            {
+              result = end == SIM_TIME_MAX ? SIM_RUN_EMPTY : SIM_RUN_DONE;
+              break;
+            }
+          take_ev = TRUE;
         }
+      else
+        take_ev = w->ev_n != 0 && ev_key (&w->ev[0]) < tm_key (&w->tm[0]);
 
-      SimTime due = (SimTime) (guint64) (k >> 64);
+      SimTime due = take_ev ? w->ev[0].due : w->tm[0].due;
       if (due > end)
         {
           result = SIM_RUN_DONE;
