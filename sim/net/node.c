@@ -156,6 +156,7 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->name = g_strdup (name);
   node->trace_who = g_strdup_printf ("net:%s", name);
   node->trace_who_len = strlen (node->trace_who);
+  node->trace_who_hash = sim_trace_hash_str (node->trace_who, node->trace_who_len);
   node->ifaces = g_ptr_array_new ();
   node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
   node->host_routes = sim_int_table_new ();
@@ -461,11 +462,11 @@ sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
     return;
   /* In pieces, no printf: one of the most frequent trace lines. */
   SimWorld *w = node->net->world;
-  sim_trace_begin_len (w, node->trace_who, node->trace_who_len);
-  sim_trace_str (w, what);
+  sim_trace_begin_hashed (w, node->trace_who, node->trace_who_len, node->trace_who_hash);
+  sim_trace_static (w, what);          /* a literal (net-private.h) */
   if (info)
     {
-      sim_trace_str_len (w, " ", 1);
+      sim_trace_lit (w, " ");
       sim_packet_trace (w, info);
     }
   sim_trace_end (w);
