@@ -842,6 +842,65 @@ test_trace_sensitivity (void)
   g_assert_cmphex (fp[V_BASE], ==, r.h);
 }
 
+/* sim_trace_line_values is the pieces it stands for, in one call: the
+ * same text and fingerprint, and its text func runs only when the text
+ * is wanted. */
+static void
+append_rest (GString *line, gconstpointer data)
+{
+  guint *calls = (guint *) data;
+  (*calls)++;
+  g_string_append (line, " 1,2");
+}
+
+static guint64
+line_values_fingerprint (gboolean one_call, GString *text, guint *calls)
+{
+  static const guint64 v[] = { 1, 2 };
+  SimWorld *w = sim_world_new (1);
+  if (text)
+    sim_world_set_trace_func (w, collect_line, text, NULL);
+  guint64 who_hash = sim_trace_hash_str ("net:r", 5);
+  if (one_call)
+    sim_trace_line_values (w, "net:r", 5, who_hash, "fwd", v, 2, append_rest, calls);
+  else
+    {
+      sim_trace_begin_hashed (w, "net:r", 5, who_hash);
+      sim_trace_static (w, "fwd");
+      sim_trace_fold_n (w, v, 2);
+      GString *t = sim_trace_text (w);
+      if (t)
+        append_rest (t, calls);
+      sim_trace_end (w);
+    }
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_trace_line_values (void)
+{
+  g_autoptr (GString) a = g_string_new (NULL);
+  g_autoptr (GString) b = g_string_new (NULL);
+  guint calls = 0;
+  guint64 fa = line_values_fingerprint (TRUE, a, &calls);
+  g_assert_cmpuint (calls, ==, 1);
+  guint64 fb = line_values_fingerprint (FALSE, b, &calls);
+  g_assert_cmpstr (a->str, ==, "0.000000000 net:r fwd 1,2\n");
+  g_assert_cmpstr (b->str, ==, a->str);
+  g_assert_cmphex (fa, ==, fb);
+  calls = 0;
+  g_assert_cmphex (line_values_fingerprint (TRUE, NULL, &calls), ==, fa);
+  g_assert_cmpuint (calls, ==, 0);
+  FpRef r = { REF_BASIS };
+  ref_line (&r, 0, "net:r");
+  ref_str (&r, "fwd");
+  ref_fold (&r, REF_VALUE ^ 1);
+  ref_fold (&r, REF_VALUE ^ 2);
+  g_assert_cmphex (fa, ==, r.h);
+}
+
 /* A format is found by its address (trace-fold.h note 3): one whose text
  * changed at the same address breaks the contract, and every build but a
  * release build stops there rather than fold stale conversions. */
@@ -961,6 +1020,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/5-trace/fingerprint", test_trace_fingerprint);
   g_test_add_func ("/kernel/5-trace/in-pieces", test_trace_in_pieces);
   g_test_add_func ("/kernel/5-trace/sensitivity", test_trace_sensitivity);
+  g_test_add_func ("/kernel/5-trace/line-values", test_trace_line_values);
   g_test_add_func ("/kernel/5-trace/format-changed", test_trace_format_changed);
   g_test_add_func ("/kernel/5-trace/determinism", test_determinism);
   g_test_add_func ("/kernel/5-trace/duplicate-stream", test_duplicate_stream_reported);

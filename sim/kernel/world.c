@@ -656,8 +656,10 @@ sim_trace_hash_str (const char *s, gsize len)
   return fp_hash_bytes (FP_STR, s, len);
 }
 
-void
-sim_trace_begin_hashed (SimWorld *w, const char *who, gsize who_len, guint64 who_hash)
+/* sim_trace_begin_hashed, inlined into sim_trace_line_values too (a
+ * packet hop's line: a call less per line). */
+static inline G_ALWAYS_INLINE void
+line_start (SimWorld *w, const char *who, gsize who_len, guint64 who_hash)
 {
   g_assert (!w->line_open);
   g_assert (who[who_len] == '\0');
@@ -677,6 +679,12 @@ sim_trace_begin_hashed (SimWorld *w, const char *who, gsize who_len, guint64 who
   g_string_append_c (w->line, ' ');
   g_string_append_len (w->line, who, (gssize) who_len);
   g_string_append_c (w->line, ' ');
+}
+
+void
+sim_trace_begin_hashed (SimWorld *w, const char *who, gsize who_len, guint64 who_hash)
+{
+  line_start (w, who, who_len, who_hash);
 }
 
 void
@@ -752,6 +760,25 @@ sim_trace_fold_n (SimWorld *w, const guint64 *v, guint n)
   for (guint i = 0; i < n; i++)
     h = fp_fold (h, FP_VALUE ^ v[i]);
   w->fingerprint = h;
+}
+
+void
+sim_trace_line_values (SimWorld *w, const char *who, gsize who_len, guint64 who_hash,
+                       const char *what, const guint64 *v, guint n,
+                       SimTraceTextFunc text, gconstpointer data)
+{
+  line_start (w, who, who_len, who_hash);
+  const SimFmtInfo *e = sim_fmt_cache_get (&w->static_cache, what);
+  guint64 h = fp_fold (w->fingerprint, e->hash);
+  for (guint i = 0; i < n; i++)
+    h = fp_fold (h, FP_VALUE ^ v[i]);
+  w->fingerprint = h;
+  if (w->line_text)
+    {
+      g_string_append_len (w->line, what, (gssize) e->len);
+      text (w->line, data);
+    }
+  sim_trace_end (w);
 }
 
 GString *

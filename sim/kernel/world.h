@@ -211,6 +211,20 @@ GString *     sim_trace_text       (SimWorld *world);
 void          sim_trace_fold       (SimWorld *world, guint64 v);
 /* sim_trace_fold of @v[0], ..., @v[@n - 1], in one call. */
 void          sim_trace_fold_n     (SimWorld *world, const guint64 *v, guint n);
+/* A whole line in one call, for the most frequent lines (a packet hop):
+ * the same line and fingerprint as
+ *   sim_trace_begin_hashed (world, who, who_len, who_hash);
+ *   sim_trace_static (world, what);
+ *   sim_trace_fold_n (world, v, n);
+ *   [ @text (line, @data) appends the rest of the text ]
+ *   sim_trace_end (world);
+ * @text is called only when the text is wanted, and must append exactly
+ * what the values stand for. */
+typedef void (*SimTraceTextFunc) (GString *line, gconstpointer data);
+void          sim_trace_line_values (SimWorld *world, const char *who, gsize who_len,
+                                     guint64 who_hash, const char *what,
+                                     const guint64 *v, guint n,
+                                     SimTraceTextFunc text, gconstpointer data);
 /* Appends @v in decimal to @out, no printf. */
 void          sim_string_append_uint (GString *out, guint64 v);
 /* The run's fingerprint so far (SIM_FINGERPRINT_VERSION). */

@@ -750,6 +750,15 @@ sim_packet_trace (SimWorld *w, const SimPacketInfo *info)
    * ports, lengths, flags; the protocol decides which), packed, and the
    * text is made only when the trace is read. */
   guint64 v[5];
+  sim_trace_fold_n (w, v, sim_packet_trace_values (info, v));
+  GString *text = sim_trace_text (w);
+  if (text)
+    sim_packet_describe_append (text, info);
+}
+
+guint
+sim_packet_trace_values (const SimPacketInfo *info, guint64 v[5])
+{
   guint n = 0;
   v[n++] = (guint64) info->src << 32 | info->dst;
   guint64 common = (guint64) info->proto << 48;
@@ -773,10 +782,7 @@ sim_packet_trace (SimWorld *w, const SimPacketInfo *info)
       v[n++] = common | info->total_len;
       break;
     }
-  sim_trace_fold_n (w, v, n);
-  GString *text = sim_trace_text (w);
-  if (text)
-    sim_packet_describe_append (text, info);
+  return n;
 }
 
 void
