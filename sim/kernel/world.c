@@ -644,7 +644,9 @@ sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)
  * folds as the same text given each time.  Against version 2: the line
  * tag and the time are one value, strings are one fold of their hash
  * instead of a chain of their bytes, the format is folded as its hash,
- * and a '*' precision is folded (version 2 used it only to cut a %.*s).  Version 3 is as deterministic as the text (the
+ * a '*' precision is folded (version 2 used it only to cut a %.*s), and
+ * a packet hop's line (sim_trace_line_values) has no piece for the space
+ * before the packet.  Version 3 is as deterministic as the text (the
  * same values in the same order give the same hash; no address enters
  * it) and as sensitive to it (another value, string, format or order
  * gives another hash): tests/test-kernel.c, 5-trace. */
