@@ -125,10 +125,12 @@ void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *na
 /* The fingerprint's definition; stored with every run (doc/results.md).
  * 1: FNV-1a over the formatted trace text.  2: a hash of each line's
  * values (time, who, format string, arguments) as they are traced, so the
- * text is formatted only when someone reads it.  3 (now): as 2, but who
- * and each format string are folded as a hash of their text computed once
- * (a format once per world), not byte by byte on every line (world.c,
- * above sim_trace_hash_str). */
+ * text is formatted only when someone reads it.  3 (now): as 2, but every
+ * string (who, pieces, format strings, %s arguments) is folded as one
+ * value, a hash of its text, computed once for the strings that do not
+ * change (a format or a literal once per world, a name once per owner),
+ * and hot addresses are traced as values (world.c, above
+ * sim_trace_hash_str; doc/results.md). */
 #define SIM_FINGERPRINT_VERSION 3
 
 /* Appends one canonical trace line "<time> <who> <text>" and folds it into
