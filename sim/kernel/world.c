@@ -764,6 +764,17 @@ sim_trace_fold_n (SimWorld *w, const guint64 *v, guint n)
   w->fingerprint = h;
 }
 
+/* sim_trace_end, inlined into sim_trace_line_values too. */
+static inline G_ALWAYS_INLINE void
+line_end (SimWorld *w)
+{
+  g_assert (w->line_open);
+  w->line_open = FALSE;
+  w->trace_lines++;
+  if (w->line_text)
+    w->trace_func (w, w->line->str, w->trace_data);
+}
+
 void
 sim_trace_line_values (SimWorld *w, const char *who, gsize who_len, guint64 who_hash,
                        const char *what, const guint64 *v, guint n,
@@ -780,7 +791,7 @@ sim_trace_line_values (SimWorld *w, const char *who, gsize who_len, guint64 who_
       g_string_append_len (w->line, what, (gssize) e->len);
       text (w->line, data);
     }
-  sim_trace_end (w);
+  line_end (w);
 }
 
 GString *
@@ -834,11 +845,7 @@ sim_trace_printf (SimWorld *w, const char *fmt, ...)
 void
 sim_trace_end (SimWorld *w)
 {
-  g_assert (w->line_open);
-  w->line_open = FALSE;
-  w->trace_lines++;
-  if (w->line_text)
-    w->trace_func (w, w->line->str, w->trace_data);
+  line_end (w);
 }
 
 void
