@@ -177,7 +177,6 @@ sim_time_format (SimTime t, char buf[SIM_TIME_STRLEN])
  * and the compiler emits a branch-free cmp/sbb instead of two data-dependent
  * branches per comparison (note 2). */
 typedef unsigned __int128 SimKey;
-#define KEY_NONE (~(SimKey) 0)
 
 static inline SimKey
 ev_key (const EvEntry *e)
@@ -626,8 +625,8 @@ sim_world_run_until (SimWorld *w, SimTime end)
   w->stop_requested = FALSE;
   for (;;)
     {
-      /* The smaller of the two roots; an empty queue reads as KEY_NONE,
-       * above every real key (due >= 0 leaves the top bit clear). */
+      /* The smaller of the two roots, the timer heap refilled from the
+       * far buckets first when it is empty (note 6). */
       gboolean take_ev;
       if (w->tm_n == 0 && w->far_n != 0)
         far_pull (w);                         /* note 6 */
