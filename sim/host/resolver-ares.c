@@ -8,9 +8,11 @@
  * 1. What c-ares does here.  It is THE codec of the DNS bytes:
  *    ares_create_query builds each query (RD set, no EDNS: what ares_query
  *    builds with this binding's old flags), ares_expand_name decodes the
- *    questions compared in note 3, and ares_parse_a_reply /
- *    ares_parse_srv_reply parse the answers (ares_expand_name also walks
- *    the SRV records for their TTLs).  What it does NOT do any more: hold
+ *    questions compared in note 3 (unless the answer echoes the query's
+ *    question byte for byte), and ares_parse_a_reply /
+ *    ares_parse_srv_reply parse the answers (the SRV records' TTLs are
+ *    then read by a walk over names c-ares has just decoded, srv_ttls).
+ *    What it does NOT do any more: hold
  *    a channel (ares_init_options), send, receive, keep timers, match
  *    answers or pick servers.  ares_init is called only by
  *    host_resolver_system_servers, for `sipsim live`.
@@ -57,7 +59,9 @@
  *      Otherwise it must carry the attempt's wire ID and the same
  *      questions as the query (same_questions: the same QDCOUNT, and
  *      each question of the query found among the answer's, name
- *      compared case-insensitively, type and class equal); if not,
+ *      compared case-insensitively, type and class equal; an answer
+ *      whose question section is the query's, byte for byte, is that
+ *      without decoding: same_question); if not,
  *      dropped and the attempt goes on waiting.  Every datagram dropped
  *      here is counted (host_resolver_get_dropped) and logged at debug
  *      level, never traced.
@@ -87,6 +91,17 @@
  * 5. Query IDs come from the resolver's own SimRng stream, one draw per
  *    query sent (after its socket is open), so the same seed gives the
  *    same bytes; c-ares' own ID generator (OS entropy) is never used.
+ *
+ * 6. Built queries.  A phone asks the same few questions again and again
+ *    (its registrar's A and SRV names, the SRV targets), so the resolver
+ *    keeps the last BUILT_QUERIES = 8 queries c-ares built, keyed by
+ *    (type, name as given), and a lookup copies its query from there
+ *    instead of calling ares_create_query again (about 700 instructions
+ *    of 3,000 to start a query, issue 17).  The bytes are the same
+ *    either way: ares_create_query with ID 0 is a function of the name
+ *    and type only.  A new question takes the slots in turn; the cache
+ *    costs at most 8 blocks of about 40 + 2 x the name's length bytes
+ *    per resolver.  A name c-ares refuses is not kept.
  *
  * The one global: ares_library_init() is c-ares' process-wide set-up
  * (allocator hooks; on Windows, WinSock).  It holds no simulation state and
@@ -132,28 +147,44 @@
 #define RCODE_NOTIMP_   4
 #define RCODE_REFUSED_  5
 
+/* One query built by c-ares, kept for the next lookup of the same
+ * question (note 6). */
+typedef struct {
+  guint16        qtype;
+  guint          qlen;
+  char          *name;      /* as asked (c-ares keeps its case) */
+  guint8        *qbuf;      /* ares_create_query's bytes, ID 0 */
+} BuiltQuery;               /* one g_malloc block: name and qbuf follow */
+
+#define BUILT_QUERIES  8    /* note 6 */
+
 struct HostResolver {
-  SimHost     *host;
-  SimSockAddr *servers;
-  guint        n_servers;
-  SimTime      timeout;
-  guint        tries;
-  SimRng       rng;         /* wire query IDs (note 5) */
-  GList       *lookups;     /* HostDnsLookup*, in progress */
-  guint        dropped;     /* datagrams not taken as an answer (note 3) */
+  SimHost       *host;
+  SimSockAddr   *servers;
+  guint          n_servers;
+  SimTime        timeout;
+  guint          tries;
+  SimRng         rng;         /* wire query IDs (note 5) */
+  HostDnsLookup *lookups;     /* in progress, newest first (->next) */
+  guint          n_lookups;
+  guint          dropped;     /* datagrams not taken as an answer (note 3) */
+  BuiltQuery    *built[BUILT_QUERIES];   /* owned, NULL: free slot */
+  guint          built_next;  /* the slot the next new query takes */
 };
 
+/* One lookup, one g_malloc block: the struct, then @name and the query's
+ * bytes (@qbuf), freed with it. */
 struct HostDnsLookup {
   HostResolver *r;
-  char         *name;
+  HostDnsLookup *prev, *next;   /* in r->lookups */
+  const char   *name;      /* in the block */
   guint16       qtype;
   HostDnsFunc   func;
   gpointer      user_data;
-  unsigned char *qbuf;      /* the query, built once by ares_create_query
-                               (ares_free_string); its ID is set per attempt */
+  int           build_status; /* ARES_SUCCESS, or why c-ares refused the name */
+  guint8       *qbuf;      /* in the block (NULL if refused); its ID is set
+                              per attempt */
   int           qlen;
-  char         *qname;      /* its question's name as ares_expand_name
-                               gives it (ares_free_string), for note 3 */
   SimHostUdp   *udp;        /* the running attempt's socket (owned), or NULL */
   SimSockAddr   peer;       /* the running attempt's server */
   guint16       wire_id;    /* the running attempt's query ID */
@@ -162,7 +193,8 @@ struct HostDnsLookup {
   HostTimer     step_timer; /* zero-delay: handle the stored outcome */
   gboolean      reported;   /* outcome stored; step_timer pending */
   int           ares_status;
-  GByteArray   *abuf;       /* the answer of the stored outcome, if any */
+  guint8       *abuf;       /* the answer of the stored outcome (g_malloc), or NULL */
+  gsize         alen;
   SimTime       started_at;
 };
 
@@ -185,9 +217,35 @@ host_dns_status_to_string (HostDnsStatus status)
 
 /* --------------------------------------------------------- answer parsing */
 
+/* The wire length of the name at @p (RFC 1035 §4.1.4): its labels up to
+ * and including the root's zero octet, or up to and including the first
+ * pointer; 0 if it runs past @end or holds a reserved label type.  For a
+ * name ares_expand_name has decoded at this place that is exactly the
+ * enclen it gave (c-ares 1.18.1 ares_expand_name: "aptr + 1 - encoded"
+ * at the zero octet, "aptr + 2 - encoded" at the first pointer). */
+static gsize
+name_wire_len (const guint8 *p, const guint8 *end)
+{
+  const guint8 *q = p;
+  while (q < end && *q != 0 && (*q & 0xc0) == 0)
+    q += 1 + *q;
+  if (q >= end)
+    return 0;
+  if (*q == 0)
+    return (gsize) (q - p) + 1;
+  if ((*q & 0xc0) != 0xc0 || end - q < 2)
+    return 0;
+  return (gsize) (q - p) + 2;
+}
+
 /* TTLs of the SRV records of an answer, in order (ares_srv_reply has no
- * TTL in 1.18).  Walks RFC 1035 §4.1.3 records; names are skipped with
- * c-ares' own ares_expand_name, which checks its bounds. */
+ * TTL in 1.18).  Walks RFC 1035 §4.1.3 records.  Called only for an
+ * answer ares_parse_srv_reply has accepted: c-ares 1.18.1 then has
+ * decoded every name of its question and answer records with
+ * ares_expand_name at the very places this walk meets them (QDCOUNT 1,
+ * the same bounds checks as below), so the names are skipped by their
+ * wire length (name_wire_len) instead of being decoded a second time;
+ * the checks stay, for safety. */
 static guint
 srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
 {
@@ -197,11 +255,9 @@ srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
   const guint8 *p = abuf + HDR_LEN_, *end = abuf + alen;
   for (guint i = 0; i < qd + an; i++)
     {
-      char *name = NULL;
-      long enclen = 0;
-      if (ares_expand_name (p, abuf, alen, &name, &enclen) != ARES_SUCCESS)
+      gsize enclen = name_wire_len (p, end);
+      if (enclen == 0)
         return k;
-      ares_free_string (name);
       p += enclen;
       if (i < qd)
         {
@@ -228,21 +284,40 @@ srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
  * the answer has exactly one question too (QDCOUNT equal), and it is the
  * query's - name equal ignoring ASCII case (c-ares: strcasecmp on the
  * ares_expand_name forms), type and class equal.  A question that cannot
- * be decoded is no match. */
+ * be decoded is no match.
+ *
+ * Shortcut: an answer whose question section is byte for byte the
+ * query's (a server echoes it: RFC 1035 §4.1.1, and the DNS model does)
+ * matches without decoding - the same bytes (no compression pointer:
+ * ares_create_query writes none) decode to the same name, type and
+ * class.  Any other question goes through ares_expand_name as above, so
+ * the outcome is c-ares' in every case. */
 static gboolean
 same_question (const HostDnsLookup *lk, const guint8 *abuf, gsize alen)
 {
   if (sim_get_be16 (abuf + 4) != 1)
     return FALSE;
+  gsize qsec = (gsize) lk->qlen - HDR_LEN_;
+  if (alen - HDR_LEN_ >= qsec && memcmp (abuf + HDR_LEN_, lk->qbuf + HDR_LEN_, qsec) == 0)
+    return TRUE;
   char *name = NULL;
   long enclen = 0;
   if (ares_expand_name (abuf + HDR_LEN_, abuf, (int) alen, &name, &enclen) != ARES_SUCCESS)
     return FALSE;
   gboolean same = FALSE;
   const guint8 *p = abuf + HDR_LEN_ + enclen;
-  if (p + QFIXED_LEN_ <= abuf + alen)
-    same = g_ascii_strcasecmp (name, lk->qname) == 0
-           && sim_get_be16 (p) == lk->qtype && sim_get_be16 (p + 2) == C_IN_;
+  if (p + QFIXED_LEN_ <= abuf + alen && sim_get_be16 (p) == lk->qtype
+      && sim_get_be16 (p + 2) == C_IN_)
+    {
+      /* The query's name as c-ares decodes it (c-ares decodes what it
+       * encoded), only now: the shortcut above takes the usual answer. */
+      char *qname = NULL;
+      long qenclen = 0;
+      int st = ares_expand_name (lk->qbuf + HDR_LEN_, lk->qbuf, lk->qlen, &qname, &qenclen);
+      g_assert (st == ARES_SUCCESS);
+      same = g_ascii_strcasecmp (name, qname) == 0;
+      ares_free_string (qname);
+    }
   ares_free_string (name);
   return same;
 }
@@ -265,30 +340,44 @@ report (HostDnsLookup *lk, int status, const guint8 *abuf, gsize alen)
   g_assert (!lk->reported);
   attempt_close (lk);
   lk->ares_status = status;
-  if (lk->abuf)
-    g_byte_array_set_size (lk->abuf, 0);
-  else
-    lk->abuf = g_byte_array_new ();
-  if (abuf && alen > 0)
-    g_byte_array_append (lk->abuf, abuf, (guint) alen);
+  g_free (lk->abuf);   /* an earlier attempt's, handled already */
+  lk->abuf = abuf && alen > 0 ? g_memdup2 (abuf, alen) : NULL;
+  lk->alen = lk->abuf ? alen : 0;
   lk->reported = TRUE;
   host_timer_start (&lk->step_timer, 0);
+}
+
+/* Takes @lk out of r->lookups (newest first, as it was put in). */
+static void
+lookup_unlink (HostDnsLookup *lk)
+{
+  HostResolver *r = lk->r;
+  if (lk->prev)
+    lk->prev->next = lk->next;
+  else
+    r->lookups = lk->next;
+  if (lk->next)
+    lk->next->prev = lk->prev;
+  lk->prev = lk->next = NULL;
+  g_assert (r->n_lookups > 0);
+  r->n_lookups--;
+}
+
+/* Everything of @lk but its block: timers, socket, stored answer. */
+static void
+lookup_release (HostDnsLookup *lk)
+{
+  host_timer_cancel (&lk->try_timer);
+  host_timer_cancel (&lk->step_timer);
+  attempt_close (lk);
+  g_clear_pointer (&lk->abuf, g_free);
 }
 
 static void
 lookup_free (HostDnsLookup *lk)
 {
-  host_timer_cancel (&lk->try_timer);
-  host_timer_cancel (&lk->step_timer);
-  attempt_close (lk);
-  if (lk->abuf)
-    g_byte_array_unref (lk->abuf);
-  if (lk->qbuf)
-    ares_free_string (lk->qbuf);
-  if (lk->qname)
-    ares_free_string (lk->qname);
-  g_free (lk->name);
-  g_free (lk);
+  lookup_release (lk);
+  g_free (lk);          /* name and qbuf are in the block */
 }
 
 static void
@@ -296,7 +385,7 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
         const HostDnsSrv *srv, guint n_srv)
 {
   HostResolver *r = lk->r;
-  r->lookups = g_list_remove (r->lookups, lk);
+  lookup_unlink (lk);
   HostDnsResult res = {
     .status = status, .name = lk->name, .qtype = lk->qtype, .attempts = lk->attempts,
     .started_at = lk->started_at, .finished_at = host_now (r->host),
@@ -304,18 +393,17 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
   };
   HostDnsFunc func = lk->func;
   gpointer user_data = lk->user_data;
-  char *name = g_steal_pointer (&lk->name);
   /* One protocol-visible line, unchanged since the binding used a channel
    * (fingerprints).  No query ID: the outcome is what a model sees. */
   host_trace (r->host, "DNS %s %s: %s, %u records, %u queries",
-              lk->qtype == T_A_ ? "A" : lk->qtype == T_NAPTR_ ? "NAPTR" : "SRV", name,
+              lk->qtype == T_A_ ? "A" : lk->qtype == T_NAPTR_ ? "NAPTR" : "SRV", lk->name,
               host_dns_status_to_string (status),
               n_a + n_srv, lk->attempts);
-  /* The lookup and its socket go first: the callback may free @r. */
-  lookup_free (lk);
-  res.name = name;
+  /* The lookup's timers and socket go first: the callback may free @r.
+   * Its block, which holds res.name, goes after the callback. */
+  lookup_release (lk);
   func (r, &res, user_data);
-  g_free (name);
+  g_free (lk);
 }
 
 static void
@@ -330,8 +418,8 @@ next_or_finish (HostDnsLookup *lk, HostDnsStatus status)
 static void
 finish_answer (HostDnsLookup *lk)
 {
-  const guint8 *abuf = lk->abuf ? lk->abuf->data : NULL;
-  int alen = lk->abuf ? (int) lk->abuf->len : 0;
+  const guint8 *abuf = lk->abuf;
+  int alen = (int) lk->alen;
   if (lk->qtype == T_NAPTR_)
     {
       /* Only the outcome is reported (resolver.h): records present or
@@ -480,28 +568,46 @@ on_try_timeout (HostTimer *t, gpointer user_data)
   next_or_finish (lk, HOST_DNS_TIMEOUT);
 }
 
-/* Builds the query once (c-ares' codec); FALSE with @status if c-ares
- * refuses the name (ares_query reported that status). */
-static gboolean
-query_build (HostDnsLookup *lk, int *status)
+/* The query for (@qtype, @name): from r->built, or built by c-ares now
+ * and kept there (note 6).  NULL with *@status if c-ares refuses the name
+ * (ares_query reported that status); nothing is kept then. */
+static const BuiltQuery *
+query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
 {
+  for (guint i = 0; i < BUILT_QUERIES; i++)
+    {
+      const BuiltQuery *b = r->built[i];
+      if (b && b->qtype == qtype && strcmp (b->name, name) == 0)
+        return b;
+    }
   /* ID 0 here: each attempt writes its own (note 5).  rd = 1, no EDNS:
    * what ares_query built for the channel this binding used to make. */
-  int st = ares_create_query (lk->name, C_IN_, lk->qtype, 0, 1, &lk->qbuf, &lk->qlen, 0);
+  unsigned char *qbuf = NULL;
+  int qlen = 0;
+  int st = ares_create_query (name, C_IN_, qtype, 0, 1, &qbuf, &qlen, 0);
   if (st != ARES_SUCCESS)
     {
-      if (lk->qbuf)
-        ares_free_string (g_steal_pointer (&lk->qbuf));
+      if (qbuf)
+        ares_free_string (qbuf);
       *status = st;
-      return FALSE;
+      return NULL;
     }
   /* ares_create_query keeps names under 256 bytes: a query always fits
    * UDP (ares_send would otherwise have gone to TCP). */
-  g_assert (lk->qlen >= HDR_LEN_ && lk->qlen <= UDP_MAX_);
-  long enclen = 0;
-  st = ares_expand_name (lk->qbuf + HDR_LEN_, lk->qbuf, lk->qlen, &lk->qname, &enclen);
-  g_assert (st == ARES_SUCCESS);   /* c-ares decodes what it encoded */
-  return TRUE;
+  g_assert (qlen >= HDR_LEN_ && qlen <= UDP_MAX_);
+  gsize nl = strlen (name) + 1;
+  BuiltQuery *b = g_malloc (sizeof *b + nl + (gsize) qlen);
+  b->qtype = qtype;
+  b->qlen = (guint) qlen;
+  b->name = (char *) (b + 1);
+  memcpy (b->name, name, nl);
+  b->qbuf = (guint8 *) b->name + nl;
+  memcpy (b->qbuf, qbuf, (gsize) qlen);
+  ares_free_string (qbuf);
+  g_free (r->built[r->built_next]);
+  r->built[r->built_next] = b;
+  r->built_next = (r->built_next + 1) % BUILT_QUERIES;
+  return b;
 }
 
 static void
@@ -519,10 +625,9 @@ start_attempt (HostDnsLookup *lk)
     to <<= 1;
   host_timer_start (&lk->try_timer, to);
 
-  int st;
-  if (!lk->qbuf && !query_build (lk, &st))
+  if (lk->build_status != ARES_SUCCESS)
     {
-      report (lk, st, NULL, 0);
+      report (lk, lk->build_status, NULL, 0);
       return;
     }
   g_autoptr (GError) err = NULL;
@@ -548,16 +653,34 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
               gpointer user_data)
 {
   g_return_val_if_fail (r != NULL && name != NULL && func != NULL, NULL);
-  HostDnsLookup *lk = g_new0 (HostDnsLookup, 1);
+  int st = ARES_SUCCESS;
+  const BuiltQuery *b = query_get (r, name, qtype, &st);
+  gsize nl = strlen (name) + 1, ql = b ? b->qlen : 0;
+  /* One block: the lookup, its name, its copy of the query (the ID is
+   * written into it per attempt; r->built may drop its entry meanwhile). */
+  HostDnsLookup *lk = g_malloc0 (sizeof *lk + nl + ql);
+  char *name_copy = (char *) (lk + 1);
+  memcpy (name_copy, name, nl);
+  lk->name = name_copy;
+  lk->build_status = st;
+  if (b)
+    {
+      lk->qbuf = (guint8 *) name_copy + nl;
+      memcpy (lk->qbuf, b->qbuf, ql);
+      lk->qlen = (int) ql;
+    }
   lk->r = r;
-  lk->name = g_strdup (name);
   lk->qtype = qtype;
   lk->func = func;
   lk->user_data = user_data;
   lk->started_at = host_now (r->host);
   host_timer_init (r->host, &lk->try_timer, on_try_timeout, lk);
   host_timer_init (r->host, &lk->step_timer, on_step, lk);
-  r->lookups = g_list_prepend (r->lookups, lk);
+  lk->next = r->lookups;
+  if (lk->next)
+    lk->next->prev = lk;
+  r->lookups = lk;
+  r->n_lookups++;
   start_attempt (lk);
   return lk;
 }
@@ -586,7 +709,7 @@ void
 host_dns_lookup_cancel (HostDnsLookup *lk)
 {
   g_return_if_fail (lk != NULL);
-  lk->r->lookups = g_list_remove (lk->r->lookups, lk);
+  lookup_unlink (lk);
   lookup_free (lk);
 }
 
@@ -594,7 +717,7 @@ guint
 host_resolver_get_pending (const HostResolver *r)
 {
   g_return_val_if_fail (r != NULL, 0);
-  return g_list_length (r->lookups);
+  return r->n_lookups;
 }
 
 guint
@@ -680,7 +803,9 @@ host_resolver_free (HostResolver *r)
   if (!r)
     return;
   while (r->lookups)
-    host_dns_lookup_cancel (r->lookups->data);
+    host_dns_lookup_cancel (r->lookups);
+  for (guint i = 0; i < BUILT_QUERIES; i++)
+    g_free (r->built[i]);
   g_free (r->servers);
   g_free (r);
 }
