@@ -84,11 +84,22 @@ typedef struct {
   const HostDnsSrv *srv;    /* SRV: n records in the block, targets too; else NULL */
 } CacheEntry;
 
+/* The cache's value for one key, the key's text in the same block (it is
+ * also the hash table's key).  A new answer replaces @entry in place, and
+ * a stale entry stays until then (or a flush): a resolve reads and then
+ * refills the same keys, and removing and re-inserting the key each time
+ * cost about 1,000 instructions an answer (issue 17).  The slots are
+ * bounded by the distinct names asked, as the entries were. */
+typedef struct {
+  CacheEntry *entry;        /* owned (g_free) */
+  char        key[];
+} CacheSlot;
+
 struct DeviceLocator {
   SimHost      *host;
   HostResolver *resolver;
   SimRng       *rng;
-  GHashTable   *cache;      /* "A name" / "SRV name" (lower case) -> CacheEntry */
+  GHashTable   *cache;      /* "A name" / "SRV name" (lower case) -> CacheSlot */
   GQueue        pending;    /* DeviceLocateRequest */
 };
 
@@ -189,8 +200,10 @@ cache_key_into (StepKind kind, const char *name, char *buf, gsize size, char **h
   if (plen + nlen + 1 > size)
     k = *heap = g_malloc (plen + nlen + 1);
   memcpy (k, prefix, plen);
-  for (gsize i = 0; i < nlen; i++)
-    k[plen + i] = g_ascii_tolower (name[i]);
+  for (gsize i = 0; i < nlen; i++) {
+    char c = name[i];
+    k[plen + i] = c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;   /* g_ascii_tolower */
+  }
   k[plen + nlen] = '\0';
   return k;
 }
@@ -204,14 +217,10 @@ cache_get (DeviceLocator *loc, StepKind kind, const char *name)
   char buf[CACHE_KEY_BUF];
   g_autofree char *heap = NULL;
   const char *key = cache_key_into (kind, name, buf, sizeof buf, &heap);
-  CacheEntry *e = g_hash_table_lookup (loc->cache, key);
-  if (e == NULL)
-    return NULL;
-  if (e->expires_at <= host_now (loc->host)) {
-    g_hash_table_remove (loc->cache, key);
-    return NULL;
-  }
-  return e;
+  const CacheSlot *slot = g_hash_table_lookup (loc->cache, key);
+  if (slot == NULL || slot->entry->expires_at <= host_now (loc->host))
+    return NULL;     /* a stale entry stays until its key is refilled */
+  return slot->entry;
 }
 
 /* Expiry of an answer (B17): now + the smallest TTL of the set. */
@@ -262,9 +271,26 @@ cache_put (DeviceLocator *loc, StepKind kind, const HostDnsResult *res, SimTime 
     e->srv = srv;
   }
   char buf[CACHE_KEY_BUF];
-  char *heap;
+  g_autofree char *heap = NULL;
   const char *key = cache_key_into (kind, res->name, buf, sizeof buf, &heap);
-  g_hash_table_replace (loc->cache, heap ? heap : g_strdup (key), e);
+  CacheSlot *slot = g_hash_table_lookup (loc->cache, key);
+  if (slot == NULL) {
+    gsize klen = strlen (key) + 1;
+    slot = g_malloc (sizeof *slot + klen);
+    memcpy (slot->key, key, klen);
+    slot->entry = NULL;
+    g_hash_table_insert (loc->cache, slot->key, slot);
+  }
+  g_free (slot->entry);
+  slot->entry = e;
+}
+
+static void
+cache_slot_free (gpointer p)
+{
+  CacheSlot *slot = p;
+  g_free (slot->entry);
+  g_free (slot);
 }
 
 void
@@ -284,7 +310,7 @@ device_locator_cache_size (DeviceLocator *loc)
   gpointer v;
   g_hash_table_iter_init (&it, loc->cache);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((CacheEntry *) v)->expires_at > now)
+    if (((const CacheSlot *) v)->entry->expires_at > now)
       n++;
   return n;
 }
@@ -788,7 +814,8 @@ device_locator_new (SimHost *host, HostResolver *resolver, SimRng *rng)
   loc->host = host;
   loc->resolver = resolver;
   loc->rng = rng;
-  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* keys live in their slots: freed with them */
+  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, cache_slot_free);
   g_queue_init (&loc->pending);
   return loc;
 }
