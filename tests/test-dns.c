@@ -407,6 +407,52 @@ test_built_queries_reused (void)
   dns_clear (&d);
 }
 
+/* The resolver keeps the last answer to each built query and what c-ares
+ * made of it (resolver-ares.c note 7); an answer that differs in one
+ * byte besides the ID - another address, TTL or port, same length - is
+ * decoded again, and an equal one (a new ID every time) gives the same
+ * result. */
+static void
+test_changed_answer_decoded (void)
+{
+  Dns d;
+  DnsServerConfig sc = { .order = DNS_ORDER_FIXED };
+  dns_init (&d, &sc, NULL);
+  /* 198.51.100.x: an answer holding the bytes c0 00 (192.0.x.x) is never
+   * kept (note 7), and these must be */
+  DnsRecord a1 = { .type = DNS_TYPE_A, .ip = SIM_IP4 (198, 51, 100, 10), .ttl_s = 300 };
+  DnsRecord a2 = { .type = DNS_TYPE_A, .ip = SIM_IP4 (198, 51, 100, 11), .ttl_s = 300 };
+  DnsRecord a3 = { .type = DNS_TYPE_A, .ip = SIM_IP4 (198, 51, 100, 11), .ttl_s = 299 };
+  const DnsRecord *seq[] = { &a1, &a1, &a2, &a2, &a3, &a1 };
+  Got g = { 0 };
+  for (guint k = 0; k < G_N_ELEMENTS (seq); k++)
+    {
+      dns_server_remove (d.dns, "sip.example.test", DNS_TYPE_A);
+      g_autoptr (GError) err = NULL;
+      g_assert_true (dns_server_add (d.dns, "sip.example.test", seq[k], &err));
+      run_a (&d, "sip.example.test", &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+      g_assert_cmpuint (g.n_a, ==, 1);
+      g_assert_cmpuint (g.a[0].ip, ==, seq[k]->ip);
+      g_assert_cmpuint (g.a[0].ttl_s, ==, seq[k]->ttl_s);
+    }
+  add_srv (&d, "_sip._udp.example.test", 10, 0, 5060, "a.example.test", 60);
+  const guint16 ports[] = { 5060, 5060, 5061, 5060 };
+  for (guint k = 0; k < G_N_ELEMENTS (ports); k++)
+    {
+      dns_server_remove (d.dns, "_sip._udp.example.test", DNS_TYPE_SRV);
+      add_srv (&d, "_sip._udp.example.test", 10, 0, ports[k], "a.example.test", 60);
+      run_srv (&d, "_sip._udp.example.test", &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+      g_assert_cmpuint (g.n_srv, ==, 1);
+      g_assert_cmpuint (g.srv[0].port, ==, ports[k]);
+      g_assert_cmpstr (g.srv[0].target, ==, "a.example.test");
+      g_assert_cmpuint (g.srv[0].ttl_s, ==, 60);
+    }
+  got_clear (&g);
+  dns_clear (&d);
+}
+
 static void
 test_srv (void)
 {
@@ -1333,6 +1379,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/2-answers/a-with-ttl", test_a_with_ttl);
   g_test_add_func ("/dns/2-answers/srv-sip-udp", test_srv);
   g_test_add_func ("/dns/2-answers/built-queries-reused", test_built_queries_reused);
+  g_test_add_func ("/dns/2-answers/changed-answer-decoded", test_changed_answer_decoded);
   g_test_add_func ("/dns/2-answers/srv-only", test_srv_only);
   g_test_add_func ("/dns/2-answers/nxdomain-refused", test_nxdomain_refused);
   g_test_add_func ("/dns/2-answers/empty-non-terminal-nodata", test_empty_non_terminal_nodata);

@@ -11,7 +11,9 @@
  *    questions compared in note 3 (unless the answer echoes the query's
  *    question byte for byte), and ares_parse_a_reply /
  *    ares_parse_srv_reply parse the answers (the SRV records' TTLs are
- *    then read by a walk over names c-ares has just decoded, srv_ttls).
+ *    then read by a walk over names c-ares has just decoded, srv_ttls;
+ *    an answer equal to the last one but for its ID is not parsed again,
+ *    note 7).
  *    What it does NOT do any more: hold
  *    a channel (ares_init_options), send, receive, keep timers, match
  *    answers or pick servers.  ares_init is called only by
@@ -103,6 +105,22 @@
  *    costs at most 8 blocks of about 40 + 2 x the name's length bytes
  *    per resolver.  A name c-ares refuses is not kept.
  *
+ * 7. Decoded answers.  With each built query the resolver keeps the last
+ *    answer c-ares decoded for it and what that came to (status, records,
+ *    TTLs: a Memo).  An answer equal to it in every byte but the ID - a
+ *    server gives the same answer again and again, with the query's new
+ *    ID - takes the kept result instead of ares_parse_*_reply (2,300
+ *    instructions for an A answer, 4,500 for an SRV one, issue 17).  What
+ *    c-ares makes of an answer is a function of its bytes; the ID could
+ *    enter only through a compression pointer to offset 0 or 1 (RFC 1035
+ *    §4.1.4: the bytes 0xc0 then 0x00 or 0x01), so an answer holding that
+ *    pair anywhere after the ID is never kept (a byte-level test: an
+ *    address 192.0.x.x or 192.1.x.x in an A record is enough to skip it).
+ *    The result is copied out of the memo before the callback, which may
+ *    free the resolver.  Cost: one block per kept question, the answer's
+ *    bytes plus its records (about 110 bytes for one A record, 240 for
+ *    two SRV records).
+ *
  * The one global: ares_library_init() is c-ares' process-wide set-up
  * (allocator hooks; on Windows, WinSock).  It holds no simulation state and
  * cannot change a run's results, so it is done once per process (g_once)
@@ -147,13 +165,37 @@
 #define RCODE_NOTIMP_   4
 #define RCODE_REFUSED_  5
 
+/* What an answer to an A or SRV question came to: the arguments of
+ * finish().  The SRV targets point into @text (or @heap). */
+typedef struct {
+  HostDnsStatus status;
+  guint         n_a, n_srv;
+  HostDnsA      a[MAX_RECORDS];
+  HostDnsSrv    srv[MAX_RECORDS];
+  char          text[UDP_MAX_];
+  char         *heap;       /* the targets' text when @text is too small */
+} Outcome;
+
+/* The last answer decoded for a question and what it came to (note 7):
+ * one g_malloc block, the answer's bytes, records and target text at the
+ * end. */
+typedef struct {
+  gsize         alen;
+  const guint8 *ans;        /* alen bytes (its ID is not compared) */
+  HostDnsStatus status;
+  guint         n_a, n_srv;
+  HostDnsA     *a;
+  HostDnsSrv   *srv;        /* targets in the block */
+} Memo;
+
 /* One query built by c-ares, kept for the next lookup of the same
- * question (note 6). */
+ * question (note 6), with the last answer to it (note 7). */
 typedef struct {
   guint16        qtype;
   guint          qlen;
   char          *name;      /* as asked (c-ares keeps its case) */
   guint8        *qbuf;      /* ares_create_query's bytes, ID 0 */
+  Memo          *memo;      /* owned (g_free), or NULL */
 } BuiltQuery;               /* one g_malloc block: name and qbuf follow */
 
 #define BUILT_QUERIES  8    /* note 6 */
@@ -415,6 +457,153 @@ next_or_finish (HostDnsLookup *lk, HostDnsStatus status)
     finish (lk, status, NULL, 0, NULL, 0);
 }
 
+/* The targets' text of @o: @len bytes in o->text, or in o->heap. */
+static char *
+outcome_text (Outcome *o, gsize len)
+{
+  if (len <= sizeof o->text)
+    return o->text;
+  o->heap = g_malloc (len);
+  return o->heap;
+}
+
+/* An answer to an A or SRV question into @o, by c-ares (note 1). */
+static void
+answer_decode (const guint8 *abuf, int alen, guint16 qtype, Outcome *o)
+{
+  o->n_a = o->n_srv = 0;
+  o->heap = NULL;
+  if (qtype == T_A_)
+    {
+      struct ares_addrttl ttls[MAX_RECORDS];
+      int n = MAX_RECORDS;
+      int st = ares_parse_a_reply (abuf, alen, NULL, ttls, &n);
+      if (st == ARES_ENODATA || (st == ARES_SUCCESS && n == 0))
+        o->status = HOST_DNS_NODATA;
+      else if (st != ARES_SUCCESS)
+        o->status = HOST_DNS_BAD_RESPONSE;
+      else
+        {
+          o->status = HOST_DNS_OK;
+          for (int i = 0; i < n; i++)
+            {
+              o->a[i].ip = ntohl (ttls[i].ipaddr.s_addr);
+              o->a[i].ttl_s = ttls[i].ttl < 0 ? 0 : (guint32) ttls[i].ttl;
+            }
+          o->n_a = (guint) n;
+        }
+      return;
+    }
+
+  struct ares_srv_reply *list = NULL;
+  int st = ares_parse_srv_reply (abuf, alen, &list);
+  if (st != ARES_SUCCESS || !list)
+    {
+      if (list)
+        ares_free_data (list);
+      o->status = st == ARES_ENODATA || st == ARES_SUCCESS ? HOST_DNS_NODATA
+                                                          : HOST_DNS_BAD_RESPONSE;
+      return;
+    }
+  guint32 ttls[MAX_RECORDS];
+  guint nt = srv_ttls (abuf, alen, ttls, MAX_RECORDS);
+  gsize text = 0;
+  guint n = 0;
+  for (struct ares_srv_reply *p = list; p && n < MAX_RECORDS; p = p->next, n++)
+    text += strlen (p->host) + 1;
+  char *t = outcome_text (o, text);
+  n = 0;
+  for (struct ares_srv_reply *p = list; p && n < MAX_RECORDS; p = p->next, n++)
+    {
+      o->srv[n].priority = p->priority;
+      o->srv[n].weight = p->weight;
+      o->srv[n].port = p->port;
+      gsize len = strlen (p->host) + 1;
+      memcpy (t, p->host, len);
+      o->srv[n].target = t;
+      t += len;
+      o->srv[n].ttl_s = n < nt ? ttls[n] : 0;
+    }
+  o->n_srv = n;
+  o->status = HOST_DNS_OK;
+  ares_free_data (list);
+}
+
+/* Whether what c-ares makes of @abuf cannot depend on its ID (note 7): no
+ * two bytes after the ID read as a compression pointer to offset 0 or 1
+ * (RFC 1035 §4.1.4: 0xc0 then the offset), so no name c-ares decodes
+ * can run through the ID bytes. */
+static gboolean
+memo_allowed (const guint8 *abuf, gsize alen)
+{
+  for (gsize i = 2; i + 1 < alen; i++)
+    if (abuf[i] == 0xc0 && abuf[i + 1] <= 1)
+      return FALSE;
+  return TRUE;
+}
+
+static Memo *
+memo_new (const guint8 *abuf, gsize alen, const Outcome *o)
+{
+  G_STATIC_ASSERT (sizeof (Memo) % G_ALIGNOF (HostDnsSrv) == 0);
+  G_STATIC_ASSERT (sizeof (HostDnsSrv) % G_ALIGNOF (HostDnsA) == 0);
+  gsize text = 0;
+  for (guint i = 0; i < o->n_srv; i++)
+    text += strlen (o->srv[i].target) + 1;
+  Memo *m = g_malloc (sizeof *m + o->n_srv * sizeof (HostDnsSrv) + o->n_a * sizeof (HostDnsA)
+                      + text + alen);
+  m->srv = (HostDnsSrv *) (void *) (m + 1);
+  m->a = (HostDnsA *) (void *) (m->srv + o->n_srv);
+  char *t = (char *) (m->a + o->n_a);
+  m->status = o->status;
+  m->n_a = o->n_a;
+  m->n_srv = o->n_srv;
+  if (o->n_a)
+    memcpy (m->a, o->a, o->n_a * sizeof (HostDnsA));
+  for (guint i = 0; i < o->n_srv; i++)
+    {
+      gsize len = strlen (o->srv[i].target) + 1;
+      m->srv[i] = o->srv[i];
+      memcpy (t, o->srv[i].target, len);
+      m->srv[i].target = t;
+      t += len;
+    }
+  memcpy (t, abuf, alen);
+  m->ans = (const guint8 *) t;
+  m->alen = alen;
+  return m;
+}
+
+/* @o from @m if @abuf is @m's answer but for its ID; FALSE if not. */
+static gboolean
+memo_take (const Memo *m, const guint8 *abuf, gsize alen, Outcome *o)
+{
+  if (m == NULL || m->alen != alen || alen < 2
+      || memcmp (m->ans + 2, abuf + 2, alen - 2) != 0)
+    return FALSE;
+  o->status = m->status;
+  o->n_a = m->n_a;
+  o->n_srv = m->n_srv;
+  o->heap = NULL;
+  if (m->n_a)
+    memcpy (o->a, m->a, m->n_a * sizeof (HostDnsA));
+  gsize text = 0;
+  for (guint i = 0; i < m->n_srv; i++)
+    text += strlen (m->srv[i].target) + 1;
+  char *t = outcome_text (o, text);
+  for (guint i = 0; i < m->n_srv; i++)
+    {
+      gsize len = strlen (m->srv[i].target) + 1;
+      o->srv[i] = m->srv[i];
+      memcpy (t, m->srv[i].target, len);
+      o->srv[i].target = t;
+      t += len;
+    }
+  return TRUE;
+}
+
+static BuiltQuery *built_find (HostResolver *r, const char *name, guint16 qtype);
+
 static void
 finish_answer (HostDnsLookup *lk)
 {
@@ -428,56 +617,20 @@ finish_answer (HostDnsLookup *lk)
       finish (lk, an > 0 ? HOST_DNS_OK : HOST_DNS_NODATA, NULL, 0, NULL, 0);
       return;
     }
-  if (lk->qtype == T_A_)
+  /* The outcome is copied out of the memo: the callback may free @r. */
+  Outcome o;
+  BuiltQuery *b = built_find (lk->r, lk->name, lk->qtype);
+  if (!(b && memo_take (b->memo, abuf, (gsize) alen, &o)))
     {
-      struct ares_addrttl ttls[MAX_RECORDS];
-      int n = MAX_RECORDS;
-      int st = ares_parse_a_reply (abuf, alen, NULL, ttls, &n);
-      if (st == ARES_ENODATA || (st == ARES_SUCCESS && n == 0))
+      answer_decode (abuf, alen, lk->qtype, &o);
+      if (b && memo_allowed (abuf, (gsize) alen))
         {
-          finish (lk, HOST_DNS_NODATA, NULL, 0, NULL, 0);
-          return;
+          g_free (b->memo);
+          b->memo = memo_new (abuf, (gsize) alen, &o);
         }
-      if (st != ARES_SUCCESS)
-        {
-          finish (lk, HOST_DNS_BAD_RESPONSE, NULL, 0, NULL, 0);
-          return;
-        }
-      HostDnsA a[MAX_RECORDS];
-      for (int i = 0; i < n; i++)
-        {
-          a[i].ip = ntohl (ttls[i].ipaddr.s_addr);
-          a[i].ttl_s = ttls[i].ttl < 0 ? 0 : (guint32) ttls[i].ttl;
-        }
-      finish (lk, HOST_DNS_OK, a, (guint) n, NULL, 0);
-      return;
     }
-
-  struct ares_srv_reply *list = NULL;
-  int st = ares_parse_srv_reply (abuf, alen, &list);
-  if (st != ARES_SUCCESS || !list)
-    {
-      if (list)
-        ares_free_data (list);
-      finish (lk, st == ARES_ENODATA || st == ARES_SUCCESS ? HOST_DNS_NODATA
-                                                            : HOST_DNS_BAD_RESPONSE,
-              NULL, 0, NULL, 0);
-      return;
-    }
-  guint32 ttls[MAX_RECORDS];
-  guint nt = srv_ttls (abuf, alen, ttls, MAX_RECORDS);
-  HostDnsSrv srv[MAX_RECORDS];
-  guint n = 0;
-  for (struct ares_srv_reply *p = list; p && n < MAX_RECORDS; p = p->next, n++)
-    {
-      srv[n].priority = p->priority;
-      srv[n].weight = p->weight;
-      srv[n].port = p->port;
-      srv[n].target = p->host;
-      srv[n].ttl_s = n < nt ? ttls[n] : 0;
-    }
-  finish (lk, HOST_DNS_OK, NULL, 0, srv, n);
-  ares_free_data (list);
+  g_autofree char *heap = o.heap;
+  finish (lk, o.status, o.n_a ? o.a : NULL, o.n_a, o.n_srv ? o.srv : NULL, o.n_srv);
 }
 
 /* The stored outcome of the current attempt (from step_timer). */
@@ -571,15 +724,33 @@ on_try_timeout (HostTimer *t, gpointer user_data)
 /* The query for (@qtype, @name): from r->built, or built by c-ares now
  * and kept there (note 6).  NULL with *@status if c-ares refuses the name
  * (ares_query reported that status); nothing is kept then. */
-static const BuiltQuery *
-query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
+/* r->built's entry for (@qtype, @name), or NULL. */
+static BuiltQuery *
+built_find (HostResolver *r, const char *name, guint16 qtype)
 {
   for (guint i = 0; i < BUILT_QUERIES; i++)
     {
-      const BuiltQuery *b = r->built[i];
+      BuiltQuery *b = r->built[i];
       if (b && b->qtype == qtype && strcmp (b->name, name) == 0)
         return b;
     }
+  return NULL;
+}
+
+static void
+built_free (BuiltQuery *b)
+{
+  if (b)
+    g_free (b->memo);
+  g_free (b);
+}
+
+static const BuiltQuery *
+query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
+{
+  const BuiltQuery *found = built_find (r, name, qtype);
+  if (found)
+    return found;
   /* ID 0 here: each attempt writes its own (note 5).  rd = 1, no EDNS:
    * what ares_query built for the channel this binding used to make. */
   unsigned char *qbuf = NULL;
@@ -599,12 +770,13 @@ query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
   BuiltQuery *b = g_malloc (sizeof *b + nl + (gsize) qlen);
   b->qtype = qtype;
   b->qlen = (guint) qlen;
+  b->memo = NULL;
   b->name = (char *) (b + 1);
   memcpy (b->name, name, nl);
   b->qbuf = (guint8 *) b->name + nl;
   memcpy (b->qbuf, qbuf, (gsize) qlen);
   ares_free_string (qbuf);
-  g_free (r->built[r->built_next]);
+  built_free (r->built[r->built_next]);
   r->built[r->built_next] = b;
   r->built_next = (r->built_next + 1) % BUILT_QUERIES;
   return b;
@@ -805,7 +977,7 @@ host_resolver_free (HostResolver *r)
   while (r->lookups)
     host_dns_lookup_cancel (r->lookups);
   for (guint i = 0; i < BUILT_QUERIES; i++)
-    g_free (r->built[i]);
+    built_free (r->built[i]);
   g_free (r->servers);
   g_free (r);
 }
