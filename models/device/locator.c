@@ -604,6 +604,10 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
     device_srv_order (keys, n, loc->rng, order);
   }
 
+  if (n == 0) {
+    request_next_step (req);   /* nothing to ask: this step resolved nothing */
+    return;
+  }
   /* One block: n records, n targets, n indices, the targets' text. */
   G_STATIC_ASSERT (sizeof (HostDnsSrv) % G_ALIGNOF (Target) == 0);
   G_STATIC_ASSERT (sizeof (Target) % G_ALIGNOF (guint) == 0);
@@ -611,9 +615,10 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
   for (guint i = 0; i < n; i++)
     text += recs[i].target ? strlen (recs[i].target) + 1 : 0;
   g_assert (req->srv_block == NULL);
-  req->srv_block = g_malloc0 (n * (sizeof (HostDnsSrv) + sizeof (Target) + sizeof (guint)) + text);
+  req->srv_block = g_malloc (n * (sizeof (HostDnsSrv) + sizeof (Target) + sizeof (guint)) + text);
   req->srv = req->srv_block;
   req->targets = (Target *) (void *) (req->srv + n);
+  memset (req->targets, 0, n * sizeof (Target));   /* the rest is written before it is read */
   req->srv_target = (guint *) (void *) (req->targets + n);
   char *t_text = (char *) (req->srv_target + n);
   for (guint i = 0; i < n; i++) {
@@ -780,25 +785,20 @@ device_locator_resolve (DeviceLocator *loc, const char *name, guint16 port,
    * names point there; five allocations a resolve before, issue 17). */
   static const char sip_udp[] = "_sip._udp.";
   gsize plen = sizeof sip_udp - 1;
-  DeviceLocateRequest *req = g_malloc0 (sizeof *req + (len + 1) + (plen + len + 1));
+  /* g_malloc: calloc of the whole block cost more than zeroing the struct */
+  DeviceLocateRequest *req = g_malloc (sizeof *req + (len + 1) + (plen + len + 1));
   char *text = (char *) (req + 1);
   memcpy (text, name, len);
   text[len] = '\0';
-  req->name = text;
   char *su = text + len + 1;
   memcpy (su, sip_udp, plen);
   memcpy (su + plen, name, len);
   su[plen + len] = '\0';
-  req->sip_udp_name = su;
-  req->loc = loc;
-  req->port = port;
-  req->order = order;
-  req->use_cache = use_cache;
-  req->fresh = fresh;
-  req->func = func;
-  req->user_data = user_data;
-  req->last_status = HOST_DNS_OK;
-  req->expires_at = G_MAXINT64;
+  *req = (DeviceLocateRequest) {
+    .loc = loc, .name = text, .sip_udp_name = su, .port = port, .order = order,
+    .use_cache = use_cache, .fresh = fresh, .func = func, .user_data = user_data,
+    .last_status = HOST_DNS_OK, .expires_at = G_MAXINT64,
+  };
   SimIp4 ip;
   if (!sim_ip4_parse (req->name, &ip))
     plan_steps (req);

@@ -830,22 +830,19 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
   gsize nl = strlen (name) + 1, ql = b ? b->qlen : 0;
   /* One block: the lookup, its name, its copy of the query (the ID is
    * written into it per attempt; r->built may drop its entry meanwhile). */
-  HostDnsLookup *lk = g_malloc0 (sizeof *lk + nl + ql);
+  HostDnsLookup *lk = g_malloc (sizeof *lk + nl + ql);   /* only the struct needs zeros */
   char *name_copy = (char *) (lk + 1);
   memcpy (name_copy, name, nl);
-  lk->name = name_copy;
-  lk->build_status = st;
+  *lk = (HostDnsLookup) {
+    .r = r, .name = name_copy, .qtype = qtype, .func = func, .user_data = user_data,
+    .build_status = st, .started_at = host_now (r->host),
+  };
   if (b)
     {
       lk->qbuf = (guint8 *) name_copy + nl;
       memcpy (lk->qbuf, b->qbuf, ql);
       lk->qlen = (int) ql;
     }
-  lk->r = r;
-  lk->qtype = qtype;
-  lk->func = func;
-  lk->user_data = user_data;
-  lk->started_at = host_now (r->host);
   host_timer_init (r->host, &lk->try_timer, on_try_timeout, lk);
   host_timer_init (r->host, &lk->step_timer, on_step, lk);
   lk->next = r->lookups;
