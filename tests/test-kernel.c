@@ -558,6 +558,103 @@ test_timer_ops_in_callbacks (gconstpointer wide)
   cb_model = NULL;
 }
 
+/* 6,000 timers due 2^40..2^41 ns ahead all start in one far bucket
+ * (bit length 41), which is pulled with more entries than a pulled bucket
+ * keeps room for (world.c FAR_KEEP_CAP), so its array is given back.  A
+ * pacer due at 2^41 ns (tm_last then has bit 40 clear again) starts 6,000
+ * more, due 2^41 + 2^40 .. 2^42 ns: the same bucket again, grown from
+ * nothing.  A third of the first wave is cancelled and a third restarted
+ * before the run; the order must be the reference's (due, last start). */
+enum { LB_N = 6000 };
+
+typedef struct {
+  Rec      *rec;
+  SimTimer  t[2 * LB_N + 1];   /* the last one: the pacer */
+  Tagged    tags[2 * LB_N + 1];
+  SimTime   due[2 * LB_N + 1];   /* reference; SIM_TIME_MAX: cancelled */
+  int       order[2 * LB_N + 1];
+  int       stamp;
+  gboolean  second;
+} LargeBucket;
+
+static LargeBucket *lb_model;
+
+static void
+on_lb_timer (SimTimer *timer, gpointer data)
+{
+  LargeBucket *m = lb_model;
+  Tagged *tg = data;
+  rec_note (tg->rec, tg->tag);
+  if (tg->tag != 2 * LB_N)
+    return;
+  m->second = TRUE;
+  for (int i = LB_N; i < 2 * LB_N; i++)
+    {
+      sim_timer_start_at (&m->t[i], m->due[i]);
+      m->order[i] = m->stamp++;
+    }
+}
+
+static void
+test_timer_large_bucket (void)
+{
+  LargeBucket *m = g_new0 (LargeBucket, 1);
+  lb_model = m;
+  Rec r;
+  rec_init (&r, 1);
+  m->rec = &r;
+  SimRng rng;
+  sim_rng_init (&rng, 41, "test/large-bucket");
+  const guint64 b40 = G_GUINT64_CONSTANT (1) << 40;
+  for (int i = 0; i <= 2 * LB_N; i++)
+    {
+      m->tags[i] = (Tagged) { &r, i };
+      sim_timer_init (&m->t[i], r.w, on_lb_timer, &m->tags[i]);
+      m->due[i] = (SimTime) ((i < LB_N ? b40 : 3 * b40) + sim_rng_below (&rng, b40));
+    }
+  m->due[2 * LB_N] = (SimTime) (2 * b40);
+  for (int i = 0; i < LB_N; i++)
+    {
+      sim_timer_start_at (&m->t[i], m->due[i]);
+      m->order[i] = m->stamp++;
+    }
+  sim_timer_start_at (&m->t[2 * LB_N], m->due[2 * LB_N]);
+  m->order[2 * LB_N] = m->stamp++;
+  for (int i = 0; i < LB_N; i++)
+    switch (sim_rng_below (&rng, 3))
+      {
+      case 0:
+        sim_timer_cancel (&m->t[i]);
+        m->due[i] = SIM_TIME_MAX;
+        break;
+      case 1:
+        m->due[i] = (SimTime) (b40 + sim_rng_below (&rng, b40));
+        sim_timer_start_at (&m->t[i], m->due[i]);
+        m->order[i] = m->stamp++;
+        break;
+      default:
+        break;
+      }
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_true (m->second);
+  Ref *ref = g_new (Ref, 2 * LB_N + 1);
+  guint n = 0;
+  for (int i = 0; i <= 2 * LB_N; i++)
+    if (m->due[i] != SIM_TIME_MAX)
+      ref[n++] = (Ref) { m->due[i], m->order[i] * (2 * LB_N + 1) + i };   /* by start order */
+  qsort (ref, n, sizeof (Ref), (int (*) (const void *, const void *)) ref_cmp);
+  g_assert_cmpuint (r.log->len, ==, n);
+  for (guint k = 0; k < n; k++)
+    {
+      g_assert_cmpint (g_array_index (r.log, int, k), ==, ref[k].idx % (2 * LB_N + 1));
+      g_assert_cmpint (g_array_index (r.times, SimTime, k), ==, ref[k].due);
+    }
+  g_free (ref);
+  rec_clear (&r);
+  g_free (m);
+  lb_model = NULL;
+}
+
 /* ---------------------------------------------------- 3-zero-delay */
 
 typedef struct { Rec *rec; int runs; int max; } Spinner;
@@ -1171,6 +1268,7 @@ main (int argc, char **argv)
                         test_timer_ops_in_callbacks);
   g_test_add_data_func ("/kernel/2-timer/ops-in-callbacks-wide", GINT_TO_POINTER (TRUE),
                         test_timer_ops_in_callbacks);
+  g_test_add_func ("/kernel/2-timer/large-bucket", test_timer_large_bucket);
   g_test_add_func ("/kernel/3-zero-delay/no-starvation", test_zero_delay_no_starvation);
   g_test_add_func ("/kernel/3-zero-delay/stalled", test_zero_delay_stalled);
   g_test_add_func ("/kernel/4-run/until-bounds", test_run_until_bounds);

@@ -439,6 +439,9 @@ tm_push (SimWorld *w, const TmEntry *e)
   tm_sift_up (w->tm, i, e);
 }
 
+/* Entries a pulled bucket keeps room for (96 KiB). */
+#define FAR_KEEP_CAP 4096
+
 /* Note 6: the heap is empty (no dead root either); moves the earliest far
  * timers into it. */
 static void
@@ -463,6 +466,15 @@ far_pull (SimWorld *w)
         tm_push (w, &k->v[i]);
       else
         far_add (w, &k->v[i]);
+    }
+  /* A large bucket is pulled rarely (the high ones cover long spans) and
+   * its entries now sit in lower buckets: give its room back rather than
+   * keep a peak's worth of capacity in every bucket. */
+  if (k->cap > FAR_KEEP_CAP)
+    {
+      g_free (k->v);
+      k->v = NULL;
+      k->cap = 0;
     }
 }
 
