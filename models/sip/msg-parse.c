@@ -529,8 +529,10 @@ parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
       /* callid = word [ "@" word ]: no whitespace inside. */
       if (v.len == 0)
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "empty Call-ID");
+      /* One range test per byte: LWS bytes (SP HT CR LF) are all below
+       * 0x21, so "not LWS and 0x21..0x7e" is just the range. */
       for (gsize i = 0; i < v.len; i++)
-        if (LWS (v.p[i]) || (guint8) v.p[i] < 0x21 || (guint8) v.p[i] > 0x7e)
+        if ((guint8) ((guint8) v.p[i] - 0x21) > 0x7e - 0x21)
           FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID holds whitespace or a control byte");
       m->call_id = v;
       return TRUE;
@@ -753,17 +755,23 @@ sip_msg_header_line_ (SipMsg *m, const char *ls, const char *colon, const char *
   const char *ne = colon;
   while (ne > ls && SIP_CC (ne[-1], CC_WS))
     ne--;
-  if (ne == ls)
-    FAIL (SIP_PARSE_ERROR_HEADER, "empty header name");
-  for (const char *c = ls; c < ne; c++)
-    if (!SIP_CC (*c, CC_TOKEN))
-      FAIL (SIP_PARSE_ERROR_HEADER, "bad header name \"%.*s\"", (int) MIN (ne - ls, 40), ls);
   SipStr name = sip_str (ls, (gsize) (ne - ls));
+  if (def == SIP_HDR_DEF_UNKNOWN)
+    def = sip_hdr_def_lookup (name.p, name.len);
+  /* A name found in the table equals a table name but for case, so it is
+   * a token already (sip_lower folds only A-Z); only the others are
+   * checked byte by byte, with the same errors. */
+  if (def < 0)
+    {
+      if (ne == ls)
+        FAIL (SIP_PARSE_ERROR_HEADER, "empty header name");
+      for (const char *c = ls; c < ne; c++)
+        if (!SIP_CC (*c, CC_TOKEN))
+          FAIL (SIP_PARSE_ERROR_HEADER, "bad header name \"%.*s\"", (int) MIN (ne - ls, 40), ls);
+    }
   SipStr v = sip_str_trim (colon + 1, le);
   m->folded |= folded;
 
-  if (def == SIP_HDR_DEF_UNKNOWN)
-    def = sip_hdr_def_lookup (name.p, name.len);
   if (def > 0 && (sip_hdr_defs[def].flags & SIP_HDEF_LIST))
     return add_list (m, def, name, v.p, v.p + v.len, defer, error);
   return add_value (m, def, name, v, defer, error);
@@ -901,7 +909,12 @@ sip_msg_alloc_ (gsize len)
 {
   /* One allocation: struct, inline arrays, bytes (msg-private.h note 1).
    * Only the scalar fields are initialised; arrays are filled as used. */
-  SipMsg *m = g_malloc (sizeof (SipMsg) + len + 1);
+  /* Rounded up to a 1 KiB size class: a SipMsg is far above glibc's
+   * tcache and fast-bin sizes, and a freed block of exactly the size the
+   * next message asks for is reused at once (unsorted-bin exact fit)
+   * instead of being sorted into the large bins and split again. */
+  gsize size = (sizeof (SipMsg) + len + 1 + 1023) & ~(gsize) 1023;
+  SipMsg *m = g_malloc (size);
   memset (m, 0, G_STRUCT_OFFSET (SipMsg, hdr_inline));
   m->ref = 1;
   m->max_forwards = m->expires = m->min_expires = m->retry_after = m->flow_timer = -1;
