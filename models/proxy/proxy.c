@@ -521,6 +521,26 @@ check_auth (SipProxy *p, SipTxn *txn, const SipMsg *req, const SimSockAddr *src,
   return 401;
 }
 
+/* "user@host" with the host in lower case, newly allocated: what
+ * g_strdup_printf ("%.*s@%s", user, g_ascii_strdown (host)) gives (each
+ * part ends at a NUL, as "%.*s" and g_strndup() end it), without printf:
+ * every REGISTER makes one. */
+static char *
+aor_of (SipStr user, SipStr host)
+{
+  gsize ulen = user.p ? strnlen (user.p, user.len) : 0;
+  gsize hlen = host.p ? strnlen (host.p, host.len) : 0;
+  char *aor = g_malloc (ulen + 1 + hlen + 1), *d = aor;
+  if (ulen)
+    memcpy (d, user.p, ulen);
+  d += ulen;
+  *d++ = '@';
+  for (gsize i = 0; i < hlen; i++)
+    *d++ = g_ascii_tolower (host.p[i]);
+  *d = '\0';
+  return aor;
+}
+
 static void
 handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *from)
 {
@@ -533,9 +553,7 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
       respond_simple (p, txn, req, &from->addr, 400);
       return;
     }
-  g_autofree char *host_lc = g_ascii_strdown (to->uri.host.p, (gssize) to->uri.host.len);
-  g_autofree char *aor = g_strdup_printf ("%.*s@%s", (int) to->uri.user.len,
-                                          to->uri.user.p, host_lc);
+  g_autofree char *aor = aor_of (to->uri.user, to->uri.host);
 
   if (p->cfg.n_users > 0 && check_auth (p, txn, req, &from->addr, to->uri.user) != 0)
     return;
