@@ -909,13 +909,11 @@ sip_msg_alloc_ (gsize len)
 {
   /* One allocation: struct, inline arrays, bytes (msg-private.h note 1).
    * Only the scalar fields are initialised; arrays are filled as used. */
-  /* Rounded up to a 1 KiB size class: a SipMsg is far above glibc's
-   * tcache and fast-bin sizes, and a freed block of exactly the size the
-   * next message asks for is reused at once (unsorted-bin exact fit)
-   * instead of being sorted into the large bins and split again. */
-  gsize size = (sizeof (SipMsg) + len + 1 + 1023) & ~(gsize) 1023;
-  SipMsg *m = g_malloc (size);
+  gsize size = sizeof (SipMsg) + len + 1;
+  gboolean block = size <= SIP_MSG_BLOCK;
+  SipMsg *m = block ? sip_msg_block_get_ () : g_malloc (size);
   memset (m, 0, G_STRUCT_OFFSET (SipMsg, hdr_inline));
+  m->block = block;
   m->ref = 1;
   m->max_forwards = m->expires = m->min_expires = m->retry_after = m->flow_timer = -1;
   m->content_length = -1;
