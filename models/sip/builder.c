@@ -299,26 +299,12 @@ sip_builder_free (SipBuilder *b)
   g_free (b);
 }
 
-/* Whether @fmt has only the conversions %s, %.*s, %u and %% (every header
- * a model adds; builder.h), which append_simple() formats by hand. */
+/* printf of @fmt, byte for byte, if it has only the conversions %s,
+ * %.*s, %u and %% (every header a model adds; builder.h), formatted by
+ * hand in one pass: a message is built for every request and answer, so
+ * this is on the hot path.  FALSE at the first other conversion, with
+ * the text appended so far still in @b (the caller drops it). */
 static gboolean
-format_is_simple (const char *fmt)
-{
-  for (const char *p = strchr (fmt, '%'); p; p = strchr (p, '%'))
-    {
-      if (p[1] == 's' || p[1] == 'u' || p[1] == '%')
-        p += 2;
-      else if (p[1] == '.' && p[2] == '*' && p[3] == 's')
-        p += 4;
-      else
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* printf of a simple format (format_is_simple), byte for byte: a message
- * is built for every request and answer, so this is on the hot path. */
-static void
 append_simple (SipBuilder *b, const char *fmt, va_list *ap)
 {
   const char *p = fmt;
@@ -341,15 +327,18 @@ append_simple (SipBuilder *b, const char *fmt, va_list *ap)
           put_c (b, '%');
           p = q + 2;
         }
-      else
+      else if (q[1] == '.' && q[2] == '*' && q[3] == 's')
         {
           int n = va_arg (*ap, int);
           const char *v = va_arg (*ap, const char *);
           put (b, v, n < 0 ? strlen (v) : strnlen (v, (gsize) n));
           p = q + 4;
         }
+      else
+        return FALSE;
     }
   put_str (b, p);
+  return TRUE;
 }
 
 void
@@ -359,16 +348,15 @@ sip_builder_add (SipBuilder *b, const char *name, const char *fmt, ...)
   va_list ap;
   gsize nlen = strlen (name);
   gsize off = line_begin (b, name, nlen);
+  gsize value = b->len;
   va_start (ap, fmt);
-  if (format_is_simple (fmt))
+  va_list walk;
+  va_copy (walk, ap);
+  gboolean simple = append_simple (b, fmt, &walk);
+  va_end (walk);
+  if (!simple)
     {
-      va_list walk;
-      va_copy (walk, ap);
-      append_simple (b, fmt, &walk);
-      va_end (walk);
-    }
-  else
-    {
+      b->len = value;       /* drop what the simple pass wrote */
       g_autofree char *v = g_strdup_vprintf (fmt, ap);
       put_str (b, v);
     }

@@ -268,8 +268,12 @@ sip_parse_host (const char *p, gsize len, SipHostType *type)
       *type = SIP_HOST_IPV6;
       return TRUE;
     }
-  gboolean numeric = TRUE;
+  /* One pass checks the name and, while every byte is a digit or '.',
+   * the dotted quad too (what parse_ipv4() would say of the same bytes:
+   * four parts of 1-3 digits up to 255). */
+  gboolean numeric = TRUE, quad = TRUE;
   gsize label = 0, top = 0;
+  guint parts = 0, v = 0;
   for (gsize i = 0; i < len; i++)
     {
       char c = p[i];
@@ -277,20 +281,30 @@ sip_parse_host (const char *p, gsize len, SipHostType *type)
         {
           if (label == 0)
             return FALSE;       /* empty label */
+          if (++parts > 3)
+            quad = FALSE;
           label = 0;
+          v = 0;
           continue;
         }
-      if (!SIP_CC (c, CC_HOST))
+      guint16 cls = sip_cc[(guint8) c];
+      if (!(cls & CC_HOST))
         return FALSE;
       if (label == 0)
         top = i;
       label++;
-      if (!SIP_CC (c, CC_DIGIT))
+      if (!(cls & CC_DIGIT))
         numeric = FALSE;
+      else
+        {
+          v = v * 10 + (guint) (c - '0');
+          if (label > 3 || v > 255)
+            quad = FALSE;
+        }
     }
   if (numeric)
     {
-      if (!parse_ipv4 (p, len))
+      if (!quad || parts != 3 || label == 0)
         return FALSE;
       *type = SIP_HOST_IPV4;
       return TRUE;
