@@ -79,7 +79,14 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
   const char *e = p + len, *s = p, *t;
   memset (v, 0, sizeof *v);
 
-  /* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+  /* sent-protocol = protocol-name SLASH protocol-version SLASH transport.
+   * Nearly every Via writes it "SIP/2.0/" with no LWS around the slashes:
+   * then the token steps below would end where this ends. */
+  if (len >= 8 && sip_caseeq_n (s, "SIP/", 4) && memcmp (s + 4, "2.0/", 4) == 0)
+    {
+      s = sip_skip_lws (s + 8, e);
+      goto transport;
+    }
   t = scan_token (s, e);
   if (t - s != 3 || !sip_caseeq_n (s, "SIP", 3))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": protocol is not SIP", (int) MIN (len, 80), p);
@@ -92,6 +99,7 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
   s = t;
   if (!expect_slash (&s, e))
     goto bad;
+transport:
   t = scan_token (s, e);
   if (t == s)
     goto bad;
@@ -102,18 +110,19 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
     goto bad;
   s = sip_skip_lws (s, e);
   const char *h = s;
+  SipHostType ht;
+  gboolean host_ok;
   if (s < e && *s == '[')
     {
       const char *rb = memchr (s, ']', (gsize) (e - s));
       if (rb == NULL)
         goto bad;
       s = rb + 1;
+      host_ok = sip_parse_host (h, (gsize) (s - h), &ht);
     }
   else
-    while (s < e && SIP_CC (*s, CC_HOST))
-      s++;
-  SipHostType ht;
-  if (!sip_parse_host (h, (gsize) (s - h), &ht))
+    s = sip_scan_host (h, e, &ht, &host_ok);
+  if (!host_ok)
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad sent-by host", (int) MIN (len, 80), p);
   v->host = sip_str (h, (gsize) (s - h));
   s = sip_skip_lws (s, e);
@@ -508,6 +517,32 @@ deferrable (SipHeaderId id)
     }
 }
 
+/* Whether every byte of [p, p+n) is in 0x21..0x7e (LWS bytes, SP HT CR
+ * LF, are all below it, so this is also "no whitespace").  Eight bytes a
+ * step: byte b is outside iff b - 0x21 borrows (b < 0x21), b + 1 reaches
+ * 0x80 (b == 0x7f) or b has its top bit set; a borrow or carry into the
+ * next byte comes only from a byte that is outside already, so a word is
+ * flagged iff it holds such a byte.  A Call-ID is checked on every
+ * message. */
+static gboolean
+all_visible (const char *p, gsize n)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      guint64 w;
+      memcpy (&w, p + i, 8);
+      if (((w - 0x21 * ones) | (w + ones) | w) & high)
+        return FALSE;
+    }
+  for (; i < n; i++)
+    if ((guint8) ((guint8) p[i] - 0x21) > 0x7e - 0x21)
+      return FALSE;
+  return TRUE;
+}
+
 /* Parses one value of an eager header into its struct. */
 static gboolean
 parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
@@ -529,11 +564,8 @@ parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
       /* callid = word [ "@" word ]: no whitespace inside. */
       if (v.len == 0)
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "empty Call-ID");
-      /* One range test per byte: LWS bytes (SP HT CR LF) are all below
-       * 0x21, so "not LWS and 0x21..0x7e" is just the range. */
-      for (gsize i = 0; i < v.len; i++)
-        if ((guint8) ((guint8) v.p[i] - 0x21) > 0x7e - 0x21)
-          FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID holds whitespace or a control byte");
+      if (!all_visible (v.p, v.len))
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID holds whitespace or a control byte");
       m->call_id = v;
       return TRUE;
     case SIP_HDR_CSEQ:

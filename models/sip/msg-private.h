@@ -254,6 +254,11 @@ gboolean sip_params_parse    (SipStr params, const char *const *names, const gsi
                               guint n, SipStr *values, guint32 *found);
 /* Host (reg-name, IPv4 or IPv6 reference) filling exactly [p, p+len). */
 gboolean sip_parse_host      (const char *p, gsize len, SipHostType *type);
+/* The longest run of CC_HOST bytes from @p (before @e): returns its end,
+ * and sets *@ok to what sip_parse_host() says of the run (FALSE for an
+ * empty one) and, if it is a host, *@type.  One pass where "scan, then
+ * parse" would be two. */
+const char *sip_scan_host    (const char *p, const char *e, SipHostType *type, gboolean *ok);
 /* IPv6address without brackets filling exactly [p, p+len) (§25.1). */
 gboolean sip_parse_ipv6      (const char *p, gsize len);
 /* 1*DIGIT filling the slice, value <= @max. */

@@ -256,6 +256,70 @@ sip_parse_ipv6 (const char *p, gsize len)
   return gap ? groups < 8 : groups == 8;
 }
 
+const char *
+sip_scan_host (const char *p, const char *e, SipHostType *type, gboolean *ok)
+{
+  /* One pass finds the run's end and checks its labels.  While every
+   * byte is a digit or '.' it also reads the dotted quad (what
+   * parse_ipv4() says of the same bytes: four parts of 1-3 digits up to
+   * 255); at the first other host byte the name is a domain and the
+   * second loop only follows the labels. */
+  gboolean numeric = TRUE, quad = TRUE, empty_label = FALSE;
+  const char *s = p, *top = p;
+  gsize label = 0;
+  guint parts = 0, v = 0;
+  for (; s < e; s++)
+    {
+      char c = *s;
+      if (c >= '0' && c <= '9')
+        {
+          if (label == 0)
+            top = s;
+          label++;
+          v = v * 10 + (guint) (c - '0');
+          if (label > 3 || v > 255)
+            quad = FALSE;
+        }
+      else if (c == '.')
+        {
+          if (label == 0)
+            empty_label = TRUE;
+          if (++parts > 3)
+            quad = FALSE;
+          label = 0;
+          v = 0;
+        }
+      else
+        break;
+    }
+  if (s < e && SIP_CC (*s, CC_HOST))
+    {
+      numeric = FALSE;
+      for (; s < e; s++)
+        {
+          char c = *s;
+          if (!SIP_CC (c, CC_HOST))
+            break;
+          if (c == '.')
+            {
+              if (label == 0)
+                empty_label = TRUE;
+              label = 0;
+              continue;
+            }
+          if (label == 0)
+            top = s;
+          label++;
+        }
+    }
+  /* toplabel = ALPHA ... (a trailing '.' is allowed). */
+  *ok = s != p && !empty_label
+        && (numeric ? quad && parts == 3 && label > 0 : SIP_CC (*top, CC_ALPHA));
+  if (*ok)
+    *type = numeric ? SIP_HOST_IPV4 : SIP_HOST_DOMAIN;
+  return s;
+}
+
 gboolean
 sip_parse_host (const char *p, gsize len, SipHostType *type)
 {
@@ -268,51 +332,11 @@ sip_parse_host (const char *p, gsize len, SipHostType *type)
       *type = SIP_HOST_IPV6;
       return TRUE;
     }
-  /* One pass checks the name and, while every byte is a digit or '.',
-   * the dotted quad too (what parse_ipv4() would say of the same bytes:
-   * four parts of 1-3 digits up to 255). */
-  gboolean numeric = TRUE, quad = TRUE;
-  gsize label = 0, top = 0;
-  guint parts = 0, v = 0;
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = p[i];
-      if (c == '.')
-        {
-          if (label == 0)
-            return FALSE;       /* empty label */
-          if (++parts > 3)
-            quad = FALSE;
-          label = 0;
-          v = 0;
-          continue;
-        }
-      guint16 cls = sip_cc[(guint8) c];
-      if (!(cls & CC_HOST))
-        return FALSE;
-      if (label == 0)
-        top = i;
-      label++;
-      if (!(cls & CC_DIGIT))
-        numeric = FALSE;
-      else
-        {
-          v = v * 10 + (guint) (c - '0');
-          if (label > 3 || v > 255)
-            quad = FALSE;
-        }
-    }
-  if (numeric)
-    {
-      if (!quad || parts != 3 || label == 0)
-        return FALSE;
-      *type = SIP_HOST_IPV4;
-      return TRUE;
-    }
-  /* toplabel = ALPHA ... (a trailing '.' is allowed). */
-  if (!SIP_CC (p[top], CC_ALPHA))
+  gboolean ok;
+  SipHostType t;
+  if (sip_scan_host (p, p + len, &t, &ok) != p + len || !ok)
     return FALSE;
-  *type = SIP_HOST_DOMAIN;
+  *type = t;
   return TRUE;
 }
 
@@ -447,17 +471,18 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
 
   /* host */
   const char *h = s;
+  gboolean host_ok;
   if (h < e && *h == '[')
     {
       const char *rb = memchr (h, ']', (gsize) (e - h));
       if (rb == NULL)
         return uri_error (error, p, len, "unterminated IPv6 reference");
       s = rb + 1;
+      host_ok = sip_parse_host (h, (gsize) (s - h), &out->host_type);
     }
   else
-    while (s < e && SIP_CC (*s, CC_HOST))
-      s++;
-  if (!sip_parse_host (h, (gsize) (s - h), &out->host_type))
+    s = sip_scan_host (h, e, &out->host_type, &host_ok);
+  if (!host_ok)
     return uri_error (error, p, len, s == h ? "empty host" : "bad host");
   out->host = sip_str (h, (gsize) (s - h));
 
