@@ -179,7 +179,8 @@ line_end (SipBuilder *b, gsize off, gsize name_len, int def, guint at)
         b->lines = g_renew (Line, b->lines, cap);
       b->cap_lines = cap;
     }
-  memmove (&b->lines[at + 1], &b->lines[at], sizeof (Line) * (b->n_lines - at));
+  if (at < b->n_lines)
+    memmove (&b->lines[at + 1], &b->lines[at], sizeof (Line) * (b->n_lines - at));
   b->lines[at] = (Line) { (guint) off, (guint) (b->len - off), (guint) name_len, def };
   b->n_lines++;
 }
@@ -432,20 +433,27 @@ put_via_with_received (SipBuilder *b, const SipMsg *req, const char *src_ip, gui
   SipStr raw = sip_msg_header_by_id (req, SIP_HDR_VIA, 0);
   const SipVia *via = sip_msg_via (req, 0);
   gsize value = b->len;
-  gboolean quoted = FALSE;
-  gsize start = 0;
+  /* The value splits at each ';' outside a quoted string; without any
+   * '"' (nearly every Via) that is each ';', which memchr finds. */
+  gboolean plain = memchr (raw.p, '"', raw.len) == NULL, quoted = FALSE;
+  gsize start = 0, i;
   guint seg = 0;
-  for (gsize i = 0; i <= raw.len; i++)
+  for (; start <= raw.len; start = i + 1)
     {
-      if (i < raw.len)
+      if (plain)
         {
-          if (raw.p[i] == '"')
-            quoted = !quoted;
-          if (quoted || raw.p[i] != ';')
-            continue;
+          const char *semi = memchr (raw.p + start, ';', raw.len - start);
+          i = semi ? (gsize) (semi - raw.p) : raw.len;
         }
+      else
+        for (i = start; i < raw.len; i++)
+          {
+            if (raw.p[i] == '"')
+              quoted = !quoted;
+            else if (raw.p[i] == ';' && !quoted)
+              break;
+          }
       SipStr part = { raw.p + start, i - start };
-      start = i + 1;
       if (seg++ == 0)
         {
           put_unfolded (b, part);
@@ -458,8 +466,8 @@ put_via_with_received (SipBuilder *b, const SipMsg *req, const char *src_ip, gui
       gsize nlen = 0;
       while (nlen < part.len && part.p[nlen] != '=' && !g_ascii_isspace (part.p[nlen]))
         nlen++;
-      SipStr name = { part.p, nlen };
-      if (sip_str_caseeq (name, "received") || sip_str_caseeq (name, "rport"))
+      if ((nlen == 8 && sip_caseeq_n (part.p, "received", 8))
+          || (nlen == 5 && sip_caseeq_n (part.p, "rport", 5)))
         continue;
       put_c (b, ';');
       put_unfolded (b, part);
