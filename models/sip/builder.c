@@ -235,16 +235,16 @@ sip_builder_status (guint code, const char *reason)
   return status_builder (code, reason);
 }
 
-/* "@name: @v@suffix", @v unfolded (note 2); @name is a canonical name. */
+/* "Name: @v" for public header @id under its canonical name, @v unfolded
+ * (note 2).  sip_hdr_defs[id] is that name's entry (msg.c note 1), so
+ * its length and header id need no lookup. */
 static void
-add_value (SipBuilder *b, const char *name, SipStr v, const char *suffix)
+add_header (SipBuilder *b, SipHeaderId id, SipStr v)
 {
-  gsize nlen = strlen (name);
-  gsize off = line_begin (b, name, nlen);
+  const SipHdrDef *d = &sip_hdr_defs[id];
+  gsize off = line_begin (b, d->name, d->len);
   put_unfolded (b, v);
-  if (suffix)
-    put_str (b, suffix);
-  line_end (b, off, nlen, name_def (name, nlen), b->n_lines);
+  line_end (b, off, d->len, (int) id, b->n_lines);
 }
 
 void
@@ -252,10 +252,9 @@ sip_builder_copy_header (SipBuilder *b, const SipMsg *msg, SipHeaderId id)
 {
   g_return_if_fail (b != NULL && msg != NULL);
   g_return_if_fail (id > SIP_HDR_OTHER && id < SIP_HDR__COUNT);
-  const char *name = sip_header_name (id);
   for (guint i = 0; i < msg->n_hdr; i++)
     if (msg->hdr[i].id == id)
-      add_value (b, name, msg->hdr[i].value, NULL);
+      add_header (b, id, msg->hdr[i].value);
 }
 
 SipBuilder *
@@ -266,24 +265,42 @@ sip_builder_response (const SipMsg *request, guint code, const char *reason,
   g_return_val_if_fail (code >= 100 && code <= 699, NULL);
   SipBuilder *b = status_builder (code, reason);
 
-  /* §8.2.6.2: Via (all, in order), From, To, Call-ID, CSeq copied. */
-  sip_builder_copy_header (b, request, SIP_HDR_VIA);
-  sip_builder_copy_header (b, request, SIP_HDR_FROM);
+  /* §8.2.6.2: Via (all, in order), From, To, Call-ID, CSeq copied.  One
+   * walk over the request's headers: the Vias go out as met (they come
+   * first), the others are single-valued (msg-parse.c note 5 refuses a
+   * second one, in built messages too) and go out after it. */
   gboolean tag = !sip_str_present (sip_msg_to (request)->tag) && to_tag != NULL && code != 100;
+  const SipHeader *from = NULL, *to = NULL, *call_id = NULL, *cseq = NULL;
   for (guint i = 0; i < request->n_hdr; i++)
-    if (request->hdr[i].id == SIP_HDR_TO)
-      {
-        gsize off = line_begin (b, "To", 2);
-        put_unfolded (b, request->hdr[i].value);
-        if (tag)
-          {
-            put (b, ";tag=", 5);
-            put_str (b, to_tag);
-          }
-        line_end (b, off, 2, SIP_HDR_TO, b->n_lines);
-      }
-  sip_builder_copy_header (b, request, SIP_HDR_CALL_ID);
-  sip_builder_copy_header (b, request, SIP_HDR_CSEQ);
+    {
+      const SipHeader *h = &request->hdr[i];
+      switch (h->id)
+        {
+        case SIP_HDR_VIA:     add_header (b, SIP_HDR_VIA, h->value); break;
+        case SIP_HDR_FROM:    g_assert (from == NULL); from = h; break;
+        case SIP_HDR_TO:      g_assert (to == NULL); to = h; break;
+        case SIP_HDR_CALL_ID: g_assert (call_id == NULL); call_id = h; break;
+        case SIP_HDR_CSEQ:    g_assert (cseq == NULL); cseq = h; break;
+        default:              break;
+        }
+    }
+  if (from)
+    add_header (b, SIP_HDR_FROM, from->value);
+  if (to)
+    {
+      gsize off = line_begin (b, "To", 2);
+      put_unfolded (b, to->value);
+      if (tag)
+        {
+          put (b, ";tag=", 5);
+          put_str (b, to_tag);
+        }
+      line_end (b, off, 2, SIP_HDR_TO, b->n_lines);
+    }
+  if (call_id)
+    add_header (b, SIP_HDR_CALL_ID, call_id->value);
+  if (cseq)
+    add_header (b, SIP_HDR_CSEQ, cseq->value);
   return b;
 }
 
