@@ -1441,7 +1441,10 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   p->by_flow = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                       (GDestroyNotify) g_ptr_array_unref);
   p->bindings = g_ptr_array_new ();
-  p->by_aor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+  /* Looked up several times per REGISTER, never iterated (note 5 keeps
+   * the order that matters in p->bindings), so sip_str_hash's order is
+   * not seen. */
+  p->by_aor = g_hash_table_new_full (sip_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) g_ptr_array_unref);
   p->works = g_ptr_array_new ();
   p->probes_live = g_ptr_array_new ();

@@ -62,6 +62,11 @@ gboolean sip_str_caseeq  (SipStr s, const char *cstr);     /* ASCII case-insensi
 gboolean sip_str_to_u32  (SipStr s, guint32 *out);
 /* Newly allocated NUL-terminated copy; g_free() it.  NULL for absent. */
 char    *sip_str_dup     (SipStr s);
+/* A GHashFunc for NUL-terminated strings (transaction keys, AORs): a
+ * word per step where g_str_hash() takes a multiply-add per byte.  Its
+ * order differs from g_str_hash()'s, so only for tables that are never
+ * iterated, or whose order nothing sees. */
+guint    sip_str_hash    (gconstpointer key);
 
 /* ------------------------------------------------------------- errors */
 

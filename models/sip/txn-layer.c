@@ -160,30 +160,6 @@ txn_resolve_config (SipTxn *t, const SipTxnConfig *txn_cfg)
 
 /* ---------------------------------------------------------- layer */
 
-/* The match tables' hash.  Every message sent or received looks its key
- * up (and every transaction inserts and removes it); g_str_hash() takes a
- * multiply-add per byte, this one a word per step.  The tables are never
- * iterated (note 2), so their order, which the hash decides, is not seen. */
-static guint
-key_hash (gconstpointer key)
-{
-  const char *s = key;
-  gsize n = strlen (s);
-  guint64 h = 0x9e3779b97f4a7c15u ^ n;
-  for (; n >= 8; s += 8, n -= 8)
-    {
-      guint64 w;
-      memcpy (&w, s, 8);
-      h = (h ^ w) * 0xff51afd7ed558ccdu;
-      h ^= h >> 29;
-    }
-  guint64 w = 0;
-  memcpy (&w, s, n);
-  h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
-  h ^= h >> 32;
-  return (guint) h;
-}
-
 SipTxnLayer *
 sip_txn_layer_new (SimHost *host, const SipTxnConfig *config, SipTxnSendFunc send,
                    gpointer send_data)
@@ -197,8 +173,10 @@ sip_txn_layer_new (SimHost *host, const SipTxnConfig *config, SipTxnSendFunc sen
     layer->config = *config;
   layer->send = send;
   layer->send_data = send_data;
-  layer->clients = g_hash_table_new (key_hash, g_str_equal);
-  layer->servers = g_hash_table_new (key_hash, g_str_equal);
+  /* Every message sent or received looks its key up; the tables are
+   * never iterated (note 2), so sip_str_hash()'s order is not seen. */
+  layer->clients = g_hash_table_new (sip_str_hash, g_str_equal);
+  layer->servers = g_hash_table_new (sip_str_hash, g_str_equal);
   g_queue_init (&layer->all);
   return layer;
 }

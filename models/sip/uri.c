@@ -137,6 +137,26 @@ sip_str_dup (SipStr s)
   return s.p ? g_strndup (s.p, s.len) : NULL;
 }
 
+guint
+sip_str_hash (gconstpointer key)
+{
+  const char *s = key;
+  gsize n = strlen (s);
+  guint64 h = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) ^ n;
+  for (; n >= 8; s += 8, n -= 8)
+    {
+      guint64 w;
+      memcpy (&w, s, 8);
+      h = (h ^ w) * G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+      h ^= h >> 29;
+    }
+  guint64 w = 0;
+  memcpy (&w, s, n);
+  h = (h ^ w) * G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  h ^= h >> 32;
+  return (guint) h;
+}
+
 char *
 sip_copy_unfolded (char *d, SipStr v)
 {
