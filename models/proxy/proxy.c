@@ -841,7 +841,8 @@ on_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from
       handle_request (p, txn, req, from);
       return;
     }
-  Work *w = g_new0 (Work, 1);
+  /* malloc and memset, not calloc: see txn_alloc(). */
+  Work *w = memset (g_new (Work, 1), 0, sizeof (Work));
   w->p = p;
   w->txn = txn;
   w->req = sip_msg_ref (req);
@@ -952,7 +953,8 @@ binding_probe_fire (HostTimer *t, gpointer u)
       return;
     }
   p->stats.probes_sent++;
-  ProbeTx *pt = g_new0 (ProbeTx, 1);
+  /* malloc and memset, not calloc: see txn_alloc(). */
+  ProbeTx *pt = memset (g_new (ProbeTx, 1), 0, sizeof (ProbeTx));
   pt->p = p;
   pt->rec.sent_at = host_now (p->host);
   pt->rec.aor = g_strdup (b->aor);
