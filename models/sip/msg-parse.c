@@ -676,6 +676,8 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, gboolea
       }
   for (const char *q = p;;)
     {
+      while (q < e && !SIP_CC (*q, CC_LIST))     /* to the next '"', '<' or ',' */
+        q++;
       if (q < e && *q == '"')
         {
           q = sip_skip_quoted (q, e);

@@ -65,6 +65,7 @@ enum {
   CC_PARAM = 1 << 9,   /* paramchar plus '=' and ';' (the raw params slice) */
   CC_HDRS  = 1 << 10,  /* hnv-unreserved / unreserved plus '=' and '&' */
   CC_URIC  = 1 << 11,  /* uric = reserved / unreserved, plus '%' (absoluteURI) */
+  CC_LIST  = 1 << 12,  /* '"' '<' ',': where a list value's split may change */
 };
 
 extern const guint16 sip_cc[256];
@@ -101,6 +102,11 @@ sip_skip_lws (const char *p, const char *e)
 static inline const char *
 sip_skip_quoted (const char *p, const char *e)
 {
+  /* Most quoted strings hold no quoted-pair: then the end is the next
+   * '"', which memchr finds (a display name, +sip.instance). */
+  const char *q = memchr (p + 1, '"', (gsize) (e - p - 1));
+  if (q != NULL && memchr (p + 1, '\\', (gsize) (q - p - 1)) == NULL)
+    return q + 1;
   for (p++; p < e; p++)
     {
       if (*p == '"')
