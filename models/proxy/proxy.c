@@ -662,9 +662,11 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
           g_free (b->call_id);
         }
       b->contact = sip_str_dup (c->addr.uri_str);
-      /* The builder-made or parsed text parsed before: cannot fail. */
-      if (!sip_uri_parse (b->contact, strlen (b->contact), &b->uri, NULL))
-        memset (&b->uri, 0, sizeof b->uri);
+      /* The Contact's URI was parsed from these bytes (a URI holds no
+       * NUL, so the copy is all of them): moved onto the copy, not
+       * parsed again. */
+      b->uri = c->addr.uri;
+      sip_uri_rebase (&b->uri, c->addr.uri_str.p, b->contact);
       b->instance = ob ? sip_str_dup (c->instance) : NULL;
       b->reg_id = ob ? c->reg_id : -1;
       b->match_instance = sip_str_present (c->instance) ? sip_str_dup (c->instance) : NULL;

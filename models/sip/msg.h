@@ -157,6 +157,10 @@ typedef struct {
  * absoluteURI (scheme ":" 1*uric, escapes well-formed) and kept as
  * scheme_name + opaque.  Slices in @out point into @p. */
 gboolean sip_uri_parse       (const char *p, gsize len, SipUri *out, GError **error);
+/* Points every slice of @uri, parsed from the text at @from, at the same
+ * offsets of @to, a copy of that text: what sip_uri_parse() of the copy
+ * would give (a parse depends on the bytes only), without parsing again. */
+void     sip_uri_rebase      (SipUri *uri, const char *from, const char *to);
 /* Looks up a URI parameter by name (case-insensitive).  Returns TRUE if
  * present; *@value is its value, or an empty non-NULL slice for a flag
  * parameter such as "lr".  @value may be NULL. */

@@ -542,6 +542,17 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
   return TRUE;
 }
 
+void
+sip_uri_rebase (SipUri *uri, const char *from, const char *to)
+{
+  g_return_if_fail (uri != NULL && from != NULL && to != NULL);
+  SipStr *slices[] = { &uri->scheme_name, &uri->user, &uri->password, &uri->host,
+                       &uri->params, &uri->headers, &uri->opaque };
+  for (guint i = 0; i < G_N_ELEMENTS (slices); i++)
+    if (slices[i]->p != NULL)
+      slices[i]->p = to + (slices[i]->p - from);
+}
+
 /* ------------------------------------------------------------- parameters */
 
 /* The one pass behind sip_params_parse() (strict: msg-private.h says what
