@@ -309,6 +309,50 @@ test_b40_custom_parse (void)
     }
 }
 
+/* The Request-URI and To of a SIP keep-alive are built without printf in
+ * a fixed buffer (issue 17); a user and domain longer than it still go
+ * out whole (RFC 3261 sets no length limit). */
+static void
+test_b40_long_request_uri (void)
+{
+  T t;
+  t_init (&t, FALSE);
+  Script sc;
+  script_open (&sc, t.fx.proxy_host[0], 5080, SCRIPT_OK);
+  GString *dom = g_string_new (NULL);
+  for (guint i = 0; i < 20; i++)
+    g_string_append (dom, "label-long.");
+  g_string_append (dom, "test");                  /* 224 characters */
+  GString *user = g_string_new (NULL);
+  for (guint i = 0; i < 40; i++)
+    g_string_append (user, "u");
+  DeviceKaIdentity id = ident ();
+  id.domain = dom->str;
+  id.user = user->str;
+  id.flow = t.o.udp;
+  for (guint k = 0; k < 2; k++)
+    {
+      /* OPTIONS: no user in the Request-URI; NOTIFY: the user's. */
+      DeviceKeepAliveType type = k == 0 ? DEVICE_KA_OPTIONS : DEVICE_KA_NOTIFY;
+      SimSockAddr to = { t.fx.proxy_ip[0], 5080 };
+      t.res.outcome = DEVICE_KA_SENT;
+      device_ka_send (t.ka, type, NULL, &to, &id, SIM_S (10), on_ka, &t);
+      sim_world_run_until (t.fx.world, host_now (t.fx.phone_host) + SIM_S (1));
+      g_assert_cmpint (t.res.outcome, ==, DEVICE_KA_ANSWERED);
+      g_assert_cmpuint (sc.rx->len, ==, k + 1);
+      SipMsg *m = sc.rx->pdata[k];
+      g_autofree char *ruri = k == 0 ? g_strconcat ("sip:", dom->str, NULL)
+                                     : g_strconcat ("sip:", user->str, "@", dom->str, NULL);
+      g_assert_true (sip_str_eq (sip_msg_request_uri_str (m), ruri));
+      g_assert_true (sip_str_eq (sip_msg_to (m)->uri_str, ruri));
+      g_assert_true (sip_str_eq (sip_msg_to (m)->uri.host, dom->str));
+    }
+  g_string_free (dom, TRUE);
+  g_string_free (user, TRUE);
+  script_close (&sc);
+  t_clear (&t);
+}
+
 static void
 test_b40_custom_send (void)
 {
@@ -461,6 +505,7 @@ main (int argc, char **argv)
   g_test_add_func ("/device/keepalive/3-stun/B23-no-answer-one-send", test_b23_stun_no_answer);
   g_test_add_func ("/device/keepalive/4-custom/B40-parse", test_b40_custom_parse);
   g_test_add_func ("/device/keepalive/4-custom/B40-send", test_b40_custom_send);
+  g_test_add_func ("/device/keepalive/4-custom/B40-long-request-uri", test_b40_long_request_uri);
   g_test_add_func ("/device/keepalive/5-api/cancel-and-free-in-callback", test_api_cancel_and_free);
   g_test_add_func ("/device/keepalive/5-api/reused-items-start-clean",
                    test_api_reused_items_start_clean);

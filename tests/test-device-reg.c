@@ -555,6 +555,38 @@ test_b7_503_retry_after (void)
   t_clear (&t);
 }
 
+/* RFC 3261 §10.2.4: the expiry granted is the one on our contact in the
+ * 2xx, found by URI comparison (§19.1.4), not by text: a registrar may
+ * write it otherwise (here the user %-escaped, a parameter only it adds)
+ * and list other contacts of the AOR first (here one on another port,
+ * which is not ours). */
+static void
+test_b4_granted_contact_written_otherwise (void)
+{
+  T t;
+  t_init (&t);
+  Script sc;
+  script_open (&sc, t.fx.proxy_host[0], 5080, SCRIPT_STATUS);
+  sc.status = 200;
+  sc.hname = "Contact";
+  sc.hvalue = "<sip:" USER "@192.168.1.10:5061>;expires=999, "
+              "<sip:%31000@192.168.1.10:5060;ob>;expires=45";
+  DeviceRegRequest rq = request_to (&t, (SimSockAddr) { t.fx.proxy_ip[0], 5080 });
+  g_assert_cmpuint (rq.contact_port, ==, 5060);
+  g_assert_cmpuint (rq.contact_ip, ==, DEVICE_FIXTURE_PHONE_IP);
+  attempt (&t, &rq, SIM_S (5));
+  g_assert_cmpint (t.res.outcome, ==, DEVICE_REG_OK);
+  g_assert_cmpuint (t.res.granted_s, ==, 45);
+  /* Neither is ours: no Expires header either, so what was asked. */
+  sc.hvalue = "<sip:" USER "@192.168.1.10:5061>;expires=999, "
+              "<sip:" USER "@192.168.1.10:5060;transport=tcp>;expires=45";
+  attempt (&t, &rq, SIM_S (5));
+  g_assert_cmpint (t.res.outcome, ==, DEVICE_REG_OK);
+  g_assert_cmpuint (t.res.granted_s, ==, 60);
+  script_close (&sc);
+  t_clear (&t);
+}
+
 /* ---------------------------------------------------------- B39 NAT */
 
 static void
@@ -642,6 +674,8 @@ main (int argc, char **argv)
   g_test_add_func ("/device/reg/1-shape/B4-contact-expires-instance", test_b4_shape_contact_expires);
   g_test_add_func ("/device/reg/1-shape/B4-expires-header-remove-old-B45", test_b4_shape_expires_header);
   g_test_add_func ("/device/reg/1-shape/B4-outbound-reg-id", test_b4_shape_outbound);
+  g_test_add_func ("/device/reg/1-shape/B4-granted-contact-written-otherwise",
+                   test_b4_granted_contact_written_otherwise);
   g_test_add_func ("/device/reg/2-attempt/B6-401-digest", test_b6_401_digest);
   g_test_add_func ("/device/reg/2-attempt/B6-401-wrong-password", test_b6_401_wrong_password);
   g_test_add_func ("/device/reg/2-attempt/B6-401-no-credentials", test_b6_401_no_credentials);

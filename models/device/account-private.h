@@ -138,8 +138,10 @@ void acc_on_expiry     (SimTimer *t, gpointer u);
 const char *acc_invariant_violation (const DeviceAccount *acc);
 
 /* Asserted at the end of every callback from the event loop (timers,
- * REGISTER and keep-alive outcomes, DNS answers, datagrams, ICMP errors):
- * aborts naming the broken invariant.  Compiled out with G_DISABLE_ASSERT,
+ * REGISTER and keep-alive outcomes, DNS answers, datagrams, ICMP errors)
+ * that may change the account (the keep-alive sends and the outcomes that
+ * change nothing are left out: account-keepalive.c note 3): aborts naming
+ * the broken invariant.  Compiled out with G_DISABLE_ASSERT,
  * as g_assert() is. */
 #ifdef G_DISABLE_ASSERT
 #define acc_check_invariants(acc) G_STMT_START { (void) (acc); } G_STMT_END

@@ -118,7 +118,9 @@
  *    Invariants (acc_invariant_violation; acc_check_invariants asserts
  *    them at the end of every callback from the event loop: timers,
  *    REGISTER outcomes, DNS answers, keep-alive outcomes, datagrams and
- *    ICMP errors, and device_account_start):
+ *    ICMP errors, and device_account_start; not after a keep-alive send
+ *    or an outcome that changes nothing, which write no field read here:
+ *    account-keepalive.c note 3):
  *
  *      stopping   (device_stop) replaces all of the below: no round, no
  *                 lookup, no timer of the account pending; the legs are

@@ -138,8 +138,11 @@ device_answer_request (DeviceAccount *acc, SipTxn *txn, SipMsg *request,
   sip_txn_respond (txn, resp);
 
   dev->stats.inbound_requests++;
-  SipStr ms = sip_msg_method_str (request);
-  g_autofree char *method = sip_str_dup (ms);
+  /* A known method's name is its text on the wire (methods are
+   * case-sensitive, §7.1): no copy then. */
+  g_autofree char *unknown = m == SIP_METHOD_UNKNOWN ? sip_str_dup (sip_msg_method_str (request))
+                                                     : NULL;
+  const char *method = unknown ? unknown : sip_method_to_string (m);
   char buf[SIM_SOCKADDR_STRLEN];
   host_trace (dev->host, "dev %s inbound %s from %s -> %u", acc->name, method,
               sim_sockaddr_to_string (&from->addr, buf), code);

@@ -386,6 +386,35 @@ on_stun (StunTransaction *txn, const StunResult *r, gpointer u)
   item_finish (it);
 }
 
+/* Room for the usual Request-URI; a longer one takes the heap. */
+#define RURI_BUF 128
+
+/* "sip:[USER@]DOMAIN" in @buf when it fits, else in a new string set in
+ * *@heap (the caller frees it): one for every SIP keep-alive, so written
+ * without printf or, usually, an allocation (issue 17). */
+static const char *
+sip_uri_text (const char *user, const char *domain, char buf[RURI_BUF], char **heap)
+{
+  gsize ul = user ? strlen (user) : 0, dl = strlen (domain);
+  gsize n = 4 + (user ? ul + 1 : 0) + dl;
+  char *out = buf;
+  *heap = NULL;
+  if (n + 1 > RURI_BUF)
+    out = *heap = g_malloc (n + 1);
+  char *w = out;
+  memcpy (w, "sip:", 4);
+  w += 4;
+  if (user)
+    {
+      memcpy (w, user, ul);
+      w += ul;
+      *w++ = '@';
+    }
+  memcpy (w, domain, dl);
+  w[dl] = '\0';
+  return out;
+}
+
 /* The SIP request of note 1. */
 static SipMsg *
 build_sip (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCustom *custom,
@@ -409,10 +438,9 @@ build_sip (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCustom *
       to_user = custom->user ? custom->user : id->user;
     }
   SipMethod m = sip_method_from_str ((SipStr) { method, strlen (method) });
-  g_autofree char *ruri = ruser ? g_strdup_printf ("sip:%s@%s", ruser, id->domain)
-                                : g_strdup_printf ("sip:%s", id->domain);
-  g_autofree char *to_uri = to_user ? g_strdup_printf ("sip:%s@%s", to_user, id->domain)
-                                    : g_strdup (ruri);
+  char rbuf[RURI_BUF];
+  g_autofree char *rheap = NULL;
+  const char *ruri = sip_uri_text (ruser, id->domain, rbuf, &rheap);
   char via[SIM_IP4_STRLEN], cip[SIM_IP4_STRLEN];
   sim_ip4_to_string (id->via_ip, via);
   sim_ip4_to_string (id->contact_ip, cip);
@@ -424,7 +452,10 @@ build_sip (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCustom *
   sip_builder_add_via (b, "UDP", via, id->via_port, branch, TRUE);
   sip_builder_add (b, "Max-Forwards", "70");
   sip_builder_add (b, "From", "<sip:%s@%s>;tag=%s", id->user, id->domain, tag);
-  sip_builder_add (b, "To", "<%s>", to_uri);
+  if (to_user)
+    sip_builder_add (b, "To", "<sip:%s@%s>", to_user, id->domain);
+  else
+    sip_builder_add (b, "To", "<sip:%s>", id->domain);
   sip_builder_add (b, "Call-ID", "%s", call_id);
   sip_builder_add (b, "CSeq", "1 %s", method);
   sip_builder_add (b, "Contact", "<sip:%s@%s:%u>", id->user, cip, id->contact_port);

@@ -363,21 +363,36 @@ finish (DeviceReg *r, DeviceRegResult *res)
     func (r, res, ud);
 }
 
-/* Note 3 of reg.h: the granted expiry for our contact. */
+/* Note 3 of reg.h: the granted expiry for our contact.  A registrar
+ * usually echoes our contact byte for byte: the same text is the same URI
+ * (the §19.1.4 comparison is reflexive, and the contact parsed, so ours
+ * does), which spares parsing ours and comparing field by field (about
+ * 1,700 instructions per 2xx, issue 17); other text is compared as URIs. */
 static guint32
 granted_expiry (const DeviceReg *r, const SipMsg *msg)
 {
   char buf[CONTACT_BUF];
   g_autofree char *heap = NULL;
   const char *ours = contact_uri (r, r->req.contact_ip, r->req.contact_port, buf, &heap);
+  gsize ours_len = strlen (ours);
   SipUri our_uri;
-  if (sip_uri_parse (ours, strlen (ours), &our_uri, NULL))
-    for (guint i = 0; i < sip_msg_contact_count (msg); i++)
-      {
-        const SipContact *c = sip_msg_contact (msg, i);
-        if (!c->star && c->expires >= 0 && sip_uri_equal (&c->addr.uri, &our_uri))
-          return (guint32) MIN (c->expires, (gint64) G_MAXUINT32);
-      }
+  int parsed = -1;                                 /* not yet tried */
+  for (guint i = 0; i < sip_msg_contact_count (msg); i++)
+    {
+      const SipContact *c = sip_msg_contact (msg, i);
+      if (c->star || c->expires < 0)
+        continue;
+      gboolean same = c->addr.uri_str.len == ours_len
+                      && memcmp (c->addr.uri_str.p, ours, ours_len) == 0;
+      if (!same)
+        {
+          if (parsed < 0)
+            parsed = sip_uri_parse (ours, ours_len, &our_uri, NULL);
+          same = parsed && sip_uri_equal (&c->addr.uri, &our_uri);
+        }
+      if (same)
+        return (guint32) MIN (c->expires, (gint64) G_MAXUINT32);
+    }
   gint64 e = sip_msg_expires (msg);
   if (e >= 0)
     return (guint32) MIN (e, (gint64) G_MAXUINT32);
