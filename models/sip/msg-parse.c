@@ -608,6 +608,17 @@ parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
     }
 }
 
+/* The ids parse_eager() has a case for; a value of any other id is only
+ * stored (no call for each element of an Allow or Supported list). */
+#define HB(id) (1u << (id))
+static const guint32 eager_ids =
+  HB (SIP_HDR_VIA) | HB (SIP_HDR_FROM) | HB (SIP_HDR_TO) | HB (SIP_HDR_CALL_ID)
+  | HB (SIP_HDR_CSEQ) | HB (SIP_HDR_CONTACT) | HB (SIP_HDR_ROUTE) | HB (SIP_HDR_RECORD_ROUTE)
+  | HB (SIP_HDR_PATH) | HB (SIP_HDR_MAX_FORWARDS) | HB (SIP_HDR_EXPIRES)
+  | HB (SIP_HDR_MIN_EXPIRES) | HB (SIP_HDR_FLOW_TIMER) | HB (SIP_HDR_RETRY_AFTER)
+  | HB (SIP_HDR_CONTENT_LENGTH);
+#undef HB
+
 /* Stores one header value and parses it if msg.h says it is eager, or,
  * with @defer, marks it for sip_msg_realize_() (msg-private.h note 3).
  * Duplicates of a single-valued header are refused here, in both cases,
@@ -638,6 +649,8 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, gboolean defer, GError **e
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s appears more than once", single);
     }
   m->seen |= bit;
+  if (!(eager_ids & bit))
+    return TRUE;
   if (defer && deferrable (id))
     {
       m->pending |= bit;
