@@ -36,6 +36,17 @@
  *    builder is one allocation for a message of up to
  *    BUILDER_INLINE_TEXT bytes and BUILDER_INLINE_LINES lines.  Nothing
  *    on this path calls printf.
+ *
+ * 6. The Via the builder wrote itself.  Every request the models send
+ *    has one Via, made by sip_builder_add_via(), and the transaction layer
+ *    reads it at once (its branch is the key).  The builder knows where its
+ *    transport, host, port and branch are, and when it can tell that the
+ *    parser would read exactly those (made_via_parses()), the message's
+ *    only Via is filled from them at finish (fill_made_via()) instead of
+ *    parsed on first read.  Any other Via line (copied, added by name,
+ *    rewritten by stamp_via, or a second one) leaves it to the parser.
+ *    The self-check of note 4 compares this Via with the parser's, field
+ *    by field, in every test.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -55,6 +66,16 @@ typedef struct {
   int   def;             /* sip_hdr_def_lookup() of the name, -1 if none */
 } Line;
 
+/* The parts of the Via line sip_builder_add_via() wrote (note 6), as
+ * offsets from the start of its value; off is the line's Line.off, or
+ * G_MAXUINT if there is none (or its parts would not parse as written). */
+typedef struct {
+  guint   off;
+  guint   transport, transport_len, host, host_len, branch, branch_len, params;
+  guint16 port;
+  gboolean rport;
+} MadeVia;
+
 struct SipBuilder {
   char   *text;          /* note 5; text_inline or the heap */
   gsize   len, cap;
@@ -63,6 +84,7 @@ struct SipBuilder {
   guint   n_lines, cap_lines;
   guint8 *body;
   gsize   body_len;
+  MadeVia made_via;      /* note 6 */
   Line    lines_inline[BUILDER_INLINE_LINES];
   char    text_inline[BUILDER_INLINE_TEXT];
 };
@@ -198,6 +220,7 @@ builder_new (void)
   b->cap_lines = BUILDER_INLINE_LINES;
   b->body = NULL;
   b->body_len = 0;
+  b->made_via.off = G_MAXUINT;
   return b;
 }
 
@@ -391,31 +414,67 @@ line_has_name (const SipBuilder *b, const Line *l, int def, const char *name, gs
   return l->name_len == nlen && sip_caseeq_n (b->text + l->off, name, nlen);
 }
 
+/* Whether the parser reads the Via value at @val (written by
+ * sip_builder_add_via()) into exactly the parts @mv names (note 6): a
+ * transport that is a whole token, a host that is one (its bytes are all
+ * the parser's host scan takes), and a branch the generic-param scan takes
+ * whole (token or ':' bytes, not empty, not quoted).  No byte of these is
+ * a ',' then, so the value is not split either. */
+static gboolean
+made_via_parses (const char *val, const MadeVia *mv)
+{
+  const char *t = val + mv->transport, *h = val + mv->host, *br = val + mv->branch;
+  if (mv->transport_len == 0 || mv->branch_len == 0 || mv->host_len == 0)
+    return FALSE;
+  for (guint i = 0; i < mv->transport_len; i++)
+    if (!SIP_CC (t[i], CC_TOKEN))
+      return FALSE;
+  for (guint i = 0; i < mv->branch_len; i++)
+    if (!SIP_CC (br[i], CC_TOKEN) && br[i] != ':')
+      return FALSE;
+  SipHostType type;
+  gboolean ok;
+  if (h[0] == '[')
+    return memchr (h, ']', mv->host_len) == h + mv->host_len - 1
+           && sip_parse_host (h, mv->host_len, &type);
+  return sip_scan_host (h, h + mv->host_len, &type, &ok) == h + mv->host_len && ok;
+}
+
 void
 sip_builder_add_via (SipBuilder *b, const char *transport, const char *host,
                      guint16 port, const char *branch, gboolean rport)
 {
   g_return_if_fail (b != NULL && transport != NULL && host != NULL && branch != NULL);
   gsize off = line_begin (b, "Via", 3);
+  gsize value = b->len;
+  MadeVia mv = { .off = (guint) off, .port = port, .rport = rport };
   put (b, "SIP/2.0/", 8);
+  mv.transport = (guint) (b->len - value);
   put_str (b, transport);
+  mv.transport_len = (guint) (b->len - value) - mv.transport;
   put_c (b, ' ');
   /* An IPv6 sent-by is a reference in brackets (§25.1 sent-by). */
   gboolean v6 = strchr (host, ':') != NULL && host[0] != '[';
+  mv.host = (guint) (b->len - value);
   if (v6)
     put_c (b, '[');
   put_str (b, host);
   if (v6)
     put_c (b, ']');
+  mv.host_len = (guint) (b->len - value) - mv.host;
   if (port)
     {
       put_c (b, ':');
       put_uint (b, port);
     }
+  mv.params = (guint) (b->len - value) + 1;
   put (b, ";branch=", 8);
+  mv.branch = (guint) (b->len - value);
   put_str (b, branch);
+  mv.branch_len = (guint) (b->len - value) - mv.branch;
   if (rport)
     put (b, ";rport", 6);   /* RFC 3581 §3: empty rport */
+  b->made_via = made_via_parses (b->text + value, &mv) ? mv : (MadeVia) { .off = G_MAXUINT };
 
   guint at = 0;
   for (guint i = 0; i < b->n_lines; i++)
@@ -590,6 +649,27 @@ no_line_end (const char *p, gsize n)
   return memchr (p, '\r', n) == NULL && memchr (p, '\n', n) == NULL;
 }
 
+/* Note 6: the message's only Via, whose value starts at @val, is the one
+ * sip_builder_add_via() wrote as @mv says; its struct is what
+ * sip_parse_via() makes of those bytes (no received, rport without a
+ * value), filled now instead of on first read. */
+static void
+fill_made_via (SipMsg *m, const char *val, const MadeVia *mv)
+{
+  g_assert (m->n_via == 0 && (m->pending & (1u << SIP_HDR_VIA)));
+  SipVia *v = &m->via[0];
+  memset (v, 0, sizeof *v);
+  v->transport = (SipStr) { val + mv->transport, mv->transport_len };
+  v->host = (SipStr) { val + mv->host, mv->host_len };
+  v->port = mv->port;
+  v->branch = (SipStr) { val + mv->branch, mv->branch_len };
+  v->has_rport = mv->rport;
+  gsize end = mv->branch + mv->branch_len + (mv->rport ? 6 : 0);
+  v->params = (SipStr) { val + mv->params, end - mv->params };
+  m->n_via = 1;
+  m->pending &= ~(1u << SIP_HDR_VIA);
+}
+
 /* The SipMsg of the builder's bytes, filled from the parts it knows (note
  * 4).  NULL and @error if the parser would refuse the bytes. */
 static SipMsg *
@@ -617,12 +697,20 @@ build_msg (const SipBuilder *b, GError **error)
   if (!sip_msg_start_line_ (m, start, d, TRUE, error))
     goto fail;
   d = copy (d, "\r\n", 2);
+  const char *made_via = NULL;                      /* note 6 */
+  guint via_lines = 0;
   for (guint i = 0; i < b->n_lines; i++)
     {
       const Line *l = &b->lines[i];
       if (l->def == SIP_HDR_CONTENT_LENGTH)
         continue;                                   /* note 3 */
       char *ls = d;
+      if (l->def == SIP_HDR_VIA)
+        {
+          via_lines++;
+          if (l->off == b->made_via.off)
+            made_via = ls + 5;                      /* after "Via: " */
+        }
       d = copy (d, b->text + l->off, l->len);
       /* The parser's name ends at the first ':'; a name holding one, or a
        * line holding CR/LF, would not read back as written. */
@@ -652,6 +740,8 @@ build_msg (const SipBuilder *b, GError **error)
   g_assert ((gsize) (d - start) == total);
   if (!sip_msg_end_headers_ (m, start, body, d, error))
     goto fail;
+  if (made_via != NULL && via_lines == 1)
+    fill_made_via (m, made_via, &b->made_via);
   return m;
 
 fail:

@@ -33,11 +33,12 @@
  *    (sip_msg_start_line_(), sip_msg_header_line_(), sip_msg_end_headers_()),
  *    but with @defer set: the eager structs of a header (Via, From, To,
  *    CSeq, Contact, the route lists, the numeric headers) and the
- *    Request-URI are not parsed then.  Bit i of SipMsg.pending says header
- *    id i (bit 0: the Request-URI) still waits; each accessor in msg.c
- *    calls sip_msg_realize_() first, which runs the parser's value parser
- *    on every value of that header, in order, exactly as sip_msg_parse()
- *    would have.  So a reader sees the same fields either way (a test
+ *    Request-URI are not parsed then (but for a Via the builder wrote
+ *    itself, which it fills from the parts it knows: builder.c note 6).
+ *    Bit i of SipMsg.pending says header id i (bit 0: the Request-URI)
+ *    still waits; each accessor in msg.c calls sip_msg_realize_() first,
+ *    which runs the parser's value parser on every value of that header,
+ *    in order, exactly as sip_msg_parse() would have.  So a reader sees the same fields either way (a test
  *    compares them field by field: sip_msg_same_fields_()), and a sender
  *    pays only for the headers it reads.  A received message never has a
  *    pending bit: the receiver must reject malformed input at once.
