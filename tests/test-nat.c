@@ -18,6 +18,7 @@
 
 #include "sim/net/net.h"
 #include "models/nat/nat.h"
+#include "models/nat/nat-private.h"   /* nat_set_one_digest_ */
 #include "models/sip/transport.h"
 #include "sim/host/host-sim.h"
 #include "tests/recording-peer.h"
@@ -922,6 +923,77 @@ test_records_and_determinism (void)
     g_assert_true (record_equal (&g_array_index (a, NatRecord, i), &g_array_index (b, NatRecord, i)));
 }
 
+/* nat.c note 8: bindings whose keys share a digest are chained; with every
+ * key in one chain, bindings are created, found, refreshed and expired
+ * from the head, the middle and the tail exactly as with distinct
+ * digests: the same records, and each lookup finds its own binding. */
+static void
+test_digest_chains (void)
+{
+  GArray *runs[2];
+  for (int one = 0; one < 2; one++)
+    {
+      NatSettings s;
+      nat_settings_init_default (&s);
+      s.mapping = NAT_MAPPING_ADDRESS_PORT_DEPENDENT;
+      Topo t;
+      topo_init (&t, &s, 1);
+      nat_set_one_digest_ (t.nat, one);
+      RecPeer c[6];
+      for (guint i = 0; i < 6; i++)
+        rec_peer_open (&c[i], t.c1, (guint16) (5060 + i));
+      /* Socket i sends to S1 and S2 at i s: 12 bindings, each expiring
+       * udp_timeout_unreplied (30 s) after the packet reaches the NAT
+       * (L later); socket 3 sends again at 20 s, so its two last until
+       * 50 s + L. */
+      for (guint i = 0; i < 6; i++)
+        {
+          sim_world_run_until (t.world, SIM_S (i));
+          peer_send (&c[i], S1, 5060);
+          peer_send (&c[i], S2, 5061);
+        }
+      sim_world_run_until (t.world, SIM_S (10));
+      g_assert_cmpuint (nat_get_n_bindings (t.nat), ==, 12);
+      SimSockAddr ext[6][2];
+      for (guint i = 0; i < 6; i++)
+        for (guint r = 0; r < 2; r++)
+          {
+            SimSockAddr in = { C1, (guint16) (5060 + i) };
+            SimSockAddr rem = { r ? S2 : S1, (guint16) (5060 + r) };
+            g_assert_true (nat_lookup (t.nat, SIM_IPPROTO_UDP, &in, &rem, &ext[i][r], NULL));
+            for (guint j = 0; j < i * 2 + r; j++)
+              g_assert_cmpuint (ext[j / 2][j % 2].port, !=, ext[i][r].port);
+          }
+      sim_world_run_until (t.world, SIM_S (20));
+      peer_send (&c[3], S1, 5060);
+      peer_send (&c[3], S2, 5061);
+      sim_world_run_until (t.world, SIM_S (45));
+      g_assert_cmpuint (nat_get_n_bindings (t.nat), ==, 2);
+      for (guint i = 0; i < 6; i++)
+        for (guint r = 0; r < 2; r++)
+          {
+            SimSockAddr in = { C1, (guint16) (5060 + i) };
+            SimSockAddr rem = { r ? S2 : S1, (guint16) (5060 + r) };
+            gboolean alive = i == 3;
+            g_assert_cmpint (nat_lookup (t.nat, SIM_IPPROTO_UDP, &in, &rem, NULL, NULL), ==, alive);
+          }
+      sim_world_run_until (t.world, SIM_S (60));
+      g_assert_cmpuint (nat_get_n_bindings (t.nat), ==, 0);
+      guint n;
+      const NatRecord *rec = nat_get_records (t.nat, &n);
+      g_assert_cmpuint (n, ==, 24);
+      runs[one] = g_array_new (FALSE, FALSE, sizeof (NatRecord));
+      g_array_append_vals (runs[one], rec, n);
+      for (guint i = 0; i < 6; i++)
+        peer_close (&c[i]);
+      topo_clear (&t);
+    }
+  g_assert_cmpmem (runs[0]->data, runs[0]->len * sizeof (NatRecord),
+                   runs[1]->data, runs[1]->len * sizeof (NatRecord));
+  g_array_unref (runs[0]);
+  g_array_unref (runs[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -932,6 +1004,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nat/1-timeout/inbound-refresh-setting", test_inbound_refresh_setting);
   g_test_add_func ("/nat/1-timeout/stream-grace", test_stream_grace);
   g_test_add_func ("/nat/2-mapping/eim-adm-apdm", test_mapping_types);
+  g_test_add_func ("/nat/2-mapping/digest-chains", test_digest_chains);
   g_test_add_func ("/nat/3-filtering/eif-adf-apdf", test_filtering_types);
   g_test_add_func ("/nat/4-ports/preserve-sequential-random", test_port_allocation);
   g_test_add_func ("/nat/4-ports/exhaustion", test_port_exhaustion);

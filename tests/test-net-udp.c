@@ -490,6 +490,56 @@ test_route_lookup (void)
   sim_world_free (w);
 }
 
+/* node.c note 3: the next-hop cache answers what the tables say, through
+ * collisions (more destinations than entries) and after every kind of
+ * change, each asked right after the old answer was cached. */
+static void
+test_route_cache_follows_changes (void)
+{
+  SimWorld *w = sim_world_new (1);
+  SimNet *net = sim_net_new (w);
+  SimNode *r = sim_node_new (net, "r", NULL);
+  SimIface *i0 = sim_node_add_iface (r, SIM_IP4 (10, 0, 0, 1), 8);
+  SimIface *i1 = sim_node_add_iface (r, SIM_IP4 (192, 0, 2, 1), 24);
+  /* 256 destinations in 10/8 over an 8-entry cache, asked three times. */
+  for (guint round = 0; round < 3; round++)
+    for (guint k = 0; k < 256; k++)
+      {
+        g_assert_true (sim_node_route (r, SIM_IP4 (10, 7, k, 1)) == i0);
+        g_assert_null (sim_node_route (r, SIM_IP4 (11, 7, k, 1)));
+      }
+  /* A longer prefix, a /32 and a default route each take effect at once. */
+  SimIp4 d = SIM_IP4 (10, 7, 3, 1), e = SIM_IP4 (10, 7, 4, 1), x = SIM_IP4 (11, 7, 3, 1);
+  g_assert_true (sim_node_route (r, d) == i0);
+  sim_node_add_route (r, SIM_IP4 (10, 7, 0, 0), 16, i1);
+  g_assert_true (sim_node_route (r, d) == i1);
+  g_assert_true (sim_node_route (r, e) == i1);
+  sim_node_add_route (r, e, 32, i0);
+  g_assert_true (sim_node_route (r, e) == i0);
+  g_assert_null (sim_node_route (r, x));
+  sim_node_set_default_route (r, i1);
+  g_assert_true (sim_node_route (r, x) == i1);
+  /* Addresses: a new one is ours at once, the old one no longer. */
+  SimIp4 n = SIM_IP4 (192, 0, 2, 77);
+  g_assert_false (sim_node_has_addr (r, n));
+  g_assert_true (sim_node_has_addr (r, SIM_IP4 (192, 0, 2, 1)));
+  g_assert_cmpuint (sim_node_source_for (r, n), ==, SIM_IP4 (192, 0, 2, 1));
+  sim_iface_set_addr (i1, n);
+  g_assert_true (sim_node_has_addr (r, n));
+  g_assert_false (sim_node_has_addr (r, SIM_IP4 (192, 0, 2, 1)));
+  g_assert_cmpuint (sim_node_source_for (r, n), ==, n);
+  g_assert_cmpuint (sim_node_source_for (r, x), ==, n);
+  /* A new interface: its address is ours and its prefix routed. */
+  SimIp4 m = SIM_IP4 (172, 16, 0, 1);
+  g_assert_false (sim_node_has_addr (r, m));
+  g_assert_true (sim_node_route (r, SIM_IP4 (172, 16, 0, 9)) == i1);   /* default */
+  SimIface *i2 = sim_node_add_iface (r, m, 16);
+  g_assert_true (sim_node_has_addr (r, m));
+  g_assert_true (sim_node_route (r, SIM_IP4 (172, 16, 0, 9)) == i2);
+  sim_net_free (net);
+  sim_world_free (w);
+}
+
 /* sim_iface_set_addr (a renumbered interface): the new address is local,
  * the old one is not any more (a host without forwarding counts it
  * not-for-us), replies leave from the new address, and the connected route
@@ -715,6 +765,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/udp/3-link/corruption-counted", test_corruption_counted);
   g_test_add_func ("/net/udp/4-router/forwarding-off", test_forwarding_off);
   g_test_add_func ("/net/udp/4-router/route-lookup", test_route_lookup);
+  g_test_add_func ("/net/udp/4-router/route-cache-follows-changes", test_route_cache_follows_changes);
   g_test_add_func ("/net/udp/4-router/star-5000", test_star_router);
   g_test_add_func ("/net/udp/4-router/renumber", test_renumber);
   g_test_add_func ("/net/udp/5-hook/rewrite-and-drop", test_hook_rewrite_and_drop);

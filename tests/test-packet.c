@@ -236,6 +236,102 @@ test_rewrite_incremental (void)
   g_assert_cmphex (sim_get_be16_for_test (sim_packet_data (none) + 26), !=, 0);
 }
 
+/* packet.c note 7: the checksums the constructors sum from values are
+ * those summed from the bytes written (sim_packet_fix_checksums()), for
+ * random addresses, ports, IDs, TTLs and payloads of every length parity;
+ * the UDP sweep reaches a computed 0 (sent as 0xffff). */
+static void
+test_constructor_checksums (void)
+{
+  SimRng rng;
+  sim_rng_init (&rng, 17, "test/constructor-checksums");
+  guint8 payload[64];
+  guint udp_ffff = 0;
+  for (guint n = 0; n < 200000; n++)
+    {
+      SimSockAddr a = { (SimIp4) sim_rng_u64 (&rng), (guint16) sim_rng_below (&rng, 65536) };
+      SimSockAddr b = { (SimIp4) sim_rng_u64 (&rng), (guint16) sim_rng_below (&rng, 65536) };
+      guint16 id = (guint16) sim_rng_below (&rng, 65536);
+      guint8 ttl = (guint8) sim_rng_below (&rng, 256);
+      gsize len = sim_rng_below (&rng, sizeof payload + 1);
+      for (gsize i = 0; i < len; i++)
+        payload[i] = (guint8) sim_rng_below (&rng, 256);
+      g_autoptr (SimPacket) p = n % 4 == 3
+        ? sim_packet_new_tcp (&a, &b, id, ttl, 1, 2, SIM_TCP_ACK, 100, 0, payload, len)
+        : sim_packet_new_udp (&a, &b, id, ttl, payload, len);
+      g_autoptr (SimPacket) q = sim_packet_copy (p);
+      sim_packet_fix_checksums (q);
+      g_assert_cmpmem (sim_packet_data (p), sim_packet_len (p), sim_packet_data (q), sim_packet_len (q));
+      udp_ffff += n % 4 != 3 && sim_get_be16_for_test (sim_packet_data (p) + 26) == 0xffff;
+    }
+  g_assert_cmpuint (udp_ffff, >=, 1);
+}
+
+/* packet.c note 6: the parse a checked packet carries is, after each change
+ * the network makes, what a fresh parse of the bytes gives. */
+static void
+expect_carried_is_parse (const SimPacket *p)
+{
+  SimPacketInfo carried, fresh;
+  g_assert_cmpint (sim_packet_parse_pkt (p, &carried), ==, SIM_PACKET_OK);
+  g_assert_cmpint (sim_packet_parse (sim_packet_data (p), sim_packet_len (p), &fresh), ==,
+                   SIM_PACKET_OK);
+  g_assert_cmphex (carried.src, ==, fresh.src);
+  g_assert_cmphex (carried.dst, ==, fresh.dst);
+  g_assert_cmpuint (carried.proto, ==, fresh.proto);
+  g_assert_cmpuint (carried.ttl, ==, fresh.ttl);
+  g_assert_cmpuint (carried.ip_id, ==, fresh.ip_id);
+  g_assert_cmpuint (carried.hdr_len, ==, fresh.hdr_len);
+  g_assert_cmpuint (carried.total_len, ==, fresh.total_len);
+  g_assert_cmpuint (carried.sport, ==, fresh.sport);
+  g_assert_cmpuint (carried.dport, ==, fresh.dport);
+  g_assert_cmpuint (carried.tcp_seq, ==, fresh.tcp_seq);
+  g_assert_cmpuint (carried.tcp_ack, ==, fresh.tcp_ack);
+  g_assert_cmpuint (carried.tcp_flags, ==, fresh.tcp_flags);
+  g_assert_cmpuint (carried.tcp_window, ==, fresh.tcp_window);
+  g_assert_cmpuint (carried.icmp_type, ==, fresh.icmp_type);
+  g_assert_cmpuint (carried.icmp_code, ==, fresh.icmp_code);
+  g_assert_true (carried.payload == fresh.payload);
+  g_assert_cmpuint (carried.payload_len, ==, fresh.payload_len);
+}
+
+static void
+test_carried_parse (void)
+{
+  SimSockAddr in = { SIM_IP4 (192, 168, 1, 10), 5060 }, srv = { SIM_IP4 (198, 51, 100, 1), 5061 };
+  SimSockAddr pub = { SIM_IP4 (203, 0, 113, 5), 40001 }, back = { SIM_IP4 (10, 255, 0, 2), 7 };
+  g_autoptr (SimPacket) u = sim_packet_new_udp (&in, &srv, 7, 64, "hello", 5);
+  g_autoptr (SimPacket) t = sim_packet_new_tcp (&in, &srv, 9, 33, 1000, 2000,
+                                                SIM_TCP_SYN | SIM_TCP_ACK, 4096, 1460, "xy", 2);
+  g_autoptr (SimPacket) e = sim_packet_new_icmp_error (SIM_IP4 (10, 0, 0, 1), 3, 64,
+                                                       SIM_ICMP_DEST_UNREACH, SIM_ICMP_PORT_UNREACH,
+                                                       sim_packet_data (u), sim_packet_len (u));
+  SimPacket *all[] = { u, t, e };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      expect_carried_is_parse (all[i]);
+      g_assert_true (sim_packet_rewrite_src (all[i], &pub));
+      expect_carried_is_parse (all[i]);
+      g_assert_true (sim_packet_rewrite_dst (all[i], &back));
+      expect_carried_is_parse (all[i]);
+      sim_packet_forward_ttl (all[i]);
+      expect_carried_is_parse (all[i]);
+    }
+  /* Bytes changed behind the network's back are parsed and verified again
+   * at the next hop: a port changed with the checksums fixed is seen, a
+   * flipped byte is caught. */
+  guint8 *d = sim_packet_data_mut (u);
+  d[22] = 0x13;
+  d[23] = 0x88;   /* destination port 5000 */
+  sim_packet_fix_checksums (u);
+  SimPacketInfo info;
+  g_assert_cmpint (sim_packet_parse_hop (u, &info), ==, SIM_PACKET_OK);
+  g_assert_cmpuint (info.dport, ==, 5000);
+  expect_carried_is_parse (u);
+  sim_packet_data_mut (u)[30] ^= 0xff;
+  g_assert_cmpint (sim_packet_parse_hop (u, &info), ==, SIM_PACKET_BAD_L4_CHECKSUM);
+}
+
 static void
 test_forward_ttl_incremental (void)
 {
@@ -367,6 +463,14 @@ test_addr_parse (void)
                                                  (a >> 8) & 255, a & 255);
         g_assert_cmpstr (sim_ip4_to_string (a, ib), ==, want);
       }
+  /* Every port prints as "%u" would. */
+  for (guint port = 0; port < 65536; port++)
+    {
+      SimSockAddr sp = { SIM_IP4 (10, 0, 0, 1), (guint16) port };
+      char want[SIM_SOCKADDR_STRLEN];
+      g_snprintf (want, sizeof want, "10.0.0.1:%u", port);
+      g_assert_cmpstr (sim_sockaddr_to_string (&sp, buf), ==, want);
+    }
 
   g_assert_true (sim_ip4_in_prefix (SIM_IP4 (10, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
   g_assert_false (sim_ip4_in_prefix (SIM_IP4 (11, 1, 2, 3), SIM_IP4 (10, 0, 0, 0), 8));
@@ -579,12 +683,14 @@ main (int argc, char **argv)
   g_test_add_func ("/packet/1-ip/checksum-rfc1071", test_inet_checksum_rfc1071);
   g_test_add_func ("/packet/1-ip/checksum-wordwise", test_inet_checksum_wordwise);
   g_test_add_func ("/packet/2-udp/roundtrip", test_udp_roundtrip);
+  g_test_add_func ("/packet/2-udp/constructor-checksums", test_constructor_checksums);
   g_test_add_func ("/packet/2-udp/every-byte-flip-detected", test_every_byte_flip_detected);
   g_test_add_func ("/packet/3-tcp/roundtrip", test_tcp_roundtrip);
   g_test_add_func ("/packet/4-icmp/quotes-original", test_icmp_error_quotes_original);
   g_test_add_func ("/packet/5-rewrite/src-dst", test_rewrite);
   g_test_add_func ("/packet/5-rewrite/incremental-equals-recomputed", test_rewrite_incremental);
   g_test_add_func ("/packet/5-rewrite/forward-ttl", test_forward_ttl_incremental);
+  g_test_add_func ("/packet/5-rewrite/carried-parse", test_carried_parse);
   g_test_add_func ("/packet/6-malformed/cases", test_malformed_cases);
   g_test_add_func ("/packet/6-malformed/random-garbage", test_random_garbage);
   g_test_add_func ("/packet/7-addr/parse", test_addr_parse);

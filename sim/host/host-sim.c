@@ -74,9 +74,8 @@ sim_udp_open_op (SimHost *host, const SimSockAddr *local, GError **error)
   SimUdpSocket *s = sim_udp_open (node_of (host), local, error);
   if (s == NULL)
     return NULL;
-  UdpAdapter *a = g_new0 (UdpAdapter, 1);
-  a->base.host = host;
-  a->sock = s;
+  UdpAdapter *a = g_new (UdpAdapter, 1);   /* not g_new0: see sim_udp_open */
+  *a = (UdpAdapter) { .base.host = host, .sock = s };
   sim_udp_set_callbacks (s, udp_recv, udp_error, a);
   return &a->base;
 }

@@ -41,41 +41,68 @@ sim_ip4_parse (const char *s, SimIp4 *out)
   return TRUE;
 }
 
-/* Decimal digits of @v at @p, no padding; returns the end. */
+/* "00" "01" ... "99": the two digits of n (0..99) at 2n.  Addresses and
+ * ports are printed with every NAT binding's trace line and every
+ * keep-alive's, so an octet or a pair of digits is a table read instead
+ * of divisions (tests/test-packet.c compares every octet and every port
+ * with printf). */
+static const char digit_pairs[201] =
+  "00010203040506070809"
+  "10111213141516171819"
+  "20212223242526272829"
+  "30313233343536373839"
+  "40414243444546474849"
+  "50515253545556575859"
+  "60616263646566676869"
+  "70717273747576777879"
+  "80818283848586878889"
+  "90919293949596979899";
+
+/* The two digits of @v (0..99) at @p. */
+static inline char *
+put_pair (char *p, guint v)
+{
+  p[0] = digit_pairs[2 * v];
+  p[1] = digit_pairs[2 * v + 1];
+  return p + 2;
+}
+
+/* Decimal digits of @v at @p, no padding; returns the end.  The digits
+ * are counted by comparison, then written from the last pair back. */
 static char *
 put_uint (char *p, guint v)
 {
-  char tmp[10];
-  guint n = 0;
-  do
-    tmp[n++] = (char) ('0' + v % 10);
-  while ((v /= 10) != 0);
-  while (n > 0)
-    *p++ = tmp[--n];
-  return p;
+  guint n = 1;
+  for (guint64 lim = 10; v >= lim; lim *= 10)
+    n++;
+  char *e = p + n;
+  while (v >= 100)
+    {
+      guint q = v / 100;
+      e -= 2;
+      put_pair (e, v - q * 100);
+      v = q;
+    }
+  if (v >= 10)
+    put_pair (e - 2, v);
+  else
+    e[-1] = (char) ('0' + v);
+  return p + n;
 }
 
-/* One octet (0..255) in decimal, no padding: at most three digits, so
- * no loop and no reversal (put_uint's general loop was most of an
- * address's cost, and addresses are printed for every NAT binding and
- * every keep-alive's destination). */
+/* One octet (0..255) in decimal, no padding: no division at all. */
 static inline char *
 put_octet (char *p, guint v)
 {
   if (v >= 100)
     {
-      *p++ = (char) ('0' + v / 100);
-      v %= 100;
-      *p++ = (char) ('0' + v / 10);
-      *p++ = (char) ('0' + v % 10);
+      guint h = v >= 200 ? 2 : 1;
+      *p++ = (char) ('0' + h);
+      return put_pair (p, v - h * 100);
     }
-  else if (v >= 10)
-    {
-      *p++ = (char) ('0' + v / 10);
-      *p++ = (char) ('0' + v % 10);
-    }
-  else
-    *p++ = (char) ('0' + v);
+  if (v >= 10)
+    return put_pair (p, v);
+  *p++ = (char) ('0' + v);
   return p;
 }
 

@@ -65,35 +65,38 @@ sim_link_transmit (SimIface *iface, SimPacket *pkt)
       sim_packet_free (pkt);
       return;
     }
-  if (cfg->loss > 0 && sim_rng_double (&link->rng) < cfg->loss)
-    {
-      link->stats.lost[dir]++;
-      sim_trace (world, iface->node->trace_who, "drop loss on %s", link->name);
-      sim_packet_free (pkt);
-      return;
-    }
-
-  if (cfg->corrupt > 0 && sim_rng_double (&link->rng) < cfg->corrupt && pkt->len > 0)
-    {
-      link->stats.corrupted[dir]++;
-      pkt->data[sim_rng_below (&link->rng, pkt->len)] ^= 0xff;
-      pkt->checked = FALSE;   /* the next hop must find it */
-    }
-
   SimTime t = now;
-  if (cfg->bandwidth_bps)
+  /* A plain direction (no loss, corruption, bandwidth limit or jitter:
+   * link->plain) would pass every test below without a draw. */
+  if (!link->plain[dir])
     {
-      SimTime start = MAX (now, link->busy_until[dir]);
-      /* Round up: a bit takes at least its share of a nanosecond. */
-      guint64 bits = (guint64) pkt->len * 8;
-      SimTime tx = (SimTime) ((bits * G_GUINT64_CONSTANT (1000000000) + cfg->bandwidth_bps - 1)
-                              / cfg->bandwidth_bps);
-      link->busy_until[dir] = start + tx;
-      t = link->busy_until[dir];
+      if (cfg->loss > 0 && sim_rng_double (&link->rng) < cfg->loss)
+        {
+          link->stats.lost[dir]++;
+          sim_trace (world, iface->node->trace_who, "drop loss on %s", link->name);
+          sim_packet_free (pkt);
+          return;
+        }
+      if (cfg->corrupt > 0 && sim_rng_double (&link->rng) < cfg->corrupt && pkt->len > 0)
+        {
+          link->stats.corrupted[dir]++;
+          pkt->data[sim_rng_below (&link->rng, pkt->len)] ^= 0xff;
+          pkt->checked = FALSE;   /* the next hop must find it */
+        }
+      if (cfg->bandwidth_bps)
+        {
+          SimTime start = MAX (now, link->busy_until[dir]);
+          /* Round up: a bit takes at least its share of a nanosecond. */
+          guint64 bits = (guint64) pkt->len * 8;
+          SimTime tx = (SimTime) ((bits * G_GUINT64_CONSTANT (1000000000) + cfg->bandwidth_bps - 1)
+                                  / cfg->bandwidth_bps);
+          link->busy_until[dir] = start + tx;
+          t = link->busy_until[dir];
+        }
+      if (cfg->jitter > 0)
+        t += (SimTime) sim_rng_below (&link->rng, (guint64) cfg->jitter + 1);
     }
   t += cfg->latency;
-  if (cfg->jitter > 0)
-    t += (SimTime) sim_rng_below (&link->rng, (guint64) cfg->jitter + 1);
   t = MAX (t, link->last_arrival[dir]);
   link->last_arrival[dir] = t;
 
@@ -134,6 +137,16 @@ sim_link_free (SimLink *link)
   g_free (link);
 }
 
+static void
+link_config_changed (SimLink *link)
+{
+  for (guint d = 0; d < 2; d++)
+    {
+      const SimLinkConfig *c = &link->config[d];
+      link->plain[d] = c->loss == 0 && c->corrupt == 0 && c->bandwidth_bps == 0 && c->jitter == 0;
+    }
+}
+
 void
 sim_link_set_config (SimLink *link, const SimLinkConfig *config)
 {
@@ -142,6 +155,7 @@ sim_link_set_config (SimLink *link, const SimLinkConfig *config)
   g_return_if_fail (config->corrupt >= 0 && config->corrupt <= 1);
   link->config[0] = *config;
   link->config[1] = *config;
+  link_config_changed (link);
 }
 
 void
@@ -149,6 +163,7 @@ sim_link_set_loss (SimLink *link, guint direction, double loss)
 {
   g_return_if_fail (direction < 2 && loss >= 0 && loss <= 1);
   link->config[direction].loss = loss;
+  link_config_changed (link);
 }
 
 const SimLinkConfig *

@@ -36,6 +36,18 @@ struct SimIface {
 
 typedef struct SimTcpStack SimTcpStack;
 
+/* One entry of a node's next-hop cache (node.c note 3): for @dst, the
+ * interface that has it as its address (NULL: not ours) and the
+ * interface sim_node_route() picks (NULL: no route). */
+typedef struct {
+  SimIp4    dst;
+  gboolean  valid;
+  SimIface *local;
+  SimIface *out;
+} SimNextHop;
+
+#define SIM_NEXT_HOP_BITS 3   /* 8 entries */
+
 struct SimNode {
   SimNet      *net;
   char        *name;
@@ -48,6 +60,9 @@ struct SimNode {
   GArray      *routes;       /* SimRoute, longest prefix first */
   SimIntTable *host_routes;  /* /32 routes: ip -> SimIface*; a star router has one
                               * per spoke, so lookups stay O(1) */
+  SimNextHop  *next_hops;    /* owned, 1 << SIM_NEXT_HOP_BITS entries: a cache
+                              * of the two lookups above (node.c note 3); behind
+                              * a pointer so that const queries can fill it */
   gboolean     forwarding;
   SimNodeHookFunc hook;
   gpointer     hook_data;
@@ -66,6 +81,8 @@ struct SimLink {
   SimNet        *net;
   SimIface      *end[2];
   SimLinkConfig  config[2];
+  gboolean       plain[2];       /* config[dir] has no loss, corruption, bandwidth
+                                  * limit or jitter (link.c: the short path) */
   gboolean       up;
   guint32        epoch;          /* bumped when the link goes down */
   SimTime        busy_until[2];  /* serialisation queue per direction */
@@ -83,6 +100,13 @@ struct SimLink {
  * if addressed to this node).  Takes ownership.  Returns SIM_NET_OK or
  * SIM_NET_ERR_NO_ROUTE (packet freed). */
 SimNetError  sim_node_output       (SimNode *node, SimPacket *pkt);
+/* node.c note 3: where @node sends a packet for @dst: returns the route's
+ * interface (NULL: no route) and sets *@local to the interface that has
+ * @dst as its address (NULL: not ours).  A sender that asked this (to pick
+ * its source address) hands the answers to sim_node_output_hop(), which is
+ * sim_node_output() without asking again. */
+SimIface    *sim_node_next_hop     (SimNode *node, SimIp4 dst, SimIface **local);
+SimNetError  sim_node_output_hop   (SimNode *node, SimPacket *pkt, SimIface *local, SimIface *out);
 guint16      sim_node_next_ip_id   (SimNode *node);
 /* A free ephemeral port for @proto, or 0 when the range is exhausted.
  * @in_use is asked about each candidate. */
@@ -103,8 +127,27 @@ void         sim_node_receive      (SimIface *iface, SimPacket *pkt);
  * that sim_net_free() can free those the world never delivered (one-shot
  * events have no destructor).  Put on before scheduling, take off first
  * thing in the event. */
-void         sim_net_flight_add    (SimNet *net, SimPacket *pkt);
-void         sim_net_flight_remove (SimNet *net, SimPacket *pkt);
+static inline void
+sim_net_flight_add (SimNet *net, SimPacket *pkt)
+{
+  pkt->fl_prev = NULL;
+  pkt->fl_next = net->in_flight;
+  if (net->in_flight)
+    net->in_flight->fl_prev = pkt;
+  net->in_flight = pkt;
+}
+
+static inline void
+sim_net_flight_remove (SimNet *net, SimPacket *pkt)
+{
+  if (pkt->fl_prev)
+    pkt->fl_prev->fl_next = pkt->fl_next;
+  else
+    net->in_flight = pkt->fl_next;
+  if (pkt->fl_next)
+    pkt->fl_next->fl_prev = pkt->fl_prev;
+  pkt->fl_prev = pkt->fl_next = NULL;
+}
 
 /* ---- link.c */
 

@@ -28,6 +28,19 @@
  *     failover rules of BEHAVIOUR.md B38 rely on port unreachable only, and
  *     silence is the conservative model of "the server is gone").  No ICMP
  *     rate limiting is modelled.
+ *  3. Next-hop cache.  Every packet asks "is the destination mine?"
+ *     (local_addrs) and, unless it is, "which interface does it leave
+ *     by?" (host_routes, then the prefix list, longest first), and a
+ *     sender asks both again to pick its source address; that was about
+ *     a tenth of a packet's cost in the network.  A node keeps the answers
+ *     for a few destinations in a direct-mapped cache indexed by a hash of
+ *     the address.  The answers depend only on the node's addresses and
+ *     routes, so every function that changes those (sim_node_add_iface,
+ *     sim_iface_set_addr, sim_node_add_route) empties the cache; a link's
+ *     state is not cached (ip_transmit checks it per packet).  An entry
+ *     holds the same answers the lookups give, so a hit and a miss cannot
+ *     differ (tests/test-net-udp.c changes routes and addresses between
+ *     sends).
  */
 #include "sim/net/net-private.h"
 
@@ -61,6 +74,7 @@ node_free (SimNode *node)
   sim_int_table_free (node->udp_ports);
   sim_int_table_free (node->host_routes);
   sim_int_table_free (node->local_addrs);
+  g_free (node->next_hops);
   for (guint i = 0; i < node->ifaces->len; i++)
     {
       SimIface *ifc = node->ifaces->pdata[i];
@@ -72,28 +86,6 @@ node_free (SimNode *node)
   g_free (node->trace_who);
   g_free (node->name);
   g_free (node);
-}
-
-void
-sim_net_flight_add (SimNet *net, SimPacket *pkt)
-{
-  pkt->fl_prev = NULL;
-  pkt->fl_next = net->in_flight;
-  if (net->in_flight)
-    net->in_flight->fl_prev = pkt;
-  net->in_flight = pkt;
-}
-
-void
-sim_net_flight_remove (SimNet *net, SimPacket *pkt)
-{
-  if (pkt->fl_prev)
-    pkt->fl_prev->fl_next = pkt->fl_next;
-  else
-    net->in_flight = pkt->fl_next;
-  if (pkt->fl_next)
-    pkt->fl_next->fl_prev = pkt->fl_prev;
-  pkt->fl_prev = pkt->fl_next = NULL;
 }
 
 void
@@ -160,6 +152,7 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
   node->host_routes = sim_int_table_new ();
   node->local_addrs = sim_int_table_new ();
+  node->next_hops = g_new0 (SimNextHop, 1u << SIM_NEXT_HOP_BITS);
   node->udp_ports = sim_int_table_new ();
   g_autofree char *stream = g_strdup_printf ("net/node/%s", name);
   sim_world_rng_init (net->world, &node->rng, stream);
@@ -205,6 +198,44 @@ sim_node_get_stats (const SimNode *node)
   return &node->stats;
 }
 
+/* Note 3: after any change of @node's addresses or routes. */
+static void
+next_hops_forget (SimNode *node)
+{
+  memset (node->next_hops, 0, sizeof (SimNextHop) << SIM_NEXT_HOP_BITS);
+}
+
+static SimIface *
+route_lookup (const SimNode *node, SimIp4 dst)
+{
+  SimIface *ifc = sim_int_table_lookup (node->host_routes, dst);
+  if (ifc)
+    return ifc;
+  for (guint i = 0; i < node->routes->len; i++)
+    {
+      const SimRoute *r = &g_array_index (node->routes, SimRoute, i);
+      if (sim_ip4_in_prefix (dst, r->prefix, r->len))
+        return r->out;
+    }
+  return NULL;
+}
+
+/* Note 3: the cached answers for @dst.  The entry is the cache's, so copy
+ * what you need before the next call. */
+static inline const SimNextHop *
+next_hop (const SimNode *node, SimIp4 dst)
+{
+  SimNextHop *h = &node->next_hops[(guint32) (dst * 2654435761u) >> (32 - SIM_NEXT_HOP_BITS)];
+  if (G_UNLIKELY (!h->valid || h->dst != dst))
+    {
+      h->dst = dst;
+      h->valid = TRUE;
+      h->local = sim_int_table_lookup (node->local_addrs, dst);
+      h->out = route_lookup (node, dst);
+    }
+  return h;
+}
+
 SimIface *
 sim_node_add_iface (SimNode *node, SimIp4 addr, guint prefix_len)
 {
@@ -218,7 +249,7 @@ sim_node_add_iface (SimNode *node, SimIp4 addr, guint prefix_len)
   g_ptr_array_add (node->ifaces, ifc);
   if (!sim_int_table_lookup (node->local_addrs, addr))
     sim_int_table_insert (node->local_addrs, addr, ifc);
-  sim_node_add_route (node, addr, prefix_len, ifc);
+  sim_node_add_route (node, addr, prefix_len, ifc);   /* forgets the next hops */
   return ifc;
 }
 
@@ -231,6 +262,7 @@ sim_iface_set_addr (SimIface *iface, SimIp4 addr)
   if (old == addr)
     return;
   iface->addr = addr;
+  next_hops_forget (node);
   if (sim_int_table_lookup (node->local_addrs, old) == iface)
     {
       /* The old address stays local if another interface has it too. */
@@ -288,13 +320,14 @@ sim_node_get_n_ifaces (const SimNode *node)
 gboolean
 sim_node_has_addr (const SimNode *node, SimIp4 ip)
 {
-  return sim_int_table_lookup (node->local_addrs, ip) != NULL;
+  return next_hop (node, ip)->local != NULL;
 }
 
 void
 sim_node_add_route (SimNode *node, SimIp4 prefix, guint len, SimIface *out)
 {
   g_return_if_fail (node != NULL && out != NULL && out->node == node && len <= 32);
+  next_hops_forget (node);
   if (len == 32)
     {
       sim_int_table_insert (node->host_routes, prefix, out);
@@ -317,16 +350,7 @@ sim_node_set_default_route (SimNode *node, SimIface *out)
 SimIface *
 sim_node_route (SimNode *node, SimIp4 dst)
 {
-  SimIface *ifc = sim_int_table_lookup (node->host_routes, dst);
-  if (ifc)
-    return ifc;
-  for (guint i = 0; i < node->routes->len; i++)
-    {
-      const SimRoute *r = &g_array_index (node->routes, SimRoute, i);
-      if (sim_ip4_in_prefix (dst, r->prefix, r->len))
-        return r->out;
-    }
-  return NULL;
+  return next_hop (node, dst)->out;
 }
 
 void
@@ -447,10 +471,10 @@ sim_node_bind (SimNode *node, SimSockAddr *want, const char *proto,
 SimIp4
 sim_node_source_for (SimNode *node, SimIp4 dst)
 {
-  if (sim_node_has_addr (node, dst))
+  const SimNextHop *h = next_hop (node, dst);
+  if (h->local)
     return dst;
-  SimIface *out = sim_node_route (node, dst);
-  return out ? out->addr : SIM_IP4_ANY;
+  return h->out ? h->out->addr : SIM_IP4_ANY;
 }
 
 void
@@ -483,11 +507,12 @@ loopback_deliver (SimWorld *world, gpointer data)
   sim_node_receive (ifc, pkt);
 }
 
-/* Routes and transmits @pkt whose header is final.  Takes ownership. */
+/* Transmits @pkt whose header is final by @out, the route to its
+ * destination (NULL: none).  Takes ownership.  @info is read only for the
+ * trace line of a drop (no route), and may be NULL when @out can send. */
 static SimNetError
-ip_transmit (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
+ip_transmit (SimNode *node, SimPacket *pkt, const SimPacketInfo *info, SimIface *out)
 {
-  SimIface *out = sim_node_route (node, info->dst);
   if (out == NULL || out->link == NULL)
     {
       node->stats.no_route++;
@@ -503,22 +528,81 @@ ip_transmit (SimNode *node, SimPacket *pkt, const SimPacketInfo *info)
   return SIM_NET_OK;
 }
 
-SimNetError
-sim_node_output (SimNode *node, SimPacket *pkt)
+/* What sim_packet_parse_quoted() gives for a packet whose full parse is
+ * @info: the output path has always read its packets that way, and its
+ * "drop no-route" trace line shows what it read (len=0, and for TCP no
+ * flags and ack=0), so the lines stay as they were. */
+static void
+quoted_view (SimPacketInfo *info)
 {
-  SimPacketInfo info;
-  SimPacketError perr = sim_packet_parse_quoted (pkt->data, pkt->len, &info);
-  g_return_val_if_fail (perr == SIM_PACKET_OK, (sim_packet_free (pkt), SIM_NET_ERR_NO_ROUTE));
+  switch (info->proto)
+    {
+    case SIM_IPPROTO_TCP:
+      info->tcp_ack = 0;
+      info->tcp_flags = 0;
+      info->tcp_window = 0;
+      /* fall through */
+    case SIM_IPPROTO_UDP:
+      info->payload = NULL;
+      info->payload_len = 0;
+      break;
+    default:
+      break;
+    }
+}
 
-  if (sim_node_has_addr (node, info.dst))
+SimIface *
+sim_node_next_hop (SimNode *node, SimIp4 dst, SimIface **local)
+{
+  const SimNextHop *h = next_hop (node, dst);
+  *local = h->local;
+  return h->out;
+}
+
+SimNetError
+sim_node_output_hop (SimNode *node, SimPacket *pkt, SimIface *local, SimIface *out)
+{
+  if (local)
     {
       /* Note 1.  Deliver through the interface that owns the address. */
-      pkt->hop = sim_int_table_lookup (node->local_addrs, info.dst);
+      pkt->hop = local;
       sim_net_flight_add (node->net, pkt);
       sim_schedule (node->net->world, 0, loopback_deliver, pkt);
       return SIM_NET_OK;
     }
-  return ip_transmit (node, pkt, &info);
+  if (out == NULL || out->link == NULL)
+    {
+      /* The drop's trace line shows the packet as the output path reads
+       * it (quoted_view); only a drop needs it. */
+      SimPacketInfo info;
+      if (pkt->checked)
+        {
+          info = pkt->info;
+          quoted_view (&info);
+        }
+      else if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
+        memset (&info, 0, sizeof info);   /* sim_node_output() checked it */
+      return ip_transmit (node, pkt, &info, out);
+    }
+  return ip_transmit (node, pkt, NULL, out);
+}
+
+SimNetError
+sim_node_output (SimNode *node, SimPacket *pkt)
+{
+  SimIp4 dst;
+  if (pkt->checked)
+    dst = pkt->info.dst;   /* a packet built just now carries its parse (packet.c note 6) */
+  else
+    {
+      SimPacketInfo info;
+      SimPacketError perr = sim_packet_parse_quoted (pkt->data, pkt->len, &info);
+      g_return_val_if_fail (perr == SIM_PACKET_OK, (sim_packet_free (pkt), SIM_NET_ERR_NO_ROUTE));
+      dst = info.dst;
+    }
+  SimIface *local;
+  SimIface *out = sim_node_next_hop (node, dst, &local);
+  return sim_node_output_hop (node, pkt, local, out);
 }
 
 gboolean
@@ -620,8 +704,10 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
   if (node->pcap)
     sim_pcap_write (node->pcap, sim_world_now (world), pkt->data, pkt->len);
 
+  /* Parsed and verified once, at the first hop that sees the bytes as they
+   * are now (packet.c note 6). */
   SimPacketInfo info;
-  SimPacketError perr = sim_packet_parse_full (pkt->data, pkt->len, &info, !pkt->checked);
+  SimPacketError perr = sim_packet_parse_hop (pkt, &info);
   if (perr != SIM_PACKET_OK)
     {
       node->stats.malformed++;
@@ -630,7 +716,6 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
       sim_packet_free (pkt);
       return;
     }
-  pkt->checked = TRUE;
 
   if (node->hook)
     {
@@ -650,10 +735,11 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
         case SIM_HOOK_ACCEPT:
           break;
         }
-      /* The hook may have rewritten addresses: read them again (and check
-       * the checksums again if it did, so a NAT's incremental update is
-       * verified where it is made). */
-      perr = sim_packet_parse_full (pkt->data, pkt->len, &info, !pkt->checked);
+      /* The hook may have rewritten addresses: read them again.  A rewrite
+       * through sim_packet_rewrite_*() updates the carried parse with the
+       * bytes; bytes changed any other way are parsed and verified here
+       * (packet.c note 6). */
+      perr = sim_packet_parse_hop (pkt, &info);
       if (perr != SIM_PACKET_OK)
         {
           g_critical ("sim: hook on node %s left a malformed packet: %s",
@@ -661,14 +747,15 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
           sim_packet_free (pkt);
           return;
         }
-      pkt->checked = TRUE;
     }
 
-  if (sim_node_has_addr (node, info.dst))
+  const SimNextHop *h = next_hop (node, info.dst);
+  if (h->local)
     {
       local_input (node, pkt, &info);
       return;
     }
+  SimIface *out = h->out;   /* note 3: the entry may be reused before we send */
   if (!node->forwarding)
     {
       node->stats.not_for_us++;
@@ -684,9 +771,9 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
       sim_packet_free (pkt);
       return;
     }
-  sim_packet_forward_ttl (pkt);       /* keeps pkt->checked: still valid */
+  sim_packet_forward_ttl (pkt);       /* keeps pkt->checked and its parse valid */
   info.ttl--;
   node->stats.forwarded++;
   sim_node_trace_packet (node, FALSE, "fwd", &info);
-  ip_transmit (node, pkt, &info);
+  ip_transmit (node, pkt, &info, out);
 }

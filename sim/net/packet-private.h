@@ -14,18 +14,28 @@ struct SimPacket {
   gpointer  hop;        /* while in flight: the SimIface it arrives on */
   guint32   hop_epoch;  /* the link's epoch when sent: a cut in between drops it */
   guint32   len;
-  /* The checksums were verified at an earlier hop and the bytes have not
-   * changed since, except by code that keeps them valid (the TTL update of
-   * forwarding).  sim_packet_data_mut() and link corruption clear it; a hop
-   * that finds it set skips the checksum sums (doc/performance.md: they were
-   * a tenth of a run when every hop re-summed every packet). */
+  /* The checksums were verified at an earlier hop (or written by the
+   * constructor) and the bytes have not changed since, except by code that
+   * keeps them valid (the TTL update of forwarding, a NAT's rewrite), and
+   * @info is what sim_packet_parse() gives for the bytes as they are now
+   * (packet.c note 6).  sim_packet_data_mut() and link corruption clear
+   * it; a hop that finds it set neither sums the checksums nor parses the
+   * headers again (doc/performance.md: the sums were a tenth of a run when
+   * every hop re-summed every packet, the parses 95 instructions a hop). */
   gboolean  checked;
+  SimPacketInfo info;   /* valid only while @checked; payload points into data[] */
   guint8    data[];
 };
 
 /* sim_packet_parse(), with the checksum checks only when @verify. */
 SimPacketError sim_packet_parse_full (const guint8 *data, gsize len, SimPacketInfo *info,
                                       gboolean verify);
+/* The headers of a packet arriving at a hop (note 6): the info it carries
+ * when checked, else sim_packet_parse() of its bytes, which on success is
+ * kept with the packet and marks it checked.  In every build but a release
+ * build (SIPSIM_PACKET_CHECK) the carried info is compared with a fresh,
+ * verifying parse of the bytes, so the test suite checks every hop. */
+SimPacketError sim_packet_parse_hop   (SimPacket *pkt, SimPacketInfo *info);
 
 /* ---- the packet pool (packet.c note 5) */
 

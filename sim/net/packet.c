@@ -21,8 +21,26 @@
  *     packet may carry), unverified packets and UDP without a checksum
  *     are recomputed; UDP's 0xffff is its computed 0 (csum_adjust).  tests/test-packet.c compares the two on random
  *     packets and rewrites.
+ *  5. The packet pool (see "pool" below).
+ *  6. A checked packet carries its parse (SimPacket.info): the
+ *     constructors fill it, the first hop that parses and verifies the
+ *     bytes keeps it, and the only changes the network makes to a checked
+ *     packet's bytes (the TTL decrement, a rewrite) update it with the
+ *     bytes; anything else that may change bytes (sim_packet_data_mut,
+ *     link corruption) clears checked, so the next hop parses and verifies
+ *     again.  Every hop used to parse the headers it had already parsed
+ *     (95 instructions a hop, twice at a NAT) and the sender parsed what it
+ *     had just written.  What a hop sees is still the bytes' parse: every
+ *     build but a release build compares the carried info with a fresh,
+ *     verifying parse at every hop (sim_packet_parse_hop).
+ *  7. Constructors sum the header words they know from the values they
+ *     write, and only the payload's bytes from memory: the same ones'
+ *     complement sum as summing the written bytes (both sums are nonzero,
+ *     so they fold to the same representative; tests/test-packet.c
+ *     compares with sim_inet_checksum() over the bytes).
  */
 #include "sim/net/packet-private.h"
+#include "sipsim-config.h"
 
 #include "sim/net/bytes.h"
 #include "sim/kernel/world.h"
@@ -78,6 +96,16 @@ sim_inet_checksum (const guint8 *data, gsize len, guint32 sum)
   while (acc >> 16)
     acc = (acc & 0xffff) + (acc >> 16);
   return (guint16) ~acc;
+}
+
+/* ~(the ones' complement sum of 16-bit words whose plain sum is @sum): what
+ * sim_inet_checksum() ends with, for a @sum that is not 0. */
+static inline guint16
+fold_complement (guint32 sum)
+{
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return (guint16) ~sum;
 }
 
 /* RFC 768/793 pseudo-header sum: addresses, protocol, transport length. */
@@ -198,10 +226,12 @@ write_ip_header (guint8 *h, gsize total, guint16 id, guint8 ttl, guint8 proto,
   sim_put_be16 (h + 6, 0x4000);   /* DF: we never fragment */
   h[8] = ttl;
   h[9] = proto;
-  sim_put_be16 (h + 10, 0);
   sim_put_be32 (h + 12, src);
   sim_put_be32 (h + 16, dst);
-  sim_put_be16 (h + 10, sim_inet_checksum (h, SIM_IPV4_HDR_LEN, 0));
+  /* Note 7: the header's words summed from the values just written. */
+  guint32 sum = 0x4500u + (guint32) total + id + 0x4000u + ((guint32) ttl << 8 | proto)
+                + (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+  sim_put_be16 (h + 10, fold_complement (sum));
 }
 
 /* Recomputes the transport checksum of a packet whose IP header is valid. */
@@ -264,14 +294,33 @@ sim_packet_new_udp_in (SimPacketPool *pool, const SimSockAddr *src, const SimSoc
   guint8 *d = p->data;
   write_ip_header (d, total, ip_id, ttl, SIM_IPPROTO_UDP, src->ip, dst->ip);
   guint8 *u = d + SIM_IPV4_HDR_LEN;
+  guint16 ulen = (guint16) (SIM_UDP_HDR_LEN + len);
   sim_put_be16 (u, src->port);
   sim_put_be16 (u + 2, dst->port);
-  sim_put_be16 (u + 4, (guint16) (SIM_UDP_HDR_LEN + len));
-  sim_put_be16 (u + 6, 0);
+  sim_put_be16 (u + 4, ulen);
   if (len)
     memcpy (u + SIM_UDP_HDR_LEN, payload, len);
-  fix_l4_checksum (d, total);
+  /* Note 7: the pseudo-header and the UDP header's words from the values,
+   * then the payload (at an even offset, so its words are the segment's). */
+  guint16 c = sim_inet_checksum (u + SIM_UDP_HDR_LEN, len,
+                                 pseudo_sum (src->ip, dst->ip, SIM_IPPROTO_UDP, ulen)
+                                 + src->port + dst->port + ulen);
+  sim_put_be16 (u + 6, c == 0 ? 0xffff : c);   /* RFC 768: 0 is sent as all ones */
   p->checked = TRUE;   /* summed just now: the first hop need not again */
+  /* Note 6: what sim_packet_parse() reads back from these bytes. */
+  SimPacketInfo *in = &p->info;
+  memset (in, 0, sizeof *in);
+  in->src = src->ip;
+  in->dst = dst->ip;
+  in->proto = SIM_IPPROTO_UDP;
+  in->ttl = ttl;
+  in->ip_id = ip_id;
+  in->hdr_len = SIM_IPV4_HDR_LEN;
+  in->total_len = (guint16) total;
+  in->sport = src->port;
+  in->dport = dst->port;
+  in->payload = u + SIM_UDP_HDR_LEN;
+  in->payload_len = len;
   return p;
 }
 
@@ -318,7 +367,8 @@ sim_packet_new_tcp_in (SimPacketPool *pool, const SimSockAddr *src, const SimSoc
   if (len)
     memcpy (t + hdr, payload, len);
   fix_l4_checksum (d, total);
-  p->checked = TRUE;   /* summed just now: the first hop need not again */
+  /* Summed just now: the first hop need not again; note 6. */
+  p->checked = sim_packet_parse_full (d, total, &p->info, FALSE) == SIM_PACKET_OK;
   return p;
 }
 
@@ -350,7 +400,8 @@ sim_packet_new_icmp_error_in (SimPacketPool *pool, SimIp4 src, guint16 ip_id, gu
   sim_put_be32 (ic + 4, 0);                          /* unused */
   memcpy (ic + SIM_ICMP_HDR_LEN, orig, quote);
   fix_l4_checksum (d, total);
-  p->checked = TRUE;   /* summed just now: the first hop need not again */
+  /* Summed just now: the first hop need not again; note 6. */
+  p->checked = sim_packet_parse_full (d, total, &p->info, FALSE) == SIM_PACKET_OK;
   return p;
 }
 
@@ -563,23 +614,30 @@ sim_packet_parse_quoted (const guint8 *data, gsize len, SimPacketInfo *info)
   return parse_l4 (data + ihl, len - ihl, TRUE, info);
 }
 
-/* Note 4: the checksum at @field, valid before @n 16-bit words changed
- * from @old[i] to @new[i], updated to what a full recomputation would
- * write (RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), all words in one sum).
- * @udp: a UDP checksum, where a computed 0 is sent as 0xffff (RFC 768),
- * so HC = 0xffff stands for a sum of 0xffff and a result of 0 is written
- * as 0xffff, as fix_l4_checksum does.  Otherwise FALSE, and nothing
- * written, when HC = 0xffff: there ~HC is 0 and the update could pick
- * the other ones' complement zero than the recomputation. */
+/* The change term of RFC 1624 eqn. 3 for one 16-bit word going from
+ * @old to @new: ~m + m', summed (not folded) with the others. */
+static inline guint32
+word_delta (guint16 old, guint16 new)
+{
+  return (guint16) ~old + (guint32) new;
+}
+
+/* Note 4: the checksum at @field, valid before some 16-bit words changed,
+ * updated to what a full recomputation would write (RFC 1624 eqn. 3,
+ * HC' = ~(~HC + ~m + m'), all words in one sum); @delta is the sum of
+ * word_delta() over the changed words.  @udp: a UDP checksum, where a
+ * computed 0 is sent as 0xffff (RFC 768), so HC = 0xffff stands for a sum
+ * of 0xffff and a result of 0 is written as 0xffff, as fix_l4_checksum
+ * does.  Otherwise FALSE, and nothing written, when HC = 0xffff: there ~HC
+ * is 0 and the update could pick the other ones' complement zero than the
+ * recomputation. */
 static gboolean
-csum_adjust (guint8 *field, const guint16 *old, const guint16 *new, guint n, gboolean udp)
+csum_adjust (guint8 *field, guint32 delta, gboolean udp)
 {
   guint16 hc = sim_get_be16 (field);
   if (hc == 0xffff && !udp)
     return FALSE;
-  guint32 sum = (guint16) ~hc;
-  for (guint i = 0; i < n; i++)
-    sum += (guint16) ~old[i] + (guint32) new[i];
+  guint32 sum = (guint16) ~hc + delta;
   while (sum >> 16)
     sum = (sum & 0xffff) + (sum >> 16);
   guint16 c = (guint16) ~sum;
@@ -590,15 +648,23 @@ csum_adjust (guint8 *field, const guint16 *old, const guint16 *new, guint n, gbo
 static gboolean
 rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
 {
-  SimPacketInfo info;
-  if (sim_packet_parse_quoted (pkt->data, pkt->len, &info) != SIM_PACKET_OK)
-    return FALSE;
+  SimPacketInfo quoted;
+  const SimPacketInfo *info = &pkt->info;   /* note 6 */
+  if (!pkt->checked)
+    {
+      if (sim_packet_parse_quoted (pkt->data, pkt->len, &quoted) != SIM_PACKET_OK)
+        return FALSE;
+      info = &quoted;
+    }
+  guint8 proto = info->proto;
+  gsize hl = info->hdr_len;
   guint8 *d = pkt->data;
   guint8 *ipf = d + (src ? 12 : 16);
-  gboolean ports = info.proto == SIM_IPPROTO_UDP || info.proto == SIM_IPPROTO_TCP;
-  guint8 *portf = d + info.hdr_len + (src ? 0 : 2);
-  guint16 old[3] = { sim_get_be16 (ipf), sim_get_be16 (ipf + 2), ports ? sim_get_be16 (portf) : 0 };
-  guint16 new[3] = { (guint16) (addr->ip >> 16), (guint16) addr->ip, ports ? addr->port : 0 };
+  gboolean ports = proto == SIM_IPPROTO_UDP || proto == SIM_IPPROTO_TCP;
+  guint8 *portf = d + hl + (src ? 0 : 2);
+  guint32 ip_delta = word_delta (sim_get_be16 (ipf), (guint16) (addr->ip >> 16))
+                     + word_delta (sim_get_be16 (ipf + 2), (guint16) addr->ip);
+  guint32 port_delta = ports ? word_delta (sim_get_be16 (portf), addr->port) : word_delta (0, 0);
   sim_put_be32 (ipf, addr->ip);
   if (ports)
     sim_put_be16 (portf, addr->port);
@@ -609,12 +675,21 @@ rewrite (SimPacket *pkt, const SimSockAddr *addr, gboolean src)
    * A UDP checksum of 0 (none sent) is recomputed, as before. */
   if (pkt->checked)
     {
-      gboolean ok = csum_adjust (d + 10, old, new, 2, FALSE);
-      if (ok && info.proto == SIM_IPPROTO_UDP)
-        ok = sim_get_be16 (d + info.hdr_len + 6) != 0
-             && csum_adjust (d + info.hdr_len + 6, old, new, 3, TRUE);
-      else if (ok && info.proto == SIM_IPPROTO_TCP)
-        ok = csum_adjust (d + info.hdr_len + 16, old, new, 3, FALSE);
+      /* Note 6: the carried parse follows the bytes. */
+      if (src)
+        pkt->info.src = addr->ip;
+      else
+        pkt->info.dst = addr->ip;
+      if (ports && src)
+        pkt->info.sport = addr->port;
+      else if (ports)
+        pkt->info.dport = addr->port;
+      gboolean ok = csum_adjust (d + 10, ip_delta, FALSE);
+      if (ok && proto == SIM_IPPROTO_UDP)
+        ok = sim_get_be16 (d + hl + 6) != 0
+             && csum_adjust (d + hl + 6, ip_delta + port_delta, TRUE);
+      else if (ok && proto == SIM_IPPROTO_TCP)
+        ok = csum_adjust (d + hl + 16, ip_delta + port_delta, FALSE);
       if (ok)
         return TRUE;
       /* A word was already partly updated: recompute both from the bytes,
@@ -659,14 +734,61 @@ sim_packet_forward_ttl (SimPacket *pkt)
   guint16 new = sim_get_be16 (d + 8);
   /* Note 4; the TTL is not in the pseudo-header, so the transport
    * checksum stays as it is. */
-  if (!pkt->checked || !csum_adjust (d + 10, &old, &new, 1, FALSE))
+  if (!pkt->checked || !csum_adjust (d + 10, word_delta (old, new), FALSE))
     sim_packet_fix_ip_checksum (pkt);
+  pkt->info.ttl = d[8];   /* note 6 (meaningless unless checked) */
 }
 
 SimPacketError
 sim_packet_parse_pkt (const SimPacket *pkt, SimPacketInfo *info)
 {
-  return sim_packet_parse_full (pkt->data, pkt->len, info, !pkt->checked);
+  if (pkt->checked)
+    {
+      *info = pkt->info;   /* note 6 */
+      return SIM_PACKET_OK;
+    }
+  return sim_packet_parse_full (pkt->data, pkt->len, info, TRUE);
+}
+
+#if SIPSIM_PACKET_CHECK
+static gboolean
+info_same (const SimPacketInfo *a, const SimPacketInfo *b)
+{
+  return a->src == b->src && a->dst == b->dst && a->proto == b->proto && a->ttl == b->ttl
+         && a->ip_id == b->ip_id && a->hdr_len == b->hdr_len && a->total_len == b->total_len
+         && a->sport == b->sport && a->dport == b->dport && a->tcp_seq == b->tcp_seq
+         && a->tcp_ack == b->tcp_ack && a->tcp_flags == b->tcp_flags
+         && a->tcp_window == b->tcp_window && a->icmp_type == b->icmp_type
+         && a->icmp_code == b->icmp_code && a->payload == b->payload
+         && a->payload_len == b->payload_len;
+}
+#endif
+
+SimPacketError
+sim_packet_parse_hop (SimPacket *pkt, SimPacketInfo *info)
+{
+  if (pkt->checked)
+    {
+      *info = pkt->info;
+#if SIPSIM_PACKET_CHECK
+      /* Note 6: the carried parse must be the bytes' parse, checksums and all. */
+      SimPacketInfo fresh;
+      SimPacketError e = sim_packet_parse_full (pkt->data, pkt->len, &fresh, TRUE);
+      if (e != SIM_PACKET_OK)
+        g_critical ("sim_packet_parse_hop: a checked packet does not parse: %s",
+                    sim_packet_error_to_string (e));
+      else if (!info_same (&fresh, info))
+        g_critical ("sim_packet_parse_hop: the carried parse is not the bytes' parse");
+#endif
+      return SIM_PACKET_OK;
+    }
+  SimPacketError e = sim_packet_parse_full (pkt->data, pkt->len, info, TRUE);
+  if (e == SIM_PACKET_OK)
+    {
+      pkt->info = *info;
+      pkt->checked = TRUE;
+    }
+  return e;
 }
 
 void
