@@ -11,16 +11,14 @@
  *    more than SIP_MSG_INLINE_* entries, or with Route/Record-Route/Path,
  *    allocates again (the arrays spill to the heap, doubling).  The
  *    block is SIP_MSG_BLOCK bytes whenever the message fits (nearly all
- *    do: 2.5 KiB of struct, the rest for the bytes), and a freed block
- *    goes to a small per-thread list that the next message takes it from
- *    (sip_msg_block_get_()/_put_()).  A block that size is far above
- *    glibc's tcache and fast bins, and malloc plus free of one cost about
- *    900 instructions, a tenth of parsing the message; the list makes it
- *    a few.  A run is one thread (DESIGN.md), so the list is never
- *    shared between running runs; a run after it on the same thread may
- *    get the blocks, whose contents nobody reads before writing (as with
- *    malloc).  Sanitizer builds use malloc alone, so a use after free is
- *    still caught there.
+ *    do: 2.5 KiB of struct, the rest for the bytes), so a freed block
+ *    fits the next message.  A block that size is far above glibc's
+ *    tcache and fast bins: malloc plus free of one cost about 900
+ *    instructions, a tenth of parsing the message.  A list of freed
+ *    blocks kept per thread made that a few (-0.87 M instructions per
+ *    quick-start phone-day, issue 17), but it was a global, which
+ *    DESIGN.md principle 2 rules out for models; a list owned by the
+ *    world would need the world passed to every parse, and was not done.
  *
  * 2. Character classes are one table lookup (sip_cc[]), built from the
  *    RFC 3261 §25.1 ABNF sets; the parser never calls ctype.h (locale) or

@@ -264,64 +264,16 @@ sip_msg_free_ (SipMsg *m)
     g_free (m);
 }
 
-/* msg-private.h note 1. */
-#if defined(__SANITIZE_ADDRESS__)
-#define MSG_BLOCK_LIST 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MSG_BLOCK_LIST 0
-#endif
-#endif
-#ifndef MSG_BLOCK_LIST
-#define MSG_BLOCK_LIST 16          /* blocks a thread keeps: 64 KiB at most */
-#endif
-
-#if MSG_BLOCK_LIST > 0
-typedef struct {
-  guint    n;
-  gpointer block[MSG_BLOCK_LIST];
-} BlockList;
-
-static void
-block_list_free (gpointer data)
-{
-  BlockList *l = data;
-  for (guint i = 0; i < l->n; i++)
-    g_free (l->block[i]);
-  g_free (l);
-}
-
-static GPrivate block_list = G_PRIVATE_INIT (block_list_free);
-#endif
-
+/* msg-private.h note 1: plain malloc, no list of freed blocks. */
 gpointer
 sip_msg_block_get_ (void)
 {
-#if MSG_BLOCK_LIST > 0
-  BlockList *l = g_private_get (&block_list);
-  if (l != NULL && l->n > 0)
-    return l->block[--l->n];
-#endif
   return g_malloc (SIP_MSG_BLOCK);
 }
 
 void
 sip_msg_block_put_ (gpointer block)
 {
-#if MSG_BLOCK_LIST > 0
-  BlockList *l = g_private_get (&block_list);
-  if (l == NULL)
-    {
-      l = g_new (BlockList, 1);
-      l->n = 0;
-      g_private_set (&block_list, l);
-    }
-  if (l->n < MSG_BLOCK_LIST)
-    {
-      l->block[l->n++] = block;
-      return;
-    }
-#endif
   g_free (block);
 }
 
