@@ -94,16 +94,22 @@
  *    query sent (after its socket is open), so the same seed gives the
  *    same bytes; c-ares' own ID generator (OS entropy) is never used.
  *
- * 6. Built queries.  A phone asks the same few questions again and again
- *    (its registrar's A and SRV names, the SRV targets), so the resolver
- *    keeps the last BUILT_QUERIES = 8 queries c-ares built, keyed by
- *    (type, name as given), and a lookup copies its query from there
- *    instead of calling ares_create_query again (about 700 instructions
- *    of 3,000 to start a query, issue 17).  The bytes are the same
- *    either way: ares_create_query with ID 0 is a function of the name
- *    and type only.  A new question takes the slots in turn; the cache
- *    costs at most 8 blocks of about 40 + 2 x the name's length bytes
- *    per resolver.  A name c-ares refuses is not kept.
+ * 6. Built queries.  Phones ask the same few questions again and again
+ *    (their registrar's A and SRV names, the SRV targets), so the last
+ *    BUILT_QUERIES = 16 queries c-ares built are kept, keyed by (type,
+ *    name as given), and a lookup copies its query from there instead of
+ *    calling ares_create_query again (about 700 instructions of 3,000 to
+ *    start a query, issue 17).  The bytes are the same either way:
+ *    ares_create_query with ID 0 is a function of the name and type
+ *    only.  The cache is one per world, shared by every resolver in it
+ *    (sim_world_get_shared, key "host.dns-built-queries"): kept per
+ *    resolver it cost every phone about 1.3 KB (issue 17 item 2: at most
+ *    16 KiB a phone), although the phones of a world mostly ask the same
+ *    names.  Since what is kept is a function of the bytes alone, which
+ *    resolver filled a slot, or whether another one emptied it, cannot
+ *    change a result.  A new question takes the slots in turn; at most
+ *    16 blocks of about 40 + 2 x the name's length bytes (plus note 7's
+ *    answer) per world.  A name c-ares refuses is not kept.
  *
  * 7. Decoded answers.  With each built query the resolver keeps the last
  *    answer c-ares decoded for it and what that came to (status, records,
@@ -147,6 +153,7 @@
 #include <ares.h>
 
 #include "sim/host/resolver.h"
+#include "sim/host/host-private.h"
 #include "sim/net/bytes.h"
 
 #define MAX_RECORDS    64
@@ -198,7 +205,14 @@ typedef struct {
   Memo          *memo;      /* owned (g_free), or NULL */
 } BuiltQuery;               /* one g_malloc block: name and qbuf follow */
 
-#define BUILT_QUERIES  8    /* note 6 */
+#define BUILT_QUERIES  16   /* note 6 */
+
+/* The world's kept queries (note 6): owned by the world (freed by
+ * built_cache_free from sim_world_free), borrowed by its resolvers. */
+typedef struct {
+  BuiltQuery    *built[BUILT_QUERIES];   /* owned, NULL: free slot */
+  guint          next;                   /* the slot the next new query takes */
+} BuiltCache;
 
 struct HostResolver {
   SimHost       *host;
@@ -210,8 +224,7 @@ struct HostResolver {
   HostDnsLookup *lookups;     /* in progress, newest first (->next) */
   guint          n_lookups;
   guint          dropped;     /* datagrams not taken as an answer (note 3) */
-  BuiltQuery    *built[BUILT_QUERIES];   /* owned, NULL: free slot */
-  guint          built_next;  /* the slot the next new query takes */
+  BuiltCache    *cache;       /* the world's (note 6); borrowed */
 };
 
 /* One lookup, one g_malloc block: the struct, then @name and the query's
@@ -721,16 +734,13 @@ on_try_timeout (HostTimer *t, gpointer user_data)
   next_or_finish (lk, HOST_DNS_TIMEOUT);
 }
 
-/* The query for (@qtype, @name): from r->built, or built by c-ares now
- * and kept there (note 6).  NULL with *@status if c-ares refuses the name
- * (ares_query reported that status); nothing is kept then. */
-/* r->built's entry for (@qtype, @name), or NULL. */
+/* The kept entry for (@qtype, @name) (note 6), or NULL. */
 static BuiltQuery *
 built_find (HostResolver *r, const char *name, guint16 qtype)
 {
   for (guint i = 0; i < BUILT_QUERIES; i++)
     {
-      BuiltQuery *b = r->built[i];
+      BuiltQuery *b = r->cache->built[i];
       if (b && b->qtype == qtype && strcmp (b->name, name) == 0)
         return b;
     }
@@ -745,6 +755,18 @@ built_free (BuiltQuery *b)
   g_free (b);
 }
 
+static void
+built_cache_free (gpointer p)
+{
+  BuiltCache *c = p;
+  for (guint i = 0; i < BUILT_QUERIES; i++)
+    built_free (c->built[i]);
+  g_free (c);
+}
+
+/* The query for (@qtype, @name): kept (note 6), or built by c-ares now
+ * and kept.  NULL with *@status if c-ares refuses the name (ares_query
+ * reported that status); nothing is kept then. */
 static const BuiltQuery *
 query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
 {
@@ -776,9 +798,10 @@ query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
   b->qbuf = (guint8 *) b->name + nl;
   memcpy (b->qbuf, qbuf, (gsize) qlen);
   ares_free_string (qbuf);
-  built_free (r->built[r->built_next]);
-  r->built[r->built_next] = b;
-  r->built_next = (r->built_next + 1) % BUILT_QUERIES;
+  BuiltCache *c = r->cache;
+  built_free (c->built[c->next]);
+  c->built[c->next] = b;
+  c->next = (c->next + 1) % BUILT_QUERIES;
   return b;
 }
 
@@ -829,7 +852,7 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
   const BuiltQuery *b = query_get (r, name, qtype, &st);
   gsize nl = strlen (name) + 1, ql = b ? b->qlen : 0;
   /* One block: the lookup, its name, its copy of the query (the ID is
-   * written into it per attempt; r->built may drop its entry meanwhile). */
+   * written into it per attempt; the cache may drop its entry meanwhile). */
   HostDnsLookup *lk = g_malloc (sizeof *lk + nl + ql);   /* only the struct needs zeros */
   char *name_copy = (char *) (lk + 1);
   memcpy (name_copy, name, nl);
@@ -963,6 +986,13 @@ host_resolver_new (SimHost *host, const SimSockAddr *servers, guint n_servers,
   r->timeout = cfg && cfg->timeout > 0 ? cfg->timeout : SIM_S (5);
   r->tries = cfg && cfg->tries > 0 ? cfg->tries : 4;
   host_rng_init (host, &r->rng, cfg && cfg->rng_stream ? cfg->rng_stream : "dns-resolver");
+  static const char cache_key[] = "host.dns-built-queries";
+  r->cache = sim_world_get_shared (host->world, cache_key);
+  if (!r->cache)
+    {
+      r->cache = g_new0 (BuiltCache, 1);
+      sim_world_set_shared (host->world, cache_key, r->cache, built_cache_free);
+    }
   return r;
 }
 
@@ -973,8 +1003,6 @@ host_resolver_free (HostResolver *r)
     return;
   while (r->lookups)
     host_dns_lookup_cancel (r->lookups);
-  for (guint i = 0; i < BUILT_QUERIES; i++)
-    built_free (r->built[i]);
   g_free (r->servers);
   g_free (r);
 }

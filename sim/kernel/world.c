@@ -133,6 +133,7 @@ struct SimWorld {
   SimLogLevel   log_level;
 
   GHashTable   *rng_names;   /* owned strings, to catch duplicate streams */
+  GHashTable   *shared;      /* key (static) -> SharedData, or NULL */
 };
 
 
@@ -522,6 +523,8 @@ sim_world_free (SimWorld *w)
   if (w->log_notify)
     w->log_notify (w->log_data);
   g_hash_table_destroy (w->rng_names);
+  if (w->shared)
+    g_hash_table_destroy (w->shared);
   g_free (w);
 }
 
@@ -809,6 +812,46 @@ sim_timer_cancel (SimTimer *t)
 }
 
 /* -------------------------------------------------------------- rng, trace */
+
+/* One value of sim_world_set_shared(): freed with the world. */
+typedef struct {
+  gpointer       data;
+  GDestroyNotify destroy;
+} SharedData;
+
+static void
+shared_data_free (gpointer p)
+{
+  SharedData *d = p;
+  if (d->destroy)
+    d->destroy (d->data);
+  g_free (d);
+}
+
+void
+sim_world_set_shared (SimWorld *w, const char *key, gpointer data, GDestroyNotify destroy)
+{
+  g_return_if_fail (w != NULL && key != NULL && data != NULL);
+  if (!w->shared)
+    w->shared = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, shared_data_free);
+  if (g_hash_table_contains (w->shared, key))
+    {
+      g_critical ("sim: shared data \"%s\" set twice in one world", key);
+      return;
+    }
+  SharedData *d = g_new (SharedData, 1);
+  d->data = data;
+  d->destroy = destroy;
+  g_hash_table_insert (w->shared, (gpointer) key, d);
+}
+
+gpointer
+sim_world_get_shared (SimWorld *w, const char *key)
+{
+  g_return_val_if_fail (w != NULL && key != NULL, NULL);
+  SharedData *d = w->shared ? g_hash_table_lookup (w->shared, key) : NULL;
+  return d ? d->data : NULL;
+}
 
 void
 sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)

@@ -133,6 +133,20 @@ sim_timer_get_due (const SimTimer *timer)
  * g_critical, since two models sharing draws breaks independence). */
 void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *name);
 
+/* Per-world data shared by many models, found by @key: a cache that
+ * would otherwise be kept once per phone (the DNS resolvers' built
+ * queries, sim/host/resolver-ares.c).  The world owns @data from here on
+ * and frees it with @destroy (if non-NULL) in sim_world_free(), after
+ * every model that borrowed it must be gone.  @key must be a string with
+ * static storage (it is kept, not copied); setting a key twice is a
+ * g_critical and keeps the first.  What is kept here must never change a
+ * result: a model may find it empty, full or shared with any other model
+ * and must behave the same (it is a cache, not state). */
+void          sim_world_set_shared (SimWorld *world, const char *key, gpointer data,
+                                    GDestroyNotify destroy);
+/* The data set for @key, or NULL. */
+gpointer      sim_world_get_shared (SimWorld *world, const char *key);
+
 /* The fingerprint's definition; stored with every run (doc/results.md).
  * 1: FNV-1a over the formatted trace text.  2: a hash of each line's
  * values (time, who, format string, arguments) as they are traced, so the
