@@ -44,6 +44,7 @@
  * metrics_acc_new() (units, proxies, faults, window) until it is freed.
  */
 #include "experiment/metrics-private.h"
+#include "sim/kernel/inttable.h"
 
 #include <string.h>
 
@@ -102,7 +103,7 @@ struct MetricsAcc {
   SimTime     warmup, end;
   guint       n;
   UnitAcc    *u;
-  GHashTable *by_local;        /* (ip << 16 | port) -> first unit + 1 */
+  SimIntTable *by_local;       /* (ip << 16 | port) -> first unit + 1 */
   guint      *next_local;      /* the next unit with the same local, G_MAXUINT */
   MetricsFaults fs;
   guint       fault_at;        /* obs->faults consumed */
@@ -252,7 +253,7 @@ metrics_acc_new (const RunObservations *obs)
   a->end = obs->end;
   a->n = obs->units->len;
   a->u = g_new0 (UnitAcc, MAX (a->n, 1));
-  a->by_local = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  a->by_local = sim_int_table_new ();   /* looked up per NAT record */
   a->next_local = g_new (guint, MAX (a->n, 1));
   for (guint u = 0; u < a->n; u++)
     {
@@ -264,9 +265,9 @@ metrics_acc_new (const RunObservations *obs)
        * chained in unit order */
       guint64 k = local_key (&g_array_index (obs->units, ObsUnit, u).local);
       a->next_local[u] = G_MAXUINT;
-      gpointer first = g_hash_table_lookup (a->by_local, &k);
+      gpointer first = sim_int_table_lookup (a->by_local, k);
       if (first == NULL)
-        g_hash_table_insert (a->by_local, g_memdup2 (&k, sizeof k), GUINT_TO_POINTER (u + 1));
+        sim_int_table_insert (a->by_local, k, GUINT_TO_POINTER (u + 1));
       else
         {
           guint v = GPOINTER_TO_UINT (first) - 1;
@@ -297,7 +298,7 @@ metrics_acc_free (MetricsAcc *a)
         g_hash_table_unref (a->u[u].calls);
     }
   g_free (a->u);
-  g_hash_table_unref (a->by_local);
+  sim_int_table_free (a->by_local);
   g_free (a->next_local);
   faults_clear (&a->fs);
   g_array_unref (a->items);
@@ -666,7 +667,7 @@ metrics_acc_nat (MetricsAcc *a, const NatRecord *r)
 {
   g_return_if_fail (a != NULL && r != NULL);
   guint64 k = local_key (&r->internal);
-  gpointer first = g_hash_table_lookup (a->by_local, &k);
+  gpointer first = sim_int_table_lookup (a->by_local, k);
   if (first == NULL)
     return;              /* not a unit's socket (a DNS lookup's port) */
   at (a, r->time);

@@ -212,6 +212,10 @@ on_device_event (Device *dev, const DeviceEvent *ev, gpointer user_data)
   guint unit = rd->unit_of_account[ev->account];
   if (unit == G_MAXUINT)
     return;
+  /* What run_observe_event() would drop (every keep-alive, most events)
+   * is dropped before the 128-byte copy is made. */
+  if (rd->run->acc != NULL && !metrics_uses_event (ev->kind))
+    return;
   ObsEvent o = { .unit = unit, .ev = *ev };
   o.ev.detail = NULL;
   run_observe_event (rd->run, &o);

@@ -366,7 +366,11 @@ test_timer_random_vs_reference (void)
         }
       else
         {
-          SimTime d = SIM_MS (sim_rng_below (&rng, 100));
+          /* Mostly 0..99 ms (ties), sometimes any bit length up to 40. */
+          SimTime d = sim_rng_below (&rng, 4) != 0
+                      ? SIM_MS (sim_rng_below (&rng, 100))
+                      : (SimTime) sim_rng_below (&rng, G_GUINT64_CONSTANT (1)
+                                                       << sim_rng_below (&rng, 41));
           sim_timer_start (&t[i], d);
           due[i] = d;
           order[i] = stamp++;
@@ -398,6 +402,257 @@ test_timer_random_vs_reference (void)
   g_free (due);
   g_free (order);
   rec_clear (&r);
+}
+
+/* Starts, restarts and cancels made from inside timer callbacks, against
+ * a reference model: the firing timer's entry stays in the heap as a dead
+ * root while its callback runs (world.c note 3), so every operation a
+ * callback can make is exercised there: restarting the firing timer,
+ * starting idle ones (the first replaces the root), restarting and
+ * cancelling pending ones, and the pending count and next due time seen
+ * from inside.  One-shot events are mixed in, so both queues' roots are
+ * compared.  Each firing must be the reference's (due, last start) minimum. */
+enum { CB_N = 64 };
+
+typedef struct {
+  SimWorld *w;
+  SimRng    rng;
+  SimTimer  t[CB_N];
+  int       idx[CB_N];
+  SimTime   due[CB_N];     /* reference: SIM_TIME_MAX = idle */
+  guint64   order[CB_N];   /* reference: stamp of the last start */
+  guint64   stamp;
+  GArray   *ev_due;        /* reference: due times of pending events */
+  int       budget;        /* starts left; then only cancels */
+  int       fired, events;
+  gboolean  wide;          /* delays from 0 ns to hours, not 0..19 ms */
+} CbModel;
+
+static CbModel *cb_model;
+
+static int
+cb_ref_min (const CbModel *m)
+{
+  int best = -1;
+  for (int i = 0; i < CB_N; i++)
+    if (m->due[i] != SIM_TIME_MAX
+        && (best < 0 || m->due[i] < m->due[best]
+            || (m->due[i] == m->due[best] && m->order[i] < m->order[best])))
+      best = i;
+  return best;
+}
+
+static void
+cb_check_view (const CbModel *m)
+{
+  guint pending = m->ev_due->len;
+  for (int i = 0; i < CB_N; i++)
+    pending += m->due[i] != SIM_TIME_MAX;
+  g_assert_cmpuint (sim_world_get_pending (m->w), ==, pending);
+  int best = cb_ref_min (m);
+  SimTime next = best < 0 ? SIM_TIME_MAX : m->due[best];
+  for (guint k = 0; k < m->ev_due->len; k++)
+    next = MIN (next, g_array_index (m->ev_due, SimTime, k));
+  g_assert_cmpint (sim_world_next_due (m->w), ==, next);
+  for (int i = 0; i < CB_N; i++)
+    g_assert_cmpint (sim_timer_get_due (&m->t[i]), ==, m->due[i]);
+}
+
+static void
+cb_start (CbModel *m, int j, SimTime delay)
+{
+  sim_timer_start (&m->t[j], delay);
+  m->due[j] = sim_world_now (m->w) + delay;
+  m->order[j] = m->stamp++;
+  m->budget--;
+}
+
+static void
+on_cb_event (SimWorld *w, gpointer data)
+{
+  CbModel *m = cb_model;
+  SimTime now = sim_world_now (w);
+  guint k = 0;
+  while (k < m->ev_due->len && g_array_index (m->ev_due, SimTime, k) != now)
+    k++;
+  g_assert_cmpuint (k, <, m->ev_due->len);       /* one was due now */
+  g_array_remove_index_fast (m->ev_due, k);
+  int best = cb_ref_min (m);
+  g_assert_true (best < 0 || m->due[best] >= now);
+  m->events++;
+}
+
+static void
+on_cb_timer (SimTimer *timer, gpointer data)
+{
+  CbModel *m = cb_model;
+  int i = *(int *) data;
+  g_assert_cmpint (i, ==, cb_ref_min (m));
+  g_assert_cmpint (sim_world_now (m->w), ==, m->due[i]);
+  g_assert_false (sim_timer_is_pending (timer));
+  m->due[i] = SIM_TIME_MAX;
+  m->fired++;
+  cb_check_view (m);
+  /* On average 2 starts and half a cancel per firing: the population
+   * grows until the budget of starts is spent, then drains. */
+  guint ops = 1 + (guint) sim_rng_below (&m->rng, 5);
+  for (guint k = 0; k < ops; k++)
+    {
+      int j = sim_rng_below (&m->rng, 4) == 0 ? i : (int) sim_rng_below (&m->rng, CB_N);
+      /* 0 too: same instant.  Wide: every bit length from 0 to 42 (73
+       * minutes), so timers land in every far bucket (world.c note 6). */
+      SimTime d = m->wide
+                  ? (SimTime) sim_rng_below (&m->rng, G_GUINT64_CONSTANT (1)
+                                                      << sim_rng_below (&m->rng, 43))
+                  : SIM_MS (sim_rng_below (&m->rng, 20));
+      switch (sim_rng_below (&m->rng, 6))
+        {
+        case 0:
+          sim_timer_cancel (&m->t[j]);
+          m->due[j] = SIM_TIME_MAX;
+          break;
+        case 1:
+          {
+            sim_schedule (m->w, d, on_cb_event, NULL);
+            SimTime at = sim_world_now (m->w) + d;
+            g_array_append_val (m->ev_due, at);
+            break;
+          }
+        default:
+          if (m->budget > 0)
+            cb_start (m, j, d);
+          break;
+        }
+      cb_check_view (m);
+    }
+}
+
+static void
+test_timer_ops_in_callbacks (gconstpointer wide)
+{
+  CbModel *m = g_new0 (CbModel, 1);
+  cb_model = m;
+  m->wide = GPOINTER_TO_INT (wide);
+  m->w = sim_world_new (1);
+  m->ev_due = g_array_new (FALSE, FALSE, sizeof (SimTime));
+  sim_rng_init (&m->rng, 77, "test/timer-callbacks");
+  m->budget = 30000;
+  for (int i = 0; i < CB_N; i++)
+    {
+      m->idx[i] = i;
+      m->due[i] = SIM_TIME_MAX;
+      sim_timer_init (&m->t[i], m->w, on_cb_timer, &m->idx[i]);
+    }
+  for (int i = 0; i < CB_N; i += 2)
+    cb_start (m, i, m->wide ? SIM_S (sim_rng_below (&m->rng, 600))
+                            : SIM_MS (sim_rng_below (&m->rng, 20)));
+  g_assert_cmpint (sim_world_run_until (m->w, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_cmpint (m->fired, >, 10000);
+  g_assert_cmpint (m->events, >, 1000);
+  g_assert_cmpint (cb_ref_min (m), ==, -1);
+  g_assert_cmpuint (m->ev_due->len, ==, 0);
+  g_assert_cmpuint (sim_world_get_pending (m->w), ==, 0);
+  g_array_unref (m->ev_due);
+  sim_world_free (m->w);
+  g_free (m);
+  cb_model = NULL;
+}
+
+/* 6,000 timers due 2^40..2^41 ns ahead all start in one far bucket
+ * (bit length 41), which is pulled with more entries than a pulled bucket
+ * keeps room for (world.c FAR_KEEP_CAP), so its array is given back.  A
+ * pacer due at 2^41 ns (tm_last then has bit 40 clear again) starts 6,000
+ * more, due 2^41 + 2^40 .. 2^42 ns: the same bucket again, grown from
+ * nothing.  A third of the first wave is cancelled and a third restarted
+ * before the run; the order must be the reference's (due, last start). */
+enum { LB_N = 6000 };
+
+typedef struct {
+  Rec      *rec;
+  SimTimer  t[2 * LB_N + 1];   /* the last one: the pacer */
+  Tagged    tags[2 * LB_N + 1];
+  SimTime   due[2 * LB_N + 1];   /* reference; SIM_TIME_MAX: cancelled */
+  int       order[2 * LB_N + 1];
+  int       stamp;
+  gboolean  second;
+} LargeBucket;
+
+static LargeBucket *lb_model;
+
+static void
+on_lb_timer (SimTimer *timer, gpointer data)
+{
+  LargeBucket *m = lb_model;
+  Tagged *tg = data;
+  rec_note (tg->rec, tg->tag);
+  if (tg->tag != 2 * LB_N)
+    return;
+  m->second = TRUE;
+  for (int i = LB_N; i < 2 * LB_N; i++)
+    {
+      sim_timer_start_at (&m->t[i], m->due[i]);
+      m->order[i] = m->stamp++;
+    }
+}
+
+static void
+test_timer_large_bucket (void)
+{
+  LargeBucket *m = g_new0 (LargeBucket, 1);
+  lb_model = m;
+  Rec r;
+  rec_init (&r, 1);
+  m->rec = &r;
+  SimRng rng;
+  sim_rng_init (&rng, 41, "test/large-bucket");
+  const guint64 b40 = G_GUINT64_CONSTANT (1) << 40;
+  for (int i = 0; i <= 2 * LB_N; i++)
+    {
+      m->tags[i] = (Tagged) { &r, i };
+      sim_timer_init (&m->t[i], r.w, on_lb_timer, &m->tags[i]);
+      m->due[i] = (SimTime) ((i < LB_N ? b40 : 3 * b40) + sim_rng_below (&rng, b40));
+    }
+  m->due[2 * LB_N] = (SimTime) (2 * b40);
+  for (int i = 0; i < LB_N; i++)
+    {
+      sim_timer_start_at (&m->t[i], m->due[i]);
+      m->order[i] = m->stamp++;
+    }
+  sim_timer_start_at (&m->t[2 * LB_N], m->due[2 * LB_N]);
+  m->order[2 * LB_N] = m->stamp++;
+  for (int i = 0; i < LB_N; i++)
+    switch (sim_rng_below (&rng, 3))
+      {
+      case 0:
+        sim_timer_cancel (&m->t[i]);
+        m->due[i] = SIM_TIME_MAX;
+        break;
+      case 1:
+        m->due[i] = (SimTime) (b40 + sim_rng_below (&rng, b40));
+        sim_timer_start_at (&m->t[i], m->due[i]);
+        m->order[i] = m->stamp++;
+        break;
+      default:
+        break;
+      }
+  g_assert_cmpint (sim_world_run_until (r.w, SIM_TIME_MAX), ==, SIM_RUN_EMPTY);
+  g_assert_true (m->second);
+  Ref *ref = g_new (Ref, 2 * LB_N + 1);
+  guint n = 0;
+  for (int i = 0; i <= 2 * LB_N; i++)
+    if (m->due[i] != SIM_TIME_MAX)
+      ref[n++] = (Ref) { m->due[i], m->order[i] * (2 * LB_N + 1) + i };   /* by start order */
+  qsort (ref, n, sizeof (Ref), (int (*) (const void *, const void *)) ref_cmp);
+  g_assert_cmpuint (r.log->len, ==, n);
+  for (guint k = 0; k < n; k++)
+    {
+      g_assert_cmpint (g_array_index (r.log, int, k), ==, ref[k].idx % (2 * LB_N + 1));
+      g_assert_cmpint (g_array_index (r.times, SimTime, k), ==, ref[k].due);
+    }
+  g_free (ref);
+  rec_clear (&r);
+  g_free (m);
+  lb_model = NULL;
 }
 
 /* ---------------------------------------------------- 3-zero-delay */
@@ -1009,6 +1264,11 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/2-timer/periodic", test_timer_periodic);
   g_test_add_func ("/kernel/2-timer/owner-freed", test_timer_owner_freed);
   g_test_add_func ("/kernel/2-timer/random-vs-reference", test_timer_random_vs_reference);
+  g_test_add_data_func ("/kernel/2-timer/ops-in-callbacks", GINT_TO_POINTER (FALSE),
+                        test_timer_ops_in_callbacks);
+  g_test_add_data_func ("/kernel/2-timer/ops-in-callbacks-wide", GINT_TO_POINTER (TRUE),
+                        test_timer_ops_in_callbacks);
+  g_test_add_func ("/kernel/2-timer/large-bucket", test_timer_large_bucket);
   g_test_add_func ("/kernel/3-zero-delay/no-starvation", test_zero_delay_no_starvation);
   g_test_add_func ("/kernel/3-zero-delay/stalled", test_zero_delay_stalled);
   g_test_add_func ("/kernel/4-run/until-bounds", test_run_until_bounds);

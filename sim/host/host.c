@@ -59,24 +59,6 @@ host_timer_init (SimHost *host, HostTimer *timer, HostTimerFunc func, gpointer u
 }
 
 void
-host_timer_start (HostTimer *timer, SimTime delay)
-{
-  sim_timer_start (timer, delay);
-}
-
-void
-host_timer_cancel (HostTimer *timer)
-{
-  sim_timer_cancel (timer);
-}
-
-gboolean
-host_timer_is_pending (const HostTimer *timer)
-{
-  return sim_timer_is_pending (timer);
-}
-
-void
 host_rng_init (SimHost *host, SimRng *rng, const char *stream)
 {
   g_autofree char *name = g_strdup_printf ("host/%s/%s", host->name, stream);

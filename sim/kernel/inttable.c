@@ -4,9 +4,11 @@
  *
  * Notes:
  *  1. Layout.  One array of cap = 2^bits slots {key, value}; a slot is
- *     empty when its value is NULL.  An empty table has no array at all
- *     (cap 0), so the many tables that stay empty (a host's /32 routes)
- *     cost only the struct.
+ *     empty when its value is NULL.  An empty table has no array of its
+ *     own (bits 0), so the many tables that stay empty (a host's /32
+ *     routes) cost only the struct: it points at one static pair of empty
+ *     slots with shift 63 and mask 1, where the inline lookup (inttable.h)
+ *     ends at once without testing for emptiness.
  *  2. Hash.  Fibonacci hashing: (key * 2^64/phi) >> (64 - bits).  Keys
  *     here are addresses, ports and (proto << 16 | port), small and
  *     sequential; the multiply spreads them over the high bits, which the
@@ -25,30 +27,35 @@
  */
 #include "sim/kernel/inttable.h"
 
-typedef struct {
-  guint64  key;
-  gpointer value;       /* NULL: empty slot */
-} Slot;
-
-struct SimIntTable {
-  Slot  *slots;
-  guint  bits;          /* cap = 1 << bits, 0 when slots == NULL */
-  guint  cap;
-  guint  n;
-};
+typedef SimIntSlot Slot;
 
 #define MIN_BITS 2
+
+/* Note 1: what every table without an array of its own points at, so
+ * that the inline lookup needs no test for emptiness.  Never written:
+ * inserts grow first, removals return before probing. */
+static const Slot empty_slots[2];
 
 static inline guint
 home (guint64 key, guint bits)
 {
-  return (guint) ((key * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)) >> (64 - bits));
+  return (guint) ((key * SIM_INT_TABLE_PHI) >> (64 - bits));
+}
+
+static inline guint
+capacity (const SimIntTable *t)
+{
+  return t->bits ? 1u << t->bits : 0;
 }
 
 SimIntTable *
 sim_int_table_new (void)
 {
-  return g_new0 (SimIntTable, 1);
+  SimIntTable *t = g_new0 (SimIntTable, 1);
+  t->slots = (Slot *) empty_slots;
+  t->mask = 1;
+  t->shift = 63;
+  return t;
 }
 
 void
@@ -56,7 +63,8 @@ sim_int_table_free (SimIntTable *t)
 {
   if (t == NULL)
     return;
-  g_free (t->slots);
+  if (t->bits)
+    g_free (t->slots);
   g_free (t);
 }
 
@@ -64,22 +72,6 @@ guint
 sim_int_table_size (const SimIntTable *t)
 {
   return t->n;
-}
-
-gpointer
-sim_int_table_lookup (const SimIntTable *t, guint64 key)
-{
-  if (G_UNLIKELY (t->n == 0))
-    return NULL;
-  guint mask = t->cap - 1;
-  for (guint i = home (key, t->bits);; i = (i + 1) & mask)
-    {
-      const Slot *s = &t->slots[i];
-      if (s->value == NULL)
-        return NULL;
-      if (s->key == key)
-        return s->value;
-    }
 }
 
 /* Places @key, known absent, in the first empty slot of its run. */
@@ -100,13 +92,16 @@ grow (SimIntTable *t)
   guint bits = t->bits ? t->bits + 1 : MIN_BITS;
   g_assert (bits < 32);
   Slot *slots = g_new0 (Slot, (gsize) 1 << bits);
-  for (guint i = 0; i < t->cap; i++)
+  guint cap = capacity (t);
+  for (guint i = 0; i < cap; i++)
     if (t->slots[i].value != NULL)
       place (slots, bits, t->slots[i].key, t->slots[i].value);
-  g_free (t->slots);
+  if (t->bits)
+    g_free (t->slots);
   t->slots = slots;
   t->bits = bits;
-  t->cap = 1u << bits;
+  t->mask = ((guint64) 1 << bits) - 1;
+  t->shift = 64 - bits;
 }
 
 void
@@ -115,7 +110,7 @@ sim_int_table_insert (SimIntTable *t, guint64 key, gpointer value)
   g_return_if_fail (value != NULL);
   if (t->n > 0)
     {
-      guint mask = t->cap - 1;
+      guint mask = (guint) t->mask;
       for (guint i = home (key, t->bits); t->slots[i].value != NULL; i = (i + 1) & mask)
         if (t->slots[i].key == key)
           {
@@ -123,7 +118,7 @@ sim_int_table_insert (SimIntTable *t, guint64 key, gpointer value)
             return;
           }
     }
-  if (2 * (t->n + 1) > t->cap)     /* note 3 */
+  if (2 * (t->n + 1) > capacity (t))     /* note 3 */
     grow (t);
   place (t->slots, t->bits, key, value);
   t->n++;
@@ -133,8 +128,8 @@ gpointer
 sim_int_table_remove (SimIntTable *t, guint64 key)
 {
   if (t->n == 0)
-    return NULL;
-  guint mask = t->cap - 1;
+    return NULL;         /* also: never probe (or write) the shared pair */
+  guint mask = (guint) t->mask;
   guint i = home (key, t->bits);
   while (t->slots[i].value != NULL && t->slots[i].key != key)
     i = (i + 1) & mask;

@@ -33,8 +33,8 @@ typedef struct SimIntTable SimIntTable;
 SimIntTable *sim_int_table_new      (void);
 void         sim_int_table_free     (SimIntTable *t);
 
-/* The value stored under @key, or NULL. */
-gpointer     sim_int_table_lookup   (const SimIntTable *t, guint64 key);
+/* The value stored under @key, or NULL.  Inline, below. */
+static inline gpointer sim_int_table_lookup (const SimIntTable *t, guint64 key);
 /* Stores @value (not NULL) under @key, replacing what was there. */
 void         sim_int_table_insert   (SimIntTable *t, guint64 key, gpointer value);
 /* Removes @key; returns what was stored under it, or NULL if nothing. */
@@ -42,5 +42,38 @@ gpointer     sim_int_table_remove   (SimIntTable *t, guint64 key);
 guint        sim_int_table_size     (const SimIntTable *t);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimIntTable, sim_int_table_free)
+
+/* Private: the layout is here only so that the lookup, made for every
+ * packet at every hop, is inlined into its callers instead of costing a
+ * call; everything else goes through the functions above (inttable.c
+ * notes 1-4). */
+typedef struct {
+  guint64  key;
+  gpointer value;       /* NULL: empty slot */
+} SimIntSlot;
+
+struct SimIntTable {
+  SimIntSlot *slots;    /* never NULL: an empty table shares a static pair */
+  guint64     mask;     /* cap - 1 (1 for the shared pair) */
+  guint       shift;    /* 64 - bits (63 for the shared pair) */
+  guint       bits;     /* cap = 1 << bits; 0: no array of its own */
+  guint       n;
+};
+
+#define SIM_INT_TABLE_PHI G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
+
+static inline gpointer
+sim_int_table_lookup (const SimIntTable *t, guint64 key)
+{
+  /* An empty slot ends the probe run; if its (meaningless) key happens to
+   * equal @key, its NULL value is the right answer too, so one comparison
+   * of the key comes first and the emptiness test second. */
+  for (guint64 i = (key * SIM_INT_TABLE_PHI) >> t->shift;; i = (i + 1) & t->mask)
+    {
+      const SimIntSlot *s = &t->slots[i];
+      if (s->key == key || s->value == NULL)
+        return s->value;
+    }
+}
 
 G_END_DECLS

@@ -23,13 +23,42 @@
  *     a push's sift-up (Python's heapreplace).  Keys are unique, so the order
  *     of execution is the same either way; only the work differs.  If the
  *     handler schedules nothing, the root is popped after it returns.
- *     Timers are popped before their callback runs, because the callback
- *     may free the timer's owner.
+ *     Timers do the same (a keep-alive restarts its own timer from its
+ *     callback): the firing timer is taken out at once (heap_index IDLE,
+ *     so the callback may restart it, cancel others, or free its owner),
+ *     but its entry stays at tm[0] as a dead root (tm_top_dead) whose
+ *     timer pointer is never followed again.  Its key (now, seq) is below
+ *     every other pending key and below any key stamped from now on, so
+ *     the rest of the heap stays a heap under it: restarts and cancels of
+ *     other timers never move it.  The first idle timer started by the
+ *     callback takes the root's place and sifts down once; if there is
+ *     none, the dead root is popped after the callback returns.
  *  4. Time only moves forward: the run loop asserts it, and scheduling into
  *     the past is refused with g_return_if_fail (a programming error).
  *  5. A zero-delay loop cannot starve others (FIFO ties put it behind them)
  *     but could keep the clock still for ever; max_events_per_instant turns
  *     that livelock into SIM_RUN_STALLED.
+ *  6. Far timers wait in radix buckets, not in the heap.  Most timers are
+ *     far ahead when started (keep-alives, registrations, NAT bindings,
+ *     transaction timers) and many are restarted or cancelled before they
+ *     are due; in one heap, a world of N phones paid log4(40 N) levels per
+ *     start and per pop.  So the heap holds only timers due at or before
+ *     tm_last, and every later one sits, unsorted, in far bucket b =
+ *     bit length of (due XOR tm_last), 1..63: starting, restarting and
+ *     cancelling it is an append or a swap-remove.  When the heap is empty
+ *     and a timer is needed, the lowest non-empty bucket is pulled: tm_last
+ *     becomes its smallest due time, the entries due then go to the heap
+ *     (ordered by (due, seq) as before), the others to lower buckets (they
+ *     share its high bits, so their bucket number drops), and no higher
+ *     bucket changes (its entries differ from the old and the new tm_last
+ *     at the same top bit).  This is a radix heap (Ahuja, Mehlhorn, Orlin
+ *     and Tarjan 1990), valid because keys never go below tm_last: a timer
+ *     started at or before tm_last goes into the heap.  Invariant: every
+ *     heap entry is due at or before tm_last, every bucket entry after it,
+ *     so the heap's root is the earliest timer whenever the heap is not
+ *     empty.  An entry moves down at most 63 times in its life, in
+ *     practice a few; the order of execution is that of (due, seq) either
+ *     way, only the work differs.
  */
 #include "sim/kernel/world.h"
 #include "sim/kernel/trace-fold.h"
@@ -57,6 +86,13 @@ typedef struct {
 G_STATIC_ASSERT (sizeof (EvEntry) == 32);
 G_STATIC_ASSERT (sizeof (TmEntry) == 24);
 
+/* Note 6: one unsorted array per bit length of (due XOR tm_last). */
+#define TM_FAR_BUCKETS 64
+typedef struct {
+  TmEntry      *v;
+  guint         n, cap;
+} TmBucket;
+
 struct SimWorld {
   SimTime       now;
   guint64       seed;
@@ -71,6 +107,11 @@ struct SimWorld {
 
   TmEntry      *tm;
   guint         tm_n, tm_cap;
+  gboolean      tm_top_dead; /* note 3: tm[0] is the timer now firing */
+  SimTime       tm_last;     /* note 6: the heap's timers are due at or before it */
+  guint64       far_mask;    /* bit b set: far[b] is not empty */
+  guint         far_n;       /* timers in all far buckets */
+  TmBucket      far[TM_FAR_BUCKETS];
 
   gboolean      running;
   gboolean      stop_requested;
@@ -243,11 +284,16 @@ ev_pop (SimWorld *w)
 
 /* ------------------------------------------------------------ timer heap */
 
+static inline SimKey
+tm_key (const TmEntry *e)
+{
+  return ((SimKey) (guint64) e->due << 64) | e->seq;
+}
+
 static inline gboolean
 tm_less (const TmEntry *a, const TmEntry *b)
 {
-  return (((SimKey) (guint64) a->due << 64) | a->seq)
-         < (((SimKey) (guint64) b->due << 64) | b->seq);
+  return tm_key (a) < tm_key (b);
 }
 
 static inline void
@@ -311,6 +357,15 @@ tm_fix (TmEntry *h, guint n, guint i, const TmEntry *e)
     tm_sift_down (h, n, i, e);
 }
 
+/* Pops the (dead) root: the last entry fills the hole from the top. */
+static inline void
+tm_pop_root (SimWorld *w)
+{
+  guint n = --w->tm_n;
+  if (n > 0)
+    tm_sift_down (w->tm, n, 0, &w->tm[n]);
+}
+
 static void
 tm_remove (SimWorld *w, guint i)
 {
@@ -322,6 +377,105 @@ tm_remove (SimWorld *w, guint i)
     {
       TmEntry last = w->tm[n];
       tm_fix (w->tm, n, i, &last);
+    }
+}
+
+/* Note 6.  @due > @last, both >= 0: the bit length of their XOR, 1..63. */
+static inline guint
+far_bucket_of (SimTime last, SimTime due)
+{
+  return 64 - (guint) __builtin_clzll ((guint64) due ^ (guint64) last);
+}
+
+static G_GNUC_NO_INLINE void
+far_grow (TmBucket *k)
+{
+  k->cap = k->cap ? k->cap * 2 : 16;
+  k->v = g_renew (TmEntry, k->v, k->cap);
+}
+
+static inline void
+far_add (SimWorld *w, const TmEntry *e)
+{
+  guint b = far_bucket_of (w->tm_last, e->due);
+  TmBucket *k = &w->far[b];
+  if (G_UNLIKELY (k->n == k->cap))
+    far_grow (k);
+  k->v[k->n] = *e;
+  e->timer->bucket = b;
+  e->timer->heap_index = k->n++;
+  w->far_mask |= G_GUINT64_CONSTANT (1) << b;
+  w->far_n++;
+}
+
+static void
+far_remove (SimWorld *w, SimTimer *t)
+{
+  TmBucket *k = &w->far[t->bucket];
+  guint i = t->heap_index;
+  g_assert (i < k->n && k->v[i].timer == t);
+  if (i != --k->n)
+    {
+      k->v[i] = k->v[k->n];
+      k->v[i].timer->heap_index = i;
+    }
+  if (k->n == 0)
+    w->far_mask &= ~(G_GUINT64_CONSTANT (1) << t->bucket);
+  w->far_n--;
+  t->heap_index = SIM_TIMER_IDLE;
+  t->due = SIM_TIME_MAX;
+  t->bucket = 0;
+}
+
+static inline void
+tm_push (SimWorld *w, const TmEntry *e)
+{
+  if (G_UNLIKELY (w->tm_n == w->tm_cap))
+    {
+      w->tm_cap = w->tm_cap ? w->tm_cap * 2 : 64;
+      w->tm = g_renew (TmEntry, w->tm, w->tm_cap);
+    }
+  e->timer->bucket = 0;
+  guint i = w->tm_n++;
+  tm_sift_up (w->tm, i, e);
+}
+
+/* Entries a pulled bucket keeps room for (96 KiB). */
+#define FAR_KEEP_CAP 4096
+
+/* Note 6: the heap is empty (no dead root either); moves the earliest far
+ * timers into it. */
+static void
+far_pull (SimWorld *w)
+{
+  g_assert (w->tm_n == 0 && w->far_mask != 0);
+  guint b = (guint) __builtin_ctzll (w->far_mask);
+  TmBucket *k = &w->far[b];
+  SimTime m = SIM_TIME_MAX;
+  for (guint i = 0; i < k->n; i++)
+    m = MIN (m, k->v[i].due);
+  g_assert (m > w->tm_last);
+  w->tm_last = m;
+  guint n = k->n;
+  k->n = 0;
+  w->far_mask &= ~(G_GUINT64_CONSTANT (1) << b);
+  w->far_n -= n;
+  /* far_add() below only appends to buckets below b, never to k. */
+  for (guint i = 0; i < n; i++)
+    {
+      if (k->v[i].due == m)
+        tm_push (w, &k->v[i]);
+      else
+        far_add (w, &k->v[i]);
+    }
+  /* A large bucket is pulled rarely (the high ones cover long spans) and
+   * its entries now sit in lower buckets: give its room back rather than
+   * keep a peak's worth of capacity in every bucket. */
+  if (k->cap > FAR_KEEP_CAP)
+    {
+      g_free (k->v);
+      k->v = NULL;
+      k->cap = 0;
     }
 }
 
@@ -353,6 +507,12 @@ sim_world_free (SimWorld *w)
    * sim_timer_cancel() is a harmless no-op rather than a use-after-free. */
   for (guint i = 0; i < w->tm_n; i++)
     w->tm[i].timer->heap_index = SIM_TIMER_IDLE;
+  for (guint b = 0; b < TM_FAR_BUCKETS; b++)
+    {
+      for (guint i = 0; i < w->far[b].n; i++)
+        w->far[b].v[i].timer->heap_index = SIM_TIMER_IDLE;
+      g_free (w->far[b].v);
+    }
   free (w->ev_mem);
   g_free (w->tm);
   g_string_free (w->line, TRUE);
@@ -389,7 +549,7 @@ sim_world_get_events_executed (const SimWorld *w)
 guint
 sim_world_get_pending (const SimWorld *w)
 {
-  return w->ev_n - (w->ev_top_live ? 1 : 0) + w->tm_n;
+  return w->ev_n - (w->ev_top_live ? 1 : 0) + w->tm_n - (w->tm_top_dead ? 1 : 0) + w->far_n;
 }
 
 void
@@ -411,9 +571,23 @@ sim_world_next_due (const SimWorld *w)
     }
   else if (w->ev_n)
     t = w->ev[0].due;
-  if (w->tm_n)
-    t = MIN (t, w->tm[0].due);
-  return t;
+  SimTime tt = SIM_TIME_MAX;
+  if (w->tm_top_dead)
+    {
+      for (guint j = 1; j <= 4 && j < w->tm_n; j++)
+        tt = MIN (tt, w->tm[j].due);
+    }
+  else if (w->tm_n)
+    tt = w->tm[0].due;
+  if (tt == SIM_TIME_MAX && w->far_mask != 0)
+    {
+      /* Note 6: the heap has no live timer; the earliest far one is in
+       * the lowest bucket. */
+      const TmBucket *k = &w->far[__builtin_ctzll (w->far_mask)];
+      for (guint i = 0; i < k->n; i++)
+        tt = MIN (tt, k->v[i].due);
+    }
+  return MIN (t, tt);
 }
 
 static inline SimTime
@@ -422,12 +596,9 @@ add_delay (SimTime now, SimTime delay)
   return delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
 }
 
-void
-sim_schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_data)
+static inline void
+schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_data)
 {
-  g_return_if_fail (w != NULL && func != NULL);
-  g_return_if_fail (when >= w->now);
-
   EvEntry e = { when, w->next_seq++, func, user_data };
   if (w->ev_top_live)
     {
@@ -439,10 +610,19 @@ sim_schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_dat
 }
 
 void
+sim_schedule_at (SimWorld *w, SimTime when, SimEventFunc func, gpointer user_data)
+{
+  g_return_if_fail (w != NULL && func != NULL);
+  g_return_if_fail (when >= w->now);
+  schedule_at (w, when, func, user_data);
+}
+
+void
 sim_schedule (SimWorld *w, SimTime delay, SimEventFunc func, gpointer user_data)
 {
+  g_return_if_fail (w != NULL && func != NULL);
   g_return_if_fail (delay >= 0);
-  sim_schedule_at (w, add_delay (w->now, delay), func, user_data);
+  schedule_at (w, add_delay (w->now, delay), func, user_data);
 }
 
 SimRunResult
@@ -460,19 +640,22 @@ sim_world_run_until (SimWorld *w, SimTime end)
   w->stop_requested = FALSE;
   for (;;)
     {
+      /* The smaller of the two roots, the timer heap refilled from the
+       * far buckets first when it is empty (note 6). */
       gboolean take_ev;
-      if (w->ev_n && w->tm_n)
-        take_ev = w->ev[0].due < w->tm[0].due
-                  || (w->ev[0].due == w->tm[0].due && w->ev[0].seq < w->tm[0].seq);
-      else if (w->ev_n)
-        take_ev = TRUE;
-      else if (w->tm_n)
-        take_ev = FALSE;
-      else
+      if (w->tm_n == 0 && w->far_n != 0)
+        far_pull (w);                         /* note 6 */
+      if (w->tm_n == 0)
         {
-          result = end == SIM_TIME_MAX ? SIM_RUN_EMPTY : SIM_RUN_DONE;
-          break;
+          if (w->ev_n == 0)
+            {
+              result = end == SIM_TIME_MAX ? SIM_RUN_EMPTY : SIM_RUN_DONE;
+              break;
+            }
+          take_ev = TRUE;
         }
+      else
+        take_ev = w->ev_n != 0 && ev_key (&w->ev[0]) < tm_key (&w->tm[0]);
 
       SimTime due = take_ev ? w->ev[0].due : w->tm[0].due;
       if (due > end)
@@ -507,9 +690,17 @@ sim_world_run_until (SimWorld *w, SimTime end)
         }
       else
         {
+          /* Note 3: idle from here on, its entry a dead root. */
           SimTimer *t = w->tm[0].timer;
-          tm_remove (w, 0);
+          t->heap_index = SIM_TIMER_IDLE;
+          t->due = SIM_TIME_MAX;
+          w->tm_top_dead = TRUE;
           t->func (t, t->user_data);
+          if (w->tm_top_dead)
+            {
+              w->tm_top_dead = FALSE;
+              tm_pop_root (w);
+            }
         }
 
       if (w->stop_requested)
@@ -548,6 +739,43 @@ sim_timer_init (SimTimer *t, SimWorld *world, SimTimerFunc func, gpointer user_d
   t->user_data = user_data;
   t->due = SIM_TIME_MAX;
   t->heap_index = SIM_TIMER_IDLE;
+  t->bucket = 0;
+}
+
+static inline void
+timer_start_at (SimWorld *w, SimTimer *t, SimTime when)
+{
+  TmEntry e = { when, w->next_seq++, t };
+  if (t->heap_index != SIM_TIMER_IDLE)
+    {
+      if (t->bucket != 0)
+        far_remove (w, t);
+      else if (when <= w->tm_last)
+        {
+          /* Stays in the heap.  A later key can only go down; an earlier
+           * one may go either way. */
+          if (when >= t->due)
+            tm_sift_down (w->tm, w->tm_n, t->heap_index, &e);
+          else
+            tm_fix (w->tm, w->tm_n, t->heap_index, &e);
+          t->due = when;
+          return;
+        }
+      else
+        tm_remove (w, t->heap_index);
+    }
+  t->due = when;
+  if (when > w->tm_last)
+    far_add (w, &e);                /* note 6 */
+  else if (w->tm_top_dead)
+    {
+      /* Note 3: replace the timer that is firing. */
+      w->tm_top_dead = FALSE;
+      t->bucket = 0;
+      tm_sift_down (w->tm, w->tm_n, 0, &e);
+    }
+  else
+    tm_push (w, &e);
 }
 
 void
@@ -556,21 +784,7 @@ sim_timer_start_at (SimTimer *t, SimTime when)
   g_return_if_fail (t != NULL && t->world != NULL);
   SimWorld *w = t->world;
   g_return_if_fail (when >= w->now);
-
-  TmEntry e = { when, w->next_seq++, t };
-  t->due = when;
-  if (t->heap_index != SIM_TIMER_IDLE)
-    {
-      tm_fix (w->tm, w->tm_n, t->heap_index, &e);
-      return;
-    }
-  if (w->tm_n == w->tm_cap)
-    {
-      w->tm_cap = w->tm_cap ? w->tm_cap * 2 : 64;
-      w->tm = g_renew (TmEntry, w->tm, w->tm_cap);
-    }
-  guint i = w->tm_n++;
-  tm_sift_up (w->tm, i, &e);
+  timer_start_at (w, t, when);
 }
 
 void
@@ -578,7 +792,8 @@ sim_timer_start (SimTimer *t, SimTime delay)
 {
   g_return_if_fail (t != NULL && t->world != NULL);
   g_return_if_fail (delay >= 0);
-  sim_timer_start_at (t, add_delay (t->world->now, delay));
+  SimWorld *w = t->world;
+  timer_start_at (w, t, add_delay (w->now, delay));
 }
 
 void
@@ -587,20 +802,13 @@ sim_timer_cancel (SimTimer *t)
   g_return_if_fail (t != NULL);
   if (t->heap_index == SIM_TIMER_IDLE)
     return;
+  if (t->bucket != 0)
+    {
+      far_remove (t->world, t);
+      return;
+    }
   g_assert (t->world->tm[t->heap_index].timer == t);
   tm_remove (t->world, t->heap_index);
-}
-
-gboolean
-sim_timer_is_pending (const SimTimer *t)
-{
-  return t->heap_index != SIM_TIMER_IDLE;
-}
-
-SimTime
-sim_timer_get_due (const SimTimer *t)
-{
-  return t->heap_index != SIM_TIMER_IDLE ? t->due : SIM_TIME_MAX;
 }
 
 /* -------------------------------------------------------------- rng, trace */

@@ -21,8 +21,9 @@
  *  - sim_schedule(): fire-and-forget.  The callback and its pointer live in
  *    the queue entry itself (32 bytes), nothing is allocated, it cannot be
  *    cancelled.  Packets in flight and one-off actions use this.
- *  - SimTimer: embedded in its owner, cancellable and restartable in
- *    O(log n), for protocol timers.  The owner's destructor must cancel it.
+ *  - SimTimer: embedded in its owner, cancellable and restartable (O(1)
+ *    while it is far ahead, O(log n) near its due time; world.c note 6),
+ *    for protocol timers.  The owner's destructor must cancel it.
  */
 #pragma once
 #include <stdio.h>
@@ -47,6 +48,7 @@ struct SimTimer {
   gpointer      user_data;
   SimTime       due;
   guint32       heap_index;   /* SIM_TIMER_IDLE when not pending */
+  guint32       bucket;       /* where: 0 the heap, else a far bucket (world.c note 6) */
 };
 #define SIM_TIMER_IDLE G_MAXUINT32
 
@@ -113,9 +115,18 @@ void          sim_timer_start      (SimTimer *timer, SimTime delay);
 void          sim_timer_start_at   (SimTimer *timer, SimTime when);
 /* No-op when not pending.  The callback is not called. */
 void          sim_timer_cancel     (SimTimer *timer);
-gboolean      sim_timer_is_pending (const SimTimer *timer);
+/* Inline (models ask this in their invariant checks, often per event). */
+static inline gboolean
+sim_timer_is_pending (const SimTimer *timer)
+{
+  return timer->heap_index != SIM_TIMER_IDLE;
+}
 /* Due time while pending, SIM_TIME_MAX otherwise. */
-SimTime       sim_timer_get_due    (const SimTimer *timer);
+static inline SimTime
+sim_timer_get_due (const SimTimer *timer)
+{
+  return timer->heap_index != SIM_TIMER_IDLE ? timer->due : SIM_TIME_MAX;
+}
 
 /* Seeds @rng as the world's stream @name: sim_rng_init (rng, seed, name).
  * Each name should be used once per world (a duplicate is reported with
