@@ -32,6 +32,7 @@
  *     that livelock into SIM_RUN_STALLED.
  */
 #include "sim/kernel/world.h"
+#include "sim/kernel/inttable.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,7 +89,12 @@ struct SimWorld {
   GDestroyNotify log_notify;
   SimLogLevel   log_level;
 
-  GHashTable   *rng_names;   /* owned strings, to catch duplicate streams */
+  SimIntTable  *rng_names;   /* sim_hash64_str(name) -> name's first user (a
+                              * marker, never dereferenced), to catch
+                              * duplicate streams: a stream is the seed and
+                              * that hash, so a repeated hash is a repeated
+                              * stream; the names themselves cost about 200
+                              * bytes per phone (issue 17 item 2) */
 };
 
 /* The fingerprint's starting value (FNV-1a's offset basis, kept from
@@ -336,7 +342,7 @@ sim_world_new (guint64 seed)
   w->fingerprint = FNV_OFFSET;
   w->line = g_string_sized_new (256);
   w->log_level = SIM_LOG_WARNING;
-  w->rng_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  w->rng_names = sim_int_table_new ();
   return w;
 }
 
@@ -357,7 +363,7 @@ sim_world_free (SimWorld *w)
     w->trace_notify (w->trace_data);
   if (w->log_notify)
     w->log_notify (w->log_data);
-  g_hash_table_destroy (w->rng_names);
+  sim_int_table_free (w->rng_names);
   g_free (w);
 }
 
@@ -602,10 +608,13 @@ void
 sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)
 {
   g_return_if_fail (w != NULL && rng != NULL && name != NULL);
-  if (!g_hash_table_add (w->rng_names, g_strdup (name)))
+  guint64 h = sim_hash64_str (name);
+  if (sim_int_table_lookup (w->rng_names, h))
     g_critical ("sim: random stream \"%s\" created twice in one world; "
                 "the two users would draw the same numbers", name);
-  sim_rng_init (rng, w->seed, name);
+  else
+    sim_int_table_insert (w->rng_names, h, rng);
+  sim_rng_init_hashed (rng, w->seed, h);
 }
 
 /* The fingerprint, version 2 (SIM_FINGERPRINT_VERSION; doc/results.md).
