@@ -91,17 +91,18 @@ typedef struct NatBinding_ {
   Nat        *nat;
   guint64     id;
   NatKey      key;
-  SimSockAddr internal, external, remote;
+  SimSockAddr internal, external;
   /* The remote endpoints the binding has sent to, in first-sent order:
    * peer0, then more[0..].  Nearly every binding has one (a phone's
    * registrar, a lookup's DNS server), so that one is inline and the
    * array is made at the second (issue 17: the GArray cost about 80
-   * bytes per binding). */
+   * bytes per binding).  peer0 is the remote the binding was made for
+   * (its records' "remote"), so n_peers >= 1. */
   SimSockAddr peer0;
-  guint       n_peers;
+  guint32     n_peers;
+  guint8      replied;        /* boolean */
+  guint8      tcp;            /* TCP_* bits */
   GArray     *more;           /* SimSockAddr, NULL until n_peers > 1 */
-  gboolean    replied;
-  guint       tcp;            /* TCP_* bits */
   SimTime     created;
   SimTimer    timer;
   GList       link;           /* in nat->bindings */
@@ -284,7 +285,7 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
   rec.proto = b->key.proto;
   rec.internal = b->internal;
   rec.external = b->external;
-  rec.remote = b->remote;
+  rec.remote = b->peer0;
   rec.lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0;
   if (nat->keep_records)
     {
@@ -295,7 +296,7 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
   char i[SIM_SOCKADDR_STRLEN], e[SIM_SOCKADDR_STRLEN], r[SIM_SOCKADDR_STRLEN];
   sim_sockaddr_to_string (&b->internal, i);
   sim_sockaddr_to_string (&b->external, e);
-  sim_sockaddr_to_string (&b->remote, r);
+  sim_sockaddr_to_string (&b->peer0, r);
   if (kind == NAT_RECORD_CREATED)
     sim_trace (nat->world, nat->who, "binding #%" G_GUINT64_FORMAT " created %s %s -> %s (to %s)",
                b->id, proto_name (b->key.proto), i, e, r);
@@ -423,7 +424,8 @@ binding_create (Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSo
   b->internal = *internal;
   b->external.ip = nat_get_public_addr (nat);
   b->external.port = port;
-  b->remote = *remote;
+  b->peer0 = *remote;
+  b->n_peers = 1;
   b->created = sim_world_now (nat->world);
   b->link.data = b;
   sim_timer_init (&b->timer, nat->world, binding_timeout, b);
@@ -448,14 +450,10 @@ note_peer (NatBinding *b, const SimSockAddr *remote)
   for (guint i = 0; i < b->n_peers; i++)
     if (sim_sockaddr_equal (peer_at (b, i), remote))
       return;
-  if (b->n_peers == 0)
-    b->peer0 = *remote;
-  else
-    {
-      if (b->more == NULL)
-        b->more = g_array_new (FALSE, FALSE, sizeof (SimSockAddr));
-      g_array_append_val (b->more, *remote);
-    }
+  g_assert (b->n_peers >= 1);   /* peer0 is set when the binding is made */
+  if (b->more == NULL)
+    b->more = g_array_new (FALSE, FALSE, sizeof (SimSockAddr));
+  g_array_append_val (b->more, *remote);
   b->n_peers++;
 }
 
@@ -507,7 +505,7 @@ outbound_binding (Nat *nat, const SimPacketInfo *info, const SimSockAddr *remote
     {
       guint8 f = info->tcp_flags;
       if (f & SIM_TCP_RST)
-        b->tcp = (b->tcp | TCP_RST) & ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) ((b->tcp | TCP_RST) & ~(guint) TCP_ESTAB);
       else if (f & SIM_TCP_SYN)
         b->tcp |= TCP_SYN_OUT;
       else if ((b->tcp & TCP_SYNACK_IN) && !(b->tcp & (TCP_RST | TCP_FIN_OUT | TCP_FIN_IN)))
@@ -515,7 +513,7 @@ outbound_binding (Nat *nat, const SimPacketInfo *info, const SimSockAddr *remote
       if (f & SIM_TCP_FIN)
         b->tcp |= TCP_FIN_OUT;
       if ((b->tcp & TCP_FIN_OUT) && (b->tcp & TCP_FIN_IN))
-        b->tcp &= ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) (b->tcp & ~(guint) TCP_ESTAB);
     }
   binding_refresh (nat, b);
   return b;
@@ -529,13 +527,13 @@ inbound_seen (Nat *nat, NatBinding *b, const SimPacketInfo *info)
     {
       guint8 f = info->tcp_flags;
       if (f & SIM_TCP_RST)
-        b->tcp = (b->tcp | TCP_RST) & ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) ((b->tcp | TCP_RST) & ~(guint) TCP_ESTAB);
       else if ((f & (SIM_TCP_SYN | SIM_TCP_ACK)) == (SIM_TCP_SYN | SIM_TCP_ACK))
         b->tcp |= TCP_SYNACK_IN;
       if (f & SIM_TCP_FIN)
         b->tcp |= TCP_FIN_IN;
       if ((b->tcp & TCP_FIN_OUT) && (b->tcp & TCP_FIN_IN))
-        b->tcp &= ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) (b->tcp & ~(guint) TCP_ESTAB);
       binding_refresh (nat, b);
       return;
     }
