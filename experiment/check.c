@@ -233,6 +233,7 @@ typedef struct {
   gboolean ok;
   char    *error;
   char    *fingerprint;
+  guint    fingerprint_version;   /* 0 when NULL (a failed run) */
 } RunRow;
 
 static void
@@ -248,7 +249,8 @@ static GArray *
 load_runs (sqlite3 *db, gint64 exp, GError **error)
 {
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (db, "SELECT point_key, replication, status, error, fingerprint FROM run "
+  if (sqlite3_prepare_v2 (db, "SELECT point_key, replication, status, error, fingerprint,"
+                          " coalesce(fingerprint_version, 0) FROM run "
                           "WHERE experiment_id = ?1 ORDER BY point, replication", -1, &st, NULL)
       != SQLITE_OK)
     {
@@ -267,6 +269,7 @@ load_runs (sqlite3 *db, gint64 exp, GError **error)
         .ok = g_strcmp0 ((const char *) sqlite3_column_text (st, 2), "ok") == 0,
         .error = g_strdup ((const char *) sqlite3_column_text (st, 3)),
         .fingerprint = g_strdup ((const char *) sqlite3_column_text (st, 4)),
+        .fingerprint_version = (guint) sqlite3_column_int64 (st, 5),
       };
       g_array_append_val (runs, r);
     }
@@ -476,6 +479,15 @@ evaluate (const EvalCtx *cx, const CheckPlan *plan, const GArray *runs,
       else if (!row->ok)
         t = g_strdup_printf ("%s#%u: the run failed: %s", g->point_key, g->replication,
                              row->error ? row->error : "(no message)");
+      else if (row->fingerprint_version != SIM_FINGERPRINT_VERSION)
+        /* Pins carry no version: a pin is of the version of the sipsim
+         * that checks it, so a run stored by another version is never
+         * compared with it (it could match an old pin, or fail a new one
+         * for no change of behaviour). */
+        t = g_strdup_printf ("%s#%u: stored with fingerprint version %u, pins are version "
+                             G_STRINGIFY (SIM_FINGERPRINT_VERSION) " (doc/results.md): run "
+                             "the scenario into a new database", g->point_key, g->replication,
+                             row->fingerprint_version);
       else
         {
           pass = row->fingerprint && g_ascii_strcasecmp (row->fingerprint, want) == 0;
@@ -511,7 +523,11 @@ print_golden (const Scenario *sc, const char *filter, const GArray *pinned, cons
           if (row == NULL || !run_selected (sc, filter, pinned, pt, r))
             continue;
           g_autofree char *name = golden_name (pt->key, r);
-          if (row->ok && row->fingerprint)
+          if (row->ok && row->fingerprint && row->fingerprint_version != SIM_FINGERPRINT_VERSION)
+            printf ("# %s = %s#%u: stored with fingerprint version %u, not a pin of version "
+                    G_STRINGIFY (SIM_FINGERPRINT_VERSION) "\n", name, pt->key, r,
+                    row->fingerprint_version);
+          else if (row->ok && row->fingerprint)
             printf ("%s = %s#%u %s\n", name, pt->key, r, row->fingerprint);
           else
             printf ("# %s = %s#%u: the run failed: %s\n", name, pt->key, r,

@@ -36,6 +36,9 @@
  *    is brought to the current version; the old file is only read.
  *    Merged into an OUT that already holds the same runs with version-2
  *    fingerprints, they are conflicts (note 2): the fingerprints differ.
+ *    So are runs of fingerprint version 2 (schema 5 files written before
+ *    version 3) against the same runs of version 3: merge shards made by
+ *    one sipsim.
  *
  * 5. Schema 3 and the trace.  Schemas 1 to 3 stored a trace as one
  *    `event` row per line; schema 4 keeps one compressed `trace` row per

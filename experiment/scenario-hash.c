@@ -39,8 +39,10 @@
 /* v3: the merge of issue 16 (eight call metrics join every run; Aastra's
  * REGISTER to the backup registrar carries the backup AOR, B25) and issue
  * 17 (fingerprint version 2): runs stored under either side's v2 lack
- * metrics or have other bytes, so neither is reused. */
-#define SC_POINT_HASH_SALT "sipsim point v3"   /* note 3 */
+ * metrics or have other bytes, so neither is reused.  v4: fingerprint
+ * version 3 (issue 17): a run stored with a version-2 fingerprint is not
+ * copied into an experiment of this sipsim, whose runs are all version 3. */
+#define SC_POINT_HASH_SALT "sipsim point v4"   /* note 3 */
 
 static void
 put (GChecksum *cs, const char *s)

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "sim/kernel/world.h"
+#include "sipsim-config.h"   /* SIPSIM_TRACE_FMT_CHECK */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -549,16 +550,19 @@ test_delay_saturates (void)
 
 /* ------------------------------------------------------ 5-trace */
 
-/* The fingerprint, version 2, straight from its definition in world.c
- * (doc/results.md): from FNV-1a's offset basis, each value v is folded as
- * h = (h ^ v) * 0x9e3779b97f4a7c15, h ^= h >> 31; a line starts with the
- * tag 0x4c494e45, the time in ns and who; a string piece is
- * (1 << 56 | length) then its bytes as little-endian 64-bit words (the
- * last one zero-padded); a number piece (2 << 56) ^ v; a printf piece is
- * its format string as a string with tag 5 << 56, then each argument:
- * strings as string pieces, unsigned as (2 << 56) ^ v, signed as
- * (3 << 56) ^ v. */
+/* The fingerprint, version 3, straight from its definition in world.c
+ * (doc/results.md), without the world's format cache: from FNV-1a's
+ * offset basis, each value v is folded as h = (h ^ v) * 0x9e3779b97f4a7c15,
+ * h ^= h >> 31; a string's hash H (tag, s) is (tag | length) and then its
+ * bytes as little-endian 64-bit words (the last one zero-padded) folded
+ * from the basis; a line starts with 0x4c494e45 ^ the time in ns and
+ * H (1 << 56, who); a string piece is H (1 << 56, s); a number piece
+ * (2 << 56) ^ v; a printf piece H (5 << 56, format), then each argument:
+ * strings as H (1 << 56, s), unsigned as (2 << 56) ^ v, signed, %c and
+ * '*' as (3 << 56) ^ v. */
 typedef struct { guint64 h; } FpRef;
+
+#define REF_BASIS G_GUINT64_CONSTANT (14695981039346656037)
 
 static void
 ref_fold (FpRef *r, guint64 v)
@@ -567,31 +571,45 @@ ref_fold (FpRef *r, guint64 v)
   r->h ^= r->h >> 31;
 }
 
-static void
-ref_bytes (FpRef *r, guint64 tag, const char *s)
+static guint64
+ref_hash (guint64 tag, const char *s)
 {
+  FpRef r = { REF_BASIS };
   gsize n = strlen (s);
-  ref_fold (r, tag | n);
+  ref_fold (&r, tag | n);
   for (gsize i = 0; i < n; i += 8)
     {
       guint64 v = 0;
       for (gsize k = 0; k < 8 && i + k < n; k++)
         v |= (guint64) (guchar) s[i + k] << (8 * k);
-      ref_fold (r, v);
+      ref_fold (&r, v);
     }
+  return r.h;
 }
 
 #define REF_STR  (G_GUINT64_CONSTANT (1) << 56)
 #define REF_UINT (G_GUINT64_CONSTANT (2) << 56)
 #define REF_INT  (G_GUINT64_CONSTANT (3) << 56)
 #define REF_FMT  (G_GUINT64_CONSTANT (5) << 56)
+#define REF_VALUE (G_GUINT64_CONSTANT (6) << 56)
+
+static void
+ref_str (FpRef *r, const char *s)
+{
+  ref_fold (r, ref_hash (REF_STR, s));
+}
+
+static void
+ref_fmt (FpRef *r, const char *fmt)
+{
+  ref_fold (r, ref_hash (REF_FMT, fmt));
+}
 
 static void
 ref_line (FpRef *r, SimTime t, const char *who)
 {
-  ref_fold (r, 0x4c494e45);
-  ref_fold (r, (guint64) t);
-  ref_bytes (r, REF_STR, who);
+  ref_fold (r, 0x4c494e45 ^ (guint64) t);
+  ref_str (r, who);
 }
 
 static void
@@ -625,14 +643,16 @@ trace_two_events (GString *all)
 static void
 test_trace_fingerprint (void)
 {
-  g_assert_cmpint (SIM_FINGERPRINT_VERSION, ==, 2);
-  FpRef r = { G_GUINT64_CONSTANT (14695981039346656037) };
+  g_assert_cmpint (SIM_FINGERPRINT_VERSION, ==, 3);
+  /* The first line parses the format (a cache miss), the second finds it
+   * (a hit): both fold as the definition says. */
+  FpRef r = { REF_BASIS };
   ref_line (&r, SIM_MS (1500), "phone1");
-  ref_bytes (&r, REF_FMT, "REGISTER sent to %s");
-  ref_bytes (&r, REF_STR, "10.0.0.1:5060");
+  ref_fmt (&r, "REGISTER sent to %s");
+  ref_str (&r, "10.0.0.1:5060");
   ref_line (&r, SIM_NS (3600000000123), "phone1");
-  ref_bytes (&r, REF_FMT, "REGISTER sent to %s");
-  ref_bytes (&r, REF_STR, "b");
+  ref_fmt (&r, "REGISTER sent to %s");
+  ref_str (&r, "b");
 
   g_autoptr (GString) all = g_string_new (NULL);
   guint64 with_text = trace_two_events (all);
@@ -713,24 +733,200 @@ test_trace_in_pieces (void)
   g_assert_cmphex (fa, !=, fc);
   g_assert_cmphex (trace_twice (on_trace_pieces, NULL), ==, fa);
 
-  /* The pieces' fold, from the definition above (first line). */
-  FpRef r = { G_GUINT64_CONSTANT (14695981039346656037) };
+  /* The pieces' fold, from the definition above. */
+  FpRef r = { REF_BASIS };
   const char *dst[] = { "10.0.0.1:5060", "b" };
   SimTime at[] = { SIM_MS (1500), SIM_NS (3600000000123) };
   for (guint i = 0; i < 2; i++)
     {
       ref_line (&r, at[i], "phone1");
-      ref_bytes (&r, REF_STR, "REGISTER sent to ");
-      ref_bytes (&r, REF_STR, dst[i]);
-      ref_bytes (&r, REF_FMT, " n=%u,%" G_GUINT64_FORMAT "%c%d%.*s");
+      ref_str (&r, "REGISTER sent to ");
+      ref_str (&r, dst[i]);
+      ref_fmt (&r, " n=%u,%" G_GUINT64_FORMAT "%c%d%.*s");
       ref_fold (&r, REF_UINT ^ 0);
       ref_fold (&r, REF_UINT ^ G_MAXUINT64);
       ref_fold (&r, REF_INT ^ (guint64) ',');
       ref_fold (&r, REF_INT ^ (guint64) (gint64) -5);
-      ref_bytes (&r, REF_STR, "xy");   /* "%.*s": the bytes the precision selects */
+      ref_fold (&r, REF_INT ^ 2);      /* the '*' precision (version 3) */
+      ref_str (&r, "xy");              /* "%.*s": the bytes the precision selects */
       ref_fold (&r, REF_UINT ^ 7);
     }
   g_assert_cmphex (fa, ==, r.h);
+}
+
+/* Version 3's sensitivity: a line traced from other values gets another
+ * fingerprint whichever piece changed, and the same values the same one,
+ * with or without anyone reading the text, whichever call supplied a
+ * string (a kept hash, a static piece, a literal at another address). */
+typedef enum {
+  V_BASE, V_ARG, V_STR_ARG, V_FMT, V_PIECE, V_WHO, V_STAR,
+  V_SAME_STATIC, V_SAME_HASHED, V_SAME_FMT_COPY, V_SAME_BEGIN_HASHED, V_N
+} Variant;
+
+/* Two formats with the same text at two addresses (arrays are distinct
+ * objects, so the compiler cannot merge them as it may merge literals). */
+static const char fmt_a[] = "a %s b %u %d %.*s";
+static const char fmt_b[] = "a %s b %u %d %.*s";
+
+static void
+variant_line (SimWorld *w, Variant v)
+{
+  if (v == V_SAME_BEGIN_HASHED)
+    sim_trace_begin_hashed (w, "phone1", 6, sim_trace_hash_str ("phone1", 6));
+  else
+    sim_trace_begin (w, v == V_WHO ? "phone2" : "phone1");
+  sim_trace_printf (w, v == V_FMT ? "a %s c %u %d %.*s" : v == V_SAME_FMT_COPY ? fmt_b : fmt_a,
+                    v == V_STR_ARG ? "w" : "x", v == V_ARG ? 6u : 5u, -3,
+                    v == V_STAR ? 2 : 3, "pqrs");
+  if (v == V_SAME_STATIC)
+    sim_trace_lit (w, " yz");
+  else if (v == V_SAME_HASHED)
+    sim_trace_str_hashed (w, " yz", 3, sim_trace_hash_str (" yz", 3));
+  else
+    sim_trace_str (w, v == V_PIECE ? " yZ" : " yz");
+  sim_trace_end (w);
+}
+
+static guint64
+variant_fingerprint (Variant v, GString *text)
+{
+  SimWorld *w = sim_world_new (1);
+  if (text)
+    sim_world_set_trace_func (w, collect_line, text, NULL);
+  /* Twice: the first line fills the caches, the second finds them. */
+  variant_line (w, v);
+  variant_line (w, v);
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_trace_sensitivity (void)
+{
+  guint64 fp[V_N];
+  g_autoptr (GString) base_text = g_string_new (NULL);
+  for (Variant v = 0; v < V_N; v++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      fp[v] = variant_fingerprint (v, text);
+      g_assert_cmphex (variant_fingerprint (v, NULL), ==, fp[v]);   /* text or not */
+      if (v == V_BASE)
+        g_string_assign (base_text, text->str);
+      else if (v >= V_SAME_STATIC)
+        g_assert_cmpstr (text->str, ==, base_text->str);
+      else
+        g_assert_cmpstr (text->str, !=, base_text->str);
+    }
+  g_assert_cmpstr (base_text->str, ==, "0.000000000 phone1 a x b 5 -3 pqr yz\n"
+                                        "0.000000000 phone1 a x b 5 -3 pqr yz\n");
+  for (Variant v = V_ARG; v < V_SAME_STATIC; v++)
+    g_assert_cmphex (fp[v], !=, fp[V_BASE]);
+  for (Variant v = V_SAME_STATIC; v < V_N; v++)
+    g_assert_cmphex (fp[v], ==, fp[V_BASE]);
+
+  /* And the base is the definition's (the cache folds as the reference,
+   * which parses nothing in advance). */
+  FpRef r = { REF_BASIS };
+  for (guint i = 0; i < 2; i++)
+    {
+      ref_line (&r, 0, "phone1");
+      ref_fmt (&r, "a %s b %u %d %.*s");
+      ref_str (&r, "x");
+      ref_fold (&r, REF_UINT ^ 5);
+      ref_fold (&r, REF_INT ^ (guint64) (gint64) -3);
+      ref_fold (&r, REF_INT ^ 3);
+      ref_str (&r, "pqr");
+      ref_str (&r, " yz");
+    }
+  g_assert_cmphex (fp[V_BASE], ==, r.h);
+}
+
+/* sim_trace_line_values is the pieces it stands for, in one call: the
+ * same text and fingerprint, and its text func runs only when the text
+ * is wanted. */
+static void
+append_rest (GString *line, gconstpointer data)
+{
+  guint *calls = (guint *) data;
+  (*calls)++;
+  g_string_append (line, " 1,2");
+}
+
+static guint64
+line_values_fingerprint (gboolean one_call, GString *text, guint *calls)
+{
+  static const guint64 v[] = { 1, 2 };
+  SimWorld *w = sim_world_new (1);
+  if (text)
+    sim_world_set_trace_func (w, collect_line, text, NULL);
+  guint64 who_hash = sim_trace_hash_str ("net:r", 5);
+  if (one_call)
+    sim_trace_line_values (w, "net:r", 5, who_hash, "fwd", v, 2, append_rest, calls);
+  else
+    {
+      sim_trace_begin_hashed (w, "net:r", 5, who_hash);
+      sim_trace_static (w, "fwd");
+      sim_trace_fold_n (w, v, 2);
+      GString *t = sim_trace_text (w);
+      if (t)
+        append_rest (t, calls);
+      sim_trace_end (w);
+    }
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_trace_line_values (void)
+{
+  g_autoptr (GString) a = g_string_new (NULL);
+  g_autoptr (GString) b = g_string_new (NULL);
+  guint calls = 0;
+  guint64 fa = line_values_fingerprint (TRUE, a, &calls);
+  g_assert_cmpuint (calls, ==, 1);
+  guint64 fb = line_values_fingerprint (FALSE, b, &calls);
+  g_assert_cmpstr (a->str, ==, "0.000000000 net:r fwd 1,2\n");
+  g_assert_cmpstr (b->str, ==, a->str);
+  g_assert_cmphex (fa, ==, fb);
+  calls = 0;
+  g_assert_cmphex (line_values_fingerprint (TRUE, NULL, &calls), ==, fa);
+  g_assert_cmpuint (calls, ==, 0);
+  FpRef r = { REF_BASIS };
+  ref_line (&r, 0, "net:r");
+  ref_str (&r, "fwd");
+  ref_fold (&r, REF_VALUE ^ 1);
+  ref_fold (&r, REF_VALUE ^ 2);
+  g_assert_cmphex (fa, ==, r.h);
+}
+
+/* A format is found by its address (trace-fold.h note 3): one whose text
+ * changed at the same address breaks the contract, and every build but a
+ * release build stops there rather than fold stale conversions. */
+static void
+test_trace_format_changed (void)
+{
+#if SIPSIM_TRACE_FMT_CHECK
+  if (g_test_subprocess ())
+    {
+      static char fmt[] = "v=%d";
+      SimWorld *w = sim_world_new (1);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      sim_trace (w, "x", fmt, 1);
+      fmt[0] = 'w';
+      sim_trace (w, "x", fmt, 1);
+#pragma GCC diagnostic pop
+      sim_world_free (w);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*the format at * changed from \"v=%d\" to \"w=%d\"*");
+#else
+  g_test_skip ("release build: formats are not checked (SIPSIM_TRACE_FMT_CHECK)");
+#endif
 }
 
 static void
@@ -823,6 +1019,9 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/5-trace/time-format", test_time_format);
   g_test_add_func ("/kernel/5-trace/fingerprint", test_trace_fingerprint);
   g_test_add_func ("/kernel/5-trace/in-pieces", test_trace_in_pieces);
+  g_test_add_func ("/kernel/5-trace/sensitivity", test_trace_sensitivity);
+  g_test_add_func ("/kernel/5-trace/line-values", test_trace_line_values);
+  g_test_add_func ("/kernel/5-trace/format-changed", test_trace_format_changed);
   g_test_add_func ("/kernel/5-trace/determinism", test_determinism);
   g_test_add_func ("/kernel/5-trace/duplicate-stream", test_duplicate_stream_reported);
   return g_test_run ();

@@ -527,8 +527,8 @@ test_describe_matches_printf (void)
 }
 
 /* sim_packet_trace: the trace text is sim_packet_describe's, and every
- * field the text shows is in the fingerprint (fingerprint version 2 folds
- * the values, not the text), whether or not the text is made. */
+ * field the text shows is in the fingerprint (fingerprint versions 2 and 3
+ * fold the values, not the text), whether or not the text is made. */
 static void
 collect (SimWorld *w, const char *line, gpointer data)
 {
@@ -569,6 +569,38 @@ test_packet_trace (void)
   v[6].tcp_flags = SIM_TCP_SYN; v[7].payload_len++;
   for (guint k = 0; k < G_N_ELEMENTS (v); k++)
     g_assert_cmphex (trace_packet (&v[k], NULL), !=, fp);
+}
+
+/* sim_sockaddr_trace: the text is sim_sockaddr_to_string's, folded as
+ * the address and port (fingerprint version 3), with or without the text;
+ * another address or port, another fingerprint. */
+static guint64
+trace_addr (const SimSockAddr *a, GString *text)
+{
+  SimWorld *w = sim_world_new (1);
+  if (text)
+    sim_world_set_trace_func (w, collect, text, NULL);
+  sim_trace_begin (w, "host:x");
+  sim_trace_lit (w, "to ");
+  sim_sockaddr_trace (w, a);
+  sim_trace_end (w);
+  guint64 fp = sim_world_get_fingerprint (w);
+  sim_world_free (w);
+  return fp;
+}
+
+static void
+test_sockaddr_trace (void)
+{
+  SimSockAddr a = { SIM_IP4 (198, 51, 100, 10), 5060 };
+  g_autoptr (GString) text = g_string_new (NULL);
+  guint64 fp = trace_addr (&a, text);
+  g_assert_cmpstr (text->str, ==, "0.000000000 host:x to 198.51.100.10:5060");
+  g_assert_cmphex (trace_addr (&a, NULL), ==, fp);
+  SimSockAddr v[] = { a, a, a, { 0, 0 } };
+  v[0].ip++; v[1].port++; v[2].ip = SIM_IP4 (10, 51, 100, 198);
+  for (guint k = 0; k < G_N_ELEMENTS (v); k++)
+    g_assert_cmphex (trace_addr (&v[k], NULL), !=, fp);
 }
 
 /* packet.c note 5: a buffer given back to the pool is handed out again
@@ -696,6 +728,7 @@ main (int argc, char **argv)
   g_test_add_func ("/packet/7-addr/parse", test_addr_parse);
   g_test_add_func ("/packet/8-describe/matches-printf", test_describe_matches_printf);
   g_test_add_func ("/packet/8-describe/trace", test_packet_trace);
+  g_test_add_func ("/packet/8-describe/sockaddr-trace", test_sockaddr_trace);
   g_test_add_func ("/packet/9-pool/reuse", test_pool_reuse);
   g_test_add_func ("/packet/9-pool/bounded", test_pool_bounded);
   g_test_add_func ("/packet/9-pool/use-after-free-caught", test_pool_use_after_free_caught);

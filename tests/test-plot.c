@@ -773,15 +773,15 @@ test_replay (void)
   run_result_free (r);
 
   /* a run stored with another fingerprint version cannot be compared */
-  g_autofree char *ver = g_strdup_printf ("UPDATE run SET fingerprint_version = 1"
+  g_autofree char *ver = g_strdup_printf ("UPDATE run SET fingerprint_version = 2"
                                           " WHERE id = %" G_GINT64_FORMAT, s.run[3]);
   sql (&s.f, ver);
   g_assert_null (replay_run (s.f.store, s.run[3], &plain, &e));
   g_assert_error (e, REPLAY_ERROR, REPLAY_ERROR_MISMATCH);
-  g_assert_nonnull (strstr (e->message, "stored with fingerprint version 1, this sipsim "
-                                        "computes version 2"));
+  g_assert_nonnull (strstr (e->message, "stored with fingerprint version 2, this sipsim "
+                                        "computes version 3"));
   g_clear_error (&e);
-  g_autofree char *unver = g_strdup_printf ("UPDATE run SET fingerprint_version = 2"
+  g_autofree char *unver = g_strdup_printf ("UPDATE run SET fingerprint_version = 3"
                                             " WHERE id = %" G_GINT64_FORMAT, s.run[3]);
   sql (&s.f, unver);
 

@@ -539,7 +539,7 @@ test_run_metrics (void)
   g_assert_true (info.has_fingerprint);
   g_assert_cmpuint (info.fingerprint, ==, G_GUINT64_CONSTANT (0xfedcba9876543210));
   g_assert_cmpuint (info.fingerprint_version, ==, SIM_FINGERPRINT_VERSION);
-  g_assert_cmpint (q_int (s, "SELECT fingerprint_version FROM run"), ==, 2);
+  g_assert_cmpint (q_int (s, "SELECT fingerprint_version FROM run"), ==, 3);
   g_assert_cmpuint (info.events, ==, 123456);
   g_assert_cmpuint (info.devices, ==, 2);
   store_run_info_clear (&info);

@@ -132,9 +132,15 @@ acc_send_ka (DeviceAccount *acc, DeviceKeepAliveType type, const SimSockAddr *to
   DeviceKaIdentity id = { NULL };
   if (type == DEVICE_KA_OPTIONS || type == DEVICE_KA_NOTIFY || type == DEVICE_KA_CUSTOM)
     acc_ka_identity (acc, to, &id);
-  char b[SIM_SOCKADDR_STRLEN];
-  id.to_text = addr_str (to, b);          /* formatted once for both trace lines */
-  acc_trace (acc, "keep-alive %s to %s", device_ka_type_to_string (type), id.to_text);
+  /* "keep-alive %s to %s" in pieces: the address is formatted only when
+   * the trace is read (one of the most frequent lines). */
+  SimHost *h = acc_host (acc);
+  acc_trace_begin (acc);
+  host_trace_lit (h, "keep-alive ");
+  host_trace_static (h, device_ka_type_to_string (type));
+  host_trace_lit (h, " to ");
+  host_trace_sockaddr (h, to);
+  host_trace_end (h);
   acc->dev->stats.keepalives_sent++;
   DeviceEvent ev;
   acc_event_init (acc, &ev, DEVICE_EVENT_KEEPALIVE);

@@ -58,6 +58,9 @@ list_position (const DeviceServerList *list, const SimSockAddr *a)
 }
 
 void     acc_trace       (DeviceAccount *acc, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* acc_trace() in pieces: the line's start ("dev SP1 "); the caller adds
+ * host_trace_* pieces and ends it with host_trace_end. */
+void     acc_trace_begin (DeviceAccount *acc);
 /* The state shown while no binding is in force (REGISTERED wins while one is). */
 void     acc_set_state   (DeviceAccount *acc, DeviceAccountState s);
 /* The leg *@leg (acc->sec_reg, unreg or f2_reg), made now if it was not

@@ -47,13 +47,19 @@
 /* ------------------------------------------------------------- helpers */
 
 void
+acc_trace_begin (DeviceAccount *acc)
+{
+  /* "dev SP1 " as one piece whose hash the account keeps. */
+  host_trace_begin (acc_host (acc));
+  host_trace_str_hashed (acc_host (acc), acc->trace_prefix, acc->trace_prefix_len,
+                         acc->trace_prefix_hash);
+}
+
+void
 acc_trace (DeviceAccount *acc, const char *fmt, ...)
 {
   /* In pieces, so the message is formatted once, and only if read. */
-  host_trace_begin (acc_host (acc));
-  host_trace_str (acc_host (acc), "dev ");
-  host_trace_str (acc_host (acc), acc->name);
-  host_trace_str (acc_host (acc), " ");
+  acc_trace_begin (acc);
   va_list ap;
   va_start (ap, fmt);
   host_trace_printfv (acc_host (acc), fmt, ap);
@@ -297,6 +303,9 @@ device_account_new (Device *dev, guint n, const DeviceAccountIdentity *id, GErro
   acc->n = n;
   acc->cfg = cfg;
   g_snprintf (acc->name, sizeof acc->name, "SP%u", n);
+  acc->trace_prefix_len = (gsize) g_snprintf (acc->trace_prefix, sizeof acc->trace_prefix,
+                                              "dev %s ", acc->name);
+  acc->trace_prefix_hash = host_trace_hash (acc->trace_prefix, acc->trace_prefix_len);
   host_rng_init (dev->host, &acc->rng, acc->name);
   acc->state = DEVICE_ACC_DISABLED;
   acc->last_retry_after = -1;

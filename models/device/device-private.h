@@ -40,6 +40,9 @@ struct DeviceAccount {
   Device                    *dev;
   guint                      n;               /* 1..8 */
   char                       name[8];         /* "SP1" */
+  char                       trace_prefix[16]; /* "dev SP1 ": acc_trace's start */
+  gsize                      trace_prefix_len;
+  guint64                    trace_prefix_hash; /* host_trace_hash (trace_prefix) */
   const DeviceAccountConfig *cfg;             /* inside dev->cfg */
   SimRng                     rng;             /* "host/NAME/SPn" */
 

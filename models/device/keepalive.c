@@ -492,9 +492,14 @@ device_ka_send (DeviceKeepAlive *ka, DeviceKeepAliveType type, const DeviceKaCus
   host_timer_init (ka->host, &it->timer, on_raw_timer, it);
   g_queue_push_tail_link (&ka->items, &it->link);
 
-  char a[SIM_SOCKADDR_STRLEN];
-  host_trace (ka->host, "dev keep-alive %s -> %s", device_ka_type_to_string (type),
-              id != NULL && id->to_text != NULL ? id->to_text : sim_sockaddr_to_string (to, a));
+  /* "dev keep-alive %s -> %s" in pieces: the address is formatted only
+   * when the trace is read. */
+  host_trace_begin (ka->host);
+  host_trace_lit (ka->host, "dev keep-alive ");
+  host_trace_static (ka->host, device_ka_type_to_string (type));
+  host_trace_lit (ka->host, " -> ");
+  host_trace_sockaddr (ka->host, to);
+  host_trace_end (ka->host);
   switch (type)
     {
     case DEVICE_KA_KEEPALIVE:

@@ -66,10 +66,6 @@ typedef struct {
   guint16     contact_port;
   gpointer    flow;             /* SipTxnPeer.flow */
   const char *user_agent;       /* NULL = none */
-  /* The destination as sim_sockaddr_to_string() writes it, when the
-   * caller already has it (its own trace line): the keep-alive's trace
-   * line uses it instead of formatting it again.  NULL: formatted here. */
-  const char *to_text;
 } DeviceKaIdentity;
 
 /* Parsed X_CustomKeepAliveMsg.  Strings owned by the struct. */

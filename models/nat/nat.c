@@ -70,6 +70,7 @@
 #include <string.h>
 
 #include "sim/net/bytes.h"
+#include "sim/net/packet.h"       /* sim_sockaddr_trace */
 #include "sim/kernel/inttable.h"
 
 typedef struct {
@@ -293,20 +294,30 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
         nat->records = g_array_new (FALSE, FALSE, sizeof (NatRecord));
       g_array_append_val (nat->records, rec);
     }
-  char i[SIM_SOCKADDR_STRLEN], e[SIM_SOCKADDR_STRLEN], r[SIM_SOCKADDR_STRLEN];
-  sim_sockaddr_to_string (&b->internal, i);
-  sim_sockaddr_to_string (&b->external, e);
-  sim_sockaddr_to_string (&b->peer0, r);
+  /* "binding #%llu created %s %s -> %s (to %s)" and "binding #%llu
+   * expired %s %s -> %s %s after %s s", in pieces: the addresses are
+   * formatted only when the trace is read (a line per binding). */
+  SimWorld *w = nat->world;
+  sim_trace_begin (w, nat->who);
+  sim_trace_printf (w, kind == NAT_RECORD_CREATED ? "binding #%" G_GUINT64_FORMAT " created %s "
+                                                  : "binding #%" G_GUINT64_FORMAT " expired %s ",
+                    b->id, proto_name (b->key.proto));
+  sim_sockaddr_trace (w, &b->internal);
+  sim_trace_lit (w, " -> ");
+  sim_sockaddr_trace (w, &b->external);
   if (kind == NAT_RECORD_CREATED)
-    sim_trace (nat->world, nat->who, "binding #%" G_GUINT64_FORMAT " created %s %s -> %s (to %s)",
-               b->id, proto_name (b->key.proto), i, e, r);
+    {
+      sim_trace_lit (w, " (to ");
+      sim_sockaddr_trace (w, &b->peer0);
+      sim_trace_lit (w, ")");
+    }
   else
     {
       char lt[SIM_TIME_STRLEN];
-      sim_trace (nat->world, nat->who, "binding #%" G_GUINT64_FORMAT " expired %s %s -> %s %s after %s s",
-                 b->id, proto_name (b->key.proto), i, e,
-                 reason == NAT_EXPIRY_REBOOT ? "reboot" : "timeout", sim_time_format (rec.lifetime, lt));
+      sim_trace_printf (w, " %s after %s s", reason == NAT_EXPIRY_REBOOT ? "reboot" : "timeout",
+                        sim_time_format (rec.lifetime, lt));
     }
+  sim_trace_end (w);
   if (nat->rec_func)
     nat->rec_func (nat, &rec, nat->rec_data);
 }

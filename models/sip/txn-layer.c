@@ -384,13 +384,13 @@ txn_trace (SipTxn *t, const char *fmt, ...)
   /* In pieces: formatted once, and only when the trace is read. */
   SimHost *h = t->layer->host;
   host_trace_begin (h);
-  host_trace_str (h, "txn ");
-  host_trace_str (h, sip_txn_kind_to_string (t->kind));
-  host_trace_str (h, " ");
+  host_trace_lit (h, "txn ");
+  host_trace_static (h, sip_txn_kind_to_string (t->kind));
+  host_trace_lit (h, " ");
   host_trace_str (h, t->branch);
-  host_trace_str (h, " ");
+  host_trace_lit (h, " ");
   host_trace_str (h, t->method);
-  host_trace_str (h, " ");
+  host_trace_lit (h, " ");
   va_list ap;
   va_start (ap, fmt);
   host_trace_printfv (h, fmt, ap);

@@ -38,6 +38,7 @@ struct SimHost {
   char             *name;
   char             *trace_who;   /* "host:NAME" */
   gsize             trace_who_len;
+  guint64           trace_who_hash;   /* sim_trace_hash_str (trace_who) */
 };
 
 struct SimHostUdp {

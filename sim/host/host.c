@@ -4,6 +4,7 @@
  */
 #include "sim/host/host-private.h"
 #include "sim/net/net.h"          /* SIM_NET_ERROR: the seam's error domain */
+#include "sim/net/packet.h"       /* sim_sockaddr_trace */
 
 #include <stdarg.h>
 #include <string.h>
@@ -16,6 +17,7 @@ host_init_common (SimHost *host, const SimHostOps *ops, SimWorld *world, const c
   host->name = g_strdup (name);
   host->trace_who = g_strdup_printf ("host:%s", name);
   host->trace_who_len = strlen (host->trace_who);
+  host->trace_who_hash = sim_trace_hash_str (host->trace_who, host->trace_who_len);
 }
 
 void
@@ -94,10 +96,11 @@ host_log (SimHost *host, SimLogLevel level, const char *fmt, ...)
 void
 host_trace (SimHost *host, const char *fmt, ...)
 {
-  /* sim_tracev() in its pieces, with the name's length known. */
+  /* sim_tracev() in its pieces, with the name's hash known. */
   va_list ap;
   va_start (ap, fmt);
-  sim_trace_begin_len (host->world, host->trace_who, host->trace_who_len);
+  sim_trace_begin_hashed (host->world, host->trace_who, host->trace_who_len,
+                          host->trace_who_hash);
   sim_trace_printfv (host->world, fmt, ap);
   sim_trace_end (host->world);
   va_end (ap);
@@ -106,13 +109,59 @@ host_trace (SimHost *host, const char *fmt, ...)
 void
 host_trace_begin (SimHost *host)
 {
-  sim_trace_begin_len (host->world, host->trace_who, host->trace_who_len);
+  sim_trace_begin_hashed (host->world, host->trace_who, host->trace_who_len,
+                          host->trace_who_hash);
 }
 
 void
 host_trace_str (SimHost *host, const char *s)
 {
-  sim_trace_str (host->world, s);
+  sim_trace_str_len (host->world, s, strlen (s));
+}
+
+void
+host_trace_str_len (SimHost *host, const char *s, gsize len)
+{
+  sim_trace_str_len (host->world, s, len);
+}
+
+void
+host_trace_static (SimHost *host, const char *s)
+{
+  sim_trace_static (host->world, s);
+}
+
+guint64
+host_trace_hash (const char *s, gsize len)
+{
+  return sim_trace_hash_str (s, len);
+}
+
+void
+host_trace_str_hashed (SimHost *host, const char *s, gsize len, guint64 hash)
+{
+  sim_trace_str_hashed (host->world, s, len, hash);
+}
+
+void
+host_trace_uint (SimHost *host, guint64 v)
+{
+  sim_trace_uint (host->world, v);
+}
+
+void
+host_trace_sockaddr (SimHost *host, const SimSockAddr *addr)
+{
+  sim_sockaddr_trace (host->world, addr);
+}
+
+void
+host_trace_printf (SimHost *host, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  sim_trace_printfv (host->world, fmt, ap);
+  va_end (ap);
 }
 
 void

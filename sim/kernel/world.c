@@ -33,6 +33,7 @@
  */
 #include "sim/kernel/world.h"
 #include "sim/kernel/inttable.h"
+#include "sim/kernel/trace-fold.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,6 +84,8 @@ struct SimWorld {
   SimTraceFunc  trace_func;
   gpointer      trace_data;
   GDestroyNotify trace_notify;
+  SimFmtCache   fmt_cache;   /* trace-fold.h note 3 */
+  SimFmtCache   static_cache; /* the same for sim_trace_static */
 
   SimLogFunc    log_func;
   gpointer      log_data;
@@ -97,9 +100,6 @@ struct SimWorld {
                               * bytes per phone (issue 17 item 2) */
 };
 
-/* The fingerprint's starting value (FNV-1a's offset basis, kept from
- * version 1; see the notes at sim_trace_begin). */
-#define FNV_OFFSET G_GUINT64_CONSTANT (0xcbf29ce484222325)
 
 /* ------------------------------------------------------------------ time */
 
@@ -339,8 +339,10 @@ sim_world_new (guint64 seed)
   w->seed = seed;
   w->next_seq = 1;
   w->max_per_instant = 10000000;
-  w->fingerprint = FNV_OFFSET;
+  w->fingerprint = FP_BASIS;
   w->line = g_string_sized_new (256);
+  sim_fmt_cache_init (&w->fmt_cache, TRUE);
+  sim_fmt_cache_init (&w->static_cache, FALSE);
   w->log_level = SIM_LOG_WARNING;
   w->rng_names = sim_int_table_new ();
   return w;
@@ -359,6 +361,8 @@ sim_world_free (SimWorld *w)
   free (w->ev_mem);
   g_free (w->tm);
   g_string_free (w->line, TRUE);
+  sim_fmt_cache_clear (&w->fmt_cache);
+  sim_fmt_cache_clear (&w->static_cache);
   if (w->trace_notify)
     w->trace_notify (w->trace_data);
   if (w->log_notify)
@@ -617,200 +621,66 @@ sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)
   sim_rng_init_hashed (rng, w->seed, h);
 }
 
-/* The fingerprint, version 2 (SIM_FINGERPRINT_VERSION; doc/results.md).
+/* The fingerprint, version 3 (SIM_FINGERPRINT_VERSION; doc/results.md).
  *
  * Version 1 was FNV-1a over every formatted trace line, so every line had to
- * be formatted, even in the runs (nearly all) whose trace nobody reads;
- * formatting was a third of a run.  Version 2 folds the values a line is
- * made of, as they are traced: a line-start tag, the time, who, and for each
- * piece a kind tag and its value (strings by length and bytes, eight at a
- * time; numbers by value; a printf piece by its format string and then
- * each argument, found by walking the format as printf would).  It is as
- * deterministic as the text (the same values in the same order give the
- * same hash) and as sensitive to it (another value, another string,
- * another order gives another hash), but costs a few instructions per
- * value instead of a digit loop per character and a multiply per byte.
+ * be formatted, even in the runs (nearly all) whose trace nobody reads.
+ * Version 2 folded the values a line is made of instead of its text, but
+ * still folded every format string byte by byte (after a strlen) and
+ * found its arguments with a strchr walk, on every line: about 390
+ * instructions per printf piece, the largest part of tracing.  Version 3
+ * folds what does not change during a run by a hash computed once (a
+ * format once per world, a host's or node's name once per host or node;
+ * trace-fold.h notes 2 and 3), and the rest by value as version 2 did.
+ * From h = FNV-1a's offset basis, each value v is folded as
+ * fp_fold (h, v) = ((h ^ v) * 0x9e3779b97f4a7c15) ^ (that >> 31):
  *
- * fp_fold is a multiply-xorshift step; it is not a cryptographic hash and
- * need not be: the fingerprint detects a changed run, it does not defend
- * against a forged one.  Byte order is fixed (little-endian words) so a
- * fingerprint means the same on every machine. */
-#define FP_K      G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
-#define FP_LINE   G_GUINT64_CONSTANT (0x4c494e45)         /* piece tags */
-#define FP_STR    (G_GUINT64_CONSTANT (1) << 56)
-#define FP_UINT   (G_GUINT64_CONSTANT (2) << 56)
-#define FP_INT    (G_GUINT64_CONSTANT (3) << 56)
-#define FP_DBL    (G_GUINT64_CONSTANT (4) << 56)
-#define FP_FMT    (G_GUINT64_CONSTANT (5) << 56)
-#define FP_VALUE  (G_GUINT64_CONSTANT (6) << 56)
+ *   line start    FP_LINE ^ the time in ns, H (FP_STR, who)
+ *   string piece  H (FP_STR, s), whichever call gave it
+ *   number piece  FP_UINT ^ v                          (sim_trace_uint)
+ *   value piece   FP_VALUE ^ v                         (sim_trace_fold;
+ *                 an address piece is one, sim_sockaddr_trace)
+ *   printf piece  H (FP_FMT, format), then each argument in order: a
+ *                 string as H (FP_STR, the bytes a precision selects),
+ *                 signed integers, %c and '*' widths and precisions as
+ *                 FP_INT ^ v, unsigned and %p as FP_UINT ^ v, a double as
+ *                 FP_DBL then its bits
+ *
+ * where H (tag, s) = fp_hash_bytes: (tag | length) and then the bytes of s
+ * as little-endian 64-bit words (the last one zero-padded) folded into a
+ * fresh h.  Every string is folded as its hash, so a piece whose hash is
+ * kept (sim_trace_begin_hashed, sim_trace_str_hashed, sim_trace_static)
+ * folds as the same text given each time.  Against version 2: the line
+ * tag and the time are one value, strings are one fold of their hash
+ * instead of a chain of their bytes, the format is folded as its hash,
+ * a '*' precision is folded (version 2 used it only to cut a %.*s), and
+ * a packet hop's line (sim_trace_line_values) has no piece for the space
+ * before the packet.  Version 3 is as deterministic as the text (the
+ * same values in the same order give the same hash; no address enters
+ * it) and as sensitive to it (another value, string, format or order
+ * gives another hash): tests/test-kernel.c, 5-trace. */
 
-static inline guint64
-fp_fold (guint64 h, guint64 v)
+/* Who's hash; the same as sim_trace_begin_len folds. */
+guint64
+sim_trace_hash_str (const char *s, gsize len)
 {
-  h = (h ^ v) * FP_K;
-  return h ^ (h >> 31);
+  return fp_hash_bytes (FP_STR, s, len);
 }
 
-/* The last @r (1..7) bytes of a string as a little-endian word, zero
- * above them: what a loop "v |= s[k] << 8k" gives, in two or three loads
- * instead of up to seven iterations (the tail was a fifth of the fold).
- * 4..7 bytes: two overlapping 4-byte loads, the second shifted to end at
- * byte r - 1 (the overlap ORs equal bytes).  1..3 bytes: bytes 0, r/2
- * and r - 1 (equal for r = 1, r/2 = r - 1 for r = 2).  Never reads
- * outside s[0..r-1]. */
-static inline guint64
-tail_le (const char *s, gsize r)
-{
-  const guchar *u = (const guchar *) s;
-  if (r >= 4)
-    {
-      guint32 lo, hi;
-      memcpy (&lo, u, 4);
-      memcpy (&hi, u + r - 4, 4);
-      return (guint64) GUINT32_FROM_LE (lo) | (guint64) GUINT32_FROM_LE (hi) << (8 * (r - 4));
-    }
-  return (guint64) u[0] | (guint64) u[r / 2] << (8 * (r / 2)) | (guint64) u[r - 1] << (8 * (r - 1));
-}
-
-static inline G_ALWAYS_INLINE guint64
-fp_fold_bytes (guint64 h, guint64 tag, const char *s, gsize n)
-{
-  h = fp_fold (h, tag | n);
-  gsize i = 0;
-  for (; i + 8 <= n; i += 8)
-    {
-      guint64 v;
-      memcpy (&v, s + i, 8);
-      h = fp_fold (h, GUINT64_FROM_LE (v));
-    }
-  if (i < n)
-    h = fp_fold (h, tail_le (s + i, n - i));
-  return h;
-}
-
-/* Folds the arguments of @fmt, consumed from @ap as printf would consume
- * them.  An unknown conversion stops the walk (reported): the arguments
- * after it cannot be located. */
-static guint64
-fp_fold_args (guint64 h, const char *fmt, va_list *ap)
-{
-  for (const char *p = strchr (fmt, '%'); p; p = strchr (p, '%'))
-    {
-      p++;
-      while (*p == '-' || *p == '+' || *p == ' ' || *p == '#' || *p == '0' || *p == '\'')
-        p++;
-      if (*p == '*')
-        {
-          h = fp_fold (h, FP_INT ^ (guint64) (gint64) va_arg (*ap, int));
-          p++;
-        }
-      else
-        while (g_ascii_isdigit (*p))
-          p++;
-      int prec = -1;
-      if (*p == '.')
-        {
-          p++;
-          if (*p == '*')
-            {
-              prec = va_arg (*ap, int);
-              p++;
-            }
-          else
-            for (prec = 0; g_ascii_isdigit (*p); p++)
-              prec = prec * 10 + (*p - '0');
-        }
-      enum { L_INT, L_LONG, L_LLONG, L_SIZE, L_MAX, L_PTRDIFF, L_LDBL } len = L_INT;
-      switch (*p)
-        {
-        case 'h': p += p[1] == 'h' ? 2 : 1; break;
-        case 'l': if (p[1] == 'l') { len = L_LLONG; p += 2; } else { len = L_LONG; p++; } break;
-        case 'q': len = L_LLONG; p++; break;
-        case 'z': len = L_SIZE; p++; break;
-        case 'j': len = L_MAX; p++; break;
-        case 't': len = L_PTRDIFF; p++; break;
-        case 'L': len = L_LDBL; p++; break;
-        default: break;
-        }
-      char c = *p;
-      if (c != '\0')
-        p++;
-      switch (c)
-        {
-        case 'd': case 'i':
-          {
-            gint64 v;
-            switch (len)
-              {
-              case L_LONG:    v = va_arg (*ap, long); break;
-              case L_LLONG:   v = va_arg (*ap, long long); break;
-              case L_SIZE:    v = (gint64) va_arg (*ap, gssize); break;
-              case L_MAX:     v = va_arg (*ap, intmax_t); break;
-              case L_PTRDIFF: v = va_arg (*ap, ptrdiff_t); break;
-              default:        v = va_arg (*ap, int); break;
-              }
-            h = fp_fold (h, FP_INT ^ (guint64) v);
-            break;
-          }
-        case 'u': case 'x': case 'X': case 'o':
-          {
-            guint64 v;
-            switch (len)
-              {
-              case L_LONG:    v = va_arg (*ap, unsigned long); break;
-              case L_LLONG:   v = va_arg (*ap, unsigned long long); break;
-              case L_SIZE:    v = va_arg (*ap, gsize); break;
-              case L_MAX:     v = va_arg (*ap, uintmax_t); break;
-              case L_PTRDIFF: v = (guint64) va_arg (*ap, ptrdiff_t); break;
-              default:        v = va_arg (*ap, unsigned int); break;
-              }
-            h = fp_fold (h, FP_UINT ^ v);
-            break;
-          }
-        case 'c':
-          h = fp_fold (h, FP_INT ^ (guint64) (gint64) va_arg (*ap, int));
-          break;
-        case 's':
-          {
-            const char *str = va_arg (*ap, const char *);
-            if (!str)
-              str = "(null)";
-            gsize n = prec >= 0 ? strnlen (str, (gsize) prec) : strlen (str);
-            h = fp_fold_bytes (h, FP_STR, str, n);
-            break;
-          }
-        case 'p':
-          h = fp_fold (h, FP_UINT ^ (guint64) (guintptr) va_arg (*ap, void *));
-          break;
-        case 'f': case 'F': case 'g': case 'G': case 'e': case 'E': case 'a': case 'A':
-          {
-            double d = len == L_LDBL ? (double) va_arg (*ap, long double) : va_arg (*ap, double);
-            guint64 bits;
-            memcpy (&bits, &d, sizeof bits);
-            h = fp_fold (h, FP_DBL);
-            h = fp_fold (h, bits);
-            break;
-          }
-        case '%':
-          break;
-        default:
-          g_critical ("sim_trace: conversion '%%%c' in \"%s\" is not supported; the "
-                      "fingerprint ignores the arguments after it", c ? c : '?', fmt);
-          return h;
-        }
-    }
-  return h;
-}
-
-void
-sim_trace_begin_len (SimWorld *w, const char *who, gsize who_len)
+/* sim_trace_begin_hashed, inlined into sim_trace_line_values too (a
+ * packet hop's line: a call less per line). */
+static inline G_ALWAYS_INLINE void
+line_start (SimWorld *w, const char *who, gsize who_len, guint64 who_hash)
 {
   g_assert (!w->line_open);
   g_assert (who[who_len] == '\0');
+#if SIPSIM_TRACE_FMT_CHECK
+  /* The caller's cached hash must be of this text (world.h). */
+  g_assert (who_hash == sim_trace_hash_str (who, who_len));
+#endif
   w->line_open = TRUE;
   w->line_text = w->trace_func != NULL;
-  w->fingerprint = fp_fold (fp_fold (w->fingerprint, FP_LINE), (guint64) w->now);
-  w->fingerprint = fp_fold_bytes (w->fingerprint, FP_STR, who, who_len);
+  w->fingerprint = fp_fold (fp_fold (w->fingerprint, FP_LINE ^ (guint64) w->now), who_hash);
   if (!w->line_text)
     return;
   /* The time written straight into the line (at most SIM_TIME_STRLEN). */
@@ -823,6 +693,18 @@ sim_trace_begin_len (SimWorld *w, const char *who, gsize who_len)
 }
 
 void
+sim_trace_begin_hashed (SimWorld *w, const char *who, gsize who_len, guint64 who_hash)
+{
+  line_start (w, who, who_len, who_hash);
+}
+
+void
+sim_trace_begin_len (SimWorld *w, const char *who, gsize who_len)
+{
+  sim_trace_begin_hashed (w, who, who_len, sim_trace_hash_str (who, who_len));
+}
+
+void
 sim_trace_begin (SimWorld *w, const char *who)
 {
   sim_trace_begin_len (w, who, strlen (who));
@@ -832,7 +714,29 @@ void
 sim_trace_str_len (SimWorld *w, const char *s, gsize n)
 {
   g_assert (w->line_open);
-  w->fingerprint = fp_fold_bytes (w->fingerprint, FP_STR, s, n);
+  w->fingerprint = fp_fold_str (w->fingerprint, s, n);
+  if (w->line_text)
+    g_string_append_len (w->line, s, (gssize) n);
+}
+
+void
+sim_trace_static (SimWorld *w, const char *s)
+{
+  g_assert (w->line_open);
+  const SimFmtInfo *e = sim_fmt_cache_get (&w->static_cache, s);
+  w->fingerprint = fp_fold (w->fingerprint, e->hash);
+  if (w->line_text)
+    g_string_append_len (w->line, s, (gssize) e->len);
+}
+
+void
+sim_trace_str_hashed (SimWorld *w, const char *s, gsize n, guint64 hash)
+{
+  g_assert (w->line_open);
+#if SIPSIM_TRACE_FMT_CHECK
+  g_assert (hash == sim_trace_hash_str (s, n));      /* world.h */
+#endif
+  w->fingerprint = fp_fold (w->fingerprint, hash);
   if (w->line_text)
     g_string_append_len (w->line, s, (gssize) n);
 }
@@ -859,6 +763,46 @@ sim_trace_fold (SimWorld *w, guint64 v)
   w->fingerprint = fp_fold (w->fingerprint, FP_VALUE ^ v);
 }
 
+void
+sim_trace_fold_n (SimWorld *w, const guint64 *v, guint n)
+{
+  g_assert (w->line_open);
+  guint64 h = w->fingerprint;
+  for (guint i = 0; i < n; i++)
+    h = fp_fold (h, FP_VALUE ^ v[i]);
+  w->fingerprint = h;
+}
+
+/* sim_trace_end, inlined into sim_trace_line_values too. */
+static inline G_ALWAYS_INLINE void
+line_end (SimWorld *w)
+{
+  g_assert (w->line_open);
+  w->line_open = FALSE;
+  w->trace_lines++;
+  if (w->line_text)
+    w->trace_func (w, w->line->str, w->trace_data);
+}
+
+void
+sim_trace_line_values (SimWorld *w, const char *who, gsize who_len, guint64 who_hash,
+                       const char *what, const guint64 *v, guint n,
+                       SimTraceTextFunc text, gconstpointer data)
+{
+  line_start (w, who, who_len, who_hash);
+  const SimFmtInfo *e = sim_fmt_cache_get (&w->static_cache, what);
+  guint64 h = fp_fold (w->fingerprint, e->hash);
+  for (guint i = 0; i < n; i++)
+    h = fp_fold (h, FP_VALUE ^ v[i]);
+  w->fingerprint = h;
+  if (w->line_text)
+    {
+      g_string_append_len (w->line, what, (gssize) e->len);
+      text (w->line, data);
+    }
+  line_end (w);
+}
+
 GString *
 sim_trace_text (SimWorld *w)
 {
@@ -870,10 +814,10 @@ void
 sim_trace_printfv (SimWorld *w, const char *fmt, va_list ap)
 {
   g_assert (w->line_open);
+  const SimFmtInfo *fi = sim_fmt_cache_get (&w->fmt_cache, fmt);
   va_list walk;
   va_copy (walk, ap);
-  guint64 h = fp_fold_bytes (w->fingerprint, FP_FMT, fmt, strlen (fmt));
-  w->fingerprint = fp_fold_args (h, fmt, &walk);
+  w->fingerprint = sim_fp_fold_args (fp_fold (w->fingerprint, fi->hash), fi, &walk);
   va_end (walk);
   if (w->line_text)
     {
@@ -910,11 +854,7 @@ sim_trace_printf (SimWorld *w, const char *fmt, ...)
 void
 sim_trace_end (SimWorld *w)
 {
-  g_assert (w->line_open);
-  w->line_open = FALSE;
-  w->trace_lines++;
-  if (w->line_text)
-    w->trace_func (w, w->line->str, w->trace_data);
+  line_end (w);
 }
 
 void

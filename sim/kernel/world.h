@@ -123,10 +123,15 @@ SimTime       sim_timer_get_due    (const SimTimer *timer);
 void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *name);
 
 /* The fingerprint's definition; stored with every run (doc/results.md).
- * 1: FNV-1a over the formatted trace text.  2 (now): a hash of each line's
+ * 1: FNV-1a over the formatted trace text.  2: a hash of each line's
  * values (time, who, format string, arguments) as they are traced, so the
- * text is formatted only when someone reads it. */
-#define SIM_FINGERPRINT_VERSION 2
+ * text is formatted only when someone reads it.  3 (now): as 2, but every
+ * string (who, pieces, format strings, %s arguments) is folded as one
+ * value, a hash of its text, computed once for the strings that do not
+ * change (a format or a literal once per world, a name once per owner),
+ * and hot addresses are traced as values (world.c, above
+ * sim_trace_hash_str; doc/results.md). */
+#define SIM_FINGERPRINT_VERSION 3
 
 /* Appends one canonical trace line "<time> <who> <text>" and folds it into
  * the run's fingerprint.  Use it for protocol-visible events only (message
@@ -134,9 +139,20 @@ void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *na
  * are not derived from the seed (DNS ids from OS entropy) out of it.
  * Conversions: %s %.*s %c %d %i %u %x %X %o %p %f %g %e %%, with flags,
  * width, precision and the length modifiers hh h l ll z j t L.  The text is
- * formatted only when a trace func is set; the fingerprint (version 2) is
- * folded from the values either way, so it does not depend on whether the
- * trace is kept. */
+ * formatted only when a trace func is set; the fingerprint is folded from
+ * the values either way, so it does not depend on whether the trace is
+ * kept.
+ *
+ * Contract: @fmt (here and in every sim_trace*, host_trace* printf-style
+ * function) is a string literal, or at least static storage that never
+ * changes: the world parses each format once and finds it again by its
+ * address (sim/kernel/trace-fold.h note 3).  meson.build enforces it with
+ * -Wformat-nonliteral (a call with a non-literal format) and
+ * -Wmissing-format-attribute (a wrapper that passes its own format on
+ * without G_GNUC_PRINTF, so its callers would not be checked); every
+ * build but a release build also checks each cached format's text at
+ * every use.  Variable text goes in as an argument ("%s"), never as the
+ * format. */
 void          sim_trace            (SimWorld *world, const char *who,
                                     const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 /* As sim_trace() with a va_list. */
@@ -164,6 +180,26 @@ void          sim_trace_str        (SimWorld *world, const char *s);
  * callers that know it: the same line and the same fingerprint. */
 void          sim_trace_begin_len  (SimWorld *world, const char *who, gsize who_len);
 void          sim_trace_str_len    (SimWorld *world, const char *s, gsize len);
+/* A string piece in static storage that never changes (a name from a
+ * *_to_string table, a literal passed down): the same contract as a
+ * format (above), so its hash and length are found by its address, once
+ * per world (checked at every use in every build but a release build).
+ * The same line and fingerprint as sim_trace_str (@s).  sim_trace_lit
+ * takes only a literal (the compiler checks). */
+void          sim_trace_static     (SimWorld *world, const char *s);
+#define       sim_trace_lit(world, lit) sim_trace_static ((world), "" lit "")
+/* For owners of a fixed who ("host:NAME"): its hash, computed once with
+ * sim_trace_hash_str (who, who_len) and kept as long as @who, makes
+ * begin cost the same whatever the name's length.  The same line and
+ * fingerprint as sim_trace_begin_len (checked in every build but a
+ * release build). */
+guint64       sim_trace_hash_str   (const char *s, gsize len);
+void          sim_trace_begin_hashed (SimWorld *world, const char *who, gsize who_len,
+                                      guint64 who_hash);
+/* The same for a string piece that its owner traces often and never
+ * changes (a device's "dev NAME " prefix): the same line and fingerprint
+ * as sim_trace_str_len (@s, @len). */
+void          sim_trace_str_hashed (SimWorld *world, const char *s, gsize len, guint64 hash);
 void          sim_trace_uint       (SimWorld *world, guint64 v);
 void          sim_trace_printf     (SimWorld *world, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 void          sim_trace_printfv    (SimWorld *world, const char *fmt, va_list ap)
@@ -175,6 +211,22 @@ void          sim_trace_end        (SimWorld *world);
  * formats with sim_trace_fold (always). */
 GString *     sim_trace_text       (SimWorld *world);
 void          sim_trace_fold       (SimWorld *world, guint64 v);
+/* sim_trace_fold of @v[0], ..., @v[@n - 1], in one call. */
+void          sim_trace_fold_n     (SimWorld *world, const guint64 *v, guint n);
+/* A whole line in one call, for the most frequent lines (a packet hop):
+ * the same line and fingerprint as
+ *   sim_trace_begin_hashed (world, who, who_len, who_hash);
+ *   sim_trace_static (world, what);
+ *   sim_trace_fold_n (world, v, n);
+ *   [ @text (line, @data) appends the rest of the text ]
+ *   sim_trace_end (world);
+ * @text is called only when the text is wanted, and must append exactly
+ * what the values stand for. */
+typedef void (*SimTraceTextFunc) (GString *line, gconstpointer data);
+void          sim_trace_line_values (SimWorld *world, const char *who, gsize who_len,
+                                     guint64 who_hash, const char *what,
+                                     const guint64 *v, guint n,
+                                     SimTraceTextFunc text, gconstpointer data);
 /* Appends @v in decimal to @out, no printf. */
 void          sim_string_append_uint (GString *out, guint64 v);
 /* The run's fingerprint so far (SIM_FINGERPRINT_VERSION). */

@@ -62,6 +62,7 @@ struct SimNode {
   char        *name;         /* points into trace_who, after "net:" */
   char        *trace_who;    /* owned: "net:NAME" */
   gsize        trace_who_len;
+  guint64      trace_who_hash;   /* sim_trace_hash_str (trace_who) */
   GPtrArray   *ifaces;       /* owned SimIface* */
   SimIntTable *local_addrs;  /* ip -> first SimIface* with it: every packet asks
                               * "is it for me?", and a star router has one
@@ -131,7 +132,8 @@ guint16      sim_node_alloc_port   (SimNode *node, gboolean (*in_use) (SimNode *
  * "TCP") names the port space in error messages. */
 gboolean     sim_node_bind         (SimNode *node, SimSockAddr *want, const char *proto,
                                     gboolean (*in_use) (SimNode *, guint16), GError **error);
-/* A trace line about @node, if per-packet tracing is on (@always: always). */
+/* A trace line about @node, if per-packet tracing is on (@always: always).
+ * @what is a string literal (sim_trace_static). */
 void         sim_node_trace_packet (SimNode *node, gboolean always, const char *what,
                                     const SimPacketInfo *info);
 /* Receives @pkt from @link's end @iface (link.c calls this).  Takes ownership. */

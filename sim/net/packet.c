@@ -871,31 +871,54 @@ sim_packet_trace (SimWorld *w, const SimPacketInfo *info)
   /* The fingerprint gets exactly the values the text shows (addresses,
    * ports, lengths, flags; the protocol decides which), packed, and the
    * text is made only when the trace is read. */
-  sim_trace_fold (w, (guint64) info->src << 32 | info->dst);
+  guint64 v[5];
+  sim_trace_fold_n (w, v, sim_packet_trace_values (info, v));
+  GString *text = sim_trace_text (w);
+  if (text)
+    sim_packet_describe_append (text, info);
+}
+
+guint
+sim_packet_trace_values (const SimPacketInfo *info, guint64 v[5])
+{
+  guint n = 0;
+  v[n++] = (guint64) info->src << 32 | info->dst;
   guint64 common = (guint64) info->proto << 48;
   switch (info->proto)
     {
     case SIM_IPPROTO_UDP:
     case SIM_IPPROTO_TCP:
-      sim_trace_fold (w, common | (guint64) info->sport << 16 | info->dport);
-      sim_trace_fold (w, info->payload_len);
+      v[n++] = common | (guint64) info->sport << 16 | info->dport;
+      v[n++] = info->payload_len;
       if (info->proto == SIM_IPPROTO_TCP)
         {
-          sim_trace_fold (w, (guint64) info->tcp_seq << 32 | info->tcp_ack);
-          sim_trace_fold (w, info->tcp_flags & (SIM_TCP_SYN | SIM_TCP_FIN | SIM_TCP_RST
-                                                | SIM_TCP_PSH | SIM_TCP_ACK));
+          v[n++] = (guint64) info->tcp_seq << 32 | info->tcp_ack;
+          v[n++] = info->tcp_flags & (SIM_TCP_SYN | SIM_TCP_FIN | SIM_TCP_RST
+                                      | SIM_TCP_PSH | SIM_TCP_ACK);
         }
       break;
     case SIM_IPPROTO_ICMP:
-      sim_trace_fold (w, common | (guint64) info->icmp_type << 8 | info->icmp_code);
+      v[n++] = common | (guint64) info->icmp_type << 8 | info->icmp_code;
       break;
     default:
-      sim_trace_fold (w, common | info->total_len);
+      v[n++] = common | info->total_len;
       break;
     }
+  return n;
+}
+
+void
+sim_sockaddr_trace (SimWorld *w, const SimSockAddr *a)
+{
+  /* The address and port packed as one value; bit 48 set, so that
+   * 0.0.0.0:0 is not the value 0. */
+  sim_trace_fold (w, G_GUINT64_CONSTANT (1) << 48 | (guint64) a->ip << 16 | a->port);
   GString *text = sim_trace_text (w);
   if (text)
-    sim_packet_describe_append (text, info);
+    {
+      char buf[SIM_SOCKADDR_STRLEN];
+      g_string_append (text, sim_sockaddr_to_string (a, buf));
+    }
 }
 
 char *

@@ -152,6 +152,13 @@ void           sim_packet_describe_append (GString *out, const SimPacketInfo *in
 /* The same text as a piece of the trace line in progress (sim_trace_begin;
  * folded by value, formatted only when the trace is read). */
 void           sim_packet_trace    (SimWorld *world, const SimPacketInfo *info);
+/* The values sim_packet_trace folds, into @v; returns how many (<= 5). */
+guint          sim_packet_trace_values (const SimPacketInfo *info, guint64 v[5]);
+/* @addr as a piece of the trace line in progress: the text
+ * sim_sockaddr_to_string() gives ("10.0.0.1:5060"), formatted only when
+ * the trace is read; the fingerprint folds the address and port as one
+ * value (fingerprint version 3). */
+void           sim_sockaddr_trace  (SimWorld *world, const SimSockAddr *addr);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimPacket, sim_packet_free)
 

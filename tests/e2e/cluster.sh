@@ -169,7 +169,7 @@ set -e
 dump "$T/s5.db" | diff "$T/one.txt" - >&2 || fail "the copied schema-4 file differs from the original runs"
 [ "$(count "$T/s5.db" "SELECT count(*) FROM experiment WHERE mode = 'sim'")" -eq 1 ] \
   || fail "the copied schema-4 experiment is not a simulated one"
-[ "$(count "$T/s5.db" "SELECT count(*) FROM run WHERE length(point_hash) = 64 AND fingerprint_version = 2")" -eq 12 ] \
+[ "$(count "$T/s5.db" "SELECT count(*) FROM run WHERE length(point_hash) = 64 AND fingerprint_version = 3")" -eq 12 ] \
   || fail "the copied schema-4 runs lost their point hashes or fingerprint version"
 
 step "3. more replications: the 12 stored runs are reused, 8 computed"
