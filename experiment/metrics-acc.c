@@ -44,6 +44,7 @@
  * metrics_acc_new() (units, proxies, faults, window) until it is freed.
  */
 #include "experiment/metrics-private.h"
+#include "sim/kernel/inttable.h"
 
 #include <string.h>
 
@@ -58,21 +59,16 @@ typedef struct {
   /* this instant's observations: a list through Item.next */
   guint     head, tail;                  /* G_MAXUINT: none */
   /* the registration that serves it (failover hits) */
-  gboolean  serving;
   gint      serving_proxy;
   SimTime   serving_until;
   /* time_to_first_registration_s, registrations */
-  gboolean  ttfr_set;
   SimTime   ttfr_at;
   guint     regs;
   /* failovers, failover_s, failover_completed, detect_s */
   guint     failovers;
-  gboolean  hit, detected, completed;
   SimTime   first_fault, detect_at, completed_at;
   GArray   *open_periods;                /* SimTime: starts of open failover periods; NULL */
-  gboolean  had_period;                  /* a period overlapping the window */
   /* reregistrations */
-  gboolean  prev_set, prev_expired, mapping_since;
   SimSockAddr prev_server;
   SimTime   prev_end;
   guint     rereg;
@@ -80,12 +76,19 @@ typedef struct {
   guint     ups, later_ups, flow_fails;
   /* pinhole_survival, pinhole_expiries */
   guint     probes, reached, expiries;
-  /* outage_s */
-  MetricsReach reach;
   /* subscription_gap_s */
-  gboolean  sg_started, sg_active, sg_covered;
   gint      sg_server;
   SimTime   sg_from, sg_gap;
+  /* The flags of the groups above, as bytes together (one UnitAcc per
+   * phone: issue 17 item 2). */
+  guint8    serving;                     /* failover hits */
+  guint8    ttfr_set;                    /* time_to_first_registration_s */
+  guint8    hit, detected, completed;    /* failovers ... */
+  guint8    had_period;                  /* a period overlapping the window */
+  guint8    prev_set, prev_expired, mapping_since;   /* reregistrations */
+  guint8    sg_started, sg_active, sg_covered;       /* subscription_gap_s */
+  /* outage_s */
+  MetricsReach reach;
   /* calls: (generator, id) -> CallRec; NULL until the first call */
   GHashTable *calls;
 } UnitAcc;
@@ -102,7 +105,9 @@ struct MetricsAcc {
   SimTime     warmup, end;
   guint       n;
   UnitAcc    *u;
-  GHashTable *by_local;        /* (ip << 16 | port) -> first unit + 1 */
+  SimIntTable *by_local;       /* (ip << 16 | port) -> first unit + 1; keys
+                                * inline, not a copied guint64 per unit as a
+                                * GHashTable needed (issue 17 item 2) */
   guint      *next_local;      /* the next unit with the same local, G_MAXUINT */
   MetricsFaults fs;
   guint       fault_at;        /* obs->faults consumed */
@@ -252,7 +257,7 @@ metrics_acc_new (const RunObservations *obs)
   a->end = obs->end;
   a->n = obs->units->len;
   a->u = g_new0 (UnitAcc, MAX (a->n, 1));
-  a->by_local = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  a->by_local = sim_int_table_new ();
   a->next_local = g_new (guint, MAX (a->n, 1));
   for (guint u = 0; u < a->n; u++)
     {
@@ -264,9 +269,9 @@ metrics_acc_new (const RunObservations *obs)
        * chained in unit order */
       guint64 k = local_key (&g_array_index (obs->units, ObsUnit, u).local);
       a->next_local[u] = G_MAXUINT;
-      gpointer first = g_hash_table_lookup (a->by_local, &k);
+      gpointer first = sim_int_table_lookup (a->by_local, k);
       if (first == NULL)
-        g_hash_table_insert (a->by_local, g_memdup2 (&k, sizeof k), GUINT_TO_POINTER (u + 1));
+        sim_int_table_insert (a->by_local, k, GUINT_TO_POINTER (u + 1));
       else
         {
           guint v = GPOINTER_TO_UINT (first) - 1;
@@ -297,7 +302,7 @@ metrics_acc_free (MetricsAcc *a)
         g_hash_table_unref (a->u[u].calls);
     }
   g_free (a->u);
-  g_hash_table_unref (a->by_local);
+  sim_int_table_free (a->by_local);
   g_free (a->next_local);
   faults_clear (&a->fs);
   g_array_unref (a->items);
@@ -666,7 +671,7 @@ metrics_acc_nat (MetricsAcc *a, const NatRecord *r)
 {
   g_return_if_fail (a != NULL && r != NULL);
   guint64 k = local_key (&r->internal);
-  gpointer first = g_hash_table_lookup (a->by_local, &k);
+  gpointer first = sim_int_table_lookup (a->by_local, k);
   if (first == NULL)
     return;              /* not a unit's socket (a DNS lookup's port) */
   at (a, r->time);
