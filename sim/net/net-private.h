@@ -28,9 +28,9 @@ struct SimIface {
   SimNode   *node;
   guint      index;
   SimIp4     addr;
-  guint8     prefix_len;
   SimLink   *link;
   guint      link_end;       /* 0 or 1: which end of @link we are */
+  guint8     prefix_len;     /* here, not after addr: no padding (issue 17 item 2) */
   char      *name;           /* owned "NODE/ethN", NULL until sim_iface_get_name()
                               * is first asked (nearly never: a phone has an
                               * interface or two, issue 17 item 2) */
@@ -61,7 +61,8 @@ struct SimNode {
   SimNet      *net;
   char        *name;         /* points into trace_who, after "net:" */
   char        *trace_who;    /* owned: "net:NAME" */
-  gsize        trace_who_len;
+  guint32      trace_who_len;
+  gboolean     forwarding;   /* beside trace_who_len: no padding (issue 17 item 2) */
   guint64      trace_who_hash;   /* sim_trace_hash_str (trace_who) */
   GPtrArray   *ifaces;       /* owned SimIface* */
   SimIntTable *local_addrs;  /* ip -> first SimIface* with it: every packet asks
@@ -75,7 +76,6 @@ struct SimNode {
                               * inline: a separate block cost a pointer and
                               * malloc's header per node, two nodes per phone
                               * (issue 17 item 2) */
-  gboolean     forwarding;
   SimNodeHookFunc hook;
   gpointer     hook_data;
   const SimPacketInfo *hook_info;  /* during a hook call: the packet's parse */

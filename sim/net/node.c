@@ -149,7 +149,7 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->net = net;
   /* One block for both names: "net:NAME", the name is its tail. */
   node->trace_who = g_strconcat ("net:", name, NULL);
-  node->trace_who_len = strlen (node->trace_who);
+  node->trace_who_len = (guint32) strlen (node->trace_who);
   node->name = node->trace_who + 4;
   node->trace_who_hash = sim_trace_hash_str (node->trace_who, node->trace_who_len);
   node->ifaces = g_ptr_array_new ();
