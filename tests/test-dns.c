@@ -209,6 +209,60 @@ test_wire_answer (void)
   g_assert_cmpmem (out->data, out->len, want_srv, sizeof want_srv);
 }
 
+/* The limits of an answer (RFC 1035 §4.2.1, 512 bytes over UDP): the
+ * header (12) and the question "sip.example.test" A IN (18 + 4) take 34
+ * bytes, each A record 16, so 29 records fit (498 bytes) and 30 (514) do
+ * not.  A record that cannot be written is that error even when it comes
+ * after the 512th byte; a refused answer leaves @out as it was, and an
+ * accepted one is appended after what @out held. */
+static void
+test_wire_answer_limits (void)
+{
+  DnsQuery q = { .id = 7, .qtype = DNS_TYPE_A, .qclass = DNS_CLASS_IN };
+  strcpy (q.qname, "sip.example.test");
+  DnsRr rrs[40];
+  for (guint i = 0; i < G_N_ELEMENTS (rrs); i++)
+    rrs[i] = (DnsRr) { .type = DNS_TYPE_A, .ttl_s = 60, .ip = SIM_IP4 (192, 0, 2, 1 + i) };
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  const guint8 prefix[] = { 0xaa, 0xbb, 0xcc };
+  g_byte_array_append (out, prefix, sizeof prefix);
+  g_autoptr (GError) err = NULL;
+
+  g_assert_false (dns_answer_encode (&q, DNS_RCODE_NOERROR, rrs, 30, out, &err));
+  g_assert_error (err, DNS_ERROR, DNS_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (err->message, "514 bytes"));
+  g_clear_error (&err);
+  g_assert_cmpmem (out->data, out->len, prefix, sizeof prefix);
+
+  /* the 40th record is an SRV whose target has a 64-octet label */
+  char bad[80];
+  memset (bad, 'x', 64);
+  strcpy (bad + 64, ".test");
+  rrs[39] = (DnsRr) { .type = DNS_TYPE_SRV, .ttl_s = 60, .port = 5060, .target = bad };
+  g_assert_false (dns_answer_encode (&q, DNS_RCODE_NOERROR, rrs, 40, out, &err));
+  g_assert_error (err, DNS_ERROR, DNS_ERROR_BAD_NAME);
+  g_clear_error (&err);
+  g_assert_cmpmem (out->data, out->len, prefix, sizeof prefix);
+
+  g_assert_true (dns_answer_encode (&q, DNS_RCODE_NOERROR, rrs, 29, out, &err));
+  g_assert_no_error (err);
+  g_assert_cmpuint (out->len, ==, sizeof prefix + 498);
+  g_assert_cmpmem (out->data, sizeof prefix, prefix, sizeof prefix);
+  const guint8 *a = out->data + sizeof prefix;
+  g_assert_cmpuint (a[6] << 8 | a[7], ==, 29);                      /* ANCOUNT */
+  const guint8 *last = a + 498 - 16;                                  /* the 29th record */
+  g_assert_cmpuint (last[0], ==, 0xc0);
+  g_assert_cmpuint (last[1], ==, 12);
+  g_assert_cmpuint (last[15], ==, 29);                                /* 192.0.2.29 */
+
+  /* a question name that cannot be written */
+  strcpy (q.qname, bad);
+  g_byte_array_set_size (out, 0);
+  g_assert_false (dns_answer_encode (&q, DNS_RCODE_NOERROR, rrs, 1, out, &err));
+  g_assert_error (err, DNS_ERROR, DNS_ERROR_BAD_NAME);
+  g_assert_cmpuint (out->len, ==, 0);
+}
+
 static void
 expect_malformed (const guint8 *data, gsize len, DnsError code)
 {
@@ -300,6 +354,101 @@ test_a_with_ttl (void)
   run_a (&d, "SIP.Example.TEST", &g, SIM_S (60));
   g_assert_cmpint (g.status, ==, HOST_DNS_OK);
   g_assert_cmpuint (g.a[0].ip, ==, SIM_IP4 (192, 0, 2, 10));
+  got_clear (&g);
+  dns_clear (&d);
+}
+
+/* The resolver keeps the queries c-ares built for its last 8 questions
+ * (resolver-ares.c note 6): asking ten names, then the first ones again
+ * (their entries overwritten), the same name as SRV (another entry) and
+ * with other letter case (the case travels in the query), every answer is
+ * the one of the name asked, and every lookup is one query on the wire. */
+static void
+test_built_queries_reused (void)
+{
+  Dns d;
+  DnsServerConfig sc = { .order = DNS_ORDER_FIXED };
+  dns_init (&d, &sc, NULL);
+  for (guint i = 0; i < 10; i++)
+    {
+      char name[32];
+      g_snprintf (name, sizeof name, "n%u.example.test", i);
+      add_a (&d, name, SIM_IP4 (192, 0, 2, 10 + i), 300);
+    }
+  add_srv (&d, "n0.example.test", 10, 0, 5060, "n1.example.test", 300);
+  Got g = { 0 };
+  const guint again[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 9, 0 };
+  for (guint k = 0; k < G_N_ELEMENTS (again); k++)
+    {
+      char name[32];
+      g_snprintf (name, sizeof name, "n%u.example.test", again[k]);
+      run_a (&d, name, &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+      g_assert_cmpuint (g.n_a, ==, 1);
+      g_assert_cmpuint (g.a[0].ip, ==, SIM_IP4 (192, 0, 2, 10 + again[k]));
+      g_assert_cmpuint (g.attempts, ==, 1);
+      if (k == 10)
+        {
+          run_srv (&d, "n0.example.test", &g, SIM_S (60));
+          g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+          g_assert_cmpuint (g.n_srv, ==, 1);
+          g_assert_cmpstr (g.srv[0].target, ==, "n1.example.test");
+          run_a (&d, "N3.Example.Test", &g, SIM_S (60));
+          g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+          g_assert_cmpuint (g.a[0].ip, ==, SIM_IP4 (192, 0, 2, 13));
+        }
+    }
+  g_assert_cmpuint (dns_server_get_query_count (d.dns, "n0.example.test", DNS_TYPE_A), ==, 3);
+  g_assert_cmpuint (dns_server_get_query_count (d.dns, "n0.example.test", DNS_TYPE_SRV), ==, 1);
+  g_assert_cmpuint (dns_server_get_query_count (d.dns, "n3.example.test", DNS_TYPE_A), ==, 2);
+  g_assert_cmpuint (dns_server_get_query_count (d.dns, "n9.example.test", DNS_TYPE_A), ==, 2);
+  g_assert_cmpuint (host_resolver_get_dropped (d.res), ==, 0);
+  got_clear (&g);
+  dns_clear (&d);
+}
+
+/* The resolver keeps the last answer to each built query and what c-ares
+ * made of it (resolver-ares.c note 7); an answer that differs in one
+ * byte besides the ID - another address, TTL or port, same length - is
+ * decoded again, and an equal one (a new ID every time) gives the same
+ * result. */
+static void
+test_changed_answer_decoded (void)
+{
+  Dns d;
+  DnsServerConfig sc = { .order = DNS_ORDER_FIXED };
+  dns_init (&d, &sc, NULL);
+  /* 198.51.100.x: an answer holding the bytes c0 00 (192.0.x.x) is never
+   * kept (note 7), and these must be */
+  DnsRecord a1 = { .type = DNS_TYPE_A, .ip = SIM_IP4 (198, 51, 100, 10), .ttl_s = 300 };
+  DnsRecord a2 = { .type = DNS_TYPE_A, .ip = SIM_IP4 (198, 51, 100, 11), .ttl_s = 300 };
+  DnsRecord a3 = { .type = DNS_TYPE_A, .ip = SIM_IP4 (198, 51, 100, 11), .ttl_s = 299 };
+  const DnsRecord *seq[] = { &a1, &a1, &a2, &a2, &a3, &a1 };
+  Got g = { 0 };
+  for (guint k = 0; k < G_N_ELEMENTS (seq); k++)
+    {
+      dns_server_remove (d.dns, "sip.example.test", DNS_TYPE_A);
+      g_autoptr (GError) err = NULL;
+      g_assert_true (dns_server_add (d.dns, "sip.example.test", seq[k], &err));
+      run_a (&d, "sip.example.test", &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+      g_assert_cmpuint (g.n_a, ==, 1);
+      g_assert_cmpuint (g.a[0].ip, ==, seq[k]->ip);
+      g_assert_cmpuint (g.a[0].ttl_s, ==, seq[k]->ttl_s);
+    }
+  add_srv (&d, "_sip._udp.example.test", 10, 0, 5060, "a.example.test", 60);
+  const guint16 ports[] = { 5060, 5060, 5061, 5060 };
+  for (guint k = 0; k < G_N_ELEMENTS (ports); k++)
+    {
+      dns_server_remove (d.dns, "_sip._udp.example.test", DNS_TYPE_SRV);
+      add_srv (&d, "_sip._udp.example.test", 10, 0, ports[k], "a.example.test", 60);
+      run_srv (&d, "_sip._udp.example.test", &g, SIM_S (60));
+      g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+      g_assert_cmpuint (g.n_srv, ==, 1);
+      g_assert_cmpuint (g.srv[0].port, ==, ports[k]);
+      g_assert_cmpstr (g.srv[0].target, ==, "a.example.test");
+      g_assert_cmpuint (g.srv[0].ttl_s, ==, 60);
+    }
   got_clear (&g);
   dns_clear (&d);
 }
@@ -1226,8 +1375,11 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/1-wire/query", test_wire_query);
   g_test_add_func ("/dns/1-wire/answer", test_wire_answer);
   g_test_add_func ("/dns/1-wire/malformed", test_wire_malformed);
+  g_test_add_func ("/dns/1-wire/answer-limits", test_wire_answer_limits);
   g_test_add_func ("/dns/2-answers/a-with-ttl", test_a_with_ttl);
   g_test_add_func ("/dns/2-answers/srv-sip-udp", test_srv);
+  g_test_add_func ("/dns/2-answers/built-queries-reused", test_built_queries_reused);
+  g_test_add_func ("/dns/2-answers/changed-answer-decoded", test_changed_answer_decoded);
   g_test_add_func ("/dns/2-answers/srv-only", test_srv_only);
   g_test_add_func ("/dns/2-answers/nxdomain-refused", test_nxdomain_refused);
   g_test_add_func ("/dns/2-answers/empty-non-terminal-nodata", test_empty_non_terminal_nodata);

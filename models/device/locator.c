@@ -70,7 +70,7 @@ typedef enum { STEP_A, STEP_SRV, STEP_NAPTR } StepKind;
 
 typedef struct {
   StepKind kind;
-  char    *qname;           /* the name asked */
+  const char *qname;        /* the name asked (in the request's block) */
   guint16  port;            /* STEP_A: the port of its candidates */
 } Step;
 
@@ -84,34 +84,49 @@ typedef struct {
   const HostDnsSrv *srv;    /* SRV: n records in the block, targets too; else NULL */
 } CacheEntry;
 
+/* The cache's value for one key, the key's text in the same block (it is
+ * also the hash table's key).  A new answer replaces @entry in place, and
+ * a stale entry stays until then (or a flush): a resolve reads and then
+ * refills the same keys, and removing and re-inserting the key each time
+ * cost about 1,000 instructions an answer (issue 17).  The slots are
+ * bounded by the distinct names asked, as the entries were. */
+typedef struct {
+  CacheEntry *entry;        /* owned (g_free) */
+  char        key[];
+} CacheSlot;
+
 struct DeviceLocator {
   SimHost      *host;
   HostResolver *resolver;
   SimRng       *rng;
-  GHashTable   *cache;      /* "A name" / "SRV name" (lower case) -> CacheEntry */
+  GHashTable   *cache;      /* "A name" / "SRV name" (lower case) -> CacheSlot */
   GQueue        pending;    /* DeviceLocateRequest */
 };
 
-/* One A(target) of an SRV step. */
-typedef struct {
-  char          *name;
-  gboolean       done;
-  HostDnsStatus  status;
-  GArray        *ips;       /* SimIp4, answer order */
-  SimTime        expires_at;
-} Target;
-
-/* A question in flight. */
+/* A question: the step's own (req->step_q) or a target's (Target.q).
+ * In flight while @lookup is set. */
 typedef struct {
   DeviceLocateRequest *req;
   HostDnsLookup       *lookup;
   gint                 target;   /* -1: the step's own question */
 } Question;
 
+/* One A(target) of an SRV step. */
+typedef struct {
+  const char    *name;      /* in req->srv_block */
+  gboolean       done;
+  HostDnsStatus  status;
+  SimIp4        *ips;       /* n_ips, answer order (g_free) */
+  guint          n_ips;
+  SimTime        expires_at;
+  Question       q;
+} Target;
+
 struct DeviceLocateRequest {
   DeviceLocator   *loc;
-  GList           *link;        /* in loc->pending */
-  char            *name;
+  GList            link;        /* in loc->pending; data = this */
+  const char      *name;        /* in the block, without a trailing dot */
+  const char      *sip_udp_name;   /* "_sip._udp." + name, in the block */
   guint16          port;
   DeviceLookupOrder order;
   DeviceSrvOrder   srv_order;   /* B47: RFC 2782 draw or libre's hash order */
@@ -124,15 +139,20 @@ struct DeviceLocateRequest {
 
   Step             steps[4];
   guint            n_steps, step;
-  GPtrArray       *questions;   /* Question, in flight */
+  Question         step_q;      /* the step's own question */
   guint            queries;
   HostDnsStatus    last_status;
   SimTime          expires_at;  /* min over the answers used by the current step */
 
-  /* SRV step in progress */
-  GArray          *srv;         /* HostDnsSrv, RFC 2782 order, usable targets only */
+  /* SRV step in progress: srv, targets, srv_target and the targets'
+   * text in one block (srv_block, NULL between SRV steps; a step made
+   * about ten small allocations, issue 17) */
+  gpointer         srv_block;
+  HostDnsSrv      *srv;         /* n_srv, RFC 2782 order, usable targets only */
+  guint            n_srv;
   guint           *srv_target;  /* per srv record: index into targets */
-  GPtrArray       *targets;     /* Target */
+  Target          *targets;     /* n_targets */
+  guint            n_targets;
   guint            targets_left;
 };
 
@@ -189,8 +209,10 @@ cache_key_into (StepKind kind, const char *name, char *buf, gsize size, char **h
   if (plen + nlen + 1 > size)
     k = *heap = g_malloc (plen + nlen + 1);
   memcpy (k, prefix, plen);
-  for (gsize i = 0; i < nlen; i++)
-    k[plen + i] = g_ascii_tolower (name[i]);
+  for (gsize i = 0; i < nlen; i++) {
+    char c = name[i];
+    k[plen + i] = c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;   /* g_ascii_tolower */
+  }
   k[plen + nlen] = '\0';
   return k;
 }
@@ -204,14 +226,10 @@ cache_get (DeviceLocator *loc, StepKind kind, const char *name)
   char buf[CACHE_KEY_BUF];
   g_autofree char *heap = NULL;
   const char *key = cache_key_into (kind, name, buf, sizeof buf, &heap);
-  CacheEntry *e = g_hash_table_lookup (loc->cache, key);
-  if (e == NULL)
-    return NULL;
-  if (e->expires_at <= host_now (loc->host)) {
-    g_hash_table_remove (loc->cache, key);
-    return NULL;
-  }
-  return e;
+  const CacheSlot *slot = g_hash_table_lookup (loc->cache, key);
+  if (slot == NULL || slot->entry->expires_at <= host_now (loc->host))
+    return NULL;     /* a stale entry stays until its key is refilled */
+  return slot->entry;
 }
 
 /* Expiry of an answer (B17): now + the smallest TTL of the set. */
@@ -262,9 +280,26 @@ cache_put (DeviceLocator *loc, StepKind kind, const HostDnsResult *res, SimTime 
     e->srv = srv;
   }
   char buf[CACHE_KEY_BUF];
-  char *heap;
+  g_autofree char *heap = NULL;
   const char *key = cache_key_into (kind, res->name, buf, sizeof buf, &heap);
-  g_hash_table_replace (loc->cache, heap ? heap : g_strdup (key), e);
+  CacheSlot *slot = g_hash_table_lookup (loc->cache, key);
+  if (slot == NULL) {
+    gsize klen = strlen (key) + 1;
+    slot = g_malloc (sizeof *slot + klen);
+    memcpy (slot->key, key, klen);
+    slot->entry = NULL;
+    g_hash_table_insert (loc->cache, slot->key, slot);
+  }
+  g_free (slot->entry);
+  slot->entry = e;
+}
+
+static void
+cache_slot_free (gpointer p)
+{
+  CacheSlot *slot = p;
+  g_free (slot->entry);
+  g_free (slot);
 }
 
 void
@@ -284,7 +319,7 @@ device_locator_cache_size (DeviceLocator *loc)
   gpointer v;
   g_hash_table_iter_init (&it, loc->cache);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (((CacheEntry *) v)->expires_at > now)
+    if (((const CacheSlot *) v)->entry->expires_at > now)
       n++;
   return n;
 }
@@ -295,39 +330,36 @@ static void request_next_step (DeviceLocateRequest *req);
 static void request_run_step (DeviceLocateRequest *req);
 static void srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n);
 
+/* Ends the SRV step's state (its questions must be answered or
+ * cancelled). */
 static void
 targets_clear (DeviceLocateRequest *req)
 {
-  if (req->srv) {
-    for (guint i = 0; i < req->srv->len; i++)
-      g_free ((char *) g_array_index (req->srv, HostDnsSrv, i).target);
-    g_array_unref (req->srv);
-    req->srv = NULL;
+  for (guint i = 0; i < req->n_targets; i++) {
+    g_assert (req->targets[i].q.lookup == NULL);
+    g_free (req->targets[i].ips);
   }
-  g_clear_pointer (&req->srv_target, g_free);
-  g_clear_pointer (&req->targets, g_ptr_array_unref);
+  g_clear_pointer (&req->srv_block, g_free);
+  req->srv = NULL;
+  req->srv_target = NULL;
+  req->targets = NULL;
+  req->n_srv = req->n_targets = 0;
   req->targets_left = 0;
 }
 
 static void
-target_free (gpointer p)
+question_cancel (Question *q)
 {
-  Target *t = p;
-  g_free (t->name);
-  if (t->ips)
-    g_array_unref (t->ips);
-  g_free (t);
+  if (q->lookup)
+    host_dns_lookup_cancel (g_steal_pointer (&q->lookup));
 }
 
 static void
 questions_cancel (DeviceLocateRequest *req)
 {
-  for (guint i = 0; i < req->questions->len; i++) {
-    Question *q = g_ptr_array_index (req->questions, i);
-    host_dns_lookup_cancel (q->lookup);
-    g_free (q);
-  }
-  g_ptr_array_set_size (req->questions, 0);
+  question_cancel (&req->step_q);
+  for (guint i = 0; i < req->n_targets; i++)
+    question_cancel (&req->targets[i].q);
 }
 
 static void
@@ -335,12 +367,8 @@ request_free (DeviceLocateRequest *req)
 {
   host_timer_cancel (&req->kick);
   questions_cancel (req);
-  g_ptr_array_unref (req->questions);
   targets_clear (req);
-  for (guint i = 0; i < req->n_steps; i++)
-    g_free (req->steps[i].qname);
-  g_free (req->name);
-  g_free (req);
+  g_free (req);          /* the names are in the block */
 }
 
 static const char *
@@ -362,8 +390,7 @@ request_finish (DeviceLocateRequest *req, DeviceServerList *list)
   else
     host_trace (loc->host, "dev dns %s -> failed (%s)", req->name,
                 host_dns_status_to_string (list->dns_status));
-  g_queue_delete_link (&loc->pending, req->link);
-  req->link = NULL;
+  g_queue_unlink (&loc->pending, &req->link);
   req->in_callback = TRUE;
   req->func (req, list, req->user_data);
   request_free (req);
@@ -431,14 +458,14 @@ finish_srv (DeviceLocateRequest *req)
   const Step *st = &req->steps[req->step];
   guint n = 0;
   SimTime expires = req->expires_at;
-  for (guint i = 0; i < req->targets->len; i++) {
-    Target *t = g_ptr_array_index (req->targets, i);
+  for (guint i = 0; i < req->n_targets; i++) {
+    const Target *t = &req->targets[i];
     if (t->status == HOST_DNS_OK)
       expires = MIN (expires, t->expires_at);
   }
-  for (guint i = 0; i < req->srv->len; i++) {
-    Target *t = g_ptr_array_index (req->targets, req->srv_target[i]);
-    n += t->status == HOST_DNS_OK ? t->ips->len : 0;
+  for (guint i = 0; i < req->n_srv; i++) {
+    const Target *t = &req->targets[req->srv_target[i]];
+    n += t->status == HOST_DNS_OK ? t->n_ips : 0;
   }
   if (n == 0) {
     /* Nothing usable behind the SRV records: this step resolved nothing. */
@@ -449,22 +476,21 @@ finish_srv (DeviceLocateRequest *req)
   req->expires_at = expires;
   DeviceServerList *list = list_new (req, n);
   guint k = 0;
-  for (guint i = 0; i < req->srv->len; i++) {
-    const HostDnsSrv *s = &g_array_index (req->srv, HostDnsSrv, i);
-    Target *t = g_ptr_array_index (req->targets, req->srv_target[i]);
+  for (guint i = 0; i < req->n_srv; i++) {
+    const HostDnsSrv *s = &req->srv[i];
+    const Target *t = &req->targets[req->srv_target[i]];
     if (t->status != HOST_DNS_OK)
       continue;
     guint ord_buf[SCRATCH_N];
     g_autofree guint *ord_heap = NULL;
-    guint *ord = SCRATCH (ord_buf, ord_heap, t->ips->len);
-    for (guint j = 0; j < t->ips->len; j++)
+    guint *ord = SCRATCH (ord_buf, ord_heap, t->n_ips);
+    for (guint j = 0; j < t->n_ips; j++)
       ord[j] = j;
     if (req->srv_order == DEVICE_SRV_HASH)
-      device_addr_order_hash ((const guint32 *) (void *) t->ips->data, t->ips->len,
-                              req->sort_key, ord);
-    for (guint j = 0; j < t->ips->len; j++) {
+      device_addr_order_hash ((const guint32 *) t->ips, t->n_ips, req->sort_key, ord);
+    for (guint j = 0; j < t->n_ips; j++) {
       DeviceCandidate *c = &list->c[k++];
-      c->addr = (SimSockAddr) { g_array_index (t->ips, SimIp4, ord[j]), s->port };
+      c->addr = (SimSockAddr) { t->ips[ord[j]], s->port };
       c->priority = s->priority;
       c->weight = s->weight;
       c->host = g_strdup (s->target);
@@ -479,14 +505,16 @@ static void
 target_done (DeviceLocateRequest *req, guint ti, HostDnsStatus status, const HostDnsA *a,
              guint n, SimTime expires_at)
 {
-  Target *t = g_ptr_array_index (req->targets, ti);
+  g_assert (ti < req->n_targets);
+  Target *t = &req->targets[ti];
   g_assert (!t->done);
   t->done = TRUE;
   t->status = status;
   t->expires_at = expires_at;
-  t->ips = g_array_new (FALSE, FALSE, sizeof (SimIp4));
+  t->ips = n ? g_new (SimIp4, n) : NULL;
+  t->n_ips = n;
   for (guint i = 0; i < n; i++)
-    g_array_append_val (t->ips, a[i].ip);
+    t->ips[i] = a[i].ip;
   g_assert (req->targets_left > 0);
   if (--req->targets_left == 0)
     finish_srv (req);
@@ -500,8 +528,9 @@ on_answer (HostResolver *resolver, const HostDnsResult *res, gpointer user_data)
   DeviceLocator *loc = req->loc;
   gint target = q->target;
   (void) resolver;
-  g_ptr_array_remove_fast (req->questions, q);
-  g_free (q);
+  g_assert (q->lookup != NULL);
+  q->lookup = NULL;     /* answered; @q is not touched again (it may go
+                           with the step's state below) */
 
   SimTime now = host_now (loc->host);
   req->last_status = res->status;
@@ -534,20 +563,19 @@ on_answer (HostResolver *resolver, const HostDnsResult *res, gpointer user_data)
   srv_step (req, res->srv, res->n_srv);
 }
 
-static Question *
+static void
 ask (DeviceLocateRequest *req, StepKind kind, const char *name, gint target)
 {
-  Question *q = g_new0 (Question, 1);
+  Question *q = target >= 0 ? &req->targets[target].q : &req->step_q;
+  g_assert (q->lookup == NULL);
   q->req = req;
   q->target = target;
-  g_ptr_array_add (req->questions, q);
   req->queries++;
   q->lookup = kind == STEP_A
     ? host_resolver_lookup_a (req->loc->resolver, name, on_answer, q)
     : kind == STEP_NAPTR
     ? host_resolver_lookup_naptr (req->loc->resolver, name, on_answer, q)
     : host_resolver_lookup_srv (req->loc->resolver, name, on_answer, q);
-  return q;
 }
 
 /* An SRV answer (from the wire or the cache): order the records, then
@@ -576,29 +604,41 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
     device_srv_order (keys, n, loc->rng, order);
   }
 
-  req->srv = g_array_new (FALSE, FALSE, sizeof (HostDnsSrv));
-  req->srv_target = g_new0 (guint, MAX (n, 1));
-  req->targets = g_ptr_array_new_with_free_func (target_free);
+  if (n == 0) {
+    request_next_step (req);   /* nothing to ask: this step resolved nothing */
+    return;
+  }
+  /* One block: n records, n targets, n indices, the targets' text. */
+  G_STATIC_ASSERT (sizeof (HostDnsSrv) % G_ALIGNOF (Target) == 0);
+  G_STATIC_ASSERT (sizeof (Target) % G_ALIGNOF (guint) == 0);
+  gsize text = 0;
+  for (guint i = 0; i < n; i++)
+    text += recs[i].target ? strlen (recs[i].target) + 1 : 0;
+  g_assert (req->srv_block == NULL);
+  req->srv_block = g_malloc (n * (sizeof (HostDnsSrv) + sizeof (Target) + sizeof (guint)) + text);
+  req->srv = req->srv_block;
+  req->targets = (Target *) (void *) (req->srv + n);
+  memset (req->targets, 0, n * sizeof (Target));   /* the rest is written before it is read */
+  req->srv_target = (guint *) (void *) (req->targets + n);
+  char *t_text = (char *) (req->srv_target + n);
   for (guint i = 0; i < n; i++) {
     HostDnsSrv s = recs[order[i]];
     /* RFC 2782: target "." means the service is not available there. */
     if (s.target == NULL || s.target[0] == '\0' || strcmp (s.target, ".") == 0)
       continue;
+    gsize len = strlen (s.target) + 1;
+    memcpy (t_text, s.target, len);
+    s.target = t_text;
+    t_text += len;
     guint ti = 0;
-    while (ti < req->targets->len &&
-           g_ascii_strcasecmp (((Target *) g_ptr_array_index (req->targets, ti))->name,
-                               s.target) != 0)
+    while (ti < req->n_targets && g_ascii_strcasecmp (req->targets[ti].name, s.target) != 0)
       ti++;
-    if (ti == req->targets->len) {
-      Target *t = g_new0 (Target, 1);
-      t->name = g_strdup (s.target);
-      g_ptr_array_add (req->targets, t);
-    }
-    req->srv_target[req->srv->len] = ti;
-    s.target = g_strdup (s.target);
-    g_array_append_val (req->srv, s);
+    if (ti == req->n_targets)
+      req->targets[req->n_targets++].name = s.target;   /* its first spelling */
+    req->srv_target[req->n_srv] = ti;
+    req->srv[req->n_srv++] = s;
   }
-  guint nt = req->targets->len;
+  guint nt = req->n_targets;
   if (nt == 0) {
     targets_clear (req);
     request_next_step (req);
@@ -613,7 +653,7 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
   for (guint i = 0; i < nt; i++)
     need[i] = TRUE;
   for (guint i = 0; i < nt; i++) {
-    Target *t = g_ptr_array_index (req->targets, i);
+    const Target *t = &req->targets[i];
     const CacheEntry *e = req->use_cache && !req->fresh ? cache_get (loc, STEP_A, t->name) : NULL;
     if (e == NULL)
       continue;
@@ -630,7 +670,7 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
   }
   for (guint i = 0; i < nt; i++)
     if (need[i])
-      ask (req, STEP_A, ((Target *) g_ptr_array_index (req->targets, i))->name, (gint) i);
+      ask (req, STEP_A, req->targets[i].name, (gint) i);
 }
 
 static void
@@ -684,7 +724,7 @@ on_kick (HostTimer *timer, gpointer user_data)
 }
 
 static void
-add_step (DeviceLocateRequest *req, StepKind kind, char *qname, guint16 port)
+add_step (DeviceLocateRequest *req, StepKind kind, const char *qname, guint16 port)
 {
   g_assert (req->n_steps < G_N_ELEMENTS (req->steps));
   req->steps[req->n_steps++] = (Step) { kind, qname, port };
@@ -694,35 +734,35 @@ add_step (DeviceLocateRequest *req, StepKind kind, char *qname, guint16 port)
 static void
 plan_steps (DeviceLocateRequest *req)
 {
-  const char *name = req->name;
+  const char *name = req->name, *sip_udp = req->sip_udp_name;
   guint16 port = req->port;
   switch (req->order) {
   case DEVICE_LOOKUP_OBI:
     /* B11: A first with the configured port; SRV ports override it. */
-    add_step (req, STEP_A, g_strdup (name), port ? port : SIP_DEFAULT_PORT);
-    add_step (req, STEP_SRV, g_strdup (name), 0);
-    add_step (req, STEP_SRV, g_strconcat ("_sip._udp.", name, NULL), 0);
+    add_step (req, STEP_A, name, port ? port : SIP_DEFAULT_PORT);
+    add_step (req, STEP_SRV, name, 0);
+    add_step (req, STEP_SRV, sip_udp, 0);
     break;
   case DEVICE_LOOKUP_LIBRE:
     /* B47 (libre request.c sip_request, naptr_handler, srv_handler): a
      * port given means A only; else NAPTR, then the SRV of the transport
      * (UDP here), then A on 5060. */
     if (port != 0) {
-      add_step (req, STEP_A, g_strdup (name), port);
+      add_step (req, STEP_A, name, port);
     } else {
-      add_step (req, STEP_NAPTR, g_strdup (name), 0);
-      add_step (req, STEP_SRV, g_strconcat ("_sip._udp.", name, NULL), 0);
-      add_step (req, STEP_A, g_strdup (name), SIP_DEFAULT_PORT);
+      add_step (req, STEP_NAPTR, name, 0);
+      add_step (req, STEP_SRV, sip_udp, 0);
+      add_step (req, STEP_A, name, SIP_DEFAULT_PORT);
     }
     break;
   case DEVICE_LOOKUP_RFC3263:   /* §4.2: a port given means A only */
   case DEVICE_LOOKUP_AASTRA:    /* B13: SRV only for an FQDN with port 0 */
   default:
     if (port != 0) {
-      add_step (req, STEP_A, g_strdup (name), port);
+      add_step (req, STEP_A, name, port);
     } else {
-      add_step (req, STEP_SRV, g_strconcat ("_sip._udp.", name, NULL), 0);
-      add_step (req, STEP_A, g_strdup (name), SIP_DEFAULT_PORT);
+      add_step (req, STEP_SRV, sip_udp, 0);
+      add_step (req, STEP_A, name, SIP_DEFAULT_PORT);
     }
     break;
   }
@@ -737,25 +777,33 @@ device_locator_resolve (DeviceLocator *loc, const char *name, guint16 port,
   g_return_val_if_fail (name != NULL && name[0] != '\0', NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  DeviceLocateRequest *req = g_new0 (DeviceLocateRequest, 1);
-  req->loc = loc;
   /* Names are absolute: a trailing dot changes nothing. */
   gsize len = strlen (name);
-  req->name = g_strndup (name, len > 1 && name[len - 1] == '.' ? len - 1 : len);
-  req->port = port;
-  req->order = order;
-  req->use_cache = use_cache;
-  req->fresh = fresh;
-  req->func = func;
-  req->user_data = user_data;
-  req->questions = g_ptr_array_new ();
-  req->last_status = HOST_DNS_OK;
-  req->expires_at = G_MAXINT64;
+  if (len > 1 && name[len - 1] == '.')
+    len--;
+  /* One block: the request, the name, "_sip._udp." + the name (the steps'
+   * names point there; five allocations a resolve before, issue 17). */
+  static const char sip_udp[] = "_sip._udp.";
+  gsize plen = sizeof sip_udp - 1;
+  /* g_malloc: calloc of the whole block cost more than zeroing the struct */
+  DeviceLocateRequest *req = g_malloc (sizeof *req + (len + 1) + (plen + len + 1));
+  char *text = (char *) (req + 1);
+  memcpy (text, name, len);
+  text[len] = '\0';
+  char *su = text + len + 1;
+  memcpy (su, sip_udp, plen);
+  memcpy (su + plen, name, len);
+  su[plen + len] = '\0';
+  *req = (DeviceLocateRequest) {
+    .loc = loc, .name = text, .sip_udp_name = su, .port = port, .order = order,
+    .use_cache = use_cache, .fresh = fresh, .func = func, .user_data = user_data,
+    .last_status = HOST_DNS_OK, .expires_at = G_MAXINT64,
+  };
   SimIp4 ip;
   if (!sim_ip4_parse (req->name, &ip))
     plan_steps (req);
-  g_queue_push_tail (&loc->pending, req);
-  req->link = loc->pending.tail;
+  req->link.data = req;
+  g_queue_push_tail_link (&loc->pending, &req->link);
   host_timer_init (loc->host, &req->kick, on_kick, req);
   host_timer_start (&req->kick, 0);
   return req;
@@ -774,7 +822,7 @@ device_locate_cancel (DeviceLocateRequest *req)
 {
   if (req == NULL || req->in_callback)
     return;
-  g_queue_delete_link (&req->loc->pending, req->link);
+  g_queue_unlink (&req->loc->pending, &req->link);
   request_free (req);
 }
 
@@ -788,7 +836,8 @@ device_locator_new (SimHost *host, HostResolver *resolver, SimRng *rng)
   loc->host = host;
   loc->resolver = resolver;
   loc->rng = rng;
-  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* keys live in their slots: freed with them */
+  loc->cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, cache_slot_free);
   g_queue_init (&loc->pending);
   return loc;
 }
@@ -798,11 +847,9 @@ device_locator_free (DeviceLocator *loc)
 {
   if (loc == NULL)
     return;
-  DeviceLocateRequest *req;
-  while ((req = g_queue_pop_head (&loc->pending)) != NULL) {
-    req->link = NULL;
-    request_free (req);
-  }
+  GList *l;
+  while ((l = g_queue_pop_head_link (&loc->pending)) != NULL)
+    request_free (l->data);
   g_hash_table_unref (loc->cache);
   g_free (loc);
 }

@@ -36,11 +36,14 @@ typedef struct {
   gboolean   rot_a_set, rot_srv_set;   /* their random start drawn */
 } Node;
 
+/* An answer waiting for its latency: one block, its bytes at the end. */
 typedef struct {
   DnsServer  *server;
+  GList       link;        /* in server->pending; data = this */
   HostTimer   timer;
   SimSockAddr to;
-  GByteArray *bytes;
+  guint       len;
+  guint8      bytes[];
 } Pending;
 
 typedef struct {
@@ -60,7 +63,8 @@ struct DnsServer {
   GHashTable     *names;       /* char* -> Node* */
   GHashTable     *modes;       /* char* -> GINT_TO_POINTER (mode + 1) */
   GHashTable     *counts;      /* "TYPE name" -> guint64* */
-  GList          *pending;     /* Pending* */
+  GQueue          pending;     /* Pending (by their links), newest first */
+  GByteArray     *scratch;     /* an answer being written (on_query) */
   GList          *changes;     /* Change*, sorted by at, FIFO among equals */
   HostTimer       change_timer;
   DnsServerStats  stats;
@@ -100,6 +104,24 @@ normalise (const char *name)
   if (l > 0 && n[l - 1] == '.')
     n[l - 1] = '\0';
   return n;
+}
+
+/* normalise() into @out, for a name of at most DNS_TEXT_MAX characters (a
+ * parsed question's): no allocation per query. */
+static const char *
+normalise_into (char out[DNS_TEXT_MAX + 1], const char *name)
+{
+  gsize l = 0;
+  for (; name[l] != '\0'; l++)
+    {
+      g_assert (l < DNS_TEXT_MAX);
+      char c = name[l];
+      out[l] = c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;   /* g_ascii_tolower, inline */
+    }
+  if (l > 0 && out[l - 1] == '.')
+    l--;
+  out[l] = '\0';
+  return out;
 }
 
 static void
@@ -293,6 +315,8 @@ dns_server_set_mode (DnsServer *s, const char *name, DnsAnswerMode mode)
 static DnsAnswerMode
 mode_for (const DnsServer *s, const char *norm)
 {
+  if (g_hash_table_size (s->modes) == 0)
+    return DNS_MODE_ANSWER;     /* no mode set: no lookup per label */
   const char *p = norm;
   for (;;)
     {
@@ -464,10 +488,9 @@ on_pending_timer (HostTimer *t, gpointer user_data)
   Pending *p = user_data;
   DnsServer *s = p->server;
   g_autoptr (GError) err = NULL;
-  if (!host_udp_sendto (s->sock, &p->to, p->bytes->data, p->bytes->len, &err))
+  if (!host_udp_sendto (s->sock, &p->to, p->bytes, p->len, &err))
     host_log (s->host, SIM_LOG_INFO, "dns: answer not sent: %s", err->message);
-  s->pending = g_list_remove (s->pending, p);
-  g_byte_array_unref (p->bytes);
+  g_queue_unlink (&s->pending, &p->link);
   g_free (p);
 }
 
@@ -566,7 +589,8 @@ on_query (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize l
                   sim_sockaddr_to_string (from, fb), err->message);
       return;
     }
-  g_autofree char *norm = normalise (q.qname);
+  char norm_buf[DNS_TEXT_MAX + 1];
+  const char *norm = normalise_into (norm_buf, q.qname);
   count_query (s, norm, q.qtype);
   if (s->cfg.loss > 0 && sim_rng_double (&s->rng) < s->cfg.loss)
     {
@@ -602,17 +626,15 @@ on_query (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize l
         n = collect (s, node, q.qtype, rrs, G_N_ELEMENTS (rrs));
     }
 
-  GByteArray *out = g_byte_array_new ();
+  GByteArray *out = s->scratch;
+  g_byte_array_set_size (out, 0);
   while (!dns_answer_encode (&q, rcode, rrs, n, out, &err))
     {
       /* Too many records for 512 bytes: send the ones that fit (a real
        * server would set TC; c-ares would then retry over TCP). */
       g_clear_error (&err);
       if (n == 0)
-        {
-          g_byte_array_unref (out);
-          return;
-        }
+        return;
       n--;
     }
   s->stats.answered++;
@@ -627,12 +649,14 @@ on_query (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsize l
     }
   host_trace (s->host, "DNS %s type %u from %s: rcode %u, %u answers", q.qname, q.qtype,
               sim_sockaddr_to_string (from, fb), rcode, n);
-  Pending *p = g_new0 (Pending, 1);
+  Pending *p = g_malloc (sizeof *p + out->len);
   p->server = s;
+  p->link = (GList) { .data = p };
   p->to = *from;
-  p->bytes = out;
+  p->len = out->len;
+  memcpy (p->bytes, out->data, out->len);
   host_timer_init (s->host, &p->timer, on_pending_timer, p);
-  s->pending = g_list_prepend (s->pending, p);
+  g_queue_push_head_link (&s->pending, &p->link);
   host_timer_start (&p->timer, s->cfg.latency);
 }
 
@@ -670,6 +694,8 @@ dns_server_new (SimHost *host, const DnsServerConfig *cfg, GError **error)
   s->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, node_free);
   s->modes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_queue_init (&s->pending);
+  s->scratch = g_byte_array_sized_new (DNS_UDP_MAX);
   host_timer_init (host, &s->change_timer, on_change_timer, s);
   return s;
 }
@@ -681,14 +707,14 @@ dns_server_free (DnsServer *s)
     return;
   host_udp_close (s->sock);
   host_timer_cancel (&s->change_timer);
-  for (GList *l = s->pending; l; l = l->next)
+  for (GList *l = s->pending.head, *next; l; l = next)
     {
       Pending *p = l->data;
+      next = l->next;
       host_timer_cancel (&p->timer);
-      g_byte_array_unref (p->bytes);
       g_free (p);
     }
-  g_list_free (s->pending);
+  g_byte_array_unref (s->scratch);
   g_list_free_full (s->changes, (GDestroyNotify) change_free);
   g_ptr_array_unref (s->zones);
   g_hash_table_unref (s->names);

@@ -110,11 +110,11 @@ dns_query_parse (const guint8 *data, gsize len, DnsQuery *out, GError **error)
   return TRUE;
 }
 
-/* Encoding.  Each piece (the header, a name, the fixed part of a record)
- * is assembled in a small local buffer and appended to @out in one call:
- * g_byte_array_append per field cost about 100 instructions a byte or
- * two, and an answer three thousand (doc/performance.md, "Kernel, network
- * and host instructions"). */
+/* Encoding.  A query or an answer is assembled in a local buffer and
+ * appended to @out in one call: g_byte_array_append per field cost about
+ * 100 instructions a byte or two, and an answer three thousand
+ * (doc/performance.md, "Kernel, network and host instructions"); one
+ * append per piece still cost about 800 an answer (issue 17). */
 
 /* The wire form of a dotted name (§3.1) into @wire (at least
  * DNS_NAME_MAX bytes); returns its length, or 0 with @error set if a label
@@ -157,9 +157,8 @@ encode_name (guint8 *wire, const char *name, GError **error)
 }
 
 static void
-put_header (GByteArray *out, guint16 id, guint8 b2, guint8 b3, guint16 an)
+header_into (guint8 *h, guint16 id, guint8 b2, guint8 b3, guint16 an)
 {
-  guint8 h[HDR_LEN];
   sim_put_be16 (h, id);
   h[2] = b2;
   h[3] = b3;
@@ -167,36 +166,37 @@ put_header (GByteArray *out, guint16 id, guint8 b2, guint8 b3, guint16 an)
   sim_put_be16 (h + 6, an);   /* ANCOUNT */
   sim_put_be16 (h + 8, 0);    /* NSCOUNT */
   sim_put_be16 (h + 10, 0);   /* ARCOUNT */
-  g_byte_array_append (out, h, HDR_LEN);
 }
 
-/* The question's name, type and class. */
-static gboolean
-put_question (GByteArray *out, const DnsQuery *q, GError **error)
+/* The question's name, type and class into @b (DNS_NAME_MAX + 4 bytes);
+ * its length, or 0 with @error set. */
+static gsize
+question_into (guint8 *b, const DnsQuery *q, GError **error)
 {
-  guint8 b[DNS_NAME_MAX + 4];
   gsize n = encode_name (b, q->qname, error);
   if (n == 0)
-    return FALSE;
+    return 0;
   sim_put_be16 (b + n, q->qtype);
   sim_put_be16 (b + n + 2, q->qclass);
-  g_byte_array_append (out, b, (guint) n + 4);
-  return TRUE;
+  return n + 4;
 }
 
 gboolean
 dns_query_encode (const DnsQuery *q, GByteArray *out, GError **error)
 {
   g_return_val_if_fail (q != NULL && out != NULL, FALSE);
-  guint start = out->len;
-  put_header (out, q->id, (guint8) (((q->opcode & 0x0f) << 3) | (q->rd ? 1 : 0)), 0, 0);
-  if (!put_question (out, q, error))
-    {
-      g_byte_array_set_size (out, start);
-      return FALSE;
-    }
+  guint8 b[HDR_LEN + DNS_NAME_MAX + 4];
+  header_into (b, q->id, (guint8) (((q->opcode & 0x0f) << 3) | (q->rd ? 1 : 0)), 0, 0);
+  gsize n = question_into (b + HDR_LEN, q, error);
+  if (n == 0)
+    return FALSE;
+  g_byte_array_append (out, b, (guint) (HDR_LEN + n));
   return TRUE;
 }
+
+/* Longest resource record written here: owner pointer, type, class, TTL,
+ * RDLENGTH, then an SRV's priority, weight, port and target. */
+#define RR_MAX (18 + DNS_NAME_MAX)
 
 gboolean
 dns_answer_encode (const DnsQuery *q, guint rcode, const DnsRr *rrs, guint n,
@@ -205,28 +205,32 @@ dns_answer_encode (const DnsQuery *q, guint rcode, const DnsRr *rrs, guint n,
   g_return_val_if_fail (q != NULL && out != NULL, FALSE);
   g_return_val_if_fail (rrs != NULL || n == 0, FALSE);
   g_return_val_if_fail (rcode <= 15 && n <= G_MAXUINT16, FALSE);
-  guint start = out->len;
+  /* The whole answer is assembled in @buf and appended in one call.  A
+   * record starting past DNS_UDP_MAX is written to @spill instead: it is
+   * only measured (and its name checked), the answer being refused
+   * anyway, so every error is the one writing it all would give. */
+  guint8 buf[DNS_UDP_MAX + RR_MAX], spill[RR_MAX];
   /* QR = 1, OPCODE echoed, AA = 1 (§4.1.1: we are the authority), RD copied */
   guint8 b2 = (guint8) (0x80 | ((q->opcode & 0x0f) << 3) | 0x04 | (q->rd ? 1 : 0));
-  put_header (out, q->id, b2, (guint8) rcode, (guint16) n);
-  if (!put_question (out, q, error))
-    goto fail;
+  header_into (buf, q->id, b2, (guint8) rcode, (guint16) n);
+  gsize len = question_into (buf + HDR_LEN, q, error);
+  if (len == 0)
+    return FALSE;
+  len += HDR_LEN;
   for (guint i = 0; i < n; i++)
     {
       const DnsRr *rr = &rrs[i];
-      /* Owner, type, class, TTL, RDLENGTH, then RDATA: at most
-       * 12 + 6 + 255 bytes (SRV). */
-      guint8 b[18 + DNS_NAME_MAX];
+      /* Owner, type, class, TTL, RDLENGTH, then RDATA. */
+      guint8 *b = len <= DNS_UDP_MAX ? buf + len : spill;
       sim_put_be16 (b, 0xc000 | HDR_LEN);   /* owner = the question's name (§4.1.4) */
       sim_put_be16 (b + 2, rr->type);
       sim_put_be16 (b + 4, DNS_CLASS_IN);
       sim_put_be32 (b + 6, rr->ttl_s);
-      gsize len;
       if (rr->type == DNS_TYPE_A)
         {
           sim_put_be16 (b + 10, 4);
           sim_put_be32 (b + 12, rr->ip);
-          len = 16;
+          len += 16;
         }
       else if (rr->type == DNS_TYPE_SRV)
         {
@@ -235,27 +239,23 @@ dns_answer_encode (const DnsQuery *q, guint rcode, const DnsRr *rrs, guint n,
           sim_put_be16 (b + 16, rr->port);
           gsize nl = encode_name (b + 18, rr->target ? rr->target : "", error);
           if (nl == 0)
-            goto fail;
+            return FALSE;
           sim_put_be16 (b + 10, (guint16) (6 + nl));
-          len = 18 + nl;
+          len += 18 + nl;
         }
       else
         g_return_val_if_reached (FALSE);
-      g_byte_array_append (out, b, (guint) len);
     }
-  if (out->len - start > DNS_UDP_MAX)
+  if (len > DNS_UDP_MAX)
     {
       /* §4.2.1: a longer answer would set TC and make the client retry over
        * TCP, which this model does not serve. */
       g_set_error (error, DNS_ERROR, DNS_ERROR_TOO_LARGE, "answer of %u bytes > 512",
-                   out->len - start);
-      goto fail;
+                   (guint) len);
+      return FALSE;
     }
+  g_byte_array_append (out, buf, (guint) len);
   return TRUE;
-
-fail:
-  g_byte_array_set_size (out, start);
-  return FALSE;
 }
 
 gboolean

@@ -8,9 +8,13 @@
  * 1. What c-ares does here.  It is THE codec of the DNS bytes:
  *    ares_create_query builds each query (RD set, no EDNS: what ares_query
  *    builds with this binding's old flags), ares_expand_name decodes the
- *    questions compared in note 3, and ares_parse_a_reply /
- *    ares_parse_srv_reply parse the answers (ares_expand_name also walks
- *    the SRV records for their TTLs).  What it does NOT do any more: hold
+ *    questions compared in note 3 (unless the answer echoes the query's
+ *    question byte for byte), and ares_parse_a_reply /
+ *    ares_parse_srv_reply parse the answers (the SRV records' TTLs are
+ *    then read by a walk over names c-ares has just decoded, srv_ttls;
+ *    an answer equal to the last one but for its ID is not parsed again,
+ *    note 7).
+ *    What it does NOT do any more: hold
  *    a channel (ares_init_options), send, receive, keep timers, match
  *    answers or pick servers.  ares_init is called only by
  *    host_resolver_system_servers, for `sipsim live`.
@@ -57,7 +61,9 @@
  *      Otherwise it must carry the attempt's wire ID and the same
  *      questions as the query (same_questions: the same QDCOUNT, and
  *      each question of the query found among the answer's, name
- *      compared case-insensitively, type and class equal); if not,
+ *      compared case-insensitively, type and class equal; an answer
+ *      whose question section is the query's, byte for byte, is that
+ *      without decoding: same_question); if not,
  *      dropped and the attempt goes on waiting.  Every datagram dropped
  *      here is counted (host_resolver_get_dropped) and logged at debug
  *      level, never traced.
@@ -87,6 +93,33 @@
  * 5. Query IDs come from the resolver's own SimRng stream, one draw per
  *    query sent (after its socket is open), so the same seed gives the
  *    same bytes; c-ares' own ID generator (OS entropy) is never used.
+ *
+ * 6. Built queries.  A phone asks the same few questions again and again
+ *    (its registrar's A and SRV names, the SRV targets), so the resolver
+ *    keeps the last BUILT_QUERIES = 8 queries c-ares built, keyed by
+ *    (type, name as given), and a lookup copies its query from there
+ *    instead of calling ares_create_query again (about 700 instructions
+ *    of 3,000 to start a query, issue 17).  The bytes are the same
+ *    either way: ares_create_query with ID 0 is a function of the name
+ *    and type only.  A new question takes the slots in turn; the cache
+ *    costs at most 8 blocks of about 40 + 2 x the name's length bytes
+ *    per resolver.  A name c-ares refuses is not kept.
+ *
+ * 7. Decoded answers.  With each built query the resolver keeps the last
+ *    answer c-ares decoded for it and what that came to (status, records,
+ *    TTLs: a Memo).  An answer equal to it in every byte but the ID - a
+ *    server gives the same answer again and again, with the query's new
+ *    ID - takes the kept result instead of ares_parse_*_reply (2,300
+ *    instructions for an A answer, 4,500 for an SRV one, issue 17).  What
+ *    c-ares makes of an answer is a function of its bytes; the ID could
+ *    enter only through a compression pointer to offset 0 or 1 (RFC 1035
+ *    §4.1.4: the bytes 0xc0 then 0x00 or 0x01), so an answer holding that
+ *    pair anywhere after the ID is never kept (a byte-level test: an
+ *    address 192.0.x.x or 192.1.x.x in an A record is enough to skip it).
+ *    The result is copied out of the memo before the callback, which may
+ *    free the resolver.  Cost: one block per kept question, the answer's
+ *    bytes plus its records (about 110 bytes for one A record, 240 for
+ *    two SRV records).
  *
  * The one global: ares_library_init() is c-ares' process-wide set-up
  * (allocator hooks; on Windows, WinSock).  It holds no simulation state and
@@ -132,28 +165,68 @@
 #define RCODE_NOTIMP_   4
 #define RCODE_REFUSED_  5
 
+/* What an answer to an A or SRV question came to: the arguments of
+ * finish().  The SRV targets point into @text (or @heap). */
+typedef struct {
+  HostDnsStatus status;
+  guint         n_a, n_srv;
+  HostDnsA      a[MAX_RECORDS];
+  HostDnsSrv    srv[MAX_RECORDS];
+  char          text[UDP_MAX_];
+  char         *heap;       /* the targets' text when @text is too small */
+} Outcome;
+
+/* The last answer decoded for a question and what it came to (note 7):
+ * one g_malloc block, the answer's bytes, records and target text at the
+ * end. */
+typedef struct {
+  gsize         alen;
+  const guint8 *ans;        /* alen bytes (its ID is not compared) */
+  HostDnsStatus status;
+  guint         n_a, n_srv;
+  HostDnsA     *a;
+  HostDnsSrv   *srv;        /* targets in the block */
+} Memo;
+
+/* One query built by c-ares, kept for the next lookup of the same
+ * question (note 6), with the last answer to it (note 7). */
+typedef struct {
+  guint16        qtype;
+  guint          qlen;
+  char          *name;      /* as asked (c-ares keeps its case) */
+  guint8        *qbuf;      /* ares_create_query's bytes, ID 0 */
+  Memo          *memo;      /* owned (g_free), or NULL */
+} BuiltQuery;               /* one g_malloc block: name and qbuf follow */
+
+#define BUILT_QUERIES  8    /* note 6 */
+
 struct HostResolver {
-  SimHost     *host;
-  SimSockAddr *servers;
-  guint        n_servers;
-  SimTime      timeout;
-  guint        tries;
-  SimRng       rng;         /* wire query IDs (note 5) */
-  GList       *lookups;     /* HostDnsLookup*, in progress */
-  guint        dropped;     /* datagrams not taken as an answer (note 3) */
+  SimHost       *host;
+  SimSockAddr   *servers;
+  guint          n_servers;
+  SimTime        timeout;
+  guint          tries;
+  SimRng         rng;         /* wire query IDs (note 5) */
+  HostDnsLookup *lookups;     /* in progress, newest first (->next) */
+  guint          n_lookups;
+  guint          dropped;     /* datagrams not taken as an answer (note 3) */
+  BuiltQuery    *built[BUILT_QUERIES];   /* owned, NULL: free slot */
+  guint          built_next;  /* the slot the next new query takes */
 };
 
+/* One lookup, one g_malloc block: the struct, then @name and the query's
+ * bytes (@qbuf), freed with it. */
 struct HostDnsLookup {
   HostResolver *r;
-  char         *name;
+  HostDnsLookup *prev, *next;   /* in r->lookups */
+  const char   *name;      /* in the block */
   guint16       qtype;
   HostDnsFunc   func;
   gpointer      user_data;
-  unsigned char *qbuf;      /* the query, built once by ares_create_query
-                               (ares_free_string); its ID is set per attempt */
+  int           build_status; /* ARES_SUCCESS, or why c-ares refused the name */
+  guint8       *qbuf;      /* in the block (NULL if refused); its ID is set
+                              per attempt */
   int           qlen;
-  char         *qname;      /* its question's name as ares_expand_name
-                               gives it (ares_free_string), for note 3 */
   SimHostUdp   *udp;        /* the running attempt's socket (owned), or NULL */
   SimSockAddr   peer;       /* the running attempt's server */
   guint16       wire_id;    /* the running attempt's query ID */
@@ -162,7 +235,8 @@ struct HostDnsLookup {
   HostTimer     step_timer; /* zero-delay: handle the stored outcome */
   gboolean      reported;   /* outcome stored; step_timer pending */
   int           ares_status;
-  GByteArray   *abuf;       /* the answer of the stored outcome, if any */
+  guint8       *abuf;       /* the answer of the stored outcome (g_malloc), or NULL */
+  gsize         alen;
   SimTime       started_at;
 };
 
@@ -185,9 +259,35 @@ host_dns_status_to_string (HostDnsStatus status)
 
 /* --------------------------------------------------------- answer parsing */
 
+/* The wire length of the name at @p (RFC 1035 §4.1.4): its labels up to
+ * and including the root's zero octet, or up to and including the first
+ * pointer; 0 if it runs past @end or holds a reserved label type.  For a
+ * name ares_expand_name has decoded at this place that is exactly the
+ * enclen it gave (c-ares 1.18.1 ares_expand_name: "aptr + 1 - encoded"
+ * at the zero octet, "aptr + 2 - encoded" at the first pointer). */
+static gsize
+name_wire_len (const guint8 *p, const guint8 *end)
+{
+  const guint8 *q = p;
+  while (q < end && *q != 0 && (*q & 0xc0) == 0)
+    q += 1 + *q;
+  if (q >= end)
+    return 0;
+  if (*q == 0)
+    return (gsize) (q - p) + 1;
+  if ((*q & 0xc0) != 0xc0 || end - q < 2)
+    return 0;
+  return (gsize) (q - p) + 2;
+}
+
 /* TTLs of the SRV records of an answer, in order (ares_srv_reply has no
- * TTL in 1.18).  Walks RFC 1035 §4.1.3 records; names are skipped with
- * c-ares' own ares_expand_name, which checks its bounds. */
+ * TTL in 1.18).  Walks RFC 1035 §4.1.3 records.  Called only for an
+ * answer ares_parse_srv_reply has accepted: c-ares 1.18.1 then has
+ * decoded every name of its question and answer records with
+ * ares_expand_name at the very places this walk meets them (QDCOUNT 1,
+ * the same bounds checks as below), so the names are skipped by their
+ * wire length (name_wire_len) instead of being decoded a second time;
+ * the checks stay, for safety. */
 static guint
 srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
 {
@@ -197,11 +297,9 @@ srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
   const guint8 *p = abuf + HDR_LEN_, *end = abuf + alen;
   for (guint i = 0; i < qd + an; i++)
     {
-      char *name = NULL;
-      long enclen = 0;
-      if (ares_expand_name (p, abuf, alen, &name, &enclen) != ARES_SUCCESS)
+      gsize enclen = name_wire_len (p, end);
+      if (enclen == 0)
         return k;
-      ares_free_string (name);
       p += enclen;
       if (i < qd)
         {
@@ -228,21 +326,40 @@ srv_ttls (const guint8 *abuf, int alen, guint32 *out, guint max)
  * the answer has exactly one question too (QDCOUNT equal), and it is the
  * query's - name equal ignoring ASCII case (c-ares: strcasecmp on the
  * ares_expand_name forms), type and class equal.  A question that cannot
- * be decoded is no match. */
+ * be decoded is no match.
+ *
+ * Shortcut: an answer whose question section is byte for byte the
+ * query's (a server echoes it: RFC 1035 §4.1.1, and the DNS model does)
+ * matches without decoding - the same bytes (no compression pointer:
+ * ares_create_query writes none) decode to the same name, type and
+ * class.  Any other question goes through ares_expand_name as above, so
+ * the outcome is c-ares' in every case. */
 static gboolean
 same_question (const HostDnsLookup *lk, const guint8 *abuf, gsize alen)
 {
   if (sim_get_be16 (abuf + 4) != 1)
     return FALSE;
+  gsize qsec = (gsize) lk->qlen - HDR_LEN_;
+  if (alen - HDR_LEN_ >= qsec && memcmp (abuf + HDR_LEN_, lk->qbuf + HDR_LEN_, qsec) == 0)
+    return TRUE;
   char *name = NULL;
   long enclen = 0;
   if (ares_expand_name (abuf + HDR_LEN_, abuf, (int) alen, &name, &enclen) != ARES_SUCCESS)
     return FALSE;
   gboolean same = FALSE;
   const guint8 *p = abuf + HDR_LEN_ + enclen;
-  if (p + QFIXED_LEN_ <= abuf + alen)
-    same = g_ascii_strcasecmp (name, lk->qname) == 0
-           && sim_get_be16 (p) == lk->qtype && sim_get_be16 (p + 2) == C_IN_;
+  if (p + QFIXED_LEN_ <= abuf + alen && sim_get_be16 (p) == lk->qtype
+      && sim_get_be16 (p + 2) == C_IN_)
+    {
+      /* The query's name as c-ares decodes it (c-ares decodes what it
+       * encoded), only now: the shortcut above takes the usual answer. */
+      char *qname = NULL;
+      long qenclen = 0;
+      int st = ares_expand_name (lk->qbuf + HDR_LEN_, lk->qbuf, lk->qlen, &qname, &qenclen);
+      g_assert (st == ARES_SUCCESS);
+      same = g_ascii_strcasecmp (name, qname) == 0;
+      ares_free_string (qname);
+    }
   ares_free_string (name);
   return same;
 }
@@ -265,30 +382,44 @@ report (HostDnsLookup *lk, int status, const guint8 *abuf, gsize alen)
   g_assert (!lk->reported);
   attempt_close (lk);
   lk->ares_status = status;
-  if (lk->abuf)
-    g_byte_array_set_size (lk->abuf, 0);
-  else
-    lk->abuf = g_byte_array_new ();
-  if (abuf && alen > 0)
-    g_byte_array_append (lk->abuf, abuf, (guint) alen);
+  g_free (lk->abuf);   /* an earlier attempt's, handled already */
+  lk->abuf = abuf && alen > 0 ? g_memdup2 (abuf, alen) : NULL;
+  lk->alen = lk->abuf ? alen : 0;
   lk->reported = TRUE;
   host_timer_start (&lk->step_timer, 0);
+}
+
+/* Takes @lk out of r->lookups (newest first, as it was put in). */
+static void
+lookup_unlink (HostDnsLookup *lk)
+{
+  HostResolver *r = lk->r;
+  if (lk->prev)
+    lk->prev->next = lk->next;
+  else
+    r->lookups = lk->next;
+  if (lk->next)
+    lk->next->prev = lk->prev;
+  lk->prev = lk->next = NULL;
+  g_assert (r->n_lookups > 0);
+  r->n_lookups--;
+}
+
+/* Everything of @lk but its block: timers, socket, stored answer. */
+static void
+lookup_release (HostDnsLookup *lk)
+{
+  host_timer_cancel (&lk->try_timer);
+  host_timer_cancel (&lk->step_timer);
+  attempt_close (lk);
+  g_clear_pointer (&lk->abuf, g_free);
 }
 
 static void
 lookup_free (HostDnsLookup *lk)
 {
-  host_timer_cancel (&lk->try_timer);
-  host_timer_cancel (&lk->step_timer);
-  attempt_close (lk);
-  if (lk->abuf)
-    g_byte_array_unref (lk->abuf);
-  if (lk->qbuf)
-    ares_free_string (lk->qbuf);
-  if (lk->qname)
-    ares_free_string (lk->qname);
-  g_free (lk->name);
-  g_free (lk);
+  lookup_release (lk);
+  g_free (lk);          /* name and qbuf are in the block */
 }
 
 static void
@@ -296,7 +427,7 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
         const HostDnsSrv *srv, guint n_srv)
 {
   HostResolver *r = lk->r;
-  r->lookups = g_list_remove (r->lookups, lk);
+  lookup_unlink (lk);
   HostDnsResult res = {
     .status = status, .name = lk->name, .qtype = lk->qtype, .attempts = lk->attempts,
     .started_at = lk->started_at, .finished_at = host_now (r->host),
@@ -304,18 +435,17 @@ finish (HostDnsLookup *lk, HostDnsStatus status, const HostDnsA *a, guint n_a,
   };
   HostDnsFunc func = lk->func;
   gpointer user_data = lk->user_data;
-  char *name = g_steal_pointer (&lk->name);
   /* One protocol-visible line, unchanged since the binding used a channel
    * (fingerprints).  No query ID: the outcome is what a model sees. */
   host_trace (r->host, "DNS %s %s: %s, %u records, %u queries",
-              lk->qtype == T_A_ ? "A" : lk->qtype == T_NAPTR_ ? "NAPTR" : "SRV", name,
+              lk->qtype == T_A_ ? "A" : lk->qtype == T_NAPTR_ ? "NAPTR" : "SRV", lk->name,
               host_dns_status_to_string (status),
               n_a + n_srv, lk->attempts);
-  /* The lookup and its socket go first: the callback may free @r. */
-  lookup_free (lk);
-  res.name = name;
+  /* The lookup's timers and socket go first: the callback may free @r.
+   * Its block, which holds res.name, goes after the callback. */
+  lookup_release (lk);
   func (r, &res, user_data);
-  g_free (name);
+  g_free (lk);
 }
 
 static void
@@ -327,41 +457,41 @@ next_or_finish (HostDnsLookup *lk, HostDnsStatus status)
     finish (lk, status, NULL, 0, NULL, 0);
 }
 
-static void
-finish_answer (HostDnsLookup *lk)
+/* The targets' text of @o: @len bytes in o->text, or in o->heap. */
+static char *
+outcome_text (Outcome *o, gsize len)
 {
-  const guint8 *abuf = lk->abuf ? lk->abuf->data : NULL;
-  int alen = lk->abuf ? (int) lk->abuf->len : 0;
-  if (lk->qtype == T_NAPTR_)
-    {
-      /* Only the outcome is reported (resolver.h): records present or
-       * NODATA; their contents are not parsed. */
-      guint an = alen >= HDR_LEN_ ? sim_get_be16 (abuf + 6) : 0;
-      finish (lk, an > 0 ? HOST_DNS_OK : HOST_DNS_NODATA, NULL, 0, NULL, 0);
-      return;
-    }
-  if (lk->qtype == T_A_)
+  if (len <= sizeof o->text)
+    return o->text;
+  o->heap = g_malloc (len);
+  return o->heap;
+}
+
+/* An answer to an A or SRV question into @o, by c-ares (note 1). */
+static void
+answer_decode (const guint8 *abuf, int alen, guint16 qtype, Outcome *o)
+{
+  o->n_a = o->n_srv = 0;
+  o->heap = NULL;
+  if (qtype == T_A_)
     {
       struct ares_addrttl ttls[MAX_RECORDS];
       int n = MAX_RECORDS;
       int st = ares_parse_a_reply (abuf, alen, NULL, ttls, &n);
       if (st == ARES_ENODATA || (st == ARES_SUCCESS && n == 0))
+        o->status = HOST_DNS_NODATA;
+      else if (st != ARES_SUCCESS)
+        o->status = HOST_DNS_BAD_RESPONSE;
+      else
         {
-          finish (lk, HOST_DNS_NODATA, NULL, 0, NULL, 0);
-          return;
+          o->status = HOST_DNS_OK;
+          for (int i = 0; i < n; i++)
+            {
+              o->a[i].ip = ntohl (ttls[i].ipaddr.s_addr);
+              o->a[i].ttl_s = ttls[i].ttl < 0 ? 0 : (guint32) ttls[i].ttl;
+            }
+          o->n_a = (guint) n;
         }
-      if (st != ARES_SUCCESS)
-        {
-          finish (lk, HOST_DNS_BAD_RESPONSE, NULL, 0, NULL, 0);
-          return;
-        }
-      HostDnsA a[MAX_RECORDS];
-      for (int i = 0; i < n; i++)
-        {
-          a[i].ip = ntohl (ttls[i].ipaddr.s_addr);
-          a[i].ttl_s = ttls[i].ttl < 0 ? 0 : (guint32) ttls[i].ttl;
-        }
-      finish (lk, HOST_DNS_OK, a, (guint) n, NULL, 0);
       return;
     }
 
@@ -371,25 +501,136 @@ finish_answer (HostDnsLookup *lk)
     {
       if (list)
         ares_free_data (list);
-      finish (lk, st == ARES_ENODATA || st == ARES_SUCCESS ? HOST_DNS_NODATA
-                                                            : HOST_DNS_BAD_RESPONSE,
-              NULL, 0, NULL, 0);
+      o->status = st == ARES_ENODATA || st == ARES_SUCCESS ? HOST_DNS_NODATA
+                                                          : HOST_DNS_BAD_RESPONSE;
       return;
     }
   guint32 ttls[MAX_RECORDS];
   guint nt = srv_ttls (abuf, alen, ttls, MAX_RECORDS);
-  HostDnsSrv srv[MAX_RECORDS];
+  gsize text = 0;
   guint n = 0;
   for (struct ares_srv_reply *p = list; p && n < MAX_RECORDS; p = p->next, n++)
+    text += strlen (p->host) + 1;
+  char *t = outcome_text (o, text);
+  n = 0;
+  for (struct ares_srv_reply *p = list; p && n < MAX_RECORDS; p = p->next, n++)
     {
-      srv[n].priority = p->priority;
-      srv[n].weight = p->weight;
-      srv[n].port = p->port;
-      srv[n].target = p->host;
-      srv[n].ttl_s = n < nt ? ttls[n] : 0;
+      o->srv[n].priority = p->priority;
+      o->srv[n].weight = p->weight;
+      o->srv[n].port = p->port;
+      gsize len = strlen (p->host) + 1;
+      memcpy (t, p->host, len);
+      o->srv[n].target = t;
+      t += len;
+      o->srv[n].ttl_s = n < nt ? ttls[n] : 0;
     }
-  finish (lk, HOST_DNS_OK, NULL, 0, srv, n);
+  o->n_srv = n;
+  o->status = HOST_DNS_OK;
   ares_free_data (list);
+}
+
+/* Whether what c-ares makes of @abuf cannot depend on its ID (note 7): no
+ * two bytes after the ID read as a compression pointer to offset 0 or 1
+ * (RFC 1035 §4.1.4: 0xc0 then the offset), so no name c-ares decodes
+ * can run through the ID bytes. */
+static gboolean
+memo_allowed (const guint8 *abuf, gsize alen)
+{
+  for (gsize i = 2; i + 1 < alen; i++)
+    if (abuf[i] == 0xc0 && abuf[i + 1] <= 1)
+      return FALSE;
+  return TRUE;
+}
+
+static Memo *
+memo_new (const guint8 *abuf, gsize alen, const Outcome *o)
+{
+  G_STATIC_ASSERT (sizeof (Memo) % G_ALIGNOF (HostDnsSrv) == 0);
+  G_STATIC_ASSERT (sizeof (HostDnsSrv) % G_ALIGNOF (HostDnsA) == 0);
+  gsize text = 0;
+  for (guint i = 0; i < o->n_srv; i++)
+    text += strlen (o->srv[i].target) + 1;
+  Memo *m = g_malloc (sizeof *m + o->n_srv * sizeof (HostDnsSrv) + o->n_a * sizeof (HostDnsA)
+                      + text + alen);
+  m->srv = (HostDnsSrv *) (void *) (m + 1);
+  m->a = (HostDnsA *) (void *) (m->srv + o->n_srv);
+  char *t = (char *) (m->a + o->n_a);
+  m->status = o->status;
+  m->n_a = o->n_a;
+  m->n_srv = o->n_srv;
+  if (o->n_a)
+    memcpy (m->a, o->a, o->n_a * sizeof (HostDnsA));
+  for (guint i = 0; i < o->n_srv; i++)
+    {
+      gsize len = strlen (o->srv[i].target) + 1;
+      m->srv[i] = o->srv[i];
+      memcpy (t, o->srv[i].target, len);
+      m->srv[i].target = t;
+      t += len;
+    }
+  memcpy (t, abuf, alen);
+  m->ans = (const guint8 *) t;
+  m->alen = alen;
+  return m;
+}
+
+/* @o from @m if @abuf is @m's answer but for its ID; FALSE if not. */
+static gboolean
+memo_take (const Memo *m, const guint8 *abuf, gsize alen, Outcome *o)
+{
+  if (m == NULL || m->alen != alen || alen < 2
+      || memcmp (m->ans + 2, abuf + 2, alen - 2) != 0)
+    return FALSE;
+  o->status = m->status;
+  o->n_a = m->n_a;
+  o->n_srv = m->n_srv;
+  o->heap = NULL;
+  if (m->n_a)
+    memcpy (o->a, m->a, m->n_a * sizeof (HostDnsA));
+  gsize text = 0;
+  for (guint i = 0; i < m->n_srv; i++)
+    text += strlen (m->srv[i].target) + 1;
+  char *t = outcome_text (o, text);
+  for (guint i = 0; i < m->n_srv; i++)
+    {
+      gsize len = strlen (m->srv[i].target) + 1;
+      o->srv[i] = m->srv[i];
+      memcpy (t, m->srv[i].target, len);
+      o->srv[i].target = t;
+      t += len;
+    }
+  return TRUE;
+}
+
+static BuiltQuery *built_find (HostResolver *r, const char *name, guint16 qtype);
+
+static void
+finish_answer (HostDnsLookup *lk)
+{
+  const guint8 *abuf = lk->abuf;
+  int alen = (int) lk->alen;
+  if (lk->qtype == T_NAPTR_)
+    {
+      /* Only the outcome is reported (resolver.h): records present or
+       * NODATA; their contents are not parsed. */
+      guint an = alen >= HDR_LEN_ ? sim_get_be16 (abuf + 6) : 0;
+      finish (lk, an > 0 ? HOST_DNS_OK : HOST_DNS_NODATA, NULL, 0, NULL, 0);
+      return;
+    }
+  /* The outcome is copied out of the memo: the callback may free @r. */
+  Outcome o;
+  BuiltQuery *b = built_find (lk->r, lk->name, lk->qtype);
+  if (!(b && memo_take (b->memo, abuf, (gsize) alen, &o)))
+    {
+      answer_decode (abuf, alen, lk->qtype, &o);
+      if (b && memo_allowed (abuf, (gsize) alen))
+        {
+          g_free (b->memo);
+          b->memo = memo_new (abuf, (gsize) alen, &o);
+        }
+    }
+  g_autofree char *heap = o.heap;
+  finish (lk, o.status, o.n_a ? o.a : NULL, o.n_a, o.n_srv ? o.srv : NULL, o.n_srv);
 }
 
 /* The stored outcome of the current attempt (from step_timer). */
@@ -480,28 +721,65 @@ on_try_timeout (HostTimer *t, gpointer user_data)
   next_or_finish (lk, HOST_DNS_TIMEOUT);
 }
 
-/* Builds the query once (c-ares' codec); FALSE with @status if c-ares
- * refuses the name (ares_query reported that status). */
-static gboolean
-query_build (HostDnsLookup *lk, int *status)
+/* The query for (@qtype, @name): from r->built, or built by c-ares now
+ * and kept there (note 6).  NULL with *@status if c-ares refuses the name
+ * (ares_query reported that status); nothing is kept then. */
+/* r->built's entry for (@qtype, @name), or NULL. */
+static BuiltQuery *
+built_find (HostResolver *r, const char *name, guint16 qtype)
 {
+  for (guint i = 0; i < BUILT_QUERIES; i++)
+    {
+      BuiltQuery *b = r->built[i];
+      if (b && b->qtype == qtype && strcmp (b->name, name) == 0)
+        return b;
+    }
+  return NULL;
+}
+
+static void
+built_free (BuiltQuery *b)
+{
+  if (b)
+    g_free (b->memo);
+  g_free (b);
+}
+
+static const BuiltQuery *
+query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
+{
+  const BuiltQuery *found = built_find (r, name, qtype);
+  if (found)
+    return found;
   /* ID 0 here: each attempt writes its own (note 5).  rd = 1, no EDNS:
    * what ares_query built for the channel this binding used to make. */
-  int st = ares_create_query (lk->name, C_IN_, lk->qtype, 0, 1, &lk->qbuf, &lk->qlen, 0);
+  unsigned char *qbuf = NULL;
+  int qlen = 0;
+  int st = ares_create_query (name, C_IN_, qtype, 0, 1, &qbuf, &qlen, 0);
   if (st != ARES_SUCCESS)
     {
-      if (lk->qbuf)
-        ares_free_string (g_steal_pointer (&lk->qbuf));
+      if (qbuf)
+        ares_free_string (qbuf);
       *status = st;
-      return FALSE;
+      return NULL;
     }
   /* ares_create_query keeps names under 256 bytes: a query always fits
    * UDP (ares_send would otherwise have gone to TCP). */
-  g_assert (lk->qlen >= HDR_LEN_ && lk->qlen <= UDP_MAX_);
-  long enclen = 0;
-  st = ares_expand_name (lk->qbuf + HDR_LEN_, lk->qbuf, lk->qlen, &lk->qname, &enclen);
-  g_assert (st == ARES_SUCCESS);   /* c-ares decodes what it encoded */
-  return TRUE;
+  g_assert (qlen >= HDR_LEN_ && qlen <= UDP_MAX_);
+  gsize nl = strlen (name) + 1;
+  BuiltQuery *b = g_malloc (sizeof *b + nl + (gsize) qlen);
+  b->qtype = qtype;
+  b->qlen = (guint) qlen;
+  b->memo = NULL;
+  b->name = (char *) (b + 1);
+  memcpy (b->name, name, nl);
+  b->qbuf = (guint8 *) b->name + nl;
+  memcpy (b->qbuf, qbuf, (gsize) qlen);
+  ares_free_string (qbuf);
+  built_free (r->built[r->built_next]);
+  r->built[r->built_next] = b;
+  r->built_next = (r->built_next + 1) % BUILT_QUERIES;
+  return b;
 }
 
 static void
@@ -519,10 +797,9 @@ start_attempt (HostDnsLookup *lk)
     to <<= 1;
   host_timer_start (&lk->try_timer, to);
 
-  int st;
-  if (!lk->qbuf && !query_build (lk, &st))
+  if (lk->build_status != ARES_SUCCESS)
     {
-      report (lk, st, NULL, 0);
+      report (lk, lk->build_status, NULL, 0);
       return;
     }
   g_autoptr (GError) err = NULL;
@@ -548,16 +825,31 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
               gpointer user_data)
 {
   g_return_val_if_fail (r != NULL && name != NULL && func != NULL, NULL);
-  HostDnsLookup *lk = g_new0 (HostDnsLookup, 1);
-  lk->r = r;
-  lk->name = g_strdup (name);
-  lk->qtype = qtype;
-  lk->func = func;
-  lk->user_data = user_data;
-  lk->started_at = host_now (r->host);
+  int st = ARES_SUCCESS;
+  const BuiltQuery *b = query_get (r, name, qtype, &st);
+  gsize nl = strlen (name) + 1, ql = b ? b->qlen : 0;
+  /* One block: the lookup, its name, its copy of the query (the ID is
+   * written into it per attempt; r->built may drop its entry meanwhile). */
+  HostDnsLookup *lk = g_malloc (sizeof *lk + nl + ql);   /* only the struct needs zeros */
+  char *name_copy = (char *) (lk + 1);
+  memcpy (name_copy, name, nl);
+  *lk = (HostDnsLookup) {
+    .r = r, .name = name_copy, .qtype = qtype, .func = func, .user_data = user_data,
+    .build_status = st, .started_at = host_now (r->host),
+  };
+  if (b)
+    {
+      lk->qbuf = (guint8 *) name_copy + nl;
+      memcpy (lk->qbuf, b->qbuf, ql);
+      lk->qlen = (int) ql;
+    }
   host_timer_init (r->host, &lk->try_timer, on_try_timeout, lk);
   host_timer_init (r->host, &lk->step_timer, on_step, lk);
-  r->lookups = g_list_prepend (r->lookups, lk);
+  lk->next = r->lookups;
+  if (lk->next)
+    lk->next->prev = lk;
+  r->lookups = lk;
+  r->n_lookups++;
   start_attempt (lk);
   return lk;
 }
@@ -586,7 +878,7 @@ void
 host_dns_lookup_cancel (HostDnsLookup *lk)
 {
   g_return_if_fail (lk != NULL);
-  lk->r->lookups = g_list_remove (lk->r->lookups, lk);
+  lookup_unlink (lk);
   lookup_free (lk);
 }
 
@@ -594,7 +886,7 @@ guint
 host_resolver_get_pending (const HostResolver *r)
 {
   g_return_val_if_fail (r != NULL, 0);
-  return g_list_length (r->lookups);
+  return r->n_lookups;
 }
 
 guint
@@ -680,7 +972,9 @@ host_resolver_free (HostResolver *r)
   if (!r)
     return;
   while (r->lookups)
-    host_dns_lookup_cancel (r->lookups->data);
+    host_dns_lookup_cancel (r->lookups);
+  for (guint i = 0; i < BUILT_QUERIES; i++)
+    built_free (r->built[i]);
   g_free (r->servers);
   g_free (r);
 }
