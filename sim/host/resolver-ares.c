@@ -95,18 +95,24 @@
  *    same bytes; c-ares' own ID generator (OS entropy) is never used.
  *
  * 6. Built queries.  A phone asks the same few questions again and again
- *    (its registrar's A and SRV names, the SRV targets), so the resolver
- *    keeps the last BUILT_QUERIES = 8 queries c-ares built, keyed by
- *    (type, name as given), and a lookup copies its query from there
- *    instead of calling ares_create_query again (about 700 instructions
- *    of 3,000 to start a query, issue 17).  The bytes are the same
- *    either way: ares_create_query with ID 0 is a function of the name
- *    and type only.  A new question takes the slots in turn; the cache
- *    costs at most 8 blocks of about 40 + 2 x the name's length bytes
- *    per resolver.  A name c-ares refuses is not kept.
- *
- * 7. Decoded answers.  With each built query the resolver keeps the last
- *    answer c-ares decoded for it and what that came to (status, records,
+ *    (its registrar's A and SRV names, the SRV targets), and so do the
+ *    other phones of its section, so the resolvers of a world share one
+ *    set of the queries c-ares built, keyed by (type, name as given): the
+ *    world's shared value QUERY_CACHE_KEY (sim_world_get_shared), freed
+ *    with the world.  A lookup copies its query from there instead of
+ *    calling ares_create_query again (about 700 instructions of 3,000 to
+ *    start a query, issue 17).  The bytes are the same either way:
+ *    ares_create_query with ID 0 is a function of the name and type only,
+ *    so which resolver built an entry decides nothing.  Kept per resolver
+ *    (the last 8 questions), the queries and their answers (note 7) cost
+ *    about 1,080 bytes per phone at 10,000 phones; per world they cost
+ *    about 40 + 2 x the name's length bytes per distinct question (issue
+ *    17 item 2).  Nothing is evicted: the distinct questions of a world
+ *    are its configured names and their SRV targets.  A name c-ares
+ *    refuses is not kept.
+ * 7. Decoded answers.  With each built query the world keeps the last
+ *    answer c-ares decoded for it, from any of its resolvers, and what
+ *    that came to (status, records,
  *    TTLs: a Memo).  An answer equal to it in every byte but the ID - a
  *    server gives the same answer again and again, with the query's new
  *    ID - takes the kept result instead of ares_parse_*_reply (2,300
@@ -116,6 +122,9 @@
  *    §4.1.4: the bytes 0xc0 then 0x00 or 0x01), so an answer holding that
  *    pair anywhere after the ID is never kept (a byte-level test: an
  *    address 192.0.x.x or 192.1.x.x in an A record is enough to skip it).
+ *    Phones whose servers answer a question differently (two DNS
+ *    servers, a rotating answer) replace each other's memo and parse
+ *    again, as without the memo: slower, never another result.
  *    The result is copied out of the memo before the callback, which may
  *    free the resolver.  Cost: one block per kept question, the answer's
  *    bytes plus its records (about 110 bytes for one A record, 240 for
@@ -147,6 +156,7 @@
 #include <ares.h>
 
 #include "sim/host/resolver.h"
+#include "sim/host/host-private.h"   /* the host's world: note 6's shared cache */
 #include "sim/net/bytes.h"
 
 #define MAX_RECORDS    64
@@ -198,7 +208,14 @@ typedef struct {
   Memo          *memo;      /* owned (g_free), or NULL */
 } BuiltQuery;               /* one g_malloc block: name and qbuf follow */
 
-#define BUILT_QUERIES  8    /* note 6 */
+/* The built queries of every resolver in a world (note 6): a set of
+ * BuiltQuery keyed by (qtype, name), owned; the world's shared value
+ * QUERY_CACHE_KEY. */
+#define QUERY_CACHE_KEY "host/resolver/built-queries"
+/* Note 6: a resolver's own short list of the entries it used last, so
+ * that a lookup finds its query by comparing a few names instead of
+ * hashing one (a phone asks about five questions). */
+#define RECENT_QUERIES  8
 
 struct HostResolver {
   SimHost       *host;
@@ -210,8 +227,11 @@ struct HostResolver {
   HostDnsLookup *lookups;     /* in progress, newest first (->next) */
   guint          n_lookups;
   guint          dropped;     /* datagrams not taken as an answer (note 3) */
-  BuiltQuery    *built[BUILT_QUERIES];   /* owned, NULL: free slot */
-  guint          built_next;  /* the slot the next new query takes */
+  GHashTable    *built;       /* the world's built queries (note 6), not owned */
+  BuiltQuery    *recent[RECENT_QUERIES];   /* entries of @built this resolver
+                                            * used last (not owned; NULL:
+                                            * free), asked before @built */
+  guint          recent_next; /* the slot the next one takes */
 };
 
 /* One lookup, one g_malloc block: the struct, then @name and the query's
@@ -226,6 +246,8 @@ struct HostDnsLookup {
   int           build_status; /* ARES_SUCCESS, or why c-ares refused the name */
   guint8       *qbuf;      /* in the block (NULL if refused); its ID is set
                               per attempt */
+  BuiltQuery   *built;     /* the world's entry for the question (note 6;
+                            * never removed before the world), or NULL */
   int           qlen;
   SimHostUdp   *udp;        /* the running attempt's socket (owned), or NULL */
   SimSockAddr   peer;       /* the running attempt's server */
@@ -602,7 +624,6 @@ memo_take (const Memo *m, const guint8 *abuf, gsize alen, Outcome *o)
   return TRUE;
 }
 
-static BuiltQuery *built_find (HostResolver *r, const char *name, guint16 qtype);
 
 static void
 finish_answer (HostDnsLookup *lk)
@@ -619,7 +640,7 @@ finish_answer (HostDnsLookup *lk)
     }
   /* The outcome is copied out of the memo: the callback may free @r. */
   Outcome o;
-  BuiltQuery *b = built_find (lk->r, lk->name, lk->qtype);
+  BuiltQuery *b = lk->built;
   if (!(b && memo_take (b->memo, abuf, (gsize) alen, &o)))
     {
       answer_decode (abuf, alen, lk->qtype, &o);
@@ -724,31 +745,64 @@ on_try_timeout (HostTimer *t, gpointer user_data)
 /* The query for (@qtype, @name): from r->built, or built by c-ares now
  * and kept there (note 6).  NULL with *@status if c-ares refuses the name
  * (ares_query reported that status); nothing is kept then. */
-/* r->built's entry for (@qtype, @name), or NULL. */
+static void
+recent_put (HostResolver *r, BuiltQuery *b)
+{
+  r->recent[r->recent_next] = b;
+  r->recent_next = (r->recent_next + 1) % RECENT_QUERIES;
+}
+
+/* r->built's entry for (@qtype, @name), or NULL: from r->recent, else
+ * from the world's set (and then into r->recent). */
 static BuiltQuery *
 built_find (HostResolver *r, const char *name, guint16 qtype)
 {
-  for (guint i = 0; i < BUILT_QUERIES; i++)
+  for (guint i = 0; i < RECENT_QUERIES; i++)
     {
-      BuiltQuery *b = r->built[i];
+      BuiltQuery *b = r->recent[i];
       if (b && b->qtype == qtype && strcmp (b->name, name) == 0)
         return b;
     }
-  return NULL;
+  BuiltQuery k = { .qtype = qtype, .name = (char *) name };
+  BuiltQuery *b = g_hash_table_lookup (r->built, &k);
+  if (b)
+    recent_put (r, b);
+  return b;
+}
+
+static guint
+built_hash (gconstpointer p)
+{
+  const BuiltQuery *b = p;
+  return g_str_hash (b->name) * 31u + b->qtype;
+}
+
+static gboolean
+built_equal (gconstpointer a, gconstpointer b)
+{
+  const BuiltQuery *x = a, *y = b;
+  return x->qtype == y->qtype && strcmp (x->name, y->name) == 0;
 }
 
 static void
-built_free (BuiltQuery *b)
+built_free (gpointer p)
 {
+  BuiltQuery *b = p;
   if (b)
     g_free (b->memo);
   g_free (b);
 }
 
-static const BuiltQuery *
+static gpointer
+built_cache_new (SimWorld *world)
+{
+  return g_hash_table_new_full (built_hash, built_equal, built_free, NULL);
+}
+
+static BuiltQuery *
 query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
 {
-  const BuiltQuery *found = built_find (r, name, qtype);
+  BuiltQuery *found = built_find (r, name, qtype);
   if (found)
     return found;
   /* ID 0 here: each attempt writes its own (note 5).  rd = 1, no EDNS:
@@ -776,9 +830,8 @@ query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
   b->qbuf = (guint8 *) b->name + nl;
   memcpy (b->qbuf, qbuf, (gsize) qlen);
   ares_free_string (qbuf);
-  built_free (r->built[r->built_next]);
-  r->built[r->built_next] = b;
-  r->built_next = (r->built_next + 1) % BUILT_QUERIES;
+  g_hash_table_add (r->built, b);
+  recent_put (r, b);
   return b;
 }
 
@@ -826,16 +879,17 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
 {
   g_return_val_if_fail (r != NULL && name != NULL && func != NULL, NULL);
   int st = ARES_SUCCESS;
-  const BuiltQuery *b = query_get (r, name, qtype, &st);
+  BuiltQuery *b = query_get (r, name, qtype, &st);
   gsize nl = strlen (name) + 1, ql = b ? b->qlen : 0;
   /* One block: the lookup, its name, its copy of the query (the ID is
-   * written into it per attempt; r->built may drop its entry meanwhile). */
+   * written into it per attempt, and other resolvers of the world may
+   * read the shared entry meanwhile). */
   HostDnsLookup *lk = g_malloc (sizeof *lk + nl + ql);   /* only the struct needs zeros */
   char *name_copy = (char *) (lk + 1);
   memcpy (name_copy, name, nl);
   *lk = (HostDnsLookup) {
     .r = r, .name = name_copy, .qtype = qtype, .func = func, .user_data = user_data,
-    .build_status = st, .started_at = host_now (r->host),
+    .build_status = st, .started_at = host_now (r->host), .built = b,
   };
   if (b)
     {
@@ -963,6 +1017,8 @@ host_resolver_new (SimHost *host, const SimSockAddr *servers, guint n_servers,
   r->timeout = cfg && cfg->timeout > 0 ? cfg->timeout : SIM_S (5);
   r->tries = cfg && cfg->tries > 0 ? cfg->tries : 4;
   host_rng_init (host, &r->rng, cfg && cfg->rng_stream ? cfg->rng_stream : "dns-resolver");
+  r->built = sim_world_get_shared (host->world, QUERY_CACHE_KEY,
+                                   built_cache_new, (GDestroyNotify) g_hash_table_destroy);
   return r;
 }
 
@@ -973,8 +1029,6 @@ host_resolver_free (HostResolver *r)
     return;
   while (r->lookups)
     host_dns_lookup_cancel (r->lookups);
-  for (guint i = 0; i < BUILT_QUERIES; i++)
-    built_free (r->built[i]);
   g_free (r->servers);
   g_free (r);
 }

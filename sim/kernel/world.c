@@ -117,6 +117,13 @@ digest_set_put (guint64 *slot, guint bits, guint64 h)
   slot[i] = h;
 }
 
+/* One value of sim_world_get_shared. */
+typedef struct {
+  char           *key;       /* owned */
+  gpointer        value;
+  GDestroyNotify  destroy;
+} WorldShared;
+
 struct SimWorld {
   SimTime       now;
   guint64       seed;
@@ -151,6 +158,7 @@ struct SimWorld {
   GDestroyNotify log_notify;
   SimLogLevel   log_level;
 
+  GArray       *shared;      /* WorldShared, sim_world_get_shared; NULL until asked */
   DigestSet     rng_names;   /* sim_hash64_str of every stream's name, to catch
                               * duplicate streams: a stream is the seed and that
                               * hash, so a repeated hash is a repeated stream */
@@ -422,6 +430,15 @@ sim_world_free (SimWorld *w)
     w->trace_notify (w->trace_data);
   if (w->log_notify)
     w->log_notify (w->log_data);
+  for (guint i = w->shared ? w->shared->len : 0; i-- > 0;)
+    {
+      WorldShared *e = &g_array_index (w->shared, WorldShared, i);
+      if (e->destroy)
+        e->destroy (e->value);
+      g_free (e->key);
+    }
+  if (w->shared)
+    g_array_free (w->shared, TRUE);
   g_free (w->rng_names.slot);
   g_free (w);
 }
@@ -672,6 +689,25 @@ sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)
     g_critical ("sim: random stream \"%s\" created twice in one world; "
                 "the two users would draw the same numbers", name);
   sim_rng_init_hashed (rng, w->seed, h);
+}
+
+gpointer
+sim_world_get_shared (SimWorld *w, const char *key, gpointer (*make) (SimWorld *world),
+                      GDestroyNotify destroy)
+{
+  g_return_val_if_fail (w != NULL && key != NULL && make != NULL, NULL);
+  if (w->shared == NULL)
+    w->shared = g_array_new (FALSE, FALSE, sizeof (WorldShared));
+  /* A handful of keys per world, asked for when a model is built: a scan. */
+  for (guint i = 0; i < w->shared->len; i++)
+    {
+      WorldShared *e = &g_array_index (w->shared, WorldShared, i);
+      if (strcmp (e->key, key) == 0)
+        return e->value;
+    }
+  WorldShared e = { g_strdup (key), make (w), destroy };
+  g_array_append_val (w->shared, e);
+  return e.value;
 }
 
 /* The fingerprint, version 3 (SIM_FINGERPRINT_VERSION; doc/results.md).

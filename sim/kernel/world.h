@@ -122,6 +122,17 @@ SimTime       sim_timer_get_due    (const SimTimer *timer);
  * g_critical, since two models sharing draws breaks independence). */
 void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *name);
 
+/* The value everything in @world shares under @key (a string compared by
+ * content): made by @make (@world) the first time it is asked for, kept
+ * by the world and destroyed by @destroy in sim_world_free (newest
+ * first).  For caches whose contents never decide a result, so that a
+ * cache of what every phone asks alike is kept once per world instead of
+ * once per phone (issue 17 item 2; sim/host/resolver-ares.c note 6).
+ * Not for simulation state: nothing here may change what a run does. */
+gpointer      sim_world_get_shared (SimWorld *world, const char *key,
+                                    gpointer (*make) (SimWorld *world),
+                                    GDestroyNotify destroy);
+
 /* The fingerprint's definition; stored with every run (doc/results.md).
  * 1: FNV-1a over the formatted trace text.  2: a hash of each line's
  * values (time, who, format string, arguments) as they are traced, so the
