@@ -1042,48 +1042,6 @@ test_many_streams_then_duplicate (void)
   g_test_trap_assert_stderr ("*all distinct*stream \"net/node/phone19999\" created twice*");
 }
 
-/* sim_world_get_shared: made once per key and world, the same value
- * after, destroyed with the world, newest first. */
-static guint shared_made;
-static GString *shared_log;
-
-static gpointer
-shared_make (SimWorld *w)
-{
-  shared_made++;
-  return g_strdup_printf ("v%u", shared_made);
-}
-
-static void
-shared_destroy (gpointer v)
-{
-  g_string_append_printf (shared_log, "%s ", (char *) v);
-  g_free (v);
-}
-
-static void
-test_world_shared (void)
-{
-  shared_made = 0;
-  shared_log = g_string_new (NULL);
-  SimWorld *w = sim_world_new (1), *w2 = sim_world_new (1);
-  char *a = sim_world_get_shared (w, "a", shared_make, shared_destroy);
-  char key[] = "b";
-  char *b = sim_world_get_shared (w, key, shared_make, shared_destroy);
-  key[0] = 'a';   /* keys compare by content, not by pointer */
-  g_assert_true (sim_world_get_shared (w, key, shared_make, shared_destroy) == a);
-  g_assert_true (sim_world_get_shared (w, "b", shared_make, shared_destroy) == b);
-  g_assert_cmpuint (shared_made, ==, 2);
-  char *a2 = sim_world_get_shared (w2, "a", shared_make, shared_destroy);
-  g_assert_true (a2 != a);
-  g_assert_cmpstr (a2, ==, "v3");
-  sim_world_free (w);
-  g_assert_cmpstr (shared_log->str, ==, "v2 v1 ");
-  sim_world_free (w2);
-  g_assert_cmpstr (shared_log->str, ==, "v2 v1 v3 ");
-  g_string_free (shared_log, TRUE);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1113,6 +1071,5 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/5-trace/determinism", test_determinism);
   g_test_add_func ("/kernel/5-trace/duplicate-stream", test_duplicate_stream_reported);
   g_test_add_func ("/kernel/5-trace/many-streams-then-duplicate", test_many_streams_then_duplicate);
-  g_test_add_func ("/kernel/6-shared/made-once-freed-with-world", test_world_shared);
   return g_test_run ();
 }

@@ -353,6 +353,43 @@ test_append (void)
     }
 }
 
+/* sip_uri_rebase(): a URI moved onto a copy of its text is what parsing
+ * the copy gives, slice for slice (same offsets, same lengths), for every
+ * part that can be present or absent. */
+static void
+test_rebase (void)
+{
+  static const char *const uris[] = {
+    "sip:alice:secret@Example.COM:5070;transport=tcp;lr?subject=x&h=1",
+    "sips:[2001:db8::1]",
+    "sip:10.0.0.2:5060",
+    "tel:+1-201-555-0123;phone-context=example.com",
+    "mailto:bob@example.com",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (uris); i++)
+    {
+      SipUri u = must (uris[i]);
+      g_autofree char *copy = g_strdup (uris[i]);
+      SipUri parsed;
+      g_assert_true (sip_uri_parse (copy, strlen (copy), &parsed, NULL));
+      sip_uri_rebase (&u, uris[i], copy);
+      g_assert_cmpint (u.scheme, ==, parsed.scheme);
+      g_assert_cmpint (u.host_type, ==, parsed.host_type);
+      g_assert_cmpuint (u.port, ==, parsed.port);
+      const SipStr *a[] = { &u.scheme_name, &u.user, &u.password, &u.host, &u.params,
+                            &u.headers, &u.opaque };
+      const SipStr *b[] = { &parsed.scheme_name, &parsed.user, &parsed.password,
+                            &parsed.host, &parsed.params, &parsed.headers, &parsed.opaque };
+      for (guint k = 0; k < G_N_ELEMENTS (a); k++)
+        {
+          g_assert_true (a[k]->p == b[k]->p);
+          g_assert_cmpuint (a[k]->len, ==, b[k]->len);
+        }
+      /* Not the original's bytes any more. */
+      g_assert_true (u.scheme_name.p == copy);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -364,5 +401,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/uri/3-equal/rfc3261-19.1.4", test_equal_rfc3261);
   g_test_add_func ("/sip/uri/3-equal/other-scheme-rfc3986-6.2.1", test_equal_other);
   g_test_add_func ("/sip/uri/4-append/canonical", test_append);
+  g_test_add_func ("/sip/uri/5-rebase/copy", test_rebase);
   return g_test_run ();
 }

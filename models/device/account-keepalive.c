@@ -129,7 +129,7 @@ acc_on_ka (DeviceKeepAlive *ka, const DeviceKaResult *r, gpointer u)
 static void
 acc_send_ka (DeviceAccount *acc, DeviceKeepAliveType type, const SimSockAddr *to)
 {
-  DeviceKaIdentity id = { NULL };
+  DeviceKaIdentity id = { 0 };
   if (type == DEVICE_KA_OPTIONS || type == DEVICE_KA_NOTIFY || type == DEVICE_KA_CUSTOM)
     acc_ka_identity (acc, to, &id);
   /* "keep-alive %s to %s" in pieces: the address is formatted only when

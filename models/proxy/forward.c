@@ -443,7 +443,8 @@ proxy_forward_request (ProxyForward *fw, SipTxn *txn, SipMsg *req, const SipTxnP
   }
   gboolean rr = fw->cfg.record_route && m == SIP_METHOD_INVITE;
   g_autoptr (SipMsg) out = build_forward (fw, req, from, ruri, drop_route, &to, rr);
-  Pair *pr = g_new0 (Pair, 1);
+  /* malloc and memset, not calloc: see txn_alloc(). */
+  Pair *pr = memset (g_new (Pair, 1), 0, sizeof (Pair));
   pr->fw = fw;
   pr->server = txn;
   pr->req = sip_msg_ref (req);

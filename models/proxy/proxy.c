@@ -523,6 +523,26 @@ check_auth (SipProxy *p, SipTxn *txn, const SipMsg *req, const SimSockAddr *src,
   return 401;
 }
 
+/* "user@host" with the host in lower case, newly allocated: what
+ * g_strdup_printf ("%.*s@%s", user, g_ascii_strdown (host)) gives (each
+ * part ends at a NUL, as "%.*s" and g_strndup() end it), without printf:
+ * every REGISTER makes one. */
+static char *
+aor_of (SipStr user, SipStr host)
+{
+  gsize ulen = user.p ? strnlen (user.p, user.len) : 0;
+  gsize hlen = host.p ? strnlen (host.p, host.len) : 0;
+  char *aor = g_malloc (ulen + 1 + hlen + 1), *d = aor;
+  if (ulen)
+    memcpy (d, user.p, ulen);
+  d += ulen;
+  *d++ = '@';
+  for (gsize i = 0; i < hlen; i++)
+    *d++ = g_ascii_tolower (host.p[i]);
+  *d = '\0';
+  return aor;
+}
+
 static void
 handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *from)
 {
@@ -535,9 +555,7 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
       respond_simple (p, txn, req, &from->addr, 400);
       return;
     }
-  g_autofree char *host_lc = g_ascii_strdown (to->uri.host.p, (gssize) to->uri.host.len);
-  g_autofree char *aor = g_strdup_printf ("%.*s@%s", (int) to->uri.user.len,
-                                          to->uri.user.p, host_lc);
+  g_autofree char *aor = aor_of (to->uri.user, to->uri.host);
 
   if (p->cfg.n_users > 0 && check_auth (p, txn, req, &from->addr, to->uri.user) != 0)
     return;
@@ -646,9 +664,11 @@ handle_register (SipProxy *p, SipTxn *txn, const SipMsg *req, const SipTxnPeer *
           g_free (b->call_id);
         }
       b->contact = sip_str_dup (c->addr.uri_str);
-      /* The builder-made or parsed text parsed before: cannot fail. */
-      if (!sip_uri_parse (b->contact, strlen (b->contact), &b->uri, NULL))
-        memset (&b->uri, 0, sizeof b->uri);
+      /* The Contact's URI was parsed from these bytes (a URI holds no
+       * NUL, so the copy is all of them): moved onto the copy, not
+       * parsed again. */
+      b->uri = c->addr.uri;
+      sip_uri_rebase (&b->uri, c->addr.uri_str.p, b->contact);
       b->instance = ob ? sip_str_dup (c->instance) : NULL;
       b->reg_id = ob ? c->reg_id : -1;
       b->match_instance = sip_str_present (c->instance) ? sip_str_dup (c->instance) : NULL;
@@ -825,7 +845,8 @@ on_request (SipTxnLayer *layer, SipTxn *txn, SipMsg *req, const SipTxnPeer *from
       handle_request (p, txn, req, from);
       return;
     }
-  Work *w = g_new0 (Work, 1);
+  /* malloc and memset, not calloc: see txn_alloc(). */
+  Work *w = memset (g_new (Work, 1), 0, sizeof (Work));
   w->p = p;
   w->txn = txn;
   w->req = sip_msg_ref (req);
@@ -936,7 +957,8 @@ binding_probe_fire (HostTimer *t, gpointer u)
       return;
     }
   p->stats.probes_sent++;
-  ProbeTx *pt = g_new0 (ProbeTx, 1);
+  /* malloc and memset, not calloc: see txn_alloc(). */
+  ProbeTx *pt = memset (g_new (ProbeTx, 1), 0, sizeof (ProbeTx));
   pt->p = p;
   pt->rec.sent_at = host_now (p->host);
   pt->rec.aor = g_strdup (b->aor);
@@ -1425,7 +1447,10 @@ sip_proxy_new (SimHost *host, const SipProxyConfig *cfg, GError **error)
   p->by_flow = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                       (GDestroyNotify) g_ptr_array_unref);
   p->bindings = g_ptr_array_new ();
-  p->by_aor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+  /* Looked up several times per REGISTER, never iterated (note 5 keeps
+   * the order that matters in p->bindings), so sip_str_hash's order is
+   * not seen. */
+  p->by_aor = g_hash_table_new_full (sip_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) g_ptr_array_unref);
   p->works = g_ptr_array_new ();
   p->probes_live = g_ptr_array_new ();

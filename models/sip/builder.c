@@ -36,6 +36,17 @@
  *    builder is one allocation for a message of up to
  *    BUILDER_INLINE_TEXT bytes and BUILDER_INLINE_LINES lines.  Nothing
  *    on this path calls printf.
+ *
+ * 6. The Via the builder wrote itself.  Every request the models send
+ *    has one Via, made by sip_builder_add_via(), and the transaction layer
+ *    reads it at once (its branch is the key).  The builder knows where its
+ *    transport, host, port and branch are, and when it can tell that the
+ *    parser would read exactly those (made_via_parses()), the message's
+ *    only Via is filled from them at finish (fill_made_via()) instead of
+ *    parsed on first read.  Any other Via line (copied, added by name,
+ *    rewritten by stamp_via, or a second one) leaves it to the parser.
+ *    The self-check of note 4 compares this Via with the parser's, field
+ *    by field, in every test.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -55,6 +66,16 @@ typedef struct {
   int   def;             /* sip_hdr_def_lookup() of the name, -1 if none */
 } Line;
 
+/* The parts of the Via line sip_builder_add_via() wrote (note 6), as
+ * offsets from the start of its value; off is the line's Line.off, or
+ * G_MAXUINT if there is none (or its parts would not parse as written). */
+typedef struct {
+  guint   off;
+  guint   transport, transport_len, host, host_len, branch, branch_len, params;
+  guint16 port;
+  gboolean rport;
+} MadeVia;
+
 struct SipBuilder {
   char   *text;          /* note 5; text_inline or the heap */
   gsize   len, cap;
@@ -63,6 +84,7 @@ struct SipBuilder {
   guint   n_lines, cap_lines;
   guint8 *body;
   gsize   body_len;
+  MadeVia made_via;      /* note 6 */
   Line    lines_inline[BUILDER_INLINE_LINES];
   char    text_inline[BUILDER_INLINE_TEXT];
 };
@@ -179,7 +201,8 @@ line_end (SipBuilder *b, gsize off, gsize name_len, int def, guint at)
         b->lines = g_renew (Line, b->lines, cap);
       b->cap_lines = cap;
     }
-  memmove (&b->lines[at + 1], &b->lines[at], sizeof (Line) * (b->n_lines - at));
+  if (at < b->n_lines)
+    memmove (&b->lines[at + 1], &b->lines[at], sizeof (Line) * (b->n_lines - at));
   b->lines[at] = (Line) { (guint) off, (guint) (b->len - off), (guint) name_len, def };
   b->n_lines++;
 }
@@ -197,6 +220,7 @@ builder_new (void)
   b->cap_lines = BUILDER_INLINE_LINES;
   b->body = NULL;
   b->body_len = 0;
+  b->made_via.off = G_MAXUINT;
   return b;
 }
 
@@ -234,16 +258,16 @@ sip_builder_status (guint code, const char *reason)
   return status_builder (code, reason);
 }
 
-/* "@name: @v@suffix", @v unfolded (note 2); @name is a canonical name. */
+/* "Name: @v" for public header @id under its canonical name, @v unfolded
+ * (note 2).  sip_hdr_defs[id] is that name's entry (msg.c note 1), so
+ * its length and header id need no lookup. */
 static void
-add_value (SipBuilder *b, const char *name, SipStr v, const char *suffix)
+add_header (SipBuilder *b, SipHeaderId id, SipStr v)
 {
-  gsize nlen = strlen (name);
-  gsize off = line_begin (b, name, nlen);
+  const SipHdrDef *d = &sip_hdr_defs[id];
+  gsize off = line_begin (b, d->name, d->len);
   put_unfolded (b, v);
-  if (suffix)
-    put_str (b, suffix);
-  line_end (b, off, nlen, name_def (name, nlen), b->n_lines);
+  line_end (b, off, d->len, (int) id, b->n_lines);
 }
 
 void
@@ -251,10 +275,9 @@ sip_builder_copy_header (SipBuilder *b, const SipMsg *msg, SipHeaderId id)
 {
   g_return_if_fail (b != NULL && msg != NULL);
   g_return_if_fail (id > SIP_HDR_OTHER && id < SIP_HDR__COUNT);
-  const char *name = sip_header_name (id);
   for (guint i = 0; i < msg->n_hdr; i++)
     if (msg->hdr[i].id == id)
-      add_value (b, name, msg->hdr[i].value, NULL);
+      add_header (b, id, msg->hdr[i].value);
 }
 
 SipBuilder *
@@ -265,24 +288,42 @@ sip_builder_response (const SipMsg *request, guint code, const char *reason,
   g_return_val_if_fail (code >= 100 && code <= 699, NULL);
   SipBuilder *b = status_builder (code, reason);
 
-  /* §8.2.6.2: Via (all, in order), From, To, Call-ID, CSeq copied. */
-  sip_builder_copy_header (b, request, SIP_HDR_VIA);
-  sip_builder_copy_header (b, request, SIP_HDR_FROM);
+  /* §8.2.6.2: Via (all, in order), From, To, Call-ID, CSeq copied.  One
+   * walk over the request's headers: the Vias go out as met (they come
+   * first), the others are single-valued (msg-parse.c note 5 refuses a
+   * second one, in built messages too) and go out after it. */
   gboolean tag = !sip_str_present (sip_msg_to (request)->tag) && to_tag != NULL && code != 100;
+  const SipHeader *from = NULL, *to = NULL, *call_id = NULL, *cseq = NULL;
   for (guint i = 0; i < request->n_hdr; i++)
-    if (request->hdr[i].id == SIP_HDR_TO)
-      {
-        gsize off = line_begin (b, "To", 2);
-        put_unfolded (b, request->hdr[i].value);
-        if (tag)
-          {
-            put (b, ";tag=", 5);
-            put_str (b, to_tag);
-          }
-        line_end (b, off, 2, SIP_HDR_TO, b->n_lines);
-      }
-  sip_builder_copy_header (b, request, SIP_HDR_CALL_ID);
-  sip_builder_copy_header (b, request, SIP_HDR_CSEQ);
+    {
+      const SipHeader *h = &request->hdr[i];
+      switch (h->id)
+        {
+        case SIP_HDR_VIA:     add_header (b, SIP_HDR_VIA, h->value); break;
+        case SIP_HDR_FROM:    g_assert (from == NULL); from = h; break;
+        case SIP_HDR_TO:      g_assert (to == NULL); to = h; break;
+        case SIP_HDR_CALL_ID: g_assert (call_id == NULL); call_id = h; break;
+        case SIP_HDR_CSEQ:    g_assert (cseq == NULL); cseq = h; break;
+        default:              break;
+        }
+    }
+  if (from)
+    add_header (b, SIP_HDR_FROM, from->value);
+  if (to)
+    {
+      gsize off = line_begin (b, "To", 2);
+      put_unfolded (b, to->value);
+      if (tag)
+        {
+          put (b, ";tag=", 5);
+          put_str (b, to_tag);
+        }
+      line_end (b, off, 2, SIP_HDR_TO, b->n_lines);
+    }
+  if (call_id)
+    add_header (b, SIP_HDR_CALL_ID, call_id->value);
+  if (cseq)
+    add_header (b, SIP_HDR_CSEQ, cseq->value);
   return b;
 }
 
@@ -299,26 +340,12 @@ sip_builder_free (SipBuilder *b)
   g_free (b);
 }
 
-/* Whether @fmt has only the conversions %s, %.*s, %u and %% (every header
- * a model adds; builder.h), which append_simple() formats by hand. */
+/* printf of @fmt, byte for byte, if it has only the conversions %s,
+ * %.*s, %u and %% (every header a model adds; builder.h), formatted by
+ * hand in one pass: a message is built for every request and answer, so
+ * this is on the hot path.  FALSE at the first other conversion, with
+ * the text appended so far still in @b (the caller drops it). */
 static gboolean
-format_is_simple (const char *fmt)
-{
-  for (const char *p = strchr (fmt, '%'); p; p = strchr (p, '%'))
-    {
-      if (p[1] == 's' || p[1] == 'u' || p[1] == '%')
-        p += 2;
-      else if (p[1] == '.' && p[2] == '*' && p[3] == 's')
-        p += 4;
-      else
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* printf of a simple format (format_is_simple), byte for byte: a message
- * is built for every request and answer, so this is on the hot path. */
-static void
 append_simple (SipBuilder *b, const char *fmt, va_list *ap)
 {
   const char *p = fmt;
@@ -341,15 +368,18 @@ append_simple (SipBuilder *b, const char *fmt, va_list *ap)
           put_c (b, '%');
           p = q + 2;
         }
-      else
+      else if (q[1] == '.' && q[2] == '*' && q[3] == 's')
         {
           int n = va_arg (*ap, int);
           const char *v = va_arg (*ap, const char *);
           put (b, v, n < 0 ? strlen (v) : strnlen (v, (gsize) n));
           p = q + 4;
         }
+      else
+        return FALSE;
     }
   put_str (b, p);
+  return TRUE;
 }
 
 void
@@ -359,16 +389,15 @@ sip_builder_add (SipBuilder *b, const char *name, const char *fmt, ...)
   va_list ap;
   gsize nlen = strlen (name);
   gsize off = line_begin (b, name, nlen);
+  gsize value = b->len;
   va_start (ap, fmt);
-  if (format_is_simple (fmt))
+  va_list walk;
+  va_copy (walk, ap);
+  gboolean simple = append_simple (b, fmt, &walk);
+  va_end (walk);
+  if (!simple)
     {
-      va_list walk;
-      va_copy (walk, ap);
-      append_simple (b, fmt, &walk);
-      va_end (walk);
-    }
-  else
-    {
+      b->len = value;       /* drop what the simple pass wrote */
       g_autofree char *v = g_strdup_vprintf (fmt, ap);
       put_str (b, v);
     }
@@ -385,31 +414,67 @@ line_has_name (const SipBuilder *b, const Line *l, int def, const char *name, gs
   return l->name_len == nlen && sip_caseeq_n (b->text + l->off, name, nlen);
 }
 
+/* Whether the parser reads the Via value at @val (written by
+ * sip_builder_add_via()) into exactly the parts @mv names (note 6): a
+ * transport that is a whole token, a host that is one (its bytes are all
+ * the parser's host scan takes), and a branch the generic-param scan takes
+ * whole (token or ':' bytes, not empty, not quoted).  No byte of these is
+ * a ',' then, so the value is not split either. */
+static gboolean
+made_via_parses (const char *val, const MadeVia *mv)
+{
+  const char *t = val + mv->transport, *h = val + mv->host, *br = val + mv->branch;
+  if (mv->transport_len == 0 || mv->branch_len == 0 || mv->host_len == 0)
+    return FALSE;
+  for (guint i = 0; i < mv->transport_len; i++)
+    if (!SIP_CC (t[i], CC_TOKEN))
+      return FALSE;
+  for (guint i = 0; i < mv->branch_len; i++)
+    if (!SIP_CC (br[i], CC_TOKEN) && br[i] != ':')
+      return FALSE;
+  SipHostType type;
+  gboolean ok;
+  if (h[0] == '[')
+    return memchr (h, ']', mv->host_len) == h + mv->host_len - 1
+           && sip_parse_host (h, mv->host_len, &type);
+  return sip_scan_host (h, h + mv->host_len, &type, &ok) == h + mv->host_len && ok;
+}
+
 void
 sip_builder_add_via (SipBuilder *b, const char *transport, const char *host,
                      guint16 port, const char *branch, gboolean rport)
 {
   g_return_if_fail (b != NULL && transport != NULL && host != NULL && branch != NULL);
   gsize off = line_begin (b, "Via", 3);
+  gsize value = b->len;
+  MadeVia mv = { .off = (guint) off, .port = port, .rport = rport };
   put (b, "SIP/2.0/", 8);
+  mv.transport = (guint) (b->len - value);
   put_str (b, transport);
+  mv.transport_len = (guint) (b->len - value) - mv.transport;
   put_c (b, ' ');
   /* An IPv6 sent-by is a reference in brackets (§25.1 sent-by). */
   gboolean v6 = strchr (host, ':') != NULL && host[0] != '[';
+  mv.host = (guint) (b->len - value);
   if (v6)
     put_c (b, '[');
   put_str (b, host);
   if (v6)
     put_c (b, ']');
+  mv.host_len = (guint) (b->len - value) - mv.host;
   if (port)
     {
       put_c (b, ':');
       put_uint (b, port);
     }
+  mv.params = (guint) (b->len - value) + 1;
   put (b, ";branch=", 8);
+  mv.branch = (guint) (b->len - value);
   put_str (b, branch);
+  mv.branch_len = (guint) (b->len - value) - mv.branch;
   if (rport)
     put (b, ";rport", 6);   /* RFC 3581 §3: empty rport */
+  b->made_via = made_via_parses (b->text + value, &mv) ? mv : (MadeVia) { .off = G_MAXUINT };
 
   guint at = 0;
   for (guint i = 0; i < b->n_lines; i++)
@@ -444,20 +509,27 @@ put_via_with_received (SipBuilder *b, const SipMsg *req, const char *src_ip, gui
   SipStr raw = sip_msg_header_by_id (req, SIP_HDR_VIA, 0);
   const SipVia *via = sip_msg_via (req, 0);
   gsize value = b->len;
-  gboolean quoted = FALSE;
-  gsize start = 0;
+  /* The value splits at each ';' outside a quoted string; without any
+   * '"' (nearly every Via) that is each ';', which memchr finds. */
+  gboolean plain = memchr (raw.p, '"', raw.len) == NULL, quoted = FALSE;
+  gsize start = 0, i;
   guint seg = 0;
-  for (gsize i = 0; i <= raw.len; i++)
+  for (; start <= raw.len; start = i + 1)
     {
-      if (i < raw.len)
+      if (plain)
         {
-          if (raw.p[i] == '"')
-            quoted = !quoted;
-          if (quoted || raw.p[i] != ';')
-            continue;
+          const char *semi = memchr (raw.p + start, ';', raw.len - start);
+          i = semi ? (gsize) (semi - raw.p) : raw.len;
         }
+      else
+        for (i = start; i < raw.len; i++)
+          {
+            if (raw.p[i] == '"')
+              quoted = !quoted;
+            else if (raw.p[i] == ';' && !quoted)
+              break;
+          }
       SipStr part = { raw.p + start, i - start };
-      start = i + 1;
       if (seg++ == 0)
         {
           put_unfolded (b, part);
@@ -470,8 +542,8 @@ put_via_with_received (SipBuilder *b, const SipMsg *req, const char *src_ip, gui
       gsize nlen = 0;
       while (nlen < part.len && part.p[nlen] != '=' && !g_ascii_isspace (part.p[nlen]))
         nlen++;
-      SipStr name = { part.p, nlen };
-      if (sip_str_caseeq (name, "received") || sip_str_caseeq (name, "rport"))
+      if ((nlen == 8 && sip_caseeq_n (part.p, "received", 8))
+          || (nlen == 5 && sip_caseeq_n (part.p, "rport", 5)))
         continue;
       put_c (b, ';');
       put_unfolded (b, part);
@@ -577,6 +649,27 @@ no_line_end (const char *p, gsize n)
   return memchr (p, '\r', n) == NULL && memchr (p, '\n', n) == NULL;
 }
 
+/* Note 6: the message's only Via, whose value starts at @val, is the one
+ * sip_builder_add_via() wrote as @mv says; its struct is what
+ * sip_parse_via() makes of those bytes (no received, rport without a
+ * value), filled now instead of on first read. */
+static void
+fill_made_via (SipMsg *m, const char *val, const MadeVia *mv)
+{
+  g_assert (m->n_via == 0 && (m->pending & (1u << SIP_HDR_VIA)));
+  SipVia *v = &m->via[0];
+  memset (v, 0, sizeof *v);
+  v->transport = (SipStr) { val + mv->transport, mv->transport_len };
+  v->host = (SipStr) { val + mv->host, mv->host_len };
+  v->port = mv->port;
+  v->branch = (SipStr) { val + mv->branch, mv->branch_len };
+  v->has_rport = mv->rport;
+  gsize end = mv->branch + mv->branch_len + (mv->rport ? 6 : 0);
+  v->params = (SipStr) { val + mv->params, end - mv->params };
+  m->n_via = 1;
+  m->pending &= ~(1u << SIP_HDR_VIA);
+}
+
 /* The SipMsg of the builder's bytes, filled from the parts it knows (note
  * 4).  NULL and @error if the parser would refuse the bytes. */
 static SipMsg *
@@ -604,12 +697,20 @@ build_msg (const SipBuilder *b, GError **error)
   if (!sip_msg_start_line_ (m, start, d, TRUE, error))
     goto fail;
   d = copy (d, "\r\n", 2);
+  const char *made_via = NULL;                      /* note 6 */
+  guint via_lines = 0;
   for (guint i = 0; i < b->n_lines; i++)
     {
       const Line *l = &b->lines[i];
       if (l->def == SIP_HDR_CONTENT_LENGTH)
         continue;                                   /* note 3 */
       char *ls = d;
+      if (l->def == SIP_HDR_VIA)
+        {
+          via_lines++;
+          if (l->off == b->made_via.off)
+            made_via = ls + 5;                      /* after "Via: " */
+        }
       d = copy (d, b->text + l->off, l->len);
       /* The parser's name ends at the first ':'; a name holding one, or a
        * line holding CR/LF, would not read back as written. */
@@ -639,6 +740,8 @@ build_msg (const SipBuilder *b, GError **error)
   g_assert ((gsize) (d - start) == total);
   if (!sip_msg_end_headers_ (m, start, body, d, error))
     goto fail;
+  if (made_via != NULL && via_lines == 1)
+    fill_made_via (m, made_via, &b->made_via);
   return m;
 
 fail:

@@ -393,7 +393,8 @@ static SipDialog *
 dialog_alloc (SipDialogSet *set, const SipDialogConfig *cfg, gboolean uac,
               const SipDialogFuncs *funcs, gpointer user_data)
 {
-  SipDialog *d = g_new0 (SipDialog, 1);
+  /* malloc and memset, not calloc: see txn_alloc(). */
+  SipDialog *d = memset (g_new (SipDialog, 1), 0, sizeof (SipDialog));
   d->set = set;
   d->uac = uac;
   if (funcs)

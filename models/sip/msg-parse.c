@@ -79,7 +79,14 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
   const char *e = p + len, *s = p, *t;
   memset (v, 0, sizeof *v);
 
-  /* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+  /* sent-protocol = protocol-name SLASH protocol-version SLASH transport.
+   * Nearly every Via writes it "SIP/2.0/" with no LWS around the slashes:
+   * then the token steps below would end where this ends. */
+  if (len >= 8 && sip_caseeq_n (s, "SIP/", 4) && memcmp (s + 4, "2.0/", 4) == 0)
+    {
+      s = sip_skip_lws (s + 8, e);
+      goto transport;
+    }
   t = scan_token (s, e);
   if (t - s != 3 || !sip_caseeq_n (s, "SIP", 3))
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": protocol is not SIP", (int) MIN (len, 80), p);
@@ -92,6 +99,7 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
   s = t;
   if (!expect_slash (&s, e))
     goto bad;
+transport:
   t = scan_token (s, e);
   if (t == s)
     goto bad;
@@ -102,18 +110,19 @@ sip_parse_via (const char *p, gsize len, SipVia *v, GError **error)
     goto bad;
   s = sip_skip_lws (s, e);
   const char *h = s;
+  SipHostType ht;
+  gboolean host_ok;
   if (s < e && *s == '[')
     {
       const char *rb = memchr (s, ']', (gsize) (e - s));
       if (rb == NULL)
         goto bad;
       s = rb + 1;
+      host_ok = sip_parse_host (h, (gsize) (s - h), &ht);
     }
   else
-    while (s < e && SIP_CC (*s, CC_HOST))
-      s++;
-  SipHostType ht;
-  if (!sip_parse_host (h, (gsize) (s - h), &ht))
+    s = sip_scan_host (h, e, &ht, &host_ok);
+  if (!host_ok)
     FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Via \"%.*s\": bad sent-by host", (int) MIN (len, 80), p);
   v->host = sip_str (h, (gsize) (s - h));
   s = sip_skip_lws (s, e);
@@ -508,6 +517,32 @@ deferrable (SipHeaderId id)
     }
 }
 
+/* Whether every byte of [p, p+n) is in 0x21..0x7e (LWS bytes, SP HT CR
+ * LF, are all below it, so this is also "no whitespace").  Eight bytes a
+ * step: byte b is outside iff b - 0x21 borrows (b < 0x21), b + 1 reaches
+ * 0x80 (b == 0x7f) or b has its top bit set; a borrow or carry into the
+ * next byte comes only from a byte that is outside already, so a word is
+ * flagged iff it holds such a byte.  A Call-ID is checked on every
+ * message. */
+static gboolean
+all_visible (const char *p, gsize n)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      guint64 w;
+      memcpy (&w, p + i, 8);
+      if (((w - 0x21 * ones) | (w + ones) | w) & high)
+        return FALSE;
+    }
+  for (; i < n; i++)
+    if ((guint8) ((guint8) p[i] - 0x21) > 0x7e - 0x21)
+      return FALSE;
+  return TRUE;
+}
+
 /* Parses one value of an eager header into its struct. */
 static gboolean
 parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
@@ -529,9 +564,8 @@ parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
       /* callid = word [ "@" word ]: no whitespace inside. */
       if (v.len == 0)
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "empty Call-ID");
-      for (gsize i = 0; i < v.len; i++)
-        if (LWS (v.p[i]) || (guint8) v.p[i] < 0x21 || (guint8) v.p[i] > 0x7e)
-          FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID holds whitespace or a control byte");
+      if (!all_visible (v.p, v.len))
+        FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "Call-ID holds whitespace or a control byte");
       m->call_id = v;
       return TRUE;
     case SIP_HDR_CSEQ:
@@ -574,6 +608,17 @@ parse_eager (SipMsg *m, SipHeaderId id, SipStr v, GError **error)
     }
 }
 
+/* The ids parse_eager() has a case for; a value of any other id is only
+ * stored (no call for each element of an Allow or Supported list). */
+#define HB(id) (1u << (id))
+static const guint32 eager_ids =
+  HB (SIP_HDR_VIA) | HB (SIP_HDR_FROM) | HB (SIP_HDR_TO) | HB (SIP_HDR_CALL_ID)
+  | HB (SIP_HDR_CSEQ) | HB (SIP_HDR_CONTACT) | HB (SIP_HDR_ROUTE) | HB (SIP_HDR_RECORD_ROUTE)
+  | HB (SIP_HDR_PATH) | HB (SIP_HDR_MAX_FORWARDS) | HB (SIP_HDR_EXPIRES)
+  | HB (SIP_HDR_MIN_EXPIRES) | HB (SIP_HDR_FLOW_TIMER) | HB (SIP_HDR_RETRY_AFTER)
+  | HB (SIP_HDR_CONTENT_LENGTH);
+#undef HB
+
 /* Stores one header value and parses it if msg.h says it is eager, or,
  * with @defer, marks it for sip_msg_realize_() (msg-private.h note 3).
  * Duplicates of a single-valued header are refused here, in both cases,
@@ -604,6 +649,8 @@ add_value (SipMsg *m, int def, SipStr name, SipStr v, gboolean defer, GError **e
         FAIL (SIP_PARSE_ERROR_HEADER_VALUE, "%s appears more than once", single);
     }
   m->seen |= bit;
+  if (!(eager_ids & bit))
+    return TRUE;
   if (defer && deferrable (id))
     {
       m->pending |= bit;
@@ -642,6 +689,8 @@ add_list (SipMsg *m, int def, SipStr name, const char *p, const char *e, gboolea
       }
   for (const char *q = p;;)
     {
+      while (q < e && !SIP_CC (*q, CC_LIST))     /* to the next '"', '<' or ',' */
+        q++;
       if (q < e && *q == '"')
         {
           q = sip_skip_quoted (q, e);
@@ -753,17 +802,23 @@ sip_msg_header_line_ (SipMsg *m, const char *ls, const char *colon, const char *
   const char *ne = colon;
   while (ne > ls && SIP_CC (ne[-1], CC_WS))
     ne--;
-  if (ne == ls)
-    FAIL (SIP_PARSE_ERROR_HEADER, "empty header name");
-  for (const char *c = ls; c < ne; c++)
-    if (!SIP_CC (*c, CC_TOKEN))
-      FAIL (SIP_PARSE_ERROR_HEADER, "bad header name \"%.*s\"", (int) MIN (ne - ls, 40), ls);
   SipStr name = sip_str (ls, (gsize) (ne - ls));
+  if (def == SIP_HDR_DEF_UNKNOWN)
+    def = sip_hdr_def_lookup (name.p, name.len);
+  /* A name found in the table equals a table name but for case, so it is
+   * a token already (sip_lower folds only A-Z); only the others are
+   * checked byte by byte, with the same errors. */
+  if (def < 0)
+    {
+      if (ne == ls)
+        FAIL (SIP_PARSE_ERROR_HEADER, "empty header name");
+      for (const char *c = ls; c < ne; c++)
+        if (!SIP_CC (*c, CC_TOKEN))
+          FAIL (SIP_PARSE_ERROR_HEADER, "bad header name \"%.*s\"", (int) MIN (ne - ls, 40), ls);
+    }
   SipStr v = sip_str_trim (colon + 1, le);
   m->folded |= folded;
 
-  if (def == SIP_HDR_DEF_UNKNOWN)
-    def = sip_hdr_def_lookup (name.p, name.len);
   if (def > 0 && (sip_hdr_defs[def].flags & SIP_HDEF_LIST))
     return add_list (m, def, name, v.p, v.p + v.len, defer, error);
   return add_value (m, def, name, v, defer, error);
@@ -901,8 +956,11 @@ sip_msg_alloc_ (gsize len)
 {
   /* One allocation: struct, inline arrays, bytes (msg-private.h note 1).
    * Only the scalar fields are initialised; arrays are filled as used. */
-  SipMsg *m = g_malloc (sizeof (SipMsg) + len + 1);
+  gsize size = sizeof (SipMsg) + len + 1;
+  gboolean block = size <= SIP_MSG_BLOCK;
+  SipMsg *m = block ? sip_msg_block_get_ () : g_malloc (size);
   memset (m, 0, G_STRUCT_OFFSET (SipMsg, hdr_inline));
+  m->block = block;
   m->ref = 1;
   m->max_forwards = m->expires = m->min_expires = m->retry_after = m->flow_timer = -1;
   m->content_length = -1;

@@ -9,7 +9,16 @@
  *    small inline arrays for headers, Vias and Contacts, followed by the
  *    copy of the wire bytes every SipStr points into.  Only a message with
  *    more than SIP_MSG_INLINE_* entries, or with Route/Record-Route/Path,
- *    allocates again (the arrays spill to the heap, doubling).
+ *    allocates again (the arrays spill to the heap, doubling).  The
+ *    block is SIP_MSG_BLOCK bytes whenever the message fits (nearly all
+ *    do: 2.5 KiB of struct, the rest for the bytes), so a freed block
+ *    fits the next message.  A block that size is far above glibc's
+ *    tcache and fast bins: malloc plus free of one cost about 900
+ *    instructions, a tenth of parsing the message.  A list of freed
+ *    blocks kept per thread made that a few (-0.87 M instructions per
+ *    quick-start phone-day, issue 17), but it was a global, which
+ *    DESIGN.md principle 2 rules out for models; a list owned by the
+ *    world would need the world passed to every parse, and was not done.
  *
  * 2. Character classes are one table lookup (sip_cc[]), built from the
  *    RFC 3261 §25.1 ABNF sets; the parser never calls ctype.h (locale) or
@@ -22,11 +31,12 @@
  *    (sip_msg_start_line_(), sip_msg_header_line_(), sip_msg_end_headers_()),
  *    but with @defer set: the eager structs of a header (Via, From, To,
  *    CSeq, Contact, the route lists, the numeric headers) and the
- *    Request-URI are not parsed then.  Bit i of SipMsg.pending says header
- *    id i (bit 0: the Request-URI) still waits; each accessor in msg.c
- *    calls sip_msg_realize_() first, which runs the parser's value parser
- *    on every value of that header, in order, exactly as sip_msg_parse()
- *    would have.  So a reader sees the same fields either way (a test
+ *    Request-URI are not parsed then (but for a Via the builder wrote
+ *    itself, which it fills from the parts it knows: builder.c note 6).
+ *    Bit i of SipMsg.pending says header id i (bit 0: the Request-URI)
+ *    still waits; each accessor in msg.c calls sip_msg_realize_() first,
+ *    which runs the parser's value parser on every value of that header,
+ *    in order, exactly as sip_msg_parse() would have.  So a reader sees the same fields either way (a test
  *    compares them field by field: sip_msg_same_fields_()), and a sender
  *    pays only for the headers it reads.  A received message never has a
  *    pending bit: the receiver must reject malformed input at once.
@@ -54,6 +64,7 @@ enum {
   CC_PARAM = 1 << 9,   /* paramchar plus '=' and ';' (the raw params slice) */
   CC_HDRS  = 1 << 10,  /* hnv-unreserved / unreserved plus '=' and '&' */
   CC_URIC  = 1 << 11,  /* uric = reserved / unreserved, plus '%' (absoluteURI) */
+  CC_LIST  = 1 << 12,  /* '"' '<' ',': where a list value's split may change */
 };
 
 extern const guint16 sip_cc[256];
@@ -90,6 +101,11 @@ sip_skip_lws (const char *p, const char *e)
 static inline const char *
 sip_skip_quoted (const char *p, const char *e)
 {
+  /* Most quoted strings hold no quoted-pair: then the end is the next
+   * '"', which memchr finds (a display name, +sip.instance). */
+  const char *q = memchr (p + 1, '"', (gsize) (e - p - 1));
+  if (q != NULL && memchr (p + 1, '\\', (gsize) (q - p - 1)) == NULL)
+    return q + 1;
   for (p++; p < e; p++)
     {
       if (*p == '"')
@@ -139,8 +155,11 @@ typedef struct {
   guint        n, cap;
 } SipNameAddrList;
 
+#define SIP_MSG_BLOCK 4096        /* note 1 */
+
 struct SipMsg {
   int          ref;            /* one run is one thread: no atomics */
+  gboolean     block;          /* in a SIP_MSG_BLOCK block (note 1) */
   gboolean     is_request;
   gboolean     folded;         /* some header value holds a CRLF fold */
 
@@ -178,6 +197,11 @@ struct SipMsg {
 };
 
 void sip_msg_free_ (SipMsg *msg);
+
+/* Note 1: a SIP_MSG_BLOCK-byte block, from this thread's list if it has
+ * one, and back to the list (or freed if the list is full). */
+gpointer sip_msg_block_get_ (void);
+void     sip_msg_block_put_ (gpointer block);
 
 /* ------------------------------------------------------------- built messages (note 3) */
 
@@ -235,6 +259,11 @@ gboolean sip_params_parse    (SipStr params, const char *const *names, const gsi
                               guint n, SipStr *values, guint32 *found);
 /* Host (reg-name, IPv4 or IPv6 reference) filling exactly [p, p+len). */
 gboolean sip_parse_host      (const char *p, gsize len, SipHostType *type);
+/* The longest run of CC_HOST bytes from @p (before @e): returns its end,
+ * and sets *@ok to what sip_parse_host() says of the run (FALSE for an
+ * empty one) and, if it is a host, *@type.  One pass where "scan, then
+ * parse" would be two. */
+const char *sip_scan_host    (const char *p, const char *e, SipHostType *type, gboolean *ok);
 /* IPv6address without brackets filling exactly [p, p+len) (§25.1). */
 gboolean sip_parse_ipv6      (const char *p, gsize len);
 /* 1*DIGIT filling the slice, value <= @max. */

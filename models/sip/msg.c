@@ -88,24 +88,33 @@ const SipHdrDef sip_hdr_defs[] = {
 
 G_STATIC_ASSERT (SIP_HDR__COUNT == 32);
 
-/* Candidates by first letter (sip_hdr_defs indices, 0-terminated), and
- * compact forms by letter: generated from the table above; the tests look
- * every name and compact form up. */
-static const guint8 hdr_by_letter[26][10] = {
-  ['a' - 'a'] = { 15, 22, 30, 37, 42, 43, 44, 45, 0 },
-  ['c' - 'a'] = { 4, 5, 6, 24, 25, 33, 46, 47, 0 },
-  ['e' - 'a'] = { 8, 28, 48, 0 },
-  ['f' - 'a'] = { 2, 16, 0 },
-  ['i' - 'a'] = { 40, 41, 49, 0 },
-  ['m' - 'a'] = { 7, 9, 0 },
-  ['p' - 'a'] = { 13, 17, 21, 23, 0 },
-  ['r' - 'a'] = { 10, 12, 18, 19, 34, 36, 38, 39, 0 },
-  ['s' - 'a'] = { 11, 27, 29, 32, 35, 0 },
-  ['t' - 'a'] = { 3, 31, 0 },
-  ['u' - 'a'] = { 14, 26, 0 },
-  ['v' - 'a'] = { 1, 0 },
-  ['w' - 'a'] = { 20, 50, 0 },
+/* A name of two or more bytes: its first candidate by first letter and
+ * length (a sip_hdr_defs index, 0: none), then hdr_next[] of that (four
+ * pairs share both: Call-ID/Contact, Retry-After/Referred-By,
+ * Content-Encoding/Content-Language, Accept-Encoding/Accept-Language).
+ * One compare per name instead of a walk over every name with its first
+ * letter.  Generated from the table above; the tests look every name and
+ * compact form up. */
+#define HDR_MAX_NAME 19
+static const guint8 hdr_by_first_len[26][HDR_MAX_NAME + 1] = {
+  ['a' - 'a'] = { [5] = 15, [6] = 42, [10] = 45, [12] = 30, [13] = 22, [14] = 37, [15] = 43 },
+  ['c' - 'a'] = { [4] = 5, [7] = 4, [9] = 46, [12] = 25, [14] = 24, [16] = 33 },
+  ['e' - 'a'] = { [5] = 28, [7] = 8, [10] = 48 },
+  ['f' - 'a'] = { [4] = 2, [10] = 16 },
+  ['i' - 'a'] = { [8] = 40, [11] = 49, [13] = 41 },
+  ['m' - 'a'] = { [11] = 9, [12] = 7 },
+  ['p' - 'a'] = { [4] = 17, [13] = 13, [18] = 21, [19] = 23 },
+  ['r' - 'a'] = { [5] = 19, [7] = 12, [8] = 34, [11] = 10, [12] = 18, [14] = 38, [19] = 39 },
+  ['s' - 'a'] = { [6] = 27, [7] = 32, [9] = 11, [15] = 35, [18] = 29 },
+  ['t' - 'a'] = { [2] = 3, [9] = 31 },
+  ['u' - 'a'] = { [10] = 26, [11] = 14 },
+  ['v' - 'a'] = { [3] = 1 },
+  ['w' - 'a'] = { [7] = 50, [16] = 20 },
 };
+static const guint8 hdr_next[G_N_ELEMENTS (sip_hdr_defs)] = {
+  [4] = 6, [10] = 36, [33] = 47, [43] = 44,
+};
+/* Compact forms by letter. */
 static const guint8 hdr_compact[26] = {
   ['a' - 'a'] = 37, ['b' - 'a'] = 36, ['c' - 'a'] = 25, ['d' - 'a'] = 39, ['e' - 'a'] = 33, ['f' - 'a'] = 2, ['i' - 'a'] = 4, ['j' - 'a'] = 38, ['k' - 'a'] = 11, ['l' - 'a'] = 24, ['m' - 'a'] = 6, ['n' - 'a'] = 41, ['o' - 'a'] = 28, ['r' - 'a'] = 34, ['s' - 'a'] = 32, ['t' - 'a'] = 3, ['u' - 'a'] = 30, ['v' - 'a'] = 1, ['x' - 'a'] = 35, ['y' - 'a'] = 40,
 };
@@ -120,14 +129,11 @@ sip_hdr_def_lookup (const char *p, gsize len)
     return -1;
   if (len == 1)
     return hdr_compact[c0 - 'a'] ? hdr_compact[c0 - 'a'] : -1;
-  /* At most nine candidates share a first letter; length rejects most
-   * before the case-insensitive compare. */
-  for (const guint8 *i = hdr_by_letter[c0 - 'a']; *i; i++)
-    {
-      const SipHdrDef *d = &sip_hdr_defs[*i];
-      if (d->len == len && sip_caseeq_n (p + 1, d->name + 1, len - 1))
-        return (int) *i;
-    }
+  if (len > HDR_MAX_NAME)
+    return -1;
+  for (guint i = hdr_by_first_len[c0 - 'a'][len]; i != 0; i = hdr_next[i])
+    if (sip_caseeq_n (p + 1, sip_hdr_defs[i].name + 1, len - 1))
+      return (int) i;
   return -1;
 }
 
@@ -252,7 +258,23 @@ sip_msg_free_ (SipMsg *m)
   g_free (m->route.v);
   g_free (m->record_route.v);
   g_free (m->path.v);
-  g_free (m);
+  if (m->block)
+    sip_msg_block_put_ (m);
+  else
+    g_free (m);
+}
+
+/* msg-private.h note 1: plain malloc, no list of freed blocks. */
+gpointer
+sip_msg_block_get_ (void)
+{
+  return g_malloc (SIP_MSG_BLOCK);
+}
+
+void
+sip_msg_block_put_ (gpointer block)
+{
+  g_free (block);
 }
 
 SipMsg *

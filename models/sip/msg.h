@@ -62,6 +62,11 @@ gboolean sip_str_caseeq  (SipStr s, const char *cstr);     /* ASCII case-insensi
 gboolean sip_str_to_u32  (SipStr s, guint32 *out);
 /* Newly allocated NUL-terminated copy; g_free() it.  NULL for absent. */
 char    *sip_str_dup     (SipStr s);
+/* A GHashFunc for NUL-terminated strings (transaction keys, AORs): a
+ * word per step where g_str_hash() takes a multiply-add per byte.  Its
+ * order differs from g_str_hash()'s, so only for tables that are never
+ * iterated, or whose order nothing sees. */
+guint    sip_str_hash    (gconstpointer key);
 
 /* ------------------------------------------------------------- errors */
 
@@ -152,6 +157,10 @@ typedef struct {
  * absoluteURI (scheme ":" 1*uric, escapes well-formed) and kept as
  * scheme_name + opaque.  Slices in @out point into @p. */
 gboolean sip_uri_parse       (const char *p, gsize len, SipUri *out, GError **error);
+/* Points every slice of @uri, parsed from the text at @from, at the same
+ * offsets of @to, a copy of that text: what sip_uri_parse() of the copy
+ * would give (a parse depends on the bytes only), without parsing again. */
+void     sip_uri_rebase      (SipUri *uri, const char *from, const char *to);
 /* Looks up a URI parameter by name (case-insensitive).  Returns TRUE if
  * present; *@value is its value, or an empty non-NULL slice for a flag
  * parameter such as "lr".  @value may be NULL. */

@@ -174,7 +174,8 @@ on_udp_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsiz
     }
   SipTxnPeer peer = { .addr = *from, .reliable = FALSE, .flow = NULL };
   tp_enter (tp);
-  switch (sip_classify_datagram (data, len))
+  SipDgramKind kind = sip_classify_datagram (data, len);
+  switch (kind)
     {
     case SIP_DGRAM_SIP:
       tp_deliver_sip (tp, data, len, &peer);
@@ -199,7 +200,7 @@ on_udp_recv (SimHostUdp *sock, const SimSockAddr *from, const guint8 *data, gsiz
       break;
     case SIP_DGRAM_PONG:
     case SIP_DGRAM_KEEPALIVE:
-      tp_keepalive (tp, sip_classify_datagram (data, len), &peer);
+      tp_keepalive (tp, kind, &peer);
       break;
     case SIP_DGRAM_GARBAGE:
       tp->stats.malformed++;

@@ -46,6 +46,7 @@ const guint16 sip_cc[256] = {
   ['\r'] = CC_LWS,
   [' ']  = CC_WS | CC_LWS,
   ['!']  = CC_TOKEN | MARK_CLS,
+  ['"']  = CC_LIST,
   ['$']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS | CC_URIC,
   ['%']  = CC_TOKEN | MARK_CLS,
   ['&']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS | CC_URIC,
@@ -54,13 +55,14 @@ const guint16 sip_cc[256] = {
   [')']  = MARK_CLS,
   ['*']  = CC_TOKEN | MARK_CLS,
   ['+']  = CC_TOKEN | MARK_CLS,
-  [',']  = CC_USER | CC_PASS | CC_URIC,
+  [',']  = CC_USER | CC_PASS | CC_URIC | CC_LIST,
   ['-']  = CC_TOKEN | MARK_CLS | CC_HOST,
   ['.']  = CC_TOKEN | MARK_CLS | CC_HOST,
   ['/']  = CC_USER | CC_PARAM | CC_HDRS | CC_URIC,
   ['0' ... '9'] = ALNUM_CLS | CC_DIGIT | CC_HEX,
   [':']  = CC_PARAM | CC_HDRS | CC_URIC,
   [';']  = CC_USER | CC_PARAM | CC_URIC,
+  ['<']  = CC_LIST,
   ['=']  = CC_USER | CC_PASS | CC_PARAM | CC_HDRS | CC_URIC,
   ['?']  = CC_USER | CC_HDRS | CC_URIC,
   ['@']  = CC_URIC,
@@ -135,6 +137,26 @@ char *
 sip_str_dup (SipStr s)
 {
   return s.p ? g_strndup (s.p, s.len) : NULL;
+}
+
+guint
+sip_str_hash (gconstpointer key)
+{
+  const char *s = key;
+  gsize n = strlen (s);
+  guint64 h = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) ^ n;
+  for (; n >= 8; s += 8, n -= 8)
+    {
+      guint64 w;
+      memcpy (&w, s, 8);
+      h = (h ^ w) * G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+      h ^= h >> 29;
+    }
+  guint64 w = 0;
+  memcpy (&w, s, n);
+  h = (h ^ w) * G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  h ^= h >> 32;
+  return (guint) h;
 }
 
 char *
@@ -256,6 +278,70 @@ sip_parse_ipv6 (const char *p, gsize len)
   return gap ? groups < 8 : groups == 8;
 }
 
+const char *
+sip_scan_host (const char *p, const char *e, SipHostType *type, gboolean *ok)
+{
+  /* One pass finds the run's end and checks its labels.  While every
+   * byte is a digit or '.' it also reads the dotted quad (what
+   * parse_ipv4() says of the same bytes: four parts of 1-3 digits up to
+   * 255); at the first other host byte the name is a domain and the
+   * second loop only follows the labels. */
+  gboolean numeric = TRUE, quad = TRUE, empty_label = FALSE;
+  const char *s = p, *top = p;
+  gsize label = 0;
+  guint parts = 0, v = 0;
+  for (; s < e; s++)
+    {
+      char c = *s;
+      if (c >= '0' && c <= '9')
+        {
+          if (label == 0)
+            top = s;
+          label++;
+          v = v * 10 + (guint) (c - '0');
+          if (label > 3 || v > 255)
+            quad = FALSE;
+        }
+      else if (c == '.')
+        {
+          if (label == 0)
+            empty_label = TRUE;
+          if (++parts > 3)
+            quad = FALSE;
+          label = 0;
+          v = 0;
+        }
+      else
+        break;
+    }
+  if (s < e && SIP_CC (*s, CC_HOST))
+    {
+      numeric = FALSE;
+      for (; s < e; s++)
+        {
+          char c = *s;
+          if (!SIP_CC (c, CC_HOST))
+            break;
+          if (c == '.')
+            {
+              if (label == 0)
+                empty_label = TRUE;
+              label = 0;
+              continue;
+            }
+          if (label == 0)
+            top = s;
+          label++;
+        }
+    }
+  /* toplabel = ALPHA ... (a trailing '.' is allowed). */
+  *ok = s != p && !empty_label
+        && (numeric ? quad && parts == 3 && label > 0 : SIP_CC (*top, CC_ALPHA));
+  if (*ok)
+    *type = numeric ? SIP_HOST_IPV4 : SIP_HOST_DOMAIN;
+  return s;
+}
+
 gboolean
 sip_parse_host (const char *p, gsize len, SipHostType *type)
 {
@@ -268,37 +354,11 @@ sip_parse_host (const char *p, gsize len, SipHostType *type)
       *type = SIP_HOST_IPV6;
       return TRUE;
     }
-  gboolean numeric = TRUE;
-  gsize label = 0, top = 0;
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = p[i];
-      if (c == '.')
-        {
-          if (label == 0)
-            return FALSE;       /* empty label */
-          label = 0;
-          continue;
-        }
-      if (!SIP_CC (c, CC_HOST))
-        return FALSE;
-      if (label == 0)
-        top = i;
-      label++;
-      if (!SIP_CC (c, CC_DIGIT))
-        numeric = FALSE;
-    }
-  if (numeric)
-    {
-      if (!parse_ipv4 (p, len))
-        return FALSE;
-      *type = SIP_HOST_IPV4;
-      return TRUE;
-    }
-  /* toplabel = ALPHA ... (a trailing '.' is allowed). */
-  if (!SIP_CC (p[top], CC_ALPHA))
+  gboolean ok;
+  SipHostType t;
+  if (sip_scan_host (p, p + len, &t, &ok) != p + len || !ok)
     return FALSE;
-  *type = SIP_HOST_DOMAIN;
+  *type = t;
   return TRUE;
 }
 
@@ -433,17 +493,18 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
 
   /* host */
   const char *h = s;
+  gboolean host_ok;
   if (h < e && *h == '[')
     {
       const char *rb = memchr (h, ']', (gsize) (e - h));
       if (rb == NULL)
         return uri_error (error, p, len, "unterminated IPv6 reference");
       s = rb + 1;
+      host_ok = sip_parse_host (h, (gsize) (s - h), &out->host_type);
     }
   else
-    while (s < e && SIP_CC (*s, CC_HOST))
-      s++;
-  if (!sip_parse_host (h, (gsize) (s - h), &out->host_type))
+    s = sip_scan_host (h, e, &out->host_type, &host_ok);
+  if (!host_ok)
     return uri_error (error, p, len, s == h ? "empty host" : "bad host");
   out->host = sip_str (h, (gsize) (s - h));
 
@@ -479,6 +540,17 @@ sip_uri_parse (const char *p, gsize len, SipUri *out, GError **error)
   if (s != e)
     return uri_error (error, p, len, "bad character after host");
   return TRUE;
+}
+
+void
+sip_uri_rebase (SipUri *uri, const char *from, const char *to)
+{
+  g_return_if_fail (uri != NULL && from != NULL && to != NULL);
+  SipStr *slices[] = { &uri->scheme_name, &uri->user, &uri->password, &uri->host,
+                       &uri->params, &uri->headers, &uri->opaque };
+  for (guint i = 0; i < G_N_ELEMENTS (slices); i++)
+    if (slices[i]->p != NULL)
+      slices[i]->p = to + (slices[i]->p - from);
 }
 
 /* ------------------------------------------------------------- parameters */

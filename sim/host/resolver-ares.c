@@ -94,25 +94,25 @@
  *    query sent (after its socket is open), so the same seed gives the
  *    same bytes; c-ares' own ID generator (OS entropy) is never used.
  *
- * 6. Built queries.  A phone asks the same few questions again and again
- *    (its registrar's A and SRV names, the SRV targets), and so do the
- *    other phones of its section, so the resolvers of a world share one
- *    set of the queries c-ares built, keyed by (type, name as given): the
- *    world's shared value QUERY_CACHE_KEY (sim_world_get_shared), freed
- *    with the world.  A lookup copies its query from there instead of
+ * 6. Built queries.  Phones ask the same few questions again and again
+ *    (their registrar's A and SRV names, the SRV targets), so the last
+ *    BUILT_QUERIES = 16 queries c-ares built are kept, keyed by (type,
+ *    name as given), and a lookup copies its query from there instead of
  *    calling ares_create_query again (about 700 instructions of 3,000 to
  *    start a query, issue 17).  The bytes are the same either way:
- *    ares_create_query with ID 0 is a function of the name and type only,
- *    so which resolver built an entry decides nothing.  Kept per resolver
- *    (the last 8 questions), the queries and their answers (note 7) cost
- *    about 1,080 bytes per phone at 10,000 phones; per world they cost
- *    about 40 + 2 x the name's length bytes per distinct question (issue
- *    17 item 2).  Nothing is evicted: the distinct questions of a world
- *    are its configured names and their SRV targets.  A name c-ares
- *    refuses is not kept.
- * 7. Decoded answers.  With each built query the world keeps the last
- *    answer c-ares decoded for it, from any of its resolvers, and what
- *    that came to (status, records,
+ *    ares_create_query with ID 0 is a function of the name and type
+ *    only.  The cache is one per world, shared by every resolver in it
+ *    (sim_world_get_shared, key "host.dns-built-queries"): kept per
+ *    resolver it cost every phone about 1.3 KB (issue 17 item 2: at most
+ *    16 KiB a phone), although the phones of a world mostly ask the same
+ *    names.  Since what is kept is a function of the bytes alone, which
+ *    resolver filled a slot, or whether another one emptied it, cannot
+ *    change a result.  A new question takes the slots in turn; at most
+ *    16 blocks of about 40 + 2 x the name's length bytes (plus note 7's
+ *    answer) per world.  A name c-ares refuses is not kept.
+ *
+ * 7. Decoded answers.  With each built query the resolver keeps the last
+ *    answer c-ares decoded for it and what that came to (status, records,
  *    TTLs: a Memo).  An answer equal to it in every byte but the ID - a
  *    server gives the same answer again and again, with the query's new
  *    ID - takes the kept result instead of ares_parse_*_reply (2,300
@@ -122,9 +122,6 @@
  *    §4.1.4: the bytes 0xc0 then 0x00 or 0x01), so an answer holding that
  *    pair anywhere after the ID is never kept (a byte-level test: an
  *    address 192.0.x.x or 192.1.x.x in an A record is enough to skip it).
- *    Phones whose servers answer a question differently (two DNS
- *    servers, a rotating answer) replace each other's memo and parse
- *    again, as without the memo: slower, never another result.
  *    The result is copied out of the memo before the callback, which may
  *    free the resolver.  Cost: one block per kept question, the answer's
  *    bytes plus its records (about 110 bytes for one A record, 240 for
@@ -156,7 +153,7 @@
 #include <ares.h>
 
 #include "sim/host/resolver.h"
-#include "sim/host/host-private.h"   /* the host's world: note 6's shared cache */
+#include "sim/host/host-private.h"
 #include "sim/net/bytes.h"
 
 #define MAX_RECORDS    64
@@ -208,14 +205,14 @@ typedef struct {
   Memo          *memo;      /* owned (g_free), or NULL */
 } BuiltQuery;               /* one g_malloc block: name and qbuf follow */
 
-/* The built queries of every resolver in a world (note 6): a set of
- * BuiltQuery keyed by (qtype, name), owned; the world's shared value
- * QUERY_CACHE_KEY. */
-#define QUERY_CACHE_KEY "host/resolver/built-queries"
-/* Note 6: a resolver's own short list of the entries it used last, so
- * that a lookup finds its query by comparing a few names instead of
- * hashing one (a phone asks about five questions). */
-#define RECENT_QUERIES  8
+#define BUILT_QUERIES  16   /* note 6 */
+
+/* The world's kept queries (note 6): owned by the world (freed by
+ * built_cache_free from sim_world_free), borrowed by its resolvers. */
+typedef struct {
+  BuiltQuery    *built[BUILT_QUERIES];   /* owned, NULL: free slot */
+  guint          next;                   /* the slot the next new query takes */
+} BuiltCache;
 
 struct HostResolver {
   SimHost       *host;
@@ -227,11 +224,7 @@ struct HostResolver {
   HostDnsLookup *lookups;     /* in progress, newest first (->next) */
   guint          n_lookups;
   guint          dropped;     /* datagrams not taken as an answer (note 3) */
-  GHashTable    *built;       /* the world's built queries (note 6), not owned */
-  BuiltQuery    *recent[RECENT_QUERIES];   /* entries of @built this resolver
-                                            * used last (not owned; NULL:
-                                            * free), asked before @built */
-  guint          recent_next; /* the slot the next one takes */
+  BuiltCache    *cache;       /* the world's (note 6); borrowed */
 };
 
 /* One lookup, one g_malloc block: the struct, then @name and the query's
@@ -246,8 +239,6 @@ struct HostDnsLookup {
   int           build_status; /* ARES_SUCCESS, or why c-ares refused the name */
   guint8       *qbuf;      /* in the block (NULL if refused); its ID is set
                               per attempt */
-  BuiltQuery   *built;     /* the world's entry for the question (note 6;
-                            * never removed before the world), or NULL */
   int           qlen;
   SimHostUdp   *udp;        /* the running attempt's socket (owned), or NULL */
   SimSockAddr   peer;       /* the running attempt's server */
@@ -624,6 +615,7 @@ memo_take (const Memo *m, const guint8 *abuf, gsize alen, Outcome *o)
   return TRUE;
 }
 
+static BuiltQuery *built_find (HostResolver *r, const char *name, guint16 qtype);
 
 static void
 finish_answer (HostDnsLookup *lk)
@@ -640,7 +632,7 @@ finish_answer (HostDnsLookup *lk)
     }
   /* The outcome is copied out of the memo: the callback may free @r. */
   Outcome o;
-  BuiltQuery *b = lk->built;
+  BuiltQuery *b = built_find (lk->r, lk->name, lk->qtype);
   if (!(b && memo_take (b->memo, abuf, (gsize) alen, &o)))
     {
       answer_decode (abuf, alen, lk->qtype, &o);
@@ -742,67 +734,43 @@ on_try_timeout (HostTimer *t, gpointer user_data)
   next_or_finish (lk, HOST_DNS_TIMEOUT);
 }
 
-/* The query for (@qtype, @name): from r->built, or built by c-ares now
- * and kept there (note 6).  NULL with *@status if c-ares refuses the name
- * (ares_query reported that status); nothing is kept then. */
-static void
-recent_put (HostResolver *r, BuiltQuery *b)
-{
-  r->recent[r->recent_next] = b;
-  r->recent_next = (r->recent_next + 1) % RECENT_QUERIES;
-}
-
-/* r->built's entry for (@qtype, @name), or NULL: from r->recent, else
- * from the world's set (and then into r->recent). */
+/* The kept entry for (@qtype, @name) (note 6), or NULL. */
 static BuiltQuery *
 built_find (HostResolver *r, const char *name, guint16 qtype)
 {
-  for (guint i = 0; i < RECENT_QUERIES; i++)
+  for (guint i = 0; i < BUILT_QUERIES; i++)
     {
-      BuiltQuery *b = r->recent[i];
+      BuiltQuery *b = r->cache->built[i];
       if (b && b->qtype == qtype && strcmp (b->name, name) == 0)
         return b;
     }
-  BuiltQuery k = { .qtype = qtype, .name = (char *) name };
-  BuiltQuery *b = g_hash_table_lookup (r->built, &k);
-  if (b)
-    recent_put (r, b);
-  return b;
-}
-
-static guint
-built_hash (gconstpointer p)
-{
-  const BuiltQuery *b = p;
-  return g_str_hash (b->name) * 31u + b->qtype;
-}
-
-static gboolean
-built_equal (gconstpointer a, gconstpointer b)
-{
-  const BuiltQuery *x = a, *y = b;
-  return x->qtype == y->qtype && strcmp (x->name, y->name) == 0;
+  return NULL;
 }
 
 static void
-built_free (gpointer p)
+built_free (BuiltQuery *b)
 {
-  BuiltQuery *b = p;
   if (b)
     g_free (b->memo);
   g_free (b);
 }
 
-static gpointer
-built_cache_new (SimWorld *world)
+static void
+built_cache_free (gpointer p)
 {
-  return g_hash_table_new_full (built_hash, built_equal, built_free, NULL);
+  BuiltCache *c = p;
+  for (guint i = 0; i < BUILT_QUERIES; i++)
+    built_free (c->built[i]);
+  g_free (c);
 }
 
-static BuiltQuery *
+/* The query for (@qtype, @name): kept (note 6), or built by c-ares now
+ * and kept.  NULL with *@status if c-ares refuses the name (ares_query
+ * reported that status); nothing is kept then. */
+static const BuiltQuery *
 query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
 {
-  BuiltQuery *found = built_find (r, name, qtype);
+  const BuiltQuery *found = built_find (r, name, qtype);
   if (found)
     return found;
   /* ID 0 here: each attempt writes its own (note 5).  rd = 1, no EDNS:
@@ -830,8 +798,10 @@ query_get (HostResolver *r, const char *name, guint16 qtype, int *status)
   b->qbuf = (guint8 *) b->name + nl;
   memcpy (b->qbuf, qbuf, (gsize) qlen);
   ares_free_string (qbuf);
-  g_hash_table_add (r->built, b);
-  recent_put (r, b);
+  BuiltCache *c = r->cache;
+  built_free (c->built[c->next]);
+  c->built[c->next] = b;
+  c->next = (c->next + 1) % BUILT_QUERIES;
   return b;
 }
 
@@ -879,17 +849,16 @@ lookup_start (HostResolver *r, const char *name, guint16 qtype, HostDnsFunc func
 {
   g_return_val_if_fail (r != NULL && name != NULL && func != NULL, NULL);
   int st = ARES_SUCCESS;
-  BuiltQuery *b = query_get (r, name, qtype, &st);
+  const BuiltQuery *b = query_get (r, name, qtype, &st);
   gsize nl = strlen (name) + 1, ql = b ? b->qlen : 0;
   /* One block: the lookup, its name, its copy of the query (the ID is
-   * written into it per attempt, and other resolvers of the world may
-   * read the shared entry meanwhile). */
+   * written into it per attempt; the cache may drop its entry meanwhile). */
   HostDnsLookup *lk = g_malloc (sizeof *lk + nl + ql);   /* only the struct needs zeros */
   char *name_copy = (char *) (lk + 1);
   memcpy (name_copy, name, nl);
   *lk = (HostDnsLookup) {
     .r = r, .name = name_copy, .qtype = qtype, .func = func, .user_data = user_data,
-    .build_status = st, .started_at = host_now (r->host), .built = b,
+    .build_status = st, .started_at = host_now (r->host),
   };
   if (b)
     {
@@ -1017,8 +986,13 @@ host_resolver_new (SimHost *host, const SimSockAddr *servers, guint n_servers,
   r->timeout = cfg && cfg->timeout > 0 ? cfg->timeout : SIM_S (5);
   r->tries = cfg && cfg->tries > 0 ? cfg->tries : 4;
   host_rng_init (host, &r->rng, cfg && cfg->rng_stream ? cfg->rng_stream : "dns-resolver");
-  r->built = sim_world_get_shared (host->world, QUERY_CACHE_KEY,
-                                   built_cache_new, (GDestroyNotify) g_hash_table_destroy);
+  static const char cache_key[] = "host.dns-built-queries";
+  r->cache = sim_world_get_shared (host->world, cache_key);
+  if (!r->cache)
+    {
+      r->cache = g_new0 (BuiltCache, 1);
+      sim_world_set_shared (host->world, cache_key, r->cache, built_cache_free);
+    }
   return r;
 }
 

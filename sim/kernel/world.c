@@ -117,13 +117,6 @@ digest_set_put (guint64 *slot, guint bits, guint64 h)
   slot[i] = h;
 }
 
-/* One value of sim_world_get_shared. */
-typedef struct {
-  char           *key;       /* owned */
-  gpointer        value;
-  GDestroyNotify  destroy;
-} WorldShared;
-
 struct SimWorld {
   SimTime       now;
   guint64       seed;
@@ -158,10 +151,10 @@ struct SimWorld {
   GDestroyNotify log_notify;
   SimLogLevel   log_level;
 
-  GArray       *shared;      /* WorldShared, sim_world_get_shared; NULL until asked */
   DigestSet     rng_names;   /* sim_hash64_str of every stream's name, to catch
                               * duplicate streams: a stream is the seed and that
                               * hash, so a repeated hash is a repeated stream */
+  GHashTable   *shared;      /* key (static) -> SharedData, or NULL */
 };
 
 
@@ -430,16 +423,9 @@ sim_world_free (SimWorld *w)
     w->trace_notify (w->trace_data);
   if (w->log_notify)
     w->log_notify (w->log_data);
-  for (guint i = w->shared ? w->shared->len : 0; i-- > 0;)
-    {
-      WorldShared *e = &g_array_index (w->shared, WorldShared, i);
-      if (e->destroy)
-        e->destroy (e->value);
-      g_free (e->key);
-    }
-  if (w->shared)
-    g_array_free (w->shared, TRUE);
   g_free (w->rng_names.slot);
+  if (w->shared)
+    g_hash_table_destroy (w->shared);
   g_free (w);
 }
 
@@ -680,6 +666,46 @@ sim_timer_get_due (const SimTimer *t)
 
 /* -------------------------------------------------------------- rng, trace */
 
+/* One value of sim_world_set_shared(): freed with the world. */
+typedef struct {
+  gpointer       data;
+  GDestroyNotify destroy;
+} SharedData;
+
+static void
+shared_data_free (gpointer p)
+{
+  SharedData *d = p;
+  if (d->destroy)
+    d->destroy (d->data);
+  g_free (d);
+}
+
+void
+sim_world_set_shared (SimWorld *w, const char *key, gpointer data, GDestroyNotify destroy)
+{
+  g_return_if_fail (w != NULL && key != NULL && data != NULL);
+  if (!w->shared)
+    w->shared = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, shared_data_free);
+  if (g_hash_table_contains (w->shared, key))
+    {
+      g_critical ("sim: shared data \"%s\" set twice in one world", key);
+      return;
+    }
+  SharedData *d = g_new (SharedData, 1);
+  d->data = data;
+  d->destroy = destroy;
+  g_hash_table_insert (w->shared, (gpointer) key, d);
+}
+
+gpointer
+sim_world_get_shared (SimWorld *w, const char *key)
+{
+  g_return_val_if_fail (w != NULL && key != NULL, NULL);
+  SharedData *d = w->shared ? g_hash_table_lookup (w->shared, key) : NULL;
+  return d ? d->data : NULL;
+}
+
 void
 sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)
 {
@@ -689,25 +715,6 @@ sim_world_rng_init (SimWorld *w, SimRng *rng, const char *name)
     g_critical ("sim: random stream \"%s\" created twice in one world; "
                 "the two users would draw the same numbers", name);
   sim_rng_init_hashed (rng, w->seed, h);
-}
-
-gpointer
-sim_world_get_shared (SimWorld *w, const char *key, gpointer (*make) (SimWorld *world),
-                      GDestroyNotify destroy)
-{
-  g_return_val_if_fail (w != NULL && key != NULL && make != NULL, NULL);
-  if (w->shared == NULL)
-    w->shared = g_array_new (FALSE, FALSE, sizeof (WorldShared));
-  /* A handful of keys per world, asked for when a model is built: a scan. */
-  for (guint i = 0; i < w->shared->len; i++)
-    {
-      WorldShared *e = &g_array_index (w->shared, WorldShared, i);
-      if (strcmp (e->key, key) == 0)
-        return e->value;
-    }
-  WorldShared e = { g_strdup (key), make (w), destroy };
-  g_array_append_val (w->shared, e);
-  return e.value;
 }
 
 /* The fingerprint, version 3 (SIM_FINGERPRINT_VERSION; doc/results.md).

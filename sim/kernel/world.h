@@ -122,16 +122,19 @@ SimTime       sim_timer_get_due    (const SimTimer *timer);
  * g_critical, since two models sharing draws breaks independence). */
 void          sim_world_rng_init   (SimWorld *world, SimRng *rng, const char *name);
 
-/* The value everything in @world shares under @key (a string compared by
- * content): made by @make (@world) the first time it is asked for, kept
- * by the world and destroyed by @destroy in sim_world_free (newest
- * first).  For caches whose contents never decide a result, so that a
- * cache of what every phone asks alike is kept once per world instead of
- * once per phone (issue 17 item 2; sim/host/resolver-ares.c note 6).
- * Not for simulation state: nothing here may change what a run does. */
-gpointer      sim_world_get_shared (SimWorld *world, const char *key,
-                                    gpointer (*make) (SimWorld *world),
+/* Per-world data shared by many models, found by @key: a cache that
+ * would otherwise be kept once per phone (the DNS resolvers' built
+ * queries, sim/host/resolver-ares.c).  The world owns @data from here on
+ * and frees it with @destroy (if non-NULL) in sim_world_free(), after
+ * every model that borrowed it must be gone.  @key must be a string with
+ * static storage (it is kept, not copied); setting a key twice is a
+ * g_critical and keeps the first.  What is kept here must never change a
+ * result: a model may find it empty, full or shared with any other model
+ * and must behave the same (it is a cache, not state). */
+void          sim_world_set_shared (SimWorld *world, const char *key, gpointer data,
                                     GDestroyNotify destroy);
+/* The data set for @key, or NULL. */
+gpointer      sim_world_get_shared (SimWorld *world, const char *key);
 
 /* The fingerprint's definition; stored with every run (doc/results.md).
  * 1: FNV-1a over the formatted trace text.  2: a hash of each line's
