@@ -120,14 +120,13 @@ struct Nat {
   SimIface    *outside;
   SimWorld    *world;
   NatSettings  s;
-  char        *name;
-  char        *who;           /* "nat:NAME" */
+  char        *name;          /* points into who, after "nat:" */
+  char        *who;           /* owned: "nat:NAME" */
   SimRng       rng;
   SimIntTable *by_key;        /* key_digest -> NatBinding* chain (note 8), not owned */
   SimIntTable *by_ext;        /* (proto << 16 | port) -> NatBinding*, not owned */
   GQueue       bindings;      /* owned, creation order */
   guint64      next_id;
-  guint16      seq_next;
   SimTime      down_until;
   GArray      *reboots;       /* NatReboot, sorted by time; NULL until one is scheduled */
   SimTimer     reboot_timer;
@@ -135,7 +134,8 @@ struct Nat {
   NatRecordFunc rec_func;
   gpointer     rec_data;
   gboolean     keep_records;  /* append to records (default); see nat_set_keep_records */
-  gboolean     one_digest;    /* tests: every key digests to 0 (nat_set_one_digest_) */
+  guint16      one_digest;    /* boolean; tests: every key digests to 0 (nat_set_one_digest_) */
+  guint16      seq_next;      /* here, not after next_id: no padding (issue 17 item 2) */
   NatStats     stats;
 };
 
@@ -844,8 +844,9 @@ nat_new (SimNode *node, SimIface *outside, const NatSettings *settings, const ch
   nat->outside = outside;
   nat->world = sim_node_get_world (node);
   nat->s = *settings;
-  nat->name = g_strdup (name);
-  nat->who = g_strdup_printf ("nat:%s", name);
+  /* One block for both names: "nat:NAME", the name is its tail. */
+  nat->who = g_strconcat ("nat:", name, NULL);
+  nat->name = nat->who + 4;
   g_autofree char *stream = g_strdup_printf ("nat/%s", name);
   sim_world_rng_init (nat->world, &nat->rng, stream);
   nat->by_key = sim_int_table_new ();
@@ -875,8 +876,7 @@ nat_free (Nat *nat)
     g_array_unref (nat->reboots);
   if (nat->records)
     g_array_unref (nat->records);
-  g_free (nat->name);
-  g_free (nat->who);
+  g_free (nat->who);   /* and so nat->name, which points into it */
   g_free (nat);
 }
 
@@ -884,7 +884,7 @@ void
 nat_set_one_digest_ (Nat *nat, gboolean on)
 {
   g_return_if_fail (nat != NULL && nat->bindings.length == 0);
-  nat->one_digest = on;
+  nat->one_digest = on ? 1 : 0;
 }
 
 const NatSettings *
