@@ -59,21 +59,16 @@ typedef struct {
   /* this instant's observations: a list through Item.next */
   guint     head, tail;                  /* G_MAXUINT: none */
   /* the registration that serves it (failover hits) */
-  gboolean  serving;
   gint      serving_proxy;
   SimTime   serving_until;
   /* time_to_first_registration_s, registrations */
-  gboolean  ttfr_set;
   SimTime   ttfr_at;
   guint     regs;
   /* failovers, failover_s, failover_completed, detect_s */
   guint     failovers;
-  gboolean  hit, detected, completed;
   SimTime   first_fault, detect_at, completed_at;
   GArray   *open_periods;                /* SimTime: starts of open failover periods; NULL */
-  gboolean  had_period;                  /* a period overlapping the window */
   /* reregistrations */
-  gboolean  prev_set, prev_expired, mapping_since;
   SimSockAddr prev_server;
   SimTime   prev_end;
   guint     rereg;
@@ -81,12 +76,19 @@ typedef struct {
   guint     ups, later_ups, flow_fails;
   /* pinhole_survival, pinhole_expiries */
   guint     probes, reached, expiries;
-  /* outage_s */
-  MetricsReach reach;
   /* subscription_gap_s */
-  gboolean  sg_started, sg_active, sg_covered;
   gint      sg_server;
   SimTime   sg_from, sg_gap;
+  /* The flags of the groups above, as bytes together (one UnitAcc per
+   * phone: issue 17 item 2). */
+  guint8    serving;                     /* failover hits */
+  guint8    ttfr_set;                    /* time_to_first_registration_s */
+  guint8    hit, detected, completed;    /* failovers ... */
+  guint8    had_period;                  /* a period overlapping the window */
+  guint8    prev_set, prev_expired, mapping_since;   /* reregistrations */
+  guint8    sg_started, sg_active, sg_covered;       /* subscription_gap_s */
+  /* outage_s */
+  MetricsReach reach;
   /* calls: (generator, id) -> CallRec; NULL until the first call */
   GHashTable *calls;
 } UnitAcc;
@@ -103,7 +105,9 @@ struct MetricsAcc {
   SimTime     warmup, end;
   guint       n;
   UnitAcc    *u;
-  SimIntTable *by_local;       /* (ip << 16 | port) -> first unit + 1 */
+  SimIntTable *by_local;       /* (ip << 16 | port) -> first unit + 1; keys
+                                * inline, not a copied guint64 per unit as a
+                                * GHashTable needed (issue 17 item 2) */
   guint      *next_local;      /* the next unit with the same local, G_MAXUINT */
   MetricsFaults fs;
   guint       fault_at;        /* obs->faults consumed */

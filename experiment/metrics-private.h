@@ -103,10 +103,10 @@ typedef struct {
   GArray   *publics;         /* SimIp4 seen as external of its CREATED records; NULL */
   GArray   *pending;         /* Pending; NULL */
   gint      current;         /* index into regs of the latest REGISTERED; -1 */
-  gboolean  behind_nat;
-  guint8    cut;             /* at the last evaluation: 0 clear, 1 cut, 2 pending */
   guint     cut_epoch;       /* MetricsFaults.epoch at the last evaluation */
-  gboolean  up_plain, up_nat;
+  guint8    cut;             /* at the last evaluation: 0 clear, 1 cut, 2 pending */
+  guint8    behind_nat;      /* booleans, as bytes: one per phone (issue 17 item 2) */
+  guint8    up_plain, up_nat;
   SimTime   t;               /* the last evaluation point */
   SimTime   from;            /* counted up to here */
   SimTime   down_plain, down_nat;

@@ -358,9 +358,9 @@ test_a_with_ttl (void)
   dns_clear (&d);
 }
 
-/* The resolver keeps the queries c-ares built for its last 8 questions
- * (resolver-ares.c note 6): asking ten names, then the first ones again
- * (their entries overwritten), the same name as SRV (another entry) and
+/* The resolvers of a world keep the queries c-ares built (resolver-ares.c
+ * note 6): asking ten names, then the first ones again, the same name as
+ * SRV (another entry) and
  * with other letter case (the case travels in the query), every answer is
  * the one of the name asked, and every lookup is one query on the wire. */
 static void
@@ -450,6 +450,76 @@ test_changed_answer_decoded (void)
       g_assert_cmpuint (g.srv[0].ttl_s, ==, 60);
     }
   got_clear (&g);
+  dns_clear (&d);
+}
+
+/* Issue 17 item 2: the resolvers of a world share their built queries
+ * and the last answer to each (resolver-ares.c notes 6 and 7).  Two
+ * resolvers whose servers answer the same question differently, asked in
+ * turn, each get their own server's answer every time (the shared memo
+ * is compared byte for byte, so the other's answer never stands in), one
+ * query on the wire per lookup; a third resolver made later finds the
+ * entries and gets the same answers. */
+static void
+test_shared_between_resolvers (void)
+{
+  Dns d;
+  DnsServerConfig sc = { .order = DNS_ORDER_FIXED };
+  dns_init (&d, &sc, NULL);
+  /* 198.51.100.x: answers holding c0 00 are never kept (note 7). */
+  add_a (&d, "sip.example.test", SIM_IP4 (198, 51, 100, 10), 300);
+  add_srv (&d, "_sip._udp.example.test", 10, 0, 5060, "sip.example.test", 60);
+  /* A second server on the router, with other answers. */
+  SimHost *rhost = sim_host_new (d.f.router, "dns2");
+  g_autoptr (GError) err = NULL;
+  DnsServer *dns2 = dns_server_new (rhost, &sc, &err);
+  g_assert_no_error (err);
+  g_assert_true (dns_server_add_zone (dns2, "example.test.", &err));
+  DnsRecord a2 = { .type = DNS_TYPE_A, .ip = SIM_IP4 (198, 51, 100, 11), .ttl_s = 300 };
+  g_assert_true (dns_server_add (dns2, "sip.example.test", &a2, &err));
+  DnsRecord s2 = { .type = DNS_TYPE_SRV, .priority = 10, .port = 5062,
+                   .target = "sip.example.test", .ttl_s = 60 };
+  g_assert_true (dns_server_add (dns2, "_sip._udp.example.test", &s2, &err));
+  SimSockAddr server2 = { SIM_IP4 (10, 0, 1, 1), 53 };
+  HostResolverConfig rc2 = { .rng_stream = "dns-resolver-2" };
+  HostResolver *res2 = host_resolver_new (d.client, &server2, 1, &rc2, &err);
+  g_assert_no_error (err);
+
+  Got g = { 0 };
+  for (guint k = 0; k < 6; k++)
+    {
+      gboolean second = k % 2 == 1;
+      got_clear (&g);
+      host_resolver_lookup_a (second ? res2 : d.res, "sip.example.test", on_result, &g);
+      sim_world_run_for (d.f.world, SIM_S (60));
+      g_assert_cmpint (g.calls, ==, 1);
+      g_assert_cmpint (g.status, ==, HOST_DNS_OK);
+      g_assert_cmpuint (g.attempts, ==, 1);
+      g_assert_cmpuint (g.n_a, ==, 1);
+      g_assert_cmpuint (g.a[0].ip, ==, SIM_IP4 (198, 51, 100, second ? 11 : 10));
+      got_clear (&g);
+      host_resolver_lookup_srv (second ? res2 : d.res, "_sip._udp.example.test", on_result, &g);
+      sim_world_run_for (d.f.world, SIM_S (60));
+      g_assert_cmpint (g.calls, ==, 1);
+      g_assert_cmpuint (g.n_srv, ==, 1);
+      g_assert_cmpuint (g.srv[0].port, ==, second ? 5062 : 5060);
+    }
+  g_assert_cmpuint (dns_server_get_query_count (d.dns, "sip.example.test", DNS_TYPE_A), ==, 3);
+  g_assert_cmpuint (dns_server_get_query_count (dns2, "sip.example.test", DNS_TYPE_A), ==, 3);
+
+  HostResolverConfig rc3 = { .rng_stream = "dns-resolver-3" };
+  HostResolver *res3 = host_resolver_new (d.client, &d.server, 1, &rc3, &err);
+  g_assert_no_error (err);
+  got_clear (&g);
+  host_resolver_lookup_a (res3, "sip.example.test", on_result, &g);
+  sim_world_run_for (d.f.world, SIM_S (60));
+  g_assert_cmpuint (g.n_a, ==, 1);
+  g_assert_cmpuint (g.a[0].ip, ==, SIM_IP4 (198, 51, 100, 10));
+  got_clear (&g);
+  host_resolver_free (res3);
+  host_resolver_free (res2);
+  dns_server_free (dns2);
+  host_free (rhost);
   dns_clear (&d);
 }
 
@@ -1379,6 +1449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/2-answers/a-with-ttl", test_a_with_ttl);
   g_test_add_func ("/dns/2-answers/srv-sip-udp", test_srv);
   g_test_add_func ("/dns/2-answers/built-queries-reused", test_built_queries_reused);
+  g_test_add_func ("/dns/2-answers/shared-between-resolvers", test_shared_between_resolvers);
   g_test_add_func ("/dns/2-answers/changed-answer-decoded", test_changed_answer_decoded);
   g_test_add_func ("/dns/2-answers/srv-only", test_srv_only);
   g_test_add_func ("/dns/2-answers/nxdomain-refused", test_nxdomain_refused);

@@ -1251,6 +1251,52 @@ test_duplicate_stream_reported (void)
   g_test_trap_assert_stderr ("*stream \"phone1\" created twice*");
 }
 
+/* Issue 17 item 2: the world keeps the streams' name hashes in its own
+ * set (world.c, DigestSet), which grows from 16 slots to 7/8 full at a
+ * time.  Twenty thousand distinct names pass through several growths
+ * without a false "twice" (a critical would abort the test), each one
+ * still draws what sim_rng_init gives it, and a name repeated after the
+ * growths, early or late, is still caught. */
+static void
+test_many_streams_then_duplicate (void)
+{
+  const guint n = 20000;
+  if (g_test_subprocess ())
+    {
+      SimWorld *w = sim_world_new (5);
+      SimRng r;
+      for (guint i = 0; i < n; i++)
+        {
+          char name[32];
+          g_snprintf (name, sizeof name, "net/node/phone%u", i);
+          sim_world_rng_init (w, &r, name);
+        }
+      g_printerr ("all distinct\n");
+      sim_world_rng_init (w, &r, g_strcmp0 (g_getenv ("DUP_LATE"), "1") == 0
+                                 ? "net/node/phone19999" : "net/node/phone0");
+      return;
+    }
+  for (guint i = 0; i < 200; i++)
+    {
+      SimWorld *w = sim_world_new (5);
+      SimRng a, b;
+      char name[32];
+      g_snprintf (name, sizeof name, "net/node/phone%u", i);
+      sim_world_rng_init (w, &a, name);
+      sim_rng_init (&b, 5, name);
+      g_assert_cmphex (sim_rng_u64 (&a), ==, sim_rng_u64 (&b));
+      sim_world_free (w);
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*all distinct*stream \"net/node/phone0\" created twice*");
+  g_setenv ("DUP_LATE", "1", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_unsetenv ("DUP_LATE");
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*all distinct*stream \"net/node/phone19999\" created twice*");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1284,5 +1330,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/5-trace/format-changed", test_trace_format_changed);
   g_test_add_func ("/kernel/5-trace/determinism", test_determinism);
   g_test_add_func ("/kernel/5-trace/duplicate-stream", test_duplicate_stream_reported);
+  g_test_add_func ("/kernel/5-trace/many-streams-then-duplicate", test_many_streams_then_duplicate);
   return g_test_run ();
 }

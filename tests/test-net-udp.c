@@ -741,6 +741,54 @@ random_traffic_fingerprint (guint64 seed)
 }
 
 static void
+collect_line (SimWorld *world, const char *line, gpointer user_data)
+{
+  g_ptr_array_add (user_data, g_strdup (line));
+}
+
+/* Issue 17 item 2: interface and link names are printed when first asked
+ * (a phone's node never asks), and a packet a node sends to its own
+ * address still loops back through the interface that owns it although
+ * the next-hop cache keeps only "it is ours". */
+static void
+test_names_and_loopback (void)
+{
+  NetFixture f;
+  net_fixture_init (&f, 1, SIM_MS (1));
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  sim_world_set_trace_func (f.world, collect_line, lines, NULL);
+
+  /* A trace line about the link is the first to ask its name. */
+  sim_link_set_up (f.link1, FALSE);
+  g_assert_cmpuint (lines->len, ==, 1);
+  g_assert_nonnull (strstr (lines->pdata[0], "link router/eth1-server/eth0 down"));
+  g_assert_cmpstr (sim_link_get_name (f.link1), ==, "router/eth1-server/eth0");
+  g_assert_cmpstr (sim_link_get_name (f.link0), ==, "client/eth0-router/eth0");
+  g_assert_cmpstr (sim_iface_get_name (sim_node_get_iface (f.router, 1)), ==, "router/eth1");
+  g_assert_cmpstr (sim_node_get_name (f.router), ==, "router");
+  sim_link_set_up (f.link1, TRUE);
+
+  /* Loopback: from the client to its own address, answered by itself. */
+  RecPeer a, b;
+  rec_peer_open (&a, f.client, 5060);
+  rec_peer_open (&b, f.client, 7000);
+  b.echo = TRUE;
+  g_assert_true (sim_node_has_addr (f.client, f.client_ip));
+  SimSockAddr to = { f.client_ip, 7000 };
+  g_assert_true (sim_udp_sendto (a.sock, &to, "x", 1, NULL));
+  sim_world_run_until (f.world, SIM_S (1));
+  g_assert_cmpuint (b.rx_times->len, ==, 1);
+  g_assert_cmpuint (a.rx_times->len, ==, 1);
+  g_assert_cmpuint (a.last_from.ip, ==, f.client_ip);   /* source: the address itself */
+  g_assert_cmpint (g_array_index (b.rx_times, SimTime, 0), ==, 0);   /* no link crossed */
+  g_assert_cmpuint (sim_link_get_stats (f.link0)->sent[0], ==, 0);
+  rec_peer_clear (&a);
+  rec_peer_clear (&b);
+  sim_world_set_trace_func (f.world, NULL, NULL, NULL);
+  net_fixture_clear (&f);
+}
+
+static void
 test_determinism (void)
 {
   guint64 a = random_traffic_fingerprint (77);
@@ -768,6 +816,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/udp/4-router/route-cache-follows-changes", test_route_cache_follows_changes);
   g_test_add_func ("/net/udp/4-router/star-5000", test_star_router);
   g_test_add_func ("/net/udp/4-router/renumber", test_renumber);
+  g_test_add_func ("/net/udp/4-router/names-and-loopback", test_names_and_loopback);
   g_test_add_func ("/net/udp/5-hook/rewrite-and-drop", test_hook_rewrite_and_drop);
   g_test_add_func ("/net/udp/6-determinism/fingerprint", test_determinism);
   return g_test_run ();

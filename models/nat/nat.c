@@ -92,17 +92,18 @@ typedef struct NatBinding_ {
   Nat        *nat;
   guint64     id;
   NatKey      key;
-  SimSockAddr internal, external, remote;
+  SimSockAddr internal, external;
   /* The remote endpoints the binding has sent to, in first-sent order:
    * peer0, then more[0..].  Nearly every binding has one (a phone's
    * registrar, a lookup's DNS server), so that one is inline and the
    * array is made at the second (issue 17: the GArray cost about 80
-   * bytes per binding). */
+   * bytes per binding).  peer0 is the remote the binding was made for
+   * (its records' "remote"), so n_peers >= 1. */
   SimSockAddr peer0;
-  guint       n_peers;
+  guint32     n_peers;
+  guint8      replied;        /* boolean */
+  guint8      tcp;            /* TCP_* bits */
   GArray     *more;           /* SimSockAddr, NULL until n_peers > 1 */
-  gboolean    replied;
-  guint       tcp;            /* TCP_* bits */
   SimTime     created;
   SimTimer    timer;
   GList       link;           /* in nat->bindings */
@@ -119,14 +120,13 @@ struct Nat {
   SimIface    *outside;
   SimWorld    *world;
   NatSettings  s;
-  char        *name;
-  char        *who;           /* "nat:NAME" */
+  char        *name;          /* points into who, after "nat:" */
+  char        *who;           /* owned: "nat:NAME" */
   SimRng       rng;
   SimIntTable *by_key;        /* key_digest -> NatBinding* chain (note 8), not owned */
   SimIntTable *by_ext;        /* (proto << 16 | port) -> NatBinding*, not owned */
   GQueue       bindings;      /* owned, creation order */
   guint64      next_id;
-  guint16      seq_next;
   SimTime      down_until;
   GArray      *reboots;       /* NatReboot, sorted by time; NULL until one is scheduled */
   SimTimer     reboot_timer;
@@ -134,7 +134,8 @@ struct Nat {
   NatRecordFunc rec_func;
   gpointer     rec_data;
   gboolean     keep_records;  /* append to records (default); see nat_set_keep_records */
-  gboolean     one_digest;    /* tests: every key digests to 0 (nat_set_one_digest_) */
+  guint16      one_digest;    /* boolean; tests: every key digests to 0 (nat_set_one_digest_) */
+  guint16      seq_next;      /* here, not after next_id: no padding (issue 17 item 2) */
   NatStats     stats;
 };
 
@@ -285,7 +286,7 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
   rec.proto = b->key.proto;
   rec.internal = b->internal;
   rec.external = b->external;
-  rec.remote = b->remote;
+  rec.remote = b->peer0;
   rec.lifetime = kind == NAT_RECORD_EXPIRED ? now - b->created : 0;
   if (nat->keep_records)
     {
@@ -307,7 +308,7 @@ add_record (Nat *nat, const NatBinding *b, NatRecordKind kind, NatExpiryReason r
   if (kind == NAT_RECORD_CREATED)
     {
       sim_trace_lit (w, " (to ");
-      sim_sockaddr_trace (w, &b->remote);
+      sim_sockaddr_trace (w, &b->peer0);
       sim_trace_lit (w, ")");
     }
   else
@@ -434,7 +435,8 @@ binding_create (Nat *nat, guint8 proto, const SimSockAddr *internal, const SimSo
   b->internal = *internal;
   b->external.ip = nat_get_public_addr (nat);
   b->external.port = port;
-  b->remote = *remote;
+  b->peer0 = *remote;
+  b->n_peers = 1;
   b->created = sim_world_now (nat->world);
   b->link.data = b;
   sim_timer_init (&b->timer, nat->world, binding_timeout, b);
@@ -459,14 +461,10 @@ note_peer (NatBinding *b, const SimSockAddr *remote)
   for (guint i = 0; i < b->n_peers; i++)
     if (sim_sockaddr_equal (peer_at (b, i), remote))
       return;
-  if (b->n_peers == 0)
-    b->peer0 = *remote;
-  else
-    {
-      if (b->more == NULL)
-        b->more = g_array_new (FALSE, FALSE, sizeof (SimSockAddr));
-      g_array_append_val (b->more, *remote);
-    }
+  g_assert (b->n_peers >= 1);   /* peer0 is set when the binding is made */
+  if (b->more == NULL)
+    b->more = g_array_new (FALSE, FALSE, sizeof (SimSockAddr));
+  g_array_append_val (b->more, *remote);
   b->n_peers++;
 }
 
@@ -518,7 +516,7 @@ outbound_binding (Nat *nat, const SimPacketInfo *info, const SimSockAddr *remote
     {
       guint8 f = info->tcp_flags;
       if (f & SIM_TCP_RST)
-        b->tcp = (b->tcp | TCP_RST) & ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) ((b->tcp | TCP_RST) & ~(guint) TCP_ESTAB);
       else if (f & SIM_TCP_SYN)
         b->tcp |= TCP_SYN_OUT;
       else if ((b->tcp & TCP_SYNACK_IN) && !(b->tcp & (TCP_RST | TCP_FIN_OUT | TCP_FIN_IN)))
@@ -526,7 +524,7 @@ outbound_binding (Nat *nat, const SimPacketInfo *info, const SimSockAddr *remote
       if (f & SIM_TCP_FIN)
         b->tcp |= TCP_FIN_OUT;
       if ((b->tcp & TCP_FIN_OUT) && (b->tcp & TCP_FIN_IN))
-        b->tcp &= ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) (b->tcp & ~(guint) TCP_ESTAB);
     }
   binding_refresh (nat, b);
   return b;
@@ -540,13 +538,13 @@ inbound_seen (Nat *nat, NatBinding *b, const SimPacketInfo *info)
     {
       guint8 f = info->tcp_flags;
       if (f & SIM_TCP_RST)
-        b->tcp = (b->tcp | TCP_RST) & ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) ((b->tcp | TCP_RST) & ~(guint) TCP_ESTAB);
       else if ((f & (SIM_TCP_SYN | SIM_TCP_ACK)) == (SIM_TCP_SYN | SIM_TCP_ACK))
         b->tcp |= TCP_SYNACK_IN;
       if (f & SIM_TCP_FIN)
         b->tcp |= TCP_FIN_IN;
       if ((b->tcp & TCP_FIN_OUT) && (b->tcp & TCP_FIN_IN))
-        b->tcp &= ~(guint) TCP_ESTAB;
+        b->tcp = (guint8) (b->tcp & ~(guint) TCP_ESTAB);
       binding_refresh (nat, b);
       return;
     }
@@ -846,8 +844,9 @@ nat_new (SimNode *node, SimIface *outside, const NatSettings *settings, const ch
   nat->outside = outside;
   nat->world = sim_node_get_world (node);
   nat->s = *settings;
-  nat->name = g_strdup (name);
-  nat->who = g_strdup_printf ("nat:%s", name);
+  /* One block for both names: "nat:NAME", the name is its tail. */
+  nat->who = g_strconcat ("nat:", name, NULL);
+  nat->name = nat->who + 4;
   g_autofree char *stream = g_strdup_printf ("nat/%s", name);
   sim_world_rng_init (nat->world, &nat->rng, stream);
   nat->by_key = sim_int_table_new ();
@@ -877,8 +876,7 @@ nat_free (Nat *nat)
     g_array_unref (nat->reboots);
   if (nat->records)
     g_array_unref (nat->records);
-  g_free (nat->name);
-  g_free (nat->who);
+  g_free (nat->who);   /* and so nat->name, which points into it */
   g_free (nat);
 }
 
@@ -886,7 +884,7 @@ void
 nat_set_one_digest_ (Nat *nat, gboolean on)
 {
   g_return_if_fail (nat != NULL && nat->bindings.length == 0);
-  nat->one_digest = on;
+  nat->one_digest = on ? 1 : 0;
 }
 
 const NatSettings *

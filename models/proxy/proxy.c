@@ -72,16 +72,18 @@ struct Binding {
   char       *contact;       /* URI text */
   SipUri      uri;           /* parsed from contact (slices into it) */
   char       *instance;      /* +sip.instance of an outbound flow, NULL if none (RFC 5626) */
-  gint32      reg_id;        /* -1 if none */
   char       *match_instance;  /* +sip.instance as registered, NULL if none (match_instance) */
-  gint32      match_reg_id;    /* its reg-id, -1 if none */
   char       *call_id;
+  /* The 4-byte fields together, after the pointers: no padding (a
+   * binding per phone, issue 17 item 2). */
+  gint32      reg_id;        /* -1 if none */
+  gint32      match_reg_id;  /* match_instance's reg-id, -1 if none */
   guint32     cseq;
-  SimTime     expires_at;
   guint       gidx;          /* index in p->bindings (note 5) */
   SimSockAddr source;        /* the flow (note 3 of proxy.h) */
   gboolean    reliable;
   SipFlowId   flow;          /* TCP: the connection; 0 for UDP or once it failed */
+  SimTime     expires_at;
   HostTimer   expiry, probe;
 };
 

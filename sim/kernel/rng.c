@@ -55,10 +55,16 @@ sim_rng_init (SimRng *rng, guint64 seed, const char *name)
 {
   g_return_if_fail (rng != NULL);
   g_return_if_fail (name != NULL);
+  sim_rng_init_hashed (rng, seed, sim_hash64_str (name));
+}
 
+void
+sim_rng_init_hashed (SimRng *rng, guint64 seed, guint64 name_hash)
+{
+  g_return_if_fail (rng != NULL);
   guint64 x = seed;
   guint64 mixed = splitmix64 (&x);
-  x = mixed ^ sim_hash64_str (name);
+  x = mixed ^ name_hash;
   for (int i = 0; i < 4; i++)
     rng->s[i] = splitmix64 (&x);
 }

@@ -31,6 +31,10 @@ typedef struct {
 /* Seeds @rng from @seed and the stream @name (copied into nothing: only its
  * hash is kept).  Different names give independent streams. */
 void     sim_rng_init          (SimRng *rng, guint64 seed, const char *name);
+/* The same, from the name's sim_hash64_str(): a stream is its seed and
+ * that hash, nothing else, so two names with one hash are one stream
+ * (sim_world_rng_init catches that by the hash). */
+void     sim_rng_init_hashed   (SimRng *rng, guint64 seed, guint64 name_hash);
 
 /* Uniform 64-bit word. */
 guint64  sim_rng_u64           (SimRng *rng);

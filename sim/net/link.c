@@ -37,7 +37,7 @@ link_deliver (SimWorld *world, gpointer data)
   if (!link->up || pkt->hop_epoch != link->epoch)
     {
       link->stats.dropped_down[dir]++;
-      sim_trace (world, to->node->trace_who, "drop link-down on %s", link->name);
+      sim_trace (world, to->node->trace_who, "drop link-down on %s", sim_link_get_name (link));
       sim_packet_free (pkt);
       return;
     }
@@ -61,7 +61,7 @@ sim_link_transmit (SimIface *iface, SimPacket *pkt)
   if (!link->up)
     {
       link->stats.dropped_down[dir]++;
-      sim_trace (world, iface->node->trace_who, "drop link-down on %s", link->name);
+      sim_trace (world, iface->node->trace_who, "drop link-down on %s", sim_link_get_name (link));
       sim_packet_free (pkt);
       return;
     }
@@ -73,7 +73,7 @@ sim_link_transmit (SimIface *iface, SimPacket *pkt)
       if (cfg->loss > 0 && sim_rng_double (&link->rng) < cfg->loss)
         {
           link->stats.lost[dir]++;
-          sim_trace (world, iface->node->trace_who, "drop loss on %s", link->name);
+          sim_trace (world, iface->node->trace_who, "drop loss on %s", sim_link_get_name (link));
           sim_packet_free (pkt);
           return;
         }
@@ -118,8 +118,10 @@ sim_link_new (SimNet *net, SimIface *a, SimIface *b, const SimLinkConfig *config
   link->end[0] = a;
   link->end[1] = b;
   link->up = TRUE;
-  link->name = g_strdup_printf ("%s-%s", a->name, b->name);
-  g_autofree char *stream = g_strdup_printf ("net/link/%s", link->name);
+  /* The name ("A-B") is printed when first asked; the stream is named
+   * after it. */
+  g_autofree char *stream = g_strdup_printf ("net/link/" SIM_IFACE_NAME_FMT "-" SIM_IFACE_NAME_FMT,
+                                             SIM_IFACE_NAME_ARGS (a), SIM_IFACE_NAME_ARGS (b));
   sim_world_rng_init (net->world, &link->rng, stream);
   a->link = link;
   a->link_end = 0;
@@ -181,7 +183,7 @@ sim_link_set_up (SimLink *link, gboolean up)
   link->up = up;
   if (!up)
     link->epoch++;
-  sim_trace (link->net->world, "net", "link %s %s", link->name, up ? "up" : "down");
+  sim_trace (link->net->world, "net", "link %s %s", sim_link_get_name (link), up ? "up" : "down");
 }
 
 gboolean
@@ -221,6 +223,12 @@ sim_link_get_stats (const SimLink *link)
 const char *
 sim_link_get_name (const SimLink *link)
 {
+  /* Printed on first use and kept (a const query may fill it: the name
+   * is not part of the link's state). */
+  if (link->name == NULL)
+    ((SimLink *) link)->name = g_strdup_printf (SIM_IFACE_NAME_FMT "-" SIM_IFACE_NAME_FMT,
+                                                SIM_IFACE_NAME_ARGS (link->end[0]),
+                                                SIM_IFACE_NAME_ARGS (link->end[1]));
   return link->name;
 }
 

@@ -28,21 +28,30 @@ struct SimIface {
   SimNode   *node;
   guint      index;
   SimIp4     addr;
-  guint8     prefix_len;
   SimLink   *link;
   guint      link_end;       /* 0 or 1: which end of @link we are */
-  char      *name;           /* "NODE/ethN" */
+  guint8     prefix_len;     /* here, not after addr: no padding (issue 17 item 2) */
+  char      *name;           /* owned "NODE/ethN", NULL until sim_iface_get_name()
+                              * is first asked (nearly never: a phone has an
+                              * interface or two, issue 17 item 2) */
 };
+
+/* An interface's name, "NODE/ethN", and a link's, "A-B" from its ends'
+ * names: printed from these, also before the names are kept. */
+#define SIM_IFACE_NAME_FMT "%s/eth%u"
+#define SIM_IFACE_NAME_ARGS(ifc) (ifc)->node->name, (ifc)->index
 
 typedef struct SimTcpStack SimTcpStack;
 
-/* One entry of a node's next-hop cache (node.c note 3): for @dst, the
- * interface that has it as its address (NULL: not ours) and the
- * interface sim_node_route() picks (NULL: no route). */
+/* One entry of a node's next-hop cache (node.c note 3): for @dst, whether
+ * it is one of the node's addresses and the interface sim_node_route()
+ * picks (NULL: no route).  16 bytes: which interface has @dst as its
+ * address is asked again only when it is the node's own (loopback, rare);
+ * every packet reads @out. */
 typedef struct {
   SimIp4    dst;
-  gboolean  valid;
-  SimIface *local;
+  guint8    valid;
+  guint8    local;           /* @dst is one of the node's addresses */
   SimIface *out;
 } SimNextHop;
 
@@ -50,9 +59,10 @@ typedef struct {
 
 struct SimNode {
   SimNet      *net;
-  char        *name;
-  char        *trace_who;    /* "net:NAME" */
-  gsize        trace_who_len;
+  char        *name;         /* points into trace_who, after "net:" */
+  char        *trace_who;    /* owned: "net:NAME" */
+  guint32      trace_who_len;
+  gboolean     forwarding;   /* beside trace_who_len: no padding (issue 17 item 2) */
   guint64      trace_who_hash;   /* sim_trace_hash_str (trace_who) */
   GPtrArray   *ifaces;       /* owned SimIface* */
   SimIntTable *local_addrs;  /* ip -> first SimIface* with it: every packet asks
@@ -61,10 +71,11 @@ struct SimNode {
   GArray      *routes;       /* SimRoute, longest prefix first */
   SimIntTable *host_routes;  /* /32 routes: ip -> SimIface*; a star router has one
                               * per spoke, so lookups stay O(1) */
-  SimNextHop  *next_hops;    /* owned, 1 << SIM_NEXT_HOP_BITS entries: a cache
-                              * of the two lookups above (node.c note 3); behind
-                              * a pointer so that const queries can fill it */
-  gboolean     forwarding;
+  SimNextHop   next_hops[1u << SIM_NEXT_HOP_BITS];
+                             /* a cache of the two lookups above (node.c note 3),
+                              * inline: a separate block cost a pointer and
+                              * malloc's header per node, two nodes per phone
+                              * (issue 17 item 2) */
   SimNodeHookFunc hook;
   gpointer     hook_data;
   const SimPacketInfo *hook_info;  /* during a hook call: the packet's parse */
@@ -74,7 +85,9 @@ struct SimNode {
   guint16      port_lo, port_hi, port_next;
   SimIntTable *udp_ports;    /* port -> SimUdpSocket*, not owned */
   SimTcpStack *tcp;          /* created on first use by tcp.c */
-  SimTcpConfig tcp_config;
+  SimTcpConfig *tcp_config;  /* owned; NULL: the defaults (sim_tcp_config_init_default),
+                              * which nearly every node keeps (48 bytes a node,
+                              * two nodes a phone: issue 17 item 2) */
   SimNodeStats stats;
 };
 
@@ -91,7 +104,8 @@ struct SimLink {
   SimRng         rng;            /* loss and jitter draws */
   SimPcap       *pcap;
   SimLinkStats   stats;
-  char          *name;
+  char          *name;           /* owned "A-B", NULL until sim_link_get_name()
+                                  * is first asked (a trace about the link) */
 };
 
 /* ---- node.c: the IP layer */

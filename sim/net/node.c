@@ -40,7 +40,10 @@
  *     state is not cached (ip_transmit checks it per packet).  An entry
  *     holds the same answers the lookups give, so a hit and a miss cannot
  *     differ (tests/test-net-udp.c changes routes and addresses between
- *     sends).
+ *     sends).  The entries live inside the node, 16 bytes each (an
+ *     address, two flags, the outgoing interface): a node is per phone,
+ *     and the interface that owns a local address is looked up again
+ *     only for loopback (issue 17 item 2).
  */
 #include "sim/net/net-private.h"
 
@@ -74,7 +77,6 @@ node_free (SimNode *node)
   sim_int_table_free (node->udp_ports);
   sim_int_table_free (node->host_routes);
   sim_int_table_free (node->local_addrs);
-  g_free (node->next_hops);
   for (guint i = 0; i < node->ifaces->len; i++)
     {
       SimIface *ifc = node->ifaces->pdata[i];
@@ -83,8 +85,8 @@ node_free (SimNode *node)
     }
   g_ptr_array_free (node->ifaces, TRUE);
   g_array_free (node->routes, TRUE);
-  g_free (node->trace_who);
-  g_free (node->name);
+  g_free (node->tcp_config);
+  g_free (node->trace_who);   /* and so node->name, which points into it */
   g_free (node);
 }
 
@@ -145,15 +147,15 @@ sim_node_new (SimNet *net, const char *name, GError **error)
     }
   SimNode *node = g_new0 (SimNode, 1);
   node->net = net;
-  node->name = g_strdup (name);
-  node->trace_who = g_strdup_printf ("net:%s", name);
-  node->trace_who_len = strlen (node->trace_who);
+  /* One block for both names: "net:NAME", the name is its tail. */
+  node->trace_who = g_strconcat ("net:", name, NULL);
+  node->trace_who_len = (guint32) strlen (node->trace_who);
+  node->name = node->trace_who + 4;
   node->trace_who_hash = sim_trace_hash_str (node->trace_who, node->trace_who_len);
   node->ifaces = g_ptr_array_new ();
   node->routes = g_array_new (FALSE, FALSE, sizeof (SimRoute));
   node->host_routes = sim_int_table_new ();
   node->local_addrs = sim_int_table_new ();
-  node->next_hops = g_new0 (SimNextHop, 1u << SIM_NEXT_HOP_BITS);
   node->udp_ports = sim_int_table_new ();
   g_autofree char *stream = g_strdup_printf ("net/node/%s", name);
   sim_world_rng_init (net->world, &node->rng, stream);
@@ -163,7 +165,6 @@ sim_node_new (SimNet *net, const char *name, GError **error)
   node->port_lo = 32768;
   node->port_hi = 60999;
   node->port_next = (guint16) (node->port_lo + sim_rng_below (&node->rng, node->port_hi - node->port_lo + 1u));
-  sim_tcp_config_init_default (&node->tcp_config);
   g_ptr_array_add (net->nodes, node);
   g_hash_table_insert (net->node_by_name, node->name, node);
   return node;
@@ -203,7 +204,7 @@ sim_node_get_stats (const SimNode *node)
 static void
 next_hops_forget (SimNode *node)
 {
-  memset (node->next_hops, 0, sizeof (SimNextHop) << SIM_NEXT_HOP_BITS);
+  memset (node->next_hops, 0, sizeof node->next_hops);
 }
 
 static SimIface *
@@ -222,16 +223,19 @@ route_lookup (const SimNode *node, SimIp4 dst)
 }
 
 /* Note 3: the cached answers for @dst.  The entry is the cache's, so copy
- * what you need before the next call. */
+ * what you need before the next call.  The cache is not part of what a
+ * node answers (a hit and a miss give the same answers), so the const
+ * queries fill it too. */
 static inline const SimNextHop *
-next_hop (const SimNode *node, SimIp4 dst)
+next_hop (const SimNode *cnode, SimIp4 dst)
 {
+  SimNode *node = (SimNode *) cnode;
   SimNextHop *h = &node->next_hops[(guint32) (dst * 2654435761u) >> (32 - SIM_NEXT_HOP_BITS)];
   if (G_UNLIKELY (!h->valid || h->dst != dst))
     {
       h->dst = dst;
       h->valid = TRUE;
-      h->local = sim_int_table_lookup (node->local_addrs, dst);
+      h->local = sim_int_table_lookup (node->local_addrs, dst) != NULL;
       h->out = route_lookup (node, dst);
     }
   return h;
@@ -246,7 +250,6 @@ sim_node_add_iface (SimNode *node, SimIp4 addr, guint prefix_len)
   ifc->index = node->ifaces->len;
   ifc->addr = addr;
   ifc->prefix_len = (guint8) prefix_len;
-  ifc->name = g_strdup_printf ("%s/eth%u", node->name, ifc->index);
   g_ptr_array_add (node->ifaces, ifc);
   if (!sim_int_table_lookup (node->local_addrs, addr))
     sim_int_table_insert (node->local_addrs, addr, ifc);
@@ -321,7 +324,7 @@ sim_node_get_n_ifaces (const SimNode *node)
 gboolean
 sim_node_has_addr (const SimNode *node, SimIp4 ip)
 {
-  return next_hop (node, ip)->local != NULL;
+  return next_hop (node, ip)->local;
 }
 
 void
@@ -415,6 +418,10 @@ sim_iface_get_link (const SimIface *iface)
 const char *
 sim_iface_get_name (const SimIface *iface)
 {
+  /* Printed on first use and kept; the name is not part of the
+   * interface's state, so a const query may fill it. */
+  if (iface->name == NULL)
+    ((SimIface *) iface)->name = g_strdup_printf (SIM_IFACE_NAME_FMT, SIM_IFACE_NAME_ARGS (iface));
   return iface->name;
 }
 
@@ -565,7 +572,8 @@ SimIface *
 sim_node_next_hop (SimNode *node, SimIp4 dst, SimIface **local)
 {
   const SimNextHop *h = next_hop (node, dst);
-  *local = h->local;
+  /* Loopback only: the interface that owns @dst is asked again. */
+  *local = G_UNLIKELY (h->local) ? sim_int_table_lookup (node->local_addrs, dst) : NULL;
   return h->out;
 }
 
@@ -722,7 +730,7 @@ sim_node_receive (SimIface *iface, SimPacket *pkt)
     {
       node->stats.malformed++;
       sim_trace (world, node->trace_who, "drop malformed on %s: %s (%u bytes)",
-                 iface->name, sim_packet_error_to_string (perr), pkt->len);
+                 sim_iface_get_name (iface), sim_packet_error_to_string (perr), pkt->len);
       sim_packet_free (pkt);
       return;
     }

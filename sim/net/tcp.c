@@ -945,7 +945,10 @@ conn_new (SimTcpStack *st, const SimSockAddr *local, const SimSockAddr *remote, 
   SimTcpSocket *s = g_new0 (SimTcpSocket, 1);
   s->stack = st;
   s->key = (TcpKey) { local->ip, remote->ip, local->port, remote->port };
-  s->cfg = node->tcp_config;
+  if (node->tcp_config)
+    s->cfg = *node->tcp_config;
+  else
+    sim_tcp_config_init_default (&s->cfg);
   s->passive = passive;
   s->state = passive ? TCPS_LISTEN : TCPS_CLOSED;
   char a[SIM_SOCKADDR_STRLEN], b[SIM_SOCKADDR_STRLEN];
@@ -1398,7 +1401,10 @@ sim_tcp_config_init_default (SimTcpConfig *c)
 void
 sim_node_set_tcp_config (SimNode *node, const SimTcpConfig *config)
 {
-  node->tcp_config = *config;
+  g_return_if_fail (node != NULL && config != NULL);
+  if (node->tcp_config == NULL)
+    node->tcp_config = g_new (SimTcpConfig, 1);
+  *node->tcp_config = *config;
 }
 
 gboolean
