@@ -642,8 +642,9 @@ finish_answer (HostDnsLookup *lk)
           b->memo = memo_new (abuf, (gsize) alen, &o);
         }
     }
-  g_autofree char *heap = o.heap;
+  /* o's records may live in o.heap; the callback only borrows them. */
   finish (lk, o.status, o.n_a ? o.a : NULL, o.n_a, o.n_srv ? o.srv : NULL, o.n_srv);
+  g_free (o.heap);
 }
 
 /* The stored outcome of the current attempt (from step_timer). */
