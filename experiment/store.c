@@ -36,11 +36,29 @@
  *
  * 5. Wall clock.  This file reads the UTC wall clock for three timestamps
  *    shown to the user (meta 'created', experiment.created, run.finished)
- *    and nothing else; none reaches a run or a fingerprint.
+ *    and the monotonic clock to bound the retries of note 7, nothing
+ *    else; none reaches a run or a fingerprint.
  *
  * 6. Write errors, claims and the file at rest: store.h notes 6 to 8.
  *    The journal mode goes back to DELETE in store_close(); readers
  *    connect as connect_reader() says.
+ *
+ * 7. Opening next to another writer.  A journal mode change (WAL at
+ *    open, DELETE at close) reads the file header in a read transaction
+ *    and then upgrades it to a write transaction to set the header's
+ *    version bytes.  SQLite never calls the busy handler for such an
+ *    upgrade (sqlite3_busy_handler(): waiting could deadlock with a
+ *    writer that waits for our read lock to go), it returns SQLITE_BUSY
+ *    at once, whatever the busy timeout.  So "PRAGMA journal_mode = WAL"
+ *    fails at once when another connection holds the write lock of a
+ *    file in rollback mode at that moment: a second writer creating the
+ *    same new file, or the last writer switching it back to DELETE in
+ *    store_close().  exec_retry_busy() runs it again, with the busy
+ *    timeout as the bound of the whole wait, so two `sipsim run` on one
+ *    file open it in any order (tests/test-store.c, /store/1-open/race-*).
+ *    The other statements of an open wait in the busy handler as they
+ *    should: BEGIN IMMEDIATE takes its write lock from no lock, and
+ *    reads (a read-only open included) never upgrade.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,6 +73,9 @@
 #include "experiment/trace-blob.h"
 
 G_DEFINE_QUARK (store-error-quark, store_error)
+
+/* How long a statement waits for another connection's lock (note 1). */
+#define STORE_BUSY_TIMEOUT_MS 10000
 
 enum { ST_RUN, ST_PARAM, ST_METRIC, ST_TRACE, ST_PROBE, ST_UNCLAIM, ST_N };
 G_STATIC_ASSERT (ST_N == STORE_N_STMTS);   /* struct Store's array (store-private.h) */
@@ -102,6 +123,38 @@ store_exec (Store *s, const char *sql, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* Note 7: store_exec() of @sql, run again while it fails with
+ * SQLITE_BUSY (any extended code) that the busy handler was not asked
+ * about, for STORE_BUSY_TIMEOUT_MS in all: each attempt's busy timeout
+ * is what is left of it, so a lock held for good fails after the same
+ * 10 s as any other statement, with SQLite's message and the file's
+ * name. */
+static gboolean
+exec_retry_busy (Store *s, const char *sql, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + STORE_BUSY_TIMEOUT_MS * G_GINT64_CONSTANT (1000);
+  gulong pause_us = 500;
+  gboolean ok;
+  GError *e = NULL;
+  while (!(ok = store_exec (s, sql, &e)) && s->last_rc == SQLITE_BUSY)
+    {
+      gint64 left_us = deadline - g_get_monotonic_time ();
+      if (left_us <= 0)
+        break;
+      g_clear_error (&e);
+      /* A short pause lets the other connection finish its header write
+       * or commit; doubling up to 50 ms keeps a long wait cheap. */
+      g_usleep (MIN ((gint64) pause_us, left_us));
+      pause_us = MIN (pause_us * 2, 50000);
+      left_us = deadline - g_get_monotonic_time ();
+      sqlite3_busy_timeout (s->db, (int) MAX (1, left_us / 1000));
+    }
+  sqlite3_busy_timeout (s->db, STORE_BUSY_TIMEOUT_MS);
+  if (!ok)
+    g_propagate_error (error, e);
+  return ok;
 }
 
 /* UTC now as "YYYY-MM-DDTHH:MM:SS.mmmZ", which SQLite's date functions
@@ -284,7 +337,7 @@ connect (Store *s, const char *name, int flags, GError **error)
       return FALSE;
     }
   sqlite3_extended_result_codes (s->db, 1);
-  sqlite3_busy_timeout (s->db, 10000);
+  sqlite3_busy_timeout (s->db, STORE_BUSY_TIMEOUT_MS);
   /* The `event` view (open_common) reads the trace blobs through
    * trace_lines(), which lives in this connection only. */
   if (trace_blob_sql_register (s->db) != SQLITE_OK)
@@ -374,7 +427,7 @@ open_common (const char *path, gboolean readonly, GError **error)
 
   GError *e = NULL;
   if (!readonly
-      && !(store_exec (s, "PRAGMA journal_mode = WAL", &e)
+      && !(exec_retry_busy (s, "PRAGMA journal_mode = WAL", &e)
            && store_exec (s, "PRAGMA synchronous = NORMAL", &e)))
     {
       /* The first read of a file that is not SQLite fails here. */
@@ -440,7 +493,8 @@ store_close (Store *store)
     {
       /* Note 8: at rest the file is one file.  Only the last connection
        * can leave WAL mode; any other fails at once (no busy wait) and
-       * leaves it to the last. */
+       * leaves it to the last.  A writer opening meanwhile waits for
+       * this switch (note 7). */
       sqlite3_busy_timeout (store->db, 0);
       sqlite3_exec (store->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
     }

@@ -384,6 +384,200 @@ test_open_readonly (void)
   tmp_clear (&t);
 }
 
+/* ---------------------------------------------- 1: opens that race */
+
+/* Two `sipsim run` on one file (doc/results.md, "Two writers, one
+ * file") open and close it at the same moment.  Each open changes the
+ * journal mode to WAL, each close back to DELETE (store.c note 7); both
+ * changes read the file header and then upgrade to a write lock, and
+ * SQLite answers a busy upgrade at once with SQLITE_BUSY instead of
+ * calling the busy handler (a reader waiting for a writer that waits for
+ * the reader would deadlock).  Every open here must succeed.  Threads,
+ * not processes: SQLite's unix VFS shares one lock state per file among
+ * the connections of a process, so two connections contend exactly as
+ * two processes do. */
+enum { RACE_ROUNDS = 50, RACE_CHURN_OPENS = 300 };
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  guint waiting, generation, n_threads;
+  const char *path;
+  gboolean fresh;          /* each round starts from no file */
+  gboolean readonly;       /* this thread opens with store_open_readonly */
+  guint failures;          /* under lock */
+  char *first_error;       /* under lock */
+} Race;
+
+static void
+race_barrier (Race *r)
+{
+  g_mutex_lock (&r->lock);
+  guint gen = r->generation;
+  if (++r->waiting == r->n_threads)
+    {
+      r->waiting = 0;
+      r->generation++;
+      g_cond_broadcast (&r->cond);
+    }
+  else
+    while (gen == r->generation)
+      g_cond_wait (&r->cond, &r->lock);
+  g_mutex_unlock (&r->lock);
+}
+
+static void
+race_remove_files (const char *path)
+{
+  static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+  for (guint i = 0; i < G_N_ELEMENTS (sfx); i++)
+    {
+      char *f = g_strconcat (path, sfx[i], NULL);
+      g_unlink (f);
+      g_free (f);
+    }
+}
+
+typedef struct {
+  Race *race;
+  guint index;
+  gboolean readonly;
+} RaceThread;
+
+static gpointer
+race_thread (gpointer data)
+{
+  RaceThread *rt = data;
+  Race *r = rt->race;
+  guint rounds = r->fresh ? RACE_ROUNDS : RACE_CHURN_OPENS;
+  for (guint i = 0; i < rounds; i++)
+    {
+      if (r->fresh)
+        {
+          if (rt->index == 0)
+            race_remove_files (r->path);
+          race_barrier (r);
+        }
+      GError *e = NULL;
+      Store *s = rt->readonly ? store_open_readonly (r->path, &e) : store_open (r->path, &e);
+      if (s == NULL)
+        {
+          g_mutex_lock (&r->lock);
+          r->failures++;
+          if (r->first_error == NULL)
+            r->first_error = g_strdup (e->message);
+          g_mutex_unlock (&r->lock);
+          g_clear_error (&e);
+        }
+      store_close (s);
+      if (r->fresh)
+        race_barrier (r);
+    }
+  return NULL;
+}
+
+static void
+race_run (gboolean fresh, guint n_writers, guint n_readers)
+{
+  Tmp t;
+  tmp_init (&t);
+  Store *s = open_new (&t);    /* makes the directories; a churn starts from a database */
+  store_close (s);
+  Race r = { .path = t.path, .fresh = fresh, .n_threads = n_writers + n_readers };
+  g_mutex_init (&r.lock);
+  g_cond_init (&r.cond);
+  RaceThread rt[8];
+  GThread *th[8];
+  g_assert_cmpuint (r.n_threads, <=, G_N_ELEMENTS (th));
+  for (guint i = 0; i < r.n_threads; i++)
+    {
+      rt[i] = (RaceThread) { &r, i, i >= n_writers };
+      th[i] = g_thread_new ("race", race_thread, &rt[i]);
+    }
+  for (guint i = 0; i < r.n_threads; i++)
+    g_thread_join (th[i]);
+  if (r.failures > 0)
+    g_test_message ("%u of %u opens failed, the first with: %s", r.failures,
+                    r.n_threads * (fresh ? RACE_ROUNDS : RACE_CHURN_OPENS), r.first_error);
+  g_assert_cmpstr (r.first_error, ==, NULL);
+  /* At rest: the last close left WAL mode (store.h note 8). */
+  s = open_new (&t);
+  store_close (s);
+  char *wal = g_strconcat (t.path, "-wal", NULL);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_free (wal);
+  g_mutex_clear (&r.lock);
+  g_cond_clear (&r.cond);
+  tmp_clear (&t);
+}
+
+/* The race made certain (store.c note 7): a file at rest (rollback
+ * mode) whose write lock another connection holds, as a second writer
+ * does while it creates the file or the last one while it leaves WAL
+ * mode.  Opening reads the header, then needs the write lock to set WAL
+ * mode, and SQLite answers that at once with SQLITE_BUSY.  The lock goes
+ * after HOLD_MS: the open must wait for it, not fail. */
+enum { HOLD_MS = 300 };
+
+static gpointer
+release_after_hold (gpointer db)
+{
+  g_usleep (HOLD_MS * 1000);
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  return NULL;
+}
+
+static void
+test_open_while_write_locked (void)
+{
+  Tmp t;
+  tmp_init (&t);
+  store_close (open_new (&t));
+  sqlite3 *other = NULL;
+  g_assert_cmpint (sqlite3_open (t.path, &other), ==, SQLITE_OK);
+  char *mode = NULL;
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint (sqlite3_prepare_v2 (other, "PRAGMA journal_mode", -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
+  mode = g_strdup ((const char *) sqlite3_column_text (st, 0));
+  sqlite3_finalize (st);
+  g_assert_cmpstr (mode, ==, "delete");   /* at rest (store.h note 8) */
+  g_free (mode);
+  g_assert_cmpint (sqlite3_exec (other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  GThread *th = g_thread_new ("holder", release_after_hold, other);
+  gint64 t0 = g_get_monotonic_time ();
+  GError *e = NULL;
+  Store *s = store_open (t.path, &e);
+  gint64 waited_ms = (g_get_monotonic_time () - t0) / 1000;
+  g_assert_no_error (e);
+  g_assert_nonnull (s);
+  g_thread_join (th);
+  /* It waited for the lock (less a scheduler's slack), in WAL mode now. */
+  g_assert_cmpint (waited_ms, >=, HOLD_MS - 50);
+  char *now = q_text (s, "PRAGMA journal_mode");
+  g_assert_cmpstr (now, ==, "wal");
+  g_free (now);
+  store_close (s);
+  sqlite3_close (other);
+  tmp_clear (&t);
+}
+
+/* Both create the file: one writes the schema, the other finds it. */
+static void
+test_open_race_new_file (void)
+{
+  race_run (TRUE, 3, 0);
+}
+
+/* One opens while the other closes (and leaves WAL mode), a reader in
+ * between. */
+static void
+test_open_race_churn (void)
+{
+  race_run (FALSE, 3, 1);
+}
+
 /* ------------------------------------------------------- 2: experiments */
 
 static void
@@ -1205,6 +1399,9 @@ main (int argc, char **argv)
   g_test_add_func ("/store/1-open/not-sipsim", test_open_not_sipsim);
   g_test_add_func ("/store/1-open/readonly", test_open_readonly);
   g_test_add_func ("/store/1-open/bad-parent", test_open_bad_parent);
+  g_test_add_func ("/store/1-open/race-write-locked", test_open_while_write_locked);
+  g_test_add_func ("/store/1-open/race-new-file", test_open_race_new_file);
+  g_test_add_func ("/store/1-open/race-churn", test_open_race_churn);
   g_test_add_func ("/store/2-experiment/find-or-create", test_experiment_find_or_create);
   g_test_add_func ("/store/2-experiment/hex64", test_hex64);
   g_test_add_func ("/store/3-run/metrics-and-null", test_run_metrics);
