@@ -585,6 +585,13 @@ static void
 srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
 {
   DeviceLocator *loc = req->loc;
+  /* Nothing to order or ask: this step resolved nothing.  Checked before
+   * the ordering, which draws nothing for no records (srv.c), so the
+   * stream is the same either way. */
+  if (n == 0) {
+    request_next_step (req);
+    return;
+  }
   DeviceSrvKey keys_buf[SCRATCH_N];
   guint order_buf[SCRATCH_N];
   g_autofree DeviceSrvKey *keys_heap = NULL;
@@ -604,10 +611,6 @@ srv_step (DeviceLocateRequest *req, const HostDnsSrv *recs, guint n)
     device_srv_order (keys, n, loc->rng, order);
   }
 
-  if (n == 0) {
-    request_next_step (req);   /* nothing to ask: this step resolved nothing */
-    return;
-  }
   /* One block: n records, n targets, n indices, the targets' text. */
   G_STATIC_ASSERT (sizeof (HostDnsSrv) % G_ALIGNOF (Target) == 0);
   G_STATIC_ASSERT (sizeof (Target) % G_ALIGNOF (guint) == 0);
