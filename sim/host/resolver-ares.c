@@ -555,6 +555,22 @@ memo_allowed (const guint8 *abuf, gsize alen)
   return TRUE;
 }
 
+/* Copies @n records from @src to @dst with their targets' text written
+ * at @t (room for every target and its NUL); returns the end of it. */
+static char *
+srv_copy (HostDnsSrv *dst, const HostDnsSrv *src, guint n, char *t)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      gsize len = strlen (src[i].target) + 1;
+      dst[i] = src[i];
+      memcpy (t, src[i].target, len);
+      dst[i].target = t;
+      t += len;
+    }
+  return t;
+}
+
 static Memo *
 memo_new (const guint8 *abuf, gsize alen, const Outcome *o)
 {
@@ -573,14 +589,7 @@ memo_new (const guint8 *abuf, gsize alen, const Outcome *o)
   m->n_srv = o->n_srv;
   if (o->n_a)
     memcpy (m->a, o->a, o->n_a * sizeof (HostDnsA));
-  for (guint i = 0; i < o->n_srv; i++)
-    {
-      gsize len = strlen (o->srv[i].target) + 1;
-      m->srv[i] = o->srv[i];
-      memcpy (t, o->srv[i].target, len);
-      m->srv[i].target = t;
-      t += len;
-    }
+  t = srv_copy (m->srv, o->srv, o->n_srv, t);
   memcpy (t, abuf, alen);
   m->ans = (const guint8 *) t;
   m->alen = alen;
@@ -603,15 +612,7 @@ memo_take (const Memo *m, const guint8 *abuf, gsize alen, Outcome *o)
   gsize text = 0;
   for (guint i = 0; i < m->n_srv; i++)
     text += strlen (m->srv[i].target) + 1;
-  char *t = outcome_text (o, text);
-  for (guint i = 0; i < m->n_srv; i++)
-    {
-      gsize len = strlen (m->srv[i].target) + 1;
-      o->srv[i] = m->srv[i];
-      memcpy (t, m->srv[i].target, len);
-      o->srv[i].target = t;
-      t += len;
-    }
+  srv_copy (o->srv, m->srv, m->n_srv, outcome_text (o, text));
   return TRUE;
 }
 
