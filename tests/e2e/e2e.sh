@@ -100,10 +100,13 @@ step "--trace stores events and probes; --pcap writes one file per run"
 [ "$(ls "$T/pcaps"/*.pcap | wc -l)" -eq 3 ] || fail "expected 3 pcaps (1 point x 3 replications)"
 
 step "interrupt: SIGINT stops after the runs in progress; the rerun completes the sweep"
+# The sweep must outlast the 1 s before the SIGINT on any machine: 80
+# one-day runs took 1.2 s of a debug build's CPU after issue 17 made runs
+# faster (several seconds before), so a quick machine could finish first.
 cat >"$T/long.ini" <<EOF
 [scenario]
 extends = $SC
-duration = 1d
+duration = 3d
 replications = 20
 EOF
 "$SIPSIM" run "$T/long.ini" -o "$T/long.db" -j 1 --progress none >/dev/null 2>"$T/long1.err" &
