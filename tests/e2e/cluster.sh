@@ -210,10 +210,13 @@ grep -q "10 ok, 0 failed, 0 skipped (already stored), 20 reused" "$T/wider.err" 
 [ "$(dump "$T/grow.db" 3)" = "$(dump "$T/wider-fresh.db")" ] || fail "reused + new runs differ from a fresh run"
 
 step "4. two writers on one database share the runs (none computed twice)"
+# Runs long enough (two simulated days, about 30 ms each in a debug build
+# since issue 17) that the second writer, started a few ms later, still
+# finds runs to take.
 cat >"$T/two.ini" <<EOF2
 [scenario]
 extends = $SC
-duration = 6h
+duration = 2d
 replications = 10
 EOF2
 "$SIPSIM" run "$T/two.ini" -o "$T/two.db" -j 1 --progress none 2>"$T/w1.err" >/dev/null &
@@ -231,10 +234,13 @@ ok2=$(sed -n 's/^experiment [0-9]*: \([0-9]*\) ok.*/\1/p' "$T/w2.err")
 echo "    writer 1: $ok1 runs, writer 2: $ok2 runs"
 
 step "4. a killed writer's claims are taken over by the next run"
+# Runs long enough (three simulated days) that runs are still in progress
+# when the 0.1 s poll below first sees a stored one: with 8 h runs a debug
+# build did all 80 in about 0.2 s after issue 17's speed-up.
 cat >"$T/kill.ini" <<EOF2
 [scenario]
 extends = $SC
-duration = 8h
+duration = 3d
 replications = 20
 EOF2
 "$SIPSIM" run "$T/kill.ini" -o "$T/kill.db" -j 2 --progress none >/dev/null 2>&1 &
@@ -259,7 +265,8 @@ extends = $SC
 duration = 24h
 replications = 10
 EOF2
-# Runs of a simulated day (about 50 ms each, far more under ASan), so the
+# Runs of a simulated day (about 15 ms each in a debug build since issue
+# 17, far more under ASan; the poll below checks every 10 ms), so the
 # first writer is still busy when it is stopped: with 2 h runs it finished
 # all 40 before the poll below saw its claims, and there was nothing to stop.
 "$SIPSIM" run "$T/live.ini" -o "$T/live.db" -j 1 --progress none >/dev/null 2>"$T/l1.err" &
