@@ -102,12 +102,6 @@ host_trace_str (SimHost *host, const char *s)
 }
 
 void
-host_trace_str_len (SimHost *host, const char *s, gsize len)
-{
-  sim_trace_str_len (host->world, s, len);
-}
-
-void
 host_trace_static (SimHost *host, const char *s)
 {
   sim_trace_static (host->world, s);
@@ -126,24 +120,9 @@ host_trace_str_hashed (SimHost *host, const char *s, gsize len, guint64 hash)
 }
 
 void
-host_trace_uint (SimHost *host, guint64 v)
-{
-  sim_trace_uint (host->world, v);
-}
-
-void
 host_trace_sockaddr (SimHost *host, const SimSockAddr *addr)
 {
   sim_sockaddr_trace (host->world, addr);
-}
-
-void
-host_trace_printf (SimHost *host, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  sim_trace_printfv (host->world, fmt, ap);
-  va_end (ap);
 }
 
 void

@@ -115,8 +115,6 @@ void        host_trace        (SimHost *host, const char *fmt, ...) G_GNUC_PRINT
  * and formatted only when the trace is read, end closes the line. */
 void        host_trace_begin  (SimHost *host);
 void        host_trace_str    (SimHost *host, const char *s);
-/* @s of @len bytes (no strlen). */
-void        host_trace_str_len (SimHost *host, const char *s, gsize len);
 /* A string in static storage that never changes, e.g. from a
  * *_to_string table (sim_trace_static); host_trace_lit for a literal. */
 void        host_trace_static (SimHost *host, const char *s);
@@ -124,16 +122,13 @@ void        host_trace_static (SimHost *host, const char *s);
 /* For a piece the caller traces often and never changes: its hash,
  * computed once with host_trace_hash (@s, @len) and kept with @s, saves
  * hashing its bytes on every line; the same line and fingerprint as
- * host_trace_str_len (sim_trace_str_hashed). */
+ * sim_trace_str_len (@s, @len) (sim_trace_str_hashed). */
 guint64     host_trace_hash   (const char *s, gsize len);
 void        host_trace_str_hashed (SimHost *host, const char *s, gsize len, guint64 hash);
-/* A number in decimal, folded by value. */
-void        host_trace_uint   (SimHost *host, guint64 v);
 /* An address as sim_sockaddr_to_string() writes it, folded by value: for
  * addresses that are formatted only to be traced. */
 void        host_trace_sockaddr (SimHost *host, const SimSockAddr *addr);
 /* Formats are string literals (sim/kernel/world.h, "Contract"). */
-void        host_trace_printf (SimHost *host, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 void        host_trace_printfv (SimHost *host, const char *fmt, va_list ap) G_GNUC_PRINTF (2, 0);
 void        host_trace_end    (SimHost *host);
 
